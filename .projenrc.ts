@@ -1,0 +1,70 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-gke-inference',
+  description:
+    'Typed, offline cdk8s constructs that serve open LLMs on GKE with the expertise of GKE Inference Quickstart: '
+    + 'catalog, performance model, resolver and validated manifests.',
+  author: 'cdk8s-gke-inference authors',
+  authorAddress: 'maintainers@cdk8s-gke-inference.invalid',
+  repositoryUrl: 'https://github.com/cdk8s-gke-inference/cdk8s-gke-inference.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['cdk8s', 'gke', 'llm', 'inference', 'vllm', 'kubernetes', 'gpu', 'tpu'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  // cdk8s 2.x with constructs 10.x; cdk8s-plus-28 gives the low-level k8s bindings and value types.
+  cdk8sVersion: '2.70.106',
+  constructsVersion: '10.8.1',
+  jsiiVersion: '~6.0.0',
+  // TS 7 breaks ts-jest; keep the compiler used for tests and type checks on 6.0.
+  // (typescriptVersion would also pin @types/node@ts6.0, a tag the registry does not have)
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  devDeps: ['typescript@~6.0.3', '@types/node@^20', 'cdk8s-plus-28@^2.5.6', 'cdk8s-cli@^2', 'ajv@^8', 'yaml@^2'],
+
+  // the CLI (a later issue) is published under this name
+  bin: { 'cdk8s-gke-inference': 'lib/cli/main.js' },
+
+  // this repository is not released from a GitHub workflow yet
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  jestOptions: {
+    // never rewrite snapshots in CI or in the test task: a changed snapshot must fail
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      // validation tests compile large schemas once per worker; 2 cores here
+      testTimeout: 60_000,
+    },
+    extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'scripts'],
+    ignorePatterns: ['src/imports/**'],
+  },
+  gitignore: ['/examples/dist/', '/.tmp/'],
+});
+
+// ts-jest does not type-check across files reliably; type-check src, tests, examples and scripts first.
+project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json && tsc --noEmit -p examples/tsconfig.json');
+
+// the main job a newcomer runs: synthesize the example app to YAML on disk
+project.addTask('synth:example', {
+  description: 'Synthesize the example app in examples/ to examples/dist/*.k8s.yaml',
+  exec: 'ts-node --project examples/tsconfig.json examples/main.ts',
+});
+
+// regenerate the typed PodMonitoring binding from the vendored CRD (works offline)
+project.addTask('import:crds', {
+  description: 'Regenerate src/imports from the CRDs in ../shared/schemas/crds',
+  exec: 'cdk8s import ../shared/schemas/crds/monitoring.googleapis.com_podmonitorings.yaml --language typescript --output src/imports',
+});
+
+for (const p of ['/examples/', '/scripts/', '/.ci/']) {
+  project.addPackageIgnore(p);
+}
+
+project.synth();

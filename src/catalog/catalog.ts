@@ -1,0 +1,139 @@
+import { ACCELERATORS } from './data/accelerators.generated';
+import { MACHINE_TYPES } from './data/machine-types.generated';
+import { MEASURED_POINTS } from './data/measured-profiles.generated';
+import { MODELS } from './data/models.generated';
+import { PRICES } from './data/prices.generated';
+import { SHAREGPT_DISTRIBUTION, USE_CASES } from './data/use-cases.generated';
+import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from './model-servers';
+import {
+  AcceleratorRecord,
+  MachineTypeRecord,
+  MeasuredPointRecord,
+  ModelRecord,
+  PriceRecord,
+  PricingModelName,
+  TokenDistributionRecord,
+  UseCaseRecord,
+} from './types';
+
+/** The workload a profile is computed for: mean tokens per request. */
+export interface Workload {
+  readonly name: string;
+  readonly meanInputTokens: number;
+  readonly meanOutputTokens: number;
+  readonly source: string;
+}
+
+/** Everything the resolver knows, indexed. Pure data: no cdk8s, no I/O. */
+export class Catalog {
+  /** The catalog embedded in this package. */
+  public static readonly EMBEDDED = new Catalog({
+    models: MODELS,
+    accelerators: ACCELERATORS,
+    machineTypes: MACHINE_TYPES,
+    prices: PRICES,
+    measuredPoints: MEASURED_POINTS,
+    modelServers: MODEL_SERVERS,
+    useCases: USE_CASES,
+    shareGpt: SHAREGPT_DISTRIBUTION,
+  });
+
+  public readonly models: readonly ModelRecord[];
+  public readonly accelerators: readonly AcceleratorRecord[];
+  public readonly machineTypes: readonly MachineTypeRecord[];
+  public readonly prices: readonly PriceRecord[];
+  public readonly measuredPoints: readonly MeasuredPointRecord[];
+  public readonly modelServers: readonly ModelServerRecord[];
+  public readonly useCases: readonly UseCaseRecord[];
+  /** The default workload: ShareGPT as GIQ benchmarks it, from its published means. */
+  public readonly defaultWorkload: Workload;
+
+  private readonly modelsById: Map<string, ModelRecord>;
+  private readonly acceleratorsByLabel: Map<string, AcceleratorRecord>;
+
+  constructor(data: {
+    models: readonly ModelRecord[];
+    accelerators: readonly AcceleratorRecord[];
+    machineTypes: readonly MachineTypeRecord[];
+    prices: readonly PriceRecord[];
+    measuredPoints: readonly MeasuredPointRecord[];
+    modelServers: readonly ModelServerRecord[];
+    useCases: readonly UseCaseRecord[];
+    shareGpt: readonly TokenDistributionRecord[];
+  }) {
+    this.models = data.models;
+    this.accelerators = data.accelerators;
+    this.machineTypes = data.machineTypes;
+    this.prices = data.prices;
+    this.measuredPoints = data.measuredPoints;
+    this.modelServers = data.modelServers;
+    this.useCases = data.useCases;
+    this.modelsById = new Map(data.models.map((m) => [m.id.toLowerCase(), m]));
+    this.acceleratorsByLabel = new Map(data.accelerators.map((a) => [a.gkeLabel, a]));
+    const mean = (direction: 'input' | 'output') => {
+      const row = data.shareGpt.find((r) => r.direction === direction && r.statistic === 'mean');
+      if (!row) throw new Error(`catalog: the ShareGPT distribution has no ${direction} mean`);
+      return row;
+    };
+    const input = mean('input');
+    const output = mean('output');
+    this.defaultWorkload = {
+      name: 'ShareGPT',
+      meanInputTokens: input.tokens,
+      meanOutputTokens: output.tokens,
+      source: input.source,
+    };
+  }
+
+  /** A model by its Hugging Face id (case-insensitive, as the Hub resolves ids). */
+  public model(id: string): ModelRecord | undefined {
+    return this.modelsById.get(id.toLowerCase());
+  }
+
+  public accelerator(label: string): AcceleratorRecord | undefined {
+    return this.acceleratorsByLabel.get(label);
+  }
+
+  public modelServer(name: string): ModelServerRecord | undefined {
+    return this.modelServers.find((s) => s.name === name.toLowerCase());
+  }
+
+  /** A server's version record, or undefined. */
+  public modelServerVersion(server: ModelServerRecord, version: string): ModelServerVersionRecord | undefined {
+    return server.versions.find((v) => v.version === version);
+  }
+
+  /** Versions of a server, newest first. */
+  public versionsNewestFirst(server: ModelServerRecord): ModelServerVersionRecord[] {
+    return [...server.versions].sort((a, b) => compareReleases(b.baseRelease, a.baseRelease));
+  }
+
+  /** Machine types that carry `count` accelerators of a type, smallest first. */
+  public machineTypesFor(accelerator: string, count: number): MachineTypeRecord[] {
+    return this.machineTypes
+      .filter((m) => m.accelerator === accelerator
+        && (m.acceleratorsPerVm === count || (m.acceleratorsPerVm === undefined && (m.attachableAcceleratorCounts ?? []).includes(count))))
+      .sort((a, b) => a.vcpu - b.vcpu || a.ramGb - b.ramGb || a.name.localeCompare(b.name));
+  }
+
+  /** Accelerator counts a single machine of this accelerator type can carry, ascending. */
+  public acceleratorCountsPerMachine(accelerator: string): number[] {
+    const counts = new Set<number>();
+    for (const m of this.machineTypes.filter((x) => x.accelerator === accelerator)) {
+      if (m.acceleratorsPerVm !== undefined) counts.add(m.acceleratorsPerVm);
+      for (const c of m.attachableAcceleratorCounts ?? []) counts.add(c);
+    }
+    return [...counts].sort((a, b) => a - b);
+  }
+
+  /** The whole-VM price of a machine type, or undefined when the catalog has none (never zero). */
+  public wholeVmPrice(machineType: string, region: string, pricingModel: PricingModelName): PriceRecord | undefined {
+    return this.prices.find((p) => p.machineType === machineType && p.region === region
+      && p.pricingModel === pricingModel && p.scope === 'whole-vm');
+  }
+
+  /** Regions that have any price. */
+  public priceRegions(): string[] {
+    return [...new Set(this.prices.map((p) => p.region))].sort();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Constants the resolver and the constructs size things with. Each carries its source; the ones
+ * marked `estimate` are this library's own engineering choices, stated so a user can see what a
+ * decision rests on.
+ */
+export interface SourcedConstant {
+  readonly value: number;
+  readonly unit: string;
+  readonly source: string;
+  /** `reference` when taken from a cited source, `estimate` when it is our own choice. */
+  readonly kind: 'reference' | 'estimate';
+}
+
+export const SERVING_CONSTANTS = {
+  /** Share of accelerator memory vLLM may use (its `--gpu-memory-utilization` default). */
+  gpuMemoryUtilization: {
+    value: 0.9,
+    unit: 'fraction',
+    source: 'vLLM engine argument default gpu_memory_utilization=0.9; calibration.csv max_batch_from_kv formula (mem x 0.9)',
+    kind: 'reference',
+  },
+  /** Non-weight, non-KV memory reserved per accelerator (activations, CUDA graphs, NCCL buffers). */
+  otherMemoryGiBPerAccelerator: {
+    value: 3.5,
+    unit: 'GiB',
+    source: 'calibration.csv: aiconfigurator other_mem 3.5 GiB per GPU (ai-dynamo/aiconfigurator @095f58a5 systems/*.yaml)',
+    kind: 'reference',
+  },
+  /** Default HPA tolerance: no scaling while the metric is within 10% of the target. */
+  hpaTolerance: {
+    value: 0.1,
+    unit: 'fraction',
+    source: 'Kubernetes HPA documentation (horizontal-pod-autoscale, tolerance 0.1); GKE autoscaling best practices',
+    kind: 'reference',
+  },
+  /** Scale-down stabilisation window. */
+  scaleDownStabilizationSeconds: {
+    value: 300,
+    unit: 's',
+    source: 'Kubernetes HPA default scale-down stabilisation (5 min); GKE autoscaling best practices',
+    kind: 'reference',
+  },
+  /** Host memory for loading weights: page cache plus the loader's copy, as a multiple of the weights a pod loads. */
+  hostMemoryPerWeightByte: {
+    value: 1.2,
+    unit: 'ratio',
+    source: 'failure-modes.md F1 (host OOM while loading safetensors: the page cache and the loader count against the limit); margin is our choice',
+    kind: 'estimate',
+  },
+  /** Fixed host memory for the server process (Python, tokenizer, CUDA context), GiB. */
+  hostMemoryBaseGiB: {
+    value: 8,
+    unit: 'GiB',
+    source: 'our estimate; GIQ-derived manifests request 128G for gpt-oss-20b on one H100 (accelerated-platforms @9320f3b2)',
+    kind: 'estimate',
+  },
+  /** CPU cores per accelerator for the server (tokenization, scheduling, one process per rank). */
+  cpuPerAccelerator: {
+    value: 8,
+    unit: 'cores',
+    source: 'our estimate; GIQ-derived manifests request 10 CPUs for one H100 and 64 for four (accelerated-platforms @9320f3b2)',
+    kind: 'estimate',
+  },
+  /** Memory-backed /dev/shm per tensor-parallel rank, GiB (NCCL and vLLM worker IPC), capped at 16 GiB. */
+  sharedMemoryGiBPerRank: {
+    value: 2,
+    unit: 'GiB',
+    source: 'failure-modes.md F4 (the container default of 64 MiB breaks NCCL); GKE multi-host sample uses 15Gi for TP 8; our sizing',
+    kind: 'estimate',
+  },
+  /** Share of a node's vCPU and memory the server pod requests (the node is dedicated to it; the rest is for GKE daemons and reservations). */
+  nodeAllocatableShare: {
+    value: 0.8,
+    unit: 'fraction',
+    source: 'our estimate from GKE allocatable reservations (about 5-17% of memory on these machine sizes) plus system daemonsets',
+    kind: 'estimate',
+  },
+  /** Margin on the Hugging Face cache written to the container's ephemeral storage, GiB. */
+  ephemeralStorageMarginGiB: {
+    value: 10,
+    unit: 'GiB',
+    source: 'failure-modes.md F5 (ephemeral-storage eviction); margin is our choice',
+    kind: 'estimate',
+  },
+  /** Conservative Hugging Face download rate for the startup budget, GB/s. */
+  hubDownloadGBps: {
+    value: 0.1,
+    unit: 'GB/s',
+    source: 'our conservative estimate; failure-modes.md F6/F7 report 10-20+ min to Ready',
+    kind: 'estimate',
+  },
+  /** Rate at which weights are read into accelerator memory once on local disk, GB/s. */
+  weightLoadGBps: {
+    value: 1,
+    unit: 'GB/s',
+    source: 'our conservative estimate',
+    kind: 'estimate',
+  },
+  /** Fixed start-up time: engine init, CUDA graph capture, torch.compile, s. */
+  serverInitSeconds: {
+    value: 240,
+    unit: 's',
+    source: 'failure-modes.md F7 (166 s of torch.compile in a reported boot); rounded up, our estimate',
+    kind: 'estimate',
+  },
+  /** The startup budget is this multiple of the estimated load time, so that a slow load is not killed. */
+  startupBudgetSafetyFactor: {
+    value: 2,
+    unit: 'ratio',
+    source: 'our choice; failure-modes.md F6 (probes kill slow-loading pods)',
+    kind: 'estimate',
+  },
+  /** Default longest context when the user does not set one (capped by the model's own). */
+  defaultMaxModelLength: {
+    value: 8192,
+    unit: 'tokens',
+    source: 'our choice: covers the ShareGPT workload (inputs and outputs capped at 1024 tokens) with room for longer chats',
+    kind: 'estimate',
+  },
+} satisfies Record<string, SourcedConstant>;

@@ -1,0 +1,154 @@
+/**
+ * Record types of the embedded catalog. Every record carries where its figures come from
+ * (`source`) and how far to trust them (`trust`, the scale of the reference data: A official,
+ * A- measured by an academic tool, B tool data from official sources, C secondary, D derived).
+ *
+ * These are internal data shapes; the public API exposes what the resolver decides, not them.
+ */
+
+/** Where a figure comes from. */
+export interface Provenance {
+  /** Citation: repository at commit and path, or documentation URL. */
+  readonly source: string;
+  /** Trust grade of the source (A, A-, B, B-, C, D, or compound such as 'B (architecture); A (gating)'). */
+  readonly trust: string;
+}
+
+/** Whether a Hugging Face repository needs a token. */
+export type GatingState = 'gated' | 'not-gated' | 'unverified';
+
+export interface ModelRecord extends Provenance {
+  /** Hugging Face id, `owner/name`. */
+  readonly id: string;
+  readonly inGiqModelList: boolean;
+  readonly paramsTotalB: number;
+  readonly paramsActiveB: number;
+  readonly layers: number;
+  readonly hiddenSize: number;
+  readonly attentionHeads: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  readonly intermediateSize: number;
+  /** MoE experts; undefined for dense models. */
+  readonly experts?: number;
+  readonly expertsPerToken?: number;
+  readonly vocabSize: number;
+  /** Native context length in tokens; undefined when the reference did not record it. */
+  readonly maxContext?: number;
+  /** Size of the weights in bf16, GB (1e9 bytes). Hypothetical for checkpoints that ship quantized. */
+  readonly bf16WeightsGb: number;
+  /** Size of the weights in the format the checkpoint ships in (what is loaded into accelerator memory), GB. */
+  readonly checkpointWeightsGb: number;
+  /** Where `checkpointWeightsGb` comes from when it differs from the bf16 size. */
+  readonly checkpointWeightsNote: string;
+  /** KV cache per token in bf16, KiB, assuming full attention on every layer. */
+  readonly kvCacheKibPerTokenBf16: number;
+  readonly attentionPattern: string;
+  readonly gating: GatingState;
+  /** The reference's gating text, verbatim. */
+  readonly gatingNote: string;
+  readonly license: string;
+  readonly hubWeightFormat: string;
+  readonly notes: string;
+  /** Fields that rest only on a model card. */
+  readonly unverifiedFields: string;
+}
+
+export type AcceleratorFamily = 'gpu' | 'tpu';
+
+export interface AcceleratorRecord extends Provenance {
+  /** GKE node label value, e.g. `nvidia-l4`, `tpu-v6e-slice`. */
+  readonly gkeLabel: string;
+  /** Node label key, `cloud.google.com/gke-accelerator` or `cloud.google.com/gke-tpu-accelerator`. */
+  readonly labelKey: string;
+  readonly family: AcceleratorFamily;
+  readonly product: string;
+  /** Memory per accelerator (chip), GB (1e9 bytes). */
+  readonly memoryGb: number;
+  readonly memoryType: string;
+  /** Memory bandwidth per accelerator, GB/s. */
+  readonly memoryBandwidthGBps: number;
+  /** Dense throughputs; undefined where unknown, null where the hardware does not support the type (`n/a`). */
+  readonly bf16DenseTflops?: number | null;
+  readonly fp8DenseTflops?: number | null;
+  readonly fp4DenseTflops?: number | null;
+  readonly int8DenseTops?: number | null;
+  readonly interconnect: string;
+  readonly tdpW?: number;
+  readonly listedUsCentral1: boolean;
+  readonly listedUsEast5: boolean;
+  readonly notes: string;
+}
+
+export interface MachineTypeRecord extends Provenance {
+  /** Compute Engine machine type, e.g. `a3-highgpu-1g`. */
+  readonly name: string;
+  /** GKE accelerator label of the accelerators it carries. */
+  readonly accelerator: string;
+  /**
+   * Accelerators per VM. Undefined for N1 machines, to which 1, 2 or 4 T4s are attached
+   * (see `attachableAcceleratorCounts`).
+   */
+  readonly acceleratorsPerVm?: number;
+  /** For machine families with attached GPUs (N1 + T4): the counts that can be attached. */
+  readonly attachableAcceleratorCounts?: readonly number[];
+  readonly vcpu: number;
+  readonly ramGb: number;
+  readonly notes: string;
+}
+
+export type PriceScope = 'whole-vm' | 'gpu-only' | 'host-only';
+export type PricingModelName = 'on-demand' | 'spot' | '1-year-cud' | '3-years-cud';
+
+export interface PriceRecord extends Provenance {
+  /** Machine type; undefined for GPU-only rows that name no machine (T4). */
+  readonly machineType?: string;
+  readonly accelerator: string;
+  readonly acceleratorCount: number;
+  readonly region: string;
+  readonly pricingModel: PricingModelName;
+  readonly usdPerHour: number;
+  readonly usdPerAcceleratorHour?: number;
+  /** What the price covers: the whole VM, only its GPUs, or only the host. */
+  readonly scope: PriceScope;
+  /** Snapshot date of the source (YYYY-MM-DD); undefined when the source is undated. */
+  readonly snapshotDate?: string;
+  readonly notes: string;
+}
+
+export interface MeasuredPointRecord extends Provenance {
+  readonly model: string;
+  readonly modelServer: string;
+  readonly modelServerVersion: string;
+  readonly accelerator: string;
+  readonly acceleratorCount: number;
+  /** Machine type as published; undefined when the source does not state it. */
+  readonly instanceType?: string;
+  readonly outputTokensPerSecond: number;
+  readonly ntpotMilliseconds: number;
+  readonly ttftMilliseconds?: number;
+  /** GIQ's published costs, at GIQ's prices of the day (kept as published facts, never used to tune our prices). */
+  readonly publishedUsdPerMillionInputTokens?: number;
+  readonly publishedUsdPerMillionOutputTokens?: number;
+  readonly publishedPricingModel?: PricingModelName;
+  /** The query that returned the point, e.g. `profiles fetch without latency target`. */
+  readonly query: string;
+  readonly notes: string;
+}
+
+export interface UseCaseRecord extends Provenance {
+  readonly name: string;
+  readonly averageInputTokens?: number;
+  readonly averageOutputTokens?: number;
+  readonly exact: boolean;
+  readonly listedInGcloudHelp: boolean;
+  readonly notes: string;
+}
+
+export interface TokenDistributionRecord {
+  readonly direction: 'input' | 'output';
+  readonly statistic: 'min' | 'median' | 'mean' | 'p90' | 'p99' | 'max';
+  readonly tokens: number;
+  readonly notes: string;
+  readonly source: string;
+}

@@ -1,0 +1,172 @@
+/**
+ * Latency-throughput curves and how an operating point is read off them. A curve is one
+ * (model, server, version, accelerator, count) combination at increasing load; its points come
+ * from measurements or, in later modules, from the estimator, and say which.
+ */
+
+/** Whether a number was measured or estimated. */
+export type DataSource = 'measured' | 'estimated';
+
+export interface CurvePoint {
+  readonly outputTokensPerSecond: number;
+  readonly ntpotMilliseconds: number;
+  /** Undefined when the source did not publish a TTFT for this point. */
+  readonly ttftMilliseconds?: number;
+  /** Undefined when the source did not publish input throughput. */
+  readonly inputTokensPerSecond?: number;
+  /** `measured` for published points; `interpolated` for points read between two measured points of one curve. */
+  readonly kind: 'measured' | 'interpolated' | 'estimated';
+}
+
+export interface CurveKey {
+  readonly model: string;
+  readonly modelServer: string;
+  readonly modelServerVersion: string;
+  readonly acceleratorType: string;
+  readonly acceleratorCount: number;
+}
+
+export interface ProfileCurve extends CurveKey {
+  /** Machine type as the source states it, or inferred from the accelerator count. */
+  readonly instanceType?: string;
+  readonly instanceTypeInferred: boolean;
+  readonly source: DataSource;
+  /** Points by increasing load (throughput ascending). */
+  readonly points: readonly CurvePoint[];
+  /** Citations of the points. */
+  readonly citation: string;
+  /** What the source says of the point (e.g. GIQ's query), for provenance. */
+  readonly note: string;
+  /** GIQ's own cost figures for the point, at GIQ's prices of the day, when published. */
+  readonly published?: {
+    readonly costPerMillionOutputTokens?: number;
+    readonly costPerMillionInputTokens?: number;
+    readonly pricingModel?: string;
+  };
+}
+
+export interface LatencyTargets {
+  readonly ntpotMilliseconds?: number;
+  readonly ttftMilliseconds?: number;
+}
+
+export type OperatingPointReason = 'inflection' | 'targets';
+
+export interface OperatingPoint {
+  readonly point: CurvePoint;
+  readonly reason: OperatingPointReason;
+}
+
+/** Why no point of a curve meets the targets, with the range the curve does reach. */
+export interface Infeasibility {
+  readonly minNtpotMilliseconds: number;
+  readonly maxNtpotMilliseconds: number;
+  readonly minTtftMilliseconds?: number;
+  readonly maxTtftMilliseconds?: number;
+  /** One line: which target fails and what would work. */
+  readonly reason: string;
+}
+
+/** Share of the curve's peak throughput at which it counts as saturated (GIQ's inflection point). */
+export const INFLECTION_THROUGHPUT_SHARE = 0.95;
+
+/**
+ * The inflection point: the lowest-latency point that reaches 95% of the curve's peak throughput,
+ * i.e. where throughput stops rising and latency starts climbing. A one-point curve (a published
+ * GIQ inflection point) is its own inflection.
+ */
+export function inflectionPoint(curve: ProfileCurve): CurvePoint {
+  const peak = Math.max(...curve.points.map((p) => p.outputTokensPerSecond));
+  const saturated = curve.points.filter((p) => p.outputTokensPerSecond >= INFLECTION_THROUGHPUT_SHARE * peak);
+  return saturated.reduce((best, p) => (p.ntpotMilliseconds < best.ntpotMilliseconds ? p : best));
+}
+
+function meets(p: CurvePoint, t: LatencyTargets): boolean {
+  if (t.ntpotMilliseconds !== undefined && p.ntpotMilliseconds > t.ntpotMilliseconds) return false;
+  if (t.ttftMilliseconds !== undefined && (p.ttftMilliseconds === undefined || p.ttftMilliseconds > t.ttftMilliseconds)) return false;
+  return true;
+}
+
+function lerp(a: number, b: number, f: number): number {
+  return a + (b - a) * f;
+}
+
+/**
+ * Points on the segment between two adjacent points of a curve where NTPOT equals the target.
+ * Only between points of one curve; never beyond its ends.
+ */
+function interpolateAtNtpot(a: CurvePoint, b: CurvePoint, ntpot: number): CurvePoint | undefined {
+  const lo = Math.min(a.ntpotMilliseconds, b.ntpotMilliseconds);
+  const hi = Math.max(a.ntpotMilliseconds, b.ntpotMilliseconds);
+  if (ntpot <= lo || ntpot >= hi) return undefined;
+  const f = (ntpot - a.ntpotMilliseconds) / (b.ntpotMilliseconds - a.ntpotMilliseconds);
+  const both = (x?: number, y?: number) => (x !== undefined && y !== undefined ? lerp(x, y, f) : undefined);
+  return {
+    outputTokensPerSecond: lerp(a.outputTokensPerSecond, b.outputTokensPerSecond, f),
+    ntpotMilliseconds: ntpot,
+    ttftMilliseconds: both(a.ttftMilliseconds, b.ttftMilliseconds),
+    inputTokensPerSecond: both(a.inputTokensPerSecond, b.inputTokensPerSecond),
+    kind: a.kind === 'estimated' || b.kind === 'estimated' ? 'estimated' : 'interpolated',
+  };
+}
+
+/**
+ * The operating point: with no target, the inflection point; with targets, the highest-throughput
+ * point that meets every target, interpolated between adjacent points of the curve. Returns an
+ * `Infeasibility` with the curve's reachable range when no point meets the targets.
+ */
+export function operatingPoint(curve: ProfileCurve, targets: LatencyTargets): OperatingPoint | Infeasibility {
+  if (targets.ntpotMilliseconds === undefined && targets.ttftMilliseconds === undefined) {
+    return { point: inflectionPoint(curve), reason: 'inflection' };
+  }
+  const candidates: CurvePoint[] = curve.points.filter((p) => meets(p, targets));
+  if (targets.ntpotMilliseconds !== undefined) {
+    for (let i = 0; i + 1 < curve.points.length; i++) {
+      const p = interpolateAtNtpot(curve.points[i], curve.points[i + 1], targets.ntpotMilliseconds);
+      if (p && meets(p, targets)) candidates.push(p);
+    }
+  }
+  if (candidates.length > 0) {
+    const best = candidates.reduce((a, b) => (b.outputTokensPerSecond > a.outputTokensPerSecond ? b : a));
+    return { point: best, reason: 'targets' };
+  }
+  return infeasibility(curve, targets);
+}
+
+function infeasibility(curve: ProfileCurve, targets: LatencyTargets): Infeasibility {
+  const ntpots = curve.points.map((p) => p.ntpotMilliseconds);
+  const ttfts = curve.points.map((p) => p.ttftMilliseconds).filter((x): x is number => x !== undefined);
+  const range = {
+    minNtpotMilliseconds: Math.min(...ntpots),
+    maxNtpotMilliseconds: Math.max(...ntpots),
+    minTtftMilliseconds: ttfts.length ? Math.min(...ttfts) : undefined,
+    maxTtftMilliseconds: ttfts.length ? Math.max(...ttfts) : undefined,
+  };
+  const fmt = (lo: number, hi: number) => (lo === hi ? `${round(lo)} ms` : `${round(lo)}-${round(hi)} ms`);
+  const parts: string[] = [];
+  if (targets.ntpotMilliseconds !== undefined && targets.ntpotMilliseconds < range.minNtpotMilliseconds) {
+    parts.push(`targetNtpotMilliseconds (${targets.ntpotMilliseconds}) is below the fastest NTPOT this profile reaches; `
+      + `achievable NTPOT: ${fmt(range.minNtpotMilliseconds, range.maxNtpotMilliseconds)}`);
+  }
+  if (targets.ttftMilliseconds !== undefined) {
+    if (range.minTtftMilliseconds === undefined || range.maxTtftMilliseconds === undefined) {
+      parts.push(`targetTtftMilliseconds (${targets.ttftMilliseconds}) cannot be checked: this profile publishes no TTFT`);
+    } else if (targets.ttftMilliseconds < range.minTtftMilliseconds) {
+      parts.push(`targetTtftMilliseconds (${targets.ttftMilliseconds}) is below the fastest TTFT this profile reaches; `
+        + `achievable TTFT: ${fmt(range.minTtftMilliseconds, range.maxTtftMilliseconds)}`);
+    }
+  }
+  if (parts.length === 0) {
+    parts.push('no point of this profile meets targetNtpotMilliseconds and targetTtftMilliseconds together; '
+      + `achievable NTPOT: ${fmt(range.minNtpotMilliseconds, range.maxNtpotMilliseconds)}`);
+  }
+  return { ...range, reason: parts.join('; ') };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+export function isInfeasible(x: OperatingPoint | Infeasibility): x is Infeasibility {
+  return (x as Infeasibility).reason !== undefined && (x as OperatingPoint).point === undefined;
+}

@@ -1,0 +1,62 @@
+import { CurveKey, ProfileCurve } from './curve';
+import { Catalog } from '../catalog/catalog';
+
+function keyOf(k: CurveKey): string {
+  return [k.model.toLowerCase(), k.modelServer, k.modelServerVersion, k.acceleratorType, k.acceleratorCount].join('|');
+}
+
+/**
+ * Curves built from the catalog's measured points only: points of one combination form one curve;
+ * nothing is invented. The instance type is taken from the source, or inferred as the only machine
+ * type with that accelerator count (and marked inferred).
+ */
+export function measuredCurves(catalog: Catalog): ProfileCurve[] {
+  const groups = new Map<string, ProfileCurve>();
+  for (const m of catalog.measuredPoints) {
+    const key: CurveKey = {
+      model: m.model,
+      modelServer: m.modelServer,
+      modelServerVersion: m.modelServerVersion,
+      acceleratorType: m.accelerator,
+      acceleratorCount: m.acceleratorCount,
+    };
+    const point = {
+      outputTokensPerSecond: m.outputTokensPerSecond,
+      ntpotMilliseconds: m.ntpotMilliseconds,
+      ttftMilliseconds: m.ttftMilliseconds,
+      kind: 'measured' as const,
+    };
+    const existing = groups.get(keyOf(key));
+    if (existing) {
+      groups.set(keyOf(key), {
+        ...existing,
+        points: [...existing.points, point].sort((a, b) => a.outputTokensPerSecond - b.outputTokensPerSecond),
+        citation: existing.citation === m.source ? existing.citation : `${existing.citation}; ${m.source}`,
+      });
+      continue;
+    }
+    const machines = catalog.machineTypesFor(m.accelerator, m.acceleratorCount);
+    const inferred = m.instanceType === undefined && machines.length === 1 ? machines[0].name : undefined;
+    groups.set(keyOf(key), {
+      ...key,
+      instanceType: m.instanceType ?? inferred,
+      instanceTypeInferred: m.instanceType === undefined,
+      source: 'measured',
+      points: [point],
+      citation: m.source,
+      note: [m.query, m.notes].filter((s) => s).join('; '),
+      published: m.publishedUsdPerMillionOutputTokens !== undefined || m.publishedUsdPerMillionInputTokens !== undefined
+        ? {
+          costPerMillionOutputTokens: m.publishedUsdPerMillionOutputTokens,
+          costPerMillionInputTokens: m.publishedUsdPerMillionInputTokens,
+          pricingModel: m.publishedPricingModel,
+        }
+        : undefined,
+    });
+  }
+  return [...groups.values()];
+}
+
+export function curveKeyString(k: CurveKey): string {
+  return `${k.model} / ${k.modelServer} ${k.modelServerVersion} / ${k.acceleratorCount} x ${k.acceleratorType}`;
+}

@@ -1,0 +1,64 @@
+import { Catalog } from '../catalog/catalog';
+import { SERVING_CONSTANTS } from '../catalog/serving-constants';
+import { AcceleratorRecord, ModelRecord } from '../catalog/types';
+
+const GIB = 1024 ** 3;
+const GB = 1e9;
+
+/** Accelerator memory budget for one replica of `model` on `count` accelerators. */
+export interface MemoryBudget {
+  readonly acceleratorMemoryGb: number;
+  readonly gpuMemoryUtilization: number;
+  readonly weightsGb: number;
+  readonly runtimeOverheadGb: number;
+  readonly kvCacheCapacityGb: number;
+  readonly kvCacheKibPerToken: number;
+  /** Longest context whose KV cache fits next to the weights (0 when the weights alone do not fit). */
+  readonly maxFittingTokens: number;
+}
+
+export function kvBytesPerToken(model: ModelRecord): number {
+  return model.kvCacheKibPerTokenBf16 * 1024;
+}
+
+export function memoryBudget(model: ModelRecord, accelerator: AcceleratorRecord, count: number): MemoryBudget {
+  const util = SERVING_CONSTANTS.gpuMemoryUtilization.value;
+  const acceleratorMemoryGb = accelerator.memoryGb * count;
+  const runtimeOverheadGb = (SERVING_CONSTANTS.otherMemoryGiBPerAccelerator.value * GIB * count) / GB;
+  const kvCacheCapacityGb = acceleratorMemoryGb * util - model.checkpointWeightsGb - runtimeOverheadGb;
+  const maxFittingTokens = kvCacheCapacityGb > 0 ? Math.floor((kvCacheCapacityGb * GB) / kvBytesPerToken(model)) : 0;
+  return {
+    acceleratorMemoryGb,
+    gpuMemoryUtilization: util,
+    weightsGb: model.checkpointWeightsGb,
+    runtimeOverheadGb,
+    kvCacheCapacityGb,
+    kvCacheKibPerToken: model.kvCacheKibPerTokenBf16,
+    maxFittingTokens,
+  };
+}
+
+export function kvCacheGbFor(model: ModelRecord, tokens: number): number {
+  return (tokens * kvBytesPerToken(model)) / GB;
+}
+
+/**
+ * Tensor-parallel sizes vLLM can use for the model on one machine of the accelerator type: powers
+ * of two that divide both the attention heads and the KV heads and that a machine type carries.
+ */
+export function validTensorParallelSizes(catalog: Catalog, model: ModelRecord, acceleratorType: string): number[] {
+  const perMachine = new Set(catalog.acceleratorCountsPerMachine(acceleratorType));
+  const sizes: number[] = [];
+  for (let tp = 1; tp <= 16; tp *= 2) {
+    if (model.attentionHeads % tp === 0 && model.kvHeads % tp === 0 && perMachine.has(tp)) sizes.push(tp);
+  }
+  return sizes;
+}
+
+/** The smallest valid tensor-parallel size whose memory holds the weights and one request of `maxModelLength`. */
+export function smallestFittingTensorParallelSize(
+  catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number,
+): number | undefined {
+  return validTensorParallelSizes(catalog, model, accelerator.gkeLabel)
+    .find((tp) => memoryBudget(model, accelerator, tp).maxFittingTokens >= maxModelLength);
+}

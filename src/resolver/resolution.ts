@@ -1,0 +1,239 @@
+/**
+ * The resolver's public input and output. Field names follow the GKE Inference Quickstart
+ * (gkerecommender v1) API so a user can map one to the other.
+ */
+
+/** How machine time is paid for; GIQ's `pricing_model` values. */
+export enum PricingModel {
+  /** Pay as you go. */
+  ON_DEMAND = 'on-demand',
+  /** Spot VMs (GIQ's default). */
+  SPOT = 'spot',
+  /** One-year committed-use discount. */
+  ONE_YEAR_CUD = '1-year-cud',
+  /** Three-year committed-use discount. */
+  THREE_YEARS_CUD = '3-years-cud',
+}
+
+/** Whether a profile's numbers were measured or estimated. */
+export enum ProfileSource {
+  /** Published benchmark measurements. */
+  MEASURED = 'measured',
+  /** Computed by the performance model, with an uncertainty band. */
+  ESTIMATED = 'estimated',
+}
+
+/** What to resolve: mirrors `gcloud container ai profiles manifests create`. */
+export interface ResolveRequest {
+  /** Hugging Face model id, `owner/name`, e.g. `google/gemma-2-27b-it`. */
+  readonly model: string;
+  /**
+   * Model server, lower case.
+   * @default - the best server for the model (the only one in the catalog today: `vllm`)
+   */
+  readonly modelServer?: string;
+  /**
+   * Model server version label, e.g. `v0.7.2`.
+   * @default - the newest version that has a profile for the model
+   */
+  readonly modelServerVersion?: string;
+  /**
+   * GKE accelerator label, e.g. `nvidia-l4`, `nvidia-h100-80gb`.
+   * @default - the cheapest accelerator per million output tokens that meets the targets
+   */
+  readonly acceleratorType?: string;
+  /**
+   * Target normalized time per output token (request latency / output tokens, P50), ms.
+   * @default - no target: the profile's inflection point
+   */
+  readonly targetNtpotMilliseconds?: number;
+  /**
+   * Target time to first token (P50), ms.
+   * @default - no target
+   */
+  readonly targetTtftMilliseconds?: number;
+  /**
+   * Pricing model for cost figures.
+   * @default PricingModel.SPOT
+   */
+  readonly pricingModel?: PricingModel;
+  /**
+   * How many times an output token costs an input token, in GIQ's cost formula.
+   * @default 4
+   */
+  readonly outputInputCostRatio?: number;
+  /**
+   * Region whose prices are used.
+   * @default 'us-central1'
+   */
+  readonly region?: string;
+  /**
+   * Longest context (prompt + output) the server accepts, tokens.
+   * @default - the model's context length, capped at 8192
+   */
+  readonly maxModelLength?: number;
+}
+
+/** Throughput and latency at the operating point. */
+export interface ResolvedPerformance {
+  /** Output tokens per second for one replica. */
+  readonly outputTokensPerSecond: number;
+  /** Input tokens per second for one replica. */
+  readonly inputTokensPerSecond: number;
+  /** Where `inputTokensPerSecond` comes from: the measured point or the workload's input/output ratio. */
+  readonly inputTokensPerSecondBasis: string;
+  /** Normalized time per output token, ms. */
+  readonly ntpotMilliseconds: number;
+  /** Time to first token, ms; absent when the profile publishes none. */
+  readonly ttftMilliseconds?: number;
+  /** Requests per second: output tokens/s over the workload's mean output length. */
+  readonly requestsPerSecond: number;
+  /** Requests in flight (Little's law: output tokens/s x NTPOT). */
+  readonly concurrentRequests: number;
+  /** Whether this point is `measured`, `interpolated` between measured points, or `estimated`. */
+  readonly pointKind: string;
+}
+
+/** What the operating point costs. */
+export interface ResolvedCost {
+  /** The pricing model used. */
+  readonly pricingModel: string;
+  /** Region of the price. */
+  readonly region: string;
+  /** Machine price in USD per hour; absent when the catalog has no price (never zero). */
+  readonly costPerHour?: number;
+  /** USD per million output tokens (GIQ's formula); absent without a price. */
+  readonly costPerMillionOutputTokens?: number;
+  /** USD per million input tokens (output cost / ratio); absent without a price. */
+  readonly costPerMillionInputTokens?: number;
+  /** The output/input cost ratio used. */
+  readonly outputInputCostRatio: number;
+  /** Snapshot date of the price. */
+  readonly priceSnapshotDate?: string;
+  /** Citation of the price. */
+  readonly priceSource?: string;
+  /** GIQ's published cost per million output tokens for this point, at GIQ's prices of the day. */
+  readonly publishedCostPerMillionOutputTokens?: number;
+  /** GIQ's published cost per million input tokens for this point. */
+  readonly publishedCostPerMillionInputTokens?: number;
+  /** Pricing model of GIQ's published costs. */
+  readonly publishedPricingModel?: string;
+}
+
+/** Accelerator memory budget per replica, GB. */
+export interface ResolvedMemory {
+  /** Accelerator memory across the tensor-parallel group. */
+  readonly acceleratorMemoryGb: number;
+  /** Share vLLM may use (`--gpu-memory-utilization`). */
+  readonly gpuMemoryUtilization: number;
+  /** Weights in the checkpoint's format. */
+  readonly weightsGb: number;
+  /** Reserved for activations, CUDA graphs and NCCL across the group. */
+  readonly runtimeOverheadGb: number;
+  /** What is left for the KV cache. */
+  readonly kvCacheCapacityGb: number;
+  /** KV cache one request of `maxModelLength` tokens needs. */
+  readonly kvCachePerMaxLengthRequestGb: number;
+  /** KV-cache bytes per token, KiB (bf16). */
+  readonly kvCacheKibPerToken: number;
+}
+
+/** The HPA metric and threshold derived from the operating point. */
+export interface ResolvedAutoscaling {
+  /** Server metric, e.g. `vllm:kv_cache_usage_perc`. */
+  readonly serverMetric: string;
+  /** HPA metric name as the Custom Metrics Stackdriver Adapter serves it. */
+  readonly hpaMetricName: string;
+  /** Target average value per pod. */
+  readonly targetAverageValue: number;
+  /** The metric's value at the operating point, before headroom. */
+  readonly valueAtOperatingPoint: number;
+  /** How the target was derived, in one paragraph. */
+  readonly explanation: string;
+}
+
+/** What one server pod requests, sized from the model and the machine. */
+export interface ResolvedPodResources {
+  /** CPU cores requested (= limit). */
+  readonly cpu: number;
+  /** Memory requested (= limit), GiB, including the memory-backed /dev/shm. */
+  readonly memoryGiB: number;
+  /** Ephemeral storage requested (= limit) for the Hugging Face cache, GiB. */
+  readonly ephemeralStorageGiB: number;
+  /** Size of the memory-backed /dev/shm volume, GiB. */
+  readonly sharedMemoryGiB: number;
+  /** How long the startup probe lets the server load before it is restarted, seconds. */
+  readonly startupBudgetSeconds: number;
+  /** How each number was derived, one line each. */
+  readonly explanation: string[];
+}
+
+/** A combination considered and not chosen, with why. */
+export interface ResolvedAlternative {
+  /** Accelerator label. */
+  readonly acceleratorType: string;
+  /** Accelerators per replica. */
+  readonly acceleratorCount: number;
+  /** Machine type, when known. */
+  readonly instanceType?: string;
+  /** Output tokens/s at its operating point, when it has one. */
+  readonly outputTokensPerSecond?: number;
+  /** NTPOT at its operating point, ms. */
+  readonly ntpotMilliseconds?: number;
+  /** USD per million output tokens, when priced. */
+  readonly costPerMillionOutputTokens?: number;
+  /** `measured` or `estimated`, when it has a profile. */
+  readonly source?: string;
+  /** Why it was not chosen. */
+  readonly reason: string;
+}
+
+/** What the resolver chose and why. */
+export interface Resolution {
+  /** Hugging Face model id as the catalog spells it. */
+  readonly model: string;
+  /** Model server. */
+  readonly modelServer: string;
+  /** Model server version label. */
+  readonly modelServerVersion: string;
+  /** Container image for that version. */
+  readonly image: string;
+  /** GKE accelerator label. */
+  readonly acceleratorType: string;
+  /** Machine type. */
+  readonly instanceType: string;
+  /** True when the source did not state the machine type and it was inferred from the accelerator count. */
+  readonly instanceTypeInferred: boolean;
+  /** vCPUs of the machine type. */
+  readonly instanceVcpu: number;
+  /** Memory of the machine type, GB. */
+  readonly instanceMemoryGb: number;
+  /** Accelerators per replica (GIQ's `resources_used.accelerator_count`). */
+  readonly acceleratorCount: number;
+  /** Tensor-parallel size. */
+  readonly tensorParallelSize: number;
+  /** Tensor-parallel sizes that would be valid for this model on this machine family. */
+  readonly validTensorParallelSizes: number[];
+  /** Longest context the server accepts, tokens. */
+  readonly maxModelLength: number;
+  /** `measured` or `estimated`: what the performance numbers rest on. */
+  readonly source: ProfileSource;
+  /** Citation of the profile. */
+  readonly profileCitation: string;
+  /** `inflection` (no target) or `targets`. */
+  readonly operatingPointReason: string;
+  /** Throughput and latency at the operating point. */
+  readonly performance: ResolvedPerformance;
+  /** Cost at the operating point. */
+  readonly cost: ResolvedCost;
+  /** Accelerator memory budget. */
+  readonly memory: ResolvedMemory;
+  /** Pod resources and startup budget. */
+  readonly podResources: ResolvedPodResources;
+  /** HPA derivation; absent when no latency target was given. */
+  readonly autoscaling?: ResolvedAutoscaling;
+  /** Other combinations considered, best first. */
+  readonly alternatives: ResolvedAlternative[];
+  /** Every decision, in order, in one line each. */
+  readonly decisions: string[];
+}

@@ -1,0 +1,445 @@
+import {
+  kvCacheGbFor,
+  memoryBudget,
+  MemoryBudget,
+  smallestFittingTensorParallelSize,
+  validTensorParallelSizes,
+} from './feasibility';
+import {
+  PricingModel,
+  ProfileSource,
+  ResolveRequest,
+  Resolution,
+  ResolvedAlternative,
+  ResolvedAutoscaling,
+  ResolvedCost,
+  ResolvedPerformance,
+  ResolvedPodResources,
+} from './resolution';
+import { Catalog } from '../catalog/catalog';
+import { ModelServerRecord, ModelServerVersionRecord } from '../catalog/model-servers';
+import { SERVING_CONSTANTS } from '../catalog/serving-constants';
+import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
+import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
+import { curveKeyString, measuredCurves } from '../performance/measured-curves';
+import { closestMatches } from '../util/closest';
+
+const GIB = 1024 ** 3;
+const GB = 1e9;
+const DEFAULT_REGION = 'us-central1';
+const DEFAULT_RATIO = 4;
+
+/**
+ * Resolves a model and latency targets to a concrete serving profile: accelerator, machine,
+ * tensor parallelism, operating point, cost and HPA threshold. Pure data in, data out; it reads
+ * only the embedded catalog and never touches the network.
+ */
+export class InferenceResolver {
+  /**
+   * Resolve a request against the embedded catalog.
+   *
+   * @throws Error naming the offending field and what would work.
+   */
+  public static resolve(request: ResolveRequest): Resolution {
+    return resolveWith(Catalog.EMBEDDED, request);
+  }
+
+  private constructor() {}
+}
+
+/** A candidate combination evaluated for a request. */
+interface Candidate {
+  readonly curve: ProfileCurve;
+  readonly version: ModelServerVersionRecord;
+  readonly accelerator: AcceleratorRecord;
+  readonly machine?: MachineTypeRecord;
+  readonly budget: MemoryBudget;
+  readonly point?: CurvePoint;
+  readonly pointReason?: string;
+  readonly cost?: ResolvedCost;
+  /** Why the candidate cannot serve the request; undefined when it can. */
+  readonly rejection?: string;
+}
+
+/** Resolve against a given catalog. */
+export function resolveWith(catalog: Catalog, request: ResolveRequest): Resolution {
+  checkNumbers(request);
+  const model = requireModel(catalog, request.model);
+  const server = requireServer(catalog, request.modelServer);
+  const region = requireRegion(catalog, request.region ?? DEFAULT_REGION);
+  const pricingModel = (request.pricingModel ?? PricingModel.SPOT) as string as PricingModelName;
+  const ratio = request.outputInputCostRatio ?? DEFAULT_RATIO;
+  const accelerator = request.acceleratorType === undefined ? undefined : requireAccelerator(catalog, request.acceleratorType);
+  if (request.modelServerVersion !== undefined && !catalog.modelServerVersion(server, request.modelServerVersion)) {
+    throw new Error(`Unknown model server version '${request.modelServerVersion}' for '${server.name}' ('modelServerVersion'). `
+      + `Known versions: ${server.versions.map((v) => v.version).join(', ')}.`);
+  }
+  const maxModelLength = chooseMaxModelLength(model, request.maxModelLength);
+  if (accelerator) checkFitsSomewhere(catalog, model, accelerator, maxModelLength);
+
+  const targets: LatencyTargets = { ntpotMilliseconds: request.targetNtpotMilliseconds, ttftMilliseconds: request.targetTtftMilliseconds };
+  const curves = profileCurves(catalog, model, server, request, accelerator);
+  const candidates = curves.map((c) => evaluate(catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio));
+
+  const feasible = candidates.filter((c) => c.rejection === undefined).sort(byCost);
+  if (feasible.length === 0) {
+    const lines = candidates.map((c) => `${curveKeyString(c.curve)}: ${c.rejection}`);
+    if (accelerator && candidates.length === 1) throw new Error(`${model.id} on ${accelerator.gkeLabel}: ${candidates[0].rejection}.`);
+    throw new Error(`No profile for ${model.id} meets the request:\n  ${lines.join('\n  ')}`);
+  }
+  const chosen = feasible[0];
+  const alternatives: ResolvedAlternative[] = [
+    ...feasible.slice(1).map((c) => alternative(c, `costs more per million output tokens than ${chosen.accelerator.gkeLabel}`)),
+    ...candidates.filter((c) => c.rejection !== undefined).map((c) => alternative(c, c.rejection!)),
+  ];
+  return buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives);
+}
+
+function checkNumbers(r: ResolveRequest): void {
+  const positive: Array<[string, number | undefined]> = [
+    ['targetNtpotMilliseconds', r.targetNtpotMilliseconds],
+    ['targetTtftMilliseconds', r.targetTtftMilliseconds],
+    ['outputInputCostRatio', r.outputInputCostRatio],
+    ['maxModelLength', r.maxModelLength],
+  ];
+  for (const [name, v] of positive) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
+      throw new Error(`'${name}' must be a positive number, got ${v}.`);
+    }
+  }
+  if (r.maxModelLength !== undefined && !Number.isInteger(r.maxModelLength)) {
+    throw new Error(`'maxModelLength' must be a whole number of tokens, got ${r.maxModelLength}.`);
+  }
+  if (r.pricingModel !== undefined && !Object.values(PricingModel).includes(r.pricingModel)) {
+    throw new Error(`'pricingModel' must be one of ${Object.values(PricingModel).join(', ')}, got '${r.pricingModel}'.`);
+  }
+}
+
+function requireModel(catalog: Catalog, id: string): ModelRecord {
+  if (typeof id !== 'string' || id.length === 0) throw new Error('\'model\' is required: a Hugging Face id such as google/gemma-2-27b-it.');
+  const model = catalog.model(id);
+  if (model) return model;
+  const close = closestMatches(id, catalog.models.map((m) => m.id));
+  throw new Error(`Unknown model '${id}' ('model'). Closest catalog models: ${close.join(', ')}.`);
+}
+
+function requireServer(catalog: Catalog, name: string | undefined): ModelServerRecord {
+  const server = name === undefined ? catalog.modelServers[0] : catalog.modelServer(name);
+  if (server) return server;
+  throw new Error(`Unknown model server '${name}' ('modelServer'). Known servers: ${catalog.modelServers.map((s) => s.name).join(', ')}.`);
+}
+
+function requireRegion(catalog: Catalog, region: string): string {
+  const regions = catalog.priceRegions();
+  if (regions.includes(region)) return region;
+  throw new Error(`No prices for region '${region}' ('region'). Regions with prices: ${regions.join(', ')}.`);
+}
+
+function requireAccelerator(catalog: Catalog, label: string): AcceleratorRecord {
+  const acc = catalog.accelerator(label);
+  const gpus = catalog.accelerators.filter((a) => a.family === 'gpu').map((a) => a.gkeLabel);
+  if (!acc) {
+    throw new Error(`Unknown accelerator '${label}' ('acceleratorType'). Closest: ${closestMatches(label, catalog.accelerators.map((a) => a.gkeLabel)).join(', ')}; `
+      + `GPU accelerators: ${gpus.join(', ')}.`);
+  }
+  if (acc.family !== 'gpu') {
+    throw new Error(`Accelerator '${label}' ('acceleratorType') is a TPU; this version serves on GPUs only: ${gpus.join(', ')}.`);
+  }
+  if (catalog.machineTypes.every((m) => m.accelerator !== label)) {
+    throw new Error(`Accelerator '${label}' ('acceleratorType') has no machine type in the catalog; GPU accelerators with machine types: `
+      + `${gpus.filter((g) => catalog.machineTypes.some((m) => m.accelerator === g)).join(', ')}.`);
+  }
+  return acc;
+}
+
+function chooseMaxModelLength(model: ModelRecord, requested: number | undefined): number {
+  const cap = SERVING_CONSTANTS.defaultMaxModelLength.value;
+  if (requested === undefined) return Math.min(model.maxContext ?? cap, cap);
+  if (model.maxContext !== undefined && requested > model.maxContext) {
+    throw new Error(`'maxModelLength' (${requested}) exceeds the context length of ${model.id} (${model.maxContext} tokens).`);
+  }
+  return requested;
+}
+
+/** Fails early, with the shapes that would work, when the model cannot fit any machine of the accelerator. */
+function checkFitsSomewhere(catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number): void {
+  if (smallestFittingTensorParallelSize(catalog, model, accelerator, maxModelLength) !== undefined) return;
+  const sizes = validTensorParallelSizes(catalog, model, accelerator.gkeLabel);
+  const largest = sizes[sizes.length - 1];
+  const budget = largest === undefined ? undefined : memoryBudget(model, accelerator, largest);
+  const fitting = catalog.accelerators
+    .filter((a) => a.family === 'gpu' && smallestFittingTensorParallelSize(catalog, model, a, maxModelLength) !== undefined)
+    .map((a) => `${a.gkeLabel} (tensorParallelSize ${smallestFittingTensorParallelSize(catalog, model, a, maxModelLength)})`);
+  const needs = `${model.checkpointWeightsGb} GB of weights + ${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}`;
+  const detail = budget === undefined
+    ? `no valid tensor-parallel size (powers of two dividing ${model.attentionHeads} heads and ${model.kvHeads} KV heads) exists on ${accelerator.gkeLabel} machines`
+    : budget.maxFittingTokens > 0
+      ? `on ${largest} x ${accelerator.gkeLabel} only ${budget.maxFittingTokens} tokens of KV cache fit next to the weights: lower 'maxModelLength' to at most ${budget.maxFittingTokens}`
+      : `${largest} x ${accelerator.gkeLabel} (the largest valid tensor-parallel size, of ${sizes.join(', ')}) holds ${(budget.acceleratorMemoryGb * budget.gpuMemoryUtilization - budget.runtimeOverheadGb).toFixed(1)} GB usable`;
+  throw new Error(`${model.id} does not fit on '${accelerator.gkeLabel}' ('acceleratorType'): it needs ${needs}; ${detail}. `
+    + `Accelerators that fit: ${fitting.length ? fitting.join(', ') : 'none in the catalog'}.`);
+}
+
+/** The measured curves that could serve the request, newest server version per accelerator. */
+function profileCurves(
+  catalog: Catalog, model: ModelRecord, server: ModelServerRecord, request: ResolveRequest, accelerator: AcceleratorRecord | undefined,
+): ProfileCurve[] {
+  const forModel = measuredCurves(catalog).filter((c) => c.model.toLowerCase() === model.id.toLowerCase() && c.modelServer === server.name);
+  const wanted = forModel.filter((c) => (request.modelServerVersion === undefined || c.modelServerVersion === request.modelServerVersion)
+    && (accelerator === undefined || c.acceleratorType === accelerator.gkeLabel));
+  if (wanted.length === 0) {
+    const asked = [
+      `model ${model.id}`,
+      `server ${server.name}`,
+      request.modelServerVersion ? `version ${request.modelServerVersion}` : undefined,
+      accelerator ? `accelerator ${accelerator.gkeLabel}` : undefined,
+    ].filter((s) => s).join(', ');
+    const existing = forModel.length
+      ? `Profiles that exist for this model: ${forModel.map(curveKeyString).join('; ')}.`
+      : `No profile exists for this model; models with profiles: ${[...new Set(measuredCurves(catalog).map((c) => c.model))].join(', ')}.`;
+    throw new Error(`No profile for ${asked} (measured profiles only; estimated curves are not in this version). ${existing}`);
+  }
+  const rank = new Map(catalog.versionsNewestFirst(server).map((v, i) => [v.version, i]));
+  const byAccelerator = new Map<string, ProfileCurve>();
+  for (const c of wanted) {
+    const key = `${c.acceleratorType}|${c.acceleratorCount}`;
+    const prev = byAccelerator.get(key);
+    if (!prev || (rank.get(c.modelServerVersion) ?? 1e9) < (rank.get(prev.modelServerVersion) ?? 1e9)) byAccelerator.set(key, c);
+  }
+  return [...byAccelerator.values()];
+}
+
+function hostMemoryNeedGiB(model: ModelRecord, shmGiB: number): number {
+  const loader = (model.checkpointWeightsGb * GB * SERVING_CONSTANTS.hostMemoryPerWeightByte.value) / GIB;
+  return Math.ceil(loader + SERVING_CONSTANTS.hostMemoryBaseGiB.value + shmGiB);
+}
+
+function sharedMemoryGiB(tensorParallelSize: number): number {
+  return Math.min(16, SERVING_CONSTANTS.sharedMemoryGiBPerRank.value * tensorParallelSize);
+}
+
+/** The measured machine type, or the smallest one with the accelerator count whose memory holds the loader. */
+function chooseMachine(catalog: Catalog, curve: ProfileCurve, model: ModelRecord): MachineTypeRecord | undefined {
+  if (curve.instanceType) return catalog.machineTypes.find((m) => m.name === curve.instanceType);
+  const machines = catalog.machineTypesFor(curve.acceleratorType, curve.acceleratorCount);
+  const need = hostMemoryNeedGiB(model, sharedMemoryGiB(curve.acceleratorCount));
+  return machines.find((m) => Math.floor(m.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value) >= need) ?? machines[machines.length - 1];
+}
+
+function evaluate(
+  catalog: Catalog, curve: ProfileCurve, server: ModelServerRecord, model: ModelRecord, maxModelLength: number,
+  targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number,
+): Candidate {
+  const accelerator = catalog.accelerator(curve.acceleratorType)!;
+  const version = catalog.modelServerVersion(server, curve.modelServerVersion);
+  const budget = memoryBudget(model, accelerator, curve.acceleratorCount);
+  const machine = chooseMachine(catalog, curve, model);
+  const base = { curve, accelerator, budget, machine, version: version! };
+  if (!version) return { ...base, rejection: `server version ${curve.modelServerVersion} is not in the catalog's version table` };
+  if (!machine) return { ...base, rejection: `no machine type carries ${curve.acceleratorCount} x ${curve.acceleratorType}` };
+  if (!validTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(curve.acceleratorCount)) {
+    return { ...base, rejection: `tensor-parallel size ${curve.acceleratorCount} does not divide the ${model.attentionHeads} attention and ${model.kvHeads} KV heads` };
+  }
+  if (budget.maxFittingTokens < maxModelLength) {
+    return {
+      ...base,
+      rejection: budget.maxFittingTokens > 0
+        ? `'maxModelLength' (${maxModelLength}) does not fit: at most ${budget.maxFittingTokens} tokens of KV cache fit next to the weights`
+        : `the weights (${model.checkpointWeightsGb} GB) do not fit in ${budget.acceleratorMemoryGb} GB`,
+    };
+  }
+  const op = operatingPoint(curve, targets);
+  if (isInfeasible(op)) return { ...base, rejection: op.reason };
+  const cost = costAt(catalog, curve, machine, op.point, region, pricingModel, ratio);
+  return { ...base, point: op.point, pointReason: op.reason, cost };
+}
+
+function inputTokensPerSecond(catalog: Catalog, point: CurvePoint): { value: number; basis: string } {
+  if (point.inputTokensPerSecond !== undefined) return { value: point.inputTokensPerSecond, basis: 'published with the point' };
+  const w = catalog.defaultWorkload;
+  return {
+    value: (point.outputTokensPerSecond * w.meanInputTokens) / w.meanOutputTokens,
+    basis: `output tokens/s x ${w.meanInputTokens}/${w.meanOutputTokens} (mean input/output tokens of the ${w.name} workload)`,
+  };
+}
+
+function costAt(
+  catalog: Catalog, curve: ProfileCurve, machine: MachineTypeRecord, point: CurvePoint,
+  region: string, pricingModel: PricingModelName, ratio: number,
+): ResolvedCost {
+  const price = catalog.wholeVmPrice(machine.name, region, pricingModel);
+  const published = {
+    publishedCostPerMillionOutputTokens: curve.published?.costPerMillionOutputTokens,
+    publishedCostPerMillionInputTokens: curve.published?.costPerMillionInputTokens,
+    publishedPricingModel: curve.published?.pricingModel,
+  };
+  if (!price) return { pricingModel, region, outputInputCostRatio: ratio, ...published };
+  const input = inputTokensPerSecond(catalog, point).value;
+  // GIQ's formula: $/output token = machine $/s / (input tok/s / ratio + output tok/s); $/input token = that / ratio
+  const perOutputToken = price.usdPerHour / 3600 / (input / ratio + point.outputTokensPerSecond);
+  return {
+    pricingModel,
+    region,
+    costPerHour: price.usdPerHour,
+    costPerMillionOutputTokens: perOutputToken * 1e6,
+    costPerMillionInputTokens: (perOutputToken / ratio) * 1e6,
+    outputInputCostRatio: ratio,
+    priceSnapshotDate: price.snapshotDate,
+    priceSource: price.source,
+    ...published,
+  };
+}
+
+/** Priced candidates first, cheapest per million output tokens; unpriced ones by throughput. */
+function byCost(a: Candidate, b: Candidate): number {
+  const ca = a.cost?.costPerMillionOutputTokens;
+  const cb = b.cost?.costPerMillionOutputTokens;
+  if (ca !== undefined && cb !== undefined) return ca - cb;
+  if (ca !== undefined) return -1;
+  if (cb !== undefined) return 1;
+  return (b.point?.outputTokensPerSecond ?? 0) - (a.point?.outputTokensPerSecond ?? 0);
+}
+
+function alternative(c: Candidate, reason: string): ResolvedAlternative {
+  return {
+    acceleratorType: c.accelerator.gkeLabel,
+    acceleratorCount: c.curve.acceleratorCount,
+    instanceType: c.machine?.name,
+    outputTokensPerSecond: c.point?.outputTokensPerSecond,
+    ntpotMilliseconds: c.point?.ntpotMilliseconds,
+    costPerMillionOutputTokens: c.cost?.costPerMillionOutputTokens,
+    source: c.curve.source,
+    reason,
+  };
+}
+
+function podResources(model: ModelRecord, machine: MachineTypeRecord, tp: number): ResolvedPodResources {
+  const C = SERVING_CONSTANTS;
+  const share = C.nodeAllocatableShare.value;
+  const shm = sharedMemoryGiB(tp);
+  const cpu = Math.max(1, Math.min(Math.floor(machine.vcpu * share), C.cpuPerAccelerator.value * tp));
+  const need = hostMemoryNeedGiB(model, shm);
+  const nodeCap = Math.floor(machine.ramGb * share);
+  const memoryGiB = Math.min(need, nodeCap);
+  const weightsGiB = (model.checkpointWeightsGb * GB) / GIB;
+  const ephemeralStorageGiB = Math.ceil(weightsGiB + C.ephemeralStorageMarginGiB.value);
+  const weightsGb = model.checkpointWeightsGb;
+  const loadSeconds = weightsGb / C.hubDownloadGBps.value + weightsGb / C.weightLoadGBps.value + C.serverInitSeconds.value;
+  const startupBudgetSeconds = Math.ceil((loadSeconds * C.startupBudgetSafetyFactor.value) / 60) * 60;
+  const explanation = [
+    `cpu ${cpu}: ${C.cpuPerAccelerator.value} per accelerator x ${tp}, at most ${share * 100}% of ${machine.name}'s ${machine.vcpu} vCPU`,
+    `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${weightsGiB.toFixed(1)} GiB of weights + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
+      + (need > nodeCap ? `, capped at ${share * 100}% of the machine's ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
+    `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${weightsGiB.toFixed(1)} GiB Hugging Face download + ${C.ephemeralStorageMarginGiB.value} GiB margin`
+      + (ephemeralStorageGiB > 90 ? ' (more than the 90 GiB a default 100 GB boot disk leaves: use a larger boot disk or local SSD)' : ''),
+    `/dev/shm ${shm}Gi: ${C.sharedMemoryGiBPerRank.value} GiB per tensor-parallel rank, at most 16`,
+    `startup budget ${startupBudgetSeconds}s: ${C.startupBudgetSafetyFactor.value} x (download at ${C.hubDownloadGBps.value} GB/s + load at ${C.weightLoadGBps.value} GB/s `
+      + `+ ${C.serverInitSeconds.value} s init) for ${model.checkpointWeightsGb} GB, rounded up to a minute`,
+  ];
+  return { cpu, memoryGiB, ephemeralStorageGiB, sharedMemoryGiB: shm, startupBudgetSeconds, explanation };
+}
+
+function autoscalingFor(
+  catalog: Catalog, model: ModelRecord, version: ModelServerVersionRecord, budget: MemoryBudget, perf: ResolvedPerformance,
+): ResolvedAutoscaling {
+  const w = catalog.defaultWorkload;
+  // a running request holds its prompt plus, on average, half its output in the KV cache
+  const tokensPerRequest = w.meanInputTokens + w.meanOutputTokens / 2;
+  const kvGb = kvCacheGbFor(model, tokensPerRequest) * perf.concurrentRequests;
+  const value = Math.min(1, kvGb / budget.kvCacheCapacityGb);
+  const tolerance = SERVING_CONSTANTS.hpaTolerance.value;
+  const target = Math.max(0.05, Math.floor(value * (1 - tolerance) * 1000) / 1000);
+  const metric = version.kvCacheUsageMetric;
+  return {
+    serverMetric: metric,
+    hpaMetricName: `prometheus.googleapis.com|${metric}|gauge`,
+    targetAverageValue: target,
+    valueAtOperatingPoint: value,
+    explanation: `At the operating point ${perf.concurrentRequests.toFixed(1)} requests are in flight (Little's law: `
+      + `${perf.outputTokensPerSecond.toFixed(0)} output tokens/s x ${perf.ntpotMilliseconds} ms NTPOT). Each holds about ${tokensPerRequest} tokens `
+      + `of KV cache (${w.meanInputTokens} input + half of ${w.meanOutputTokens} output, ${w.name}) at ${model.kvCacheKibPerTokenBf16} KiB per token, `
+      + `${kvGb.toFixed(1)} GB of the ${budget.kvCacheCapacityGb.toFixed(1)} GB KV cache: utilisation ${value.toFixed(3)}`
+      + `${value >= 1 ? ' (capped: the cache is full, requests queue)' : ''}. The target is ${(1 - tolerance).toFixed(1)} x that (HPA tolerance ${tolerance}) `
+      + `so a replica is added before the point is passed; ${metric} is the name vLLM ${version.version} exports.`,
+  };
+}
+
+function buildResolution(
+  catalog: Catalog, c: Candidate, model: ModelRecord, server: ModelServerRecord, maxModelLength: number,
+  targets: LatencyTargets, chose: boolean, alternatives: ResolvedAlternative[],
+): Resolution {
+  const machine = c.machine!;
+  const point = c.point!;
+  const tp = c.curve.acceleratorCount;
+  const input = inputTokensPerSecond(catalog, point);
+  const w = catalog.defaultWorkload;
+  const performance: ResolvedPerformance = {
+    outputTokensPerSecond: point.outputTokensPerSecond,
+    inputTokensPerSecond: input.value,
+    inputTokensPerSecondBasis: input.basis,
+    ntpotMilliseconds: point.ntpotMilliseconds,
+    ttftMilliseconds: point.ttftMilliseconds,
+    requestsPerSecond: point.outputTokensPerSecond / w.meanOutputTokens,
+    concurrentRequests: (point.outputTokensPerSecond * point.ntpotMilliseconds) / 1000,
+    pointKind: point.kind,
+  };
+  const hasTargets = targets.ntpotMilliseconds !== undefined || targets.ttftMilliseconds !== undefined;
+  const cost = c.cost!;
+  const decisions = [
+    `model ${model.id}: ${model.checkpointWeightsGb} GB of weights (${model.checkpointWeightsNote}), ${model.kvCacheKibPerTokenBf16} KiB of KV cache per token`,
+    chose
+      ? `accelerator ${c.accelerator.gkeLabel}: the cheapest per million output tokens of ${alternatives.length + 1} profiles considered`
+      : `accelerator ${c.accelerator.gkeLabel}: as requested`,
+    `server ${server.name} ${c.version.version} (${c.version.image}): the newest version with a profile for this combination`,
+    `profile ${curveKeyString(c.curve)}: ${c.curve.source} (${c.curve.citation})`,
+    `instance type ${machine.name}${c.curve.instanceTypeInferred ? ' (inferred: the only machine type with this accelerator count; the source does not state it)' : ' (as published)'}`,
+    `tensor-parallel size ${tp}: the profile's accelerator count; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
+    `memory: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
+      + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens); maxModelLength ${maxModelLength} fits`,
+    hasTargets
+      ? `operating point: the highest-throughput ${point.kind} point meeting ${[
+        targets.ntpotMilliseconds !== undefined ? `NTPOT <= ${targets.ntpotMilliseconds} ms` : undefined,
+        targets.ttftMilliseconds !== undefined ? `TTFT <= ${targets.ttftMilliseconds} ms` : undefined,
+      ].filter((s) => s).join(' and ')}`
+      : 'operating point: the inflection point (no latency target given)',
+    cost.costPerHour !== undefined
+      ? `cost: ${machine.name} at $${cost.costPerHour}/h (${cost.pricingModel}, ${cost.region}, snapshot ${cost.priceSnapshotDate ?? 'undated'}); `
+        + `$/output token = $/s / (input tok/s / ${cost.outputInputCostRatio} + output tok/s)`
+      : `cost: no whole-VM price for ${machine.name} (${cost.pricingModel}, ${cost.region}) in the catalog, so no cost figures`,
+  ];
+  const autoscaling = hasTargets ? autoscalingFor(catalog, model, c.version, c.budget, performance) : undefined;
+  if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue}`);
+  return {
+    model: model.id,
+    modelServer: server.name,
+    modelServerVersion: c.version.version,
+    image: c.version.image,
+    acceleratorType: c.accelerator.gkeLabel,
+    instanceType: machine.name,
+    instanceTypeInferred: c.curve.instanceTypeInferred,
+    instanceVcpu: machine.vcpu,
+    instanceMemoryGb: machine.ramGb,
+    acceleratorCount: c.curve.acceleratorCount,
+    tensorParallelSize: tp,
+    validTensorParallelSizes: validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel),
+    maxModelLength,
+    source: c.curve.source === 'measured' ? ProfileSource.MEASURED : ProfileSource.ESTIMATED,
+    profileCitation: c.curve.citation,
+    operatingPointReason: c.pointReason!,
+    performance,
+    cost,
+    memory: {
+      acceleratorMemoryGb: c.budget.acceleratorMemoryGb,
+      gpuMemoryUtilization: c.budget.gpuMemoryUtilization,
+      weightsGb: c.budget.weightsGb,
+      runtimeOverheadGb: c.budget.runtimeOverheadGb,
+      kvCacheCapacityGb: c.budget.kvCacheCapacityGb,
+      kvCachePerMaxLengthRequestGb: kvCacheGbFor(model, maxModelLength),
+      kvCacheKibPerToken: c.budget.kvCacheKibPerToken,
+    },
+    podResources: podResources(model, machine, tp),
+    autoscaling,
+    alternatives,
+    decisions,
+  };
+}

@@ -1,0 +1,24 @@
+/** Label and annotation keys this library writes. */
+export const ANNOTATION_PREFIX = 'cdk8s-gke-inference.io';
+
+export const Annotations = {
+  PROFILE: `${ANNOTATION_PREFIX}/profile`,
+  PROFILE_SOURCE: `${ANNOTATION_PREFIX}/profile-source`,
+  PROFILE_CITATION: `${ANNOTATION_PREFIX}/profile-citation`,
+  OPERATING_POINT: `${ANNOTATION_PREFIX}/operating-point`,
+  COST: `${ANNOTATION_PREFIX}/cost`,
+  AUTOSCALING: `${ANNOTATION_PREFIX}/autoscaling`,
+  VERSION: `${ANNOTATION_PREFIX}/version`,
+} as const;
+
+/** Labels GKE samples put on inference pods. */
+export const GkeLabels = {
+  MODEL: 'ai.gke.io/model',
+  INFERENCE_SERVER: 'ai.gke.io/inference-server',
+} as const;
+
+/** Node selector keys GKE reads. */
+export const NodeSelectors = {
+  ACCELERATOR: 'cloud.google.com/gke-accelerator',
+  ACCELERATOR_COUNT: 'cloud.google.com/gke-accelerator-count',
+} as const;
