@@ -20,7 +20,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // TS 7 breaks ts-jest; keep the compiler used for tests and type checks on 6.0.
   // (typescriptVersion would also pin @types/node@ts6.0, a tag the registry does not have)
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
-  devDeps: ['typescript@~6.0.3', '@types/node@^20', 'cdk8s-plus-28@^2.5.6', 'cdk8s-cli@^2', 'ajv@^8', 'yaml@^2'],
+  devDeps: ['typescript@~6.0.3', '@types/node@^20', 'cdk8s-plus-28@^2.5.6', 'cdk8s-cli@^2', 'ajv@^8', 'yaml@^2', 'protobufjs@^8'],
 
   // the CLI (a later issue) is published under this name
   bin: { 'cdk8s-gke-inference': 'lib/cli/main.js' },

@@ -1,0 +1,176 @@
+import { App, Chart, Testing } from 'cdk8s';
+import { HuggingFaceToken, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { expectValidManifests } from './support/k8s-validator';
+
+function synth(props: OptimizedLlmServerProps, namespace = 'llm'): { server: OptimizedLlmServer; objects: any[] } {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test', { namespace });
+  const server = new OptimizedLlmServer(chart, 'server', props);
+  return { server, objects: chart.toJson() };
+}
+
+const byKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);
+const one = (objects: any[], kind: string) => {
+  const found = byKind(objects, kind);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+const CASES: Array<[string, OptimizedLlmServerProps]> = [
+  ['gemma on L4 with a target', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100 }],
+  ['gemma, accelerator chosen', { model: 'google/gemma-2-27b-it' }],
+  ['gpt-oss on H100 with TTFT target', { model: 'openai/gpt-oss-20b', targetTtftMilliseconds: 300, minReplicas: 2, maxReplicas: 8 }],
+  ['deepseek on A100, 3 replicas', { model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100', replicas: 3 }],
+];
+
+test.each(CASES)('%s: every manifest validates strictly against Kubernetes 1.28 and 1.33 and the CRDs', (_, props) => {
+  const { objects } = synth(props);
+  expect(objects.length).toBeGreaterThanOrEqual(3);
+  expectValidManifests(objects, ['1.28', '1.33']);
+});
+
+test('the Deployment carries what GKE needs to schedule and run vLLM on GPUs', () => {
+  const { server, objects } = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100 });
+  const r = server.resolution;
+  const d = one(objects, 'Deployment');
+  expect(d.metadata.namespace).toBe('llm');
+  expect(d.spec.strategy).toEqual({ type: 'Recreate' });
+  // the HPA owns the replica count
+  expect(d.spec.replicas).toBeUndefined();
+  const pod = d.spec.template.spec;
+  expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4', 'cloud.google.com/gke-accelerator-count': '4' });
+  const c = pod.containers[0];
+  expect(c.name).toBe('inference-server');
+  expect(c.image).toBe('vllm/vllm-openai:v0.7.2');
+  expect(c.command).toEqual(['python3', '-m', 'vllm.entrypoints.openai.api_server']);
+  expect(c.args).toEqual(expect.arrayContaining([
+    '--model=google/gemma-2-27b-it', '--tensor-parallel-size=4', '--max-model-len=8192', '--gpu-memory-utilization=0.9', '--port=8000',
+    '--disable-log-requests',
+  ]));
+  expect(c.resources.limits['nvidia.com/gpu']).toBe('4');
+  expect(c.resources.requests).toEqual(c.resources.limits);
+  expect(c.resources.limits.cpu).toBe(String(r.podResources.cpu));
+  expect(c.resources.limits.memory).toBe(`${r.podResources.memoryGiB}Gi`);
+  expect(c.resources.limits['ephemeral-storage']).toBe(`${r.podResources.ephemeralStorageGiB}Gi`);
+  // /dev/shm is memory-backed and sized for TP 4
+  expect(pod.volumes).toEqual([{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } }]);
+  expect(c.volumeMounts).toEqual([{ name: 'dshm', mountPath: '/dev/shm' }]);
+  // a slow load is not killed: the startup probe allows the derived budget
+  expect(c.startupProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+  expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(r.podResources.startupBudgetSeconds);
+  expect(c.readinessProbe.httpGet.path).toBe('/health');
+  expect(c.livenessProbe.httpGet.path).toBe('/health');
+  expect(d.spec.progressDeadlineSeconds).toBeGreaterThan(r.podResources.startupBudgetSeconds);
+  // the token only by reference; gemma is gated, so the Secret is required
+  const tokenEnv = c.env.find((e: any) => e.name === 'HUGGING_FACE_HUB_TOKEN');
+  expect(tokenEnv.valueFrom.secretKeyRef).toEqual({ name: 'hf-secret', key: 'hf_api_token' });
+  expect(c.env.every((e: any) => e.value === undefined || !/hf_/i.test(e.value))).toBe(true);
+});
+
+test('secure by default: no privilege, seccomp RuntimeDefault, no API token', () => {
+  const { objects } = synth({ model: 'openai/gpt-oss-20b' });
+  const pod = one(objects, 'Deployment').spec.template.spec;
+  expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+  expect(pod.automountServiceAccountToken).toBe(false);
+  for (const c of pod.containers) {
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });
+  }
+  // gpt-oss is not gated: the token Secret is optional so the pod starts without it
+  const env = pod.containers[0].env.find((e: any) => e.name === 'HF_TOKEN');
+  expect(env.valueFrom.secretKeyRef.optional).toBe(true);
+  // newer vLLM logs no requests by default and gptoss still accepts the old flag
+  expect(pod.containers[0].args).toContain('--disable-log-requests');
+});
+
+test('Service and PodMonitoring select exactly the server pods on port 8000', () => {
+  const { objects } = synth({ model: 'openai/gpt-oss-20b', name: 'gpt-oss' });
+  const d = one(objects, 'Deployment');
+  const svc = one(objects, 'Service');
+  const pm = one(objects, 'PodMonitoring');
+  expect(d.spec.selector.matchLabels).toEqual({ app: 'gpt-oss' });
+  expect(svc.spec).toEqual({ type: 'ClusterIP', selector: { app: 'gpt-oss' }, ports: [{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }] });
+  expect(pm.apiVersion).toBe('monitoring.googleapis.com/v1');
+  expect(pm.spec).toEqual({ selector: { matchLabels: { app: 'gpt-oss' } }, endpoints: [{ port: 8000, path: '/metrics', interval: '15s' }] });
+  for (const o of objects) expect(o.metadata.name).toBe('gpt-oss');
+});
+
+test('HPA: autoscaling/v2 on the version-aware KV-cache metric with the derived target', () => {
+  const { server, objects } = synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, maxReplicas: 6 });
+  const hpa = one(objects, 'HorizontalPodAutoscaler');
+  const a = server.resolution.autoscaling!;
+  expect(hpa.apiVersion).toBe('autoscaling/v2');
+  expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: one(objects, 'Deployment').metadata.name });
+  expect(hpa.spec.minReplicas).toBe(1);
+  expect(hpa.spec.maxReplicas).toBe(6);
+  expect(hpa.spec.metrics).toEqual([{
+    type: 'Pods',
+    pods: {
+      metric: { name: 'prometheus.googleapis.com|vllm:kv_cache_usage_perc|gauge' },
+      target: { type: 'AverageValue', averageValue: `${Math.round(a.targetAverageValue * 1000)}m` },
+    },
+  }]);
+  expect(hpa.spec.metrics[0].pods.metric.name).toBe(hpa.spec.metrics[0].pods.metric.name.toLowerCase());
+  expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(300);
+  expect(hpa.spec.behavior.scaleUp.stabilizationWindowSeconds).toBe(0);
+  // no target, no HPA
+  expect(byKind(synth({ model: 'openai/gpt-oss-20b' }).objects, 'HorizontalPodAutoscaler')).toHaveLength(0);
+});
+
+test('provenance annotations name the profile, its source and the operating point', () => {
+  const { objects } = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' });
+  const a = one(objects, 'Deployment').metadata.annotations;
+  expect(a['cdk8s-gke-inference.io/profile']).toBe('google/gemma-2-27b-it / vllm v0.7.2 / 1 x nvidia-h100-80gb / a3-highgpu-1g');
+  expect(a['cdk8s-gke-inference.io/profile-source']).toBe('measured');
+  expect(a['cdk8s-gke-inference.io/operating-point']).toBe('2050 output tokens/s at 67 ms NTPOT (inflection, measured)');
+  expect(a['cdk8s-gke-inference.io/version']).toMatch(/^cdk8s-gke-inference \d+\.\d+\.\d+/);
+  expect(a['cdk8s-gke-inference.io/cost']).toMatch(/^\$0\.665\/M output tokens/);
+});
+
+test('names are stable and come from the construct path unless given', () => {
+  const a = synth({ model: 'openai/gpt-oss-20b' }).objects;
+  const b = synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100 }).objects;
+  // a target changes the operating point, never the selector
+  expect(one(a, 'Deployment').spec.selector).toEqual(one(b, 'Deployment').spec.selector);
+  expect(one(a, 'Deployment').metadata.name).toMatch(/^test-server-[a-z0-9]+$/);
+});
+
+test('same input, byte-identical YAML', () => {
+  const yaml = () => {
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    new OptimizedLlmServer(chart, 's', { model: 'google/gemma-2-27b-it', targetNtpotMilliseconds: 100 });
+    return app.synthYaml();
+  };
+  expect(yaml()).toBe(yaml());
+});
+
+test('fails: gated model without a token secret', () => {
+  expect(() => synth({ model: 'google/gemma-2-27b-it', huggingFaceToken: HuggingFaceToken.none() }))
+    .toThrow(/'huggingFaceToken' is HuggingFaceToken.none\(\) but google\/gemma-2-27b-it needs a token/);
+  // not gated: no token is fine and no token env is emitted
+  const { objects } = synth({ model: 'openai/gpt-oss-20b', huggingFaceToken: HuggingFaceToken.none() });
+  expect(one(objects, 'Deployment').spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['MODEL_ID']);
+  // a custom secret is referenced as given
+  const custom = synth({ model: 'google/gemma-2-27b-it', huggingFaceToken: HuggingFaceToken.fromSecret('my-hf', 'token') }).objects;
+  expect(one(custom, 'Deployment').spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef).toEqual({ name: 'my-hf', key: 'token' });
+  expect(() => HuggingFaceToken.fromSecret('Bad_Name')).toThrow(/not a valid Kubernetes name/);
+});
+
+test('fails: contradictory or invalid construct props name the prop', () => {
+  expect(() => synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, replicas: 2 })).toThrow(/'replicas' cannot be set with a latency target/);
+  expect(() => synth({ model: 'openai/gpt-oss-20b', maxReplicas: 3 })).toThrow(/need a latency target/);
+  expect(() => synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, minReplicas: 5, maxReplicas: 3 }))
+    .toThrow(/'minReplicas' \(5\) must be less than or equal to 'maxReplicas' \(3\)/);
+  expect(() => synth({ model: 'openai/gpt-oss-20b', name: 'Bad_Name' })).toThrow(/'name' 'Bad_Name' must be a DNS-1035 label/);
+  expect(() => synth({ model: 'openai/gpt-oss-20b', image: 'vllm/vllm-openai:latest' })).toThrow(/'image' .* must be pinned/);
+  expect(() => synth({ model: 'openai/gpt-oss-20b', image: 'vllm/vllm-openai' })).toThrow(/must be pinned/);
+  expect(synth({ model: 'openai/gpt-oss-20b', image: 'registry.local:5000/vllm@sha256:abc' }).server.resolution.model).toBe('openai/gpt-oss-20b');
+});
+
+test('deployment notes say what the cluster needs', () => {
+  const { server } = synth({ model: 'google/gemma-2-27b-it', targetNtpotMilliseconds: 100 });
+  const notes = server.deploymentNotes.join('\n');
+  expect(notes).toMatch(/kubectl create secret generic hf-secret --from-literal=hf_api_token=\$HF_TOKEN/);
+  expect(notes).toMatch(/Custom Metrics Stackdriver Adapter/);
+  expect(notes).toMatch(/roles\/monitoring\.viewer/);
+});

@@ -1,0 +1,187 @@
+import { InferenceResolver, PricingModel, ProfileSource } from '../src';
+import { Catalog } from '../src/catalog/catalog';
+
+const resolve = InferenceResolver.resolve;
+
+// The seed figures of GKE Inference Quickstart must come out as our default operating points.
+test.each([
+  ['openai/gpt-oss-20b', 'nvidia-h100-80gb', 1, 'a3-highgpu-1g', 13335, 67, 297],
+  ['google/gemma-2-27b-it', 'nvidia-h100-80gb', 1, 'a3-highgpu-1g', 2050, 67, undefined],
+  ['google/gemma-2-27b-it', 'nvidia-tesla-a100', 2, 'a2-highgpu-2g', 1243, 70, undefined],
+  ['google/gemma-2-27b-it', 'nvidia-l4', 4, 'g2-standard-48', 425, 1085, undefined],
+  ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'nvidia-tesla-a100', 1, 'a2-highgpu-1g', 3357, 72, undefined],
+  ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'nvidia-h100-80gb', 1, 'a3-highgpu-1g', 6934, 30, undefined],
+])('seed figure: %s on %s is the default operating point', (model, acc, count, instance, tps, ntpot, ttft) => {
+  const r = resolve({ model, acceleratorType: acc });
+  expect(r.acceleratorType).toBe(acc);
+  expect(r.acceleratorCount).toBe(count);
+  expect(r.tensorParallelSize).toBe(count);
+  expect(r.instanceType).toBe(instance);
+  expect(r.performance.outputTokensPerSecond).toBe(tps);
+  expect(r.performance.ntpotMilliseconds).toBe(ntpot);
+  expect(r.performance.ttftMilliseconds).toBe(ttft);
+  expect(r.source).toBe(ProfileSource.MEASURED);
+  expect(r.operatingPointReason).toBe('inflection');
+  expect(r.performance.pointKind).toBe('measured');
+});
+
+test('cost follows GIQ\'s formula over our dated price table', () => {
+  // GIVEN gemma-2-27b on one H100, spot, us-central1 (a3-highgpu-1g at $6.3262/h in the 2026-07-30 snapshot)
+  const r = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' });
+  const price = Catalog.EMBEDDED.wholeVmPrice('a3-highgpu-1g', 'us-central1', 'spot')!;
+  expect(price.usdPerHour).toBe(6.3262);
+  // THEN input tok/s comes from the ShareGPT means (226 in / 195 out) and the formula gives $/M tokens
+  const input = (2050 * 226) / 195;
+  expect(r.performance.inputTokensPerSecond).toBeCloseTo(input, 6);
+  const perOutput = 6.3262 / 3600 / (input / 4 + 2050);
+  expect(r.cost.costPerMillionOutputTokens).toBeCloseTo(perOutput * 1e6, 9);
+  expect(r.cost.costPerMillionInputTokens).toBeCloseTo((perOutput / 4) * 1e6, 9);
+  expect(r.cost.costPerHour).toBe(6.3262);
+  expect(r.cost.pricingModel).toBe('spot');
+  expect(r.cost.priceSnapshotDate).toBe('2026-07-30');
+  // GIQ's published figures are kept as published facts, not reproduced
+  expect(r.cost.publishedCostPerMillionOutputTokens).toBe(0.222);
+  expect(r.cost.publishedCostPerMillionInputTokens).toBe(0.055);
+  expect(r.cost.costPerMillionOutputTokens).not.toBeCloseTo(0.222, 2);
+});
+
+test('pricing model, ratio and region change the cost', () => {
+  const base = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' });
+  const onDemand = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', pricingModel: PricingModel.ON_DEMAND });
+  expect(onDemand.cost.costPerHour).toBe(11.0612);
+  expect(onDemand.cost.costPerMillionOutputTokens! / base.cost.costPerMillionOutputTokens!).toBeCloseTo(11.0612 / 6.3262, 9);
+  const ratio2 = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', outputInputCostRatio: 2 });
+  expect(ratio2.cost.costPerMillionInputTokens! * 2).toBeCloseTo(ratio2.cost.costPerMillionOutputTokens!, 9);
+  const east = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', region: 'us-east5' });
+  expect(east.cost.costPerHour).toBe(4.6598);
+});
+
+test('a missing price is absent, never zero', () => {
+  // a2-ultragpu has no CUD rows; gemma has no a2-ultragpu profile, so use the A100 40GB machine in a region without 1-year CUD rows instead
+  const r = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-tesla-a100', pricingModel: PricingModel.ONE_YEAR_CUD, region: 'us-east4' });
+  expect(r.cost.costPerHour).toBeUndefined();
+  expect(r.cost.costPerMillionOutputTokens).toBeUndefined();
+  expect(r.decisions.join('\n')).toMatch(/no whole-VM price for a2-highgpu-2g/);
+});
+
+test('with no accelerator, the cheapest per million output tokens is chosen and runners-up are reported', () => {
+  const r = resolve({ model: 'google/gemma-2-27b-it' });
+  const all = ['nvidia-h100-80gb', 'nvidia-tesla-a100', 'nvidia-l4'].map((a) => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: a }));
+  const cheapest = all.reduce((a, b) => (b.cost.costPerMillionOutputTokens! < a.cost.costPerMillionOutputTokens! ? b : a));
+  expect(r.acceleratorType).toBe(cheapest.acceleratorType);
+  const others = all.map((x) => x.acceleratorType).filter((a) => a !== r.acceleratorType);
+  expect(r.alternatives.map((a) => a.acceleratorType).sort()).toEqual(others.sort());
+  for (const alt of r.alternatives) expect(alt.costPerMillionOutputTokens!).toBeGreaterThanOrEqual(r.cost.costPerMillionOutputTokens!);
+});
+
+test('targets pick the highest-throughput point that meets them', () => {
+  const r = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100 });
+  expect(r.operatingPointReason).toBe('targets');
+  expect(r.performance.ntpotMilliseconds).toBeLessThanOrEqual(1100);
+  // with a target only H100 and A100 meet, the L4 profile drops out of the automatic choice
+  const fast = resolve({ model: 'google/gemma-2-27b-it', targetNtpotMilliseconds: 100 });
+  expect(['nvidia-h100-80gb', 'nvidia-tesla-a100']).toContain(fast.acceleratorType);
+  const l4 = fast.alternatives.find((a) => a.acceleratorType === 'nvidia-l4')!;
+  expect(l4.reason).toMatch(/achievable NTPOT: 1085 ms/);
+});
+
+test('fails: a latency target below what the hardware reaches states the achievable range', () => {
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 200 }))
+    .toThrow(/targetNtpotMilliseconds \(200\) is below the fastest NTPOT this profile reaches; achievable NTPOT: 1085 ms/);
+  expect(() => resolve({ model: 'openai/gpt-oss-20b', targetTtftMilliseconds: 200 }))
+    .toThrow(/targetTtftMilliseconds \(200\).*achievable TTFT: 297 ms/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetTtftMilliseconds: 500 }))
+    .toThrow(/cannot be checked: this profile publishes no TTFT/);
+});
+
+test('fails: unknown model suggests the closest names', () => {
+  expect(() => resolve({ model: 'google/gema-2-27b' })).toThrow(/Unknown model 'google\/gema-2-27b' \('model'\)\. Closest catalog models: google\/gemma-2-27b-it/);
+  expect(() => resolve({ model: 'llama-3.3-70b' })).toThrow(/meta-llama\/Llama-3\.3-70B-Instruct/);
+});
+
+test('fails: unknown accelerator names the close labels and the GPU list', () => {
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100' }))
+    .toThrow(/Unknown accelerator 'nvidia-h100' \('acceleratorType'\)\. Closest: nvidia-h100-80gb/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice' })).toThrow(/is a TPU/);
+});
+
+test('fails: a model that does not fit says what would', () => {
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-tesla-t4' }))
+    .toThrow(/does not fit on 'nvidia-tesla-t4'.*54\.5 GB of weights.*Accelerators that fit: nvidia-l4 \(tensorParallelSize 4\)/);
+  // a context that does not fit next to the weights names the longest one that does
+  expect(() => resolve({ model: 'meta-llama/Llama-3.3-70B-Instruct', acceleratorType: 'nvidia-l4' }))
+    .toThrow(/only \d+ tokens of KV cache fit next to the weights: lower 'maxModelLength' to at most \d+/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', maxModelLength: 100000 })).toThrow(/exceeds the context length of google\/gemma-2-27b-it \(8192 tokens\)/);
+});
+
+test('fails: combinations without a profile list the ones that exist', () => {
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-a100-80gb' }))
+    .toThrow(/No profile for model google\/gemma-2-27b-it, server vllm, accelerator nvidia-a100-80gb.*Profiles that exist for this model: .*4 x nvidia-l4/);
+  expect(() => resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct' })).toThrow(/No profile exists for this model; models with profiles: /);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', modelServerVersion: 'v9.9' })).toThrow(/Known versions: v0\.7\.2/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', modelServer: 'tgi' })).toThrow(/Known servers: vllm/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', region: 'europe-west4' })).toThrow(/Regions with prices: .*us-central1/);
+});
+
+test('fails: bad numbers name the prop', () => {
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', targetNtpotMilliseconds: -5 })).toThrow(/'targetNtpotMilliseconds' must be a positive number, got -5/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', maxModelLength: 1000.5 })).toThrow(/'maxModelLength' must be a whole number/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', pricingModel: 'cheap' as PricingModel })).toThrow(/'pricingModel' must be one of on-demand, spot/);
+});
+
+test('tensor-parallel sizes are powers of two that divide the heads and fit a machine', () => {
+  // DeepSeek-R1-Distill-Qwen-7B: 28 heads, 4 KV heads; A100 40GB machines carry 1, 2, 4, 8 or 16
+  const r = resolve({ model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100' });
+  expect(r.validTensorParallelSizes).toEqual([1, 2, 4]);
+  const g = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+  expect(g.validTensorParallelSizes).toEqual([1, 2, 4, 8]);
+});
+
+test('memory budget: weights in the checkpoint format plus KV cache for maxModelLength fit', () => {
+  const r = resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb' });
+  // gpt-oss ships in MXFP4: about 13 GB, not the hypothetical 41.8 GB of bf16
+  expect(r.memory.weightsGb).toBe(13);
+  expect(r.memory.kvCacheCapacityGb).toBeCloseTo(80 * 0.9 - 13 - (3.5 * 1024 ** 3) / 1e9, 6);
+  expect(r.memory.kvCachePerMaxLengthRequestGb).toBeCloseTo((8192 * 48 * 1024) / 1e9, 9);
+  expect(r.maxModelLength).toBe(8192);
+});
+
+test('HPA threshold is derived from the operating point and named for the server version', () => {
+  const r = resolve({ model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100', targetNtpotMilliseconds: 100 });
+  const a = r.autoscaling!;
+  // v0.7.2 predates the rename to kv_cache_usage_perc
+  expect(a.serverMetric).toBe('vllm:gpu_cache_usage_perc');
+  expect(a.hpaMetricName).toBe('prometheus.googleapis.com|vllm:gpu_cache_usage_perc|gauge');
+  // Little's law: 3357 tok/s x 0.072 s = 241.7 requests, each with 226 + 195/2 tokens at 56 KiB/token
+  const kvGb = (241.704 * (226 + 97.5) * 56 * 1024) / 1e9;
+  expect(a.valueAtOperatingPoint).toBeCloseTo(kvGb / r.memory.kvCacheCapacityGb, 6);
+  expect(a.targetAverageValue).toBeCloseTo(Math.floor(a.valueAtOperatingPoint * 0.9 * 1000) / 1000, 9);
+  expect(a.targetAverageValue).toBeLessThan(a.valueAtOperatingPoint);
+  const g = resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100 });
+  expect(g.autoscaling!.serverMetric).toBe('vllm:kv_cache_usage_perc');
+  expect(resolve({ model: 'openai/gpt-oss-20b' }).autoscaling).toBeUndefined();
+});
+
+test('pod resources follow from the model and the machine, each explained', () => {
+  const r = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+  const p = r.podResources;
+  expect(p.sharedMemoryGiB).toBe(8);
+  expect(p.cpu).toBe(32);
+  expect(p.memoryGiB).toBe(Math.ceil((54.5e9 * 1.2) / 1024 ** 3 + 8 + 8));
+  expect(p.memoryGiB).toBeLessThanOrEqual(192 * 0.8);
+  expect(p.ephemeralStorageGiB).toBe(Math.ceil(54.5e9 / 1024 ** 3 + 10));
+  // a 54.5 GB download at 0.1 GB/s alone takes 545 s: the budget must exceed twice the estimated load
+  expect(p.startupBudgetSeconds).toBeGreaterThanOrEqual(2 * (545 + 54.5 + 240));
+  expect(p.explanation).toHaveLength(5);
+});
+
+test('the resolution says what every decision rests on', () => {
+  const r = resolve({ model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-h100-80gb' });
+  expect(r.instanceTypeInferred).toBe(true);
+  expect(r.decisions.join('\n')).toMatch(/instance type a3-highgpu-1g \(inferred/);
+  expect(r.profileCitation).toMatch(/GKE Inference Quickstart product documentation/);
+  expect(r.image).toBe('vllm/vllm-openai:v0.7.2');
+  const g = resolve({ model: 'openai/gpt-oss-20b' });
+  expect(g.modelServerVersion).toBe('gptoss');
+  expect(g.image).toBe('vllm/vllm-openai:gptoss');
+});
