@@ -20,7 +20,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // TS 7 breaks ts-jest; keep the compiler used for tests and type checks on 6.0.
   // (typescriptVersion would also pin @types/node@ts6.0, a tag the registry does not have)
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
-  devDeps: ['typescript@~6.0.3', '@types/node@^20', 'cdk8s-plus-28@^2.5.6', 'cdk8s-cli@^2', 'ajv@^8', 'yaml@^2', 'protobufjs@^8'],
+  devDeps: ['typescript@~6.0.3', '@types/node@^20', 'cdk8s-plus-28@^2.5.6', 'cdk8s-cli@^2', 'ajv@^8', 'yaml@^2', 'protobufjs@^8', 'fast-check@^4'],
 
   // the CLI (a later issue) is published under this name
   bin: { 'cdk8s-gke-inference': 'lib/cli/main.js' },
@@ -55,6 +55,18 @@ project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json && tsc --noEmit
 project.addTask('synth:example', {
   description: 'Synthesize the example app in examples/ to examples/dist/*.k8s.yaml',
   exec: 'ts-node --project examples/tsconfig.json examples/main.ts',
+});
+
+// performance budget: not part of the test suite (timing tests are flaky on shared CI machines)
+project.addTask('bench', {
+  description: 'Measure synth time, resolver throughput and import time; prints the table the README reports',
+  exec: 'ts-node --project scripts/tsconfig.json scripts/bench.ts',
+});
+
+// regenerate the catalog data modules from the reference CSVs in ../shared/reference/data
+project.addTask('import:reference-data', {
+  description: 'Regenerate src/catalog/data/*.generated.ts from ../shared/reference/data/*.csv',
+  exec: 'ts-node --project scripts/tsconfig.json scripts/import-reference-data.ts',
 });
 
 // regenerate the typed PodMonitoring binding from the vendored CRD (works offline)

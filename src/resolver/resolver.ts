@@ -1,3 +1,5 @@
+import { autoscalingFor } from './autoscaling';
+import { costAt, inputTokensPerSecond } from './cost';
 import {
   kvCacheGbFor,
   memoryBudget,
@@ -5,16 +7,15 @@ import {
   smallestFittingTensorParallelSize,
   validTensorParallelSizes,
 } from './feasibility';
+import { chooseMachine, podResources } from './pod-resources';
 import {
   PricingModel,
   ProfileSource,
   ResolveRequest,
   Resolution,
   ResolvedAlternative,
-  ResolvedAutoscaling,
   ResolvedCost,
   ResolvedPerformance,
-  ResolvedPodResources,
 } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord, ModelServerVersionRecord } from '../catalog/model-servers';
@@ -24,8 +25,6 @@ import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint 
 import { curveKeyString, measuredCurves } from '../performance/measured-curves';
 import { closestMatches } from '../util/closest';
 
-const GIB = 1024 ** 3;
-const GB = 1e9;
 const DEFAULT_REGION = 'us-central1';
 const DEFAULT_RATIO = 4;
 
@@ -209,23 +208,6 @@ function profileCurves(
   return [...byAccelerator.values()];
 }
 
-function hostMemoryNeedGiB(model: ModelRecord, shmGiB: number): number {
-  const loader = (model.checkpointWeightsGb * GB * SERVING_CONSTANTS.hostMemoryPerWeightByte.value) / GIB;
-  return Math.ceil(loader + SERVING_CONSTANTS.hostMemoryBaseGiB.value + shmGiB);
-}
-
-function sharedMemoryGiB(tensorParallelSize: number): number {
-  return Math.min(16, SERVING_CONSTANTS.sharedMemoryGiBPerRank.value * tensorParallelSize);
-}
-
-/** The measured machine type, or the smallest one with the accelerator count whose memory holds the loader. */
-function chooseMachine(catalog: Catalog, curve: ProfileCurve, model: ModelRecord): MachineTypeRecord | undefined {
-  if (curve.instanceType) return catalog.machineTypes.find((m) => m.name === curve.instanceType);
-  const machines = catalog.machineTypesFor(curve.acceleratorType, curve.acceleratorCount);
-  const need = hostMemoryNeedGiB(model, sharedMemoryGiB(curve.acceleratorCount));
-  return machines.find((m) => Math.floor(m.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value) >= need) ?? machines[machines.length - 1];
-}
-
 function evaluate(
   catalog: Catalog, curve: ProfileCurve, server: ModelServerRecord, model: ModelRecord, maxModelLength: number,
   targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number,
@@ -254,42 +236,6 @@ function evaluate(
   return { ...base, point: op.point, pointReason: op.reason, cost };
 }
 
-function inputTokensPerSecond(catalog: Catalog, point: CurvePoint): { value: number; basis: string } {
-  if (point.inputTokensPerSecond !== undefined) return { value: point.inputTokensPerSecond, basis: 'published with the point' };
-  const w = catalog.defaultWorkload;
-  return {
-    value: (point.outputTokensPerSecond * w.meanInputTokens) / w.meanOutputTokens,
-    basis: `output tokens/s x ${w.meanInputTokens}/${w.meanOutputTokens} (mean input/output tokens of the ${w.name} workload)`,
-  };
-}
-
-function costAt(
-  catalog: Catalog, curve: ProfileCurve, machine: MachineTypeRecord, point: CurvePoint,
-  region: string, pricingModel: PricingModelName, ratio: number,
-): ResolvedCost {
-  const price = catalog.wholeVmPrice(machine.name, region, pricingModel);
-  const published = {
-    publishedCostPerMillionOutputTokens: curve.published?.costPerMillionOutputTokens,
-    publishedCostPerMillionInputTokens: curve.published?.costPerMillionInputTokens,
-    publishedPricingModel: curve.published?.pricingModel,
-  };
-  if (!price) return { pricingModel, region, outputInputCostRatio: ratio, ...published };
-  const input = inputTokensPerSecond(catalog, point).value;
-  // GIQ's formula: $/output token = machine $/s / (input tok/s / ratio + output tok/s); $/input token = that / ratio
-  const perOutputToken = price.usdPerHour / 3600 / (input / ratio + point.outputTokensPerSecond);
-  return {
-    pricingModel,
-    region,
-    costPerHour: price.usdPerHour,
-    costPerMillionOutputTokens: perOutputToken * 1e6,
-    costPerMillionInputTokens: (perOutputToken / ratio) * 1e6,
-    outputInputCostRatio: ratio,
-    priceSnapshotDate: price.snapshotDate,
-    priceSource: price.source,
-    ...published,
-  };
-}
-
 /** Priced candidates first, cheapest per million output tokens; unpriced ones by throughput. */
 function byCost(a: Candidate, b: Candidate): number {
   const ca = a.cost?.costPerMillionOutputTokens;
@@ -310,57 +256,6 @@ function alternative(c: Candidate, reason: string): ResolvedAlternative {
     costPerMillionOutputTokens: c.cost?.costPerMillionOutputTokens,
     source: c.curve.source,
     reason,
-  };
-}
-
-function podResources(model: ModelRecord, machine: MachineTypeRecord, tp: number): ResolvedPodResources {
-  const C = SERVING_CONSTANTS;
-  const share = C.nodeAllocatableShare.value;
-  const shm = sharedMemoryGiB(tp);
-  const cpu = Math.max(1, Math.min(Math.floor(machine.vcpu * share), C.cpuPerAccelerator.value * tp));
-  const need = hostMemoryNeedGiB(model, shm);
-  const nodeCap = Math.floor(machine.ramGb * share);
-  const memoryGiB = Math.min(need, nodeCap);
-  const weightsGiB = (model.checkpointWeightsGb * GB) / GIB;
-  const ephemeralStorageGiB = Math.ceil(weightsGiB + C.ephemeralStorageMarginGiB.value);
-  const weightsGb = model.checkpointWeightsGb;
-  const loadSeconds = weightsGb / C.hubDownloadGBps.value + weightsGb / C.weightLoadGBps.value + C.serverInitSeconds.value;
-  const startupBudgetSeconds = Math.ceil((loadSeconds * C.startupBudgetSafetyFactor.value) / 60) * 60;
-  const explanation = [
-    `cpu ${cpu}: ${C.cpuPerAccelerator.value} per accelerator x ${tp}, at most ${share * 100}% of ${machine.name}'s ${machine.vcpu} vCPU`,
-    `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${weightsGiB.toFixed(1)} GiB of weights + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
-      + (need > nodeCap ? `, capped at ${share * 100}% of the machine's ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
-    `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${weightsGiB.toFixed(1)} GiB Hugging Face download + ${C.ephemeralStorageMarginGiB.value} GiB margin`
-      + (ephemeralStorageGiB > 90 ? ' (more than the 90 GiB a default 100 GB boot disk leaves: use a larger boot disk or local SSD)' : ''),
-    `/dev/shm ${shm}Gi: ${C.sharedMemoryGiBPerRank.value} GiB per tensor-parallel rank, at most 16`,
-    `startup budget ${startupBudgetSeconds}s: ${C.startupBudgetSafetyFactor.value} x (download at ${C.hubDownloadGBps.value} GB/s + load at ${C.weightLoadGBps.value} GB/s `
-      + `+ ${C.serverInitSeconds.value} s init) for ${model.checkpointWeightsGb} GB, rounded up to a minute`,
-  ];
-  return { cpu, memoryGiB, ephemeralStorageGiB, sharedMemoryGiB: shm, startupBudgetSeconds, explanation };
-}
-
-function autoscalingFor(
-  catalog: Catalog, model: ModelRecord, version: ModelServerVersionRecord, budget: MemoryBudget, perf: ResolvedPerformance,
-): ResolvedAutoscaling {
-  const w = catalog.defaultWorkload;
-  // a running request holds its prompt plus, on average, half its output in the KV cache
-  const tokensPerRequest = w.meanInputTokens + w.meanOutputTokens / 2;
-  const kvGb = kvCacheGbFor(model, tokensPerRequest) * perf.concurrentRequests;
-  const value = Math.min(1, kvGb / budget.kvCacheCapacityGb);
-  const tolerance = SERVING_CONSTANTS.hpaTolerance.value;
-  const target = Math.max(0.05, Math.floor(value * (1 - tolerance) * 1000) / 1000);
-  const metric = version.kvCacheUsageMetric;
-  return {
-    serverMetric: metric,
-    hpaMetricName: `prometheus.googleapis.com|${metric}|gauge`,
-    targetAverageValue: target,
-    valueAtOperatingPoint: value,
-    explanation: `At the operating point ${perf.concurrentRequests.toFixed(1)} requests are in flight (Little's law: `
-      + `${perf.outputTokensPerSecond.toFixed(0)} output tokens/s x ${perf.ntpotMilliseconds} ms NTPOT). Each holds about ${tokensPerRequest} tokens `
-      + `of KV cache (${w.meanInputTokens} input + half of ${w.meanOutputTokens} output, ${w.name}) at ${model.kvCacheKibPerTokenBf16} KiB per token, `
-      + `${kvGb.toFixed(1)} GB of the ${budget.kvCacheCapacityGb.toFixed(1)} GB KV cache: utilisation ${value.toFixed(3)}`
-      + `${value >= 1 ? ' (capped: the cache is full, requests queue)' : ''}. The target is ${(1 - tolerance).toFixed(1)} x that (HPA tolerance ${tolerance}) `
-      + `so a replica is added before the point is passed; ${metric} is the name vLLM ${version.version} exports.`,
   };
 }
 
