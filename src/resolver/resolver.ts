@@ -22,7 +22,8 @@ import { ModelServerRecord, ModelServerVersionRecord } from '../catalog/model-se
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
-import { curveKeyString, measuredCurves } from '../performance/measured-curves';
+import { curveKeyString } from '../performance/measured-curves';
+import { profileCurves as allProfileCurves } from '../performance/profiles';
 import { closestMatches } from '../util/closest';
 
 const DEFAULT_REGION = 'us-central1';
@@ -183,7 +184,7 @@ function checkFitsSomewhere(catalog: Catalog, model: ModelRecord, accelerator: A
 function profileCurves(
   catalog: Catalog, model: ModelRecord, server: ModelServerRecord, request: ResolveRequest, accelerator: AcceleratorRecord | undefined,
 ): ProfileCurve[] {
-  const forModel = measuredCurves(catalog).filter((c) => c.model.toLowerCase() === model.id.toLowerCase() && c.modelServer === server.name);
+  const forModel = allProfileCurves(catalog).filter((c) => c.model.toLowerCase() === model.id.toLowerCase() && c.modelServer === server.name);
   const wanted = forModel.filter((c) => (request.modelServerVersion === undefined || c.modelServerVersion === request.modelServerVersion)
     && (accelerator === undefined || c.acceleratorType === accelerator.gkeLabel));
   if (wanted.length === 0) {
@@ -195,7 +196,7 @@ function profileCurves(
     ].filter((s) => s).join(', ');
     const existing = forModel.length
       ? `Profiles that exist for this model: ${forModel.map(curveKeyString).join('; ')}.`
-      : `No profile exists for this model; models with profiles: ${[...new Set(measuredCurves(catalog).map((c) => c.model))].join(', ')}.`;
+      : `No profile exists for this model; models with profiles: ${[...new Set(allProfileCurves(catalog).map((c) => c.model))].join(', ')}.`;
     throw new Error(`No profile for ${asked} (measured profiles only; estimated curves are not in this version). ${existing}`);
   }
   const rank = new Map(catalog.versionsNewestFirst(server).map((v, i) => [v.version, i]));
