@@ -63,6 +63,12 @@ project.addTask('bench', {
   exec: 'ts-node --project scripts/tsconfig.json scripts/bench.ts',
 });
 
+// the performance model's calibration and cross-validation report (the README quotes it)
+project.addTask('perf:report', {
+  description: 'Print the performance model calibration factors and leave-one-out errors',
+  exec: 'ts-node --project scripts/tsconfig.json scripts/perf-model-report.ts',
+});
+
 // regenerate the catalog data modules from the reference CSVs in ../shared/reference/data
 project.addTask('import:reference-data', {
   description: 'Regenerate src/catalog/data/*.generated.ts from ../shared/reference/data/*.csv',

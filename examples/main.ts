@@ -1,27 +1,37 @@
-// The example app: one chart with a Gemma 2 27B server on L4 GPUs held to a latency target, and a
-// DeepSeek distill on the accelerator the resolver picks. `npm run synth:example` writes
-// examples/dist/*.k8s.yaml.
+// The example app: Gemma 2 27B on L4 GPUs held to a latency target and loaded from Cloud Storage
+// (staged once by a ModelTransferJob), and a DeepSeek distill from Hugging Face on the accelerator
+// the resolver picks. `npm run synth:example` writes examples/dist/*.k8s.yaml.
 import { App, Chart } from 'cdk8s';
-import { OptimizedLlmServer } from '../src';
+import { ModelTransferJob, OptimizedLlmServer } from '../src';
 
 const app = new App({ outdir: `${__dirname}/dist` });
-const chart = new Chart(app, 'inference', { namespace: 'llm' });
+const BUCKET = 'gs://my-models/google/gemma-2-27b-it';
 
-const gemma = new OptimizedLlmServer(chart, 'gemma', {
+// run once: copies the weights from Hugging Face into the bucket
+const staging = new Chart(app, 'staging', { namespace: 'llm' });
+const transfer = new ModelTransferJob(staging, 'gemma-transfer', {
+  name: 'gemma-2-27b-transfer',
+  model: 'google/gemma-2-27b-it',
+  modelBucketUri: BUCKET,
+});
+
+const serving = new Chart(app, 'inference', { namespace: 'llm' });
+const gemma = new OptimizedLlmServer(serving, 'gemma', {
   name: 'gemma-2-27b',
   model: 'google/gemma-2-27b-it',
   acceleratorType: 'nvidia-l4',
   targetNtpotMilliseconds: 1100,
   maxReplicas: 4,
+  modelBucketUri: BUCKET,
 });
-
-const deepseek = new OptimizedLlmServer(chart, 'deepseek', {
+const deepseek = new OptimizedLlmServer(serving, 'deepseek', {
   name: 'deepseek-r1-distill-7b',
   model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
 });
 
 app.synth();
 
+for (const note of transfer.deploymentNotes) console.log(`# ${note}`);
 for (const server of [gemma, deepseek]) {
   const r = server.resolution;
   console.log(`${server.name}: ${r.acceleratorCount} x ${r.acceleratorType} on ${r.instanceType}, `
@@ -29,4 +39,4 @@ for (const server of [gemma, deepseek]) {
     + `$${r.cost.costPerMillionOutputTokens?.toFixed(3)}/M output tokens (${r.cost.pricingModel})`);
   for (const note of server.deploymentNotes) console.log(`  # ${note}`);
 }
-console.log(`wrote ${app.outdir}/inference.k8s.yaml`);
+console.log(`wrote ${app.outdir}/staging.k8s.yaml and ${app.outdir}/inference.k8s.yaml`);

@@ -78,8 +78,10 @@ test('secure by default: no privilege, seccomp RuntimeDefault, no API token', ()
   // gpt-oss is not gated: the token Secret is optional so the pod starts without it
   const env = pod.containers[0].env.find((e: any) => e.name === 'HF_TOKEN');
   expect(env.valueFrom.secretKeyRef.optional).toBe(true);
-  // newer vLLM logs no requests by default and gptoss still accepts the old flag
-  expect(pod.containers[0].args).toContain('--disable-log-requests');
+  // newer vLLM logs no requests by default and gptoss still accepts the old flag (the automatic choice is now an estimate on v0.12.0, which has none)
+  expect(pod.containers[0].args).not.toContain('--disable-log-requests');
+  const h100 = one(synth({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb' }).objects, 'Deployment').spec.template.spec;
+  expect(h100.containers[0].args).toContain('--disable-log-requests');
 });
 
 test('Service and PodMonitoring select exactly the server pods on port 8000', () => {

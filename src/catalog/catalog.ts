@@ -1,4 +1,5 @@
 import { ACCELERATORS } from './data/accelerators.generated';
+import { ATTENTION_WINDOWS, EXTRA_MODELS, MIN_MODEL_SERVER_RELEASE } from './data/extra-models';
 import { MACHINE_TYPES } from './data/machine-types.generated';
 import { MEASURED_POINTS } from './data/measured-profiles.generated';
 import { MODELS } from './data/models.generated';
@@ -24,11 +25,35 @@ export interface Workload {
   readonly source: string;
 }
 
+/** What a catalog is built from. */
+export interface CatalogData {
+  readonly models: readonly ModelRecord[];
+  readonly accelerators: readonly AcceleratorRecord[];
+  readonly machineTypes: readonly MachineTypeRecord[];
+  readonly prices: readonly PriceRecord[];
+  readonly measuredPoints: readonly MeasuredPointRecord[];
+  readonly modelServers: readonly ModelServerRecord[];
+  readonly useCases: readonly UseCaseRecord[];
+  readonly shareGpt: readonly TokenDistributionRecord[];
+}
+
+/** A generated or hand-written model record with the attention window and server release of the hand-written tables. */
+function withPerformanceFacts(m: ModelRecord): ModelRecord {
+  const window = ATTENTION_WINDOWS[m.id.toLowerCase()];
+  const release = MIN_MODEL_SERVER_RELEASE[m.id.toLowerCase()];
+  return {
+    ...m,
+    ...(window && m.slidingWindowTokens === undefined
+      ? { slidingWindowTokens: window.slidingWindowTokens, slidingWindowLayers: window.slidingWindowLayers } : {}),
+    ...(release && m.minModelServerRelease === undefined ? { minModelServerRelease: release.release } : {}),
+  };
+}
+
 /** Everything the resolver knows, indexed. Pure data: no cdk8s, no I/O. */
 export class Catalog {
   /** The catalog embedded in this package. */
   public static readonly EMBEDDED = new Catalog({
-    models: MODELS,
+    models: [...MODELS, ...EXTRA_MODELS].map(withPerformanceFacts),
     accelerators: ACCELERATORS,
     machineTypes: MACHINE_TYPES,
     prices: PRICES,
@@ -51,16 +76,10 @@ export class Catalog {
   private readonly modelsById: Map<string, ModelRecord>;
   private readonly acceleratorsByLabel: Map<string, AcceleratorRecord>;
 
-  constructor(data: {
-    models: readonly ModelRecord[];
-    accelerators: readonly AcceleratorRecord[];
-    machineTypes: readonly MachineTypeRecord[];
-    prices: readonly PriceRecord[];
-    measuredPoints: readonly MeasuredPointRecord[];
-    modelServers: readonly ModelServerRecord[];
-    useCases: readonly UseCaseRecord[];
-    shareGpt: readonly TokenDistributionRecord[];
-  }) {
+  private readonly data: CatalogData;
+
+  constructor(data: CatalogData) {
+    this.data = data;
     this.models = data.models;
     this.accelerators = data.accelerators;
     this.machineTypes = data.machineTypes;
@@ -83,6 +102,11 @@ export class Catalog {
       meanOutputTokens: output.tokens,
       source: input.source,
     };
+  }
+
+  /** A new catalog with some of the data replaced. */
+  public withData(changes: Partial<CatalogData>): Catalog {
+    return new Catalog({ ...this.data, ...changes });
   }
 
   /** A model by its Hugging Face id (case-insensitive, as the Hub resolves ids). */
@@ -108,12 +132,16 @@ export class Catalog {
     return [...server.versions].sort((a, b) => compareReleases(b.baseRelease, a.baseRelease));
   }
 
-  /** Machine types that carry `count` accelerators of a type, smallest first. */
+  /**
+   * Machine types that carry `count` accelerators of a type, smallest first; among equal sizes, the
+   * ones the price table covers come first (a3-highgpu-8g before the unpriced a3-edgegpu-8g).
+   */
   public machineTypesFor(accelerator: string, count: number): MachineTypeRecord[] {
+    const priced = (m: MachineTypeRecord) => (this.prices.some((p) => p.machineType === m.name && p.scope === 'whole-vm') ? 0 : 1);
     return this.machineTypes
       .filter((m) => m.accelerator === accelerator
         && (m.acceleratorsPerVm === count || (m.acceleratorsPerVm === undefined && (m.attachableAcceleratorCounts ?? []).includes(count))))
-      .sort((a, b) => a.vcpu - b.vcpu || a.ramGb - b.ramGb || a.name.localeCompare(b.name));
+      .sort((a, b) => a.vcpu - b.vcpu || a.ramGb - b.ramGb || priced(a) - priced(b) || a.name.localeCompare(b.name));
   }
 
   /** Accelerator counts a single machine of this accelerator type can carry, ascending. */

@@ -21,6 +21,8 @@ export interface ModelServerVersionRecord extends Provenance {
    * (vLLM >= 0.10.2; `--disable-log-requests` was removed in 0.12).
    */
   readonly disableRequestLogFlag?: string;
+  /** Model ids (lower case) a model-specific build is for; undefined for general releases. */
+  readonly onlyForModels?: readonly string[];
   readonly notes: string;
 }
 
@@ -78,6 +80,7 @@ export const VLLM: ModelServerRecord = {
       image: 'vllm/vllm-openai:gptoss',
       kvCacheUsageMetric: 'vllm:kv_cache_usage_perc',
       disableRequestLogFlag: '--disable-log-requests',
+      onlyForModels: ['openai/gpt-oss-20b', 'openai/gpt-oss-120b'],
       notes: 'GIQ labels its gpt-oss profile with the version "gptoss", the tag vLLM published for the gpt-oss launch (built from the 0.10.1 line)',
       source: `GKE Inference Quickstart product documentation (gpt-oss-20b profile, version gptoss); ${VLLM_RENAME}; ${VLLM_LOG_FLAG}`,
       trust: 'B',
@@ -102,6 +105,11 @@ export const VLLM: ModelServerRecord = {
     },
   ],
 };
+
+/** Whether a version serves a model: general releases serve every model, model-specific builds only theirs. */
+export function versionServesModel(version: ModelServerVersionRecord, modelId: string): boolean {
+  return version.onlyForModels === undefined || version.onlyForModels.includes(modelId.toLowerCase());
+}
 
 /** Every model server in the catalog, the preferred one first. */
 export const MODEL_SERVERS: readonly ModelServerRecord[] = [VLLM];

@@ -96,6 +96,21 @@ export const SERVING_CONSTANTS = {
     source: 'our conservative estimate',
     kind: 'estimate',
   },
+  /** Cloud Storage FUSE read rate with parallel downloads into the file cache, GB/s, for the startup budget. */
+  bucketReadGBps: {
+    value: 0.7,
+    unit: 'GB/s',
+    source: 'our estimate: 7 x the hub rate, after GKE\'s ">7x faster Pod startup" with tuned Cloud Storage FUSE '
+      + '(accelerated-platforms AchievingFasterPodStartup.md; gkerecommender StorageConfig.model_bucket_uri)',
+    kind: 'estimate',
+  },
+  /** What a default 100 GB boot disk leaves for a pod's ephemeral storage, GiB. */
+  bootDiskUsableGiB: {
+    value: 90,
+    unit: 'GiB',
+    source: 'issue 4 / GKE default boot disk of 100 GB less the OS and images; our rounding',
+    kind: 'estimate',
+  },
   /** Fixed start-up time: engine init, CUDA graph capture, torch.compile, s. */
   serverInitSeconds: {
     value: 240,

@@ -52,6 +52,12 @@ export interface ModelRecord extends Provenance {
   readonly notes: string;
   /** Fields that rest only on a model card. */
   readonly unverifiedFields: string;
+  /** Sliding-window attention: the window, tokens; undefined when every layer attends to the whole context. */
+  readonly slidingWindowTokens?: number;
+  /** How many of the layers use the sliding window (the others attend to the whole context). */
+  readonly slidingWindowLayers?: number;
+  /** The first vLLM release that serves the architecture; undefined when every release in the catalog does. */
+  readonly minModelServerRelease?: string;
 }
 
 export type AcceleratorFamily = 'gpu' | 'tpu';
@@ -127,6 +133,8 @@ export interface MeasuredPointRecord extends Provenance {
   readonly outputTokensPerSecond: number;
   readonly ntpotMilliseconds: number;
   readonly ttftMilliseconds?: number;
+  /** Input tokens per second, when the source publishes it (imported benchmarks). */
+  readonly inputTokensPerSecond?: number;
   /** GIQ's published costs, at GIQ's prices of the day (kept as published facts, never used to tune our prices). */
   readonly publishedUsdPerMillionInputTokens?: number;
   readonly publishedUsdPerMillionOutputTokens?: number;

@@ -1,7 +1,8 @@
 /**
  * Latency-throughput curves and how an operating point is read off them. A curve is one
  * (model, server, version, accelerator, count) combination at increasing load; its points come
- * from measurements or, in later modules, from the estimator, and say which.
+ * from measurements or from the performance model (`estimator.ts`, calibrated by `calibration.ts`),
+ * and say which. Estimated curves carry an uncertainty band.
  */
 
 /** Whether a number was measured or estimated. */
@@ -16,6 +17,63 @@ export interface CurvePoint {
   readonly inputTokensPerSecond?: number;
   /** `measured` for published points; `interpolated` for points read between two measured points of one curve. */
   readonly kind: 'measured' | 'interpolated' | 'estimated';
+  /** Requests in the system (running + waiting); estimated points only. */
+  readonly concurrency?: number;
+  /** Requests per second; estimated points only (measured points: output tokens/s over the workload's output length). */
+  readonly requestsPerSecond?: number;
+  /** Time between output tokens of a running request, ms; estimated points only. */
+  readonly itlMilliseconds?: number;
+  /** Sequences in the running batch (vLLM `num_requests_running`); estimated points only. */
+  readonly runningBatchSize?: number;
+  /** Requests waiting for a slot (vLLM `num_requests_waiting`); estimated points only. */
+  readonly waitingQueueSize?: number;
+  /** Share of the KV cache in use, 0-1 (vLLM `kv_cache_usage_perc`); estimated points only. */
+  readonly kvCacheUtilization?: number;
+  /** Low and high ends of the uncertainty band of output tokens/s; estimated points only. */
+  readonly outputTokensPerSecondLow?: number;
+  readonly outputTokensPerSecondHigh?: number;
+  /** Low and high ends of the uncertainty band of NTPOT, ms; estimated points only. */
+  readonly ntpotMillisecondsLow?: number;
+  readonly ntpotMillisecondsHigh?: number;
+}
+
+/**
+ * How far an estimated curve is trusted: multipliers of its values that bound the band, cross-validated
+ * on the measured points (see `calibration.ts`).
+ */
+export interface CurveUncertainty {
+  readonly throughputLowMultiplier: number;
+  readonly throughputHighMultiplier: number;
+  /** For NTPOT and ITL. */
+  readonly latencyLowMultiplier: number;
+  readonly latencyHighMultiplier: number;
+  readonly ttftLowMultiplier: number;
+  readonly ttftHighMultiplier: number;
+  /** What the band rests on, one line. */
+  readonly basis: string;
+}
+
+/** What the performance model assumed for an estimated curve. */
+export interface CurveEstimate {
+  /** The calibration's time scale (latencies x, rates / it). */
+  readonly timeScale: number;
+  /** `measured-combination`, `same-model`, `same-server` or `uncalibrated`. */
+  readonly calibrationBasis: string;
+  /** The calibration, one line. */
+  readonly calibration: string;
+  /** Largest running batch and what caps it (`kv-cache` or `max-num-seqs`). */
+  readonly maxRunningBatch: number;
+  readonly batchLimit: string;
+  /** KV-cache capacity of the replica, GB, and what a running sequence holds on average, MB. */
+  readonly kvCacheCapacityGb: number;
+  readonly kvCachePerSequenceMb: number;
+  /** Whether prompts ride in decode steps (vLLM V1 chunked prefill). */
+  readonly chunkedPrefill: boolean;
+  /** NTPOT floor at concurrency 1: the bytes one token reads over peak memory bandwidth, ms. */
+  readonly bandwidthFloorMilliseconds: number;
+  /** Workload the curve is for: mean input and output tokens. */
+  readonly meanInputTokens: number;
+  readonly meanOutputTokens: number;
 }
 
 export interface CurveKey {
@@ -37,6 +95,10 @@ export interface ProfileCurve extends CurveKey {
   readonly citation: string;
   /** What the source says of the point (e.g. GIQ's query), for provenance. */
   readonly note: string;
+  /** The band of an estimated curve; undefined for measured curves. */
+  readonly uncertainty?: CurveUncertainty;
+  /** The performance model's assumptions for an estimated curve; undefined for measured curves. */
+  readonly estimate?: CurveEstimate;
   /** GIQ's own cost figures for the point, at GIQ's prices of the day, when published. */
   readonly published?: {
     readonly costPerMillionOutputTokens?: number;
@@ -101,12 +163,26 @@ function interpolateAtNtpot(a: CurvePoint, b: CurvePoint, ntpot: number): CurveP
   if (ntpot <= lo || ntpot >= hi) return undefined;
   const f = (ntpot - a.ntpotMilliseconds) / (b.ntpotMilliseconds - a.ntpotMilliseconds);
   const both = (x?: number, y?: number) => (x !== undefined && y !== undefined ? lerp(x, y, f) : undefined);
-  return {
+  const point: CurvePoint = {
     outputTokensPerSecond: lerp(a.outputTokensPerSecond, b.outputTokensPerSecond, f),
     ntpotMilliseconds: ntpot,
     ttftMilliseconds: both(a.ttftMilliseconds, b.ttftMilliseconds),
     inputTokensPerSecond: both(a.inputTokensPerSecond, b.inputTokensPerSecond),
     kind: a.kind === 'estimated' || b.kind === 'estimated' ? 'estimated' : 'interpolated',
+  };
+  if (point.kind !== 'estimated') return point;
+  return {
+    ...point,
+    concurrency: both(a.concurrency, b.concurrency),
+    requestsPerSecond: both(a.requestsPerSecond, b.requestsPerSecond),
+    itlMilliseconds: both(a.itlMilliseconds, b.itlMilliseconds),
+    runningBatchSize: both(a.runningBatchSize, b.runningBatchSize),
+    waitingQueueSize: both(a.waitingQueueSize, b.waitingQueueSize),
+    kvCacheUtilization: both(a.kvCacheUtilization, b.kvCacheUtilization),
+    outputTokensPerSecondLow: both(a.outputTokensPerSecondLow, b.outputTokensPerSecondLow),
+    outputTokensPerSecondHigh: both(a.outputTokensPerSecondHigh, b.outputTokensPerSecondHigh),
+    ntpotMillisecondsLow: both(a.ntpotMillisecondsLow, b.ntpotMillisecondsLow),
+    ntpotMillisecondsHigh: both(a.ntpotMillisecondsHigh, b.ntpotMillisecondsHigh),
   };
 }
 

@@ -24,6 +24,7 @@ export function measuredCurves(catalog: Catalog): ProfileCurve[] {
       outputTokensPerSecond: m.outputTokensPerSecond,
       ntpotMilliseconds: m.ntpotMilliseconds,
       ttftMilliseconds: m.ttftMilliseconds,
+      inputTokensPerSecond: m.inputTokensPerSecond,
       kind: 'measured' as const,
     };
     const existing = groups.get(keyOf(key));

@@ -1,12 +1,56 @@
-import { Catalog } from '../catalog/catalog';
 import { ProfileCurve } from './curve';
+import { EstimationContext, estimableKeys, estimatedCurve, estimationContext, keyString } from './estimated-curves';
 import { measuredCurves } from './measured-curves';
+import { Catalog } from '../catalog/catalog';
+
+interface CatalogCurves {
+  readonly measured: readonly ProfileCurve[];
+  readonly context: EstimationContext;
+  readonly measuredKeys: ReadonlySet<string>;
+  readonly byModel: Map<string, readonly ProfileCurve[]>;
+  all?: readonly ProfileCurve[];
+}
+
+const cache = new WeakMap<Catalog, CatalogCurves>();
+
+function curvesOf(catalog: Catalog): CatalogCurves {
+  let c = cache.get(catalog);
+  if (!c) {
+    const measured = measuredCurves(catalog);
+    c = { measured, context: estimationContext(catalog, measured), measuredKeys: new Set(measured.map(keyString)), byModel: new Map() };
+    cache.set(catalog, c);
+  }
+  return c;
+}
+
+function estimatedFor(c: CatalogCurves, model: string): readonly ProfileCurve[] {
+  const id = model.toLowerCase();
+  let curves = c.byModel.get(id);
+  if (!curves) {
+    curves = estimableKeys(c.context.catalog)
+      .filter((k) => k.model.toLowerCase() === id && !c.measuredKeys.has(keyString(k)))
+      .map((k) => estimatedCurve(c.context, k))
+      .filter((x): x is ProfileCurve => x !== undefined);
+    c.byModel.set(id, curves);
+  }
+  return curves;
+}
 
 /**
  * Every profile curve the library knows for a catalog: the one entry point the resolver and the CLI
- * read curves from. Measured curves today; the performance model adds estimated curves for the
- * combinations without measurements.
+ * read curves from. Measured curves (published and imported points) first, then an estimated curve for
+ * every other model x server version x GPU accelerator x valid tensor-parallel size whose memory holds
+ * the weights and a running sequence; a measured curve takes precedence over the estimate of its
+ * combination. Pure and deterministic; computed once per catalog (and per model when `model` is given).
+ *
+ * @param model only the curves of this Hugging Face id (case-insensitive), which is much cheaper than all of them
  */
-export function profileCurves(catalog: Catalog): ProfileCurve[] {
-  return measuredCurves(catalog);
+export function profileCurves(catalog: Catalog, model?: string): ProfileCurve[] {
+  const c = curvesOf(catalog);
+  if (model !== undefined) {
+    const id = model.toLowerCase();
+    return [...c.measured.filter((m) => m.model.toLowerCase() === id), ...estimatedFor(c, id)];
+  }
+  if (!c.all) c.all = [...c.measured, ...catalog.models.flatMap((m) => estimatedFor(c, m.id))];
+  return [...c.all];
 }

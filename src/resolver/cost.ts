@@ -4,7 +4,12 @@ import { MachineTypeRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, ProfileCurve } from '../performance/curve';
 
 export function inputTokensPerSecond(catalog: Catalog, point: CurvePoint): { value: number; basis: string } {
-  if (point.inputTokensPerSecond !== undefined) return { value: point.inputTokensPerSecond, basis: 'published with the point' };
+  if (point.inputTokensPerSecond !== undefined) {
+    return {
+      value: point.inputTokensPerSecond,
+      basis: point.kind === 'estimated' ? 'estimated with the point (requests/s x mean input tokens of the workload)' : 'published with the point',
+    };
+  }
   const w = catalog.defaultWorkload;
   return {
     value: (point.outputTokensPerSecond * w.meanInputTokens) / w.meanOutputTokens,

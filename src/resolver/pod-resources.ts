@@ -1,4 +1,5 @@
-import { ResolvedPodResources } from './resolution';
+import { weightsGiB } from './model-loading';
+import { CacheMedium, ResolvedModelLoading, ResolvedPodResources } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { MachineTypeRecord, ModelRecord } from '../catalog/types';
@@ -24,28 +25,36 @@ export function chooseMachine(catalog: Catalog, curve: ProfileCurve, model: Mode
   return machines.find((m) => Math.floor(m.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value) >= need) ?? machines[machines.length - 1];
 }
 
-export function podResources(model: ModelRecord, machine: MachineTypeRecord, tp: number): ResolvedPodResources {
+export function podResources(model: ModelRecord, machine: MachineTypeRecord, tp: number, loading: ResolvedModelLoading): ResolvedPodResources {
   const C = SERVING_CONSTANTS;
   const share = C.nodeAllocatableShare.value;
   const shm = sharedMemoryGiB(tp);
   const cpu = Math.max(1, Math.min(Math.floor(machine.vcpu * share), C.cpuPerAccelerator.value * tp));
-  const need = hostMemoryNeedGiB(model, shm);
+  // memory-backed caches (HF_HOME or the FUSE file cache) are charged to the pod's memory
+  const ramCache = loading.huggingFaceHomeMedium === CacheMedium.MEMORY ? loading.huggingFaceHomeSizeGiB!
+    : loading.fileCacheMedium === CacheMedium.MEMORY ? loading.fileCacheSizeGiB! : 0;
+  const need = hostMemoryNeedGiB(model, shm) + ramCache;
   const nodeCap = Math.floor(machine.ramGb * share);
+  if (ramCache > 0 && need > nodeCap) {
+    throw new Error(`${model.id} on ${machine.name}: the memory-backed model cache (${ramCache} GiB) plus the loader needs ${need} GiB, `
+      + `more than ${share * 100}% of the machine's ${machine.ramGb} GB. Use a machine with more memory or a node pool with local SSD.`);
+  }
   const memoryGiB = Math.min(need, nodeCap);
-  const weightsGiB = (model.checkpointWeightsGb * GB) / GIB;
-  const ephemeralStorageGiB = Math.ceil(weightsGiB + C.ephemeralStorageMarginGiB.value);
-  const weightsGb = model.checkpointWeightsGb;
-  const loadSeconds = weightsGb / C.hubDownloadGBps.value + weightsGb / C.weightLoadGBps.value + C.serverInitSeconds.value;
-  const startupBudgetSeconds = Math.ceil((loadSeconds * C.startupBudgetSafetyFactor.value) / 60) * 60;
+  const w = weightsGiB(model);
+  const downloadsToDisk = loading.huggingFaceHomeMedium === CacheMedium.BOOT_DISK;
+  const ephemeralStorageGiB = Math.ceil((downloadsToDisk ? w : 0) + C.ephemeralStorageMarginGiB.value);
+  const startupBudgetSeconds = Math.ceil((loading.estimatedLoadSeconds * C.startupBudgetSafetyFactor.value) / 60) * 60;
   const explanation = [
     `cpu ${cpu}: ${C.cpuPerAccelerator.value} per accelerator x ${tp}, at most ${share * 100}% of ${machine.name}'s ${machine.vcpu} vCPU`,
-    `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${weightsGiB.toFixed(1)} GiB of weights + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
+    `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${w.toFixed(1)} GiB of weights + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
+      + (ramCache ? ` + ${ramCache} GiB memory-backed model cache` : '')
       + (need > nodeCap ? `, capped at ${share * 100}% of the machine's ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
-    `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${weightsGiB.toFixed(1)} GiB Hugging Face download + ${C.ephemeralStorageMarginGiB.value} GiB margin`
-      + (ephemeralStorageGiB > 90 ? ' (more than the 90 GiB a default 100 GB boot disk leaves: use a larger boot disk or local SSD)' : ''),
+    downloadsToDisk
+      ? `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${w.toFixed(1)} GiB Hugging Face download + ${C.ephemeralStorageMarginGiB.value} GiB margin`
+      : `ephemeral-storage ${ephemeralStorageGiB}Gi: logs and compile caches only (the weights are not written to the container's disk)`,
     `/dev/shm ${shm}Gi: ${C.sharedMemoryGiBPerRank.value} GiB per tensor-parallel rank, at most 16`,
-    `startup budget ${startupBudgetSeconds}s: ${C.startupBudgetSafetyFactor.value} x (download at ${C.hubDownloadGBps.value} GB/s + load at ${C.weightLoadGBps.value} GB/s `
-      + `+ ${C.serverInitSeconds.value} s init) for ${model.checkpointWeightsGb} GB, rounded up to a minute`,
+    `startup budget ${startupBudgetSeconds}s: ${C.startupBudgetSafetyFactor.value} x the estimated ${Math.round(loading.estimatedLoadSeconds)} s load `
+      + `(${loading.loadPath}), rounded up to a minute`,
   ];
   return { cpu, memoryGiB, ephemeralStorageGiB, sharedMemoryGiB: shm, startupBudgetSeconds, explanation };
 }

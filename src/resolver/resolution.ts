@@ -23,6 +23,24 @@ export enum ProfileSource {
   ESTIMATED = 'estimated',
 }
 
+/** Where the server reads the model weights from. */
+export enum ModelLoadPath {
+  /** Downloaded from the Hugging Face Hub at start-up. */
+  HUGGING_FACE = 'hugging-face',
+  /** Read from a Cloud Storage bucket through the Cloud Storage FUSE CSI driver. */
+  CLOUD_STORAGE = 'cloud-storage',
+}
+
+/** Where a cache lives on the node. */
+export enum CacheMedium {
+  /** A memory-backed emptyDir (counts against the pod's memory). */
+  MEMORY = 'memory',
+  /** Node ephemeral storage on local SSD. */
+  LOCAL_SSD = 'local-ssd',
+  /** Node ephemeral storage on the boot disk, bounded. */
+  BOOT_DISK = 'boot-disk',
+}
+
 /** What to resolve: mirrors `gcloud container ai profiles manifests create`. */
 export interface ResolveRequest {
   /** Hugging Face model id, `owner/name`, e.g. `google/gemma-2-27b-it`. */
@@ -72,6 +90,12 @@ export interface ResolveRequest {
    * @default - the model's context length, capped at 8192
    */
   readonly maxModelLength?: number;
+  /**
+   * Cloud Storage location of the model (`gs://BUCKET/PATH`, holding `config.json`, the tokenizer and
+   * the weights), loaded through the tuned Cloud Storage FUSE recipe. GIQ's `storage_config.model_bucket_uri`.
+   * @default - the model is downloaded from Hugging Face
+   */
+  readonly modelBucketUri?: string;
 }
 
 /** Throughput and latency at the operating point. */
@@ -92,6 +116,55 @@ export interface ResolvedPerformance {
   readonly concurrentRequests: number;
   /** Whether this point is `measured`, `interpolated` between measured points, or `estimated`. */
   readonly pointKind: string;
+  /** Time between two output tokens of a running request, ms; estimated profiles only. */
+  readonly itlMilliseconds?: number;
+  /** Sequences in the server's running batch (vLLM `num_requests_running`); estimated profiles only. */
+  readonly runningBatchSize?: number;
+  /** Requests waiting for a slot (vLLM `num_requests_waiting`); estimated profiles only. */
+  readonly waitingQueueSize?: number;
+  /** Share of the KV cache in use, 0-1 (vLLM `kv_cache_usage_perc`); estimated profiles only. */
+  readonly kvCacheUtilization?: number;
+}
+
+/**
+ * How far an estimated operating point is trusted: its band, cross-validated on the measured points
+ * (leave-one-out for models with measured points, leave-one-model-out for the others).
+ */
+export interface ResolvedUncertainty {
+  /** Low end of the output tokens/s band. */
+  readonly outputTokensPerSecondLow: number;
+  /** High end of the output tokens/s band. */
+  readonly outputTokensPerSecondHigh: number;
+  /** Low end of the NTPOT band, ms. */
+  readonly ntpotMillisecondsLow: number;
+  /** High end of the NTPOT band, ms. */
+  readonly ntpotMillisecondsHigh: number;
+  /** Low end of the TTFT band, ms; absent without a TTFT. */
+  readonly ttftMillisecondsLow?: number;
+  /** High end of the TTFT band, ms; absent without a TTFT. */
+  readonly ttftMillisecondsHigh?: number;
+  /** Low end of the cost band, USD per million output tokens; absent without a price. */
+  readonly costPerMillionOutputTokensLow?: number;
+  /** High end of the cost band, USD per million output tokens; absent without a price. */
+  readonly costPerMillionOutputTokensHigh?: number;
+  /** Multiplier of output tokens/s at the low end of the band (below 1). */
+  readonly throughputLowMultiplier: number;
+  /** Multiplier of output tokens/s at the high end of the band (above 1). */
+  readonly throughputHighMultiplier: number;
+  /** Multiplier of NTPOT and ITL at the low end of the band. */
+  readonly latencyLowMultiplier: number;
+  /** Multiplier of NTPOT and ITL at the high end of the band. */
+  readonly latencyHighMultiplier: number;
+  /** Multiplier of TTFT at the low end of the band (wider: few measured TTFTs). */
+  readonly ttftLowMultiplier: number;
+  /** Multiplier of TTFT at the high end of the band. */
+  readonly ttftHighMultiplier: number;
+  /** The calibration's time scale: the raw model's latencies are multiplied, its rates divided, by it. */
+  readonly calibrationTimeScale: number;
+  /** What the calibration rests on: `measured-combination`, `same-model`, `same-server` or `uncalibrated`. */
+  readonly calibrationBasis: string;
+  /** How the band and the calibration were derived, in one line. */
+  readonly basis: string;
 }
 
 /** What the operating point costs. */
@@ -150,6 +223,28 @@ export interface ResolvedAutoscaling {
   readonly valueAtOperatingPoint: number;
   /** How the target was derived, in one paragraph. */
   readonly explanation: string;
+}
+
+/** How the weights get into the pod, and where they are cached. */
+export interface ResolvedModelLoading {
+  /** `hugging-face` or `cloud-storage`. */
+  readonly loadPath: ModelLoadPath;
+  /** Bucket of `modelBucketUri`. */
+  readonly bucket?: string;
+  /** Path inside the bucket (empty for the root). */
+  readonly bucketPath?: string;
+  /** Where the Cloud Storage FUSE file cache lives (bucket path only). */
+  readonly fileCacheMedium?: CacheMedium;
+  /** Bound of the file cache, GiB; absent when unbounded (local SSD). */
+  readonly fileCacheSizeGiB?: number;
+  /** Where `HF_HOME` (the Hugging Face download) lives (hub path only). */
+  readonly huggingFaceHomeMedium?: CacheMedium;
+  /** Size of a memory-backed `HF_HOME` volume, GiB (hub path with large weights only). */
+  readonly huggingFaceHomeSizeGiB?: number;
+  /** Estimated time from container start to serving, seconds (estimate; the startup budget is a multiple of it). */
+  readonly estimatedLoadSeconds: number;
+  /** How each choice was made, one line each. */
+  readonly explanation: string[];
 }
 
 /** What one server pod requests, sized from the model and the machine. */
@@ -224,10 +319,14 @@ export interface Resolution {
   readonly operatingPointReason: string;
   /** Throughput and latency at the operating point. */
   readonly performance: ResolvedPerformance;
+  /** The uncertainty band of an estimated profile; absent for measured profiles. */
+  readonly uncertainty?: ResolvedUncertainty;
   /** Cost at the operating point. */
   readonly cost: ResolvedCost;
   /** Accelerator memory budget. */
   readonly memory: ResolvedMemory;
+  /** How the weights are loaded and cached. */
+  readonly modelLoading: ResolvedModelLoading;
   /** Pod resources and startup budget. */
   readonly podResources: ResolvedPodResources;
   /** HPA derivation; absent when no latency target was given. */

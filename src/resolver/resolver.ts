@@ -7,8 +7,10 @@ import {
   smallestFittingTensorParallelSize,
   validTensorParallelSizes,
 } from './feasibility';
-import { chooseMachine, podResources } from './pod-resources';
+import { planModelLoading } from './model-loading';
+import { chooseMachine, hostMemoryNeedGiB, podResources, sharedMemoryGiB } from './pod-resources';
 import {
+  CacheMedium,
   PricingModel,
   ProfileSource,
   ResolveRequest,
@@ -16,18 +18,20 @@ import {
   ResolvedAlternative,
   ResolvedCost,
   ResolvedPerformance,
+  ResolvedUncertainty,
 } from './resolution';
 import { Catalog } from '../catalog/catalog';
-import { ModelServerRecord, ModelServerVersionRecord } from '../catalog/model-servers';
+import { ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
 import { profileCurves as allProfileCurves } from '../performance/profiles';
+import { parseBucketUri } from '../storage/bucket-uri';
 import { closestMatches } from '../util/closest';
 
-const DEFAULT_REGION = 'us-central1';
-const DEFAULT_RATIO = 4;
+export const DEFAULT_REGION = 'us-central1';
+export const DEFAULT_RATIO = 4;
 
 /**
  * Resolves a model and latency targets to a concrete serving profile: accelerator, machine,
@@ -48,7 +52,7 @@ export class InferenceResolver {
 }
 
 /** A candidate combination evaluated for a request. */
-interface Candidate {
+export interface Candidate {
   readonly curve: ProfileCurve;
   readonly version: ModelServerVersionRecord;
   readonly accelerator: AcceleratorRecord;
@@ -75,24 +79,26 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
       + `Known versions: ${server.versions.map((v) => v.version).join(', ')}.`);
   }
   const maxModelLength = chooseMaxModelLength(model, request.maxModelLength);
+  if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
   if (accelerator) checkFitsSomewhere(catalog, model, accelerator, maxModelLength);
 
   const targets: LatencyTargets = { ntpotMilliseconds: request.targetNtpotMilliseconds, ttftMilliseconds: request.targetTtftMilliseconds };
   const curves = profileCurves(catalog, model, server, request, accelerator);
-  const candidates = curves.map((c) => evaluate(catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio));
+  const candidates = curves.map((c) => evaluate(catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio))
+    .map((c) => withLoadingCheck(c, model, request.modelBucketUri));
 
-  const feasible = candidates.filter((c) => c.rejection === undefined).sort(byCost);
+  const feasible = candidates.filter((c) => c.rejection === undefined);
   if (feasible.length === 0) {
-    const lines = candidates.map((c) => `${curveKeyString(c.curve)}: ${c.rejection}`);
+    const lines = candidates.map((c) => `${curveKeyString(c.curve)} (${c.curve.source}): ${c.rejection}`);
     if (accelerator && candidates.length === 1) throw new Error(`${model.id} on ${accelerator.gkeLabel}: ${candidates[0].rejection}.`);
     throw new Error(`No profile for ${model.id} meets the request:\n  ${lines.join('\n  ')}`);
   }
-  const chosen = feasible[0];
+  const { chosen, passedOver } = choose(feasible);
   const alternatives: ResolvedAlternative[] = [
-    ...feasible.slice(1).map((c) => alternative(c, `costs more per million output tokens than ${chosen.accelerator.gkeLabel}`)),
+    ...passedOver.map((p) => alternative(p.candidate, p.reason)),
     ...candidates.filter((c) => c.rejection !== undefined).map((c) => alternative(c, c.rejection!)),
   ];
-  return buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives);
+  return buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request.modelBucketUri);
 }
 
 function checkNumbers(r: ResolveRequest): void {
@@ -115,7 +121,7 @@ function checkNumbers(r: ResolveRequest): void {
   }
 }
 
-function requireModel(catalog: Catalog, id: string): ModelRecord {
+export function requireModel(catalog: Catalog, id: string): ModelRecord {
   if (typeof id !== 'string' || id.length === 0) throw new Error('\'model\' is required: a Hugging Face id such as google/gemma-2-27b-it.');
   const model = catalog.model(id);
   if (model) return model;
@@ -123,19 +129,19 @@ function requireModel(catalog: Catalog, id: string): ModelRecord {
   throw new Error(`Unknown model '${id}' ('model'). Closest catalog models: ${close.join(', ')}.`);
 }
 
-function requireServer(catalog: Catalog, name: string | undefined): ModelServerRecord {
+export function requireServer(catalog: Catalog, name: string | undefined): ModelServerRecord {
   const server = name === undefined ? catalog.modelServers[0] : catalog.modelServer(name);
   if (server) return server;
   throw new Error(`Unknown model server '${name}' ('modelServer'). Known servers: ${catalog.modelServers.map((s) => s.name).join(', ')}.`);
 }
 
-function requireRegion(catalog: Catalog, region: string): string {
+export function requireRegion(catalog: Catalog, region: string): string {
   const regions = catalog.priceRegions();
   if (regions.includes(region)) return region;
   throw new Error(`No prices for region '${region}' ('region'). Regions with prices: ${regions.join(', ')}.`);
 }
 
-function requireAccelerator(catalog: Catalog, label: string): AcceleratorRecord {
+export function requireAccelerator(catalog: Catalog, label: string): AcceleratorRecord {
   const acc = catalog.accelerator(label);
   const gpus = catalog.accelerators.filter((a) => a.family === 'gpu').map((a) => a.gkeLabel);
   if (!acc) {
@@ -152,7 +158,7 @@ function requireAccelerator(catalog: Catalog, label: string): AcceleratorRecord 
   return acc;
 }
 
-function chooseMaxModelLength(model: ModelRecord, requested: number | undefined): number {
+export function chooseMaxModelLength(model: ModelRecord, requested: number | undefined): number {
   const cap = SERVING_CONSTANTS.defaultMaxModelLength.value;
   if (requested === undefined) return Math.min(model.maxContext ?? cap, cap);
   if (model.maxContext !== undefined && requested > model.maxContext) {
@@ -180,11 +186,14 @@ function checkFitsSomewhere(catalog: Catalog, model: ModelRecord, accelerator: A
     + `Accelerators that fit: ${fitting.length ? fitting.join(', ') : 'none in the catalog'}.`);
 }
 
-/** The measured curves that could serve the request, newest server version per accelerator. */
-function profileCurves(
+/**
+ * The curves that could serve the request, one per accelerator type and count: a measured curve when one
+ * exists (in any server version), otherwise the estimate for the newest server version.
+ */
+export function profileCurves(
   catalog: Catalog, model: ModelRecord, server: ModelServerRecord, request: ResolveRequest, accelerator: AcceleratorRecord | undefined,
 ): ProfileCurve[] {
-  const forModel = allProfileCurves(catalog).filter((c) => c.model.toLowerCase() === model.id.toLowerCase() && c.modelServer === server.name);
+  const forModel = allProfileCurves(catalog, model.id).filter((c) => c.modelServer === server.name);
   const wanted = forModel.filter((c) => (request.modelServerVersion === undefined || c.modelServerVersion === request.modelServerVersion)
     && (accelerator === undefined || c.acceleratorType === accelerator.gkeLabel));
   if (wanted.length === 0) {
@@ -194,22 +203,30 @@ function profileCurves(
       request.modelServerVersion ? `version ${request.modelServerVersion}` : undefined,
       accelerator ? `accelerator ${accelerator.gkeLabel}` : undefined,
     ].filter((s) => s).join(', ');
+    const uniq = (xs: string[]) => [...new Set(xs)].join(', ');
     const existing = forModel.length
-      ? `Profiles that exist for this model: ${forModel.map(curveKeyString).join('; ')}.`
-      : `No profile exists for this model; models with profiles: ${[...new Set(allProfileCurves(catalog).map((c) => c.model))].join(', ')}.`;
-    throw new Error(`No profile for ${asked} (measured profiles only; estimated curves are not in this version). ${existing}`);
+      ? `Profiles for this model exist for versions ${uniq(forModel.map((c) => c.modelServerVersion))} `
+        + `on ${uniq(forModel.map((c) => c.acceleratorType))}.`
+      : `${model.id} fits no GPU accelerator of the catalog next to a running request, so no estimate exists either.`;
+    const version = request.modelServerVersion === undefined ? undefined : catalog.modelServerVersion(server, request.modelServerVersion);
+    const tooOld = version && model.minModelServerRelease !== undefined && compareReleases(version.baseRelease, model.minModelServerRelease) < 0
+      ? ` ${server.name} ${version.version} (release ${version.baseRelease}) predates ${model.id}, which needs ${model.minModelServerRelease} or newer.`
+      : '';
+    throw new Error(`No profile for ${asked}: neither measured nor estimated.${tooOld} ${existing}`);
   }
+  // measured first (a measured curve takes precedence in whatever version it was measured), then the newest version
   const rank = new Map(catalog.versionsNewestFirst(server).map((v, i) => [v.version, i]));
+  const order = (c: ProfileCurve) => (c.source === 'measured' ? 0 : 1e6) + (rank.get(c.modelServerVersion) ?? 1e5);
   const byAccelerator = new Map<string, ProfileCurve>();
   for (const c of wanted) {
     const key = `${c.acceleratorType}|${c.acceleratorCount}`;
     const prev = byAccelerator.get(key);
-    if (!prev || (rank.get(c.modelServerVersion) ?? 1e9) < (rank.get(prev.modelServerVersion) ?? 1e9)) byAccelerator.set(key, c);
+    if (!prev || order(c) < order(prev)) byAccelerator.set(key, c);
   }
   return [...byAccelerator.values()];
 }
 
-function evaluate(
+export function evaluate(
   catalog: Catalog, curve: ProfileCurve, server: ModelServerRecord, model: ModelRecord, maxModelLength: number,
   targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number,
 ): Candidate {
@@ -247,6 +264,67 @@ function byCost(a: Candidate, b: Candidate): number {
   return (b.point?.outputTokensPerSecond ?? 0) - (a.point?.outputTokensPerSecond ?? 0);
 }
 
+/**
+ * Rejects a candidate whose machine cannot hold a memory-backed model cache next to the loader (the
+ * condition `podResources` throws on), so that the automatic choice passes over it instead of failing.
+ */
+export function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUri: string | undefined): Candidate {
+  if (c.rejection !== undefined || !c.machine) return c;
+  const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri);
+  const ramCache = loading.huggingFaceHomeMedium === CacheMedium.MEMORY ? loading.huggingFaceHomeSizeGiB ?? 0
+    : loading.fileCacheMedium === CacheMedium.MEMORY ? loading.fileCacheSizeGiB ?? 0 : 0;
+  const need = hostMemoryNeedGiB(model, sharedMemoryGiB(c.curve.acceleratorCount)) + ramCache;
+  const cap = Math.floor(c.machine.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value);
+  if (ramCache === 0 || need <= cap) return c;
+  const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${ramCache} GiB) next to the loader (${need} GiB in all, `
+    + `more than ${cap} GiB): use a machine with local SSD or load from a bucket`;
+  return { ...c, rejection };
+}
+
+/** Within one accelerator type: cheapest first, the smaller tensor-parallel size on ties or without prices. */
+function byCostThenSize(a: Candidate, b: Candidate): number {
+  const ca = a.cost?.costPerMillionOutputTokens;
+  const cb = b.cost?.costPerMillionOutputTokens;
+  if (ca !== undefined && cb !== undefined && Math.abs(ca - cb) > 1e-9 * Math.max(ca, cb)) return ca - cb;
+  if (ca !== undefined && cb === undefined) return -1;
+  if (cb !== undefined && ca === undefined) return 1;
+  return a.curve.acceleratorCount - b.curve.acceleratorCount;
+}
+
+/**
+ * The feasible candidate to deploy, and the others with why they were passed over. Per accelerator type,
+ * a measured profile takes precedence over estimates; among estimates the cheapest tensor-parallel size
+ * per million output tokens wins, the smallest on ties. Across accelerator types, the cheapest wins
+ * (measured before estimated on ties).
+ */
+function choose(feasible: Candidate[]): { chosen: Candidate; passedOver: Array<{ candidate: Candidate; reason: string }> } {
+  const labels = [...new Set(feasible.map((c) => c.accelerator.gkeLabel))];
+  const representatives: Candidate[] = [];
+  const passedOver: Array<{ candidate: Candidate; reason: string }> = [];
+  for (const label of labels) {
+    const group = feasible.filter((c) => c.accelerator.gkeLabel === label);
+    const measured = group.filter((c) => c.curve.source === 'measured');
+    const best = [...(measured.length ? measured : group)].sort(byCostThenSize)[0];
+    representatives.push(best);
+    for (const c of [...group].sort(byCostThenSize)) {
+      if (c === best) continue;
+      passedOver.push({
+        candidate: c,
+        reason: best.curve.source === 'measured' && c.curve.source === 'estimated'
+          ? `the measured profile on ${best.curve.acceleratorCount} x ${label} takes precedence over estimates on ${label}`
+          : `${best.curve.acceleratorCount} x ${label} costs less per million output tokens, or as much with fewer accelerators`,
+      });
+    }
+  }
+  const sorted = representatives.sort((a, b) => byCost(a, b) || (a.curve.source === b.curve.source ? 0 : a.curve.source === 'measured' ? -1 : 1));
+  const chosen = sorted[0];
+  const others = sorted.slice(1).map((c) => ({
+    candidate: c,
+    reason: `costs more per million output tokens than ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel}`,
+  }));
+  return { chosen, passedOver: [...others, ...passedOver] };
+}
+
 function alternative(c: Candidate, reason: string): ResolvedAlternative {
   return {
     acceleratorType: c.accelerator.gkeLabel,
@@ -260,9 +338,38 @@ function alternative(c: Candidate, reason: string): ResolvedAlternative {
   };
 }
 
+/** The band of an estimated operating point; undefined for measured profiles. */
+export function uncertaintyAt(c: Candidate): ResolvedUncertainty | undefined {
+  const u = c.curve.uncertainty;
+  const e = c.curve.estimate;
+  if (!u || !e) return undefined;
+  const p = c.point!;
+  const cost = c.cost?.costPerMillionOutputTokens;
+  return {
+    outputTokensPerSecondLow: p.outputTokensPerSecond * u.throughputLowMultiplier,
+    outputTokensPerSecondHigh: p.outputTokensPerSecond * u.throughputHighMultiplier,
+    ntpotMillisecondsLow: p.ntpotMilliseconds * u.latencyLowMultiplier,
+    ntpotMillisecondsHigh: p.ntpotMilliseconds * u.latencyHighMultiplier,
+    ttftMillisecondsLow: p.ttftMilliseconds === undefined ? undefined : p.ttftMilliseconds * u.ttftLowMultiplier,
+    ttftMillisecondsHigh: p.ttftMilliseconds === undefined ? undefined : p.ttftMilliseconds * u.ttftHighMultiplier,
+    // cost per token is inversely proportional to throughput
+    costPerMillionOutputTokensLow: cost === undefined ? undefined : cost / u.throughputHighMultiplier,
+    costPerMillionOutputTokensHigh: cost === undefined ? undefined : cost / u.throughputLowMultiplier,
+    throughputLowMultiplier: u.throughputLowMultiplier,
+    throughputHighMultiplier: u.throughputHighMultiplier,
+    latencyLowMultiplier: u.latencyLowMultiplier,
+    latencyHighMultiplier: u.latencyHighMultiplier,
+    ttftLowMultiplier: u.ttftLowMultiplier,
+    ttftHighMultiplier: u.ttftHighMultiplier,
+    calibrationTimeScale: e.timeScale,
+    calibrationBasis: e.calibrationBasis,
+    basis: `${u.basis}; ${e.calibration}`,
+  };
+}
+
 function buildResolution(
   catalog: Catalog, c: Candidate, model: ModelRecord, server: ModelServerRecord, maxModelLength: number,
-  targets: LatencyTargets, chose: boolean, alternatives: ResolvedAlternative[],
+  targets: LatencyTargets, chose: boolean, alternatives: ResolvedAlternative[], modelBucketUri: string | undefined,
 ): Resolution {
   const machine = c.machine!;
   const point = c.point!;
@@ -275,21 +382,33 @@ function buildResolution(
     inputTokensPerSecondBasis: input.basis,
     ntpotMilliseconds: point.ntpotMilliseconds,
     ttftMilliseconds: point.ttftMilliseconds,
-    requestsPerSecond: point.outputTokensPerSecond / w.meanOutputTokens,
+    requestsPerSecond: point.requestsPerSecond ?? point.outputTokensPerSecond / w.meanOutputTokens,
     concurrentRequests: (point.outputTokensPerSecond * point.ntpotMilliseconds) / 1000,
     pointKind: point.kind,
+    itlMilliseconds: point.itlMilliseconds,
+    runningBatchSize: point.runningBatchSize,
+    waitingQueueSize: point.waitingQueueSize,
+    kvCacheUtilization: point.kvCacheUtilization,
   };
+  const uncertainty = uncertaintyAt(c);
+  const estimated = c.curve.source === 'estimated';
   const hasTargets = targets.ntpotMilliseconds !== undefined || targets.ttftMilliseconds !== undefined;
   const cost = c.cost!;
   const decisions = [
     `model ${model.id}: ${model.checkpointWeightsGb} GB of weights (${model.checkpointWeightsNote}), ${model.kvCacheKibPerTokenBf16} KiB of KV cache per token`,
     chose
-      ? `accelerator ${c.accelerator.gkeLabel}: the cheapest per million output tokens of ${alternatives.length + 1} profiles considered`
+      ? `accelerator ${c.accelerator.gkeLabel}: the cheapest per million output tokens of ${alternatives.length + 1} profiles considered `
+        + '(per accelerator, a measured profile takes precedence over estimates)'
       : `accelerator ${c.accelerator.gkeLabel}: as requested`,
-    `server ${server.name} ${c.version.version} (${c.version.image}): the newest version with a profile for this combination`,
+    `server ${server.name} ${c.version.version} (${c.version.image}): `
+      + (estimated ? 'the newest version that serves the model (no measured profile for this combination)' : 'the version of the measured profile'),
     `profile ${curveKeyString(c.curve)}: ${c.curve.source} (${c.curve.citation})`,
-    `instance type ${machine.name}${c.curve.instanceTypeInferred ? ' (inferred: the only machine type with this accelerator count; the source does not state it)' : ' (as published)'}`,
-    `tensor-parallel size ${tp}: the profile's accelerator count; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
+    ...(uncertainty ? [`uncertainty: ${Math.round(uncertainty.outputTokensPerSecondLow)}-${Math.round(uncertainty.outputTokensPerSecondHigh)} output tokens/s, `
+      + `${uncertainty.ntpotMillisecondsLow.toFixed(1)}-${uncertainty.ntpotMillisecondsHigh.toFixed(1)} ms NTPOT (${c.curve.uncertainty!.basis})`] : []),
+    `instance type ${machine.name}${estimated ? ' (chosen: the smallest machine type with this accelerator count whose memory holds the model loader)'
+      : c.curve.instanceTypeInferred ? ' (inferred: the only machine type with this accelerator count; the source does not state it)' : ' (as published)'}`,
+    `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
+      : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
     `memory: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
       + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens); maxModelLength ${maxModelLength} fits`,
     hasTargets
@@ -303,6 +422,8 @@ function buildResolution(
         + `$/output token = $/s / (input tok/s / ${cost.outputInputCostRatio} + output tok/s)`
       : `cost: no whole-VM price for ${machine.name} (${cost.pricingModel}, ${cost.region}) in the catalog, so no cost figures`,
   ];
+  const loading = planModelLoading(model, c.accelerator, machine, modelBucketUri);
+  decisions.push(...loading.explanation.map((l) => `model loading: ${l}`));
   const autoscaling = hasTargets ? autoscalingFor(catalog, model, c.version, c.budget, performance) : undefined;
   if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue}`);
   return {
@@ -323,6 +444,7 @@ function buildResolution(
     profileCitation: c.curve.citation,
     operatingPointReason: c.pointReason!,
     performance,
+    uncertainty,
     cost,
     memory: {
       acceleratorMemoryGb: c.budget.acceleratorMemoryGb,
@@ -333,7 +455,8 @@ function buildResolution(
       kvCachePerMaxLengthRequestGb: kvCacheGbFor(model, maxModelLength),
       kvCacheKibPerToken: c.budget.kvCacheKibPerToken,
     },
-    podResources: podResources(model, machine, tp),
+    modelLoading: loading,
+    podResources: podResources(model, machine, tp, loading),
     autoscaling,
     alternatives,
     decisions,

@@ -5,6 +5,7 @@ export const Annotations = {
   PROFILE: `${ANNOTATION_PREFIX}/profile`,
   PROFILE_SOURCE: `${ANNOTATION_PREFIX}/profile-source`,
   PROFILE_CITATION: `${ANNOTATION_PREFIX}/profile-citation`,
+  PROFILE_UNCERTAINTY: `${ANNOTATION_PREFIX}/profile-uncertainty`,
   OPERATING_POINT: `${ANNOTATION_PREFIX}/operating-point`,
   COST: `${ANNOTATION_PREFIX}/cost`,
   AUTOSCALING: `${ANNOTATION_PREFIX}/autoscaling`,

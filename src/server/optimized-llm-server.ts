@@ -1,15 +1,22 @@
-import { ApiObject, Names } from 'cdk8s';
+import { ApiObject, Chart, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Annotations, GkeLabels, NodeSelectors } from './annotations';
+import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruption-budget';
 import { HuggingFaceToken } from './hugging-face-token';
+import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { Catalog } from '../catalog/catalog';
+import { InferenceCatalog } from '../catalog/inference-catalog';
 import { VLLM } from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
-import { Resolution, ResolveRequest } from '../resolver/resolution';
-import { resolveWith } from '../resolver/resolver';
+import { CacheMedium, ModelLoadPath, Resolution, ResolveRequest } from '../resolver/resolution';
+import { resolveCached } from '../resolver/resolution-cache';
+import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
+import { bucketIamBindingCommand } from '../storage/iam';
 import { libraryVersion } from '../util/version';
+import { ClusterMode } from '../validation/cluster-mode';
+import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
 /** Properties of an {@link OptimizedLlmServer}. */
 export interface OptimizedLlmServerProps extends ResolveRequest {
@@ -45,11 +52,49 @@ export interface OptimizedLlmServerProps extends ResolveRequest {
    * @default - the image of the resolved model server version, e.g. `vllm/vllm-openai:v0.7.2`
    */
   readonly image?: string;
+  /**
+   * The catalog to resolve against: the embedded one plus the models and benchmark points you add.
+   * @default InferenceCatalog.embedded()
+   */
+  readonly catalog?: InferenceCatalog;
+  /**
+   * GKE version of the cluster. Cloud Storage FUSE options that need a newer GKE are left out, with a
+   * note in `deploymentNotes`.
+   * @default '1.33' (read as the oldest 1.33 build)
+   */
+  readonly gkeVersion?: string;
+  /**
+   * The kind of GKE cluster the manifests are for. Synth-time validation always applies the
+   * Kubernetes, GKE and best-practice rules; `ClusterMode.AUTOPILOT` adds GKE Autopilot's admission
+   * rules (allowed GPU types, requests == limits, no GPU init containers, no node-pool selector, no
+   * privileged containers, verified per-GPU maxima), so that what synthesizes is admitted.
+   * @default ClusterMode.STANDARD
+   */
+  readonly clusterMode?: ClusterMode;
+  /**
+   * GPU accelerator labels your Autopilot clusters admit (only read with `ClusterMode.AUTOPILOT`).
+   * Autopilot's list grows with GKE versions; extend it when yours admits more, e.g. `nvidia-b200`.
+   * @default GkeAutopilot.ALLOWED_GPU_TYPES (the list of 2025-05)
+   */
+  readonly autopilotAcceleratorTypes?: string[];
+  /**
+   * Fence the server with a NetworkPolicy that admits traffic to its port only from these sources and
+   * from the Managed Prometheus collector (`gmp-system`). An empty list admits the collector alone.
+   * Needs network policy enforcement in the cluster (GKE Dataplane V2, the default on Autopilot).
+   * @default - no NetworkPolicy: every source in the cluster may reach the server
+   */
+  readonly allowedClients?: ServerClients[];
+  /**
+   * Create a PodDisruptionBudget that lets node drains and upgrades take one server pod at a time.
+   * @default - created when more than one replica always runs (`replicas` > 1, or `minReplicas` > 1 with a latency target)
+   */
+  readonly disruptionBudget?: boolean;
 }
 
 const HTTP_PORT_NAME = 'http';
 const CONTAINER_NAME = 'inference-server';
 const DEFAULT_MAX_REPLICAS = 5;
+const HF_HOME_PATH = '/hf-home';
 
 /**
  * An open LLM served on GKE accelerators, sized from an offline profile.
@@ -79,28 +124,47 @@ export class OptimizedLlmServer extends Construct {
   public readonly service: k8s.KubeService;
   /** The Managed Prometheus PodMonitoring that scrapes `/metrics`. */
   public readonly podMonitoring: ApiObject;
+  /** The Kubernetes service account the server runs as (the identity that reads the model bucket). */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The Cloud Storage FUSE mount, present when `modelBucketUri` is set. */
+  public readonly modelBucket?: CloudStorageFuseModel;
   /** The HPA, present when a latency target was given. */
   public readonly horizontalPodAutoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The NetworkPolicy, present when `allowedClients` is set. */
+  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+  /** The PodDisruptionBudget, present when more than one replica always runs or `disruptionBudget` is true. */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** What must exist in the cluster for these manifests to work, one line each (for a pipeline to print). */
   public readonly deploymentNotes: string[];
 
   constructor(scope: Construct, id: string, props: OptimizedLlmServerProps) {
     super(scope, id);
-    const catalog = Catalog.EMBEDDED;
-    this.resolution = resolveWith(catalog, props);
+    const catalog = props.catalog?._catalog ?? Catalog.EMBEDDED;
+    this.resolution = resolveCached(catalog, props);
     const r = this.resolution;
     const hasTarget = r.autoscaling !== undefined;
     this.name = props.name ?? Names.toDnsLabel(this);
     validateName(this.name);
     const replicas = checkReplicas(props, hasTarget);
-    const token = props.huggingFaceToken ?? HuggingFaceToken.fromSecret(HuggingFaceToken.DEFAULT_SECRET_NAME);
+    const fromBucket = r.modelLoading.loadPath === ModelLoadPath.CLOUD_STORAGE;
+    // from a bucket the hub is not contacted, so no token unless the user asks for one
+    const token = props.huggingFaceToken
+      ?? (fromBucket ? HuggingFaceToken.none() : HuggingFaceToken.fromSecret(HuggingFaceToken.DEFAULT_SECRET_NAME));
     const model = catalog.model(r.model)!;
-    if (token.secretName === undefined && model.gating !== 'not-gated') {
+    if (!fromBucket && token.secretName === undefined && model.gating !== 'not-gated') {
       throw new Error(`'huggingFaceToken' is HuggingFaceToken.none() but ${model.id} needs a token on Hugging Face `
         + `(${model.gatingNote}). Pass HuggingFaceToken.fromSecret('${HuggingFaceToken.DEFAULT_SECRET_NAME}', '${HuggingFaceToken.DEFAULT_KEY}').`);
     }
     const image = props.image ?? r.image;
     validateImage(image);
+    if (props.gkeVersion !== undefined && !fromBucket) parseGkeVersionProp(props.gkeVersion);
+    this.modelBucket = fromBucket
+      ? CloudStorageFuseModel.fromUri(props.modelBucketUri!, {
+        gkeVersion: props.gkeVersion,
+        fileCacheMedium: r.modelLoading.fileCacheMedium,
+        fileCacheSizeGiB: r.modelLoading.fileCacheSizeGiB,
+      })
+      : undefined;
 
     const selector = { app: this.name };
     const podLabels = {
@@ -108,6 +172,11 @@ export class OptimizedLlmServer extends Construct {
       [GkeLabels.MODEL]: labelValue(r.model.slice(r.model.indexOf('/') + 1)),
       [GkeLabels.INFERENCE_SERVER]: r.modelServer,
     };
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, labels: selector },
+      automountServiceAccountToken: false,
+    });
 
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, labels: podLabels, annotations: provenance(r) },
@@ -117,10 +186,7 @@ export class OptimizedLlmServer extends Construct {
         strategy: { type: 'Recreate' },
         progressDeadlineSeconds: r.podResources.startupBudgetSeconds + 600,
         selector: { matchLabels: selector },
-        template: {
-          metadata: { labels: podLabels },
-          spec: podSpec(r, image, token, model.gating === 'not-gated'),
-        },
+        template: podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket),
       },
     });
 
@@ -172,7 +238,25 @@ export class OptimizedLlmServer extends Construct {
         },
       });
     }
-    this.deploymentNotes = notes(r, token, this.name);
+    const clients = checkAllowedClients(props.allowedClients);
+    if (clients) {
+      this.networkPolicy = createServerNetworkPolicy(this, 'NetworkPolicy', { name: this.name, labels: selector, selector, port: VLLM.port, clients });
+    }
+    if (wantsDisruptionBudget(props, hasTarget)) {
+      this.podDisruptionBudget = createServerDisruptionBudget(this, 'DisruptionBudget', { name: this.name, labels: selector, selector });
+    }
+    addManifestValidation(this, validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`));
+    this.deploymentNotes = notes(r, token, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket);
+    if (clients) {
+      this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
+        + `may reach port ${VLLM.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
+    }
+  }
+}
+
+function parseGkeVersionProp(v: string): void {
+  if (!/^\d+\.\d+(\.\d+(-gke\.\d+)?)?$/.test(v)) {
+    throw new Error(`'gkeVersion' '${v}' is not a GKE version: use MAJOR.MINOR or MAJOR.MINOR.PATCH-gke.BUILD, e.g. '1.33'.`);
   }
 }
 
@@ -237,6 +321,12 @@ function provenance(r: Resolution): { [key: string]: string } {
       : `no price for ${r.instanceType} (${r.cost.pricingModel}, ${r.cost.region})`,
     [Annotations.VERSION]: `cdk8s-gke-inference ${libraryVersion()}`,
   };
+  if (r.uncertainty) {
+    const u = r.uncertainty;
+    a[Annotations.PROFILE_UNCERTAINTY] = `estimated: ${round(u.outputTokensPerSecondLow)}-${round(u.outputTokensPerSecondHigh)} output tokens/s, `
+      + `${round(u.ntpotMillisecondsLow, 1)}-${round(u.ntpotMillisecondsHigh, 1)} ms NTPOT (x${round(u.throughputLowMultiplier, 2)}-x${round(u.throughputHighMultiplier, 2)}; `
+      + `calibration ${u.calibrationBasis}, time scale ${round(u.calibrationTimeScale, 2)})`;
+  }
   if (r.autoscaling) {
     a[Annotations.AUTOSCALING] = `${r.autoscaling.serverMetric} target ${r.autoscaling.targetAverageValue} `
       + `(value ${round(r.autoscaling.valueAtOperatingPoint, 3)} at the operating point)`;
@@ -244,10 +334,11 @@ function provenance(r: Resolution): { [key: string]: string } {
   return a;
 }
 
-function vllmArgs(r: Resolution): string[] {
+function vllmArgs(r: Resolution, modelPath: string | undefined): string[] {
   const version = VLLM.versions.find((v) => v.version === r.modelServerVersion)!;
   return [
-    `--model=${r.model}`,
+    // from a bucket the server reads the mounted directory and still answers to the model's id
+    ...(modelPath ? [`--model=${modelPath}`, `--served-model-name=${r.model}`] : [`--model=${r.model}`]),
     `--tensor-parallel-size=${r.tensorParallelSize}`,
     `--max-model-len=${r.maxModelLength}`,
     `--gpu-memory-utilization=${r.memory.gpuMemoryUtilization}`,
@@ -257,8 +348,12 @@ function vllmArgs(r: Resolution): string[] {
   ];
 }
 
-function podSpec(r: Resolution, image: string, token: HuggingFaceToken, tokenOptional: boolean): k8s.PodSpec {
+function podTemplate(
+  r: Resolution, labels: { [key: string]: string }, image: string, token: HuggingFaceToken, tokenOptional: boolean,
+  serviceAccountName: string, bucket: CloudStorageFuseModel | undefined,
+): k8s.PodTemplateSpec {
   const res = r.podResources;
+  const loading = r.modelLoading;
   const amounts = {
     'cpu': k8s.Quantity.fromString(String(res.cpu)),
     'memory': k8s.Quantity.fromString(`${res.memoryGiB}Gi`),
@@ -269,36 +364,61 @@ function podSpec(r: Resolution, image: string, token: HuggingFaceToken, tokenOpt
     name,
     valueFrom: { secretKeyRef: { name: token.secretName!, key: token.key!, optional: tokenOptional ? true : undefined } },
   }));
+  const ramHfHome = loading.huggingFaceHomeMedium === CacheMedium.MEMORY;
+  const env: k8s.EnvVar[] = [
+    { name: 'MODEL_ID', value: r.model },
+    ...(bucket ? [{ name: 'HF_HUB_OFFLINE', value: '1' }] : []),
+    ...(ramHfHome ? [{ name: 'HF_HOME', value: HF_HOME_PATH }] : []),
+    ...tokenEnv,
+  ];
   const health = { path: VLLM.healthPath, port: k8s.IntOrString.fromString(HTTP_PORT_NAME) };
-  return {
-    automountServiceAccountToken: false,
-    securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-    nodeSelector: {
-      [NodeSelectors.ACCELERATOR]: r.acceleratorType,
-      [NodeSelectors.ACCELERATOR_COUNT]: String(r.acceleratorCount),
+  const memoryVolume = (name: string, gib: number): k8s.Volume => ({ name, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${gib}Gi`) } });
+  const template: k8s.PodTemplateSpec = {
+    metadata: { labels },
+    spec: {
+      serviceAccountName,
+      automountServiceAccountToken: false,
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      nodeSelector: {
+        [NodeSelectors.ACCELERATOR]: r.acceleratorType,
+        [NodeSelectors.ACCELERATOR_COUNT]: String(r.acceleratorCount),
+      },
+      containers: [{
+        name: CONTAINER_NAME,
+        image,
+        imagePullPolicy: 'IfNotPresent',
+        command: [...VLLM.command],
+        args: vllmArgs(r, bucket?.mountPath),
+        env,
+        ports: [{ name: HTTP_PORT_NAME, containerPort: VLLM.port, protocol: 'TCP' }],
+        resources: { requests: amounts, limits: amounts },
+        // the server may load for a long time: the startup probe allows the derived budget, and the other probes only start after it
+        startupProbe: { httpGet: health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(res.startupBudgetSeconds / 10) },
+        readinessProbe: { httpGet: health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        livenessProbe: { httpGet: health, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
+        securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+        volumeMounts: [
+          { name: 'dshm', mountPath: '/dev/shm' },
+          ...(ramHfHome ? [{ name: 'hf-home', mountPath: HF_HOME_PATH }] : []),
+        ],
+      }],
+      volumes: [
+        memoryVolume('dshm', res.sharedMemoryGiB),
+        ...(ramHfHome ? [memoryVolume('hf-home', loading.huggingFaceHomeSizeGiB!)] : []),
+      ],
     },
-    containers: [{
-      name: CONTAINER_NAME,
-      image,
-      imagePullPolicy: 'IfNotPresent',
-      command: [...VLLM.command],
-      args: vllmArgs(r),
-      env: [{ name: 'MODEL_ID', value: r.model }, ...tokenEnv],
-      ports: [{ name: HTTP_PORT_NAME, containerPort: VLLM.port, protocol: 'TCP' }],
-      resources: { requests: amounts, limits: amounts },
-      // the server may load for a long time: the startup probe allows the derived budget, and the other probes only start after it
-      startupProbe: { httpGet: health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(res.startupBudgetSeconds / 10) },
-      readinessProbe: { httpGet: health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-      livenessProbe: { httpGet: health, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
-      securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
-      volumeMounts: [{ name: 'dshm', mountPath: '/dev/shm' }],
-    }],
-    volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${res.sharedMemoryGiB}Gi`) } }],
   };
+  return bucket ? bucket.applyTo(template, CONTAINER_NAME) : template;
 }
 
-function notes(r: Resolution, token: HuggingFaceToken, name: string): string[] {
+function notes(r: Resolution, token: HuggingFaceToken, name: string, namespace: string, bucket: CloudStorageFuseModel | undefined): string[] {
   const out: string[] = [];
+  if (bucket) {
+    out.push(`Model bucket: grant the server's service account read access: ${bucketIamBindingCommand(bucket.bucket, namespace, name, false)}`);
+    out.push('Model bucket: the cluster needs Workload Identity Federation for GKE and the Cloud Storage FUSE CSI driver add-on; the bucket must hold '
+      + 'config.json, the tokenizer and the weights (stage it once with ModelTransferJob).');
+    for (const n of bucket.notes) out.push(`Model bucket: ${n}`);
+  }
   if (token.secretName !== undefined) {
     out.push(`Hugging Face token: kubectl create secret generic ${token.secretName} --from-literal=${token.key}=$HF_TOKEN `
       + '(in the namespace of the chart)');

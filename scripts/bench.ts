@@ -1,0 +1,307 @@
+/**
+ * Performance budget of the library, measured in one run on this machine and reported as ratios:
+ *
+ * 1. synth time (construct + `app.synthYaml()`) of N OptimizedLlmServers against N hand-written
+ *    cdk8s-plus-28 Deployment + Service + HPA equivalents, for N = 1, 10, 100, 1000;
+ * 2. resolver queries per second over the whole catalog (every model x every GPU and "choose for me"
+ *    x a few latency targets; refusals count as queries);
+ * 3. module import time of the library against cdk8s + cdk8s-plus-28 alone, each in fresh node processes.
+ *
+ * Prints a markdown table for the README. Not part of the test suite: timings are noisy on shared machines.
+ *
+ *   npm run bench      (BENCH_QUICK=1: fewer repetitions; BENCH_SIZES=10,100: other sizes; BENCH_SYNTH_ONLY=1: synth rows only)
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { App, Chart, JsonPatch, ApiObject, Size, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ResolveRequest } from '../src';
+import { Catalog } from '../src/catalog/catalog';
+
+const ROOT = path.join(__dirname, '..');
+const QUICK = process.env.BENCH_QUICK === '1';
+const BUDGET = 1.5;
+
+/** Requests with a latency target, so every server has a Deployment, a Service and an HPA like the hand-written one. */
+const SERVERS: OptimizedLlmServerProps[] = [
+  { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100 },
+  { model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100 },
+  { model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100', targetNtpotMilliseconds: 100 },
+];
+
+function libraryApp(n: number): string {
+  const app = new App();
+  const chart = new Chart(app, 'bench', { namespace: 'llm' });
+  for (let i = 0; i < n; i++) new OptimizedLlmServer(chart, `s${i}`, { ...SERVERS[i % SERVERS.length], name: `server-${i}` });
+  return app.synthYaml();
+}
+
+/** The same three configurations, as a user would write them out by hand with cdk8s-plus-28 (numbers fixed, no resolver). */
+interface HandConfig {
+  readonly model: string;
+  readonly accelerator: string;
+  readonly gpus: number;
+  readonly cpu: number;
+  readonly memoryGiB: number;
+  readonly ephemeralGiB: number;
+  readonly shmGiB: number;
+  readonly startupFailures: number;
+  readonly metric: string;
+  readonly target: number;
+  readonly annotations: { [key: string]: string };
+}
+
+/** Numbers and provenance strings copied once from what the library emits for SERVERS (outside the timed runs). */
+function handConfigs(): HandConfig[] {
+  return SERVERS.map((props) => {
+    const chart = new Chart(new App(), 'c');
+    const s = new OptimizedLlmServer(chart, 's', props);
+    const r = s.resolution;
+    return {
+      model: r.model,
+      accelerator: r.acceleratorType,
+      gpus: r.acceleratorCount,
+      cpu: r.podResources.cpu,
+      memoryGiB: r.podResources.memoryGiB,
+      ephemeralGiB: r.podResources.ephemeralStorageGiB,
+      shmGiB: r.podResources.sharedMemoryGiB,
+      startupFailures: Math.ceil(r.podResources.startupBudgetSeconds / 10),
+      metric: r.autoscaling!.hpaMetricName,
+      target: r.autoscaling!.targetAverageValue,
+      annotations: { ...s.deployment.metadata.toJson().annotations },
+    };
+  });
+}
+
+/**
+ * What a careful user writes by hand with cdk8s-plus-28 to get the same manifests: a Deployment (with
+ * the escape hatch for GPUs and node selectors, which cdk8s-plus does not model), a Service, an HPA,
+ * plus the ServiceAccount and PodMonitoring the library also emits (`full`), or only the Deployment,
+ * Service and HPA (`!full`).
+ */
+function handWrittenApp(n: number, configs: HandConfig[], full: boolean): string {
+  const app = new App();
+  const chart = new Chart(app, 'bench', { namespace: 'llm' });
+  const token = kplus.Secret.fromSecretName(chart, 'hf', 'hf-secret');
+  for (let i = 0; i < n; i++) {
+    const c = configs[i % configs.length];
+    const name = `server-${i}`;
+    const serviceAccount = full ? new kplus.ServiceAccount(chart, `sa${i}`, { metadata: { name }, automountToken: false }) : undefined;
+    const deployment = new kplus.Deployment(chart, `d${i}`, {
+      metadata: { name, annotations: full ? c.annotations : undefined },
+      strategy: kplus.DeploymentStrategy.recreate(),
+      progressDeadline: Duration.seconds(c.startupFailures * 10 + 600),
+      securityContext: { ensureNonRoot: false },
+      automountServiceAccountToken: false,
+      serviceAccount,
+      podMetadata: { labels: { 'ai.gke.io/model': c.model.split('/')[1], 'ai.gke.io/inference-server': 'vllm' } },
+    });
+    const dshm = kplus.Volume.fromEmptyDir(chart, `dshm${i}`, 'dshm', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.gibibytes(c.shmGiB) });
+    const health = (failureThreshold: number, period: number, timeout: number) => kplus.Probe.fromHttpGet('/health', {
+      port: 8000, failureThreshold, periodSeconds: Duration.seconds(period), timeoutSeconds: Duration.seconds(timeout),
+    });
+    const container = deployment.addContainer({
+      name: 'inference-server',
+      image: 'vllm/vllm-openai:v0.7.2',
+      command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
+      args: [`--model=${c.model}`, `--tensor-parallel-size=${c.gpus}`, '--max-model-len=8192', '--gpu-memory-utilization=0.9', '--host=0.0.0.0',
+        '--port=8000', '--disable-log-requests'],
+      ports: [{ name: 'http', number: 8000 }],
+      envVariables: {
+        MODEL_ID: kplus.EnvValue.fromValue(c.model),
+        HUGGING_FACE_HUB_TOKEN: kplus.EnvValue.fromSecretValue({ secret: token, key: 'hf_api_token' }),
+        HF_TOKEN: kplus.EnvValue.fromSecretValue({ secret: token, key: 'hf_api_token' }),
+      },
+      resources: {
+        cpu: { request: kplus.Cpu.units(c.cpu), limit: kplus.Cpu.units(c.cpu) },
+        memory: { request: Size.gibibytes(c.memoryGiB), limit: Size.gibibytes(c.memoryGiB) },
+        ephemeralStorage: { request: Size.gibibytes(c.ephemeralGiB), limit: Size.gibibytes(c.ephemeralGiB) },
+      },
+      startup: health(c.startupFailures, 10, 5),
+      readiness: health(3, 10, 5),
+      liveness: health(4, 30, 10),
+      securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: false, ensureNonRoot: false },
+    });
+    container.mount('/dev/shm', dshm);
+    // cdk8s-plus models neither extended resources nor plain node selectors: the escape hatch
+    const kube = ApiObject.of(deployment);
+    kube.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu', String(c.gpus)));
+    kube.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/resources/requests/nvidia.com~1gpu', String(c.gpus)));
+    kube.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', {
+      'cloud.google.com/gke-accelerator': c.accelerator, 'cloud.google.com/gke-accelerator-count': String(c.gpus),
+    }));
+    deployment.exposeViaService({ name, ports: [{ name: 'http', port: 8000, targetPort: 8000 }] });
+    if (full) {
+      new ApiObject(chart, `pm${i}`, {
+        apiVersion: 'monitoring.googleapis.com/v1',
+        kind: 'PodMonitoring',
+        metadata: { name },
+        spec: { selector: { matchLabels: deployment.matchLabels }, endpoints: [{ port: 8000, path: '/metrics', interval: '15s' }] },
+      });
+    }
+    new kplus.HorizontalPodAutoscaler(chart, `h${i}`, {
+      metadata: { name },
+      target: deployment,
+      minReplicas: 1,
+      maxReplicas: 5,
+      metrics: [kplus.Metric.pods({ name: c.metric, target: kplus.MetricTarget.averageValue(c.target) })],
+      scaleUp: {
+        stabilizationWindow: Duration.seconds(0),
+        strategy: kplus.ScalingStrategy.MAX_CHANGE,
+        policies: [
+          { replicas: kplus.Replicas.absolute(4), duration: Duration.minutes(1) },
+          { replicas: kplus.Replicas.percent(100), duration: Duration.minutes(1) },
+        ],
+      },
+      scaleDown: {
+        stabilizationWindow: Duration.minutes(5),
+        strategy: kplus.ScalingStrategy.MIN_CHANGE,
+        policies: [{ replicas: kplus.Replicas.absolute(1), duration: Duration.minutes(2) }],
+      },
+    });
+  }
+  return app.synthYaml();
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** CPU time of one call, ms: less disturbed by other processes on a shared machine than wall time. */
+function timeOnce(f: () => unknown): number {
+  const c0 = process.cpuUsage();
+  f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+
+/**
+ * Median time per call of two functions, interleaved so that drift and GC hit both alike; each sample
+ * runs a function `batch` times, so that a sample lasts long enough to measure.
+ */
+function compare(a: () => unknown, b: () => unknown, reps: number, batch = 1): [number, number] {
+  const many = (f: () => unknown) => () => {
+    for (let i = 0; i < batch; i++) f();
+  };
+  many(a)();
+  many(b)();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    if (i % 2 === 0) {
+      ta.push(timeOnce(many(a)));
+      tb.push(timeOnce(many(b)));
+    } else {
+      tb.push(timeOnce(many(b)));
+      ta.push(timeOnce(many(a)));
+    }
+  }
+  return [median(ta) / batch, median(tb) / batch];
+}
+
+function resolverQueries(): ResolveRequest[] {
+  const catalog = Catalog.EMBEDDED;
+  const gpus: Array<string | undefined> = [undefined, ...catalog.accelerators.filter((a) => a.family === 'gpu').map((a) => a.gkeLabel)];
+  const targets: Array<Partial<ResolveRequest>> = [
+    {}, { targetNtpotMilliseconds: 100 }, { targetNtpotMilliseconds: 1000 }, { targetTtftMilliseconds: 500 },
+  ];
+  return catalog.models.flatMap((m) => gpus.flatMap((acceleratorType) => targets.map((t) => ({ model: m.id, acceleratorType, ...t }))));
+}
+
+function resolverThroughput(): { queries: number; answered: number; perSecond: number } {
+  const queries = resolverQueries();
+  const run = () => {
+    let answered = 0;
+    for (const q of queries) {
+      try {
+        InferenceResolver.resolve(q);
+        answered++;
+      } catch {
+        // a refusal is an answer too
+      }
+    }
+    return answered;
+  };
+  const answered = run();
+  let done = 0;
+  const t0 = performance.now();
+  const minMs = QUICK ? 500 : 2000;
+  while (performance.now() - t0 < minMs) {
+    run();
+    done += queries.length;
+  }
+  return { queries: queries.length, answered, perSecond: done / ((performance.now() - t0) / 1000) };
+}
+
+/** The library compiled to plain JavaScript (lib/ may be stale while src/ changes). */
+function compiledLibrary(): string {
+  const out = path.join(ROOT, '.tmp', 'bench-lib');
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', out,
+    '--declaration', 'false', '--inlineSourceMap', 'false', '--inlineSources', 'false', '--noEmitOnError', 'false'], { stdio: 'inherit' });
+  // the compiled modules resolve cdk8s and constructs from the repository's node_modules
+  return path.join(out, 'index.js');
+}
+
+/** Milliseconds to require the given modules in a fresh node process, measured inside it. */
+function importMs(modules: string[]): number {
+  const script = `const t = process.hrtime.bigint(); ${modules.map((m) => `require(${JSON.stringify(m)});`).join(' ')} `
+    + 'process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));';
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`import timing failed: ${r.stderr}`);
+  return Number(r.stdout);
+}
+
+function fmt(ms: number): string {
+  return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+}
+
+function main(): void {
+  const rows: string[] = [];
+  const over: string[] = [];
+  const configs = handConfigs();
+  const reps: { [n: number]: number } = QUICK ? { 1: 7, 10: 5, 100: 3, 1000: 1 } : { 1: 21, 10: 15, 100: 9, 1000: 5 };
+  const batch: { [n: number]: number } = { 1: 30, 10: 3, 100: 1, 1000: 1 };
+  const sizes = (process.env.BENCH_SIZES ?? '1,10,100,1000').split(',').map(Number);
+  for (const n of sizes) {
+    const [lib, hand] = compare(() => libraryApp(n), () => handWrittenApp(n, configs, true), reps[n] ?? 3, batch[n] ?? 1);
+    const [, bare] = compare(() => undefined, () => handWrittenApp(n, configs, false), Math.max(1, Math.floor((reps[n] ?? 3) / 2)), batch[n] ?? 1);
+    const ratio = lib / hand;
+    if (ratio > BUDGET) over.push(`synth ${n}`);
+    rows.push(`| synth ${n} server${n > 1 ? 's' : ''} | ${fmt(lib)} | ${fmt(hand)} | ${ratio.toFixed(2)}x | ${fmt(bare)} (${(lib / bare).toFixed(2)}x) |`);
+  }
+
+  if (process.env.BENCH_SYNTH_ONLY === '1') {
+    for (const row of rows) console.log(row);
+    return;
+  }
+  const libEntry = compiledLibrary();
+  const base: number[] = [];
+  const ours: number[] = [];
+  for (let i = 0; i < (QUICK ? 3 : 9); i++) {
+    base.push(importMs(['cdk8s', 'cdk8s-plus-28']));
+    ours.push(importMs([libEntry]));
+  }
+  const importRatio = median(ours) / median(base);
+  rows.push(`| import, fresh process | ${fmt(median(ours))} | ${fmt(median(base))} (cdk8s + cdk8s-plus-28) | ${importRatio.toFixed(2)}x | |`);
+
+  const r = resolverThroughput();
+  rows.push(`| resolver, whole catalog | ${Math.round(r.perSecond).toLocaleString('en-US')} queries/s | `
+    + `${r.queries} queries (${r.answered} resolved, ${r.queries - r.answered} refused) | | |`);
+
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`\nNode ${process.version}, ${cpu} (${os.cpus().length} cores), medians of interleaved runs, CPU time; synth = construct + app.synthYaml().`);
+  console.log('Hand-written = cdk8s-plus-28 with the same manifests (ServiceAccount, Deployment, Service, PodMonitoring, HPA);');
+  console.log('bare = only Deployment + Service + HPA, without provenance annotations.\n');
+  console.log('| | cdk8s-gke-inference | hand-written cdk8s-plus-28 | ratio | bare hand-written (ratio) |');
+  console.log('|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+  if (over.length > 0) {
+    console.log(`\nOver the ${BUDGET}x budget: ${over.join(', ')}.`);
+    process.exitCode = 1;
+  }
+}
+
+main();

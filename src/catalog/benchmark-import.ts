@@ -1,0 +1,190 @@
+/**
+ * Readers for benchmark files a user brings: the CSV `gcloud container ai profiles benchmarks list`
+ * prints (and `profiles list --format=csvprofile`), GKE Inference Quickstart's JSON (the
+ * FetchBenchmarkingData / FetchProfiles responses, `--format=json`), and the result JSON of the
+ * inference-benchmark tool (AI-Hypercomputer/inference-benchmark, formerly ai-on-gke's profile-generator).
+ *
+ * Column and key names are matched case-insensitively with punctuation removed, so `Output Tokens/s`,
+ * `outputTokensPerSecond`, `performanceStats.outputTokensPerSecond` and `output_tokens_per_second`
+ * all name output tokens per second. What a file does not say (typically the accelerator count, or the
+ * model for a per-rate result file) comes from the import options.
+ */
+import { parseCsv } from '../util/csv';
+
+/** Trust grade of what a user registers or imports. */
+export const USER_TRUST = 'user';
+
+/** One point read from a file, before the import options and the catalog check it. */
+export interface ParsedBenchmark {
+  readonly model?: string;
+  readonly modelServer?: string;
+  readonly modelServerVersion?: string;
+  readonly acceleratorType?: string;
+  readonly acceleratorCount?: number;
+  readonly instanceType?: string;
+  readonly outputTokensPerSecond?: number;
+  readonly ntpotMilliseconds?: number;
+  readonly ttftMilliseconds?: number;
+  readonly inputTokensPerSecond?: number;
+  /** Where in the file the point is, for error messages. */
+  readonly where: string;
+}
+
+/** Lower case, letters and digits only: `NTPOT(ms)` -> `ntpotms`. */
+export function normalizeKey(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+const CSV_COLUMNS: Record<keyof Omit<ParsedBenchmark, 'where'>, readonly string[]> = {
+  model: ['model', 'modelname', 'modelserverinfomodel', 'modelid'],
+  modelServer: ['modelserver', 'modelserverinfomodelserver', 'server'],
+  modelServerVersion: ['modelserverversion', 'modelserverinfomodelserverversion'],
+  acceleratorType: ['accelerator', 'acceleratortype'],
+  acceleratorCount: ['acceleratorcount', 'resourcesusedacceleratorcount', 'accelerators'],
+  instanceType: ['instancetype', 'machinetype'],
+  outputTokensPerSecond: ['outputtokenss', 'outputtokenspersecond', 'performancestatsoutputtokenspersecond', 'outputthroughput'],
+  ntpotMilliseconds: ['ntpotms', 'ntpotmilliseconds', 'performancestatsntpotmilliseconds', 'ntpot'],
+  ttftMilliseconds: ['ttftms', 'ttftmilliseconds', 'performancestatsttftmilliseconds', 'ttft'],
+  inputTokensPerSecond: ['inputtokenss', 'inputtokenspersecond', 'performancestatsinputtokenspersecond', 'inputthroughput'],
+};
+
+const NUMERIC = new Set(['acceleratorCount', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond']);
+
+/** A number from a cell or a JSON value; undefined for empty, `N/A` or `-`. */
+function numberOf(value: unknown, what: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value).trim();
+  if (text === '' || /^(n\/a|na|-|none|null)$/i.test(text)) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${what} is not a non-negative number: '${text}'`);
+  return n;
+}
+
+function textOf(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value).trim();
+  return text === '' || /^(n\/a|-)$/i.test(text) ? undefined : text;
+}
+
+/** Points of a CSV file, one per record. */
+export function parseBenchmarkCsv(text: string): ParsedBenchmark[] {
+  let rows: Record<string, string>[];
+  try {
+    rows = parseCsv(text);
+  } catch (e) {
+    throw new Error(`addBenchmarksFromCsv: ${(e as Error).message}`);
+  }
+  if (rows.length === 0) throw new Error('addBenchmarksFromCsv: the CSV has a header but no records');
+  const header = Object.keys(rows[0]);
+  const columnOf = new Map<string, string>();
+  for (const [field, aliases] of Object.entries(CSV_COLUMNS)) {
+    const column = header.find((h) => aliases.includes(normalizeKey(h)));
+    if (column !== undefined) columnOf.set(field, column);
+  }
+  for (const required of ['outputTokensPerSecond', 'ntpotMilliseconds']) {
+    if (!columnOf.has(required)) {
+      throw new Error(`addBenchmarksFromCsv: no column for ${required} (accepted headers: ${CSV_COLUMNS[required as 'ntpotMilliseconds'].join(', ')}, `
+        + `matched without case and punctuation); the header is: ${header.join(', ')}`);
+    }
+  }
+  return rows.map((row, i) => {
+    const where = `CSV record ${i + 2}`;
+    const point: Record<string, unknown> = { where };
+    for (const [field, column] of columnOf) {
+      point[field] = NUMERIC.has(field) ? numberOf(row[column], `${where}, column '${column}'`) : textOf(row[column]);
+    }
+    return point as unknown as ParsedBenchmark;
+  });
+}
+
+/** The value at a path of keys, each matched by `normalizeKey`. */
+function at(obj: unknown, ...path: string[]): unknown {
+  let cur: unknown = obj;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    const entry = Object.entries(cur as Record<string, unknown>).find(([k]) => normalizeKey(k) === normalizeKey(key));
+    cur = entry?.[1];
+  }
+  return cur;
+}
+
+function first(obj: unknown, paths: string[][]): unknown {
+  for (const p of paths) {
+    const v = at(obj, ...p);
+    if (v !== undefined && v !== null) return v;
+  }
+  return undefined;
+}
+
+/** Points of a GKE Inference Quickstart profile: one per entry of `performanceStats`. */
+function giqProfile(profile: unknown, where: string): ParsedBenchmark[] {
+  const stats = at(profile, 'performanceStats');
+  const list = Array.isArray(stats) ? stats : [stats];
+  const common = {
+    model: textOf(at(profile, 'modelServerInfo', 'model')),
+    modelServer: textOf(at(profile, 'modelServerInfo', 'modelServer')),
+    modelServerVersion: textOf(at(profile, 'modelServerInfo', 'modelServerVersion')),
+    acceleratorType: textOf(at(profile, 'acceleratorType')),
+    acceleratorCount: numberOf(at(profile, 'resourcesUsed', 'acceleratorCount'), `${where} resourcesUsed.acceleratorCount`),
+    instanceType: textOf(at(profile, 'instanceType')),
+  };
+  return list.map((s, i) => {
+    const w = `${where} performanceStats[${i}]`;
+    return {
+      ...common,
+      outputTokensPerSecond: numberOf(at(s, 'outputTokensPerSecond'), `${w}.outputTokensPerSecond`),
+      ntpotMilliseconds: numberOf(at(s, 'ntpotMilliseconds'), `${w}.ntpotMilliseconds`),
+      ttftMilliseconds: numberOf(at(s, 'ttftMilliseconds'), `${w}.ttftMilliseconds`),
+      inputTokensPerSecond: numberOf(at(s, 'inputTokensPerSecond'), `${w}.inputTokensPerSecond`),
+      where: w,
+    };
+  });
+}
+
+/**
+ * The point of one inference-benchmark result (one request rate). NTPOT is the P50 normalized time per
+ * output token when the file has it (GIQ's targets are P50), else the mean; the legacy
+ * `avg_per_output_token_latency` is in seconds.
+ */
+function inferenceBenchmarkResult(result: unknown, where: string): ParsedBenchmark {
+  const m = at(result, 'metrics');
+  const ms = (paths: string[][], scale: number, what: string) => {
+    const v = numberOf(first(m, paths), `${where} metrics.${what}`);
+    return v === undefined ? undefined : v * scale;
+  };
+  return {
+    model: textOf(first(result, [['dimensions', 'model_id'], ['config', 'model']])),
+    modelServer: textOf(first(result, [['config', 'model_server'], ['dimensions', 'backend']]))?.toLowerCase(),
+    outputTokensPerSecond: ms([['throughput'], ['output_tokens_per_second'], ['output_throughput']], 1, 'throughput'),
+    ntpotMilliseconds: ms([['median_normalized_time_per_output_token_ms'], ['avg_normalized_time_per_output_token_ms']], 1, 'normalized_time_per_output_token_ms')
+      ?? ms([['avg_per_output_token_latency']], 1000, 'avg_per_output_token_latency'),
+    ttftMilliseconds: ms([['median_ttft_ms'], ['avg_ttft_ms']], 1, 'ttft_ms'),
+    inputTokensPerSecond: ms([['input_tokens_per_second'], ['input_throughput']], 1, 'input_throughput'),
+    where,
+  };
+}
+
+/** Points of a JSON file: a GIQ response or profile list, or one or more inference-benchmark results. */
+export function parseBenchmarkJson(text: string): ParsedBenchmark[] {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`addBenchmarksFromJson: not JSON: ${(e as Error).message}`);
+  }
+  const profiles = at(root, 'profile') ?? at(root, 'profiles');
+  const items: unknown[] = Array.isArray(root) ? root : Array.isArray(profiles) ? profiles : [root];
+  const points: ParsedBenchmark[] = [];
+  items.forEach((item, i) => {
+    if (at(item, 'performanceStats') !== undefined) {
+      points.push(...giqProfile(item, `JSON profile ${i}`));
+    } else if (at(item, 'metrics') !== undefined) {
+      points.push(inferenceBenchmarkResult(item, `JSON result ${i}`));
+    } else {
+      throw new Error(`addBenchmarksFromJson: item ${i} is neither a GKE Inference Quickstart profile (with performanceStats) `
+        + 'nor an inference-benchmark result (with metrics)');
+    }
+  });
+  if (points.length === 0) throw new Error('addBenchmarksFromJson: the file holds no benchmark point');
+  return points;
+}

@@ -1,0 +1,416 @@
+import { ParsedBenchmark, USER_TRUST, parseBenchmarkCsv, parseBenchmarkJson } from './benchmark-import';
+import { Catalog } from './catalog';
+import { MeasuredPointRecord, ModelRecord } from './types';
+import { Resolution, ResolveRequest } from '../resolver/resolution';
+import { resolveWith } from '../resolver/resolver';
+import { closestMatches } from '../util/closest';
+
+/**
+ * A model architecture to register, in the terms of its Hugging Face `config.json` (camelCase). These
+ * are the facts the feasibility check and the performance model need.
+ */
+export interface ModelArchitecture {
+  /** Hugging Face id, `owner/name`. Registering an id the catalog has replaces the catalog's record. */
+  readonly id: string;
+  /** Where the figures come from (a config.json URL at a revision, a model card), recorded with every estimate. */
+  readonly source: string;
+  /** Total parameters, billions. */
+  readonly parametersBillions: number;
+  /**
+   * Parameters each token uses, billions (MoE models: shared parameters + experts per token x expert size).
+   * @default - parametersBillions (a dense model); required when `numExperts` is set
+   */
+  readonly activeParametersBillions?: number;
+  /** `num_hidden_layers`. */
+  readonly numHiddenLayers: number;
+  /** `hidden_size`. */
+  readonly hiddenSize: number;
+  /** `num_attention_heads`. */
+  readonly numAttentionHeads: number;
+  /** `num_key_value_heads` (grouped-query attention; equal to the attention heads without it). */
+  readonly numKeyValueHeads: number;
+  /**
+   * `head_dim`.
+   * @default - hiddenSize / numAttentionHeads
+   */
+  readonly headDim?: number;
+  /** `intermediate_size` (for MoE models, the size of one expert, e.g. `moe_intermediate_size`). */
+  readonly intermediateSize: number;
+  /** `vocab_size`. */
+  readonly vocabSize: number;
+  /** `max_position_embeddings`: the longest context the model serves, tokens. */
+  readonly maxPositionEmbeddings: number;
+  /**
+   * Experts of a mixture-of-experts model (`num_experts`, `num_local_experts`).
+   * @default - a dense model
+   */
+  readonly numExperts?: number;
+  /**
+   * Experts each token routes to (`num_experts_per_tok`).
+   * @default - a dense model
+   */
+  readonly numExpertsPerToken?: number;
+  /**
+   * Size of the checkpoint's weights as loaded into accelerator memory, GB (1e9 bytes): set it for
+   * quantized checkpoints (FP8, INT4, MXFP4).
+   * @default - parametersBillions x 2 (bf16)
+   */
+  readonly weightsGb?: number;
+  /**
+   * Sliding-window attention: the window, tokens (`sliding_window`).
+   * @default - every layer attends to the whole context
+   */
+  readonly slidingWindow?: number;
+  /**
+   * How many layers use the sliding window (Gemma 2: half, Gemma 3: five of six).
+   * @default - numHiddenLayers (every layer) when slidingWindow is set
+   */
+  readonly slidingWindowLayers?: number;
+  /**
+   * Whether the Hugging Face repository is gated (a token Secret is then required).
+   * @default true
+   */
+  readonly gated?: boolean;
+  /**
+   * First vLLM release that serves the architecture, e.g. `0.8.5`; estimates are only made for versions from it.
+   * @default - every server version in the catalog
+   */
+  readonly minModelServerRelease?: string;
+  /**
+   * Licence name, for the record.
+   * @default 'unknown'
+   */
+  readonly license?: string;
+}
+
+/**
+ * Defaults and overrides for benchmark points read from a file. A value given here fills what the
+ * file does not say; a value that contradicts the file is an error.
+ */
+export interface BenchmarkImportOptions {
+  /**
+   * Hugging Face id of the model benchmarked (it must be in the catalog: register it first with `addModel`).
+   * @default - the file's model column or field
+   */
+  readonly model?: string;
+  /**
+   * Model server, lower case.
+   * @default - the file's, else 'vllm'
+   */
+  readonly modelServer?: string;
+  /**
+   * Model server version label of the catalog, e.g. `v0.11.2`.
+   * @default - the file's model server version
+   */
+  readonly modelServerVersion?: string;
+  /**
+   * GKE accelerator label, e.g. `nvidia-l4`.
+   * @default - the file's, else the accelerator of `instanceType`
+   */
+  readonly acceleratorType?: string;
+  /**
+   * Accelerators per replica (the tensor-parallel size).
+   * @default - the file's, else the accelerator count of `instanceType`
+   */
+  readonly acceleratorCount?: number;
+  /**
+   * Machine type the benchmark ran on.
+   * @default - the file's, else inferred from the accelerator and count
+   */
+  readonly instanceType?: string;
+  /**
+   * Citation recorded with the points (file name, date, who ran it).
+   * @default 'imported benchmark'
+   */
+  readonly source?: string;
+}
+
+/** One measured point to add. */
+export interface BenchmarkPoint {
+  /** Hugging Face id of the model (it must be in the catalog). */
+  readonly model: string;
+  /**
+   * Model server, lower case.
+   * @default 'vllm'
+   */
+  readonly modelServer?: string;
+  /** Model server version label of the catalog, e.g. `v0.11.2`. */
+  readonly modelServerVersion: string;
+  /** GKE accelerator label. */
+  readonly acceleratorType: string;
+  /**
+   * Accelerators per replica (the tensor-parallel size).
+   * @default - the accelerator count of `instanceType`
+   */
+  readonly acceleratorCount?: number;
+  /**
+   * Machine type the benchmark ran on.
+   * @default - inferred from the accelerator and count
+   */
+  readonly instanceType?: string;
+  /** Output tokens per second of the replica. */
+  readonly outputTokensPerSecond: number;
+  /** Normalized time per output token (request latency / output tokens, P50), ms. */
+  readonly ntpotMilliseconds: number;
+  /**
+   * Time to first token (P50), ms.
+   * @default - not measured
+   */
+  readonly ttftMilliseconds?: number;
+  /**
+   * Input tokens per second of the replica.
+   * @default - derived from the workload's input/output ratio
+   */
+  readonly inputTokensPerSecond?: number;
+  /**
+   * Citation of the point.
+   * @default 'imported benchmark'
+   */
+  readonly source?: string;
+}
+
+/**
+ * The data the resolver decides with: the embedded, sourced catalog plus the model architectures and
+ * measured benchmark points a user adds. Immutable: every `add...` method returns a new catalog.
+ *
+ * Imported points become measured profiles: they take precedence over the estimate of their
+ * combination (and over the embedded points of the same combination), and they calibrate the estimates
+ * of neighbouring combinations of the same server.
+ *
+ * @example
+ * const catalog = InferenceCatalog.embedded()
+ *   .addModel({ id: 'acme/chat-8b', source: 'https://huggingface.co/acme/chat-8b/blob/abc123/config.json', parametersBillions: 8.0,
+ *     numHiddenLayers: 32, hiddenSize: 4096, numAttentionHeads: 32, numKeyValueHeads: 8, intermediateSize: 14336,
+ *     vocabSize: 128256, maxPositionEmbeddings: 8192, gated: false })
+ *   .addBenchmarksFromCsv(fs.readFileSync('benchmarks.csv', 'utf8'), { modelServerVersion: 'v0.11.2', acceleratorCount: 1 });
+ * new OptimizedLlmServer(chart, 'chat', { model: 'acme/chat-8b', catalog });
+ */
+export class InferenceCatalog {
+  /** The catalog embedded in this package. */
+  public static embedded(): InferenceCatalog {
+    return new InferenceCatalog(Catalog.EMBEDDED);
+  }
+
+  /** @internal */
+  public readonly _catalog: Catalog;
+
+  private constructor(catalog: Catalog) {
+    this._catalog = catalog;
+  }
+
+  /** Hugging Face ids of the catalog's models, in catalog order. */
+  public get modelIds(): string[] {
+    return this._catalog.models.map((m) => m.id);
+  }
+
+  /** How many measured benchmark points the catalog holds (published and imported). */
+  public get measuredPointCount(): number {
+    return this._catalog.measuredPoints.length;
+  }
+
+  /**
+   * A catalog with this model architecture added (or replacing the record of the same id).
+   *
+   * @throws Error naming the prop when a figure is missing, not positive or inconsistent
+   */
+  public addModel(model: ModelArchitecture): InferenceCatalog {
+    const record = toModelRecord(model);
+    const others = this._catalog.models.filter((m) => m.id.toLowerCase() !== record.id.toLowerCase());
+    return new InferenceCatalog(this._catalog.withData({ models: [...others, record] }));
+  }
+
+  /** A catalog with one measured point added. */
+  public addBenchmark(point: BenchmarkPoint): InferenceCatalog {
+    const record = this.toPointRecord({ ...point, where: 'addBenchmark' }, { source: point.source });
+    return this.withPoints([record]);
+  }
+
+  /**
+   * A catalog with the points of a CSV file added: the output of `gcloud container ai profiles benchmarks
+   * list` (or `profiles list --format=csvprofile`). Columns are matched by name, case and punctuation
+   * aside: `Output Tokens/s` and `NTPOT(ms)` are required; `Model`, `Model Server`, `Model Server Version`,
+   * `Accelerator`, `Accelerator Count`, `Instance Type`, `TTFT(ms)` and `Input Tokens/s` are read when present.
+   */
+  public addBenchmarksFromCsv(text: string, options: BenchmarkImportOptions = {}): InferenceCatalog {
+    return this.withPoints(parseBenchmarkCsv(text).map((p) => this.toPointRecord(p, options)));
+  }
+
+  /**
+   * A catalog with the points of a JSON file added: a GKE Inference Quickstart response or profile list
+   * (`profile[].performanceStats[]` with `outputTokensPerSecond`, `ntpotMilliseconds`, `ttftMilliseconds`,
+   * `inputTokensPerSecond`), or one or more inference-benchmark results (`metrics.throughput` in output
+   * tokens/s; NTPOT from `metrics.median_normalized_time_per_output_token_ms`,
+   * `metrics.avg_normalized_time_per_output_token_ms` or `metrics.avg_per_output_token_latency` in seconds;
+   * TTFT from `metrics.median_ttft_ms` or `metrics.avg_ttft_ms`; the model from `dimensions.model_id` or `config.model`).
+   */
+  public addBenchmarksFromJson(text: string, options: BenchmarkImportOptions = {}): InferenceCatalog {
+    return this.withPoints(parseBenchmarkJson(text).map((p) => this.toPointRecord(p, options)));
+  }
+
+  /**
+   * Resolve a request against this catalog.
+   *
+   * @throws Error naming the offending field and what would work.
+   */
+  public resolve(request: ResolveRequest): Resolution {
+    return resolveWith(this._catalog, request);
+  }
+
+  /** Imported points replace the embedded (published) points of their combination and add to earlier imports. */
+  private withPoints(points: MeasuredPointRecord[]): InferenceCatalog {
+    const key = (p: MeasuredPointRecord) => [p.model.toLowerCase(), p.modelServer, p.modelServerVersion, p.accelerator, p.acceleratorCount].join('|');
+    const imported = new Set(points.map(key));
+    const kept = this._catalog.measuredPoints.filter((p) => p.trust === USER_TRUST || !imported.has(key(p)));
+    return new InferenceCatalog(this._catalog.withData({ measuredPoints: [...kept, ...points] }));
+  }
+
+  private toPointRecord(p: ParsedBenchmark, options: BenchmarkImportOptions): MeasuredPointRecord {
+    const c = this._catalog;
+    const where = p.where;
+    type Field = keyof BenchmarkImportOptions & keyof ParsedBenchmark;
+    const pick = <T>(name: Field, fromFile: T | undefined, fromOptions: T | undefined): T | undefined => {
+      if (fromFile !== undefined && fromOptions !== undefined && String(fromFile).toLowerCase() !== String(fromOptions).toLowerCase()) {
+        throw new Error(`${where}: '${name}' option (${fromOptions}) contradicts the file (${fromFile})`);
+      }
+      return fromFile ?? fromOptions;
+    };
+    const modelId = pick('model', p.model, options.model);
+    if (modelId === undefined) throw new Error(`${where}: no model: pass the 'model' option`);
+    const model = c.model(modelId);
+    if (!model) {
+      throw new Error(`${where}: unknown model '${modelId}' ('model'); register it first with addModel. `
+        + `Closest catalog models: ${closestMatches(modelId, c.models.map((m) => m.id)).join(', ')}.`);
+    }
+    const serverName = pick('modelServer', p.modelServer, options.modelServer) ?? 'vllm';
+    const server = c.modelServer(serverName);
+    if (!server) throw new Error(`${where}: unknown model server '${serverName}' ('modelServer'). Known servers: ${c.modelServers.map((s) => s.name).join(', ')}.`);
+    const version = pick('modelServerVersion', p.modelServerVersion, options.modelServerVersion);
+    const known = server.versions.map((v) => v.version).join(', ');
+    if (version === undefined) throw new Error(`${where}: no model server version: pass the 'modelServerVersion' option (one of ${known})`);
+    if (!c.modelServerVersion(server, version)) {
+      throw new Error(`${where}: unknown model server version '${version}' for ${server.name} ('modelServerVersion'). Known versions: ${known}.`);
+    }
+    const instanceType = pick('instanceType', p.instanceType, options.instanceType);
+    const machine = instanceType === undefined ? undefined : c.machineTypes.find((m) => m.name === instanceType);
+    if (instanceType !== undefined && !machine) {
+      throw new Error(`${where}: unknown instance type '${instanceType}' ('instanceType'). Closest: `
+        + `${closestMatches(instanceType, c.machineTypes.map((m) => m.name)).join(', ')}.`);
+    }
+    const acceleratorType = pick('acceleratorType', p.acceleratorType, options.acceleratorType) ?? machine?.accelerator;
+    if (acceleratorType === undefined) throw new Error(`${where}: no accelerator: pass the 'acceleratorType' option`);
+    const accelerator = c.accelerator(acceleratorType);
+    if (!accelerator || accelerator.family !== 'gpu') {
+      throw new Error(`${where}: '${acceleratorType}' ('acceleratorType') is not a GPU accelerator of the catalog: `
+        + `${c.accelerators.filter((a) => a.family === 'gpu').map((a) => a.gkeLabel).join(', ')}.`);
+    }
+    if (machine && machine.accelerator !== accelerator.gkeLabel) {
+      throw new Error(`${where}: instance type ${machine.name} ('instanceType') carries ${machine.accelerator}, not ${accelerator.gkeLabel}`);
+    }
+    const count = pick('acceleratorCount', p.acceleratorCount, options.acceleratorCount) ?? machine?.acceleratorsPerVm;
+    if (count === undefined) throw new Error(`${where}: no accelerator count: pass the 'acceleratorCount' option or an 'instanceType'`);
+    const counts = c.acceleratorCountsPerMachine(accelerator.gkeLabel);
+    if (!counts.includes(count)) {
+      throw new Error(`${where}: 'acceleratorCount' (${count}) is not a count a ${accelerator.gkeLabel} machine carries: ${counts.join(', ')}`);
+    }
+    const positive = (name: string, v: number | undefined, required: boolean) => {
+      if (v === undefined ? required : !(Number.isFinite(v) && v > 0)) throw new Error(`${where}: '${name}' must be a positive number, got ${v}`);
+    };
+    positive('outputTokensPerSecond', p.outputTokensPerSecond, true);
+    positive('ntpotMilliseconds', p.ntpotMilliseconds, true);
+    positive('ttftMilliseconds', p.ttftMilliseconds, false);
+    positive('inputTokensPerSecond', p.inputTokensPerSecond, false);
+    return {
+      model: model.id,
+      modelServer: server.name,
+      modelServerVersion: version,
+      accelerator: accelerator.gkeLabel,
+      acceleratorCount: count,
+      instanceType: machine?.name,
+      outputTokensPerSecond: p.outputTokensPerSecond!,
+      ntpotMilliseconds: p.ntpotMilliseconds!,
+      ttftMilliseconds: p.ttftMilliseconds,
+      inputTokensPerSecond: p.inputTokensPerSecond,
+      query: 'imported benchmark',
+      notes: `imported (${where})`,
+      source: options.source ?? 'imported benchmark',
+      trust: USER_TRUST,
+    };
+  }
+}
+
+function toModelRecord(a: ModelArchitecture): ModelRecord {
+  if (typeof a.id !== 'string' || !/^[^/\s]+\/[^/\s]+$/.test(a.id)) throw new Error(`'id' must be a Hugging Face id 'owner/name', got '${a.id}'`);
+  if (typeof a.source !== 'string' || a.source.trim() === '') throw new Error(`'source' of ${a.id} is required: where the figures come from`);
+  const whole = (name: keyof ModelArchitecture, v: number | undefined, required = true) => {
+    if (v === undefined ? required : !(Number.isInteger(v) && v > 0)) throw new Error(`'${name}' of ${a.id} must be a positive whole number, got ${v}`);
+  };
+  const positive = (name: keyof ModelArchitecture, v: number | undefined) => {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new Error(`'${name}' of ${a.id} must be a positive number, got ${v}`);
+  };
+  for (const name of ['numHiddenLayers', 'hiddenSize', 'numAttentionHeads', 'numKeyValueHeads', 'intermediateSize', 'vocabSize', 'maxPositionEmbeddings'] as const) {
+    whole(name, a[name]);
+  }
+  for (const name of ['headDim', 'numExperts', 'numExpertsPerToken', 'slidingWindow', 'slidingWindowLayers'] as const) whole(name, a[name], false);
+  if (a.parametersBillions === undefined) throw new Error(`'parametersBillions' of ${a.id} is required`);
+  positive('parametersBillions', a.parametersBillions);
+  positive('activeParametersBillions', a.activeParametersBillions);
+  positive('weightsGb', a.weightsGb);
+  if (a.numAttentionHeads % a.numKeyValueHeads !== 0) {
+    throw new Error(`'numAttentionHeads' (${a.numAttentionHeads}) of ${a.id} must be a multiple of 'numKeyValueHeads' (${a.numKeyValueHeads})`);
+  }
+  const headDim = a.headDim ?? a.hiddenSize / a.numAttentionHeads;
+  if (!Number.isInteger(headDim)) throw new Error(`'headDim' of ${a.id} is required: hiddenSize / numAttentionHeads (${headDim}) is not whole`);
+  if ((a.numExperts === undefined) !== (a.numExpertsPerToken === undefined)) {
+    throw new Error(`'numExperts' and 'numExpertsPerToken' of ${a.id} go together: set both for a mixture-of-experts model, neither for a dense one`);
+  }
+  if (a.numExperts !== undefined && !(a.numExpertsPerToken! < a.numExperts)) {
+    throw new Error(`'numExpertsPerToken' (${a.numExpertsPerToken}) of ${a.id} must be less than 'numExperts' (${a.numExperts})`);
+  }
+  if (a.numExperts !== undefined && a.activeParametersBillions === undefined) {
+    throw new Error(`'activeParametersBillions' of ${a.id} is required for a mixture-of-experts model`);
+  }
+  const active = a.activeParametersBillions ?? a.parametersBillions;
+  if (active > a.parametersBillions) {
+    throw new Error(`'activeParametersBillions' (${active}) of ${a.id} exceeds 'parametersBillions' (${a.parametersBillions})`);
+  }
+  if (a.slidingWindowLayers !== undefined && (a.slidingWindow === undefined || a.slidingWindowLayers > a.numHiddenLayers)) {
+    throw new Error(`'slidingWindowLayers' (${a.slidingWindowLayers}) of ${a.id} needs 'slidingWindow' and at most 'numHiddenLayers' (${a.numHiddenLayers}) layers`);
+  }
+  if (a.minModelServerRelease !== undefined && !/^\d+(\.\d+)*$/.test(a.minModelServerRelease)) {
+    throw new Error(`'minModelServerRelease' of ${a.id} must be a dotted release such as 0.8.5, got '${a.minModelServerRelease}'`);
+  }
+  const bf16 = a.parametersBillions * 2;
+  const slidingLayers = a.slidingWindow === undefined ? undefined : a.slidingWindowLayers ?? a.numHiddenLayers;
+  return {
+    id: a.id,
+    inGiqModelList: false,
+    paramsTotalB: a.parametersBillions,
+    paramsActiveB: active,
+    layers: a.numHiddenLayers,
+    hiddenSize: a.hiddenSize,
+    attentionHeads: a.numAttentionHeads,
+    kvHeads: a.numKeyValueHeads,
+    headDim,
+    intermediateSize: a.intermediateSize,
+    experts: a.numExperts,
+    expertsPerToken: a.numExpertsPerToken,
+    vocabSize: a.vocabSize,
+    maxContext: a.maxPositionEmbeddings,
+    bf16WeightsGb: bf16,
+    checkpointWeightsGb: a.weightsGb ?? bf16,
+    checkpointWeightsNote: a.weightsGb === undefined ? 'registered model: parameters x 2 bytes (bf16)' : 'registered model: weightsGb as given',
+    kvCacheKibPerTokenBf16: (2 * a.numHiddenLayers * a.numKeyValueHeads * headDim * 2) / 1024,
+    attentionPattern: a.slidingWindow === undefined ? 'full attention' : `sliding window ${a.slidingWindow} on ${slidingLayers} of ${a.numHiddenLayers} layers`,
+    slidingWindowTokens: a.slidingWindow,
+    slidingWindowLayers: slidingLayers,
+    minModelServerRelease: a.minModelServerRelease,
+    gating: a.gated === false ? 'not-gated' : 'gated',
+    gatingNote: a.gated === false ? 'registered as not gated' : 'registered as gated (the default): a Hugging Face token is required',
+    license: a.license ?? 'unknown',
+    hubWeightFormat: a.weightsGb === undefined ? 'bf16 (assumed)' : 'as registered',
+    notes: 'registered by the user with InferenceCatalog.addModel',
+    unverifiedFields: 'all (user-supplied)',
+    source: a.source,
+    trust: USER_TRUST,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The catalogue listings: `models list`, `model-servers list`, `model-server-versions list`,
+ * `use-cases list` and `accelerators list`.
+ */
+import { CommandSpec, Flags, Io } from './args';
+import { MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, PRICING_MODEL, REGION, formatFlag, required } from './common-flags';
+import { Column, ListFormat, Row, renderRows } from './format';
+import { byText, evaluateCurve, noneMeets, pricingOf, profiledUseCase, selectCurves } from './profile-query';
+import { PROFILE_COLUMNS, byCostThenThroughput, profileRow } from './profile-rows';
+import { Catalog } from '../catalog/catalog';
+import { profileCurves } from '../performance/profiles';
+
+const catalog = () => Catalog.EMBEDDED;
+
+function print(io: Io, flags: Flags, rows: readonly Row[], columns: readonly Column[]): number {
+  io.out(renderRows(rows, columns, flags.req('format') as ListFormat));
+  return 0;
+}
+
+const MODELS_LIST: CommandSpec = {
+  path: ['models', 'list'],
+  summary: 'List the models in the catalog and how many profiles each has.',
+  description: 'Lists every model of the embedded catalog with its number of profiles (latency-throughput curves), '
+    + 'how many of them are measured, and whether Hugging Face gates it. Only models with profiles can be served.',
+  flags: [formatFlag()],
+  examples: ['models list', 'models list --format=json'],
+  run: (flags, io) => {
+    const curves = profileCurves(catalog());
+    const rows = [...catalog().models].sort((a, b) => byText(a.id, b.id)).map((m): Row => {
+      const mine = curves.filter((c) => c.model.toLowerCase() === m.id.toLowerCase());
+      return {
+        model: m.id,
+        profiles: mine.length,
+        measuredProfiles: mine.filter((c) => c.source === 'measured').length,
+        gating: m.gating,
+        parametersBillionsCount: m.paramsTotalB,
+        maxContextLength: m.maxContext ?? null,
+        modelSizeGb: m.checkpointWeightsGb,
+      };
+    });
+    return print(io, flags, rows, [
+      { key: 'model', header: 'Model' },
+      { key: 'profiles', header: 'Profiles' },
+      { key: 'measuredProfiles', header: 'Measured' },
+      { key: 'gating', header: 'Gating' },
+      { key: 'parametersBillionsCount', header: 'Parameters (B)', structuredOnly: true },
+      { key: 'maxContextLength', header: 'Context', structuredOnly: true },
+      { key: 'modelSizeGb', header: 'Weights (GB)', structuredOnly: true },
+    ]);
+  },
+};
+
+const MODEL_SERVERS_LIST: CommandSpec = {
+  path: ['model-servers', 'list'],
+  summary: 'List the model servers that have profiles for a model.',
+  description: 'Lists the model servers with at least one profile for --model.',
+  flags: [required(MODEL), formatFlag()],
+  examples: ['model-servers list --model=google/gemma-2-27b-it'],
+  run: (flags, io) => {
+    const selected = selectCurves(catalog(), { model: flags.req('model'), everyVersion: true });
+    const names = [...new Set(selected.map((s) => s.server.name))];
+    const rows = names.map((name): Row => ({ modelServer: name, profiles: selected.filter((s) => s.server.name === name).length }));
+    return print(io, flags, rows, [{ key: 'modelServer', header: 'Model Server' }, { key: 'profiles', header: 'Profiles' }]);
+  },
+};
+
+const MODEL_SERVER_VERSIONS_LIST: CommandSpec = {
+  path: ['model-server-versions', 'list'],
+  summary: 'List the versions of a model server that have profiles for a model, newest first.',
+  description: 'Lists the versions of --model-server with at least one profile for --model, newest first, with the pinned image of each.',
+  flags: [required(MODEL), required(MODEL_SERVER), formatFlag()],
+  examples: ['model-server-versions list --model=google/gemma-2-27b-it --model-server=vllm'],
+  run: (flags, io) => {
+    const selected = selectCurves(catalog(), { model: flags.req('model'), modelServer: flags.req('model-server'), everyVersion: true });
+    const server = selected[0].server;
+    const rows = catalog().versionsNewestFirst(server)
+      .map((v): Row => ({
+        modelServerVersion: v.version,
+        image: v.image,
+        profiles: selected.filter((s) => s.curve.modelServerVersion === v.version).length,
+      }))
+      .filter((r) => (r.profiles as number) > 0);
+    return print(io, flags, rows, [
+      { key: 'modelServerVersion', header: 'Model Server Version' },
+      { key: 'image', header: 'Image' },
+      { key: 'profiles', header: 'Profiles' },
+    ]);
+  },
+};
+
+const USE_CASES_LIST: CommandSpec = {
+  path: ['use-cases', 'list'],
+  summary: 'List the use cases (workloads) with their average input and output lengths.',
+  description: 'Lists GKE Inference Quickstart\'s use cases with average input and output lengths in tokens (unknown lengths are N/A) '
+    + 'and how many profiles each has. Every profile in this version is for Chatbot (ShareGPT).',
+  flags: [formatFlag()],
+  examples: ['use-cases list', 'use-cases list --format=csv'],
+  run: (flags, io) => {
+    const profiled = profiledUseCase(catalog());
+    const count = profileCurves(catalog()).length;
+    const rows = catalog().useCases.map((u): Row => ({
+      useCase: u.name,
+      averageInputLength: u.averageInputTokens ?? null,
+      averageOutputLength: u.averageOutputTokens ?? null,
+      profiles: u === profiled ? count : 0,
+      exact: u.exact,
+    }));
+    return print(io, flags, rows, [
+      { key: 'useCase', header: 'Use Case' },
+      { key: 'averageInputLength', header: 'Average Input Length' },
+      { key: 'averageOutputLength', header: 'Average Output Length' },
+      { key: 'profiles', header: 'Profiles' },
+      { key: 'exact', header: 'Exact', structuredOnly: true },
+    ]);
+  },
+};
+
+const MAX_NTPOT = { name: 'max-ntpot-milliseconds', kind: 'number' as const, help: 'Highest acceptable NTPOT, ms: rows at the operating point for it.' };
+
+const ACCELERATORS_LIST: CommandSpec = {
+  path: ['accelerators', 'list'],
+  summary: 'List the accelerators that serve a model, with throughput and NTPOT at the inflection point.',
+  description: 'Lists one row per accelerator type and count with a profile for --model (the measured profile where one exists, '
+    + 'else the estimate for the newest server version, as the resolver picks; --model-server-version pins the version), at the '
+    + 'inflection point, or with --max-ntpot-milliseconds at the highest-throughput point that meets it; cheapest per million output '
+    + 'tokens first.',
+  flags: [required(MODEL), MODEL_SERVER, MODEL_SERVER_VERSION, MAX_NTPOT, PRICING_MODEL, REGION, formatFlag()],
+  examples: ['accelerators list --model=google/gemma-2-27b-it', 'accelerators list --model=google/gemma-2-27b-it --max-ntpot-milliseconds=100'],
+  run: (flags, io) => {
+    const c = catalog();
+    const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
+    const selected = selectCurves(c, { model: flags.req('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version') });
+    const targets = { ntpotMilliseconds: flags.num('max-ntpot-milliseconds') };
+    const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing));
+    const ok = candidates.filter((x) => x.rejection === undefined).sort(byCostThenThroughput);
+    if (ok.length === 0) throw new Error(noneMeets(selected[0].model.id, candidates, targets));
+    const keys = ['acceleratorType', 'acceleratorCount', 'instanceType', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds',
+      'costPerMillionOutputTokens', 'modelServer', 'modelServerVersion', 'source', 'operatingPoint', 'pricingModel', 'region'];
+    const columns = keys.map((k) => {
+      const col = PROFILE_COLUMNS.find((x) => x.key === k)!;
+      return k === 'acceleratorCount' ? { ...col, structuredOnly: false, header: 'Count' } : col;
+    });
+    return print(io, flags, ok.map(profileRow), columns);
+  },
+};
+
+export const CATALOG_COMMANDS: readonly CommandSpec[] = [
+  MODELS_LIST, MODEL_SERVERS_LIST, MODEL_SERVER_VERSIONS_LIST, USE_CASES_LIST, ACCELERATORS_LIST,
+];

@@ -1,0 +1,68 @@
+/**
+ * Flags several commands share, named and defaulted as gcloud names and defaults them.
+ */
+import { FlagSpec, Flags } from './args';
+import { GCLOUD_FORMAT_ALIASES, LIST_FORMATS, ListFormat } from './format';
+import { DEFAULT_PRICING_MODEL, DEFAULT_REGION, PRICING_MODELS } from './profile-query';
+import { LatencyTargets } from '../performance/curve';
+
+export const MODEL: FlagSpec = {
+  name: 'model', kind: 'string', help: 'Hugging Face model id, e.g. google/gemma-2-27b-it.',
+};
+export const MODEL_SERVER: FlagSpec = {
+  name: 'model-server', kind: 'string', help: 'Model server, e.g. vllm.',
+};
+export const MODEL_SERVER_VERSION: FlagSpec = {
+  name: 'model-server-version', kind: 'string', help: 'Model server version, e.g. v0.7.2.',
+};
+export const TARGET_NTPOT: FlagSpec = {
+  name: 'target-ntpot-milliseconds', kind: 'number', help: 'Target normalized time per output token (P50), ms.',
+};
+export const TARGET_TTFT: FlagSpec = {
+  name: 'target-ttft-milliseconds', kind: 'number', help: 'Target time to first token (P50), ms.',
+};
+export const TARGET_ITL: FlagSpec = {
+  name: 'target-itl-milliseconds',
+  kind: 'string',
+  help: 'Target inter-token latency, ms.',
+  unsupported: 'the catalog\'s profiles publish no inter-token latency; use --target-ntpot-milliseconds',
+};
+export const PRICING_MODEL: FlagSpec = {
+  name: 'pricing-model', kind: 'choice', choices: PRICING_MODELS, default: DEFAULT_PRICING_MODEL, help: 'Pricing model of the cost figures.',
+};
+export const REGION: FlagSpec = {
+  name: 'region', kind: 'string', default: DEFAULT_REGION, help: 'Region whose machine prices are used.',
+};
+export const USE_CASE: FlagSpec = {
+  name: 'use-case',
+  kind: 'string',
+  help: 'Workload, e.g. \'Chatbot (ShareGPT)\' (see use-cases list); only Chatbot (ShareGPT) has profiles in this version.',
+};
+export const SERVING_STACK: FlagSpec = {
+  name: 'serving-stack', kind: 'string', help: 'Serving stack.', unsupported: 'serving stacks (e.g. llm-d) are not in the catalog',
+};
+export const SERVING_STACK_VERSION: FlagSpec = {
+  name: 'serving-stack-version', kind: 'string', help: 'Serving stack version.', unsupported: 'serving stacks (e.g. llm-d) are not in the catalog',
+};
+export const OUTPUT_PATH: FlagSpec = {
+  name: 'output-path', kind: 'string', help: 'Write the output to this file instead of standard output.',
+};
+
+export function formatFlag(defaultFormat: ListFormat = 'table'): FlagSpec {
+  return {
+    name: 'format',
+    kind: 'choice',
+    choices: LIST_FORMATS,
+    aliases: GCLOUD_FORMAT_ALIASES,
+    default: defaultFormat,
+    help: 'Output format (gcloud\'s profile and csvprofile are accepted for table and csv).',
+  };
+}
+
+export function required(flag: FlagSpec): FlagSpec {
+  return { ...flag, required: true };
+}
+
+export function targetsOf(flags: Flags): LatencyTargets {
+  return { ntpotMilliseconds: flags.num(TARGET_NTPOT.name), ttftMilliseconds: flags.num(TARGET_TTFT.name) };
+}

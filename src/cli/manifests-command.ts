@@ -1,0 +1,118 @@
+/**
+ * `manifests create`: synthesizes through the `OptimizedLlmServer` construct (a cdk8s App and a
+ * Chart in `--namespace`) and prints it as gcloud does: each manifest followed by `---`, then the
+ * comment lines prefixed with `# ` (what the cluster needs, then the provenance of every number).
+ */
+import { App, Chart, Yaml } from 'cdk8s';
+import { CommandSpec, FlagSpec, PROGRAM, UsageError } from './args';
+import {
+  MODEL,
+  MODEL_SERVER,
+  MODEL_SERVER_VERSION,
+  OUTPUT_PATH,
+  PRICING_MODEL,
+  REGION,
+  SERVING_STACK,
+  SERVING_STACK_VERSION,
+  TARGET_ITL,
+  TARGET_NTPOT,
+  TARGET_TTFT,
+  USE_CASE,
+  required,
+  targetsOf,
+} from './common-flags';
+import { emit } from './output';
+import { checkUseCase } from './profile-query';
+import { Catalog } from '../catalog/catalog';
+import { PricingModel } from '../resolver/resolution';
+import { Annotations } from '../server/annotations';
+import { OptimizedLlmServer } from '../server/optimized-llm-server';
+import { libraryVersion } from '../util/version';
+
+const ACCELERATOR_TYPE: FlagSpec = { name: 'accelerator-type', kind: 'string', help: 'GKE accelerator label, e.g. nvidia-l4.' };
+const NAMESPACE: FlagSpec = { name: 'namespace', kind: 'string', default: 'default', help: 'Kubernetes namespace of the manifests.' };
+const OUTPUT: FlagSpec = {
+  name: 'output',
+  kind: 'choice',
+  choices: ['manifest', 'comments', 'all'],
+  default: 'all',
+  help: 'What to print: the manifests, the comments, or both.',
+};
+const MODEL_BUCKET_URI: FlagSpec = {
+  name: 'model-bucket-uri', kind: 'string', help: 'Load the model from gs://BUCKET/PATH through Cloud Storage FUSE instead of Hugging Face.',
+};
+const NAME: FlagSpec = {
+  name: 'name', kind: 'string', help: 'Base name of the objects and their app label (not a gcloud flag).',
+};
+
+const MANIFESTS_CREATE: CommandSpec = {
+  path: ['manifests', 'create'],
+  summary: 'Generate the Kubernetes manifests for a model on an accelerator.',
+  description: 'Synthesizes the OptimizedLlmServer construct for --model on --model-server and --accelerator-type: a Deployment, '
+    + 'Service, PodMonitoring and, with a latency target, an HPA, and prints each manifest followed by ---, then comment lines '
+    + 'prefixed with # (what the cluster needs, the profile and whether it is measured or estimated, the operating point, the cost '
+    + 'basis and every decision). The --name, --pricing-model and --region flags are this tool\'s additions to gcloud\'s.',
+  flags: [
+    required(MODEL), required(MODEL_SERVER), required(ACCELERATOR_TYPE), MODEL_SERVER_VERSION, NAMESPACE, TARGET_NTPOT, TARGET_TTFT,
+    MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, NAME, PRICING_MODEL, REGION, TARGET_ITL, SERVING_STACK, SERVING_STACK_VERSION,
+  ],
+  examples: [
+    'manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --target-ntpot-milliseconds=1100',
+    'manifests create --model=openai/gpt-oss-20b --model-server=vllm --accelerator-type=nvidia-h100-80gb --namespace=llm --output-path=gpt-oss.yaml',
+  ],
+  run: (flags, io) => {
+    const catalog = Catalog.EMBEDDED;
+    checkUseCase(catalog, flags.str('use-case'));
+    const model = flags.req('model');
+    const modelServer = flags.req('model-server');
+    const namespace = flags.req('namespace');
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+      throw new UsageError(`--namespace '${namespace}' must be a DNS-1123 label: at most 63 lower-case letters, digits and '-'`);
+    }
+    const targets = targetsOf(flags);
+    const app = new App();
+    const chart = new Chart(app, 'manifests', { namespace });
+    const server = new OptimizedLlmServer(chart, 'server', {
+      name: flags.str('name') ?? defaultName(model, modelServer),
+      model,
+      modelServer,
+      modelServerVersion: flags.str('model-server-version'),
+      acceleratorType: flags.req('accelerator-type'),
+      targetNtpotMilliseconds: targets.ntpotMilliseconds,
+      targetTtftMilliseconds: targets.ttftMilliseconds,
+      pricingModel: flags.req('pricing-model') as PricingModel,
+      region: flags.req('region'),
+      modelBucketUri: flags.str('model-bucket-uri'),
+    });
+    const objects: Array<{ kind: string; metadata: { annotations?: { [key: string]: string } } }> = chart.toJson();
+    const output = flags.req('output');
+    const manifests = objects.map((o) => `${Yaml.stringify(o).replace(/\n+$/, '')}\n---\n`).join('');
+    const comments = commentLines(server, objects.find((o) => o.kind === 'Deployment')?.metadata.annotations ?? {})
+      .map((l) => `# ${l}\n`).join('');
+    return emit(io, flags, (output === 'comments' ? '' : manifests) + (output === 'manifest' ? '' : comments));
+  },
+};
+
+/** `<model name>-<server>` as a DNS-1035 label, e.g. `gemma-2-27b-it-vllm`. */
+export function defaultName(model: string, modelServer: string): string {
+  const suffix = `-${modelServer.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  const base = model.slice(model.indexOf('/') + 1).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+/, '');
+  return `${base.slice(0, 63 - suffix.length).replace(/-+$/, '') || 'model'}${suffix}`.replace(/-+$/, '');
+}
+
+/** What the cluster needs (the construct's notes), then where every number comes from (the Deployment's annotations and the decisions). */
+function commentLines(server: OptimizedLlmServer, annotations: { [key: string]: string }): string[] {
+  const a = (key: string) => annotations[key];
+  const r = server.resolution;
+  return [
+    ...server.deploymentNotes,
+    `Profile: ${a(Annotations.PROFILE) ?? r.model} (${r.source}): ${r.profileCitation}`,
+    ...(a(Annotations.OPERATING_POINT) ? [`Operating point: ${a(Annotations.OPERATING_POINT)}`] : []),
+    ...(a(Annotations.COST) ? [`Cost: ${a(Annotations.COST)}`] : []),
+    ...(a(Annotations.AUTOSCALING) ? [`Autoscaling: ${a(Annotations.AUTOSCALING)}`] : []),
+    ...r.decisions.map((d) => `Decision: ${d}`),
+    `Generated offline by ${PROGRAM} ${libraryVersion()} from its embedded catalog.`,
+  ].flatMap((l) => l.split('\n'));
+}
+
+export const MANIFEST_COMMANDS: readonly CommandSpec[] = [MANIFESTS_CREATE];

@@ -1,0 +1,236 @@
+/**
+ * What the profile-reading commands share: choosing curves from `profileCurves(catalog)` by model,
+ * server, version, accelerator and instance type (with errors that say what exists), checking the use
+ * case, and evaluating a curve exactly as the resolver does (its `evaluate`).
+ */
+import { round } from './format';
+import { Catalog } from '../catalog/catalog';
+import { ModelServerRecord } from '../catalog/model-servers';
+import { ModelRecord, PricingModelName, UseCaseRecord } from '../catalog/types';
+import { Infeasibility, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
+import { curveKeyString } from '../performance/measured-curves';
+import { profileCurves } from '../performance/profiles';
+import { chooseMachine } from '../resolver/pod-resources';
+import { PricingModel } from '../resolver/resolution';
+import {
+  Candidate,
+  DEFAULT_RATIO,
+  DEFAULT_REGION,
+  chooseMaxModelLength,
+  evaluate,
+  profileCurves as resolverCurves,
+  requireAccelerator,
+  requireModel,
+  requireRegion,
+  requireServer,
+  withLoadingCheck,
+} from '../resolver/resolver';
+import { closestMatches } from '../util/closest';
+
+/** Which curves a command reads. Every field is optional: no filter, every curve. */
+export interface CurveFilter {
+  readonly model?: string;
+  readonly modelServer?: string;
+  readonly modelServerVersion?: string;
+  readonly acceleratorTypes?: readonly string[];
+  readonly instanceType?: string;
+  /** Every server version's curve instead of the one the resolver would use per accelerator type and count. */
+  readonly everyVersion?: boolean;
+}
+
+/** A curve with the catalog records it refers to. */
+export interface SelectedCurve {
+  readonly curve: ProfileCurve;
+  readonly model: ModelRecord;
+  readonly server: ModelServerRecord;
+}
+
+/** How costs are computed. */
+export interface Pricing {
+  readonly pricingModel: PricingModelName;
+  readonly region: string;
+}
+
+export const PRICING_MODELS: readonly string[] = Object.values(PricingModel);
+export const DEFAULT_PRICING_MODEL: string = PricingModel.SPOT;
+export { DEFAULT_REGION };
+
+const uniq = (xs: readonly string[]) => [...new Set(xs)];
+const list = (xs: readonly string[]) => (xs.length ? uniq(xs).join(', ') : 'none');
+
+/**
+ * The curves matching a filter, one per model, server, accelerator type and count as the resolver picks them
+ * (the measured curve where one exists, else the newest server version's; `modelServerVersion` pins the
+ * version; `everyVersion` keeps them all), in a stable order. Throws one-line errors naming what does exist.
+ */
+export function selectCurves(catalog: Catalog, filter: CurveFilter): SelectedCurve[] {
+  let selected: SelectedCurve[] = [];
+  for (const curve of profileCurves(catalog, filter.model)) {
+    const model = catalog.model(curve.model);
+    const server = catalog.modelServer(curve.modelServer);
+    if (model && server) selected.push({ curve, model, server });
+  }
+  const modelsWithProfiles = () => list(catalog.models.filter((m) => profileCurves(catalog, m.id).length > 0).map((m) => m.id).sort(byText));
+
+  let what = 'any model';
+  if (filter.model !== undefined) {
+    const model = requireModel(catalog, filter.model);
+    selected = selected.filter((s) => s.model === model);
+    what = model.id;
+    if (selected.length === 0) throw new Error(`No profile for ${model.id} in this version. Models with profiles: ${modelsWithProfiles()}.`);
+  }
+  if (filter.modelServer !== undefined) {
+    const server = requireServer(catalog, filter.modelServer);
+    const before = selected;
+    selected = selected.filter((s) => s.server === server);
+    if (selected.length === 0) {
+      throw new Error(`No profile for ${what} on model server ${server.name}. Servers with profiles: ${list(before.map((s) => s.server.name))}.`);
+    }
+    what += ` on ${server.name}`;
+  }
+  if (filter.modelServerVersion !== undefined) {
+    const version = filter.modelServerVersion;
+    const servers = uniq(selected.map((s) => s.server.name)).map((n) => catalog.modelServer(n)!);
+    if (!servers.some((s) => catalog.modelServerVersion(s, version))) {
+      throw new Error(`Unknown model server version '${version}' ('modelServerVersion') for ${servers.map((s) => s.name).join(', ')}. `
+        + `Known versions: ${list(servers.flatMap((s) => s.versions.map((v) => v.version)))}.`);
+    }
+    const before = selected;
+    selected = selected.filter((s) => s.curve.modelServerVersion === version);
+    if (selected.length === 0) {
+      throw new Error(`No profile for ${what} at version ${version}. Versions with profiles: ${list(before.map((s) => s.curve.modelServerVersion))}.`);
+    }
+    what += ` ${version}`;
+  }
+  if (filter.acceleratorTypes !== undefined && filter.acceleratorTypes.length > 0) {
+    const labels = filter.acceleratorTypes.map((a) => requireAccelerator(catalog, a).gkeLabel);
+    const before = selected;
+    selected = selected.filter((s) => labels.includes(s.curve.acceleratorType));
+    if (selected.length === 0) {
+      throw new Error(`No profile for ${what} on ${labels.join(', ')}. Accelerators with profiles: ${list(before.map((s) => s.curve.acceleratorType))}.`);
+    }
+  }
+  if (filter.instanceType !== undefined) {
+    const wanted = filter.instanceType;
+    if (!catalog.machineTypes.some((m) => m.name === wanted)) {
+      throw new Error(`Unknown instance type '${wanted}' ('instanceType'). Closest: ${closestMatches(wanted, catalog.machineTypes.map((m) => m.name)).join(', ')}.`);
+    }
+    const before = selected;
+    selected = selected.filter((s) => instanceTypeOf(catalog, s) === wanted);
+    if (selected.length === 0) {
+      throw new Error(`No profile for ${what} on ${wanted}. Instance types with profiles: `
+        + `${list(before.map((s) => instanceTypeOf(catalog, s) ?? '').filter((n) => n).sort(byText))}.`);
+    }
+  }
+  if (!filter.everyVersion) selected = resolverChoice(catalog, selected, filter.modelServerVersion);
+  return selected.sort((a, b) => byText(a.model.id, b.model.id) || byText(a.server.name, b.server.name)
+    || byText(a.curve.acceleratorType, b.curve.acceleratorType) || a.curve.acceleratorCount - b.curve.acceleratorCount
+    || versionRank(catalog, a) - versionRank(catalog, b) || byText(curveKeyString(a.curve), curveKeyString(b.curve)));
+}
+
+/** Case-insensitive, locale-independent text order. */
+export function byText(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function versionRank(catalog: Catalog, s: SelectedCurve): number {
+  const i = catalog.versionsNewestFirst(s.server).findIndex((v) => v.version === s.curve.modelServerVersion);
+  return i === -1 ? Number.MAX_SAFE_INTEGER : i;
+}
+
+/** Keeps the curves the resolver would consider (its `profileCurves`), one per model, server, accelerator and count. */
+function resolverChoice(catalog: Catalog, selected: readonly SelectedCurve[], modelServerVersion: string | undefined): SelectedCurve[] {
+  const chosen = new Set<string>();
+  const groups = new Map<string, SelectedCurve>();
+  for (const s of selected) groups.set(`${s.model.id}|${s.server.name}`, s);
+  for (const g of groups.values()) {
+    for (const c of resolverCurves(catalog, g.model, g.server, { model: g.model.id, modelServerVersion }, undefined)) chosen.add(identity(c));
+  }
+  return selected.filter((s) => chosen.has(identity(s.curve)));
+}
+
+function identity(c: ProfileCurve): string {
+  return `${curveKeyString(c)} (${c.source})`;
+}
+
+/** The machine type a curve runs on (the resolver's choice), when one carries it. */
+export function instanceTypeOf(catalog: Catalog, s: SelectedCurve): string | undefined {
+  return chooseMachine(catalog, s.curve, s.model)?.name;
+}
+
+/**
+ * Evaluates a curve for targets and prices exactly as the resolver does (its `evaluate` and its per-candidate
+ * checks, for weights loaded from Hugging Face): operating point, machine, cost, or why not.
+ */
+export function evaluateCurve(catalog: Catalog, s: SelectedCurve, targets: LatencyTargets, pricing: Pricing): Candidate {
+  const maxModelLength = chooseMaxModelLength(s.model, undefined);
+  const c = evaluate(catalog, s.curve, s.server, s.model, maxModelLength, targets, pricing.region, pricing.pricingModel, DEFAULT_RATIO);
+  return withLoadingCheck(c, s.model, undefined);
+}
+
+/** Checks the region has prices; the pricing model was checked by the flag parser. */
+export function pricingOf(catalog: Catalog, pricingModel: string, region: string): Pricing {
+  return { pricingModel: pricingModel as PricingModelName, region: requireRegion(catalog, region) };
+}
+
+/** The use case the catalog's profiles were measured for: the one named after the default workload (Chatbot (ShareGPT)). */
+export function profiledUseCase(catalog: Catalog): UseCaseRecord | undefined {
+  return catalog.useCases.find((u) => u.name.toLowerCase().includes(`(${catalog.defaultWorkload.name.toLowerCase()})`));
+}
+
+/**
+ * Accepts a `--use-case` by its catalog name, case and punctuation aside (`chatbot`, `Chatbot (ShareGPT)`,
+ * `deep-research`); fails for unknown names and, honestly, for use cases without profiles.
+ */
+export function checkUseCase(catalog: Catalog, name: string | undefined): void {
+  if (name === undefined) return;
+  const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const found = catalog.useCases.find((u) => norm(u.name) === norm(name) || norm(u.name.replace(/\s*\(.*\)\s*$/, '')) === norm(name));
+  if (!found) {
+    throw new Error(`Unknown use case '${name}' ('useCase'). Use cases: ${catalog.useCases.map((u) => u.name).join(', ')}.`);
+  }
+  const profiled = profiledUseCase(catalog);
+  if (found === profiled) return;
+  const w = catalog.defaultWorkload;
+  const lengths = found.averageInputTokens !== undefined && found.averageOutputTokens !== undefined
+    ? ` (about ${found.averageInputTokens} input / ${found.averageOutputTokens} output tokens)` : '';
+  throw new Error(`Use case '${found.name}'${lengths} has no profiles in this version: every profile is for the `
+    + `${profiled?.name ?? w.name} workload (${w.name}, ${w.meanInputTokens} input / ${w.meanOutputTokens} output tokens on average). `
+    + `Omit --use-case or pass '${profiled?.name ?? w.name}'.`);
+}
+
+/** One line saying why no curve meets the targets, with the latency range the curves do reach. */
+export function noneMeets(what: string, candidates: readonly Candidate[], targets: LatencyTargets): string {
+  if (candidates.length === 1) return `${curveKeyString(candidates[0].curve)}: ${candidates[0].rejection}.`;
+  const wanted = [
+    targets.ntpotMilliseconds !== undefined ? `NTPOT <= ${targets.ntpotMilliseconds} ms` : undefined,
+    targets.ttftMilliseconds !== undefined ? `TTFT <= ${targets.ttftMilliseconds} ms` : undefined,
+  ].filter((s) => s).join(' and ');
+  const ranges: Infeasibility[] = [];
+  const others: string[] = [];
+  for (const c of candidates) {
+    const op = operatingPoint(c.curve, targets);
+    if (isInfeasible(op) && op.reason === c.rejection) ranges.push(op);
+    else others.push(`${curveKeyString(c.curve)}: ${c.rejection}`);
+  }
+  const span = (lo: number[], hi: number[]) => {
+    const a = round(Math.min(...lo), 1);
+    const b = round(Math.max(...hi), 1);
+    return a === b ? `${a} ms` : `${a}-${b} ms`;
+  };
+  const parts: string[] = [];
+  if (ranges.length > 0) {
+    parts.push(`achievable NTPOT ${span(ranges.map((r) => r.minNtpotMilliseconds), ranges.map((r) => r.maxNtpotMilliseconds))}`);
+    const withTtft = ranges.filter((r) => r.minTtftMilliseconds !== undefined);
+    if (targets.ttftMilliseconds !== undefined) {
+      parts.push(withTtft.length
+        ? `achievable TTFT ${span(withTtft.map((r) => r.minTtftMilliseconds!), withTtft.map((r) => r.maxTtftMilliseconds!))} `
+          + `(${withTtft.length} of ${ranges.length} profiles publish TTFT)`
+        : `none of the ${ranges.length} profiles publishes TTFT`);
+    }
+  }
+  if (others.length > 0) parts.push(`rejected: ${others.join('; ')}`);
+  return `No profile of ${what} meets ${wanted || 'the request'} (${candidates.length} profiles): ${parts.join('; ')}.`;
+}

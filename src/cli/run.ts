@@ -1,0 +1,115 @@
+/**
+ * The CLI's entry point as a function: finds the command, parses its flags, runs it, and turns every
+ * failure into one line on standard error and a non-zero exit code (2 for usage mistakes, 1 for
+ * requests that cannot be served). Never prints a stack trace.
+ */
+import { CommandSpec, Io, PROGRAM, UsageError, commandHelp, commandName, parseFlags, suggestion } from './args';
+import { CATALOG_COMMANDS } from './catalog-commands';
+import { MANIFEST_COMMANDS } from './manifests-command';
+import { PROFILE_COMMANDS } from './profiles-commands';
+import { libraryVersion } from '../util/version';
+
+export type { Io };
+
+export const COMMANDS: readonly CommandSpec[] = [
+  ...CATALOG_COMMANDS.filter((c) => c.path[0] !== 'accelerators'),
+  ...PROFILE_COMMANDS,
+  ...CATALOG_COMMANDS.filter((c) => c.path[0] === 'accelerators'),
+  ...MANIFEST_COMMANDS,
+];
+
+/** gcloud's command groups that live under `gcloud container ai profiles`: `profiles models list` = `models list`. */
+const GROUPS_UNDER_PROFILES = new Set(COMMANDS.map((c) => c.path[0]).filter((g) => g !== 'profiles'));
+
+/** Resource names in library errors, and the flags that set them. */
+const FLAG_OF: { [name: string]: string } = {
+  model: '--model',
+  modelServer: '--model-server',
+  modelServerVersion: '--model-server-version',
+  acceleratorType: '--accelerator-type',
+  instanceType: '--instance-type',
+  targetNtpotMilliseconds: '--target-ntpot-milliseconds',
+  targetTtftMilliseconds: '--target-ttft-milliseconds',
+  pricingModel: '--pricing-model',
+  region: '--region',
+  useCase: '--use-case',
+  modelBucketUri: '--model-bucket-uri',
+  name: '--name',
+};
+
+/**
+ * Runs the CLI on `argv` (the arguments after the program name) and returns the exit code.
+ * Output goes only through `io`, so tests and `main.ts` share it.
+ */
+export function run(argv: readonly string[], io: Io): number {
+  let command: CommandSpec | undefined;
+  try {
+    const words = commandWords(argv);
+    const rest = argv.slice(words.consumed);
+    const wantsHelp = rest.includes('--help') || rest.includes('-h');
+    if (words.path.length === 0) {
+      if (wantsHelp) return help(io);
+      if (rest.includes('--version')) {
+        io.out(`${libraryVersion()}\n`);
+        return 0;
+      }
+      throw new UsageError(rest.length > 0 ? `Expected a command before '${rest[0]}'` : 'No command given');
+    }
+    command = COMMANDS.find((c) => c.path.join(' ') === words.path.join(' '));
+    if (!command) {
+      const group = COMMANDS.filter((c) => c.path[0] === words.path[0] && words.path.length === 1);
+      if (group.length > 0) {
+        if (wantsHelp) return help(io, group);
+        throw new UsageError(`Command group '${words.path[0]}' needs a subcommand: ${group.map((c) => c.path[1]).join(', ')}`);
+      }
+      const close = suggestion(words.path.join(' '), COMMANDS.map(commandName));
+      throw new UsageError(`Unknown command '${words.path.join(' ')}'${close !== undefined ? `; did you mean '${close}'?` : ''}`);
+    }
+    if (wantsHelp) {
+      io.out(commandHelp(command));
+      return 0;
+    }
+    return command.run(parseFlags(command, rest), io);
+  } catch (e) {
+    const usage = e instanceof UsageError;
+    const where = command ? `${PROGRAM} ${commandName(command)}` : PROGRAM;
+    const hint = usage && !command ? ` (run '${PROGRAM} --help' for the commands)` : '';
+    io.err(`ERROR: (${where}) ${oneLine(e instanceof Error ? e.message : String(e))}${hint}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+/** The leading words of argv that name a command, after gcloud's optional `container ai` and `profiles` prefixes. */
+function commandWords(argv: readonly string[]): { path: string[]; consumed: number } {
+  let i = 0;
+  if (argv[0] === 'container' && argv[1] === 'ai') i = 2;
+  if (argv[i] === 'profiles' && GROUPS_UNDER_PROFILES.has(argv[i + 1])) i++;
+  const path: string[] = [];
+  while (i < argv.length && !argv[i].startsWith('-') && path.length < 2) path.push(argv[i++]);
+  return { path, consumed: i };
+}
+
+/** Joins a multi-line library message into one line and names flags instead of props. */
+export function oneLine(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const joined = lines.reduce((acc, l) => (acc === '' ? l : /[:;]$/.test(acc) ? `${acc} ${l}` : `${acc}; ${l}`), '');
+  return joined.replace(/\('(\w+)'\)/g, (whole, name: string) => (FLAG_OF[name] ? `(${FLAG_OF[name]})` : whole))
+    .replace(/\b(targetNtpotMilliseconds|targetTtftMilliseconds)\b/g, (name: string) => FLAG_OF[name]);
+}
+
+function help(io: Io, commands: readonly CommandSpec[] = COMMANDS): number {
+  const width = Math.max(...commands.map((c) => commandName(c).length)) + 2;
+  io.out([
+    `Usage: ${PROGRAM} COMMAND [flags]`,
+    '',
+    'GKE Inference Quickstart\'s answers, offline: models, profiles, costs, benchmark curves and manifests from the embedded catalog.',
+    'Commands and flags mirror \'gcloud container ai profiles\' (its \'container ai\' and \'profiles\' prefixes are accepted).',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${commandName(c).padEnd(width)}${c.summary}`),
+    '',
+    `Run '${PROGRAM} COMMAND --help' for a command's flags. Exit codes: 0 success, 1 request cannot be served, 2 usage error.`,
+    '',
+  ].join('\n'));
+  return 0;
+}

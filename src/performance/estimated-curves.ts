@@ -1,0 +1,154 @@
+/**
+ * Estimated curves for every combination the catalog can serve: each model on each GPU accelerator at
+ * each valid tensor-parallel size whose memory holds the weights and a running sequence, for each
+ * server version that serves the model. Curves come from the performance model, calibrated on the
+ * measured points and marked `estimated` with their uncertainty band.
+ */
+import {
+  Bands,
+  CalibrationAnchor,
+  Correction,
+  calibrationAnchors,
+  correctionFor,
+  crossValidatedBands,
+  modelFor,
+  sameCombination,
+  scalePoint,
+} from './calibration';
+import { CurveKey, CurvePoint, ProfileCurve } from './curve';
+import { ModelPoint, loadGrid } from './estimator';
+import { Catalog } from '../catalog/catalog';
+import { compareReleases, versionServesModel } from '../catalog/model-servers';
+import { validTensorParallelSizes } from '../resolver/feasibility';
+
+const MODEL_CITATION = 'cdk8s-gke-inference performance model (src/performance/estimator.ts): roofline decode and prefill steps with the '
+  + 'efficiencies of ../shared/reference/data/calibration.csv (src/performance/performance-constants.ts), KV-cache-capped continuous batching';
+
+/** Everything needed to estimate curves for one catalog, computed once. */
+export interface EstimationContext {
+  readonly catalog: Catalog;
+  readonly anchors: readonly CalibrationAnchor[];
+  readonly bands: ReadonlyMap<string, Bands>;
+}
+
+export function estimationContext(catalog: Catalog, measured: readonly ProfileCurve[]): EstimationContext {
+  const anchors = calibrationAnchors(catalog, measured);
+  const bands = new Map(catalog.modelServers.map((s) => [s.name, crossValidatedBands(catalog, anchors, s.name)]));
+  return { catalog, anchors, bands };
+}
+
+function toCurvePoint(p: ModelPoint, c: Correction): CurvePoint {
+  const band = Math.exp(c.logBand);
+  return {
+    outputTokensPerSecond: p.outputTokensPerSecond,
+    ntpotMilliseconds: p.ntpotMilliseconds,
+    ttftMilliseconds: p.ttftMilliseconds,
+    inputTokensPerSecond: p.inputTokensPerSecond,
+    kind: 'estimated',
+    concurrency: p.concurrency,
+    requestsPerSecond: p.requestsPerSecond,
+    itlMilliseconds: p.itlMilliseconds,
+    runningBatchSize: p.runningBatchSize,
+    waitingQueueSize: p.waitingQueueSize,
+    kvCacheUtilization: p.kvCacheUtilization,
+    outputTokensPerSecondLow: p.outputTokensPerSecond / band,
+    outputTokensPerSecondHigh: p.outputTokensPerSecond * band,
+    ntpotMillisecondsLow: p.ntpotMilliseconds / band,
+    ntpotMillisecondsHigh: p.ntpotMilliseconds * band,
+  };
+}
+
+/** The calibrated, estimated curve of one combination, or undefined when the model cannot evaluate it (missing records, does not fit). */
+export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCurve | undefined {
+  const model = ctx.catalog.model(key.model);
+  const pm = modelFor(ctx.catalog, key);
+  if (!model || !pm) return undefined;
+  const bands = ctx.bands.get(key.modelServer) ?? crossValidatedBands(ctx.catalog, ctx.anchors, key.modelServer);
+  const correction = correctionFor(ctx.anchors, bands, key, model);
+  // the measured loads of the combination itself are read exactly, so the curve passes through its measured points
+  const own = ctx.anchors.filter((a) => sameCombination(a, key)).map((a) => a.concurrency);
+  const grid = [...new Set([...loadGrid(pm.maxRunningBatch), ...own])].sort((a, b) => a - b);
+  const points = grid.map((n) => toCurvePoint(scalePoint(pm.at(n), correction.timeScale), correction));
+  const band = Math.exp(correction.logBand);
+  const ttftBand = Math.exp(correction.ttftLogBand);
+  const w = ctx.catalog.defaultWorkload;
+  return {
+    ...key,
+    instanceType: undefined,
+    instanceTypeInferred: true,
+    source: 'estimated',
+    points,
+    citation: `${MODEL_CITATION}; calibrated: ${correction.explanation}`,
+    note: `estimated for the ${w.name} workload (${w.meanInputTokens} input / ${w.meanOutputTokens} output tokens); `
+      + `running batch capped at ${pm.maxRunningBatch} by ${pm.batchLimit === 'kv-cache' ? 'the KV cache' : 'max_num_seqs'}`,
+    uncertainty: {
+      throughputLowMultiplier: 1 / band,
+      throughputHighMultiplier: band,
+      latencyLowMultiplier: 1 / band,
+      latencyHighMultiplier: band,
+      ttftLowMultiplier: 1 / ttftBand,
+      ttftHighMultiplier: ttftBand,
+      basis: correction.basis === 'uncalibrated'
+        ? `no measured ${key.modelServer} point to cross-validate on: a factor of ${band.toFixed(1)} either way`
+        : `cross-validated on the measured ${key.modelServer} points (${correction.basis === 'same-server'
+          ? 'leave-one-model-out: no measured point of this model' : 'leave-one-out: the model has measured points'}); `
+          + 'TTFT band from the measured TTFTs',
+    },
+    estimate: {
+      timeScale: correction.timeScale,
+      calibrationBasis: correction.basis,
+      calibration: correction.explanation,
+      maxRunningBatch: pm.maxRunningBatch,
+      batchLimit: pm.batchLimit,
+      kvCacheCapacityGb: pm.kvCapacityBytes / 1e9,
+      kvCachePerSequenceMb: pm.kvBytesPerSequence / 1e6,
+      chunkedPrefill: pm.chunkedPrefill,
+      bandwidthFloorMilliseconds: pm.bandwidthFloorMilliseconds,
+      meanInputTokens: w.meanInputTokens,
+      meanOutputTokens: w.meanOutputTokens,
+    },
+  };
+}
+
+/** Curve keys of every GPU combination the catalog can serve (before the fit check), in catalog order. */
+export function estimableKeys(catalog: Catalog): CurveKey[] {
+  const keys: CurveKey[] = [];
+  const gpus = catalog.accelerators.filter((a) => a.family === 'gpu' && catalog.machineTypes.some((m) => m.accelerator === a.gkeLabel));
+  for (const model of catalog.models) {
+    for (const server of catalog.modelServers) {
+      const versions = server.versions.filter((v) => versionServesModel(v, model.id) && (model.minModelServerRelease === undefined
+        || compareReleases(v.baseRelease, model.minModelServerRelease) >= 0));
+      for (const accelerator of gpus) {
+        for (const tp of validTensorParallelSizes(catalog, model, accelerator.gkeLabel)) {
+          for (const version of versions) {
+            keys.push({
+              model: model.id,
+              modelServer: server.name,
+              modelServerVersion: version.version,
+              acceleratorType: accelerator.gkeLabel,
+              acceleratorCount: tp,
+            });
+          }
+        }
+      }
+    }
+  }
+  return keys;
+}
+
+/** Estimated curves for every combination without a measured curve of its own. */
+export function estimatedCurves(catalog: Catalog, measured: readonly ProfileCurve[]): ProfileCurve[] {
+  const ctx = estimationContext(catalog, measured);
+  const measuredKeys = new Set(measured.map(keyString));
+  const curves: ProfileCurve[] = [];
+  for (const key of estimableKeys(catalog)) {
+    if (measuredKeys.has(keyString(key))) continue;
+    const curve = estimatedCurve(ctx, key);
+    if (curve) curves.push(curve);
+  }
+  return curves;
+}
+
+export function keyString(k: CurveKey): string {
+  return [k.model.toLowerCase(), k.modelServer, k.modelServerVersion, k.acceleratorType, k.acceleratorCount].join('|');
+}

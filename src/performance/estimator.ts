@@ -1,0 +1,287 @@
+/**
+ * The performance model: a latency-throughput curve for (model architecture, weight and KV-cache
+ * dtype, accelerator, tensor-parallel size, server release, workload) from first principles.
+ *
+ * A vLLM replica is modelled as a continuous-batching loop. One step reads the weights it needs
+ * (all of them for a dense model; the experts the step's tokens route to for a MoE model) and the KV
+ * cache of every running sequence (sliding-window layers read at most the window), and does
+ * 2 x active parameters FLOPs per token plus attention; its time is the larger of the memory and the
+ * compute time at the efficiencies of `performance-constants.ts`, plus the tensor-parallel
+ * all-reduces (two per layer), a fixed latency per layer and a per-step overhead. Prompts are
+ * prefilled in separate steps before vLLM's V1 engine and ride in the decode steps (chunked prefill)
+ * from it. The running batch is capped by the KV cache that fits next to the weights and by
+ * `max_num_seqs`; past the cap, requests wait, throughput stays flat and latency grows: the inflection.
+ *
+ * The load axis is the number of requests in the system (closed loop); every point satisfies
+ * Little's law: requests in the system = output tokens/s x NTPOT.
+ */
+import {
+  ACCELERATOR_PERFORMANCE,
+  DEFAULT_ACCELERATOR_PERFORMANCE,
+  PERFORMANCE_CONSTANTS as C,
+  VLLM_RELEASES,
+} from './performance-constants';
+import { compareReleases } from '../catalog/model-servers';
+import { AcceleratorRecord, ModelRecord } from '../catalog/types';
+import { memoryBudget } from '../resolver/feasibility';
+
+const GB = 1e9;
+const GIB = 1024 ** 3;
+
+/** Mean tokens per request. */
+export interface WorkloadShape {
+  readonly meanInputTokens: number;
+  readonly meanOutputTokens: number;
+}
+
+/** What a curve is estimated for. */
+export interface EstimateInput {
+  readonly model: ModelRecord;
+  readonly accelerator: AcceleratorRecord;
+  /** Tensor-parallel size = accelerators per replica. */
+  readonly tensorParallelSize: number;
+  /** The vLLM release the server version is built from (`ModelServerVersionRecord.baseRelease`). */
+  readonly serverRelease: string;
+  readonly workload: WorkloadShape;
+  /**
+   * KV-cache bytes per element.
+   * @default PERFORMANCE_CONSTANTS.kvCacheBytesPerElement (bf16)
+   */
+  readonly kvCacheBytesPerElement?: number;
+}
+
+/** One point of an estimated curve, before or after calibration. */
+export interface ModelPoint {
+  /** Requests in the system (running + waiting). */
+  readonly concurrency: number;
+  readonly requestsPerSecond: number;
+  readonly outputTokensPerSecond: number;
+  readonly inputTokensPerSecond: number;
+  /** Request latency / output tokens (first token included), ms. */
+  readonly ntpotMilliseconds: number;
+  readonly ttftMilliseconds: number;
+  /** Time between two output tokens of a running request (prefill interruptions included), ms. */
+  readonly itlMilliseconds: number;
+  /** Sequences in the running batch (vLLM's `num_requests_running`). */
+  readonly runningBatchSize: number;
+  /** Requests waiting for a slot (vLLM's `num_requests_waiting`). */
+  readonly waitingQueueSize: number;
+  /** Share of the KV cache in use (vLLM's `kv_cache_usage_perc`), 0-1. */
+  readonly kvCacheUtilization: number;
+}
+
+/** The model's view of a combination, and its curve as a function of load. */
+export interface PerformanceModel {
+  /** Largest running batch: KV cache after the weights, capped by max_num_seqs. */
+  readonly maxRunningBatch: number;
+  /** What caps the running batch. */
+  readonly batchLimit: 'kv-cache' | 'max-num-seqs';
+  /** KV-cache bytes a running sequence holds on average (prompt + half the output, block-rounded). */
+  readonly kvBytesPerSequence: number;
+  /** KV cache available on the replica, bytes. */
+  readonly kvCapacityBytes: number;
+  /** The memory-bandwidth floor of NTPOT at concurrency 1: the weights one token reads / peak bandwidth, ms. */
+  readonly bandwidthFloorMilliseconds: number;
+  /** Whether prompts ride in decode steps (vLLM V1) or run in separate prefill steps (V0). */
+  readonly chunkedPrefill: boolean;
+  /** The point at a concurrency (requests in the system), uncalibrated. */
+  at(concurrency: number): ModelPoint;
+}
+
+/** Parameter and byte counts the step time needs, derived from a catalog model record. */
+export interface ModelShape {
+  readonly layers: number;
+  readonly hiddenSize: number;
+  readonly attentionHeads: number;
+  readonly headDim: number;
+  /** Parameters every token uses (all of a dense model). */
+  readonly activeParams: number;
+  /** Weight bytes outside the experts (all of a dense model). */
+  readonly denseBytes: number;
+  readonly experts: number;
+  readonly expertsPerToken: number;
+  /** Weight bytes of one expert across all layers. */
+  readonly bytesPerExpert: number;
+  /** KV-cache bytes of one token in one layer. */
+  readonly kvBytesPerLayerToken: number;
+  readonly slidingWindowTokens?: number;
+  readonly slidingWindowLayers: number;
+}
+
+export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvCacheBytesPerElement.value): ModelShape {
+  const total = model.paramsTotalB * GB;
+  const active = model.paramsActiveB * GB;
+  const weights = model.checkpointWeightsGb * GB;
+  const experts = model.experts ?? 0;
+  const perToken = model.expertsPerToken ?? 0;
+  let denseBytes = weights;
+  let bytesPerExpert = 0;
+  if (experts > perToken && perToken > 0 && total > active) {
+    // total = dense + E x expert, active = dense + k x expert
+    const expertParams = (total - active) / (experts - perToken);
+    const denseParams = total - experts * expertParams;
+    const quantized = weights < 0.99 * model.bf16WeightsGb * GB;
+    // a quantized MoE checkpoint (gpt-oss: MXFP4 experts) keeps its dense part in bf16
+    denseBytes = quantized && 2 * denseParams < weights ? 2 * denseParams : (denseParams / total) * weights;
+    bytesPerExpert = (weights - denseBytes) / experts;
+  }
+  return {
+    layers: model.layers,
+    hiddenSize: model.hiddenSize,
+    attentionHeads: model.attentionHeads,
+    headDim: model.headDim,
+    activeParams: active,
+    denseBytes,
+    experts: bytesPerExpert > 0 ? experts : 0,
+    expertsPerToken: bytesPerExpert > 0 ? perToken : 0,
+    bytesPerExpert,
+    kvBytesPerLayerToken: 2 * model.kvHeads * model.headDim * kvBytesPerElement,
+    slidingWindowTokens: model.slidingWindowTokens,
+    slidingWindowLayers: model.slidingWindowTokens === undefined ? 0 : Math.min(model.layers, model.slidingWindowLayers ?? model.layers),
+  };
+}
+
+/** Sum over layers of the context each layer attends to (sliding-window layers at most the window). */
+function layerContext(s: ModelShape, context: number, windowExtra = 0): number {
+  const full = s.layers - s.slidingWindowLayers;
+  const windowed = s.slidingWindowTokens === undefined ? 0 : s.slidingWindowLayers * Math.min(context, s.slidingWindowTokens + windowExtra);
+  return full * context + windowed;
+}
+
+/** Expected distinct experts a step's tokens route to (uniform routing). */
+function expertsTouched(s: ModelShape, tokens: number): number {
+  if (s.experts === 0) return 0;
+  return s.experts * (1 - Math.pow(1 - s.expertsPerToken / s.experts, tokens));
+}
+
+interface Hardware {
+  readonly bandwidth: number;
+  readonly flops: number;
+  readonly link: number;
+  readonly tp: number;
+}
+
+function hardware(accelerator: AcceleratorRecord, tp: number): Hardware {
+  const perf = ACCELERATOR_PERFORMANCE[accelerator.gkeLabel] ?? DEFAULT_ACCELERATOR_PERFORMANCE;
+  const tflops = accelerator.bf16DenseTflops ?? perf.fallbackDenseTflops;
+  if (tflops === undefined) throw new Error(`${accelerator.gkeLabel} has no dense throughput figure for the performance model`);
+  return {
+    bandwidth: accelerator.memoryBandwidthGBps * GB * C.memoryBandwidthEfficiency.value,
+    flops: tflops * 1e12 * C.computeEfficiency.value,
+    link: perf.interconnectGBps * GB * C.interconnectEfficiency.value,
+    tp,
+  };
+}
+
+/**
+ * Time of one step, seconds: `decode` running sequences at `context` tokens each, plus `prefill` prompt
+ * tokens whose average causal context is `prefillContext`.
+ */
+export function stepSeconds(
+  s: ModelShape, hw: Hardware, decode: number, context: number, prefill: number, prefillContext: number,
+): number {
+  const tokens = decode + prefill;
+  const weightBytes = s.denseBytes + expertsTouched(s, tokens) * s.bytesPerExpert;
+  const kvBytes = decode * layerContext(s, context) * s.kvBytesPerLayerToken;
+  const memory = (weightBytes + kvBytes) / hw.tp / hw.bandwidth;
+  const attentionFlopsPerContextToken = 4 * s.attentionHeads * s.headDim;
+  const flops = 2 * s.activeParams * tokens
+    + attentionFlopsPerContextToken * (decode * layerContext(s, context) + prefill * layerContext(s, prefillContext));
+  const compute = flops / hw.tp / hw.flops;
+  let communication = 0;
+  if (hw.tp > 1) {
+    const bytes = tokens * s.hiddenSize * C.activationBytes.value;
+    const allReduce = 2 * C.p2pLatencyMilliseconds.value / 1000 + ((2 * (hw.tp - 1)) / hw.tp) * bytes / hw.link;
+    communication = 2 * s.layers * allReduce;
+  }
+  const fixed = (s.layers * C.layerLatencyMilliseconds.value + C.stepOverheadMilliseconds.value) / 1000;
+  return Math.max(memory, compute) + communication + fixed;
+}
+
+/** The V1 engine raises max_num_seqs on large GPUs other than A100. */
+function maxNumSeqs(accelerator: AcceleratorRecord, v1: boolean): number {
+  const large = (accelerator.memoryGb * GB) / GIB >= C.largeGpuMemoryGiB.value && !accelerator.gkeLabel.includes('a100');
+  return v1 && large ? C.maxNumSeqsLargeGpu.value : C.maxNumSeqs.value;
+}
+
+/**
+ * The performance model of a combination, or undefined when not one sequence of the workload fits
+ * next to the weights.
+ */
+export function performanceModel(input: EstimateInput): PerformanceModel | undefined {
+  const { model, accelerator, workload } = input;
+  const tp = input.tensorParallelSize;
+  const s = modelShape(model, input.kvCacheBytesPerElement);
+  const hw = hardware(accelerator, tp);
+  const isl = workload.meanInputTokens;
+  const osl = workload.meanOutputTokens;
+  const v1 = compareReleases(input.serverRelease, VLLM_RELEASES.v1Engine.release) >= 0;
+  const hybrid = compareReleases(input.serverRelease, VLLM_RELEASES.hybridKvCache.release) >= 0;
+
+  // KV capacity: accelerator memory x utilisation - weights - runtime memory (the feasibility budget)
+  const kvCapacityBytes = memoryBudget(model, accelerator, tp).kvCacheCapacityGb * GB;
+  const block = C.kvCacheBlockTokens.value;
+  const heldContext = isl + osl / 2 + block / 2;
+  const kvBytesPerSequence = (hybrid ? layerContext(s, heldContext, block) : s.layers * heldContext) * s.kvBytesPerLayerToken;
+  const kvLimit = kvCapacityBytes > 0 ? Math.floor(kvCapacityBytes / kvBytesPerSequence) : 0;
+  const seqLimit = maxNumSeqs(accelerator, v1);
+  const maxRunningBatch = Math.min(kvLimit, seqLimit);
+  if (maxRunningBatch < 1) return undefined;
+
+  const decodeContext = isl + osl / 2;
+  const prefillContext = isl / 2;
+  /** Time between two output tokens of the running batch and the time of the step that carries a new prompt. */
+  const loop = (b: number): { itl: number; promptStep: number } => {
+    if (v1) {
+      const step = stepSeconds(s, hw, b, decodeContext, (b * isl) / osl, prefillContext);
+      return { itl: step, promptStep: 0.5 * step + stepSeconds(s, hw, b, decodeContext, (b * isl) / osl + isl, prefillContext) };
+    }
+    const decode = stepSeconds(s, hw, b, decodeContext, 0, 0);
+    const promptsPerStep = Math.max(1, b / osl);
+    const prefill = stepSeconds(s, hw, 0, 0, promptsPerStep * isl, prefillContext);
+    return { itl: decode + ((b / osl) / promptsPerStep) * prefill, promptStep: 0.5 * decode + prefill };
+  };
+
+  const at = (concurrency: number): ModelPoint => {
+    const n = Math.max(1, concurrency);
+    const b = Math.min(n, maxRunningBatch);
+    const { itl, promptStep } = loop(b);
+    const tokensPerSecond = b / itl;
+    const requestsPerSecond = tokensPerSecond / osl;
+    const waiting = n - b;
+    return {
+      concurrency: n,
+      requestsPerSecond,
+      outputTokensPerSecond: tokensPerSecond,
+      inputTokensPerSecond: requestsPerSecond * isl,
+      ntpotMilliseconds: (n / tokensPerSecond) * 1000,
+      ttftMilliseconds: (waiting / requestsPerSecond + promptStep) * 1000,
+      itlMilliseconds: itl * 1000,
+      runningBatchSize: b,
+      waitingQueueSize: waiting,
+      kvCacheUtilization: Math.min(1, (b * kvBytesPerSequence) / kvCapacityBytes),
+    };
+  };
+
+  return {
+    at,
+    maxRunningBatch,
+    batchLimit: kvLimit <= seqLimit ? 'kv-cache' : 'max-num-seqs',
+    kvBytesPerSequence,
+    kvCapacityBytes,
+    bandwidthFloorMilliseconds: ((s.denseBytes + expertsTouched(s, 1) * s.bytesPerExpert) / tp / (accelerator.memoryBandwidthGBps * GB)) * 1000,
+    chunkedPrefill: v1,
+  };
+}
+
+/** Multiples of the largest running batch at which saturated points are read (queueing past the inflection). */
+const SATURATION_MULTIPLES = [1.1, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16];
+
+/** Concurrencies a curve is read at: geometric steps up to the largest running batch, then saturation. */
+export function loadGrid(maxRunningBatch: number): number[] {
+  const grid = new Set<number>();
+  for (let n = 1; n < maxRunningBatch; n = Math.max(n + 1, Math.round(n * 1.25))) grid.add(n);
+  grid.add(maxRunningBatch);
+  for (const m of SATURATION_MULTIPLES) grid.add(Math.round(maxRunningBatch * m));
+  return [...grid].sort((a, b) => a - b);
+}

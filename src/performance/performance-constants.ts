@@ -1,0 +1,197 @@
+/**
+ * The constants of the performance model, each with its source, in one place. Values marked
+ * `reference` come from `../shared/reference/data/calibration.csv` (the measured Vidur layer timings,
+ * the constants shipped with aiconfigurator, GenZ and llm-analysis, and what is derived from them) or
+ * from the accelerator table; values marked `estimate` are this library's own engineering choices.
+ * The measured GKE Inference Quickstart points then correct the whole model (see `calibration.ts`).
+ */
+import { SourcedConstant } from '../catalog/serving-constants';
+
+const CALIBRATION_CSV = '../shared/reference/data/calibration.csv';
+
+export const PERFORMANCE_CONSTANTS = {
+  /** Share of peak memory bandwidth a decode step achieves when it streams weights and KV cache. */
+  memoryBandwidthEfficiency: {
+    value: 0.8,
+    unit: 'fraction',
+    source: `${CALIBRATION_CSV}: aiconfigurator mem_bw_empirical_scaling_factor 0.8 (ai-dynamo/aiconfigurator @095f58a5 systems/*.yaml); `
+      + 'the Vidur-derived achieved_weight_bandwidth_share is 0.72-0.77 and eta_bw 0.72-0.8',
+    kind: 'reference',
+  },
+  /** Share of peak dense throughput a compute-bound step achieves. */
+  computeEfficiency: {
+    value: 0.65,
+    unit: 'fraction',
+    source: `${CALIBRATION_CSV}: Vidur-derived achieved_compute_share 0.65 (Llama-2-70B, H100, 4096 tokens); `
+      + 'llm-analysis flops_efficiency_inference_max 0.7; eta_flops 0.6-0.7',
+    kind: 'reference',
+  },
+  /**
+   * Fixed latency of one layer's kernels in a step (launches and memory-bound small ops), ms. Derived from
+   * the Vidur 1-token layer times minus weight streaming at 0.8 of peak bandwidth.
+   */
+  layerLatencyMilliseconds: {
+    value: 0.024,
+    unit: 'ms',
+    source: `${CALIBRATION_CSV}: Vidur 1-token mlp_ms_per_layer on H100 at TP 8: Llama-2-70B 0.105 ms - 0.080 ms of streaming = 0.025 ms, `
+      + 'Llama-2-7B 0.041 - 0.019 = 0.022 ms; about 8 memory-bound kernels x aiconfigurator mem_empirical_constant_latency 3 us',
+    kind: 'reference',
+  },
+  /** Per-step overhead of the server outside the GPU kernels (scheduling, sampling, detokenization), ms. */
+  stepOverheadMilliseconds: {
+    value: 3,
+    unit: 'ms',
+    source: `${CALIBRATION_CSV}: derived per_step_overhead "a few ms" (Vidur layer-timing rows); 3 ms is our reading of "a few"`,
+    kind: 'estimate',
+  },
+  /** Latency of one point-to-point transfer between GPUs, ms; an all-reduce costs two. */
+  p2pLatencyMilliseconds: {
+    value: 0.01,
+    unit: 'ms',
+    source: `${CALIBRATION_CSV}: aiconfigurator p2p_latency 10 us; two per all-reduce (one-shot all-reduce for small decode messages) is our assumption`,
+    kind: 'reference',
+  },
+  /** Share of the interconnect's bandwidth an all-reduce achieves. */
+  interconnectEfficiency: {
+    value: 0.8,
+    unit: 'fraction',
+    source: 'our estimate, the same derating as memory bandwidth (GenZ uses comm_efficiency 1, which is a lower bound on time)',
+    kind: 'estimate',
+  },
+  /** Bytes per activation element exchanged by tensor-parallel all-reduces (bf16 activations). */
+  activationBytes: {
+    value: 2,
+    unit: 'bytes',
+    source: `${CALIBRATION_CSV}: kv_bytes_per_token formula note (bf16: 2 bytes per element)`,
+    kind: 'reference',
+  },
+  /** KV-cache bytes per element (vLLM's `--kv-cache-dtype auto` keeps the model's bf16). */
+  kvCacheBytesPerElement: {
+    value: 2,
+    unit: 'bytes',
+    source: `${CALIBRATION_CSV}: kv_bytes_per_token = 2 x layers x kv_heads x head_dim x bytes_per_element, bf16: 2 bytes; vLLM kv_cache_dtype default auto`,
+    kind: 'reference',
+  },
+  /** vLLM's paged KV-cache block, tokens: a sequence wastes half a block on average. */
+  kvCacheBlockTokens: {
+    value: 16,
+    unit: 'tokens',
+    source: 'vLLM engine argument block_size default 16 on CUDA',
+    kind: 'reference',
+  },
+  /** Largest running batch vLLM schedules by default (`--max-num-seqs`). */
+  maxNumSeqs: {
+    value: 256,
+    unit: 'sequences',
+    source: 'vLLM engine argument max_num_seqs default 256',
+    kind: 'reference',
+  },
+  /**
+   * The V1 engine's larger default running batch on GPUs with at least 70 GiB of memory other than A100
+   * (vLLM EngineArgs._set_default_args).
+   */
+  maxNumSeqsLargeGpu: {
+    value: 1024,
+    unit: 'sequences',
+    source: 'vLLM EngineArgs._set_default_args for the V1 engine (recalled, not re-verified offline); corroborated by the gpt-oss-20b '
+      + 'H100 point of measured-profiles.csv: 13335 tok/s x 67 ms NTPOT = 893 requests in flight, more than 256',
+    kind: 'estimate',
+  },
+  /** GPU memory from which the V1 engine raises `max_num_seqs`, GiB. */
+  largeGpuMemoryGiB: {
+    value: 70,
+    unit: 'GiB',
+    source: 'vLLM EngineArgs._set_default_args (recalled, not re-verified offline)',
+    kind: 'estimate',
+  },
+  /**
+   * The correction never makes a step faster than this share of the raw estimate, so a calibrated curve
+   * stays above the memory-bandwidth floor (the raw decode step streams at `memoryBandwidthEfficiency`).
+   */
+  minTimeScale: {
+    value: 0.8,
+    unit: 'ratio',
+    source: 'equal to memoryBandwidthEfficiency: weights / (0.8 x bandwidth) x 0.8 is the bandwidth floor',
+    kind: 'reference',
+  },
+  /** Weight of a measured point of the same model when a combination's time scale is predicted (1 for any point of the server). */
+  calibrationSameModelWeight: {
+    value: 3,
+    unit: 'ratio',
+    source: 'our choice, made before cross-validation: model-specific kernels (attention softcapping, MoE and MXFP4 paths) move the '
+      + 'time scale more than the accelerator does',
+    kind: 'estimate',
+  },
+  /** Weight of a measured point on the same accelerator type when a combination's time scale is predicted. */
+  calibrationSameAcceleratorWeight: {
+    value: 1,
+    unit: 'ratio',
+    source: 'our choice, made before cross-validation',
+    kind: 'estimate',
+  },
+  /** Uncertainty band, either way, when a server has fewer than two measured points to cross-validate on. */
+  uncalibratedBand: {
+    value: 2.5,
+    unit: 'ratio',
+    source: 'our choice: wider than the largest cross-validated error of the calibrated vllm estimates (a factor of 1.8)',
+    kind: 'estimate',
+  },
+} satisfies Record<string, SourcedConstant>;
+
+/** A server release from which a behaviour applies. */
+export interface SourcedRelease {
+  /** Dotted release, compared with `compareReleases`. */
+  readonly release: string;
+  readonly source: string;
+}
+
+/** Releases of vLLM at which the scheduling and KV-cache behaviour the model depends on changed. */
+export const VLLM_RELEASES = {
+  /** First release whose default engine is V1: chunked prefill, prompts ride in decode steps. */
+  v1Engine: {
+    release: '0.8.0',
+    source: 'vLLM 0.8.0 release notes: V1 engine on by default (recalled, not re-verified offline); earlier releases run prefill in separate steps',
+  },
+  /** First release whose KV-cache manager keeps only the window for sliding-window layers (hybrid allocator). */
+  hybridKvCache: {
+    release: '0.10.0',
+    source: 'vLLM hybrid memory allocator, released with 0.10.0 (recalled, not re-verified offline); earlier releases allocate '
+      + 'full-length KV for every layer',
+  },
+} satisfies Record<string, SourcedRelease>;
+
+/** Interconnect and compute figures of a GPU the catalog records only as text. */
+export interface AcceleratorPerformance {
+  /** Tensor-parallel link bandwidth per direction per GPU, GB/s. */
+  readonly interconnectGBps: number;
+  /** Dense throughput used for compute-bound steps when the accelerator has no bf16 figure, TFLOPS. */
+  readonly fallbackDenseTflops?: number;
+  readonly source: string;
+}
+
+const ACCELERATORS_CSV = '../shared/reference/data/accelerators.csv interconnect column';
+
+/** Per GKE accelerator label. */
+export const ACCELERATOR_PERFORMANCE: Readonly<Record<string, AcceleratorPerformance>> = {
+  'nvidia-tesla-t4': {
+    interconnectGBps: 15.75,
+    fallbackDenseTflops: 65,
+    source: `${ACCELERATORS_CSV} (PCIe Gen3 x16: 15.75 GB/s per direction by the PCIe specification); `
+      + 'accelerators.csv notes: no bf16, about 65 TFLOPS fp16 (NVIDIA T4 datasheet, unverified); vLLM serves bf16 models in fp16 there',
+  },
+  'nvidia-l4': { interconnectGBps: 32, source: `${ACCELERATORS_CSV} (PCIe Gen4 x16, 32 GB/s per direction)` },
+  'nvidia-tesla-a100': { interconnectGBps: 300, source: `${ACCELERATORS_CSV} (NVLink3 600 GB/s bidirectional, 300 per direction)` },
+  'nvidia-a100-80gb': { interconnectGBps: 300, source: `${ACCELERATORS_CSV} (NVLink3 300 GB/s per direction)` },
+  'nvidia-h100-80gb': { interconnectGBps: 450, source: `${ACCELERATORS_CSV} (NVLink4 450 GB/s per direction)` },
+  'nvidia-h100-mega-80gb': { interconnectGBps: 450, source: `${ACCELERATORS_CSV} (NVLink4, as nvidia-h100-80gb)` },
+  'nvidia-h200-141gb': { interconnectGBps: 450, source: `${ACCELERATORS_CSV} (NVLink4 450 GB/s per direction)` },
+  'nvidia-b200': { interconnectGBps: 900, source: `${ACCELERATORS_CSV} (NVLink5 900 GB/s per direction)` },
+  'nvidia-gb200': { interconnectGBps: 900, source: `${ACCELERATORS_CSV} (NVLink5 900 GB/s per direction)` },
+  'nvidia-rtx-pro-6000': { interconnectGBps: 64, source: `${ACCELERATORS_CSV} (PCIe Gen5 x16, 64 GB/s per direction; no NVLink)` },
+};
+
+/** Fallback for a GPU without an entry: PCIe Gen4 x16. */
+export const DEFAULT_ACCELERATOR_PERFORMANCE: AcceleratorPerformance = {
+  interconnectGBps: 32,
+  source: 'our fallback for a GPU without an entry: PCIe Gen4 x16 (32 GB/s per direction)',
+};

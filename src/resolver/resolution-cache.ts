@@ -1,0 +1,61 @@
+import { Resolution, ResolveRequest } from './resolution';
+import { resolveWith } from './resolver';
+import { Catalog } from '../catalog/catalog';
+
+/**
+ * Every field of a ResolveRequest: the whole input of the resolver besides the catalog. The check below
+ * fails to compile when ResolveRequest gains a field that is not listed here, so the key can never
+ * ignore an input.
+ */
+const REQUEST_FIELDS = [
+  'model',
+  'modelServer',
+  'modelServerVersion',
+  'acceleratorType',
+  'targetNtpotMilliseconds',
+  'targetTtftMilliseconds',
+  'pricingModel',
+  'outputInputCostRatio',
+  'region',
+  'maxModelLength',
+  'modelBucketUri',
+] as const satisfies ReadonlyArray<keyof ResolveRequest>;
+type Unlisted = Exclude<keyof ResolveRequest, (typeof REQUEST_FIELDS)[number]>;
+const EVERY_FIELD_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;
+void EVERY_FIELD_LISTED;
+
+/** Distinct requests remembered per catalog; the oldest is forgotten first. */
+const MAX_ENTRIES = 256;
+
+const caches = new WeakMap<Catalog, Map<string, Resolution>>();
+
+/** The key of a request: its fields in a fixed order; values JSON cannot represent (NaN, Infinity) keep their own spelling. */
+function keyOf(request: ResolveRequest): string {
+  return REQUEST_FIELDS.map((f) => {
+    const v: unknown = request[f];
+    return typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? '-';
+  }).join('\u0000');
+}
+
+/**
+ * `resolveWith` memoized per catalog: the resolver is a pure function of the catalog (immutable) and the
+ * request, and a chart often holds several servers with the same request (one per environment, region or
+ * tenant). Each caller gets its own deep copy, so no caller can change another's resolution. Failed
+ * resolutions are not cached: they throw again.
+ */
+export function resolveCached(catalog: Catalog, request: ResolveRequest): Resolution {
+  if (request === null || typeof request !== 'object') return resolveWith(catalog, request);
+  const key = keyOf(request);
+  let cache = caches.get(catalog);
+  if (!cache) {
+    cache = new Map();
+    caches.set(catalog, cache);
+  }
+  let resolution = cache.get(key);
+  if (!resolution) {
+    resolution = resolveWith(catalog, request);
+    if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(key, resolution);
+  }
+  return structuredClone(resolution);
+}

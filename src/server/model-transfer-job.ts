@@ -1,0 +1,195 @@
+import { Chart, Names } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { HuggingFaceToken } from './hugging-face-token';
+import { Catalog } from '../catalog/catalog';
+import { VLLM } from '../catalog/model-servers';
+import { parseBucketUri } from '../storage/bucket-uri';
+import { DEFAULT_GKE_VERSION, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from '../storage/gke-version';
+import { bucketIamBindingCommand } from '../storage/iam';
+
+/** Properties of a {@link ModelTransferJob}. */
+export interface ModelTransferJobProps {
+  /** Hugging Face model id, `owner/name`. Catalog models get their size and gating from the catalog. */
+  readonly model: string;
+  /** Where to put the model: `gs://BUCKET/PATH`. Serve it with `OptimizedLlmServer`'s `modelBucketUri` set to the same URI. */
+  readonly modelBucketUri: string;
+  /**
+   * The Hugging Face token.
+   * @default HuggingFaceToken.fromSecret('hf-secret', 'hf_api_token')
+   */
+  readonly huggingFaceToken?: HuggingFaceToken;
+  /**
+   * Hugging Face revision (branch, tag or commit) to copy.
+   * @default 'main'
+   */
+  readonly revision?: string;
+  /**
+   * Name of the Job and its service account.
+   * @default - derived from the construct path
+   */
+  readonly name?: string;
+  /**
+   * Image with Python and `huggingface_hub`.
+   * @default - the newest vLLM image in the catalog, which ships huggingface_hub
+   */
+  readonly image?: string;
+  /**
+   * Files downloaded in parallel.
+   * @default 8
+   */
+  readonly parallelDownloads?: number;
+  /**
+   * GKE version of the cluster.
+   * @default '1.33'
+   */
+  readonly gkeVersion?: string;
+}
+
+/** Largest safetensors shard Hugging Face checkpoints commonly use, GiB: one staged file per parallel download. */
+const SHARD_GIB = 5;
+/** Conservative copy rate for the deadline, GB/s (our estimate: half the hub rate used for start-up budgets). */
+const COPY_GBPS = 0.05;
+const MOUNT = '/bucket';
+
+/**
+ * A batch Job that copies a Hugging Face model into a Cloud Storage bucket once, so that every
+ * server replica loads it from the bucket through Cloud Storage FUSE instead of from the hub.
+ *
+ * The download runs `huggingface_hub.snapshot_download` with parallel workers straight into a
+ * read-write Cloud Storage FUSE mount of the bucket; files are staged in a bounded scratch volume
+ * before upload. The Job runs as its own Kubernetes service account, which needs write access to the
+ * bucket (see `deploymentNotes`).
+ *
+ * @example
+ * new ModelTransferJob(chart, 'stage', { model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://models/gemma-2-27b-it' });
+ */
+export class ModelTransferJob extends Construct {
+  /** The Job. */
+  public readonly job: k8s.KubeJob;
+  /** The service account the Job runs as. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** Base name of the emitted objects. */
+  public readonly name: string;
+  /** What must exist in the cluster, one line each. */
+  public readonly deploymentNotes: string[];
+
+  constructor(scope: Construct, id: string, props: ModelTransferJobProps) {
+    super(scope, id);
+    if (!/^[\w.-]+\/[\w.-]+$/.test(props.model ?? '')) {
+      throw new Error(`'model' '${props.model}' must be a Hugging Face id, owner/name.`);
+    }
+    const location = parseBucketUri(props.modelBucketUri);
+    const gkeVersion = props.gkeVersion ?? DEFAULT_GKE_VERSION;
+    parseGkeVersion(gkeVersion);
+    if (!atLeast(gkeVersion, MINIMUM_GCSFUSE_GKE_VERSION)) {
+      throw new Error(`'gkeVersion' ${gkeVersion} is older than ${MINIMUM_GCSFUSE_GKE_VERSION}, which the Cloud Storage FUSE mount needs.`);
+    }
+    const workers = props.parallelDownloads ?? 8;
+    if (!(Number.isInteger(workers) && workers >= 1 && workers <= 64)) {
+      throw new Error(`'parallelDownloads' must be a whole number from 1 to 64, got ${workers}.`);
+    }
+    const revision = props.revision ?? 'main';
+    if (!/^[\w./-]+$/.test(revision)) throw new Error(`'revision' '${revision}' is not a branch, tag or commit.`);
+    this.name = props.name ?? Names.toDnsLabel(this);
+    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
+      throw new Error(`'name' '${this.name}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter.`);
+    }
+    const known = Catalog.EMBEDDED.model(props.model);
+    const token = props.huggingFaceToken ?? HuggingFaceToken.fromSecret(HuggingFaceToken.DEFAULT_SECRET_NAME);
+    if (token.secretName === undefined && known?.gating !== 'not-gated') {
+      throw new Error(`'huggingFaceToken' is HuggingFaceToken.none() but ${props.model} `
+        + `${known ? `needs a token on Hugging Face (${known.gatingNote})` : 'is not in the catalog, so it may be gated'}. `
+        + `Pass HuggingFaceToken.fromSecret('${HuggingFaceToken.DEFAULT_SECRET_NAME}', '${HuggingFaceToken.DEFAULT_KEY}').`);
+    }
+    const image = props.image ?? [...VLLM.versions].pop()!.image;
+
+    const stagingGiB = SHARD_GIB * workers + 5;
+    const deadlineSeconds = known ? Math.ceil((known.checkpointWeightsGb / COPY_GBPS + 600) / 60) * 60 : 4 * 3600;
+    const labels = { app: this.name };
+    const target = location.path ? `${MOUNT}/${location.path}` : MOUNT;
+    const script = [
+      'import os',
+      'from huggingface_hub import snapshot_download',
+      'snapshot_download(repo_id=os.environ["MODEL_ID"], revision=os.environ["REVISION"], local_dir=os.environ["TARGET_DIR"],',
+      `                  max_workers=${workers}, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken"])`,
+      'print("copied", os.environ["MODEL_ID"], "to", os.environ["TARGET_URI"])',
+    ].join('\n');
+    const amounts = {
+      'cpu': k8s.Quantity.fromString('4'),
+      'memory': k8s.Quantity.fromString('16Gi'),
+      'ephemeral-storage': k8s.Quantity.fromString('10Gi'),
+    };
+    const tokenEnv: k8s.EnvVar[] = token.secretName === undefined ? [] : ['HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN'].map((n) => ({
+      name: n,
+      valueFrom: { secretKeyRef: { name: token.secretName!, key: token.key!, optional: known?.gating === 'not-gated' ? true : undefined } },
+    }));
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, labels },
+      automountServiceAccountToken: false,
+    });
+    this.job = new k8s.KubeJob(this, 'Resource', {
+      metadata: { name: this.name, labels },
+      spec: {
+        backoffLimit: 3,
+        completions: 1,
+        parallelism: 1,
+        activeDeadlineSeconds: deadlineSeconds,
+        ttlSecondsAfterFinished: 24 * 3600,
+        template: {
+          metadata: {
+            labels,
+            annotations: {
+              'gke-gcsfuse/volumes': 'true',
+              'gke-gcsfuse/cpu-limit': '0',
+              'gke-gcsfuse/memory-limit': '0',
+              'gke-gcsfuse/ephemeral-storage-limit': `${stagingGiB + 5}Gi`,
+            },
+          },
+          spec: {
+            restartPolicy: 'Never',
+            serviceAccountName: this.name,
+            automountServiceAccountToken: false,
+            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [{
+              name: 'transfer',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['python3', '-c', script],
+              env: [
+                { name: 'MODEL_ID', value: props.model },
+                { name: 'REVISION', value: revision },
+                { name: 'TARGET_DIR', value: target },
+                { name: 'TARGET_URI', value: location.uri },
+                { name: 'HF_HOME', value: '/tmp/hf-home' },
+                ...tokenEnv,
+              ],
+              resources: { requests: amounts, limits: amounts },
+              securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'model-bucket', mountPath: MOUNT }, { name: 'tmp', mountPath: '/tmp' }],
+            }],
+            volumes: [
+              {
+                name: 'model-bucket',
+                csi: {
+                  driver: 'gcsfuse.csi.storage.gke.io',
+                  volumeAttributes: { bucketName: location.bucket, mountOptions: 'implicit-dirs' },
+                },
+              },
+              // bounded staging for files on their way to the bucket: one shard per parallel download
+              { name: 'gke-gcsfuse-tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${stagingGiB}Gi`) } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('5Gi') } },
+            ],
+          },
+        },
+      },
+    });
+    const namespace = Chart.of(this).namespace ?? 'default';
+    this.deploymentNotes = [
+      `Model bucket: grant the transfer Job write access: ${bucketIamBindingCommand(location.bucket, namespace, this.name, true)}`,
+      ...(token.secretName ? [`Hugging Face token: kubectl create secret generic ${token.secretName} --from-literal=${token.key}=$HF_TOKEN`] : []),
+      `The Job copies ${props.model}@${revision} to ${location.uri}; serve it with modelBucketUri: '${location.uri}'.`,
+    ];
+  }
+}

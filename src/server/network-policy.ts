@@ -1,0 +1,188 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+
+/**
+ * Where Google Cloud Managed Service for Prometheus scrapes from: its collector DaemonSet
+ * `gmp-system/collector`, whose pods carry the (immutable selector) label
+ * `app.kubernetes.io/name: collector`. Source: GoogleCloudPlatform/prometheus-engine
+ * `manifests/operator.yaml` (collector DaemonSet, v0.13.0); GKE's managed collection deploys the same
+ * DaemonSet in `gmp-system`, and the collectors run on the pod network (no hostNetwork).
+ */
+export const MANAGED_PROMETHEUS_COLLECTOR = {
+  namespace: 'gmp-system',
+  podLabels: { 'app.kubernetes.io/name': 'collector' },
+} as const;
+
+/** Label every namespace carries with its own name (Kubernetes >= 1.22). */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+function checkNamespace(namespace: string): void {
+  if (typeof namespace !== 'string' || namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
+    throw new Error(`'allowedClients' namespace '${String(namespace)}' is not a valid namespace name (a DNS-1123 label).`);
+  }
+}
+
+function checkLabels(labels: { [key: string]: string }, what: string): { [key: string]: string } {
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels) || Object.keys(labels).length === 0) {
+    throw new Error(`'allowedClients' ${what} labels must be a non-empty map of label keys to values, got ${JSON.stringify(labels)}.`);
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    const slash = key.lastIndexOf('/');
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = key.slice(slash + 1);
+    const prefixOk = prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix));
+    if (!prefixOk || name.length > 63 || !LABEL_NAME.test(name)) {
+      throw new Error(`'allowedClients' ${what} label key '${key}' is not a valid label key.`);
+    }
+    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
+      throw new Error(`'allowedClients' ${what} label value '${String(value)}' (key '${key}') is not a valid label value.`);
+    }
+  }
+  // sorted, so that the same labels always synthesize to the same YAML
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Sources allowed to reach an inference server when it is fenced by a NetworkPolicy. The Managed
+ * Prometheus collector is always admitted on the server port, so metrics and the HPA keep working.
+ *
+ * Pod and namespace selection rests on labels, and a NetworkPolicy is only enforced on clusters with
+ * network policy enforcement (GKE Dataplane V2, the default on Autopilot, or Calico on Standard).
+ *
+ * @example
+ * new OptimizedLlmServer(chart, 'gemma', {
+ *   model: 'google/gemma-2-27b-it',
+ *   allowedClients: [ServerClients.inNamespace('gateway'), ServerClients.podLabels({ app: 'chat-frontend' })],
+ * });
+ */
+export class ServerClients {
+  /** Any source, in or outside the cluster; the policy still closes every other port of the pods. */
+  public static any(): ServerClients {
+    return new ServerClients(undefined, 'any source');
+  }
+
+  /**
+   * Every pod of a namespace.
+   * @param namespace name of the namespace
+   */
+  public static inNamespace(namespace: string): ServerClients {
+    checkNamespace(namespace);
+    return new ServerClients({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } }, `namespace ${namespace}`);
+  }
+
+  /**
+   * Every pod of the namespaces that carry all these labels.
+   * @param labels namespace labels, all of which must match
+   */
+  public static namespaceLabels(labels: { [key: string]: string }): ServerClients {
+    const matchLabels = checkLabels(labels, 'namespace');
+    return new ServerClients({ namespaceSelector: { matchLabels } }, `namespaces labelled ${JSON.stringify(matchLabels)}`);
+  }
+
+  /**
+   * Pods of the server's own namespace that carry all these labels.
+   * @param labels pod labels, all of which must match
+   */
+  public static podLabels(labels: { [key: string]: string }): ServerClients {
+    const matchLabels = checkLabels(labels, 'pod');
+    return new ServerClients({ podSelector: { matchLabels } }, `pods labelled ${JSON.stringify(matchLabels)}`);
+  }
+
+  /**
+   * Pods of another namespace that carry all these labels.
+   * @param namespace name of the namespace
+   * @param labels pod labels, all of which must match
+   */
+  public static podsInNamespace(namespace: string, labels: { [key: string]: string }): ServerClients {
+    checkNamespace(namespace);
+    const matchLabels = checkLabels(labels, 'pod');
+    return new ServerClients(
+      { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } }, podSelector: { matchLabels } },
+      `pods labelled ${JSON.stringify(matchLabels)} in namespace ${namespace}`,
+    );
+  }
+
+  /**
+   * An IP range, e.g. the proxy-only subnet of a GKE Gateway or internal load balancer.
+   * @param cidr the range, e.g. `10.129.0.0/23`
+   * @param except ranges inside `cidr` to leave out
+   */
+  public static ipBlock(cidr: string, except: string[] = []): ServerClients {
+    for (const c of [cidr, ...(Array.isArray(except) ? except : [except])]) {
+      if (typeof c !== 'string' || !(IPV4_CIDR.test(c) || IPV6_CIDR.test(c))) {
+        throw new Error(`'allowedClients' ipBlock '${String(c)}' is not a CIDR range such as 10.0.0.0/8.`);
+      }
+    }
+    return new ServerClients({ ipBlock: { cidr, except: except.length ? [...except] : undefined } }, `IP range ${cidr}`);
+  }
+
+  private constructor(
+    private readonly peer: k8s.NetworkPolicyPeer | undefined,
+    /** The sources, in words (for deployment notes and messages). */
+    public readonly description: string,
+  ) {}
+
+  /**
+   * The NetworkPolicy peer, or undefined for any source.
+   * @internal
+   */
+  public _peer(): k8s.NetworkPolicyPeer | undefined {
+    return this.peer;
+  }
+}
+
+/** What a server's NetworkPolicy fences. */
+export interface ServerNetworkPolicyOptions {
+  readonly name: string;
+  readonly labels: { [key: string]: string };
+  readonly selector: { [key: string]: string };
+  readonly port: number;
+  readonly clients: readonly ServerClients[];
+}
+
+/** Checks an untyped `allowedClients` value (it may come from JavaScript). */
+export function checkAllowedClients(clients: unknown): readonly ServerClients[] | undefined {
+  if (clients === undefined) return undefined;
+  if (!Array.isArray(clients) || clients.some((c) => !(c instanceof ServerClients))) {
+    throw new Error('\'allowedClients\' must be a list of ServerClients (ServerClients.inNamespace(...), ServerClients.podLabels(...), '
+      + 'ServerClients.any(), ...).');
+  }
+  return clients;
+}
+
+/**
+ * A NetworkPolicy that admits ingress to the server pods only on the server port, from the given
+ * clients and from the Managed Prometheus collector. An empty client list admits the collector alone.
+ */
+export function createServerNetworkPolicy(scope: Construct, id: string, options: ServerNetworkPolicyOptions): k8s.KubeNetworkPolicy {
+  const ports = [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(options.port) }];
+  const collector: k8s.NetworkPolicyPeer = {
+    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: MANAGED_PROMETHEUS_COLLECTOR.namespace } },
+    podSelector: { matchLabels: { ...MANAGED_PROMETHEUS_COLLECTOR.podLabels } },
+  };
+  const ingress: k8s.NetworkPolicyIngressRule[] = [];
+  if (options.clients.length > 0) {
+    const peers = options.clients.map((c) => c._peer());
+    if (peers.some((p) => p === undefined)) {
+      ingress.push({ ports });
+    } else {
+      const unique = new Map(peers.map((p) => [JSON.stringify(p), p!]));
+      ingress.push({ from: [...unique.values()], ports });
+    }
+  }
+  ingress.push({ from: [collector], ports });
+  return new k8s.KubeNetworkPolicy(scope, id, {
+    metadata: { name: options.name, labels: options.labels },
+    spec: {
+      podSelector: { matchLabels: options.selector },
+      policyTypes: ['Ingress'],
+      ingress,
+    },
+  });
+}

@@ -1,0 +1,223 @@
+import { k8s } from 'cdk8s-plus-28';
+import { BucketLocation, parseBucketUri } from './bucket-uri';
+import { DEFAULT_GKE_VERSION, GCSFUSE_GATES, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from './gke-version';
+import { bucketIamBindingCommand } from './iam';
+import { CacheMedium } from '../resolver/resolution';
+
+/** Options of a {@link CloudStorageFuseModel}. */
+export interface CloudStorageFuseModelOptions {
+  /**
+   * GKE version of the cluster; options that need a newer GKE are left out (see `notes`).
+   * @default '1.33'
+   */
+  readonly gkeVersion?: string;
+  /**
+   * Where the model directory is mounted in the containers.
+   * @default '/gcs'
+   */
+  readonly mountPath?: string;
+  /**
+   * Where the Cloud Storage FUSE file cache lives.
+   * @default CacheMedium.LOCAL_SSD (node ephemeral storage, unbounded)
+   */
+  readonly fileCacheMedium?: CacheMedium;
+  /**
+   * Bound of the file cache, GiB. Required for `CacheMedium.MEMORY` and `CacheMedium.BOOT_DISK`.
+   * @default - unbounded (local SSD only)
+   */
+  readonly fileCacheSizeGiB?: number;
+  /**
+   * Add a container that reads every `*.safetensors` file in parallel at start-up, warming the file
+   * cache while the server starts.
+   * @default true
+   */
+  readonly prefetchWeights?: boolean;
+  /**
+   * Image of the pre-fetch container.
+   * @default 'busybox:1.37.0'
+   */
+  readonly prefetchImage?: string;
+}
+
+/** Cloud Storage FUSE CSI driver names (GoogleCloudPlatform/gcs-fuse-csi-driver @5fcdc04a pkg/util/util.go, pkg/webhook). */
+const DRIVER = 'gcsfuse.csi.storage.gke.io';
+const SIDECAR_CACHE_VOLUME = 'gke-gcsfuse-cache';
+const SIDECAR_TMP_VOLUME = 'gke-gcsfuse-tmp';
+const SIDECAR_BUFFER_VOLUME = 'gke-gcsfuse-buffer';
+const VOLUME_NAME = 'model-bucket';
+const PREFETCH_READERS = 15;
+
+/**
+ * A model directory in Cloud Storage mounted read-only through the Cloud Storage FUSE CSI driver with
+ * the tuned recipe GKE recommends for LLM serving (more than 7x faster pod start-up): sidecar limits
+ * lifted, metadata, stat and type caches unbounded, a file cache with parallel downloads, `only-dir`
+ * for the model path, the bucket access check skipped, and a parallel pre-fetch of the weights.
+ *
+ * Usable with any workload: `applyTo` adds the annotations, volumes, mount and pre-fetch container to
+ * a pod template. The pod's service account needs read access to the bucket (see `iamBindingCommand`).
+ *
+ * @see https://docs.cloud.google.com/kubernetes-engine/docs/how-to/cloud-storage-fuse-csi-driver-perf
+ */
+export class CloudStorageFuseModel {
+  /**
+   * A model at `gs://BUCKET/PATH`.
+   * @param uri the model directory (holding config.json, the tokenizer and the weights)
+   */
+  public static fromUri(uri: string, options: CloudStorageFuseModelOptions = {}): CloudStorageFuseModel {
+    return new CloudStorageFuseModel(parseBucketUri(uri), options);
+  }
+
+  /** The bucket name. */
+  public readonly bucket: string;
+  /** Path inside the bucket (empty for the root). */
+  public readonly path: string;
+  /** Where the model directory appears in the containers. */
+  public readonly mountPath: string;
+  /** The comma-separated mount options, in the recipe's order. */
+  public readonly mountOptions: string;
+  /** Pod annotations the driver's webhook reads. */
+  public readonly podAnnotations: { [key: string]: string };
+  /** Options left out because the GKE version does not support them, one line each. */
+  public readonly notes: string[];
+  private readonly options: CloudStorageFuseModelOptions;
+  private readonly volumeAttributes: { [key: string]: string };
+
+  private constructor(location: BucketLocation, options: CloudStorageFuseModelOptions) {
+    this.options = options;
+    this.bucket = location.bucket;
+    this.path = location.path;
+    this.mountPath = options.mountPath ?? '/gcs';
+    if (!this.mountPath.startsWith('/') || this.mountPath === '/') {
+      throw new Error(`'mountPath' '${this.mountPath}' must be an absolute path other than '/'.`);
+    }
+    const version = options.gkeVersion ?? DEFAULT_GKE_VERSION;
+    parseGkeVersion(version);
+    if (!atLeast(version, MINIMUM_GCSFUSE_GKE_VERSION)) {
+      throw new Error(`'gkeVersion' ${version} is older than ${MINIMUM_GCSFUSE_GKE_VERSION}, the first GKE version on which the Cloud Storage FUSE `
+        + 'sidecar limits can be lifted; upgrade the cluster or load the model from Hugging Face (omit modelBucketUri).');
+    }
+    const medium = options.fileCacheMedium ?? CacheMedium.LOCAL_SSD;
+    const size = options.fileCacheSizeGiB;
+    if (medium !== CacheMedium.LOCAL_SSD && (size === undefined || !(Number.isInteger(size) && size > 0))) {
+      throw new Error(`'fileCacheSizeGiB' must be a positive whole number of GiB when the file cache is on ${medium}, got ${size}.`);
+    }
+    this.notes = [];
+    const gate = (g: { feature: string; minimumVersion: string }) => {
+      const ok = atLeast(version, g.minimumVersion);
+      if (!ok) this.notes.push(`${g.feature} left out: it needs GKE ${g.minimumVersion} or newer, the cluster is ${version}`);
+      return ok;
+    };
+    const prefetchMetadata = gate(GCSFUSE_GATES.metadataPrefetchOnMount);
+    const readAhead = gate(GCSFUSE_GATES.readAheadKb);
+    const skipCheck = gate(GCSFUSE_GATES.skipCsiBucketAccessCheck);
+
+    const opts = [
+      'metadata-cache:ttl-secs:-1',
+      'metadata-cache:stat-cache-max-size-mb:-1',
+      'metadata-cache:type-cache-max-size-mb:-1',
+      'metadata-cache:negative-ttl-secs:0',
+      `file-cache:max-size-mb:${medium === CacheMedium.LOCAL_SSD ? -1 : size! * 1024}`,
+      'file-cache:cache-file-for-range-read:true',
+      'file-cache:enable-parallel-downloads:true',
+      // GKE: avoid implicit-dirs when the list cache is on and metadata is prefetched
+      ...(prefetchMetadata ? [] : ['implicit-dirs']),
+      'file-system:kernel-list-cache-ttl-secs:-1',
+      ...(readAhead ? ['read_ahead_kb=1024'] : []),
+      // only-dir stays last, as in the recipe
+      ...(this.path ? [`only-dir:${this.path}`] : []),
+    ];
+    this.mountOptions = opts.join(',');
+    this.volumeAttributes = {
+      bucketName: this.bucket,
+      mountOptions: this.mountOptions,
+      ...(skipCheck ? { skipCSIBucketAccessCheck: 'true' } : {}),
+      ...(prefetchMetadata ? { gcsfuseMetadataPrefetchOnMount: 'true' } : {}),
+    };
+    // "0" lifts a sidecar limit; the cache on the boot disk is bounded instead, with room above the cache
+    this.podAnnotations = {
+      'gke-gcsfuse/volumes': 'true',
+      'gke-gcsfuse/cpu-limit': '0',
+      'gke-gcsfuse/memory-limit': '0',
+      'gke-gcsfuse/ephemeral-storage-limit': medium === CacheMedium.BOOT_DISK ? `${size! + 5}Gi` : '0',
+      ...(prefetchMetadata ? { 'gke-gcsfuse/metadata-prefetch-memory-limit': '512Mi' } : {}),
+    };
+  }
+
+  /** The volumes to add to the pod: the CSI volume and the sidecar's memory-backed volumes. */
+  public volumes(): k8s.Volume[] {
+    const medium = this.options.fileCacheMedium ?? CacheMedium.LOCAL_SSD;
+    const memory = (name: string, gib: number): k8s.Volume => ({ name, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${gib}Gi`) } });
+    return [
+      { name: VOLUME_NAME, csi: { driver: DRIVER, readOnly: true, volumeAttributes: this.volumeAttributes } },
+      ...(medium === CacheMedium.MEMORY ? [memory(SIDECAR_CACHE_VOLUME, this.options.fileCacheSizeGiB!)] : []),
+      // the mount is read-only, so the sidecar's write staging stays small
+      memory(SIDECAR_TMP_VOLUME, 1),
+      memory(SIDECAR_BUFFER_VOLUME, 1),
+    ];
+  }
+
+  /** The read-only mount of the model directory. */
+  public volumeMount(): k8s.VolumeMount {
+    return { name: VOLUME_NAME, mountPath: this.mountPath, readOnly: true };
+  }
+
+  /** The pre-fetch container, or undefined when `prefetchWeights` is false. */
+  public prefetchContainer(): k8s.Container | undefined {
+    if (this.options.prefetchWeights === false) return undefined;
+    const small = {
+      'cpu': k8s.Quantity.fromString('250m'),
+      'memory': k8s.Quantity.fromString('128Mi'),
+      'ephemeral-storage': k8s.Quantity.fromString('100Mi'),
+    };
+    return {
+      name: 'fetch-safetensors',
+      image: this.options.prefetchImage ?? 'busybox:1.37.0',
+      imagePullPolicy: 'IfNotPresent',
+      command: ['sh', '-c'],
+      args: [
+        `find ${this.mountPath} -type f -name '*.safetensors' | xargs -r -n 1 -P ${PREFETCH_READERS} cat > /dev/null; `
+        + 'echo "weights pre-fetched into the file cache"; exec sleep 2147483647',
+      ],
+      resources: { requests: small, limits: small },
+      securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+      volumeMounts: [this.volumeMount()],
+    };
+  }
+
+  /**
+   * The pod template with the recipe applied: annotations, volumes, the read-only mount in the named
+   * container, and the pre-fetch container.
+   * @param template the pod template
+   * @param containerName the container that reads the model
+   */
+  public applyTo(template: k8s.PodTemplateSpec, containerName: string): k8s.PodTemplateSpec {
+    const spec = template.spec;
+    if (!spec || !spec.containers.some((c) => c.name === containerName)) {
+      throw new Error(`CloudStorageFuseModel.applyTo: the pod template has no container '${containerName}'.`);
+    }
+    const prefetch = this.prefetchContainer();
+    return {
+      ...template,
+      metadata: { ...template.metadata, annotations: { ...template.metadata?.annotations, ...this.podAnnotations } },
+      spec: {
+        ...spec,
+        containers: [
+          ...spec.containers.map((c) => (c.name === containerName ? { ...c, volumeMounts: [...(c.volumeMounts ?? []), this.volumeMount()] } : c)),
+          ...(prefetch ? [prefetch] : []),
+        ],
+        volumes: [...(spec.volumes ?? []), ...this.volumes()],
+      },
+    };
+  }
+
+  /**
+   * The `gcloud` command that lets a Kubernetes service account read (or, with `write`, also write)
+   * the bucket through Workload Identity Federation.
+   * @param namespace the service account's namespace
+   * @param serviceAccountName the Kubernetes service account
+   * @param write grant roles/storage.objectUser instead of roles/storage.objectViewer
+   */
+  public iamBindingCommand(namespace: string, serviceAccountName: string, write: boolean = false): string {
+    return bucketIamBindingCommand(this.bucket, namespace, serviceAccountName, write);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * GKE versions (`1.33`, `1.32.2-gke.1297001`) and the Cloud Storage FUSE features each needs.
+ */
+
+/** A parsed GKE version; missing parts count as 0, so `1.33` is the oldest 1.33 build. */
+export interface ParsedGkeVersion {
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
+  readonly gkeBuild: number;
+}
+
+const PATTERN = /^(\d+)\.(\d+)(?:\.(\d+)(?:-gke\.(\d+))?)?$/;
+
+export function parseGkeVersion(version: string, prop = 'gkeVersion'): ParsedGkeVersion {
+  const m = PATTERN.exec(version.trim());
+  if (!m) {
+    throw new Error(`'${prop}' '${version}' is not a GKE version: use MAJOR.MINOR or MAJOR.MINOR.PATCH-gke.BUILD, e.g. '1.33' or '1.32.2-gke.1297001'.`);
+  }
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), gkeBuild: Number(m[4] ?? 0) };
+}
+
+export function compareGkeVersions(a: ParsedGkeVersion, b: ParsedGkeVersion): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch || a.gkeBuild - b.gkeBuild;
+}
+
+export function atLeast(version: string, minimum: string): boolean {
+  return compareGkeVersions(parseGkeVersion(version), parseGkeVersion(minimum)) >= 0;
+}
+
+/** A Cloud Storage FUSE feature and the first GKE version that supports it. */
+export interface GkeFeatureGate {
+  readonly feature: string;
+  readonly minimumVersion: string;
+  readonly source: string;
+}
+
+const S18 = 'GKE "Manually optimize Cloud Storage FUSE CSI driver for performance" (docs.cloud.google.com/kubernetes-engine/docs/how-to/cloud-storage-fuse-csi-driver-perf, updated 2026-04-10)';
+
+/** The version gates of the reference's table (gke-inference-quickstart.md section 3.5) that our manifests depend on. */
+export const GCSFUSE_GATES = {
+  skipCsiBucketAccessCheck: {
+    feature: 'volume attribute skipCSIBucketAccessCheck',
+    minimumVersion: '1.29.9-gke.1251000',
+    source: S18,
+  },
+  parallelDownloadsNeedFileCache: {
+    feature: 'parallel downloads strictly require the file cache',
+    minimumVersion: '1.32.0-gke.1795000',
+    source: S18,
+  },
+  metadataPrefetchOnMount: {
+    feature: 'volume attribute gcsfuseMetadataPrefetchOnMount',
+    minimumVersion: '1.32.1-gke.1357001',
+    source: `${S18}; google-cloud-storage-fuse skill for Gemini CLI (GKE version table)`,
+  },
+  readAheadKb: {
+    feature: 'mount option read_ahead_kb',
+    minimumVersion: '1.32.2-gke.1297001',
+    source: S18,
+  },
+} satisfies Record<string, GkeFeatureGate>;
+
+/**
+ * The GKE version assumed when none is given: 1.33, the Kubernetes minor whose schemas the manifests
+ * are validated against. Parsed as the oldest 1.33 build, it clears every gate the tuned recipe uses.
+ */
+export const DEFAULT_GKE_VERSION = '1.33';
+
+/** Oldest GKE version the GCS FUSE path supports at all (sidecar limits default to unlimited from here). */
+export const MINIMUM_GCSFUSE_GKE_VERSION = '1.29.1-gke.1670000';

@@ -1,0 +1,120 @@
+import { parse } from 'yaml';
+import { InferenceResolver } from '../src';
+import { fails, ok, parseCsv } from './support/cli';
+import { Catalog } from '../src/catalog/catalog';
+import { profileCurves } from '../src/performance/profiles';
+
+const GEMMA = 'google/gemma-2-27b-it';
+const catalog = Catalog.EMBEDDED;
+const r3 = (x: number | undefined) => (x === undefined ? null : Math.round(x * 1000) / 1000);
+const curvesOf = (model: string) => profileCurves(catalog).filter((c) => c.model.toLowerCase() === model.toLowerCase());
+
+test('models list: every catalog model, sorted, with its profile counts and gating', () => {
+  const rows = JSON.parse(ok('models list --format=json'));
+  expect(rows).toHaveLength(catalog.models.length);
+  const ids = rows.map((r: any) => r.model.toLowerCase());
+  expect(ids).toEqual([...ids].sort());
+  const gemma = rows.find((r: any) => r.model === GEMMA);
+  expect(gemma).toEqual({
+    model: GEMMA,
+    profiles: curvesOf(GEMMA).length,
+    measuredProfiles: curvesOf(GEMMA).filter((c) => c.source === 'measured').length,
+    gating: 'gated',
+    parametersBillionsCount: catalog.model(GEMMA)!.paramsTotalB,
+    maxContextLength: catalog.model(GEMMA)!.maxContext ?? null,
+    modelSizeGb: catalog.model(GEMMA)!.checkpointWeightsGb,
+  });
+  expect(gemma.measuredProfiles).toBeGreaterThanOrEqual(3);
+  const csv = parseCsv(ok('models list --format=csv'));
+  expect(Object.keys(csv[0])).toEqual(['model', 'profiles', 'measuredProfiles', 'gating']);
+  expect(csv.find((r) => r.model === 'openai/gpt-oss-20b')).toEqual({
+    model: 'openai/gpt-oss-20b',
+    profiles: String(curvesOf('openai/gpt-oss-20b').length),
+    measuredProfiles: String(curvesOf('openai/gpt-oss-20b').filter((c) => c.source === 'measured').length),
+    gating: 'not-gated',
+  });
+  expect(parse(ok('models list --format=yaml'))).toEqual(rows);
+  expect(ok('models list').split('\n')[0].split(/\s{2,}/)).toEqual(['MODEL', 'PROFILES', 'MEASURED', 'GATING']);
+});
+
+test('model-servers list and model-server-versions list: what has profiles for the model, newest version first', () => {
+  expect(JSON.parse(ok(`model-servers list --model=${GEMMA} --format=json`))).toEqual([{ modelServer: 'vllm', profiles: curvesOf(GEMMA).length }]);
+  const versions = JSON.parse(ok(`model-server-versions list --model=${GEMMA} --model-server=vllm --format=json`));
+  expect(versions.find((v: any) => v.modelServerVersion === 'v0.7.2')).toEqual({
+    modelServerVersion: 'v0.7.2', image: 'vllm/vllm-openai:v0.7.2', profiles: curvesOf(GEMMA).filter((c) => c.modelServerVersion === 'v0.7.2').length,
+  });
+  const newestFirst = catalog.versionsNewestFirst(catalog.modelServer('vllm')!).map((v) => v.version);
+  expect(versions.map((v: any) => v.modelServerVersion)).toEqual(newestFirst.filter((v) => versions.some((x: any) => x.modelServerVersion === v)));
+  for (const v of versions) expect(v.profiles).toBeGreaterThan(0);
+  expect(JSON.parse(ok('model-server-versions list --model=openai/gpt-oss-20b --model-server=vllm --format=json'))
+    .map((v: any) => v.modelServerVersion)).toContain('gptoss');
+  // case-insensitive ids, as the Hub resolves them
+  expect(ok(`model-servers list --model=${GEMMA.toUpperCase()}`)).toBe(ok(`model-servers list --model=${GEMMA}`));
+});
+
+test('fails for a model without profiles, a server without profiles, or an unknown version, naming what exists', () => {
+  const noProfiles = catalog.models.find((m) => curvesOf(m.id).length === 0);
+  if (noProfiles) expect(fails(`model-servers list --model=${noProfiles.id}`)).toMatch(/No profile for .* in this version\. Models with profiles: .*google\/gemma-2-27b-it/);
+  expect(fails(`model-server-versions list --model=${GEMMA} --model-server=tgi`)).toMatch(/Unknown model server 'tgi' \(--model-server\)\. Known servers: vllm/);
+  expect(fails(`accelerators list --model=${GEMMA} --model-server-version=v9`)).toMatch(/Unknown model server version 'v9' \(--model-server-version\).*Known versions: v0\.7\.2/);
+});
+
+test('use-cases list: gcloud\'s columns, unknown lengths N/A, and which use case has profiles', () => {
+  const csv = parseCsv(ok('use-cases list --format=csv'));
+  expect(Object.keys(csv[0])).toEqual(['useCase', 'averageInputLength', 'averageOutputLength', 'profiles']);
+  expect(csv).toHaveLength(catalog.useCases.length);
+  expect(csv.find((r) => r.useCase === 'Deep Research')).toEqual({ useCase: 'Deep Research', averageInputLength: '256', averageOutputLength: '4096', profiles: '0' });
+  expect(csv.find((r) => r.useCase === 'Chatbot (ShareGPT)')!.profiles).toBe(String(profileCurves(catalog).length));
+  expect(csv.find((r) => r.useCase === 'Code Generation')).toMatchObject({ averageInputLength: '', averageOutputLength: '' });
+  const json = JSON.parse(ok('use-cases list --format=json'));
+  expect(json.find((r: any) => r.useCase === 'Deep Research')).toEqual({
+    useCase: 'Deep Research', averageInputLength: 256, averageOutputLength: 4096, profiles: 0, exact: true,
+  });
+  expect(ok('use-cases list').split('\n').find((l) => l.startsWith('Code Generation'))!.split(/\s{2,}/)).toEqual(['Code Generation', 'N/A', 'N/A', '0']);
+});
+
+test('accelerators list: one row per accelerator at its inflection point, as the resolver sees it, cheapest first', () => {
+  const rows = JSON.parse(ok(`accelerators list --model=${GEMMA} --format=json`));
+  const keys = new Set(curvesOf(GEMMA).map((c) => `${c.acceleratorType} x${c.acceleratorCount}`));
+  const rowKeys = rows.map((r: any) => `${r.acceleratorType} x${r.acceleratorCount}`);
+  expect(new Set(rowKeys).size).toBe(rows.length);
+  for (const k of rowKeys) expect(keys.has(k)).toBe(true);
+  for (const acc of new Set<string>(rows.map((r: any) => r.acceleratorType))) {
+    const res = InferenceResolver.resolve({ model: GEMMA, acceleratorType: acc });
+    const row = rows.find((r: any) => r.acceleratorType === acc && r.acceleratorCount === res.acceleratorCount);
+    expect(row).toEqual({
+      acceleratorType: acc,
+      acceleratorCount: res.acceleratorCount,
+      instanceType: res.instanceType,
+      outputTokensPerSecond: Math.round(res.performance.outputTokensPerSecond),
+      ntpotMilliseconds: Math.round(res.performance.ntpotMilliseconds),
+      ttftMilliseconds: res.performance.ttftMilliseconds === undefined ? null : Math.round(res.performance.ttftMilliseconds),
+      costPerMillionOutputTokens: r3(res.cost.costPerMillionOutputTokens),
+      modelServer: 'vllm',
+      modelServerVersion: res.modelServerVersion,
+      source: res.source,
+      operatingPoint: 'inflection',
+      pricingModel: 'spot',
+      region: 'us-central1',
+    });
+  }
+  const costs = rows.map((r: any) => r.costPerMillionOutputTokens);
+  const priced = costs.filter((c: number | null) => c !== null);
+  expect(costs.slice(0, priced.length)).toEqual([...priced].sort((a, b) => a - b));
+  const table = ok(`accelerators list --model=${GEMMA}`).split('\n');
+  expect(table[0].split(/\s{2,}/)).toEqual(['ACCELERATOR', 'COUNT', 'INSTANCE TYPE', 'OUTPUT TOKENS/S', 'NTPOT(MS)', 'TTFT(MS)', 'COST/M OUTPUT TOKENS',
+    'MODEL SERVER', 'MODEL SERVER VERSION', 'SOURCE']);
+  // the published L4 point takes precedence over the estimate for 4 x L4
+  expect(table.find((l) => /^nvidia-l4\s+4\s/.test(l))!.split(/\s{2,}/).slice(0, 5)).toEqual(['nvidia-l4', '4', 'g2-standard-48', '425', '1085']);
+});
+
+test('accelerators list --max-ntpot-milliseconds keeps the accelerators that reach it, at the operating point for it', () => {
+  const rows = JSON.parse(ok(`accelerators list --model=${GEMMA} --max-ntpot-milliseconds=68 --format=json`));
+  expect(rows.length).toBeGreaterThan(0);
+  for (const r of rows) {
+    expect(r.ntpotMilliseconds).toBeLessThanOrEqual(68);
+    expect(r.operatingPoint).toBe('targets');
+  }
+  expect(rows.map((r: any) => r.acceleratorType)).toContain('nvidia-h100-80gb');
+  expect(fails(`accelerators list --model=${GEMMA} --max-ntpot-milliseconds=5`)).toMatch(/meets NTPOT <= 5 ms .*achievable NTPOT \d/);
+});

@@ -1,0 +1,147 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { cli, fails, ok } from './support/cli';
+import { expectValidManifests, parseYamlStream } from './support/k8s-validator';
+
+const L4_TARGET = 'manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --target-ntpot-milliseconds=1100';
+
+/** What the construct synthesizes directly for the same request, and its notes. */
+function direct(props: OptimizedLlmServerProps, namespace = 'default'): { objects: any[]; server: OptimizedLlmServer } {
+  const app = new App();
+  const chart = new Chart(app, 'direct', { namespace });
+  const server = new OptimizedLlmServer(chart, 'server', props);
+  return { objects: chart.toJson(), server };
+}
+
+/** Splits gcloud's rendering: manifests each followed by a `---` line, then `# ` comment lines. */
+function split(text: string): { manifests: string[]; comments: string[] } {
+  const lines = text.split('\n');
+  expect(lines.pop()).toBe('');
+  const firstComment = lines.findIndex((l) => l.startsWith('# '));
+  const body = firstComment === -1 ? lines : lines.slice(0, firstComment);
+  const comments = firstComment === -1 ? [] : lines.slice(firstComment);
+  for (const c of comments) expect(c).toMatch(/^# \S/);
+  const manifests: string[] = [];
+  let current: string[] = [];
+  for (const l of body) {
+    if (l === '---') {
+      manifests.push(current.join('\n'));
+      current = [];
+    } else {
+      current.push(l);
+    }
+  }
+  expect(current).toEqual([]);
+  return { manifests, comments: comments.map((c) => c.slice(2)) };
+}
+
+test('manifests create prints each manifest followed by ---, then # comments; it parses as YAML and validates strictly', () => {
+  const out = ok(L4_TARGET);
+  const { manifests, comments } = split(out);
+  const objects = parseYamlStream(out) as any[];
+  expect(objects).toHaveLength(manifests.length);
+  expectValidManifests(objects, ['1.28', '1.33']);
+  expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['Deployment', 'Service', 'PodMonitoring', 'HorizontalPodAutoscaler']));
+  for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace).toBe('default');
+  const d = objects.find((o) => o.kind === 'Deployment');
+  expect(d.metadata.name).toBe('gemma-2-27b-it-vllm');
+  expect(d.spec.template.spec.nodeSelector['cloud.google.com/gke-accelerator']).toBe('nvidia-l4');
+  expect(['measured', 'estimated']).toContain(d.metadata.annotations['cdk8s-gke-inference.io/profile-source']);
+  expect(comments.length).toBeGreaterThan(5);
+});
+
+test('manifests create synthesizes through OptimizedLlmServer: the same objects and notes as the construct', () => {
+  const props: OptimizedLlmServerProps = {
+    name: 'gemma-2-27b-it-vllm', model: 'google/gemma-2-27b-it', modelServer: 'vllm', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100,
+  };
+  const { objects, server } = direct(props);
+  const out = ok(L4_TARGET);
+  expect(parseYamlStream(out)).toEqual(objects);
+  const { comments } = split(out);
+  // the construct's notes first (the Secret, the node pool, Managed Prometheus, the adapter and its IAM binding)
+  expect(comments.slice(0, server.deploymentNotes.length)).toEqual(server.deploymentNotes);
+  expect(comments.some((c) => /Custom Metrics Stackdriver Adapter.*roles\/monitoring\.viewer/.test(c))).toBe(true);
+  // then the provenance: which profile, measured or estimated, the operating point, the cost basis, every decision
+  const r = server.resolution;
+  const annotations = objects.find((o) => o.kind === 'Deployment').metadata.annotations;
+  expect(comments).toContain(`Profile: ${r.model} / vllm ${r.modelServerVersion} / ${r.acceleratorCount} x nvidia-l4 / ${r.instanceType} (${r.source}): `
+    + r.profileCitation);
+  expect(comments).toContain(`Operating point: ${annotations['cdk8s-gke-inference.io/operating-point']}`);
+  expect(comments.find((c) => c.startsWith('Operating point: ')))
+    .toMatch(/^Operating point: \d+ output tokens\/s at [\d.]+ ms NTPOT(, [\d.]+ ms TTFT)? \(targets, (measured|interpolated|estimated)\)$/);
+  expect(comments.find((c) => c.startsWith('Cost: '))).toMatch(/^Cost: \$\d+\.\d+\/M output tokens, .*\(spot, us-central1, \$\d+(\.\d+)?\/h, prices of \d{4}-\d{2}-\d{2}\)$/);
+  for (const decision of r.decisions) expect(comments).toContain(`Decision: ${decision}`);
+  expect(comments[comments.length - 1]).toMatch(/^Generated offline by cdk8s-gke-inference \S+ from its embedded catalog\.$/);
+});
+
+test('--output manifest and --output comments print one part each; all is manifests then comments', () => {
+  const all = ok(L4_TARGET);
+  const manifest = ok(`${L4_TARGET} --output=manifest`);
+  const comments = ok(`${L4_TARGET} --output=comments`);
+  expect(manifest + comments).toBe(all);
+  expect(manifest).not.toMatch(/^# /m);
+  expect(comments.split('\n').filter((l) => l).every((l) => l.startsWith('# '))).toBe(true);
+  expect(manifest.endsWith('\n---\n')).toBe(true);
+});
+
+test('--namespace, --name, --pricing-model and a TTFT target reach the construct; output is deterministic', () => {
+  const args = 'manifests create --model=openai/gpt-oss-20b --model-server=vllm --accelerator-type=nvidia-h100-80gb --namespace=llm --name=gpt --target-ttft-milliseconds=300'
+    + ' --pricing-model=on-demand';
+  const out = ok(args);
+  expect(ok(args)).toBe(out);
+  const objects = parseYamlStream(out) as any[];
+  expectValidManifests(objects, ['1.28', '1.33']);
+  const { objects: expected } = direct({
+    name: 'gpt',
+    model: 'openai/gpt-oss-20b',
+    modelServer: 'vllm',
+    acceleratorType: 'nvidia-h100-80gb',
+    targetTtftMilliseconds: 300,
+    pricingModel: 'on-demand' as any,
+  }, 'llm');
+  expect(objects).toEqual(expected);
+  expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler').metadata).toMatchObject({ name: 'gpt', namespace: 'llm' });
+  expect(split(out).comments.find((c) => c.startsWith('Cost: '))).toMatch(/\(on-demand, us-central1,/);
+});
+
+test('--model-bucket-uri loads the model from Cloud Storage through the construct', () => {
+  const args = 'manifests create --model=openai/gpt-oss-20b --model-server=vllm --accelerator-type=nvidia-h100-80gb --model-bucket-uri=gs://models-bucket/gpt-oss-20b';
+  const out = ok(args);
+  const objects = parseYamlStream(out) as any[];
+  expectValidManifests(objects, ['1.28', '1.33']);
+  const { objects: expected, server } = direct({
+    name: 'gpt-oss-20b-vllm',
+    model: 'openai/gpt-oss-20b',
+    modelServer: 'vllm',
+    acceleratorType: 'nvidia-h100-80gb',
+    modelBucketUri: 'gs://models-bucket/gpt-oss-20b',
+  });
+  expect(objects).toEqual(expected);
+  expect(JSON.stringify(objects)).toContain('models-bucket');
+  expect(split(out).comments.slice(0, server.deploymentNotes.length)).toEqual(server.deploymentNotes);
+  expect(fails(`${args.replace('gs://models-bucket', 'https://models-bucket')}`)).toMatch(/gs:\/\//);
+});
+
+test('--output-path writes the same text to a file and says so on standard error', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-manifests-'));
+  const file = path.join(dir, 'gemma.yaml');
+  const r = cli(`${L4_TARGET} --output-path=${file}`);
+  expect(r).toEqual({ code: 0, out: '', err: `Wrote ${file}\n` });
+  expect(fs.readFileSync(file, 'utf8')).toBe(ok(L4_TARGET));
+  expect(fails(`${L4_TARGET} --output-path=${path.join(dir, 'missing', 'x.yaml')}`)).toMatch(/Cannot write --output-path .*ENOENT/);
+});
+
+test('fails in one line: infeasible target with the achievable range, unknown accelerator, missing flag, unsupported flags', () => {
+  expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --target-ntpot-milliseconds=1'))
+    .toMatch(/google\/gemma-2-27b-it.*--target-ntpot-milliseconds \(1\) is below the fastest NTPOT this profile reaches; achievable NTPOT: \d/);
+  expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l5'))
+    .toMatch(/Unknown accelerator 'nvidia-l5' \(--accelerator-type\)\. Closest: nvidia-l4/);
+  expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm', 2)).toMatch(/Missing required flag --accelerator-type for 'manifests create'/);
+  expect(fails(`${L4_TARGET} --target-itl-milliseconds=20`)).toMatch(/--target-itl-milliseconds is not supported: the catalog's profiles publish no inter-token latency/);
+  expect(fails(`${L4_TARGET} --serving-stack=llm-d`)).toMatch(/--serving-stack is not supported/);
+  expect(fails(`${L4_TARGET} --namespace=Not_A_Label`, 2)).toMatch(/--namespace 'Not_A_Label' must be a DNS-1123 label/);
+  expect(fails(`${L4_TARGET} --use-case=deep-research`)).toMatch(/has no profiles in this version/);
+});

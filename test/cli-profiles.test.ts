@@ -1,0 +1,218 @@
+import { parse } from 'yaml';
+import { InferenceResolver, PricingModel } from '../src';
+import { fails, ok, parseCsv, parseXml } from './support/cli';
+import { Catalog } from '../src/catalog/catalog';
+import { inflectionPoint } from '../src/performance/curve';
+import { profileCurves } from '../src/performance/profiles';
+import { profileCurves as resolverCurves } from '../src/resolver/resolver';
+
+const GEMMA = 'google/gemma-2-27b-it';
+const curvesOf = (model: string) => profileCurves(Catalog.EMBEDDED).filter((c) => c.model.toLowerCase() === model.toLowerCase());
+const r0 = (x: number | undefined) => (x === undefined ? null : Math.round(x));
+const r3 = (x: number | undefined) => (x === undefined ? null : Math.round(x * 1000) / 1000);
+
+const GIQ_COLUMNS = ['instanceType', 'acceleratorType', 'costPerMillionInputTokens', 'costPerMillionOutputTokens', 'outputTokensPerSecond',
+  'ntpotMilliseconds', 'ttftMilliseconds', 'modelServer', 'modelServerVersion', 'model', 'source'];
+
+test('profiles list --format=json: one row per profile of the model at its inflection point, priced exactly as the resolver prices it', () => {
+  const rows = JSON.parse(ok(`profiles list --model=${GEMMA} --format=json`));
+  // one row per accelerator type and count (the curve the resolver would use), each of an existing curve
+  const keys = rows.map((r: any) => `${r.acceleratorType} x${r.acceleratorCount}`);
+  expect(new Set(keys).size).toBe(rows.length);
+  for (const r of rows) {
+    expect(curvesOf(GEMMA).some((c) => c.acceleratorType === r.acceleratorType && c.acceleratorCount === r.acceleratorCount
+      && c.modelServerVersion === r.modelServerVersion && c.source === r.source)).toBe(true);
+  }
+  // GIVEN the published seed point (gemma-2-27b on one H100)
+  const h100 = rows.find((r: any) => r.acceleratorType === 'nvidia-h100-80gb' && r.acceleratorCount === 1 && r.modelServerVersion === 'v0.7.2');
+  expect(h100).toMatchObject({
+    instanceType: 'a3-highgpu-1g',
+    outputTokensPerSecond: 2050,
+    ntpotMilliseconds: 67,
+    ttftMilliseconds: null,
+    modelServer: 'vllm',
+    model: GEMMA,
+    source: 'measured',
+    operatingPoint: 'inflection',
+    pointKind: 'measured',
+    pricingModel: 'spot',
+    region: 'us-central1',
+  });
+  // THEN every row the resolver would pick for its accelerator carries the resolver's numbers
+  for (const acc of new Set<string>(rows.map((r: any) => r.acceleratorType))) {
+    const res = InferenceResolver.resolve({ model: GEMMA, acceleratorType: acc });
+    const row = rows.find((r: any) => r.acceleratorType === acc && r.acceleratorCount === res.acceleratorCount
+      && r.modelServerVersion === res.modelServerVersion);
+    expect(row).toEqual({
+      instanceType: res.instanceType,
+      acceleratorType: acc,
+      acceleratorCount: res.acceleratorCount,
+      costPerMillionInputTokens: r3(res.cost.costPerMillionInputTokens),
+      costPerMillionOutputTokens: r3(res.cost.costPerMillionOutputTokens),
+      outputTokensPerSecond: Math.round(res.performance.outputTokensPerSecond),
+      ntpotMilliseconds: Math.round(res.performance.ntpotMilliseconds),
+      ttftMilliseconds: res.performance.ttftMilliseconds === undefined ? null : Math.round(res.performance.ttftMilliseconds),
+      modelServer: 'vllm',
+      modelServerVersion: res.modelServerVersion,
+      model: GEMMA,
+      source: res.source,
+      operatingPoint: 'inflection',
+      pointKind: res.performance.pointKind,
+      pricingModel: 'spot',
+      region: 'us-central1',
+      costPerHour: res.cost.costPerHour ?? null,
+      outputTokensPerSecondLow: r0(res.uncertainty?.outputTokensPerSecondLow),
+      outputTokensPerSecondHigh: r0(res.uncertainty?.outputTokensPerSecondHigh),
+      ntpotMillisecondsLow: r0(res.uncertainty?.ntpotMillisecondsLow),
+      ntpotMillisecondsHigh: r0(res.uncertainty?.ntpotMillisecondsHigh),
+      ttftMillisecondsLow: r0(res.uncertainty?.ttftMillisecondsLow),
+      ttftMillisecondsHigh: r0(res.uncertainty?.ttftMillisecondsHigh),
+      costPerMillionOutputTokensLow: r3(res.uncertainty?.costPerMillionOutputTokensLow),
+      costPerMillionOutputTokensHigh: r3(res.uncertainty?.costPerMillionOutputTokensHigh),
+    });
+    // estimates carry their band, measured profiles none
+    if (res.source === 'estimated') expect(row.outputTokensPerSecondLow).toBeLessThan(row.outputTokensPerSecond);
+    else expect(row.outputTokensPerSecondLow).toBeNull();
+  }
+  // cheapest per million output tokens first, unpriced last
+  const costs = rows.map((r: any) => r.costPerMillionOutputTokens);
+  const priced = costs.filter((c: number | null) => c !== null);
+  expect(costs.slice(0, priced.length)).toEqual([...priced].sort((a, b) => a - b));
+});
+
+test('profiles list: CSV, YAML and the table carry the same rows; CSV and the table show GIQ\'s columns plus the source', () => {
+  const json = JSON.parse(ok(`profiles list --model=${GEMMA} --format=json`));
+  const csv = parseCsv(ok(`profiles list --model=${GEMMA} --format=csv`));
+  expect(csv).toHaveLength(json.length);
+  expect(Object.keys(csv[0])).toEqual(GIQ_COLUMNS);
+  csv.forEach((row, i) => {
+    for (const key of GIQ_COLUMNS) {
+      const v = json[i][key];
+      const expected = v === null ? '' : key.startsWith('cost') ? v.toFixed(3) : String(v);
+      expect(`${key}=${row[key]}`).toBe(`${key}=${expected}`);
+    }
+  });
+  expect(parse(ok(`profiles list --model=${GEMMA} --format=yaml`))).toEqual(json);
+
+  const table = ok(`profiles list --model=${GEMMA}`).trimEnd().split('\n');
+  expect(table[0].split(/\s{2,}/)).toEqual(['INSTANCE TYPE', 'ACCELERATOR', 'COST/M INPUT TOKENS', 'COST/M OUTPUT TOKENS', 'OUTPUT TOKENS/S',
+    'NTPOT(MS)', 'TTFT(MS)', 'MODEL SERVER', 'MODEL SERVER VERSION', 'MODEL', 'SOURCE']);
+  expect(table).toHaveLength(json.length + 1);
+  const l4 = table.find((l) => l.includes('g2-standard-48'))!.split(/\s{2,}/);
+  const l4Json = json.find((r: any) => r.instanceType === 'g2-standard-48');
+  expect(l4).toEqual(['g2-standard-48', 'nvidia-l4', l4Json.costPerMillionInputTokens.toFixed(3), l4Json.costPerMillionOutputTokens.toFixed(3),
+    String(l4Json.outputTokensPerSecond), String(l4Json.ntpotMilliseconds), l4Json.ttftMilliseconds === null ? 'N/A' : String(l4Json.ttftMilliseconds),
+    'vllm', l4Json.modelServerVersion, GEMMA, l4Json.source]);
+});
+
+test('profiles list without --model lists every profile in the catalog, grouped by model', () => {
+  const rows = JSON.parse(ok('profiles list --format=json'));
+  const models = rows.map((r: any) => r.model.toLowerCase());
+  expect(models).toEqual([...models].sort());
+  // the same rows as per-model listings, model by model
+  for (const model of [GEMMA, 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B']) {
+    expect(rows.filter((r: any) => r.model === model)).toEqual(JSON.parse(ok(`profiles list --model=${model} --format=json`)));
+  }
+  const withProfiles = Catalog.EMBEDDED.models.filter((m) => profileCurves(Catalog.EMBEDDED, m.id).length > 0);
+  expect(new Set(rows.map((r: any) => r.model)).size).toBe(withProfiles.length);
+  const gptOss = rows.find((r: any) => r.model === 'openai/gpt-oss-20b' && r.acceleratorType === 'nvidia-h100-80gb' && r.acceleratorCount === 1);
+  expect(gptOss).toMatchObject({ modelServerVersion: 'gptoss', outputTokensPerSecond: 13335, ntpotMilliseconds: 67, ttftMilliseconds: 297 });
+});
+
+test('profiles list with a latency target: rows at the operating point for the target, profiles that miss it left out', () => {
+  const rows = JSON.parse(ok(`profiles list --model=${GEMMA} --target-ntpot-milliseconds=100 --format=json`));
+  expect(rows.length).toBeGreaterThan(0);
+  for (const r of rows) {
+    expect(r.ntpotMilliseconds).toBeLessThanOrEqual(100);
+    expect(r.operatingPoint).toBe('targets');
+  }
+  expect(rows.find((r: any) => r.acceleratorType === 'nvidia-l4' && r.acceleratorCount === 4 && r.modelServerVersion === 'v0.7.2')).toBeUndefined();
+  const res = InferenceResolver.resolve({ model: GEMMA, acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100 });
+  const h100 = rows.find((r: any) => r.acceleratorType === 'nvidia-h100-80gb' && r.acceleratorCount === res.acceleratorCount
+    && r.modelServerVersion === res.modelServerVersion);
+  expect(h100.outputTokensPerSecond).toBe(Math.round(res.performance.outputTokensPerSecond));
+  expect(h100.costPerMillionOutputTokens).toBe(r3(res.cost.costPerMillionOutputTokens));
+});
+
+test('profiles list cost targets filter the rows; pricing model and region change the costs', () => {
+  const all = JSON.parse(ok(`profiles list --model=${GEMMA} --format=json`));
+  const outCosts = all.map((r: any) => r.costPerMillionOutputTokens).filter((c: number | null) => c !== null).sort((a: number, b: number) => a - b);
+  const maxOut = outCosts[Math.floor(outCosts.length / 2)] + 0.0005;
+  const cheap = JSON.parse(ok(`profiles list --model=${GEMMA} --target-cost-per-million-output-tokens=${maxOut} --format=json`));
+  expect(cheap).toHaveLength(all.filter((r: any) => r.costPerMillionOutputTokens !== null && r.costPerMillionOutputTokens <= maxOut).length);
+  expect(cheap.length).toBeLessThan(all.length);
+  for (const r of cheap) expect(r.costPerMillionOutputTokens).toBeLessThanOrEqual(maxOut);
+  const maxIn = Math.min(...all.filter((r: any) => r.costPerMillionInputTokens !== null).map((r: any) => r.costPerMillionInputTokens)) + 0.0005;
+  const cheapIn = JSON.parse(ok(`profiles list --model=${GEMMA} --target-cost-per-million-input-tokens=${maxIn} --format=json`));
+  for (const r of cheapIn) expect(r.costPerMillionInputTokens).toBeLessThanOrEqual(maxIn);
+  expect(cheapIn.length).toBeGreaterThan(0);
+
+  const onDemand = JSON.parse(ok(`profiles list --model=${GEMMA} --pricing-model=on-demand --region=us-east5 --format=json`));
+  const res = InferenceResolver.resolve({ model: GEMMA, acceleratorType: 'nvidia-h100-80gb', pricingModel: PricingModel.ON_DEMAND, region: 'us-east5' });
+  const h100 = onDemand.find((r: any) => r.acceleratorType === 'nvidia-h100-80gb' && r.acceleratorCount === res.acceleratorCount
+    && r.modelServerVersion === res.modelServerVersion);
+  expect(h100).toMatchObject({ pricingModel: 'on-demand', region: 'us-east5', costPerHour: res.cost.costPerHour ?? null });
+  expect(h100.costPerMillionOutputTokens).toBe(r3(res.cost.costPerMillionOutputTokens));
+});
+
+test('fails with the cheapest cost when no profile meets a cost target', () => {
+  const err = fails(`profiles list --model=${GEMMA} --target-cost-per-million-output-tokens=0.001`);
+  expect(err).toMatch(/No profile of google\/gemma-2-27b-it costs at most \$0\.001\/M output tokens \(spot, us-central1\): the cheapest of the \d+ profiles .* at \$\d+\.\d{3}\/M output/);
+});
+
+test('fails with the achievable range when no profile meets a latency target', () => {
+  expect(fails(`profiles list --model=${GEMMA} --target-ntpot-milliseconds=1`))
+    .toMatch(/No profile of google\/gemma-2-27b-it meets NTPOT <= 1 ms \(\d+ profiles\): achievable NTPOT \d+(\.\d)?-\d+(\.\d)? ms\.$/);
+  expect(fails('profiles list --model=openai/gpt-oss-20b --target-ttft-milliseconds=1'))
+    .toMatch(/meets TTFT <= 1 ms \(\d+ profiles\): achievable NTPOT [\d.]+-[\d.]+ ms; achievable TTFT [\d.]+-[\d.]+ ms \(\d+ of \d+ profiles publish TTFT\)\.$/);
+});
+
+test('--use-case accepts the catalog\'s names; use cases without profiles fail honestly', () => {
+  const plain = ok(`profiles list --model=${GEMMA} --format=json`);
+  expect(ok(['profiles', 'list', `--model=${GEMMA}`, '--format=json', '--use-case=Chatbot (ShareGPT)'])).toBe(plain);
+  expect(ok(`profiles list --model=${GEMMA} --format=json --use-case=chatbot`)).toBe(plain);
+  expect(fails(`profiles list --model=${GEMMA} --use-case=deep-research`))
+    .toMatch(/Use case 'Deep Research' \(about 256 input \/ 4096 output tokens\) has no profiles in this version: every profile is for the Chatbot \(ShareGPT\) workload/);
+  expect(fails(`profiles list --model=${GEMMA} --use-case=poetry`)).toMatch(/Unknown use case 'poetry' \(--use-case\)\. Use cases: Advanced Customer Support, /);
+});
+
+test('benchmarks list prints every point of every curve as CSV, with the cost at each point and the inflection marked', () => {
+  const rows = parseCsv(ok(`benchmarks list --model=${GEMMA} --model-server=vllm`));
+  const vllm = Catalog.EMBEDDED.modelServer('vllm')!;
+  const curves = resolverCurves(Catalog.EMBEDDED, Catalog.EMBEDDED.model(GEMMA)!, vllm, { model: GEMMA }, undefined);
+  expect(rows).toHaveLength(curves.reduce((n, c) => n + c.points.length, 0));
+  expect(Object.keys(rows[0])).toEqual(['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType',
+    'outputTokensPerSecond', 'inputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'costPerMillionInputTokens',
+    'costPerMillionOutputTokens', 'pricingModel', 'source', 'pointKind', 'inflection']);
+  const profiles = JSON.parse(ok(`profiles list --model=${GEMMA} --format=json`));
+  for (const c of curves) {
+    const mine = rows.filter((r) => r.acceleratorType === c.acceleratorType && r.acceleratorCount === String(c.acceleratorCount)
+      && r.modelServerVersion === c.modelServerVersion);
+    expect(mine.map((r) => Number(r.outputTokensPerSecond))).toEqual(c.points.map((p) => Math.round(p.outputTokensPerSecond)));
+    // exactly one inflection per curve, and its cost is the profile's at the inflection
+    const inflections = mine.filter((r) => r.inflection === 'true');
+    expect(inflections).toHaveLength(1);
+    expect(Number(inflections[0].ntpotMilliseconds)).toBe(Math.round(inflectionPoint(c).ntpotMilliseconds));
+    const p = profiles.find((x: any) => x.acceleratorType === c.acceleratorType && x.acceleratorCount === c.acceleratorCount
+      && x.modelServerVersion === c.modelServerVersion);
+    if (p) {
+      expect(inflections[0].costPerMillionOutputTokens).toBe(p.costPerMillionOutputTokens === null ? '' : p.costPerMillionOutputTokens.toFixed(3));
+      expect(inflections[0].instanceType).toBe(p.instanceType);
+    }
+  }
+  const l4 = rows.find((r) => r.instanceType === 'g2-standard-48' && r.modelServerVersion === 'v0.7.2')!;
+  expect(l4).toMatchObject({ outputTokensPerSecond: '425', ntpotMilliseconds: '1085', ttftMilliseconds: '', pricingModel: 'spot', source: 'measured' });
+  // input tokens/s from the ShareGPT means when the point publishes none: 425 x 226 / 195
+  expect(l4.inputTokensPerSecond).toBe(String(Math.round((425 * 226) / 195)));
+});
+
+test('benchmarks list filters by instance type and prices by pricing model; JSON and SVG formats', () => {
+  const rows = JSON.parse(ok(`benchmarks list --model=${GEMMA} --model-server=vllm --instance-type=g2-standard-48 --pricing-model=on-demand --format=json`));
+  expect(rows.length).toBeGreaterThan(0);
+  for (const r of rows) expect(r).toMatchObject({ instanceType: 'g2-standard-48', acceleratorType: 'nvidia-l4', pricingModel: 'on-demand' });
+  const svg = parseXml(ok(`benchmarks list --model=${GEMMA} --model-server=vllm --format=svg`));
+  expect(svg.name).toBe('svg');
+  expect(fails(`benchmarks list --model=${GEMMA} --model-server=vllm --instance-type=g2-standard-4`))
+    .toMatch(/No profile for google\/gemma-2-27b-it on vllm on g2-standard-4\. Instance types with profiles: .*g2-standard-48/);
+  expect(fails(`benchmarks list --model=${GEMMA} --model-server=vllm --instance-type=g2-standrd-48`)).toMatch(/Unknown instance type 'g2-standrd-48'.*Closest: g2-standard-48/);
+});

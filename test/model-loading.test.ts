@@ -1,0 +1,213 @@
+import { Chart, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import {
+  CacheMedium, CloudStorageFuseModel, HuggingFaceToken, ModelLoadPath, ModelTransferJob, OptimizedLlmServer, OptimizedLlmServerProps,
+} from '../src';
+import { expectValidManifests } from './support/k8s-validator';
+import { Catalog } from '../src/catalog/catalog';
+import { AcceleratorRecord } from '../src/catalog/types';
+import { planModelLoading } from '../src/resolver/model-loading';
+import { podResources } from '../src/resolver/pod-resources';
+
+const catalog = Catalog.EMBEDDED;
+const model = (id: string) => catalog.model(id)!;
+const machine = (name: string) => catalog.machineTypes.find((m) => m.name === name)!;
+const accelerator = (label: string) => catalog.accelerator(label)!;
+
+function synth(props: OptimizedLlmServerProps) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
+  const server = new OptimizedLlmServer(chart, 'server', { name: 'srv', ...props });
+  return { server, objects: chart.toJson() as any[] };
+}
+const deployment = (objects: any[]) => objects.find((o) => o.kind === 'Deployment');
+const csiVolume = (pod: any) => pod.volumes.find((v: any) => v.csi);
+
+const GEMMA_BUCKET: OptimizedLlmServerProps = {
+  model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', modelBucketUri: 'gs://my-models/google/gemma-2-27b-it',
+};
+
+test('bucket path: manifests validate strictly against Kubernetes 1.28, 1.33 and the CRDs', () => {
+  expectValidManifests(synth(GEMMA_BUCKET).objects);
+  expectValidManifests(synth({ ...GEMMA_BUCKET, acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100 }).objects);
+  expectValidManifests(synth({ ...GEMMA_BUCKET, gkeVersion: '1.30.2-gke.1000' }).objects);
+});
+
+test('bucket path: the tuned Cloud Storage FUSE recipe', () => {
+  const { server, objects } = synth(GEMMA_BUCKET);
+  const pod = deployment(objects).spec.template;
+  // sidecar injection and lifted sidecar limits
+  expect(pod.metadata.annotations['gke-gcsfuse/volumes']).toBe('true');
+  expect(pod.metadata.annotations['gke-gcsfuse/cpu-limit']).toBe('0');
+  expect(pod.metadata.annotations['gke-gcsfuse/memory-limit']).toBe('0');
+  const csi = csiVolume(pod.spec);
+  expect(csi.csi.driver).toBe('gcsfuse.csi.storage.gke.io');
+  expect(csi.csi.readOnly).toBe(true);
+  expect(csi.csi.volumeAttributes.bucketName).toBe('my-models');
+  expect(csi.csi.volumeAttributes.skipCSIBucketAccessCheck).toBe('true');
+  expect(csi.csi.volumeAttributes.gcsfuseMetadataPrefetchOnMount).toBe('true');
+  const options: string[] = csi.csi.volumeAttributes.mountOptions.split(',');
+  expect(options).toEqual(expect.arrayContaining([
+    'metadata-cache:ttl-secs:-1', 'metadata-cache:stat-cache-max-size-mb:-1', 'metadata-cache:type-cache-max-size-mb:-1',
+    'metadata-cache:negative-ttl-secs:0', 'file-cache:cache-file-for-range-read:true', 'file-cache:enable-parallel-downloads:true',
+    'file-system:kernel-list-cache-ttl-secs:-1', 'read_ahead_kb=1024',
+  ]));
+  // only-dir names the path and stays last; no spaces
+  expect(options[options.length - 1]).toBe('only-dir:google/gemma-2-27b-it');
+  expect(csi.csi.volumeAttributes.mountOptions).not.toMatch(/\s/);
+  // the server reads the mount, answers to the model id, and never calls the hub
+  const c = pod.spec.containers.find((x: any) => x.name === 'inference-server');
+  expect(c.args).toEqual(expect.arrayContaining(['--model=/gcs', '--served-model-name=google/gemma-2-27b-it']));
+  expect(c.volumeMounts).toContainEqual({ name: 'model-bucket', mountPath: '/gcs', readOnly: true });
+  expect(c.env).toContainEqual({ name: 'HF_HUB_OFFLINE', value: '1' });
+  expect(c.env.map((e: any) => e.name)).not.toContain('HF_TOKEN');
+  // the weights are not written to the container's disk
+  expect(c.resources.requests['ephemeral-storage']).toBe('10Gi');
+  // parallel pre-fetch of the weights
+  const prefetch = pod.spec.containers.find((x: any) => x.name === 'fetch-safetensors');
+  expect(prefetch.args[0]).toMatch(/find \/gcs -type f -name '\*\.safetensors' \| xargs -r -n 1 -P 15 cat/);
+  expect(prefetch.image).toMatch(/:\d/);
+  // the pod runs as its own service account, which is emitted
+  expect(pod.spec.serviceAccountName).toBe('srv');
+  expect(objects.find((o) => o.kind === 'ServiceAccount').metadata.name).toBe('srv');
+  // and the IAM command names that principal, read-only
+  expect(server.deploymentNotes.join('\n')).toContain(
+    'gcloud storage buckets add-iam-policy-binding gs://my-models --member "principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/'
+    + 'workloadIdentityPools/PROJECT_ID.svc.id.goog/subject/ns/llm/sa/srv" --role roles/storage.objectViewer');
+});
+
+test('the file-cache medium follows the machine: bounded boot disk on G2, local SSD on A3', () => {
+  const g2 = deployment(synth(GEMMA_BUCKET).objects).spec.template;
+  const g2Options = csiVolume(g2.spec).csi.volumeAttributes.mountOptions;
+  // 54.5 GB = 50.8 GiB of weights, +5%, rounded up: 55 GiB = 56320 MiB
+  expect(g2Options).toContain('file-cache:max-size-mb:56320');
+  expect(g2.metadata.annotations['gke-gcsfuse/ephemeral-storage-limit']).toBe('60Gi');
+  expect(g2.spec.volumes.map((v: any) => v.name)).not.toContain('gke-gcsfuse-cache');
+
+  const a3 = deployment(synth({ ...GEMMA_BUCKET, acceleratorType: 'nvidia-h100-80gb' }).objects).spec.template;
+  expect(csiVolume(a3.spec).csi.volumeAttributes.mountOptions).toContain('file-cache:max-size-mb:-1');
+  expect(a3.metadata.annotations['gke-gcsfuse/ephemeral-storage-limit']).toBe('0');
+});
+
+test('TPUs cache in RAM; weights too large for the boot disk on a machine without local SSD do too', () => {
+  const fakeTpu: AcceleratorRecord = { ...accelerator('tpu-v6e-slice') };
+  const tpu = planModelLoading(model('google/gemma-2-27b-it'), fakeTpu, machine('ct6e-standard-8t'), 'gs://bkt/m');
+  expect(tpu.fileCacheMedium).toBe(CacheMedium.MEMORY);
+  expect(tpu.fileCacheSizeGiB).toBe(Math.ceil((54.5e9 / 1024 ** 3) * 1.05 + 1));
+  const big = planModelLoading(model('mistralai/Mixtral-8x7B-Instruct-v0.1'), accelerator('nvidia-l4'), machine('g2-standard-96'), 'gs://bkt/m');
+  expect(big.fileCacheMedium).toBe(CacheMedium.MEMORY);
+  // the RAM cache is counted in the pod's memory
+  const res = podResources(model('mistralai/Mixtral-8x7B-Instruct-v0.1'), machine('g2-standard-96'), 8, big);
+  expect(res.memoryGiB).toBeGreaterThanOrEqual(big.fileCacheSizeGiB! + (93.4e9 * 1.2) / 1024 ** 3);
+  // when the machine cannot hold the cache next to the loader, the error says so and what would work
+  const huge = planModelLoading(model('meta-llama/Llama-3.3-70B-Instruct'), accelerator('nvidia-l4'), machine('g2-standard-96'), 'gs://bkt/m');
+  expect(() => podResources(model('meta-llama/Llama-3.3-70B-Instruct'), machine('g2-standard-96'), 8, huge))
+    .toThrow(/memory-backed model cache \(139 GiB\) plus the loader needs 321 GiB, more than 80% of the machine's 384 GB/);
+  // a memory-backed cache on the recipe's cache volume
+  const fuse = CloudStorageFuseModel.fromUri('gs://bkt/m', { fileCacheMedium: CacheMedium.MEMORY, fileCacheSizeGiB: 140 });
+  expect(fuse.volumes()).toContainEqual({ name: 'gke-gcsfuse-cache', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('140Gi') } });
+  expect(fuse.mountOptions).toContain('file-cache:max-size-mb:143360');
+});
+
+test('gkeVersion gates the options newer GKE versions need, leaving them out with a note', () => {
+  const at = (gkeVersion: string) => CloudStorageFuseModel.fromUri('gs://bkt/m', { gkeVersion });
+  const current = at('1.33');
+  expect(current.notes).toEqual([]);
+  expect(current.mountOptions).not.toContain('implicit-dirs');
+  // 1.32.1-gke.1357001 brings metadata prefetch; 1.32.2-gke.1297001 read_ahead_kb
+  const v1321 = at('1.32.1-gke.1357001');
+  expect(v1321.mountOptions).not.toContain('read_ahead_kb');
+  expect(v1321.notes.join('\n')).toMatch(/read_ahead_kb left out: it needs GKE 1\.32\.2-gke\.1297001/);
+  expect(v1321.podAnnotations['gke-gcsfuse/metadata-prefetch-memory-limit']).toBe('512Mi');
+  const v131 = at('1.31');
+  expect(v131.mountOptions).toContain('implicit-dirs');
+  expect(v131.podAnnotations['gke-gcsfuse/metadata-prefetch-memory-limit']).toBeUndefined();
+  const vols = (f: CloudStorageFuseModel) => (f.volumes()[0].csi as any).volumeAttributes;
+  expect(vols(v131).gcsfuseMetadataPrefetchOnMount).toBeUndefined();
+  expect(vols(v131).skipCSIBucketAccessCheck).toBe('true');
+  // skipCSIBucketAccessCheck needs 1.29.9-gke.1251000
+  const v1295 = at('1.29.5-gke.1000');
+  expect(vols(v1295).skipCSIBucketAccessCheck).toBeUndefined();
+  expect(v1295.notes.join('\n')).toMatch(/skipCSIBucketAccessCheck left out/);
+  // the notes reach the construct's deploymentNotes
+  expect(synth({ ...GEMMA_BUCKET, gkeVersion: '1.31' }).server.deploymentNotes.join('\n')).toMatch(/Model bucket: .*left out/);
+  expect(() => at('1.28')).toThrow(/'gkeVersion' 1\.28 is older than 1\.29\.1-gke\.1670000/);
+  expect(() => at('latest')).toThrow(/'gkeVersion' 'latest' is not a GKE version/);
+});
+
+test('fails: bad bucket URIs name the prop and the expected form', () => {
+  expect(() => synth({ ...GEMMA_BUCKET, modelBucketUri: 's3://x/y' })).toThrow(/'modelBucketUri' 's3:\/\/x\/y' is not a gs:\/\/ URI; expected gs:\/\/BUCKET/);
+  expect(() => synth({ ...GEMMA_BUCKET, modelBucketUri: 'gs://UPPER/y' })).toThrow(/invalid bucket 'UPPER'/);
+  expect(() => synth({ ...GEMMA_BUCKET, modelBucketUri: 'gs://bkt/a,b' })).toThrow(/cannot be mounted/);
+  expect(CloudStorageFuseModel.fromUri('gs://bucket').mountOptions).not.toContain('only-dir');
+});
+
+test('hub path: HF_HOME in RAM only when the weights exceed what the default boot disk holds', () => {
+  const small = planModelLoading(model('google/gemma-2-27b-it'), accelerator('nvidia-l4'), machine('g2-standard-48'), undefined);
+  expect(small.loadPath).toBe(ModelLoadPath.HUGGING_FACE);
+  expect(small.huggingFaceHomeMedium).toBe(CacheMedium.BOOT_DISK);
+  const smallRes = podResources(model('google/gemma-2-27b-it'), machine('g2-standard-48'), 4, small);
+  expect(smallRes.ephemeralStorageGiB).toBe(Math.ceil(54.5e9 / 1024 ** 3 + 10));
+  for (const id of ['meta-llama/Llama-3.3-70B-Instruct', 'mistralai/Mixtral-8x22B-Instruct-v0.1']) {
+    const plan = planModelLoading(model(id), accelerator('nvidia-h100-80gb'), machine('a3-highgpu-8g'), undefined);
+    expect(plan.huggingFaceHomeMedium).toBe(CacheMedium.MEMORY);
+    const weightsGiB = (model(id).checkpointWeightsGb * 1e9) / 1024 ** 3;
+    expect(plan.huggingFaceHomeSizeGiB).toBeGreaterThan(weightsGiB);
+    const res = podResources(model(id), machine('a3-highgpu-8g'), 8, plan);
+    // the download does not land on the boot disk, and the RAM volume is part of the memory request
+    expect(res.ephemeralStorageGiB).toBe(10);
+    expect(res.memoryGiB).toBeGreaterThanOrEqual(plan.huggingFaceHomeSizeGiB! + weightsGiB);
+  }
+  // small models do not waste memory on the download
+  expect(smallRes.memoryGiB).toBeLessThan(Math.ceil((54.5e9 * 1.2) / 1024 ** 3 + 8 + 8) + 1);
+});
+
+test('startup budgets follow the model bytes and the load path', () => {
+  const hub = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' }).server.resolution;
+  const bucket = synth(GEMMA_BUCKET).server.resolution;
+  // 54.5 GB at 0.1 GB/s from the hub vs 0.7 GB/s from the bucket, then 1 GB/s into the GPUs and 240 s init
+  expect(hub.modelLoading.estimatedLoadSeconds).toBeCloseTo(545 + 54.5 + 240, 6);
+  expect(bucket.modelLoading.estimatedLoadSeconds).toBeCloseTo(54.5 / 0.7 + 54.5 + 240, 6);
+  expect(hub.podResources.startupBudgetSeconds).toBe(Math.ceil((2 * (545 + 54.5 + 240)) / 60) * 60);
+  expect(bucket.podResources.startupBudgetSeconds).toBeLessThan(hub.podResources.startupBudgetSeconds);
+  const small = synth({ model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100' }).server.resolution;
+  expect(small.podResources.startupBudgetSeconds).toBeLessThan(hub.podResources.startupBudgetSeconds);
+});
+
+test('ModelTransferJob stages a model into the bucket with a bounded scratch space and write access', () => {
+  const chart = new Chart(Testing.app(), 'stage', { namespace: 'models' });
+  const job = new ModelTransferJob(chart, 'copy', { name: 'copy-gemma', model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://my-models/gemma' });
+  const objects = chart.toJson() as any[];
+  expectValidManifests(objects);
+  const j = objects.find((o) => o.kind === 'Job');
+  const pod = j.spec.template.spec;
+  expect(pod.restartPolicy).toBe('Never');
+  expect(pod.serviceAccountName).toBe('copy-gemma');
+  const c = pod.containers[0];
+  expect(c.command[2]).toContain('snapshot_download');
+  expect(c.command[2]).toContain('max_workers=8');
+  expect(c.env).toContainEqual({ name: 'TARGET_DIR', value: '/bucket/gemma' });
+  expect(c.env.find((e: any) => e.name === 'HF_TOKEN').valueFrom.secretKeyRef).toEqual({ name: 'hf-secret', key: 'hf_api_token' });
+  expect(c.resources.requests).toEqual(c.resources.limits);
+  const csi = pod.volumes.find((v: any) => v.csi);
+  expect(csi.csi.volumeAttributes.bucketName).toBe('my-models');
+  expect(csi.csi.readOnly).toBeUndefined();
+  expect(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-tmp').emptyDir.sizeLimit).toBe('45Gi');
+  expect(j.spec.template.metadata.annotations['gke-gcsfuse/volumes']).toBe('true');
+  // 54.5 GB at a conservative 0.05 GB/s + 10 min
+  expect(j.spec.activeDeadlineSeconds).toBe(Math.ceil((54.5 / 0.05 + 600) / 60) * 60);
+  expect(job.deploymentNotes[0]).toMatch(/sa\/copy-gemma" --role roles\/storage\.objectUser$/);
+  expect(() => new ModelTransferJob(chart, 'gated', { model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://bkt/m', huggingFaceToken: HuggingFaceToken.none() }))
+    .toThrow(/'huggingFaceToken' is HuggingFaceToken.none\(\)/);
+  expect(() => new ModelTransferJob(chart, 'bad', { model: 'gemma', modelBucketUri: 'gs://bkt/m' })).toThrow(/'model' 'gemma' must be a Hugging Face id/);
+  expect(() => new ModelTransferJob(chart, 'bad2', { model: 'a/b', modelBucketUri: 'gs://bkt/m', parallelDownloads: 0 })).toThrow(/'parallelDownloads'/);
+});
+
+test('CloudStorageFuseModel applies to any pod template', () => {
+  const fuse = CloudStorageFuseModel.fromUri('gs://bucket/path', { mountPath: '/models', prefetchWeights: false });
+  const t = fuse.applyTo({ spec: { containers: [{ name: 'app', image: 'x:1' }] } }, 'app');
+  expect(t.metadata!.annotations!['gke-gcsfuse/volumes']).toBe('true');
+  expect(t.spec!.containers).toHaveLength(1);
+  expect(t.spec!.containers[0].volumeMounts).toEqual([{ name: 'model-bucket', mountPath: '/models', readOnly: true }]);
+  expect(() => fuse.applyTo({ spec: { containers: [{ name: 'other' }] } }, 'app')).toThrow(/no container 'app'/);
+  expect(fuse.iamBindingCommand('ns', 'sa', true)).toMatch(/subject\/ns\/ns\/sa\/sa" --role roles\/storage\.objectUser$/);
+});

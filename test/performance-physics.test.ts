@@ -1,0 +1,300 @@
+import * as fc from 'fast-check';
+import { Catalog } from '../src/catalog/catalog';
+import { AcceleratorRecord, ModelRecord } from '../src/catalog/types';
+import { scalePoint } from '../src/performance/calibration';
+import { CurvePoint, ProfileCurve, inflectionPoint } from '../src/performance/curve';
+import { EstimateInput, loadGrid, modelShape, performanceModel } from '../src/performance/estimator';
+import { PERFORMANCE_CONSTANTS } from '../src/performance/performance-constants';
+import { profileCurves } from '../src/performance/profiles';
+import { memoryBudget } from '../src/resolver/feasibility';
+
+const catalog = Catalog.EMBEDDED;
+const GPUS = catalog.accelerators.filter((a) => a.family === 'gpu');
+// deterministic: the same cases on every run
+const RUNS = { seed: 20260801, numRuns: 150 };
+
+interface Arch {
+  layers: number;
+  hiddenSize: number;
+  attentionHeads: number;
+  kvHeads: number;
+  headDim: number;
+  paramsB: number;
+  activeShare: number;
+  experts?: number;
+  expertsPerToken?: number;
+  bytesPerParam: number;
+  window?: number;
+  windowShare: number;
+}
+
+const archArb: fc.Arbitrary<Arch> = fc.record({
+  layers: fc.integer({ min: 2, max: 96 }),
+  hiddenSize: fc.integer({ min: 4, max: 64 }).map((x) => x * 128),
+  attentionHeads: fc.constantFrom(8, 16, 32, 64),
+  kvHeadsDivisor: fc.constantFrom(1, 2, 4, 8),
+  headDim: fc.constantFrom(64, 128, 256),
+  paramsB: fc.double({ min: 0.3, max: 400, noNaN: true }),
+  moe: fc.boolean(),
+  experts: fc.constantFrom(8, 16, 32, 64, 128),
+  expertsPerToken: fc.constantFrom(1, 2, 4, 8),
+  activeShare: fc.double({ min: 0.02, max: 0.5, noNaN: true }),
+  bytesPerParam: fc.constantFrom(2, 1, 0.55),
+  window: fc.option(fc.constantFrom(128, 512, 1024, 4096), { nil: undefined }),
+  windowShare: fc.double({ min: 0, max: 1, noNaN: true }),
+}).map((r) => {
+  const moe = r.moe && r.expertsPerToken < r.experts;
+  return {
+    layers: r.layers,
+    hiddenSize: r.hiddenSize,
+    attentionHeads: r.attentionHeads,
+    kvHeads: r.attentionHeads / r.kvHeadsDivisor,
+    headDim: r.headDim,
+    paramsB: r.paramsB,
+    activeShare: moe ? r.activeShare : 1,
+    experts: moe ? r.experts : undefined,
+    expertsPerToken: moe ? r.expertsPerToken : undefined,
+    bytesPerParam: r.bytesPerParam,
+    window: r.window,
+    windowShare: r.windowShare,
+  };
+});
+
+function record(a: Arch): ModelRecord {
+  return {
+    id: 'test/model',
+    inGiqModelList: false,
+    paramsTotalB: a.paramsB,
+    paramsActiveB: a.paramsB * a.activeShare,
+    layers: a.layers,
+    hiddenSize: a.hiddenSize,
+    attentionHeads: a.attentionHeads,
+    kvHeads: a.kvHeads,
+    headDim: a.headDim,
+    intermediateSize: a.hiddenSize * 3,
+    experts: a.experts,
+    expertsPerToken: a.expertsPerToken,
+    vocabSize: 128000,
+    maxContext: 32768,
+    bf16WeightsGb: a.paramsB * 2,
+    checkpointWeightsGb: a.paramsB * a.bytesPerParam,
+    checkpointWeightsNote: 'test',
+    kvCacheKibPerTokenBf16: (2 * a.layers * a.kvHeads * a.headDim * 2) / 1024,
+    attentionPattern: 'test',
+    slidingWindowTokens: a.window,
+    slidingWindowLayers: a.window === undefined ? undefined : Math.round(a.layers * a.windowShare),
+    gating: 'not-gated',
+    gatingNote: '',
+    license: '',
+    hubWeightFormat: '',
+    notes: '',
+    unverifiedFields: '',
+    source: 'property test',
+    trust: 'D',
+  };
+}
+
+const comboArb = fc.record({
+  arch: archArb,
+  accelerator: fc.constantFrom(...GPUS),
+  tp: fc.constantFrom(1, 2, 4, 8),
+  release: fc.constantFrom('0.7.2', '0.10.0', '0.12.0'),
+  isl: fc.integer({ min: 16, max: 4096 }),
+  osl: fc.integer({ min: 16, max: 2048 }),
+});
+
+function input(c: { arch: Arch; accelerator: AcceleratorRecord; tp: number; release: string; isl: number; osl: number }): EstimateInput {
+  return {
+    model: record(c.arch),
+    accelerator: c.accelerator,
+    tensorParallelSize: c.tp,
+    serverRelease: c.release,
+    workload: { meanInputTokens: c.isl, meanOutputTokens: c.osl },
+  };
+}
+
+const le = (a: number, b: number) => a <= b * (1 + 1e-9);
+
+/** The floor computed independently of the model: the share of the weights one token uses, streamed at peak bandwidth. */
+function bandwidthFloorMs(model: ModelRecord, accelerator: AcceleratorRecord, tp: number): number {
+  const bytes = model.checkpointWeightsGb * 1e9 * (model.paramsActiveB / model.paramsTotalB);
+  return (bytes / tp / (accelerator.memoryBandwidthGBps * 1e9)) * 1000;
+}
+
+test('property: more memory bandwidth never makes decode slower', () => {
+  fc.assert(fc.property(comboArb, fc.double({ min: 1, max: 4, noNaN: true }), (c, factor) => {
+    const slow = performanceModel(input(c));
+    if (!slow) return;
+    const fastAccelerator = { ...c.accelerator, memoryBandwidthGBps: c.accelerator.memoryBandwidthGBps * factor };
+    const fast = performanceModel({ ...input(c), accelerator: fastAccelerator })!;
+    expect(fast.maxRunningBatch).toBe(slow.maxRunningBatch);
+    for (const n of loadGrid(slow.maxRunningBatch)) {
+      const [s, f] = [slow.at(n), fast.at(n)];
+      expect(le(f.itlMilliseconds, s.itlMilliseconds)).toBe(true);
+      expect(le(f.ntpotMilliseconds, s.ntpotMilliseconds)).toBe(true);
+      expect(le(s.outputTokensPerSecond, f.outputTokensPerSecond)).toBe(true);
+    }
+  }), RUNS);
+});
+
+test('property: a larger model never fits more KV cache on the same memory', () => {
+  const growth = fc.record({
+    params: fc.double({ min: 1, max: 3, noNaN: true }),
+    layers: fc.integer({ min: 0, max: 40 }),
+    kvHeads: fc.constantFrom(1, 2),
+    headDim: fc.constantFrom(1, 2),
+  });
+  fc.assert(fc.property(comboArb, growth, (c, g) => {
+    const small = input(c);
+    const kvHeads = Math.min(c.arch.attentionHeads, c.arch.kvHeads * g.kvHeads);
+    const bigArch = { ...c.arch, paramsB: c.arch.paramsB * g.params, layers: c.arch.layers + g.layers, kvHeads, headDim: c.arch.headDim * g.headDim };
+    const big = { ...small, model: record(bigArch) };
+    const budget = (i: EstimateInput) => memoryBudget(i.model, i.accelerator, i.tensorParallelSize);
+    expect(budget(big).maxFittingTokens).toBeLessThanOrEqual(budget(small).maxFittingTokens);
+    expect(budget(big).kvCacheCapacityGb).toBeLessThanOrEqual(budget(small).kvCacheCapacityGb);
+    expect(performanceModel(big)?.maxRunningBatch ?? 0).toBeLessThanOrEqual(performanceModel(small)?.maxRunningBatch ?? 0);
+  }), RUNS);
+});
+
+/** Points of a curve in load order, up to and including its inflection point. */
+function beforeInflection(curve: ProfileCurve): readonly CurvePoint[] {
+  const inflection = inflectionPoint(curve);
+  return curve.points.slice(0, curve.points.indexOf(inflection) + 1);
+}
+
+function nonDecreasing(points: readonly CurvePoint[]): boolean {
+  return points.every((p, i) => i === 0 || le(points[i - 1].outputTokensPerSecond, p.outputTokensPerSecond));
+}
+
+test('property: throughput never decreases with load before the inflection', () => {
+  fc.assert(fc.property(comboArb, fc.double({ min: PERFORMANCE_CONSTANTS.minTimeScale.value, max: 3, noNaN: true }), (c, timeScale) => {
+    const model = performanceModel(input(c));
+    if (!model) return;
+    const points = loadGrid(model.maxRunningBatch).map((n) => {
+      const p = scalePoint(model.at(n), timeScale);
+      return { ...p, kind: 'estimated' as const };
+    });
+    const curve = { points } as unknown as ProfileCurve;
+    expect(nonDecreasing(beforeInflection(curve))).toBe(true);
+    // and latency never falls as load grows
+    expect(points.every((p, i) => i === 0 || le(points[i - 1].ntpotMilliseconds, p.ntpotMilliseconds))).toBe(true);
+  }), RUNS);
+});
+
+test('throughput never decreases with load before the inflection on every estimated catalog curve', () => {
+  const estimated = profileCurves(catalog).filter((c) => c.source === 'estimated');
+  expect(estimated.length).toBeGreaterThan(1000);
+  for (const curve of estimated) {
+    const loads = curve.points.map((p) => p.concurrency!);
+    expect(loads).toEqual([...loads].sort((a, b) => a - b));
+    expect(nonDecreasing(beforeInflection(curve))).toBe(true);
+  }
+});
+
+test('property: NTPOT at concurrency 1 is never below the memory-bandwidth floor', () => {
+  fc.assert(fc.property(comboArb, fc.double({ min: 0, max: 3, noNaN: true }), (c, requestedScale) => {
+    const model = performanceModel(input(c));
+    if (!model) return;
+    // the calibration never scales below minTimeScale
+    const timeScale = Math.max(PERFORMANCE_CONSTANTS.minTimeScale.value, requestedScale);
+    const first = scalePoint(model.at(1), timeScale);
+    const m = record(c.arch);
+    expect(first.ntpotMilliseconds).toBeGreaterThanOrEqual(bandwidthFloorMs(m, c.accelerator, c.tp));
+    expect(first.ntpotMilliseconds).toBeGreaterThanOrEqual(model.bandwidthFloorMilliseconds);
+  }), RUNS);
+});
+
+test('NTPOT at concurrency 1 of every estimated catalog curve is above its memory-bandwidth floor', () => {
+  for (const curve of profileCurves(catalog).filter((c) => c.source === 'estimated')) {
+    const first = curve.points[0];
+    expect(first.concurrency).toBe(1);
+    const floor = bandwidthFloorMs(catalog.model(curve.model)!, catalog.accelerator(curve.acceleratorType)!, curve.acceleratorCount);
+    expect(first.ntpotMilliseconds).toBeGreaterThanOrEqual(floor);
+    expect(first.ntpotMilliseconds).toBeGreaterThanOrEqual(curve.estimate!.bandwidthFloorMilliseconds);
+  }
+});
+
+test('every estimated point obeys Little\'s law and carries the server-side signals', () => {
+  for (const curve of profileCurves(catalog, 'google/gemma-2-27b-it').filter((c) => c.source === 'estimated' && c.modelServerVersion === 'v0.12.0')) {
+    for (const p of curve.points) {
+      expect((p.outputTokensPerSecond * p.ntpotMilliseconds) / 1000).toBeCloseTo(p.concurrency!, 6);
+      expect(p.runningBatchSize! + p.waitingQueueSize!).toBeCloseTo(p.concurrency!, 9);
+      expect(p.runningBatchSize!).toBeLessThanOrEqual(curve.estimate!.maxRunningBatch);
+      expect(p.kvCacheUtilization!).toBeGreaterThan(0);
+      expect(p.kvCacheUtilization!).toBeLessThanOrEqual(1);
+      expect(p.requestsPerSecond! * curve.estimate!.meanOutputTokens).toBeCloseTo(p.outputTokensPerSecond, 6);
+      expect(p.outputTokensPerSecondLow!).toBeLessThan(p.outputTokensPerSecond);
+      expect(p.ntpotMillisecondsHigh!).toBeGreaterThan(p.ntpotMilliseconds);
+    }
+    // past the cap, requests wait and throughput stays flat
+    const saturated = curve.points.filter((p) => p.waitingQueueSize! > 0);
+    expect(saturated.length).toBeGreaterThan(0);
+    for (const p of saturated) expect(p.outputTokensPerSecond).toBeCloseTo(saturated[0].outputTokensPerSecond, 6);
+  }
+});
+
+const base: EstimateInput = {
+  model: catalog.model('meta-llama/Llama-3.1-8B-Instruct')!,
+  accelerator: catalog.accelerator('nvidia-h100-80gb')!,
+  tensorParallelSize: 1,
+  serverRelease: '0.12.0',
+  workload: { meanInputTokens: 226, meanOutputTokens: 195 },
+};
+
+test('mixture of experts: decode reads and computes the active parameters, not all of them', () => {
+  const dense = performanceModel(base)!;
+  const moe = performanceModel({ ...base, model: { ...base.model, experts: 8, expertsPerToken: 2, paramsActiveB: 2.6 } })!;
+  // same weights in memory, so the same KV capacity; far fewer bytes read per token
+  expect(moe.kvCapacityBytes).toBe(dense.kvCapacityBytes);
+  expect(moe.bandwidthFloorMilliseconds).toBeLessThan(dense.bandwidthFloorMilliseconds / 2);
+  expect(moe.at(1).itlMilliseconds).toBeLessThan(dense.at(1).itlMilliseconds);
+  const shape = modelShape(catalog.model('openai/gpt-oss-20b')!);
+  // gpt-oss ships MXFP4 experts and a bf16 dense part: 13 GB in all
+  expect(shape.denseBytes + shape.experts * shape.bytesPerExpert).toBeCloseTo(13e9, -6);
+  expect(shape.bytesPerExpert / ((20.91e9 - 4.19e9) / 28)).toBeLessThan(0.6);
+});
+
+test('sliding-window attention: fewer KV bytes per sequence once the hybrid allocator keeps only the window', () => {
+  const gptOss = { ...base, model: catalog.model('openai/gpt-oss-20b')! };
+  const hybrid = performanceModel({ ...gptOss, serverRelease: '0.12.0' })!;
+  const full = performanceModel({ ...gptOss, model: { ...gptOss.model, slidingWindowTokens: undefined } })!;
+  expect(hybrid.kvBytesPerSequence).toBeLessThan(full.kvBytesPerSequence);
+  // a release before the hybrid allocator holds full-length KV for every layer, but still reads only the window
+  const v0 = performanceModel({ ...gptOss, serverRelease: '0.7.2' })!;
+  expect(v0.kvBytesPerSequence).toBeCloseTo(performanceModel({ ...gptOss, serverRelease: '0.7.2', model: { ...gptOss.model, slidingWindowTokens: undefined } })!
+    .kvBytesPerSequence, 6);
+});
+
+test('grouped-query attention: fewer KV heads fit a larger running batch', () => {
+  const workload = { meanInputTokens: 2000, meanOutputTokens: 1000 };
+  const gqa = performanceModel({ ...base, workload })!;
+  const mha = performanceModel({ ...base, workload, model: { ...base.model, kvHeads: 32 } })!;
+  expect(gqa.kvBytesPerSequence * 4).toBeCloseTo(mha.kvBytesPerSequence, 0);
+  expect(gqa.maxRunningBatch).toBeGreaterThan(mha.maxRunningBatch);
+});
+
+test('tensor parallelism splits the weights but pays for all-reduces, more over PCIe than over NVLink', () => {
+  const gemma = { ...base, model: catalog.model('google/gemma-2-27b-it')! };
+  const h100 = (tp: number) => performanceModel({ ...gemma, tensorParallelSize: tp })!.at(1).itlMilliseconds;
+  expect(h100(2)).toBeLessThan(h100(1));
+  expect(h100(2)).toBeGreaterThan(h100(1) / 2);
+  // the same GPU behind PCIe only: the all-reduces cost more
+  const pcie = { ...catalog.accelerator('nvidia-h100-80gb')!, gkeLabel: 'pcie-only-test-gpu' };
+  expect(performanceModel({ ...gemma, accelerator: pcie, tensorParallelSize: 4 })!.at(64).itlMilliseconds)
+    .toBeGreaterThan(performanceModel({ ...gemma, tensorParallelSize: 4 })!.at(64).itlMilliseconds);
+});
+
+test('the running batch is capped by the KV cache after the weights and by max_num_seqs', () => {
+  const gemmaOnH100 = performanceModel({ ...base, model: catalog.model('google/gemma-2-27b-it')! })!;
+  expect(gemmaOnH100.batchLimit).toBe('kv-cache');
+  expect(gemmaOnH100.maxRunningBatch).toBe(Math.floor(gemmaOnH100.kvCapacityBytes / gemmaOnH100.kvBytesPerSequence));
+  const small = performanceModel({ ...base, model: catalog.model('meta-llama/Llama-3.2-1B-Instruct')! })!;
+  expect(small.batchLimit).toBe('max-num-seqs');
+  // the V1 engine on an 80 GB H100 schedules up to 1024 sequences, on an A100 (and before V1) 256
+  expect(small.maxRunningBatch).toBe(1024);
+  expect(performanceModel({ ...base, model: catalog.model('meta-llama/Llama-3.2-1B-Instruct')!, serverRelease: '0.7.2' })!.maxRunningBatch).toBe(256);
+  expect(performanceModel({ ...base, model: catalog.model('meta-llama/Llama-3.2-1B-Instruct')!, accelerator: catalog.accelerator('nvidia-a100-80gb')! })!
+    .maxRunningBatch).toBe(256);
+  // weights that do not fit give no model at all
+  expect(performanceModel({ ...base, model: catalog.model('meta-llama/Llama-3.3-70B-Instruct')! })).toBeUndefined();
+});

@@ -1,0 +1,103 @@
+import { InferenceResolver, PricingModel, ProfileSource, Resolution } from '../src';
+import { Catalog } from '../src/catalog/catalog';
+import { smallestFittingTensorParallelSize } from '../src/resolver/feasibility';
+
+const resolve = InferenceResolver.resolve;
+const catalog = Catalog.EMBEDDED;
+const GPUS = catalog.accelerators.filter((a) => a.family === 'gpu' && catalog.machineTypes.some((m) => m.accelerator === a.gkeLabel));
+
+test('with no accelerator, the resolver picks the cheapest feasible estimated profile and marks it estimated', () => {
+  // GIVEN a model with no published profile
+  const model = 'meta-llama/Llama-3.1-8B-Instruct';
+  const r = resolve({ model });
+  expect(r.source).toBe(ProfileSource.ESTIMATED);
+  expect(r.performance.pointKind).toBe('estimated');
+  // THEN it is the cheapest of what each accelerator resolves to on its own
+  const perAccelerator = GPUS.filter((a) => smallestFittingTensorParallelSize(catalog, catalog.model(model)!, a, r.maxModelLength) !== undefined)
+    .map((a) => resolve({ model, acceleratorType: a.gkeLabel }))
+    .filter((x) => x.cost.costPerMillionOutputTokens !== undefined);
+  expect(perAccelerator.length).toBeGreaterThan(5);
+  const cheapest = Math.min(...perAccelerator.map((x) => x.cost.costPerMillionOutputTokens!));
+  expect(r.cost.costPerMillionOutputTokens).toBeCloseTo(cheapest, 12);
+  for (const alt of r.alternatives.filter((a) => a.costPerMillionOutputTokens !== undefined && a.reason.startsWith('costs more'))) {
+    expect(alt.costPerMillionOutputTokens!).toBeGreaterThanOrEqual(r.cost.costPerMillionOutputTokens!);
+  }
+  // AND it says how far to trust it, everywhere
+  const u = r.uncertainty!;
+  expect(u.outputTokensPerSecondLow).toBeLessThan(r.performance.outputTokensPerSecond);
+  expect(u.outputTokensPerSecondHigh).toBeGreaterThan(r.performance.outputTokensPerSecond);
+  expect(u.ntpotMillisecondsLow).toBeLessThan(r.performance.ntpotMilliseconds);
+  expect(u.ntpotMillisecondsHigh).toBeGreaterThan(r.performance.ntpotMilliseconds);
+  expect(u.costPerMillionOutputTokensHigh!).toBeCloseTo(r.cost.costPerMillionOutputTokens! / u.throughputLowMultiplier, 12);
+  expect(u.calibrationBasis).toBe('same-server');
+  expect(r.decisions.join('\n')).toMatch(/uncertainty: \d+-\d+ output tokens\/s/);
+  expect(r.decisions.join('\n')).toMatch(/profile .*: estimated \(cdk8s-gke-inference performance model/);
+  expect(r.profileCitation).toMatch(/calibrated: time scale/);
+  // the server-side signals an autoscaler sees at the point
+  expect(r.performance.runningBatchSize).toBeGreaterThan(0);
+  expect(r.performance.waitingQueueSize).toBeGreaterThanOrEqual(0);
+  expect(r.performance.kvCacheUtilization).toBeGreaterThan(0);
+  expect(r.performance.itlMilliseconds).toBeLessThanOrEqual(r.performance.ntpotMilliseconds);
+});
+
+test('per accelerator, a measured profile takes precedence over estimates of other tensor-parallel sizes', () => {
+  const r = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' });
+  expect(r.source).toBe(ProfileSource.MEASURED);
+  expect(r.uncertainty).toBeUndefined();
+  expect(r.performance.runningBatchSize).toBeUndefined();
+  const tp2 = r.alternatives.find((a) => a.acceleratorCount === 2)!;
+  expect(tp2.source).toBe('estimated');
+  expect(tp2.reason).toBe('the measured profile on 1 x nvidia-h100-80gb takes precedence over estimates on nvidia-h100-80gb');
+});
+
+test('per accelerator, the cheapest tensor-parallel size wins, the smallest when nothing is priced', () => {
+  const priced = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-a100-80gb' });
+  expect(priced.source).toBe(ProfileSource.ESTIMATED);
+  const sameAccelerator = priced.alternatives.filter((a) => a.acceleratorType === 'nvidia-a100-80gb' && a.costPerMillionOutputTokens !== undefined);
+  expect(sameAccelerator.length).toBeGreaterThan(0);
+  for (const a of sameAccelerator) expect(a.costPerMillionOutputTokens!).toBeGreaterThanOrEqual(priced.cost.costPerMillionOutputTokens!);
+  expect(priced.decisions.join('\n')).toMatch(/tensor-parallel size \d+: the cheapest per million output tokens of the sizes that fit/);
+  // A2 Ultra has no committed-use prices: then the smallest size that fits
+  const unpriced = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-a100-80gb', pricingModel: PricingModel.ONE_YEAR_CUD });
+  expect(unpriced.cost.costPerMillionOutputTokens).toBeUndefined();
+  expect(unpriced.tensorParallelSize).toBe(1);
+});
+
+test('every catalog model resolves on every GPU accelerator it fits, and without an accelerator', () => {
+  for (const model of catalog.models) {
+    const auto = resolve({ model: model.id });
+    expect([ProfileSource.MEASURED, ProfileSource.ESTIMATED]).toContain(auto.source);
+    for (const accelerator of GPUS) {
+      const tp = smallestFittingTensorParallelSize(catalog, model, accelerator, auto.maxModelLength);
+      if (tp === undefined) {
+        expect(() => resolve({ model: model.id, acceleratorType: accelerator.gkeLabel })).toThrow(/does not fit on/);
+        continue;
+      }
+      let r: Resolution;
+      try {
+        r = resolve({ model: model.id, acceleratorType: accelerator.gkeLabel });
+      } catch (e) {
+        throw new Error(`${model.id} on ${accelerator.gkeLabel}: ${(e as Error).message}`);
+      }
+      expect(r.acceleratorType).toBe(accelerator.gkeLabel);
+      expect(r.tensorParallelSize).toBeGreaterThanOrEqual(tp);
+      expect(r.source === ProfileSource.ESTIMATED).toBe(r.uncertainty !== undefined);
+    }
+  }
+});
+
+test('an estimated operating point sets the HPA threshold from the model\'s KV-cache utilisation', () => {
+  const r = resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 150 });
+  expect(r.source).toBe(ProfileSource.ESTIMATED);
+  expect(r.autoscaling!.valueAtOperatingPoint).toBe(r.performance.kvCacheUtilization);
+  expect(r.autoscaling!.explanation).toMatch(/the performance model puts it at/);
+  expect(r.autoscaling!.targetAverageValue).toBeLessThan(r.autoscaling!.valueAtOperatingPoint);
+});
+
+test('fails: a server version that predates the model has no estimate', () => {
+  expect(() => resolve({ model: 'google/gemma-3-27b-it', modelServerVersion: 'v0.7.2' }))
+    .toThrow(/No profile for model google\/gemma-3-27b-it, server vllm, version v0\.7\.2: neither measured nor estimated\. vllm v0\.7\.2 \(release 0\.7\.2\) predates/);
+  expect(() => resolve({ model: 'openai/gpt-oss-20b', modelServerVersion: 'v0.10.0' })).toThrow(/needs 0\.10\.1 or newer/);
+  // the newest version that serves it otherwise
+  expect(resolve({ model: 'google/gemma-3-27b-it', acceleratorType: 'nvidia-h100-80gb' }).modelServerVersion).toBe('v0.12.0');
+});
