@@ -69,6 +69,12 @@ project.addTask('perf:report', {
   exec: 'ts-node --project scripts/tsconfig.json scripts/perf-model-report.ts',
 });
 
+// the autoscaling simulator's comparison of derived thresholds with rules of thumb (the README quotes it)
+project.addTask('autoscaling:report', {
+  description: 'Simulate the measured profiles under the derived HPA thresholds and the rules of thumb',
+  exec: 'ts-node --project scripts/tsconfig.json scripts/autoscaling-report.ts',
+});
+
 // regenerate the catalog data modules from the reference CSVs in ../shared/reference/data
 project.addTask('import:reference-data', {
   description: 'Regenerate src/catalog/data/*.generated.ts from ../shared/reference/data/*.csv',

@@ -21,7 +21,9 @@ const HPA: HpaSpec = {
 
 test('constant load below capacity never scales', () => {
   // 2 replicas at 15 req/s: 7.5 per pod, within 10% of the target 8
-  const r = simulate({ trace: steadyTrace(15, 60), replica: LINEAR, hpa: HPA, startupSeconds: 120, initialReplicas: 2, targetNtpotMilliseconds: 100 });
+  const r = simulate({
+    trace: steadyTrace(15, 60), replica: LINEAR, hpa: HPA, startupSeconds: 120, initialReplicas: 2, targetNtpotMilliseconds: 100,
+  });
   expect(new Set(r.minutes.map((m) => m.readyReplicas))).toEqual(new Set([2]));
   expect(r.sloAttainment).toBe(1);
   expect(r.replicaHours).toBeCloseTo(2, 9);
@@ -30,7 +32,9 @@ test('constant load below capacity never scales', () => {
 
 test('a step above capacity scales up after the sync and the start-up delay', () => {
   // 5 req/s on one replica, then 25 req/s from minute 5: the first sync at or after 300 s sees 10 per pod plus the queue
-  const r = simulate({ trace: stepTrace(5, 25, 5, 30), replica: LINEAR, hpa: HPA, startupSeconds: 120, initialReplicas: 1, targetNtpotMilliseconds: 100 });
+  const r = simulate({
+    trace: stepTrace(5, 25, 5, 30), replica: LINEAR, hpa: HPA, startupSeconds: 120, initialReplicas: 1, targetNtpotMilliseconds: 100,
+  });
   const byMinute = (m: number) => r.minutes.find((x) => x.minute === m)!;
   expect(byMinute(4).readyReplicas).toBe(1);
   // decided at t = 300 s, ready at 420 s: minute 6 (360-419 s) still has one ready replica, minute 7 has more
@@ -44,7 +48,9 @@ test('a step above capacity scales up after the sync and the start-up delay', ()
 });
 
 test('scale-down waits for the stabilisation window', () => {
-  const r = simulate({ trace: stepTrace(30, 5, 10, 40), replica: LINEAR, hpa: HPA, startupSeconds: 60, initialReplicas: 4, targetNtpotMilliseconds: 100 });
+  const r = simulate({
+    trace: stepTrace(30, 5, 10, 40), replica: LINEAR, hpa: HPA, startupSeconds: 60, initialReplicas: 4, targetNtpotMilliseconds: 100,
+  });
   const firstDrop = r.minutes.find((m) => m.minute >= 10 && m.readyReplicas < 4)!;
   // the load drops at 600 s; no replica goes before the 300 s window has seen only lower recommendations
   expect(firstDrop.minute).toBeGreaterThanOrEqual(15);

@@ -1,5 +1,5 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { HuggingFaceToken, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { AutoscalingMetric, HuggingFaceToken, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 
 function synth(props: OptimizedLlmServerProps, namespace = 'llm'): { server: OptimizedLlmServer; objects: any[] } {
@@ -97,7 +97,9 @@ test('Service and PodMonitoring select exactly the server pods on port 8000', ()
 });
 
 test('HPA: autoscaling/v2 on the version-aware KV-cache metric with the derived target', () => {
-  const { server, objects } = synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, maxReplicas: 6 });
+  const { server, objects } = synth({
+    model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, maxReplicas: 6, autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION,
+  });
   const hpa = one(objects, 'HorizontalPodAutoscaler');
   const a = server.resolution.autoscaling!;
   expect(hpa.apiVersion).toBe('autoscaling/v2');

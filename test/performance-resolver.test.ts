@@ -1,4 +1,4 @@
-import { InferenceResolver, PricingModel, ProfileSource, Resolution } from '../src';
+import { AutoscalingMetric, InferenceResolver, PricingModel, ProfileSource, Resolution } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import { smallestFittingTensorParallelSize } from '../src/resolver/feasibility';
 
@@ -87,10 +87,15 @@ test('every catalog model resolves on every GPU accelerator it fits, and without
 });
 
 test('an estimated operating point sets the HPA threshold from the model\'s KV-cache utilisation', () => {
-  const r = resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 150 });
+  const r = resolve({
+    model: 'openai/gpt-oss-20b',
+    acceleratorType: 'nvidia-l4',
+    targetNtpotMilliseconds: 150,
+    autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION,
+  });
   expect(r.source).toBe(ProfileSource.ESTIMATED);
   expect(r.autoscaling!.valueAtOperatingPoint).toBe(r.performance.kvCacheUtilization);
-  expect(r.autoscaling!.explanation).toMatch(/the performance model puts it at/);
+  expect(r.autoscaling!.explanation).toMatch(/from the operating point/);
   expect(r.autoscaling!.targetAverageValue).toBeLessThan(r.autoscaling!.valueAtOperatingPoint);
 });
 

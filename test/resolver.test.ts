@@ -1,4 +1,4 @@
-import { InferenceResolver, PricingModel, ProfileSource } from '../src';
+import { AutoscalingMetric, InferenceResolver, PricingModel, ProfileSource } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 
 const resolve = InferenceResolver.resolve;
@@ -127,7 +127,7 @@ test('fails: combinations without a profile list the ones that exist', () => {
   expect(() => resolve({ model: 'google/gemma-3-27b-it', modelServerVersion: 'v0.7.2' }))
     .toThrow(/No profile for model google\/gemma-3-27b-it, server vllm, version v0\.7\.2.*Profiles for this model exist for versions .*v0\.12\.0/);
   expect(() => resolve({ model: 'google/gemma-2-27b-it', modelServerVersion: 'v9.9' })).toThrow(/Known versions: v0\.7\.2/);
-  expect(() => resolve({ model: 'google/gemma-2-27b-it', modelServer: 'tgi' })).toThrow(/Known servers: vllm/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', modelServer: 'sglang' })).toThrow(/Known servers: vllm, tgi/);
   expect(() => resolve({ model: 'google/gemma-2-27b-it', region: 'europe-west4' })).toThrow(/Regions with prices: .*us-central1/);
 });
 
@@ -157,15 +157,31 @@ test('memory budget: weights in the checkpoint format plus KV cache for maxModel
 test('HPA threshold is derived from the operating point and named for the server version', () => {
   const r = resolve({ model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100', targetNtpotMilliseconds: 100 });
   const a = r.autoscaling!;
-  // v0.7.2 predates the rename to kv_cache_usage_perc
-  expect(a.serverMetric).toBe('vllm:gpu_cache_usage_perc');
-  expect(a.hpaMetricName).toBe('prometheus.googleapis.com|vllm:gpu_cache_usage_perc|gauge');
-  // Little's law: 3357 tok/s x 0.072 s = 241.7 requests, each with 226 + 195/2 tokens at 56 KiB/token
-  const kvGb = (241.704 * (226 + 97.5) * 56 * 1024) / 1e9;
-  expect(a.valueAtOperatingPoint).toBeCloseTo(kvGb / r.memory.kvCacheCapacityGb, 6);
-  expect(a.targetAverageValue).toBeCloseTo(Math.floor(a.valueAtOperatingPoint * 0.9 * 1000) / 1000, 9);
-  expect(a.targetAverageValue).toBeLessThan(a.valueAtOperatingPoint);
-  const g = resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100 });
+  // the target holds the server below saturation: nothing queues, so the batch signal is chosen
+  expect(a.metric).toBe(AutoscalingMetric.BATCH_SIZE);
+  expect(a.serverMetric).toBe('vllm:num_requests_running');
+  expect(a.hpaMetricName).toBe('prometheus.googleapis.com|vllm:num_requests_running|gauge');
+  // nothing waits, so the running batch is every request in flight: Little's law, 3357 tok/s x 0.072 s = 241.7
+  expect(a.valueAtOperatingPoint).toBeCloseTo(3357 * 0.072, 1);
+  // headroom: HPA tolerance, and 5%/min of load growth while a replica starts (300 s node + 120 s image + model load)
+  const startup = 300 + 120 + r.modelLoading.estimatedLoadSeconds;
+  expect(a.replicaStartupSeconds).toBeCloseTo(startup, 9);
+  expect(a.headroom).toBeCloseTo(0.9 / (1 + (0.05 * startup) / 60), 9);
+  // the batch grows faster than load near saturation: the target is the batch at headroom x the operating load, below value x headroom
+  expect(a.targetAverageValue).toBeLessThanOrEqual(Math.floor(a.valueAtOperatingPoint * a.headroom));
+  expect(a.targetAverageValue).toBeGreaterThan(0);
+  expect(a.explanation).toMatch(/its value at headroom x the operating throughput/);
+  // the KV-cache gauge on request, with the name v0.7.2 exports (renamed in 0.9.2)
+  const kv = resolve({
+    model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
+    acceleratorType: 'nvidia-tesla-a100',
+    targetNtpotMilliseconds: 100,
+    autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION,
+  }).autoscaling!;
+  expect(kv.hpaMetricName).toBe('prometheus.googleapis.com|vllm:gpu_cache_usage_perc|gauge');
+  expect(kv.valueAtOperatingPoint).toBeGreaterThan(0);
+  expect(kv.valueAtOperatingPoint).toBeLessThanOrEqual(1);
+  const g = resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100, autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION });
   expect(g.autoscaling!.serverMetric).toBe('vllm:kv_cache_usage_perc');
   expect(resolve({ model: 'openai/gpt-oss-20b' }).autoscaling).toBeUndefined();
 });

@@ -284,7 +284,9 @@ test('passes: what the rules must not flag', () => {
   // a helper container that serves no port (e.g. a weight pre-fetcher) needs no probes
   const helper = goodObjects();
   pod(helper).containers.push({
-    name: 'fetch', image: 'busybox:1.37.0', resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '250m', memory: '128Mi' } },
+    name: 'fetch',
+    image: 'busybox:1.37.0',
+    resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '250m', memory: '128Mi' } },
     securityContext: { allowPrivilegeEscalation: false },
   });
   expect(check(helper)).toEqual([]);

@@ -16,18 +16,18 @@ export interface ReplicaModel {
   readonly capacityRequestsPerSecond: number;
   /** Mean output tokens per request (turns waiting time into NTPOT). */
   readonly meanOutputTokens: number;
-  /** Steady state at `requestsPerSecond` <= capacity. */
-  state(requestsPerSecond: number): ReplicaState;
   /** How the HPA metric grows with requests waiting beyond capacity (1 for a queue-size metric, 0 for a saturated batch or KV cache). */
   readonly metricPerWaitingRequest: number;
+  /** Steady state at `requestsPerSecond` <= capacity. */
+  state(requestsPerSecond: number): ReplicaState;
 }
 
 /** Arrival rate over time. */
 export interface Trace {
   readonly name: string;
+  readonly durationSeconds: number;
   /** Total requests/s arriving at second `t`. */
   rate(t: number): number;
-  readonly durationSeconds: number;
 }
 
 export interface SimulationOptions {

@@ -14,8 +14,11 @@ export interface ModelServerVersionRecord extends Provenance {
   readonly baseRelease: string;
   /** Pinned image. */
   readonly image: string;
-  /** Name of the KV-cache utilisation gauge (renamed in vLLM 0.9.2, the old name removed in 0.12). */
-  readonly kvCacheUsageMetric: string;
+  /**
+   * Name of the KV-cache utilisation gauge (vLLM renamed it in 0.9.2 and removed the old name in 0.12);
+   * undefined for servers that export none.
+   */
+  readonly kvCacheUsageMetric?: string;
   /**
    * Flag that turns off per-request logging, or undefined where logging is already off by default
    * (vLLM >= 0.10.2; `--disable-log-requests` was removed in 0.12).
@@ -29,9 +32,15 @@ export interface ModelServerVersionRecord extends Provenance {
 export interface ModelServerRecord extends Provenance {
   /** Lower-case name as GIQ returns it, e.g. `vllm`. */
   readonly name: string;
-  /** Container entry point. */
-  readonly command: readonly string[];
+  /** Value of the `ai.gke.io/inference-server` label GKE samples use. */
+  readonly gkeLabel: string;
+  /** Container entry point; undefined to keep the image's own. */
+  readonly command?: readonly string[];
   readonly port: number;
+  /** Gauge of requests waiting for a batch slot (the queue-size signal). */
+  readonly queueSizeMetric: string;
+  /** Gauge of requests in the running batch (the batch-size signal). */
+  readonly batchSizeMetric: string;
   readonly healthPath: string;
   readonly metricsPath: string;
   /** Versions, oldest first. */
@@ -45,8 +54,11 @@ const VLLM_LOG_FLAG =
 
 export const VLLM: ModelServerRecord = {
   name: 'vllm',
+  gkeLabel: 'vllm',
   command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
   port: 8000,
+  queueSizeMetric: 'vllm:num_requests_waiting',
+  batchSizeMetric: 'vllm:num_requests_running',
   healthPath: '/health',
   metricsPath: '/metrics',
   source:
@@ -111,8 +123,49 @@ export function versionServesModel(version: ModelServerVersionRecord, modelId: s
   return version.onlyForModels === undefined || version.onlyForModels.includes(modelId.toLowerCase());
 }
 
-/** Every model server in the catalog, the preferred one first. */
-export const MODEL_SERVERS: readonly ModelServerRecord[] = [VLLM];
+/**
+ * Hugging Face Text Generation Inference. GKE's TGI samples configure it through environment
+ * variables and autoscale on `tgi_queue_size` or `tgi_batch_current_size`; it exports no KV-cache gauge.
+ */
+export const TGI: ModelServerRecord = {
+  name: 'tgi',
+  gkeLabel: 'text-generation-inference',
+  port: 8000,
+  healthPath: '/health',
+  metricsPath: '/metrics',
+  queueSizeMetric: 'tgi_queue_size',
+  batchSizeMetric: 'tgi_batch_current_size',
+  source: 'GKE Inference Quickstart reference section 2.6 (GKE TGI manifests: env MODEL_ID, NUM_SHARD, MAX_INPUT_LENGTH, MAX_TOTAL_TOKENS, '
+    + 'hf-secret; label text-generation-inference; HPA on tgi_queue_size / tgi_batch_current_size) and GKE autoscaling best practices (S22, S24)',
+  trust: 'A',
+  versions: [
+    {
+      version: '3.0.1',
+      baseRelease: '3.0.1',
+      image: 'ghcr.io/huggingface/text-generation-inference:3.0.1',
+      // architectures TGI 3.0.1 (December 2024) serves: Llama, Gemma 2, Mistral, Mixtral, Qwen2; later families are not supported
+      onlyForModels: [
+        'meta-llama/llama-3.1-8b-instruct', 'meta-llama/meta-llama-3-8b', 'meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.2-1b-instruct',
+        'google/gemma-2-2b-it', 'google/gemma-2-9b-it', 'google/gemma-2-27b-it',
+        'mistralai/mistral-7b-instruct-v0.3', 'mistralai/mixtral-8x7b-instruct-v0.1', 'mistralai/mixtral-8x22b-instruct-v0.1',
+        'qwen/qwen2.5-7b-instruct', 'deepseek-ai/deepseek-r1-distill-qwen-7b',
+      ],
+      notes: 'TGI 3.x: MAX_INPUT_TOKENS and MAX_TOTAL_TOKENS, PORT, NUM_SHARD; /health and /metrics on the serving port',
+      source: 'huggingface/text-generation-inference releases (image ghcr.io/huggingface/text-generation-inference:3.0.1); launcher environment variables',
+      trust: 'B',
+    },
+  ],
+};
+
+/** Every model server in the catalog, the preferred one first (the default for a model is the first that serves it). */
+export const MODEL_SERVERS: readonly ModelServerRecord[] = [VLLM, TGI];
+
+/** The server record by name; throws for names outside the catalog (the resolver validates names first). */
+export function modelServerByName(name: string): ModelServerRecord {
+  const s = MODEL_SERVERS.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown model server '${name}'`);
+  return s;
+}
 
 /** Compares two dotted release numbers (`0.10.1` < `0.12.0`). */
 export function compareReleases(a: string, b: string): number {

@@ -33,6 +33,35 @@ export const SERVING_CONSTANTS = {
     source: 'Kubernetes HPA documentation (horizontal-pod-autoscale, tolerance 0.1); GKE autoscaling best practices',
     kind: 'reference',
   },
+  /** Time GKE takes to provision a GPU node (VM, drivers, device plugin) before the pod can start, s. */
+  gpuNodeProvisioningSeconds: {
+    value: 300,
+    unit: 's',
+    source: 'our estimate for cluster-autoscaler or node auto-provisioning of a GPU node with driver installation; failure-modes.md F7',
+    kind: 'estimate',
+  },
+  /** Time to pull a model-server image (vLLM and TGI images are about 5-10 GB), s. */
+  imagePullSeconds: {
+    value: 120,
+    unit: 's',
+    source: 'our estimate; GKE image streaming shortens it',
+    kind: 'estimate',
+  },
+  /** Load growth the HPA threshold leaves room for while a replica starts, per minute. */
+  loadGrowthPerMinute: {
+    value: 0.05,
+    unit: 'fraction/min',
+    source: 'our design choice, checked by the simulator (src/autoscaling): a load rising 10x over two hours grows up to 7.5%/min at its start; '
+      + 'with 5%/min of headroom the derived thresholds hold the NTPOT target for over 99% of minutes on that burst (2%/min did not)',
+    kind: 'estimate',
+  },
+  /** GKE: a queue threshold under about 3 needs an aggressive scale-up policy; below this queue the batch signal is used. */
+  minimumQueueThreshold: {
+    value: 3,
+    unit: 'requests',
+    source: 'GKE "Best practices for autoscaling LLM inference workloads with GPUs" (queue threshold: start between 3 and 5)',
+    kind: 'reference',
+  },
   /** Scale-down stabilisation window. */
   scaleDownStabilizationSeconds: {
     value: 300,

@@ -57,8 +57,9 @@ const MODEL_SERVERS_LIST: CommandSpec = {
   flags: [required(MODEL), formatFlag()],
   examples: ['model-servers list --model=google/gemma-2-27b-it'],
   run: (flags, io) => {
-    const selected = selectCurves(catalog(), { model: flags.req('model'), everyVersion: true });
-    const names = [...new Set(selected.map((s) => s.server.name))];
+    const selected = selectCurves(catalog(), { model: flags.req('model'), everyVersion: true, allServers: true });
+    // catalog order: the default server first
+    const names = catalog().modelServers.map((srv) => srv.name).filter((n) => selected.some((s) => s.server.name === n));
     const rows = names.map((name): Row => ({ modelServer: name, profiles: selected.filter((s) => s.server.name === name).length }));
     return print(io, flags, rows, [{ key: 'modelServer', header: 'Model Server' }, { key: 'profiles', header: 'Profiles' }]);
   },

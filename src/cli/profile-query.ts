@@ -36,6 +36,8 @@ export interface CurveFilter {
   readonly instanceType?: string;
   /** Every server version's curve instead of the one the resolver would use per accelerator type and count. */
   readonly everyVersion?: boolean;
+  /** Every server's curves; otherwise, without `modelServer`, the default server (the first in the catalog with profiles), as the resolver does. */
+  readonly allServers?: boolean;
 }
 
 /** A curve with the catalog records it refers to. */
@@ -78,6 +80,10 @@ export function selectCurves(catalog: Catalog, filter: CurveFilter): SelectedCur
     selected = selected.filter((s) => s.model === model);
     what = model.id;
     if (selected.length === 0) throw new Error(`No profile for ${model.id} in this version. Models with profiles: ${modelsWithProfiles()}.`);
+  }
+  if (filter.modelServer === undefined && !filter.allServers) {
+    const first = catalog.modelServers.find((srv) => selected.some((s) => s.server === srv));
+    if (first) selected = selected.filter((s) => s.server === first);
   }
   if (filter.modelServer !== undefined) {
     const server = requireServer(catalog, filter.modelServer);

@@ -1,4 +1,4 @@
-import { ProfileCurve } from './curve';
+import { CurveKey, ProfileCurve } from './curve';
 import { EstimationContext, estimableKeys, estimatedCurve, estimationContext, keyString } from './estimated-curves';
 import { measuredCurves } from './measured-curves';
 import { Catalog } from '../catalog/catalog';
@@ -53,4 +53,13 @@ export function profileCurves(catalog: Catalog, model?: string): ProfileCurve[] 
   }
   if (!c.all) c.all = [...c.measured, ...catalog.models.flatMap((m) => estimatedFor(c, m.id))];
   return [...c.all];
+}
+
+/**
+ * The calibrated performance-model curve of a combination, whether or not it is measured: for a
+ * measured combination it passes through the measured points, so it supplies what the measurement
+ * did not publish (running batch, waiting queue, KV-cache use at each load) for autoscaling.
+ */
+export function modelledCurve(catalog: Catalog, key: CurveKey): ProfileCurve | undefined {
+  return estimatedCurve(curvesOf(catalog).context, key);
 }

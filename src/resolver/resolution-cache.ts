@@ -19,6 +19,8 @@ const REQUEST_FIELDS = [
   'region',
   'maxModelLength',
   'modelBucketUri',
+  'autoscalingMetric',
+  'expectedRequestsPerSecond',
 ] as const satisfies ReadonlyArray<keyof ResolveRequest>;
 type Unlisted = Exclude<keyof ResolveRequest, (typeof REQUEST_FIELDS)[number]>;
 const EVERY_FIELD_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;

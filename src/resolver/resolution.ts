@@ -41,6 +41,18 @@ export enum CacheMedium {
   BOOT_DISK = 'boot-disk',
 }
 
+/** The signal the HPA scales on. */
+export enum AutoscalingMetric {
+  /** Requests waiting for a batch slot (vLLM `num_requests_waiting`, TGI `tgi_queue_size`): throughput and cost. */
+  QUEUE_SIZE = 'queue-size',
+  /** Requests in the running batch (vLLM `num_requests_running`, TGI `tgi_batch_current_size`): tighter latency. */
+  BATCH_SIZE = 'batch-size',
+  /** Share of the KV cache in use (vLLM only). */
+  KV_CACHE_UTILIZATION = 'kv-cache-utilization',
+  /** GPU duty cycle from GKE's managed DCGM exporter (an External metric; GKE does not recommend it: it saturates early). */
+  GPU_DUTY_CYCLE = 'gpu-duty-cycle',
+}
+
 /** What to resolve: mirrors `gcloud container ai profiles manifests create`. */
 export interface ResolveRequest {
   /** Hugging Face model id, `owner/name`, e.g. `google/gemma-2-27b-it`. */
@@ -96,6 +108,17 @@ export interface ResolveRequest {
    * @default - the model is downloaded from Hugging Face
    */
   readonly modelBucketUri?: string;
+  /**
+   * The signal the HPA scales on (with a latency target).
+   * @default - queue size when the operating point already queues requests (a throughput and cost goal), batch size when the target
+   * holds the server below saturation (a latency goal), following GKE's autoscaling guidance
+   */
+  readonly autoscalingMetric?: AutoscalingMetric;
+  /**
+   * Requests per second expected at first; sets the initial replicas (ceil of it over one replica's rate at the operating point).
+   * @default - one replica
+   */
+  readonly expectedRequestsPerSecond?: number;
 }
 
 /** Throughput and latency at the operating point. */
@@ -213,14 +236,28 @@ export interface ResolvedMemory {
 
 /** The HPA metric and threshold derived from the operating point. */
 export interface ResolvedAutoscaling {
-  /** Server metric, e.g. `vllm:kv_cache_usage_perc`. */
+  /** The signal chosen. */
+  readonly metric: AutoscalingMetric;
+  /** Why it was chosen. */
+  readonly metricReason: string;
+  /** Server or exporter metric, e.g. `vllm:num_requests_running`. */
   readonly serverMetric: string;
-  /** HPA metric name as the Custom Metrics Stackdriver Adapter serves it. */
+  /** HPA metric type: `Pods` for server metrics, `External` for DCGM. */
+  readonly hpaMetricType: string;
+  /** HPA metric name as the Custom Metrics Stackdriver Adapter serves it (lower case). */
   readonly hpaMetricName: string;
   /** Target average value per pod. */
   readonly targetAverageValue: number;
   /** The metric's value at the operating point, before headroom. */
   readonly valueAtOperatingPoint: number;
+  /** Multiplier applied to that value: HPA tolerance and the load growth expected while a new replica starts. */
+  readonly headroom: number;
+  /** Estimated seconds from a scale-up decision until the new replica serves (node + image + model load). */
+  readonly replicaStartupSeconds: number;
+  /** Requests per second one replica serves at the operating point. */
+  readonly requestsPerSecondPerReplica: number;
+  /** Initial replicas, from `expectedRequestsPerSecond`. */
+  readonly initialReplicas: number;
   /** How the target was derived, in one paragraph. */
   readonly explanation: string;
 }

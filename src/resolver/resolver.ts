@@ -10,6 +10,7 @@ import {
 import { planModelLoading } from './model-loading';
 import { chooseMachine, hostMemoryNeedGiB, podResources, sharedMemoryGiB } from './pod-resources';
 import {
+  AutoscalingMetric,
   CacheMedium,
   PricingModel,
   ProfileSource,
@@ -98,7 +99,7 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
     ...passedOver.map((p) => alternative(p.candidate, p.reason)),
     ...candidates.filter((c) => c.rejection !== undefined).map((c) => alternative(c, c.rejection!)),
   ];
-  return buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request.modelBucketUri);
+  return buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
 }
 
 function checkNumbers(r: ResolveRequest): void {
@@ -115,6 +116,12 @@ function checkNumbers(r: ResolveRequest): void {
   }
   if (r.maxModelLength !== undefined && !Number.isInteger(r.maxModelLength)) {
     throw new Error(`'maxModelLength' must be a whole number of tokens, got ${r.maxModelLength}.`);
+  }
+  if (r.autoscalingMetric !== undefined && !Object.values(AutoscalingMetric).includes(r.autoscalingMetric)) {
+    throw new Error(`'autoscalingMetric' must be one of ${Object.values(AutoscalingMetric).join(', ')}, got '${r.autoscalingMetric}'.`);
+  }
+  if (r.expectedRequestsPerSecond !== undefined && !(Number.isFinite(r.expectedRequestsPerSecond) && r.expectedRequestsPerSecond > 0)) {
+    throw new Error(`'expectedRequestsPerSecond' must be a positive number, got ${r.expectedRequestsPerSecond}.`);
   }
   if (r.pricingModel !== undefined && !Object.values(PricingModel).includes(r.pricingModel)) {
     throw new Error(`'pricingModel' must be one of ${Object.values(PricingModel).join(', ')}, got '${r.pricingModel}'.`);
@@ -369,7 +376,7 @@ export function uncertaintyAt(c: Candidate): ResolvedUncertainty | undefined {
 
 function buildResolution(
   catalog: Catalog, c: Candidate, model: ModelRecord, server: ModelServerRecord, maxModelLength: number,
-  targets: LatencyTargets, chose: boolean, alternatives: ResolvedAlternative[], modelBucketUri: string | undefined,
+  targets: LatencyTargets, chose: boolean, alternatives: ResolvedAlternative[], request: ResolveRequest,
 ): Resolution {
   const machine = c.machine!;
   const point = c.point!;
@@ -422,10 +429,13 @@ function buildResolution(
         + `$/output token = $/s / (input tok/s / ${cost.outputInputCostRatio} + output tok/s)`
       : `cost: no whole-VM price for ${machine.name} (${cost.pricingModel}, ${cost.region}) in the catalog, so no cost figures`,
   ];
-  const loading = planModelLoading(model, c.accelerator, machine, modelBucketUri);
+  const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri);
   decisions.push(...loading.explanation.map((l) => `model loading: ${l}`));
-  const autoscaling = hasTargets ? autoscalingFor(catalog, model, c.version, c.budget, performance) : undefined;
-  if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue}`);
+  const autoscaling = hasTargets
+    ? autoscalingFor(catalog, server, c.version, c.curve, point, performance, loading, request.autoscalingMetric, request.expectedRequestsPerSecond,
+      targets.ntpotMilliseconds)
+    : undefined;
+  if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue} (${autoscaling.metricReason})`);
   return {
     model: model.id,
     modelServer: server.name,

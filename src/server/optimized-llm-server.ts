@@ -5,10 +5,11 @@ import { Annotations, GkeLabels, NodeSelectors } from './annotations';
 import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruption-budget';
 import { HuggingFaceToken } from './hugging-face-token';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
+import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
-import { VLLM } from '../catalog/model-servers';
-import { SERVING_CONSTANTS } from '../catalog/serving-constants';
+import { modelServerByName } from '../catalog/model-servers';
+import { serverInvocation } from './servers/server-container';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
 import { CacheMedium, ModelLoadPath, Resolution, ResolveRequest } from '../resolver/resolution';
 import { resolveCached } from '../resolver/resolution-cache';
@@ -166,11 +167,12 @@ export class OptimizedLlmServer extends Construct {
       })
       : undefined;
 
+    const server = modelServerByName(r.modelServer);
     const selector = { app: this.name };
     const podLabels = {
       ...selector,
       [GkeLabels.MODEL]: labelValue(r.model.slice(r.model.indexOf('/') + 1)),
-      [GkeLabels.INFERENCE_SERVER]: r.modelServer,
+      [GkeLabels.INFERENCE_SERVER]: server.gkeLabel,
     };
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -181,7 +183,8 @@ export class OptimizedLlmServer extends Construct {
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, labels: podLabels, annotations: provenance(r) },
       spec: {
-        replicas: hasTarget ? undefined : replicas,
+        // with an HPA the Deployment starts at the initial replicas (omitted at 1, so a re-apply does not reset the HPA's count)
+        replicas: hasTarget ? (r.autoscaling!.initialReplicas > 1 ? r.autoscaling!.initialReplicas : undefined) : replicas,
         // a rollout must not hold two copies of the accelerators, and loading takes longer than the default 600 s
         strategy: { type: 'Recreate' },
         progressDeadlineSeconds: r.podResources.startupBudgetSeconds + 600,
@@ -195,7 +198,7 @@ export class OptimizedLlmServer extends Construct {
       spec: {
         type: 'ClusterIP',
         selector,
-        ports: [{ name: HTTP_PORT_NAME, port: VLLM.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' }],
+        ports: [{ name: HTTP_PORT_NAME, port: server.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' }],
       },
     });
 
@@ -203,7 +206,7 @@ export class OptimizedLlmServer extends Construct {
       metadata: { name: this.name, labels: selector },
       spec: {
         selector: { matchLabels: selector },
-        endpoints: [{ port: PodMonitoringSpecEndpointsPort.fromNumber(VLLM.port), path: VLLM.metricsPath, interval: '15s' }],
+        endpoints: [{ port: PodMonitoringSpecEndpointsPort.fromNumber(server.port), path: server.metricsPath, interval: '15s' }],
       },
     });
 
@@ -216,31 +219,17 @@ export class OptimizedLlmServer extends Construct {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
           minReplicas,
           maxReplicas,
-          metrics: [{
-            type: 'Pods',
-            pods: {
-              metric: { name: r.autoscaling.hpaMetricName },
-              target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(milli(r.autoscaling.targetAverageValue)) },
-            },
-          }],
+          metrics: [hpaMetric(r)],
           behavior: {
-            scaleUp: {
-              stabilizationWindowSeconds: 0,
-              selectPolicy: 'Max',
-              policies: [{ type: 'Pods', value: 4, periodSeconds: 60 }, { type: 'Percent', value: 100, periodSeconds: 60 }],
-            },
-            scaleDown: {
-              stabilizationWindowSeconds: SERVING_CONSTANTS.scaleDownStabilizationSeconds.value,
-              selectPolicy: 'Min',
-              policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }],
-            },
+            scaleUp: { ...HPA_BEHAVIOR.scaleUp, policies: HPA_BEHAVIOR.scaleUp.policies.map((p) => ({ ...p })) },
+            scaleDown: { ...HPA_BEHAVIOR.scaleDown, policies: HPA_BEHAVIOR.scaleDown.policies.map((p) => ({ ...p })) },
           },
         },
       });
     }
     const clients = checkAllowedClients(props.allowedClients);
     if (clients) {
-      this.networkPolicy = createServerNetworkPolicy(this, 'NetworkPolicy', { name: this.name, labels: selector, selector, port: VLLM.port, clients });
+      this.networkPolicy = createServerNetworkPolicy(this, 'NetworkPolicy', { name: this.name, labels: selector, selector, port: server.port, clients });
     }
     if (wantsDisruptionBudget(props, hasTarget)) {
       this.podDisruptionBudget = createServerDisruptionBudget(this, 'DisruptionBudget', { name: this.name, labels: selector, selector });
@@ -249,7 +238,7 @@ export class OptimizedLlmServer extends Construct {
     this.deploymentNotes = notes(r, token, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket);
     if (clients) {
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
-        + `may reach port ${VLLM.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
+        + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
     }
   }
 }
@@ -258,6 +247,15 @@ function parseGkeVersionProp(v: string): void {
   if (!/^\d+\.\d+(\.\d+(-gke\.\d+)?)?$/.test(v)) {
     throw new Error(`'gkeVersion' '${v}' is not a GKE version: use MAJOR.MINOR or MAJOR.MINOR.PATCH-gke.BUILD, e.g. '1.33'.`);
   }
+}
+
+function hpaMetric(r: Resolution): k8s.MetricSpecV2 {
+  const a = r.autoscaling!;
+  const target = { type: 'AverageValue', averageValue: k8s.Quantity.fromString(milli(a.targetAverageValue)) };
+  if (a.hpaMetricType === 'External') {
+    return { type: 'External', external: { metric: { name: a.hpaMetricName }, target } };
+  }
+  return { type: 'Pods', pods: { metric: { name: a.hpaMetricName }, target } };
 }
 
 function checkReplicas(props: OptimizedLlmServerProps, hasTarget: boolean): number {
@@ -334,20 +332,6 @@ function provenance(r: Resolution): { [key: string]: string } {
   return a;
 }
 
-function vllmArgs(r: Resolution, modelPath: string | undefined): string[] {
-  const version = VLLM.versions.find((v) => v.version === r.modelServerVersion)!;
-  return [
-    // from a bucket the server reads the mounted directory and still answers to the model's id
-    ...(modelPath ? [`--model=${modelPath}`, `--served-model-name=${r.model}`] : [`--model=${r.model}`]),
-    `--tensor-parallel-size=${r.tensorParallelSize}`,
-    `--max-model-len=${r.maxModelLength}`,
-    `--gpu-memory-utilization=${r.memory.gpuMemoryUtilization}`,
-    '--host=0.0.0.0',
-    `--port=${VLLM.port}`,
-    ...(version.disableRequestLogFlag ? [version.disableRequestLogFlag] : []),
-  ];
-}
-
 function podTemplate(
   r: Resolution, labels: { [key: string]: string }, image: string, token: HuggingFaceToken, tokenOptional: boolean,
   serviceAccountName: string, bucket: CloudStorageFuseModel | undefined,
@@ -371,7 +355,9 @@ function podTemplate(
     ...(ramHfHome ? [{ name: 'HF_HOME', value: HF_HOME_PATH }] : []),
     ...tokenEnv,
   ];
-  const health = { path: VLLM.healthPath, port: k8s.IntOrString.fromString(HTTP_PORT_NAME) };
+  const server = modelServerByName(r.modelServer);
+  const invocation = serverInvocation(r, { modelPath: bucket?.mountPath, env });
+  const health = { path: server.healthPath, port: k8s.IntOrString.fromString(HTTP_PORT_NAME) };
   const memoryVolume = (name: string, gib: number): k8s.Volume => ({ name, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${gib}Gi`) } });
   const template: k8s.PodTemplateSpec = {
     metadata: { labels },
@@ -387,10 +373,10 @@ function podTemplate(
         name: CONTAINER_NAME,
         image,
         imagePullPolicy: 'IfNotPresent',
-        command: [...VLLM.command],
-        args: vllmArgs(r, bucket?.mountPath),
-        env,
-        ports: [{ name: HTTP_PORT_NAME, containerPort: VLLM.port, protocol: 'TCP' }],
+        command: invocation.command,
+        args: invocation.args,
+        env: invocation.env,
+        ports: [{ name: HTTP_PORT_NAME, containerPort: server.port, protocol: 'TCP' }],
         resources: { requests: amounts, limits: amounts },
         // the server may load for a long time: the startup probe allows the derived budget, and the other probes only start after it
         startupProbe: { httpGet: health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(res.startupBudgetSeconds / 10) },

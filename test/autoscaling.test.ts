@@ -1,0 +1,177 @@
+import { Chart, Testing } from 'cdk8s';
+import { AutoscalingMetric, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { expectValidManifests } from './support/k8s-validator';
+import { compareAutoscaling } from '../src/autoscaling/compare';
+import { burstTrace, diurnalTrace } from '../src/autoscaling/traces';
+import { Catalog } from '../src/catalog/catalog';
+
+const resolve = InferenceResolver.resolve;
+
+function synth(props: OptimizedLlmServerProps) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
+  const server = new OptimizedLlmServer(chart, 'server', { name: 'srv', ...props });
+  const objects = chart.toJson() as any[];
+  return { server, objects, hpa: objects.find((o) => o.kind === 'HorizontalPodAutoscaler'), deployment: objects.find((o) => o.kind === 'Deployment') };
+}
+
+test.each([
+  ['vLLM batch (default)', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 80 }],
+  ['vLLM queue', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 80, autoscalingMetric: AutoscalingMetric.QUEUE_SIZE }],
+  ['vLLM KV cache', { model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION }],
+  ['DCGM duty cycle', { model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, autoscalingMetric: AutoscalingMetric.GPU_DUTY_CYCLE }],
+  ['TGI', { model: 'google/gemma-2-9b-it', modelServer: 'tgi', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 100 }],
+] as Array<[string, OptimizedLlmServerProps]>)('%s: the HPA validates strictly and names a metric the adapter serves', (_, props) => {
+  const { hpa, objects, server } = synth(props);
+  expectValidManifests(objects);
+  const m = hpa.spec.metrics[0];
+  const name: string = m.type === 'External' ? m.external.metric.name : m.pods.metric.name;
+  expect(name).toBe(server.resolution.autoscaling!.hpaMetricName);
+  expect(name).toMatch(/^prometheus\.googleapis\.com\|[a-z0-9_:]+\|(gauge|unknown)$/);
+  expect(name).toBe(name.toLowerCase());
+  expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(300);
+  expect(hpa.spec.behavior.scaleUp.policies.map((p: any) => p.type).sort()).toEqual(['Percent', 'Pods']);
+});
+
+test('metric names follow the server and its version', () => {
+  const name = (props: OptimizedLlmServerProps) => synth(props).server.resolution.autoscaling!.hpaMetricName;
+  expect(name({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 80, autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION }))
+    .toBe('prometheus.googleapis.com|vllm:gpu_cache_usage_perc|gauge');
+  expect(name({
+    model: 'google/gemma-2-27b-it',
+    modelServerVersion: 'v0.12.0',
+    acceleratorType: 'nvidia-h100-80gb',
+    targetNtpotMilliseconds: 80,
+    autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION,
+  })).toBe('prometheus.googleapis.com|vllm:kv_cache_usage_perc|gauge');
+  expect(name({
+    model: 'google/gemma-2-9b-it',
+    modelServer: 'tgi',
+    acceleratorType: 'nvidia-l4',
+    targetNtpotMilliseconds: 100,
+    autoscalingMetric: AutoscalingMetric.QUEUE_SIZE,
+  })).toBe('prometheus.googleapis.com|tgi_queue_size|gauge');
+  expect(name({ model: 'google/gemma-2-9b-it', modelServer: 'tgi', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 100 }))
+    .toBe('prometheus.googleapis.com|tgi_batch_current_size|gauge');
+  expect(name({
+    model: 'google/gemma-2-9b-it',
+    modelServer: 'tgi',
+    acceleratorType: 'nvidia-l4',
+    targetNtpotMilliseconds: 100,
+    autoscalingMetric: AutoscalingMetric.BATCH_SIZE,
+  })).toBe('prometheus.googleapis.com|tgi_batch_current_size|gauge');
+  const dcgm = synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, autoscalingMetric: AutoscalingMetric.GPU_DUTY_CYCLE }).hpa;
+  expect(dcgm.spec.metrics[0]).toMatchObject({ type: 'External', external: { metric: { name: 'prometheus.googleapis.com|dcgm_fi_dev_gpu_util|unknown' } } });
+  expect(() => synth({
+    model: 'google/gemma-2-9b-it',
+    modelServer: 'tgi',
+    acceleratorType: 'nvidia-l4',
+    targetNtpotMilliseconds: 100,
+    autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION,
+  })).toThrow(/'autoscalingMetric' kv-cache-utilization is not available: tgi 3\.0\.1 exports no KV-cache gauge/);
+});
+
+test('the default metric: the queue only when it tolerates the queue that builds while a replica starts', () => {
+  // gemma on one H100 held to its published inflection NTPOT: about 27 requests may wait, but a replica takes minutes to start
+  const r = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 67 }).autoscaling!;
+  expect(r.metric).toBe(AutoscalingMetric.BATCH_SIZE);
+  expect(r.metricReason).toMatch(/the target allows [\d.]+ requests to wait, but [\d.]+ would pile up while a replica starts/);
+  // on request, the queue threshold is the queue the target tolerates at saturation, with the headroom
+  const q = resolve({
+    model: 'google/gemma-2-27b-it',
+    acceleratorType: 'nvidia-h100-80gb',
+    targetNtpotMilliseconds: 67,
+    autoscalingMetric: AutoscalingMetric.QUEUE_SIZE,
+  }).autoscaling!;
+  expect(q.valueAtOperatingPoint).toBeGreaterThan(3);
+  expect(q.targetAverageValue).toBeLessThan(q.valueAtOperatingPoint * 0.9);
+  expect(q.explanation).toMatch(/less the [\d.]+ that pile up while a replica starts/);
+  // a tighter target leaves no queue at all
+  const tight = resolve({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 60, autoscalingMetric: AutoscalingMetric.QUEUE_SIZE });
+  expect(tight.autoscaling!.valueAtOperatingPoint).toBeLessThan(q.valueAtOperatingPoint);
+});
+
+test('the threshold leaves room for tolerance and for load growth while a replica starts', () => {
+  const hub = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 80 }).autoscaling!;
+  const bucket = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 80, modelBucketUri: 'gs://models/gemma' })
+    .autoscaling!;
+  // loading from the bucket starts replicas sooner, so less headroom is needed and the target is higher
+  expect(bucket.replicaStartupSeconds).toBeLessThan(hub.replicaStartupSeconds);
+  expect(bucket.headroom).toBeGreaterThan(hub.headroom);
+  expect(bucket.targetAverageValue).toBeGreaterThan(hub.targetAverageValue);
+  expect(hub.explanation).toMatch(/300 s node \+ 120 s image \+ \d+ s model load/);
+});
+
+test('initial replicas come from expectedRequestsPerSecond', () => {
+  const { server, deployment, hpa } = synth({
+    model: 'openai/gpt-oss-20b',
+    acceleratorType: 'nvidia-h100-80gb',
+    targetNtpotMilliseconds: 100,
+    expectedRequestsPerSecond: 200,
+    maxReplicas: 10,
+  });
+  const a = server.resolution.autoscaling!;
+  expect(a.initialReplicas).toBe(Math.ceil(200 / (a.requestsPerSecondPerReplica * a.headroom)));
+  expect(a.initialReplicas).toBeGreaterThan(1);
+  expect(deployment.spec.replicas).toBe(a.initialReplicas);
+  expect(hpa.spec.minReplicas).toBe(1);
+  expect(synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100 }).deployment.spec.replicas).toBeUndefined();
+  expect(() => resolve({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, expectedRequestsPerSecond: -1 })).toThrow(/'expectedRequestsPerSecond' must be a positive/);
+});
+
+test('no HPA when the target cannot be met: the construct refuses with the achievable range', () => {
+  expect(() => synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1 })).toThrow(/achievable NTPOT/);
+});
+
+test('TGI runs through its launcher\'s environment with one shard per GPU', () => {
+  const { deployment, server } = synth({ model: 'google/gemma-2-9b-it', modelServer: 'tgi', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 100 });
+  const c = deployment.spec.template.spec.containers[0];
+  expect(c.image).toBe('ghcr.io/huggingface/text-generation-inference:3.0.1');
+  expect(c.command).toBeUndefined();
+  const env = Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+  expect(env).toMatchObject({
+    MODEL_ID: 'google/gemma-2-9b-it',
+    NUM_SHARD: String(server.resolution.tensorParallelSize),
+    PORT: '8000',
+    MAX_TOTAL_TOKENS: String(server.resolution.maxModelLength),
+  });
+  expect(Number(env.MAX_INPUT_TOKENS)).toBeLessThan(Number(env.MAX_TOTAL_TOKENS));
+  expect(deployment.spec.template.metadata.labels['ai.gke.io/inference-server']).toBe('text-generation-inference');
+  expect(() => resolve({ model: 'google/gemma-3-27b-it', modelServer: 'tgi' })).toThrow(/No profile/);
+});
+
+// the measured profiles, loaded from a bucket (the recommended path), held to their published NTPOT
+const MEASURED: Array<[string, string, number]> = [
+  ['google/gemma-2-27b-it', 'nvidia-h100-80gb', 67],
+  ['google/gemma-2-27b-it', 'nvidia-tesla-a100', 70],
+  ['google/gemma-2-27b-it', 'nvidia-l4', 1085],
+  ['openai/gpt-oss-20b', 'nvidia-h100-80gb', 67],
+  ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'nvidia-tesla-a100', 72],
+  ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'nvidia-h100-80gb', 30],
+];
+
+test.each(MEASURED)('simulation: %s on %s holds the target on a 10x burst with fewer replica-hours than queue size 5', (model, acc, target) => {
+  const r = resolve({ model, acceleratorType: acc, targetNtpotMilliseconds: target, modelBucketUri: 'gs://models/m' });
+  expect(r.source).toBe('measured');
+  // half of one replica's capacity, ramping to 10x over two hours, held an hour, back down over two; one day
+  const capacity = r.autoscaling!.requestsPerSecondPerReplica;
+  const trace = burstTrace(capacity * 0.5, 10, 120, 120, 60, 24 * 60);
+  const [ours, queue5] = compareAutoscaling(Catalog.EMBEDDED, r, trace, { targetNtpotMilliseconds: target });
+  expect(ours.result.sloAttainment).toBeGreaterThanOrEqual(0.99);
+  expect(ours.result.replicaHours).toBeLessThan(queue5.result.replicaHours);
+  expect(queue5.rule.name).toBe('queue size 5');
+});
+
+test('simulation: a diurnal day keeps the SLO and scales back down at night', () => {
+  const r = resolve({
+    model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
+    acceleratorType: 'nvidia-tesla-a100',
+    targetNtpotMilliseconds: 72,
+    modelBucketUri: 'gs://models/m',
+  });
+  const cap = r.autoscaling!.requestsPerSecondPerReplica;
+  const [ours] = compareAutoscaling(Catalog.EMBEDDED, r, diurnalTrace(cap * 0.3, cap * 6), { targetNtpotMilliseconds: 72 });
+  expect(ours.result.sloAttainment).toBeGreaterThanOrEqual(0.99);
+  const night = ours.result.minutes.filter((m) => m.minute < 60);
+  const noon = ours.result.minutes.filter((m) => m.minute >= 700 && m.minute < 740);
+  expect(Math.max(...night.map((m) => m.readyReplicas))).toBeLessThan(Math.min(...noon.map((m) => m.readyReplicas)));
+});
