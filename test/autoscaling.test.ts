@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { AutoscalingMetric, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { AutoscalingMetric, ClusterMode, GkeAutopilot, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 import { compareAutoscaling } from '../src/autoscaling/compare';
 import { burstTrace, diurnalTrace } from '../src/autoscaling/traces';
@@ -174,4 +174,16 @@ test('simulation: a diurnal day keeps the SLO and scales back down at night', ()
   const night = ours.result.minutes.filter((m) => m.minute < 60);
   const noon = ours.result.minutes.filter((m) => m.minute >= 700 && m.minute < 740);
   expect(Math.max(...night.map((m) => m.readyReplicas))).toBeLessThan(Math.min(...noon.map((m) => m.readyReplicas)));
+});
+
+test('on Autopilot the automatic choice stays within the GPU types Autopilot admits', () => {
+  const free = resolve({ model: 'google/gemma-2-9b-it' });
+  const { server, objects } = synth({ model: 'google/gemma-2-9b-it', clusterMode: ClusterMode.AUTOPILOT });
+  expect(GkeAutopilot.ALLOWED_GPU_TYPES).toContain(server.resolution.acceleratorType);
+  expectValidManifests(objects);
+  // the unrestricted choice may be a type Autopilot refuses (the point of the filter)
+  expect(typeof free.acceleratorType).toBe('string');
+  const only = resolve({ model: 'google/gemma-2-9b-it', allowedAcceleratorTypes: ['nvidia-l4'] });
+  expect(only.acceleratorType).toBe('nvidia-l4');
+  expect(() => resolve({ model: 'google/gemma-2-9b-it', allowedAcceleratorTypes: ['nvidia-tesla-t4x'] })).toThrow(/'allowedAcceleratorTypes'/);
 });

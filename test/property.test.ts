@@ -56,12 +56,7 @@ function synthesize(props: () => OptimizedLlmServerProps): Outcome {
  * latency-target messages name targetNtpotMilliseconds / targetTtftMilliseconds without quotes. Tolerated
  * here, and only these, until their owners quote the props; delete an entry once its message is fixed.
  */
-const RESOLVER_MESSAGES_WITHOUT_QUOTED_PROP: readonly RegExp[] = [
-  /^No profile for model \S+, server \S+/,
-  /\b(targetNtpotMilliseconds|targetTtftMilliseconds) \([-\d.e+]+\) (is below|cannot be checked)/,
-  // src/resolver/model-loading.ts (in progress): a valid request whose automatically chosen machine cannot hold the memory-backed cache
-  /^\S+ on \S+: .*\bmemory-backed model cache \(\d+ GiB\)/,
-];
+const RESOLVER_MESSAGES_WITHOUT_QUOTED_PROP: readonly RegExp[] = [];
 
 /** Our documented errors: plain Errors that name a prop in quotes. */
 function expectDocumentedError(error: unknown, props: unknown, inputWasValid: boolean): void {

@@ -93,9 +93,9 @@ test('targets pick the highest-throughput point that meets them', () => {
 test('fails: a latency target below what the hardware reaches states the achievable range', () => {
   // targets below what every profile of the accelerator reaches (estimates of other tensor-parallel sizes included)
   expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 20 }))
-    .toThrow(/targetNtpotMilliseconds \(20\) is below the fastest NTPOT this profile reaches; achievable NTPOT: 1085 ms/);
+    .toThrow(/'targetNtpotMilliseconds' \(20\) is below the fastest NTPOT this profile reaches; achievable NTPOT: 1085 ms/);
   expect(() => resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetTtftMilliseconds: 1 }))
-    .toThrow(/targetTtftMilliseconds \(1\).*achievable TTFT: 297 ms/);
+    .toThrow(/'targetTtftMilliseconds' \(1\).*achievable TTFT: 297 ms/);
   expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetTtftMilliseconds: 0.5 }))
     .toThrow(/cannot be checked: this profile publishes no TTFT/);
 });

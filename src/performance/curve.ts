@@ -221,14 +221,14 @@ function infeasibility(curve: ProfileCurve, targets: LatencyTargets): Infeasibil
   const fmt = (lo: number, hi: number) => (lo === hi ? `${round(lo)} ms` : `${round(lo)}-${round(hi)} ms`);
   const parts: string[] = [];
   if (targets.ntpotMilliseconds !== undefined && targets.ntpotMilliseconds < range.minNtpotMilliseconds) {
-    parts.push(`targetNtpotMilliseconds (${targets.ntpotMilliseconds}) is below the fastest NTPOT this profile reaches; `
+    parts.push(`'targetNtpotMilliseconds' (${targets.ntpotMilliseconds}) is below the fastest NTPOT this profile reaches; `
       + `achievable NTPOT: ${fmt(range.minNtpotMilliseconds, range.maxNtpotMilliseconds)}`);
   }
   if (targets.ttftMilliseconds !== undefined) {
     if (range.minTtftMilliseconds === undefined || range.maxTtftMilliseconds === undefined) {
-      parts.push(`targetTtftMilliseconds (${targets.ttftMilliseconds}) cannot be checked: this profile publishes no TTFT`);
+      parts.push(`'targetTtftMilliseconds' (${targets.ttftMilliseconds}) cannot be checked: this profile publishes no TTFT`);
     } else if (targets.ttftMilliseconds < range.minTtftMilliseconds) {
-      parts.push(`targetTtftMilliseconds (${targets.ttftMilliseconds}) is below the fastest TTFT this profile reaches; `
+      parts.push(`'targetTtftMilliseconds' (${targets.ttftMilliseconds}) is below the fastest TTFT this profile reaches; `
         + `achievable TTFT: ${fmt(range.minTtftMilliseconds, range.maxTtftMilliseconds)}`);
     }
   }

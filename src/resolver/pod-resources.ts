@@ -37,7 +37,7 @@ export function podResources(model: ModelRecord, machine: MachineTypeRecord, tp:
   const nodeCap = Math.floor(machine.ramGb * share);
   if (ramCache > 0 && need > nodeCap) {
     throw new Error(`${model.id} on ${machine.name}: the memory-backed model cache (${ramCache} GiB) plus the loader needs ${need} GiB, `
-      + `more than ${share * 100}% of the machine's ${machine.ramGb} GB. Use a machine with more memory or a node pool with local SSD.`);
+      + `more than ${share * 100}% of the machine's ${machine.ramGb} GB. Choose another 'acceleratorType' (a machine with more memory or local SSD).`);
   }
   const memoryGiB = Math.min(need, nodeCap);
   const w = weightsGiB(model);

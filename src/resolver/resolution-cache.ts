@@ -21,6 +21,7 @@ const REQUEST_FIELDS = [
   'modelBucketUri',
   'autoscalingMetric',
   'expectedRequestsPerSecond',
+  'allowedAcceleratorTypes',
 ] as const satisfies ReadonlyArray<keyof ResolveRequest>;
 type Unlisted = Exclude<keyof ResolveRequest, (typeof REQUEST_FIELDS)[number]>;
 const EVERY_FIELD_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;

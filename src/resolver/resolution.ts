@@ -119,6 +119,12 @@ export interface ResolveRequest {
    * @default - one replica
    */
   readonly expectedRequestsPerSecond?: number;
+  /**
+   * Accelerator labels the automatic choice may pick from when `acceleratorType` is omitted (for
+   * example the GPU types a GKE Autopilot cluster admits).
+   * @default - every accelerator in the catalog
+   */
+  readonly allowedAcceleratorTypes?: string[];
 }
 
 /** Throughput and latency at the operating point. */

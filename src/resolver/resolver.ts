@@ -92,7 +92,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   if (feasible.length === 0) {
     const lines = candidates.map((c) => `${curveKeyString(c.curve)} (${c.curve.source}): ${c.rejection}`);
     if (accelerator && candidates.length === 1) throw new Error(`${model.id} on ${accelerator.gkeLabel}: ${candidates[0].rejection}.`);
-    throw new Error(`No profile for ${model.id} meets the request:\n  ${lines.join('\n  ')}`);
+    throw new Error(`No profile for ${model.id} meets the request (relax 'targetNtpotMilliseconds', 'targetTtftMilliseconds' or 'maxModelLength'):\n  `
+      + lines.join('\n  '));
   }
   const { chosen, passedOver } = choose(feasible);
   const alternatives: ResolvedAlternative[] = [
@@ -103,6 +104,21 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
 }
 
 function checkNumbers(r: ResolveRequest): void {
+  // callers from JavaScript (or other jsii languages) can pass anything: name the prop instead of failing deep inside
+  const strings: Array<[string, unknown]> = [
+    ['model', r.model], ['modelServer', r.modelServer], ['modelServerVersion', r.modelServerVersion], ['acceleratorType', r.acceleratorType],
+    ['region', r.region], ['modelBucketUri', r.modelBucketUri],
+  ];
+  for (const [name, v] of strings) {
+    if (v !== undefined && typeof v !== 'string') throw new Error(`'${name}' must be a string, got ${typeof v} ${JSON.stringify(v)}.`);
+  }
+  const numbers: Array<[string, unknown]> = [
+    ['targetNtpotMilliseconds', r.targetNtpotMilliseconds], ['targetTtftMilliseconds', r.targetTtftMilliseconds],
+    ['outputInputCostRatio', r.outputInputCostRatio], ['maxModelLength', r.maxModelLength], ['expectedRequestsPerSecond', r.expectedRequestsPerSecond],
+  ];
+  for (const [name, v] of numbers) {
+    if (v !== undefined && typeof v !== 'number') throw new Error(`'${name}' must be a number, got ${typeof v} ${JSON.stringify(v)}.`);
+  }
   const positive: Array<[string, number | undefined]> = [
     ['targetNtpotMilliseconds', r.targetNtpotMilliseconds],
     ['targetTtftMilliseconds', r.targetTtftMilliseconds],
@@ -122,6 +138,9 @@ function checkNumbers(r: ResolveRequest): void {
   }
   if (r.expectedRequestsPerSecond !== undefined && !(Number.isFinite(r.expectedRequestsPerSecond) && r.expectedRequestsPerSecond > 0)) {
     throw new Error(`'expectedRequestsPerSecond' must be a positive number, got ${r.expectedRequestsPerSecond}.`);
+  }
+  if (r.allowedAcceleratorTypes !== undefined && (!Array.isArray(r.allowedAcceleratorTypes) || r.allowedAcceleratorTypes.some((a) => typeof a !== 'string'))) {
+    throw new Error(`'allowedAcceleratorTypes' must be a list of accelerator labels, got ${JSON.stringify(r.allowedAcceleratorTypes)}.`);
   }
   if (r.pricingModel !== undefined && !Object.values(PricingModel).includes(r.pricingModel)) {
     throw new Error(`'pricingModel' must be one of ${Object.values(PricingModel).join(', ')}, got '${r.pricingModel}'.`);
@@ -201,14 +220,17 @@ export function profileCurves(
   catalog: Catalog, model: ModelRecord, server: ModelServerRecord, request: ResolveRequest, accelerator: AcceleratorRecord | undefined,
 ): ProfileCurve[] {
   const forModel = allProfileCurves(catalog, model.id).filter((c) => c.modelServer === server.name);
+  const allowed = accelerator === undefined ? request.allowedAcceleratorTypes : undefined;
   const wanted = forModel.filter((c) => (request.modelServerVersion === undefined || c.modelServerVersion === request.modelServerVersion)
-    && (accelerator === undefined || c.acceleratorType === accelerator.gkeLabel));
+    && (accelerator === undefined || c.acceleratorType === accelerator.gkeLabel)
+    && (allowed === undefined || allowed.includes(c.acceleratorType)));
   if (wanted.length === 0) {
     const asked = [
       `model ${model.id}`,
       `server ${server.name}`,
       request.modelServerVersion ? `version ${request.modelServerVersion}` : undefined,
       accelerator ? `accelerator ${accelerator.gkeLabel}` : undefined,
+      allowed ? `accelerators among ${allowed.join(', ')}` : undefined,
     ].filter((s) => s).join(', ');
     const uniq = (xs: string[]) => [...new Set(xs)].join(', ');
     const existing = forModel.length
@@ -219,7 +241,10 @@ export function profileCurves(
     const tooOld = version && model.minModelServerRelease !== undefined && compareReleases(version.baseRelease, model.minModelServerRelease) < 0
       ? ` ${server.name} ${version.version} (release ${version.baseRelease}) predates ${model.id}, which needs ${model.minModelServerRelease} or newer.`
       : '';
-    throw new Error(`No profile for ${asked}: neither measured nor estimated.${tooOld} ${existing}`);
+    const props = [request.modelServerVersion ? '\'modelServerVersion\'' : undefined, accelerator ? '\'acceleratorType\'' : undefined,
+      allowed ? '\'allowedAcceleratorTypes\'' : undefined, '\'model\''];
+    throw new Error(`No profile for ${asked}: neither measured nor estimated.${tooOld} ${existing} `
+      + `Change ${props.filter((x) => x).join(' or ')} to a combination that exists.`);
   }
   // measured first (a measured curve takes precedence in whatever version it was measured), then the newest version
   const rank = new Map(catalog.versionsNewestFirst(server).map((v, i) => [v.version, i]));

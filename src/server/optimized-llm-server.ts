@@ -6,6 +6,7 @@ import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruptio
 import { HuggingFaceToken } from './hugging-face-token';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
+import { isPinnedImage } from '../validation/best-practice-rules';
 import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { modelServerByName } from '../catalog/model-servers';
@@ -16,7 +17,7 @@ import { resolveCached } from '../resolver/resolution-cache';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { libraryVersion } from '../util/version';
-import { ClusterMode } from '../validation/cluster-mode';
+import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
 /** Properties of an {@link OptimizedLlmServer}. */
@@ -141,7 +142,11 @@ export class OptimizedLlmServer extends Construct {
   constructor(scope: Construct, id: string, props: OptimizedLlmServerProps) {
     super(scope, id);
     const catalog = props.catalog?._catalog ?? Catalog.EMBEDDED;
-    this.resolution = resolveCached(catalog, props);
+    // on Autopilot, the automatic choice stays within the GPU types Autopilot admits
+    const autopilotChoice = props.clusterMode === ClusterMode.AUTOPILOT && props.acceleratorType === undefined && props.allowedAcceleratorTypes === undefined;
+    this.resolution = resolveCached(catalog, autopilotChoice
+      ? { ...props, allowedAcceleratorTypes: [...GkeAutopilot.ALLOWED_GPU_TYPES, ...(props.autopilotAcceleratorTypes ?? [])] }
+      : props);
     const r = this.resolution;
     const hasTarget = r.autoscaling !== undefined;
     this.name = props.name ?? Names.toDnsLabel(this);
@@ -285,9 +290,9 @@ function validateName(name: string): void {
 }
 
 function validateImage(image: string): void {
-  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
-  const pinned = image.includes('@sha256:') || (lastSegment.includes(':') && !lastSegment.endsWith(':latest'));
-  if (!pinned) throw new Error(`'image' '${image}' must be pinned to a tag other than 'latest' or to a digest.`);
+  if (typeof image !== 'string' || !isPinnedImage(image)) {
+    throw new Error(`'image' '${image}' must be pinned to a tag other than 'latest' or to a digest (repository:tag or repository@sha256:...).`);
+  }
 }
 
 /** A label value: at most 63 characters of [A-Za-z0-9_.-], alphanumeric at both ends. */
