@@ -136,7 +136,7 @@ test('--output-path writes the same text to a file and says so on standard error
 
 test('fails in one line: infeasible target with the achievable range, unknown accelerator, missing flag, unsupported flags', () => {
   expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --target-ntpot-milliseconds=1'))
-    .toMatch(/google\/gemma-2-27b-it.*--target-ntpot-milliseconds \(1\) is below the fastest NTPOT this profile reaches; achievable NTPOT: \d/);
+    .toMatch(/google\/gemma-2-27b-it.*'--target-ntpot-milliseconds' \(1\) is below the fastest NTPOT this profile reaches; achievable NTPOT: \d/);
   expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l5'))
     .toMatch(/Unknown accelerator 'nvidia-l5' \(--accelerator-type\)\. Closest: nvidia-l4/);
   expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm', 2)).toMatch(/Missing required flag --accelerator-type for 'manifests create'/);
