@@ -4,15 +4,11 @@ import { InferenceResolver } from '../src';
 import { compareAutoscaling } from '../src/autoscaling/compare';
 import { burstTrace, diurnalTrace } from '../src/autoscaling/traces';
 import { Catalog } from '../src/catalog/catalog';
+import { measuredCurves } from '../src/performance/measured-curves';
 
-const MEASURED: Array<[string, string, number]> = [
-  ['google/gemma-2-27b-it', 'nvidia-h100-80gb', 67],
-  ['google/gemma-2-27b-it', 'nvidia-tesla-a100', 70],
-  ['google/gemma-2-27b-it', 'nvidia-l4', 1085],
-  ['openai/gpt-oss-20b', 'nvidia-h100-80gb', 67],
-  ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'nvidia-tesla-a100', 72],
-  ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'nvidia-h100-80gb', 30],
-];
+// every measured profile, held to its published NTPOT
+const MEASURED: Array<[string, string, number]> = measuredCurves(Catalog.EMBEDDED)
+  .map((c) => [c.model, c.acceleratorType, c.points[0].ntpotMilliseconds] as [string, string, number]);
 
 console.log('| profile (NTPOT target) | loading | trace | derived threshold | SLO minutes, replica-hours | queue size 5 | KV cache 0.5 |');
 console.log('|---|---|---|---|---|---|---|');

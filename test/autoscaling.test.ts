@@ -4,6 +4,7 @@ import { expectValidManifests } from './support/k8s-validator';
 import { compareAutoscaling } from '../src/autoscaling/compare';
 import { burstTrace, diurnalTrace } from '../src/autoscaling/traces';
 import { Catalog } from '../src/catalog/catalog';
+import { measuredCurves } from '../src/performance/measured-curves';
 
 const resolve = InferenceResolver.resolve;
 
@@ -140,14 +141,8 @@ test('TGI runs through its launcher\'s environment with one shard per GPU', () =
 });
 
 // the measured profiles, loaded from a bucket (the recommended path), held to their published NTPOT
-const MEASURED: Array<[string, string, number]> = [
-  ['google/gemma-2-27b-it', 'nvidia-h100-80gb', 67],
-  ['google/gemma-2-27b-it', 'nvidia-tesla-a100', 70],
-  ['google/gemma-2-27b-it', 'nvidia-l4', 1085],
-  ['openai/gpt-oss-20b', 'nvidia-h100-80gb', 67],
-  ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'nvidia-tesla-a100', 72],
-  ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'nvidia-h100-80gb', 30],
-];
+const MEASURED: Array<[string, string, number]> = measuredCurves(Catalog.EMBEDDED)
+  .map((c) => [c.model, c.acceleratorType, c.points[0].ntpotMilliseconds] as [string, string, number]);
 
 test.each(MEASURED)('simulation: %s on %s holds the target on a 10x burst with fewer replica-hours than queue size 5', (model, acc, target) => {
   const r = resolve({ model, acceleratorType: acc, targetNtpotMilliseconds: target, modelBucketUri: 'gs://models/m' });
