@@ -21,6 +21,9 @@ import type {
   PriceScope,
   PricingModelName,
   TokenDistributionRecord,
+  TpuChipPriceRecord,
+  TpuTopologyRecord,
+  TpuTopologyScope,
   UseCaseRecord,
 } from '../src/catalog/types';
 
@@ -45,6 +48,7 @@ const N1_T4_COMMENT = 'Compute Engine attaches 1, 2 or 4 T4 GPUs to an N1 VM: ht
 
 const PRICING_MODELS: readonly PricingModelName[] = ['on-demand', 'spot', '1-year-cud', '3-years-cud'];
 const PRICE_SCOPES: readonly PriceScope[] = ['whole-vm', 'gpu-only', 'host-only'];
+const TPU_SCOPES: readonly TpuTopologyScope[] = ['sub-host', 'single-host', 'multi-host'];
 const DIRECTIONS: readonly TokenDistributionRecord['direction'][] = ['input', 'output'];
 const STATISTICS: readonly TokenDistributionRecord['statistic'][] = ['min', 'median', 'mean', 'p90', 'p99', 'max'];
 
@@ -352,6 +356,61 @@ export function toTokenDistributionRecord(row: CsvRow): TokenDistributionRecord 
   });
 }
 
+export function toTpuTopologyRecord(row: CsvRow): TpuTopologyRecord {
+  const chips = requiredNumber(row, 'chips');
+  const chipsPerVm = requiredNumber(row, 'chips_per_vm');
+  const gkeNodes = requiredNumber(row, 'gke_nodes');
+  const scope = oneOf(requiredString(row, 'scope'), TPU_SCOPES, 'scope');
+  const topology = requiredString(row, 'topology');
+  if (!/^\d+(x\d+)+$/.test(topology)) {
+    throw new Error(`column 'topology' must look like 2x4 or 2x2x1, got '${topology}'`);
+  }
+  const product = topology.split('x').map(Number).reduce((a, b) => a * b, 1);
+  if (product !== chips) {
+    throw new Error(`topology ${topology} has ${product} chips but column 'chips' says ${chips}`);
+  }
+  // a sub-host slice is one VM carrying the whole slice; otherwise the slice is gke_nodes VMs of chips_per_vm chips
+  if (scope === 'sub-host' ? chipsPerVm !== chips || gkeNodes !== 1 : chipsPerVm * gkeNodes !== chips) {
+    throw new Error(`${topology}: chips (${chips}), chips_per_vm (${chipsPerVm}) and gke_nodes (${gkeNodes}) disagree for scope ${scope}`);
+  }
+  if ((scope === 'multi-host') !== (gkeNodes > 1)) {
+    throw new Error(`${topology}: scope ${scope} but gke_nodes is ${gkeNodes}`);
+  }
+  return compact<TpuTopologyRecord>({
+    tpu: requiredString(row, 'tpu'),
+    accelerator: requiredString(row, 'gke_tpu_accelerator'),
+    topology,
+    chips,
+    cloudTpuHosts8Chip: optionalNumber(row, 'cloud_tpu_hosts_8chip'),
+    machineType: requiredString(row, 'machine_type'),
+    chipsPerVm,
+    gkeNodes,
+    scope,
+    notes: text(row, 'notes'),
+    source: requiredString(row, 'source'),
+    trust: requiredString(row, 'trust'),
+  });
+}
+
+export function toTpuChipPriceRecord(row: CsvRow): TpuChipPriceRecord {
+  const usdPerChipHour = requiredNumber(row, 'usd_per_chip_hour');
+  if (!(usdPerChipHour > 0)) {
+    throw new Error(`column 'usd_per_chip_hour' must be positive (a missing price is a missing row, never zero), got ${usdPerChipHour}`);
+  }
+  return compact<TpuChipPriceRecord>({
+    tpu: requiredString(row, 'tpu'),
+    accelerator: requiredString(row, 'gke_tpu_accelerator'),
+    region: requiredString(row, 'region'),
+    pricingModel: oneOf(requiredString(row, 'pricing_model'), PRICING_MODELS, 'pricing_model'),
+    usdPerChipHour,
+    derivation: text(row, 'derivation'),
+    snapshotDate: optionalDate(row, 'snapshot_date'),
+    notes: text(row, 'notes'),
+    source: requiredString(row, 'source'),
+    trust: requiredString(row, 'trust'),
+  });
+}
+
 export function convertModels(rows: readonly CsvRow[]): ModelRecord[] {
   return convertRows('models.csv', rows, toModelRecord);
 }
@@ -369,6 +428,12 @@ export function convertMeasuredPoints(rows: readonly CsvRow[]): MeasuredPointRec
 }
 export function convertUseCases(rows: readonly CsvRow[]): UseCaseRecord[] {
   return convertRows('use-cases.csv', rows, toUseCaseRecord);
+}
+export function convertTpuTopologies(rows: readonly CsvRow[]): TpuTopologyRecord[] {
+  return convertRows('tpu-topologies.csv', rows, toTpuTopologyRecord);
+}
+export function convertTpuChipPrices(rows: readonly CsvRow[]): TpuChipPriceRecord[] {
+  return convertRows('tpu-chip-prices.csv', rows, toTpuChipPriceRecord);
 }
 export function convertTokenDistribution(rows: readonly CsvRow[]): TokenDistributionRecord[] {
   return convertRows('sharegpt-distribution.csv', rows, toTokenDistributionRecord);
@@ -523,6 +588,26 @@ export function generateFiles(dataDir: string = REFERENCE_DATA_DIR): GeneratedFi
         records: convertPrices(read('prices.csv')),
         doc: 'Hourly prices per machine type, region and pricing model, one per row of prices.csv.',
       }]),
+    },
+    {
+      fileName: 'tpu.generated.ts',
+      content: renderModule(['tpu-topologies.csv', 'tpu-chip-prices.csv'], [
+        'Checked on import: topology dimensions multiply to chips; chips = chips_per_vm x gke_nodes; multi-host iff gke_nodes > 1.',
+        'Prices are per chip-hour; a slice costs chips x usdPerChipHour. A TPU without a row has no price (never zero).',
+      ], [
+        {
+          name: 'TPU_TOPOLOGIES',
+          type: 'TpuTopologyRecord',
+          records: convertTpuTopologies(read('tpu-topologies.csv')),
+          doc: 'TPU slice shapes (topology, chips, VM type, nodes), one per row of tpu-topologies.csv.',
+        },
+        {
+          name: 'TPU_CHIP_PRICES',
+          type: 'TpuChipPriceRecord',
+          records: convertTpuChipPrices(read('tpu-chip-prices.csv')),
+          doc: 'Hourly prices per TPU chip, region and pricing model, one per row of tpu-chip-prices.csv.',
+        },
+      ]),
     },
     {
       fileName: 'measured-profiles.generated.ts',

@@ -9,6 +9,8 @@ import {
   convertModels,
   convertPrices,
   convertTokenDistribution,
+  convertTpuChipPrices,
+  convertTpuTopologies,
   convertUseCases,
   gatingState,
   generateFiles,
@@ -18,6 +20,7 @@ import { MACHINE_TYPES } from '../src/catalog/data/machine-types.generated';
 import { MEASURED_POINTS } from '../src/catalog/data/measured-profiles.generated';
 import { MODELS } from '../src/catalog/data/models.generated';
 import { PRICES } from '../src/catalog/data/prices.generated';
+import { TPU_CHIP_PRICES, TPU_TOPOLOGIES } from '../src/catalog/data/tpu.generated';
 import { SHAREGPT_DISTRIBUTION, USE_CASES } from '../src/catalog/data/use-cases.generated';
 
 const DATA_DIR = path.join(__dirname, '..', '..', 'shared', 'reference', 'data');
@@ -73,6 +76,7 @@ test('each generated module starts with a generated-file header naming its CSV',
     'prices.generated.ts': ['prices.csv'],
     'measured-profiles.generated.ts': ['measured-profiles.csv'],
     'use-cases.generated.ts': ['use-cases.csv', 'sharegpt-distribution.csv'],
+    'tpu.generated.ts': ['tpu-topologies.csv', 'tpu-chip-prices.csv'],
   };
   for (const [fileName, csvs] of Object.entries(expected)) {
     const firstLine = fs.readFileSync(path.join(GENERATED_DIR, fileName), 'utf8').split('\n')[0];
@@ -298,6 +302,73 @@ test('price facts', () => {
   expect(new Set(keys).size).toBe(keys.length);
 });
 
+test('TPU topologies equal tpu-topologies.csv', () => {
+  const rows = csv('tpu-topologies.csv');
+  expect(TPU_TOPOLOGIES).toStrictEqual(convertTpuTopologies(rows));
+  expectColumns(TPU_TOPOLOGIES, rows, {
+    chips: 'chips',
+    cloud_tpu_hosts_8chip: 'cloudTpuHosts8Chip',
+    chips_per_vm: 'chipsPerVm',
+    gke_nodes: 'gkeNodes',
+  }, {
+    tpu: 'tpu',
+    gke_tpu_accelerator: 'accelerator',
+    topology: 'topology',
+    machine_type: 'machineType',
+    scope: 'scope',
+    notes: 'notes',
+    source: 'source',
+    trust: 'trust',
+  });
+});
+
+test('TPU topology facts', () => {
+  const labels = new Set(ACCELERATORS.filter((a) => a.family === 'tpu').map((a) => a.gkeLabel));
+  const machines = new Map(MACHINE_TYPES.map((m) => [m.name, m]));
+  for (const t of TPU_TOPOLOGIES) {
+    const row = { topology: `${t.accelerator} ${t.topology}` };
+    // every topology names a TPU accelerator and a machine type that carries chipsPerVm chips of it
+    expect({ ...row, tpu: labels.has(t.accelerator) }).toEqual({ ...row, tpu: true });
+    const m = machines.get(t.machineType);
+    expect({ ...row, accelerator: m?.accelerator, chips: m?.acceleratorsPerVm }).toEqual({ ...row, accelerator: t.accelerator, chips: t.chipsPerVm });
+    expect({ ...row, chips: t.topology.split('x').map(Number).reduce((a, b) => a * b, 1) }).toEqual({ ...row, chips: t.chips });
+    expect({ ...row, chips: t.chipsPerVm * t.gkeNodes }).toEqual({ ...row, chips: t.chips });
+    expect({ ...row, multiHost: t.scope === 'multi-host' }).toEqual({ ...row, multiHost: t.gkeNodes > 1 });
+  }
+  const v6e = TPU_TOPOLOGIES.find((t) => t.accelerator === 'tpu-v6e-slice' && t.topology === '2x4')!;
+  expect(v6e).toMatchObject({ chips: 8, machineType: 'ct6e-standard-8t', chipsPerVm: 8, gkeNodes: 1, scope: 'single-host' });
+  const v5p = TPU_TOPOLOGIES.find((t) => t.accelerator === 'tpu-v5p-slice' && t.topology === '2x2x1')!;
+  expect(v5p.cloudTpuHosts8Chip).toBeUndefined();
+  // the import refuses a row whose counts disagree
+  const bad = { ...csv('tpu-topologies.csv')[0], chips: '2' };
+  expect(() => convertTpuTopologies([bad])).toThrow(/tpu-topologies.csv data row 1: topology 1x1 has 1 chips but column 'chips' says 2/);
+});
+
+test('TPU chip prices equal tpu-chip-prices.csv', () => {
+  const rows = csv('tpu-chip-prices.csv');
+  expect(TPU_CHIP_PRICES).toStrictEqual(convertTpuChipPrices(rows));
+  expectColumns(TPU_CHIP_PRICES, rows, { usd_per_chip_hour: 'usdPerChipHour' }, {
+    tpu: 'tpu',
+    gke_tpu_accelerator: 'accelerator',
+    region: 'region',
+    pricing_model: 'pricingModel',
+    derivation: 'derivation',
+    notes: 'notes',
+    source: 'source',
+    trust: 'trust',
+  });
+  rows.forEach((row, i) => {
+    expect(TPU_CHIP_PRICES[i].snapshotDate).toBe(row.snapshot_date === '' ? undefined : row.snapshot_date);
+  });
+  // every price is positive and unique per TPU, region and pricing model; a zero price is refused on import
+  expect(TPU_CHIP_PRICES.every((p) => p.usdPerChipHour > 0)).toBe(true);
+  const keys = TPU_CHIP_PRICES.map((p) => [p.accelerator, p.region, p.pricingModel].join('|'));
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(() => convertTpuChipPrices([{ ...rows[0], usd_per_chip_hour: '0' }])).toThrow(/never zero/);
+  // TPU7x has no per-chip price in the reference: no row, never a zero
+  expect(TPU_CHIP_PRICES.some((p) => p.accelerator === 'tpu7x')).toBe(false);
+});
+
 test('measured points equal measured-profiles.csv', () => {
   const rows = csv('measured-profiles.csv');
   expect(MEASURED_POINTS).toStrictEqual(convertMeasuredPoints(rows));
@@ -380,7 +451,7 @@ test('use case facts', () => {
 
 test('every record has a non-empty source and trust', () => {
   const all: { source: string; trust?: string }[] = [
-    ...MODELS, ...ACCELERATORS, ...MACHINE_TYPES, ...PRICES, ...MEASURED_POINTS, ...USE_CASES,
+    ...MODELS, ...ACCELERATORS, ...MACHINE_TYPES, ...PRICES, ...MEASURED_POINTS, ...USE_CASES, ...TPU_TOPOLOGIES, ...TPU_CHIP_PRICES,
   ];
   for (const record of all) {
     expect(record.source.trim()).not.toBe('');

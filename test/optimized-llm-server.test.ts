@@ -152,7 +152,7 @@ test('fails: gated model without a token secret', () => {
   expect(() => synth({ model: 'google/gemma-2-27b-it', huggingFaceToken: HuggingFaceToken.none() }))
     .toThrow(/'huggingFaceToken' is HuggingFaceToken.none\(\) but google\/gemma-2-27b-it needs a token/);
   // not gated: no token is fine and no token env is emitted
-  const { objects } = synth({ model: 'openai/gpt-oss-20b', huggingFaceToken: HuggingFaceToken.none() });
+  const { objects } = synth({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', huggingFaceToken: HuggingFaceToken.none() });
   expect(one(objects, 'Deployment').spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['MODEL_ID']);
   // a custom secret is referenced as given
   const custom = synth({ model: 'google/gemma-2-27b-it', huggingFaceToken: HuggingFaceToken.fromSecret('my-hf', 'token') }).objects;

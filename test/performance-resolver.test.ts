@@ -5,6 +5,8 @@ import { smallestFittingTensorParallelSize } from '../src/resolver/feasibility';
 const resolve = InferenceResolver.resolve;
 const catalog = Catalog.EMBEDDED;
 const GPUS = catalog.accelerators.filter((a) => a.family === 'gpu' && catalog.machineTypes.some((m) => m.accelerator === a.gkeLabel));
+// TPUs with a single-host slice are candidates too (vLLM on TPU)
+const TPUS = catalog.accelerators.filter((a) => a.family === 'tpu' && catalog.singleHostTpuTopologies(a.gkeLabel).length > 0);
 
 test('with no accelerator, the resolver picks the cheapest feasible estimated profile and marks it estimated', () => {
   // GIVEN a model with no published profile
@@ -12,8 +14,9 @@ test('with no accelerator, the resolver picks the cheapest feasible estimated pr
   const r = resolve({ model });
   expect(r.source).toBe(ProfileSource.ESTIMATED);
   expect(r.performance.pointKind).toBe('estimated');
-  // THEN it is the cheapest of what each accelerator resolves to on its own
-  const perAccelerator = GPUS.filter((a) => smallestFittingTensorParallelSize(catalog, catalog.model(model)!, a, r.maxModelLength) !== undefined)
+  // THEN it is the cheapest of what each GPU resolves to on its own (TPUs, uncalibrated, only compete when asked for)
+  const perAccelerator = GPUS
+    .filter((a) => smallestFittingTensorParallelSize(catalog, catalog.model(model)!, a, r.maxModelLength) !== undefined)
     .map((a) => resolve({ model, acceleratorType: a.gkeLabel }))
     .filter((x) => x.cost.costPerMillionOutputTokens !== undefined);
   expect(perAccelerator.length).toBeGreaterThan(5);
@@ -22,17 +25,24 @@ test('with no accelerator, the resolver picks the cheapest feasible estimated pr
   for (const alt of r.alternatives.filter((a) => a.costPerMillionOutputTokens !== undefined && a.reason.startsWith('costs more'))) {
     expect(alt.costPerMillionOutputTokens!).toBeGreaterThanOrEqual(r.cost.costPerMillionOutputTokens!);
   }
-  // AND it says how far to trust it, everywhere
-  const u = r.uncertainty!;
-  expect(u.outputTokensPerSecondLow).toBeLessThan(r.performance.outputTokensPerSecond);
-  expect(u.outputTokensPerSecondHigh).toBeGreaterThan(r.performance.outputTokensPerSecond);
-  expect(u.ntpotMillisecondsLow).toBeLessThan(r.performance.ntpotMilliseconds);
-  expect(u.ntpotMillisecondsHigh).toBeGreaterThan(r.performance.ntpotMilliseconds);
-  expect(u.costPerMillionOutputTokensHigh!).toBeCloseTo(r.cost.costPerMillionOutputTokens! / u.throughputLowMultiplier, 12);
+  // AND asked for, TPUs compete with the GPUs on cost
+  const withTpus = resolve({ model, allowedAcceleratorTypes: [...GPUS, ...TPUS].map((a) => a.gkeLabel) });
+  expect(withTpus.cost.costPerMillionOutputTokens!).toBeLessThanOrEqual(r.cost.costPerMillionOutputTokens!);
+  // AND it says how far to trust it, everywhere (on GPUs, where the estimate is calibrated on measured vLLM points)
+  const gpu = resolve({ model, allowedAcceleratorTypes: GPUS.map((a) => a.gkeLabel) });
+  const onTpu = catalog.accelerator(r.acceleratorType)!.family === 'tpu';
+  expect(r.uncertainty!.calibrationBasis).toBe(onTpu ? 'uncalibrated' : 'same-server');
+  expect(gpu.cost.costPerMillionOutputTokens!).toBeGreaterThanOrEqual(r.cost.costPerMillionOutputTokens!);
+  const u = gpu.uncertainty!;
+  expect(u.outputTokensPerSecondLow).toBeLessThan(gpu.performance.outputTokensPerSecond);
+  expect(u.outputTokensPerSecondHigh).toBeGreaterThan(gpu.performance.outputTokensPerSecond);
+  expect(u.ntpotMillisecondsLow).toBeLessThan(gpu.performance.ntpotMilliseconds);
+  expect(u.ntpotMillisecondsHigh).toBeGreaterThan(gpu.performance.ntpotMilliseconds);
+  expect(u.costPerMillionOutputTokensHigh!).toBeCloseTo(gpu.cost.costPerMillionOutputTokens! / u.throughputLowMultiplier, 12);
   expect(u.calibrationBasis).toBe('same-server');
-  expect(r.decisions.join('\n')).toMatch(/uncertainty: \d+-\d+ output tokens\/s/);
-  expect(r.decisions.join('\n')).toMatch(/profile .*: estimated \(cdk8s-gke-inference performance model/);
-  expect(r.profileCitation).toMatch(/calibrated: time scale/);
+  expect(gpu.decisions.join('\n')).toMatch(/uncertainty: \d+-\d+ output tokens\/s/);
+  expect(gpu.decisions.join('\n')).toMatch(/profile .*: estimated \(cdk8s-gke-inference performance model/);
+  expect(gpu.profileCitation).toMatch(/calibrated: time scale/);
   // the server-side signals an autoscaler sees at the point
   expect(r.performance.runningBatchSize).toBeGreaterThan(0);
   expect(r.performance.waitingQueueSize).toBeGreaterThanOrEqual(0);

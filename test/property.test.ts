@@ -241,7 +241,7 @@ test(`requests a measured profile serves always synthesize and validate (${RUNS.
 const corruptions: Array<fc.Arbitrary<Partial<OptimizedLlmServerProps> | (() => Partial<OptimizedLlmServerProps>)>> = [
   fc.string().filter((s) => !catalog.model(s)).map((model) => ({ model })),
   fc.string().filter((s) => !GPUS.includes(s)).map((acceleratorType) => ({ acceleratorType })),
-  fc.constantFrom('tpu-v6e-slice', 'nvidia-h100', 'NVIDIA-L4').map((acceleratorType) => ({ acceleratorType })),
+  fc.constantFrom('tpu-v4-podslice', 'nvidia-h100', 'NVIDIA-L4').map((acceleratorType) => ({ acceleratorType })),
   fc.constantFrom(0, -1, -0.5, NaN, Infinity, -Infinity).map((targetNtpotMilliseconds) => ({ targetNtpotMilliseconds })),
   fc.constantFrom(0, -3, NaN, Infinity).map((targetTtftMilliseconds) => ({ targetTtftMilliseconds })),
   fc.constantFrom(-1, 1.5, NaN, Infinity).map((replicas) => ({ replicas })),

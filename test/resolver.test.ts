@@ -67,10 +67,18 @@ test('a missing price is absent, never zero', () => {
 test('with no accelerator, the cheapest per million output tokens is chosen and runners-up are reported', () => {
   const r = resolve({ model: 'google/gemma-2-27b-it' });
   // estimates now compete with the three published profiles: every GPU accelerator gemma fits resolves on its own
+  // (TPU profiles are uncalibrated, so the automatic choice considers them only when asked for)
   const fits = ['nvidia-h100-80gb', 'nvidia-tesla-a100', 'nvidia-l4', 'nvidia-a100-80gb', 'nvidia-h200-141gb', 'nvidia-rtx-pro-6000'];
   const all = fits.map((a) => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: a }));
   const cheapest = all.reduce((a, b) => (b.cost.costPerMillionOutputTokens! < a.cost.costPerMillionOutputTokens! ? b : a));
   expect(r.acceleratorType).toBe(cheapest.acceleratorType);
+  expect(r.decisions.join('\n')).toMatch(/TPUs, whose profiles are uncalibrated, only when asked for/);
+  // asked for, TPUs compete
+  const tpus = ['tpu-v5-lite-podslice', 'tpu-v6e-slice', 'tpu-v5p-slice'];
+  const withTpu = resolve({ model: 'google/gemma-2-27b-it', allowedAcceleratorTypes: [...fits, ...tpus] });
+  const allWithTpu = [...all, ...tpus.map((a) => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: a }))];
+  const cheapestWithTpu = allWithTpu.reduce((a, b) => (b.cost.costPerMillionOutputTokens! < a.cost.costPerMillionOutputTokens! ? b : a));
+  expect(withTpu.acceleratorType).toBe(cheapestWithTpu.acceleratorType);
   const others = all.map((x) => `${x.acceleratorCount} x ${x.acceleratorType}`).filter((a) => a !== `${r.acceleratorCount} x ${r.acceleratorType}`);
   expect(r.alternatives.map((a) => `${a.acceleratorCount} x ${a.acceleratorType}`)).toEqual(expect.arrayContaining(others));
   for (const alt of r.alternatives.filter((a) => a.reason.startsWith('costs more'))) {
@@ -108,7 +116,9 @@ test('fails: unknown model suggests the closest names', () => {
 test('fails: unknown accelerator names the close labels and the GPU list', () => {
   expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100' }))
     .toThrow(/Unknown accelerator 'nvidia-h100' \('acceleratorType'\)\. Closest: nvidia-h100-80gb/);
-  expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice' })).toThrow(/is a TPU/);
+  // TPUs are served now (vLLM on TPU); an unknown TPU label lists the TPU accelerators
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v4-podslice' }))
+    .toThrow(/Unknown accelerator 'tpu-v4-podslice' \('acceleratorType'\)\..*TPU accelerators: tpu-v5-lite-podslice, tpu-v5p-slice, tpu-v6e-slice, tpu7x/);
 });
 
 test('fails: a model that does not fit says what would', () => {

@@ -95,7 +95,7 @@ test('the good objects pass every rule in both modes', () => {
 test('every rule in the table has an id, a description, a source and is exercised below', () => {
   const exercised = new Set(CASES.map(([id]) => id));
   for (const rule of ALL_RULES) {
-    expect(rule.id).toMatch(/^(kubernetes|gke|gke-autopilot|best-practice)\/[a-z-]+$/);
+    expect(rule.id).toMatch(/^(kubernetes|gke|gke-autopilot|gke-tpu|best-practice)\/[a-z-]+$/);
     expect(rule.description.length).toBeGreaterThan(20);
     expect(rule.source.length).toBeGreaterThan(10);
     expect(exercised.has(rule.id)).toBe(true);
@@ -146,6 +146,16 @@ const CASES: Array<[string, string, (o: Mutable[]) => void, string[]?]> = [
   ['kubernetes/hpa', 'a scale target of the wrong apiVersion', (o) => { byKind(o, 'HorizontalPodAutoscaler').spec.scaleTargetRef.apiVersion = 'apps/v1beta1'; }],
   ['kubernetes/disruption-budget', 'both minAvailable and maxUnavailable', (o) => { byKind(o, 'PodDisruptionBudget').spec.minAvailable = 1; }],
   ['kubernetes/disruption-budget', 'an empty PDB selector', (o) => { byKind(o, 'PodDisruptionBudget').spec.selector = {}; }],
+  ['gke-tpu/selectors', 'a TPU pod without TPU node selectors', (o) => {
+    const r = container(o).resources;
+    for (const k of ['requests', 'limits']) { delete r[k]['nvidia.com/gpu']; r[k]['google.com/tpu'] = '4'; }
+    pod(o).nodeSelector = {};
+  }],
+  ['gke-tpu/chips-per-vm', 'a TPU pod that takes half of its VM\'s chips', (o) => {
+    const r = container(o).resources;
+    for (const k of ['requests', 'limits']) { delete r[k]['nvidia.com/gpu']; r[k]['google.com/tpu'] = '4'; }
+    pod(o).nodeSelector = { 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '2x4' };
+  }],
   ['gke/accelerator-count', 'a count that differs from the GPU limit', (o) => { pod(o).nodeSelector['cloud.google.com/gke-accelerator-count'] = '2'; }],
   ['gke/accelerator-count', 'an unquoted count', (o) => { pod(o).nodeSelector['cloud.google.com/gke-accelerator-count'] = 1; }],
   ['gke/gcsfuse', 'a Cloud Storage FUSE volume without the sidecar annotation', (o) => {

@@ -4,6 +4,7 @@ import { MACHINE_TYPES } from './data/machine-types.generated';
 import { MEASURED_POINTS } from './data/measured-profiles.generated';
 import { MODELS } from './data/models.generated';
 import { PRICES } from './data/prices.generated';
+import { TPU_CHIP_PRICES, TPU_TOPOLOGIES } from './data/tpu.generated';
 import { SHAREGPT_DISTRIBUTION, USE_CASES } from './data/use-cases.generated';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from './model-servers';
 import {
@@ -14,8 +15,19 @@ import {
   PriceRecord,
   PricingModelName,
   TokenDistributionRecord,
+  TpuChipPriceRecord,
+  TpuTopologyRecord,
   UseCaseRecord,
 } from './types';
+
+/** The hourly price of one machine (a GPU VM, or a TPU VM priced per chip), with where it comes from. */
+export interface MachinePrice {
+  readonly usdPerHour: number;
+  readonly snapshotDate?: string;
+  readonly source: string;
+  /** How the price was obtained, e.g. `whole-VM price` or `4 chips x $2.7/chip-hour`. */
+  readonly basis: string;
+}
 
 /** The workload a profile is computed for: mean tokens per request. */
 export interface Workload {
@@ -35,6 +47,8 @@ export interface CatalogData {
   readonly modelServers: readonly ModelServerRecord[];
   readonly useCases: readonly UseCaseRecord[];
   readonly shareGpt: readonly TokenDistributionRecord[];
+  readonly tpuTopologies: readonly TpuTopologyRecord[];
+  readonly tpuChipPrices: readonly TpuChipPriceRecord[];
 }
 
 /** A generated or hand-written model record with the attention window and server release of the hand-written tables. */
@@ -61,6 +75,8 @@ export class Catalog {
     modelServers: MODEL_SERVERS,
     useCases: USE_CASES,
     shareGpt: SHAREGPT_DISTRIBUTION,
+    tpuTopologies: TPU_TOPOLOGIES,
+    tpuChipPrices: TPU_CHIP_PRICES,
   });
 
   public readonly models: readonly ModelRecord[];
@@ -70,6 +86,8 @@ export class Catalog {
   public readonly measuredPoints: readonly MeasuredPointRecord[];
   public readonly modelServers: readonly ModelServerRecord[];
   public readonly useCases: readonly UseCaseRecord[];
+  public readonly tpuTopologies: readonly TpuTopologyRecord[];
+  public readonly tpuChipPrices: readonly TpuChipPriceRecord[];
   /** The default workload: ShareGPT as GIQ benchmarks it, from its published means. */
   public readonly defaultWorkload: Workload;
 
@@ -87,6 +105,8 @@ export class Catalog {
     this.measuredPoints = data.measuredPoints;
     this.modelServers = data.modelServers;
     this.useCases = data.useCases;
+    this.tpuTopologies = data.tpuTopologies;
+    this.tpuChipPrices = data.tpuChipPrices;
     this.modelsById = new Map(data.models.map((m) => [m.id.toLowerCase(), m]));
     this.acceleratorsByLabel = new Map(data.accelerators.map((a) => [a.gkeLabel, a]));
     const mean = (direction: 'input' | 'output') => {
@@ -144,8 +164,15 @@ export class Catalog {
       .sort((a, b) => a.vcpu - b.vcpu || a.ramGb - b.ramGb || priced(a) - priced(b) || a.name.localeCompare(b.name));
   }
 
-  /** Accelerator counts a single machine of this accelerator type can carry, ascending. */
+  /**
+   * Accelerator counts a single machine of this accelerator type can carry, ascending. For a TPU: the
+   * chips of its single-VM slices (sub-host and single-host topologies), since a TPU VM is provisioned
+   * as a slice with a topology.
+   */
   public acceleratorCountsPerMachine(accelerator: string): number[] {
+    if (this.accelerator(accelerator)?.family === 'tpu') {
+      return [...new Set(this.singleHostTpuTopologies(accelerator).map((t) => t.chips))].sort((a, b) => a - b);
+    }
     const counts = new Set<number>();
     for (const m of this.machineTypes.filter((x) => x.accelerator === accelerator)) {
       if (m.acceleratorsPerVm !== undefined) counts.add(m.acceleratorsPerVm);
@@ -162,6 +189,61 @@ export class Catalog {
 
   /** Regions that have any price. */
   public priceRegions(): string[] {
-    return [...new Set(this.prices.map((p) => p.region))].sort();
+    return [...new Set([...this.prices.map((p) => p.region), ...this.tpuChipPrices.map((p) => p.region)])].sort();
+  }
+
+  /** The slice shapes of a TPU type, fewest chips first (undefined-free: empty for GPUs and unknown labels). */
+  public tpuTopologiesFor(accelerator: string): TpuTopologyRecord[] {
+    return this.tpuTopologies.filter((t) => t.accelerator === accelerator).sort((a, b) => a.chips - b.chips || a.gkeNodes - b.gkeNodes);
+  }
+
+  /** One slice shape of a TPU type by its topology value (`2x4`), or undefined. */
+  public tpuTopology(accelerator: string, topology: string): TpuTopologyRecord | undefined {
+    return this.tpuTopologies.find((t) => t.accelerator === accelerator && t.topology === topology);
+  }
+
+  /** The slices of a TPU type that run on one VM (sub-host and single-host scope), fewest chips first. */
+  public singleHostTpuTopologies(accelerator: string): TpuTopologyRecord[] {
+    return this.tpuTopologiesFor(accelerator).filter((t) => t.gkeNodes === 1);
+  }
+
+  /** The single-VM slice of a TPU type with exactly `chips` chips, or undefined. */
+  public singleHostTpuTopology(accelerator: string, chips: number): TpuTopologyRecord | undefined {
+    return this.singleHostTpuTopologies(accelerator).find((t) => t.chips === chips);
+  }
+
+  /** The per-chip price of a TPU type, or undefined when the catalog has none (never zero). */
+  public tpuChipPrice(accelerator: string, region: string, pricingModel: PricingModelName): TpuChipPriceRecord | undefined {
+    return this.tpuChipPrices.find((p) => p.accelerator === accelerator && p.region === region && p.pricingModel === pricingModel);
+  }
+
+  /**
+   * The hourly cost of `chips` TPU chips (one VM: its chips per VM; a slice: all its chips) = chips x the
+   * per-chip price; undefined when the catalog has no per-chip price (never zero).
+   */
+  public tpuCostPerHour(accelerator: string, chips: number, region: string, pricingModel: PricingModelName): number | undefined {
+    const price = this.tpuChipPrice(accelerator, region, pricingModel);
+    return price === undefined ? undefined : chips * price.usdPerChipHour;
+  }
+
+  /**
+   * The hourly price of one machine: the whole-VM price of a GPU machine, or chips per VM x the per-chip
+   * price of a TPU machine; undefined when the catalog has none (never zero).
+   */
+  public machinePrice(machineType: string, region: string, pricingModel: PricingModelName): MachinePrice | undefined {
+    const machine = this.machineTypes.find((m) => m.name === machineType);
+    if (machine && this.accelerator(machine.accelerator)?.family === 'tpu') {
+      const price = this.tpuChipPrice(machine.accelerator, region, pricingModel);
+      const chips = machine.acceleratorsPerVm;
+      if (!price || chips === undefined) return undefined;
+      return {
+        usdPerHour: chips * price.usdPerChipHour,
+        snapshotDate: price.snapshotDate,
+        source: price.source,
+        basis: `${chips} chips x $${price.usdPerChipHour}/chip-hour (${price.derivation})`,
+      };
+    }
+    const vm = this.wholeVmPrice(machineType, region, pricingModel);
+    return vm ? { usdPerHour: vm.usdPerHour, snapshotDate: vm.snapshotDate, source: vm.source, basis: 'whole-VM price' } : undefined;
   }
 }

@@ -26,6 +26,13 @@ export interface ModelServerVersionRecord extends Provenance {
   readonly disableRequestLogFlag?: string;
   /** Model ids (lower case) a model-specific build is for; undefined for general releases. */
   readonly onlyForModels?: readonly string[];
+  /** Model ids (lower case) this build is not known to serve. */
+  readonly excludeModels?: readonly string[];
+  /**
+   * The accelerator family the image runs on: vLLM ships separate GPU (`vllm-openai`) and TPU
+   * (`vllm-tpu`) images. Undefined means GPUs.
+   */
+  readonly acceleratorFamily?: 'gpu' | 'tpu';
   readonly notes: string;
 }
 
@@ -107,6 +114,21 @@ export const VLLM: ModelServerRecord = {
       trust: 'A',
     },
     {
+      version: 'v0.11.1-tpu',
+      baseRelease: '0.11.1',
+      image: 'vllm/vllm-tpu:v0.11.1',
+      kvCacheUsageMetric: 'vllm:kv_cache_usage_perc',
+      acceleratorFamily: 'tpu',
+      // MXFP4 MoE checkpoints (gpt-oss) are not known to run on this TPU build
+      excludeModels: ['openai/gpt-oss-20b', 'openai/gpt-oss-120b'],
+      notes: 'vLLM for Cloud TPU (single-host only on GKE: multi-host TPU serving needs JetStream/Pathways); the only pinned vllm-tpu tag '
+        + 'in Google\'s manifests (the GKE tutorial uses :latest, GIQ\'s TPU versions are nightly tags). The GKE TPU sample sets VLLM_USE_V1=1, '
+        + '--max-num-batched-tokens=512 and --max-num-seqs=128',
+      source: 'GoogleCloudPlatform/accelerated-platforms @9320f3b2 online-inference-tpu/vllm (docker.io/vllm/vllm-tpu:v0.11.1); '
+        + `GKE TPU vLLM tutorial (gke-inference-quickstart.md section 2.7); ${VLLM_RENAME}; ${VLLM_LOG_FLAG}`,
+      trust: 'A',
+    },
+    {
       version: 'v0.12.0',
       baseRelease: '0.12.0',
       image: 'vllm/vllm-openai:v0.12.0',
@@ -120,7 +142,13 @@ export const VLLM: ModelServerRecord = {
 
 /** Whether a version serves a model: general releases serve every model, model-specific builds only theirs. */
 export function versionServesModel(version: ModelServerVersionRecord, modelId: string): boolean {
-  return version.onlyForModels === undefined || version.onlyForModels.includes(modelId.toLowerCase());
+  const id = modelId.toLowerCase();
+  return (version.onlyForModels === undefined || version.onlyForModels.includes(id)) && !(version.excludeModels ?? []).includes(id);
+}
+
+/** Whether a version's image runs on an accelerator family (GPU images are the default). */
+export function versionServesFamily(version: ModelServerVersionRecord, family: 'gpu' | 'tpu'): boolean {
+  return (version.acceleratorFamily ?? 'gpu') === family;
 }
 
 /**

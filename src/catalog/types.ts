@@ -160,3 +160,43 @@ export interface TokenDistributionRecord {
   readonly notes: string;
   readonly source: string;
 }
+
+/** How a TPU slice relates to one VM: part of a host, exactly one host, or several hosts. */
+export type TpuTopologyScope = 'sub-host' | 'single-host' | 'multi-host';
+
+/** A TPU slice shape GKE can provision: its topology, chips, VM type and node count. */
+export interface TpuTopologyRecord extends Provenance {
+  /** TPU generation as Cloud TPU names it, e.g. `v5e`, `v6e`, `tpu7x`. */
+  readonly tpu: string;
+  /** GKE node label value (`cloud.google.com/gke-tpu-accelerator`), e.g. `tpu-v6e-slice`. */
+  readonly accelerator: string;
+  /** `cloud.google.com/gke-tpu-topology` value, e.g. `2x4`, `2x2x1`. */
+  readonly topology: string;
+  /** Chips in the slice. */
+  readonly chips: number;
+  /** The slice in 8-chip Cloud TPU hosts (v5e, v6e); undefined where the reference does not state it. */
+  readonly cloudTpuHosts8Chip?: number;
+  /** Compute Engine machine type of each node of the slice. */
+  readonly machineType: string;
+  /** Chips per VM (the `google.com/tpu` request of each pod). */
+  readonly chipsPerVm: number;
+  /** GKE nodes in the slice (chips / chips per VM). */
+  readonly gkeNodes: number;
+  readonly scope: TpuTopologyScope;
+  readonly notes: string;
+}
+
+/** The hourly price of one TPU chip per region and pricing model (Cloud TPU prices are per chip-hour). */
+export interface TpuChipPriceRecord extends Provenance {
+  readonly tpu: string;
+  /** GKE node label value of the TPU. */
+  readonly accelerator: string;
+  readonly region: string;
+  readonly pricingModel: PricingModelName;
+  readonly usdPerChipHour: number;
+  /** How the per-chip price was derived from the source's slice price. */
+  readonly derivation: string;
+  /** Snapshot date of the source (YYYY-MM-DD); undefined when the source is undated. */
+  readonly snapshotDate?: string;
+  readonly notes: string;
+}

@@ -86,7 +86,7 @@ export function estimateInput(catalog: Catalog, key: CurveKey): EstimateInput | 
   const accelerator = catalog.accelerator(key.acceleratorType);
   const server = catalog.modelServer(key.modelServer);
   const version = server ? catalog.modelServerVersion(server, key.modelServerVersion) : undefined;
-  if (!model || !accelerator || !version || accelerator.family !== 'gpu') return undefined;
+  if (!model || !accelerator || !version || (version.acceleratorFamily ?? 'gpu') !== accelerator.family) return undefined;
   return { model, accelerator, tensorParallelSize: key.acceleratorCount, serverRelease: version.baseRelease, workload: catalog.defaultWorkload };
 }
 

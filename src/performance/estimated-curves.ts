@@ -17,8 +17,9 @@ import {
 } from './calibration';
 import { CurveKey, CurvePoint, ProfileCurve } from './curve';
 import { ModelPoint, loadGrid } from './estimator';
+import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { Catalog } from '../catalog/catalog';
-import { compareReleases, versionServesModel } from '../catalog/model-servers';
+import { compareReleases, versionServesFamily, versionServesModel } from '../catalog/model-servers';
 import { validTensorParallelSizes } from '../resolver/feasibility';
 
 const MODEL_CITATION = 'cdk8s-gke-inference performance model (src/performance/estimator.ts): roofline decode and prefill steps with the '
@@ -58,13 +59,30 @@ function toCurvePoint(p: ModelPoint, c: Correction): CurvePoint {
   };
 }
 
+const TPU_LOG_BAND = Math.log(PERFORMANCE_CONSTANTS.tpuUncalibratedBand.value);
+
+/** The correction of a TPU combination without measured points: uncalibrated, with the wide TPU band. */
+function uncalibratedOnTpu(c: Correction): Correction {
+  return {
+    timeScale: c.timeScale,
+    basis: 'uncalibrated',
+    explanation: `uncalibrated on TPU (no measured TPU point in the catalog): the ${c.explanation.replace(/^time scale/, 'vLLM GPU time scale')} `
+      + `is carried over to the TPU roofline, with a band of a factor of ${PERFORMANCE_CONSTANTS.tpuUncalibratedBand.value} either way`,
+    logBand: TPU_LOG_BAND,
+    ttftLogBand: Math.max(TPU_LOG_BAND, c.ttftLogBand),
+  };
+}
+
 /** The calibrated, estimated curve of one combination, or undefined when the model cannot evaluate it (missing records, does not fit). */
 export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCurve | undefined {
   const model = ctx.catalog.model(key.model);
   const pm = modelFor(ctx.catalog, key);
   if (!model || !pm) return undefined;
   const bands = ctx.bands.get(key.modelServer) ?? crossValidatedBands(ctx.catalog, ctx.anchors, key.modelServer);
-  const correction = correctionFor(ctx.anchors, bands, key, model);
+  const calibrated = correctionFor(ctx.anchors, bands, key, model);
+  const onTpu = ctx.catalog.accelerator(key.acceleratorType)?.family === 'tpu';
+  // no measured TPU point exists: the GPU-calibrated time scale is carried over, but the band is the wide uncalibrated one
+  const correction = onTpu && calibrated.basis !== 'measured-combination' ? uncalibratedOnTpu(calibrated) : calibrated;
   // the measured loads of the combination itself are read exactly, so the curve passes through its measured points
   const own = ctx.anchors.filter((a) => sameCombination(a, key)).map((a) => a.concurrency);
   const grid = [...new Set([...loadGrid(pm.maxRunningBatch), ...own])].sort((a, b) => a - b);
@@ -88,10 +106,12 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
       latencyHighMultiplier: band,
       ttftLowMultiplier: 1 / ttftBand,
       ttftHighMultiplier: ttftBand,
-      basis: correction.basis === 'uncalibrated'
-        ? `no measured ${key.modelServer} point to cross-validate on: a factor of ${band.toFixed(1)} either way`
-        : `cross-validated on the measured ${key.modelServer} points (${correction.basis === 'same-server'
-          ? 'leave-one-model-out: no measured point of this model' : 'leave-one-out: the model has measured points'}); `
+      basis: onTpu && correction.basis === 'uncalibrated'
+        ? `no measured TPU point: an uncalibrated TPU estimate, a factor of ${band.toFixed(1)} either way`
+        : correction.basis === 'uncalibrated'
+          ? `no measured ${key.modelServer} point to cross-validate on: a factor of ${band.toFixed(1)} either way`
+          : `cross-validated on the measured ${key.modelServer} points (${correction.basis === 'same-server'
+            ? 'leave-one-model-out: no measured point of this model' : 'leave-one-out: the model has measured points'}); `
           + 'TTFT band from the measured TTFTs',
     },
     estimate: {
@@ -110,17 +130,25 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   };
 }
 
-/** Curve keys of every GPU combination the catalog can serve (before the fit check), in catalog order. */
+/**
+ * Curve keys of every combination the catalog can serve (before the fit check), in catalog order: GPUs
+ * with a machine type, and TPUs at the chips of each single-host slice, each with the server versions
+ * whose image runs on that accelerator family (vLLM's TPU image on TPUs).
+ */
 export function estimableKeys(catalog: Catalog): CurveKey[] {
   const keys: CurveKey[] = [];
-  const gpus = catalog.accelerators.filter((a) => a.family === 'gpu' && catalog.machineTypes.some((m) => m.accelerator === a.gkeLabel));
+  const accelerators = catalog.accelerators.filter((a) => (a.family === 'gpu'
+    ? catalog.machineTypes.some((m) => m.accelerator === a.gkeLabel)
+    : catalog.singleHostTpuTopologies(a.gkeLabel).length > 0));
   for (const model of catalog.models) {
     for (const server of catalog.modelServers) {
       const versions = server.versions.filter((v) => versionServesModel(v, model.id) && (model.minModelServerRelease === undefined
         || compareReleases(v.baseRelease, model.minModelServerRelease) >= 0));
-      for (const accelerator of gpus) {
+      for (const accelerator of accelerators) {
+        const onFamily = versions.filter((v) => versionServesFamily(v, accelerator.family));
+        if (onFamily.length === 0) continue;
         for (const tp of validTensorParallelSizes(catalog, model, accelerator.gkeLabel)) {
-          for (const version of versions) {
+          for (const version of onFamily) {
             keys.push({
               model: model.id,
               modelServer: server.name,

@@ -198,8 +198,9 @@ export function stepSeconds(
   return Math.max(memory, compute) + communication + fixed;
 }
 
-/** The V1 engine raises max_num_seqs on large GPUs other than A100. */
+/** The V1 engine raises max_num_seqs on large GPUs other than A100; on TPU the library sets the GKE tutorial's 128. */
 function maxNumSeqs(accelerator: AcceleratorRecord, v1: boolean): number {
+  if (accelerator.family === 'tpu') return C.tpuMaxNumSeqs.value;
   const large = (accelerator.memoryGb * GB) / GIB >= C.largeGpuMemoryGiB.value && !accelerator.gkeLabel.includes('a100');
   return v1 && large ? C.maxNumSeqsLargeGpu.value : C.maxNumSeqs.value;
 }

@@ -136,6 +136,24 @@ export const PERFORMANCE_CONSTANTS = {
     source: 'our choice: wider than the largest cross-validated error of the calibrated vllm estimates (a factor of 1.8)',
     kind: 'estimate',
   },
+  /**
+   * Band of every TPU estimate: the catalog has no measured TPU point, so TPU curves are the GPU-calibrated
+   * roofline on the TPU's HBM bandwidth, bf16 FLOPs and ICI, unchecked against any TPU measurement.
+   */
+  tpuUncalibratedBand: {
+    value: 3,
+    unit: 'ratio',
+    source: 'our choice: wider than the uncalibrated GPU band (2.5) because the XLA kernels, the paged-attention implementation and the '
+      + 'scheduler of vLLM on TPU were never measured here',
+    kind: 'estimate',
+  },
+  /** The largest running batch of vLLM on TPU: the GKE TPU tutorial sets --max-num-seqs=128 (and the library emits it). */
+  tpuMaxNumSeqs: {
+    value: 128,
+    unit: 'sequences',
+    source: 'GKE TPU vLLM tutorial args --max-num-batched-tokens=512 --max-num-seqs=128 (gke-inference-quickstart.md section 2.7)',
+    kind: 'reference',
+  },
 } satisfies Record<string, SourcedConstant>;
 
 /** A server release from which a behaviour applies. */
@@ -188,6 +206,11 @@ export const ACCELERATOR_PERFORMANCE: Readonly<Record<string, AcceleratorPerform
   'nvidia-b200': { interconnectGBps: 900, source: `${ACCELERATORS_CSV} (NVLink5 900 GB/s per direction)` },
   'nvidia-gb200': { interconnectGBps: 900, source: `${ACCELERATORS_CSV} (NVLink5 900 GB/s per direction)` },
   'nvidia-rtx-pro-6000': { interconnectGBps: 64, source: `${ACCELERATORS_CSV} (PCIe Gen5 x16, 64 GB/s per direction; no NVLink)` },
+  // TPU chips: ICI bandwidth per chip, halved to a per-direction figure as for NVLink (our reading of the published totals)
+  'tpu-v5-lite-podslice': { interconnectGBps: 100, source: `${ACCELERATORS_CSV} (ICI 1600 Gbps = 200 GB/s per chip over 4 ports; 100 per direction, our reading)` },
+  'tpu-v5p-slice': { interconnectGBps: 600, source: `${ACCELERATORS_CSV} (ICI 1200 GB/s bidirectional per chip, 600 per direction)` },
+  'tpu-v6e-slice': { interconnectGBps: 400, source: `${ACCELERATORS_CSV} (ICI 800 GB/s bidirectional per chip, 400 per direction)` },
+  'tpu7x': { interconnectGBps: 600, source: `${ACCELERATORS_CSV} (ICI 1200 GB/s bidirectional per chip, 600 per direction)` },
 };
 
 /** Fallback for a GPU without an entry: PCIe Gen4 x16. */

@@ -167,6 +167,10 @@ export function autoscalingFor(
       hpaMetricName = `prometheus.googleapis.com|${serverMetric}|gauge`;
       break;
     case AutoscalingMetric.GPU_DUTY_CYCLE:
+      if (catalog.accelerator(key.acceleratorType)?.family === 'tpu') {
+        throw new Error(`'autoscalingMetric' '${metric}' reads the NVIDIA DCGM exporter, which ${key.acceleratorType} nodes do not run: `
+          + `use '${AutoscalingMetric.QUEUE_SIZE}', '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.KV_CACHE_UTILIZATION}' on TPUs.`);
+      }
       serverMetric = DCGM_GPU_UTILIZATION;
       // continuous batching keeps the GPU busy whenever a request runs: busy share = 1 - P(no request in flight)
       value = 100 * (1 - Math.exp(-s.runningBatchSize));

@@ -21,7 +21,8 @@ export function costAt(
   catalog: Catalog, curve: ProfileCurve, machine: MachineTypeRecord, point: CurvePoint,
   region: string, pricingModel: PricingModelName, ratio: number,
 ): ResolvedCost {
-  const price = catalog.wholeVmPrice(machine.name, region, pricingModel);
+  // GPU machines: the whole-VM price; TPU machines: chips per VM x the per-chip price
+  const price = catalog.machinePrice(machine.name, region, pricingModel);
   const published = {
     publishedCostPerMillionOutputTokens: curve.published?.costPerMillionOutputTokens,
     publishedCostPerMillionInputTokens: curve.published?.costPerMillionInputTokens,

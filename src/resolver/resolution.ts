@@ -68,7 +68,8 @@ export interface ResolveRequest {
    */
   readonly modelServerVersion?: string;
   /**
-   * GKE accelerator label, e.g. `nvidia-l4`, `nvidia-h100-80gb`.
+   * GKE accelerator label, e.g. `nvidia-l4`, `nvidia-h100-80gb`, or a TPU such as `tpu-v6e-slice`
+   * (vLLM on TPU is single-host: the smallest single-host slice that fits is chosen).
    * @default - the cheapest accelerator per million output tokens that meets the targets
    */
   readonly acceleratorType?: string;
@@ -348,6 +349,12 @@ export interface Resolution {
   readonly instanceMemoryGb: number;
   /** Accelerators per replica (GIQ's `resources_used.accelerator_count`). */
   readonly acceleratorCount: number;
+  /**
+   * The `cloud.google.com/gke-tpu-topology` of the slice on a TPU, e.g. `2x4` (single-host: its chips are
+   * `acceleratorCount`, all on one VM).
+   * @default - undefined on GPUs
+   */
+  readonly tpuTopology?: string;
   /** Tensor-parallel size. */
   readonly tensorParallelSize: number;
   /** Tensor-parallel sizes that would be valid for this model on this machine family. */

@@ -170,12 +170,16 @@ export function requireRegion(catalog: Catalog, region: string): string {
 export function requireAccelerator(catalog: Catalog, label: string): AcceleratorRecord {
   const acc = catalog.accelerator(label);
   const gpus = catalog.accelerators.filter((a) => a.family === 'gpu').map((a) => a.gkeLabel);
+  const tpus = catalog.accelerators.filter((a) => a.family === 'tpu' && catalog.singleHostTpuTopologies(a.gkeLabel).length > 0).map((a) => a.gkeLabel);
   if (!acc) {
     throw new Error(`Unknown accelerator '${label}' ('acceleratorType'). Closest: ${closestMatches(label, catalog.accelerators.map((a) => a.gkeLabel)).join(', ')}; `
-      + `GPU accelerators: ${gpus.join(', ')}.`);
+      + `GPU accelerators: ${gpus.join(', ')}; TPU accelerators: ${tpus.join(', ')}.`);
   }
-  if (acc.family !== 'gpu') {
-    throw new Error(`Accelerator '${label}' ('acceleratorType') is a TPU; this version serves on GPUs only: ${gpus.join(', ')}.`);
+  if (acc.family === 'tpu') {
+    if (!tpus.includes(label)) {
+      throw new Error(`Accelerator '${label}' ('acceleratorType') is a TPU without a single-host topology in the catalog; TPU accelerators: ${tpus.join(', ')}.`);
+    }
+    return acc;
   }
   if (catalog.machineTypes.every((m) => m.accelerator !== label)) {
     throw new Error(`Accelerator '${label}' ('acceleratorType') has no machine type in the catalog; GPU accelerators with machine types: `
@@ -196,6 +200,7 @@ export function chooseMaxModelLength(model: ModelRecord, requested: number | und
 /** Fails early, with the shapes that would work, when the model cannot fit any machine of the accelerator. */
 function checkFitsSomewhere(catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number): void {
   if (smallestFittingTensorParallelSize(catalog, model, accelerator, maxModelLength) !== undefined) return;
+  if (accelerator.family === 'tpu') refuseMultiHostTpu(catalog, model, accelerator, maxModelLength);
   const sizes = validTensorParallelSizes(catalog, model, accelerator.gkeLabel);
   const largest = sizes[sizes.length - 1];
   const budget = largest === undefined ? undefined : memoryBudget(model, accelerator, largest);
@@ -213,6 +218,30 @@ function checkFitsSomewhere(catalog: Catalog, model: ModelRecord, accelerator: A
 }
 
 /**
+ * vLLM on TPU is single-host on GKE: a model that needs more chips than the largest single-host slice
+ * of a TPU type is refused, naming the multi-host alternative (JetStream on a multi-host slice).
+ */
+function refuseMultiHostTpu(catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number): never {
+  const singles = catalog.singleHostTpuTopologies(accelerator.gkeLabel);
+  const largest = singles[singles.length - 1];
+  const budget = memoryBudget(model, accelerator, largest.chips);
+  const needs = `${model.checkpointWeightsGb} GB of weights + ${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}`;
+  const usable = (budget.acceleratorMemoryGb * budget.gpuMemoryUtilization - budget.runtimeOverheadGb).toFixed(1);
+  const valid = validTensorParallelSizes(catalog, model, accelerator.gkeLabel);
+  const detail = !valid.includes(largest.chips)
+    ? `no single-host slice of ${accelerator.gkeLabel} has a chip count that divides the ${model.attentionHeads} attention and ${model.kvHeads} KV heads`
+    : budget.maxFittingTokens > 0
+      ? `on the largest single-host slice (${largest.topology}, ${largest.chips} chips) only ${budget.maxFittingTokens} tokens of KV cache fit: `
+        + `lower 'maxModelLength' to at most ${budget.maxFittingTokens}`
+      : `the largest single-host slice (${largest.topology}, ${largest.chips} chips, ${largest.machineType}) holds ${usable} GB usable`;
+  const multi = catalog.tpuTopologiesFor(accelerator.gkeLabel).filter((t) => t.scope === 'multi-host').map((t) => t.topology);
+  throw new Error(`${model.id} does not fit one host of '${accelerator.gkeLabel}' ('acceleratorType'): it needs ${needs}; ${detail}. `
+    + 'vLLM on TPU is single-host on GKE; a model this size needs a multi-host TPU slice'
+    + (multi.length ? ` (${accelerator.gkeLabel} ${multi.join(', ')})` : '')
+    + ' served by JetStream (MaxText, or Pathways on v6e), or a GPU type: leave \'acceleratorType\' unset to choose one.');
+}
+
+/**
  * The curves that could serve the request, one per accelerator type and count: a measured curve when one
  * exists (in any server version), otherwise the estimate for the newest server version.
  */
@@ -223,7 +252,10 @@ export function profileCurves(
   const allowed = accelerator === undefined ? request.allowedAcceleratorTypes : undefined;
   const wanted = forModel.filter((c) => (request.modelServerVersion === undefined || c.modelServerVersion === request.modelServerVersion)
     && (accelerator === undefined || c.acceleratorType === accelerator.gkeLabel)
-    && (allowed === undefined || allowed.includes(c.acceleratorType)));
+    && (allowed === undefined || allowed.includes(c.acceleratorType))
+    // TPU profiles are uncalibrated estimates (no measured TPU point): the automatic choice considers TPUs only when
+    // they are asked for (acceleratorType or allowedAcceleratorTypes), so an uncertain estimate never beats a calibrated one
+    && (accelerator !== undefined || allowed !== undefined || catalog.accelerator(c.acceleratorType)?.family !== 'tpu'));
   if (wanted.length === 0) {
     const asked = [
       `model ${model.id}`,
@@ -309,7 +341,7 @@ export function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUr
   const cap = Math.floor(c.machine.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value);
   if (ramCache === 0 || need <= cap) return c;
   const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${ramCache} GiB) next to the loader (${need} GiB in all, `
-    + `more than ${cap} GiB): use a machine with local SSD or load from a bucket`;
+    + `more than ${cap} GiB): choose an 'acceleratorType' whose machines have local SSD, or load from a bucket ('modelBucketUri')`;
   return { ...c, rejection };
 }
 
@@ -336,7 +368,11 @@ function choose(feasible: Candidate[]): { chosen: Candidate; passedOver: Array<{
   for (const label of labels) {
     const group = feasible.filter((c) => c.accelerator.gkeLabel === label);
     const measured = group.filter((c) => c.curve.source === 'measured');
-    const best = [...(measured.length ? measured : group)].sort(byCostThenSize)[0];
+    // on a TPU: the smallest single-host slice that fits (and meets the targets)
+    const tpu = group[0].accelerator.family === 'tpu';
+    const best = tpu && measured.length === 0
+      ? [...group].sort((a, b) => a.curve.acceleratorCount - b.curve.acceleratorCount)[0]
+      : [...(measured.length ? measured : group)].sort(byCostThenSize)[0];
     representatives.push(best);
     for (const c of [...group].sort(byCostThenSize)) {
       if (c === best) continue;
@@ -344,7 +380,8 @@ function choose(feasible: Candidate[]): { chosen: Candidate; passedOver: Array<{
         candidate: c,
         reason: best.curve.source === 'measured' && c.curve.source === 'estimated'
           ? `the measured profile on ${best.curve.acceleratorCount} x ${label} takes precedence over estimates on ${label}`
-          : `${best.curve.acceleratorCount} x ${label} costs less per million output tokens, or as much with fewer accelerators`,
+          : tpu ? `${best.curve.acceleratorCount} x ${label} is the smallest single-host slice of ${label} that fits and meets the targets`
+            : `${best.curve.acceleratorCount} x ${label} costs less per million output tokens, or as much with fewer accelerators`,
       });
     }
   }
@@ -430,7 +467,8 @@ function buildResolution(
     `model ${model.id}: ${model.checkpointWeightsGb} GB of weights (${model.checkpointWeightsNote}), ${model.kvCacheKibPerTokenBf16} KiB of KV cache per token`,
     chose
       ? `accelerator ${c.accelerator.gkeLabel}: the cheapest per million output tokens of ${alternatives.length + 1} profiles considered `
-        + '(per accelerator, a measured profile takes precedence over estimates)'
+        + '(per accelerator, a measured profile takes precedence over estimates; TPUs, whose profiles are uncalibrated, '
+        + 'only when asked for through acceleratorType or allowedAcceleratorTypes)'
       : `accelerator ${c.accelerator.gkeLabel}: as requested`,
     `server ${server.name} ${c.version.version} (${c.version.image}): `
       + (estimated ? 'the newest version that serves the model (no measured profile for this combination)' : 'the version of the measured profile'),
@@ -454,6 +492,11 @@ function buildResolution(
         + `$/output token = $/s / (input tok/s / ${cost.outputInputCostRatio} + output tok/s)`
       : `cost: no whole-VM price for ${machine.name} (${cost.pricingModel}, ${cost.region}) in the catalog, so no cost figures`,
   ];
+  const topology = c.accelerator.family === 'tpu' ? catalog.singleHostTpuTopology(c.accelerator.gkeLabel, tp) : undefined;
+  if (topology) {
+    decisions.push(`TPU slice ${topology.topology}: ${topology.chips} chips on one ${topology.machineType} (${topology.scope}), `
+      + `tensor parallel over all of them; the smallest single-host slice of ${c.accelerator.gkeLabel} that fits (vLLM on TPU is single-host on GKE)`);
+  }
   const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri);
   decisions.push(...loading.explanation.map((l) => `model loading: ${l}`));
   const autoscaling = hasTargets
@@ -472,6 +515,7 @@ function buildResolution(
     instanceVcpu: machine.vcpu,
     instanceMemoryGb: machine.ramGb,
     acceleratorCount: c.curve.acceleratorCount,
+    tpuTopology: topology?.topology,
     tensorParallelSize: tp,
     validTensorParallelSizes: validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel),
     maxModelLength,

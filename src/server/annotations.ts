@@ -22,4 +22,6 @@ export const GkeLabels = {
 export const NodeSelectors = {
   ACCELERATOR: 'cloud.google.com/gke-accelerator',
   ACCELERATOR_COUNT: 'cloud.google.com/gke-accelerator-count',
+  TPU_ACCELERATOR: 'cloud.google.com/gke-tpu-accelerator',
+  TPU_TOPOLOGY: 'cloud.google.com/gke-tpu-topology',
 } as const;

@@ -6,7 +6,6 @@ import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruptio
 import { HuggingFaceToken } from './hugging-face-token';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
-import { isPinnedImage } from '../validation/best-practice-rules';
 import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { modelServerByName } from '../catalog/model-servers';
@@ -17,6 +16,7 @@ import { resolveCached } from '../resolver/resolution-cache';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { libraryVersion } from '../util/version';
+import { isPinnedImage } from '../validation/best-practice-rules';
 import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
@@ -143,7 +143,8 @@ export class OptimizedLlmServer extends Construct {
     super(scope, id);
     const catalog = props.catalog?._catalog ?? Catalog.EMBEDDED;
     // on Autopilot, the automatic choice stays within the GPU types Autopilot admits
-    const autopilotChoice = props.clusterMode === ClusterMode.AUTOPILOT && props.acceleratorType === undefined && props.allowedAcceleratorTypes === undefined;
+    const autopilotChoice = props.clusterMode === ClusterMode.AUTOPILOT && props.acceleratorType === undefined
+      && props.allowedAcceleratorTypes === undefined;
     this.resolution = resolveCached(catalog, autopilotChoice
       ? { ...props, allowedAcceleratorTypes: [...GkeAutopilot.ALLOWED_GPU_TYPES, ...(props.autopilotAcceleratorTypes ?? [])] }
       : props);
@@ -347,7 +348,8 @@ function podTemplate(
     'cpu': k8s.Quantity.fromString(String(res.cpu)),
     'memory': k8s.Quantity.fromString(`${res.memoryGiB}Gi`),
     'ephemeral-storage': k8s.Quantity.fromString(`${res.ephemeralStorageGiB}Gi`),
-    'nvidia.com/gpu': k8s.Quantity.fromString(String(r.acceleratorCount)),
+    // a TPU pod takes every chip of its VM (a single-host slice: all of the slice's chips)
+    [r.tpuTopology !== undefined ? 'google.com/tpu' : 'nvidia.com/gpu']: k8s.Quantity.fromString(String(r.acceleratorCount)),
   };
   const tokenEnv: k8s.EnvVar[] = token.secretName === undefined ? [] : ['HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN'].map((name) => ({
     name,
@@ -370,10 +372,9 @@ function podTemplate(
       serviceAccountName,
       automountServiceAccountToken: false,
       securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-      nodeSelector: {
-        [NodeSelectors.ACCELERATOR]: r.acceleratorType,
-        [NodeSelectors.ACCELERATOR_COUNT]: String(r.acceleratorCount),
-      },
+      nodeSelector: r.tpuTopology !== undefined
+        ? { [NodeSelectors.TPU_ACCELERATOR]: r.acceleratorType, [NodeSelectors.TPU_TOPOLOGY]: r.tpuTopology }
+        : { [NodeSelectors.ACCELERATOR]: r.acceleratorType, [NodeSelectors.ACCELERATOR_COUNT]: String(r.acceleratorCount) },
       containers: [{
         name: CONTAINER_NAME,
         image,
@@ -414,7 +415,10 @@ function notes(r: Resolution, token: HuggingFaceToken, name: string, namespace: 
     out.push(`Hugging Face token: kubectl create secret generic ${token.secretName} --from-literal=${token.key}=$HF_TOKEN `
       + '(in the namespace of the chart)');
   }
-  out.push(`Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount} x ${r.acceleratorType}) and quota for them.`);
+  out.push(r.tpuTopology !== undefined
+    ? `Accelerators: a TPU node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorType}, topology ${r.tpuTopology}: `
+      + `${r.acceleratorCount} chips on one host) and TPU quota for them.`
+    : `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount} x ${r.acceleratorType}) and quota for them.`);
   out.push('Metrics: Google Cloud Managed Service for Prometheus must be enabled on the cluster for the PodMonitoring to be scraped.');
   if (r.autoscaling) {
     out.push(`Autoscaling: the HPA reads ${r.autoscaling.hpaMetricName} through the Custom Metrics Stackdriver Adapter; install it and grant `

@@ -6,9 +6,10 @@ import { GKE_RULES } from './gke-autopilot-rules';
 import { KUBERNETES_RULES } from './kubernetes-rules';
 import { JsonObject, describe, podTemplates } from './manifest';
 import { ManifestRule, RuleContext, SecurityOptOuts, Violation } from './rule';
+import { TPU_RULES } from './tpu-rules';
 
 /** Every rule, in the order they are reported: Kubernetes, GKE (and Autopilot), best practice. */
-export const ALL_RULES: readonly ManifestRule[] = [...KUBERNETES_RULES, ...GKE_RULES, ...BEST_PRACTICE_RULES];
+export const ALL_RULES: readonly ManifestRule[] = [...KUBERNETES_RULES, ...GKE_RULES, ...TPU_RULES, ...BEST_PRACTICE_RULES];
 
 /** How a construct's manifests are validated. */
 export interface ValidationOptions {

@@ -1,6 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
 import { TGI, VLLM, modelServerByName } from '../../catalog/model-servers';
+import { PERFORMANCE_CONSTANTS } from '../../performance/performance-constants';
 import { Resolution } from '../../resolver/resolution';
+
+/** `--max-num-batched-tokens` of the GKE TPU vLLM tutorial (gke-inference-quickstart.md section 2.7). */
+const TPU_MAX_NUM_BATCHED_TOKENS = 512;
 
 /** What the server container needs beyond the resolution. */
 export interface ServerContainerInputs {
@@ -20,6 +24,7 @@ export interface ServerInvocation {
 /** vLLM's OpenAI-compatible server, with the flags that exist in the resolved version. */
 function vllm(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
   const version = VLLM.versions.find((v) => v.version === r.modelServerVersion)!;
+  const tpu = r.tpuTopology !== undefined;
   return {
     command: [...VLLM.command!],
     args: [
@@ -31,8 +36,11 @@ function vllm(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
       '--host=0.0.0.0',
       `--port=${VLLM.port}`,
       ...(version.disableRequestLogFlag ? [version.disableRequestLogFlag] : []),
+      // the GKE TPU tutorial's batching limits (the performance model caps the running batch at the same 128)
+      ...(tpu ? [`--max-num-batched-tokens=${TPU_MAX_NUM_BATCHED_TOKENS}`, `--max-num-seqs=${PERFORMANCE_CONSTANTS.tpuMaxNumSeqs.value}`] : []),
     ],
-    env: inputs.env,
+    // the GKE TPU sample runs vLLM's V1 engine explicitly
+    env: tpu ? [...inputs.env, { name: 'VLLM_USE_V1', value: '1' }] : inputs.env,
   };
 }
 
