@@ -10,6 +10,7 @@ import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { modelServerByName } from '../catalog/model-servers';
 import { serverInvocation } from './servers/server-container';
+import { XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
 import { CacheMedium, ModelLoadPath, Resolution, ResolveRequest } from '../resolver/resolution';
 import { resolveCached } from '../resolver/resolution-cache';
@@ -91,6 +92,15 @@ export interface OptimizedLlmServerProps extends ResolveRequest {
    * @default - created when more than one replica always runs (`replicas` > 1, or `minReplicas` > 1 with a latency target)
    */
   readonly disruptionBudget?: boolean;
+  /**
+   * Cloud Storage location of the XLA compilation cache of vLLM on TPU (GKE Inference Quickstart's
+   * `storage_config.xla_cache_bucket_uri`), `gs://BUCKET[/PATH]`. Only valid on TPUs. The cache lives
+   * in `<path>/<tpu-accelerator>-<topology>/<server version>`; a warm-up Job (`xlaCacheWarmupJob`) is
+   * its only writer and the serving pods mount it read-only, so replicas and HPA scale-out never
+   * write it concurrently.
+   * @default - when the model is loaded from a bucket on a TPU, `<modelBucketUri>/xla-cache`; otherwise no cache
+   */
+  readonly xlaCacheBucketUri?: string;
 }
 
 const HTTP_PORT_NAME = 'http';
@@ -136,6 +146,15 @@ export class OptimizedLlmServer extends Construct {
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
   /** The PodDisruptionBudget, present when more than one replica always runs or `disruptionBudget` is true. */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /**
+   * The Job that compiles the XLA cache once (the cache's only writer), present on TPUs with an XLA
+   * cache. Run it to completion before scaling the server out.
+   */
+  public readonly xlaCacheWarmupJob?: k8s.KubeJob;
+  /** The service account of `xlaCacheWarmupJob` (the identity that writes the cache). */
+  public readonly xlaCacheWarmupServiceAccount?: k8s.KubeServiceAccount;
+  /** Where the XLA compilation cache lives (`gs://...`), when there is one. */
+  public readonly xlaCacheUri?: string;
   /** What must exist in the cluster for these manifests to work, one line each (for a pipeline to print). */
   public readonly deploymentNotes: string[];
 
@@ -173,6 +192,9 @@ export class OptimizedLlmServer extends Construct {
       })
       : undefined;
 
+    const xlaCache = xlaCacheFor(props, r, image, fromBucket);
+    this.xlaCacheUri = xlaCache?.uri;
+    if (xlaCache) checkSingleCacheWriter(this, xlaCache.uri);
     const server = modelServerByName(r.modelServer);
     const selector = { app: this.name };
     const podLabels = {
@@ -186,6 +208,7 @@ export class OptimizedLlmServer extends Construct {
       automountServiceAccountToken: false,
     });
 
+    const servingTemplate = podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket);
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, labels: podLabels, annotations: provenance(r) },
       spec: {
@@ -195,7 +218,8 @@ export class OptimizedLlmServer extends Construct {
         strategy: { type: 'Recreate' },
         progressDeadlineSeconds: r.podResources.startupBudgetSeconds + 600,
         selector: { matchLabels: selector },
-        template: podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket),
+        // with an XLA cache, serving pods only read it: the warm-up Job below is its single writer
+        template: xlaCache ? withReadOnlyXlaCache(servingTemplate, CONTAINER_NAME, xlaCache) : servingTemplate,
       },
     });
 
@@ -240,13 +264,76 @@ export class OptimizedLlmServer extends Construct {
     if (wantsDisruptionBudget(props, hasTarget)) {
       this.podDisruptionBudget = createServerDisruptionBudget(this, 'DisruptionBudget', { name: this.name, labels: selector, selector });
     }
+    if (xlaCache) {
+      const warmup = createXlaCacheWarmupJob(this, {
+        name: this.name,
+        location: xlaCache,
+        servingTemplate,
+        containerName: CONTAINER_NAME,
+        port: server.port,
+        healthPath: server.healthPath,
+        startupBudgetSeconds: r.podResources.startupBudgetSeconds,
+      });
+      this.xlaCacheWarmupJob = warmup.job;
+      this.xlaCacheWarmupServiceAccount = warmup.serviceAccount;
+    }
     addManifestValidation(this, validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`));
     this.deploymentNotes = notes(r, token, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket);
+    if (xlaCache) this.deploymentNotes.push(...xlaCacheNotes(xlaCache, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket));
     if (clients) {
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
     }
   }
+}
+
+/** The XLA cache location of a TPU server, or undefined when it has none; refuses `xlaCacheBucketUri` off TPUs. */
+function xlaCacheFor(props: OptimizedLlmServerProps, r: Resolution, image: string, fromBucket: boolean): XlaCacheLocation | undefined {
+  if (r.tpuTopology === undefined) {
+    if (props.xlaCacheBucketUri !== undefined) {
+      throw new Error(`'xlaCacheBucketUri' is only valid on TPUs (the XLA compilation cache of vLLM on TPU), but ${r.model} resolved to `
+        + `${r.acceleratorType}: remove 'xlaCacheBucketUri' or set 'acceleratorType' to a TPU such as 'tpu-v6e-slice'.`);
+    }
+    return undefined;
+  }
+  const uri = props.xlaCacheBucketUri ?? (fromBucket ? `${props.modelBucketUri!.replace(/\/+$/, '')}/xla-cache` : undefined);
+  if (uri === undefined) return undefined;
+  // a replaced image is another server build: its cache gets its own directory, named after the image's tag or digest
+  const version = image === r.image ? r.modelServerVersion : image.slice(Math.max(image.lastIndexOf('@'), image.lastIndexOf(':')) + 1);
+  return xlaCacheLocation(uri, props.xlaCacheBucketUri !== undefined ? 'xlaCacheBucketUri' : 'modelBucketUri', r.acceleratorType, r.tpuTopology, version);
+}
+
+/** Two servers of one app must not share (or nest) a cache directory: each has its own warm-up Job, and two writers would race. */
+function checkSingleCacheWriter(self: OptimizedLlmServer, uri: string): void {
+  const nested = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+  const other = self.node.root.node.findAll().find((c): c is OptimizedLlmServer => c !== self && c instanceof OptimizedLlmServer
+    && c.xlaCacheUri !== undefined && nested(c.xlaCacheUri, uri));
+  if (other) {
+    throw new Error(`'xlaCacheBucketUri': the XLA cache ${uri} of OptimizedLlmServer '${self.name}' is also the cache (or inside the cache) `
+      + `${other.xlaCacheUri} of OptimizedLlmServer '${other.name}': their two warm-up Jobs would write it concurrently. `
+      + 'Give one of them its own xlaCacheBucketUri.');
+  }
+}
+
+function xlaCacheNotes(cache: XlaCacheLocation, name: string, namespace: string, modelBucket: CloudStorageFuseModel | undefined): string[] {
+  const writer = xlaWarmupName(name);
+  const out = [
+    `XLA cache: ${cache.uri} has a single writer, the Job ${writer} (1 completion, 1 pod, no retries); grant its service account write access: `
+      + bucketIamBindingCommand(cache.bucket, namespace, writer, true),
+  ];
+  if (modelBucket && modelBucket.bucket !== cache.bucket) {
+    out.push(`XLA cache: the Job ${writer} also reads the model: ${bucketIamBindingCommand(modelBucket.bucket, namespace, writer, false)}`);
+  }
+  if (!modelBucket || modelBucket.bucket !== cache.bucket) {
+    out.push(`XLA cache: the server's service account reads the cache: ${bucketIamBindingCommand(cache.bucket, namespace, name, false)}`);
+  }
+  out.push('XLA cache: the server\'s service account keeps roles/storage.objectViewer; each serving pod copies the shared cache (mounted '
+    + 'read-only, in an init container) into its own emptyDir and vLLM writes only that copy, so replicas and HPA scale-out never write the '
+    + 'shared cache (concurrent writers fail with "RuntimeError: filesystem error: cannot create directories").');
+  out.push(`XLA cache: run the Job once so new pods start from a compiled cache: kubectl wait --for=condition=complete job/${writer} --timeout=2h `
+    + '(in the namespace of the chart); re-run it (delete and re-apply) after changing the model, image or slice. Pods started before it '
+    + 'completes compile into their own copy.');
+  return out;
 }
 
 function parseGkeVersionProp(v: string): void {

@@ -1,0 +1,216 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { BucketLocation, parseBucketUri } from '../storage/bucket-uri';
+
+/** Cloud Storage FUSE CSI driver (as in cloud-storage-fuse.ts). */
+const DRIVER = 'gcsfuse.csi.storage.gke.io';
+const VOLUME_NAME = 'xla-cache';
+/** Where the cache directory appears in the server container; `VLLM_XLA_CACHE_PATH` points here. */
+export const XLA_CACHE_MOUNT_PATH = '/xla-cache';
+export const XLA_CACHE_ENV = 'VLLM_XLA_CACHE_PATH';
+/** First compilation takes 10-30 min (gke-inference-quickstart.md section 6): the warm-up gets an hour beyond the load budget. */
+const COMPILE_ALLOWANCE_SECONDS = 3600;
+/** Seconds between two health checks of the warm-up loop. */
+const POLL_SECONDS = 10;
+
+/** Where the XLA compilation cache of one server lives: one directory per TPU type, topology and server version. */
+export interface XlaCacheLocation {
+  readonly bucket: string;
+  /** Path inside the bucket: `<bucket path>/<tpu-accelerator>-<topology>/<server version>`. */
+  readonly path: string;
+  /** `gs://bucket/path`. */
+  readonly uri: string;
+}
+
+/**
+ * The cache location for a TPU server: `<bucket path>/<accelerator>-<topology>/<version>` (JAX and XLA
+ * cache keys include the platform and topology, so a cache only helps the same slice shape).
+ * @param uri `xlaCacheBucketUri`, or `<modelBucketUri>/xla-cache`
+ * @param version the server version, or the image tag when `image` replaces the version's image
+ */
+export function xlaCacheLocation(uri: string, prop: string, acceleratorType: string, topology: string, version: string): XlaCacheLocation {
+  const base: BucketLocation = parseBucketUri(uri, prop);
+  const segment = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[.-]+/, '') || 'unknown';
+  const path = [base.path, segment(`${acceleratorType}-${topology}`), segment(version)].filter((p) => p).join('/');
+  return { bucket: base.bucket, path, uri: `gs://${base.bucket}/${path}` };
+}
+
+/** The CSI volume of the cache directory: read-write for the single writer, read-only for serving. */
+function cacheVolume(location: XlaCacheLocation, readOnly: boolean): k8s.Volume {
+  const mountOptions = [
+    'implicit-dirs',
+    // a cache entry written by the warm-up is visible at once, never hidden by a cached "not found"
+    'metadata-cache:negative-ttl-secs:0',
+    `only-dir:${location.path}`,
+  ].join(',');
+  return {
+    name: VOLUME_NAME,
+    csi: { driver: DRIVER, ...(readOnly ? { readOnly: true } : {}), volumeAttributes: { bucketName: location.bucket, mountOptions } },
+  };
+}
+
+/** Adds the cache volume, its mount and `VLLM_XLA_CACHE_PATH` to one container of a pod template. */
+function withCache(template: k8s.PodTemplateSpec, containerName: string, location: XlaCacheLocation, readOnly: boolean): k8s.PodTemplateSpec {
+  const spec = template.spec!;
+  const mount: k8s.VolumeMount = { name: VOLUME_NAME, mountPath: XLA_CACHE_MOUNT_PATH, ...(readOnly ? { readOnly: true } : {}) };
+  return {
+    ...template,
+    // the Cloud Storage FUSE sidecar (already requested when the model comes from a bucket)
+    metadata: {
+      ...template.metadata,
+      annotations: {
+        'gke-gcsfuse/volumes': 'true',
+        'gke-gcsfuse/cpu-limit': '0',
+        'gke-gcsfuse/memory-limit': '0',
+        'gke-gcsfuse/ephemeral-storage-limit': '0',
+        ...template.metadata?.annotations,
+      },
+    },
+    spec: {
+      ...spec,
+      containers: spec.containers.map((c) => (c.name !== containerName ? c : {
+        ...c,
+        env: [...(c.env ?? []).filter((e) => e.name !== XLA_CACHE_ENV), { name: XLA_CACHE_ENV, value: XLA_CACHE_MOUNT_PATH }],
+        volumeMounts: [...(c.volumeMounts ?? []), mount],
+      })),
+      volumes: [...(spec.volumes ?? []), cacheVolume(location, readOnly)],
+    },
+  };
+}
+
+/** Size of each serving pod's private copy of the cache, GiB (XLA caches of these models are a few GB at most). */
+const LOCAL_CACHE_GIB = 20;
+const LOCAL_VOLUME_NAME = 'xla-cache-local';
+const SHARED_MOUNT_PATH = '/xla-cache-shared';
+
+/**
+ * The serving pod template: the shared cache is mounted read-only, and only in an init container that
+ * copies it into the pod's own emptyDir; vLLM reads and writes that private copy. No serving pod can
+ * write the shared cache, and vLLM never meets a read-only cache directory (nor fails when the warm-up
+ * has not run yet: it then compiles into its copy).
+ */
+export function withReadOnlyXlaCache(template: k8s.PodTemplateSpec, containerName: string, location: XlaCacheLocation): k8s.PodTemplateSpec {
+  const shared = withCache(template, containerName, location, true);
+  const spec = shared.spec!;
+  const small = {
+    'cpu': k8s.Quantity.fromString('500m'),
+    'memory': k8s.Quantity.fromString('256Mi'),
+    'ephemeral-storage': k8s.Quantity.fromString('100Mi'),
+  };
+  const seed: k8s.Container = {
+    name: 'xla-cache-seed',
+    image: 'busybox:1.37.0',
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', `cp -a ${SHARED_MOUNT_PATH}/. ${XLA_CACHE_MOUNT_PATH}/ && echo "XLA cache seeded from ${location.uri}"`],
+    resources: { requests: small, limits: small },
+    securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [
+      { name: VOLUME_NAME, mountPath: SHARED_MOUNT_PATH, readOnly: true },
+      { name: LOCAL_VOLUME_NAME, mountPath: XLA_CACHE_MOUNT_PATH },
+    ],
+  };
+  return {
+    ...shared,
+    spec: {
+      ...spec,
+      initContainers: [...(spec.initContainers ?? []), seed],
+      containers: spec.containers.map((c) => (c.name !== containerName ? c : {
+        ...c,
+        // the private copy, not the shared mount
+        volumeMounts: (c.volumeMounts ?? []).map((m) => (m.name === VOLUME_NAME ? { name: LOCAL_VOLUME_NAME, mountPath: XLA_CACHE_MOUNT_PATH } : m)),
+        resources: withMoreEphemeralStorage(c.resources, LOCAL_CACHE_GIB),
+      })),
+      volumes: [...(spec.volumes ?? []), { name: LOCAL_VOLUME_NAME, emptyDir: { sizeLimit: k8s.Quantity.fromString(`${LOCAL_CACHE_GIB}Gi`) } }],
+    },
+  };
+}
+
+/** Adds GiB to a container's ephemeral-storage request and limit (the private cache copy counts against them). */
+function withMoreEphemeralStorage(resources: k8s.ResourceRequirements | undefined, gib: number): k8s.ResourceRequirements | undefined {
+  const bump = (amounts: { [key: string]: k8s.Quantity } | undefined) => {
+    if (!amounts || !amounts['ephemeral-storage']) return amounts;
+    const current = String(amounts['ephemeral-storage'].value);
+    const m = /^(\d+)Gi$/.exec(current);
+    if (!m) throw new Error(`ephemeral-storage '${current}' is not in Gi: cannot add the XLA cache copy`);
+    return { ...amounts, 'ephemeral-storage': k8s.Quantity.fromString(`${Number(m[1]) + gib}Gi`) };
+  };
+  return resources ? { ...resources, requests: bump(resources.requests), limits: bump(resources.limits) } : resources;
+}
+
+/** What the warm-up Job is built from. */
+export interface XlaCacheWarmupInputs {
+  readonly name: string;
+  readonly location: XlaCacheLocation;
+  /** The serving pod template before the read-only cache is added. */
+  readonly servingTemplate: k8s.PodTemplateSpec;
+  readonly containerName: string;
+  readonly port: number;
+  readonly healthPath: string;
+  readonly startupBudgetSeconds: number;
+}
+
+/** The name of the warm-up Job and its service account: `<name>-xla-warmup`, within a DNS label's 63 characters. */
+export function xlaWarmupName(name: string): string {
+  const suffix = '-xla-warmup';
+  return `${name.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
+/**
+ * The single writer of the cache: a Job (one completion, one pod at a time, no retries) running the
+ * server container with the cache mounted read-write. It starts vLLM, which compiles every graph
+ * shape before it reports healthy, waits for `/health`, stops the server and exits 0.
+ */
+export function createXlaCacheWarmupJob(
+  scope: Construct, inputs: XlaCacheWarmupInputs,
+): { job: k8s.KubeJob; serviceAccount: k8s.KubeServiceAccount } {
+  const name = xlaWarmupName(inputs.name);
+  const labels = { app: name };
+  const serviceAccount = new k8s.KubeServiceAccount(scope, 'XlaCacheWarmupServiceAccount', {
+    metadata: { name, labels },
+    automountServiceAccountToken: false,
+  });
+  const base = inputs.servingTemplate;
+  const server = base.spec!.containers.find((c) => c.name === inputs.containerName)!;
+  const url = `http://127.0.0.1:${inputs.port}${inputs.healthPath}`;
+  // "$@" is the server's own command line; python3 is in every vLLM image (curl is not guaranteed)
+  const script = [
+    '"$@" &',
+    'pid=$!',
+    `until python3 -c 'import urllib.request; urllib.request.urlopen("${url}", timeout=5)' >/dev/null 2>&1; do`,
+    '  if ! kill -0 "$pid" 2>/dev/null; then wait "$pid"; echo "the server exited before it was healthy: the XLA cache is incomplete" >&2; exit 1; fi',
+    `  sleep ${POLL_SECONDS}`,
+    'done',
+    `echo "the server is healthy: XLA cache written to $${XLA_CACHE_ENV}"`,
+    'kill -TERM "$pid"; wait "$pid"',
+    'exit 0',
+  ].join('\n');
+  // the Job is not a Service endpoint and is not probed: it ends when the server is healthy
+  const { args, ports, startupProbe, readinessProbe, livenessProbe, ...rest } = server;
+  const warmupContainer: k8s.Container = {
+    ...rest,
+    command: ['/bin/sh', '-c', script, 'xla-cache-warmup', ...(server.command ?? []), ...(args ?? [])],
+  };
+  const template = withCache({
+    metadata: { labels, annotations: base.metadata?.annotations },
+    spec: {
+      ...base.spec!,
+      serviceAccountName: name,
+      restartPolicy: 'Never',
+      // the weight pre-fetcher runs forever and would keep the Job from completing
+      containers: [warmupContainer],
+    },
+  }, inputs.containerName, inputs.location, false);
+  const job = new k8s.KubeJob(scope, 'XlaCacheWarmup', {
+    metadata: { name, labels },
+    spec: {
+      // exactly one pod ever: no parallel pods, no retry that could overlap a terminating pod
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 0,
+      activeDeadlineSeconds: inputs.startupBudgetSeconds + COMPILE_ALLOWANCE_SECONDS,
+      ttlSecondsAfterFinished: 24 * 3600,
+      template,
+    },
+  });
+  return { job, serviceAccount };
+}
