@@ -115,7 +115,7 @@ test('initial replicas come from expectedRequestsPerSecond', () => {
   expect(a.initialReplicas).toBeGreaterThan(1);
   expect(deployment.spec.replicas).toBe(a.initialReplicas);
   expect(hpa.spec.minReplicas).toBe(1);
-  expect(synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100 }).deployment.spec.replicas).toBeUndefined();
+  expect(synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100 }).deployment!.spec.replicas).toBeUndefined();
   expect(() => resolve({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, expectedRequestsPerSecond: -1 })).toThrow(/'expectedRequestsPerSecond' must be a positive/);
 });
 

@@ -39,7 +39,7 @@ test('models list: every catalog model, sorted, with its profile counts and gati
 
 test('model-servers list and model-server-versions list: what has profiles for the model, newest version first', () => {
   const servers = JSON.parse(ok(`model-servers list --model=${GEMMA} --format=json`));
-  expect(servers.map((x: any) => x.modelServer)).toEqual(['vllm', 'tgi']);
+  expect(servers.map((x: any) => x.modelServer)).toEqual(['vllm', 'tgi', 'jetstream']);
   expect(servers.reduce((a: number, x: any) => a + x.profiles, 0)).toBe(curvesOf(GEMMA).length);
   const versions = JSON.parse(ok(`model-server-versions list --model=${GEMMA} --model-server=vllm --format=json`));
   expect(versions.find((v: any) => v.modelServerVersion === 'v0.7.2')).toEqual({

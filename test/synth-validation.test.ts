@@ -23,7 +23,7 @@ test.each(measured.map((c) => [c.model, c.acceleratorType] as const))('%s on %s 
 test('fails: a patched object is caught at synth, naming the construct, the rule, the path and the fix', () => {
   // GIVEN
   const { chart, server } = chartWith({});
-  server.deployment.addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/securityContext/privileged', true));
+  server.deployment!.addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/securityContext/privileged', true));
   // THEN
   expect(() => chart.toJson()).toThrow(new RegExp([
     'Validation failed with the following errors:\\n',
@@ -35,7 +35,7 @@ test('fails: a patched object is caught at synth, naming the construct, the rule
 
 test('fails: validation reads the synthesized JSON, not the props', () => {
   const { chart, server } = chartWith({});
-  server.deployment.addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/ports/0/name', 'web'));
+  server.deployment!.addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/ports/0/name', 'web'));
   expect(() => chart.toJson()).toThrow(/\[kubernetes\/ports\] Service\/gpt-oss at \/spec\/ports\/0\/targetPort: port "http" is not the name of a container port/);
   expect(() => chart.toJson()).toThrow(/\[kubernetes\/probe-ports\] Deployment\/gpt-oss at \/spec\/template\/spec\/containers\/0\/startupProbe/);
   expect(() => Testing.app().synth()).not.toThrow();
@@ -66,8 +66,8 @@ test('every server of an app is validated, each naming itself', () => {
   const chart = new Chart(app, 'c');
   const a = new OptimizedLlmServer(chart, 'a', { model: 'openai/gpt-oss-20b', name: 'a' });
   const b = new OptimizedLlmServer(chart, 'b', { model: 'openai/gpt-oss-20b', name: 'b' });
-  a.deployment.addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/image', 'vllm/vllm-openai'));
-  b.deployment.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/livenessProbe'));
+  a.deployment!.addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/image', 'vllm/vllm-openai'));
+  b.deployment!.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/livenessProbe'));
   expect(() => app.synthYaml()).toThrow(/OptimizedLlmServer 'a': \[best-practice\/pinned-image\][^]*OptimizedLlmServer 'b': \[best-practice\/probes\]/);
 });
 

@@ -18,7 +18,8 @@ function synth(props: ConstructorParameters<typeof OptimizedLlmServer>[2]): { se
 const deploymentOf = (objects: any[]) => objects.find((o) => o.kind === 'Deployment');
 
 test('every TPU profile in the catalog is vLLM\'s TPU image on the chips of one single-host slice', () => {
-  const tpuCurves = profileCurves(catalog).filter((c) => TPUS.includes(c.acceleratorType));
+  // (JetStream's TPU profiles are tested in tpu-jetstream.test.ts)
+  const tpuCurves = profileCurves(catalog).filter((c) => TPUS.includes(c.acceleratorType) && c.modelServer === 'vllm');
   expect(tpuCurves.length).toBeGreaterThan(20);
   for (const c of tpuCurves) {
     const key = `${c.model} ${c.acceleratorCount} x ${c.acceleratorType}`;
@@ -30,7 +31,7 @@ test('every TPU profile in the catalog is vLLM\'s TPU image on the chips of one 
       .toEqual({ key, basis: 'uncalibrated', wide: true });
   }
   // and no GPU image is ever put on a TPU, nor the TPU image on a GPU
-  for (const c of profileCurves(catalog)) {
+  for (const c of profileCurves(catalog).filter((x) => x.modelServer === 'vllm')) {
     expect({ c: `${c.modelServerVersion} on ${c.acceleratorType}`, tpu: c.modelServerVersion.endsWith('-tpu') })
       .toEqual({ c: `${c.modelServerVersion} on ${c.acceleratorType}`, tpu: TPUS.includes(c.acceleratorType) });
   }

@@ -33,6 +33,11 @@ export interface ModelServerVersionRecord extends Provenance {
    * (`vllm-tpu`) images. Undefined means GPUs.
    */
   readonly acceleratorFamily?: 'gpu' | 'tpu';
+  /**
+   * Image of the HTTP front end that runs next to the engine, for servers split in two containers
+   * (JetStream: `jetstream-http` in front of the MaxText engine's gRPC port); undefined for one-container servers.
+   */
+  readonly httpFrontEndImage?: string;
   readonly notes: string;
 }
 
@@ -49,7 +54,24 @@ export interface ModelServerRecord extends Provenance {
   /** Gauge of requests in the running batch (the batch-size signal). */
   readonly batchSizeMetric: string;
   readonly healthPath: string;
+  /**
+   * Probe the serving port with a TCP connection instead of `GET healthPath`, for servers whose health
+   * endpoint is not documented in the sources.
+   * @default false
+   */
+  readonly tcpHealthCheck?: boolean;
   readonly metricsPath: string;
+  /**
+   * Port of the Prometheus endpoint when it is not the serving port (JetStream's `prometheus_port`).
+   * @default - the serving port
+   */
+  readonly metricsPort?: number;
+  /**
+   * The batch-size signal is the share of decode slots in use (0..1, JetStream's
+   * `jetstream_slots_used_percentage`) rather than a count of running requests.
+   * @default false
+   */
+  readonly batchSizeMetricIsSlotShare?: boolean;
   /** Versions, oldest first. */
   readonly versions: readonly ModelServerVersionRecord[];
 }
@@ -185,8 +207,73 @@ export const TGI: ModelServerRecord = {
   ],
 };
 
+/** How MaxText names a catalog model: its `model_name` config and the tokenizer asset shipped in the maxengine-server image. */
+export interface MaxTextModel {
+  readonly modelName: string;
+  readonly tokenizerPath: string;
+}
+
+/**
+ * Catalog models JetStream's MaxText engine serves, by lower-case Hugging Face id. Google's JetStream
+ * samples use the `gemma-7b`, `llama2-7b` and `llama2-13b` configs (none of them in this catalog);
+ * these are the catalog's Llama 3 / 3.1 and Gemma 2 models, whose MaxText configs (`MaxText/configs/models/`)
+ * and tokenizer assets (`assets/tokenizer_llama3.tiktoken`, `assets/tokenizer.gemma`) exist in
+ * AI-Hypercomputer/maxtext. Llama 3.2/3.3 and Gemma 3 are left out: their MaxText configs postdate the
+ * v0.2.2 images. That the v0.2.2 image carries every config listed here is not verified.
+ */
+export const MAXTEXT_MODELS: { readonly [modelId: string]: MaxTextModel } = {
+  'meta-llama/meta-llama-3-8b': { modelName: 'llama3-8b', tokenizerPath: 'assets/tokenizer_llama3.tiktoken' },
+  'meta-llama/llama-3.1-8b-instruct': { modelName: 'llama3.1-8b', tokenizerPath: 'assets/tokenizer_llama3.tiktoken' },
+  'meta-llama/llama-3.1-70b-instruct': { modelName: 'llama3.1-70b', tokenizerPath: 'assets/tokenizer_llama3.tiktoken' },
+  'google/gemma-2-2b-it': { modelName: 'gemma2-2b', tokenizerPath: 'assets/tokenizer.gemma' },
+  'google/gemma-2-9b-it': { modelName: 'gemma2-9b', tokenizerPath: 'assets/tokenizer.gemma' },
+  'google/gemma-2-27b-it': { modelName: 'gemma2-27b', tokenizerPath: 'assets/tokenizer.gemma' },
+};
+
+/** Port of the MaxText engine's gRPC server (JetStream), which jetstream-http forwards to. */
+export const JETSTREAM_GRPC_PORT = 9000;
+
+/**
+ * JetStream with the MaxText engine on a single-host TPU slice: the `maxengine-server` container
+ * (gRPC on 9000, Prometheus metrics on `prometheus_port`) and the `jetstream-http` front end on 8000.
+ * It loads a converted, unscanned MaxText checkpoint from Cloud Storage (`load_parameters_path`).
+ * Multi-host JetStream needs Pathways, which this library does not generate.
+ */
+export const JETSTREAM: ModelServerRecord = {
+  name: 'jetstream',
+  gkeLabel: 'jetstream',
+  port: 8000,
+  // the reference names no health endpoint for jetstream-http (only jetstream-pytorch's /healthcheck): TCP on 8000
+  healthPath: '/',
+  tcpHealthCheck: true,
+  metricsPath: '/',
+  metricsPort: 9100,
+  queueSizeMetric: 'jetstream_prefill_backlog_size',
+  batchSizeMetric: 'jetstream_slots_used_percentage',
+  batchSizeMetricIsSlotShare: true,
+  source: 'GKE Inference Quickstart reference section 2.8 (GoogleCloudPlatform/ai-on-gke modules/jetstream-maxtext-deployment: containers '
+    + 'maxengine-server and jetstream-http, ports 9000/8000, prometheus_port 9100, PodMonitoring path /; HPA on jetstream_prefill_backlog_size '
+    + 'or jetstream_slots_used_percentage) and section 7.3/7.6 (GKE TPU autoscaling best practices); AI-Hypercomputer/JetStream '
+    + 'docs/observability-prometheus-metrics-in-jetstream-server.md (slots_used_percentage is a share, e.g. 0.0417)',
+  trust: 'A',
+  versions: [
+    {
+      version: 'v0.2.2',
+      baseRelease: '0.2.2',
+      image: 'us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2',
+      httpFrontEndImage: 'us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2',
+      acceleratorFamily: 'tpu',
+      onlyForModels: Object.keys(MAXTEXT_MODELS),
+      notes: 'JetStream MaxText engine and HTTP front end as Google\'s module pins them; single-host slices only (multi-host needs Pathways); '
+        + 'reads a converted unscanned MaxText checkpoint from Cloud Storage; no KV-cache gauge',
+      source: 'GoogleCloudPlatform/ai-on-gke @8676d66d modules/jetstream-maxtext-deployment (variables.tf defaults; gke-inference-quickstart.md section 2.8)',
+      trust: 'A',
+    },
+  ],
+};
+
 /** Every model server in the catalog, the preferred one first (the default for a model is the first that serves it). */
-export const MODEL_SERVERS: readonly ModelServerRecord[] = [VLLM, TGI];
+export const MODEL_SERVERS: readonly ModelServerRecord[] = [VLLM, TGI, JETSTREAM];
 
 /** The server record by name; throws for names outside the catalog (the resolver validates names first). */
 export function modelServerByName(name: string): ModelServerRecord {

@@ -87,7 +87,15 @@ export function estimateInput(catalog: Catalog, key: CurveKey): EstimateInput | 
   const server = catalog.modelServer(key.modelServer);
   const version = server ? catalog.modelServerVersion(server, key.modelServerVersion) : undefined;
   if (!model || !accelerator || !version || (version.acceleratorFamily ?? 'gpu') !== accelerator.family) return undefined;
-  return { model, accelerator, tensorParallelSize: key.acceleratorCount, serverRelease: version.baseRelease, workload: catalog.defaultWorkload };
+  const pp = key.pipelineParallelSize ?? 1;
+  return {
+    model,
+    accelerator,
+    tensorParallelSize: key.acceleratorCount / pp,
+    pipelineParallelSize: pp,
+    serverRelease: version.baseRelease,
+    workload: catalog.defaultWorkload,
+  };
 }
 
 /** The anchors of a catalog: every measured point whose combination the model can evaluate. */

@@ -81,7 +81,10 @@ export interface CurveKey {
   readonly modelServer: string;
   readonly modelServerVersion: string;
   readonly acceleratorType: string;
+  /** Accelerators of one replica: tensor-parallel size x pipeline-parallel size. */
   readonly acceleratorCount: number;
+  /** Pipeline stages of a multi-host replica (one node each); absent or 1 on a single node. */
+  readonly pipelineParallelSize?: number;
 }
 
 export interface ProfileCurve extends CurveKey {

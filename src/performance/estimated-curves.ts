@@ -73,6 +73,19 @@ function uncalibratedOnTpu(c: Correction): Correction {
   };
 }
 
+const PIPELINE_LOG_WIDENING = Math.log(PERFORMANCE_CONSTANTS.pipelineParallelBandWidening.value);
+
+/** The correction of a multi-host (pipeline-parallel) combination: the same time scale, the band widened (no multi-node point is measured). */
+function widenedForPipeline(c: Correction, pp: number): Correction {
+  return {
+    ...c,
+    explanation: `${c.explanation}; multi-host estimate (pipeline-parallel size ${pp}, unmeasured): band widened by a factor of `
+      + `${PERFORMANCE_CONSTANTS.pipelineParallelBandWidening.value}`,
+    logBand: c.logBand + PIPELINE_LOG_WIDENING,
+    ttftLogBand: c.ttftLogBand + PIPELINE_LOG_WIDENING,
+  };
+}
+
 /** The calibrated, estimated curve of one combination, or undefined when the model cannot evaluate it (missing records, does not fit). */
 export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCurve | undefined {
   const model = ctx.catalog.model(key.model);
@@ -82,7 +95,9 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   const calibrated = correctionFor(ctx.anchors, bands, key, model);
   const onTpu = ctx.catalog.accelerator(key.acceleratorType)?.family === 'tpu';
   // no measured TPU point exists: the GPU-calibrated time scale is carried over, but the band is the wide uncalibrated one
-  const correction = onTpu && calibrated.basis !== 'measured-combination' ? uncalibratedOnTpu(calibrated) : calibrated;
+  const singleHost = onTpu && calibrated.basis !== 'measured-combination' ? uncalibratedOnTpu(calibrated) : calibrated;
+  const pp = key.pipelineParallelSize ?? 1;
+  const correction = pp > 1 ? widenedForPipeline(singleHost, pp) : singleHost;
   // the measured loads of the combination itself are read exactly, so the curve passes through its measured points
   const own = ctx.anchors.filter((a) => sameCombination(a, key)).map((a) => a.concurrency);
   const grid = [...new Set([...loadGrid(pm.maxRunningBatch), ...own])].sort((a, b) => a - b);
@@ -106,13 +121,15 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
       latencyHighMultiplier: band,
       ttftLowMultiplier: 1 / ttftBand,
       ttftHighMultiplier: ttftBand,
-      basis: onTpu && correction.basis === 'uncalibrated'
-        ? `no measured TPU point: an uncalibrated TPU estimate, a factor of ${band.toFixed(1)} either way`
-        : correction.basis === 'uncalibrated'
-          ? `no measured ${key.modelServer} point to cross-validate on: a factor of ${band.toFixed(1)} either way`
-          : `cross-validated on the measured ${key.modelServer} points (${correction.basis === 'same-server'
-            ? 'leave-one-model-out: no measured point of this model' : 'leave-one-out: the model has measured points'}); `
-          + 'TTFT band from the measured TTFTs',
+      basis: (pp > 1 ? `multi-host (pipeline-parallel size ${pp}): the band widened by a factor of `
+        + `${PERFORMANCE_CONSTANTS.pipelineParallelBandWidening.value} (no multi-node point measured); ` : '')
+        + (onTpu && correction.basis === 'uncalibrated'
+          ? `no measured TPU point: an uncalibrated TPU estimate, a factor of ${band.toFixed(1)} either way`
+          : correction.basis === 'uncalibrated'
+            ? `no measured ${key.modelServer} point to cross-validate on: a factor of ${band.toFixed(1)} either way`
+            : `cross-validated on the measured ${key.modelServer} points (${correction.basis === 'same-server'
+              ? 'leave-one-model-out: no measured point of this model' : 'leave-one-out: the model has measured points'}); `
+          + 'TTFT band from the measured TTFTs'),
     },
     estimate: {
       timeScale: correction.timeScale,

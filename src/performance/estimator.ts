@@ -14,6 +14,13 @@
  *
  * The load axis is the number of requests in the system (closed loop); every point satisfies
  * Little's law: requests in the system = output tokens/s x NTPOT.
+ *
+ * A multi-host replica (pipeline-parallel size P > 1) splits the layers and the weights into P stages
+ * of one node each. vLLM runs P micro-batches (virtual engines) through the stages at once, so one
+ * decode iteration of the running batch is P stage steps of a micro-batch of 1/P of the batch on 1/P
+ * of the layers, each followed by a hop of the micro-batch's activations to the next node
+ * (`pipelineHopMilliseconds` + bytes at `interNodeGBps`). The weights are read once per iteration, as
+ * on one node; the KV cache spreads over P x TP accelerators. This part of the model is unmeasured.
  */
 import {
   ACCELERATOR_PERFORMANCE,
@@ -38,8 +45,13 @@ export interface WorkloadShape {
 export interface EstimateInput {
   readonly model: ModelRecord;
   readonly accelerator: AcceleratorRecord;
-  /** Tensor-parallel size = accelerators per replica. */
+  /** Tensor-parallel size = accelerators per replica (per node of a multi-host replica). */
   readonly tensorParallelSize: number;
+  /**
+   * Pipeline-parallel size: the nodes of a multi-host replica, each holding a contiguous share of the layers.
+   * @default 1
+   */
+  readonly pipelineParallelSize?: number;
   /** The vLLM release the server version is built from (`ModelServerVersionRecord.baseRelease`). */
   readonly serverRelease: string;
   readonly workload: WorkloadShape;
@@ -198,6 +210,18 @@ export function stepSeconds(
   return Math.max(memory, compute) + communication + fixed;
 }
 
+/** One pipeline stage of `pp`: a 1/pp share of the layers and of the weights (the KV bytes per layer and token are unchanged). */
+function stageShape(s: ModelShape, pp: number): ModelShape {
+  return {
+    ...s,
+    layers: s.layers / pp,
+    activeParams: s.activeParams / pp,
+    denseBytes: s.denseBytes / pp,
+    bytesPerExpert: s.bytesPerExpert / pp,
+    slidingWindowLayers: s.slidingWindowLayers / pp,
+  };
+}
+
 /** The V1 engine raises max_num_seqs on large GPUs other than A100; on TPU the library sets the GKE tutorial's 128. */
 function maxNumSeqs(accelerator: AcceleratorRecord, v1: boolean): number {
   if (accelerator.family === 'tpu') return C.tpuMaxNumSeqs.value;
@@ -212,7 +236,9 @@ function maxNumSeqs(accelerator: AcceleratorRecord, v1: boolean): number {
 export function performanceModel(input: EstimateInput): PerformanceModel | undefined {
   const { model, accelerator, workload } = input;
   const tp = input.tensorParallelSize;
+  const pp = input.pipelineParallelSize ?? 1;
   const s = modelShape(model, input.kvCacheBytesPerElement);
+  const stage = pp === 1 ? s : stageShape(s, pp);
   const hw = hardware(accelerator, tp);
   const isl = workload.meanInputTokens;
   const osl = workload.meanOutputTokens;
@@ -220,7 +246,7 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const hybrid = compareReleases(input.serverRelease, VLLM_RELEASES.hybridKvCache.release) >= 0;
 
   // KV capacity: accelerator memory x utilisation - weights - runtime memory (the feasibility budget)
-  const kvCapacityBytes = memoryBudget(model, accelerator, tp).kvCacheCapacityGb * GB;
+  const kvCapacityBytes = memoryBudget(model, accelerator, tp * pp).kvCacheCapacityGb * GB;
   const block = C.kvCacheBlockTokens.value;
   const heldContext = isl + osl / 2 + block / 2;
   const kvBytesPerSequence = (hybrid ? layerContext(s, heldContext, block) : s.layers * heldContext) * s.kvBytesPerLayerToken;
@@ -231,15 +257,22 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
 
   const decodeContext = isl + osl / 2;
   const prefillContext = isl / 2;
+  /** One iteration over the whole pipeline: P stage steps of a micro-batch of 1/P of the work, each with its hop to the next node. */
+  const step = (decode: number, context: number, prefill: number, prefillCtx: number): number => {
+    if (pp === 1) return stepSeconds(s, hw, decode, context, prefill, prefillCtx);
+    const hopBytes = ((decode + prefill) / pp) * s.hiddenSize * C.activationBytes.value;
+    const hop = C.pipelineHopMilliseconds.value / 1000 + hopBytes / (C.interNodeGBps.value * GB);
+    return pp * (stepSeconds(stage, hw, decode / pp, context, prefill / pp, prefillCtx) + hop);
+  };
   /** Time between two output tokens of the running batch and the time of the step that carries a new prompt. */
   const loop = (b: number): { itl: number; promptStep: number } => {
     if (v1) {
-      const step = stepSeconds(s, hw, b, decodeContext, (b * isl) / osl, prefillContext);
-      return { itl: step, promptStep: 0.5 * step + stepSeconds(s, hw, b, decodeContext, (b * isl) / osl + isl, prefillContext) };
+      const itl = step(b, decodeContext, (b * isl) / osl, prefillContext);
+      return { itl, promptStep: 0.5 * itl + step(b, decodeContext, (b * isl) / osl + isl, prefillContext) };
     }
-    const decode = stepSeconds(s, hw, b, decodeContext, 0, 0);
+    const decode = step(b, decodeContext, 0, 0);
     const promptsPerStep = Math.max(1, b / osl);
-    const prefill = stepSeconds(s, hw, 0, 0, promptsPerStep * isl, prefillContext);
+    const prefill = step(0, 0, promptsPerStep * isl, prefillContext);
     return { itl: decode + ((b / osl) / promptsPerStep) * prefill, promptStep: 0.5 * decode + prefill };
   };
 

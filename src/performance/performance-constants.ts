@@ -147,6 +147,34 @@ export const PERFORMANCE_CONSTANTS = {
       + 'scheduler of vLLM on TPU were never measured here',
     kind: 'estimate',
   },
+  /**
+   * Latency of one pipeline-parallel hop between nodes (the activations of a micro-batch sent from one stage to the next,
+   * and from the last stage back to the leader's sampler), on top of the bytes at `interNodeGBps`.
+   */
+  pipelineHopMilliseconds: {
+    value: 0.1,
+    unit: 'ms',
+    source: 'our assumption: ten times the intra-node p2p latency (a NCCL send over the data-centre network rather than NVLink/PCIe); '
+      + 'no multi-node point is measured in the catalog',
+    kind: 'estimate',
+  },
+  /** Bandwidth of the network between the nodes of a multi-host replica, for pipeline-parallel activations. */
+  interNodeGBps: {
+    value: 12.5,
+    unit: 'GB/s',
+    source: 'our assumption: 100 Gbps, the lower end of the GPU machine families\' network bandwidth (A3 with GPUDirect has far more)',
+    kind: 'estimate',
+  },
+  /**
+   * Factor by which the uncertainty band of a multi-host (pipeline-parallel) estimate is widened: the pipeline part of the
+   * model (micro-batching, hops, stage imbalance) was never checked against a measurement.
+   */
+  pipelineParallelBandWidening: {
+    value: 1.5,
+    unit: 'ratio',
+    source: 'our choice: no multi-node point is measured in the catalog, so the cross-validated band is widened by a factor of 1.5 either way',
+    kind: 'estimate',
+  },
   /** The largest running batch of vLLM on TPU: the GKE TPU tutorial sets --max-num-seqs=128 (and the library emits it). */
   tpuMaxNumSeqs: {
     value: 128,

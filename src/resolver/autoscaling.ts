@@ -1,3 +1,4 @@
+import { jetstreamDecodeSlotsFor } from './jetstream';
 import { AutoscalingMetric, ResolvedAutoscaling, ResolvedModelLoading, ResolvedPerformance } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord, ModelServerVersionRecord } from '../catalog/model-servers';
@@ -87,6 +88,19 @@ export function queueAtTarget(catalog: Catalog, key: CurveKey, targetNtpotMillis
   return best;
 }
 
+/** The highest slot-share target: at 1 every slot is busy and the HPA could not see more load. */
+const MAX_SLOT_SHARE = 0.95;
+
+/** JetStream's decode slots for a combination (see jetstreamDecodeSlots). */
+function decodeSlots(catalog: Catalog, key: CurveKey, maxModelLength: number | undefined): number {
+  const model = catalog.model(key.model);
+  const accelerator = catalog.accelerator(key.acceleratorType);
+  if (!model || !accelerator || maxModelLength === undefined) {
+    throw new Error(`no decode-slot count for ${key.model} on ${key.acceleratorCount} x ${key.acceleratorType}: the model, accelerator or maxModelLength is missing`);
+  }
+  return jetstreamDecodeSlotsFor(model, accelerator, key.acceleratorCount, maxModelLength);
+}
+
 /** Seconds from a scale-up decision until a new replica serves: GPU node, image pull, model load. */
 export function replicaStartupSeconds(loading: ResolvedModelLoading): number {
   const C = SERVING_CONSTANTS;
@@ -101,7 +115,7 @@ export function replicaStartupSeconds(loading: ResolvedModelLoading): number {
 export function autoscalingFor(
   catalog: Catalog, server: ModelServerRecord, version: ModelServerVersionRecord, key: CurveKey, point: CurvePoint,
   perf: ResolvedPerformance, loading: ResolvedModelLoading, requested: AutoscalingMetric | undefined, expectedRequestsPerSecond: number | undefined,
-  targetNtpotMilliseconds: number | undefined,
+  targetNtpotMilliseconds: number | undefined, maxModelLength?: number,
 ): ResolvedAutoscaling {
   const C = SERVING_CONSTANTS;
   const w = catalog.defaultWorkload;
@@ -156,8 +170,15 @@ export function autoscalingFor(
       break;
     case AutoscalingMetric.BATCH_SIZE:
       serverMetric = server.batchSizeMetric;
-      value = s.runningBatchSize;
-      target = Math.max(1, Math.floor(h.runningBatchSize));
+      if (server.batchSizeMetricIsSlotShare) {
+        // JetStream exports the share of decode slots in use (0..1): the running batch over the slots the engine allocates
+        const slots = decodeSlots(catalog, key, maxModelLength);
+        value = Math.min(1, s.runningBatchSize / slots);
+        target = Math.max(0.01, Math.floor(Math.min(MAX_SLOT_SHARE, h.runningBatchSize / slots) * 100) / 100);
+      } else {
+        value = s.runningBatchSize;
+        target = Math.max(1, Math.floor(h.runningBatchSize));
+      }
       hpaMetricName = `prometheus.googleapis.com|${serverMetric}|gauge`;
       break;
     case AutoscalingMetric.KV_CACHE_UTILIZATION:

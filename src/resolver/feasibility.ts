@@ -62,3 +62,31 @@ export function smallestFittingTensorParallelSize(
   return validTensorParallelSizes(catalog, model, accelerator.gkeLabel)
     .find((tp) => memoryBudget(model, accelerator, tp).maxFittingTokens >= maxModelLength);
 }
+
+/** A multi-host replica: `pipelineParallelSize` nodes of `tensorParallelSize` accelerators each. */
+export interface MultiHostPlan {
+  readonly tensorParallelSize: number;
+  readonly pipelineParallelSize: number;
+  /** The memory budget across all the replica's accelerators. */
+  readonly budget: MemoryBudget;
+}
+
+/**
+ * The multi-host plan of a GPU type on which no single machine holds the model: tensor parallel over the
+ * accelerators of the largest machine (the largest valid tensor-parallel size), pipeline parallel over the
+ * fewest nodes whose memory holds the weights and one request of `maxModelLength` (vLLM needs at least one
+ * layer per stage). Undefined on TPUs, when a single machine fits, or when no plan fits.
+ */
+export function multiHostPlan(
+  catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number,
+): MultiHostPlan | undefined {
+  if (accelerator.family !== 'gpu' || smallestFittingTensorParallelSize(catalog, model, accelerator, maxModelLength) !== undefined) return undefined;
+  const sizes = validTensorParallelSizes(catalog, model, accelerator.gkeLabel);
+  const tp = sizes[sizes.length - 1];
+  if (tp === undefined) return undefined;
+  for (let pp = 2; pp <= model.layers; pp++) {
+    const budget = memoryBudget(model, accelerator, tp * pp);
+    if (budget.maxFittingTokens >= maxModelLength) return { tensorParallelSize: tp, pipelineParallelSize: pp, budget };
+  }
+  return undefined;
+}

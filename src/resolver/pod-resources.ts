@@ -8,8 +8,9 @@ import { ProfileCurve } from '../performance/curve';
 const GIB = 1024 ** 3;
 const GB = 1e9;
 
-export function hostMemoryNeedGiB(model: ModelRecord, shmGiB: number): number {
-  const loader = (model.checkpointWeightsGb * GB * SERVING_CONSTANTS.hostMemoryPerWeightByte.value) / GIB;
+/** Host memory one server pod needs; on a multi-host replica each of the `nodes` pods loads a 1/`nodes` share of the weights. */
+export function hostMemoryNeedGiB(model: ModelRecord, shmGiB: number, nodes: number = 1): number {
+  const loader = (model.checkpointWeightsGb * GB * SERVING_CONSTANTS.hostMemoryPerWeightByte.value) / GIB / nodes;
   return Math.ceil(loader + SERVING_CONSTANTS.hostMemoryBaseGiB.value + shmGiB);
 }
 
@@ -17,15 +18,27 @@ export function sharedMemoryGiB(tensorParallelSize: number): number {
   return Math.min(16, SERVING_CONSTANTS.sharedMemoryGiBPerRank.value * tensorParallelSize);
 }
 
-/** The measured machine type, or the smallest one with the accelerator count whose memory holds the loader. */
+/** Nodes of a curve's replica (its pipeline-parallel size) and accelerators per node. */
+export function nodesOf(curve: ProfileCurve): { nodes: number; perNode: number } {
+  const nodes = curve.pipelineParallelSize ?? 1;
+  return { nodes, perNode: curve.acceleratorCount / nodes };
+}
+
+/**
+ * The measured machine type, or the smallest one with the accelerator count (per node, on a multi-host
+ * replica) whose memory holds the loader.
+ */
 export function chooseMachine(catalog: Catalog, curve: ProfileCurve, model: ModelRecord): MachineTypeRecord | undefined {
   if (curve.instanceType) return catalog.machineTypes.find((m) => m.name === curve.instanceType);
-  const machines = catalog.machineTypesFor(curve.acceleratorType, curve.acceleratorCount);
-  const need = hostMemoryNeedGiB(model, sharedMemoryGiB(curve.acceleratorCount));
+  const { nodes, perNode } = nodesOf(curve);
+  const machines = catalog.machineTypesFor(curve.acceleratorType, perNode);
+  const need = hostMemoryNeedGiB(model, sharedMemoryGiB(perNode), nodes);
   return machines.find((m) => Math.floor(m.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value) >= need) ?? machines[machines.length - 1];
 }
 
-export function podResources(model: ModelRecord, machine: MachineTypeRecord, tp: number, loading: ResolvedModelLoading): ResolvedPodResources {
+export function podResources(
+  model: ModelRecord, machine: MachineTypeRecord, tp: number, loading: ResolvedModelLoading, nodes: number = 1,
+): ResolvedPodResources {
   const C = SERVING_CONSTANTS;
   const share = C.nodeAllocatableShare.value;
   const shm = sharedMemoryGiB(tp);
@@ -33,7 +46,7 @@ export function podResources(model: ModelRecord, machine: MachineTypeRecord, tp:
   // memory-backed caches (HF_HOME or the FUSE file cache) are charged to the pod's memory
   const ramCache = loading.huggingFaceHomeMedium === CacheMedium.MEMORY ? loading.huggingFaceHomeSizeGiB!
     : loading.fileCacheMedium === CacheMedium.MEMORY ? loading.fileCacheSizeGiB! : 0;
-  const need = hostMemoryNeedGiB(model, shm) + ramCache;
+  const need = hostMemoryNeedGiB(model, shm, nodes) + ramCache;
   const nodeCap = Math.floor(machine.ramGb * share);
   if (ramCache > 0 && need > nodeCap) {
     throw new Error(`${model.id} on ${machine.name}: the memory-backed model cache (${ramCache} GiB) plus the loader needs ${need} GiB, `
@@ -46,7 +59,7 @@ export function podResources(model: ModelRecord, machine: MachineTypeRecord, tp:
   const startupBudgetSeconds = Math.ceil((loading.estimatedLoadSeconds * C.startupBudgetSafetyFactor.value) / 60) * 60;
   const explanation = [
     `cpu ${cpu}: ${C.cpuPerAccelerator.value} per accelerator x ${tp}, at most ${share * 100}% of ${machine.name}'s ${machine.vcpu} vCPU`,
-    `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${w.toFixed(1)} GiB of weights + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
+    `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${w.toFixed(1)} GiB of weights${nodes > 1 ? ` / ${nodes} pipeline stages` : ''} + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
       + (ramCache ? ` + ${ramCache} GiB memory-backed model cache` : '')
       + (need > nodeCap ? `, capped at ${share * 100}% of the machine's ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
     downloadsToDisk

@@ -69,7 +69,8 @@ export interface ResolveRequest {
   readonly modelServerVersion?: string;
   /**
    * GKE accelerator label, e.g. `nvidia-l4`, `nvidia-h100-80gb`, or a TPU such as `tpu-v6e-slice`
-   * (vLLM on TPU is single-host: the smallest single-host slice that fits is chosen).
+   * (vLLM on TPU is single-host: the smallest single-host slice that fits is chosen). On a GPU type none of
+   * whose machines holds the model, a multi-host replica is planned (see `Resolution.nodes`).
    * @default - the cheapest accelerator per million output tokens that meets the targets
    */
   readonly acceleratorType?: string;
@@ -347,15 +348,27 @@ export interface Resolution {
   readonly instanceVcpu: number;
   /** Memory of the machine type, GB. */
   readonly instanceMemoryGb: number;
-  /** Accelerators per replica (GIQ's `resources_used.accelerator_count`). */
+  /**
+   * Accelerators per replica (GIQ's `resources_used.accelerator_count`): on a multi-host replica, across
+   * all its nodes (`tensorParallelSize` x `pipelineParallelSize`).
+   */
   readonly acceleratorCount: number;
+  /**
+   * Nodes (machines of `instanceType`) of one replica: 1, or more for a model that no single machine of
+   * the GPU type holds, served by a LeaderWorkerSet group of this size (one pod per node).
+   */
+  readonly nodes: number;
+  /**
+   * vLLM's pipeline-parallel size: one stage per node (`nodes`), 1 on a single node.
+   */
+  readonly pipelineParallelSize: number;
   /**
    * The `cloud.google.com/gke-tpu-topology` of the slice on a TPU, e.g. `2x4` (single-host: its chips are
    * `acceleratorCount`, all on one VM).
    * @default - undefined on GPUs
    */
   readonly tpuTopology?: string;
-  /** Tensor-parallel size. */
+  /** Tensor-parallel size: the accelerators of one node (of one pod). */
   readonly tensorParallelSize: number;
   /** Tensor-parallel sizes that would be valid for this model on this machine family. */
   readonly validTensorParallelSizes: number[];

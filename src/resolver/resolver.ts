@@ -4,11 +4,13 @@ import {
   kvCacheGbFor,
   memoryBudget,
   MemoryBudget,
+  multiHostPlan,
   smallestFittingTensorParallelSize,
   validTensorParallelSizes,
 } from './feasibility';
+import { checkJetStreamRequest, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
-import { chooseMachine, hostMemoryNeedGiB, podResources, sharedMemoryGiB } from './pod-resources';
+import { chooseMachine, hostMemoryNeedGiB, nodesOf, podResources, sharedMemoryGiB } from './pod-resources';
 import {
   AutoscalingMetric,
   CacheMedium,
@@ -22,12 +24,14 @@ import {
   ResolvedUncertainty,
 } from './resolution';
 import { Catalog } from '../catalog/catalog';
-import { ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
+import {
+  ModelServerRecord, ModelServerVersionRecord, VLLM, compareReleases, versionServesFamily, versionServesModel,
+} from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
-import { profileCurves as allProfileCurves } from '../performance/profiles';
+import { profileCurves as allProfileCurves, modelledCurve } from '../performance/profiles';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { closestMatches } from '../util/closest';
 
@@ -81,10 +85,13 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   }
   const maxModelLength = chooseMaxModelLength(model, request.maxModelLength);
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
-  if (accelerator) checkFitsSomewhere(catalog, model, accelerator, maxModelLength);
+  checkJetStreamRequest(catalog, server, model, accelerator, maxModelLength, request);
+  // a GPU type none of whose machines holds the model: a multi-host replica (tensor parallel per node, pipeline parallel across nodes)
+  const multiHost = multiHostCurves(catalog, model, server, request, accelerator, maxModelLength);
+  if (accelerator && multiHost === undefined) checkFitsSomewhere(catalog, model, accelerator, maxModelLength);
 
   const targets: LatencyTargets = { ntpotMilliseconds: request.targetNtpotMilliseconds, ttftMilliseconds: request.targetTtftMilliseconds };
-  const curves = profileCurves(catalog, model, server, request, accelerator);
+  const curves = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
   const candidates = curves.map((c) => evaluate(catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio))
     .map((c) => withLoadingCheck(c, model, request.modelBucketUri));
 
@@ -242,6 +249,46 @@ function refuseMultiHostTpu(catalog: Catalog, model: ModelRecord, accelerator: A
 }
 
 /**
+ * Estimated multi-host curves (`pipelineParallelSize` > 1), or undefined when a single machine serves the
+ * request. With an `acceleratorType`: its multi-host plan when no machine of it holds the model. Without
+ * one: a plan for every allowed GPU type, only when no allowed accelerator holds the model on one machine
+ * (the automatic choice prefers single-node replicas).
+ */
+function multiHostCurves(
+  catalog: Catalog, model: ModelRecord, server: ModelServerRecord, request: ResolveRequest, accelerator: AcceleratorRecord | undefined,
+  maxModelLength: number,
+): ProfileCurve[] | undefined {
+  const allowed = request.allowedAcceleratorTypes;
+  const considered = accelerator ? [accelerator] : catalog.accelerators.filter((a) => allowed === undefined || allowed.includes(a.gkeLabel));
+  if (considered.some((a) => smallestFittingTensorParallelSize(catalog, model, a, maxModelLength) !== undefined)) return undefined;
+  const plans = considered.filter((a) => catalog.machineTypes.some((m) => m.accelerator === a.gkeLabel))
+    .map((a) => ({ accelerator: a, plan: multiHostPlan(catalog, model, a, maxModelLength) }))
+    .filter((p) => p.plan !== undefined);
+  if (plans.length === 0) return undefined;
+  const where = plans.map((p) => `${p.plan!.pipelineParallelSize} nodes of ${p.plan!.tensorParallelSize} x ${p.accelerator.gkeLabel}`).join(', ');
+  if (server.name !== VLLM.name) {
+    // another server's own multi-host path (JetStream on multi-host TPU slices) is not this one
+    if (accelerator === undefined) return undefined;
+    throw new Error(`${model.id} does not fit one machine${accelerator ? ` of '${accelerator.gkeLabel}' ('acceleratorType')` : ''} and needs a `
+      + `multi-host replica (${where}); multi-host serving (pipeline parallelism over a LeaderWorkerSet) is only supported with ${VLLM.name}, `
+      + `not '${server.name}' ('modelServer'). Leave 'modelServer' unset or choose an 'acceleratorType' whose machines hold the model.`);
+  }
+  const versions = catalog.versionsNewestFirst(server).filter((v) => versionServesFamily(v, 'gpu') && versionServesModel(v, model.id)
+    && (model.minModelServerRelease === undefined || compareReleases(v.baseRelease, model.minModelServerRelease) >= 0)
+    && (request.modelServerVersion === undefined || v.version === request.modelServerVersion));
+  if (versions.length === 0) return undefined;
+  const curves = plans.map((p) => modelledCurve(catalog, {
+    model: model.id,
+    modelServer: server.name,
+    modelServerVersion: versions[0].version,
+    acceleratorType: p.accelerator.gkeLabel,
+    acceleratorCount: p.plan!.tensorParallelSize * p.plan!.pipelineParallelSize,
+    pipelineParallelSize: p.plan!.pipelineParallelSize,
+  })).filter((c): c is ProfileCurve => c !== undefined);
+  return curves.length ? curves : undefined;
+}
+
+/**
  * The curves that could serve the request, one per accelerator type and count: a measured curve when one
  * exists (in any server version), otherwise the estimate for the newest server version.
  */
@@ -255,7 +302,8 @@ export function profileCurves(
     && (allowed === undefined || allowed.includes(c.acceleratorType))
     // TPU profiles are uncalibrated estimates (no measured TPU point): the automatic choice considers TPUs only when
     // they are asked for (acceleratorType or allowedAcceleratorTypes), so an uncertain estimate never beats a calibrated one
-    && (accelerator !== undefined || allowed !== undefined || catalog.accelerator(c.acceleratorType)?.family !== 'tpu'));
+    // (a TPU-only server such as JetStream has no calibrated alternative: its TPU profiles are always considered)
+    && (accelerator !== undefined || allowed !== undefined || tpuOnlyServer(server) || catalog.accelerator(c.acceleratorType)?.family !== 'tpu'));
   if (wanted.length === 0) {
     const asked = [
       `model ${model.id}`,
@@ -298,11 +346,12 @@ export function evaluate(
   const version = catalog.modelServerVersion(server, curve.modelServerVersion);
   const budget = memoryBudget(model, accelerator, curve.acceleratorCount);
   const machine = chooseMachine(catalog, curve, model);
+  const { nodes, perNode } = nodesOf(curve);
   const base = { curve, accelerator, budget, machine, version: version! };
   if (!version) return { ...base, rejection: `server version ${curve.modelServerVersion} is not in the catalog's version table` };
-  if (!machine) return { ...base, rejection: `no machine type carries ${curve.acceleratorCount} x ${curve.acceleratorType}` };
-  if (!validTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(curve.acceleratorCount)) {
-    return { ...base, rejection: `tensor-parallel size ${curve.acceleratorCount} does not divide the ${model.attentionHeads} attention and ${model.kvHeads} KV heads` };
+  if (!machine) return { ...base, rejection: `no machine type carries ${perNode} x ${curve.acceleratorType}` };
+  if (!validTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(perNode)) {
+    return { ...base, rejection: `tensor-parallel size ${perNode} does not divide the ${model.attentionHeads} attention and ${model.kvHeads} KV heads` };
   }
   if (budget.maxFittingTokens < maxModelLength) {
     return {
@@ -314,8 +363,19 @@ export function evaluate(
   }
   const op = operatingPoint(curve, targets);
   if (isInfeasible(op)) return { ...base, rejection: op.reason };
-  const cost = costAt(catalog, curve, machine, op.point, region, pricingModel, ratio);
+  const cost = perNodes(costAt(catalog, curve, machine, op.point, region, pricingModel, ratio), nodes);
   return { ...base, point: op.point, pointReason: op.reason, cost };
+}
+
+/** The cost of a replica of `nodes` machines: the machine price and the per-token costs times the nodes. */
+function perNodes(cost: ResolvedCost, nodes: number): ResolvedCost {
+  if (nodes === 1 || cost.costPerHour === undefined) return cost;
+  return {
+    ...cost,
+    costPerHour: cost.costPerHour * nodes,
+    costPerMillionOutputTokens: cost.costPerMillionOutputTokens! * nodes,
+    costPerMillionInputTokens: cost.costPerMillionInputTokens! * nodes,
+  };
 }
 
 /** Priced candidates first, cheapest per million output tokens; unpriced ones by throughput. */
@@ -337,7 +397,8 @@ export function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUr
   const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri);
   const ramCache = loading.huggingFaceHomeMedium === CacheMedium.MEMORY ? loading.huggingFaceHomeSizeGiB ?? 0
     : loading.fileCacheMedium === CacheMedium.MEMORY ? loading.fileCacheSizeGiB ?? 0 : 0;
-  const need = hostMemoryNeedGiB(model, sharedMemoryGiB(c.curve.acceleratorCount)) + ramCache;
+  const { nodes, perNode } = nodesOf(c.curve);
+  const need = hostMemoryNeedGiB(model, sharedMemoryGiB(perNode), nodes) + ramCache;
   const cap = Math.floor(c.machine.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value);
   if (ramCache === 0 || need <= cap) return c;
   const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${ramCache} GiB) next to the loader (${need} GiB in all, `
@@ -442,7 +503,7 @@ function buildResolution(
 ): Resolution {
   const machine = c.machine!;
   const point = c.point!;
-  const tp = c.curve.acceleratorCount;
+  const { nodes, perNode: tp } = nodesOf(c.curve);
   const input = inputTokensPerSecond(catalog, point);
   const w = catalog.defaultWorkload;
   const performance: ResolvedPerformance = {
@@ -477,9 +538,16 @@ function buildResolution(
       + `${uncertainty.ntpotMillisecondsLow.toFixed(1)}-${uncertainty.ntpotMillisecondsHigh.toFixed(1)} ms NTPOT (${c.curve.uncertainty!.basis})`] : []),
     `instance type ${machine.name}${estimated ? ' (chosen: the smallest machine type with this accelerator count whose memory holds the model loader)'
       : c.curve.instanceTypeInferred ? ' (inferred: the only machine type with this accelerator count; the source does not state it)' : ' (as published)'}`,
-    `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
-      : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
-    `memory: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
+    nodes > 1
+      ? `multi-host: no single machine of ${c.accelerator.gkeLabel} holds ${model.checkpointWeightsGb} GB of weights + `
+        + `${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}, so one replica is a LeaderWorkerSet group of `
+        + `${nodes} ${machine.name} nodes: tensor-parallel size ${tp} (the accelerators of the largest machine) x pipeline-parallel size ${nodes} `
+        + `(the fewest nodes whose memory holds it; ${model.layers} layers, at least one per stage) = ${tp * nodes} x ${c.accelerator.gkeLabel}; `
+        + 'performance estimated with pipeline stages (per-stage steps and inter-node hops, weights split across stages) and the uncertainty band '
+        + 'widened, since no multi-node point is measured'
+      : `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
+        : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
+    `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
       + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens); maxModelLength ${maxModelLength} fits`,
     hasTargets
       ? `operating point: the highest-throughput ${point.kind} point meeting ${[
@@ -488,7 +556,7 @@ function buildResolution(
       ].filter((s) => s).join(' and ')}`
       : 'operating point: the inflection point (no latency target given)',
     cost.costPerHour !== undefined
-      ? `cost: ${machine.name} at $${cost.costPerHour}/h (${cost.pricingModel}, ${cost.region}, snapshot ${cost.priceSnapshotDate ?? 'undated'}); `
+      ? `cost: ${nodes > 1 ? `${nodes} x ` : ''}${machine.name} at $${cost.costPerHour}/h${nodes > 1 ? ' in all' : ''} (${cost.pricingModel}, ${cost.region}, snapshot ${cost.priceSnapshotDate ?? 'undated'}); `
         + `$/output token = $/s / (input tok/s / ${cost.outputInputCostRatio} + output tok/s)`
       : `cost: no whole-VM price for ${machine.name} (${cost.pricingModel}, ${cost.region}) in the catalog, so no cost figures`,
   ];
@@ -501,7 +569,7 @@ function buildResolution(
   decisions.push(...loading.explanation.map((l) => `model loading: ${l}`));
   const autoscaling = hasTargets
     ? autoscalingFor(catalog, server, c.version, c.curve, point, performance, loading, request.autoscalingMetric, request.expectedRequestsPerSecond,
-      targets.ntpotMilliseconds)
+      targets.ntpotMilliseconds, maxModelLength)
     : undefined;
   if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue} (${autoscaling.metricReason})`);
   return {
@@ -515,6 +583,8 @@ function buildResolution(
     instanceVcpu: machine.vcpu,
     instanceMemoryGb: machine.ramGb,
     acceleratorCount: c.curve.acceleratorCount,
+    nodes,
+    pipelineParallelSize: nodes,
     tpuTopology: topology?.topology,
     tensorParallelSize: tp,
     validTensorParallelSizes: validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel),
@@ -535,7 +605,7 @@ function buildResolution(
       kvCacheKibPerToken: c.budget.kvCacheKibPerToken,
     },
     modelLoading: loading,
-    podResources: podResources(model, machine, tp, loading),
+    podResources: podResources(model, machine, tp, loading, nodes),
     autoscaling,
     alternatives,
     decisions,

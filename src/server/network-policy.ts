@@ -143,7 +143,14 @@ export interface ServerNetworkPolicyOptions {
   readonly labels: { [key: string]: string };
   readonly selector: { [key: string]: string };
   readonly port: number;
+  /** Port the collector scrapes when the metrics are not served on `port` (JetStream's 9100). */
+  readonly metricsPort?: number;
   readonly clients: readonly ServerClients[];
+  /**
+   * Labels of the pods of the same multi-host group (LeaderWorkerSet), admitted on every port: Ray and the
+   * NCCL collectives run between them.
+   */
+  readonly groupPeers?: { [key: string]: string };
 }
 
 /** Checks an untyped `allowedClients` value (it may come from JavaScript). */
@@ -176,7 +183,10 @@ export function createServerNetworkPolicy(scope: Construct, id: string, options:
       ingress.push({ from: [...unique.values()], ports });
     }
   }
-  ingress.push({ from: [collector], ports });
+  const collectorPorts = options.metricsPort !== undefined && options.metricsPort !== options.port
+    ? [...ports, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(options.metricsPort) }] : ports;
+  ingress.push({ from: [collector], ports: collectorPorts });
+  if (options.groupPeers) ingress.push({ from: [{ podSelector: { matchLabels: { ...options.groupPeers } } }] });
   return new k8s.KubeNetworkPolicy(scope, id, {
     metadata: { name: options.name, labels: options.labels },
     spec: {

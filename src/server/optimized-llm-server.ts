@@ -4,16 +4,19 @@ import { Construct } from 'constructs';
 import { Annotations, GkeLabels, NodeSelectors } from './annotations';
 import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruption-budget';
 import { HuggingFaceToken } from './hugging-face-token';
+import { LWS_API_VERSION, LWS_KIND, LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
-import { modelServerByName } from '../catalog/model-servers';
+import { JETSTREAM, modelServerByName } from '../catalog/model-servers';
+import { checkJetStreamProps, jetstreamContainers, jetstreamNotes } from './servers/jetstream';
 import { serverInvocation } from './servers/server-container';
 import { XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
 import { CacheMedium, ModelLoadPath, Resolution, ResolveRequest } from '../resolver/resolution';
 import { resolveCached } from '../resolver/resolution-cache';
+import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { libraryVersion } from '../util/version';
@@ -113,7 +116,7 @@ const HF_HOME_PATH = '/hf-home';
  *
  * The resolver picks the accelerator (or checks the one given), machine type, tensor parallelism and
  * operating point for the latency targets; this construct turns that {@link Resolution} into a
- * Deployment running vLLM's OpenAI-compatible server, a ClusterIP Service, a Managed Prometheus
+ * Deployment (a LeaderWorkerSet when one replica spans several nodes) running vLLM's OpenAI-compatible server, a ClusterIP Service, a Managed Prometheus
  * PodMonitoring and, when a latency target is given, an HPA on the server's KV-cache utilisation.
  * Every emitted number can be traced back through `resolution.decisions` and
  * `resolution.podResources.explanation`.
@@ -130,8 +133,13 @@ export class OptimizedLlmServer extends Construct {
   public readonly resolution: Resolution;
   /** Base name of the emitted objects. */
   public readonly name: string;
-  /** The Deployment. */
-  public readonly deployment: k8s.KubeDeployment;
+  /** The Deployment; absent on a multi-host replica (`resolution.nodes` > 1), which is a `leaderWorkerSet`. */
+  public readonly deployment?: k8s.KubeDeployment;
+  /**
+   * The LeaderWorkerSet (`leaderworkerset.x-k8s.io/v1`), present when one replica spans several nodes
+   * (`resolution.nodes` > 1): a group of that many pods per replica, the leader serving HTTP.
+   */
+  public readonly leaderWorkerSet?: ApiObject;
   /** The ClusterIP Service on port 8000. */
   public readonly service: k8s.KubeService;
   /** The Managed Prometheus PodMonitoring that scrapes `/metrics`. */
@@ -160,6 +168,7 @@ export class OptimizedLlmServer extends Construct {
 
   constructor(scope: Construct, id: string, props: OptimizedLlmServerProps) {
     super(scope, id);
+    checkJetStreamProps(props);
     const catalog = props.catalog?._catalog ?? Catalog.EMBEDDED;
     // on Autopilot, the automatic choice stays within the GPU types Autopilot admits
     const autopilotChoice = props.clusterMode === ClusterMode.AUTOPILOT && props.acceleratorType === undefined
@@ -184,7 +193,9 @@ export class OptimizedLlmServer extends Construct {
     const image = props.image ?? r.image;
     validateImage(image);
     if (props.gkeVersion !== undefined && !fromBucket) parseGkeVersionProp(props.gkeVersion);
-    this.modelBucket = fromBucket
+    // JetStream reads its MaxText checkpoint from gs:// itself (load_parameters_path): no FUSE mount
+    const checkpointUri = r.modelServer === JETSTREAM.name ? props.modelBucketUri!.replace(/\/+$/, '') : undefined;
+    this.modelBucket = fromBucket && checkpointUri === undefined
       ? CloudStorageFuseModel.fromUri(props.modelBucketUri!, {
         gkeVersion: props.gkeVersion,
         fileCacheMedium: r.modelLoading.fileCacheMedium,
@@ -192,7 +203,7 @@ export class OptimizedLlmServer extends Construct {
       })
       : undefined;
 
-    const xlaCache = xlaCacheFor(props, r, image, fromBucket);
+    const xlaCache = checkpointUri === undefined ? xlaCacheFor(props, r, image, fromBucket) : undefined;
     this.xlaCacheUri = xlaCache?.uri;
     if (xlaCache) checkSingleCacheWriter(this, xlaCache.uri);
     const server = modelServerByName(r.modelServer);
@@ -208,8 +219,21 @@ export class OptimizedLlmServer extends Construct {
       automountServiceAccountToken: false,
     });
 
-    const servingTemplate = podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket);
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+    const servingTemplate = podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket, checkpointUri);
+    // a model no single machine holds: one LeaderWorkerSet group of `nodes` pods per replica, and only the leaders serve HTTP
+    const multiHost = r.nodes > 1;
+    const served = multiHost ? leaderSelector(this.name) : selector;
+    if (multiHost) {
+      this.leaderWorkerSet = createLeaderWorkerSet(this, 'Resource', r, {
+        name: this.name,
+        labels: podLabels,
+        annotations: provenance(r),
+        servingTemplate,
+        containerName: CONTAINER_NAME,
+        replicas: hasTarget ? (r.autoscaling!.initialReplicas > 1 ? r.autoscaling!.initialReplicas : undefined) : replicas,
+      });
+    }
+    this.deployment = multiHost ? undefined : new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, labels: podLabels, annotations: provenance(r) },
       spec: {
         // with an HPA the Deployment starts at the initial replicas (omitted at 1, so a re-apply does not reset the HPA's count)
@@ -227,7 +251,7 @@ export class OptimizedLlmServer extends Construct {
       metadata: { name: this.name, labels: selector },
       spec: {
         type: 'ClusterIP',
-        selector,
+        selector: served,
         ports: [{ name: HTTP_PORT_NAME, port: server.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' }],
       },
     });
@@ -235,8 +259,8 @@ export class OptimizedLlmServer extends Construct {
     this.podMonitoring = new PodMonitoring(this, 'PodMonitoring', {
       metadata: { name: this.name, labels: selector },
       spec: {
-        selector: { matchLabels: selector },
-        endpoints: [{ port: PodMonitoringSpecEndpointsPort.fromNumber(server.port), path: server.metricsPath, interval: '15s' }],
+        selector: { matchLabels: served },
+        endpoints: [{ port: PodMonitoringSpecEndpointsPort.fromNumber(server.metricsPort ?? server.port), path: server.metricsPath, interval: '15s' }],
       },
     });
 
@@ -246,7 +270,8 @@ export class OptimizedLlmServer extends Construct {
       this.horizontalPodAutoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Hpa', {
         metadata: { name: this.name, labels: selector },
         spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+          scaleTargetRef: multiHost ? { apiVersion: LWS_API_VERSION, kind: LWS_KIND, name: this.name }
+            : { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
           minReplicas,
           maxReplicas,
           metrics: [hpaMetric(r)],
@@ -259,7 +284,15 @@ export class OptimizedLlmServer extends Construct {
     }
     const clients = checkAllowedClients(props.allowedClients);
     if (clients) {
-      this.networkPolicy = createServerNetworkPolicy(this, 'NetworkPolicy', { name: this.name, labels: selector, selector, port: server.port, clients });
+      this.networkPolicy = createServerNetworkPolicy(this, 'NetworkPolicy', {
+        name: this.name,
+        labels: selector,
+        selector,
+        port: server.port,
+        metricsPort: server.metricsPort,
+        clients,
+        groupPeers: multiHost ? { [LwsLabels.NAME]: this.name } : undefined,
+      });
     }
     if (wantsDisruptionBudget(props, hasTarget)) {
       this.podDisruptionBudget = createServerDisruptionBudget(this, 'DisruptionBudget', { name: this.name, labels: selector, selector });
@@ -279,6 +312,10 @@ export class OptimizedLlmServer extends Construct {
     }
     addManifestValidation(this, validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`));
     this.deploymentNotes = notes(r, token, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket);
+    if (checkpointUri !== undefined) {
+      this.deploymentNotes.push(...jetstreamNotes(checkpointUri,
+        bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, Chart.of(this).namespace ?? 'default', this.name, false)));
+    }
     if (xlaCache) this.deploymentNotes.push(...xlaCacheNotes(xlaCache, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket));
     if (clients) {
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
@@ -427,7 +464,7 @@ function provenance(r: Resolution): { [key: string]: string } {
 
 function podTemplate(
   r: Resolution, labels: { [key: string]: string }, image: string, token: HuggingFaceToken, tokenOptional: boolean,
-  serviceAccountName: string, bucket: CloudStorageFuseModel | undefined,
+  serviceAccountName: string, bucket: CloudStorageFuseModel | undefined, checkpointUri?: string,
 ): k8s.PodTemplateSpec {
   const res = r.podResources;
   const loading = r.modelLoading;
@@ -436,7 +473,7 @@ function podTemplate(
     'memory': k8s.Quantity.fromString(`${res.memoryGiB}Gi`),
     'ephemeral-storage': k8s.Quantity.fromString(`${res.ephemeralStorageGiB}Gi`),
     // a TPU pod takes every chip of its VM (a single-host slice: all of the slice's chips)
-    [r.tpuTopology !== undefined ? 'google.com/tpu' : 'nvidia.com/gpu']: k8s.Quantity.fromString(String(r.acceleratorCount)),
+    [r.tpuTopology !== undefined ? 'google.com/tpu' : 'nvidia.com/gpu']: k8s.Quantity.fromString(String(r.acceleratorCount / r.nodes)),
   };
   const tokenEnv: k8s.EnvVar[] = token.secretName === undefined ? [] : ['HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN'].map((name) => ({
     name,
@@ -461,7 +498,7 @@ function podTemplate(
       securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
       nodeSelector: r.tpuTopology !== undefined
         ? { [NodeSelectors.TPU_ACCELERATOR]: r.acceleratorType, [NodeSelectors.TPU_TOPOLOGY]: r.tpuTopology }
-        : { [NodeSelectors.ACCELERATOR]: r.acceleratorType, [NodeSelectors.ACCELERATOR_COUNT]: String(r.acceleratorCount) },
+        : { [NodeSelectors.ACCELERATOR]: r.acceleratorType, [NodeSelectors.ACCELERATOR_COUNT]: String(r.acceleratorCount / r.nodes) },
       containers: [{
         name: CONTAINER_NAME,
         image,
@@ -487,6 +524,27 @@ function podTemplate(
       ],
     },
   };
+  if (checkpointUri !== undefined) {
+    // JetStream: the MaxText engine (the TPU chips, /dev/shm) and the jetstream-http front end on the serving port
+    const c = template.spec!.containers[0];
+    return {
+      ...template,
+      spec: {
+        ...template.spec!,
+        containers: jetstreamContainers(r, {
+          engineImage: image,
+          checkpointUri,
+          httpPortName: HTTP_PORT_NAME,
+          engineResources: amounts,
+          env: invocation.env,
+          securityContext: c.securityContext!,
+          startupBudgetSeconds: res.startupBudgetSeconds,
+          volumeMounts: (c.volumeMounts ?? []).filter((m) => m.name === 'dshm'),
+        }),
+        volumes: (template.spec!.volumes ?? []).filter((v) => v.name === 'dshm'),
+      },
+    };
+  }
   return bucket ? bucket.applyTo(template, CONTAINER_NAME) : template;
 }
 
@@ -505,7 +563,11 @@ function notes(r: Resolution, token: HuggingFaceToken, name: string, namespace: 
   out.push(r.tpuTopology !== undefined
     ? `Accelerators: a TPU node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorType}, topology ${r.tpuTopology}: `
       + `${r.acceleratorCount} chips on one host) and TPU quota for them.`
-    : `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount} x ${r.acceleratorType}) and quota for them.`);
+    : r.nodes > 1
+      ? `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount / r.nodes} x ${r.acceleratorType} each), `
+        + `${r.nodes} per replica, and quota for them. Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed; `
+        + 'the nodes of a group talk over the VPC (Ray, NCCL), so place them close (a compact placement policy helps).'
+      : `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount} x ${r.acceleratorType}) and quota for them.`);
   out.push('Metrics: Google Cloud Managed Service for Prometheus must be enabled on the cluster for the PodMonitoring to be scraped.');
   if (r.autoscaling) {
     out.push(`Autoscaling: the HPA reads ${r.autoscaling.hpaMetricName} through the Custom Metrics Stackdriver Adapter; install it and grant `

@@ -56,6 +56,9 @@ export interface PodTemplate {
   readonly containers: readonly ContainerRef[];
 }
 
+/** The label the LeaderWorkerSet controller puts on every pod of a set, with the set's name. */
+export const LWS_NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
+
 /** Kinds whose pods run until stopped (probes matter); Jobs and CronJobs run to completion. */
 export const LONG_RUNNING_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod', 'LeaderWorkerSet'];
 
@@ -63,12 +66,13 @@ export function podTemplates(objects: readonly JsonObject[]): PodTemplate[] {
   const out: PodTemplate[] = [];
   for (const o of objects) {
     const spec = obj(o.spec);
-    const add = (tpl: unknown, path: string) => {
+    const add = (tpl: unknown, path: string, controllerLabels: JsonObject = {}) => {
       if (!isObject(tpl)) return;
       const meta = obj(tpl.metadata);
       const podSpec = obj(tpl.spec);
       const containers = containerRefs(podSpec, path);
-      out.push({ owner: o, path, labels: obj(meta.labels), annotations: obj(meta.annotations), spec: podSpec, containers });
+      const labels = { ...obj(meta.labels), ...controllerLabels };
+      out.push({ owner: o, path, labels, annotations: obj(meta.annotations), spec: podSpec, containers });
     };
     switch (o.kind) {
       case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job':
@@ -77,10 +81,13 @@ export function podTemplates(objects: readonly JsonObject[]): PodTemplate[] {
       case 'CronJob':
         add(obj(obj(spec.jobTemplate).spec).template, '/spec/jobTemplate/spec/template');
         break;
-      case 'LeaderWorkerSet':
-        add(obj(spec.leaderWorkerTemplate).leaderTemplate, '/spec/leaderWorkerTemplate/leaderTemplate');
-        add(obj(spec.leaderWorkerTemplate).workerTemplate, '/spec/leaderWorkerTemplate/workerTemplate');
+      case 'LeaderWorkerSet': {
+        // the LWS controller labels every pod of the set with the set's name (what a leader Service selects on)
+        const lws = { [LWS_NAME_LABEL]: obj(o.metadata).name };
+        add(obj(spec.leaderWorkerTemplate).leaderTemplate, '/spec/leaderWorkerTemplate/leaderTemplate', lws);
+        add(obj(spec.leaderWorkerTemplate).workerTemplate, '/spec/leaderWorkerTemplate/workerTemplate', lws);
         break;
+      }
       case 'Pod':
         add(o, '');
         break;

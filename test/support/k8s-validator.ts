@@ -486,10 +486,11 @@ function podTemplates(objects: unknown[]): PodTemplate[] {
     const { kind, name } = docLabel(doc);
     const namespace = String(asObj(doc.metadata).namespace ?? '');
     const spec = asObj(doc.spec);
-    const add = (tpl: unknown, p: string) => {
+    const add = (tpl: unknown, p: string, extraLabels: Obj = {}) => {
       if (!isObj(tpl)) return;
       const meta = asObj(tpl.metadata);
-      out.push({ index, kind, name, namespace, path: p, labels: asObj(meta.labels), annotations: asObj(meta.annotations), spec: asObj(tpl.spec) });
+      const labels = { ...asObj(meta.labels), ...extraLabels };
+      out.push({ index, kind, name, namespace, path: p, labels, annotations: asObj(meta.annotations), spec: asObj(tpl.spec) });
     };
     switch (kind) {
       case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job':
@@ -500,8 +501,10 @@ function podTemplates(objects: unknown[]): PodTemplate[] {
         break;
       case 'LeaderWorkerSet': {
         const lwt = asObj(spec.leaderWorkerTemplate);
-        add(lwt.leaderTemplate, '/spec/leaderWorkerTemplate/leaderTemplate');
-        add(lwt.workerTemplate, '/spec/leaderWorkerTemplate/workerTemplate');
+        // the LWS controller adds leaderworkerset.sigs.k8s.io/name to every pod of the set (what a leader Service selects on)
+        const extra = { 'leaderworkerset.sigs.k8s.io/name': name };
+        add(lwt.leaderTemplate, '/spec/leaderWorkerTemplate/leaderTemplate', extra);
+        add(lwt.workerTemplate, '/spec/leaderWorkerTemplate/workerTemplate', extra);
         break;
       }
       case 'Pod':

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { TGI, VLLM, modelServerByName } from '../../catalog/model-servers';
+import { JETSTREAM, TGI, VLLM, modelServerByName } from '../../catalog/model-servers';
 import { PERFORMANCE_CONSTANTS } from '../../performance/performance-constants';
 import { Resolution } from '../../resolver/resolution';
 
@@ -65,5 +65,7 @@ function tgi(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
 /** The invocation of the resolved server. */
 export function serverInvocation(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
   const server = modelServerByName(r.modelServer);
+  // JetStream's two containers take their arguments from servers/jetstream.ts; the engine keeps the shared environment
+  if (server === JETSTREAM) return { env: inputs.env };
   return server === TGI ? tgi(r, inputs) : vllm(r, inputs);
 }

@@ -1,0 +1,132 @@
+import { k8s } from 'cdk8s-plus-28';
+import { JETSTREAM, JETSTREAM_GRPC_PORT, MAXTEXT_MODELS } from '../../catalog/model-servers';
+import { jetstreamDecodeSlots } from '../../resolver/jetstream';
+import { Resolution } from '../../resolver/resolution';
+
+/** Name of the MaxText engine container (the one that takes the TPU chips). */
+export const JETSTREAM_ENGINE_CONTAINER = 'maxengine-server';
+/** Name of the HTTP front-end container (the Service's target). */
+export const JETSTREAM_HTTP_CONTAINER = 'jetstream-http';
+
+/** What the two JetStream containers need beyond the resolution. */
+export interface JetStreamContainerInputs {
+  /** The maxengine-server image (the resolved one, or the `image` prop). */
+  readonly engineImage: string;
+  /** `gs://` location of the unscanned MaxText checkpoint (`load_parameters_path`). */
+  readonly checkpointUri: string;
+  /** Name of the serving port (the Service targets it by name). */
+  readonly httpPortName: string;
+  /** Resources of the engine container, `google.com/tpu` included. */
+  readonly engineResources: { [name: string]: k8s.Quantity };
+  readonly env: k8s.EnvVar[];
+  readonly securityContext: k8s.SecurityContext;
+  readonly startupBudgetSeconds: number;
+  readonly volumeMounts: k8s.VolumeMount[];
+}
+
+/** The front end only proxies HTTP to the engine's gRPC port: a small, fixed slice of the node. */
+const HTTP_RESOURCES = {
+  'cpu': k8s.Quantity.fromString('500m'),
+  'memory': k8s.Quantity.fromString('1Gi'),
+  'ephemeral-storage': k8s.Quantity.fromString('1Gi'),
+};
+
+/**
+ * MaxText's arguments for the resolved slice, as Google's jetstream-maxtext module passes them:
+ * tensor parallel over every chip of the host, unscanned bf16 weights, prompts of up to half the
+ * context, and as many decode slots as full-length KV caches fit (see `jetstreamDecodeSlots`).
+ */
+export function maxEngineArgs(r: Resolution, checkpointUri: string): string[] {
+  const maxText = MAXTEXT_MODELS[r.model.toLowerCase()];
+  if (!maxText) throw new Error(`'model' ${r.model} has no MaxText config: JetStream serves ${Object.keys(MAXTEXT_MODELS).join(', ')}.`);
+  const chips = r.acceleratorCount;
+  const slots = jetstreamDecodeSlots(r.memory.kvCacheCapacityGb, r.memory.kvCachePerMaxLengthRequestGb, chips);
+  return [
+    `model_name=${maxText.modelName}`,
+    `tokenizer_path=${maxText.tokenizerPath}`,
+    `per_device_batch_size=${slots / chips}`,
+    `max_prefill_predict_length=${Math.floor(r.maxModelLength / 2)}`,
+    `max_target_length=${r.maxModelLength}`,
+    'async_checkpointing=false',
+    'ici_fsdp_parallelism=1',
+    'ici_autoregressive_parallelism=1',
+    `ici_tensor_parallelism=${chips}`,
+    'scan_layers=false',
+    'weight_dtype=bfloat16',
+    `load_parameters_path=${checkpointUri}`,
+    `prometheus_port=${JETSTREAM.metricsPort}`,
+  ];
+}
+
+/**
+ * The two containers of a JetStream pod: the MaxText engine, which alone requests the TPU chips, and
+ * jetstream-http on the serving port. Both run unprivileged: the TPU device plugin hands the chips
+ * (`/dev/accel*` / `/dev/vfio`) to the container that requests `google.com/tpu`, so no privileged mode
+ * is needed for TPU access on GKE (Google's module sets `privileged: true`, which Autopilot rejects).
+ */
+export function jetstreamContainers(r: Resolution, inputs: JetStreamContainerInputs): k8s.Container[] {
+  const version = JETSTREAM.versions.find((v) => v.version === r.modelServerVersion)!;
+  const tcp = { port: k8s.IntOrString.fromString(inputs.httpPortName) };
+  const grpc = { port: k8s.IntOrString.fromString('grpc') };
+  return [
+    {
+      name: JETSTREAM_ENGINE_CONTAINER,
+      image: inputs.engineImage,
+      imagePullPolicy: 'IfNotPresent',
+      args: maxEngineArgs(r, inputs.checkpointUri),
+      env: inputs.env,
+      ports: [
+        { name: 'grpc', containerPort: JETSTREAM_GRPC_PORT, protocol: 'TCP' },
+        { name: 'metrics', containerPort: JETSTREAM.metricsPort!, protocol: 'TCP' },
+      ],
+      resources: { requests: inputs.engineResources, limits: inputs.engineResources },
+      // the engine loads and compiles for a long time: the gRPC port opens when it serves
+      startupProbe: { tcpSocket: grpc, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(inputs.startupBudgetSeconds / 10) },
+      // the pod is ready only when the engine is (jetstream-http opens its port before the engine serves)
+      readinessProbe: { tcpSocket: grpc, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { tcpSocket: grpc, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
+      securityContext: inputs.securityContext,
+      volumeMounts: inputs.volumeMounts,
+    },
+    {
+      name: JETSTREAM_HTTP_CONTAINER,
+      image: version.httpFrontEndImage!,
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ name: inputs.httpPortName, containerPort: JETSTREAM.port, protocol: 'TCP' }],
+      resources: { requests: HTTP_RESOURCES, limits: HTTP_RESOURCES },
+      // jetstream-http's health endpoint is not documented in the reference: TCP on 8000 (readiness), with the engine's probes above
+      readinessProbe: { tcpSocket: tcp, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { tcpSocket: tcp, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
+      securityContext: inputs.securityContext,
+    },
+  ];
+}
+
+/** The props JetStream needs or cannot use, checked before resolving so the error names the prop. */
+export function checkJetStreamProps(props: { modelServer?: string; modelBucketUri?: string; xlaCacheBucketUri?: string }): void {
+  if (typeof props.modelServer !== 'string' || props.modelServer.toLowerCase() !== JETSTREAM.name) return;
+  if (props.modelBucketUri === undefined) {
+    throw new Error('\'modelBucketUri\' is required with \'modelServer\' \'jetstream\': the MaxText engine loads a converted, unscanned MaxText '
+      + 'checkpoint from Cloud Storage (load_parameters_path), not Hugging Face weights. Convert the checkpoint with MaxText\'s conversion '
+      + 'scripts and set \'modelBucketUri\' to its gs://BUCKET/PATH (the checkpoint\'s items directory), e.g. '
+      + 'gs://BUCKET/final/unscanned/gemma_7b-it/0/checkpoints/0/items.');
+  }
+  if (props.xlaCacheBucketUri !== undefined) {
+    throw new Error('\'xlaCacheBucketUri\' is only used by vLLM on TPU; JetStream compiles its programs at start-up and has no shared XLA '
+      + 'cache: remove \'xlaCacheBucketUri\'.');
+  }
+}
+
+/** What must exist for a JetStream deployment (added to `deploymentNotes`). */
+export function jetstreamNotes(checkpointUri: string, bucketCommand: string): string[] {
+  return [
+    `JetStream: the engine reads the MaxText checkpoint at ${checkpointUri} directly from Cloud Storage (no Cloud Storage FUSE mount); `
+      + `grant the server's service account read access: ${bucketCommand}`,
+    'JetStream: the checkpoint must be an unscanned MaxText checkpoint (converted from the Hugging Face or Meta weights with MaxText\'s '
+      + 'conversion scripts, then generate_param_only_checkpoint with force_unroll=true), matching model_name in the engine\'s args.',
+    'JetStream: both containers run unprivileged (Google\'s module sets privileged: true, which Autopilot rejects); the TPU device plugin '
+      + 'gives the chips to the maxengine-server container that requests google.com/tpu.',
+    `JetStream: metrics are scraped from maxengine-server's prometheus_port ${JETSTREAM.metricsPort} (path ${JETSTREAM.metricsPath}); `
+      + 'clients call jetstream-http on port 8000; gRPC stays on 9000 inside the pod.',
+  ];
+}

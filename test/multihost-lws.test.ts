@@ -1,0 +1,104 @@
+import { Chart, Testing } from 'cdk8s';
+import { ClusterMode, OptimizedLlmServer, OptimizedLlmServerProps, ServerClients } from '../src';
+import { expectValidManifests } from './support/k8s-validator';
+
+const LLAMA_70B = 'meta-llama/Llama-3.3-70B-Instruct';
+
+function synth(props: Partial<OptimizedLlmServerProps>): { server: OptimizedLlmServer; objects: any[] } {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
+  const server = new OptimizedLlmServer(chart, 'server', { model: LLAMA_70B, acceleratorType: 'nvidia-l4', name: 'llama', ...props });
+  return { server, objects: chart.toJson() };
+}
+const one = (objects: any[], kind: string) => {
+  const found = objects.filter((o) => o.kind === kind);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+test('a model no single L4 machine holds is a LeaderWorkerSet of 2 nodes, TP 8 x PP 2 = 16 GPUs, valid for 1.28 and 1.33', () => {
+  const { server, objects } = synth({ targetNtpotMilliseconds: 200, allowedClients: [ServerClients.inNamespace('apps')], disruptionBudget: true });
+  expectValidManifests(objects, ['1.28', '1.33']);
+  expect(objects.filter((o) => o.kind === 'Deployment')).toHaveLength(0);
+  expect(server.deployment).toBeUndefined();
+  const lws = one(objects, 'LeaderWorkerSet');
+  expect(server.leaderWorkerSet).toBeDefined();
+  expect(lws.apiVersion).toBe('leaderworkerset.x-k8s.io/v1');
+  const t = lws.spec.leaderWorkerTemplate;
+  expect(t.size).toBe(server.resolution.nodes);
+  expect(t.size).toBe(2);
+  expect(t.restartPolicy).toBe('RecreateGroupOnPodRestart');
+  const leader = t.leaderTemplate.spec;
+  const worker = t.workerTemplate.spec;
+  expect(t.leaderTemplate.metadata.labels).toMatchObject({ app: 'llama', role: 'leader' });
+  expect(t.workerTemplate.metadata.labels).toMatchObject({ app: 'llama', role: 'worker' });
+  // GPUs: TP per pod, on nodes of the resolved accelerator and count; TP x PP = all GPUs of the group
+  for (const spec of [leader, worker]) {
+    expect(spec.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4', 'cloud.google.com/gke-accelerator-count': '8' });
+    const c = spec.containers[0];
+    expect(c.resources.limits['nvidia.com/gpu']).toBe('8');
+    expect(c.resources.requests['nvidia.com/gpu']).toBe('8');
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.securityContext.seccompProfile.type).toBe('RuntimeDefault');
+    expect(spec.volumes.find((v: any) => v.name === 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '16Gi' });
+  }
+  const gpus = Number(leader.containers[0].resources.limits['nvidia.com/gpu']) * t.size;
+  expect(gpus).toBe(server.resolution.acceleratorCount);
+  expect(server.resolution.tensorParallelSize * server.resolution.pipelineParallelSize).toBe(gpus);
+  // the leader: Ray head, wait for the workers, then vLLM with TP and PP; the probes on the leader only
+  const script: string = leader.containers[0].command[2];
+  expect(leader.containers[0].command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+  expect(leader.containers[0].args).toBeUndefined();
+  expect(script).toMatch(/^set -e\nray start --head --port=6379\n/);
+  expect(script).toMatch(/LWS_GROUP_SIZE:-2/);
+  expect(script).toMatch(/until python3 -c ".*ray\.nodes\(\).*"/);
+  expect(script).toMatch(/\nexec python3 -m vllm\.entrypoints\.openai\.api_server --model=meta-llama\/Llama-3\.3-70B-Instruct --tensor-parallel-size=8 .*--pipeline-parallel-size=2 --distributed-executor-backend=ray$/);
+  expect(leader.containers[0].readinessProbe.httpGet.path).toBe('/health');
+  expect(leader.containers[0].startupProbe).toBeDefined();
+  expect(leader.containers[0].livenessProbe).toBeDefined();
+  // the worker joins the leader's Ray head and serves no HTTP
+  const w = worker.containers[0];
+  expect(w.command[2]).toMatch(/exec ray start --address=\$\(LWS_LEADER_ADDRESS\):6379 --block$/);
+  expect(w.readinessProbe).toBeUndefined();
+  expect(w.livenessProbe).toBeUndefined();
+  expect(w.startupProbe).toBeUndefined();
+  expect(w.ports).toBeUndefined();
+  // the worker loads its stage's weights: same token and cache env as the leader
+  expect(w.env).toEqual(leader.containers[0].env);
+});
+
+test('the Service and the PodMonitoring select the leaders; the HPA scales the LeaderWorkerSet; the NetworkPolicy admits the group', () => {
+  const { objects } = synth({ targetNtpotMilliseconds: 200, allowedClients: [ServerClients.inNamespace('apps')] });
+  const leaderOnly = { 'leaderworkerset.sigs.k8s.io/name': 'llama', 'role': 'leader' };
+  expect(one(objects, 'Service').spec.selector).toEqual(leaderOnly);
+  expect(one(objects, 'PodMonitoring').spec.selector).toEqual({ matchLabels: leaderOnly });
+  const hpa = one(objects, 'HorizontalPodAutoscaler');
+  expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', name: 'llama' });
+  const policy = one(objects, 'NetworkPolicy');
+  expect(policy.spec.ingress).toContainEqual({ from: [{ podSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': 'llama' } } }] });
+});
+
+test('fixed replicas set the LeaderWorkerSet replicas; the notes name the LWS controller and the nodes per replica', () => {
+  const { server, objects } = synth({ replicas: 2 });
+  expectValidManifests(objects);
+  expect(one(objects, 'LeaderWorkerSet').spec.replicas).toBe(2);
+  expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toHaveLength(0);
+  expect(server.deploymentNotes.join('\n')).toMatch(/g2-standard-96 nodes \(8 x nvidia-l4 each\), 2 per replica.*LeaderWorkerSet controller/);
+});
+
+test('Autopilot: the LeaderWorkerSet passes Autopilot\'s rules too', () => {
+  const { objects } = synth({ clusterMode: ClusterMode.AUTOPILOT });
+  expectValidManifests(objects);
+});
+
+test('errors stay clear for multi-host TPU', () => {
+  expect(() => synth({ acceleratorType: 'tpu-v5-lite-podslice' })).toThrow(/vLLM on TPU is single-host on GKE/);
+});
+
+test('a model that fits one node is still a Deployment', () => {
+  const { server, objects } = synth({ model: 'google/gemma-2-27b-it' });
+  expect(server.deployment).toBeDefined();
+  expect(server.leaderWorkerSet).toBeUndefined();
+  expect(objects.filter((o) => o.kind === 'LeaderWorkerSet')).toHaveLength(0);
+  expect(one(objects, 'Service').spec.selector).toEqual({ app: 'llama' });
+});

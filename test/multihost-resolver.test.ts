@@ -1,0 +1,82 @@
+import { InferenceResolver, ProfileSource } from '../src';
+import { Catalog } from '../src/catalog/catalog';
+import { performanceModel } from '../src/performance/estimator';
+
+const LLAMA_70B = 'meta-llama/Llama-3.3-70B-Instruct';
+const MIXTRAL_8X22B = 'mistralai/Mixtral-8x22B-Instruct-v0.1';
+
+test('a model no single L4 machine holds resolves to 2 nodes of 8 x nvidia-l4 (TP 8 x PP 2)', () => {
+  const r = InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'nvidia-l4' });
+  expect(r.nodes).toBe(2);
+  expect(r.pipelineParallelSize).toBe(2);
+  expect(r.tensorParallelSize).toBe(8);
+  expect(r.acceleratorCount).toBe(r.tensorParallelSize * r.pipelineParallelSize);
+  expect(r.instanceType).toBe('g2-standard-96');
+  expect(r.source).toBe(ProfileSource.ESTIMATED);
+  // the plan is explained: why multi-host, TP x PP, the widened band
+  const plan = r.decisions.find((d) => d.startsWith('multi-host:'))!;
+  expect(plan).toMatch(/no single machine of nvidia-l4 holds 141\.1 GB of weights/);
+  expect(plan).toMatch(/LeaderWorkerSet group of 2 g2-standard-96 nodes: tensor-parallel size 8 .* x pipeline-parallel size 2 .* = 16 x nvidia-l4/);
+  expect(plan).toMatch(/uncertainty band widened/);
+  expect(r.uncertainty!.basis).toMatch(/multi-host \(pipeline-parallel size 2\): the band widened by a factor of 1\.5/);
+  // memory across both nodes holds weights + one max-length request
+  expect(r.memory.acceleratorMemoryGb).toBe(16 * 24);
+  expect(r.memory.kvCacheCapacityGb).toBeGreaterThan(r.memory.kvCachePerMaxLengthRequestGb);
+  // pod resources are per node: /dev/shm for TP 8, a half share of the weights in the loader
+  expect(r.podResources.sharedMemoryGiB).toBe(16);
+  expect(r.podResources.explanation.join('\n')).toMatch(/\/ 2 pipeline stages/);
+});
+
+test('cost = nodes x machine price', () => {
+  const r = InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'nvidia-l4', region: 'us-central1' });
+  const price = Catalog.EMBEDDED.machinePrice('g2-standard-96', 'us-central1', 'spot')!.usdPerHour;
+  expect(r.cost.costPerHour).toBeCloseTo(2 * price, 9);
+  expect(r.decisions.find((d) => d.startsWith('cost:'))).toMatch(/^cost: 2 x g2-standard-96 at \$[\d.]+\/h in all/);
+  const single = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+  expect([single.nodes, single.pipelineParallelSize]).toEqual([1, 1]);
+  // $/M output tokens follows GIQ's formula with the price of both nodes
+  const input = r.performance.inputTokensPerSecond;
+  const expected = (r.cost.costPerHour! / 3600 / (input / r.cost.outputInputCostRatio + r.performance.outputTokensPerSecond)) * 1e6;
+  expect(r.cost.costPerMillionOutputTokens).toBeCloseTo(expected, 6);
+});
+
+test('the pipeline estimate: same weights read per token as one node, per-stage latency and hops on top; its band is widened', () => {
+  const model = Catalog.EMBEDDED.model(LLAMA_70B)!;
+  const accelerator = Catalog.EMBEDDED.accelerator('nvidia-l4')!;
+  const base = { model, accelerator, serverRelease: '0.12.0', workload: Catalog.EMBEDDED.defaultWorkload };
+  const pipeline = performanceModel({ ...base, tensorParallelSize: 8, pipelineParallelSize: 2 })!;
+  const flat = performanceModel({ ...base, tensorParallelSize: 16 })!;
+  // the same 16 accelerators hold the same KV cache; pipeline stages do not cut the latency of one token as tensor parallelism does
+  expect(pipeline.kvCapacityBytes).toBeCloseTo(flat.kvCapacityBytes, 0);
+  expect(pipeline.at(1).itlMilliseconds).toBeGreaterThan(flat.at(1).itlMilliseconds);
+  // at a large batch the micro-batches keep every stage busy: throughput grows with load
+  expect(pipeline.at(64).outputTokensPerSecond).toBeGreaterThan(8 * pipeline.at(1).outputTokensPerSecond);
+  const multi = InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'nvidia-l4' });
+  const single = InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'nvidia-a100-80gb' });
+  expect(single.nodes).toBe(1);
+  expect(multi.uncertainty!.throughputHighMultiplier).toBeCloseTo(single.uncertainty!.throughputHighMultiplier * 1.5, 6);
+  expect(multi.uncertainty!.latencyLowMultiplier).toBeCloseTo(single.uncertainty!.latencyLowMultiplier / 1.5, 6);
+});
+
+test('Mixtral-8x22B on A100 40GB: 2 nodes of 8; on L4 the plan is made but the memory-backed model cache does not fit a G2 node', () => {
+  const a100 = InferenceResolver.resolve({ model: MIXTRAL_8X22B, acceleratorType: 'nvidia-tesla-a100' });
+  expect([a100.tensorParallelSize, a100.pipelineParallelSize, a100.nodes, a100.instanceType]).toEqual([8, 2, 2, 'a2-highgpu-8g']);
+  expect(() => InferenceResolver.resolve({ model: MIXTRAL_8X22B, acceleratorType: 'nvidia-l4' }))
+    .toThrow(/on nvidia-l4: g2-standard-96 cannot hold the memory-backed model cache/);
+});
+
+test('the automatic choice keeps single-node replicas when one fits somewhere', () => {
+  const r = InferenceResolver.resolve({ model: MIXTRAL_8X22B });
+  expect(r.nodes).toBe(1);
+  expect(r.pipelineParallelSize).toBe(1);
+  const l4Only = () => InferenceResolver.resolve({ model: LLAMA_70B, allowedAcceleratorTypes: ['nvidia-l4'] });
+  // only L4 allowed, and no L4 machine holds it: multi-host on L4
+  expect(l4Only().nodes).toBe(2);
+});
+
+test('errors: multi-host TPU stays refused, naming JetStream; a server without multi-host support is named', () => {
+  expect(() => InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'tpu-v5-lite-podslice' }))
+    .toThrow(/does not fit one host of 'tpu-v5-lite-podslice'.*vLLM on TPU is single-host on GKE.*JetStream/);
+  expect(() => InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'nvidia-l4', modelServer: 'tgi' }))
+    .toThrow(/needs a multi-host replica \(2 nodes of 8 x nvidia-l4\); multi-host serving .* is only supported with vllm, not 'tgi'/);
+});

@@ -1,0 +1,117 @@
+import { Chart, Testing } from 'cdk8s';
+import { AutoscalingMetric, ClusterMode, InferenceResolver, OptimizedLlmServer, ServerClients } from '../src';
+import { expectValidManifests } from './support/k8s-validator';
+import { Catalog } from '../src/catalog/catalog';
+import { JETSTREAM, MAXTEXT_MODELS } from '../src/catalog/model-servers';
+import { profileCurves } from '../src/performance/profiles';
+
+const BUCKET = 'gs://ckpt-bucket/final/unscanned/llama3.1-8b/0/checkpoints/0/items';
+
+function synth(props: ConstructorParameters<typeof OptimizedLlmServer>[2]): { server: OptimizedLlmServer; objects: any[] } {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const server = new OptimizedLlmServer(chart, 'srv', props);
+  return { server, objects: Testing.synth(chart) };
+}
+const ofKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);
+
+const base = { model: 'meta-llama/Llama-3.1-8B-Instruct', modelServer: 'jetstream', acceleratorType: 'tpu-v6e-slice', modelBucketUri: BUCKET };
+
+test('JetStream profiles exist only on TPUs, for the MaxText models, uncalibrated', () => {
+  const curves = profileCurves(Catalog.EMBEDDED).filter((c) => c.modelServer === 'jetstream');
+  expect(curves.length).toBeGreaterThan(5);
+  for (const c of curves) {
+    expect(Catalog.EMBEDDED.accelerator(c.acceleratorType)!.family).toBe('tpu');
+    expect(Object.keys(MAXTEXT_MODELS)).toContain(c.model.toLowerCase());
+    expect({ source: c.source, basis: c.estimate?.calibrationBasis }).toEqual({ source: 'estimated', basis: 'uncalibrated' });
+  }
+  expect(JETSTREAM.versions.map((v) => [v.image, v.httpFrontEndImage])).toEqual([[
+    'us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2',
+    'us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2',
+  ]]);
+});
+
+test('two containers, only the engine takes the TPU chips, selectors, Service, PodMonitoring; manifests validate strictly', () => {
+  for (const clusterMode of [ClusterMode.STANDARD, ClusterMode.AUTOPILOT]) {
+    const { server, objects } = synth({ ...base, clusterMode, targetNtpotMilliseconds: 2000, allowedClients: [ServerClients.inNamespace('web')] });
+    expectValidManifests(objects);
+    const r = server.resolution;
+    expect(r.modelServer).toBe('jetstream');
+    const d = ofKind(objects, 'Deployment')[0];
+    const pod = d.spec.template.spec;
+    expect(d.spec.template.metadata.labels['ai.gke.io/inference-server']).toBe('jetstream');
+    expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': r.tpuTopology });
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['maxengine-server', 'jetstream-http']);
+    const [engine, http] = pod.containers;
+    expect(engine.image).toBe('us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2');
+    expect(http.image).toBe('us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2');
+    expect(engine.resources.requests['google.com/tpu']).toBe(String(r.acceleratorCount));
+    expect(engine.resources.limits['google.com/tpu']).toBe(String(r.acceleratorCount));
+    expect(http.resources.requests['google.com/tpu']).toBeUndefined();
+    expect(http.resources.limits['google.com/tpu']).toBeUndefined();
+    for (const c of pod.containers) expect(c.securityContext.privileged).toBe(false);
+    expect(engine.args).toEqual(expect.arrayContaining([
+      'model_name=llama3.1-8b', 'tokenizer_path=assets/tokenizer_llama3.tiktoken', `ici_tensor_parallelism=${r.acceleratorCount}`,
+      'scan_layers=false', 'weight_dtype=bfloat16', `load_parameters_path=${BUCKET}`, 'prometheus_port=9100',
+      `max_target_length=${r.maxModelLength}`, `max_prefill_predict_length=${r.maxModelLength / 2}`,
+    ]));
+    const pdbs = Number(engine.args.find((a: string) => a.startsWith('per_device_batch_size=')).split('=')[1]);
+    expect(Number.isInteger(pdbs) && pdbs >= 1).toBe(true);
+    expect(engine.ports.map((p: any) => p.containerPort)).toEqual([9000, 9100]);
+    expect(http.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+    expect(http.readinessProbe.tcpSocket.port).toBe('http');
+    // no FUSE mount and no XLA cache Job: the engine reads gs:// itself
+    expect(d.spec.template.metadata.annotations?.['gke-gcsfuse/volumes']).toBeUndefined();
+    expect(ofKind(objects, 'Job')).toEqual([]);
+    const svc = ofKind(objects, 'Service')[0];
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }]);
+    expect(svc.spec.selector).toEqual(d.spec.selector.matchLabels);
+    const pm = ofKind(objects, 'PodMonitoring')[0];
+    expect(pm.spec.endpoints).toEqual([{ port: 9100, path: '/', interval: '15s' }]);
+    const np = ofKind(objects, 'NetworkPolicy')[0];
+    expect(np.spec.ingress[1].ports.map((p: any) => p.port)).toEqual([8000, 9100]);
+    expect(server.deploymentNotes.some((n) => n.includes('roles/storage.objectViewer') && n.includes('ckpt-bucket'))).toBe(true);
+  }
+});
+
+test('HPA on the JetStream metrics: prefill backlog (queue) and slots used (a share of slots)', () => {
+  const queue = synth({ ...base, targetNtpotMilliseconds: 2000, autoscalingMetric: AutoscalingMetric.QUEUE_SIZE });
+  expectValidManifests(queue.objects);
+  const qm = ofKind(queue.objects, 'HorizontalPodAutoscaler')[0].spec.metrics[0];
+  expect(qm.type).toBe('Pods');
+  expect(qm.pods.metric.name).toBe('prometheus.googleapis.com|jetstream_prefill_backlog_size|gauge');
+
+  const batch = synth({ ...base, targetNtpotMilliseconds: 2000, autoscalingMetric: AutoscalingMetric.BATCH_SIZE });
+  expectValidManifests(batch.objects);
+  const bm = ofKind(batch.objects, 'HorizontalPodAutoscaler')[0].spec.metrics[0];
+  expect(bm.type).toBe('Pods');
+  expect(bm.pods.metric.name).toBe('prometheus.googleapis.com|jetstream_slots_used_percentage|gauge');
+  const share = batch.server.resolution.autoscaling!.targetAverageValue;
+  expect(share).toBeGreaterThan(0);
+  expect(share).toBeLessThanOrEqual(0.95);
+});
+
+test('KV-cache autoscaling is refused: JetStream exports no KV-cache gauge', () => {
+  expect(() => synth({ ...base, targetNtpotMilliseconds: 2000, autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION }))
+    .toThrow(/kv-cache-utilization is not available: jetstream v0\.2\.2 exports no KV-cache gauge/);
+});
+
+test('modelBucketUri is required, and naming it is the error', () => {
+  expect(() => synth({ model: base.model, modelServer: 'jetstream', acceleratorType: 'tpu-v6e-slice' }))
+    .toThrow(/'modelBucketUri' is required with 'modelServer' 'jetstream'/);
+  expect(() => synth({ ...base, xlaCacheBucketUri: 'gs://x/cache' })).toThrow(/'xlaCacheBucketUri' is only used by vLLM on TPU/);
+});
+
+test('multi-host JetStream (Pathways) is refused; GPUs and non-MaxText models too', () => {
+  // Llama 3.1 70B does not fit one v5e host (8 x 16 GB)
+  expect(() => InferenceResolver.resolve({
+    model: 'meta-llama/Llama-3.1-70B-Instruct', modelServer: 'jetstream', acceleratorType: 'tpu-v5-lite-podslice', modelBucketUri: BUCKET,
+  })).toThrow(/does not fit one host of tpu-v5-lite-podslice.*Multi-host JetStream needs Pathways/);
+  expect(() => InferenceResolver.resolve({ ...base, acceleratorType: 'nvidia-l4' })).toThrow(/runs on TPUs only/);
+  expect(() => InferenceResolver.resolve({ ...base, model: 'google/gemma-3-27b-it' })).toThrow(/does not serve google\/gemma-3-27b-it/);
+});
+
+test('without acceleratorType, JetStream resolves to a TPU (its only family)', () => {
+  const r = InferenceResolver.resolve({ model: 'google/gemma-2-9b-it', modelServer: 'jetstream', modelBucketUri: BUCKET });
+  expect(Catalog.EMBEDDED.accelerator(r.acceleratorType)!.family).toBe('tpu');
+  expect(r.tpuTopology).toBeDefined();
+});
