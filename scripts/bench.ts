@@ -70,7 +70,7 @@ function handConfigs(): HandConfig[] {
       startupFailures: Math.ceil(r.podResources.startupBudgetSeconds / 10),
       metric: r.autoscaling!.hpaMetricName,
       target: r.autoscaling!.targetAverageValue,
-      annotations: { ...s.deployment.metadata.toJson().annotations },
+      annotations: { ...s.deployment!.metadata.toJson().annotations },
     };
   });
 }
