@@ -23,7 +23,6 @@ import {
   requireModel,
   requireRegion,
   requireServer,
-  withLoadingCheck,
 } from '../resolver/resolver';
 import { closestMatches } from '../util/closest';
 
@@ -172,8 +171,7 @@ export function instanceTypeOf(catalog: Catalog, s: SelectedCurve): string | und
  */
 export function evaluateCurve(catalog: Catalog, s: SelectedCurve, targets: LatencyTargets, pricing: Pricing): Candidate {
   const maxModelLength = chooseMaxModelLength(s.model, undefined);
-  const c = evaluate(catalog, s.curve, s.server, s.model, maxModelLength, targets, pricing.region, pricing.pricingModel, DEFAULT_RATIO);
-  return withLoadingCheck(c, s.model, undefined);
+  return evaluate(catalog, s.curve, s.server, s.model, maxModelLength, targets, pricing.region, pricing.pricingModel, DEFAULT_RATIO, undefined);
 }
 
 /** Checks the region has prices; the pricing model was checked by the flag parser. */

@@ -36,6 +36,28 @@ export function chooseMachine(catalog: Catalog, curve: ProfileCurve, model: Mode
   return machines.find((m) => Math.floor(m.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value) >= need) ?? machines[machines.length - 1];
 }
 
+/** Host memory of one pod: what the loader, /dev/shm and a memory-backed model cache need, against what the node offers. */
+export interface HostMemoryFit {
+  /** Memory-backed cache (HF_HOME or the FUSE file cache), GiB; 0 when the cache is on disk. */
+  readonly ramCacheGiB: number;
+  readonly needGiB: number;
+  /** The share of the machine's memory a pod may request, GiB. */
+  readonly capGiB: number;
+  /** False only when a memory-backed cache does not fit next to the loader. */
+  readonly fits: boolean;
+}
+
+export function hostMemoryFit(
+  model: ModelRecord, machine: MachineTypeRecord, perNode: number, nodes: number, loading: ResolvedModelLoading,
+): HostMemoryFit {
+  // memory-backed caches (HF_HOME or the FUSE file cache) are charged to the pod's memory
+  const ramCacheGiB = loading.huggingFaceHomeMedium === CacheMedium.MEMORY ? loading.huggingFaceHomeSizeGiB ?? 0
+    : loading.fileCacheMedium === CacheMedium.MEMORY ? loading.fileCacheSizeGiB ?? 0 : 0;
+  const needGiB = hostMemoryNeedGiB(model, sharedMemoryGiB(perNode), nodes) + ramCacheGiB;
+  const capGiB = Math.floor(machine.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value);
+  return { ramCacheGiB, needGiB, capGiB, fits: ramCacheGiB === 0 || needGiB <= capGiB };
+}
+
 export function podResources(
   model: ModelRecord, machine: MachineTypeRecord, tp: number, loading: ResolvedModelLoading, nodes: number = 1,
 ): ResolvedPodResources {
@@ -43,12 +65,8 @@ export function podResources(
   const share = C.nodeAllocatableShare.value;
   const shm = sharedMemoryGiB(tp);
   const cpu = Math.max(1, Math.min(Math.floor(machine.vcpu * share), C.cpuPerAccelerator.value * tp));
-  // memory-backed caches (HF_HOME or the FUSE file cache) are charged to the pod's memory
-  const ramCache = loading.huggingFaceHomeMedium === CacheMedium.MEMORY ? loading.huggingFaceHomeSizeGiB!
-    : loading.fileCacheMedium === CacheMedium.MEMORY ? loading.fileCacheSizeGiB! : 0;
-  const need = hostMemoryNeedGiB(model, shm, nodes) + ramCache;
-  const nodeCap = Math.floor(machine.ramGb * share);
-  if (ramCache > 0 && need > nodeCap) {
+  const { ramCacheGiB: ramCache, needGiB: need, capGiB: nodeCap, fits } = hostMemoryFit(model, machine, tp, nodes, loading);
+  if (!fits) {
     throw new Error(`${model.id} on ${machine.name}: the memory-backed model cache (${ramCache} GiB) plus the loader needs ${need} GiB, `
       + `more than ${share * 100}% of the machine's ${machine.ramGb} GB. Choose another 'acceleratorType' (a machine with more memory or local SSD).`);
   }

@@ -10,10 +10,9 @@ import {
 } from './feasibility';
 import { checkJetStreamRequest, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
-import { chooseMachine, hostMemoryNeedGiB, nodesOf, podResources, sharedMemoryGiB } from './pod-resources';
+import { chooseMachine, hostMemoryFit, nodesOf, podResources } from './pod-resources';
 import {
   AutoscalingMetric,
-  CacheMedium,
   PricingModel,
   ProfileSource,
   ResolveRequest,
@@ -92,8 +91,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
 
   const targets: LatencyTargets = { ntpotMilliseconds: request.targetNtpotMilliseconds, ttftMilliseconds: request.targetTtftMilliseconds };
   const curves = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
-  const candidates = curves.map((c) => evaluate(catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio))
-    .map((c) => withLoadingCheck(c, model, request.modelBucketUri));
+  const candidates = curves.map((c) => evaluate(
+    catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri));
 
   const feasible = candidates.filter((c) => c.rejection === undefined);
   if (feasible.length === 0) {
@@ -338,7 +337,20 @@ export function profileCurves(
   return [...byAccelerator.values()];
 }
 
+/**
+ * One curve as a candidate for a request: machine, memory fit, operating point for the targets, cost,
+ * and whether the machine holds the model loader (with `modelBucketUri`'s cache placement), or why not.
+ * The resolver and the CLI both evaluate curves through this.
+ */
 export function evaluate(
+  catalog: Catalog, curve: ProfileCurve, server: ModelServerRecord, model: ModelRecord, maxModelLength: number,
+  targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number, modelBucketUri: string | undefined,
+): Candidate {
+  return withLoadingCheck(evaluateOperatingPoint(catalog, curve, server, model, maxModelLength, targets, region, pricingModel, ratio), model,
+    modelBucketUri);
+}
+
+function evaluateOperatingPoint(
   catalog: Catalog, curve: ProfileCurve, server: ModelServerRecord, model: ModelRecord, maxModelLength: number,
   targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number,
 ): Candidate {
@@ -392,17 +404,14 @@ function byCost(a: Candidate, b: Candidate): number {
  * Rejects a candidate whose machine cannot hold a memory-backed model cache next to the loader (the
  * condition `podResources` throws on), so that the automatic choice passes over it instead of failing.
  */
-export function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUri: string | undefined): Candidate {
+function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUri: string | undefined): Candidate {
   if (c.rejection !== undefined || !c.machine) return c;
   const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri);
-  const ramCache = loading.huggingFaceHomeMedium === CacheMedium.MEMORY ? loading.huggingFaceHomeSizeGiB ?? 0
-    : loading.fileCacheMedium === CacheMedium.MEMORY ? loading.fileCacheSizeGiB ?? 0 : 0;
   const { nodes, perNode } = nodesOf(c.curve);
-  const need = hostMemoryNeedGiB(model, sharedMemoryGiB(perNode), nodes) + ramCache;
-  const cap = Math.floor(c.machine.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value);
-  if (ramCache === 0 || need <= cap) return c;
-  const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${ramCache} GiB) next to the loader (${need} GiB in all, `
-    + `more than ${cap} GiB): choose an 'acceleratorType' whose machines have local SSD, or load from a bucket ('modelBucketUri')`;
+  const fit = hostMemoryFit(model, c.machine, perNode, nodes, loading);
+  if (fit.fits) return c;
+  const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${fit.ramCacheGiB} GiB) next to the loader (${fit.needGiB} GiB in all, `
+    + `more than ${fit.capGiB} GiB): choose an 'acceleratorType' whose machines have local SSD, or load from a bucket ('modelBucketUri')`;
   return { ...c, rejection };
 }
 
