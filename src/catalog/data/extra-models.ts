@@ -5,6 +5,7 @@
 // intermediate per layer, plus the embedding table once when tied and twice when not; norms and biases
 // are left out (under 0.1%). KV cache KiB per token = 2 x layers x kv_heads x head_dim x 2 bytes / 1024.
 
+import { MODELS } from './models.generated';
 import { ModelRecord } from '../types';
 
 const RECALLED = 'config.json values as published in the model\'s Hugging Face repository, recalled (this build is offline and could not re-fetch them)';
@@ -42,6 +43,13 @@ export const MIN_MODEL_SERVER_RELEASE: Readonly<Record<string, { readonly releas
   'qwen/qwen3-32b': { release: '0.8.5', source: 'Qwen3 was released on 2025-04-29; vLLM 0.8.5 added it (recalled)' },
 };
 
+/** A model whose architecture (and gating, licence, context) is that of a models.csv row, read from it so the two cannot drift. */
+function sameArchitectureAs(baseId: string, fields: Pick<ModelRecord, 'id' | 'notes' | 'source'>): ModelRecord {
+  const base = MODELS.find((m) => m.id === baseId);
+  if (!base) throw new Error(`extra-models: ${baseId} is not in models.csv`);
+  return { ...base, inGiqModelList: false, ...fields };
+}
+
 function model(
   fields: Omit<ModelRecord, 'bf16WeightsGb' | 'checkpointWeightsGb' | 'checkpointWeightsNote' | 'kvCacheKibPerTokenBf16' | 'hubWeightFormat'>,
 ): ModelRecord {
@@ -58,28 +66,11 @@ function model(
 
 /** Models beyond models.csv, hand-written with the source of every figure. */
 export const EXTRA_MODELS: readonly ModelRecord[] = [
-  model({
+  sameArchitectureAs('meta-llama/Llama-3.3-70B-Instruct', {
     id: 'meta-llama/Llama-3.1-70B-Instruct',
-    inGiqModelList: false,
-    paramsTotalB: 70.55,
-    paramsActiveB: 70.55,
-    layers: 80,
-    hiddenSize: 8192,
-    attentionHeads: 64,
-    kvHeads: 8,
-    headDim: 128,
-    intermediateSize: 28672,
-    vocabSize: 128256,
-    maxContext: 131072,
-    attentionPattern: 'full attention',
-    gating: 'gated',
-    gatingNote: 'gated: Hugging Face token plus acceptance of the Meta Llama community license',
-    license: 'Llama 3.x Community License',
-    notes: 'same architecture as Llama-3.3-70B-Instruct (models.csv notes)',
-    unverifiedFields: 'license name',
+    notes: 'same architecture as Llama-3.3-70B-Instruct (models.csv notes); every architecture figure is taken from that row',
     source: 'models.csv row of meta-llama/Llama-3.3-70B-Instruct ("same architecture as Llama-3.1-70B"; ai-dynamo/aiconfigurator @095f58a5 '
       + 'model_configs/meta-llama--Meta-Llama-3.1-70B_config.json)',
-    trust: 'B (architecture); A (gating)',
   }),
   model({
     id: 'google/gemma-3-1b-it',
