@@ -93,6 +93,8 @@ export class Catalog {
 
   private readonly modelsById: Map<string, ModelRecord>;
   private readonly acceleratorsByLabel: Map<string, AcceleratorRecord>;
+  /** Machine types with a whole-VM price in any region and pricing model. */
+  private readonly pricedMachineTypes: Set<string>;
 
   private readonly data: CatalogData;
 
@@ -109,6 +111,7 @@ export class Catalog {
     this.tpuChipPrices = data.tpuChipPrices;
     this.modelsById = new Map(data.models.map((m) => [m.id.toLowerCase(), m]));
     this.acceleratorsByLabel = new Map(data.accelerators.map((a) => [a.gkeLabel, a]));
+    this.pricedMachineTypes = new Set(data.prices.filter((p) => p.scope === 'whole-vm' && p.machineType).map((p) => p.machineType!));
     const mean = (direction: 'input' | 'output') => {
       const row = data.shareGpt.find((r) => r.direction === direction && r.statistic === 'mean');
       if (!row) throw new Error(`catalog: the ShareGPT distribution has no ${direction} mean`);
@@ -157,7 +160,7 @@ export class Catalog {
    * ones the price table covers come first (a3-highgpu-8g before the unpriced a3-edgegpu-8g).
    */
   public machineTypesFor(accelerator: string, count: number): MachineTypeRecord[] {
-    const priced = (m: MachineTypeRecord) => (this.prices.some((p) => p.machineType === m.name && p.scope === 'whole-vm') ? 0 : 1);
+    const priced = (m: MachineTypeRecord) => (this.pricedMachineTypes.has(m.name) ? 0 : 1);
     return this.machineTypes
       .filter((m) => m.accelerator === accelerator
         && (m.acceleratorsPerVm === count || (m.acceleratorsPerVm === undefined && (m.attachableAcceleratorCounts ?? []).includes(count))))
