@@ -1,6 +1,7 @@
 // The example app: Gemma 2 27B on L4 GPUs held to a latency target and loaded from Cloud Storage
-// (staged once by a ModelTransferJob), and a DeepSeek distill from Hugging Face on the accelerator
-// the resolver picks. `npm run synth:example` writes examples/dist/*.k8s.yaml.
+// (staged once by a ModelTransferJob), a DeepSeek distill from Hugging Face on the accelerator
+// the resolver picks, and Llama 3.1 405B on a multi-host TPU v6e slice (JetStream with Pathways).
+// `npm run synth:example` writes examples/dist/*.k8s.yaml.
 import { App, Chart } from 'cdk8s';
 import { ModelTransferJob, OptimizedLlmServer } from '../src';
 
@@ -29,14 +30,27 @@ const deepseek = new OptimizedLlmServer(serving, 'deepseek', {
   model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
 });
 
+// a model no single TPU host holds: one replica is a multi-host v6e slice, a LeaderWorkerSet of Pathways workers
+const tpu = new Chart(app, 'tpu-multihost', { namespace: 'llm' });
+const llama = new OptimizedLlmServer(tpu, 'llama', {
+  name: 'llama-3-1-405b',
+  model: 'meta-llama/Llama-3.1-405B-Instruct',
+  modelServer: 'jetstream',
+  acceleratorType: 'tpu-v6e-slice',
+  targetNtpotMilliseconds: 200,
+  maxReplicas: 2,
+  // a converted, unscanned MaxText checkpoint
+  modelBucketUri: 'gs://my-models/maxtext/llama3.1-405b/unscanned/checkpoints/0/items',
+});
+
 app.synth();
 
 for (const note of transfer.deploymentNotes) console.log(`# ${note}`);
-for (const server of [gemma, deepseek]) {
+for (const server of [gemma, deepseek, llama]) {
   const r = server.resolution;
   console.log(`${server.name}: ${r.acceleratorCount} x ${r.acceleratorType} on ${r.instanceType}, `
     + `${Math.round(r.performance.outputTokensPerSecond)} output tok/s at ${r.performance.ntpotMilliseconds} ms NTPOT (${r.source}), `
     + `$${r.cost.costPerMillionOutputTokens?.toFixed(3)}/M output tokens (${r.cost.pricingModel})`);
   for (const note of server.deploymentNotes) console.log(`  # ${note}`);
 }
-console.log(`wrote ${app.outdir}/staging.k8s.yaml and ${app.outdir}/inference.k8s.yaml`);
+console.log(`wrote ${app.outdir}/staging.k8s.yaml, ${app.outdir}/inference.k8s.yaml and ${app.outdir}/tpu-multihost.k8s.yaml`);

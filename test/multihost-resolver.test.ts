@@ -24,7 +24,7 @@ test('a model no single L4 machine holds resolves to 2 nodes of 8 x nvidia-l4 (T
   expect(r.memory.kvCacheCapacityGb).toBeGreaterThan(r.memory.kvCachePerMaxLengthRequestGb);
   // pod resources are per node: /dev/shm for TP 8, a half share of the weights in the loader
   expect(r.podResources.sharedMemoryGiB).toBe(16);
-  expect(r.podResources.explanation.join('\n')).toMatch(/\/ 2 pipeline stages/);
+  expect(r.podResources.explanation.join('\n')).toMatch(/\/ 2 nodes \(each holds its share\)/);
 });
 
 test('cost = nodes x machine price', () => {

@@ -23,10 +23,15 @@ test('JetStream profiles exist only on TPUs, for the MaxText models, uncalibrate
     expect(Catalog.EMBEDDED.accelerator(c.acceleratorType)!.family).toBe('tpu');
     expect(Object.keys(MAXTEXT_MODELS)).toContain(c.model.toLowerCase());
     expect({ source: c.source, basis: c.estimate?.calibrationBasis }).toEqual({ source: 'estimated', basis: 'uncalibrated' });
+    // single-host profiles only: the Pathways build is planned by the resolver for multi-host slices
+    expect(c.modelServerVersion).toBe('v0.2.2');
   }
   expect(JETSTREAM.versions.map((v) => [v.image, v.httpFrontEndImage])).toEqual([[
     'us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2',
     'us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2',
+  ], [
+    'us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-pathways:v0.2.0',
+    'us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.3',
   ]]);
 });
 
@@ -98,14 +103,14 @@ test('KV-cache autoscaling is refused: JetStream exports no KV-cache gauge', () 
 test('modelBucketUri is required, and naming it is the error', () => {
   expect(() => synth({ model: base.model, modelServer: 'jetstream', acceleratorType: 'tpu-v6e-slice' }))
     .toThrow(/'modelBucketUri' is required with 'modelServer' 'jetstream'/);
-  expect(() => synth({ ...base, xlaCacheBucketUri: 'gs://x/cache' })).toThrow(/'xlaCacheBucketUri' is only used by vLLM on TPU/);
+  expect(() => synth({ ...base, xlaCacheBucketUri: 'gs://x/cache' })).toThrow(/'xlaCacheBucketUri' is used by vLLM on TPU and by JetStream with Pathways .*JetStream on one host .* remove 'xlaCacheBucketUri'/);
 });
 
-test('multi-host JetStream (Pathways) is refused; GPUs and non-MaxText models too', () => {
-  // Llama 3.1 70B does not fit one v5e host (8 x 16 GB)
+test('multi-host JetStream off v6e is refused, naming the Pathways TPU type; GPUs and non-MaxText models too', () => {
+  // Llama 3.1 70B does not fit one v5e host (8 x 16 GB), and Pathways slices are planned on v6e only (tpu-pathways.test.ts)
   expect(() => InferenceResolver.resolve({
     model: 'meta-llama/Llama-3.1-70B-Instruct', modelServer: 'jetstream', acceleratorType: 'tpu-v5-lite-podslice', modelBucketUri: BUCKET,
-  })).toThrow(/does not fit one host of tpu-v5-lite-podslice.*Multi-host JetStream needs Pathways/);
+  })).toThrow(/does not fit tpu-v5-lite-podslice \(largest single-host slice 2x4, 8 chips\).*Multi-host JetStream \(Pathways on a LeaderWorkerSet\) is planned on 'tpu-v6e-slice' only/);
   expect(() => InferenceResolver.resolve({ ...base, acceleratorType: 'nvidia-l4' })).toThrow(/runs on TPUs only/);
   expect(() => InferenceResolver.resolve({ ...base, model: 'google/gemma-3-27b-it' })).toThrow(/does not serve google\/gemma-3-27b-it/);
 });

@@ -156,6 +156,11 @@ const CASES: Array<[string, string, (o: Mutable[]) => void, string[]?]> = [
     for (const k of ['requests', 'limits']) { delete r[k]['nvidia.com/gpu']; r[k]['google.com/tpu'] = '4'; }
     pod(o).nodeSelector = { 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '2x4' };
   }],
+  ['gke-tpu/multi-host-group', 'a Deployment pod on a multi-host slice', (o) => {
+    const r = container(o).resources;
+    for (const k of ['requests', 'limits']) { delete r[k]['nvidia.com/gpu']; r[k]['google.com/tpu'] = '4'; }
+    pod(o).nodeSelector = { 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '4x4' };
+  }],
   ['gke/accelerator-count', 'a count that differs from the GPU limit', (o) => { pod(o).nodeSelector['cloud.google.com/gke-accelerator-count'] = '2'; }],
   ['gke/accelerator-count', 'an unquoted count', (o) => { pod(o).nodeSelector['cloud.google.com/gke-accelerator-count'] = 1; }],
   ['gke/gcsfuse', 'a Cloud Storage FUSE volume without the sidecar annotation', (o) => {

@@ -38,6 +38,16 @@ export interface ModelServerVersionRecord extends Provenance {
    * (JetStream: `jetstream-http` in front of the MaxText engine's gRPC port); undefined for one-container servers.
    */
   readonly httpFrontEndImage?: string;
+  /**
+   * The build serves multi-host TPU slices only (JetStream with Pathways): the resolver uses it when no
+   * single-host slice holds the model, and never estimates it on a single host.
+   * @default false
+   */
+  readonly multiHostOnly?: boolean;
+  /** Image of the Pathways IFRT proxy server (multi-host builds). */
+  readonly pathwaysProxyImage?: string;
+  /** Image of the Pathways resource manager and workers (multi-host builds). */
+  readonly pathwaysServerImage?: string;
   readonly notes: string;
 }
 
@@ -72,6 +82,18 @@ export interface ModelServerRecord extends Provenance {
    * @default false
    */
   readonly batchSizeMetricIsSlotShare?: boolean;
+  /**
+   * The TPU hardware signal GKE recommends for this server: the `container` label that selects its pods'
+   * series of the TPU device-plugin exporter's `memory_used` gauge (HBM bytes per chip).
+   * @default - the server has no TPU memory signal
+   */
+  readonly tpuMemoryMetricContainer?: string;
+  /**
+   * The engine restores its (converted) checkpoint from Cloud Storage itself, without a Cloud Storage FUSE
+   * mount or a host cache (JetStream's `load_parameters_path`).
+   * @default false
+   */
+  readonly readsCheckpointFromBucket?: boolean;
   /** Versions, oldest first. */
   readonly versions: readonly ModelServerVersionRecord[];
 }
@@ -228,6 +250,29 @@ export const MAXTEXT_MODELS: { readonly [modelId: string]: MaxTextModel } = {
   'google/gemma-2-2b-it': { modelName: 'gemma2-2b', tokenizerPath: 'assets/tokenizer.gemma' },
   'google/gemma-2-9b-it': { modelName: 'gemma2-9b', tokenizerPath: 'assets/tokenizer.gemma' },
   'google/gemma-2-27b-it': { modelName: 'gemma2-27b', tokenizerPath: 'assets/tokenizer.gemma' },
+  // model_name as GKE's multi-host JetStream Pathways tutorial passes it
+  'meta-llama/llama-3.1-405b-instruct': { modelName: 'llama3.1-405b', tokenizerPath: 'assets/tokenizer_llama3.tiktoken' },
+};
+
+/** Where GKE's multi-host JetStream tutorial is documented from. */
+export const PATHWAYS_SOURCE = 'GKE tutorial "Serve LLMs using multi-host TPUs on GKE with JetStream and Pathways" '
+  + '(docs.cloud.google.com/kubernetes-engine/docs/tutorials/serve-multihost-tpu-jetstream, last updated 2026-04-10): LeaderWorkerSet '
+  + 'jetstream-pathways with the exclusive-topology annotation, leader containers pathways-proxy, pathways-rm, jax-tpu and jetstream-http, '
+  + 'workers on the Pathways server image with google.com/tpu 4';
+
+/** Ports of the Pathways components (any free ports work if every component agrees; these are the tutorial's). */
+export const PATHWAYS_PORTS = {
+  resourceManager: 38677,
+  worker: 38679,
+  proxy: 38681,
+} as const;
+
+/**
+ * TPU types on which this library plans multi-host JetStream with Pathways, with the Pathways instance-type
+ * prefix (`--instance_type=<prefix>:<topology>`). Only v6e: the shape GKE's tutorial documents.
+ */
+export const PATHWAYS_INSTANCE_TYPES: { readonly [acceleratorType: string]: string } = {
+  'tpu-v6e-slice': 'tpuv6e',
 };
 
 /** Port of the MaxText engine's gRPC server (JetStream), which jetstream-http forwards to. */
@@ -251,6 +296,10 @@ export const JETSTREAM: ModelServerRecord = {
   queueSizeMetric: 'jetstream_prefill_backlog_size',
   batchSizeMetric: 'jetstream_slots_used_percentage',
   batchSizeMetricIsSlotShare: true,
+  // GKE's TPU autoscaling guidance names HBM usage as JetStream's hardware signal; Google's module selects the exporter's series
+  // with metric.labels.container: jetstream-http (gke-inference-quickstart.md section 2.8, from ai-on-gke @8676d66d)
+  tpuMemoryMetricContainer: 'jetstream-http',
+  readsCheckpointFromBucket: true,
   source: 'GKE Inference Quickstart reference section 2.8 (GoogleCloudPlatform/ai-on-gke modules/jetstream-maxtext-deployment: containers '
     + 'maxengine-server and jetstream-http, ports 9000/8000, prometheus_port 9100, PodMonitoring path /; HPA on jetstream_prefill_backlog_size '
     + 'or jetstream_slots_used_percentage) and section 7.3/7.6 (GKE TPU autoscaling best practices); AI-Hypercomputer/JetStream '
@@ -267,6 +316,21 @@ export const JETSTREAM: ModelServerRecord = {
       notes: 'JetStream MaxText engine and HTTP front end as Google\'s module pins them; single-host slices only (multi-host needs Pathways); '
         + 'reads a converted unscanned MaxText checkpoint from Cloud Storage; no KV-cache gauge',
       source: 'GoogleCloudPlatform/ai-on-gke @8676d66d modules/jetstream-maxtext-deployment (variables.tf defaults; gke-inference-quickstart.md section 2.8)',
+      trust: 'A',
+    },
+    {
+      version: 'v0.2.0-pathways',
+      baseRelease: '0.2.0',
+      image: 'us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-pathways:v0.2.0',
+      httpFrontEndImage: 'us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.3',
+      pathwaysProxyImage: 'us-docker.pkg.dev/cloud-tpu-v2-images/pathways/proxy_server:jax-0.5.3',
+      pathwaysServerImage: 'us-docker.pkg.dev/cloud-tpu-v2-images/pathways/server:jax-0.5.3',
+      acceleratorFamily: 'tpu',
+      multiHostOnly: true,
+      onlyForModels: Object.keys(MAXTEXT_MODELS),
+      notes: 'JetStream MaxText engine as a Pathways single controller (enable_single_controller=true) over a multi-host TPU slice, '
+        + 'with the Pathways proxy, resource manager and workers; the Pathways images are allowlisted (Artifact Registry access needed)',
+      source: PATHWAYS_SOURCE,
       trust: 'A',
     },
   ],

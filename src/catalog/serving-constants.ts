@@ -161,4 +161,29 @@ export const SERVING_CONSTANTS = {
     source: 'our choice: covers the ShareGPT workload (inputs and outputs capped at 1024 tokens) with room for longer chats',
     kind: 'estimate',
   },
+  /**
+   * Host memory of the Pathways proxy (IFRT proxy server) on the leader, GiB: it stages host-to-device transfers
+   * for the single controller.
+   */
+  pathwaysProxyMemoryGiB: {
+    value: 64,
+    unit: 'GiB',
+    source: 'our estimate; Google\'s tutorial sets no resources; AI-Hypercomputer xpk caps the proxy sidecar at 100G (an OOM-killed proxy '
+      + 'surfaces as "Stream removed" on the client)',
+    kind: 'estimate',
+  },
+  /** CPU of each leader container of a Pathways group (proxy, resource manager, engine), cores. */
+  pathwaysLeaderCpu: {
+    value: 4,
+    unit: 'cores',
+    source: 'our estimate (Google\'s tutorial sets no resources for the leader containers)',
+    kind: 'estimate',
+  },
+  /** Host memory of the resource manager and of the engine (the JAX single controller) on the leader, GiB each. */
+  pathwaysLeaderMemoryGiB: {
+    value: 16,
+    unit: 'GiB',
+    source: 'our estimate (Google\'s tutorial sets no resources for the leader containers)',
+    kind: 'estimate',
+  },
 } satisfies Record<string, SourcedConstant>;

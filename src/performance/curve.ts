@@ -85,6 +85,11 @@ export interface CurveKey {
   readonly acceleratorCount: number;
   /** Pipeline stages of a multi-host replica (one node each); absent or 1 on a single node. */
   readonly pipelineParallelSize?: number;
+  /**
+   * TPU VMs (nodes) of a multi-host TPU slice, whose chips serve one program over the inter-chip interconnect
+   * (JetStream with Pathways); absent or 1 on a single host.
+   */
+  readonly tpuHosts?: number;
 }
 
 export interface ProfileCurve extends CurveKey {

@@ -75,11 +75,14 @@ function uncalibratedOnTpu(c: Correction): Correction {
 
 const PIPELINE_LOG_WIDENING = Math.log(PERFORMANCE_CONSTANTS.pipelineParallelBandWidening.value);
 
-/** The correction of a multi-host (pipeline-parallel) combination: the same time scale, the band widened (no multi-node point is measured). */
-function widenedForPipeline(c: Correction, pp: number): Correction {
+/**
+ * The correction of a multi-host combination (pipeline stages on GPUs, a multi-host TPU slice under Pathways): the same time
+ * scale, the band widened (no multi-node point is measured).
+ */
+function widenedForMultiHost(c: Correction, what: string): Correction {
   return {
     ...c,
-    explanation: `${c.explanation}; multi-host estimate (pipeline-parallel size ${pp}, unmeasured): band widened by a factor of `
+    explanation: `${c.explanation}; multi-host estimate (${what}, unmeasured): band widened by a factor of `
       + `${PERFORMANCE_CONSTANTS.pipelineParallelBandWidening.value}`,
     logBand: c.logBand + PIPELINE_LOG_WIDENING,
     ttftLogBand: c.ttftLogBand + PIPELINE_LOG_WIDENING,
@@ -97,7 +100,9 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   // no measured TPU point exists: the GPU-calibrated time scale is carried over, but the band is the wide uncalibrated one
   const singleHost = onTpu && calibrated.basis !== 'measured-combination' ? uncalibratedOnTpu(calibrated) : calibrated;
   const pp = key.pipelineParallelSize ?? 1;
-  const correction = pp > 1 ? widenedForPipeline(singleHost, pp) : singleHost;
+  const hosts = key.tpuHosts ?? 1;
+  const multiHost = pp > 1 ? `pipeline-parallel size ${pp}` : hosts > 1 ? `a ${hosts}-host TPU slice under Pathways` : undefined;
+  const correction = multiHost ? widenedForMultiHost(singleHost, multiHost) : singleHost;
   // the measured loads of the combination itself are read exactly, so the curve passes through its measured points
   const own = ctx.anchors.filter((a) => sameCombination(a, key)).map((a) => a.concurrency);
   const grid = [...new Set([...loadGrid(pm.maxRunningBatch), ...own])].sort((a, b) => a - b);
@@ -121,7 +126,7 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
       latencyHighMultiplier: band,
       ttftLowMultiplier: 1 / ttftBand,
       ttftHighMultiplier: ttftBand,
-      basis: (pp > 1 ? `multi-host (pipeline-parallel size ${pp}): the band widened by a factor of `
+      basis: (multiHost ? `multi-host (${multiHost}): the band widened by a factor of `
         + `${PERFORMANCE_CONSTANTS.pipelineParallelBandWidening.value} (no multi-node point measured); ` : '')
         + (onTpu && correction.basis === 'uncalibrated'
           ? `no measured TPU point: an uncalibrated TPU estimate, a factor of ${band.toFixed(1)} either way`
@@ -159,7 +164,8 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
     : catalog.singleHostTpuTopologies(a.gkeLabel).length > 0));
   for (const model of catalog.models) {
     for (const server of catalog.modelServers) {
-      const versions = server.versions.filter((v) => versionServesModel(v, model.id) && (model.minModelServerRelease === undefined
+      // multi-host builds (JetStream with Pathways) are estimated only where the resolver plans a multi-host slice
+      const versions = server.versions.filter((v) => !v.multiHostOnly && versionServesModel(v, model.id) && (model.minModelServerRelease === undefined
         || compareReleases(v.baseRelease, model.minModelServerRelease) >= 0));
       for (const accelerator of accelerators) {
         const onFamily = versions.filter((v) => versionServesFamily(v, accelerator.family));

@@ -1,3 +1,4 @@
+import { kvBytesPerToken, memoryBudget } from './feasibility';
 import { jetstreamDecodeSlotsFor } from './jetstream';
 import { AutoscalingMetric, ResolvedAutoscaling, ResolvedModelLoading, ResolvedPerformance } from './resolution';
 import { Catalog } from '../catalog/catalog';
@@ -18,6 +19,25 @@ export interface Signals {
 
 /** DCGM's GPU utilisation as GKE's managed exporter publishes it to Managed Prometheus (External, lower case, `|unknown`). */
 export const DCGM_GPU_UTILIZATION = 'dcgm_fi_dev_gpu_util';
+
+/**
+ * HBM in use per TPU chip (bytes), as GKE's TPU device-plugin exporter (`kube-system`, port 2112) publishes it to
+ * Managed Prometheus: an External metric `prometheus.googleapis.com|memory_used|gauge` (gke-inference-quickstart.md
+ * sections 2.8 and 7.6).
+ */
+export const TPU_MEMORY_USED = 'memory_used';
+
+/**
+ * HBM one replica holds at a running batch: the weights and runtime reserve (the memory budget's), plus the KV
+ * cache of the running requests at the workload's mean context (the whole prompt and half the output).
+ */
+export function tpuMemoryBytesAt(catalog: Catalog, key: CurveKey, runningBatchSize: number): number {
+  const model = catalog.model(key.model)!;
+  const budget = memoryBudget(model, catalog.accelerator(key.acceleratorType)!, key.acceleratorCount);
+  const w = catalog.defaultWorkload;
+  const contextTokens = w.meanInputTokens + w.meanOutputTokens / 2;
+  return (budget.weightsGb + budget.runtimeOverheadGb) * 1e9 + runningBatchSize * contextTokens * kvBytesPerToken(model);
+}
 
 function lerp(a: number, b: number, f: number): number {
   return a + (b - a) * f;
@@ -160,6 +180,8 @@ export function autoscalingFor(
   let target: number;
   let hpaMetricType = 'Pods';
   let hpaMetricName: string;
+  let hpaMetricSelector: { [key: string]: string } | undefined;
+  const tpu = catalog.accelerator(key.acceleratorType)?.family === 'tpu';
   switch (metric) {
     case AutoscalingMetric.QUEUE_SIZE:
       serverMetric = server.queueSizeMetric;
@@ -188,9 +210,10 @@ export function autoscalingFor(
       hpaMetricName = `prometheus.googleapis.com|${serverMetric}|gauge`;
       break;
     case AutoscalingMetric.GPU_DUTY_CYCLE:
-      if (catalog.accelerator(key.acceleratorType)?.family === 'tpu') {
+      if (tpu) {
         throw new Error(`'autoscalingMetric' '${metric}' reads the NVIDIA DCGM exporter, which ${key.acceleratorType} nodes do not run: `
-          + `use '${AutoscalingMetric.QUEUE_SIZE}', '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.KV_CACHE_UTILIZATION}' on TPUs.`);
+          + `use '${AutoscalingMetric.QUEUE_SIZE}', '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.KV_CACHE_UTILIZATION}' on TPUs`
+          + `${server.tpuMemoryMetricContainer ? `, or '${AutoscalingMetric.TPU_MEMORY_USED}'` : ''}.`);
       }
       serverMetric = DCGM_GPU_UTILIZATION;
       // continuous batching keeps the GPU busy whenever a request runs: busy share = 1 - P(no request in flight)
@@ -198,6 +221,24 @@ export function autoscalingFor(
       target = Math.max(1, Math.floor(100 * (1 - Math.exp(-h.runningBatchSize))));
       hpaMetricType = 'External';
       hpaMetricName = `prometheus.googleapis.com|${serverMetric}|unknown`;
+      break;
+    case AutoscalingMetric.TPU_MEMORY_USED:
+      if (!tpu || server.tpuMemoryMetricContainer === undefined) {
+        throw new Error(`'autoscalingMetric' '${metric}' is the TPU memory signal GKE documents for JetStream; ${server.name} on `
+          + `${key.acceleratorType} has none: use '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}'`
+          + `${tpu ? '' : ` (or '${AutoscalingMetric.GPU_DUTY_CYCLE}' on GPUs)`}, or set 'modelServer' 'jetstream' and a TPU 'acceleratorType'.`);
+      }
+      if ((key.pipelineParallelSize ?? 1) > 1 || (key.tpuHosts ?? 1) > 1) {
+        throw new Error(`'autoscalingMetric' '${metric}' is not available on a multi-host slice: its chips belong to the Pathways workers, `
+          + `whose exporter series no documented selector picks out; use '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}'.`);
+      }
+      serverMetric = TPU_MEMORY_USED;
+      // External AverageValue: the adapter's series (one per chip) are summed and divided by the replicas, so the target is HBM per replica
+      value = tpuMemoryBytesAt(catalog, key, s.runningBatchSize);
+      target = Math.floor(tpuMemoryBytesAt(catalog, key, h.runningBatchSize) / 2 ** 20) * 2 ** 20;
+      hpaMetricType = 'External';
+      hpaMetricName = `prometheus.googleapis.com|${serverMetric}|gauge`;
+      hpaMetricSelector = { 'metric.labels.container': server.tpuMemoryMetricContainer };
       break;
     default:
       throw new Error(`'autoscalingMetric' must be one of ${Object.values(AutoscalingMetric).join(', ')}, got '${metric}'.`);
@@ -221,6 +262,11 @@ export function autoscalingFor(
       : 'The metric grows faster than load near saturation, so the target is its value at headroom x the operating throughput '
         + `(${(point.outputTokensPerSecond * headroom).toFixed(0)} output tokens/s) = ${target}.`)
     + (metric === AutoscalingMetric.GPU_DUTY_CYCLE ? ' Duty cycle saturates near 100% at small batches, so it scales late; prefer a server metric.' : '')
+    + (metric === AutoscalingMetric.TPU_MEMORY_USED
+      ? ` HBM per replica = ${(tpuMemoryBytesAt(catalog, key, 0) / 1e9).toFixed(1)} GB of weights and runtime reserve `
+        + `+ the KV cache of the running requests at ${catalog.defaultWorkload.meanInputTokens} + ${catalog.defaultWorkload.meanOutputTokens} / 2 tokens each `
+        + '(unmeasured: if the engine preallocates its decode state, the exporter reports a flat figure and this signal cannot see load; '
+        + 'prefer the server metrics).' : '')
     + (expectedRequestsPerSecond !== undefined
       ? ` Initial replicas ${initialReplicas}: ${expectedRequestsPerSecond} requests/s over ${(perReplica * headroom).toFixed(2)} per replica at the target.` : '');
   return {
@@ -229,6 +275,7 @@ export function autoscalingFor(
     serverMetric,
     hpaMetricType,
     hpaMetricName: hpaMetricName.toLowerCase(),
+    hpaMetricSelector,
     targetAverageValue: target,
     valueAtOperatingPoint: value,
     headroom,

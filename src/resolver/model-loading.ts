@@ -19,11 +19,30 @@ export function weightsGiB(model: ModelRecord): number {
  */
 export function planModelLoading(
   model: ModelRecord, accelerator: AcceleratorRecord, machine: MachineTypeRecord, modelBucketUri: string | undefined,
+  readsCheckpointItself: boolean = false, nodes: number = 1,
 ): ResolvedModelLoading {
   const C = SERVING_CONSTANTS;
   const w = weightsGiB(model);
   const usable = C.bootDiskUsableGiB.value;
   const loadFromMemory = model.checkpointWeightsGb / C.weightLoadGBps.value + C.serverInitSeconds.value;
+  if (readsCheckpointItself) {
+    // JetStream's MaxText engine restores its checkpoint from gs:// itself: no FUSE mount, no file cache on the host;
+    // across the hosts of a multi-host slice each reads its share in parallel
+    const loc = modelBucketUri === undefined ? undefined : parseBucketUri(modelBucketUri);
+    const estimatedLoadSeconds = model.checkpointWeightsGb / nodes / C.bucketReadGBps.value + loadFromMemory;
+    return {
+      loadPath: ModelLoadPath.CLOUD_STORAGE,
+      bucket: loc?.bucket,
+      bucketPath: loc?.path,
+      estimatedLoadSeconds,
+      explanation: [
+        `the engine restores the converted checkpoint${loc ? ` at ${loc.uri}` : ' (modelBucketUri)'} directly from Cloud Storage: no Cloud Storage FUSE `
+          + 'mount and no file cache on the host',
+        `estimated load ${Math.round(estimatedLoadSeconds)} s: ${model.checkpointWeightsGb} GB${nodes > 1 ? ` over ${nodes} hosts` : ''} at `
+          + `${C.bucketReadGBps.value} GB/s from the bucket + ${C.weightLoadGBps.value} GB/s into accelerator memory + ${C.serverInitSeconds.value} s init`,
+      ],
+    };
+  }
   if (modelBucketUri !== undefined) {
     const loc = parseBucketUri(modelBucketUri);
     const bounded = Math.ceil(w * 1.05 + 1);

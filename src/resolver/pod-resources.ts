@@ -18,9 +18,9 @@ export function sharedMemoryGiB(tensorParallelSize: number): number {
   return Math.min(16, SERVING_CONSTANTS.sharedMemoryGiBPerRank.value * tensorParallelSize);
 }
 
-/** Nodes of a curve's replica (its pipeline-parallel size) and accelerators per node. */
+/** Nodes of a curve's replica (its pipeline-parallel size, or the hosts of a multi-host TPU slice) and accelerators per node. */
 export function nodesOf(curve: ProfileCurve): { nodes: number; perNode: number } {
-  const nodes = curve.pipelineParallelSize ?? 1;
+  const nodes = curve.pipelineParallelSize ?? curve.tpuHosts ?? 1;
   return { nodes, perNode: curve.acceleratorCount / nodes };
 }
 
@@ -77,7 +77,7 @@ export function podResources(
   const startupBudgetSeconds = Math.ceil((loading.estimatedLoadSeconds * C.startupBudgetSafetyFactor.value) / 60) * 60;
   const explanation = [
     `cpu ${cpu}: ${C.cpuPerAccelerator.value} per accelerator x ${tp}, at most ${share * 100}% of ${machine.name}'s ${machine.vcpu} vCPU`,
-    `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${w.toFixed(1)} GiB of weights${nodes > 1 ? ` / ${nodes} pipeline stages` : ''} + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
+    `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${w.toFixed(1)} GiB of weights${nodes > 1 ? ` / ${nodes} nodes (each holds its share)` : ''} + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
       + (ramCache ? ` + ${ramCache} GiB memory-backed model cache` : '')
       + (need > nodeCap ? `, capped at ${share * 100}% of the machine's ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
     downloadsToDisk

@@ -51,6 +51,11 @@ export enum AutoscalingMetric {
   KV_CACHE_UTILIZATION = 'kv-cache-utilization',
   /** GPU duty cycle from GKE's managed DCGM exporter (an External metric; GKE does not recommend it: it saturates early). */
   GPU_DUTY_CYCLE = 'gpu-duty-cycle',
+  /**
+   * TPU high-bandwidth memory in use, bytes per replica, from GKE's TPU device-plugin exporter (an External
+   * metric; JetStream only, where GKE's TPU autoscaling guidance names memory as the hardware signal).
+   */
+  TPU_MEMORY_USED = 'tpu-memory-used',
 }
 
 /** What to resolve: mirrors `gcloud container ai profiles manifests create`. */
@@ -250,10 +255,15 @@ export interface ResolvedAutoscaling {
   readonly metricReason: string;
   /** Server or exporter metric, e.g. `vllm:num_requests_running`. */
   readonly serverMetric: string;
-  /** HPA metric type: `Pods` for server metrics, `External` for DCGM. */
+  /** HPA metric type: `Pods` for server metrics, `External` for the hardware exporters (DCGM, TPU device plugin). */
   readonly hpaMetricType: string;
   /** HPA metric name as the Custom Metrics Stackdriver Adapter serves it (lower case). */
   readonly hpaMetricName: string;
+  /**
+   * Label selector of an External metric (`metric.labels.*` keys), as the adapter filters the series.
+   * @default - no selector
+   */
+  readonly hpaMetricSelector?: { [key: string]: string };
   /** Target average value per pod. */
   readonly targetAverageValue: number;
   /** The metric's value at the operating point, before headroom. */
@@ -349,26 +359,31 @@ export interface Resolution {
   /** Memory of the machine type, GB. */
   readonly instanceMemoryGb: number;
   /**
-   * Accelerators per replica (GIQ's `resources_used.accelerator_count`): on a multi-host replica, across
-   * all its nodes (`tensorParallelSize` x `pipelineParallelSize`).
+   * Accelerators per replica (GIQ's `resources_used.accelerator_count`): on a multi-host GPU replica, across
+   * all its nodes (`tensorParallelSize` x `pipelineParallelSize`); on a multi-host TPU slice, every chip of the slice.
    */
   readonly acceleratorCount: number;
   /**
-   * Nodes (machines of `instanceType`) of one replica: 1, or more for a model that no single machine of
-   * the GPU type holds, served by a LeaderWorkerSet group of this size (one pod per node).
+   * Nodes (machines of `instanceType`) of one replica: 1, or more for a model that no single machine
+   * holds. On GPUs: a LeaderWorkerSet group of this size (one vLLM pod per node). On a multi-host TPU slice
+   * (JetStream with Pathways): the slice's hosts, each running a Pathways worker, plus a leader pod without chips.
    */
   readonly nodes: number;
   /**
-   * vLLM's pipeline-parallel size: one stage per node (`nodes`), 1 on a single node.
+   * vLLM's pipeline-parallel size: one stage per node (`nodes`) on a multi-host GPU replica; 1 on a single node
+   * and on a TPU slice (whose chips serve one program over the inter-chip interconnect).
    */
   readonly pipelineParallelSize: number;
   /**
    * The `cloud.google.com/gke-tpu-topology` of the slice on a TPU, e.g. `2x4` (single-host: its chips are
-   * `acceleratorCount`, all on one VM).
+   * `acceleratorCount`, all on one VM; multi-host: `acceleratorCount` chips over `nodes` VMs).
    * @default - undefined on GPUs
    */
   readonly tpuTopology?: string;
-  /** Tensor-parallel size: the accelerators of one node (of one pod). */
+  /**
+   * Tensor-parallel size: the accelerators of one node (of one pod); on a multi-host TPU slice, MaxText's
+   * `ici_tensor_parallelism` over the whole slice.
+   */
   readonly tensorParallelSize: number;
   /** Tensor-parallel sizes that would be valid for this model on this machine family. */
   readonly validTensorParallelSizes: number[];

@@ -8,7 +8,7 @@ import {
   smallestFittingTensorParallelSize,
   validTensorParallelSizes,
 } from './feasibility';
-import { checkJetStreamRequest, tpuOnlyServer } from './jetstream';
+import { checkJetStreamRequest, pathwaysParallelism, pathwaysSlice, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
 import { chooseMachine, hostMemoryFit, nodesOf, podResources } from './pod-resources';
 import {
@@ -24,7 +24,7 @@ import {
 } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import {
-  ModelServerRecord, ModelServerVersionRecord, VLLM, compareReleases, versionServesFamily, versionServesModel,
+  ModelServerRecord, ModelServerVersionRecord, PATHWAYS_INSTANCE_TYPES, VLLM, compareReleases, versionServesFamily, versionServesModel,
 } from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
@@ -244,7 +244,8 @@ function refuseMultiHostTpu(catalog: Catalog, model: ModelRecord, accelerator: A
   throw new Error(`${model.id} does not fit one host of '${accelerator.gkeLabel}' ('acceleratorType'): it needs ${needs}; ${detail}. `
     + 'vLLM on TPU is single-host on GKE; a model this size needs a multi-host TPU slice'
     + (multi.length ? ` (${accelerator.gkeLabel} ${multi.join(', ')})` : '')
-    + ' served by JetStream (MaxText, or Pathways on v6e), or a GPU type: leave \'acceleratorType\' unset to choose one.');
+    + ` served by JetStream with Pathways ('modelServer' 'jetstream' on ${Object.keys(PATHWAYS_INSTANCE_TYPES).map((t) => `'${t}'`).join(', ')}, `
+    + 'for the models MaxText serves), or a GPU type: leave \'acceleratorType\' unset to choose one.');
 }
 
 /**
@@ -258,6 +259,7 @@ function multiHostCurves(
   maxModelLength: number,
 ): ProfileCurve[] | undefined {
   const allowed = request.allowedAcceleratorTypes;
+  if (tpuOnlyServer(server)) return pathwaysCurves(catalog, model, server, request, accelerator, maxModelLength);
   const considered = accelerator ? [accelerator] : catalog.accelerators.filter((a) => allowed === undefined || allowed.includes(a.gkeLabel));
   if (considered.some((a) => smallestFittingTensorParallelSize(catalog, model, a, maxModelLength) !== undefined)) return undefined;
   const plans = considered.filter((a) => catalog.machineTypes.some((m) => m.accelerator === a.gkeLabel))
@@ -284,6 +286,40 @@ function multiHostCurves(
     acceleratorCount: p.plan!.tensorParallelSize * p.plan!.pipelineParallelSize,
     pipelineParallelSize: p.plan!.pipelineParallelSize,
   })).filter((c): c is ProfileCurve => c !== undefined);
+  return curves.length ? curves : undefined;
+}
+
+/**
+ * Estimated curves of JetStream with Pathways on multi-host TPU slices (`tpuHosts` > 1), or undefined when a single
+ * host of an allowed TPU type holds the model: on each allowed Pathways TPU type, the smallest multi-host slice that
+ * fits (see `pathwaysSlice`), with the multi-host build of the server.
+ */
+function pathwaysCurves(
+  catalog: Catalog, model: ModelRecord, server: ModelServerRecord, request: ResolveRequest, accelerator: AcceleratorRecord | undefined,
+  maxModelLength: number,
+): ProfileCurve[] | undefined {
+  const allowed = request.allowedAcceleratorTypes;
+  const considered = (accelerator ? [accelerator] : catalog.accelerators.filter((a) => allowed === undefined || allowed.includes(a.gkeLabel)))
+    .filter((a) => a.family === 'tpu' && catalog.singleHostTpuTopologies(a.gkeLabel).length > 0);
+  if (considered.some((a) => smallestFittingTensorParallelSize(catalog, model, a, maxModelLength) !== undefined)) return undefined;
+  const version = catalog.versionsNewestFirst(server).find((v) => v.multiHostOnly && versionServesModel(v, model.id)
+    && (request.modelServerVersion === undefined || v.version === request.modelServerVersion));
+  if (version === undefined) {
+    if (request.modelServerVersion === undefined) return undefined;
+    throw new Error(`${model.id} needs a multi-host TPU slice, which '${server.name}' serves only with its Pathways build: `
+      + `set 'modelServerVersion' to ${server.versions.filter((v) => v.multiHostOnly).map((v) => `'${v.version}'`).join(' or ')} or leave it unset.`);
+  }
+  const curves = considered.map((a) => ({ a, slice: pathwaysSlice(catalog, model, a, maxModelLength) }))
+    .filter((p) => p.slice !== undefined)
+    .map((p) => modelledCurve(catalog, {
+      model: model.id,
+      modelServer: server.name,
+      modelServerVersion: version.version,
+      acceleratorType: p.a.gkeLabel,
+      acceleratorCount: p.slice!.chips,
+      tpuHosts: p.slice!.gkeNodes,
+    }))
+    .filter((c): c is ProfileCurve => c !== undefined);
   return curves.length ? curves : undefined;
 }
 
@@ -347,7 +383,7 @@ export function evaluate(
   targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number, modelBucketUri: string | undefined,
 ): Candidate {
   return withLoadingCheck(evaluateOperatingPoint(catalog, curve, server, model, maxModelLength, targets, region, pricingModel, ratio), model,
-    modelBucketUri);
+    modelBucketUri, server.readsCheckpointFromBucket === true);
 }
 
 function evaluateOperatingPoint(
@@ -404,10 +440,10 @@ function byCost(a: Candidate, b: Candidate): number {
  * Rejects a candidate whose machine cannot hold a memory-backed model cache next to the loader (the
  * condition `podResources` throws on), so that the automatic choice passes over it instead of failing.
  */
-function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUri: string | undefined): Candidate {
+function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUri: string | undefined, readsCheckpointItself: boolean): Candidate {
   if (c.rejection !== undefined || !c.machine) return c;
-  const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri);
   const { nodes, perNode } = nodesOf(c.curve);
+  const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri, readsCheckpointItself, nodes);
   const fit = hostMemoryFit(model, c.machine, perNode, nodes, loading);
   if (fit.fits) return c;
   const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${fit.ramCacheGiB} GiB) next to the loader (${fit.needGiB} GiB in all, `
@@ -513,6 +549,13 @@ function buildResolution(
   const machine = c.machine!;
   const point = c.point!;
   const { nodes, perNode: tp } = nodesOf(c.curve);
+  const perNodeTp = tp;
+  // a multi-host TPU slice (JetStream with Pathways): the slice's topology and MaxText's sharding over all of its chips
+  const multiHostSlice = (c.curve.tpuHosts ?? 1) > 1;
+  const pathways = multiHostSlice ? pathwaysParallelism(model, c.curve.acceleratorCount) : undefined;
+  const topology = c.accelerator.family !== 'tpu' ? undefined
+    : multiHostSlice ? catalog.tpuTopologiesFor(c.accelerator.gkeLabel).find((t) => t.chips === c.curve.acceleratorCount && t.gkeNodes === nodes)
+      : catalog.singleHostTpuTopology(c.accelerator.gkeLabel, tp);
   const input = inputTokensPerSecond(catalog, point);
   const w = catalog.defaultWorkload;
   const performance: ResolvedPerformance = {
@@ -547,15 +590,23 @@ function buildResolution(
       + `${uncertainty.ntpotMillisecondsLow.toFixed(1)}-${uncertainty.ntpotMillisecondsHigh.toFixed(1)} ms NTPOT (${c.curve.uncertainty!.basis})`] : []),
     `instance type ${machine.name}${estimated ? ' (chosen: the smallest machine type with this accelerator count whose memory holds the model loader)'
       : c.curve.instanceTypeInferred ? ' (inferred: the only machine type with this accelerator count; the source does not state it)' : ' (as published)'}`,
-    nodes > 1
-      ? `multi-host: no single machine of ${c.accelerator.gkeLabel} holds ${model.checkpointWeightsGb} GB of weights + `
+    nodes > 1 && pathways
+      ? `multi-host TPU slice: no single host of ${c.accelerator.gkeLabel} holds ${model.checkpointWeightsGb} GB of weights + `
+        + `${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}, so one replica is the `
+        + `${topology!.topology} slice (${c.curve.acceleratorCount} chips on ${nodes} ${machine.name} hosts) served by JetStream with Pathways: a `
+        + 'LeaderWorkerSet group of a leader (Pathways proxy and resource manager, the MaxText engine as single controller, jetstream-http; no chips) '
+        + `and ${nodes} Pathways workers (${perNodeTp} chips each); MaxText ici_tensor_parallelism ${pathways.tensor} (the largest power of two `
+        + `dividing ${model.attentionHeads} attention and ${model.kvHeads} KV heads) x ici_autoregressive_parallelism ${pathways.autoregressive}; `
+        + 'performance estimated as one replica over every chip of the slice, the uncertainty band widened (no multi-host TPU point is measured)'
+      : nodes > 1
+        ? `multi-host: no single machine of ${c.accelerator.gkeLabel} holds ${model.checkpointWeightsGb} GB of weights + `
         + `${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}, so one replica is a LeaderWorkerSet group of `
         + `${nodes} ${machine.name} nodes: tensor-parallel size ${tp} (the accelerators of the largest machine) x pipeline-parallel size ${nodes} `
         + `(the fewest nodes whose memory holds it; ${model.layers} layers, at least one per stage) = ${tp * nodes} x ${c.accelerator.gkeLabel}; `
         + 'performance estimated with pipeline stages (per-stage steps and inter-node hops, weights split across stages) and the uncertainty band '
         + 'widened, since no multi-node point is measured'
-      : `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
-        : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
+        : `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
+          : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
       + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens); maxModelLength ${maxModelLength} fits`,
     hasTargets
@@ -569,12 +620,11 @@ function buildResolution(
         + `$/output token = $/s / (input tok/s / ${cost.outputInputCostRatio} + output tok/s)`
       : `cost: no whole-VM price for ${machine.name} (${cost.pricingModel}, ${cost.region}) in the catalog, so no cost figures`,
   ];
-  const topology = c.accelerator.family === 'tpu' ? catalog.singleHostTpuTopology(c.accelerator.gkeLabel, tp) : undefined;
-  if (topology) {
+  if (topology && !multiHostSlice) {
     decisions.push(`TPU slice ${topology.topology}: ${topology.chips} chips on one ${topology.machineType} (${topology.scope}), `
       + `tensor parallel over all of them; the smallest single-host slice of ${c.accelerator.gkeLabel} that fits (vLLM on TPU is single-host on GKE)`);
   }
-  const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri);
+  const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri, server.readsCheckpointFromBucket === true, nodes);
   decisions.push(...loading.explanation.map((l) => `model loading: ${l}`));
   const autoscaling = hasTargets
     ? autoscalingFor(catalog, server, c.version, c.curve, point, performance, loading, request.autoscalingMetric, request.expectedRequestsPerSecond,
@@ -593,9 +643,9 @@ function buildResolution(
     instanceMemoryGb: machine.ramGb,
     acceleratorCount: c.curve.acceleratorCount,
     nodes,
-    pipelineParallelSize: nodes,
+    pipelineParallelSize: c.curve.pipelineParallelSize ?? 1,
     tpuTopology: topology?.topology,
-    tensorParallelSize: tp,
+    tensorParallelSize: pathways?.tensor ?? tp,
     validTensorParallelSizes: validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel),
     maxModelLength,
     source: c.curve.source === 'measured' ? ProfileSource.MEASURED : ProfileSource.ESTIMATED,

@@ -10,11 +10,13 @@ import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { JETSTREAM, modelServerByName } from '../catalog/model-servers';
-import { checkJetStreamProps, jetstreamContainers, jetstreamNotes } from './servers/jetstream';
+import { checkJetStreamProps, checkSingleHostJetStreamProps, jetstreamContainers, jetstreamNotes } from './servers/jetstream';
+import { createPathwaysLeaderWorkerSet, pathwaysNotes } from './servers/pathways';
 import { serverInvocation } from './servers/server-container';
+import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
-import { CacheMedium, ModelLoadPath, Resolution, ResolveRequest } from '../resolver/resolution';
+import { AutoscalingMetric, CacheMedium, ModelLoadPath, Resolution, ResolveRequest } from '../resolver/resolution';
 import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
@@ -97,7 +99,9 @@ export interface OptimizedLlmServerProps extends ResolveRequest {
   readonly disruptionBudget?: boolean;
   /**
    * Cloud Storage location of the XLA compilation cache of vLLM on TPU (GKE Inference Quickstart's
-   * `storage_config.xla_cache_bucket_uri`), `gs://BUCKET[/PATH]`. Only valid on TPUs. The cache lives
+   * `storage_config.xla_cache_bucket_uri`), `gs://BUCKET[/PATH]`. Only valid on TPUs. For JetStream on a
+   * multi-host slice it is the Pathways scratch location (compilation cache and temporary files; default
+   * `gs://<checkpoint bucket>/pathways-scratch/<name>`); JetStream on one host has no shared cache. The cache lives
    * in `<path>/<tpu-accelerator>-<topology>/<server version>`; a warm-up Job (`xlaCacheWarmupJob`) is
    * its only writer and the serving pods mount it read-only, so replicas and HPA scale-out never
    * write it concurrently.
@@ -150,6 +154,11 @@ export class OptimizedLlmServer extends Construct {
   public readonly modelBucket?: CloudStorageFuseModel;
   /** The HPA, present when a latency target was given. */
   public readonly horizontalPodAutoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /**
+   * The PodMonitoring of GKE's TPU device-plugin exporter (`kube-system/tpu-metrics-exporter`, one per chart), present
+   * when the HPA scales on TPU memory.
+   */
+  public readonly tpuMetricsMonitoring?: ApiObject;
   /** The NetworkPolicy, present when `allowedClients` is set. */
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
   /** The PodDisruptionBudget, present when more than one replica always runs or `disruptionBudget` is true. */
@@ -177,6 +186,7 @@ export class OptimizedLlmServer extends Construct {
       ? { ...props, allowedAcceleratorTypes: [...GkeAutopilot.ALLOWED_GPU_TYPES, ...(props.autopilotAcceleratorTypes ?? [])] }
       : props);
     const r = this.resolution;
+    if (r.autoscaling?.metric === AutoscalingMetric.TPU_MEMORY_USED) checkSingleTpuMemoryServer(this);
     const hasTarget = r.autoscaling !== undefined;
     this.name = props.name ?? Names.toDnsLabel(this);
     validateName(this.name);
@@ -203,6 +213,14 @@ export class OptimizedLlmServer extends Construct {
       })
       : undefined;
 
+    // JetStream on a multi-host slice runs under Pathways, whose components share a Cloud Storage scratch location
+    const pathways = checkpointUri !== undefined && r.nodes > 1;
+    if (checkpointUri !== undefined && !pathways) checkSingleHostJetStreamProps(props);
+    if (pathways && props.clusterMode === ClusterMode.AUTOPILOT) {
+      throw new Error(`${r.model} needs a multi-host ${r.acceleratorType} slice (${r.tpuTopology}) served by JetStream with Pathways, which GKE `
+        + 'documents for Standard clusters only (node pools with --workload-metadata=GCE_METADATA): use \'clusterMode\' ClusterMode.STANDARD.');
+    }
+    const pathwaysScratch = pathways ? pathwaysScratchUri(props, checkpointUri!, this.name) : undefined;
     const xlaCache = checkpointUri === undefined ? xlaCacheFor(props, r, image, fromBucket) : undefined;
     this.xlaCacheUri = xlaCache?.uri;
     if (xlaCache) checkSingleCacheWriter(this, xlaCache.uri);
@@ -223,14 +241,32 @@ export class OptimizedLlmServer extends Construct {
     // a model no single machine holds: one LeaderWorkerSet group of `nodes` pods per replica, and only the leaders serve HTTP
     const multiHost = r.nodes > 1;
     const served = multiHost ? leaderSelector(this.name) : selector;
-    if (multiHost) {
+    const groupReplicas = hasTarget ? (r.autoscaling!.initialReplicas > 1 ? r.autoscaling!.initialReplicas : undefined) : replicas;
+    if (pathways) {
+      const engine = servingTemplate.spec!.containers[0];
+      this.leaderWorkerSet = createPathwaysLeaderWorkerSet(this, 'Resource', r, {
+        name: this.name,
+        labels: podLabels,
+        annotations: provenance(r),
+        replicas: groupReplicas,
+        serviceAccountName: this.name,
+        engineImage: image,
+        checkpointUri: checkpointUri!,
+        scratchUri: pathwaysScratch!,
+        httpPortName: HTTP_PORT_NAME,
+        workerResources: engine.resources!.requests!,
+        env: engine.env ?? [],
+        securityContext: engine.securityContext!,
+        startupBudgetSeconds: r.podResources.startupBudgetSeconds,
+      });
+    } else if (multiHost) {
       this.leaderWorkerSet = createLeaderWorkerSet(this, 'Resource', r, {
         name: this.name,
         labels: podLabels,
         annotations: provenance(r),
         servingTemplate,
         containerName: CONTAINER_NAME,
-        replicas: hasTarget ? (r.autoscaling!.initialReplicas > 1 ? r.autoscaling!.initialReplicas : undefined) : replicas,
+        replicas: groupReplicas,
       });
     }
     this.deployment = multiHost ? undefined : new k8s.KubeDeployment(this, 'Resource', {
@@ -282,6 +318,8 @@ export class OptimizedLlmServer extends Construct {
         },
       });
     }
+    // the TPU memory signal comes from the TPU device plugin's exporter: Managed Prometheus must scrape it
+    if (r.autoscaling?.metric === AutoscalingMetric.TPU_MEMORY_USED) this.tpuMetricsMonitoring = tpuMetricsExporterMonitoring(this);
     const clients = checkAllowedClients(props.allowedClients);
     if (clients) {
       this.networkPolicy = createServerNetworkPolicy(this, 'NetworkPolicy', {
@@ -312,7 +350,9 @@ export class OptimizedLlmServer extends Construct {
     }
     addManifestValidation(this, validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`));
     this.deploymentNotes = notes(r, token, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket);
-    if (checkpointUri !== undefined) {
+    if (pathways) {
+      this.deploymentNotes.push(...pathwaysNotes(r, pathwaysScratch!, checkpointUri!));
+    } else if (checkpointUri !== undefined) {
       this.deploymentNotes.push(...jetstreamNotes(checkpointUri,
         bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, Chart.of(this).namespace ?? 'default', this.name, false)));
     }
@@ -322,6 +362,15 @@ export class OptimizedLlmServer extends Construct {
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
     }
   }
+}
+
+/**
+ * The Cloud Storage scratch location of a Pathways group (compilation cache and temporary files): `xlaCacheBucketUri`,
+ * or `pathways-scratch/<name>` in the checkpoint's bucket.
+ */
+function pathwaysScratchUri(props: OptimizedLlmServerProps, checkpointUri: string, name: string): string {
+  if (props.xlaCacheBucketUri !== undefined) return parseBucketUri(props.xlaCacheBucketUri, 'xlaCacheBucketUri').uri.replace(/\/+$/, '');
+  return `gs://${parseBucketUri(checkpointUri).bucket}/pathways-scratch/${name}`;
 }
 
 /** The XLA cache location of a TPU server, or undefined when it has none; refuses `xlaCacheBucketUri` off TPUs. */
@@ -338,6 +387,20 @@ function xlaCacheFor(props: OptimizedLlmServerProps, r: Resolution, image: strin
   // a replaced image is another server build: its cache gets its own directory, named after the image's tag or digest
   const version = image === r.image ? r.modelServerVersion : image.slice(Math.max(image.lastIndexOf('@'), image.lastIndexOf(':')) + 1);
   return xlaCacheLocation(uri, props.xlaCacheBucketUri !== undefined ? 'xlaCacheBucketUri' : 'modelBucketUri', r.acceleratorType, r.tpuTopology, version);
+}
+
+/**
+ * The TPU memory series carry no label of the server they belong to (the External metric selects them by container name
+ * alone), so two servers scaling on it would each count the other's memory: one per app.
+ */
+function checkSingleTpuMemoryServer(self: OptimizedLlmServer): void {
+  const other = self.node.root.node.findAll().find((c): c is OptimizedLlmServer => c !== self && c instanceof OptimizedLlmServer
+    && c.resolution?.autoscaling?.metric === AutoscalingMetric.TPU_MEMORY_USED);
+  if (other) {
+    throw new Error(`'autoscalingMetric' '${AutoscalingMetric.TPU_MEMORY_USED}': OptimizedLlmServer '${other.name}' already scales on TPU memory, `
+      + `and the exporter's series carry no label of their server, so both HPAs would count both servers' memory. Scale '${self.name}' `
+      + `on '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}' instead.`);
+  }
 }
 
 /** Two servers of one app must not share (or nest) a cache directory: each has its own warm-up Job, and two writers would race. */
@@ -381,9 +444,12 @@ function parseGkeVersionProp(v: string): void {
 
 function hpaMetric(r: Resolution): k8s.MetricSpecV2 {
   const a = r.autoscaling!;
-  const target = { type: 'AverageValue', averageValue: k8s.Quantity.fromString(milli(a.targetAverageValue)) };
+  // byte counts (TPU memory) as whole numbers; queue, batch and shares in thousandths
+  const value = a.targetAverageValue >= 1e6 && Number.isInteger(a.targetAverageValue) ? String(a.targetAverageValue) : milli(a.targetAverageValue);
+  const target = { type: 'AverageValue', averageValue: k8s.Quantity.fromString(value) };
   if (a.hpaMetricType === 'External') {
-    return { type: 'External', external: { metric: { name: a.hpaMetricName }, target } };
+    const selector = a.hpaMetricSelector ? { matchLabels: { ...a.hpaMetricSelector } } : undefined;
+    return { type: 'External', external: { metric: { name: a.hpaMetricName, selector }, target } };
   }
   return { type: 'Pods', pods: { metric: { name: a.hpaMetricName }, target } };
 }
@@ -560,19 +626,34 @@ function notes(r: Resolution, token: HuggingFaceToken, name: string, namespace: 
     out.push(`Hugging Face token: kubectl create secret generic ${token.secretName} --from-literal=${token.key}=$HF_TOKEN `
       + '(in the namespace of the chart)');
   }
-  out.push(r.tpuTopology !== undefined
-    ? `Accelerators: a TPU node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorType}, topology ${r.tpuTopology}: `
+  out.push(r.tpuTopology !== undefined && r.nodes > 1
+    ? `Accelerators: per replica, a multi-host TPU node pool of ${r.nodes} ${r.instanceType} nodes (${r.acceleratorType}, topology `
+      + `${r.tpuTopology}: ${r.acceleratorCount} chips, ${r.acceleratorCount / r.nodes} per host) and TPU quota for them. Multi-host: the `
+      + 'LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed.'
+    : r.tpuTopology !== undefined
+      ? `Accelerators: a TPU node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorType}, topology ${r.tpuTopology}: `
       + `${r.acceleratorCount} chips on one host) and TPU quota for them.`
-    : r.nodes > 1
-      ? `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount / r.nodes} x ${r.acceleratorType} each), `
+      : r.nodes > 1
+        ? `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount / r.nodes} x ${r.acceleratorType} each), `
         + `${r.nodes} per replica, and quota for them. Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed; `
         + 'the nodes of a group talk over the VPC (Ray, NCCL), so place them close (a compact placement policy helps).'
-      : `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount} x ${r.acceleratorType}) and quota for them.`);
+        : `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount} x ${r.acceleratorType}) and quota for them.`);
   out.push('Metrics: Google Cloud Managed Service for Prometheus must be enabled on the cluster for the PodMonitoring to be scraped.');
   if (r.autoscaling) {
     out.push(`Autoscaling: the HPA reads ${r.autoscaling.hpaMetricName} through the Custom Metrics Stackdriver Adapter; install it and grant `
       + 'roles/monitoring.viewer to principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/'
       + 'PROJECT_ID.svc.id.goog/subject/ns/custom-metrics/sa/custom-metrics-stackdriver-adapter.');
+    if (r.autoscaling.hpaMetricSelector) {
+      const labels = Object.entries(r.autoscaling.hpaMetricSelector).map(([k, v]) => `${k}=${v}`).join(', ');
+      out.push(`Autoscaling: ${r.autoscaling.hpaMetricName} is an External metric selected only by ${labels}: every such series the adapter `
+        + 'sees in the project counts, so keep one server of this kind per project (or per Cloud Monitoring scope).');
+    }
+    if (r.autoscaling.metric === AutoscalingMetric.TPU_MEMORY_USED) {
+      out.push(`Autoscaling: the TPU memory target (${(r.autoscaling.targetAverageValue / 2 ** 30).toFixed(1)} GiB per replica) assumes HBM in use `
+        + 'grows with the KV cache of running requests. If the engine preallocates its decode state, memory_used stays flat: check it on an '
+        + 'idle replica (kubectl get --raw the External metric, or Metrics Explorer); at or above the target the HPA would scale to '
+        + `maxReplicas, below it never. Then scale on '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.QUEUE_SIZE}' instead.`);
+    }
   }
   if (r.cost.pricingModel === 'spot') {
     out.push(`Cost figures assume Spot VMs; ${name} does not select Spot nodes, so on-demand nodes cost more.`);

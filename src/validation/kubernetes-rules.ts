@@ -110,6 +110,12 @@ function selected(ctx: RuleContext, o: JsonObject, selector: JsonObject): PodTem
   return ctx.templates.filter((t) => namespaceOf(t.owner) === namespaceOf(o) && selectorMatches(selector, t.labels));
 }
 
+/** A PodMonitoring of GKE's TPU device-plugin exporter: its pods are a DaemonSet GKE runs in kube-system, not ours. */
+function scrapesGkeManagedPods(o: JsonObject): boolean {
+  return o.kind === 'PodMonitoring' && obj(o.metadata).namespace === 'kube-system'
+    && obj(obj(obj(o.spec).selector).matchLabels)['k8s-app'] === 'tpu-device-plugin';
+}
+
 /** Workload selectors match their template; Service, PodMonitoring, PodDisruptionBudget and NetworkPolicy selectors match our pods. */
 const selectors: ManifestRule = {
   id: 'kubernetes/selectors',
@@ -136,7 +142,7 @@ const selectors: ManifestRule = {
       let path = '/spec/selector';
       if (o.kind === 'Service' && spec.type !== 'ExternalName' && spec.selector !== undefined) {
         selector = { matchLabels: obj(spec.selector) };
-      } else if ((o.kind === 'PodMonitoring' || o.kind === 'PodDisruptionBudget') && spec.selector !== undefined) {
+      } else if ((o.kind === 'PodMonitoring' || o.kind === 'PodDisruptionBudget') && spec.selector !== undefined && !scrapesGkeManagedPods(o)) {
         selector = obj(spec.selector);
       } else if (o.kind === 'NetworkPolicy' && !isEmptySelector(obj(spec.podSelector))) {
         selector = obj(spec.podSelector);

@@ -77,4 +77,38 @@ const tpuChipsPerVm: ManifestRule = {
   },
 };
 
-export const TPU_RULES: readonly ManifestRule[] = [tpuSelectors, tpuChipsPerVm];
+/**
+ * A multi-host slice is one group of pods that together take every host's chips: a LeaderWorkerSet whose pods with
+ * chips number the slice's VMs (a Deployment's pods are independent and cannot form a slice).
+ */
+const tpuMultiHostGroup: ManifestRule = {
+  id: 'gke-tpu/multi-host-group',
+  scope: 'all',
+  description: 'a pod on a multi-host TPU slice belongs to a LeaderWorkerSet whose pods with chips number the slice\'s VMs',
+  source: `${SOURCE}; validation.md section 8 (a multi-host topology needs a LeaderWorkerSet whose group size matches the VMs)`,
+  check: (ctx, report) => {
+    for (const t of ctx.templates) {
+      if (!requestsTpu(t)) continue;
+      const selector = obj(t.spec.nodeSelector);
+      const slice = Catalog.EMBEDDED.tpuTopology(String(selector[TPU_ACCELERATOR_LABEL]), String(selector[TPU_TOPOLOGY_LABEL]));
+      if (!slice || slice.gkeNodes <= 1) continue;
+      const where = `${slice.topology} ${slice.accelerator} slice (${slice.gkeNodes} VMs of ${slice.chipsPerVm} chips)`;
+      if (t.owner.kind !== 'LeaderWorkerSet') {
+        report(t.owner, `${t.path}/spec/nodeSelector`, `a ${String(t.owner.kind)} pod selects the multi-host ${where}: independent pods `
+          + 'cannot hold one slice', 'serve a multi-host slice from a LeaderWorkerSet (the construct does this when the model needs one)');
+        continue;
+      }
+      if (!t.path.endsWith('/workerTemplate')) continue;
+      const group = obj(obj(t.owner.spec).leaderWorkerTemplate);
+      const size = typeof group.size === 'number' ? group.size : 1;
+      const leader = ctx.templates.find((x) => x.owner === t.owner && x.path.endsWith('/leaderTemplate'));
+      const withChips = size - 1 + (leader && requestsTpu(leader) ? 1 : 0);
+      if (withChips !== slice.gkeNodes) {
+        report(t.owner, '/spec/leaderWorkerTemplate/size', `the group has ${withChips} pods with chips (size ${size}) on the ${where}: `
+          + 'every VM of the slice needs one', `set the size so that ${slice.gkeNodes} pods take chips`);
+      }
+    }
+  },
+};
+
+export const TPU_RULES: readonly ManifestRule[] = [tpuSelectors, tpuChipsPerVm, tpuMultiHostGroup];

@@ -784,7 +784,9 @@ function checkPodMonitoring(add: Add, doc: Obj, templates: PodTemplate[], cluste
   checkSelector(add, '/spec/selector', spec.selector);
   const namespace = String(asObj(doc.metadata).namespace ?? '');
   const selected = templates.filter((t) => (clusterScoped || t.namespace === namespace) && selectorMatches(asObj(spec.selector), t.labels));
-  if (selected.length === 0) {
+  // GKE's TPU device plugin (a DaemonSet GKE runs in kube-system) is scraped for its exporter, not synthesized
+  const gkeManaged = namespace === 'kube-system' && asObj(asObj(spec.selector).matchLabels)['k8s-app'] === 'tpu-device-plugin';
+  if (selected.length === 0 && !gkeManaged) {
     add('/spec/selector', `selector ${show(spec.selector)} matches no pod template in the synthesized set`);
     return;
   }

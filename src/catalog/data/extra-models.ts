@@ -73,6 +73,31 @@ export const EXTRA_MODELS: readonly ModelRecord[] = [
       + 'model_configs/meta-llama--Meta-Llama-3.1-70B_config.json)',
   }),
   model({
+    id: 'meta-llama/Llama-3.1-405B-Instruct',
+    inGiqModelList: false,
+    paramsTotalB: 405.85,
+    paramsActiveB: 405.85,
+    layers: 126,
+    hiddenSize: 16384,
+    attentionHeads: 128,
+    kvHeads: 8,
+    headDim: 128,
+    intermediateSize: 53248,
+    vocabSize: 128256,
+    maxContext: 131072,
+    attentionPattern: 'full attention (GQA)',
+    gating: 'gated',
+    gatingNote: 'gated: accept the Llama 3.1 Community License on Hugging Face',
+    license: 'Llama 3.1 Community License',
+    notes: 'untied embeddings; the computed 405.85 B matches the card\'s 405 B; the hub also ships an FP8 variant (not this record); '
+      + 'served across hosts: GKE\'s multi-host JetStream Pathways tutorial and the kubernetes-engine-samples Pathways shapes',
+    unverifiedFields: 'all architecture fields (recalled config.json)',
+    source: `${RECALLED} (meta-llama/Llama-3.1-405B-Instruct: hidden_size 16384, num_hidden_layers 126, num_attention_heads 128, `
+      + 'num_key_value_heads 8, intermediate_size 53248, vocab_size 128256, max_position_embeddings 131072); deployment-shapes.csv '
+      + '(Llama-3.1-405B on tpu-v6e-slice 4x4 with JetStream Pathways)',
+    trust: 'C',
+  }),
+  model({
     id: 'google/gemma-3-1b-it',
     inGiqModelList: false,
     paramsTotalB: 1.0,

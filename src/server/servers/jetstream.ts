@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { JETSTREAM, JETSTREAM_GRPC_PORT, MAXTEXT_MODELS } from '../../catalog/model-servers';
+import { JETSTREAM, JETSTREAM_GRPC_PORT, MAXTEXT_MODELS, MaxTextModel } from '../../catalog/model-servers';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
 import { Resolution } from '../../resolver/resolution';
 
@@ -31,14 +31,20 @@ const HTTP_RESOURCES = {
   'ephemeral-storage': k8s.Quantity.fromString('1Gi'),
 };
 
+/** How MaxText names a model (its config and tokenizer); throws for models JetStream does not serve. */
+export function maxTextModel(model: string): MaxTextModel {
+  const maxText = MAXTEXT_MODELS[model.toLowerCase()];
+  if (!maxText) throw new Error(`'model' ${model} has no MaxText config: JetStream serves ${Object.keys(MAXTEXT_MODELS).join(', ')}.`);
+  return maxText;
+}
+
 /**
  * MaxText's arguments for the resolved slice, as Google's jetstream-maxtext module passes them:
  * tensor parallel over every chip of the host, unscanned bf16 weights, prompts of up to half the
  * context, and as many decode slots as full-length KV caches fit (see `jetstreamDecodeSlots`).
  */
 export function maxEngineArgs(r: Resolution, checkpointUri: string): string[] {
-  const maxText = MAXTEXT_MODELS[r.model.toLowerCase()];
-  if (!maxText) throw new Error(`'model' ${r.model} has no MaxText config: JetStream serves ${Object.keys(MAXTEXT_MODELS).join(', ')}.`);
+  const maxText = maxTextModel(r.model);
   const chips = r.acceleratorCount;
   const slots = jetstreamDecodeSlots(r.memory.kvCacheCapacityGb, r.memory.kvCachePerMaxLengthRequestGb, chips);
   return [
@@ -111,9 +117,13 @@ export function checkJetStreamProps(props: { modelServer?: string; modelBucketUr
       + 'scripts and set \'modelBucketUri\' to its gs://BUCKET/PATH (the checkpoint\'s items directory), e.g. '
       + 'gs://BUCKET/final/unscanned/gemma_7b-it/0/checkpoints/0/items.');
   }
+}
+
+/** JetStream on one host compiles at start-up and keeps no shared cache: `xlaCacheBucketUri` is for vLLM and for Pathways' scratch only. */
+export function checkSingleHostJetStreamProps(props: { xlaCacheBucketUri?: string }): void {
   if (props.xlaCacheBucketUri !== undefined) {
-    throw new Error('\'xlaCacheBucketUri\' is only used by vLLM on TPU; JetStream compiles its programs at start-up and has no shared XLA '
-      + 'cache: remove \'xlaCacheBucketUri\'.');
+    throw new Error('\'xlaCacheBucketUri\' is used by vLLM on TPU and by JetStream with Pathways (multi-host slices) only; JetStream on one host '
+      + 'compiles its programs at start-up and has no shared XLA cache: remove \'xlaCacheBucketUri\'.');
   }
 }
 
