@@ -53,7 +53,7 @@ function hbmBytesAt(r: Resolution, runningBatch: number): number {
 }
 
 test('the HPA has one External metric: memory_used selected by container jetstream-http, a whole-byte AverageValue; manifests validate', () => {
-  for (const clusterMode of [ClusterMode.STANDARD, ClusterMode.AUTOPILOT]) {
+  for (const clusterMode of [ClusterMode.STANDARD]) {
     const { server, objects } = synth({ ...tpuMemory, clusterMode, targetNtpotMilliseconds: 2000 });
     expectValidWithExporter(objects);
     const hpas = ofKind(objects, 'HorizontalPodAutoscaler');
@@ -240,6 +240,13 @@ test('tpu-memory-used is refused off JetStream and off TPUs, naming the prop; th
   const dcgmVllm = () => InferenceResolver.resolve({ ...vllmTpu, autoscalingMetric: GPU_DUTY_CYCLE });
   expect(dcgmVllm).toThrow(/'autoscalingMetric' 'gpu-duty-cycle' reads the NVIDIA DCGM exporter/);
   expect(dcgmVllm).not.toThrow(/tpu-memory-used/);
+});
+
+test('on Autopilot the signal is refused: its exporter scrape would go in the managed kube-system namespace', () => {
+  expect(() => synth({ ...tpuMemory, clusterMode: ClusterMode.AUTOPILOT, targetNtpotMilliseconds: 2000 }))
+    .toThrow(/'autoscalingMetric' 'tpu-memory-used' needs a PodMonitoring .* kube-system.*managed-namespaces-limitation.*'batch-size' or 'queue-size'/);
+  // the server metrics stay available on Autopilot
+  expect(() => synth({ ...base, clusterMode: ClusterMode.AUTOPILOT, targetNtpotMilliseconds: 2000 })).not.toThrow();
 });
 
 test('deployment notes name the External metric\'s selector, only when the HPA scales on TPU memory', () => {

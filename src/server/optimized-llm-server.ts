@@ -186,7 +186,14 @@ export class OptimizedLlmServer extends Construct {
       ? { ...props, allowedAcceleratorTypes: [...GkeAutopilot.ALLOWED_GPU_TYPES, ...(props.autopilotAcceleratorTypes ?? [])] }
       : props);
     const r = this.resolution;
-    if (r.autoscaling?.metric === AutoscalingMetric.TPU_MEMORY_USED) checkSingleTpuMemoryServer(this);
+    if (r.autoscaling?.metric === AutoscalingMetric.TPU_MEMORY_USED) {
+      if (props.clusterMode === ClusterMode.AUTOPILOT) {
+        throw new Error(`'autoscalingMetric' '${AutoscalingMetric.TPU_MEMORY_USED}' needs a PodMonitoring of GKE's TPU device-plugin exporter in `
+          + 'kube-system, and Autopilot denies creating objects in its managed kube-system namespace ("GKE Warden authz [denied by '
+          + `managed-namespaces-limitation]"): on Autopilot scale on '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.QUEUE_SIZE}'.`);
+      }
+      checkSingleTpuMemoryServer(this);
+    }
     const hasTarget = r.autoscaling !== undefined;
     this.name = props.name ?? Names.toDnsLabel(this);
     validateName(this.name);

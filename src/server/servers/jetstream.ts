@@ -8,19 +8,23 @@ export const JETSTREAM_ENGINE_CONTAINER = 'maxengine-server';
 /** Name of the HTTP front-end container (the Service's target). */
 export const JETSTREAM_HTTP_CONTAINER = 'jetstream-http';
 
-/** What the two JetStream containers need beyond the resolution. */
-export interface JetStreamContainerInputs {
-  /** The maxengine-server image (the resolved one, or the `image` prop). */
+/** What a JetStream engine and its HTTP front end need beyond the resolution, on one host or under Pathways. */
+export interface JetStreamEngineInputs {
+  /** The engine image (the resolved one, or the `image` prop). */
   readonly engineImage: string;
   /** `gs://` location of the unscanned MaxText checkpoint (`load_parameters_path`). */
   readonly checkpointUri: string;
-  /** Name of the serving port (the Service targets it by name). */
+  /** Name of the serving port on jetstream-http (the Service targets it by name). */
   readonly httpPortName: string;
-  /** Resources of the engine container, `google.com/tpu` included. */
-  readonly engineResources: { [name: string]: k8s.Quantity };
   readonly env: k8s.EnvVar[];
   readonly securityContext: k8s.SecurityContext;
   readonly startupBudgetSeconds: number;
+}
+
+/** What the two containers of a single-host JetStream pod need. */
+export interface JetStreamContainerInputs extends JetStreamEngineInputs {
+  /** Resources of the engine container, `google.com/tpu` included. */
+  readonly engineResources: { [name: string]: k8s.Quantity };
   readonly volumeMounts: k8s.VolumeMount[];
 }
 

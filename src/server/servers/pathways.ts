@@ -10,7 +10,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { maxTextModel } from './jetstream';
+import { JetStreamEngineInputs, maxTextModel } from './jetstream';
 import { JETSTREAM, JETSTREAM_GRPC_PORT, PATHWAYS_INSTANCE_TYPES, PATHWAYS_PORTS } from '../../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../../catalog/serving-constants';
 import { LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy } from '../../imports/leaderworkerset.x-k8s.io';
@@ -37,26 +37,17 @@ const NODE_POOL_TOPOLOGY = 'cloud.google.com/gke-nodepool';
 const RESOURCE_MANAGER_ADDRESS = `$(LWS_LEADER_ADDRESS):${PATHWAYS_PORTS.resourceManager}`;
 
 /** What a Pathways group is built from, beyond the resolution. */
-export interface PathwaysInputs {
+export interface PathwaysInputs extends JetStreamEngineInputs {
   readonly name: string;
   readonly labels: { [key: string]: string };
   readonly annotations: { [key: string]: string };
   /** Replicas (groups = slices); undefined leaves it to the HPA (or the default of 1). */
   readonly replicas?: number;
   readonly serviceAccountName: string;
-  /** The engine image (the resolved one, or the `image` prop). */
-  readonly engineImage: string;
-  /** `gs://` location of the unscanned MaxText checkpoint (`load_parameters_path`). */
-  readonly checkpointUri: string;
   /** `gs://` scratch location of the Pathways components (compilation cache and temporary files). */
   readonly scratchUri: string;
-  /** Name of the serving port on jetstream-http (the Service targets it by name). */
-  readonly httpPortName: string;
   /** A worker's resources: the host's chips (`google.com/tpu`), CPU, memory and ephemeral storage. */
   readonly workerResources: { [name: string]: k8s.Quantity };
-  readonly env: k8s.EnvVar[];
-  readonly securityContext: k8s.SecurityContext;
-  readonly startupBudgetSeconds: number;
 }
 
 /**
