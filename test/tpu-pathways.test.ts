@@ -108,7 +108,8 @@ test('one LeaderWorkerSet group per replica: leader without chips, one Pathways 
   const engine = byName(leader, 'jax-tpu');
   const arg = (name: string) => engine.args.find((a: string) => a.startsWith(`${name}=`))?.split('=')[1];
   expect(engine.image).toBe(r.image);
-  expect(engine.args[0]).toBe('MaxText/configs/base.yml');
+  // the inference config Google's tutorial starts 405B from (its sharding rules), the slice's sharding as overrides
+  expect(engine.args[0]).toBe('MaxText/configs/v5e/inference/llama3_405b_v5e-64.yml');
   expect(arg('enable_single_controller')).toBe('true');
   expect(arg('model_name')).toBe('llama3.1-405b');
   expect(arg('load_parameters_path')).toBe(CHECKPOINT);

@@ -233,6 +233,12 @@ export const TGI: ModelServerRecord = {
 export interface MaxTextModel {
   readonly modelName: string;
   readonly tokenizerPath: string;
+  /**
+   * MaxText config the engine starts from on a multi-host slice (Pathways): a model-specific inference config
+   * where Google's tutorial names one (its sharding rules), else MaxText's base config.
+   * @default 'MaxText/configs/base.yml'
+   */
+  readonly pathwaysConfig?: string;
 }
 
 /**
@@ -251,7 +257,11 @@ export const MAXTEXT_MODELS: { readonly [modelId: string]: MaxTextModel } = {
   'google/gemma-2-9b-it': { modelName: 'gemma2-9b', tokenizerPath: 'assets/tokenizer.gemma' },
   'google/gemma-2-27b-it': { modelName: 'gemma2-27b', tokenizerPath: 'assets/tokenizer.gemma' },
   // model_name as GKE's multi-host JetStream Pathways tutorial passes it
-  'meta-llama/llama-3.1-405b-instruct': { modelName: 'llama3.1-405b', tokenizerPath: 'assets/tokenizer_llama3.tiktoken' },
+  'meta-llama/llama-3.1-405b-instruct': {
+    modelName: 'llama3.1-405b',
+    tokenizerPath: 'assets/tokenizer_llama3.tiktoken',
+    pathwaysConfig: 'MaxText/configs/v5e/inference/llama3_405b_v5e-64.yml',
+  },
 };
 
 /** Where GKE's multi-host JetStream tutorial is documented from. */

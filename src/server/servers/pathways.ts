@@ -51,7 +51,7 @@ export interface PathwaysInputs extends JetStreamEngineInputs {
 }
 
 /**
- * The engine's MaxText arguments for the slice: MaxText's base config with the model's overrides, the
+ * The engine's MaxText arguments for the slice: the model's inference config (or MaxText's base config) with overrides, the
  * sharding of `pathwaysParallelism` over every chip of the slice, the single controller, and as many decode
  * slots as full-length KV caches fit.
  */
@@ -60,7 +60,7 @@ export function pathwaysEngineArgs(r: Resolution, checkpointUri: string): string
   const chips = r.acceleratorCount;
   const slots = jetstreamDecodeSlots(r.memory.kvCacheCapacityGb, r.memory.kvCachePerMaxLengthRequestGb, chips);
   return [
-    'MaxText/configs/base.yml',
+    maxText.pathwaysConfig ?? 'MaxText/configs/base.yml',
     `model_name=${maxText.modelName}`,
     `tokenizer_path=${maxText.tokenizerPath}`,
     `load_parameters_path=${checkpointUri}`,
