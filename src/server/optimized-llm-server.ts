@@ -99,13 +99,13 @@ export interface OptimizedLlmServerProps extends ResolveRequest {
   readonly disruptionBudget?: boolean;
   /**
    * Cloud Storage location of the XLA compilation cache of vLLM on TPU (GKE Inference Quickstart's
-   * `storage_config.xla_cache_bucket_uri`), `gs://BUCKET[/PATH]`. Only valid on TPUs. For JetStream on a
-   * multi-host slice it is the Pathways scratch location (compilation cache and temporary files; default
-   * `gs://<checkpoint bucket>/pathways-scratch/<name>`); JetStream on one host has no shared cache. The cache lives
+   * `storage_config.xla_cache_bucket_uri`), `gs://BUCKET[/PATH]`. Only valid on TPUs. The cache lives
    * in `<path>/<tpu-accelerator>-<topology>/<server version>`; a warm-up Job (`xlaCacheWarmupJob`) is
    * its only writer and the serving pods mount it read-only, so replicas and HPA scale-out never
-   * write it concurrently.
-   * @default - when the model is loaded from a bucket on a TPU, `<modelBucketUri>/xla-cache`; otherwise no cache
+   * write it concurrently. For JetStream on a multi-host slice it is instead the Pathways scratch
+   * location (compilation cache and temporary files), by default `gs://<checkpoint bucket>/pathways-scratch/<name>`;
+   * JetStream on one host has no shared cache and refuses it.
+   * @default - vLLM on a TPU loading from a bucket: `<modelBucketUri>/xla-cache`; JetStream with Pathways: `gs://<checkpoint bucket>/pathways-scratch/<name>`; otherwise no cache
    */
   readonly xlaCacheBucketUri?: string;
 }
