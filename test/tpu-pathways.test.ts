@@ -7,6 +7,7 @@ import { expectValidManifests } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
 import { Catalog } from '../src/catalog/catalog';
 import { JETSTREAM, PATHWAYS_PORTS } from '../src/catalog/model-servers';
+import { profileCurves } from '../src/performance/profiles';
 import { pathwaysParallelism, pathwaysSlice } from '../src/resolver/jetstream';
 import { JsonObject } from '../src/validation/manifest';
 import { checkManifests } from '../src/validation/runner';
@@ -195,8 +196,12 @@ test('the Pathways build is never estimated on a single host, and single-host Je
   const small = InferenceResolver.resolve({ ...base, model: 'meta-llama/Llama-3.1-8B-Instruct' });
   expect(small.modelServerVersion).toBe('v0.2.2');
   expect(small.nodes).toBe(1);
-  const pathwaysVersions = JETSTREAM.versions.filter((v) => v.multiHostOnly).map((v) => v.version);
-  expect(pathwaysVersions).toEqual(['v0.2.0-pathways']);
+  // no profile of any model or slice uses a multi-host-only build
+  const multiHostOnly = new Set(JETSTREAM.versions.filter((v) => v.multiHostOnly).map((v) => v.version));
+  expect(multiHostOnly.size).toBeGreaterThan(0);
+  const jetstreamProfiles = profileCurves(catalog).filter((c) => c.modelServer === 'jetstream');
+  expect(jetstreamProfiles.length).toBeGreaterThan(0);
+  expect(jetstreamProfiles.filter((c) => multiHostOnly.has(c.modelServerVersion))).toEqual([]);
 });
 
 const maybe = kubectlValidateAvailable() ? test : test.skip;

@@ -288,6 +288,9 @@ export const PATHWAYS_INSTANCE_TYPES: { readonly [acceleratorType: string]: stri
 /** Port of the MaxText engine's gRPC server (JetStream), which jetstream-http forwards to. */
 export const JETSTREAM_GRPC_PORT = 9000;
 
+/** Name of JetStream's HTTP front-end container, on one host and under Pathways (the TPU memory selector names it). */
+export const JETSTREAM_HTTP_CONTAINER = 'jetstream-http';
+
 /**
  * JetStream with the MaxText engine on a single-host TPU slice: the `maxengine-server` container
  * (gRPC on 9000, Prometheus metrics on `prometheus_port`) and the `jetstream-http` front end on 8000.
@@ -308,7 +311,7 @@ export const JETSTREAM: ModelServerRecord = {
   batchSizeMetricIsSlotShare: true,
   // GKE's TPU autoscaling guidance names HBM usage as JetStream's hardware signal; Google's module selects the exporter's series
   // with metric.labels.container: jetstream-http (gke-inference-quickstart.md section 2.8, from ai-on-gke @8676d66d)
-  tpuMemoryMetricContainer: 'jetstream-http',
+  tpuMemoryMetricContainer: JETSTREAM_HTTP_CONTAINER,
   readsCheckpointFromBucket: true,
   source: 'GKE Inference Quickstart reference section 2.8 (GoogleCloudPlatform/ai-on-gke modules/jetstream-maxtext-deployment: containers '
     + 'maxengine-server and jetstream-http, ports 9000/8000, prometheus_port 9100, PodMonitoring path /; HPA on jetstream_prefill_backlog_size '

@@ -48,8 +48,8 @@ const NAME: FlagSpec = {
 const MANIFESTS_CREATE: CommandSpec = {
   path: ['manifests', 'create'],
   summary: 'Generate the Kubernetes manifests for a model on an accelerator.',
-  description: 'Synthesizes the OptimizedLlmServer construct for --model on --model-server and --accelerator-type: a Deployment, '
-    + 'Service, PodMonitoring and, with a latency target, an HPA, and prints each manifest followed by ---, then comment lines '
+  description: 'Synthesizes the OptimizedLlmServer construct for --model on --model-server and --accelerator-type: a Deployment '
+    + '(a LeaderWorkerSet when a replica spans hosts), Service, PodMonitoring and, with a latency target, an HPA, and prints each manifest followed by ---, then comment lines '
     + 'prefixed with # (what the cluster needs, the profile and whether it is measured or estimated, the operating point, the cost '
     + 'basis and every decision). The --name, --pricing-model and --region flags are this tool\'s additions to gcloud\'s.',
   flags: [

@@ -40,7 +40,7 @@ export function pathwaysSlice(
   catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number,
 ): TpuTopologyRecord | undefined {
   if (PATHWAYS_INSTANCE_TYPES[accelerator.gkeLabel] === undefined) return undefined;
-  return catalog.tpuTopologiesFor(accelerator.gkeLabel).find((t) => t.scope === 'multi-host' && t.gkeNodes > 1
+  return catalog.tpuTopologiesFor(accelerator.gkeLabel).find((t) => t.gkeNodes > 1
     && pathwaysParallelism(model, t.chips) !== undefined && memoryBudget(model, accelerator, t.chips).maxFittingTokens >= maxModelLength);
 }
 

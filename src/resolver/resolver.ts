@@ -549,7 +549,6 @@ function buildResolution(
   const machine = c.machine!;
   const point = c.point!;
   const { nodes, perNode: tp } = nodesOf(c.curve);
-  const perNodeTp = tp;
   // a multi-host TPU slice (JetStream with Pathways): the slice's topology and MaxText's sharding over all of its chips
   const multiHostSlice = (c.curve.tpuHosts ?? 1) > 1;
   const pathways = multiHostSlice ? pathwaysParallelism(model, c.curve.acceleratorCount) : undefined;
@@ -595,7 +594,7 @@ function buildResolution(
         + `${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}, so one replica is the `
         + `${topology!.topology} slice (${c.curve.acceleratorCount} chips on ${nodes} ${machine.name} hosts) served by JetStream with Pathways: a `
         + 'LeaderWorkerSet group of a leader (Pathways proxy and resource manager, the MaxText engine as single controller, jetstream-http; no chips) '
-        + `and ${nodes} Pathways workers (${perNodeTp} chips each); MaxText ici_tensor_parallelism ${pathways.tensor} (the largest power of two `
+        + `and ${nodes} Pathways workers (${tp} chips each); MaxText ici_tensor_parallelism ${pathways.tensor} (the largest power of two `
         + `dividing ${model.attentionHeads} attention and ${model.kvHeads} KV heads) x ici_autoregressive_parallelism ${pathways.autoregressive}; `
         + 'performance estimated as one replica over every chip of the slice, the uncertainty band widened (no multi-host TPU point is measured)'
       : nodes > 1

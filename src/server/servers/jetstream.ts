@@ -1,12 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
-import { JETSTREAM, JETSTREAM_GRPC_PORT, MAXTEXT_MODELS, MaxTextModel } from '../../catalog/model-servers';
+import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, MAXTEXT_MODELS, MaxTextModel } from '../../catalog/model-servers';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
 import { Resolution } from '../../resolver/resolution';
 
 /** Name of the MaxText engine container (the one that takes the TPU chips). */
 export const JETSTREAM_ENGINE_CONTAINER = 'maxengine-server';
-/** Name of the HTTP front-end container (the Service's target). */
-export const JETSTREAM_HTTP_CONTAINER = 'jetstream-http';
 
 /** What a JetStream engine and its HTTP front end need beyond the resolution, on one host or under Pathways. */
 export interface JetStreamEngineInputs {

@@ -11,7 +11,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { JetStreamEngineInputs, maxTextModel } from './jetstream';
-import { JETSTREAM, JETSTREAM_GRPC_PORT, PATHWAYS_INSTANCE_TYPES, PATHWAYS_PORTS } from '../../catalog/model-servers';
+import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, PATHWAYS_INSTANCE_TYPES, PATHWAYS_PORTS } from '../../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../../catalog/serving-constants';
 import { LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy } from '../../imports/leaderworkerset.x-k8s.io';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
@@ -25,7 +25,7 @@ export const PathwaysContainers = {
   RESOURCE_MANAGER: 'pathways-rm',
   /** The MaxText engine (JetStream) as the Pathways single controller. */
   ENGINE: 'jax-tpu',
-  HTTP: 'jetstream-http',
+  HTTP: JETSTREAM_HTTP_CONTAINER,
   WORKER: 'pathways-worker',
 } as const;
 
