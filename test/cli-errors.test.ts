@@ -49,8 +49,8 @@ test('fails with exit 2 and one line for usage mistakes, naming the closest comm
       + '(run \'cdk8s-gke-inference profiles list --help\' for its flags)');
   expect(fails('profiles list --model', 2)).toMatch(/Flag --model needs a value/);
   expect(fails('profiles list --model=a --model=b', 2)).toMatch(/Flag --model is given more than once/);
-  expect(fails('profiles list --target-ntpot-milliseconds=fast', 2)).toMatch(/Flag --target-ntpot-milliseconds must be a positive number, got 'fast'/);
-  expect(fails('profiles list --target-ntpot-milliseconds=-5', 2)).toMatch(/must be a positive number, got '-5'/);
+  expect(fails('profiles list --target-ntpot-milliseconds=fast', 2)).toMatch(/Flag --target-ntpot-milliseconds must be a positive decimal number such as 200 or 0.5, got 'fast'/);
+  expect(fails('profiles list --target-ntpot-milliseconds=-5', 2)).toMatch(/must be a positive decimal number such as 200 or 0.5, got '-5'/);
   expect(fails('profiles list --format=xml', 2)).toMatch(/Flag --format must be one of table, csv, json, yaml, got 'xml'/);
   expect(fails('profiles list --pricing-model=cheap', 2)).toMatch(/must be one of on-demand, spot, 1-year-cud, 3-years-cud/);
   expect(fails('profiles list google/gemma-2-27b-it', 2)).toMatch(/Unexpected argument 'google\/gemma-2-27b-it': profiles list takes only flags/);

@@ -64,15 +64,17 @@ test('bucket path: the tuned Cloud Storage FUSE recipe', () => {
   expect(c.resources.requests['ephemeral-storage']).toBe('10Gi');
   // parallel pre-fetch of the weights
   const prefetch = pod.spec.containers.find((x: any) => x.name === 'fetch-safetensors');
-  expect(prefetch.args[0]).toMatch(/find \/gcs -type f -name '\*\.safetensors' \| xargs -r -n 1 -P 15 cat/);
+  // the mount path is the script's positional parameter, never spliced into it
+  expect(prefetch.args[0]).toMatch(/find "\$1" -type f -name '\*\.safetensors' \| xargs -r -n 1 -P 15 cat/);
+  expect(prefetch.args.slice(1)).toEqual(['fetch-safetensors', '/gcs']);
   expect(prefetch.image).toMatch(/:\d/);
   // the pod runs as its own service account, which is emitted
   expect(pod.spec.serviceAccountName).toBe('srv');
   expect(objects.find((o) => o.kind === 'ServiceAccount').metadata.name).toBe('srv');
   // and the IAM command names that principal, read-only
   expect(server.deploymentNotes.join('\n')).toContain(
-    'gcloud storage buckets add-iam-policy-binding gs://my-models --member "principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/'
-    + 'workloadIdentityPools/PROJECT_ID.svc.id.goog/subject/ns/llm/sa/srv" --role roles/storage.objectViewer');
+    'gcloud storage buckets add-iam-policy-binding gs://my-models --member principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/'
+    + 'workloadIdentityPools/PROJECT_ID.svc.id.goog/subject/ns/llm/sa/srv --role roles/storage.objectViewer');
 });
 
 test('the file-cache medium follows the machine: bounded boot disk on G2, local SSD on A3', () => {
@@ -195,10 +197,10 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   expect(j.spec.template.metadata.annotations['gke-gcsfuse/volumes']).toBe('true');
   // 54.5 GB at a conservative 0.05 GB/s + 10 min
   expect(j.spec.activeDeadlineSeconds).toBe(Math.ceil((54.5 / 0.05 + 600) / 60) * 60);
-  expect(job.deploymentNotes[0]).toMatch(/sa\/copy-gemma" --role roles\/storage\.objectUser$/);
+  expect(job.deploymentNotes[0]).toMatch(/sa\/copy-gemma --role roles\/storage\.objectUser$/);
   expect(() => new ModelTransferJob(chart, 'gated', { model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://bkt/m', huggingFaceToken: HuggingFaceToken.none() }))
     .toThrow(/'huggingFaceToken' is HuggingFaceToken.none\(\)/);
-  expect(() => new ModelTransferJob(chart, 'bad', { model: 'gemma', modelBucketUri: 'gs://bkt/m' })).toThrow(/'model' 'gemma' must be a Hugging Face id/);
+  expect(() => new ModelTransferJob(chart, 'bad', { model: 'gemma', modelBucketUri: 'gs://bkt/m' })).toThrow(/'model' must be a Hugging Face model id 'owner\/name'.*got string 'gemma'/);
   expect(() => new ModelTransferJob(chart, 'bad2', { model: 'a/b', modelBucketUri: 'gs://bkt/m', parallelDownloads: 0 })).toThrow(/'parallelDownloads'/);
 });
 
@@ -209,5 +211,5 @@ test('CloudStorageFuseModel applies to any pod template', () => {
   expect(t.spec!.containers).toHaveLength(1);
   expect(t.spec!.containers[0].volumeMounts).toEqual([{ name: 'model-bucket', mountPath: '/models', readOnly: true }]);
   expect(() => fuse.applyTo({ spec: { containers: [{ name: 'other' }] } }, 'app')).toThrow(/no container 'app'/);
-  expect(fuse.iamBindingCommand('ns', 'sa', true)).toMatch(/subject\/ns\/ns\/sa\/sa" --role roles\/storage\.objectUser$/);
+  expect(fuse.iamBindingCommand('ns', 'sa', true)).toMatch(/subject\/ns\/ns\/sa\/sa --role roles\/storage\.objectUser$/);
 });

@@ -157,7 +157,7 @@ test('fails: gated model without a token secret', () => {
   // a custom secret is referenced as given
   const custom = synth({ model: 'google/gemma-2-27b-it', huggingFaceToken: HuggingFaceToken.fromSecret('my-hf', 'token') }).objects;
   expect(one(custom, 'Deployment').spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef).toEqual({ name: 'my-hf', key: 'token' });
-  expect(() => HuggingFaceToken.fromSecret('Bad_Name')).toThrow(/not a valid Kubernetes name/);
+  expect(() => HuggingFaceToken.fromSecret('Bad_Name')).toThrow(/'huggingFaceToken' secret name must be a Kubernetes Secret name .* got string 'Bad_Name'/);
 });
 
 test('fails: contradictory or invalid construct props name the prop', () => {
@@ -168,13 +168,15 @@ test('fails: contradictory or invalid construct props name the prop', () => {
   expect(() => synth({ model: 'openai/gpt-oss-20b', name: 'Bad_Name' })).toThrow(/'name' 'Bad_Name' must be a DNS-1035 label/);
   expect(() => synth({ model: 'openai/gpt-oss-20b', image: 'vllm/vllm-openai:latest' })).toThrow(/'image' .* must be pinned/);
   expect(() => synth({ model: 'openai/gpt-oss-20b', image: 'vllm/vllm-openai' })).toThrow(/must be pinned/);
-  expect(synth({ model: 'openai/gpt-oss-20b', image: 'registry.local:5000/vllm@sha256:abc' }).server.resolution.model).toBe('openai/gpt-oss-20b');
+  // a digest is a full sha256 (64 hex digits); a registry with a port is a valid domain
+  expect(synth({ model: 'openai/gpt-oss-20b', image: `registry.local:5000/vllm@sha256:${'ab'.repeat(32)}` }).server.resolution.model).toBe('openai/gpt-oss-20b');
+  expect(() => synth({ model: 'openai/gpt-oss-20b', image: 'registry.local:5000/vllm@sha256:abc' })).toThrow(/'image' must be a container image reference/);
 });
 
 test('deployment notes say what the cluster needs', () => {
   const { server } = synth({ model: 'google/gemma-2-27b-it', targetNtpotMilliseconds: 100 });
   const notes = server.deploymentNotes.join('\n');
-  expect(notes).toMatch(/kubectl create secret generic hf-secret --from-literal=hf_api_token=\$HF_TOKEN/);
+  expect(notes).toContain('kubectl create secret generic hf-secret --namespace=llm --from-literal=hf_api_token="$HF_TOKEN"');
   expect(notes).toMatch(/Custom Metrics Stackdriver Adapter/);
   expect(notes).toMatch(/roles\/monitoring\.viewer/);
 });

@@ -112,10 +112,10 @@ test('a TPU server from a bucket gets a per-topology, per-version cache: one war
   expect(Object.entries(service.spec.selector).every(([k, v]) => job.spec.template.metadata.labels[k] === v)).toBe(false);
 
   const notes = server.deploymentNotes.join('\n');
-  expect(notes).toContain('gs://models --member "principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/'
-    + `PROJECT_ID.svc.id.goog/subject/ns/llm/sa/${server.name}-xla-warmup" --role roles/storage.objectUser`);
-  expect(notes).toContain(`subject/ns/llm/sa/${server.name}" --role roles/storage.objectViewer`);
-  expect(notes).not.toContain(`sa/${server.name}" --role roles/storage.objectUser`);
+  expect(notes).toContain('gs://models --member principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/'
+    + `PROJECT_ID.svc.id.goog/subject/ns/llm/sa/${server.name}-xla-warmup --role roles/storage.objectUser`);
+  expect(notes).toContain(`subject/ns/llm/sa/${server.name} --role roles/storage.objectViewer`);
+  expect(notes).not.toContain(`sa/${server.name} --role roles/storage.objectUser`);
   expect(notes).toMatch(/kubectl wait --for=condition=complete job\/.*-xla-warmup/);
   expect(notes).toMatch(/cannot create directories/);
 });
@@ -149,9 +149,9 @@ test('the cache path differs per topology and per server version', () => {
   const other = synth({ ...TPU_BUCKET, xlaCacheBucketUri: 'gs://xla-caches' }).servers[0];
   expect(other.xlaCacheUri).toBe('gs://xla-caches/tpu-v6e-slice-2x2/v0.11.1-tpu');
   const notes = other.deploymentNotes.join('\n');
-  expect(notes).toMatch(new RegExp(`gs://xla-caches .*sa/${other.name}-xla-warmup" --role roles/storage.objectUser`));
-  expect(notes).toMatch(new RegExp(`gs://models .*sa/${other.name}-xla-warmup" --role roles/storage.objectViewer`));
-  expect(notes).toMatch(new RegExp(`gs://xla-caches .*sa/${other.name}" --role roles/storage.objectViewer`));
+  expect(notes).toMatch(new RegExp(`gs://xla-caches .*sa/${other.name}-xla-warmup --role roles/storage.objectUser`));
+  expect(notes).toMatch(new RegExp(`gs://models .*sa/${other.name}-xla-warmup --role roles/storage.objectViewer`));
+  expect(notes).toMatch(new RegExp(`gs://xla-caches .*sa/${other.name} --role roles/storage.objectViewer`));
 });
 
 test('from Hugging Face on a TPU there is no cache unless xlaCacheBucketUri is set', () => {

@@ -10,6 +10,7 @@
  * model for a per-rate result file) comes from the import options.
  */
 import { parseCsv } from '../util/csv';
+import { printable } from '../util/input';
 
 /** Trust grade of what a user registers or imports. */
 export const USER_TRUST = 'user';
@@ -55,8 +56,9 @@ function numberOf(value: unknown, what: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const text = String(value).trim();
   if (text === '' || /^(n\/a|na|-|none|null)$/i.test(text)) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${what} is not a non-negative number: '${text}'`);
+  // plain decimal only: Number() would read '0x64' as 100, and '1e400' as Infinity
+  const n = typeof value === 'number' ? value : /^\+?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${what} is not a non-negative decimal number: '${printable(text, 40)}'`);
   return n;
 }
 

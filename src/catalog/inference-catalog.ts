@@ -1,9 +1,45 @@
 import { ParsedBenchmark, USER_TRUST, parseBenchmarkCsv, parseBenchmarkJson } from './benchmark-import';
+import { implausibility } from './benchmark-plausibility';
 import { Catalog } from './catalog';
 import { MeasuredPointRecord, ModelRecord } from './types';
+import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import { Resolution, ResolveRequest } from '../resolver/resolution';
 import { resolveWith } from '../resolver/resolver';
 import { closestMatches } from '../util/closest';
+import { checkOptionalBoolean, checkOptionalString, checkProps, describeValue, printable } from '../util/input';
+import { checkHuggingFaceId } from '../util/references';
+
+const MODEL_ARCHITECTURE_PROPS: readonly string[] = [
+  'id', 'source', 'parametersBillions', 'activeParametersBillions', 'numHiddenLayers', 'hiddenSize', 'numAttentionHeads', 'numKeyValueHeads',
+  'headDim', 'intermediateSize', 'vocabSize', 'maxPositionEmbeddings', 'numExperts', 'numExpertsPerToken', 'weightsGb', 'slidingWindow',
+  'slidingWindowLayers', 'gated', 'minModelServerRelease', 'license',
+];
+const BENCHMARK_IMPORT_OPTION_PROPS: readonly string[] = [
+  'model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType', 'source',
+];
+const BENCHMARK_POINT_PROPS: readonly string[] = [
+  'model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType', 'outputTokensPerSecond',
+  'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond', 'source',
+];
+
+/** Checks the options of a benchmark import (they may come untyped from JavaScript) and returns them with the default. */
+function importOptions(options: BenchmarkImportOptions | undefined): BenchmarkImportOptions {
+  checkProps(options, 'benchmark import options', BENCHMARK_IMPORT_OPTION_PROPS, false);
+  const o = options ?? {};
+  for (const name of ['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'instanceType', 'source'] as const) {
+    checkOptionalString(name, o[name]);
+  }
+  if (o.acceleratorCount !== undefined && (typeof o.acceleratorCount !== 'number' || !Number.isInteger(o.acceleratorCount) || o.acceleratorCount < 1)) {
+    throw new Error(`'acceleratorCount' must be a whole number >= 1, got ${describeValue(o.acceleratorCount)}.`);
+  }
+  return o;
+}
+
+/** Checks the text of a benchmark file. */
+function importText(text: unknown, method: string): string {
+  if (typeof text !== 'string') throw new Error(`${method}: 'text' must be the file's contents as a string, got ${describeValue(text)}.`);
+  return text;
+}
 
 /**
  * A model architecture to register, in the terms of its Hugging Face `config.json` (camelCase). These
@@ -214,6 +250,7 @@ export class InferenceCatalog {
    * @throws Error naming the prop when a figure is missing, not positive or inconsistent
    */
   public addModel(model: ModelArchitecture): InferenceCatalog {
+    checkProps(model, 'addModel model', MODEL_ARCHITECTURE_PROPS);
     const record = toModelRecord(model);
     const others = this._catalog.models.filter((m) => m.id.toLowerCase() !== record.id.toLowerCase());
     return new InferenceCatalog(this._catalog.withData({ models: [...others, record] }));
@@ -221,6 +258,13 @@ export class InferenceCatalog {
 
   /** A catalog with one measured point added. */
   public addBenchmark(point: BenchmarkPoint): InferenceCatalog {
+    checkProps(point, 'addBenchmark point', BENCHMARK_POINT_PROPS);
+    for (const name of ['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'instanceType', 'source'] as const) {
+      checkOptionalString(name, point[name]);
+    }
+    for (const name of ['acceleratorCount', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond'] as const) {
+      if (point[name] !== undefined && typeof point[name] !== 'number') throw new Error(`addBenchmark: '${name}' must be a number, got ${describeValue(point[name])}.`);
+    }
     const record = this.toPointRecord({ ...point, where: 'addBenchmark' }, { source: point.source });
     return this.withPoints([record]);
   }
@@ -232,7 +276,8 @@ export class InferenceCatalog {
    * `Accelerator`, `Accelerator Count`, `Instance Type`, `TTFT(ms)` and `Input Tokens/s` are read when present.
    */
   public addBenchmarksFromCsv(text: string, options: BenchmarkImportOptions = {}): InferenceCatalog {
-    return this.withPoints(parseBenchmarkCsv(text).map((p) => this.toPointRecord(p, options)));
+    const o = importOptions(options);
+    return this.withPoints(parseBenchmarkCsv(importText(text, 'addBenchmarksFromCsv')).map((p) => this.toPointRecord(p, o)));
   }
 
   /**
@@ -244,7 +289,8 @@ export class InferenceCatalog {
    * TTFT from `metrics.median_ttft_ms` or `metrics.avg_ttft_ms`; the model from `dimensions.model_id` or `config.model`).
    */
   public addBenchmarksFromJson(text: string, options: BenchmarkImportOptions = {}): InferenceCatalog {
-    return this.withPoints(parseBenchmarkJson(text).map((p) => this.toPointRecord(p, options)));
+    const o = importOptions(options);
+    return this.withPoints(parseBenchmarkJson(importText(text, 'addBenchmarksFromJson')).map((p) => this.toPointRecord(p, o)));
   }
 
   /**
@@ -253,11 +299,13 @@ export class InferenceCatalog {
    * @throws Error naming the offending field and what would work.
    */
   public resolve(request: ResolveRequest): Resolution {
+    checkProps(request, 'InferenceCatalog.resolve request', RESOLVE_REQUEST_PROPS);
     return resolveWith(this._catalog, request);
   }
 
   /** Imported points replace the embedded (published) points of their combination and add to earlier imports. */
   private withPoints(points: MeasuredPointRecord[]): InferenceCatalog {
+    checkConsistentPoints(points);
     const key = (p: MeasuredPointRecord) => [p.model.toLowerCase(), p.modelServer, p.modelServerVersion, p.accelerator, p.acceleratorCount].join('|');
     const imported = new Set(points.map(key));
     const kept = this._catalog.measuredPoints.filter((p) => p.trust === USER_TRUST || !imported.has(key(p)));
@@ -319,6 +367,10 @@ export class InferenceCatalog {
     positive('ntpotMilliseconds', p.ntpotMilliseconds, true);
     positive('ttftMilliseconds', p.ttftMilliseconds, false);
     positive('inputTokensPerSecond', p.inputTokensPerSecond, false);
+    const implausible = implausibility(model, accelerator, count, {
+      ntpotMilliseconds: p.ntpotMilliseconds!, outputTokensPerSecond: p.outputTokensPerSecond!, ttftMilliseconds: p.ttftMilliseconds,
+    });
+    if (implausible) throw new Error(`${where}: ${implausible}. Fix the file or its units; the point was not imported`);
     return {
       model: model.id,
       modelServer: server.name,
@@ -339,14 +391,21 @@ export class InferenceCatalog {
 }
 
 function toModelRecord(a: ModelArchitecture): ModelRecord {
-  if (typeof a.id !== 'string' || !/^[^/\s]+\/[^/\s]+$/.test(a.id)) throw new Error(`'id' must be a Hugging Face id 'owner/name', got '${a.id}'`);
+  checkHuggingFaceId(a.id, 'id');
   if (typeof a.source !== 'string' || a.source.trim() === '') throw new Error(`'source' of ${a.id} is required: where the figures come from`);
-  const whole = (name: keyof ModelArchitecture, v: number | undefined, required = true) => {
-    if (v === undefined ? required : !(Number.isInteger(v) && v > 0)) throw new Error(`'${name}' of ${a.id} must be a positive whole number, got ${v}`);
+  const whole = (name: keyof ModelArchitecture, v: unknown, required = true) => {
+    if (v === undefined ? required : !(typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 2 ** 31 - 1)) {
+      throw new Error(`'${name}' of ${a.id} must be a positive whole number, got ${describeValue(v)}`);
+    }
   };
-  const positive = (name: keyof ModelArchitecture, v: number | undefined) => {
-    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new Error(`'${name}' of ${a.id} must be a positive number, got ${v}`);
+  const positive = (name: keyof ModelArchitecture, v: unknown) => {
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1e6)) {
+      throw new Error(`'${name}' of ${a.id} must be a positive number, got ${describeValue(v)}`);
+    }
   };
+  checkOptionalBoolean('gated', a.gated);
+  checkOptionalString('license', a.license);
+  checkOptionalString('minModelServerRelease', a.minModelServerRelease);
   for (const name of ['numHiddenLayers', 'hiddenSize', 'numAttentionHeads', 'numKeyValueHeads', 'intermediateSize', 'vocabSize', 'maxPositionEmbeddings'] as const) {
     whole(name, a[name]);
   }
@@ -410,7 +469,22 @@ function toModelRecord(a: ModelArchitecture): ModelRecord {
     hubWeightFormat: a.weightsGb === undefined ? 'bf16 (assumed)' : 'as registered',
     notes: 'registered by the user with InferenceCatalog.addModel',
     unverifiedFields: 'all (user-supplied)',
-    source: a.source,
+    source: printable(a.source, 500),
     trust: USER_TRUST,
   };
+}
+
+/** Two points of one combination at the same NTPOT but a different throughput contradict each other: refuse rather than pick one. */
+function checkConsistentPoints(points: readonly MeasuredPointRecord[]): void {
+  const seen = new Map<string, MeasuredPointRecord>();
+  for (const p of points) {
+    const key = [p.model.toLowerCase(), p.modelServer, p.modelServerVersion, p.accelerator, p.acceleratorCount, p.ntpotMilliseconds].join('|');
+    const other = seen.get(key);
+    if (other && other.outputTokensPerSecond !== p.outputTokensPerSecond) {
+      throw new Error(`${p.notes.replace(/^imported \((.*)\)$/, '$1')}: ${p.outputTokensPerSecond} output tokens/s at NTPOT ${p.ntpotMilliseconds} ms `
+        + `contradicts ${other.notes.replace(/^imported \((.*)\)$/, '$1')} (${other.outputTokensPerSecond} output tokens/s at the same NTPOT) `
+        + `for ${p.model} on ${p.acceleratorCount} x ${p.accelerator}: keep one of them`);
+    }
+    seen.set(key, p);
+  }
 }

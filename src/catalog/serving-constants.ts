@@ -162,6 +162,16 @@ export const SERVING_CONSTANTS = {
     kind: 'estimate',
   },
   /**
+   * Shortest `maxModelLength` accepted: every profile is computed for ShareGPT requests whose prompt and output are each capped at
+   * 1024 tokens, so a shorter context would truncate the profiled requests while the operating point and HPA threshold stayed as computed.
+   */
+  minimumMaxModelLength: {
+    value: 2048,
+    unit: 'tokens',
+    source: 'gke-inference-quickstart.md (benchmark methodology: ShareGPT, inputs and outputs capped at 1024 tokens)',
+    kind: 'estimate',
+  },
+  /**
    * Host memory of the Pathways proxy (IFRT proxy server) on the leader, GiB: it stages host-to-device transfers
    * for the single controller.
    */

@@ -3,6 +3,7 @@
  * flags, required flags, defaults, and one-line usage errors with the closest flag names.
  */
 import { closestMatches, editDistance } from '../util/closest';
+import { printable } from '../util/input';
 
 /** The executable's name, as installed by the package's `bin` entry. */
 export const PROGRAM = 'cdk8s-gke-inference';
@@ -118,17 +119,24 @@ export function parseFlags(command: CommandSpec, args: readonly string[]): Flags
   return new Flags(values);
 }
 
+/** A plain decimal number: digits with an optional fraction and exponent, no sign, no hex, no Infinity. */
+const DECIMAL = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 function checkValue(spec: FlagSpec, raw: string): string {
   const value = raw.trim();
   if (value.length === 0) throw new UsageError(`Flag --${spec.name} needs a non-empty value`);
   if (spec.kind === 'number') {
-    const n = Number(value);
-    if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`Flag --${spec.name} must be a positive number, got '${raw}'`);
+    // plain decimal only: Number() would also read '0x64' as 100 and '1e400' as Infinity
+    const n = DECIMAL.test(value) ? Number(value) : NaN;
+    if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`Flag --${spec.name} must be a positive decimal number such as 200 or 0.5, got '${printable(raw)}'`);
+  }
+  if (spec.kind !== 'choice' && /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new UsageError(`Flag --${spec.name} holds control characters: '${printable(raw)}'`);
   }
   if (spec.kind === 'choice') {
     const choice = spec.aliases?.[value] ?? value;
     if (!(spec.choices ?? []).includes(choice)) {
-      throw new UsageError(`Flag --${spec.name} must be one of ${(spec.choices ?? []).join(', ')}, got '${raw}'`);
+      throw new UsageError(`Flag --${spec.name} must be one of ${(spec.choices ?? []).join(', ')}, got '${printable(raw)}'`);
     }
     return choice;
   }

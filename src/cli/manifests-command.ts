@@ -27,6 +27,7 @@ import { Catalog } from '../catalog/catalog';
 import { PricingModel } from '../resolver/resolution';
 import { Annotations } from '../server/annotations';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
+import { printable } from '../util/input';
 import { libraryVersion } from '../util/version';
 
 const ACCELERATOR_TYPE: FlagSpec = { name: 'accelerator-type', kind: 'string', help: 'GKE accelerator label, e.g. nvidia-l4.' };
@@ -67,13 +68,17 @@ const MANIFESTS_CREATE: CommandSpec = {
     const modelServer = flags.req('model-server');
     const namespace = flags.req('namespace');
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-      throw new UsageError(`--namespace '${namespace}' must be a DNS-1123 label: at most 63 lower-case letters, digits and '-'`);
+      throw new UsageError(`--namespace '${printable(namespace)}' must be a DNS-1123 label: at most 63 lower-case letters, digits and '-'`);
+    }
+    const name = flags.str('name');
+    if (name !== undefined && (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)) {
+      throw new UsageError(`--name '${printable(name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter`);
     }
     const targets = targetsOf(flags);
     const app = new App();
     const chart = new Chart(app, 'manifests', { namespace });
     const server = new OptimizedLlmServer(chart, 'server', {
-      name: flags.str('name') ?? defaultName(model, modelServer),
+      name: name ?? defaultName(model, modelServer),
       model,
       modelServer,
       modelServerVersion: flags.str('model-server-version'),

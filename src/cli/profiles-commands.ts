@@ -2,7 +2,7 @@
  * The profile commands: `profiles list` (one row per profile at its operating point),
  * `benchmarks list` (every point of the curves) and `profiles plot` (an SVG of throughput vs NTPOT).
  */
-import { CommandSpec, FlagSpec } from './args';
+import { CommandSpec, FlagSpec, UsageError } from './args';
 import {
   MODEL,
   MODEL_SERVER,
@@ -198,6 +198,9 @@ const PROFILES_PLOT: CommandSpec = {
     const c = catalog();
     checkUseCase(c, flags.str('use-case'));
     const accelerators = flags.str('accelerator-type')?.split(',').map((a) => a.trim()).filter((a) => a);
+    if (accelerators !== undefined && accelerators.length === 0) {
+      throw new UsageError('Flag --accelerator-type names no accelerator: give one or more labels, comma-separated, e.g. nvidia-l4,nvidia-h100-80gb');
+    }
     const selected = selectCurves(c, {
       model: flags.req('model'),
       modelServer: flags.str('model-server'),

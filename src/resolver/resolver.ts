@@ -11,6 +11,7 @@ import {
 import { checkJetStreamRequest, pathwaysParallelism, pathwaysSlice, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
 import { chooseMachine, hostMemoryFit, nodesOf, podResources } from './pod-resources';
+import { RESOLVE_REQUEST_PROPS } from './request-props';
 import {
   AutoscalingMetric,
   PricingModel,
@@ -33,6 +34,14 @@ import { curveKeyString } from '../performance/measured-curves';
 import { profileCurves as allProfileCurves, modelledCurve } from '../performance/profiles';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { closestMatches } from '../util/closest';
+import {
+  checkObject, checkOptionalInteger, checkOptionalMember, checkOptionalPositive, checkOptionalString, checkOptionalStringList, checkProps,
+  describeValue, printable,
+} from '../util/input';
+import { isHuggingFaceId } from '../util/references';
+
+/** Largest latency target accepted, ms (an hour per token or to the first token is a unit mistake, not a target). */
+const MAX_LATENCY_MILLISECONDS = 3_600_000;
 
 export const DEFAULT_REGION = 'us-central1';
 export const DEFAULT_RATIO = 4;
@@ -49,6 +58,7 @@ export class InferenceResolver {
    * @throws Error naming the offending field and what would work.
    */
   public static resolve(request: ResolveRequest): Resolution {
+    checkProps(request, 'InferenceResolver.resolve request', RESOLVE_REQUEST_PROPS);
     return resolveWith(Catalog.EMBEDDED, request);
   }
 
@@ -111,54 +121,47 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
 
 function checkNumbers(r: ResolveRequest): void {
   // callers from JavaScript (or other jsii languages) can pass anything: name the prop instead of failing deep inside
-  const strings: Array<[string, unknown]> = [
-    ['model', r.model], ['modelServer', r.modelServer], ['modelServerVersion', r.modelServerVersion], ['acceleratorType', r.acceleratorType],
-    ['region', r.region], ['modelBucketUri', r.modelBucketUri],
-  ];
-  for (const [name, v] of strings) {
-    if (v !== undefined && typeof v !== 'string') throw new Error(`'${name}' must be a string, got ${typeof v} ${JSON.stringify(v)}.`);
+  checkObject(r, 'the resolve request');
+  for (const name of ['modelServer', 'modelServerVersion', 'acceleratorType', 'region', 'modelBucketUri'] as const) {
+    checkOptionalString(name, r[name]);
   }
-  const numbers: Array<[string, unknown]> = [
-    ['targetNtpotMilliseconds', r.targetNtpotMilliseconds], ['targetTtftMilliseconds', r.targetTtftMilliseconds],
-    ['outputInputCostRatio', r.outputInputCostRatio], ['maxModelLength', r.maxModelLength], ['expectedRequestsPerSecond', r.expectedRequestsPerSecond],
-  ];
-  for (const [name, v] of numbers) {
-    if (v !== undefined && typeof v !== 'number') throw new Error(`'${name}' must be a number, got ${typeof v} ${JSON.stringify(v)}.`);
-  }
-  const positive: Array<[string, number | undefined]> = [
-    ['targetNtpotMilliseconds', r.targetNtpotMilliseconds],
-    ['targetTtftMilliseconds', r.targetTtftMilliseconds],
-    ['outputInputCostRatio', r.outputInputCostRatio],
-    ['maxModelLength', r.maxModelLength],
-  ];
-  for (const [name, v] of positive) {
-    if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
-      throw new Error(`'${name}' must be a positive number, got ${v}.`);
-    }
-  }
-  if (r.maxModelLength !== undefined && !Number.isInteger(r.maxModelLength)) {
+  checkOptionalPositive('targetNtpotMilliseconds', r.targetNtpotMilliseconds, MAX_LATENCY_MILLISECONDS);
+  checkOptionalPositive('targetTtftMilliseconds', r.targetTtftMilliseconds, MAX_LATENCY_MILLISECONDS);
+  checkOptionalPositive('outputInputCostRatio', r.outputInputCostRatio, 1e6);
+  checkOptionalPositive('expectedRequestsPerSecond', r.expectedRequestsPerSecond, 1e9);
+  if (r.maxModelLength !== undefined && typeof r.maxModelLength === 'number' && Number.isFinite(r.maxModelLength) && r.maxModelLength > 0
+    && !Number.isInteger(r.maxModelLength)) {
     throw new Error(`'maxModelLength' must be a whole number of tokens, got ${r.maxModelLength}.`);
   }
-  if (r.autoscalingMetric !== undefined && !Object.values(AutoscalingMetric).includes(r.autoscalingMetric)) {
-    throw new Error(`'autoscalingMetric' must be one of ${Object.values(AutoscalingMetric).join(', ')}, got '${r.autoscalingMetric}'.`);
-  }
-  if (r.expectedRequestsPerSecond !== undefined && !(Number.isFinite(r.expectedRequestsPerSecond) && r.expectedRequestsPerSecond > 0)) {
-    throw new Error(`'expectedRequestsPerSecond' must be a positive number, got ${r.expectedRequestsPerSecond}.`);
-  }
-  if (r.allowedAcceleratorTypes !== undefined && (!Array.isArray(r.allowedAcceleratorTypes) || r.allowedAcceleratorTypes.some((a) => typeof a !== 'string'))) {
-    throw new Error(`'allowedAcceleratorTypes' must be a list of accelerator labels, got ${JSON.stringify(r.allowedAcceleratorTypes)}.`);
-  }
+  checkOptionalInteger('maxModelLength', r.maxModelLength, 1, 10_000_000);
+  checkOptionalMember('autoscalingMetric', r.autoscalingMetric, Object.values(AutoscalingMetric), 'AutoscalingMetric.QUEUE_SIZE, BATCH_SIZE, ...');
+  checkOptionalStringList('allowedAcceleratorTypes', r.allowedAcceleratorTypes);
   if (r.pricingModel !== undefined && !Object.values(PricingModel).includes(r.pricingModel)) {
-    throw new Error(`'pricingModel' must be one of ${Object.values(PricingModel).join(', ')}, got '${r.pricingModel}'.`);
+    throw new Error(`'pricingModel' must be one of ${Object.values(PricingModel).join(', ')}, got ${describeValue(r.pricingModel)}.`);
+  }
+  // autoscaling settings mean nothing without a latency target: refuse them rather than drop them silently
+  if (r.targetNtpotMilliseconds === undefined && r.targetTtftMilliseconds === undefined) {
+    for (const name of ['autoscalingMetric', 'expectedRequestsPerSecond'] as const) {
+      if (r[name] !== undefined) {
+        throw new Error(`'${name}' needs a latency target to autoscale on: set 'targetNtpotMilliseconds' or 'targetTtftMilliseconds', `
+          + `or remove '${name}'.`);
+      }
+    }
   }
 }
 
 export function requireModel(catalog: Catalog, id: string): ModelRecord {
-  if (typeof id !== 'string' || id.length === 0) throw new Error('\'model\' is required: a Hugging Face id such as google/gemma-2-27b-it.');
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new Error(`'model' is required: a Hugging Face id such as google/gemma-2-27b-it, got ${describeValue(id)}.`);
+  }
+  const close = () => closestMatches(id, catalog.models.map((m) => m.id)).join(', ');
+  if (!isHuggingFaceId(id)) {
+    throw new Error(`Unknown model '${printable(id)}' ('model'): a model is named by its Hugging Face id 'owner/name' (letters, digits, '_', '.' `
+      + `and '-'). Closest catalog models: ${close()}.`);
+  }
   const model = catalog.model(id);
   if (model) return model;
-  const close = closestMatches(id, catalog.models.map((m) => m.id));
-  throw new Error(`Unknown model '${id}' ('model'). Closest catalog models: ${close.join(', ')}.`);
+  throw new Error(`Unknown model '${id}' ('model'). Closest catalog models: ${close()}.`);
 }
 
 export function requireServer(catalog: Catalog, name: string | undefined): ModelServerRecord {
@@ -197,6 +200,11 @@ export function requireAccelerator(catalog: Catalog, label: string): Accelerator
 export function chooseMaxModelLength(model: ModelRecord, requested: number | undefined): number {
   const cap = SERVING_CONSTANTS.defaultMaxModelLength.value;
   if (requested === undefined) return Math.min(model.maxContext ?? cap, cap);
+  const shortest = SERVING_CONSTANTS.minimumMaxModelLength.value;
+  if (requested < shortest) {
+    throw new Error(`'maxModelLength' (${requested}) is shorter than the ${shortest} tokens of the profiled requests (ShareGPT prompts and outputs `
+      + `of up to 1024 tokens each): the operating point and HPA threshold would not hold. Use at least ${shortest}.`);
+  }
   if (model.maxContext !== undefined && requested > model.maxContext) {
     throw new Error(`'maxModelLength' (${requested}) exceeds the context length of ${model.id} (${model.maxContext} tokens).`);
   }

@@ -1,3 +1,10 @@
+import { describeValue, looksLikeHfToken } from '../util/input';
+
+/** A Secret name: a DNS-1123 subdomain. */
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A Secret data key (Kubernetes `IsConfigMapKey`). */
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
 /**
  * Where the server reads its Hugging Face token from. Tokens are only ever referenced from a
  * Kubernetes Secret, never inlined.
@@ -11,17 +18,29 @@ export class HuggingFaceToken {
   /**
    * Read the token from a key of an existing Secret in the chart's namespace.
    *
-   * Create it with `kubectl create secret generic hf-secret --from-literal=hf_api_token=$HF_TOKEN`.
+   * Create it with `kubectl create secret generic hf-secret --from-literal=hf_api_token="$HF_TOKEN"`.
    *
    * @param secretName name of the Secret
    * @param key key in the Secret that holds the token
+   * @throws Error when the name or key is not a valid Kubernetes Secret name or key, or looks like a token itself
    */
   public static fromSecret(secretName: string, key: string = HuggingFaceToken.DEFAULT_KEY): HuggingFaceToken {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(secretName) || secretName.length > 253) {
-      throw new Error(`'huggingFaceToken' secret name '${secretName}' is not a valid Kubernetes name (lower-case letters, digits, '-' and '.').`);
+    // a pasted token is refused without being repeated in the message (messages end up in CI logs)
+    if (typeof secretName === 'string' && looksLikeHfToken(secretName)) {
+      throw new Error('\'huggingFaceToken\' secret name looks like a Hugging Face token (hf_...): pass the name of the Kubernetes Secret '
+        + `that holds the token, e.g. HuggingFaceToken.fromSecret('${HuggingFaceToken.DEFAULT_SECRET_NAME}'), never the token itself.`);
     }
-    if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-      throw new Error(`'huggingFaceToken' key '${key}' is not a valid Secret key (letters, digits, '-', '_' and '.').`);
+    if (typeof key === 'string' && looksLikeHfToken(key)) {
+      throw new Error('\'huggingFaceToken\' key looks like a Hugging Face token (hf_...): pass the key inside the Secret that holds the token, '
+        + `e.g. '${HuggingFaceToken.DEFAULT_KEY}', never the token itself.`);
+    }
+    if (typeof secretName !== 'string' || !SECRET_NAME.test(secretName) || secretName.length > 253) {
+      throw new Error('\'huggingFaceToken\' secret name must be a Kubernetes Secret name (lower-case letters, digits, \'-\' and \'.\', '
+        + `at most 253 characters), e.g. '${HuggingFaceToken.DEFAULT_SECRET_NAME}'; got ${describeValue(secretName)}.`);
+    }
+    if (key === null || typeof key !== 'string' || !SECRET_KEY.test(key) || key.length > 253) {
+      throw new Error('\'huggingFaceToken\' key must be a Secret key (letters, digits, \'-\', \'_\' and \'.\', at most 253 characters), '
+        + `e.g. '${HuggingFaceToken.DEFAULT_KEY}'; got ${describeValue(key)}.`);
     }
     return new HuggingFaceToken(secretName, key);
   }

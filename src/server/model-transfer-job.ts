@@ -2,11 +2,19 @@ import { Chart, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { HuggingFaceToken } from './hugging-face-token';
+import { secretCreateCommand } from './secret-command';
+import { checkToken } from './server-props';
 import { Catalog } from '../catalog/catalog';
 import { VLLM } from '../catalog/model-servers';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { DEFAULT_GKE_VERSION, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from '../storage/gke-version';
 import { bucketIamBindingCommand } from '../storage/iam';
+import { checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, printable } from '../util/input';
+import { checkHuggingFaceId, checkPinnedImage } from '../util/references';
+import { escapeKubernetesExpansion, shellQuote } from '../util/shell-quote';
+import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
+
+const TRANSFER_JOB_PROPS: readonly string[] = ['model', 'modelBucketUri', 'huggingFaceToken', 'revision', 'name', 'image', 'parallelDownloads', 'gkeVersion'];
 
 /** Properties of a {@link ModelTransferJob}. */
 export interface ModelTransferJobProps {
@@ -76,9 +84,13 @@ export class ModelTransferJob extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelTransferJobProps) {
     super(scope, id);
-    if (!/^[\w.-]+\/[\w.-]+$/.test(props.model ?? '')) {
-      throw new Error(`'model' '${props.model}' must be a Hugging Face id, owner/name.`);
-    }
+    checkProps(props, 'ModelTransferJob props', TRANSFER_JOB_PROPS);
+    checkHuggingFaceId(props.model, 'model');
+    for (const name of ['revision', 'name', 'image', 'gkeVersion'] as const) checkOptionalString(name, props[name]);
+    checkOptionalInteger('parallelDownloads', props.parallelDownloads, 1, 64);
+    checkOptionalInstance('huggingFaceToken', props.huggingFaceToken, (v) => v instanceof HuggingFaceToken,
+      `HuggingFaceToken.fromSecret('${HuggingFaceToken.DEFAULT_SECRET_NAME}', '${HuggingFaceToken.DEFAULT_KEY}') or HuggingFaceToken.none()`);
+    checkToken(props.huggingFaceToken);
     const location = parseBucketUri(props.modelBucketUri);
     const gkeVersion = props.gkeVersion ?? DEFAULT_GKE_VERSION;
     parseGkeVersion(gkeVersion);
@@ -86,14 +98,14 @@ export class ModelTransferJob extends Construct {
       throw new Error(`'gkeVersion' ${gkeVersion} is older than ${MINIMUM_GCSFUSE_GKE_VERSION}, which the Cloud Storage FUSE mount needs.`);
     }
     const workers = props.parallelDownloads ?? 8;
-    if (!(Number.isInteger(workers) && workers >= 1 && workers <= 64)) {
-      throw new Error(`'parallelDownloads' must be a whole number from 1 to 64, got ${workers}.`);
-    }
     const revision = props.revision ?? 'main';
-    if (!/^[\w./-]+$/.test(revision)) throw new Error(`'revision' '${revision}' is not a branch, tag or commit.`);
+    // a git ref name: no '..', no leading '-' or '/', no control characters (git check-ref-format)
+    if (!/^[\w][\w./-]{0,254}$/.test(revision) || revision.includes('..') || revision.endsWith('/') || revision.endsWith('.lock')) {
+      throw new Error(`'revision' '${printable(revision)}' is not a branch, tag or commit (letters, digits, '_', '.', '/' and '-', e.g. 'main').`);
+    }
     this.name = props.name ?? Names.toDnsLabel(this);
     if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
-      throw new Error(`'name' '${this.name}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter.`);
+      throw new Error(`'name' '${printable(this.name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter.`);
     }
     const known = Catalog.EMBEDDED.model(props.model);
     const token = props.huggingFaceToken ?? HuggingFaceToken.fromSecret(HuggingFaceToken.DEFAULT_SECRET_NAME);
@@ -102,7 +114,7 @@ export class ModelTransferJob extends Construct {
         + `${known ? `needs a token on Hugging Face (${known.gatingNote})` : 'is not in the catalog, so it may be gated'}. `
         + `Pass HuggingFaceToken.fromSecret('${HuggingFaceToken.DEFAULT_SECRET_NAME}', '${HuggingFaceToken.DEFAULT_KEY}').`);
     }
-    const image = props.image ?? [...VLLM.versions].pop()!.image;
+    const image = checkPinnedImage(props.image ?? [...VLLM.versions].pop()!.image, 'image');
 
     const stagingGiB = SHARD_GIB * workers + 5;
     const deadlineSeconds = known ? Math.ceil((known.checkpointWeightsGb / COPY_GBPS + 600) / 60) * 60 : 4 * 3600;
@@ -158,10 +170,11 @@ export class ModelTransferJob extends Construct {
               imagePullPolicy: 'IfNotPresent',
               command: ['python3', '-c', script],
               env: [
-                { name: 'MODEL_ID', value: props.model },
-                { name: 'REVISION', value: revision },
-                { name: 'TARGET_DIR', value: target },
-                { name: 'TARGET_URI', value: location.uri },
+                // env values go through Kubernetes' $(VAR) expansion too: user values are escaped
+                { name: 'MODEL_ID', value: escapeKubernetesExpansion(props.model) },
+                { name: 'REVISION', value: escapeKubernetesExpansion(revision) },
+                { name: 'TARGET_DIR', value: escapeKubernetesExpansion(target) },
+                { name: 'TARGET_URI', value: escapeKubernetesExpansion(location.uri) },
                 { name: 'HF_HOME', value: '/tmp/hf-home' },
                 ...tokenEnv,
               ],
@@ -186,10 +199,12 @@ export class ModelTransferJob extends Construct {
       },
     });
     const namespace = Chart.of(this).namespace ?? 'default';
+    // the same synth-time rules as the servers (pinned image, security context, names, resources)
+    addManifestValidation(this, validationOptionsFrom({}, `ModelTransferJob '${this.name}'`));
     this.deploymentNotes = [
       `Model bucket: grant the transfer Job write access: ${bucketIamBindingCommand(location.bucket, namespace, this.name, true)}`,
-      ...(token.secretName ? [`Hugging Face token: kubectl create secret generic ${token.secretName} --from-literal=${token.key}=$HF_TOKEN`] : []),
-      `The Job copies ${props.model}@${revision} to ${location.uri}; serve it with modelBucketUri: '${location.uri}'.`,
+      ...(token.secretName ? [`Hugging Face token: ${secretCreateCommand(token, namespace)}`] : []),
+      `The Job copies ${props.model}@${shellQuote(revision)} to ${shellQuote(location.uri)}; serve it with modelBucketUri: ${shellQuote(location.uri)}.`,
     ];
   }
 }

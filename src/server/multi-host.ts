@@ -10,6 +10,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LeaderWorkerSet, LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy } from '../imports/leaderworkerset.x-k8s.io';
 import { Resolution } from '../resolver/resolution';
+import { shellQuote } from '../util/shell-quote';
 
 /** Labels the LeaderWorkerSet controller puts on every pod of a set (the LWS API's `leaderworkerset.sigs.k8s.io/*` keys). */
 export const LwsLabels = {
@@ -34,11 +35,6 @@ export function leaderSelector(name: string): { [key: string]: string } {
   return { [LwsLabels.NAME]: name, [ROLE_LABEL]: LEADER_ROLE };
 }
 
-/** Quotes a word for POSIX sh when it holds anything but safe characters. */
-function shellWord(w: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, '\'"\'"\'')}'`;
-}
-
 /**
  * The leader's script: the Ray head, a wait until the Ray cluster has `LWS_GROUP_SIZE` live nodes (the
  * leader and every worker), then vLLM in the foreground (exec, so it receives the pod's signals).
@@ -53,7 +49,7 @@ export function leaderScript(serverCommand: readonly string[], pipelineParallelS
     // LWS injects LWS_GROUP_SIZE into every pod of the group; the resolved size stands in should it be missing
     `export GROUP_SIZE=\${LWS_GROUP_SIZE:-${groupSize}}`,
     `until python3 -c "${joined}" >/dev/null 2>&1; do echo "waiting for $GROUP_SIZE Ray nodes"; sleep 5; done`,
-    `exec ${vllm.map(shellWord).join(' ')}`,
+    `exec ${vllm.map(shellQuote).join(' ')}`,
   ].join('\n');
 }
 

@@ -6,6 +6,8 @@ import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruptio
 import { HuggingFaceToken } from './hugging-face-token';
 import { LWS_API_VERSION, LWS_KIND, LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
+import { secretCreateCommand } from './secret-command';
+import { checkServerProps } from './server-props';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
@@ -21,8 +23,10 @@ import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
+import { printable } from '../util/input';
+import { checkPinnedImage } from '../util/references';
+import { escapeKubernetesExpansion, shellQuote } from '../util/shell-quote';
 import { libraryVersion } from '../util/version';
-import { isPinnedImage } from '../validation/best-practice-rules';
 import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
@@ -177,6 +181,10 @@ export class OptimizedLlmServer extends Construct {
 
   constructor(scope: Construct, id: string, props: OptimizedLlmServerProps) {
     super(scope, id);
+    checkServerProps(props);
+    // the name first: every later message names the server
+    this.name = props.name ?? Names.toDnsLabel(this);
+    validateName(this.name);
     checkJetStreamProps(props);
     const catalog = props.catalog?._catalog ?? Catalog.EMBEDDED;
     // on Autopilot, the automatic choice stays within the GPU types Autopilot admits
@@ -195,9 +203,12 @@ export class OptimizedLlmServer extends Construct {
       checkSingleTpuMemoryServer(this);
     }
     const hasTarget = r.autoscaling !== undefined;
-    this.name = props.name ?? Names.toDnsLabel(this);
-    validateName(this.name);
     const replicas = checkReplicas(props, hasTarget);
+    const minReplicas = props.minReplicas ?? 1;
+    const maxReplicas = props.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS, minReplicas);
+    // the initial replicas (from expectedRequestsPerSecond) stay within the HPA's bounds: the cluster would otherwise provision
+    // them all before the HPA scales down
+    const initialReplicas = hasTarget ? clampInitialReplicas(this, r.autoscaling!.initialReplicas, minReplicas, maxReplicas) : replicas;
     const fromBucket = r.modelLoading.loadPath === ModelLoadPath.CLOUD_STORAGE;
     // from a bucket the hub is not contacted, so no token unless the user asks for one
     const token = props.huggingFaceToken
@@ -248,7 +259,8 @@ export class OptimizedLlmServer extends Construct {
     // a model no single machine holds: one LeaderWorkerSet group of `nodes` pods per replica, and only the leaders serve HTTP
     const multiHost = r.nodes > 1;
     const served = multiHost ? leaderSelector(this.name) : selector;
-    const groupReplicas = hasTarget ? (r.autoscaling!.initialReplicas > 1 ? r.autoscaling!.initialReplicas : undefined) : replicas;
+    const groupReplicas = hasTarget ? (initialReplicas > 1 ? initialReplicas : undefined) : replicas;
+    if (multiHost) checkLeaderWorkerSetName(this.name, hasTarget ? maxReplicas : replicas);
     if (pathways) {
       const engine = servingTemplate.spec!.containers[0];
       this.leaderWorkerSet = createPathwaysLeaderWorkerSet(this, 'Resource', r, {
@@ -280,7 +292,7 @@ export class OptimizedLlmServer extends Construct {
       metadata: { name: this.name, labels: podLabels, annotations: provenance(r) },
       spec: {
         // with an HPA the Deployment starts at the initial replicas (omitted at 1, so a re-apply does not reset the HPA's count)
-        replicas: hasTarget ? (r.autoscaling!.initialReplicas > 1 ? r.autoscaling!.initialReplicas : undefined) : replicas,
+        replicas: groupReplicas,
         // a rollout must not hold two copies of the accelerators, and loading takes longer than the default 600 s
         strategy: { type: 'Recreate' },
         progressDeadlineSeconds: r.podResources.startupBudgetSeconds + 600,
@@ -308,8 +320,6 @@ export class OptimizedLlmServer extends Construct {
     });
 
     if (r.autoscaling) {
-      const minReplicas = props.minReplicas ?? 1;
-      const maxReplicas = props.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS, minReplicas);
       this.horizontalPodAutoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Hpa', {
         metadata: { name: this.name, labels: selector },
         spec: {
@@ -437,8 +447,8 @@ function xlaCacheNotes(cache: XlaCacheLocation, name: string, namespace: string,
   out.push('XLA cache: the server\'s service account keeps roles/storage.objectViewer; each serving pod copies the shared cache (mounted '
     + 'read-only, in an init container) into its own emptyDir and vLLM writes only that copy, so replicas and HPA scale-out never write the '
     + 'shared cache (concurrent writers fail with "RuntimeError: filesystem error: cannot create directories").');
-  out.push(`XLA cache: run the Job once so new pods start from a compiled cache: kubectl wait --for=condition=complete job/${writer} --timeout=2h `
-    + '(in the namespace of the chart); re-run it (delete and re-apply) after changing the model, image or slice. Pods started before it '
+  out.push('XLA cache: run the Job once so new pods start from a compiled cache: '
+    + `${['kubectl', 'wait', '--for=condition=complete', `job/${writer}`, `--namespace=${namespace}`, '--timeout=2h'].map(shellQuote).join(' ')}; re-run it (delete and re-apply) after changing the model, image or slice. Pods started before it `
     + 'completes compile into their own copy.');
   return out;
 }
@@ -481,16 +491,43 @@ function checkReplicas(props: OptimizedLlmServerProps, hasTarget: boolean): numb
   return props.replicas ?? 1;
 }
 
+/**
+ * The initial replicas within `[minReplicas, maxReplicas]`; a clamp is recorded in the resolution's decisions and in
+ * `deploymentNotes` (added by the caller through `initialReplicasNote`).
+ */
+function clampInitialReplicas(self: OptimizedLlmServer, wanted: number, minReplicas: number, maxReplicas: number): number {
+  const initial = Math.min(Math.max(wanted, minReplicas), maxReplicas);
+  if (initial !== wanted) {
+    const line = `initial replicas ${initial}: the ${wanted} that 'expectedRequestsPerSecond' asks for clamped to `
+      + `[minReplicas ${minReplicas}, maxReplicas ${maxReplicas}]`;
+    (self as { resolution: Resolution }).resolution = { ...self.resolution, decisions: [...self.resolution.decisions, line] };
+  }
+  return initial;
+}
+
+/**
+ * LeaderWorkerSet names its worker StatefulSets `<name>-<group index>`, and each StatefulSet's pods carry the label
+ * `controller-revision-hash: <statefulset>-<10-character hash>`, which must fit a label value's 63 characters: longer
+ * names create no pods (kubernetes/kubernetes#64023, kubernetes-sigs/lws#410).
+ */
+function checkLeaderWorkerSetName(name: string, groups: number): void {
+  const indexDigits = String(Math.max(groups - 1, 0)).length;
+  const longest = 63 - '-'.length - 10 - '-'.length - indexDigits;
+  if (name.length > longest) {
+    throw new Error(`'name' '${name}' is ${name.length} characters, but a LeaderWorkerSet of up to ${groups} groups must be named in at most `
+      + `${longest}: its worker pods' controller-revision-hash label (<name>-<group>-<10-character hash>) must fit 63 characters. `
+      + 'Set a shorter \'name\'.');
+  }
+}
+
 function validateName(name: string): void {
   if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
-    throw new Error(`'name' '${name}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter.`);
+    throw new Error(`'name' '${printable(name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter.`);
   }
 }
 
 function validateImage(image: string): void {
-  if (typeof image !== 'string' || !isPinnedImage(image)) {
-    throw new Error(`'image' '${image}' must be pinned to a tag other than 'latest' or to a digest (repository:tag or repository@sha256:...).`);
-  }
+  checkPinnedImage(image, 'image');
 }
 
 /** A label value: at most 63 characters of [A-Za-z0-9_.-], alphanumeric at both ends. */
@@ -554,7 +591,7 @@ function podTemplate(
   }));
   const ramHfHome = loading.huggingFaceHomeMedium === CacheMedium.MEMORY;
   const env: k8s.EnvVar[] = [
-    { name: 'MODEL_ID', value: r.model },
+    { name: 'MODEL_ID', value: escapeKubernetesExpansion(r.model) },
     ...(bucket ? [{ name: 'HF_HUB_OFFLINE', value: '1' }] : []),
     ...(ramHfHome ? [{ name: 'HF_HOME', value: HF_HOME_PATH }] : []),
     ...tokenEnv,
@@ -630,8 +667,7 @@ function notes(r: Resolution, token: HuggingFaceToken, name: string, namespace: 
     for (const n of bucket.notes) out.push(`Model bucket: ${n}`);
   }
   if (token.secretName !== undefined) {
-    out.push(`Hugging Face token: kubectl create secret generic ${token.secretName} --from-literal=${token.key}=$HF_TOKEN `
-      + '(in the namespace of the chart)');
+    out.push(`Hugging Face token: ${secretCreateCommand(token, namespace)}`);
   }
   out.push(r.tpuTopology !== undefined && r.nodes > 1
     ? `Accelerators: per replica, a multi-host TPU node pool of ${r.nodes} ${r.instanceType} nodes (${r.acceleratorType}, topology `

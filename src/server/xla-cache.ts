@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BucketLocation, parseBucketUri } from '../storage/bucket-uri';
+import { escapeKubernetesExpansion } from '../util/shell-quote';
 
 /** Cloud Storage FUSE CSI driver (as in cloud-storage-fuse.ts). */
 const DRIVER = 'gcsfuse.csi.storage.gke.io';
@@ -101,7 +102,9 @@ export function withReadOnlyXlaCache(template: k8s.PodTemplateSpec, containerNam
     name: 'xla-cache-seed',
     image: 'busybox:1.37.0',
     imagePullPolicy: 'IfNotPresent',
-    command: ['sh', '-c', `cp -a ${SHARED_MOUNT_PATH}/. ${XLA_CACHE_MOUNT_PATH}/ && echo "XLA cache seeded from ${location.uri}"`],
+    // the cache's URI is a positional parameter ($1), never part of the script; its '$' are escaped from Kubernetes' $(VAR) expansion
+    command: ['sh', '-c', `cp -a ${SHARED_MOUNT_PATH}/. ${XLA_CACHE_MOUNT_PATH}/ && echo "XLA cache seeded from $1"`,
+      'xla-cache-seed', escapeKubernetesExpansion(location.uri)],
     resources: { requests: small, limits: small },
     securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
     volumeMounts: [

@@ -3,6 +3,14 @@ import { BucketLocation, parseBucketUri } from './bucket-uri';
 import { DEFAULT_GKE_VERSION, GCSFUSE_GATES, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from './gke-version';
 import { bucketIamBindingCommand } from './iam';
 import { CacheMedium } from '../resolver/resolution';
+import {
+  checkOptionalBoolean, checkOptionalInteger, checkOptionalMember, checkOptionalString, checkProps, describeValue, printable,
+} from '../util/input';
+import { checkPinnedImage } from '../util/references';
+
+const OPTION_NAMES: readonly string[] = ['gkeVersion', 'mountPath', 'fileCacheMedium', 'fileCacheSizeGiB', 'prefetchWeights', 'prefetchImage'];
+/** An absolute path of plain segments: it is a mount path and a word of the pre-fetch command. */
+const MOUNT_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
 
 /** Options of a {@link CloudStorageFuseModel}. */
 export interface CloudStorageFuseModelOptions {
@@ -64,7 +72,8 @@ export class CloudStorageFuseModel {
    * @param uri the model directory (holding config.json, the tokenizer and the weights)
    */
   public static fromUri(uri: string, options: CloudStorageFuseModelOptions = {}): CloudStorageFuseModel {
-    return new CloudStorageFuseModel(parseBucketUri(uri), options);
+    checkProps(options, 'CloudStorageFuseModel options', OPTION_NAMES, false);
+    return new CloudStorageFuseModel(parseBucketUri(uri), options ?? {});
   }
 
   /** The bucket name. */
@@ -86,9 +95,16 @@ export class CloudStorageFuseModel {
     this.options = options;
     this.bucket = location.bucket;
     this.path = location.path;
+    checkOptionalString('mountPath', options.mountPath);
+    checkOptionalString('gkeVersion', options.gkeVersion);
+    checkOptionalMember('fileCacheMedium', options.fileCacheMedium, Object.values(CacheMedium), 'CacheMedium.LOCAL_SSD, MEMORY or BOOT_DISK');
+    checkOptionalInteger('fileCacheSizeGiB', options.fileCacheSizeGiB, 1, 1_000_000);
+    checkOptionalBoolean('prefetchWeights', options.prefetchWeights);
+    if (options.prefetchImage !== undefined) checkPinnedImage(options.prefetchImage, 'prefetchImage');
     this.mountPath = options.mountPath ?? '/gcs';
-    if (!this.mountPath.startsWith('/') || this.mountPath === '/') {
-      throw new Error(`'mountPath' '${this.mountPath}' must be an absolute path other than '/'.`);
+    if (!MOUNT_PATH.test(this.mountPath) || this.mountPath.split('/').some((seg) => seg === '.' || seg === '..')) {
+      throw new Error(`'mountPath' '${printable(this.mountPath)}' must be an absolute path other than '/' made of segments of letters, `
+        + 'digits, \'.\', \'_\' and \'-\' (no \'.\' or \'..\' segments), e.g. \'/gcs\'.');
     }
     const version = options.gkeVersion ?? DEFAULT_GKE_VERSION;
     parseGkeVersion(version);
@@ -173,10 +189,13 @@ export class CloudStorageFuseModel {
       name: 'fetch-safetensors',
       image: this.options.prefetchImage ?? 'busybox:1.37.0',
       imagePullPolicy: 'IfNotPresent',
+      // the mount path is the script's positional parameter $1, never part of the script
       command: ['sh', '-c'],
       args: [
-        `find ${this.mountPath} -type f -name '*.safetensors' | xargs -r -n 1 -P ${PREFETCH_READERS} cat > /dev/null; `
+        `find "$1" -type f -name '*.safetensors' | xargs -r -n 1 -P ${PREFETCH_READERS} cat > /dev/null; `
         + 'echo "weights pre-fetched into the file cache"; exec sleep 2147483647',
+        'fetch-safetensors',
+        this.mountPath,
       ],
       resources: { requests: small, limits: small },
       securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
@@ -191,8 +210,11 @@ export class CloudStorageFuseModel {
    * @param containerName the container that reads the model
    */
   public applyTo(template: k8s.PodTemplateSpec, containerName: string): k8s.PodTemplateSpec {
+    if (template === null || typeof template !== 'object') {
+      throw new Error(`CloudStorageFuseModel.applyTo: 'template' must be a pod template (k8s.PodTemplateSpec), got ${describeValue(template)}.`);
+    }
     const spec = template.spec;
-    if (!spec || !spec.containers.some((c) => c.name === containerName)) {
+    if (!spec || !Array.isArray(spec.containers) || !spec.containers.some((c) => c.name === containerName)) {
       throw new Error(`CloudStorageFuseModel.applyTo: the pod template has no container '${containerName}'.`);
     }
     const prefetch = this.prefetchContainer();

@@ -1,6 +1,7 @@
 /**
  * GKE versions (`1.33`, `1.32.2-gke.1297001`) and the Cloud Storage FUSE features each needs.
  */
+import { describeValue, printable } from '../util/input';
 
 /** A parsed GKE version; missing parts count as 0, so `1.33` is the oldest 1.33 build. */
 export interface ParsedGkeVersion {
@@ -13,9 +14,12 @@ export interface ParsedGkeVersion {
 const PATTERN = /^(\d+)\.(\d+)(?:\.(\d+)(?:-gke\.(\d+))?)?$/;
 
 export function parseGkeVersion(version: string, prop = 'gkeVersion'): ParsedGkeVersion {
+  if (typeof version !== 'string') {
+    throw new Error(`'${prop}' must be a string such as '1.33' or '1.32.2-gke.1297001', got ${describeValue(version)}.`);
+  }
   const m = PATTERN.exec(version.trim());
   if (!m) {
-    throw new Error(`'${prop}' '${version}' is not a GKE version: use MAJOR.MINOR or MAJOR.MINOR.PATCH-gke.BUILD, e.g. '1.33' or '1.32.2-gke.1297001'.`);
+    throw new Error(`'${prop}' '${printable(version)}' is not a GKE version: use MAJOR.MINOR or MAJOR.MINOR.PATCH-gke.BUILD, e.g. '1.33' or '1.32.2-gke.1297001'.`);
   }
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), gkeBuild: Number(m[4] ?? 0) };
 }

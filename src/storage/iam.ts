@@ -1,7 +1,28 @@
-/** `gcloud storage buckets add-iam-policy-binding` for a Kubernetes service account (GKE Workload Identity Federation). */
+import { describeValue, printable } from '../util/input';
+import { shellQuote } from '../util/shell-quote';
+
+/** A Kubernetes namespace or service-account name: a DNS-1123 label (service accounts may be subdomains). */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * `gcloud storage buckets add-iam-policy-binding` for a Kubernetes service account (GKE Workload Identity
+ * Federation). Every value is shell-quoted; the namespace and service-account name must be Kubernetes names.
+ */
 export function bucketIamBindingCommand(bucket: string, namespace: string, serviceAccountName: string, write: boolean): string {
+  if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace) || namespace.length > 63) {
+    throw new Error('\'namespace\' must be a Kubernetes namespace (a DNS-1123 label of at most 63 lower-case letters, digits and \'-\'), '
+      + `got ${describeValue(namespace)}.`);
+  }
+  if (typeof serviceAccountName !== 'string' || !DNS_SUBDOMAIN.test(serviceAccountName) || serviceAccountName.length > 253) {
+    throw new Error('\'serviceAccountName\' must be a Kubernetes service account name (lower-case letters, digits, \'-\' and \'.\'), '
+      + `got ${describeValue(serviceAccountName)}.`);
+  }
+  if (typeof bucket !== 'string' || !/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(bucket)) {
+    throw new Error(`'bucket' '${printable(bucket)}' is not a Cloud Storage bucket name.`);
+  }
   const member = 'principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/PROJECT_ID.svc.id.goog'
     + `/subject/ns/${namespace}/sa/${serviceAccountName}`;
-  return `gcloud storage buckets add-iam-policy-binding gs://${bucket} --member "${member}" `
-    + `--role ${write ? 'roles/storage.objectUser' : 'roles/storage.objectViewer'}`;
+  return ['gcloud', 'storage', 'buckets', 'add-iam-policy-binding', `gs://${bucket}`, '--member', member,
+    '--role', write ? 'roles/storage.objectUser' : 'roles/storage.objectViewer'].map(shellQuote).join(' ');
 }

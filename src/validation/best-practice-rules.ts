@@ -5,14 +5,11 @@
  */
 import { LONG_RUNNING_KINDS, arr, containersOf, obj, str } from './manifest';
 import { ManifestRule } from './rule';
+import { isPinnedImageReference } from '../util/references';
 
 /** Whether an image reference is pinned: a digest, or a tag other than `latest`. */
 export function isPinnedImage(image: string): boolean {
-  if (/@sha256:[0-9a-f]+$/i.test(image)) return true;
-  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
-  const colon = lastSegment.lastIndexOf(':');
-  const tag = colon > 0 ? lastSegment.slice(colon + 1) : '';
-  return /^\w[\w.-]{0,127}$/.test(tag) && tag !== 'latest';
+  return isPinnedImageReference(image);
 }
 
 /** Images carry a tag other than `latest`, or a digest. */

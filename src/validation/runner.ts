@@ -7,6 +7,7 @@ import { KUBERNETES_RULES } from './kubernetes-rules';
 import { JsonObject, describe, podTemplates } from './manifest';
 import { ManifestRule, RuleContext, SecurityOptOuts, Violation } from './rule';
 import { TPU_RULES } from './tpu-rules';
+import { ensureUniqueObjectNames } from './unique-names';
 
 /** Every rule, in the order they are reported: Kubernetes, GKE (and Autopilot), best practice. */
 export const ALL_RULES: readonly ManifestRule[] = [...KUBERNETES_RULES, ...GKE_RULES, ...TPU_RULES, ...BEST_PRACTICE_RULES];
@@ -103,6 +104,8 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * the previous findings are returned without running the rules again.
  */
 export function addManifestValidation(construct: Construct, options: ValidationOptions): void {
+  // names must also be unique across the whole App, whoever emits them
+  ensureUniqueObjectNames(construct);
   let previous: { readonly objects: readonly JsonObject[]; readonly findings: readonly string[] } | undefined;
   construct.node.addValidation({
     validate: () => {

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, MAXTEXT_MODELS, MaxTextModel } from '../../catalog/model-servers';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
 import { Resolution } from '../../resolver/resolution';
+import { escapeKubernetesExpansion } from '../../util/shell-quote';
 
 /** Name of the MaxText engine container (the one that takes the TPU chips). */
 export const JETSTREAM_ENGINE_CONTAINER = 'maxengine-server';
@@ -61,7 +62,7 @@ export function maxEngineArgs(r: Resolution, checkpointUri: string): string[] {
     `ici_tensor_parallelism=${chips}`,
     'scan_layers=false',
     'weight_dtype=bfloat16',
-    `load_parameters_path=${checkpointUri}`,
+    `load_parameters_path=${escapeKubernetesExpansion(checkpointUri)}`,
     `prometheus_port=${JETSTREAM.metricsPort}`,
   ];
 }

@@ -16,6 +16,7 @@ import { SERVING_CONSTANTS } from '../../catalog/serving-constants';
 import { LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy } from '../../imports/leaderworkerset.x-k8s.io';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
 import { Resolution } from '../../resolver/resolution';
+import { escapeKubernetesExpansion } from '../../util/shell-quote';
 import { NodeSelectors } from '../annotations';
 import { LEADER_ROLE, LWS_API_VERSION, LWS_KIND, ROLE_LABEL, WORKER_ROLE } from '../multi-host';
 
@@ -63,7 +64,7 @@ export function pathwaysEngineArgs(r: Resolution, checkpointUri: string): string
     maxText.pathwaysConfig ?? 'MaxText/configs/base.yml',
     `model_name=${maxText.modelName}`,
     `tokenizer_path=${maxText.tokenizerPath}`,
-    `load_parameters_path=${checkpointUri}`,
+    `load_parameters_path=${escapeKubernetesExpansion(checkpointUri)}`,
     `max_prefill_predict_length=${Math.floor(r.maxModelLength / 2)}`,
     `max_target_length=${r.maxModelLength}`,
     `per_device_batch_size=${slots / chips}`,
@@ -94,7 +95,7 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
       + `(${JETSTREAM.versions.filter((v) => v.multiHostOnly).map((v) => v.version).join(', ')}).`);
   }
   const instanceType = PATHWAYS_INSTANCE_TYPES[r.acceleratorType];
-  const scratch = `--gcs_scratch_location=${inputs.scratchUri}`;
+  const scratch = `--gcs_scratch_location=${escapeKubernetesExpansion(inputs.scratchUri)}`;
   const C = SERVING_CONSTANTS;
   const small = quantities(C.pathwaysLeaderCpu.value, C.pathwaysLeaderMemoryGiB.value);
   const proxy = quantities(C.pathwaysLeaderCpu.value, C.pathwaysProxyMemoryGiB.value);

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { JETSTREAM, TGI, VLLM, modelServerByName } from '../../catalog/model-servers';
 import { PERFORMANCE_CONSTANTS } from '../../performance/performance-constants';
 import { Resolution } from '../../resolver/resolution';
+import { escapeKubernetesExpansion } from '../../util/shell-quote';
 
 /** `--max-num-batched-tokens` of the GKE TPU vLLM tutorial (gke-inference-quickstart.md section 2.7). */
 const TPU_MAX_NUM_BATCHED_TOKENS = 512;
@@ -29,7 +30,9 @@ function vllm(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
     command: [...VLLM.command!],
     args: [
       // from a bucket the server reads the mounted directory and still answers to the model's id
-      ...(inputs.modelPath ? [`--model=${inputs.modelPath}`, `--served-model-name=${r.model}`] : [`--model=${r.model}`]),
+      // user-derived values are escaped from Kubernetes' $(VAR) expansion (a model id holding $(HF_TOKEN) would leak the token)
+      ...(inputs.modelPath ? [`--model=${escapeKubernetesExpansion(inputs.modelPath)}`, `--served-model-name=${escapeKubernetesExpansion(r.model)}`]
+        : [`--model=${escapeKubernetesExpansion(r.model)}`]),
       `--tensor-parallel-size=${r.tensorParallelSize}`,
       `--max-model-len=${r.maxModelLength}`,
       `--gpu-memory-utilization=${r.memory.gpuMemoryUtilization}`,
@@ -52,7 +55,7 @@ function vllm(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
 function tgi(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
   return {
     env: [
-      ...inputs.env.map((e) => (e.name === 'MODEL_ID' && inputs.modelPath ? { name: 'MODEL_ID', value: inputs.modelPath } : e)),
+      ...inputs.env.map((e) => (e.name === 'MODEL_ID' && inputs.modelPath ? { name: 'MODEL_ID', value: escapeKubernetesExpansion(inputs.modelPath) } : e)),
       { name: 'NUM_SHARD', value: String(r.tensorParallelSize) },
       { name: 'MAX_INPUT_TOKENS', value: String(Math.floor(r.maxModelLength / 2)) },
       { name: 'MAX_TOTAL_TOKENS', value: String(r.maxModelLength) },

@@ -1,0 +1,52 @@
+/**
+ * The run-time check of `OptimizedLlmServerProps`: what a JavaScript or Python caller can pass that
+ * TypeScript would have refused (null props, misspelt props, strings for numbers, plain objects for
+ * class instances), each refused with the prop's name and what would work.
+ */
+import { HuggingFaceToken } from './hugging-face-token';
+import { InferenceCatalog } from '../catalog/inference-catalog';
+import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
+import {
+  INT32_MAX, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkOptionalStringList, checkProps,
+} from '../util/input';
+
+/** The props of `OptimizedLlmServerProps` beyond `ResolveRequest` (a test keeps this list equal to the interface). */
+export const SERVER_OWN_PROPS: readonly string[] = [
+  'name', 'replicas', 'minReplicas', 'maxReplicas', 'huggingFaceToken', 'image', 'catalog', 'gkeVersion', 'clusterMode',
+  'autopilotAcceleratorTypes', 'allowedClients', 'disruptionBudget', 'xlaCacheBucketUri',
+];
+
+/** Every prop an `OptimizedLlmServer` accepts. */
+export const SERVER_PROPS: readonly string[] = [...RESOLVE_REQUEST_PROPS, ...SERVER_OWN_PROPS];
+
+/** Most replicas accepted: an int32 field, and far beyond any accelerator quota. */
+const MAX_REPLICAS = INT32_MAX;
+
+/** Checks the shape and types of the server's props; the resolver checks the request's values. */
+export function checkServerProps(props: unknown): void {
+  checkProps(props, 'OptimizedLlmServer props', SERVER_PROPS);
+  const p = props as { [key: string]: unknown };
+  checkOptionalString('name', p.name);
+  checkOptionalString('image', p.image);
+  checkOptionalString('gkeVersion', p.gkeVersion);
+  checkOptionalString('xlaCacheBucketUri', p.xlaCacheBucketUri);
+  checkOptionalInteger('replicas', p.replicas, 0, MAX_REPLICAS);
+  checkOptionalInteger('minReplicas', p.minReplicas, 1, MAX_REPLICAS);
+  checkOptionalInteger('maxReplicas', p.maxReplicas, 1, MAX_REPLICAS);
+  checkOptionalBoolean('disruptionBudget', p.disruptionBudget);
+  checkOptionalStringList('autopilotAcceleratorTypes', p.autopilotAcceleratorTypes);
+  checkOptionalInstance('huggingFaceToken', p.huggingFaceToken, (v) => v instanceof HuggingFaceToken,
+    `HuggingFaceToken.fromSecret('${HuggingFaceToken.DEFAULT_SECRET_NAME}', '${HuggingFaceToken.DEFAULT_KEY}') or HuggingFaceToken.none()`);
+  checkOptionalInstance('catalog', p.catalog, (v) => v instanceof InferenceCatalog,
+    'InferenceCatalog.embedded() (and its addModel / addBenchmark... methods, which return a new catalog)');
+  checkToken(p.huggingFaceToken as HuggingFaceToken | undefined);
+}
+
+/**
+ * A token's fields checked again: JavaScript can reach the private constructor (`new HuggingFaceToken(...)`) and
+ * skip `fromSecret`'s checks.
+ */
+export function checkToken(token: HuggingFaceToken | undefined): void {
+  if (token === undefined) return;
+  if (token.secretName !== undefined || token.key !== undefined) HuggingFaceToken.fromSecret(token.secretName!, token.key!);
+}

@@ -1,0 +1,61 @@
+/**
+ * A synth-time rule over the whole App: no two objects share `(API group, kind, namespace, name)`.
+ * Kubernetes keeps one object per such key, so `kubectl apply` of duplicates silently keeps the last
+ * one; and two constructs sharing a ServiceAccount share its grants (a serving pod would inherit a
+ * transfer Job's write access to the model bucket).
+ */
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+
+/** The id of the rule, as it appears in messages. */
+export const UNIQUE_NAMES_RULE_ID = 'kubernetes/unique-object-names';
+
+const REGISTERED = Symbol.for('cdk8s-gke-inference.unique-object-names');
+
+/** The construct that owns an object: the nearest ancestor that is not a bare ApiObject (a construct of this library or the user's). */
+function owner(o: ApiObject): string {
+  const scope = o.node.scope;
+  return scope ? `${scope.constructor.name} at ${scope.node.path || '/'}` : o.node.path;
+}
+
+/** `group/kind`: objects of one kind in two API versions are the same resource. */
+function resourceKey(o: ApiObject): string {
+  const slash = o.apiVersion.indexOf('/');
+  return `${slash < 0 ? '' : o.apiVersion.slice(0, slash)}/${o.kind}`;
+}
+
+/** The duplicate-name findings over every ApiObject under `root`. */
+export function duplicateObjectNames(root: IConstruct): string[] {
+  const seen = new Map<string, ApiObject>();
+  const out: string[] = [];
+  for (const c of root.node.findAll()) {
+    if (!ApiObject.isApiObject(c)) continue;
+    const o = c as ApiObject;
+    let namespace = o.metadata.namespace;
+    if (namespace === undefined) {
+      try {
+        namespace = Chart.of(o).namespace;
+      } catch {
+        namespace = undefined;
+      }
+    }
+    const key = `${resourceKey(o)}|${namespace ?? ''}|${o.name}`;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, o);
+      continue;
+    }
+    out.push(`[${UNIQUE_NAMES_RULE_ID}] ${o.kind} ${namespace ? `${namespace}/` : ''}${o.name} is emitted twice: by ${owner(first)} and by `
+      + `${owner(o)}; Kubernetes keeps one object per name, so one would silently replace the other (and a shared ServiceAccount shares `
+      + 'its grants). Fix: give one of the constructs another \'name\' (or another namespace).');
+  }
+  return out;
+}
+
+/** Adds the rule to the App (the root of `construct`'s tree) once, however many constructs ask for it. */
+export function ensureUniqueObjectNames(construct: Construct): void {
+  const root = construct.node.root as Construct & { [REGISTERED]?: boolean };
+  if (root[REGISTERED]) return;
+  root[REGISTERED] = true;
+  root.node.addValidation({ validate: () => duplicateObjectNames(root) });
+}
