@@ -206,7 +206,18 @@ const CASES: Array<[string, string, (o: Mutable[]) => void, string[]?]> = [
   ['best-practice/security-context', 'an unconfined seccomp profile', (o) => { pod(o).securityContext.seccompProfile.type = 'Unconfined'; }],
   ['best-practice/security-context', 'no seccomp profile', (o) => { delete pod(o).securityContext; }],
   ['best-practice/secret-env', 'a literal token', (o) => { container(o).env = [{ name: 'HF_TOKEN', value: 'hf_abc' }]; }],
+  ['best-practice/no-secret-expansion', 'an arg that expands the Secret-backed token', (o) => {
+    container(o).env = [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-secret', key: 'hf_api_token' } } }];
+    container(o).args = ['--served-model-name=acme/$(HF_TOKEN)'];
+  }],
 ];
+
+test('no-secret-expansion: an escaped $$(HF_TOKEN) and references to other variables pass', () => {
+  const objects = goodObjects();
+  container(objects).env = [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-secret', key: 'hf_api_token' } } }, { name: 'PORT', value: '8000' }];
+  container(objects).args = ['--served-model-name=acme/$$(HF_TOKEN)', '--port=$(PORT)'];
+  expect(check(objects, ClusterMode.STANDARD)).toEqual([]);
+});
 
 test.each(CASES)('fails: %s on %s', (id, _what, mutate, also = []) => {
   const objects = goodObjects();
@@ -329,7 +340,10 @@ test('helpers: quantities, selectors and image pinning', () => {
   expect(isPinnedImage('registry.local:5000/vllm')).toBe(false);
   expect(isPinnedImage('registry.local:5000/vllm:v1')).toBe(true);
   expect(isPinnedImage('vllm:')).toBe(false);
-  expect(isPinnedImage('vllm@sha256:abc123')).toBe(true);
+  // a digest is a whole sha256: 64 hex digits (distribution/reference)
+  expect(isPinnedImage(`vllm@sha256:${'a1'.repeat(32)}`)).toBe(true);
+  expect(isPinnedImage('vllm@sha256:abc123')).toBe(false);
+  expect(isPinnedImage('VLLM/Vllm:v1')).toBe(false);
 });
 
 test('messages name the construct, the rule, the object, the path and the fix', () => {

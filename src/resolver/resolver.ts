@@ -89,7 +89,7 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const ratio = request.outputInputCostRatio ?? DEFAULT_RATIO;
   const accelerator = request.acceleratorType === undefined ? undefined : requireAccelerator(catalog, request.acceleratorType);
   if (request.modelServerVersion !== undefined && !catalog.modelServerVersion(server, request.modelServerVersion)) {
-    throw new Error(`Unknown model server version '${request.modelServerVersion}' for '${server.name}' ('modelServerVersion'). `
+    throw new Error(`Unknown model server version '${printable(request.modelServerVersion)}' for '${server.name}' ('modelServerVersion'). `
       + `Known versions: ${server.versions.map((v) => v.version).join(', ')}.`);
   }
   const maxModelLength = chooseMaxModelLength(model, request.maxModelLength);
@@ -167,13 +167,13 @@ export function requireModel(catalog: Catalog, id: string): ModelRecord {
 export function requireServer(catalog: Catalog, name: string | undefined): ModelServerRecord {
   const server = name === undefined ? catalog.modelServers[0] : catalog.modelServer(name);
   if (server) return server;
-  throw new Error(`Unknown model server '${name}' ('modelServer'). Known servers: ${catalog.modelServers.map((s) => s.name).join(', ')}.`);
+  throw new Error(`Unknown model server '${printable(name)}' ('modelServer'). Known servers: ${catalog.modelServers.map((s) => s.name).join(', ')}.`);
 }
 
 export function requireRegion(catalog: Catalog, region: string): string {
   const regions = catalog.priceRegions();
   if (regions.includes(region)) return region;
-  throw new Error(`No prices for region '${region}' ('region'). Regions with prices: ${regions.join(', ')}.`);
+  throw new Error(`No prices for region '${printable(region)}' ('region'). Regions with prices: ${regions.join(', ')}.`);
 }
 
 export function requireAccelerator(catalog: Catalog, label: string): AcceleratorRecord {
@@ -181,7 +181,7 @@ export function requireAccelerator(catalog: Catalog, label: string): Accelerator
   const gpus = catalog.accelerators.filter((a) => a.family === 'gpu').map((a) => a.gkeLabel);
   const tpus = catalog.accelerators.filter((a) => a.family === 'tpu' && catalog.singleHostTpuTopologies(a.gkeLabel).length > 0).map((a) => a.gkeLabel);
   if (!acc) {
-    throw new Error(`Unknown accelerator '${label}' ('acceleratorType'). Closest: ${closestMatches(label, catalog.accelerators.map((a) => a.gkeLabel)).join(', ')}; `
+    throw new Error(`Unknown accelerator '${printable(label)}' ('acceleratorType'). Closest: ${closestMatches(String(label), catalog.accelerators.map((a) => a.gkeLabel)).join(', ')}; `
       + `GPU accelerators: ${gpus.join(', ')}; TPU accelerators: ${tpus.join(', ')}.`);
   }
   if (acc.family === 'tpu') {

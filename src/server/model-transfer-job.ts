@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { HuggingFaceToken } from './hugging-face-token';
 import { secretCreateCommand } from './secret-command';
-import { checkToken } from './server-props';
+import { chartNamespace, checkToken } from './server-props';
 import { Catalog } from '../catalog/catalog';
 import { VLLM } from '../catalog/model-servers';
 import { parseBucketUri } from '../storage/bucket-uri';
@@ -85,6 +85,7 @@ export class ModelTransferJob extends Construct {
   constructor(scope: Construct, id: string, props: ModelTransferJobProps) {
     super(scope, id);
     checkProps(props, 'ModelTransferJob props', TRANSFER_JOB_PROPS);
+    chartNamespace(this);
     checkHuggingFaceId(props.model, 'model');
     for (const name of ['revision', 'name', 'image', 'gkeVersion'] as const) checkOptionalString(name, props[name]);
     checkOptionalInteger('parallelDownloads', props.parallelDownloads, 1, 64);

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Names } from 'cdk8s';
+import { ApiObject, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Annotations, GkeLabels, NodeSelectors } from './annotations';
@@ -7,7 +7,7 @@ import { HuggingFaceToken } from './hugging-face-token';
 import { LWS_API_VERSION, LWS_KIND, LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { secretCreateCommand } from './secret-command';
-import { checkServerProps } from './server-props';
+import { chartNamespace, checkServerProps } from './server-props';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
@@ -182,6 +182,7 @@ export class OptimizedLlmServer extends Construct {
   constructor(scope: Construct, id: string, props: OptimizedLlmServerProps) {
     super(scope, id);
     checkServerProps(props);
+    const namespace = chartNamespace(this);
     // the name first: every later message names the server
     this.name = props.name ?? Names.toDnsLabel(this);
     validateName(this.name);
@@ -366,14 +367,14 @@ export class OptimizedLlmServer extends Construct {
       this.xlaCacheWarmupServiceAccount = warmup.serviceAccount;
     }
     addManifestValidation(this, validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`));
-    this.deploymentNotes = notes(r, token, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket);
+    this.deploymentNotes = notes(r, token, this.name, namespace, this.modelBucket);
     if (pathways) {
       this.deploymentNotes.push(...pathwaysNotes(r, pathwaysScratch!, checkpointUri!));
     } else if (checkpointUri !== undefined) {
       this.deploymentNotes.push(...jetstreamNotes(checkpointUri,
-        bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, Chart.of(this).namespace ?? 'default', this.name, false)));
+        bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, namespace, this.name, false)));
     }
-    if (xlaCache) this.deploymentNotes.push(...xlaCacheNotes(xlaCache, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket));
+    if (xlaCache) this.deploymentNotes.push(...xlaCacheNotes(xlaCache, this.name, namespace, this.modelBucket));
     if (clients) {
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
@@ -435,7 +436,7 @@ function checkSingleCacheWriter(self: OptimizedLlmServer, uri: string): void {
 function xlaCacheNotes(cache: XlaCacheLocation, name: string, namespace: string, modelBucket: CloudStorageFuseModel | undefined): string[] {
   const writer = xlaWarmupName(name);
   const out = [
-    `XLA cache: ${cache.uri} has a single writer, the Job ${writer} (1 completion, 1 pod, no retries); grant its service account write access: `
+    `XLA cache: ${shellQuote(cache.uri)} has a single writer, the Job ${writer} (1 completion, 1 pod, no retries); grant its service account write access: `
       + bucketIamBindingCommand(cache.bucket, namespace, writer, true),
   ];
   if (modelBucket && modelBucket.bucket !== cache.bucket) {

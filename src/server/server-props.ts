@@ -3,11 +3,14 @@
  * TypeScript would have refused (null props, misspelt props, strings for numbers, plain objects for
  * class instances), each refused with the prop's name and what would work.
  */
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { HuggingFaceToken } from './hugging-face-token';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import {
   INT32_MAX, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkOptionalStringList, checkProps,
+  describeValue,
 } from '../util/input';
 
 /** The props of `OptimizedLlmServerProps` beyond `ResolveRequest` (a test keeps this list equal to the interface). */
@@ -49,4 +52,17 @@ export function checkServerProps(props: unknown): void {
 export function checkToken(token: HuggingFaceToken | undefined): void {
   if (token === undefined) return;
   if (token.secretName !== undefined || token.key !== undefined) HuggingFaceToken.fromSecret(token.secretName!, token.key!);
+}
+
+/**
+ * The namespace of the construct's chart: a DNS-1123 label, checked when the construct is made (its `deploymentNotes` carry
+ * the namespace in commands, and exist before synthesis would refuse the chart).
+ */
+export function chartNamespace(construct: IConstruct): string {
+  const namespace = Chart.of(construct).namespace;
+  if (namespace !== undefined && (typeof namespace !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63)) {
+    throw new Error('The chart\'s \'namespace\' must be a Kubernetes namespace (a DNS-1123 label: at most 63 lower-case letters, digits and \'-\'), '
+      + `got ${describeValue(namespace)}.`);
+  }
+  return namespace ?? 'default';
 }

@@ -130,4 +130,41 @@ const secretEnv: ManifestRule = {
 };
 
 /** The best-practice rule table. */
-export const BEST_PRACTICE_RULES: readonly ManifestRule[] = [pinnedImages, probes, resources, securityContext, secretEnv];
+/**
+ * No `$(VAR)` in a container's command, args or env values names a variable that holds a Secret: Kubernetes expands it before the
+ * program starts, so the secret's value would become a command-line word (visible in process listings and logs, and in vLLM's
+ * `/v1/models` when it is the served model name).
+ */
+const secretExpansion: ManifestRule = {
+  id: 'best-practice/no-secret-expansion',
+  scope: 'all',
+  description: 'no $(VAR) reference in command, args or env values expands a Secret-backed variable',
+  source: 'Kubernetes "Define dependent environment variables" ($(VAR) expansion in command, args and env); audits/hostile-input-2026-12.md case 2',
+  check: (ctx, report) => {
+    for (const t of ctx.templates) {
+      for (const c of containersOf(t)) {
+        const env = arr(c.container.env).map(obj);
+        const secret = new Set(env.filter((e) => obj(e.valueFrom).secretKeyRef !== undefined).map((e) => str(e.name)));
+        if (secret.size === 0) continue;
+        const strings: Array<[string, unknown]> = [
+          ...arr(c.container.command).map((v, i): [string, unknown] => [`${c.path}/command/${i}`, v]),
+          ...arr(c.container.args).map((v, i): [string, unknown] => [`${c.path}/args/${i}`, v]),
+          ...env.map((e, i): [string, unknown] => [`${c.path}/env/${i}/value`, e.value]),
+        ];
+        for (const [path, v] of strings) {
+          const text = str(v);
+          if (text === undefined) continue;
+          // $$ is the escape for a literal '$': drop escaped dollars, then look for references
+          for (const m of text.replace(/\$\$/g, '').matchAll(/\$\(([^)]*)\)/g)) {
+            if (secret.has(m[1])) {
+              report(t.owner, path, `"$(${m[1]})" expands the Secret-backed variable ${m[1]} into the container's command line`,
+                'write a literal $ as $$ (or remove the reference)');
+            }
+          }
+        }
+      }
+    }
+  },
+};
+
+export const BEST_PRACTICE_RULES: readonly ManifestRule[] = [pinnedImages, probes, resources, securityContext, secretEnv, secretExpansion];

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, MAXTEXT_MODELS, MaxTextModel } from '../../catalog/model-servers';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
 import { Resolution } from '../../resolver/resolution';
-import { escapeKubernetesExpansion } from '../../util/shell-quote';
+import { escapeKubernetesExpansion, shellQuote } from '../../util/shell-quote';
 
 /** Name of the MaxText engine container (the one that takes the TPU chips). */
 export const JETSTREAM_ENGINE_CONTAINER = 'maxengine-server';
@@ -133,7 +133,7 @@ export function checkSingleHostJetStreamProps(props: { xlaCacheBucketUri?: strin
 /** What must exist for a JetStream deployment (added to `deploymentNotes`). */
 export function jetstreamNotes(checkpointUri: string, bucketCommand: string): string[] {
   return [
-    `JetStream: the engine reads the MaxText checkpoint at ${checkpointUri} directly from Cloud Storage (no Cloud Storage FUSE mount); `
+    `JetStream: the engine reads the MaxText checkpoint at ${shellQuote(checkpointUri)} directly from Cloud Storage (no Cloud Storage FUSE mount); `
       + `grant the server's service account read access: ${bucketCommand}`,
     'JetStream: the checkpoint must be an unscanned MaxText checkpoint (converted from the Hugging Face or Meta weights with MaxText\'s '
       + 'conversion scripts, then generate_param_only_checkpoint with force_unroll=true), matching model_name in the engine\'s args.',

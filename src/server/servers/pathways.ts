@@ -16,7 +16,7 @@ import { SERVING_CONSTANTS } from '../../catalog/serving-constants';
 import { LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy } from '../../imports/leaderworkerset.x-k8s.io';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
 import { Resolution } from '../../resolver/resolution';
-import { escapeKubernetesExpansion } from '../../util/shell-quote';
+import { escapeKubernetesExpansion, shellQuote } from '../../util/shell-quote';
 import { NodeSelectors } from '../annotations';
 import { LEADER_ROLE, LWS_API_VERSION, LWS_KIND, ROLE_LABEL, WORKER_ROLE } from '../multi-host';
 
@@ -224,7 +224,7 @@ export function pathwaysNotes(r: Resolution, scratchUri: string, checkpointUri: 
       + 'own, so every replica the HPA adds needs another such node pool (or node auto-provisioning).',
     'Pathways: Google\'s tutorial runs the TPU node pool with --workload-metadata=GCE_METADATA (Workload Identity Federation off for '
       + 'Pathways with JetStream): grant the node pool\'s service account roles/storage.objectViewer on the checkpoint '
-      + `(${checkpointUri}) and roles/storage.objectUser on the scratch location (${scratchUri}).`,
+      + `(${shellQuote(checkpointUri)}) and roles/storage.objectUser on the scratch location (${shellQuote(scratchUri)}).`,
     'Pathways: the Pathways images are allowlisted: the project needs Artifact Registry access to us-docker.pkg.dev/cloud-tpu-v2-images/pathways.',
     `Pathways: the engine runs as the single controller on the leader (no chips), with MaxText ici_tensor_parallelism ${r.tensorParallelSize} x `
       + `ici_autoregressive_parallelism ${r.acceleratorCount / r.tensorParallelSize} over the slice's ${r.acceleratorCount} chips; `
