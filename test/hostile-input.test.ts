@@ -81,11 +81,36 @@ function expectNoExpansionOrSplice(objects: any[], marker?: string): void {
   }
 }
 
-/** The parts of a shell command outside single quotes must carry none of a hostile value's metacharacters. */
-function expectQuoted(note: string): void {
-  const unquoted = note.replace(/'[^']*'/g, '');
-  expect(unquoted).not.toMatch(/\$\(|`|;\s*curl|\|\s*sh/);
+/**
+ * What a POSIX shell would still interpret in a line: the text outside single quotes and backslash escapes (double-quoted
+ * text counts, since `$(` and backticks work there).
+ */
+function activeText(line: string): string {
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '\'') {
+      const end = line.indexOf('\'', i + 1);
+      if (end < 0) return out + line.slice(i + 1);
+      i = end;
+    } else if (c === '\\') {
+      i++;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
+
+/** The parts of a shell command a shell interprets must carry none of a hostile value's metacharacters. */
+function expectQuoted(note: string): void {
+  expect(activeText(note)).not.toMatch(/\$\(|`|;\s*curl|\|\s*sh/);
+}
+
+test('activeText sees what sh interprets', () => {
+  expect(activeText("a 'b$(c)' \\$(d) \"$(e)\"")).toBe('a  (d) "$(e)"');
+  expect(activeText(`x ${shellQuote("it's $(id)")} y`)).toBe('x  y');
+});
 
 describe('3. injection', () => {
   test('1: a bucket URI with $(cmd) never reaches the XLA-cache seed script: it is a positional parameter, escaped from $(VAR)', () => {

@@ -8,7 +8,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { LeaderWorkerSet, LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy } from '../imports/leaderworkerset.x-k8s.io';
+import { LWS_GVK, LWS_RECREATE_GROUP_ON_POD_RESTART } from './lws-api';
 import { Resolution } from '../resolver/resolution';
 import { shellQuote } from '../util/shell-quote';
 
@@ -27,8 +27,8 @@ export const WORKER_ROLE = 'worker';
 export const RAY_PORT = 6379;
 
 /** apiVersion and kind of a LeaderWorkerSet, for an HPA's `scaleTargetRef`. */
-export const LWS_API_VERSION = LeaderWorkerSet.GVK.apiVersion;
-export const LWS_KIND = LeaderWorkerSet.GVK.kind;
+export const LWS_API_VERSION = LWS_GVK.apiVersion;
+export const LWS_KIND = LWS_GVK.kind;
 
 /** Labels that select the leader pods of the LeaderWorkerSet `name` (the only pods that serve HTTP). */
 export function leaderSelector(name: string): { [key: string]: string } {
@@ -112,8 +112,8 @@ export function groupTemplates(r: Resolution, inputs: LeaderWorkerSetInputs): { 
 /** The LeaderWorkerSet of a multi-host resolution. */
 export function createLeaderWorkerSet(scope: Construct, id: string, r: Resolution, inputs: LeaderWorkerSetInputs): ApiObject {
   const { leader, worker } = groupTemplates(r, inputs);
-  // a plain ApiObject with the generated binding's apiVersion and kind: the generated class re-serializes its spec through
-  // its own CRD types on synthesis, which would drop the Kubernetes pod templates' quantities
+  // a plain ApiObject: the pod templates are Kubernetes' own types (a generated CRD class would re-serialize them through its
+  // own types on synthesis and drop the quantities)
   const lws = new ApiObject(scope, id, {
     apiVersion: LWS_API_VERSION,
     kind: LWS_KIND,
@@ -123,7 +123,7 @@ export function createLeaderWorkerSet(scope: Construct, id: string, r: Resolutio
       leaderWorkerTemplate: {
         size: r.nodes,
         // a failed pod takes its whole group down and back: a pipeline stage cannot rejoin a running vLLM
-        restartPolicy: LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy.RECREATE_GROUP_ON_POD_RESTART,
+        restartPolicy: LWS_RECREATE_GROUP_ON_POD_RESTART,
         leaderTemplate: k8s.toJson_PodTemplateSpec(leader),
         workerTemplate: k8s.toJson_PodTemplateSpec(worker),
       },

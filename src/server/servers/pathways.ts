@@ -13,11 +13,11 @@ import { Construct } from 'constructs';
 import { JetStreamEngineInputs, maxTextModel } from './jetstream';
 import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, PATHWAYS_INSTANCE_TYPES, PATHWAYS_PORTS } from '../../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../../catalog/serving-constants';
-import { LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy } from '../../imports/leaderworkerset.x-k8s.io';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
 import { Resolution } from '../../resolver/resolution';
 import { escapeKubernetesExpansion, shellQuote } from '../../util/shell-quote';
 import { NodeSelectors } from '../annotations';
+import { LWS_RECREATE_GROUP_ON_POD_RESTART } from '../lws-api';
 import { LEADER_ROLE, LWS_API_VERSION, LWS_KIND, ROLE_LABEL, WORKER_ROLE } from '../multi-host';
 
 /** Container names of a Pathways group. */
@@ -207,7 +207,7 @@ export function createPathwaysLeaderWorkerSet(scope: Construct, id: string, r: R
       leaderWorkerTemplate: {
         size: r.nodes + 1,
         // the single controller holds the whole slice: a failed component takes the group down and back
-        restartPolicy: LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy.RECREATE_GROUP_ON_POD_RESTART,
+        restartPolicy: LWS_RECREATE_GROUP_ON_POD_RESTART,
         leaderTemplate: k8s.toJson_PodTemplateSpec(leader),
         workerTemplate: k8s.toJson_PodTemplateSpec(worker),
       },
