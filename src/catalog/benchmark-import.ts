@@ -27,6 +27,13 @@ export interface ParsedBenchmark {
   readonly ntpotMilliseconds?: number;
   readonly ttftMilliseconds?: number;
   readonly inputTokensPerSecond?: number;
+  /**
+   * What the file says the point is, when it says (`Source` or `Point Kind` of `benchmarks list` and `profiles list`):
+   * `measured`, or `estimated` / `interpolated` for the library's own estimates, which are never imported as measurements.
+   */
+  readonly dataSource?: string;
+  /** The kind of point the file says it is (`measured`, `interpolated`, `estimated`), when it says. */
+  readonly pointKind?: string;
   /** Where in the file the point is, for error messages. */
   readonly where: string;
 }
@@ -47,6 +54,8 @@ const CSV_COLUMNS: Record<keyof Omit<ParsedBenchmark, 'where'>, readonly string[
   ntpotMilliseconds: ['ntpotms', 'ntpotmilliseconds', 'performancestatsntpotmilliseconds', 'ntpot'],
   ttftMilliseconds: ['ttftms', 'ttftmilliseconds', 'performancestatsttftmilliseconds', 'ttft'],
   inputTokensPerSecond: ['inputtokenss', 'inputtokenspersecond', 'performancestatsinputtokenspersecond', 'inputthroughput'],
+  dataSource: ['source', 'datasource'],
+  pointKind: ['pointkind'],
 };
 
 const NUMERIC = new Set(['acceleratorCount', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond']);
@@ -189,4 +198,9 @@ export function parseBenchmarkJson(text: string): ParsedBenchmark[] {
   });
   if (points.length === 0) throw new Error('addBenchmarksFromJson: the file holds no benchmark point');
   return points;
+}
+
+/** True for a point the file labels as an estimate (the library's `estimated` or `interpolated` points). */
+export function isEstimatedPoint(p: ParsedBenchmark): boolean {
+  return [p.dataSource, p.pointKind].some((v) => v !== undefined && /^(estimated|interpolated)$/i.test(v.trim()));
 }

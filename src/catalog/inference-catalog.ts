@@ -1,4 +1,4 @@
-import { ParsedBenchmark, USER_TRUST, parseBenchmarkCsv, parseBenchmarkJson } from './benchmark-import';
+import { ParsedBenchmark, USER_TRUST, isEstimatedPoint, parseBenchmarkCsv, parseBenchmarkJson } from './benchmark-import';
 import { implausibility } from './benchmark-plausibility';
 import { Catalog } from './catalog';
 import { MeasuredPointRecord, ModelRecord } from './types';
@@ -277,7 +277,8 @@ export class InferenceCatalog {
    */
   public addBenchmarksFromCsv(text: string, options: BenchmarkImportOptions = {}): InferenceCatalog {
     const o = importOptions(options);
-    return this.withPoints(parseBenchmarkCsv(importText(text, 'addBenchmarksFromCsv')).map((p) => this.toPointRecord(p, o)));
+    return this.withPoints(measuredOnly(parseBenchmarkCsv(importText(text, 'addBenchmarksFromCsv')), 'addBenchmarksFromCsv')
+      .map((p) => this.toPointRecord(p, o)));
   }
 
   /**
@@ -290,7 +291,8 @@ export class InferenceCatalog {
    */
   public addBenchmarksFromJson(text: string, options: BenchmarkImportOptions = {}): InferenceCatalog {
     const o = importOptions(options);
-    return this.withPoints(parseBenchmarkJson(importText(text, 'addBenchmarksFromJson')).map((p) => this.toPointRecord(p, o)));
+    return this.withPoints(measuredOnly(parseBenchmarkJson(importText(text, 'addBenchmarksFromJson')), 'addBenchmarksFromJson')
+      .map((p) => this.toPointRecord(p, o)));
   }
 
   /**
@@ -304,12 +306,28 @@ export class InferenceCatalog {
   }
 
   /** Imported points replace the embedded (published) points of their combination and add to earlier imports. */
-  private withPoints(points: MeasuredPointRecord[]): InferenceCatalog {
-    checkConsistentPoints(points);
+  private withPoints(imports: MeasuredPointRecord[]): InferenceCatalog {
+    checkConsistentPoints(imports);
     const key = (p: MeasuredPointRecord) => [p.model.toLowerCase(), p.modelServer, p.modelServerVersion, p.accelerator, p.acceleratorCount].join('|');
-    const imported = new Set(points.map(key));
-    const kept = this._catalog.measuredPoints.filter((p) => p.trust === USER_TRUST || !imported.has(key(p)));
-    return new InferenceCatalog(this._catalog.withData({ measuredPoints: [...kept, ...points] }));
+    // a point the catalog already publishes (the round trip of `benchmarks list`, rounded to whole numbers) keeps its record and source
+    const published = new Map<string, MeasuredPointRecord[]>();
+    for (const p of this._catalog.measuredPoints) {
+      if (p.trust !== USER_TRUST) published.set(key(p), [...(published.get(key(p)) ?? []), p]);
+    }
+    const same = (a: number, b: number) => Math.abs(a - b) <= Math.max(0.5, 0.001 * Math.abs(b));
+    const matched = new Set<MeasuredPointRecord>();
+    const added: MeasuredPointRecord[] = [];
+    for (const p of imports) {
+      const existing = (published.get(key(p)) ?? []).find((e) => same(p.ntpotMilliseconds, e.ntpotMilliseconds)
+        && same(p.outputTokensPerSecond, e.outputTokensPerSecond));
+      if (existing) matched.add(existing);
+      else added.push(p);
+    }
+    // new measurements replace the published points of their combination (except those the file repeats) and add to earlier imports
+    const replaced = new Set(added.map(key));
+    const kept = this._catalog.measuredPoints.filter((p) => p.trust === USER_TRUST || !replaced.has(key(p)) || matched.has(p));
+    if (added.length === 0) return this;
+    return new InferenceCatalog(this._catalog.withData({ measuredPoints: [...kept, ...added] }));
   }
 
   private toPointRecord(p: ParsedBenchmark, options: BenchmarkImportOptions): MeasuredPointRecord {
@@ -487,4 +505,17 @@ function checkConsistentPoints(points: readonly MeasuredPointRecord[]): void {
     }
     seen.set(key, p);
   }
+}
+
+/**
+ * The measured points of a file: points it labels `estimated` or `interpolated` (the library's own estimates, as `benchmarks list`
+ * prints them) are left out, so an estimate never becomes a measurement; a file holding only estimates is refused.
+ */
+function measuredOnly(points: ParsedBenchmark[], method: string): ParsedBenchmark[] {
+  const measured = points.filter((p) => !isEstimatedPoint(p));
+  if (measured.length === 0) {
+    throw new Error(`${method}: every point of the file is labelled estimated or interpolated (its Source or Point Kind column): those are `
+      + 'estimates, not measurements, and are not imported. Import measured points (a benchmark run, or the measured rows of benchmarks list).');
+  }
+  return measured;
 }
