@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { InferenceResolver, PricingModel } from '../src';
-import { fails, ok, parseCsv, parseXml } from './support/cli';
+import { cli, fails, ok, parseCsv, parseXml } from './support/cli';
 import { Catalog } from '../src/catalog/catalog';
 import { inflectionPoint } from '../src/performance/curve';
 import { profileCurves } from '../src/performance/profiles';
@@ -155,15 +155,25 @@ test('profiles list cost targets filter the rows; pricing model and region chang
   expect(h100.costPerMillionOutputTokens).toBe(r3(res.cost.costPerMillionOutputTokens));
 });
 
-test('fails with the cheapest cost when no profile meets a cost target', () => {
-  const err = fails(`profiles list --model=${GEMMA} --target-cost-per-million-output-tokens=0.001`);
+/** As gcloud: an empty list on standard output, exit 0, and `Listed 0 items.` with the reason on standard error. */
+function empty(args: string): string {
+  const r = cli(args);
+  expect({ code: r.code, out: r.out }).toEqual({ code: 0, out: args.includes('--format=json') ? '[]\n' : '' });
+  expect(r.err).toMatch(/^Listed 0 items\. /);
+  expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+  return r.err.trimEnd();
+}
+
+test('an empty list with the cheapest cost when no profile meets a cost target', () => {
+  const err = empty(`profiles list --model=${GEMMA} --target-cost-per-million-output-tokens=0.001`);
+  expect(empty(`profiles list --model=${GEMMA} --target-cost-per-million-output-tokens=0.001 --format=json`)).toBe(err);
   expect(err).toMatch(/No profile of google\/gemma-2-27b-it costs at most \$0\.001\/M output tokens \(spot, us-central1\): the cheapest of the \d+ profiles .* at \$\d+\.\d{3}\/M output/);
 });
 
-test('fails with the achievable range when no profile meets a latency target', () => {
-  expect(fails(`profiles list --model=${GEMMA} --target-ntpot-milliseconds=1`))
+test('an empty list with the achievable range when no profile meets a latency target', () => {
+  expect(empty(`profiles list --model=${GEMMA} --target-ntpot-milliseconds=1`))
     .toMatch(/No profile of google\/gemma-2-27b-it meets NTPOT <= 1 ms \(\d+ profiles\): achievable NTPOT \d+(\.\d)?-\d+(\.\d)? ms\.$/);
-  expect(fails('profiles list --model=openai/gpt-oss-20b --target-ttft-milliseconds=1'))
+  expect(empty('profiles list --model=openai/gpt-oss-20b --target-ttft-milliseconds=1'))
     .toMatch(/meets TTFT <= 1 ms \(\d+ profiles\): achievable NTPOT [\d.]+-[\d.]+ ms; achievable TTFT [\d.]+-[\d.]+ ms \(\d+ of \d+ profiles publish TTFT\)\.$/);
 });
 

@@ -4,7 +4,8 @@
  */
 import { CommandSpec, Flags, Io } from './args';
 import { MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, PRICING_MODEL, REGION, formatFlag, required } from './common-flags';
-import { Column, ListFormat, Row, renderRows } from './format';
+import { Column, Row } from './format';
+import { emptyList, renderList } from './list-output';
 import { byText, evaluateCurve, noneMeets, pricingOf, profiledUseCase, selectCurves } from './profile-query';
 import { PROFILE_COLUMNS, byCostThenThroughput, profileRow } from './profile-rows';
 import { Catalog } from '../catalog/catalog';
@@ -13,7 +14,7 @@ import { profileCurves } from '../performance/profiles';
 const catalog = () => Catalog.EMBEDDED;
 
 function print(io: Io, flags: Flags, rows: readonly Row[], columns: readonly Column[]): number {
-  io.out(renderRows(rows, columns, flags.req('format') as ListFormat));
+  io.out(renderList(rows, columns, flags));
   return 0;
 }
 
@@ -116,6 +117,47 @@ const USE_CASES_LIST: CommandSpec = {
   },
 };
 
+const MODEL_AND_SERVER_COMBINATIONS_LIST: CommandSpec = {
+  path: ['model-and-server-combinations', 'list'],
+  summary: 'List every model, model server and version combination that has profiles.',
+  description: 'Lists one row per model, model server and model server version with at least one profile (gcloud alpha\'s '
+    + 'model-and-server-combinations list), with how many profiles it has and how many are measured. --model, --model-server and '
+    + '--model-server-version narrow the list.',
+  flags: [MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, formatFlag()],
+  examples: ['model-and-server-combinations list', 'model-and-server-combinations list --model-server=jetstream --format=json'],
+  run: (flags, io) => {
+    const c = catalog();
+    const model = flags.str('model')?.toLowerCase();
+    const server = flags.str('model-server')?.toLowerCase();
+    const version = flags.str('model-server-version');
+    const groups = new Map<string, { model: string; modelServer: string; modelServerVersion: string; profiles: number; measured: number }>();
+    for (const curve of profileCurves(c)) {
+      if ((model !== undefined && curve.model.toLowerCase() !== model) || (server !== undefined && curve.modelServer !== server)
+        || (version !== undefined && curve.modelServerVersion !== version)) continue;
+      const key = [curve.model, curve.modelServer, curve.modelServerVersion].join('|');
+      const g = groups.get(key) ?? { model: curve.model, modelServer: curve.modelServer, modelServerVersion: curve.modelServerVersion, profiles: 0, measured: 0 };
+      g.profiles++;
+      if (curve.source === 'measured') g.measured++;
+      groups.set(key, g);
+    }
+    const rows = [...groups.values()]
+      .sort((a, b) => byText(a.model, b.model) || byText(a.modelServer, b.modelServer) || byText(b.modelServerVersion, a.modelServerVersion))
+      .map((g): Row => ({
+        model: g.model, modelServer: g.modelServer, modelServerVersion: g.modelServerVersion, profiles: g.profiles, measuredProfiles: g.measured,
+      }));
+    if (rows.length === 0) {
+      return emptyList(io, flags, 'No model and server combination has profiles for that selection; run models list for the models with profiles.');
+    }
+    return print(io, flags, rows, [
+      { key: 'model', header: 'Model' },
+      { key: 'modelServer', header: 'Model Server' },
+      { key: 'modelServerVersion', header: 'Model Server Version' },
+      { key: 'profiles', header: 'Profiles' },
+      { key: 'measuredProfiles', header: 'Measured' },
+    ]);
+  },
+};
+
 const MAX_NTPOT = { name: 'max-ntpot-milliseconds', kind: 'number' as const, help: 'Highest acceptable NTPOT, ms: rows at the operating point for it.' };
 
 const ACCELERATORS_LIST: CommandSpec = {
@@ -134,7 +176,7 @@ const ACCELERATORS_LIST: CommandSpec = {
     const targets = { ntpotMilliseconds: flags.num('max-ntpot-milliseconds') };
     const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing));
     const ok = candidates.filter((x) => x.rejection === undefined).sort(byCostThenThroughput);
-    if (ok.length === 0) throw new Error(noneMeets(selected[0].model.id, candidates, targets));
+    if (ok.length === 0) return emptyList(io, flags, noneMeets(selected[0].model.id, candidates, targets));
     const keys = ['acceleratorType', 'acceleratorCount', 'instanceType', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds',
       'costPerMillionOutputTokens', 'modelServer', 'modelServerVersion', 'source', 'operatingPoint', 'pricingModel', 'region'];
     const columns = keys.map((k) => {
@@ -146,5 +188,5 @@ const ACCELERATORS_LIST: CommandSpec = {
 };
 
 export const CATALOG_COMMANDS: readonly CommandSpec[] = [
-  MODELS_LIST, MODEL_SERVERS_LIST, MODEL_SERVER_VERSIONS_LIST, USE_CASES_LIST, ACCELERATORS_LIST,
+  MODELS_LIST, MODEL_SERVERS_LIST, MODEL_SERVER_VERSIONS_LIST, USE_CASES_LIST, MODEL_AND_SERVER_COMBINATIONS_LIST, ACCELERATORS_LIST,
 ];

@@ -2,7 +2,7 @@
  * Flags several commands share, named and defaulted as gcloud names and defaults them.
  */
 import { FlagSpec, Flags } from './args';
-import { GCLOUD_FORMAT_ALIASES, LIST_FORMATS, ListFormat } from './format';
+import { LIST_FORMATS, ListFormat } from './format';
 import { DEFAULT_PRICING_MODEL, DEFAULT_REGION, PRICING_MODELS } from './profile-query';
 import { LatencyTargets } from '../performance/curve';
 
@@ -49,13 +49,13 @@ export const OUTPUT_PATH: FlagSpec = {
 };
 
 export function formatFlag(defaultFormat: ListFormat = 'table'): FlagSpec {
+  // checked when the list is rendered (src/cli/list-output.ts): projections such as value(a,b) are open-ended
   return {
     name: 'format',
-    kind: 'choice',
-    choices: LIST_FORMATS,
-    aliases: GCLOUD_FORMAT_ALIASES,
+    kind: 'string',
     default: defaultFormat,
-    help: 'Output format (gcloud\'s profile and csvprofile are accepted for table and csv).',
+    help: `Output format: ${LIST_FORMATS.join(', ')} (gcloud's profile and csvprofile are accepted for table and csv), or a projection `
+      + 'such as value(acceleratorType,ntpotMilliseconds), csv[no-heading](model) or table(model,source).',
   };
 }
 

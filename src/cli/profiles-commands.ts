@@ -19,7 +19,8 @@ import {
   required,
   targetsOf,
 } from './common-flags';
-import { Column, LIST_FORMATS, ListFormat, Row, renderRows, round, roundOrNull } from './format';
+import { Column, Row, round, roundOrNull } from './format';
+import { emptyList, renderList } from './list-output';
 import { emit } from './output';
 import {
   SelectedCurve,
@@ -81,7 +82,8 @@ const PROFILES_LIST: CommandSpec = {
     const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing));
     const feasible = candidates.filter((x) => x.rejection === undefined);
     const what = flags.str('model') !== undefined ? selected[0].model.id : 'any model';
-    if (feasible.length === 0) throw new Error(noneMeets(what, candidates, targets));
+    // as gcloud: an unmet target is an empty list (exit 0) with the reason on standard error
+    if (feasible.length === 0) return emptyList(io, flags, noneMeets(what, candidates, targets));
 
     const maxOut = flags.num(COST_OUT.name);
     const maxIn = flags.num(COST_IN.name);
@@ -96,10 +98,10 @@ const PROFILES_LIST: CommandSpec = {
         : `the cheapest of the ${feasible.length} profiles meeting the latency targets is ${priced[0].machine!.name} `
           + `(${priced[0].curve.acceleratorCount} x ${priced[0].curve.acceleratorType}) at $${priced[0].cost!.costPerMillionOutputTokens!.toFixed(3)}/M output `
           + `and $${priced[0].cost!.costPerMillionInputTokens!.toFixed(3)}/M input tokens`;
-      throw new Error(`No profile of ${what} costs at most ${wanted} (${pricing.pricingModel}, ${pricing.region}): ${cheapest}.`);
+      return emptyList(io, flags, `No profile of ${what} costs at most ${wanted} (${pricing.pricingModel}, ${pricing.region}): ${cheapest}.`);
     }
     rows.sort((a, b) => byText(a.curve.model, b.curve.model) || byCostThenThroughput(a, b));
-    io.out(renderRows(rows.map(profileRow), PROFILE_COLUMNS, flags.req('format') as ListFormat));
+    io.out(renderList(rows.map(profileRow), PROFILE_COLUMNS, flags));
     return 0;
   },
 };
@@ -133,7 +135,7 @@ const BENCHMARKS_LIST: CommandSpec = {
     + 'and which point is the inflection point. --format=svg draws the curves instead (see profiles plot).',
   flags: [
     required(MODEL), required(MODEL_SERVER), MODEL_SERVER_VERSION, INSTANCE_TYPE, PRICING_MODEL, REGION, USE_CASE,
-    { ...formatFlag('csv'), choices: [...LIST_FORMATS, 'svg'], help: 'Output format (svg: a chart of throughput vs NTPOT).' },
+    { ...formatFlag('csv'), help: `${formatFlag('csv').help} svg: a chart of throughput vs NTPOT.` },
     OUTPUT_PATH, SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
@@ -178,7 +180,7 @@ const BENCHMARKS_LIST: CommandSpec = {
         });
       }
     }
-    return emit(io, flags, renderRows(rows, BENCHMARK_COLUMNS, flags.req('format') as ListFormat));
+    return emit(io, flags, renderList(rows, BENCHMARK_COLUMNS, flags));
   },
 };
 

@@ -5,18 +5,22 @@
  */
 import { CommandSpec, Io, PROGRAM, UsageError, commandHelp, commandName, parseFlags, suggestion } from './args';
 import { CATALOG_COMMANDS } from './catalog-commands';
+import { LIST_FLAGS } from './list-output';
 import { MANIFEST_COMMANDS } from './manifests-command';
 import { PROFILE_COMMANDS } from './profiles-commands';
 import { libraryVersion } from '../util/version';
 
 export type { Io };
 
+/** Every listing (a command with --format) also takes gcloud's list flags: --filter, --sort-by, --limit. */
+const withListFlags = (c: CommandSpec): CommandSpec => (c.flags.some((f) => f.name === 'format') ? { ...c, flags: [...c.flags, ...LIST_FLAGS] } : c);
+
 export const COMMANDS: readonly CommandSpec[] = [
   ...CATALOG_COMMANDS.filter((c) => c.path[0] !== 'accelerators'),
   ...PROFILE_COMMANDS,
   ...CATALOG_COMMANDS.filter((c) => c.path[0] === 'accelerators'),
   ...MANIFEST_COMMANDS,
-];
+].map(withListFlags);
 
 /** gcloud's command groups that live under `gcloud container ai profiles`: `profiles models list` = `models list`. */
 const GROUPS_UNDER_PROFILES = new Set(COMMANDS.map((c) => c.path[0]).filter((g) => g !== 'profiles'));
