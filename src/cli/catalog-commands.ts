@@ -135,7 +135,8 @@ const MODEL_AND_SERVER_COMBINATIONS_LIST: CommandSpec = {
       if ((model !== undefined && curve.model.toLowerCase() !== model) || (server !== undefined && curve.modelServer !== server)
         || (version !== undefined && curve.modelServerVersion !== version)) continue;
       const key = [curve.model, curve.modelServer, curve.modelServerVersion].join('|');
-      const g = groups.get(key) ?? { model: curve.model, modelServer: curve.modelServer, modelServerVersion: curve.modelServerVersion, profiles: 0, measured: 0 };
+      const g = groups.get(key)
+        ?? { model: curve.model, modelServer: curve.modelServer, modelServerVersion: curve.modelServerVersion, profiles: 0, measured: 0 };
       g.profiles++;
       if (curve.source === 'measured') g.measured++;
       groups.set(key, g);
