@@ -48,6 +48,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/examples/dist/', '/.tmp/'],
 });
 
+// jsii's warnings (reserved words in Python/C#/Java, ...) make bindings in other languages awkward: fail on any of them,
+// instead of projen's default of silencing the reserved-word ones
+project.compileTask.reset('jsii --fail-on-warnings');
+project.watchTask.reset('jsii -w');
+
 // ts-jest does not type-check across files reliably; type-check src, tests, examples and scripts first.
 project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json && tsc --noEmit -p examples/tsconfig.json');
 

@@ -69,11 +69,11 @@ export class ServerClients {
 
   /**
    * Every pod of a namespace.
-   * @param namespace name of the namespace
+   * @param namespaceName name of the namespace
    */
-  public static inNamespace(namespace: string): ServerClients {
-    checkNamespace(namespace);
-    return new ServerClients({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } }, `namespace ${namespace}`);
+  public static inNamespace(namespaceName: string): ServerClients {
+    checkNamespace(namespaceName);
+    return new ServerClients({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespaceName } } }, `namespace ${namespaceName}`);
   }
 
   /**
@@ -96,25 +96,26 @@ export class ServerClients {
 
   /**
    * Pods of another namespace that carry all these labels.
-   * @param namespace name of the namespace
+   * @param namespaceName name of the namespace
    * @param labels pod labels, all of which must match
    */
-  public static podsInNamespace(namespace: string, labels: { [key: string]: string }): ServerClients {
-    checkNamespace(namespace);
+  public static podsInNamespace(namespaceName: string, labels: { [key: string]: string }): ServerClients {
+    checkNamespace(namespaceName);
     const matchLabels = checkLabels(labels, 'pod');
     return new ServerClients(
-      { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } }, podSelector: { matchLabels } },
-      `pods labelled ${JSON.stringify(matchLabels)} in namespace ${namespace}`,
+      { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespaceName } }, podSelector: { matchLabels } },
+      `pods labelled ${JSON.stringify(matchLabels)} in namespace ${namespaceName}`,
     );
   }
 
   /**
    * An IP range, e.g. the proxy-only subnet of a GKE Gateway or internal load balancer.
    * @param cidr the range, e.g. `10.129.0.0/23`
-   * @param except ranges inside `cidr` to leave out
+   * @param exceptCidrs ranges inside `cidr` to leave out
    */
-  public static ipBlock(cidr: string, except: string[] = []): ServerClients {
-    for (const c of [cidr, ...(Array.isArray(except) ? except : [except])]) {
+  public static ipBlock(cidr: string, exceptCidrs: string[] = []): ServerClients {
+    const except = Array.isArray(exceptCidrs) ? exceptCidrs : [exceptCidrs];
+    for (const c of [cidr, ...except]) {
       if (typeof c !== 'string' || !(IPV4_CIDR.test(c) || IPV6_CIDR.test(c))) {
         throw new Error(`'allowedClients' ipBlock '${String(c)}' is not a CIDR range such as 10.0.0.0/8.`);
       }

@@ -235,11 +235,11 @@ export class CloudStorageFuseModel {
   /**
    * The `gcloud` command that lets a Kubernetes service account read (or, with `write`, also write)
    * the bucket through Workload Identity Federation.
-   * @param namespace the service account's namespace
+   * @param namespaceName the service account's namespace
    * @param serviceAccountName the Kubernetes service account
    * @param write grant roles/storage.objectUser instead of roles/storage.objectViewer
    */
-  public iamBindingCommand(namespace: string, serviceAccountName: string, write: boolean = false): string {
-    return bucketIamBindingCommand(this.bucket, namespace, serviceAccountName, write);
+  public iamBindingCommand(namespaceName: string, serviceAccountName: string, write: boolean = false): string {
+    return bucketIamBindingCommand(this.bucket, namespaceName, serviceAccountName, write);
   }
 }
