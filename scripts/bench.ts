@@ -22,7 +22,8 @@ import { Catalog } from '../src/catalog/catalog';
 
 const ROOT = path.join(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
-const BUDGET = 1.5;
+/** Synth may cost at most this multiple of the hand-written cdk8s-plus-28 equivalent (issue 18). */
+const BUDGET = 1.2;
 
 /** Requests with a latency target, so every server has a Deployment, a Service and an HPA like the hand-written one. */
 const SERVERS: OptimizedLlmServerProps[] = [
@@ -178,10 +179,53 @@ function timeOnce(f: () => unknown): number {
   return (c.user + c.system) / 1000;
 }
 
+/** Quantile of a sample (linear interpolation). */
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const i = (s.length - 1) * q;
+  const lo = Math.floor(i);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
+}
+
+/** A ratio measured over interleaved pairs: its median and its spread (half the interquartile range of the per-pair ratios). */
+interface MeasuredRatio {
+  readonly a: number;
+  readonly b: number;
+  readonly ratio: number;
+  readonly spread: number;
+}
+
 /**
  * Median time per call of two functions, interleaved so that drift and GC hit both alike; each sample
- * runs a function `batch` times, so that a sample lasts long enough to measure.
+ * runs a function `batch` times, so that a sample lasts long enough to measure. The ratio is the median of
+ * the per-pair ratios (each pair ran back to back, so machine noise cancels within it), with its spread.
  */
+function compareRatio(a: () => unknown, b: () => unknown, reps: number, batch = 1): MeasuredRatio {
+  const many = (f: () => unknown) => () => {
+    for (let i = 0; i < batch; i++) f();
+  };
+  many(a)();
+  many(b)();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    if (i % 2 === 0) {
+      ta.push(timeOnce(many(a)));
+      tb.push(timeOnce(many(b)));
+    } else {
+      tb.push(timeOnce(many(b)));
+      ta.push(timeOnce(many(a)));
+    }
+  }
+  const ratios = ta.map((x, i) => x / tb[i]);
+  return {
+    a: median(ta) / batch,
+    b: median(tb) / batch,
+    ratio: median(ratios),
+    spread: ratios.length >= 3 ? (quantile(ratios, 0.75) - quantile(ratios, 0.25)) / 2 : Math.abs(ratios[0] - (ratios[1] ?? ratios[0])),
+  };
+}
+
 function compare(a: () => unknown, b: () => unknown, reps: number, batch = 1): [number, number] {
   const many = (f: () => unknown) => () => {
     for (let i = 0; i < batch; i++) f();
@@ -262,15 +306,17 @@ function main(): void {
   const rows: string[] = [];
   const over: string[] = [];
   const configs = handConfigs();
-  const reps: { [n: number]: number } = QUICK ? { 1: 7, 10: 5, 100: 3, 1000: 1 } : { 1: 21, 10: 15, 100: 9, 1000: 5 };
+  // at least 3 pairs everywhere, so that every ratio has a spread
+  const reps: { [n: number]: number } = QUICK ? { 1: 7, 10: 5, 100: 3, 1000: 3 } : { 1: 21, 10: 15, 100: 9, 1000: 5 };
   const batch: { [n: number]: number } = { 1: 30, 10: 3, 100: 1, 1000: 1 };
   const sizes = (process.env.BENCH_SIZES ?? '1,10,100,1000').split(',').map(Number);
   for (const n of sizes) {
-    const [lib, hand] = compare(() => libraryApp(n), () => handWrittenApp(n, configs, true), reps[n] ?? 3, batch[n] ?? 1);
+    const m = compareRatio(() => libraryApp(n), () => handWrittenApp(n, configs, true), reps[n] ?? 3, batch[n] ?? 1);
     const [, bare] = compare(() => undefined, () => handWrittenApp(n, configs, false), Math.max(1, Math.floor((reps[n] ?? 3) / 2)), batch[n] ?? 1);
-    const ratio = lib / hand;
-    if (ratio > BUDGET) over.push(`synth ${n}`);
-    rows.push(`| synth ${n} server${n > 1 ? 's' : ''} | ${fmt(lib)} | ${fmt(hand)} | ${ratio.toFixed(2)}x | ${fmt(bare)} (${(lib / bare).toFixed(2)}x) |`);
+    // over budget only when even the favourable end of the spread is over it: noise alone never fails the bench
+    if (m.ratio - m.spread > BUDGET) over.push(`synth ${n} (${m.ratio.toFixed(2)}x +- ${m.spread.toFixed(2)})`);
+    rows.push(`| synth ${n} server${n > 1 ? 's' : ''} | ${fmt(m.a)} | ${fmt(m.b)} | ${m.ratio.toFixed(2)}x +- ${m.spread.toFixed(2)} `
+      + `| ${fmt(bare)} (${(m.a / bare).toFixed(2)}x) |`);
   }
 
   if (process.env.BENCH_SYNTH_ONLY === '1') {
@@ -294,12 +340,13 @@ function main(): void {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(`\nNode ${process.version}, ${cpu} (${os.cpus().length} cores), medians of interleaved runs, CPU time; synth = construct + app.synthYaml().`);
   console.log('Hand-written = cdk8s-plus-28 with the same manifests (ServiceAccount, Deployment, Service, PodMonitoring, HPA);');
-  console.log('bare = only Deployment + Service + HPA, without provenance annotations.\n');
+  console.log('bare = only Deployment + Service + HPA, without provenance annotations. Ratio: median of per-pair ratios +- half their');
+  console.log(`interquartile range; the bench fails only when a ratio minus its spread is over the ${BUDGET}x budget.\n`);
   console.log('| | cdk8s-gke-inference | hand-written cdk8s-plus-28 | ratio | bare hand-written (ratio) |');
   console.log('|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   if (over.length > 0) {
-    console.log(`\nOver the ${BUDGET}x budget: ${over.join(', ')}.`);
+    console.log(`\nOver the ${BUDGET}x budget by more than the measured spread: ${over.join(', ')}.`);
     process.exitCode = 1;
   }
 }
