@@ -4,7 +4,7 @@
  * one; and two constructs sharing a ServiceAccount share its grants (a serving pod would inherit a
  * transfer Job's write access to the model bucket).
  */
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 
 /** The id of the rule, as it appears in messages. */
@@ -31,14 +31,8 @@ export function duplicateObjectNames(root: IConstruct): string[] {
   for (const c of root.node.findAll()) {
     if (!ApiObject.isApiObject(c)) continue;
     const o = c as ApiObject;
-    let namespace = o.metadata.namespace;
-    if (namespace === undefined) {
-      try {
-        namespace = Chart.of(o).namespace;
-      } catch {
-        namespace = undefined;
-      }
-    }
+    // cdk8s fills metadata.namespace from the chart when the object does not set one
+    const namespace = o.metadata.namespace;
     const key = `${resourceKey(o)}|${namespace ?? ''}|${o.name}`;
     const first = seen.get(key);
     if (first === undefined) {
