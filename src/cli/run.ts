@@ -9,6 +9,7 @@ import { LIST_FLAGS } from './list-output';
 import { MANIFEST_COMMANDS } from './manifests-command';
 import { joinMessage } from './one-line';
 import { PROFILE_COMMANDS } from './profiles-commands';
+import { SERVE_COMMAND } from './serve';
 import { libraryVersion } from '../util/version';
 
 export type { Io };
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...PROFILE_COMMANDS,
   ...CATALOG_COMMANDS.filter((c) => c.path[0] === 'accelerators'),
   ...MANIFEST_COMMANDS,
+  SERVE_COMMAND,
 ].map(withListFlags);
 
 /** gcloud's command groups that live under `gcloud container ai profiles`: `profiles models list` = `models list`. */
