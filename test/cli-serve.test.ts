@@ -312,9 +312,23 @@ interface ServeProcess {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** `cdk8s-gke-inference serve --port=PORT` as a child process. */
+function spawnServe(port: number): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [TS_NODE, '--transpile-only', '--project', path.join(__dirname, 'tsconfig.json'), MAIN, 'serve', `--port=${port}`]);
+}
+
+/** Runs a process to its end: exit code and output. */
+function finished(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+}
+
 /** Starts `cdk8s-gke-inference serve --port=0` and waits for the line that names its URL. */
 function serveProcess(): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [TS_NODE, '--transpile-only', '--project', path.join(__dirname, 'tsconfig.json'), MAIN, 'serve', '--port=0']);
+  const child = spawnServe(0);
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
@@ -368,6 +382,7 @@ function gcloudEnv(configDir: string): NodeJS.ProcessEnv {
 describe('cdk8s-gke-inference serve as a process', () => {
   let first: ServeProcess;
   let second: ServeProcess;
+  let busy: { port: number; code: number | null; out: string; err: string };
   let configDir: string;
 
   const gcloud = (args: string) => {
@@ -385,7 +400,13 @@ describe('cdk8s-gke-inference serve as a process', () => {
   const profiles = 'alpha container ai profiles';
 
   beforeAll(async () => {
-    [first, second] = await Promise.all([serveProcess(), serveProcess()]);
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const blocked = (blocker.address() as net.AddressInfo).port;
+    let ended: Awaited<ReturnType<typeof finished>>;
+    [first, second, ended] = await Promise.all([serveProcess(), serveProcess(), finished(spawnServe(blocked))]);
+    busy = { port: blocked, ...ended };
+    await new Promise((resolve) => blocker.close(resolve));
     configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-serve-gcloud-'));
     if (GCLOUD !== undefined) {
       // the two lines the README documents
@@ -438,6 +459,15 @@ describe('cdk8s-gke-inference serve as a process', () => {
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
     const message = cliError('accelerators list --model=google/gemma-2-27b').replace('(--model)', '(modelName)');
     expect(r.stderr).toBe(`ERROR: (gcloud.alpha.container.ai.profiles.accelerators.list) INVALID_ARGUMENT: ${message}\n`);
+  });
+
+  test('a port in use: one line on standard error, exit 1', () => {
+    expect(busy).toEqual({
+      port: busy.port,
+      code: 1,
+      out: '',
+      err: `ERROR: (cdk8s-gke-inference serve) port ${busy.port} is in use on 127.0.0.1: pass another --port, or --port=0 for a free one\n`,
+    });
   });
 
   test('SIGINT and SIGTERM stop it cleanly: exit 0, one line on standard error, the port closed', async () => {
