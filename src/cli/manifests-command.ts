@@ -4,7 +4,7 @@
  * comment lines prefixed with `# ` (what the cluster needs, then the provenance of every number).
  */
 import { App, Chart, Yaml } from 'cdk8s';
-import { CommandSpec, FlagSpec, PROGRAM, UsageError } from './args';
+import { CommandSpec, FlagSpec, Flags, PROGRAM, UsageError } from './args';
 import {
   MODEL,
   MODEL_SERVER,
@@ -62,41 +62,59 @@ const MANIFESTS_CREATE: CommandSpec = {
     'manifests create --model=openai/gpt-oss-20b --model-server=vllm --accelerator-type=nvidia-h100-80gb --namespace=llm --output-path=gpt-oss.yaml',
   ],
   run: (flags, io) => {
-    const catalog = Catalog.EMBEDDED;
-    checkUseCase(catalog, flags.str('use-case'));
-    const model = flags.req('model');
-    const modelServer = flags.req('model-server');
-    const namespace = flags.req('namespace');
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-      throw new UsageError(`--namespace '${printable(namespace)}' must be a DNS-1123 label: at most 63 lower-case letters, digits and '-'`);
-    }
-    const name = flags.str('name');
-    if (name !== undefined && (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)) {
-      throw new UsageError(`--name '${printable(name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter`);
-    }
-    const targets = targetsOf(flags);
-    const app = new App();
-    const chart = new Chart(app, 'manifests', { namespace });
-    const server = new OptimizedLlmServer(chart, 'server', {
-      name: name ?? defaultName(model, modelServer),
-      model,
-      modelServer,
-      modelServerVersion: flags.str('model-server-version'),
-      acceleratorType: flags.req('accelerator-type'),
-      targetNtpotMilliseconds: targets.ntpotMilliseconds,
-      targetTtftMilliseconds: targets.ttftMilliseconds,
-      pricingModel: flags.req('pricing-model') as PricingModel,
-      region: flags.req('region'),
-      modelBucketUri: flags.str('model-bucket-uri'),
-    });
-    const objects: Array<{ kind: string; metadata: { annotations?: { [key: string]: string } } }> = chart.toJson();
+    const { manifests, comments } = synthesizeManifests(flags);
     const output = flags.req('output');
-    const manifests = objects.map((o) => `${Yaml.stringify(o).replace(/\n+$/, '')}\n---\n`).join('');
-    const comments = commentLines(server, objects.find((o) => o.kind === 'Deployment')?.metadata.annotations ?? {})
-      .map((l) => `# ${l}\n`).join('');
-    return emit(io, flags, (output === 'comments' ? '' : manifests) + (output === 'manifest' ? '' : comments));
+    const text = (output === 'comments' ? '' : manifests.map((m) => `${m.content}\n---\n`).join(''))
+      + (output === 'manifest' ? '' : comments.map((l) => `# ${l}\n`).join(''));
+    return emit(io, flags, text);
   },
 };
+
+/** One synthesized object as gkerecommender's K8SManifest carries it: its YAML (no trailing newline), apiVersion and kind. */
+export interface ManifestText {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly content: string;
+}
+
+/**
+ * What `manifests create` prints, before rendering: the objects `OptimizedLlmServer` synthesizes for the
+ * command's flags, and the comment lines (what the cluster needs, then where every number comes from).
+ * `serve` answers gkerecommender's optimizedManifest with the same function.
+ */
+export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; comments: string[] } {
+  const catalog = Catalog.EMBEDDED;
+  checkUseCase(catalog, flags.str('use-case'));
+  const model = flags.req('model');
+  const modelServer = flags.req('model-server');
+  const namespace = flags.req('namespace');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+    throw new UsageError(`--namespace '${printable(namespace)}' must be a DNS-1123 label: at most 63 lower-case letters, digits and '-'`);
+  }
+  const name = flags.str('name');
+  if (name !== undefined && (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)) {
+    throw new UsageError(`--name '${printable(name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter`);
+  }
+  const targets = targetsOf(flags);
+  const app = new App();
+  const chart = new Chart(app, 'manifests', { namespace });
+  const server = new OptimizedLlmServer(chart, 'server', {
+    name: name ?? defaultName(model, modelServer),
+    model,
+    modelServer,
+    modelServerVersion: flags.str('model-server-version'),
+    acceleratorType: flags.req('accelerator-type'),
+    targetNtpotMilliseconds: targets.ntpotMilliseconds,
+    targetTtftMilliseconds: targets.ttftMilliseconds,
+    pricingModel: flags.req('pricing-model') as PricingModel,
+    region: flags.req('region'),
+    modelBucketUri: flags.str('model-bucket-uri'),
+  });
+  const objects: Array<{ apiVersion: string; kind: string; metadata: { annotations?: { [key: string]: string } } }> = chart.toJson();
+  const manifests = objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, content: Yaml.stringify(o).replace(/\n+$/, '') }));
+  const comments = commentLines(server, objects.find((o) => o.kind === 'Deployment')?.metadata.annotations ?? {});
+  return { manifests, comments };
+}
 
 /** `<model name>-<server>` as a DNS-1035 label, e.g. `gemma-2-27b-it-vllm`. */
 export function defaultName(model: string, modelServer: string): string {

@@ -7,7 +7,9 @@ import { CommandSpec, Io, PROGRAM, UsageError, commandHelp, commandName, parseFl
 import { CATALOG_COMMANDS } from './catalog-commands';
 import { LIST_FLAGS } from './list-output';
 import { MANIFEST_COMMANDS } from './manifests-command';
+import { joinMessage } from './one-line';
 import { PROFILE_COMMANDS } from './profiles-commands';
+import { SERVE_COMMAND } from './serve';
 import { libraryVersion } from '../util/version';
 
 export type { Io };
@@ -20,6 +22,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...PROFILE_COMMANDS,
   ...CATALOG_COMMANDS.filter((c) => c.path[0] === 'accelerators'),
   ...MANIFEST_COMMANDS,
+  SERVE_COMMAND,
 ].map(withListFlags);
 
 /** gcloud's command groups that live under `gcloud container ai profiles`: `profiles models list` = `models list`. */
@@ -95,10 +98,7 @@ function commandWords(argv: readonly string[]): { path: string[]; consumed: numb
 
 /** Joins a multi-line library message into one line and names flags instead of props. */
 export function oneLine(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-  const joined = lines.reduce((acc, l) => (acc === '' ? l : /[:;]$/.test(acc) ? `${acc} ${l}` : `${acc}; ${l}`), '');
-  return joined.replace(/\('(\w+)'\)/g, (whole, name: string) => (FLAG_OF[name] ? `(${FLAG_OF[name]})` : whole))
-    .replace(/\b(targetNtpotMilliseconds|targetTtftMilliseconds)\b/g, (name: string) => FLAG_OF[name]);
+  return joinMessage(message, FLAG_OF);
 }
 
 function help(io: Io, commands: readonly CommandSpec[] = COMMANDS): number {
