@@ -128,39 +128,162 @@ export function calibrationAnchors(catalog: Catalog, curves: readonly ProfileCur
   return anchors;
 }
 
-function geometricMean(values: ReadonlyArray<{ value: number; weight: number }>): number {
-  const total = values.reduce((s, v) => s + v.weight, 0);
-  return Math.exp(values.reduce((s, v) => s + v.weight * Math.log(v.value), 0) / total);
+/** Σ weight x log τ, Σ weight and the number of anchors of a group. */
+interface LogSum {
+  lw: number;
+  w: number;
+  n: number;
+}
+
+const emptySum = (): LogSum => ({ lw: 0, w: 0, n: 0 });
+
+function addTo(map: Map<string, LogSum>, key: string, a: CalibrationAnchor): void {
+  let s = map.get(key);
+  if (!s) map.set(key, s = emptySum());
+  s.lw += a.weight * Math.log(a.timeScale);
+  s.w += a.weight;
+  s.n += 1;
+}
+
+/** A group minus some of its anchors (counts decide emptiness, so rounding in the sums never matters). */
+function minus(s: LogSum | undefined, r: LogSum | undefined): LogSum {
+  const base = s ?? emptySum();
+  if (!r) return base;
+  return { lw: base.lw - r.lw, w: base.w - r.w, n: base.n - r.n };
+}
+
+const single = (a: CalibrationAnchor): LogSum => ({ lw: a.weight * Math.log(a.timeScale), w: a.weight, n: 1 });
+
+/** A combination's anchors within a server, for explanations. */
+interface CombinationGroup extends LogSum {
+  readonly model: string;
+  readonly acceleratorType: string;
+  readonly acceleratorCount: number;
+}
+
+/** The anchors of one server, summed per model, accelerator and both. */
+interface ServerSums {
+  readonly all: LogSum;
+  readonly byModel: Map<string, LogSum>;
+  readonly byAccelerator: Map<string, LogSum>;
+  readonly byModelAccelerator: Map<string, LogSum>;
+  readonly combinations: Map<string, CombinationGroup>;
+}
+
+/**
+ * The anchors summed per server, model, accelerator and combination, so a time scale, and its
+ * leave-one-out and leave-one-model-out variants, costs a few map look-ups however many points were
+ * imported (the weighted geometric mean is a ratio of sums).
+ */
+export interface CalibrationIndex {
+  readonly anchors: readonly CalibrationAnchor[];
+  readonly servers: ReadonlyMap<string, ServerSums>;
+}
+
+const modelKey = (m: string) => m.toLowerCase();
+const combinationKey = (k: CurveKey) => [k.model.toLowerCase(), k.modelServer, k.acceleratorType, k.acceleratorCount].join('|');
+const modelAcceleratorKey = (k: CurveKey) => `${k.model.toLowerCase()}|${k.acceleratorType}`;
+
+const indexes = new WeakMap<readonly CalibrationAnchor[], CalibrationIndex>();
+
+/** The index of a set of anchors (computed once per array). */
+export function calibrationIndex(anchors: readonly CalibrationAnchor[]): CalibrationIndex {
+  let index = indexes.get(anchors);
+  if (index) return index;
+  const servers = new Map<string, ServerSums>();
+  for (const a of anchors) {
+    let s = servers.get(a.modelServer);
+    if (!s) {
+      servers.set(a.modelServer, s = {
+        all: emptySum(), byModel: new Map(), byAccelerator: new Map(), byModelAccelerator: new Map(), combinations: new Map(),
+      });
+    }
+    const one = single(a);
+    s.all.lw += one.lw;
+    s.all.w += one.w;
+    s.all.n += 1;
+    addTo(s.byModel, modelKey(a.model), a);
+    addTo(s.byAccelerator, a.acceleratorType, a);
+    addTo(s.byModelAccelerator, modelAcceleratorKey(a), a);
+    const ck = combinationKey(a);
+    let g = s.combinations.get(ck);
+    if (!g) {
+      s.combinations.set(ck, g = { model: a.model, acceleratorType: a.acceleratorType, acceleratorCount: a.acceleratorCount, ...emptySum() });
+    }
+    g.lw += one.lw;
+    g.w += one.w;
+    g.n += 1;
+  }
+  index = { anchors, servers };
+  indexes.set(anchors, index);
+  return index;
 }
 
 const clampScale = (t: number) => Math.max(PERFORMANCE_CONSTANTS.minTimeScale.value, t);
 const fmt = (x: number) => x.toFixed(2);
+/** Combinations named in an explanation; the rest are counted. */
+const EXPLAINED_COMBINATIONS = 8;
+
+/** What to leave out of a prediction: one anchor (leave-one-out) or every anchor of a model (leave-one-model-out). */
+interface Exclusion {
+  readonly anchor?: CalibrationAnchor;
+  readonly model?: string;
+}
+
+interface Prediction {
+  readonly timeScale: number;
+  readonly basis: string;
+  /** Anchors of the combination itself, or of the server, that the prediction rests on. */
+  readonly count: number;
+}
+
+function predictFromIndex(index: CalibrationIndex, key: CurveKey, exclude: Exclusion = {}): Prediction {
+  const s = index.servers.get(key.modelServer);
+  if (!s) return { timeScale: 1, basis: 'uncalibrated', count: 0 };
+  const a = exclude.anchor;
+  const xModel = exclude.model === undefined ? undefined : modelKey(exclude.model);
+  const km = modelKey(key.model);
+  const own = minus(s.combinations.get(combinationKey(key)),
+    a && combinationKey(a) === combinationKey(key) ? single(a) : xModel === km ? s.combinations.get(combinationKey(key)) : undefined);
+  if (own.n > 0) return { timeScale: clampScale(Math.exp(own.lw / own.w)), basis: 'measured-combination', count: own.n };
+  const removedAll = a ? single(a) : xModel !== undefined ? s.byModel.get(xModel) : undefined;
+  const all = minus(s.all, removedAll);
+  if (all.n <= 0) return { timeScale: 1, basis: 'uncalibrated', count: 0 };
+  const sameModel = minus(s.byModel.get(km),
+    a && modelKey(a.model) === km ? single(a) : xModel === km ? s.byModel.get(km) : undefined);
+  const sameAccelerator = minus(s.byAccelerator.get(key.acceleratorType),
+    a && a.acceleratorType === key.acceleratorType ? single(a)
+      : xModel !== undefined ? s.byModelAccelerator.get(`${xModel}|${key.acceleratorType}`) : undefined);
+  const m = sameModel.n > 0 ? sameModel : emptySum();
+  const acc = sameAccelerator.n > 0 ? sameAccelerator : emptySum();
+  const lw = all.lw + SAME_MODEL_WEIGHT * m.lw + SAME_ACCELERATOR_WEIGHT * acc.lw;
+  const w = all.w + SAME_MODEL_WEIGHT * m.w + SAME_ACCELERATOR_WEIGHT * acc.w;
+  return { timeScale: clampScale(Math.exp(lw / w)), basis: m.n > 0 ? 'same-model' : 'same-server', count: all.n };
+}
 
 /** The time scale for a combination from a set of anchors, and what it rests on (no band). */
-export function predictTimeScale(anchors: readonly CalibrationAnchor[], key: CurveKey): { timeScale: number; basis: string; explanation: string } {
-  const own = anchors.filter((a) => sameCombination(a, key));
-  if (own.length > 0) {
-    const timeScale = clampScale(geometricMean(own.map((a) => ({ value: a.timeScale, weight: a.weight }))));
-    return {
-      timeScale,
-      basis: 'measured-combination',
-      explanation: `time scale ${fmt(timeScale)} from ${own.length} measured point(s) of this combination`,
-    };
+export function predictTimeScale(anchors: readonly CalibrationAnchor[] | CalibrationIndex, key: CurveKey): { timeScale: number; basis: string; explanation: string } {
+  const index = Array.isArray(anchors) ? calibrationIndex(anchors as readonly CalibrationAnchor[]) : anchors as CalibrationIndex;
+  const p = predictFromIndex(index, key);
+  if (p.basis === 'uncalibrated') return { ...p, explanation: `no measured point of ${key.modelServer} to calibrate on` };
+  if (p.basis === 'measured-combination') {
+    return { ...p, explanation: `time scale ${fmt(p.timeScale)} from ${p.count} measured point(s) of this combination` };
   }
-  const server = anchors.filter((a) => a.modelServer === key.modelServer);
-  if (server.length === 0) return { timeScale: 1, basis: 'uncalibrated', explanation: `no measured point of ${key.modelServer} to calibrate on` };
-  const weighted = server.map((a) => {
-    const sameModel = a.model.toLowerCase() === key.model.toLowerCase();
-    const sameAccelerator = a.acceleratorType === key.acceleratorType;
-    return { a, value: a.timeScale, weight: a.weight * (1 + SAME_MODEL_WEIGHT * +sameModel + SAME_ACCELERATOR_WEIGHT * +sameAccelerator) };
-  });
-  const timeScale = clampScale(geometricMean(weighted));
-  const sameModel = server.some((a) => a.model.toLowerCase() === key.model.toLowerCase());
+  // the explanation names the combinations that weigh most (one entry per combination, however many points it has)
+  const s = index.servers.get(key.modelServer)!;
+  const groups = [...s.combinations.values()].map((g) => {
+    const multiplier = 1 + SAME_MODEL_WEIGHT * +(modelKey(g.model) === modelKey(key.model)) + SAME_ACCELERATOR_WEIGHT * +(g.acceleratorType === key.acceleratorType);
+    return { g, value: Math.exp(g.lw / g.w), weight: g.w * multiplier };
+  }).sort((x, y) => y.weight - x.weight);
+  const named = groups.slice(0, EXPLAINED_COMBINATIONS)
+    .map((x) => `${x.g.model} on ${x.g.acceleratorCount} x ${x.g.acceleratorType} ${fmt(x.value)} x${fmt(x.weight)}`
+      + (x.g.n > 1 ? ` (${x.g.n} points)` : ''));
+  const rest = groups.length - named.length;
   return {
-    timeScale,
-    basis: sameModel ? 'same-model' : 'same-server',
-    explanation: `time scale ${fmt(timeScale)}: weighted geometric mean of ${server.length} measured ${key.modelServer} point(s) (`
-      + weighted.map((w) => `${w.a.model} on ${w.a.acceleratorCount} x ${w.a.acceleratorType} ${fmt(w.value)} x${fmt(w.weight)}`).join('; ') + ')',
+    timeScale: p.timeScale,
+    basis: p.basis,
+    explanation: `time scale ${fmt(p.timeScale)}: weighted geometric mean of ${p.count} measured ${key.modelServer} point(s) (`
+      + named.join('; ') + (rest > 0 ? `; and ${rest} more combination(s)` : '') + ')',
   };
 }
 
@@ -191,9 +314,18 @@ export function throughputAtNtpot(model: PerformanceModel, timeScale: number, nt
   return at((lo + hi) / 2).outputTokensPerSecond;
 }
 
-function crossValidate(catalog: Catalog, anchor: CalibrationAnchor, others: readonly CalibrationAnchor[], method: string): CrossValidation {
-  const { timeScale } = predictTimeScale(others, anchor);
-  const model = modelFor(catalog, anchor)!;
+/** Raw performance models per curve key, built once per cross-validation. */
+type ModelCache = Map<string, PerformanceModel | undefined>;
+
+function cachedModel(catalog: Catalog, cache: ModelCache, key: CurveKey): PerformanceModel | undefined {
+  const k = [key.model.toLowerCase(), key.modelServer, key.modelServerVersion, key.acceleratorType, key.acceleratorCount, key.pipelineParallelSize ?? 1].join('|');
+  if (!cache.has(k)) cache.set(k, modelFor(catalog, key));
+  return cache.get(k);
+}
+
+function crossValidate(catalog: Catalog, cache: ModelCache, anchor: CalibrationAnchor, index: CalibrationIndex, exclude: Exclusion, method: string): CrossValidation {
+  const { timeScale } = predictFromIndex(index, anchor, exclude);
+  const model = cachedModel(catalog, cache, anchor)!;
   const atMeasuredLoad = scalePoint(anchor.raw, timeScale);
   // below the fastest NTPOT the estimate reaches, compare with its fastest point
   const x = throughputAtNtpot(model, timeScale, anchor.ntpotMilliseconds) ?? scalePoint(model.at(1), timeScale).outputTokensPerSecond;
@@ -209,12 +341,44 @@ function crossValidate(catalog: Catalog, anchor: CalibrationAnchor, others: read
 
 /** Leave-one-out: each measured point predicted from all the others (its own combination's other points included). */
 export function leaveOneOut(catalog: Catalog, anchors: readonly CalibrationAnchor[] = calibrationAnchors(catalog)): CrossValidation[] {
-  return anchors.map((a) => crossValidate(catalog, a, anchors.filter((o) => o !== a), 'leave-one-out'));
+  const index = calibrationIndex(anchors);
+  const cache: ModelCache = new Map();
+  return anchors.map((a) => crossValidate(catalog, cache, a, index, { anchor: a }, 'leave-one-out'));
 }
 
 /** Leave-one-model-out: each measured point predicted without any point of its model (the situation of an unmeasured model). */
 export function leaveModelOut(catalog: Catalog, anchors: readonly CalibrationAnchor[] = calibrationAnchors(catalog)): CrossValidation[] {
-  return anchors.map((a) => crossValidate(catalog, a, anchors.filter((o) => o.model.toLowerCase() !== a.model.toLowerCase()), 'leave-model-out'));
+  const index = calibrationIndex(anchors);
+  const cache: ModelCache = new Map();
+  return anchors.map((a) => crossValidate(catalog, cache, a, index, { model: a.model }, 'leave-model-out'));
+}
+
+/**
+ * Most points of one combination that the bands are cross-validated on: a long imported curve is
+ * sampled at evenly spaced loads (deterministically), so the bands cost the same for 100 or 100,000
+ * imported points while every combination still counts.
+ */
+export const MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION = 24;
+
+/** Evenly spaced anchors of each combination, at most `perCombination` of each, in their original order. */
+export function sampledAnchors(anchors: readonly CalibrationAnchor[], perCombination: number = MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION): CalibrationAnchor[] {
+  const groups = new Map<string, CalibrationAnchor[]>();
+  for (const a of anchors) {
+    const k = `${a.modelServer}|${combinationKey(a)}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, g = []);
+    g.push(a);
+  }
+  const kept = new Set<CalibrationAnchor>();
+  for (const g of groups.values()) {
+    if (g.length <= perCombination) {
+      g.forEach((a) => kept.add(a));
+      continue;
+    }
+    const sorted = [...g].sort((x, y) => x.concurrency - y.concurrency);
+    for (let i = 0; i < perCombination; i++) kept.add(sorted[Math.round((i * (sorted.length - 1)) / (perCombination - 1))]);
+  }
+  return anchors.filter((a) => kept.has(a));
 }
 
 /** Largest |log error| of a cross-validation on throughput and NTPOT. */
@@ -233,24 +397,29 @@ export interface Bands {
 }
 
 export function crossValidatedBands(catalog: Catalog, anchors: readonly CalibrationAnchor[], server: string): Bands {
-  const own = anchors.filter((a) => a.modelServer === server);
-  if (own.length < 2) return { sameModel: UNCALIBRATED_LOG_BAND, otherModel: UNCALIBRATED_LOG_BAND, ttft: UNCALIBRATED_LOG_BAND };
-  const hasSibling = (a: CalibrationAnchor) => own.some((o) => o !== a && o.model.toLowerCase() === a.model.toLowerCase());
-  const loo = leaveOneOut(catalog, own).filter((v) => hasSibling(v.anchor));
-  const lmo = leaveModelOut(catalog, own).filter((v) => own.some((o) => o.model.toLowerCase() !== v.anchor.model.toLowerCase()));
-  const max = (xs: number[]) => (xs.length ? Math.max(...xs) : UNCALIBRATED_LOG_BAND);
-  const otherModel = max(lmo.map(logError));
-  const sameModel = loo.length ? max(loo.map(logError)) : otherModel;
-  const ttftErrors = [...loo, ...lmo].filter((v) => v.ttftError !== undefined).map((v) => Math.abs(Math.log(1 + v.ttftError!)));
-  return { sameModel, otherModel, ttft: Math.max(otherModel, ...ttftErrors) };
+  const index = calibrationIndex(anchors);
+  const s = index.servers.get(server);
+  if (!s || s.all.n < 2) return { sameModel: UNCALIBRATED_LOG_BAND, otherModel: UNCALIBRATED_LOG_BAND, ttft: UNCALIBRATED_LOG_BAND };
+  // predictions use every anchor; the errors are read on a bounded, evenly spaced sample of each combination's anchors
+  const own = sampledAnchors(anchors.filter((a) => a.modelServer === server));
+  const cache: ModelCache = new Map();
+  const modelCount = (a: CalibrationAnchor) => s.byModel.get(modelKey(a.model))?.n ?? 0;
+  const loo = own.filter((a) => modelCount(a) > 1).map((a) => crossValidate(catalog, cache, a, index, { anchor: a }, 'leave-one-out'));
+  const lmo = own.filter((a) => s.all.n - modelCount(a) > 0).map((a) => crossValidate(catalog, cache, a, index, { model: a.model }, 'leave-model-out'));
+  let otherModel = UNCALIBRATED_LOG_BAND;
+  if (lmo.length) otherModel = lmo.reduce((m, v) => Math.max(m, logError(v)), 0);
+  const sameModel = loo.length ? loo.reduce((m, v) => Math.max(m, logError(v)), 0) : otherModel;
+  const ttft = [...loo, ...lmo].reduce((m, v) => (v.ttftError === undefined ? m : Math.max(m, Math.abs(Math.log(1 + v.ttftError)))), otherModel);
+  return { sameModel, otherModel, ttft };
 }
 
 /** The correction for a combination, with its band. */
 export function correctionFor(
-  anchors: readonly CalibrationAnchor[], bands: Bands, key: CurveKey, model: ModelRecord,
+  anchors: readonly CalibrationAnchor[] | CalibrationIndex, bands: Bands, key: CurveKey, model: ModelRecord,
 ): Correction {
-  const p = predictTimeScale(anchors, key);
-  const sameModel = anchors.some((a) => a.modelServer === key.modelServer && a.model.toLowerCase() === model.id.toLowerCase());
+  const index = Array.isArray(anchors) ? calibrationIndex(anchors as readonly CalibrationAnchor[]) : anchors as CalibrationIndex;
+  const p = predictTimeScale(index, key);
+  const sameModel = (index.servers.get(key.modelServer)?.byModel.get(modelKey(model.id))?.n ?? 0) > 0;
   const logBand = p.basis === 'uncalibrated' ? UNCALIBRATED_LOG_BAND : sameModel ? bands.sameModel : bands.otherModel;
   return { ...p, logBand, ttftLogBand: Math.max(logBand, bands.ttft) };
 }

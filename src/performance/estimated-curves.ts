@@ -7,12 +7,13 @@
 import {
   Bands,
   CalibrationAnchor,
+  CalibrationIndex,
   Correction,
   calibrationAnchors,
+  calibrationIndex,
   correctionFor,
   crossValidatedBands,
   modelFor,
-  sameCombination,
   scalePoint,
 } from './calibration';
 import { CurveKey, CurvePoint, ProfileCurve } from './curve';
@@ -29,13 +30,26 @@ const MODEL_CITATION = 'cdk8s-gke-inference performance model (src/performance/e
 export interface EstimationContext {
   readonly catalog: Catalog;
   readonly anchors: readonly CalibrationAnchor[];
+  readonly index: CalibrationIndex;
   readonly bands: ReadonlyMap<string, Bands>;
+  /** The measured loads of each combination (`sameCombination`), read exactly by its calibrated curve. */
+  readonly measuredLoads: ReadonlyMap<string, readonly number[]>;
 }
+
+const combinationOf = (k: CurveKey) => [k.model.toLowerCase(), k.modelServer, k.acceleratorType, k.acceleratorCount].join('|');
 
 export function estimationContext(catalog: Catalog, measured: readonly ProfileCurve[]): EstimationContext {
   const anchors = calibrationAnchors(catalog, measured);
+  const index = calibrationIndex(anchors);
   const bands = new Map(catalog.modelServers.map((s) => [s.name, crossValidatedBands(catalog, anchors, s.name)]));
-  return { catalog, anchors, bands };
+  const measuredLoads = new Map<string, number[]>();
+  for (const a of anchors) {
+    const k = combinationOf(a);
+    let loads = measuredLoads.get(k);
+    if (!loads) measuredLoads.set(k, loads = []);
+    loads.push(a.concurrency);
+  }
+  return { catalog, anchors, index, bands, measuredLoads };
 }
 
 function toCurvePoint(p: ModelPoint, c: Correction): CurvePoint {
@@ -95,7 +109,7 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   const pm = modelFor(ctx.catalog, key);
   if (!model || !pm) return undefined;
   const bands = ctx.bands.get(key.modelServer) ?? crossValidatedBands(ctx.catalog, ctx.anchors, key.modelServer);
-  const calibrated = correctionFor(ctx.anchors, bands, key, model);
+  const calibrated = correctionFor(ctx.index, bands, key, model);
   const onTpu = ctx.catalog.accelerator(key.acceleratorType)?.family === 'tpu';
   // no measured TPU point exists: the GPU-calibrated time scale is carried over, but the band is the wide uncalibrated one
   const singleHost = onTpu && calibrated.basis !== 'measured-combination' ? uncalibratedOnTpu(calibrated) : calibrated;
@@ -104,7 +118,7 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   const multiHost = pp > 1 ? `pipeline-parallel size ${pp}` : hosts > 1 ? `a ${hosts}-host TPU slice under Pathways` : undefined;
   const correction = multiHost ? widenedForMultiHost(singleHost, multiHost) : singleHost;
   // the measured loads of the combination itself are read exactly, so the curve passes through its measured points
-  const own = ctx.anchors.filter((a) => sameCombination(a, key)).map((a) => a.concurrency);
+  const own = ctx.measuredLoads.get(combinationOf(key)) ?? [];
   const grid = [...new Set([...loadGrid(pm.maxRunningBatch), ...own])].sort((a, b) => a - b);
   const points = grid.map((n) => toCurvePoint(scalePoint(pm.at(n), correction.timeScale), correction));
   const band = Math.exp(correction.logBand);

@@ -1,4 +1,4 @@
-import { CurveKey, ProfileCurve } from './curve';
+import { CurveKey, CurvePoint, ProfileCurve } from './curve';
 import { Catalog } from '../catalog/catalog';
 
 function keyOf(k: CurveKey): string {
@@ -11,7 +11,8 @@ function keyOf(k: CurveKey): string {
  * type with that accelerator count (and marked inferred).
  */
 export function measuredCurves(catalog: Catalog): ProfileCurve[] {
-  const groups = new Map<string, ProfileCurve>();
+  // points gathered per combination first, sorted once: a large import stays linear
+  const groups = new Map<string, Omit<ProfileCurve, 'points' | 'citation'> & { points: CurvePoint[]; citation: string; sources: Set<string> }>();
   for (const m of catalog.measuredPoints) {
     const key: CurveKey = {
       model: m.model,
@@ -29,11 +30,11 @@ export function measuredCurves(catalog: Catalog): ProfileCurve[] {
     };
     const existing = groups.get(keyOf(key));
     if (existing) {
-      groups.set(keyOf(key), {
-        ...existing,
-        points: [...existing.points, point].sort((a, b) => a.outputTokensPerSecond - b.outputTokensPerSecond),
-        citation: existing.citation === m.source ? existing.citation : `${existing.citation}; ${m.source}`,
-      });
+      existing.points.push(point);
+      if (!existing.sources.has(m.source)) {
+        existing.sources.add(m.source);
+        existing.citation = `${existing.citation}; ${m.source}`;
+      }
       continue;
     }
     const machines = catalog.machineTypesFor(m.accelerator, m.acceleratorCount);
@@ -44,6 +45,7 @@ export function measuredCurves(catalog: Catalog): ProfileCurve[] {
       instanceTypeInferred: m.instanceType === undefined,
       source: 'measured',
       points: [point],
+      sources: new Set([m.source]),
       citation: m.source,
       note: [m.query, m.notes].filter((s) => s).join('; '),
       published: m.publishedUsdPerMillionOutputTokens !== undefined || m.publishedUsdPerMillionInputTokens !== undefined
@@ -55,7 +57,10 @@ export function measuredCurves(catalog: Catalog): ProfileCurve[] {
         : undefined,
     });
   }
-  return [...groups.values()];
+  return [...groups.values()].map(({ sources, ...curve }) => ({
+    ...curve,
+    points: curve.points.sort((a, b) => a.outputTokensPerSecond - b.outputTokensPerSecond),
+  }));
 }
 
 export function curveKeyString(k: CurveKey): string {
