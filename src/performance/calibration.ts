@@ -262,7 +262,9 @@ function predictFromIndex(index: CalibrationIndex, key: CurveKey, exclude: Exclu
 }
 
 /** The time scale for a combination from a set of anchors, and what it rests on (no band). */
-export function predictTimeScale(anchors: readonly CalibrationAnchor[] | CalibrationIndex, key: CurveKey): { timeScale: number; basis: string; explanation: string } {
+export function predictTimeScale(
+  anchors: readonly CalibrationAnchor[] | CalibrationIndex, key: CurveKey,
+): { timeScale: number; basis: string; explanation: string } {
   const index = Array.isArray(anchors) ? calibrationIndex(anchors as readonly CalibrationAnchor[]) : anchors as CalibrationIndex;
   const p = predictFromIndex(index, key);
   if (p.basis === 'uncalibrated') return { ...p, explanation: `no measured point of ${key.modelServer} to calibrate on` };
@@ -272,7 +274,8 @@ export function predictTimeScale(anchors: readonly CalibrationAnchor[] | Calibra
   // the explanation names the combinations that weigh most (one entry per combination, however many points it has)
   const s = index.servers.get(key.modelServer)!;
   const groups = [...s.combinations.values()].map((g) => {
-    const multiplier = 1 + SAME_MODEL_WEIGHT * +(modelKey(g.model) === modelKey(key.model)) + SAME_ACCELERATOR_WEIGHT * +(g.acceleratorType === key.acceleratorType);
+    const multiplier = 1 + SAME_MODEL_WEIGHT * +(modelKey(g.model) === modelKey(key.model))
+      + SAME_ACCELERATOR_WEIGHT * +(g.acceleratorType === key.acceleratorType);
     return { g, value: Math.exp(g.lw / g.w), weight: g.w * multiplier };
   }).sort((x, y) => y.weight - x.weight);
   const named = groups.slice(0, EXPLAINED_COMBINATIONS)
@@ -323,7 +326,9 @@ function cachedModel(catalog: Catalog, cache: ModelCache, key: CurveKey): Perfor
   return cache.get(k);
 }
 
-function crossValidate(catalog: Catalog, cache: ModelCache, anchor: CalibrationAnchor, index: CalibrationIndex, exclude: Exclusion, method: string): CrossValidation {
+function crossValidate(
+  catalog: Catalog, cache: ModelCache, anchor: CalibrationAnchor, index: CalibrationIndex, exclude: Exclusion, method: string,
+): CrossValidation {
   const { timeScale } = predictFromIndex(index, anchor, exclude);
   const model = cachedModel(catalog, cache, anchor)!;
   const atMeasuredLoad = scalePoint(anchor.raw, timeScale);
@@ -361,7 +366,9 @@ export function leaveModelOut(catalog: Catalog, anchors: readonly CalibrationAnc
 export const MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION = 24;
 
 /** Evenly spaced anchors of each combination, at most `perCombination` of each, in their original order. */
-export function sampledAnchors(anchors: readonly CalibrationAnchor[], perCombination: number = MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION): CalibrationAnchor[] {
+export function sampledAnchors(
+  anchors: readonly CalibrationAnchor[], perCombination: number = MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION,
+): CalibrationAnchor[] {
   const groups = new Map<string, CalibrationAnchor[]>();
   for (const a of anchors) {
     const k = `${a.modelServer}|${combinationKey(a)}`;
