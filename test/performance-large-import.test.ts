@@ -60,7 +60,8 @@ test('the bands are cross-validated on a bounded sample of each combination, the
   // the index gives the same time scale as the weighted geometric mean written out over every anchor
   const key = { model: 'google/gemma-2-9b-it', modelServer: 'vllm', modelServerVersion: 'v0.11.2', acceleratorType: 'nvidia-l4', acceleratorCount: 1 };
   const vllm = anchors.filter((a) => a.modelServer === 'vllm');
-  const w = vllm.map((a) => a.weight * (1 + 3 * +(a.model.toLowerCase() === key.model.toLowerCase()) + 1 * +(a.acceleratorType === key.acceleratorType)));
+  const w = vllm.map((a) => a.weight
+    * (1 + 3 * +(a.model.toLowerCase() === key.model.toLowerCase()) + 1 * +(a.acceleratorType === key.acceleratorType)));
   const direct = Math.exp(vllm.reduce((s, a, i) => s + w[i] * Math.log(a.timeScale), 0) / w.reduce((s, x) => s + x, 0));
   expect(predictTimeScale(calibrationIndex(anchors), key).timeScale).toBeCloseTo(Math.max(0.8, direct), 9);
 });

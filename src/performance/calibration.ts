@@ -1,19 +1,24 @@
 /**
  * Calibration of the performance model on measured points.
  *
- * The correction is one number per combination, a time scale τ: every latency of the raw curve is
- * multiplied by τ and every rate divided by it, so Little's law still holds and the running batch, queue
- * and KV-cache utilisation at a given load are unchanged. A measured point (X tokens/s at NTPOT t) has
- * X x t requests in the system; τ is the measured NTPOT over the raw NTPOT at that concurrency, so the
- * calibrated curve passes exactly through the point (within interpolation between grid points).
+ * The estimator's terms (bandwidth and compute efficiencies, prefill efficiency, fixed latencies) are
+ * fitted once on public measurements (`scripts/fit-serving-terms.ts`, `serving-terms.generated.ts`).
+ * On top of them the correction is one number per combination, a kernel time scale τ: the memory,
+ * compute and communication time of every step is multiplied by it, the fixed per-step and per-layer
+ * latencies are not. At a fixed load NTPOT is linear in τ, so τ is solved exactly from a measured point
+ * (X tokens/s at NTPOT t has X x t requests in the system); Little's law still holds and the running
+ * batch, queue and KV-cache utilisation at a given load are unchanged.
  *
  * A combination with measured points uses their τ (geometric mean). Any other combination uses a
  * weighted geometric mean of the τ of the same server's measured points, weighting those of the same
  * model (kernels, attention softcapping, quantisation formats) and of the same accelerator more. τ never
- * goes below `minTimeScale`, so a calibrated curve never beats the memory-bandwidth floor.
+ * goes below `minTimeScale` (the kernels at peak bandwidth).
  *
- * The uncertainty band is cross-validated: leave-one-out over the measured points for combinations whose
- * model has measured points elsewhere, leave-one-model-out for models without any.
+ * The anchors are summed per server, model, accelerator and combination (`calibrationIndex`), so a
+ * prediction costs a few look-ups however many points were imported. The uncertainty band is
+ * cross-validated: leave-one-out over the measured points for combinations whose model has measured
+ * points elsewhere, leave-one-model-out for models without any, on at most
+ * `MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION` evenly spaced points of each combination.
  */
 import { CurveKey, ProfileCurve } from './curve';
 import { EstimateInput, ModelPoint, PerformanceModel, performanceModel } from './estimator';
@@ -22,6 +27,12 @@ import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { Catalog } from '../catalog/catalog';
 import { ModelRecord } from '../catalog/types';
 
+/**
+ * The smallest kernel time scale: the kernels at the accelerator's peak memory bandwidth (the fitted terms stream at
+ * `memoryBandwidthEfficiency` of it).
+ */
+export const MIN_TIME_SCALE = PERFORMANCE_CONSTANTS.minTimeScale.value;
+const clampScale = (t: number) => (Number.isFinite(t) ? Math.max(MIN_TIME_SCALE, t) : MIN_TIME_SCALE);
 const SAME_MODEL_WEIGHT = PERFORMANCE_CONSTANTS.calibrationSameModelWeight.value;
 const SAME_ACCELERATOR_WEIGHT = PERFORMANCE_CONSTANTS.calibrationSameAcceleratorWeight.value;
 /** Band half-width (natural log) when the server has fewer than two measured points to cross-validate. */
@@ -36,7 +47,10 @@ export interface CalibrationAnchor extends CurveKey {
   readonly concurrency: number;
   /** The raw model's point at that concurrency. */
   readonly raw: ModelPoint;
-  /** Measured NTPOT / raw NTPOT at the same concurrency. */
+  /**
+   * The kernel time scale that puts the model's NTPOT at the measured load on the measured NTPOT: it multiplies the
+   * memory, compute and communication time of every step, not the fixed per-step and per-layer overheads.
+   */
   readonly timeScale: number;
   /** 1 / points of its curve, so a long user curve counts as much as a single published point. */
   readonly weight: number;
@@ -108,6 +122,8 @@ export function calibrationAnchors(catalog: Catalog, curves: readonly ProfileCur
     for (const p of points) {
       const concurrency = (p.outputTokensPerSecond * p.ntpotMilliseconds) / 1000;
       const raw = model.at(concurrency);
+      // NTPOT at a fixed load is linear in the kernel time scale: fixed overheads + τ x kernel time
+      const fixedOnly = model.at(concurrency, 0).ntpotMilliseconds;
       anchors.push({
         model: curve.model,
         modelServer: curve.modelServer,
@@ -119,7 +135,7 @@ export function calibrationAnchors(catalog: Catalog, curves: readonly ProfileCur
         ttftMilliseconds: p.ttftMilliseconds,
         concurrency,
         raw,
-        timeScale: p.ntpotMilliseconds / raw.ntpotMilliseconds,
+        timeScale: clampScale((p.ntpotMilliseconds - fixedOnly) / (raw.ntpotMilliseconds - fixedOnly)),
         weight: 1 / points.length,
         citation: curve.citation,
       });
@@ -219,7 +235,6 @@ export function calibrationIndex(anchors: readonly CalibrationAnchor[]): Calibra
   return index;
 }
 
-const clampScale = (t: number) => Math.max(PERFORMANCE_CONSTANTS.minTimeScale.value, t);
 const fmt = (x: number) => x.toFixed(2);
 /** Combinations named in an explanation; the rest are counted. */
 const EXPLAINED_COMBINATIONS = 8;
@@ -262,7 +277,9 @@ function predictFromIndex(index: CalibrationIndex, key: CurveKey, exclude: Exclu
 }
 
 /** The time scale for a combination from a set of anchors, and what it rests on (no band). */
-export function predictTimeScale(anchors: readonly CalibrationAnchor[] | CalibrationIndex, key: CurveKey): { timeScale: number; basis: string; explanation: string } {
+export function predictTimeScale(
+  anchors: readonly CalibrationAnchor[] | CalibrationIndex, key: CurveKey,
+): { timeScale: number; basis: string; explanation: string } {
   const index = Array.isArray(anchors) ? calibrationIndex(anchors as readonly CalibrationAnchor[]) : anchors as CalibrationIndex;
   const p = predictFromIndex(index, key);
   if (p.basis === 'uncalibrated') return { ...p, explanation: `no measured point of ${key.modelServer} to calibrate on` };
@@ -272,7 +289,8 @@ export function predictTimeScale(anchors: readonly CalibrationAnchor[] | Calibra
   // the explanation names the combinations that weigh most (one entry per combination, however many points it has)
   const s = index.servers.get(key.modelServer)!;
   const groups = [...s.combinations.values()].map((g) => {
-    const multiplier = 1 + SAME_MODEL_WEIGHT * +(modelKey(g.model) === modelKey(key.model)) + SAME_ACCELERATOR_WEIGHT * +(g.acceleratorType === key.acceleratorType);
+    const multiplier = 1 + SAME_MODEL_WEIGHT * +(modelKey(g.model) === modelKey(key.model))
+      + SAME_ACCELERATOR_WEIGHT * +(g.acceleratorType === key.acceleratorType);
     return { g, value: Math.exp(g.lw / g.w), weight: g.w * multiplier };
   }).sort((x, y) => y.weight - x.weight);
   const named = groups.slice(0, EXPLAINED_COMBINATIONS)
@@ -287,7 +305,10 @@ export function predictTimeScale(anchors: readonly CalibrationAnchor[] | Calibra
   };
 }
 
-/** Calibrated estimate at a concurrency: latencies x τ, rates / τ, server signals unchanged. */
+/**
+ * Every latency x τ and every rate / τ, server signals unchanged: the uniform scaling of a point (Little's law holds).
+ * The calibration itself scales only the kernel time (`PerformanceModel.at(n, τ)`), not the fixed overheads.
+ */
 export function scalePoint(p: ModelPoint, timeScale: number): ModelPoint {
   return {
     ...p,
@@ -302,7 +323,7 @@ export function scalePoint(p: ModelPoint, timeScale: number): ModelPoint {
 
 /** The calibrated model's output tokens/s where its NTPOT equals `ntpot` (bisection on the load); undefined below the curve's fastest NTPOT. */
 export function throughputAtNtpot(model: PerformanceModel, timeScale: number, ntpot: number): number | undefined {
-  const at = (n: number) => scalePoint(model.at(n), timeScale);
+  const at = (n: number) => model.at(n, timeScale);
   if (at(1).ntpotMilliseconds > ntpot) return undefined;
   let lo = 1;
   let hi = Math.max(2, model.maxRunningBatch);
@@ -323,12 +344,14 @@ function cachedModel(catalog: Catalog, cache: ModelCache, key: CurveKey): Perfor
   return cache.get(k);
 }
 
-function crossValidate(catalog: Catalog, cache: ModelCache, anchor: CalibrationAnchor, index: CalibrationIndex, exclude: Exclusion, method: string): CrossValidation {
+function crossValidate(
+  catalog: Catalog, cache: ModelCache, anchor: CalibrationAnchor, index: CalibrationIndex, exclude: Exclusion, method: string,
+): CrossValidation {
   const { timeScale } = predictFromIndex(index, anchor, exclude);
   const model = cachedModel(catalog, cache, anchor)!;
-  const atMeasuredLoad = scalePoint(anchor.raw, timeScale);
+  const atMeasuredLoad = model.at(anchor.concurrency, timeScale);
   // below the fastest NTPOT the estimate reaches, compare with its fastest point
-  const x = throughputAtNtpot(model, timeScale, anchor.ntpotMilliseconds) ?? scalePoint(model.at(1), timeScale).outputTokensPerSecond;
+  const x = throughputAtNtpot(model, timeScale, anchor.ntpotMilliseconds) ?? model.at(1, timeScale).outputTokensPerSecond;
   return {
     anchor,
     method,
@@ -361,7 +384,9 @@ export function leaveModelOut(catalog: Catalog, anchors: readonly CalibrationAnc
 export const MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION = 24;
 
 /** Evenly spaced anchors of each combination, at most `perCombination` of each, in their original order. */
-export function sampledAnchors(anchors: readonly CalibrationAnchor[], perCombination: number = MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION): CalibrationAnchor[] {
+export function sampledAnchors(
+  anchors: readonly CalibrationAnchor[], perCombination: number = MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION,
+): CalibrationAnchor[] {
   const groups = new Map<string, CalibrationAnchor[]>();
   for (const a of anchors) {
     const k = `${a.modelServer}|${combinationKey(a)}`;
