@@ -24,7 +24,7 @@ import { CurveKey, ProfileCurve } from './curve';
 import { EstimateInput, ModelPoint, PerformanceModel, performanceModel } from './estimator';
 import { measuredCurves } from './measured-curves';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
-import { Catalog } from '../catalog/catalog';
+import { Catalog, Workload } from '../catalog/catalog';
 import { ModelRecord } from '../catalog/types';
 
 /**
@@ -90,12 +90,13 @@ export function sameCombination(a: CurveKey, b: CurveKey): boolean {
 }
 
 /** The raw performance model of a curve key in a catalog, or undefined when the key's records are missing or it does not fit. */
-export function modelFor(catalog: Catalog, key: CurveKey): PerformanceModel | undefined {
-  const input = estimateInput(catalog, key);
+export function modelFor(catalog: Catalog, key: CurveKey, workload: Workload = catalog.defaultWorkload): PerformanceModel | undefined {
+  const input = estimateInput(catalog, key, workload);
   return input ? performanceModel(input) : undefined;
 }
 
-export function estimateInput(catalog: Catalog, key: CurveKey): EstimateInput | undefined {
+/** What the performance model needs for a curve key, for a workload (by default the one the catalog's profiles are for). */
+export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workload = catalog.defaultWorkload): EstimateInput | undefined {
   const model = catalog.model(key.model);
   const accelerator = catalog.accelerator(key.acceleratorType);
   const server = catalog.modelServer(key.modelServer);
@@ -108,7 +109,7 @@ export function estimateInput(catalog: Catalog, key: CurveKey): EstimateInput | 
     tensorParallelSize: key.acceleratorCount / pp,
     pipelineParallelSize: pp,
     serverRelease: version.baseRelease,
-    workload: catalog.defaultWorkload,
+    workload,
   };
 }
 
@@ -116,7 +117,8 @@ export function estimateInput(catalog: Catalog, key: CurveKey): EstimateInput | 
 export function calibrationAnchors(catalog: Catalog, curves: readonly ProfileCurve[] = measuredCurves(catalog)): CalibrationAnchor[] {
   const anchors: CalibrationAnchor[] = [];
   for (const curve of curves) {
-    const model = modelFor(catalog, curve);
+    // a measured point is evaluated on the workload it was measured on, whatever the profiles are for
+    const model = modelFor(catalog, curve, catalog.measuredWorkload);
     if (!model) continue;
     const points = curve.points.filter((p) => p.kind === 'measured');
     for (const p of points) {
@@ -340,7 +342,7 @@ type ModelCache = Map<string, PerformanceModel | undefined>;
 
 function cachedModel(catalog: Catalog, cache: ModelCache, key: CurveKey): PerformanceModel | undefined {
   const k = [key.model.toLowerCase(), key.modelServer, key.modelServerVersion, key.acceleratorType, key.acceleratorCount, key.pipelineParallelSize ?? 1].join('|');
-  if (!cache.has(k)) cache.set(k, modelFor(catalog, key));
+  if (!cache.has(k)) cache.set(k, modelFor(catalog, key, catalog.measuredWorkload));
   return cache.get(k);
 }
 

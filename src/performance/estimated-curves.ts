@@ -138,7 +138,8 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   const thin = !onTpu && fittedCases(key.acceleratorType) < THIN_DATA_CASES;
   const correction = thin ? widenedForThinData(wide, key.acceleratorType) : wide;
   // the measured loads of the combination itself are read exactly, so the curve passes through its measured points
-  const own = ctx.measuredLoads.get(combinationOf(key)) ?? [];
+  // (only for the workload they were measured on)
+  const own = ctx.catalog.workloadIsMeasured ? ctx.measuredLoads.get(combinationOf(key)) ?? [] : [];
   const grid = [...new Set([...loadGrid(pm.maxRunningBatch), ...own])].sort((a, b) => a - b);
   const points = grid.map((n) => toCurvePoint(pm.at(n, correction.timeScale), correction));
   const band = Math.exp(correction.logBand);
@@ -226,7 +227,7 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
 /** Estimated curves for every combination without a measured curve of its own. */
 export function estimatedCurves(catalog: Catalog, measured: readonly ProfileCurve[]): ProfileCurve[] {
   const ctx = estimationContext(catalog, measured);
-  const measuredKeys = new Set(measured.map(keyString));
+  const measuredKeys = new Set(catalog.workloadIsMeasured ? measured.map(keyString) : []);
   const curves: ProfileCurve[] = [];
   for (const key of estimableKeys(catalog)) {
     if (measuredKeys.has(keyString(key))) continue;
