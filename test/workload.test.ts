@@ -1,4 +1,5 @@
-import { InferenceCatalog, InferenceResolver, ProfileSource } from '../src';
+import { Testing } from 'cdk8s';
+import { InferenceCatalog, InferenceResolver, OptimizedLlmServer, ProfileSource } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import { performanceModel } from '../src/performance/estimator';
 import { profileCurves } from '../src/performance/profiles';
@@ -85,4 +86,14 @@ test('an imported catalog resolves other workloads from its calibrated estimates
   const c = InferenceCatalog.embedded().addBenchmarksFromCsv(csv);
   expect(c.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4' }).source).toBe(ProfileSource.MEASURED);
   expect(c.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4', useCase: 'Deep Research' }).source).toBe(ProfileSource.ESTIMATED);
+});
+
+test('OptimizedLlmServer takes the workload in its props, with errors naming them', () => {
+  const chart = Testing.chart();
+  const server = new OptimizedLlmServer(chart, 'server', { model: GEMMA, acceleratorType: 'nvidia-h100-80gb', useCase: 'Deep Research' });
+  expect(server.resolution.source).toBe(ProfileSource.ESTIMATED);
+  const measured = new OptimizedLlmServer(chart, 'measured', { model: GEMMA, acceleratorType: 'nvidia-h100-80gb' });
+  expect(measured.resolution.source).toBe(ProfileSource.MEASURED);
+  expect(() => new OptimizedLlmServer(Testing.chart(), 'bad', { model: GEMMA, averageInputTokens: -1 }))
+    .toThrow(/'averageInputTokens' must be a whole number of tokens, at least 1, got -1/);
 });

@@ -153,6 +153,8 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
     points,
     citation: `${MODEL_CITATION}; calibrated: ${correction.explanation}`,
     note: `estimated for the ${w.name} workload (${w.meanInputTokens} input / ${w.meanOutputTokens} output tokens); `
+      + (!ctx.catalog.workloadIsMeasured && correction.basis === 'measured-combination'
+        ? `calibrated on this combination's points measured on ${ctx.catalog.measuredWorkload.name}, which stay measured only for that workload; ` : '')
       + `running batch capped at ${pm.maxRunningBatch} by ${pm.batchLimit === 'kv-cache' ? 'the KV cache' : 'max_num_seqs'}`,
     uncertainty: {
       throughputLowMultiplier: 1 / band,
