@@ -143,5 +143,6 @@ test('fails in one line: infeasible target with the achievable range, unknown ac
   expect(fails(`${L4_TARGET} --target-itl-milliseconds=20`)).toMatch(/--target-itl-milliseconds is not supported: the catalog's profiles publish no inter-token latency/);
   expect(fails(`${L4_TARGET} --serving-stack=llm-d`)).toMatch(/--serving-stack is not supported/);
   expect(fails(`${L4_TARGET} --namespace=Not_A_Label`, 2)).toMatch(/--namespace 'Not_A_Label' must be a DNS-1123 label/);
-  expect(fails(`${L4_TARGET} --use-case=deep-research`)).toMatch(/has no profiles in this version/);
+  expect(fails(`${L4_TARGET} --use-case=code-generation`)).toMatch(/Use case 'Code Generation' has no published average lengths \(--use-case\)/);
+  expect(fails(`${L4_TARGET} --average-output-tokens=1.5`)).toMatch(/--average-output-tokens must be a whole number of tokens/);
 });

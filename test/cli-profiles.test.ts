@@ -177,13 +177,28 @@ test('an empty list with the achievable range when no profile meets a latency ta
     .toMatch(/meets TTFT <= 1 ms \(\d+ profiles\): achievable NTPOT [\d.]+-[\d.]+ ms; achievable TTFT [\d.]+-[\d.]+ ms \(\d+ of \d+ profiles publish TTFT\)\.$/);
 });
 
-test('--use-case accepts the catalog\'s names; use cases without profiles fail honestly', () => {
+test('--use-case accepts the catalog\'s names and sets the workload; measured profiles stay measured only for their own', () => {
   const plain = ok(`profiles list --model=${GEMMA} --format=json`);
   expect(ok(['profiles', 'list', `--model=${GEMMA}`, '--format=json', '--use-case=Chatbot (ShareGPT)'])).toBe(plain);
   expect(ok(`profiles list --model=${GEMMA} --format=json --use-case=chatbot`)).toBe(plain);
-  expect(fails(`profiles list --model=${GEMMA} --use-case=deep-research`))
-    .toMatch(/Use case 'Deep Research' \(about 256 input \/ 4096 output tokens\) has no profiles in this version: every profile is for the Chatbot \(ShareGPT\) workload/);
+  const chat = JSON.parse(plain);
+  const research = JSON.parse(ok(`profiles list --model=${GEMMA} --format=json --use-case=deep-research`));
+  expect(chat.some((r: any) => r.source === 'measured')).toBe(true);
+  expect(research.every((r: any) => r.source === 'estimated')).toBe(true);
+  // Deep Research writes 4096 tokens per request: output per request is 20x ShareGPT's, so the same replica serves far fewer requests
+  expect(research.length).toBeGreaterThan(0);
+  // explicit lengths, also on benchmarks list and accelerators list
+  const rag = parseCsv(ok(`benchmarks list --model=${GEMMA} --model-server=vllm --average-input-tokens=4000 --average-output-tokens=200`));
+  expect(rag.every((r) => r.source === 'estimated')).toBe(true);
+  const sum = (k: string) => rag.reduce((t, r) => t + Number(r[k]), 0);
+  expect(sum('inputTokensPerSecond') / sum('outputTokensPerSecond')).toBeCloseTo(20, 1);
+  expect(JSON.parse(ok(`accelerators list --model=${GEMMA} --use-case=text-summarization --format=json`)).every((r: any) => r.source === 'estimated'))
+    .toBe(true);
   expect(fails(`profiles list --model=${GEMMA} --use-case=poetry`)).toMatch(/Unknown use case 'poetry' \(--use-case\)\. Use cases: Advanced Customer Support, /);
+  expect(fails(`profiles list --model=${GEMMA} --use-case=code-generation`))
+    .toMatch(/Use case 'Code Generation' has no published average lengths \(--use-case\): give --average-input-tokens and --average-output-tokens/);
+  expect(fails(`profiles list --model=${GEMMA} --average-input-tokens=0`, 2)).toMatch(/Flag --average-input-tokens must be a positive decimal number such as 200 or 0.5, got '0'/);
+  expect(fails(`profiles list --model=${GEMMA} --average-input-tokens=2.5`)).toMatch(/--average-input-tokens must be a whole number of tokens, at least 1, got 2\.5/);
 });
 
 test('benchmarks list prints every point of every curve as CSV, with the cost at each point and the inflection marked', () => {

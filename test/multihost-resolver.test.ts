@@ -54,8 +54,9 @@ test('the pipeline estimate: same weights read per token as one node, per-stage 
   const multi = InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'nvidia-l4' });
   const single = InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'nvidia-a100-80gb' });
   expect(single.nodes).toBe(1);
-  expect(multi.uncertainty!.throughputHighMultiplier).toBeCloseTo(single.uncertainty!.throughputHighMultiplier * 1.5, 6);
-  expect(multi.uncertainty!.latencyLowMultiplier).toBeCloseTo(single.uncertainty!.latencyLowMultiplier / 1.5, 6);
+  // x1.5 for the pipeline, and x1.25 because L4 has a single public measurement in the fit of the serving terms (A100 80GB has many)
+  expect(multi.uncertainty!.throughputHighMultiplier).toBeCloseTo(single.uncertainty!.throughputHighMultiplier * 1.5 * 1.25, 6);
+  expect(multi.uncertainty!.latencyLowMultiplier).toBeCloseTo(single.uncertainty!.latencyLowMultiplier / 1.5 / 1.25, 6);
 });
 
 test('Mixtral-8x22B on A100 40GB: 2 nodes of 8; on L4 the plan is made but the memory-backed model cache does not fit a G2 node', () => {

@@ -24,9 +24,10 @@ test('every published point calibrates the model', () => {
   for (const a of anchors) {
     // Little's law: the load at which the point was measured
     expect(a.concurrency).toBeCloseTo((a.outputTokensPerSecond * a.ntpotMilliseconds) / 1000, 9);
-    // the raw roofline is optimistic: real servers are slower (lower-bound tools, calibration.csv accuracy claims)
-    expect(a.timeScale).toBeGreaterThan(1);
-    expect(a.timeScale).toBeLessThan(2.5);
+    // the terms fitted on public measurements leave the GIQ points within a factor of 1.8 of the model's kernel time
+    // (the old roofline with reference efficiencies needed 1.24-2.32 and scaled the fixed overhead too)
+    expect(a.timeScale).toBeGreaterThan(1 / 1.8);
+    expect(a.timeScale).toBeLessThan(1.8);
   }
 });
 
@@ -57,9 +58,9 @@ test('measured curves take precedence over the estimate of their combination', (
 });
 
 // The bound, for the README: a held-out measured point is predicted within a factor of 2 either way
-// (throughput at its NTPOT, and NTPOT at its load). The time scales of the six published points span
-// 1.24-2.32, a factor of 1.87; no feature (model, accelerator, engine) is shared by more than three of
-// them, so a point predicted from the others cannot be expected closer than that spread: factor 2.
+// (throughput at its NTPOT, and NTPOT at its load). With the fitted serving terms the kernel time scales of the six
+// published GIQ points span 0.97-1.76; a point predicted from the others lands within a factor of 1.65 (it was 1.8
+// with the reference efficiencies and a scale on the fixed overhead).
 test('leave-one-out error of the estimator on the measured points stays within a factor of 2', () => {
   const loo = leaveOneOut(catalog, anchors);
   expect(loo).toHaveLength(anchors.length);
@@ -70,7 +71,7 @@ test('leave-one-out error of the estimator on the measured points stays within a
   // the figures the README quotes
   const worst = Math.exp(Math.max(...loo.map((v) => logError(v.throughputError))));
   expect(worst).toBeGreaterThan(1.5);
-  expect(worst).toBeLessThan(1.8);
+  expect(worst).toBeLessThan(1.65);
 });
 
 test('leave-one-model-out error (a model without measured points) stays within a factor of 2', () => {
@@ -91,9 +92,14 @@ test('the uncertainty band covers every cross-validated error it is derived from
   // estimated curves carry it
   const llama = profileCurves(catalog, 'meta-llama/Llama-3.1-8B-Instruct').find((c) => c.acceleratorType === 'nvidia-l4')!;
   expect(llama.source).toBe('estimated');
-  expect(llama.uncertainty!.throughputHighMultiplier).toBeCloseTo(Math.exp(bands.otherModel), 9);
-  expect(llama.uncertainty!.throughputLowMultiplier).toBeCloseTo(Math.exp(-bands.otherModel), 9);
-  const gemma = profileCurves(catalog, 'google/gemma-2-27b-it').find((c) => c.source === 'estimated')!;
+  // L4 has a single public measurement (GIQ's gemma on 4 x L4) in the fit of the serving terms: the band is widened there
+  const thin = PERFORMANCE_CONSTANTS.thinDataBandWidening.value;
+  expect(llama.uncertainty!.throughputHighMultiplier).toBeCloseTo(Math.exp(bands.otherModel) * thin, 9);
+  expect(llama.uncertainty!.throughputLowMultiplier).toBeCloseTo(Math.exp(-bands.otherModel) / thin, 9);
+  expect(llama.uncertainty!.basis).toMatch(/few public measurements of nvidia-l4/);
+  const h100 = profileCurves(catalog, 'meta-llama/Llama-3.1-8B-Instruct').find((c) => c.acceleratorType === 'nvidia-h100-80gb')!;
+  expect(h100.uncertainty!.throughputHighMultiplier).toBeCloseTo(Math.exp(bands.otherModel), 9);
+  const gemma = profileCurves(catalog, 'google/gemma-2-27b-it').find((c) => c.source === 'estimated' && c.acceleratorType === 'nvidia-a100-80gb')!;
   expect(gemma.uncertainty!.throughputHighMultiplier).toBeCloseTo(Math.exp(bands.sameModel), 9);
 });
 

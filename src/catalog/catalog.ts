@@ -49,6 +49,16 @@ export interface CatalogData {
   readonly shareGpt: readonly TokenDistributionRecord[];
   readonly tpuTopologies: readonly TpuTopologyRecord[];
   readonly tpuChipPrices: readonly TpuChipPriceRecord[];
+  /**
+   * The workload profiles are computed for.
+   * @default the workload the measured points were taken on (ShareGPT)
+   */
+  readonly workload?: Workload;
+}
+
+/** Whether two workloads have the same mean lengths (names aside). */
+export function sameWorkload(a: Workload, b: Workload): boolean {
+  return a.meanInputTokens === b.meanInputTokens && a.meanOutputTokens === b.meanOutputTokens;
 }
 
 /** A generated or hand-written model record with the attention window and server release of the hand-written tables. */
@@ -88,8 +98,16 @@ export class Catalog {
   public readonly useCases: readonly UseCaseRecord[];
   public readonly tpuTopologies: readonly TpuTopologyRecord[];
   public readonly tpuChipPrices: readonly TpuChipPriceRecord[];
-  /** The default workload: ShareGPT as GIQ benchmarks it, from its published means. */
+  /**
+   * The workload profiles are computed for: ShareGPT as GIQ benchmarks it (its published means) unless the catalog was
+   * made for another with `withWorkload`.
+   */
   public readonly defaultWorkload: Workload;
+  /** The workload the measured (published and imported) points were taken on: ShareGPT, as GIQ benchmarks it. */
+  public readonly measuredWorkload: Workload;
+  /** Whether profiles are for the workload the measured points were taken on (so measured curves are served as measured). */
+  public readonly workloadIsMeasured: boolean;
+  private readonly workloadCatalogs = new Map<string, Catalog>();
 
   private readonly modelsById: Map<string, ModelRecord>;
   private readonly acceleratorsByLabel: Map<string, AcceleratorRecord>;
@@ -119,12 +137,29 @@ export class Catalog {
     };
     const input = mean('input');
     const output = mean('output');
-    this.defaultWorkload = {
+    this.measuredWorkload = {
       name: 'ShareGPT',
       meanInputTokens: input.tokens,
       meanOutputTokens: output.tokens,
       source: input.source,
     };
+    this.defaultWorkload = data.workload ?? this.measuredWorkload;
+    this.workloadIsMeasured = sameWorkload(this.defaultWorkload, this.measuredWorkload);
+  }
+
+  /**
+   * This catalog with profiles computed for another workload (the same records and measured points); the same
+   * catalog when the workload is the one profiles are already for. Cached, so curves computed for it are reused.
+   */
+  public withWorkload(workload: Workload): Catalog {
+    if (sameWorkload(workload, this.defaultWorkload)) return this;
+    const key = `${workload.meanInputTokens}|${workload.meanOutputTokens}|${workload.name}`;
+    let c = this.workloadCatalogs.get(key);
+    if (!c) {
+      c = new Catalog({ ...this.data, workload });
+      this.workloadCatalogs.set(key, c);
+    }
+    return c;
   }
 
   /** A new catalog with some of the data replaced. */

@@ -36,7 +36,14 @@ export const REGION: FlagSpec = {
 export const USE_CASE: FlagSpec = {
   name: 'use-case',
   kind: 'string',
-  help: 'Workload, e.g. \'Chatbot (ShareGPT)\' (see use-cases list); only Chatbot (ShareGPT) has profiles in this version.',
+  help: 'Workload, e.g. \'Chatbot (ShareGPT)\', \'Deep Research\' (see use-cases list): its average input and output lengths set the '
+    + 'profiles; measured profiles stay measured only for Chatbot (ShareGPT), the workload they were measured on.',
+};
+export const AVERAGE_INPUT_TOKENS: FlagSpec = {
+  name: 'average-input-tokens', kind: 'number', help: 'Average input (prompt) tokens per request; overrides the use case\'s.',
+};
+export const AVERAGE_OUTPUT_TOKENS: FlagSpec = {
+  name: 'average-output-tokens', kind: 'number', help: 'Average output tokens per request; overrides the use case\'s.',
 };
 export const SERVING_STACK: FlagSpec = {
   name: 'serving-stack', kind: 'string', help: 'Serving stack.', unsupported: 'serving stacks (e.g. llm-d) are not in the catalog',

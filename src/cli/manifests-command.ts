@@ -18,11 +18,13 @@ import {
   TARGET_NTPOT,
   TARGET_TTFT,
   USE_CASE,
+  AVERAGE_INPUT_TOKENS,
+  AVERAGE_OUTPUT_TOKENS,
   required,
   targetsOf,
 } from './common-flags';
 import { emit } from './output';
-import { checkUseCase } from './profile-query';
+import { workloadCatalog } from './profile-query';
 import { Catalog } from '../catalog/catalog';
 import { PricingModel } from '../resolver/resolution';
 import { Annotations } from '../server/annotations';
@@ -55,7 +57,8 @@ const MANIFESTS_CREATE: CommandSpec = {
     + 'basis and every decision). The --name, --pricing-model and --region flags are this tool\'s additions to gcloud\'s.',
   flags: [
     required(MODEL), required(MODEL_SERVER), required(ACCELERATOR_TYPE), MODEL_SERVER_VERSION, NAMESPACE, TARGET_NTPOT, TARGET_TTFT,
-    MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, NAME, PRICING_MODEL, REGION, TARGET_ITL, SERVING_STACK, SERVING_STACK_VERSION,
+    MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, NAME, PRICING_MODEL, REGION, TARGET_ITL,
+    SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
     'manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --target-ntpot-milliseconds=1100',
@@ -84,7 +87,8 @@ export interface ManifestText {
  */
 export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; comments: string[] } {
   const catalog = Catalog.EMBEDDED;
-  checkUseCase(catalog, flags.str('use-case'));
+  // checked here so errors name the flags; the construct gets the same workload through its props
+  workloadCatalog(catalog, flags);
   const model = flags.req('model');
   const modelServer = flags.req('model-server');
   const namespace = flags.req('namespace');
@@ -104,6 +108,9 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
     modelServer,
     modelServerVersion: flags.str('model-server-version'),
     acceleratorType: flags.req('accelerator-type'),
+    useCase: flags.str('use-case'),
+    averageInputTokens: flags.num('average-input-tokens'),
+    averageOutputTokens: flags.num('average-output-tokens'),
     targetNtpotMilliseconds: targets.ntpotMilliseconds,
     targetTtftMilliseconds: targets.ttftMilliseconds,
     pricingModel: flags.req('pricing-model') as PricingModel,

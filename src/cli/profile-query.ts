@@ -24,6 +24,7 @@ import {
   requireRegion,
   requireServer,
 } from '../resolver/resolver';
+import { WorkloadNames, profiledUseCase as profiledUseCaseOf, requestedWorkload } from '../resolver/workload';
 import { closestMatches } from '../util/closest';
 
 /** Which curves a command reads. Every field is optional: no filter, every curve. */
@@ -179,30 +180,24 @@ export function pricingOf(catalog: Catalog, pricingModel: string, region: string
   return { pricingModel: pricingModel as PricingModelName, region: requireRegion(catalog, region) };
 }
 
-/** The use case the catalog's profiles were measured for: the one named after the default workload (Chatbot (ShareGPT)). */
+/** The use case the catalog's measured profiles were taken on (Chatbot (ShareGPT)). */
 export function profiledUseCase(catalog: Catalog): UseCaseRecord | undefined {
-  return catalog.useCases.find((u) => u.name.toLowerCase().includes(`(${catalog.defaultWorkload.name.toLowerCase()})`));
+  return profiledUseCaseOf(catalog);
 }
 
+const FLAG_NAMES: WorkloadNames = { useCase: '--use-case', averageInputTokens: '--average-input-tokens', averageOutputTokens: '--average-output-tokens' };
+
 /**
- * Accepts a `--use-case` by its catalog name, case and punctuation aside (`chatbot`, `Chatbot (ShareGPT)`,
- * `deep-research`); fails for unknown names and, honestly, for use cases without profiles.
+ * The catalog for the workload of `--use-case` and `--average-input-tokens`/`--average-output-tokens` (a use case by its
+ * catalog name, case and punctuation aside: `chatbot`, `Chatbot (ShareGPT)`, `deep-research`); the catalog itself without
+ * them. Measured profiles are listed as measured only for the workload they were measured on (Chatbot (ShareGPT)).
  */
-export function checkUseCase(catalog: Catalog, name: string | undefined): void {
-  if (name === undefined) return;
-  const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
-  const found = catalog.useCases.find((u) => norm(u.name) === norm(name) || norm(u.name.replace(/\s*\(.*\)\s*$/, '')) === norm(name));
-  if (!found) {
-    throw new Error(`Unknown use case '${name}' ('useCase'). Use cases: ${catalog.useCases.map((u) => u.name).join(', ')}.`);
-  }
-  const profiled = profiledUseCase(catalog);
-  if (found === profiled) return;
-  const w = catalog.defaultWorkload;
-  const lengths = found.averageInputTokens !== undefined && found.averageOutputTokens !== undefined
-    ? ` (about ${found.averageInputTokens} input / ${found.averageOutputTokens} output tokens)` : '';
-  throw new Error(`Use case '${found.name}'${lengths} has no profiles in this version: every profile is for the `
-    + `${profiled?.name ?? w.name} workload (${w.name}, ${w.meanInputTokens} input / ${w.meanOutputTokens} output tokens on average). `
-    + `Omit --use-case or pass '${profiled?.name ?? w.name}'.`);
+export function workloadCatalog(catalog: Catalog, flags: { str(name: string): string | undefined; num(name: string): number | undefined }): Catalog {
+  return catalog.withWorkload(requestedWorkload(catalog, {
+    useCase: flags.str('use-case'),
+    averageInputTokens: flags.num('average-input-tokens'),
+    averageOutputTokens: flags.num('average-output-tokens'),
+  }, FLAG_NAMES));
 }
 
 /** One line saying why no curve meets the targets, with the latency range the curves do reach. */

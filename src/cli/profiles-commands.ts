@@ -15,6 +15,8 @@ import {
   TARGET_NTPOT,
   TARGET_TTFT,
   USE_CASE,
+  AVERAGE_INPUT_TOKENS,
+  AVERAGE_OUTPUT_TOKENS,
   formatFlag,
   required,
   targetsOf,
@@ -25,7 +27,7 @@ import { emit } from './output';
 import {
   SelectedCurve,
   byText,
-  checkUseCase,
+  workloadCatalog,
   evaluateCurve,
   instanceTypeOf,
   noneMeets,
@@ -65,7 +67,8 @@ const PROFILES_LIST: CommandSpec = {
     + 'says whether the profile is measured or estimated, and JSON and YAML add the uncertainty band of estimates. Rows: by model, '
     + 'cheapest per million output tokens first.',
   flags: [
-    MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, TARGET_NTPOT, TARGET_TTFT, COST_OUT, COST_IN, PRICING_MODEL, USE_CASE, REGION,
+    MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, TARGET_NTPOT, TARGET_TTFT, COST_OUT, COST_IN, PRICING_MODEL, USE_CASE, AVERAGE_INPUT_TOKENS,
+    AVERAGE_OUTPUT_TOKENS, REGION,
     formatFlag(), SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
@@ -74,8 +77,7 @@ const PROFILES_LIST: CommandSpec = {
     'profiles list --target-cost-per-million-output-tokens=1 --pricing-model=on-demand --format=json',
   ],
   run: (flags, io) => {
-    const c = catalog();
-    checkUseCase(c, flags.str('use-case'));
+    const c = workloadCatalog(catalog(), flags);
     const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
     const selected = selectCurves(c, { model: flags.str('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version') });
     const targets = targetsOf(flags);
@@ -134,7 +136,8 @@ const BENCHMARKS_LIST: CommandSpec = {
     + 'with input throughput (published, or from the ShareGPT means), cost at that point, whether the curve is measured or estimated, '
     + 'and which point is the inflection point. --format=svg draws the curves instead (see profiles plot).',
   flags: [
-    required(MODEL), required(MODEL_SERVER), MODEL_SERVER_VERSION, INSTANCE_TYPE, PRICING_MODEL, REGION, USE_CASE,
+    required(MODEL), required(MODEL_SERVER), MODEL_SERVER_VERSION, INSTANCE_TYPE, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS,
+    AVERAGE_OUTPUT_TOKENS,
     { ...formatFlag('csv'), help: `${formatFlag('csv').help} svg: a chart of throughput vs NTPOT.` },
     OUTPUT_PATH, SERVING_STACK, SERVING_STACK_VERSION,
   ],
@@ -143,8 +146,7 @@ const BENCHMARKS_LIST: CommandSpec = {
     'benchmarks list --model=google/gemma-2-27b-it --model-server=vllm --instance-type=g2-standard-48 --pricing-model=on-demand',
   ],
   run: (flags, io) => {
-    const c = catalog();
-    checkUseCase(c, flags.str('use-case'));
+    const c = workloadCatalog(catalog(), flags);
     const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
     const selected = selectCurves(c, {
       model: flags.req('model'),
@@ -191,14 +193,16 @@ const PROFILES_PLOT: CommandSpec = {
     + 'else the newest server version\'s estimate; --model-server-version pins the version) on log-log axes: output tokens/s against NTPOT. Measured points are filled, estimated ones hollow on a dashed curve; '
     + 'a diamond marks each inflection point and, with a target, a ring marks the operating point the resolver would pick and a '
     + 'dashed line the NTPOT target. Writes SVG to standard output or --output-path.',
-  flags: [required(MODEL), MODEL_SERVER, MODEL_SERVER_VERSION, ACCELERATOR_TYPES, TARGET_NTPOT, TARGET_TTFT, USE_CASE, OUTPUT_PATH],
+  flags: [
+    required(MODEL), MODEL_SERVER, MODEL_SERVER_VERSION, ACCELERATOR_TYPES, TARGET_NTPOT, TARGET_TTFT, USE_CASE, AVERAGE_INPUT_TOKENS,
+    AVERAGE_OUTPUT_TOKENS, OUTPUT_PATH,
+  ],
   examples: [
     'profiles plot --model=google/gemma-2-27b-it --target-ntpot-milliseconds=1100 --output-path=gemma.svg',
     'profiles plot --model=google/gemma-2-27b-it --accelerator-type=nvidia-l4,nvidia-h100-80gb > gemma.svg',
   ],
   run: (flags, io) => {
-    const c = catalog();
-    checkUseCase(c, flags.str('use-case'));
+    const c = workloadCatalog(catalog(), flags);
     const accelerators = flags.str('accelerator-type')?.split(',').map((a) => a.trim()).filter((a) => a);
     if (accelerators !== undefined && accelerators.length === 0) {
       throw new UsageError('Flag --accelerator-type names no accelerator: give one or more labels, comma-separated, e.g. nvidia-l4,nvidia-h100-80gb');

@@ -40,6 +40,8 @@ const FLAG_OF: { [name: string]: string } = {
   pricingModel: '--pricing-model',
   region: '--region',
   useCase: '--use-case',
+  averageInputTokens: '--average-input-tokens',
+  averageOutputTokens: '--average-output-tokens',
   modelBucketUri: '--model-bucket-uri',
   name: '--name',
 };

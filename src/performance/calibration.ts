@@ -1,27 +1,38 @@
 /**
  * Calibration of the performance model on measured points.
  *
- * The correction is one number per combination, a time scale τ: every latency of the raw curve is
- * multiplied by τ and every rate divided by it, so Little's law still holds and the running batch, queue
- * and KV-cache utilisation at a given load are unchanged. A measured point (X tokens/s at NTPOT t) has
- * X x t requests in the system; τ is the measured NTPOT over the raw NTPOT at that concurrency, so the
- * calibrated curve passes exactly through the point (within interpolation between grid points).
+ * The estimator's terms (bandwidth and compute efficiencies, prefill efficiency, fixed latencies) are
+ * fitted once on public measurements (`scripts/fit-serving-terms.ts`, `serving-terms.generated.ts`).
+ * On top of them the correction is one number per combination, a kernel time scale τ: the memory,
+ * compute and communication time of every step is multiplied by it, the fixed per-step and per-layer
+ * latencies are not. At a fixed load NTPOT is linear in τ, so τ is solved exactly from a measured point
+ * (X tokens/s at NTPOT t has X x t requests in the system); Little's law still holds and the running
+ * batch, queue and KV-cache utilisation at a given load are unchanged.
  *
  * A combination with measured points uses their τ (geometric mean). Any other combination uses a
  * weighted geometric mean of the τ of the same server's measured points, weighting those of the same
  * model (kernels, attention softcapping, quantisation formats) and of the same accelerator more. τ never
- * goes below `minTimeScale`, so a calibrated curve never beats the memory-bandwidth floor.
+ * goes below `minTimeScale` (the kernels at peak bandwidth).
  *
- * The uncertainty band is cross-validated: leave-one-out over the measured points for combinations whose
- * model has measured points elsewhere, leave-one-model-out for models without any.
+ * The anchors are summed per server, model, accelerator and combination (`calibrationIndex`), so a
+ * prediction costs a few look-ups however many points were imported. The uncertainty band is
+ * cross-validated: leave-one-out over the measured points for combinations whose model has measured
+ * points elsewhere, leave-one-model-out for models without any, on at most
+ * `MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION` evenly spaced points of each combination.
  */
 import { CurveKey, ProfileCurve } from './curve';
 import { EstimateInput, ModelPoint, PerformanceModel, performanceModel } from './estimator';
 import { measuredCurves } from './measured-curves';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
-import { Catalog } from '../catalog/catalog';
+import { Catalog, Workload } from '../catalog/catalog';
 import { ModelRecord } from '../catalog/types';
 
+/**
+ * The smallest kernel time scale: the kernels at the accelerator's peak memory bandwidth (the fitted terms stream at
+ * `memoryBandwidthEfficiency` of it).
+ */
+export const MIN_TIME_SCALE = PERFORMANCE_CONSTANTS.minTimeScale.value;
+const clampScale = (t: number) => (Number.isFinite(t) ? Math.max(MIN_TIME_SCALE, t) : MIN_TIME_SCALE);
 const SAME_MODEL_WEIGHT = PERFORMANCE_CONSTANTS.calibrationSameModelWeight.value;
 const SAME_ACCELERATOR_WEIGHT = PERFORMANCE_CONSTANTS.calibrationSameAcceleratorWeight.value;
 /** Band half-width (natural log) when the server has fewer than two measured points to cross-validate. */
@@ -36,7 +47,10 @@ export interface CalibrationAnchor extends CurveKey {
   readonly concurrency: number;
   /** The raw model's point at that concurrency. */
   readonly raw: ModelPoint;
-  /** Measured NTPOT / raw NTPOT at the same concurrency. */
+  /**
+   * The kernel time scale that puts the model's NTPOT at the measured load on the measured NTPOT: it multiplies the
+   * memory, compute and communication time of every step, not the fixed per-step and per-layer overheads.
+   */
   readonly timeScale: number;
   /** 1 / points of its curve, so a long user curve counts as much as a single published point. */
   readonly weight: number;
@@ -76,12 +90,13 @@ export function sameCombination(a: CurveKey, b: CurveKey): boolean {
 }
 
 /** The raw performance model of a curve key in a catalog, or undefined when the key's records are missing or it does not fit. */
-export function modelFor(catalog: Catalog, key: CurveKey): PerformanceModel | undefined {
-  const input = estimateInput(catalog, key);
+export function modelFor(catalog: Catalog, key: CurveKey, workload: Workload = catalog.defaultWorkload): PerformanceModel | undefined {
+  const input = estimateInput(catalog, key, workload);
   return input ? performanceModel(input) : undefined;
 }
 
-export function estimateInput(catalog: Catalog, key: CurveKey): EstimateInput | undefined {
+/** What the performance model needs for a curve key, for a workload (by default the one the catalog's profiles are for). */
+export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workload = catalog.defaultWorkload): EstimateInput | undefined {
   const model = catalog.model(key.model);
   const accelerator = catalog.accelerator(key.acceleratorType);
   const server = catalog.modelServer(key.modelServer);
@@ -94,7 +109,7 @@ export function estimateInput(catalog: Catalog, key: CurveKey): EstimateInput | 
     tensorParallelSize: key.acceleratorCount / pp,
     pipelineParallelSize: pp,
     serverRelease: version.baseRelease,
-    workload: catalog.defaultWorkload,
+    workload,
   };
 }
 
@@ -102,12 +117,15 @@ export function estimateInput(catalog: Catalog, key: CurveKey): EstimateInput | 
 export function calibrationAnchors(catalog: Catalog, curves: readonly ProfileCurve[] = measuredCurves(catalog)): CalibrationAnchor[] {
   const anchors: CalibrationAnchor[] = [];
   for (const curve of curves) {
-    const model = modelFor(catalog, curve);
+    // a measured point is evaluated on the workload it was measured on, whatever the profiles are for
+    const model = modelFor(catalog, curve, catalog.measuredWorkload);
     if (!model) continue;
     const points = curve.points.filter((p) => p.kind === 'measured');
     for (const p of points) {
       const concurrency = (p.outputTokensPerSecond * p.ntpotMilliseconds) / 1000;
       const raw = model.at(concurrency);
+      // NTPOT at a fixed load is linear in the kernel time scale: fixed overheads + τ x kernel time
+      const fixedOnly = model.at(concurrency, 0).ntpotMilliseconds;
       anchors.push({
         model: curve.model,
         modelServer: curve.modelServer,
@@ -119,7 +137,7 @@ export function calibrationAnchors(catalog: Catalog, curves: readonly ProfileCur
         ttftMilliseconds: p.ttftMilliseconds,
         concurrency,
         raw,
-        timeScale: p.ntpotMilliseconds / raw.ntpotMilliseconds,
+        timeScale: clampScale((p.ntpotMilliseconds - fixedOnly) / (raw.ntpotMilliseconds - fixedOnly)),
         weight: 1 / points.length,
         citation: curve.citation,
       });
@@ -219,7 +237,6 @@ export function calibrationIndex(anchors: readonly CalibrationAnchor[]): Calibra
   return index;
 }
 
-const clampScale = (t: number) => Math.max(PERFORMANCE_CONSTANTS.minTimeScale.value, t);
 const fmt = (x: number) => x.toFixed(2);
 /** Combinations named in an explanation; the rest are counted. */
 const EXPLAINED_COMBINATIONS = 8;
@@ -290,7 +307,10 @@ export function predictTimeScale(
   };
 }
 
-/** Calibrated estimate at a concurrency: latencies x τ, rates / τ, server signals unchanged. */
+/**
+ * Every latency x τ and every rate / τ, server signals unchanged: the uniform scaling of a point (Little's law holds).
+ * The calibration itself scales only the kernel time (`PerformanceModel.at(n, τ)`), not the fixed overheads.
+ */
 export function scalePoint(p: ModelPoint, timeScale: number): ModelPoint {
   return {
     ...p,
@@ -305,7 +325,7 @@ export function scalePoint(p: ModelPoint, timeScale: number): ModelPoint {
 
 /** The calibrated model's output tokens/s where its NTPOT equals `ntpot` (bisection on the load); undefined below the curve's fastest NTPOT. */
 export function throughputAtNtpot(model: PerformanceModel, timeScale: number, ntpot: number): number | undefined {
-  const at = (n: number) => scalePoint(model.at(n), timeScale);
+  const at = (n: number) => model.at(n, timeScale);
   if (at(1).ntpotMilliseconds > ntpot) return undefined;
   let lo = 1;
   let hi = Math.max(2, model.maxRunningBatch);
@@ -322,7 +342,7 @@ type ModelCache = Map<string, PerformanceModel | undefined>;
 
 function cachedModel(catalog: Catalog, cache: ModelCache, key: CurveKey): PerformanceModel | undefined {
   const k = [key.model.toLowerCase(), key.modelServer, key.modelServerVersion, key.acceleratorType, key.acceleratorCount, key.pipelineParallelSize ?? 1].join('|');
-  if (!cache.has(k)) cache.set(k, modelFor(catalog, key));
+  if (!cache.has(k)) cache.set(k, modelFor(catalog, key, catalog.measuredWorkload));
   return cache.get(k);
 }
 
@@ -331,9 +351,9 @@ function crossValidate(
 ): CrossValidation {
   const { timeScale } = predictFromIndex(index, anchor, exclude);
   const model = cachedModel(catalog, cache, anchor)!;
-  const atMeasuredLoad = scalePoint(anchor.raw, timeScale);
+  const atMeasuredLoad = model.at(anchor.concurrency, timeScale);
   // below the fastest NTPOT the estimate reaches, compare with its fastest point
-  const x = throughputAtNtpot(model, timeScale, anchor.ntpotMilliseconds) ?? scalePoint(model.at(1), timeScale).outputTokensPerSecond;
+  const x = throughputAtNtpot(model, timeScale, anchor.ntpotMilliseconds) ?? model.at(1, timeScale).outputTokensPerSecond;
   return {
     anchor,
     method,

@@ -14,11 +14,11 @@ import {
   correctionFor,
   crossValidatedBands,
   modelFor,
-  scalePoint,
 } from './calibration';
 import { CurveKey, CurvePoint, ProfileCurve } from './curve';
 import { ModelPoint, loadGrid } from './estimator';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
+import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
 import { compareReleases, versionServesFamily, versionServesModel } from '../catalog/model-servers';
 import { validTensorParallelSizes } from '../resolver/feasibility';
@@ -103,6 +103,24 @@ function widenedForMultiHost(c: Correction, what: string): Correction {
   };
 }
 
+/** Fewer measured cases than this on an accelerator in the fit of the serving terms: its estimates rest on other accelerators. */
+const THIN_DATA_CASES = 5;
+const THIN_DATA_LOG_WIDENING = Math.log(PERFORMANCE_CONSTANTS.thinDataBandWidening.value);
+
+const fittedCases = (accelerator: string): number => (SERVING_TERMS_FIT.casesPerAccelerator as Readonly<Record<string, number>>)[accelerator] ?? 0;
+
+/** The correction of a GPU the public measurements barely cover: the band widened. */
+function widenedForThinData(c: Correction, accelerator: string): Correction {
+  const n = fittedCases(accelerator);
+  return {
+    ...c,
+    explanation: `${c.explanation}; ${n} public measurement(s) of ${accelerator} in the fit of the serving terms: band widened by a factor of `
+      + `${PERFORMANCE_CONSTANTS.thinDataBandWidening.value}`,
+    logBand: c.logBand + THIN_DATA_LOG_WIDENING,
+    ttftLogBand: c.ttftLogBand + THIN_DATA_LOG_WIDENING,
+  };
+}
+
 /** The calibrated, estimated curve of one combination, or undefined when the model cannot evaluate it (missing records, does not fit). */
 export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCurve | undefined {
   const model = ctx.catalog.model(key.model);
@@ -116,11 +134,14 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   const pp = key.pipelineParallelSize ?? 1;
   const hosts = key.tpuHosts ?? 1;
   const multiHost = pp > 1 ? `pipeline-parallel size ${pp}` : hosts > 1 ? `a ${hosts}-host TPU slice under Pathways` : undefined;
-  const correction = multiHost ? widenedForMultiHost(singleHost, multiHost) : singleHost;
+  const wide = multiHost ? widenedForMultiHost(singleHost, multiHost) : singleHost;
+  const thin = !onTpu && fittedCases(key.acceleratorType) < THIN_DATA_CASES;
+  const correction = thin ? widenedForThinData(wide, key.acceleratorType) : wide;
   // the measured loads of the combination itself are read exactly, so the curve passes through its measured points
-  const own = ctx.measuredLoads.get(combinationOf(key)) ?? [];
+  // (only for the workload they were measured on)
+  const own = ctx.catalog.workloadIsMeasured ? ctx.measuredLoads.get(combinationOf(key)) ?? [] : [];
   const grid = [...new Set([...loadGrid(pm.maxRunningBatch), ...own])].sort((a, b) => a - b);
-  const points = grid.map((n) => toCurvePoint(scalePoint(pm.at(n), correction.timeScale), correction));
+  const points = grid.map((n) => toCurvePoint(pm.at(n, correction.timeScale), correction));
   const band = Math.exp(correction.logBand);
   const ttftBand = Math.exp(correction.ttftLogBand);
   const w = ctx.catalog.defaultWorkload;
@@ -132,6 +153,8 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
     points,
     citation: `${MODEL_CITATION}; calibrated: ${correction.explanation}`,
     note: `estimated for the ${w.name} workload (${w.meanInputTokens} input / ${w.meanOutputTokens} output tokens); `
+      + (!ctx.catalog.workloadIsMeasured && correction.basis === 'measured-combination'
+        ? `calibrated on this combination's points measured on ${ctx.catalog.measuredWorkload.name}, which stay measured only for that workload; ` : '')
       + `running batch capped at ${pm.maxRunningBatch} by ${pm.batchLimit === 'kv-cache' ? 'the KV cache' : 'max_num_seqs'}`,
     uncertainty: {
       throughputLowMultiplier: 1 / band,
@@ -140,7 +163,9 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
       latencyHighMultiplier: band,
       ttftLowMultiplier: 1 / ttftBand,
       ttftHighMultiplier: ttftBand,
-      basis: (multiHost ? `multi-host (${multiHost}): the band widened by a factor of `
+      basis: (thin ? `few public measurements of ${key.acceleratorType}: the band widened by a factor of `
+        + `${PERFORMANCE_CONSTANTS.thinDataBandWidening.value}; ` : '')
+        + (multiHost ? `multi-host (${multiHost}): the band widened by a factor of `
         + `${PERFORMANCE_CONSTANTS.pipelineParallelBandWidening.value} (no multi-node point measured); ` : '')
         + (onTpu && correction.basis === 'uncalibrated'
           ? `no measured TPU point: an uncalibrated TPU estimate, a factor of ${band.toFixed(1)} either way`
@@ -204,7 +229,7 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
 /** Estimated curves for every combination without a measured curve of its own. */
 export function estimatedCurves(catalog: Catalog, measured: readonly ProfileCurve[]): ProfileCurve[] {
   const ctx = estimationContext(catalog, measured);
-  const measuredKeys = new Set(measured.map(keyString));
+  const measuredKeys = new Set(catalog.workloadIsMeasured ? measured.map(keyString) : []);
   const curves: ProfileCurve[] = [];
   for (const key of estimableKeys(catalog)) {
     if (measuredKeys.has(keyString(key))) continue;

@@ -28,6 +28,7 @@ import {
   PERFORMANCE_CONSTANTS as C,
   VLLM_RELEASES,
 } from './performance-constants';
+import { SERVING_TERMS } from './serving-terms.generated';
 import { compareReleases } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
 import { memoryBudget } from '../resolver/feasibility';
@@ -60,6 +61,44 @@ export interface EstimateInput {
    * @default PERFORMANCE_CONSTANTS.kvCacheBytesPerElement (bf16)
    */
   readonly kvCacheBytesPerElement?: number;
+  /**
+   * Peak dense throughput of the precision the steps compute in, TFLOPS per accelerator.
+   * @default the accelerator's bf16 figure
+   */
+  readonly computeTflops?: number;
+  /**
+   * Largest running batch the server schedules.
+   * @default vLLM's max_num_seqs for the accelerator and release
+   */
+  readonly maxNumSeqs?: number;
+  /**
+   * The serving terms (efficiencies and overheads).
+   * @default SERVING_TERMS, fitted on public measurements (serving-terms.generated.ts)
+   */
+  readonly terms?: ServingTerms;
+}
+
+/**
+ * The separate terms of a step's time, fitted on public measurements (`scripts/fit-serving-terms.ts`):
+ * memory-bandwidth efficiency (decode streaming weights and KV), compute efficiency (saturated and
+ * prefill-heavy steps, at the precision's peak), the efficiency of a prompt's prefill (TTFT), and the
+ * fixed latencies that no calibration scales.
+ */
+export interface ServingTerms {
+  /** Share of peak memory bandwidth the weight GEMMs of a decode step achieve streaming the weights. */
+  readonly memoryBandwidthEfficiency: number;
+  /** Share of peak memory bandwidth the attention kernels achieve reading the paged KV cache. */
+  readonly kvBandwidthEfficiency: number;
+  /** Share of the precision's peak dense throughput a compute-bound step achieves. */
+  readonly computeEfficiency: number;
+  /** Share of peak a prompt's prefill achieves, relative to `computeEfficiency` (TTFT). */
+  readonly prefillEfficiency: number;
+  /** Fixed time of every step (scheduling, sampling, launch), ms; never scaled by calibration. */
+  readonly stepOverheadMilliseconds: number;
+  /** Fixed time of one layer's kernels in a step, ms, dense layers. */
+  readonly layerLatencyMilliseconds: number;
+  /** Extra fixed time of one MoE layer (routing, expert kernels), ms. */
+  readonly moeLayerLatencyMilliseconds: number;
 }
 
 /** One point of an estimated curve, before or after calibration. */
@@ -96,8 +135,11 @@ export interface PerformanceModel {
   readonly bandwidthFloorMilliseconds: number;
   /** Whether prompts ride in decode steps (vLLM V1) or run in separate prefill steps (V0). */
   readonly chunkedPrefill: boolean;
-  /** The point at a concurrency (requests in the system), uncalibrated. */
-  at(concurrency: number): ModelPoint;
+  /**
+   * The point at a concurrency (requests in the system). `timeScale` is the calibration: it multiplies the
+   * kernel time of every step (memory, compute, communication), not the fixed overheads.
+   */
+  at(concurrency: number, timeScale?: number): ModelPoint;
 }
 
 /** Parameter and byte counts the step time needs, derived from a catalog model record. */
@@ -131,7 +173,8 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
   if (experts > perToken && perToken > 0 && total > active) {
     // total = dense + E x expert, active = dense + k x expert
     const expertParams = (total - active) / (experts - perToken);
-    const denseParams = total - experts * expertParams;
+    // an architecture whose active share cannot come from its experts alone has no dense part left
+    const denseParams = Math.max(0, total - experts * expertParams);
     const quantized = weights < 0.99 * model.bf16WeightsGb * GB;
     // a quantized MoE checkpoint (gpt-oss: MXFP4 experts) keeps its dense part in bf16
     denseBytes = quantized && 2 * denseParams < weights ? 2 * denseParams : (denseParams / total) * weights;
@@ -168,46 +211,63 @@ function expertsTouched(s: ModelShape, tokens: number): number {
 
 interface Hardware {
   readonly bandwidth: number;
+  /** Achieved bandwidth of the attention kernels reading the paged KV cache. */
+  readonly kvBandwidth: number;
   readonly flops: number;
+  /** Achieved FLOP/s of a prompt's prefill. */
+  readonly prefillFlops: number;
   readonly link: number;
   readonly tp: number;
+  readonly terms: ServingTerms;
 }
 
-function hardware(accelerator: AcceleratorRecord, tp: number): Hardware {
+function hardware(accelerator: AcceleratorRecord, tp: number, terms: ServingTerms, computeTflops?: number): Hardware {
   const perf = ACCELERATOR_PERFORMANCE[accelerator.gkeLabel] ?? DEFAULT_ACCELERATOR_PERFORMANCE;
-  const tflops = accelerator.bf16DenseTflops ?? perf.fallbackDenseTflops;
+  const tflops = computeTflops ?? accelerator.bf16DenseTflops ?? perf.fallbackDenseTflops;
   if (tflops === undefined) throw new Error(`${accelerator.gkeLabel} has no dense throughput figure for the performance model`);
   return {
-    bandwidth: accelerator.memoryBandwidthGBps * GB * C.memoryBandwidthEfficiency.value,
-    flops: tflops * 1e12 * C.computeEfficiency.value,
+    bandwidth: accelerator.memoryBandwidthGBps * GB * terms.memoryBandwidthEfficiency,
+    kvBandwidth: accelerator.memoryBandwidthGBps * GB * terms.kvBandwidthEfficiency,
+    flops: tflops * 1e12 * terms.computeEfficiency,
+    prefillFlops: tflops * 1e12 * Math.min(1, terms.computeEfficiency * terms.prefillEfficiency),
     link: perf.interconnectGBps * GB * C.interconnectEfficiency.value,
     tp,
+    terms,
   };
 }
 
 /**
  * Time of one step, seconds: `decode` running sequences at `context` tokens each, plus `prefill` prompt
- * tokens whose average causal context is `prefillContext`.
+ * tokens whose average causal context is `prefillContext`. `kernelScale` (the calibration) multiplies the
+ * memory, compute and communication time, not the fixed per-step and per-layer latencies.
  */
 export function stepSeconds(
-  s: ModelShape, hw: Hardware, decode: number, context: number, prefill: number, prefillContext: number,
+  s: ModelShape, hw: Hardware, decode: number, context: number, prefill: number, prefillContext: number, kernelScale: number = 1,
 ): number {
   const tokens = decode + prefill;
   const weightBytes = s.denseBytes + expertsTouched(s, tokens) * s.bytesPerExpert;
   const kvBytes = decode * layerContext(s, context) * s.kvBytesPerLayerToken;
-  const memory = (weightBytes + kvBytes) / hw.tp / hw.bandwidth;
   const attentionFlopsPerContextToken = 4 * s.attentionHeads * s.headDim;
-  const flops = 2 * s.activeParams * tokens
-    + attentionFlopsPerContextToken * (decode * layerContext(s, context) + prefill * layerContext(s, prefillContext));
-  const compute = flops / hw.tp / hw.flops;
+  // the weight GEMMs and the attention kernels run one after the other, each bound by memory or compute
+  const gemm = Math.max(
+    weightBytes / hw.tp / hw.bandwidth,
+    (2 * s.activeParams * decode) / hw.tp / hw.flops + (2 * s.activeParams * prefill) / hw.tp / hw.prefillFlops,
+  );
+  const attention = Math.max(
+    kvBytes / hw.tp / hw.kvBandwidth,
+    (attentionFlopsPerContextToken * decode * layerContext(s, context)) / hw.tp / hw.flops
+      + (attentionFlopsPerContextToken * prefill * layerContext(s, prefillContext)) / hw.tp / hw.prefillFlops,
+  );
   let communication = 0;
   if (hw.tp > 1) {
     const bytes = tokens * s.hiddenSize * C.activationBytes.value;
     const allReduce = 2 * C.p2pLatencyMilliseconds.value / 1000 + ((2 * (hw.tp - 1)) / hw.tp) * bytes / hw.link;
     communication = 2 * s.layers * allReduce;
   }
-  const fixed = (s.layers * C.layerLatencyMilliseconds.value + C.stepOverheadMilliseconds.value) / 1000;
-  return Math.max(memory, compute) + communication + fixed;
+  const t = hw.terms;
+  const layerMs = t.layerLatencyMilliseconds + (s.experts > 0 ? t.moeLayerLatencyMilliseconds : 0);
+  const fixed = (s.layers * layerMs + t.stepOverheadMilliseconds) / 1000;
+  return kernelScale * (gemm + attention + communication) + fixed;
 }
 
 /** One pipeline stage of `pp`: a 1/pp share of the layers and of the weights (the KV bytes per layer and token are unchanged). */
@@ -239,7 +299,7 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const pp = input.pipelineParallelSize ?? 1;
   const s = modelShape(model, input.kvCacheBytesPerElement);
   const stage = pp === 1 ? s : stageShape(s, pp);
-  const hw = hardware(accelerator, tp);
+  const hw = hardware(accelerator, tp, input.terms ?? SERVING_TERMS, input.computeTflops);
   const isl = workload.meanInputTokens;
   const osl = workload.meanOutputTokens;
   const v1 = compareReleases(input.serverRelease, VLLM_RELEASES.v1Engine.release) >= 0;
@@ -251,35 +311,35 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const heldContext = isl + osl / 2 + block / 2;
   const kvBytesPerSequence = (hybrid ? layerContext(s, heldContext, block) : s.layers * heldContext) * s.kvBytesPerLayerToken;
   const kvLimit = kvCapacityBytes > 0 ? Math.floor(kvCapacityBytes / kvBytesPerSequence) : 0;
-  const seqLimit = maxNumSeqs(accelerator, v1);
+  const seqLimit = input.maxNumSeqs ?? maxNumSeqs(accelerator, v1);
   const maxRunningBatch = Math.min(kvLimit, seqLimit);
   if (maxRunningBatch < 1) return undefined;
 
   const decodeContext = isl + osl / 2;
   const prefillContext = isl / 2;
   /** One iteration over the whole pipeline: P stage steps of a micro-batch of 1/P of the work, each with its hop to the next node. */
-  const step = (decode: number, context: number, prefill: number, prefillCtx: number): number => {
-    if (pp === 1) return stepSeconds(s, hw, decode, context, prefill, prefillCtx);
+  const step = (decode: number, context: number, prefill: number, prefillCtx: number, k: number): number => {
+    if (pp === 1) return stepSeconds(s, hw, decode, context, prefill, prefillCtx, k);
     const hopBytes = ((decode + prefill) / pp) * s.hiddenSize * C.activationBytes.value;
     const hop = C.pipelineHopMilliseconds.value / 1000 + hopBytes / (C.interNodeGBps.value * GB);
-    return pp * (stepSeconds(stage, hw, decode / pp, context, prefill / pp, prefillCtx) + hop);
+    return pp * (stepSeconds(stage, hw, decode / pp, context, prefill / pp, prefillCtx, k) + k * hop);
   };
   /** Time between two output tokens of the running batch and the time of the step that carries a new prompt. */
-  const loop = (b: number): { itl: number; promptStep: number } => {
+  const loop = (b: number, k: number): { itl: number; promptStep: number } => {
     if (v1) {
-      const itl = step(b, decodeContext, (b * isl) / osl, prefillContext);
-      return { itl, promptStep: 0.5 * itl + step(b, decodeContext, (b * isl) / osl + isl, prefillContext) };
+      const itl = step(b, decodeContext, (b * isl) / osl, prefillContext, k);
+      return { itl, promptStep: 0.5 * itl + step(b, decodeContext, (b * isl) / osl + isl, prefillContext, k) };
     }
-    const decode = step(b, decodeContext, 0, 0);
+    const decode = step(b, decodeContext, 0, 0, k);
     const promptsPerStep = Math.max(1, b / osl);
-    const prefill = step(0, 0, promptsPerStep * isl, prefillContext);
+    const prefill = step(0, 0, promptsPerStep * isl, prefillContext, k);
     return { itl: decode + ((b / osl) / promptsPerStep) * prefill, promptStep: 0.5 * decode + prefill };
   };
 
-  const at = (concurrency: number): ModelPoint => {
+  const at = (concurrency: number, timeScale: number = 1): ModelPoint => {
     const n = Math.max(1, concurrency);
     const b = Math.min(n, maxRunningBatch);
-    const { itl, promptStep } = loop(b);
+    const { itl, promptStep } = loop(b, timeScale);
     const tokensPerSecond = b / itl;
     const requestsPerSecond = tokensPerSecond / osl;
     const waiting = n - b;

@@ -3,8 +3,11 @@
  * `reference` come from `../shared/reference/data/calibration.csv` (the measured Vidur layer timings,
  * the constants shipped with aiconfigurator, GenZ and llm-analysis, and what is derived from them) or
  * from the accelerator table; values marked `estimate` are this library's own engineering choices.
- * The measured GKE Inference Quickstart points then correct the whole model (see `calibration.ts`).
+ * The efficiencies and fixed latencies below are the priors of the fit: the estimator uses the terms
+ * `scripts/fit-serving-terms.ts` fits on public measurements (`serving-terms.generated.ts`), and the
+ * measured points of a combination then correct its kernel time (see `calibration.ts`).
  */
+import { SERVING_TERMS } from './serving-terms.generated';
 import { SourcedConstant } from '../catalog/serving-constants';
 
 const CALIBRATION_CSV = '../shared/reference/data/calibration.csv';
@@ -109,9 +112,9 @@ export const PERFORMANCE_CONSTANTS = {
    * stays above the memory-bandwidth floor (the raw decode step streams at `memoryBandwidthEfficiency`).
    */
   minTimeScale: {
-    value: 0.8,
+    value: SERVING_TERMS.memoryBandwidthEfficiency,
     unit: 'ratio',
-    source: 'equal to memoryBandwidthEfficiency: weights / (0.8 x bandwidth) x 0.8 is the bandwidth floor',
+    source: 'equal to the fitted memoryBandwidthEfficiency (serving-terms.generated.ts): the kernels then stream at peak bandwidth',
     kind: 'reference',
   },
   /** Weight of a measured point of the same model when a combination's time scale is predicted (1 for any point of the server). */
@@ -173,6 +176,17 @@ export const PERFORMANCE_CONSTANTS = {
     value: 1.5,
     unit: 'ratio',
     source: 'our choice: no multi-node point is measured in the catalog, so the cross-validated band is widened by a factor of 1.5 either way',
+    kind: 'estimate',
+  },
+  /**
+   * Factor by which the band of a GPU estimate is widened when the public measurements the serving terms are fitted on
+   * hold fewer than five points of that accelerator (L4, A100 40GB, T4): its efficiencies are the other GPUs'.
+   */
+  thinDataBandWidening: {
+    value: 1.25,
+    unit: 'ratio',
+    source: 'our choice: the leave-one-source-out median error of the fit (1.1-1.3, serving-terms.generated.ts), applied once more '
+      + 'where no source measured the accelerator',
     kind: 'estimate',
   },
   /** The largest running batch of vLLM on TPU: the GKE TPU tutorial sets --max-num-seqs=128 (and the library emits it). */

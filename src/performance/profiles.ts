@@ -16,8 +16,10 @@ const cache = new WeakMap<Catalog, CatalogCurves>();
 function curvesOf(catalog: Catalog): CatalogCurves {
   let c = cache.get(catalog);
   if (!c) {
-    const measured = measuredCurves(catalog);
-    c = { measured, context: estimationContext(catalog, measured), measuredKeys: new Set(measured.map(keyString)), byModel: new Map() };
+    // measured points calibrate every workload's estimates, but are served as measured only for the workload they were measured on
+    const all = measuredCurves(catalog);
+    const measured = catalog.workloadIsMeasured ? all : [];
+    c = { measured, context: estimationContext(catalog, all), measuredKeys: new Set(measured.map(keyString)), byModel: new Map() };
     cache.set(catalog, c);
   }
   return c;

@@ -22,6 +22,9 @@ const REQUEST_FIELDS = [
   'autoscalingMetric',
   'expectedRequestsPerSecond',
   'allowedAcceleratorTypes',
+  'useCase',
+  'averageInputTokens',
+  'averageOutputTokens',
 ] as const satisfies ReadonlyArray<keyof ResolveRequest>;
 type Unlisted = Exclude<keyof ResolveRequest, (typeof REQUEST_FIELDS)[number]>;
 const EVERY_FIELD_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;

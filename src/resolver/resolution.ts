@@ -132,6 +132,25 @@ export interface ResolveRequest {
    * @default - every accelerator in the catalog
    */
   readonly allowedAcceleratorTypes?: string[];
+  /**
+   * GKE Inference Quickstart use case whose average input and output lengths set the workload the profiles are computed
+   * for (`use-cases list`), matched case and punctuation aside: `Chatbot (ShareGPT)`, `chatbot`, `Deep Research`,
+   * `text-summarization`, ... A measured profile is used as measured only for the workload it was measured on
+   * (ShareGPT); for any other workload the calibrated estimate is used, and labelled estimated.
+   * @default - Chatbot (ShareGPT): the ShareGPT means GKE Inference Quickstart benchmarks with (226 input / 195 output tokens)
+   */
+  readonly useCase?: string;
+  /**
+   * Average input (prompt) tokens per request: drives prefill cost, TTFT, the KV cache a request holds (so the batch
+   * that fits), input tokens/s in the cost and the autoscaling threshold. Overrides the use case's.
+   * @default - the use case's average, else ShareGPT's mean (226)
+   */
+  readonly averageInputTokens?: number;
+  /**
+   * Average output (generated) tokens per request. Overrides the use case's.
+   * @default - the use case's average, else ShareGPT's mean (195)
+   */
+  readonly averageOutputTokens?: number;
 }
 
 /** Throughput and latency at the operating point. */

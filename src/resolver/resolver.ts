@@ -23,6 +23,7 @@ import {
   ResolvedPerformance,
   ResolvedUncertainty,
 } from './resolution';
+import { PROP_NAMES, requestedWorkload } from './workload';
 import { Catalog } from '../catalog/catalog';
 import {
   ModelServerRecord, ModelServerVersionRecord, PATHWAYS_INSTANCE_TYPES, VLLM, compareReleases, versionServesFamily, versionServesModel,
@@ -93,6 +94,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
       + `Known versions: ${server.versions.map((v) => v.version).join(', ')}.`);
   }
   const maxModelLength = chooseMaxModelLength(model, request.maxModelLength);
+  // the workload's catalog: profiles, cost, KV cache per request and autoscaling all follow its average lengths
+  catalog = catalog.withWorkload(requestedWorkload(catalog, request, PROP_NAMES, maxModelLength));
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
   checkJetStreamRequest(catalog, server, model, accelerator, maxModelLength, request);
   // a GPU type none of whose machines holds the model: a multi-host replica (tensor parallel per node, pipeline parallel across nodes)
