@@ -92,7 +92,7 @@ project.addTask('import:crds', {
   exec: 'cdk8s import ../shared/schemas/crds/monitoring.googleapis.com_podmonitorings.yaml --language typescript --output src/imports',
 });
 
-for (const p of ['/examples/', '/scripts/', '/.ci/']) {
+for (const p of ['/examples/', '/scripts/', '/.ci/', '/.tmp/']) {
   project.addPackageIgnore(p);
 }
 
