@@ -152,6 +152,11 @@ test('the EPP Service name and port are the pool\'s endpointPickerRef, and the S
     expect(epp.spec.template.spec.serviceAccountName).toBe(ref.name);
     expect(named(objects, 'RoleBinding', ref.name).subjects).toEqual([{ kind: 'ServiceAccount', name: ref.name, namespace: 'llm' }]);
     expect(named(objects, 'ConfigMap', ref.name).data['default-plugins.yaml']).toMatch(/kind: EndpointPickerConfig/);
+    // Managed Prometheus scrapes the EPP's own metrics port
+    const pm = named(objects, 'PodMonitoring', ref.name);
+    expect(selectorMatches(pm.spec.selector, epp.spec.template.metadata.labels)).toBe(true);
+    expect(pm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '10s' }]);
+    expect(c.ports).toContainEqual({ name: 'metrics', containerPort: 9090, protocol: 'TCP' });
   }
 });
 

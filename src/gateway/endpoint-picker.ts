@@ -11,6 +11,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
 
 /** The EPP image of release v1.5.0 (values.yaml: registry.k8s.io/gateway-api-inference-extension/epp, tag v1.5.0). */
 export const EPP_IMAGE = 'registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0';
@@ -46,6 +47,8 @@ export interface EndpointPicker {
   readonly role: k8s.KubeRole;
   readonly roleBinding: k8s.KubeRoleBinding;
   readonly config: k8s.KubeConfigMap;
+  /** The Managed Prometheus PodMonitoring of the EPP's own metrics (scheduling latency, pool and request metrics). */
+  readonly podMonitoring: PodMonitoring;
   /** The labels that select the EPP pod (the chart's `inferencepool: <name>`). */
   readonly selector: { [key: string]: string };
 }
@@ -172,6 +175,15 @@ export function createEndpointPicker(scope: Construct, inputs: EndpointPickerInp
       ],
     },
   });
-  return { deployment, service, serviceAccount, role, roleBinding, config, selector };
+  // the chart's GKE PodMonitoring (epplib _gke.yaml: port metrics, /metrics, every 10 s), without its bearer token: the EPP
+  // runs with --metrics-endpoint-auth=false
+  const podMonitoring = new PodMonitoring(scope, 'EppPodMonitoring', {
+    metadata: { name, labels },
+    spec: {
+      selector: { matchLabels: selector },
+      endpoints: [{ port: PodMonitoringSpecEndpointsPort.fromString('metrics'), path: '/metrics', interval: '10s' }],
+    },
+  });
+  return { deployment, service, serviceAccount, role, roleBinding, config, podMonitoring, selector };
 }
 
