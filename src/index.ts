@@ -7,3 +7,4 @@ export * from './server/model-transfer-job';
 export * from './storage/cloud-storage-fuse';
 export { ServerClients } from './server/network-policy';
 export { ClusterMode, GkeAutopilot } from './validation/cluster-mode';
+export * from './gateway/inference-gateway';

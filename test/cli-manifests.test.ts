@@ -146,3 +146,26 @@ test('fails in one line: infeasible target with the achievable range, unknown ac
   expect(fails(`${L4_TARGET} --use-case=code-generation`)).toMatch(/Use case 'Code Generation' has no published average lengths \(--use-case\)/);
   expect(fails(`${L4_TARGET} --average-output-tokens=1.5`)).toMatch(/--average-output-tokens must be a whole number of tokens/);
 });
+
+test('--gateway emits GKE Inference Gateway objects in front of the server, valid and wired to it, with their notes', () => {
+  const out = ok(`${L4_TARGET} --gateway=external --namespace=llm`);
+  const { comments } = split(out);
+  const objects = parseYamlStream(out) as any[];
+  expectValidManifests(objects, ['1.33']);
+  const gateway = objects.find((o) => o.kind === 'Gateway');
+  expect(gateway.metadata.name).toBe('gemma-2-27b-it-vllm-gateway');
+  expect(gateway.spec.gatewayClassName).toBe('gke-l7-regional-external-managed');
+  const pool = objects.find((o) => o.kind === 'InferencePool');
+  expect(pool.spec.selector.matchLabels).toEqual({ app: 'gemma-2-27b-it-vllm' });
+  const route = objects.find((o) => o.kind === 'HTTPRoute');
+  expect(route.spec.rules[0].backendRefs).toEqual([{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'gemma-2-27b-it-vllm' }]);
+  // one model: no body-based router needed
+  expect(route.spec.rules[0].matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
+  expect(comments.join('\n')).toMatch(/proxy-only subnet/);
+  expect(comments.join('\n')).not.toMatch(/body-based-router/);
+  // the comments still read the server's Deployment, not the Endpoint Picker's
+  expect(comments.join('\n')).toMatch(/^Profile: google\/gemma-2-27b-it \/ vllm/m);
+  // without the flag, nothing of the gateway
+  expect((parseYamlStream(ok(L4_TARGET)) as any[]).filter((o) => ['Gateway', 'InferencePool', 'HTTPRoute'].includes(o.kind))).toEqual([]);
+  expect(fails(`${L4_TARGET} --gateway=public`, 2)).toMatch(/--gateway/);
+});

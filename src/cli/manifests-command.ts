@@ -26,6 +26,7 @@ import {
 import { emit } from './output';
 import { workloadCatalog } from './profile-query';
 import { Catalog } from '../catalog/catalog';
+import { GatewayFrontend, InferenceGateway } from '../gateway/inference-gateway';
 import { PricingModel } from '../resolver/resolution';
 import { Annotations } from '../server/annotations';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
@@ -47,6 +48,15 @@ const MODEL_BUCKET_URI: FlagSpec = {
 const NAME: FlagSpec = {
   name: 'name', kind: 'string', help: 'Base name of the objects and their app label (not a gcloud flag).',
 };
+// not --serving-stack: in GIQ that names a benchmarked stack such as llm-d/0.3, whose profiles this catalog does not hold
+const GATEWAY: FlagSpec = {
+  name: 'gateway',
+  kind: 'choice',
+  choices: ['none', 'internal', 'external'],
+  default: 'none',
+  help: 'Also emit GKE Inference Gateway objects in front of the server: an internal (gke-l7-rilb) or external '
+    + '(gke-l7-regional-external-managed) Gateway, the InferencePool, Endpoint Picker, HTTPRoute and GKE policies (not a gcloud flag).',
+};
 
 const MANIFESTS_CREATE: CommandSpec = {
   path: ['manifests', 'create'],
@@ -54,15 +64,17 @@ const MANIFESTS_CREATE: CommandSpec = {
   description: 'Synthesizes the OptimizedLlmServer construct for --model on --model-server and --accelerator-type: a Deployment '
     + '(a LeaderWorkerSet when a replica spans hosts), Service, PodMonitoring and, with a latency target, an HPA, and prints each manifest followed by ---, then comment lines '
     + 'prefixed with # (what the cluster needs, the profile and whether it is measured or estimated, the operating point, the cost '
-    + 'basis and every decision). The --name, --pricing-model and --region flags are this tool\'s additions to gcloud\'s.',
+    + 'basis and every decision). With --gateway, also a GKE Inference Gateway in front of the server. The --name, --gateway, --pricing-model '
+    + 'and --region flags are this tool\'s additions to gcloud\'s.',
   flags: [
     required(MODEL), required(MODEL_SERVER), required(ACCELERATOR_TYPE), MODEL_SERVER_VERSION, NAMESPACE, TARGET_NTPOT, TARGET_TTFT,
-    MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, NAME, PRICING_MODEL, REGION, TARGET_ITL,
+    MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, NAME, GATEWAY, PRICING_MODEL, REGION, TARGET_ITL,
     SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
     'manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --target-ntpot-milliseconds=1100',
     'manifests create --model=openai/gpt-oss-20b --model-server=vllm --accelerator-type=nvidia-h100-80gb --namespace=llm --output-path=gpt-oss.yaml',
+    'manifests create --model=openai/gpt-oss-20b --model-server=vllm --accelerator-type=nvidia-h100-80gb --gateway=internal',
   ],
   run: (flags, io) => {
     const { manifests, comments } = synthesizeManifests(flags);
@@ -117,9 +129,18 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
     region: flags.req('region'),
     modelBucketUri: flags.str('model-bucket-uri'),
   });
-  const objects: Array<{ apiVersion: string; kind: string; metadata: { annotations?: { [key: string]: string } } }> = chart.toJson();
+  const gateway = flags.str('gateway') ?? 'none';
+  const inferenceGateway = gateway === 'none' ? undefined : new InferenceGateway(chart, 'gateway', {
+    name: `${server.name.slice(0, 55).replace(/-+$/, '')}-gateway`,
+    servers: [server],
+    frontend: gateway === 'external' ? GatewayFrontend.externalLoadBalancer() : GatewayFrontend.internalLoadBalancer(),
+    // one model: its route takes every request, and the cluster needs no body-based router
+    bodyBasedRouting: false,
+  });
+  const objects: Array<{ apiVersion: string; kind: string; metadata: { name: string; annotations?: { [key: string]: string } } }> = chart.toJson();
   const manifests = objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, content: Yaml.stringify(o).replace(/\n+$/, '') }));
-  const comments = commentLines(server, objects.find((o) => o.kind === 'Deployment')?.metadata.annotations ?? {});
+  const comments = commentLines(server, objects.find((o) => o.kind === 'Deployment' && o.metadata.name === server.name)?.metadata.annotations ?? {},
+    inferenceGateway);
   return { manifests, comments };
 }
 
@@ -131,11 +152,12 @@ export function defaultName(model: string, modelServer: string): string {
 }
 
 /** What the cluster needs (the construct's notes), then where every number comes from (the Deployment's annotations and the decisions). */
-function commentLines(server: OptimizedLlmServer, annotations: { [key: string]: string }): string[] {
+function commentLines(server: OptimizedLlmServer, annotations: { [key: string]: string }, gateway?: InferenceGateway): string[] {
   const a = (key: string) => annotations[key];
   const r = server.resolution;
   return [
     ...server.deploymentNotes,
+    ...(gateway?.deploymentNotes ?? []),
     `Profile: ${a(Annotations.PROFILE) ?? r.model} (${r.source}): ${r.profileCitation}`,
     ...(a(Annotations.OPERATING_POINT) ? [`Operating point: ${a(Annotations.OPERATING_POINT)}`] : []),
     ...(a(Annotations.COST) ? [`Cost: ${a(Annotations.COST)}`] : []),

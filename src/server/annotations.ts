@@ -10,6 +10,8 @@ export const Annotations = {
   COST: `${ANNOTATION_PREFIX}/cost`,
   AUTOSCALING: `${ANNOTATION_PREFIX}/autoscaling`,
   VERSION: `${ANNOTATION_PREFIX}/version`,
+  /** How an InferenceGateway's GCPBackendPolicy timeout was derived. */
+  REQUEST_TIMEOUT: `${ANNOTATION_PREFIX}/request-timeout`,
 } as const;
 
 /** Labels GKE samples put on inference pods. */

@@ -1,0 +1,427 @@
+/**
+ * GKE Inference Gateway in front of OptimizedLlmServers: a GKE Gateway (or an existing one), and per server
+ * an InferencePool of its serving pods with its Endpoint Picker, an HTTPRoute for its model, GKE's
+ * HealthCheckPolicy and GCPBackendPolicy for the pool, and an InferenceObjective per workload class.
+ *
+ * Sources: GKE "Deploy GKE Inference Gateway" and "Configure Body-Based Routing"
+ * (https://cloud.google.com/kubernetes-engine/docs/how-to/deploy-gke-inference-gateway,
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/configure-body-based-routing), and the
+ * `inferencepool` Helm chart of kubernetes-sigs/gateway-api-inference-extension at tag v1.5.0, which that
+ * guide installs (config/charts/inferencepool/templates/{inferencepool,gke,httproute,inferenceobjectives}.yaml).
+ */
+import { ApiObject, Duration, Names } from 'cdk8s';
+import { Construct } from 'constructs';
+import { createEndpointPicker, EPP_EXT_PROC_PORT, EPP_IMAGE, OBJECTIVE_GROUP, POOL_GROUP } from './endpoint-picker';
+import { derivedRequestTimeout } from './request-timeout';
+import { modelServerByName, VLLM } from '../catalog/model-servers';
+import { Gateway, HttpRoute, HttpRouteSpecRulesMatchesHeadersType, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
+import { InferencePool, InferencePoolSpecAppProtocol, InferencePoolSpecEndpointPickerRefFailureMode } from '../imports/inference.networking.k8s.io';
+import { InferenceObjective } from '../imports/inference.networking.x-k8s.io';
+import { GcpBackendPolicy, HealthCheckPolicy, HealthCheckPolicySpecDefaultConfigType } from '../imports/networking.gke.io';
+import { Annotations } from '../server/annotations';
+import { leaderSelector } from '../server/multi-host';
+import { OptimizedLlmServer } from '../server/optimized-llm-server';
+import { chartNamespace } from '../server/server-props';
+import {
+  checkObject, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, describeValue, printable,
+} from '../util/input';
+import { checkPinnedImage } from '../util/references';
+import { shellQuote } from '../util/shell-quote';
+import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
+
+/** The header GKE's body-based router sets from the OpenAI request's `model` field, and the routes match on. */
+const MODEL_NAME_HEADER = 'X-Gateway-Model-Name';
+/** The request header that names an InferenceObjective (`x-gateway-inference-objective`, pkg/epp/metadata/consts.go @ v1.5.0). */
+const OBJECTIVE_HEADER = 'x-gateway-inference-objective';
+/** The listener of a Gateway this construct creates (GKE's sample gateway.yaml: `http`, port 80, HTTP). */
+const LISTENER = { name: 'http', port: 80, protocol: 'HTTP' };
+/** The inference extension release the EPP, the CRDs and the body-based router come from. */
+const GAIE_VERSION = 'v1.5.0';
+/** GKE installs the Gateway API and Inference Extension CRDs itself from this version (GKE "Deploy GKE Inference Gateway"). */
+const GKE_CRDS_VERSION = '1.34.0-gke.1626000';
+const RELEASE_URL = `https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/${GAIE_VERSION}`;
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Where the gateway's routes attach: a GKE Gateway this construct creates (internal or external regional
+ * Application Load Balancer), or a Gateway that already exists.
+ */
+export class GatewayFrontend {
+  /**
+   * A new Gateway of class `gke-l7-rilb`: a regional internal Application Load Balancer, reachable from the
+   * VPC only. Needs a proxy-only subnet in the cluster's region.
+   * @see https://cloud.google.com/kubernetes-engine/docs/concepts/gateway-api#gatewayclass
+   */
+  public static internalLoadBalancer(): GatewayFrontend {
+    return new GatewayFrontend('gke-l7-rilb', undefined, undefined);
+  }
+
+  /**
+   * A new Gateway of class `gke-l7-regional-external-managed`: a regional external Application Load
+   * Balancer, reachable from the internet. Needs a proxy-only subnet in the cluster's region.
+   */
+  public static externalLoadBalancer(): GatewayFrontend {
+    return new GatewayFrontend('gke-l7-regional-external-managed', undefined, undefined);
+  }
+
+  /**
+   * A Gateway that already exists: the routes attach to it and no Gateway is created. Its listeners must
+   * admit HTTPRoutes from the chart's namespace.
+   * @param name the Gateway's name
+   * @param gatewayNamespace the Gateway's namespace
+   * @default gatewayNamespace - the chart's namespace
+   */
+  public static existingGateway(name: string, gatewayNamespace?: string): GatewayFrontend {
+    if (typeof name !== 'string' || !DNS_SUBDOMAIN.test(name) || name.length > 253) {
+      throw new Error('GatewayFrontend.existingGateway: the Gateway name must be a Kubernetes object name (lower-case letters, digits, \'-\' and \'.\'), '
+        + `got ${describeValue(name)}.`);
+    }
+    if (gatewayNamespace !== undefined && (typeof gatewayNamespace !== 'string' || !DNS_LABEL.test(gatewayNamespace) || gatewayNamespace.length > 63)) {
+      throw new Error('GatewayFrontend.existingGateway: the namespace must be a DNS-1123 label (at most 63 lower-case letters, digits and \'-\'), '
+        + `got ${describeValue(gatewayNamespace)}.`);
+    }
+    return new GatewayFrontend(undefined, name, gatewayNamespace);
+  }
+
+  /** The GatewayClass of the Gateway to create; undefined for an existing Gateway. */
+  public readonly gatewayClassName?: string;
+  /** The name of the existing Gateway; undefined when one is created. */
+  public readonly existingGatewayName?: string;
+  /** The namespace of the existing Gateway, when it is not the chart's. */
+  public readonly existingGatewayNamespace?: string;
+
+  private constructor(gatewayClassName?: string, existingGatewayName?: string, existingGatewayNamespace?: string) {
+    this.gatewayClassName = gatewayClassName;
+    this.existingGatewayName = existingGatewayName;
+    this.existingGatewayNamespace = existingGatewayNamespace;
+  }
+}
+
+/** A workload class: requests that name it are served by its priority when the pool is saturated. */
+export interface InferenceWorkloadClass {
+  /**
+   * The class's name (a DNS-1123 label). The InferenceObjective of a pool is named `<pool>-<name>`, and a
+   * request selects it with the header `x-gateway-inference-objective: <pool>-<name>`.
+   */
+  readonly name: string;
+  /**
+   * Priority under saturation: higher is served first; requests that name no objective have priority 0.
+   * @default 0
+   */
+  readonly priority?: number;
+}
+
+/** Properties of an {@link InferenceGateway}. */
+export interface InferenceGatewayProps {
+  /**
+   * The servers behind the gateway; one model each. Add more with `addServer`.
+   * @default - none
+   */
+  readonly servers?: OptimizedLlmServer[];
+  /**
+   * Name of the Gateway this construct creates.
+   * @default - derived from the construct path
+   */
+  readonly name?: string;
+  /**
+   * Where the routes attach.
+   * @default GatewayFrontend.internalLoadBalancer()
+   */
+  readonly frontend?: GatewayFrontend;
+  /**
+   * Route each request by the `model` field of its OpenAI body (GKE's body-based router copies it into the
+   * `X-Gateway-Model-Name` header, which each server's HTTPRoute matches). Without it the gateway fronts
+   * one server and its route takes every request.
+   * @default true
+   */
+  readonly bodyBasedRouting?: boolean;
+  /**
+   * Workload classes, each an InferenceObjective (with its priority) on every pool.
+   * @default - none: every request has priority 0
+   */
+  readonly workloadClasses?: InferenceWorkloadClass[];
+  /**
+   * The load balancer's backend timeout, for every server.
+   * @default - per server, 1.5 x (TTFT + maxModelLength x NTPOT) at its operating point, at least 30 s
+   */
+  readonly requestTimeout?: Duration;
+  /**
+   * The Endpoint Picker image. Must carry a tag other than `latest` or a digest.
+   * @default 'registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0'
+   */
+  readonly endpointPickerImage?: string;
+}
+
+const KNOWN_PROPS = ['servers', 'name', 'frontend', 'bodyBasedRouting', 'workloadClasses', 'requestTimeout', 'endpointPickerImage'];
+
+/**
+ * GKE Inference Gateway in front of one or more {@link OptimizedLlmServer}s.
+ *
+ * A ClusterIP Service spreads requests round robin, whatever the replicas' queues and KV caches hold. The
+ * gateway instead sends each request through the Endpoint Picker of the model's InferencePool, which picks
+ * the replica by queue depth, KV-cache utilisation and prefix-cache affinity, and serves several models
+ * behind one address, routed by the request's `model`. `server.service` stays for in-cluster clients.
+ *
+ * Per server: an `InferencePool` (inference.networking.k8s.io/v1) of exactly its serving pods and port, its
+ * Endpoint Picker (Deployment, Service, ServiceAccount, Role and RoleBinding, ConfigMap), an `HTTPRoute`
+ * for its model, a `HealthCheckPolicy` on its health endpoint, a `GCPBackendPolicy` with a timeout that
+ * fits its longest generation, and an `InferenceObjective` per workload class.
+ *
+ * @see https://cloud.google.com/kubernetes-engine/docs/how-to/deploy-gke-inference-gateway
+ * @example
+ * const gateway = new InferenceGateway(chart, 'gateway', { servers: [gemma, llama] });
+ */
+export class InferenceGateway extends Construct {
+  /** Name of the Gateway the routes attach to (created here, or the existing one). */
+  public readonly gatewayName: string;
+  /** The Gateway (gateway.networking.k8s.io/v1), absent when attaching to an existing one. */
+  public readonly gateway?: ApiObject;
+  /** The InferencePools, one per server, in the order the servers were added. */
+  public readonly inferencePools: ApiObject[] = [];
+  /** The HTTPRoutes, one per server. */
+  public readonly httpRoutes: ApiObject[] = [];
+  /** What must exist in the cluster for these manifests to work, one line each. */
+  public readonly deploymentNotes: string[] = [];
+
+  private readonly namespace: string;
+  private readonly frontend: GatewayFrontend;
+  private readonly bodyBasedRouting: boolean;
+  private readonly workloadClasses: InferenceWorkloadClass[];
+  private readonly requestTimeout?: Duration;
+  private readonly image: string;
+  private readonly models = new Map<string, OptimizedLlmServer>();
+
+  constructor(scope: Construct, id: string, props: InferenceGatewayProps = {}) {
+    super(scope, id);
+    checkProps(props, 'InferenceGateway props', KNOWN_PROPS, false);
+    checkOptionalString('name', props.name);
+    checkOptionalBoolean('bodyBasedRouting', props.bodyBasedRouting);
+    checkOptionalInstance('frontend', props.frontend, (v) => v instanceof GatewayFrontend,
+      'GatewayFrontend.internalLoadBalancer(), GatewayFrontend.externalLoadBalancer() or GatewayFrontend.existingGateway(name)');
+    checkOptionalInstance('requestTimeout', props.requestTimeout, (v) => v instanceof Duration, 'Duration.minutes(10) (from cdk8s)');
+    if (props.servers !== undefined && !Array.isArray(props.servers)) {
+      throw new Error(`'servers' must be a list of OptimizedLlmServer, got ${describeValue(props.servers)}.`);
+    }
+    this.namespace = chartNamespace(this);
+    this.frontend = props.frontend ?? GatewayFrontend.internalLoadBalancer();
+    this.bodyBasedRouting = props.bodyBasedRouting ?? true;
+    this.workloadClasses = checkWorkloadClasses(props.workloadClasses);
+    this.image = props.endpointPickerImage === undefined ? EPP_IMAGE : checkPinnedImage(props.endpointPickerImage, 'endpointPickerImage');
+    if (props.requestTimeout !== undefined) {
+      const s = props.requestTimeout.toSeconds({ integral: false });
+      if (!Number.isInteger(s) || s < 1 || s > 2_147_483_647) {
+        throw new Error(`'requestTimeout' must be a whole number of seconds from 1 to 2147483647 (GCPBackendPolicy timeoutSec), got ${s} s.`);
+      }
+      this.requestTimeout = props.requestTimeout;
+    }
+
+    if (this.frontend.existingGatewayName !== undefined) {
+      if (props.name !== undefined) {
+        throw new Error(`'name' ('${printable(props.name)}') names a Gateway to create, but 'frontend' is the existing Gateway `
+          + `'${this.frontend.existingGatewayName}': remove 'name', or use GatewayFrontend.internalLoadBalancer().`);
+      }
+      this.gatewayName = this.frontend.existingGatewayName;
+    } else {
+      this.gatewayName = props.name ?? Names.toDnsLabel(this);
+      if (!DNS_LABEL.test(this.gatewayName) || this.gatewayName.length > 63) {
+        throw new Error(`'name' '${printable(this.gatewayName)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', `
+          + 'starting with a letter.');
+      }
+      this.gateway = new Gateway(this, 'Resource', {
+        metadata: { name: this.gatewayName },
+        spec: { gatewayClassName: this.frontend.gatewayClassName!, listeners: [{ ...LISTENER }] },
+      });
+    }
+    addManifestValidation(this, validationOptionsFrom({}, `InferenceGateway '${this.gatewayName}'`));
+    this.deploymentNotes.push(...this.gatewayNotes());
+    for (const server of props.servers ?? []) this.addServer(server);
+  }
+
+  /**
+   * Puts a server behind the gateway: its InferencePool, Endpoint Picker, HTTPRoute, health-check and
+   * backend policies and workload-class objectives.
+   */
+  public addServer(server: OptimizedLlmServer): void {
+    if (!(server instanceof OptimizedLlmServer)) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': addServer takes an OptimizedLlmServer, got ${describeValue(server)}.`);
+    }
+    const r = server.resolution;
+    const name = server.name;
+    if (r.modelServer !== VLLM.name) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' runs ${r.modelServer}, but the ${GAIE_VERSION} `
+        + 'Endpoint Picker reads vLLM\'s metrics (queue, KV cache, prefix cache) to pick a replica: put only vLLM servers behind the gateway, '
+        + 'and reach this one through its Service.');
+    }
+    const other = this.models.get(r.model);
+    if (other === server) throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' was added twice.`);
+    if (other !== undefined) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' and OptimizedLlmServer '${other.name}' both serve `
+        + `model '${r.model}', and requests are routed by the model name, so one of the two would never be reached. Put one model per server `
+        + 'behind a gateway (scale one server with minReplicas/maxReplicas instead of adding a second).');
+    }
+    if (!this.bodyBasedRouting && this.models.size > 0) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': 'bodyBasedRouting' is false, so the gateway routes every request to one server, `
+        + `but '${[...this.models.values()][0].name}' is already behind it: set 'bodyBasedRouting' to true to add '${name}'.`);
+    }
+    const serverNamespace = chartNamespace(server);
+    if (serverNamespace !== this.namespace) {
+      throw new Error(`InferenceGateway '${this.gatewayName}' is in namespace '${this.namespace}' but OptimizedLlmServer '${name}' is in `
+        + `'${serverNamespace}': an InferencePool selects pods of its own namespace. Put both in one chart namespace.`);
+    }
+    const eppName = `${name}-epp`;
+    if (eppName.length > 63) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': the Endpoint Picker Service of OptimizedLlmServer '${name}' would be named `
+        + `'${eppName}' (${eppName.length} characters), longer than a Service name's 63: give the server a 'name' of at most 59 characters.`);
+    }
+    for (const c of this.workloadClasses) {
+      if (name.length + 1 + c.name.length > 253) {
+        throw new Error(`'workloadClasses' '${c.name}': the InferenceObjective '${name}-${c.name}' is longer than an object name's 253 characters.`);
+      }
+    }
+    this.models.set(r.model, server);
+
+    const scope = new Construct(this, name);
+    const modelServer = modelServerByName(r.modelServer);
+    const labels = { 'app.kubernetes.io/name': name };
+    // the pods that serve HTTP: the Deployment's (selector app=<name>), or a LeaderWorkerSet's leaders only
+    const selector = r.nodes > 1 ? leaderSelector(name) : { app: name };
+    const epp = createEndpointPicker(scope, {
+      name: eppName, poolName: name, namespace: this.namespace, image: this.image, metricsPath: modelServer.metricsPath,
+    });
+
+    const pool = new InferencePool(scope, 'InferencePool', {
+      metadata: { name, labels },
+      spec: {
+        selector: { matchLabels: selector },
+        targetPorts: [{ number: modelServer.port }],
+        appProtocol: InferencePoolSpecAppProtocol.HTTP,
+        endpointPickerRef: {
+          name: eppName,
+          port: { number: EPP_EXT_PROC_PORT },
+          // the chart's default: should the EPP be down, the load balancer still forwards to some replica
+          failureMode: InferencePoolSpecEndpointPickerRefFailureMode.FAIL_OPEN,
+        },
+      },
+    });
+    pool.node.addDependency(epp.service);
+    this.inferencePools.push(pool);
+
+    const poolRef = { group: POOL_GROUP, kind: 'InferencePool', name };
+    const route = new HttpRoute(scope, 'HttpRoute', {
+      metadata: { name, labels },
+      spec: {
+        parentRefs: [{
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: this.gatewayName,
+          namespace: this.frontend.existingGatewayNamespace,
+        }],
+        rules: [{
+          matches: [{
+            path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' },
+            headers: this.bodyBasedRouting
+              ? [{ type: HttpRouteSpecRulesMatchesHeadersType.EXACT, name: MODEL_NAME_HEADER, value: r.model }]
+              : undefined,
+          }],
+          backendRefs: [{ ...poolRef }],
+        }],
+      },
+    });
+    this.httpRoutes.push(route);
+
+    // the chart's GKE health check (templates/gke.yaml): HTTP on the serving port and health path, every 2 s with a 2 s timeout
+    new HealthCheckPolicy(scope, 'HealthCheckPolicy', {
+      metadata: { name, labels },
+      spec: {
+        targetRef: { ...poolRef },
+        default: {
+          timeoutSec: 2,
+          checkIntervalSec: 2,
+          config: {
+            type: HealthCheckPolicySpecDefaultConfigType.HTTP,
+            httpHealthCheck: { requestPath: modelServer.healthPath, port: modelServer.port },
+          },
+        },
+      },
+    });
+    const timeout = this.requestTimeout !== undefined
+      ? { seconds: this.requestTimeout.toSeconds(), explanation: `${this.requestTimeout.toSeconds()} s ('requestTimeout')` }
+      : derivedRequestTimeout(r);
+    new GcpBackendPolicy(scope, 'GcpBackendPolicy', {
+      metadata: { name, labels, annotations: { [Annotations.REQUEST_TIMEOUT]: timeout.explanation } },
+      spec: {
+        targetRef: { ...poolRef },
+        default: { timeoutSec: timeout.seconds, logging: { enabled: true } },
+      },
+    });
+    for (const c of this.workloadClasses) {
+      new InferenceObjective(scope, `Objective-${c.name}`, {
+        metadata: { name: `${name}-${c.name}`, labels },
+        spec: { priority: c.priority ?? 0, poolRef: { group: POOL_GROUP, kind: 'InferencePool', name } },
+      });
+    }
+    this.deploymentNotes.push(`Inference Gateway: ${r.model} is served by the InferencePool ${name} (port ${modelServer.port}, Endpoint Picker `
+      + `${eppName}:${EPP_EXT_PROC_PORT}); the load balancer's backend timeout is ${timeout.explanation}.`);
+  }
+
+  private gatewayNotes(): string[] {
+    const ns = this.frontend.existingGatewayNamespace ?? this.namespace;
+    const out = [
+      `Inference Gateway: GKE ${GKE_CRDS_VERSION} or later installs the Gateway API and InferencePool (v1) CRDs; on an older cluster install `
+        + `the InferencePool CRD: ${kubectlApply(`${RELEASE_URL}/v1-manifests.yaml`)}`,
+      'Inference Gateway: the cluster needs the Gateway API enabled: '
+        + `${['gcloud', 'container', 'clusters', 'update', 'CLUSTER_NAME', '--location=REGION', '--gateway-api=standard'].map(shellQuote).join(' ')}`,
+    ];
+    if (this.frontend.gatewayClassName !== undefined) {
+      out.push(`Inference Gateway: the Gateway ${this.gatewayName} (${this.frontend.gatewayClassName}) is a regional Envoy-based load balancer and `
+        + 'needs a proxy-only subnet in the cluster\'s region and VPC: '
+        + ['gcloud', 'compute', 'networks', 'subnets', 'create', 'PROXY_ONLY_SUBNET', '--purpose=REGIONAL_MANAGED_PROXY', '--role=ACTIVE',
+          '--region=REGION', '--network=VPC_NETWORK', '--range=CIDR_RANGE'].map(shellQuote).join(' '));
+    } else {
+      out.push(`Inference Gateway: the existing Gateway ${ns}/${this.gatewayName} must be of a GKE Inference Gateway class (gke-l7-rilb or `
+        + `gke-l7-regional-external-managed) and its listeners must admit HTTPRoutes from namespace ${this.namespace}.`);
+    }
+    if (this.bodyBasedRouting) {
+      out.push('Inference Gateway: routing by the request\'s model needs GKE\'s body-based router on the Gateway (it sets the '
+        + `${MODEL_NAME_HEADER} header the HTTPRoutes match): ${['helm', 'install', 'body-based-router',
+          'oci://registry.k8s.io/gateway-api-inference-extension/charts/body-based-routing', `--version=${GAIE_VERSION}`,
+          `--namespace=${ns}`, '--set', 'provider.name=gke', '--set', `inferenceGateway.name=${this.gatewayName}`].map(shellQuote).join(' ')}`);
+    }
+    if (this.workloadClasses.length > 0) {
+      // the release splits its CRDs: v1-manifests.yaml (InferencePool v1) and experimental-manifests.yaml (the x-k8s.io ones);
+      // Makefile target artifacts @ v1.5.0
+      out.push(`Inference Gateway: the InferenceObjective CRD (${OBJECTIVE_GROUP}/v1alpha2) is not installed by GKE: `
+        + kubectlApply(`${RELEASE_URL}/experimental-manifests.yaml`));
+      out.push(`Inference Gateway: a request picks its workload class with the header ${OBJECTIVE_HEADER}: <pool>-<class> (e.g. `
+        + `${this.workloadClasses[0].name} on a pool named after its server).`);
+    }
+    return out;
+  }
+}
+
+function checkWorkloadClasses(value: unknown): InferenceWorkloadClass[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new Error(`'workloadClasses' must be a list of { name, priority }, got ${describeValue(value)}.`);
+  }
+  const seen = new Set<string>();
+  return value.map((c, i) => {
+    checkObject(c, `'workloadClasses[${i}]'`);
+    checkProps(c, `'workloadClasses[${i}]'`, ['name', 'priority']);
+    const { name, priority } = c as InferenceWorkloadClass;
+    if (typeof name !== 'string' || !DNS_LABEL.test(name) || name.length > 63) {
+      throw new Error(`'workloadClasses[${i}].name' must be a DNS-1035 label such as 'interactive' (lower-case letters, digits and '-', `
+        + `starting with a letter), got ${describeValue(name)}.`);
+    }
+    if (seen.has(name)) throw new Error(`'workloadClasses' names '${name}' twice: give each class its own name.`);
+    seen.add(name);
+    checkOptionalInteger(`workloadClasses[${i}].priority`, priority, -2_147_483_648);
+    return { name, priority };
+  });
+}
+
+function kubectlApply(url: string): string {
+  return ['kubectl', 'apply', '-f', url].map(shellQuote).join(' ');
+}

@@ -1,0 +1,262 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import { GatewayFrontend, InferenceGateway, InferenceGatewayProps, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { expectValidManifests, selectorMatches } from './support/k8s-validator';
+import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
+
+const GEMMA: OptimizedLlmServerProps = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100, name: 'gemma' };
+const DEEPSEEK: OptimizedLlmServerProps = { model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100', name: 'deepseek' };
+
+interface Synth {
+  chart: Chart;
+  servers: OptimizedLlmServer[];
+  gateway: InferenceGateway;
+  objects: any[];
+}
+
+function synth(servers: OptimizedLlmServerProps[] = [GEMMA, DEEPSEEK], props: InferenceGatewayProps = {}, app = Testing.app()): Synth {
+  const chart = new Chart(app, 'test', { namespace: 'llm' });
+  const built = servers.map((p, i) => new OptimizedLlmServer(chart, `server${i}`, p));
+  const gateway = new InferenceGateway(chart, 'gateway', { name: 'inference', servers: built, ...props });
+  return { chart, servers: built, gateway, objects: chart.toJson() };
+}
+
+const byKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);
+const named = (objects: any[], kind: string, name: string) => {
+  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+/** Every pod template in the objects, with the labels its pods carry (LeaderWorkerSet pods also get the set's name label). */
+function podTemplates(objects: any[]): Array<{ owner: string; labels: { [k: string]: string } }> {
+  const out: Array<{ owner: string; labels: { [k: string]: string } }> = [];
+  for (const o of objects) {
+    if (o.spec?.template?.metadata?.labels) out.push({ owner: `${o.kind}/${o.metadata.name}`, labels: o.spec.template.metadata.labels });
+    const lws = o.spec?.leaderWorkerTemplate;
+    if (lws) {
+      const set = { 'leaderworkerset.sigs.k8s.io/name': o.metadata.name };
+      out.push({ owner: `${o.kind}/${o.metadata.name} leader`, labels: { ...lws.leaderTemplate.metadata.labels, ...set } });
+      out.push({ owner: `${o.kind}/${o.metadata.name} worker`, labels: { ...lws.workerTemplate.metadata.labels, ...set } });
+    }
+  }
+  return out;
+}
+
+test('every manifest validates strictly against Kubernetes 1.28 and 1.33 and the CRDs', () => {
+  const { objects } = synth(undefined, { workloadClasses: [{ name: 'interactive', priority: 10 }, { name: 'batch', priority: -5 }] });
+  expectValidManifests(objects, ['1.28', '1.33']);
+  const kinds = new Set(objects.map((o) => o.kind));
+  for (const k of ['Gateway', 'HTTPRoute', 'InferencePool', 'InferenceObjective', 'HealthCheckPolicy', 'GCPBackendPolicy', 'Role', 'RoleBinding', 'ConfigMap']) {
+    expect(kinds).toContain(k);
+  }
+});
+
+const maybe = kubectlValidateAvailable() ? test : test.skip;
+maybe('kubectl accepts the gateway manifests', () => {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gke-inference-gw-')) });
+  const { objects } = synth(undefined, { workloadClasses: [{ name: 'interactive', priority: 10 }] }, app);
+  app.synth();
+  const result = kubectlValidate([path.join(app.outdir, 'test.k8s.yaml')], '1.33')!;
+  expect(result.output).toContain(`${objects.length} valid, 0 invalid`);
+  expect(result.ok).toBe(true);
+});
+
+test('a new internal Gateway by default, of class gke-l7-rilb, with one HTTP listener', () => {
+  const { objects, gateway } = synth();
+  const gw = named(objects, 'Gateway', 'inference');
+  expect(gw.apiVersion).toBe('gateway.networking.k8s.io/v1');
+  expect(gw.spec).toEqual({ gatewayClassName: 'gke-l7-rilb', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] });
+  expect(gateway.gatewayName).toBe('inference');
+  expect(gateway.deploymentNotes.join('\n')).toMatch(/proxy-only subnet/);
+});
+
+test('an external Gateway on request, and no Gateway when attaching to an existing one', () => {
+  const ext = synth(undefined, { frontend: GatewayFrontend.externalLoadBalancer() });
+  expect(named(ext.objects, 'Gateway', 'inference').spec.gatewayClassName).toBe('gke-l7-regional-external-managed');
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
+  const server = new OptimizedLlmServer(chart, 'gemma', GEMMA);
+  const gw = new InferenceGateway(chart, 'gateway', { servers: [server], frontend: GatewayFrontend.existingGateway('shared', 'infra') });
+  const objects = chart.toJson();
+  expect(byKind(objects, 'Gateway')).toHaveLength(0);
+  expect(gw.gateway).toBeUndefined();
+  expect(named(objects, 'HTTPRoute', 'gemma').spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'shared', namespace: 'infra' }]);
+  expect(gw.deploymentNotes.join('\n')).toMatch(/existing Gateway infra\/shared .* namespace llm/);
+});
+
+test('each pool selects exactly its server\'s serving pods, on the server\'s port, and nothing else', () => {
+  const { objects, servers } = synth();
+  const templates = podTemplates(objects);
+  for (const server of servers) {
+    const pool = named(objects, 'InferencePool', server.name);
+    expect(pool.apiVersion).toBe('inference.networking.k8s.io/v1');
+    const deployment = named(objects, 'Deployment', server.name);
+    expect(pool.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    const selected = templates.filter((t) => selectorMatches(pool.spec.selector, t.labels)).map((t) => t.owner);
+    expect(selected).toEqual([`Deployment/${server.name}`]);
+    // the Service's target port is the container port named http: the pool targets the same number
+    const port = deployment.spec.template.spec.containers[0].ports.find((p: any) => p.name === 'http').containerPort;
+    expect(pool.spec.targetPorts).toEqual([{ number: port }]);
+    expect(named(objects, 'Service', server.name).spec.ports[0].port).toBe(port);
+  }
+});
+
+test('on a multi-host server the pool selects the LeaderWorkerSet\'s leaders, not its workers', () => {
+  const { objects, servers } = synth([{ model: 'meta-llama/Llama-3.3-70B-Instruct', acceleratorType: 'nvidia-l4', name: 'llama' }]);
+  expect(servers[0].resolution.nodes).toBeGreaterThan(1);
+  const pool = named(objects, 'InferencePool', 'llama');
+  const selected = podTemplates(objects).filter((t) => selectorMatches(pool.spec.selector, t.labels)).map((t) => t.owner);
+  expect(selected).toEqual(['LeaderWorkerSet/llama leader']);
+  expectValidManifests(objects, ['1.33']);
+});
+
+test('each route sends its model\'s requests to its pool, matched on the body-based router\'s header', () => {
+  const { objects, servers } = synth();
+  for (const server of servers) {
+    const route = named(objects, 'HTTPRoute', server.name);
+    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'inference' }]);
+    expect(route.spec.rules).toEqual([{
+      matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'X-Gateway-Model-Name', value: server.resolution.model }] }],
+      backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: server.name }],
+    }]);
+  }
+});
+
+test('without body-based routing the single route takes every request, and a second server is refused', () => {
+  const { objects } = synth([GEMMA], { bodyBasedRouting: false });
+  expect(named(objects, 'HTTPRoute', 'gemma').spec.rules[0].matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
+  expect(() => synth([GEMMA, DEEPSEEK], { bodyBasedRouting: false })).toThrow(/'bodyBasedRouting' is false.*'gemma' is already behind it/);
+});
+
+test('the EPP Service name and port are the pool\'s endpointPickerRef, and the Service selects the EPP pod', () => {
+  const { objects, servers } = synth();
+  for (const server of servers) {
+    const ref = named(objects, 'InferencePool', server.name).spec.endpointPickerRef;
+    const service = named(objects, 'Service', ref.name);
+    expect(service.spec.ports).toContainEqual(expect.objectContaining({ name: 'grpc-ext-proc', port: ref.port.number }));
+    expect(ref.failureMode).toBe('FailOpen');
+    const epp = named(objects, 'Deployment', ref.name);
+    expect(selectorMatches({ matchLabels: service.spec.selector }, epp.spec.template.metadata.labels)).toBe(true);
+    const c = epp.spec.template.spec.containers[0];
+    expect(c.image).toBe('registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0');
+    expect(c.ports).toContainEqual(expect.objectContaining({ containerPort: ref.port.number }));
+    // it watches this pool, in this namespace
+    expect(c.args.join(' ')).toContain(`--pool-name ${server.name} --pool-namespace llm --pool-group inference.networking.k8s.io`);
+    // the chart's sizing and probes
+    expect(c.resources).toEqual({ requests: { cpu: '4', memory: '8Gi' }, limits: { memory: '16Gi' } });
+    expect(c.readinessProbe).toEqual({ grpc: { port: 9003, service: 'inference-extension' }, periodSeconds: 2 });
+    expect(c.livenessProbe).toEqual({ grpc: { port: 9003, service: 'inference-extension' }, initialDelaySeconds: 5, periodSeconds: 10 });
+    // its service account may read pools, objectives and pods
+    expect(epp.spec.template.spec.serviceAccountName).toBe(ref.name);
+    expect(named(objects, 'RoleBinding', ref.name).subjects).toEqual([{ kind: 'ServiceAccount', name: ref.name, namespace: 'llm' }]);
+    expect(named(objects, 'ConfigMap', ref.name).data['default-plugins.yaml']).toMatch(/kind: EndpointPickerConfig/);
+    // Managed Prometheus scrapes the EPP's own metrics port
+    const pm = named(objects, 'PodMonitoring', ref.name);
+    expect(selectorMatches(pm.spec.selector, epp.spec.template.metadata.labels)).toBe(true);
+    expect(pm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '10s' }]);
+    expect(c.ports).toContainEqual({ name: 'metrics', containerPort: 9090, protocol: 'TCP' });
+  }
+});
+
+test('the health check probes the server\'s health path on its port', () => {
+  const { objects, servers } = synth();
+  for (const server of servers) {
+    const hc = named(objects, 'HealthCheckPolicy', server.name);
+    expect(hc.spec.targetRef).toEqual({ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: server.name });
+    const probe = named(objects, 'Deployment', server.name).spec.template.spec.containers[0].readinessProbe.httpGet;
+    expect(hc.spec.default.config).toEqual({ type: 'HTTP', httpHealthCheck: { requestPath: probe.path, port: 8000 } });
+  }
+});
+
+test('the backend timeout fits the longest generation at the operating point, and follows an override', () => {
+  const { objects, servers } = synth();
+  const timeouts = servers.map((s) => {
+    const r = s.resolution;
+    const policy = named(objects, 'GCPBackendPolicy', s.name);
+    expect(policy.spec.targetRef).toEqual({ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: s.name });
+    const ntpot = r.uncertainty?.ntpotMillisecondsHigh ?? r.performance.ntpotMilliseconds;
+    const longest = (r.maxModelLength * ntpot) / 1000;
+    expect(policy.spec.default.timeoutSec).toBeGreaterThanOrEqual(longest);
+    expect(policy.spec.default.timeoutSec).toBeLessThanOrEqual(2 * longest + 30);
+    expect(policy.metadata.annotations['cdk8s-gke-inference.io/request-timeout']).toMatch(/maxModelLength/);
+    return policy.spec.default.timeoutSec;
+  });
+  // not one fixed number: a slower operating point waits longer
+  expect(new Set(timeouts).size).toBe(2);
+  const fixed = synth(undefined, { requestTimeout: Duration.minutes(20) });
+  expect(byKind(fixed.objects, 'GCPBackendPolicy').map((p) => p.spec.default.timeoutSec)).toEqual([1200, 1200]);
+});
+
+test('one InferenceObjective per workload class and pool, with its priority', () => {
+  const { objects } = synth(undefined, { workloadClasses: [{ name: 'interactive', priority: 10 }, { name: 'batch' }] });
+  const objectives = byKind(objects, 'InferenceObjective');
+  expect(objectives.map((o) => [o.apiVersion, o.metadata.name, o.spec.priority, o.spec.poolRef.name])).toEqual([
+    ['inference.networking.x-k8s.io/v1alpha2', 'gemma-interactive', 10, 'gemma'],
+    ['inference.networking.x-k8s.io/v1alpha2', 'gemma-batch', 0, 'gemma'],
+    ['inference.networking.x-k8s.io/v1alpha2', 'deepseek-interactive', 10, 'deepseek'],
+    ['inference.networking.x-k8s.io/v1alpha2', 'deepseek-batch', 0, 'deepseek'],
+  ]);
+});
+
+test('object names are unique across two servers', () => {
+  const { objects } = synth();
+  const keys = objects.map((o) => `${o.apiVersion.split('/')[0]}/${o.kind}/${o.metadata.name}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(byKind(objects, 'InferencePool')).toHaveLength(2);
+  expect(byKind(objects, 'HTTPRoute')).toHaveLength(2);
+});
+
+test('deployment notes name the prerequisites, every command shell-quoted', () => {
+  const { gateway } = synth(undefined, { workloadClasses: [{ name: 'interactive', priority: 1 }] });
+  const notes = gateway.deploymentNotes.join('\n');
+  expect(notes).toMatch(/1\.34\.0-gke\.1626000/);
+  expect(notes).toContain('kubectl apply -f https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/v1.5.0/v1-manifests.yaml');
+  expect(notes).toContain('experimental-manifests.yaml');
+  expect(notes).toContain('--purpose=REGIONAL_MANAGED_PROXY');
+  expect(notes).toContain('helm install body-based-router oci://registry.k8s.io/gateway-api-inference-extension/charts/body-based-routing');
+  expect(notes).toContain('inferenceGateway.name=inference');
+});
+
+test('fails when two servers claim one model name', () => {
+  expect(() => synth([GEMMA, { ...GEMMA, name: 'gemma-two', acceleratorType: 'nvidia-h100-80gb' }]))
+    .toThrow(/'gemma-two' and OptimizedLlmServer 'gemma' both serve model 'google\/gemma-2-27b-it'/);
+});
+
+test('fails when one server is added twice', () => {
+  const { gateway, servers } = synth([GEMMA]);
+  expect(() => gateway.addServer(servers[0])).toThrow(/'gemma' was added twice/);
+});
+
+test('fails on hostile or malformed input, naming the prop', () => {
+  expect(() => synth(undefined, { name: 'Bad Name; rm -rf /' })).toThrow(/'name' 'Bad Name; rm -rf \/' must be a DNS-1035 label/);
+  expect(() => synth(undefined, { name: 'x\u001b[31m' })).toThrow(/\\u001b/);
+  expect(() => synth(undefined, { workloadClasses: [{ name: '$(whoami)', priority: 1 }] })).toThrow(/'workloadClasses\[0\]\.name' must be a DNS-1035 label/);
+  expect(() => synth(undefined, { workloadClasses: [{ name: 'a', priority: 1.5 }] })).toThrow(/'workloadClasses\[0\]\.priority' must be a whole number/);
+  expect(() => synth(undefined, { workloadClasses: [{ name: 'a' }, { name: 'a' }] })).toThrow(/names 'a' twice/);
+  expect(() => synth(undefined, { workloadClasses: [{ name: 'a', prio: 1 } as any] })).toThrow(/unknown prop 'prio'; did you mean 'priority'/);
+  expect(() => synth(undefined, { serverz: [] } as any)).toThrow(/unknown prop 'serverz'; did you mean 'servers'/);
+  expect(() => synth(undefined, { frontend: { gatewayClassName: 'x' } as any })).toThrow(/'frontend' must be made with GatewayFrontend/);
+  expect(() => synth(undefined, { requestTimeout: 300 as any })).toThrow(/'requestTimeout' must be made with Duration/);
+  expect(() => synth(undefined, { requestTimeout: Duration.millis(1500) })).toThrow(/'requestTimeout' must be a whole number of seconds/);
+  expect(() => synth(undefined, { endpointPickerImage: 'registry.k8s.io/gateway-api-inference-extension/epp:latest' })).toThrow(/endpointPickerImage/);
+  expect(() => GatewayFrontend.existingGateway('shared gw')).toThrow(/Gateway name must be a Kubernetes object name/);
+  expect(() => GatewayFrontend.existingGateway('shared', 'Infra;')).toThrow(/namespace must be a DNS-1123 label/);
+  expect(() => synth([GEMMA], { frontend: GatewayFrontend.existingGateway('shared') })).toThrow(/'name' \('inference'\) names a Gateway to create/);
+  const { gateway } = synth([GEMMA]);
+  expect(() => gateway.addServer({ name: 'x', resolution: {} } as any)).toThrow(/addServer takes an OptimizedLlmServer/);
+});
+
+test('fails for a server whose name leaves no room for the Endpoint Picker\'s', () => {
+  const long = 'a'.repeat(60);
+  expect(() => synth([{ ...GEMMA, name: long }])).toThrow(/give the server a 'name' of at most 59 characters/);
+});
+
+test('fails for a server in another namespace', () => {
+  const app = Testing.app();
+  const other = new Chart(app, 'other', { namespace: 'elsewhere' });
+  const server = new OptimizedLlmServer(other, 'gemma', GEMMA);
+  const chart = new Chart(app, 'test', { namespace: 'llm' });
+  expect(() => new InferenceGateway(chart, 'gateway', { servers: [server] })).toThrow(/namespace 'llm' but OptimizedLlmServer 'gemma' is in 'elsewhere'/);
+});
