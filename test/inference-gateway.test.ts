@@ -217,6 +217,8 @@ test('deployment notes name the prerequisites, every command shell-quoted', () =
   expect(notes).toContain('--purpose=REGIONAL_MANAGED_PROXY');
   expect(notes).toContain('helm install body-based-router oci://registry.k8s.io/gateway-api-inference-extension/charts/body-based-routing');
   expect(notes).toContain('inferenceGateway.name=inference');
+  expect(notes).toContain('x-gateway-inference-objective');
+  expect(notes).toContain('workload classes: gemma-interactive (priority 1).');
 });
 
 test('fails when two servers claim one model name', () => {

@@ -363,7 +363,10 @@ export class InferenceGateway extends Construct {
       });
     }
     this.deploymentNotes.push(`Inference Gateway: ${r.model} is served by the InferencePool ${name} (port ${modelServer.port}, Endpoint Picker `
-      + `${eppName}:${EPP_EXT_PROC_PORT}); the load balancer's backend timeout is ${timeout.explanation}.`);
+      + `${eppName}:${EPP_EXT_PROC_PORT}); the load balancer's backend timeout is ${timeout.explanation}`
+      + (this.workloadClasses.length > 0
+        ? `; workload classes: ${this.workloadClasses.map((c) => `${name}-${c.name} (priority ${c.priority ?? 0})`).join(', ')}.`
+        : '.'));
   }
 
   private gatewayNotes(): string[] {
@@ -394,8 +397,8 @@ export class InferenceGateway extends Construct {
       // Makefile target artifacts @ v1.5.0
       out.push(`Inference Gateway: the InferenceObjective CRD (${OBJECTIVE_GROUP}/v1alpha2) is not installed by GKE: `
         + kubectlApply(`${RELEASE_URL}/experimental-manifests.yaml`));
-      out.push(`Inference Gateway: a request picks its workload class with the header ${OBJECTIVE_HEADER}: <pool>-<class> (e.g. `
-        + `${this.workloadClasses[0].name} on a pool named after its server).`);
+      out.push(`Inference Gateway: a request picks its workload class with the header ${OBJECTIVE_HEADER} naming an InferenceObjective `
+        + '<pool>-<class> (listed per pool below); requests that name none have priority 0.');
     }
     return out;
   }
