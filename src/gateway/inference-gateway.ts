@@ -10,6 +10,7 @@
  * guide installs (config/charts/inferencepool/templates/{inferencepool,gke,httproute,inferenceobjectives}.yaml).
  */
 import { ApiObject, Duration, Names } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { createEndpointPicker, EPP_EXT_PROC_PORT, EPP_IMAGE, OBJECTIVE_GROUP, POOL_GROUP } from './endpoint-picker';
 import { derivedRequestTimeout } from './request-timeout';
@@ -148,13 +149,30 @@ export interface InferenceGatewayProps {
    */
   readonly requestTimeout?: Duration;
   /**
+   * IPv4 range of the proxy-only subnet of the load balancer's region and VPC, e.g. `10.129.0.0/23`. Needed
+   * when a server is fenced by `allowedClients`: the gateway then adds a NetworkPolicy that admits the
+   * load balancer's proxies (this range), its health-check probes (35.191.0.0/16, 130.211.0.0/22) and the
+   * Endpoint Picker to the server's port.
+   * @see https://cloud.google.com/load-balancing/docs/firewall-rules
+   * @default - no NetworkPolicy is added; a server with `allowedClients` is refused
+   */
+  readonly proxyOnlySubnetCidr?: string;
+  /**
    * The Endpoint Picker image. Must carry a tag other than `latest` or a digest.
    * @default 'registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0'
    */
   readonly endpointPickerImage?: string;
 }
 
-const KNOWN_PROPS = ['servers', 'name', 'frontend', 'bodyBasedRouting', 'workloadClasses', 'requestTimeout', 'endpointPickerImage'];
+const KNOWN_PROPS = ['servers', 'name', 'frontend', 'bodyBasedRouting', 'workloadClasses', 'requestTimeout', 'proxyOnlySubnetCidr', 'endpointPickerImage'];
+/**
+ * Where a regional Application Load Balancer's health-check probes come from (its proxies come from the proxy-only subnet):
+ * https://cloud.google.com/load-balancing/docs/firewall-rules, regional internal and external Application Load Balancers.
+ */
+const HEALTH_CHECK_RANGES = ['35.191.0.0/16', '130.211.0.0/22'];
+/** Which gateway fronts a server: one InferencePool (and Endpoint Picker) per server. */
+const FRONTED_BY = new WeakMap<OptimizedLlmServer, InferenceGateway>();
+const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
 
 /**
  * GKE Inference Gateway in front of one or more {@link OptimizedLlmServer}s.
@@ -191,6 +209,7 @@ export class InferenceGateway extends Construct {
   private readonly workloadClasses: InferenceWorkloadClass[];
   private readonly requestTimeout?: Duration;
   private readonly image: string;
+  private readonly proxyOnlySubnetCidr?: string;
   private readonly models = new Map<string, OptimizedLlmServer>();
 
   constructor(scope: Construct, id: string, props: InferenceGatewayProps = {}) {
@@ -208,6 +227,12 @@ export class InferenceGateway extends Construct {
     this.frontend = props.frontend ?? GatewayFrontend.internalLoadBalancer();
     this.bodyBasedRouting = props.bodyBasedRouting ?? true;
     this.workloadClasses = checkWorkloadClasses(props.workloadClasses);
+    checkOptionalString('proxyOnlySubnetCidr', props.proxyOnlySubnetCidr);
+    if (props.proxyOnlySubnetCidr !== undefined && !IPV4_CIDR.test(props.proxyOnlySubnetCidr)) {
+      throw new Error('\'proxyOnlySubnetCidr\' must be an IPv4 range such as \'10.129.0.0/23\' (the proxy-only subnet\'s), '
+        + `got ${describeValue(props.proxyOnlySubnetCidr)}.`);
+    }
+    this.proxyOnlySubnetCidr = props.proxyOnlySubnetCidr;
     this.image = props.endpointPickerImage === undefined ? EPP_IMAGE : checkPinnedImage(props.endpointPickerImage, 'endpointPickerImage');
     if (props.requestTimeout !== undefined) {
       const s = props.requestTimeout.toSeconds({ integral: false });
@@ -254,6 +279,12 @@ export class InferenceGateway extends Construct {
         + 'Endpoint Picker reads vLLM\'s metrics (queue, KV cache, prefix cache) to pick a replica: put only vLLM servers behind the gateway, '
         + 'and reach this one through its Service.');
     }
+    const fronting = FRONTED_BY.get(server);
+    if (fronting !== undefined && fronting !== this) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' is already behind InferenceGateway `
+        + `'${fronting.gatewayName}'; its InferencePool and Endpoint Picker would be emitted twice. Attach both gateways' routes to one `
+        + 'pool: create one InferenceGateway for the server and use GatewayFrontend.existingGateway(...) for the other address.');
+    }
     const other = this.models.get(r.model);
     if (other === server) throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' was added twice.`);
     if (other !== undefined) {
@@ -280,7 +311,13 @@ export class InferenceGateway extends Construct {
         throw new Error(`'workloadClasses' '${c.name}': the InferenceObjective '${name}-${c.name}' is longer than an object name's 253 characters.`);
       }
     }
+    if (server.networkPolicy !== undefined && this.proxyOnlySubnetCidr === undefined) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' is fenced by 'allowedClients', so the load balancer's `
+        + 'proxies could not reach it: set \'proxyOnlySubnetCidr\' to the range of the proxy-only subnet (gcloud compute networks subnets '
+        + 'list --filter=purpose=REGIONAL_MANAGED_PROXY) and the gateway admits its proxies, health checks and Endpoint Picker.');
+    }
     this.models.set(r.model, server);
+    FRONTED_BY.set(server, this);
 
     const scope = new Construct(this, name);
     const modelServer = modelServerByName(r.modelServer);
@@ -331,6 +368,25 @@ export class InferenceGateway extends Construct {
     });
     this.httpRoutes.push(route);
 
+    if (server.networkPolicy !== undefined) {
+      // NetworkPolicies add up: this one admits, next to the server's own allowedClients, what the gateway needs on the serving port.
+      // It sits in the server's tree: it fences the server's pods, and the server's synth-time validation sees them
+      new k8s.KubeNetworkPolicy(server, 'GatewayNetworkPolicy', {
+        metadata: { name: `${name}-gateway`, labels },
+        spec: {
+          podSelector: { matchLabels: { app: name } },
+          policyTypes: ['Ingress'],
+          ingress: [{
+            from: [
+              // the Endpoint Picker scrapes the servers' metrics on the serving port
+              { podSelector: { matchLabels: { ...epp.selector } } },
+              ...[this.proxyOnlySubnetCidr!, ...HEALTH_CHECK_RANGES].map((cidr) => ({ ipBlock: { cidr } })),
+            ],
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(modelServer.port) }],
+          }],
+        },
+      });
+    }
     // the chart's GKE health check (templates/gke.yaml): HTTP on the serving port and health path, every 2 s with a 2 s timeout
     new HealthCheckPolicy(scope, 'HealthCheckPolicy', {
       metadata: { name, labels },
