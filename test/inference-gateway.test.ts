@@ -286,3 +286,12 @@ test('fails when a server is put behind a second gateway', () => {
   const { chart, servers } = synth([GEMMA]);
   expect(() => new InferenceGateway(chart, 'second', { servers })).toThrow(/'gemma' is already behind InferenceGateway 'inference'/);
 });
+
+test('the run-time prop list equals InferenceGatewayProps (a new prop is never refused as unknown)', () => {
+  const source = fs.readFileSync(path.join(__dirname, '..', 'src/gateway/inference-gateway.ts'), 'utf8');
+  const listed = [.../const KNOWN_PROPS = \[([^\]]*)\]/.exec(source)![1].matchAll(/'(\w+)'/g)].map((m) => m[1]).sort();
+  const body = /export interface InferenceGatewayProps \{([\s\S]*?)\n\}/.exec(source)![1];
+  const declared = [...body.matchAll(/^ {2}readonly (\w+)\?:/gm)].map((m) => m[1]).sort();
+  expect(listed).toEqual(declared);
+  expect(declared.length).toBeGreaterThan(5);
+});
