@@ -443,6 +443,9 @@ export class InferenceGateway extends Construct {
         + `gke-l7-regional-external-managed) and its listeners must admit HTTPRoutes from namespace ${this.namespace}.`);
     }
     if (this.bodyBasedRouting) {
+      // the body-based-routing chart with provider gke attaches a GCPRoutingExtension to the Gateway named by inferenceGateway.name, in the
+      // release's namespace (config/charts/body-based-routing/templates/gke.yaml @ v1.5.0); released charts are published under
+      // oci://registry.k8s.io/gateway-api-inference-extension/charts with the release tag as version (site-src/_includes/epp.md @ v1.5.0)
       out.push('Inference Gateway: routing by the request\'s model needs GKE\'s body-based router on the Gateway (it sets the '
         + `${MODEL_NAME_HEADER} header the HTTPRoutes match): ${['helm', 'install', 'body-based-router',
           'oci://registry.k8s.io/gateway-api-inference-extension/charts/body-based-routing', `--version=${GAIE_VERSION}`,
