@@ -177,7 +177,7 @@ const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\
 /**
  * GKE Inference Gateway in front of one or more {@link OptimizedLlmServer}s.
  *
- * A ClusterIP Service spreads requests round robin, whatever the replicas' queues and KV caches hold. The
+ * A ClusterIP Service spreads connections over the replicas, whatever their queues and KV caches hold. The
  * gateway instead sends each request through the Endpoint Picker of the model's InferencePool, which picks
  * the replica by queue depth, KV-cache utilisation and prefix-cache affinity, and serves several models
  * behind one address, routed by the request's `model`. `server.service` stays for in-cluster clients.
@@ -189,7 +189,10 @@ const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\
  *
  * @see https://cloud.google.com/kubernetes-engine/docs/how-to/deploy-gke-inference-gateway
  * @example
- * const gateway = new InferenceGateway(chart, 'gateway', { servers: [gemma, llama] });
+ * const gateway = new InferenceGateway(chart, 'gateway', {
+ *   servers: [gemma, deepseek],
+ *   workloadClasses: [{ name: 'interactive', priority: 10 }],
+ * });
  */
 export class InferenceGateway extends Construct {
   /** Name of the Gateway the routes attach to (created here, or the existing one). */
