@@ -1,9 +1,10 @@
 // The example app: Gemma 2 27B on L4 GPUs held to a latency target and loaded from Cloud Storage
 // (staged once by a ModelTransferJob), a DeepSeek distill from Hugging Face on the accelerator
-// the resolver picks, and Llama 3.1 405B on a multi-host TPU v6e slice (JetStream with Pathways).
+// the resolver picks, both behind one GKE Inference Gateway (routed by the request's `model`), and
+// Llama 3.1 405B on a multi-host TPU v6e slice (JetStream with Pathways).
 // `npm run synth:example` writes examples/dist/*.k8s.yaml.
 import { App, Chart } from 'cdk8s';
-import { ModelTransferJob, OptimizedLlmServer } from '../src';
+import { InferenceGateway, ModelTransferJob, OptimizedLlmServer } from '../src';
 
 const app = new App({ outdir: `${__dirname}/dist` });
 const BUCKET = 'gs://my-models/google/gemma-2-27b-it';
@@ -29,6 +30,13 @@ const deepseek = new OptimizedLlmServer(serving, 'deepseek', {
   name: 'deepseek-r1-distill-7b',
   model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
 });
+// one internal load balancer for both models: each request goes to the pool of its `model`, and within the pool to the
+// replica the Endpoint Picker chooses by queue, KV cache and prefix cache; interactive requests go first under load
+const gateway = new InferenceGateway(serving, 'gateway', {
+  name: 'inference-gateway',
+  servers: [gemma, deepseek],
+  workloadClasses: [{ name: 'interactive', priority: 10 }, { name: 'batch', priority: -10 }],
+});
 
 // a model no single TPU host holds: one replica is a multi-host v6e slice, a LeaderWorkerSet of Pathways workers
 const tpu = new Chart(app, 'tpu-multihost', { namespace: 'llm' });
@@ -53,4 +61,6 @@ for (const server of [gemma, deepseek, llama]) {
     + `$${r.cost.costPerMillionOutputTokens?.toFixed(3)}/M output tokens (${r.cost.pricingModel})`);
   for (const note of server.deploymentNotes) console.log(`  # ${note}`);
 }
+console.log(`${gateway.gatewayName}: ${gateway.inferencePools.map((p) => p.name).join(', ')}`);
+for (const note of gateway.deploymentNotes) console.log(`  # ${note}`);
 console.log(`wrote ${app.outdir}/staging.k8s.yaml, ${app.outdir}/inference.k8s.yaml and ${app.outdir}/tpu-multihost.k8s.yaml`);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import { GatewayFrontend, InferenceGateway, InferenceGatewayProps, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { GatewayFrontend, InferenceGateway, InferenceGatewayProps, OptimizedLlmServer, OptimizedLlmServerProps, ServerClients } from '../src';
 import { expectValidManifests, selectorMatches } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
 
@@ -217,6 +217,8 @@ test('deployment notes name the prerequisites, every command shell-quoted', () =
   expect(notes).toContain('--purpose=REGIONAL_MANAGED_PROXY');
   expect(notes).toContain('helm install body-based-router oci://registry.k8s.io/gateway-api-inference-extension/charts/body-based-routing');
   expect(notes).toContain('inferenceGateway.name=inference');
+  expect(notes).toContain('x-gateway-inference-objective');
+  expect(notes).toContain('workload classes: gemma-interactive (priority 1).');
 });
 
 test('fails when two servers claim one model name', () => {
@@ -259,4 +261,37 @@ test('fails for a server in another namespace', () => {
   const server = new OptimizedLlmServer(other, 'gemma', GEMMA);
   const chart = new Chart(app, 'test', { namespace: 'llm' });
   expect(() => new InferenceGateway(chart, 'gateway', { servers: [server] })).toThrow(/namespace 'llm' but OptimizedLlmServer 'gemma' is in 'elsewhere'/);
+});
+
+test('a server fenced by allowedClients gets a NetworkPolicy admitting the proxies, health checks and Endpoint Picker on its port', () => {
+  const fenced = { ...GEMMA, allowedClients: [ServerClients.inNamespace('apps')] };
+  const { objects } = synth([fenced, DEEPSEEK], { proxyOnlySubnetCidr: '10.129.0.0/23' });
+  expectValidManifests(objects, ['1.33']);
+  const policy = named(objects, 'NetworkPolicy', 'gemma-gateway');
+  expect(selectorMatches(policy.spec.podSelector, named(objects, 'Deployment', 'gemma').spec.template.metadata.labels)).toBe(true);
+  const epp = named(objects, 'Deployment', 'gemma-epp');
+  expect(policy.spec.ingress).toHaveLength(1);
+  const [rule] = policy.spec.ingress;
+  expect(rule.ports).toEqual([{ protocol: 'TCP', port: 8000 }]);
+  expect(selectorMatches(rule.from[0].podSelector, epp.spec.template.metadata.labels)).toBe(true);
+  expect(rule.from.slice(1).map((p: any) => p.ipBlock.cidr)).toEqual(['10.129.0.0/23', '35.191.0.0/16', '130.211.0.0/22']);
+  // the unfenced server needs none
+  expect(byKind(objects, 'NetworkPolicy').map((o) => o.metadata.name).sort()).toEqual(['gemma', 'gemma-gateway']);
+  expect(() => synth([fenced])).toThrow(/'gemma' is fenced by 'allowedClients'.*set 'proxyOnlySubnetCidr'/);
+  expect(() => synth([GEMMA], { proxyOnlySubnetCidr: '10.129.0.0/33' })).toThrow(/'proxyOnlySubnetCidr' must be an IPv4 range/);
+  expect(() => synth([GEMMA], { proxyOnlySubnetCidr: '0.0.0.0/0; curl x' })).toThrow(/'proxyOnlySubnetCidr' must be an IPv4 range/);
+});
+
+test('fails when a server is put behind a second gateway', () => {
+  const { chart, servers } = synth([GEMMA]);
+  expect(() => new InferenceGateway(chart, 'second', { servers })).toThrow(/'gemma' is already behind InferenceGateway 'inference'/);
+});
+
+test('the run-time prop list equals InferenceGatewayProps (a new prop is never refused as unknown)', () => {
+  const source = fs.readFileSync(path.join(__dirname, '..', 'src/gateway/inference-gateway.ts'), 'utf8');
+  const listed = [.../const KNOWN_PROPS = \[([^\]]*)\]/.exec(source)![1].matchAll(/'(\w+)'/g)].map((m) => m[1]).sort();
+  const body = /export interface InferenceGatewayProps \{([\s\S]*?)\n\}/.exec(source)![1];
+  const declared = [...body.matchAll(/^ {2}readonly (\w+)\?:/gm)].map((m) => m[1]).sort();
+  expect(listed).toEqual(declared);
+  expect(declared.length).toBeGreaterThan(5);
 });

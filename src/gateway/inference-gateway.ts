@@ -10,6 +10,7 @@
  * guide installs (config/charts/inferencepool/templates/{inferencepool,gke,httproute,inferenceobjectives}.yaml).
  */
 import { ApiObject, Duration, Names } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { createEndpointPicker, EPP_EXT_PROC_PORT, EPP_IMAGE, OBJECTIVE_GROUP, POOL_GROUP } from './endpoint-picker';
 import { derivedRequestTimeout } from './request-timeout';
@@ -148,18 +149,35 @@ export interface InferenceGatewayProps {
    */
   readonly requestTimeout?: Duration;
   /**
+   * IPv4 range of the proxy-only subnet of the load balancer's region and VPC, e.g. `10.129.0.0/23`. Needed
+   * when a server is fenced by `allowedClients`: the gateway then adds a NetworkPolicy that admits the
+   * load balancer's proxies (this range), its health-check probes (35.191.0.0/16, 130.211.0.0/22) and the
+   * Endpoint Picker to the server's port.
+   * @see https://cloud.google.com/load-balancing/docs/firewall-rules
+   * @default - no NetworkPolicy is added; a server with `allowedClients` is refused
+   */
+  readonly proxyOnlySubnetCidr?: string;
+  /**
    * The Endpoint Picker image. Must carry a tag other than `latest` or a digest.
    * @default 'registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0'
    */
   readonly endpointPickerImage?: string;
 }
 
-const KNOWN_PROPS = ['servers', 'name', 'frontend', 'bodyBasedRouting', 'workloadClasses', 'requestTimeout', 'endpointPickerImage'];
+const KNOWN_PROPS = ['servers', 'name', 'frontend', 'bodyBasedRouting', 'workloadClasses', 'requestTimeout', 'proxyOnlySubnetCidr', 'endpointPickerImage'];
+/**
+ * Where a regional Application Load Balancer's health-check probes come from (its proxies come from the proxy-only subnet):
+ * https://cloud.google.com/load-balancing/docs/firewall-rules, regional internal and external Application Load Balancers.
+ */
+const HEALTH_CHECK_RANGES = ['35.191.0.0/16', '130.211.0.0/22'];
+/** Which gateway fronts a server: one InferencePool (and Endpoint Picker) per server. */
+const FRONTED_BY = new WeakMap<OptimizedLlmServer, InferenceGateway>();
+const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
 
 /**
  * GKE Inference Gateway in front of one or more {@link OptimizedLlmServer}s.
  *
- * A ClusterIP Service spreads requests round robin, whatever the replicas' queues and KV caches hold. The
+ * A ClusterIP Service spreads connections over the replicas, whatever their queues and KV caches hold. The
  * gateway instead sends each request through the Endpoint Picker of the model's InferencePool, which picks
  * the replica by queue depth, KV-cache utilisation and prefix-cache affinity, and serves several models
  * behind one address, routed by the request's `model`. `server.service` stays for in-cluster clients.
@@ -171,7 +189,10 @@ const KNOWN_PROPS = ['servers', 'name', 'frontend', 'bodyBasedRouting', 'workloa
  *
  * @see https://cloud.google.com/kubernetes-engine/docs/how-to/deploy-gke-inference-gateway
  * @example
- * const gateway = new InferenceGateway(chart, 'gateway', { servers: [gemma, llama] });
+ * const gateway = new InferenceGateway(chart, 'gateway', {
+ *   servers: [gemma, deepseek],
+ *   workloadClasses: [{ name: 'interactive', priority: 10 }],
+ * });
  */
 export class InferenceGateway extends Construct {
   /** Name of the Gateway the routes attach to (created here, or the existing one). */
@@ -191,6 +212,7 @@ export class InferenceGateway extends Construct {
   private readonly workloadClasses: InferenceWorkloadClass[];
   private readonly requestTimeout?: Duration;
   private readonly image: string;
+  private readonly proxyOnlySubnetCidr?: string;
   private readonly models = new Map<string, OptimizedLlmServer>();
 
   constructor(scope: Construct, id: string, props: InferenceGatewayProps = {}) {
@@ -208,6 +230,12 @@ export class InferenceGateway extends Construct {
     this.frontend = props.frontend ?? GatewayFrontend.internalLoadBalancer();
     this.bodyBasedRouting = props.bodyBasedRouting ?? true;
     this.workloadClasses = checkWorkloadClasses(props.workloadClasses);
+    checkOptionalString('proxyOnlySubnetCidr', props.proxyOnlySubnetCidr);
+    if (props.proxyOnlySubnetCidr !== undefined && !IPV4_CIDR.test(props.proxyOnlySubnetCidr)) {
+      throw new Error('\'proxyOnlySubnetCidr\' must be an IPv4 range such as \'10.129.0.0/23\' (the proxy-only subnet\'s), '
+        + `got ${describeValue(props.proxyOnlySubnetCidr)}.`);
+    }
+    this.proxyOnlySubnetCidr = props.proxyOnlySubnetCidr;
     this.image = props.endpointPickerImage === undefined ? EPP_IMAGE : checkPinnedImage(props.endpointPickerImage, 'endpointPickerImage');
     if (props.requestTimeout !== undefined) {
       const s = props.requestTimeout.toSeconds({ integral: false });
@@ -254,6 +282,12 @@ export class InferenceGateway extends Construct {
         + 'Endpoint Picker reads vLLM\'s metrics (queue, KV cache, prefix cache) to pick a replica: put only vLLM servers behind the gateway, '
         + 'and reach this one through its Service.');
     }
+    const fronting = FRONTED_BY.get(server);
+    if (fronting !== undefined && fronting !== this) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' is already behind InferenceGateway `
+        + `'${fronting.gatewayName}'; its InferencePool and Endpoint Picker would be emitted twice. Attach both gateways' routes to one `
+        + 'pool: create one InferenceGateway for the server and use GatewayFrontend.existingGateway(...) for the other address.');
+    }
     const other = this.models.get(r.model);
     if (other === server) throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' was added twice.`);
     if (other !== undefined) {
@@ -280,7 +314,13 @@ export class InferenceGateway extends Construct {
         throw new Error(`'workloadClasses' '${c.name}': the InferenceObjective '${name}-${c.name}' is longer than an object name's 253 characters.`);
       }
     }
+    if (server.networkPolicy !== undefined && this.proxyOnlySubnetCidr === undefined) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' is fenced by 'allowedClients', so the load balancer's `
+        + 'proxies could not reach it: set \'proxyOnlySubnetCidr\' to the range of the proxy-only subnet (gcloud compute networks subnets '
+        + 'list --filter=purpose=REGIONAL_MANAGED_PROXY) and the gateway admits its proxies, health checks and Endpoint Picker.');
+    }
     this.models.set(r.model, server);
+    FRONTED_BY.set(server, this);
 
     const scope = new Construct(this, name);
     const modelServer = modelServerByName(r.modelServer);
@@ -331,6 +371,25 @@ export class InferenceGateway extends Construct {
     });
     this.httpRoutes.push(route);
 
+    if (server.networkPolicy !== undefined) {
+      // NetworkPolicies add up: this one admits, next to the server's own allowedClients, what the gateway needs on the serving port.
+      // It sits in the server's tree: it fences the server's pods, and the server's synth-time validation sees them
+      new k8s.KubeNetworkPolicy(server, 'GatewayNetworkPolicy', {
+        metadata: { name: `${name}-gateway`, labels },
+        spec: {
+          podSelector: { matchLabels: { app: name } },
+          policyTypes: ['Ingress'],
+          ingress: [{
+            from: [
+              // the Endpoint Picker scrapes the servers' metrics on the serving port
+              { podSelector: { matchLabels: { ...epp.selector } } },
+              ...[this.proxyOnlySubnetCidr!, ...HEALTH_CHECK_RANGES].map((cidr) => ({ ipBlock: { cidr } })),
+            ],
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(modelServer.port) }],
+          }],
+        },
+      });
+    }
     // the chart's GKE health check (templates/gke.yaml): HTTP on the serving port and health path, every 2 s with a 2 s timeout
     new HealthCheckPolicy(scope, 'HealthCheckPolicy', {
       metadata: { name, labels },
@@ -363,7 +422,10 @@ export class InferenceGateway extends Construct {
       });
     }
     this.deploymentNotes.push(`Inference Gateway: ${r.model} is served by the InferencePool ${name} (port ${modelServer.port}, Endpoint Picker `
-      + `${eppName}:${EPP_EXT_PROC_PORT}); the load balancer's backend timeout is ${timeout.explanation}.`);
+      + `${eppName}:${EPP_EXT_PROC_PORT}); the load balancer's backend timeout is ${timeout.explanation}`
+      + (this.workloadClasses.length > 0
+        ? `; workload classes: ${this.workloadClasses.map((c) => `${name}-${c.name} (priority ${c.priority ?? 0})`).join(', ')}.`
+        : '.'));
   }
 
   private gatewayNotes(): string[] {
@@ -384,6 +446,9 @@ export class InferenceGateway extends Construct {
         + `gke-l7-regional-external-managed) and its listeners must admit HTTPRoutes from namespace ${this.namespace}.`);
     }
     if (this.bodyBasedRouting) {
+      // the body-based-routing chart with provider gke attaches a GCPRoutingExtension to the Gateway named by inferenceGateway.name, in the
+      // release's namespace (config/charts/body-based-routing/templates/gke.yaml @ v1.5.0); released charts are published under
+      // oci://registry.k8s.io/gateway-api-inference-extension/charts with the release tag as version (site-src/_includes/epp.md @ v1.5.0)
       out.push('Inference Gateway: routing by the request\'s model needs GKE\'s body-based router on the Gateway (it sets the '
         + `${MODEL_NAME_HEADER} header the HTTPRoutes match): ${['helm', 'install', 'body-based-router',
           'oci://registry.k8s.io/gateway-api-inference-extension/charts/body-based-routing', `--version=${GAIE_VERSION}`,
@@ -394,8 +459,8 @@ export class InferenceGateway extends Construct {
       // Makefile target artifacts @ v1.5.0
       out.push(`Inference Gateway: the InferenceObjective CRD (${OBJECTIVE_GROUP}/v1alpha2) is not installed by GKE: `
         + kubectlApply(`${RELEASE_URL}/experimental-manifests.yaml`));
-      out.push(`Inference Gateway: a request picks its workload class with the header ${OBJECTIVE_HEADER}: <pool>-<class> (e.g. `
-        + `${this.workloadClasses[0].name} on a pool named after its server).`);
+      out.push(`Inference Gateway: a request picks its workload class with the header ${OBJECTIVE_HEADER} naming an InferenceObjective `
+        + '<pool>-<class> (listed per pool below); requests that name none have priority 0.');
     }
     return out;
   }
