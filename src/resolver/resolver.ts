@@ -495,10 +495,18 @@ function choose(feasible: Candidate[]): { chosen: Candidate; passedOver: Array<{
     }
   }
   const sorted = representatives.sort((a, b) => byCost(a, b) || (a.curve.source === b.curve.source ? 0 : a.curve.source === 'measured' ? -1 : 1));
-  const chosen = sorted[0];
-  const others = sorted.slice(1).map((c) => ({
+  // an estimate wins over a measured profile only if it is cheaper even at the pessimistic end of its band
+  const cheapest = sorted[0];
+  const pessimistic = cheapest.curve.source === 'estimated' ? uncertaintyAt(cheapest)?.costPerMillionOutputTokensHigh : undefined;
+  const measuredWithin = pessimistic === undefined ? undefined
+    : sorted.find((c) => c.curve.source === 'measured' && c.cost?.costPerMillionOutputTokens !== undefined && c.cost.costPerMillionOutputTokens <= pessimistic);
+  const chosen = measuredWithin ?? cheapest;
+  const others = sorted.filter((c) => c !== chosen).map((c) => ({
     candidate: c,
-    reason: `costs more per million output tokens than ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel}`,
+    reason: c === cheapest
+      ? `an estimate cheaper than the measured ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel} only within its uncertainty band `
+        + `(up to $${pessimistic!.toFixed(3)}/M output tokens at its pessimistic end): the measured profile is preferred`
+      : `costs more per million output tokens than ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel}`,
   }));
   return { chosen, passedOver: [...others, ...passedOver] };
 }
