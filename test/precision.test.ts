@@ -1,3 +1,5 @@
+import { Testing } from 'cdk8s';
+import { InferenceResolver, OptimizedLlmServer, ProfileSource } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import { performanceModel } from '../src/performance/estimator';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../src/performance/precision';
@@ -83,4 +85,33 @@ test('a checkpoint that ships in MXFP4 keeps its size and needs no flag', () => 
   // W4A8 on Blackwell, weight-only on Hopper
   expect(p.computeFormat).toBe('bf16');
   expect(plan('nvidia-b200', WeightPrecision.MXFP4, KvCacheDtype.AUTO, GPT_OSS).computeFormat).toBe('fp8');
+});
+
+test('the request serves a precision: weights, batch, flags; measured profiles stay measured only as the checkpoint ships', () => {
+  const base = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' };
+  const shipped = InferenceResolver.resolve(base);
+  expect(shipped.source).toBe(ProfileSource.MEASURED);
+  expect([shipped.weightPrecision, shipped.kvCacheDtype, shipped.precisionArgs]).toEqual([WeightPrecision.CHECKPOINT, KvCacheDtype.AUTO, []]);
+  const fp8 = InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.FP8, kvCacheDtype: KvCacheDtype.FP8 });
+  expect(fp8.source).toBe(ProfileSource.ESTIMATED);
+  expect(fp8.precisionArgs).toEqual(['--quantization=fp8', '--kv-cache-dtype=fp8']);
+  expect(fp8.decisions.join('\n')).toMatch(/precision: fp8 weights \(27\.\d GB\) computing at the fp8 peak of nvidia-h100-80gb/);
+  // the estimate of the same combination in bf16 vs fp8: half the weights leave more KV cache, which holds twice the tokens
+  const bf16 = InferenceResolver.resolve({ ...base, useCase: 'Text Summarization' });
+  const fp8Summaries = InferenceResolver.resolve({ ...base, useCase: 'Text Summarization', weightPrecision: WeightPrecision.FP8, kvCacheDtype: KvCacheDtype.FP8 });
+  expect(fp8Summaries.memory.kvCacheCapacityGb).toBeGreaterThan(bf16.memory.kvCacheCapacityGb);
+  expect(fp8Summaries.performance.outputTokensPerSecond).toBeGreaterThan(bf16.performance.outputTokensPerSecond);
+  // the manifests carry the flags
+  const chart = Testing.chart();
+  new OptimizedLlmServer(chart, 's', { ...base, weightPrecision: WeightPrecision.FP8 });
+  const args = JSON.stringify(Testing.synth(chart));
+  expect(args).toContain('--quantization=fp8');
+  // refused where the hardware cannot, naming the prop and what would work
+  expect(() => InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.NVFP4 }))
+    .toThrow(/'weightPrecision' 'nvfp4' cannot run on nvidia-h100-80gb: .* It runs on nvidia-b200/);
+  expect(() => InferenceResolver.resolve({ ...base, weightPrecision: 'fp9' as WeightPrecision })).toThrow(/Unknown weightPrecision "fp9" \('weightPrecision'\)\. Known: checkpoint, fp8/);
+  // the automatic choice skips accelerators that cannot run the format
+  const auto = InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', weightPrecision: WeightPrecision.NVFP4 });
+  expect(acc(auto.acceleratorType).fp4DenseTflops).toBeDefined();
+  expect(acc(auto.acceleratorType).fp4DenseTflops).not.toBeNull();
 });

@@ -65,6 +65,13 @@ export function shipsQuantized(model: ModelRecord): boolean {
   return model.checkpointWeightsGb < 0.99 * model.bf16WeightsGb;
 }
 
+/** Weights loaded into accelerator memory, GB, in a format (a checkpoint that already ships in 4 bits keeps its own size). */
+export function weightsGbFor(model: ModelRecord, weights: WeightPrecision): number {
+  return weights === WeightPrecision.CHECKPOINT || (weights === WeightPrecision.MXFP4 && shipsQuantized(model))
+    ? model.checkpointWeightsGb
+    : (model.bf16WeightsGb * BITS_PER_WEIGHT[weights]) / 16;
+}
+
 const gpusWith = (accelerators: readonly AcceleratorRecord[], has: (a: AcceleratorRecord) => boolean) =>
   accelerators.filter((a) => a.family === 'gpu' && has(a)).map((a) => a.gkeLabel).join(', ');
 
@@ -121,9 +128,7 @@ export function precisionPlan(
   }
   if (computeTflops === undefined) throw new Error(`${label} has no dense throughput figure for ${weights}`);
   // a checkpoint that already ships in a 4-bit format keeps its own size (gpt-oss: bf16 attention, MXFP4 experts)
-  const weightsGb = weights === WeightPrecision.CHECKPOINT || (weights === WeightPrecision.MXFP4 && shipsQuantized(model))
-    ? model.checkpointWeightsGb
-    : (model.bf16WeightsGb * BITS_PER_WEIGHT[weights]) / 16;
+  const weightsGb = weightsGbFor(model, weights);
   const vllmArgs = [
     // vLLM quantizes a bf16 checkpoint to FP8 online; every other format must ship in the checkpoint, whose config names it
     ...(weights === WeightPrecision.FP8 && !shipsQuantized(model) ? ['--quantization=fp8'] : []),
