@@ -28,11 +28,11 @@ test('fp8 halves the weight bytes and raises the compute peak where the hardware
 });
 
 test('formats the hardware cannot run are refused with what would work', () => {
-  expect(() => plan('nvidia-h100-80gb', WeightPrecision.NVFP4)).toThrow(/'weightPrecision' 'nvfp4' cannot run on nvidia-h100-80gb: .*fp4 n\/a.*runs on nvidia-b200, nvidia-gb200, nvidia-rtx-pro-6000/);
+  expect(() => plan('nvidia-h100-80gb', WeightPrecision.NVFP4)).toThrow(/Weight precision \('weightPrecision'\) 'nvfp4' cannot run on nvidia-h100-80gb: .*fp4 n\/a.*runs on nvidia-b200, nvidia-gb200, nvidia-rtx-pro-6000/);
   const b200 = plan('nvidia-b200', WeightPrecision.NVFP4);
   expect([b200.computeFormat, b200.computeTflops]).toEqual(['fp4', acc('nvidia-b200').fp4DenseTflops]);
   expect(() => plan('nvidia-tesla-t4', WeightPrecision.FP8)).toThrow(/cannot run on nvidia-tesla-t4: .*compute capability 8\.0/);
-  expect(() => plan('nvidia-tesla-t4', WeightPrecision.CHECKPOINT, KvCacheDtype.FP8)).toThrow(/'kvCacheDtype' 'fp8' cannot run on nvidia-tesla-t4/);
+  expect(() => plan('nvidia-tesla-t4', WeightPrecision.CHECKPOINT, KvCacheDtype.FP8)).toThrow(/KV-cache dtype \('kvCacheDtype'\) 'fp8' cannot run on nvidia-tesla-t4/);
   expect(() => plan('tpu-v6e-slice', WeightPrecision.FP8)).toThrow(/serves TPUs only as the checkpoint ships/);
   expect(plan('tpu-v6e-slice', WeightPrecision.CHECKPOINT).vllmArgs).toEqual([]);
 });
@@ -108,7 +108,7 @@ test('the request serves a precision: weights, batch, flags; measured profiles s
   expect(args).toContain('--quantization=fp8');
   // refused where the hardware cannot, naming the prop and what would work
   expect(() => InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.NVFP4 }))
-    .toThrow(/'weightPrecision' 'nvfp4' cannot run on nvidia-h100-80gb: .* It runs on nvidia-b200/);
+    .toThrow(/Weight precision \('weightPrecision'\) 'nvfp4' cannot run on nvidia-h100-80gb: .* It runs on nvidia-b200/);
   expect(() => InferenceResolver.resolve({ ...base, weightPrecision: 'fp9' as WeightPrecision })).toThrow(/Unknown weightPrecision "fp9" \('weightPrecision'\)\. Known: checkpoint, fp8/);
   // the automatic choice skips accelerators that cannot run the format
   const auto = InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', weightPrecision: WeightPrecision.NVFP4 });

@@ -81,7 +81,7 @@ const gpusWith = (accelerators: readonly AcceleratorRecord[], has: (a: Accelerat
  */
 export function precisionPlan(
   model: ModelRecord, accelerator: AcceleratorRecord, weights: WeightPrecision, kv: KvCacheDtype,
-  accelerators: readonly AcceleratorRecord[] = [], what: { weights: string; kv: string } = { weights: "'weightPrecision'", kv: "'kvCacheDtype'" },
+  accelerators: readonly AcceleratorRecord[] = [], what: { weights: string; kv: string } = { weights: "Weight precision ('weightPrecision')", kv: "KV-cache dtype ('kvCacheDtype')" },
 ): PrecisionPlan {
   const bf16 = accelerator.bf16DenseTflops ?? undefined;
   const fp8 = accelerator.fp8DenseTflops ?? undefined;
