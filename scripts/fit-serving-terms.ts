@@ -13,8 +13,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseCsv } from './csv';
 import { Catalog } from '../src/catalog/catalog';
-import { AcceleratorRecord, ModelRecord } from '../src/catalog/types';
+import { ModelRecord } from '../src/catalog/types';
 import { EstimateInput, ServingTerms, performanceModel } from '../src/performance/estimator';
+import { KvCacheDtype, WeightPrecision, precisionPlan } from '../src/performance/precision';
 
 export const BENCHMARKS_CSV = path.join(__dirname, '..', '..', 'shared', 'reference', 'data', 'measured-serving-benchmarks.csv');
 const OUT = path.join(__dirname, '..', 'src', 'performance', 'serving-terms.generated.ts');
@@ -66,36 +67,11 @@ export function sourceName(source: string): string {
   return source.split('@')[0];
 }
 
-/** Weights (GB) of a checkpoint in a precision. */
-function weightsGb(model: ModelRecord, precision: string): number {
-  switch (precision) {
-    case 'fp8':
-    case 'int8':
-      return model.bf16WeightsGb / 2;
-    case 'nvfp4':
-      // 4-bit values plus an fp8 scale per 16: 4.5 bits per parameter
-      return (model.bf16WeightsGb * 4.5) / 16;
-    case 'mxfp4':
-      return model.checkpointWeightsGb;
-    default:
-      return model.bf16WeightsGb;
-  }
-}
-
-/** Peak dense TFLOPS a step computes at in a precision (what the hardware has; bf16 otherwise). */
-function computeTflops(a: AcceleratorRecord, precision: string): number | undefined {
-  const bf16 = a.bf16DenseTflops ?? undefined;
-  const fp8 = a.fp8DenseTflops ?? undefined;
-  const fp4 = a.fp4DenseTflops ?? undefined;
-  switch (precision) {
-    case 'fp8': return fp8 ?? bf16;
-    case 'int8': return a.int8DenseTops ?? bf16;
-    case 'nvfp4': return fp4 ?? fp8 ?? bf16;
-    // gpt-oss: MXFP4 experts with fp8 activations on Blackwell (W4A8), dequantised to bf16 on Hopper
-    case 'mxfp4': return fp4 !== undefined ? fp8 ?? bf16 : bf16;
-    default: return bf16;
-  }
-}
+/** The library's precision of a CSV `precision_weights` cell (fp16/bf16 and unstated: as the checkpoint ships). */
+const PRECISIONS: Record<string, WeightPrecision> = {
+  fp8: WeightPrecision.FP8, int8: WeightPrecision.INT8, nvfp4: WeightPrecision.NVFP4, mxfp4: WeightPrecision.MXFP4,
+};
+const precisionOf = (cell: string) => PRECISIONS[cell] ?? WeightPrecision.CHECKPOINT;
 
 /** trtllm-bench's largest batch in throughput mode (the runtime's default max_batch_size). */
 const TRTLLM_MAX_BATCH = 2048;
@@ -115,9 +91,11 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
     if (!base || !accelerator || accelerator.family !== 'gpu' || !(count > 0) || tp !== count) continue;
     if (sourceName(r.source) === 'GKE Inference Quickstart') continue; // taken from the catalog below
     const precision = r.precision_weights;
-    const model: ModelRecord = { ...base, checkpointWeightsGb: weightsGb(base, precision) };
     const quantized = precision === 'fp8' || precision === 'nvfp4' || precision === 'int8';
     const kvFp8 = r.precision_kv === 'fp8' || (r.server === 'tensorrt-llm' && quantized && r.precision_kv === '');
+    // the library's own precision rules: weight bytes, the compute peak of the format on the accelerator, KV bytes
+    const plan = precisionPlan(base, accelerator, precisionOf(precision), kvFp8 ? KvCacheDtype.FP8 : KvCacheDtype.AUTO);
+    const model: ModelRecord = { ...base, checkpointWeightsGb: plan.weightsGb };
     const isl = Number(r.isl);
     const osl = Number(r.osl);
     const trt = r.server === 'tensorrt-llm';
@@ -130,8 +108,8 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
       tensorParallelSize: tp,
       serverRelease: release,
       workload,
-      kvCacheBytesPerElement: kvFp8 ? 1 : 2,
-      computeTflops: computeTflops(accelerator, precision),
+      kvCacheBytesPerElement: plan.kvCacheBytesPerElement,
+      computeTflops: plan.computeTflops,
       maxNumSeqs: trt ? TRTLLM_MAX_BATCH : undefined,
     };
     const common = {
@@ -174,7 +152,14 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
       metric: 'low-load ITL',
       source: sourceName(VLLM_BLOG),
       label: `${id} ${precision} ITL intercept at c=1 on 1 x ${label} (vllm 0.19.1)`,
-      input: { model, accelerator, tensorParallelSize: 1, serverRelease: '0.10.0', workload: INTERCEPT_SHAPE, computeTflops: computeTflops(accelerator, precision) },
+      input: {
+        model,
+        accelerator,
+        tensorParallelSize: 1,
+        serverRelease: '0.10.0',
+        workload: INTERCEPT_SHAPE,
+        computeTflops: precisionPlan(model, accelerator, precisionOf(precision), KvCacheDtype.AUTO).computeTflops,
+      },
       concurrency: 1,
       measured: ms,
       group: `${id}|${precision}|intercept|vllm`,

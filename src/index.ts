@@ -1,5 +1,6 @@
 export * from './resolver/resolution';
 export { InferenceResolver } from './resolver/resolver';
+export { KvCacheDtype, WeightPrecision } from './performance/precision';
 export * from './catalog/inference-catalog';
 export * from './server/hugging-face-token';
 export * from './server/optimized-llm-server';

@@ -241,3 +241,19 @@ test('benchmarks list filters by instance type and prices by pricing model; JSON
     .toMatch(/No profile for google\/gemma-2-27b-it on vllm on g2-standard-4\. Instance types with profiles: .*g2-standard-48/);
   expect(fails(`benchmarks list --model=${GEMMA} --model-server=vllm --instance-type=g2-standrd-48`)).toMatch(/Unknown instance type 'g2-standrd-48'.*Closest: g2-standard-48/);
 });
+
+test('--weight-precision and --kv-cache-dtype: profiles only where the hardware runs the format, flags in the manifests', () => {
+  const llama = 'meta-llama/Llama-3.1-8B-Instruct';
+  const rows = JSON.parse(ok(`profiles list --model=${llama} --weight-precision=nvfp4 --format=json`));
+  expect(rows.length).toBeGreaterThan(0);
+  for (const r of rows) {
+    expect(Catalog.EMBEDDED.accelerator(r.acceleratorType)!.fp4DenseTflops ?? undefined).toBeDefined();
+    expect(r.source).toBe('estimated');
+  }
+  const yaml = ok(`manifests create --model=${GEMMA} --model-server=vllm --accelerator-type=nvidia-h100-80gb --weight-precision=fp8 --kv-cache-dtype=fp8`);
+  expect(yaml).toContain('--quantization=fp8');
+  expect(yaml).toContain('--kv-cache-dtype=fp8');
+  expect(fails(`manifests create --model=${GEMMA} --model-server=vllm --accelerator-type=nvidia-l4 --weight-precision=nvfp4`))
+    .toMatch(/Weight precision \(--weight-precision\) 'nvfp4' cannot run on nvidia-l4: .* It runs on nvidia-b200/);
+  expect(fails(`profiles list --model=${GEMMA} --weight-precision=fp9`, 2)).toMatch(/--weight-precision/);
+});

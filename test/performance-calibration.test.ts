@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CROSS_VALIDATION_BOUND, vidurLayerChecks } from '../scripts/perf-model-report';
+import { InferenceResolver } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import {
   calibrationAnchors,
@@ -128,4 +129,29 @@ test('the efficiency constants reproduce Vidur\'s measured layer timings on aver
   // within 15% on average, within a factor of 2 everywhere
   expect(Math.abs(mean)).toBeLessThan(Math.log(1.15));
   for (const l of logs) expect(Math.abs(l)).toBeLessThan(Math.log(2));
+});
+
+test('the automatic choice prefers a measured profile unless an estimate is cheaper even at the pessimistic end of its band', () => {
+  for (const model of ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'google/gemma-2-27b-it', 'openai/gpt-oss-20b']) {
+    const r = InferenceResolver.resolve({ model });
+    const cost = r.cost.costPerMillionOutputTokens!;
+    for (const a of r.alternatives) {
+      if (a.costPerMillionOutputTokens === undefined || a.costPerMillionOutputTokens >= cost) continue;
+      // (within one accelerator type the cheapest shape represents it; those passed over are compared with it, not with the choice)
+      if (/costs less per million output tokens, or as much|takes precedence over estimates/.test(a.reason)) continue;
+      // a cheaper alternative was passed over: it is an estimate whose band reaches the measured choice's cost
+      expect(r.source).toBe('measured');
+      expect(a.source).toBe('estimated');
+      expect(a.reason).toMatch(/only within its uncertainty band .* the measured profile is preferred/);
+    }
+    if (r.source === 'estimated') {
+      // the estimate won even at its pessimistic end against every measured profile
+      const high = r.uncertainty!.costPerMillionOutputTokensHigh!;
+      for (const a of r.alternatives.filter((x) => x.source === 'measured' && x.costPerMillionOutputTokens !== undefined)) {
+        expect(a.costPerMillionOutputTokens!).toBeGreaterThan(high);
+      }
+    }
+  }
+  // DeepSeek-R1-Distill-Qwen-7B: GIQ measured it on one A100; an estimate is cheaper only within its band
+  expect(InferenceResolver.resolve({ model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B' }).source).toBe('measured');
 });

@@ -19,6 +19,7 @@ import {
   TpuTopologyRecord,
   UseCaseRecord,
 } from './types';
+import { KvCacheDtype, WeightPrecision, weightsGbFor } from '../performance/precision';
 
 /** The hourly price of one machine (a GPU VM, or a TPU VM priced per chip), with where it comes from. */
 export interface MachinePrice {
@@ -54,6 +55,16 @@ export interface CatalogData {
    * @default the workload the measured points were taken on (ShareGPT)
    */
   readonly workload?: Workload;
+  /**
+   * The weight format and KV-cache dtype profiles are computed for (the model records' weights follow it).
+   * @default as the checkpoints ship, with a KV cache in the model's dtype
+   */
+  readonly precision?: { readonly weights: WeightPrecision; readonly kvCache: KvCacheDtype };
+  /**
+   * The catalog whose model records the measured points were taken with (a precision variant changes the records).
+   * @default this catalog
+   */
+  readonly measurementBase?: Catalog;
 }
 
 /** Whether two workloads have the same mean lengths (names aside). */
@@ -105,8 +116,20 @@ export class Catalog {
   public readonly defaultWorkload: Workload;
   /** The workload the measured (published and imported) points were taken on: ShareGPT, as GIQ benchmarks it. */
   public readonly measuredWorkload: Workload;
-  /** Whether profiles are for the workload the measured points were taken on (so measured curves are served as measured). */
+  /** Whether profiles are for the workload the measured points were taken on. */
   public readonly workloadIsMeasured: boolean;
+  /** The weight format profiles are computed for. */
+  public readonly weightPrecision: WeightPrecision;
+  /** The KV-cache dtype profiles are computed for. */
+  public readonly kvCacheDtype: KvCacheDtype;
+  /** The catalog with the model records the measured points were taken with (itself unless this is a precision variant). */
+  public readonly measurementCatalog: Catalog;
+  /**
+   * Whether profiles are for the workload and precision the measured points were taken on, so measured curves are served
+   * as measured; otherwise every profile is the calibrated estimate.
+   */
+  public readonly servesMeasured: boolean;
+  private readonly precisionCatalogs = new Map<string, Catalog>();
   private readonly workloadCatalogs = new Map<string, Catalog>();
 
   private readonly modelsById: Map<string, ModelRecord>;
@@ -145,6 +168,32 @@ export class Catalog {
     };
     this.defaultWorkload = data.workload ?? this.measuredWorkload;
     this.workloadIsMeasured = sameWorkload(this.defaultWorkload, this.measuredWorkload);
+    this.weightPrecision = data.precision?.weights ?? WeightPrecision.CHECKPOINT;
+    this.kvCacheDtype = data.precision?.kvCache ?? KvCacheDtype.AUTO;
+    this.measurementCatalog = data.measurementBase ?? this;
+    this.servesMeasured = this.workloadIsMeasured && this.weightPrecision === WeightPrecision.CHECKPOINT && this.kvCacheDtype === KvCacheDtype.AUTO;
+  }
+
+  /**
+   * This catalog with profiles computed for a weight format and KV-cache dtype: the model records carry the format's
+   * weight bytes; the compute peak and what the hardware refuses follow per accelerator (`precision.ts`). Cached.
+   */
+  public withPrecision(weights: WeightPrecision, kvCache: KvCacheDtype): Catalog {
+    if (weights === this.weightPrecision && kvCache === this.kvCacheDtype) return this;
+    const key = `${weights}|${kvCache}`;
+    let c = this.precisionCatalogs.get(key);
+    if (!c) {
+      const base = this.measurementCatalog;
+      c = new Catalog({
+        ...base.data,
+        workload: this.data.workload,
+        precision: { weights, kvCache },
+        measurementBase: base,
+        models: base.models.map((m) => ({ ...m, checkpointWeightsGb: weightsGbFor(m, weights) })),
+      });
+      this.precisionCatalogs.set(key, c);
+    }
+    return c;
   }
 
   /**
@@ -156,7 +205,7 @@ export class Catalog {
     const key = `${workload.meanInputTokens}|${workload.meanOutputTokens}|${workload.name}`;
     let c = this.workloadCatalogs.get(key);
     if (!c) {
-      c = new Catalog({ ...this.data, workload });
+      c = new Catalog({ ...this.data, workload, measurementBase: this.measurementCatalog });
       this.workloadCatalogs.set(key, c);
     }
     return c;

@@ -4,7 +4,8 @@
  */
 import { CommandSpec, Flags, Io } from './args';
 import {
-  AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, PRICING_MODEL, REGION, USE_CASE, formatFlag, required,
+  AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, KV_CACHE_DTYPE, MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, PRICING_MODEL, REGION, USE_CASE,
+  WEIGHT_PRECISION, formatFlag, required,
 } from './common-flags';
 import { Column, Row } from './format';
 import { emptyList, renderList } from './list-output';
@@ -183,7 +184,7 @@ const ACCELERATORS_LIST: CommandSpec = {
     + 'tokens first.',
   flags: [
     required(MODEL), MODEL_SERVER, MODEL_SERVER_VERSION, MAX_NTPOT, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS,
-    formatFlag(),
+    WEIGHT_PRECISION, KV_CACHE_DTYPE, formatFlag(),
   ],
   examples: [
     'accelerators list --model=google/gemma-2-27b-it',

@@ -5,6 +5,7 @@ import { FlagSpec, Flags } from './args';
 import { LIST_FORMATS, ListFormat } from './format';
 import { DEFAULT_PRICING_MODEL, DEFAULT_REGION, PRICING_MODELS } from './profile-query';
 import { LatencyTargets } from '../performance/curve';
+import { KvCacheDtype, WeightPrecision } from '../performance/precision';
 
 export const MODEL: FlagSpec = {
   name: 'model', kind: 'string', help: 'Hugging Face model id, e.g. google/gemma-2-27b-it.',
@@ -38,6 +39,16 @@ export const USE_CASE: FlagSpec = {
   kind: 'string',
   help: 'Workload, e.g. \'Chatbot (ShareGPT)\', \'Deep Research\' (see use-cases list): its average input and output lengths set the '
     + 'profiles; measured profiles stay measured only for Chatbot (ShareGPT), the workload they were measured on.',
+};
+export const WEIGHT_PRECISION: FlagSpec = {
+  name: 'weight-precision',
+  kind: 'choice',
+  choices: Object.values(WeightPrecision),
+  help: 'Weight format: checkpoint (as it ships), fp8 (vLLM quantizes a bf16 checkpoint online), or a format the checkpoint ships in; '
+    + 'accelerators that cannot run it are left out.',
+};
+export const KV_CACHE_DTYPE: FlagSpec = {
+  name: 'kv-cache-dtype', kind: 'choice', choices: Object.values(KvCacheDtype), help: 'KV-cache dtype (fp8 halves its bytes per token).',
 };
 export const AVERAGE_INPUT_TOKENS: FlagSpec = {
   name: 'average-input-tokens', kind: 'number', help: 'Average input (prompt) tokens per request; overrides the use case\'s.',

@@ -20,6 +20,8 @@ import {
   USE_CASE,
   AVERAGE_INPUT_TOKENS,
   AVERAGE_OUTPUT_TOKENS,
+  KV_CACHE_DTYPE,
+  WEIGHT_PRECISION,
   required,
   targetsOf,
 } from './common-flags';
@@ -27,6 +29,7 @@ import { emit } from './output';
 import { workloadCatalog } from './profile-query';
 import { Catalog } from '../catalog/catalog';
 import { GatewayFrontend, InferenceGateway } from '../gateway/inference-gateway';
+import { KvCacheDtype, WeightPrecision } from '../performance/precision';
 import { PricingModel } from '../resolver/resolution';
 import { Annotations } from '../server/annotations';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
@@ -68,7 +71,8 @@ const MANIFESTS_CREATE: CommandSpec = {
     + 'and --region flags are this tool\'s additions to gcloud\'s.',
   flags: [
     required(MODEL), required(MODEL_SERVER), required(ACCELERATOR_TYPE), MODEL_SERVER_VERSION, NAMESPACE, TARGET_NTPOT, TARGET_TTFT,
-    MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, NAME, GATEWAY, PRICING_MODEL, REGION, TARGET_ITL,
+    MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, WEIGHT_PRECISION, KV_CACHE_DTYPE, NAME,
+    GATEWAY, PRICING_MODEL, REGION, TARGET_ITL,
     SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
@@ -123,6 +127,8 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
     useCase: flags.str('use-case'),
     averageInputTokens: flags.num('average-input-tokens'),
     averageOutputTokens: flags.num('average-output-tokens'),
+    weightPrecision: flags.str('weight-precision') as WeightPrecision | undefined,
+    kvCacheDtype: flags.str('kv-cache-dtype') as KvCacheDtype | undefined,
     targetNtpotMilliseconds: targets.ntpotMilliseconds,
     targetTtftMilliseconds: targets.ttftMilliseconds,
     pricingModel: flags.req('pricing-model') as PricingModel,

@@ -9,6 +9,7 @@ import { ModelServerRecord } from '../catalog/model-servers';
 import { ModelRecord, PricingModelName, UseCaseRecord } from '../catalog/types';
 import { Infeasibility, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
+import { KvCacheDtype, WeightPrecision } from '../performance/precision';
 import { profileCurves } from '../performance/profiles';
 import { chooseMachine } from '../resolver/pod-resources';
 import { PricingModel } from '../resolver/resolution';
@@ -197,7 +198,10 @@ export function workloadCatalog(catalog: Catalog, flags: { str(name: string): st
     useCase: flags.str('use-case'),
     averageInputTokens: flags.num('average-input-tokens'),
     averageOutputTokens: flags.num('average-output-tokens'),
-  }, FLAG_NAMES));
+  }, FLAG_NAMES)).withPrecision(
+    (flags.str('weight-precision') ?? WeightPrecision.CHECKPOINT) as WeightPrecision,
+    (flags.str('kv-cache-dtype') ?? KvCacheDtype.AUTO) as KvCacheDtype,
+  );
 }
 
 /** One line saying why no curve meets the targets, with the latency range the curves do reach. */

@@ -17,6 +17,8 @@ import {
   USE_CASE,
   AVERAGE_INPUT_TOKENS,
   AVERAGE_OUTPUT_TOKENS,
+  KV_CACHE_DTYPE,
+  WEIGHT_PRECISION,
   formatFlag,
   required,
   targetsOf,
@@ -68,7 +70,7 @@ const PROFILES_LIST: CommandSpec = {
     + 'cheapest per million output tokens first.',
   flags: [
     MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, TARGET_NTPOT, TARGET_TTFT, COST_OUT, COST_IN, PRICING_MODEL, USE_CASE, AVERAGE_INPUT_TOKENS,
-    AVERAGE_OUTPUT_TOKENS, REGION,
+    AVERAGE_OUTPUT_TOKENS, WEIGHT_PRECISION, KV_CACHE_DTYPE, REGION,
     formatFlag(), SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
@@ -137,7 +139,7 @@ const BENCHMARKS_LIST: CommandSpec = {
     + 'and which point is the inflection point. --format=svg draws the curves instead (see profiles plot).',
   flags: [
     required(MODEL), required(MODEL_SERVER), MODEL_SERVER_VERSION, INSTANCE_TYPE, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS,
-    AVERAGE_OUTPUT_TOKENS,
+    AVERAGE_OUTPUT_TOKENS, WEIGHT_PRECISION, KV_CACHE_DTYPE,
     { ...formatFlag('csv'), help: `${formatFlag('csv').help} svg: a chart of throughput vs NTPOT.` },
     OUTPUT_PATH, SERVING_STACK, SERVING_STACK_VERSION,
   ],
@@ -195,7 +197,7 @@ const PROFILES_PLOT: CommandSpec = {
     + 'dashed line the NTPOT target. Writes SVG to standard output or --output-path.',
   flags: [
     required(MODEL), MODEL_SERVER, MODEL_SERVER_VERSION, ACCELERATOR_TYPES, TARGET_NTPOT, TARGET_TTFT, USE_CASE, AVERAGE_INPUT_TOKENS,
-    AVERAGE_OUTPUT_TOKENS, OUTPUT_PATH,
+    AVERAGE_OUTPUT_TOKENS, WEIGHT_PRECISION, KV_CACHE_DTYPE, OUTPUT_PATH,
   ],
   examples: [
     'profiles plot --model=google/gemma-2-27b-it --target-ntpot-milliseconds=1100 --output-path=gemma.svg',

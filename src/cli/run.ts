@@ -42,6 +42,8 @@ const FLAG_OF: { [name: string]: string } = {
   useCase: '--use-case',
   averageInputTokens: '--average-input-tokens',
   averageOutputTokens: '--average-output-tokens',
+  weightPrecision: '--weight-precision',
+  kvCacheDtype: '--kv-cache-dtype',
   modelBucketUri: '--model-bucket-uri',
   name: '--name',
 };

@@ -24,6 +24,7 @@ import { CurveKey, ProfileCurve } from './curve';
 import { EstimateInput, ModelPoint, PerformanceModel, performanceModel } from './estimator';
 import { measuredCurves } from './measured-curves';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
+import { KvCacheDtype, WeightPrecision, precisionPlan } from './precision';
 import { Catalog, Workload } from '../catalog/catalog';
 import { ModelRecord } from '../catalog/types';
 
@@ -103,6 +104,16 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
   const version = server ? catalog.modelServerVersion(server, key.modelServerVersion) : undefined;
   if (!model || !accelerator || !version || (version.acceleratorFamily ?? 'gpu') !== accelerator.family) return undefined;
   const pp = key.pipelineParallelSize ?? 1;
+  // a precision variant: the format's compute peak on this accelerator and the KV bytes; combinations the hardware refuses have no curve
+  let precision: { computeTflops?: number; kvCacheBytesPerElement?: number } = {};
+  if (catalog.weightPrecision !== WeightPrecision.CHECKPOINT || catalog.kvCacheDtype !== KvCacheDtype.AUTO) {
+    try {
+      const plan = precisionPlan(model, accelerator, catalog.weightPrecision, catalog.kvCacheDtype);
+      precision = { computeTflops: plan.computeTflops, kvCacheBytesPerElement: plan.kvCacheBytesPerElement };
+    } catch {
+      return undefined;
+    }
+  }
   return {
     model,
     accelerator,
@@ -110,6 +121,7 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
     pipelineParallelSize: pp,
     serverRelease: version.baseRelease,
     workload,
+    ...precision,
   };
 }
 
@@ -118,7 +130,7 @@ export function calibrationAnchors(catalog: Catalog, curves: readonly ProfileCur
   const anchors: CalibrationAnchor[] = [];
   for (const curve of curves) {
     // a measured point is evaluated on the workload it was measured on, whatever the profiles are for
-    const model = modelFor(catalog, curve, catalog.measuredWorkload);
+    const model = modelFor(catalog.measurementCatalog, curve, catalog.measuredWorkload);
     if (!model) continue;
     const points = curve.points.filter((p) => p.kind === 'measured');
     for (const p of points) {
@@ -342,7 +354,7 @@ type ModelCache = Map<string, PerformanceModel | undefined>;
 
 function cachedModel(catalog: Catalog, cache: ModelCache, key: CurveKey): PerformanceModel | undefined {
   const k = [key.model.toLowerCase(), key.modelServer, key.modelServerVersion, key.acceleratorType, key.acceleratorCount, key.pipelineParallelSize ?? 1].join('|');
-  if (!cache.has(k)) cache.set(k, modelFor(catalog, key, catalog.measuredWorkload));
+  if (!cache.has(k)) cache.set(k, modelFor(catalog.measurementCatalog, key, catalog.measuredWorkload));
   return cache.get(k);
 }
 

@@ -139,7 +139,7 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   const correction = thin ? widenedForThinData(wide, key.acceleratorType) : wide;
   // the measured loads of the combination itself are read exactly, so the curve passes through its measured points
   // (only for the workload they were measured on)
-  const own = ctx.catalog.workloadIsMeasured ? ctx.measuredLoads.get(combinationOf(key)) ?? [] : [];
+  const own = ctx.catalog.servesMeasured ? ctx.measuredLoads.get(combinationOf(key)) ?? [] : [];
   const grid = [...new Set([...loadGrid(pm.maxRunningBatch), ...own])].sort((a, b) => a - b);
   const points = grid.map((n) => toCurvePoint(pm.at(n, correction.timeScale), correction));
   const band = Math.exp(correction.logBand);
@@ -153,8 +153,11 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
     points,
     citation: `${MODEL_CITATION}; calibrated: ${correction.explanation}`,
     note: `estimated for the ${w.name} workload (${w.meanInputTokens} input / ${w.meanOutputTokens} output tokens); `
-      + (!ctx.catalog.workloadIsMeasured && correction.basis === 'measured-combination'
-        ? `calibrated on this combination's points measured on ${ctx.catalog.measuredWorkload.name}, which stay measured only for that workload; ` : '')
+      + (!ctx.catalog.servesMeasured && correction.basis === 'measured-combination'
+        ? `calibrated on this combination's points measured on ${ctx.catalog.measuredWorkload.name} as the checkpoint ships, which stay measured `
+          + 'only for that workload and precision; ' : '')
+      + (ctx.catalog.weightPrecision !== 'checkpoint' || ctx.catalog.kvCacheDtype !== 'auto'
+        ? `${ctx.catalog.weightPrecision} weights, ${ctx.catalog.kvCacheDtype} KV cache; ` : '')
       + `running batch capped at ${pm.maxRunningBatch} by ${pm.batchLimit === 'kv-cache' ? 'the KV cache' : 'max_num_seqs'}`,
     uncertainty: {
       throughputLowMultiplier: 1 / band,
@@ -229,7 +232,7 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
 /** Estimated curves for every combination without a measured curve of its own. */
 export function estimatedCurves(catalog: Catalog, measured: readonly ProfileCurve[]): ProfileCurve[] {
   const ctx = estimationContext(catalog, measured);
-  const measuredKeys = new Set(catalog.workloadIsMeasured ? measured.map(keyString) : []);
+  const measuredKeys = new Set(catalog.servesMeasured ? measured.map(keyString) : []);
   const curves: ProfileCurve[] = [];
   for (const key of estimableKeys(catalog)) {
     if (measuredKeys.has(keyString(key))) continue;

@@ -18,7 +18,7 @@ function curvesOf(catalog: Catalog): CatalogCurves {
   if (!c) {
     // measured points calibrate every workload's estimates, but are served as measured only for the workload they were measured on
     const all = measuredCurves(catalog);
-    const measured = catalog.workloadIsMeasured ? all : [];
+    const measured = catalog.servesMeasured ? all : [];
     c = { measured, context: estimationContext(catalog, all), measuredKeys: new Set(measured.map(keyString)), byModel: new Map() };
     cache.set(catalog, c);
   }

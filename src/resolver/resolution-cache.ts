@@ -25,6 +25,8 @@ const REQUEST_FIELDS = [
   'useCase',
   'averageInputTokens',
   'averageOutputTokens',
+  'weightPrecision',
+  'kvCacheDtype',
 ] as const satisfies ReadonlyArray<keyof ResolveRequest>;
 type Unlisted = Exclude<keyof ResolveRequest, (typeof REQUEST_FIELDS)[number]>;
 const EVERY_FIELD_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;

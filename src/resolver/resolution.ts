@@ -2,6 +2,7 @@
  * The resolver's public input and output. Field names follow the GKE Inference Quickstart
  * (gkerecommender v1) API so a user can map one to the other.
  */
+import { KvCacheDtype, WeightPrecision } from '../performance/precision';
 
 /** How machine time is paid for; GIQ's `pricing_model` values. */
 export enum PricingModel {
@@ -151,6 +152,19 @@ export interface ResolveRequest {
    * @default - the use case's average, else ShareGPT's mean (195)
    */
   readonly averageOutputTokens?: number;
+  /**
+   * Weight format to serve in. `FP8` on a bf16 checkpoint is quantized online by vLLM (`--quantization=fp8`); the other
+   * formats must ship in the checkpoint (vLLM reads them from its config). Weight bytes and the compute peak (the
+   * accelerator's fp8, fp4 or int8 figure where it has one) follow; a format the accelerator cannot run is refused
+   * with the accelerators that can. Measured profiles are served as measured only as the checkpoint ships.
+   * @default WeightPrecision.CHECKPOINT
+   */
+  readonly weightPrecision?: WeightPrecision;
+  /**
+   * KV-cache dtype: `FP8` halves the KV bytes per token (`--kv-cache-dtype=fp8`), so about twice the running batch fits.
+   * @default KvCacheDtype.AUTO
+   */
+  readonly kvCacheDtype?: KvCacheDtype;
 }
 
 /** Throughput and latency at the operating point. */
@@ -365,6 +379,12 @@ export interface Resolution {
   readonly modelServer: string;
   /** Model server version label. */
   readonly modelServerVersion: string;
+  /** Weight format served. */
+  readonly weightPrecision: WeightPrecision;
+  /** KV-cache dtype served. */
+  readonly kvCacheDtype: KvCacheDtype;
+  /** Server flags that select them (`--quantization=fp8`, `--kv-cache-dtype=fp8`); empty as the checkpoint ships. */
+  readonly precisionArgs: string[];
   /** Container image for that version. */
   readonly image: string;
   /** GKE accelerator label. */

@@ -32,6 +32,7 @@ import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
+import { KvCacheDtype, WeightPrecision, precisionPlan } from '../performance/precision';
 import { profileCurves as allProfileCurves, modelledCurve } from '../performance/profiles';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { closestMatches } from '../util/closest';
@@ -83,7 +84,7 @@ export interface Candidate {
 /** Resolve against a given catalog. */
 export function resolveWith(catalog: Catalog, request: ResolveRequest): Resolution {
   checkNumbers(request);
-  const model = requireModel(catalog, request.model);
+  const asShipped = requireModel(catalog, request.model);
   const server = requireServer(catalog, request.modelServer);
   const region = requireRegion(catalog, request.region ?? DEFAULT_REGION);
   const pricingModel = (request.pricingModel ?? PricingModel.SPOT) as string as PricingModelName;
@@ -93,9 +94,19 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
     throw new Error(`Unknown model server version '${printable(request.modelServerVersion)}' for '${server.name}' ('modelServerVersion'). `
       + `Known versions: ${server.versions.map((v) => v.version).join(', ')}.`);
   }
-  const maxModelLength = chooseMaxModelLength(model, request.maxModelLength);
+  const maxModelLength = chooseMaxModelLength(asShipped, request.maxModelLength);
   // the workload's catalog: profiles, cost, KV cache per request and autoscaling all follow its average lengths
   catalog = catalog.withWorkload(requestedWorkload(catalog, request, PROP_NAMES, maxModelLength));
+  // and the precision's: weight bytes in the model records, compute peak and KV bytes per accelerator
+  const weights = requireEnum('weightPrecision', request.weightPrecision, WeightPrecision, WeightPrecision.CHECKPOINT);
+  const kvCache = requireEnum('kvCacheDtype', request.kvCacheDtype, KvCacheDtype, KvCacheDtype.AUTO);
+  if ((weights !== WeightPrecision.CHECKPOINT || kvCache !== KvCacheDtype.AUTO) && server.name !== 'vllm') {
+    throw new Error(`'weightPrecision' ${weights} / 'kvCacheDtype' ${kvCache}: the library configures quantized serving for vllm only, `
+      + `not '${server.name}' ('modelServer').`);
+  }
+  if (accelerator) precisionPlan(asShipped, accelerator, weights, kvCache, catalog.accelerators);
+  catalog = catalog.withPrecision(weights, kvCache);
+  const model = catalog.model(asShipped.id)!;
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
   checkJetStreamRequest(catalog, server, model, accelerator, maxModelLength, request);
   // a GPU type none of whose machines holds the model: a multi-host replica (tensor parallel per node, pipeline parallel across nodes)
@@ -120,6 +131,15 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
     ...candidates.filter((c) => c.rejection !== undefined).map((c) => alternative(c, c.rejection!)),
   ];
   return buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
+}
+
+/** An enum prop's value, checked (callers from JavaScript can pass anything). */
+function requireEnum<T extends string>(name: string, value: T | undefined, values: Record<string, T>, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!Object.values(values).includes(value)) {
+    throw new Error(`Unknown ${name} ${JSON.stringify(value)} ('${name}'). Known: ${Object.values(values).join(', ')}.`);
+  }
+  return value;
 }
 
 function checkNumbers(r: ResolveRequest): void {
@@ -503,10 +523,18 @@ function choose(feasible: Candidate[]): { chosen: Candidate; passedOver: Array<{
     }
   }
   const sorted = representatives.sort((a, b) => byCost(a, b) || (a.curve.source === b.curve.source ? 0 : a.curve.source === 'measured' ? -1 : 1));
-  const chosen = sorted[0];
-  const others = sorted.slice(1).map((c) => ({
+  // an estimate wins over a measured profile only if it is cheaper even at the pessimistic end of its band
+  const cheapest = sorted[0];
+  const pessimistic = cheapest.curve.source === 'estimated' ? uncertaintyAt(cheapest)?.costPerMillionOutputTokensHigh : undefined;
+  const measuredWithin = pessimistic === undefined ? undefined
+    : sorted.find((c) => c.curve.source === 'measured' && c.cost?.costPerMillionOutputTokens !== undefined && c.cost.costPerMillionOutputTokens <= pessimistic);
+  const chosen = measuredWithin ?? cheapest;
+  const others = sorted.filter((c) => c !== chosen).map((c) => ({
     candidate: c,
-    reason: `costs more per million output tokens than ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel}`,
+    reason: c === cheapest
+      ? `an estimate cheaper than the measured ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel} only within its uncertainty band `
+        + `(up to $${pessimistic!.toFixed(3)}/M output tokens at its pessimistic end): the measured profile is preferred`
+      : `costs more per million output tokens than ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel}`,
   }));
   return { chosen, passedOver: [...others, ...passedOver] };
 }
@@ -641,10 +669,18 @@ function buildResolution(
       targets.ntpotMilliseconds, maxModelLength)
     : undefined;
   if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue} (${autoscaling.metricReason})`);
+  const shipped = catalog.measurementCatalog.model(model.id) ?? model;
+  const precision = precisionPlan(shipped, c.accelerator, catalog.weightPrecision, catalog.kvCacheDtype);
+  if (catalog.weightPrecision !== WeightPrecision.CHECKPOINT || catalog.kvCacheDtype !== KvCacheDtype.AUTO) {
+    decisions.push(`precision: ${precision.description}${precision.vllmArgs.length ? `; server flags ${precision.vllmArgs.join(' ')}` : ''}`);
+  }
   return {
     model: model.id,
     modelServer: server.name,
     modelServerVersion: c.version.version,
+    weightPrecision: catalog.weightPrecision,
+    kvCacheDtype: catalog.kvCacheDtype,
+    precisionArgs: [...precision.vllmArgs],
     image: c.version.image,
     acceleratorType: c.accelerator.gkeLabel,
     instanceType: machine.name,

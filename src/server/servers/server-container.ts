@@ -36,6 +36,7 @@ function vllm(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
       `--tensor-parallel-size=${r.tensorParallelSize}`,
       `--max-model-len=${r.maxModelLength}`,
       `--gpu-memory-utilization=${r.memory.gpuMemoryUtilization}`,
+      ...r.precisionArgs,
       '--host=0.0.0.0',
       `--port=${VLLM.port}`,
       ...(version.disableRequestLogFlag ? [version.disableRequestLogFlag] : []),

@@ -1,0 +1,146 @@
+/**
+ * Weight and KV-cache precision: what each format costs in bytes, which peak the steps compute at on
+ * an accelerator (`accelerators.csv` bf16/fp8/fp4/int8 columns; `n/a` means the hardware cannot), the
+ * vLLM flags that select it, and which combinations no hardware path runs.
+ */
+import { AcceleratorRecord, ModelRecord } from '../catalog/types';
+
+/** How the weights are stored and multiplied. */
+export enum WeightPrecision {
+  /** As the checkpoint ships (bf16 for most; MXFP4 experts for gpt-oss). */
+  CHECKPOINT = 'checkpoint',
+  /** FP8 E4M3: W8A8 on Ada, Hopper and Blackwell; weight-only (Marlin) on Ampere. vLLM quantizes a bf16 checkpoint online. */
+  FP8 = 'fp8',
+  /** INT8 W8A8 (a pre-quantized compressed-tensors checkpoint), on the int8 tensor cores. */
+  INT8 = 'int8',
+  /** 4-bit AWQ, weight-only (bf16/fp16 activations), from a pre-quantized checkpoint. */
+  INT4_AWQ = 'int4-awq',
+  /** 4-bit GPTQ, weight-only, from a pre-quantized checkpoint. */
+  INT4_GPTQ = 'int4-gptq',
+  /** OCP MXFP4 (4-bit, one 8-bit scale per 32): W4A8 on Blackwell, weight-only elsewhere. */
+  MXFP4 = 'mxfp4',
+  /** NVIDIA NVFP4 (4-bit, one FP8 scale per 16), Blackwell only. */
+  NVFP4 = 'nvfp4',
+}
+
+/** The KV cache's element type. */
+export enum KvCacheDtype {
+  /** The model's dtype (bf16): vLLM's `--kv-cache-dtype=auto`. */
+  AUTO = 'auto',
+  /** FP8 E4M3: half the bytes per token, so about twice the running batch. */
+  FP8 = 'fp8',
+}
+
+/** Bits per weight of each format, scales included. */
+const BITS_PER_WEIGHT: Readonly<Record<WeightPrecision, number>> = {
+  [WeightPrecision.CHECKPOINT]: 16,
+  [WeightPrecision.FP8]: 8,
+  [WeightPrecision.INT8]: 8,
+  // 4 bits + an fp16 scale and zero point per group of 128
+  [WeightPrecision.INT4_AWQ]: 4.25,
+  [WeightPrecision.INT4_GPTQ]: 4.25,
+  // 4 bits + an 8-bit exponent per block of 32
+  [WeightPrecision.MXFP4]: 4.25,
+  // 4 bits + an FP8 scale per block of 16
+  [WeightPrecision.NVFP4]: 4.5,
+};
+
+/** What a precision means for one model on one accelerator. */
+export interface PrecisionPlan {
+  /** Weights loaded into accelerator memory, GB. */
+  readonly weightsGb: number;
+  /** Peak dense TFLOPS (or TOPS) the matrix multiplications run at. */
+  readonly computeTflops: number;
+  /** What the peak is: `bf16`, `fp8`, `fp4`, `int8` (or `fp16` on T4). */
+  readonly computeFormat: string;
+  readonly kvCacheBytesPerElement: number;
+  /** vLLM flags that select it (none for a checkpoint whose config names its quantization). */
+  readonly vllmArgs: readonly string[];
+  /** One line: what runs. */
+  readonly description: string;
+}
+
+/** Whether a checkpoint ships quantized (smaller than its bf16 size). */
+export function shipsQuantized(model: ModelRecord): boolean {
+  return model.checkpointWeightsGb < 0.99 * model.bf16WeightsGb;
+}
+
+/** Weights loaded into accelerator memory, GB, in a format (a checkpoint that already ships in 4 bits keeps its own size). */
+export function weightsGbFor(model: ModelRecord, weights: WeightPrecision): number {
+  return weights === WeightPrecision.CHECKPOINT || (weights === WeightPrecision.MXFP4 && shipsQuantized(model))
+    ? model.checkpointWeightsGb
+    : (model.bf16WeightsGb * BITS_PER_WEIGHT[weights]) / 16;
+}
+
+const gpusWith = (accelerators: readonly AcceleratorRecord[], has: (a: AcceleratorRecord) => boolean) =>
+  accelerators.filter((a) => a.family === 'gpu' && has(a)).map((a) => a.gkeLabel).join(', ');
+
+/**
+ * The plan of a weight precision and KV-cache dtype for a model on an accelerator; throws, naming `what`
+ * and what would work, when the hardware cannot run it. `accelerators` lists the alternatives.
+ */
+export function precisionPlan(
+  model: ModelRecord, accelerator: AcceleratorRecord, weights: WeightPrecision, kv: KvCacheDtype,
+  accelerators: readonly AcceleratorRecord[] = [], what: { weights: string; kv: string } = { weights: "Weight precision ('weightPrecision')", kv: "KV-cache dtype ('kvCacheDtype')" },
+): PrecisionPlan {
+  const bf16 = accelerator.bf16DenseTflops ?? undefined;
+  const fp8 = accelerator.fp8DenseTflops ?? undefined;
+  const fp4 = accelerator.fp4DenseTflops ?? undefined;
+  const int8 = accelerator.int8DenseTops ?? undefined;
+  const label = accelerator.gkeLabel;
+  if (accelerator.family === 'tpu' && (weights !== WeightPrecision.CHECKPOINT || kv !== KvCacheDtype.AUTO)) {
+    throw new Error(`${what.weights} ${weights} / ${what.kv} ${kv} on ${label}: the library serves TPUs only as the checkpoint ships `
+      + `(${WeightPrecision.CHECKPOINT}, ${KvCacheDtype.AUTO}); use a GPU for quantized serving.`);
+  }
+  // Turing (T4): no bf16, no fp8: vLLM's fp8 and fp4 kernels need compute capability 8.0 or more
+  const turing = accelerator.family === 'gpu' && bf16 === undefined && fp8 === undefined;
+  const refuse = (reason: string, alternatives: string) => {
+    throw new Error(`${what.weights} '${weights}' cannot run on ${label}: ${reason}. It runs on ${alternatives || 'no accelerator in the catalog'}.`);
+  };
+  const halfPeak = bf16 ?? (turing ? int8 === undefined ? undefined : int8 / 2 : undefined);
+  let computeTflops: number | undefined = halfPeak;
+  let computeFormat = bf16 !== undefined ? 'bf16' : 'fp16';
+  switch (weights) {
+    case WeightPrecision.FP8:
+      if (turing) refuse('vLLM\'s FP8 kernels need compute capability 8.0 or more', gpusWith(accelerators, (a) => a.bf16DenseTflops != null));
+      if (fp8 !== undefined) { computeTflops = fp8; computeFormat = 'fp8'; }
+      break;
+    case WeightPrecision.INT8:
+      if (int8 === undefined || turing) refuse('no int8 tensor-core path (W8A8) in vLLM for it', gpusWith(accelerators, (a) => a.int8DenseTops != null && a.bf16DenseTflops != null));
+      computeTflops = int8;
+      computeFormat = 'int8';
+      break;
+    case WeightPrecision.MXFP4:
+      if (turing) refuse('vLLM\'s MXFP4 kernels need compute capability 8.0 or more', gpusWith(accelerators, (a) => a.bf16DenseTflops != null));
+      if (fp4 !== undefined && fp8 !== undefined) { computeTflops = fp8; computeFormat = 'fp8'; }
+      break;
+    case WeightPrecision.NVFP4:
+      if (fp4 === undefined) refuse('NVFP4 needs Blackwell\'s FP4 tensor cores (accelerators.csv fp4 n/a)', gpusWith(accelerators, (a) => a.fp4DenseTflops != null));
+      computeTflops = fp4;
+      computeFormat = 'fp4';
+      break;
+    default:
+      break;
+  }
+  if (kv === KvCacheDtype.FP8 && turing) {
+    throw new Error(`${what.kv} '${kv}' cannot run on ${label}: vLLM's FP8 KV cache needs compute capability 8.0 or more. `
+      + `It runs on ${gpusWith(accelerators, (a) => a.bf16DenseTflops != null)}.`);
+  }
+  if (computeTflops === undefined) throw new Error(`${label} has no dense throughput figure for ${weights}`);
+  // a checkpoint that already ships in a 4-bit format keeps its own size (gpt-oss: bf16 attention, MXFP4 experts)
+  const weightsGb = weightsGbFor(model, weights);
+  const vllmArgs = [
+    // vLLM quantizes a bf16 checkpoint to FP8 online; every other format must ship in the checkpoint, whose config names it
+    ...(weights === WeightPrecision.FP8 && !shipsQuantized(model) ? ['--quantization=fp8'] : []),
+    ...(kv === KvCacheDtype.FP8 ? ['--kv-cache-dtype=fp8'] : []),
+  ];
+  return {
+    weightsGb,
+    computeTflops,
+    computeFormat,
+    kvCacheBytesPerElement: kv === KvCacheDtype.FP8 ? 1 : 2,
+    vllmArgs,
+    description: `${weights} weights (${weightsGb.toFixed(1)} GB) computing at the ${computeFormat} peak of ${label} (${computeTflops} TFLOPS), `
+      + `${kv} KV cache`,
+  };
+}

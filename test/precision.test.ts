@@ -1,0 +1,117 @@
+import { Testing } from 'cdk8s';
+import { InferenceResolver, OptimizedLlmServer, ProfileSource } from '../src';
+import { Catalog } from '../src/catalog/catalog';
+import { performanceModel } from '../src/performance/estimator';
+import { KvCacheDtype, WeightPrecision, precisionPlan } from '../src/performance/precision';
+
+const catalog = Catalog.EMBEDDED;
+const LLAMA = catalog.model('meta-llama/Llama-3.1-8B-Instruct')!;
+const GPT_OSS = catalog.model('openai/gpt-oss-20b')!;
+const acc = (label: string) => catalog.accelerator(label)!;
+const plan = (label: string, w: WeightPrecision, kv = KvCacheDtype.AUTO, model = LLAMA) =>
+  precisionPlan(model, acc(label), w, kv, catalog.accelerators);
+
+test('fp8 halves the weight bytes and raises the compute peak where the hardware has fp8 (accelerators.csv)', () => {
+  const bf16 = plan('nvidia-h100-80gb', WeightPrecision.CHECKPOINT);
+  const fp8 = plan('nvidia-h100-80gb', WeightPrecision.FP8);
+  expect(fp8.weightsGb).toBeCloseTo(bf16.weightsGb / 2, 9);
+  expect(fp8.computeTflops).toBe(acc('nvidia-h100-80gb').fp8DenseTflops);
+  expect(fp8.computeTflops).toBeGreaterThan(1.9 * bf16.computeTflops);
+  // Ampere has no fp8 tensor cores (n/a): weight-only fp8 (Marlin), computing at the bf16 peak
+  const a100 = plan('nvidia-a100-80gb', WeightPrecision.FP8);
+  expect(a100.weightsGb).toBeCloseTo(bf16.weightsGb / 2, 9);
+  expect([a100.computeFormat, a100.computeTflops]).toEqual(['bf16', acc('nvidia-a100-80gb').bf16DenseTflops]);
+  // vLLM quantizes the bf16 checkpoint online
+  expect(fp8.vllmArgs).toEqual(['--quantization=fp8']);
+  // 4-bit formats: about a quarter of the bf16 bytes
+  expect(plan('nvidia-l4', WeightPrecision.INT4_AWQ).weightsGb / bf16.weightsGb).toBeCloseTo(4.25 / 16, 9);
+});
+
+test('formats the hardware cannot run are refused with what would work', () => {
+  expect(() => plan('nvidia-h100-80gb', WeightPrecision.NVFP4)).toThrow(/Weight precision \('weightPrecision'\) 'nvfp4' cannot run on nvidia-h100-80gb: .*fp4 n\/a.*runs on nvidia-b200, nvidia-gb200, nvidia-rtx-pro-6000/);
+  const b200 = plan('nvidia-b200', WeightPrecision.NVFP4);
+  expect([b200.computeFormat, b200.computeTflops]).toEqual(['fp4', acc('nvidia-b200').fp4DenseTflops]);
+  expect(() => plan('nvidia-tesla-t4', WeightPrecision.FP8)).toThrow(/cannot run on nvidia-tesla-t4: .*compute capability 8\.0/);
+  expect(() => plan('nvidia-tesla-t4', WeightPrecision.CHECKPOINT, KvCacheDtype.FP8)).toThrow(/KV-cache dtype \('kvCacheDtype'\) 'fp8' cannot run on nvidia-tesla-t4/);
+  expect(() => plan('tpu-v6e-slice', WeightPrecision.FP8)).toThrow(/serves TPUs only as the checkpoint ships/);
+  expect(plan('tpu-v6e-slice', WeightPrecision.CHECKPOINT).vllmArgs).toEqual([]);
+});
+
+test('an fp8 KV cache halves the bytes per token, so about twice the running batch fits', () => {
+  const model = (kv: KvCacheDtype) => {
+    const p = plan('nvidia-l4', WeightPrecision.CHECKPOINT, kv);
+    return performanceModel({
+      model: { ...LLAMA, checkpointWeightsGb: p.weightsGb },
+      accelerator: acc('nvidia-l4'),
+      tensorParallelSize: 1,
+      serverRelease: '0.10.0',
+      workload: { meanInputTokens: 2000, meanOutputTokens: 200 },
+      kvCacheBytesPerElement: p.kvCacheBytesPerElement,
+      computeTflops: p.computeTflops,
+    })!;
+  };
+  const auto = model(KvCacheDtype.AUTO);
+  const fp8 = model(KvCacheDtype.FP8);
+  expect(fp8.kvBytesPerSequence).toBeCloseTo(auto.kvBytesPerSequence / 2, 6);
+  expect(fp8.maxRunningBatch).toBeGreaterThanOrEqual(2 * auto.maxRunningBatch - 1);
+  expect(plan('nvidia-l4', WeightPrecision.CHECKPOINT, KvCacheDtype.FP8).vllmArgs).toEqual(['--kv-cache-dtype=fp8']);
+});
+
+// TensorRT-LLM v0.14 (measured-serving-benchmarks.csv): Llama-3.1-8B at 1000/1000 on one H100, FP8 14,108 vs FP16 7,055 tok/s (2.0x)
+test('fp8 raises the 8B model\'s saturated throughput on H100 about as much as measured', () => {
+  const saturated = (w: WeightPrecision) => {
+    const p = plan('nvidia-h100-80gb', w, w === WeightPrecision.FP8 ? KvCacheDtype.FP8 : KvCacheDtype.AUTO);
+    const m = performanceModel({
+      model: { ...LLAMA, checkpointWeightsGb: p.weightsGb },
+      accelerator: acc('nvidia-h100-80gb'),
+      tensorParallelSize: 1,
+      serverRelease: '0.10.0',
+      workload: { meanInputTokens: 1000, meanOutputTokens: 1000 },
+      kvCacheBytesPerElement: p.kvCacheBytesPerElement,
+      computeTflops: p.computeTflops,
+      maxNumSeqs: 2048,
+    })!;
+    return m.at(4 * m.maxRunningBatch).outputTokensPerSecond;
+  };
+  const ratio = saturated(WeightPrecision.FP8) / saturated(WeightPrecision.CHECKPOINT);
+  expect(ratio).toBeGreaterThan(2 / 1.6);
+  expect(ratio).toBeLessThan(2 * 1.6);
+});
+
+test('a checkpoint that ships in MXFP4 keeps its size and needs no flag', () => {
+  const p = plan('nvidia-h100-80gb', WeightPrecision.MXFP4, KvCacheDtype.AUTO, GPT_OSS);
+  expect(p.weightsGb).toBe(GPT_OSS.checkpointWeightsGb);
+  expect(p.vllmArgs).toEqual([]);
+  // W4A8 on Blackwell, weight-only on Hopper
+  expect(p.computeFormat).toBe('bf16');
+  expect(plan('nvidia-b200', WeightPrecision.MXFP4, KvCacheDtype.AUTO, GPT_OSS).computeFormat).toBe('fp8');
+});
+
+test('the request serves a precision: weights, batch, flags; measured profiles stay measured only as the checkpoint ships', () => {
+  const base = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' };
+  const shipped = InferenceResolver.resolve(base);
+  expect(shipped.source).toBe(ProfileSource.MEASURED);
+  expect([shipped.weightPrecision, shipped.kvCacheDtype, shipped.precisionArgs]).toEqual([WeightPrecision.CHECKPOINT, KvCacheDtype.AUTO, []]);
+  const fp8 = InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.FP8, kvCacheDtype: KvCacheDtype.FP8 });
+  expect(fp8.source).toBe(ProfileSource.ESTIMATED);
+  expect(fp8.precisionArgs).toEqual(['--quantization=fp8', '--kv-cache-dtype=fp8']);
+  expect(fp8.decisions.join('\n')).toMatch(/precision: fp8 weights \(27\.\d GB\) computing at the fp8 peak of nvidia-h100-80gb/);
+  // the estimate of the same combination in bf16 vs fp8: half the weights leave more KV cache, which holds twice the tokens
+  const bf16 = InferenceResolver.resolve({ ...base, useCase: 'Text Summarization' });
+  const fp8Summaries = InferenceResolver.resolve({ ...base, useCase: 'Text Summarization', weightPrecision: WeightPrecision.FP8, kvCacheDtype: KvCacheDtype.FP8 });
+  expect(fp8Summaries.memory.kvCacheCapacityGb).toBeGreaterThan(bf16.memory.kvCacheCapacityGb);
+  expect(fp8Summaries.performance.outputTokensPerSecond).toBeGreaterThan(bf16.performance.outputTokensPerSecond);
+  // the manifests carry the flags
+  const chart = Testing.chart();
+  new OptimizedLlmServer(chart, 's', { ...base, weightPrecision: WeightPrecision.FP8 });
+  const args = JSON.stringify(Testing.synth(chart));
+  expect(args).toContain('--quantization=fp8');
+  // refused where the hardware cannot, naming the prop and what would work
+  expect(() => InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.NVFP4 }))
+    .toThrow(/Weight precision \('weightPrecision'\) 'nvfp4' cannot run on nvidia-h100-80gb: .* It runs on nvidia-b200/);
+  expect(() => InferenceResolver.resolve({ ...base, weightPrecision: 'fp9' as WeightPrecision })).toThrow(/Unknown weightPrecision "fp9" \('weightPrecision'\)\. Known: checkpoint, fp8/);
+  // the automatic choice skips accelerators that cannot run the format
+  const auto = InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', weightPrecision: WeightPrecision.NVFP4 });
+  expect(acc(auto.acceleratorType).fp4DenseTflops).toBeDefined();
+  expect(acc(auto.acceleratorType).fp4DenseTflops).not.toBeNull();
+});
