@@ -48,6 +48,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/examples/dist/', '/.tmp/'],
 });
 
+// a lean package: source maps as separate files without the sources (stack traces still point at src/*.ts lines), instead of
+// jsii's default of inlining every map and every source into the .js files (about half of the package)
+project.tsconfig?.file.addOverride('compilerOptions.inlineSourceMap', false);
+project.tsconfig?.file.addOverride('compilerOptions.inlineSources', false);
+project.tsconfig?.file.addOverride('compilerOptions.sourceMap', true);
+project.addPackageIgnore('/API.md');
+
 // jsii's warnings (reserved words in Python/C#/Java, ...) make bindings in other languages awkward: fail on any of them,
 // instead of projen's default of silencing the reserved-word ones
 project.compileTask.reset('jsii --fail-on-warnings');
