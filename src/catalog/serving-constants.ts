@@ -133,13 +133,6 @@ export const SERVING_CONSTANTS = {
       + '(accelerated-platforms AchievingFasterPodStartup.md; gkerecommender StorageConfig.model_bucket_uri)',
     kind: 'estimate',
   },
-  /** What a default 100 GB boot disk leaves for a pod's ephemeral storage, GiB. */
-  bootDiskUsableGiB: {
-    value: 90,
-    unit: 'GiB',
-    source: 'issue 4 / GKE default boot disk of 100 GB less the OS and images; our rounding',
-    kind: 'estimate',
-  },
   /** Fixed start-up time: engine init, CUDA graph capture, torch.compile, s. */
   serverInitSeconds: {
     value: 240,

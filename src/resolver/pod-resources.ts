@@ -72,7 +72,7 @@ export function podResources(
   }
   const memoryGiB = Math.min(need, nodeCap);
   const w = weightsGiB(model);
-  const downloadsToDisk = loading.huggingFaceHomeMedium === CacheMedium.BOOT_DISK;
+  const downloadsToDisk = loading.huggingFaceHomeMedium === CacheMedium.BOOT_DISK || loading.huggingFaceHomeMedium === CacheMedium.LOCAL_SSD;
   const ephemeralStorageGiB = Math.ceil((downloadsToDisk ? w : 0) + C.ephemeralStorageMarginGiB.value);
   const startupBudgetSeconds = Math.ceil((loading.estimatedLoadSeconds * C.startupBudgetSafetyFactor.value) / 60) * 60;
   const explanation = [
