@@ -76,8 +76,11 @@ test('one LeaderWorkerSet group per replica: leader without chips, one Pathways 
   expect(t.restartPolicy).toBe('RecreateGroupOnPodRestart');
   const slice = catalog.tpuTopology('tpu-v6e-slice', r.tpuTopology!)!;
   for (const pod of [t.leaderTemplate.spec, t.workerTemplate.spec]) {
-    expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '8x8' });
-    expect(pod.tolerations).toEqual([{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    // Spot capacity by default, as the cost figures assume: its selector, the toleration of its taint, and 15 s to stop
+    expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '8x8', 'cloud.google.com/gke-spot': 'true' });
+    expect(pod.tolerations).toEqual([{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+    expect(pod.terminationGracePeriodSeconds).toBe(15);
     expect(pod.securityContext.seccompProfile.type).toBe('RuntimeDefault');
     for (const c of pod.containers) {
       expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });

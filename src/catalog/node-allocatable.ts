@@ -34,9 +34,19 @@ export const LOCAL_SSD_DISK_GIB = 375;
  * https://cloud.google.com/compute/docs/accelerator-optimized-machines
  */
 const BUNDLED_LOCAL_SSDS: { readonly [machine: string]: number } = {
-  'a2-ultragpu-1g': 1, 'a2-ultragpu-2g': 2, 'a2-ultragpu-4g': 4, 'a2-ultragpu-8g': 8,
-  'a3-highgpu-1g': 2, 'a3-highgpu-2g': 4, 'a3-highgpu-4g': 8, 'a3-highgpu-8g': 16,
-  'a3-edgegpu-8g': 16, 'a3-megagpu-8g': 16, 'a3-ultragpu-8g': 32, 'a4-highgpu-8g': 32, 'a4x-highgpu-4g': 32,
+  'a2-ultragpu-1g': 1,
+  'a2-ultragpu-2g': 2,
+  'a2-ultragpu-4g': 4,
+  'a2-ultragpu-8g': 8,
+  'a3-highgpu-1g': 2,
+  'a3-highgpu-2g': 4,
+  'a3-highgpu-4g': 8,
+  'a3-highgpu-8g': 16,
+  'a3-edgegpu-8g': 16,
+  'a3-megagpu-8g': 16,
+  'a3-ultragpu-8g': 32,
+  'a4-highgpu-8g': 32,
+  'a4x-highgpu-4g': 32,
 };
 
 /**
@@ -132,7 +142,9 @@ export interface NodeAllocatable {
  * The node a pod sees, for a machine type with a boot disk of `bootDiskGiB` and, when `localSsdEphemeral`,
  * ephemeral storage on its bundled local SSD.
  */
-export function nodeAllocatable(machine: MachineTypeRecord, bootDiskGiB: number = DEFAULT_BOOT_DISK_GIB, localSsdEphemeral?: boolean): NodeAllocatable {
+export function nodeAllocatable(
+  machine: MachineTypeRecord, bootDiskGiB: number = DEFAULT_BOOT_DISK_GIB, localSsdEphemeral?: boolean,
+): NodeAllocatable {
   const ssds = bundledLocalSsds(machine.name);
   const onSsd = (localSsdEphemeral ?? localSsdEphemeralAutomatic(machine.name)) && ssds > 0;
   const memReserved = gkeReservedMemoryGiB(machine.ramGb);
@@ -153,7 +165,8 @@ export function nodeAllocatable(machine: MachineTypeRecord, bootDiskGiB: number 
         + `(with the 100 MiB eviction threshold) and ${D.memoryGiB} GiB for its DaemonSets`,
       onSsd
         ? `ephemeral storage ${ephemeral.toFixed(1)} GiB on ${ssds} local SSD (${ssds * LOCAL_SSD_DISK_GIB} GiB less 10% eviction and GKE's system reservation)`
-        : `ephemeral storage ${ephemeral.toFixed(1)} GiB on a ${bootDiskGiB} GB boot disk (its file system less 10% eviction and GKE's system reservation)`,
+        : `ephemeral storage ${ephemeral.toFixed(1)} GiB on a ${bootDiskGiB} GB boot disk `
+          + '(its file system less 10% eviction and GKE\'s system reservation)',
     ],
   };
 }

@@ -1,8 +1,8 @@
 import { CacheMedium, ModelLoadPath, ResolvedModelLoading } from './resolution';
+import { bootDiskEphemeralGiB, bootDiskFor, nodeAllocatable } from '../catalog/node-allocatable';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord } from '../catalog/types';
 import { parseBucketUri } from '../storage/bucket-uri';
-import { bootDiskEphemeralGiB, bootDiskFor, nodeAllocatable } from '../catalog/node-allocatable';
 import { hasLocalSsd } from '../storage/cache-media';
 
 const GIB = 1024 ** 3;

@@ -10,6 +10,7 @@ import {
 } from './feasibility';
 import { checkJetStreamRequest, pathwaysParallelism, pathwaysSlice, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
+import { capacityOf, planNodePool } from './node-pool';
 import { chooseMachine, hostMemoryFit, nodesOf, podResources } from './pod-resources';
 import {
   AutoscalingMetric,
@@ -75,7 +76,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const model = requireModel(catalog, request.model);
   const server = requireServer(catalog, request.modelServer);
   const region = requireRegion(catalog, request.region ?? DEFAULT_REGION);
-  const pricingModel = (request.pricingModel ?? PricingModel.SPOT) as string as PricingModelName;
+  // the capacity the pods select and the price of the cost figures come from one decision
+  const { pricingModel } = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
   const ratio = request.outputInputCostRatio ?? DEFAULT_RATIO;
   const accelerator = request.acceleratorType === undefined ? undefined : requireAccelerator(catalog, request.acceleratorType);
   if (request.modelServerVersion !== undefined && !catalog.modelServerVersion(server, request.modelServerVersion)) {
@@ -446,8 +448,10 @@ function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUri: stri
   const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri, readsCheckpointItself, nodes);
   const fit = hostMemoryFit(model, c.machine, perNode, nodes, loading);
   if (fit.fits) return c;
+  // the RAM cache is the Cloud Storage FUSE file cache (GKE advises against it on the boot disk); Hugging Face downloads go to a sized boot disk
   const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${fit.ramCacheGiB} GiB) next to the loader (${fit.needGiB} GiB in all, `
-    + `more than ${fit.capGiB} GiB): choose an 'acceleratorType' whose machines have local SSD, or load from a bucket ('modelBucketUri')`;
+    + `more than ${fit.capGiB} GiB): choose an 'acceleratorType' whose machines have local SSD for the file cache (A2 Ultra, A3 and newer) or more memory, `
+    + 'or load from Hugging Face (omit \'modelBucketUri\'): its download goes to a boot disk sized for it';
   return { ...c, rejection };
 }
 
@@ -630,6 +634,20 @@ function buildResolution(
       targets.ntpotMilliseconds, maxModelLength)
     : undefined;
   if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue} (${autoscaling.metricReason})`);
+  const resources = podResources(model, machine, tp, loading, nodes);
+  const capacity = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
+  const nodePool = planNodePool({
+    machine,
+    accelerator: c.accelerator,
+    acceleratorsPerNode: tp,
+    nodesPerReplica: nodes,
+    tpuTopology: topology?.topology,
+    podEphemeralStorageGiB: resources.ephemeralStorageGiB,
+    cloudStorageFuse: loading.fileCacheMedium !== undefined,
+    capacity: capacity.capacity,
+    reservationName: capacity.reservationName,
+  });
+  decisions.push(...nodePool.explanation.map((l) => `node pool: ${l}`));
   return {
     model: model.id,
     modelServer: server.name,
@@ -663,7 +681,8 @@ function buildResolution(
       kvCacheKibPerToken: c.budget.kvCacheKibPerToken,
     },
     modelLoading: loading,
-    podResources: podResources(model, machine, tp, loading, nodes),
+    podResources: resources,
+    nodePool,
     autoscaling,
     alternatives,
     decisions,

@@ -1,5 +1,6 @@
 import { ClusterMode } from './cluster-mode';
 import { JsonObject, PodTemplate } from './manifest';
+import type { NodeFitTarget } from './node-fit-rules';
 
 /** Where a rule applies. */
 export type RuleScope = 'all' | 'autopilot';
@@ -33,6 +34,8 @@ export interface RuleContext {
    * such as an HPA's scale target). Undefined when only `objects` may be searched.
    */
   readonly existsInChart?: (apiVersion: string | undefined, kind: string, name: string, namespace: string) => boolean;
+  /** The node the construct's accelerator pods land on (its node pool); undefined when it has none. */
+  readonly nodeFit?: NodeFitTarget;
 }
 
 /** One broken rule. */

@@ -15,8 +15,8 @@ import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, PATHWAYS_INST
 import { SERVING_CONSTANTS } from '../../catalog/serving-constants';
 import { LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy } from '../../imports/leaderworkerset.x-k8s.io';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
+import { capacityPodSpec } from '../../resolver/node-pool';
 import { Resolution } from '../../resolver/resolution';
-import { NodeSelectors } from '../annotations';
 import { LEADER_ROLE, LWS_API_VERSION, LWS_KIND, ROLE_LABEL, WORKER_ROLE } from '../multi-host';
 
 /** Container names of a Pathways group. */
@@ -106,9 +106,10 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
       serviceAccountName: inputs.serviceAccountName,
       automountServiceAccountToken: false,
       securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-      nodeSelector: { [NodeSelectors.TPU_ACCELERATOR]: r.acceleratorType, [NodeSelectors.TPU_TOPOLOGY]: r.tpuTopology! },
+      nodeSelector: { ...r.nodePool.nodeSelector },
       // the leader takes no chips, so GKE does not add the TPU taint's toleration for it: it shares a host of the slice with a worker
-      tolerations: [{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' }],
+      tolerations: [{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' }, ...(capacityPodSpec(r.nodePool).tolerations ?? [])],
+      terminationGracePeriodSeconds: capacityPodSpec(r.nodePool).terminationGracePeriodSeconds,
       containers,
     },
   });
