@@ -110,6 +110,7 @@ function commentLines(server: OptimizedLlmServer, annotations: { [key: string]: 
     ...(a(Annotations.OPERATING_POINT) ? [`Operating point: ${a(Annotations.OPERATING_POINT)}`] : []),
     ...(a(Annotations.COST) ? [`Cost: ${a(Annotations.COST)}`] : []),
     ...(a(Annotations.AUTOSCALING) ? [`Autoscaling: ${a(Annotations.AUTOSCALING)}`] : []),
+    ...(a(Annotations.COST_AT_HPA_TARGET) ? [`Cost at the HPA target: ${a(Annotations.COST_AT_HPA_TARGET)}`] : []),
     ...r.decisions.map((d) => `Decision: ${d}`),
     `Generated offline by ${PROGRAM} ${libraryVersion()} from its embedded catalog.`,
   ].flatMap((l) => l.split('\n'));

@@ -313,6 +313,19 @@ export interface ResolvedAutoscaling {
   readonly requestsPerSecondPerReplica: number;
   /** Initial replicas, from `expectedRequestsPerSecond`. */
   readonly initialReplicas: number;
+  /**
+   * Share of the operating point's throughput each replica serves when the HPA holds the metric at its target
+   * (the target is the metric's value at `headroom` x the operating throughput).
+   */
+  readonly utilizationAtTarget: number;
+  /**
+   * USD per million output tokens when replicas run at the HPA target: the operating-point cost / `utilizationAtTarget`.
+   * What an autoscaled deployment pays; the automatic accelerator choice minimises the operating-point cost (GIQ's figure).
+   * Absent without a price.
+   */
+  readonly costPerMillionOutputTokensAtTarget?: number;
+  /** USD per million input tokens at the HPA target; absent without a price. */
+  readonly costPerMillionInputTokensAtTarget?: number;
   /** How the target was derived, in one paragraph. */
   readonly explanation: string;
 }

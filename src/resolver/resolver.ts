@@ -629,11 +629,24 @@ function buildResolution(
   }
   const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri, server.readsCheckpointFromBucket === true, nodes);
   decisions.push(...loading.explanation.map((l) => `model loading: ${l}`));
-  const autoscaling = hasTargets
+  const autoscaled = hasTargets
     ? autoscalingFor(catalog, server, c.version, c.curve, point, performance, loading, request.autoscalingMetric, request.expectedRequestsPerSecond,
       targets.ntpotMilliseconds, maxModelLength)
     : undefined;
+  // what an autoscaled deployment pays per token: replicas run at the HPA target, not at the operating point
+  const autoscaling = autoscaled && cost.costPerMillionOutputTokens !== undefined
+    ? {
+      ...autoscaled,
+      costPerMillionOutputTokensAtTarget: cost.costPerMillionOutputTokens / autoscaled.utilizationAtTarget,
+      costPerMillionInputTokensAtTarget: cost.costPerMillionInputTokens! / autoscaled.utilizationAtTarget,
+    }
+    : autoscaled;
   if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue} (${autoscaling.metricReason})`);
+  if (autoscaling?.costPerMillionOutputTokensAtTarget !== undefined) {
+    decisions.push(`cost at the HPA target: $${autoscaling.costPerMillionOutputTokensAtTarget.toFixed(3)}/M output tokens with replicas at `
+      + `${(autoscaling.utilizationAtTarget * 100).toFixed(0)}% of the operating point's throughput ($${cost.costPerMillionOutputTokens!.toFixed(3)} at the `
+      + 'operating point, which the automatic accelerator choice minimises)');
+  }
   const resources = podResources(model, machine, tp, loading, nodes);
   const capacity = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
   const nodePool = planNodePool({

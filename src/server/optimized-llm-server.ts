@@ -535,6 +535,11 @@ function provenance(r: Resolution): { [key: string]: string } {
   if (r.autoscaling) {
     a[Annotations.AUTOSCALING] = `${r.autoscaling.serverMetric} target ${r.autoscaling.targetAverageValue} `
       + `(value ${round(r.autoscaling.valueAtOperatingPoint, 3)} at the operating point)`;
+    if (r.autoscaling.costPerMillionOutputTokensAtTarget !== undefined) {
+      a[Annotations.COST_AT_HPA_TARGET] = `$${round(r.autoscaling.costPerMillionOutputTokensAtTarget, 3)}/M output tokens, `
+        + `$${round(r.autoscaling.costPerMillionInputTokensAtTarget!, 3)}/M input tokens with replicas at the HPA target `
+        + `(${round(r.autoscaling.utilizationAtTarget * 100)}% of the operating point's throughput; the accelerator choice minimises the operating-point cost)`;
+    }
   }
   return a;
 }
