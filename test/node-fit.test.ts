@@ -246,3 +246,11 @@ test('capacity: Spot, on-demand and reservation variants select their nodes and 
   expect(server.deploymentNotes.join('\n')).toContain('gcloud container node-pools create srv --cluster CLUSTER_NAME --location LOCATION '
     + '--machine-type g2-standard-48 --accelerator type=nvidia-l4,count=4,gpu-driver-version=latest --disk-size 130 --spot --num-nodes 1');
 });
+
+test('TPU serving pods\' start-up budget covers a cold XLA compile (up to 30 min) on top of twice the load', () => {
+  const tpu = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice' });
+  const load = tpu.modelLoading.estimatedLoadSeconds;
+  expect(tpu.podResources.startupBudgetSeconds).toBe(Math.ceil((2 * load + 30 * 60) / 60) * 60);
+  const gpu = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+  expect(gpu.podResources.startupBudgetSeconds).toBe(Math.ceil((2 * gpu.modelLoading.estimatedLoadSeconds) / 60) * 60);
+});

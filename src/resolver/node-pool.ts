@@ -1,6 +1,7 @@
 import { Capacity, ResolvedNodePool } from './resolution';
 import { DEFAULT_BOOT_DISK_GIB, bootDiskFor, bundledLocalSsds, localSsdEphemeralAutomatic, nodeAllocatable } from '../catalog/node-allocatable';
 import { AcceleratorRecord, MachineTypeRecord, PricingModelName } from '../catalog/types';
+import { LOCAL_CACHE_GIB } from '../server/xla-cache';
 import { hasLocalSsd } from '../storage/cache-media';
 import { shellQuote } from '../util/shell-quote';
 
@@ -84,7 +85,10 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
   const tpu = accelerator.family === 'tpu';
   // ephemeral storage: local SSD where the machine has it (A2 Ultra through the node-pool flag), else a boot disk sized from the need
   const onSsd = hasLocalSsd(machine) && bundledLocalSsds(machine.name) > 0;
-  const need = input.podEphemeralStorageGiB + (input.cloudStorageFuse ? GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB + 1 : 0);
+  // a Cloud Storage FUSE mount brings the sidecar's ephemeral request: the model bucket, or on TPUs the XLA cache bucket,
+  // whose serving pods also keep a private copy of the cache (xla-cache.ts)
+  const fuse = input.cloudStorageFuse || tpu;
+  const need = input.podEphemeralStorageGiB + (fuse ? GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB + 1 : 0) + (tpu ? LOCAL_CACHE_GIB : 0);
   const disk = onSsd ? DEFAULT_BOOT_DISK_GIB : bootDiskFor(need);
   const node = nodeAllocatable(machine, disk, onSsd);
   const flagSsds = onSsd && !localSsdEphemeralAutomatic(machine.name) ? bundledLocalSsds(machine.name) : 0;
@@ -121,7 +125,7 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
     onSsd
       ? `ephemeral storage on ${bundledLocalSsds(machine.name)} local SSD${flagSsds ? ' (--ephemeral-storage-local-ssd: GKE documents no automatic set-up before A3)' : ' (set up by GKE on A3 and newer)'}`
       : `boot disk ${disk} GB: GKE leaves ${node.ephemeralStorageGiB.toFixed(1)} GiB of it allocatable, for the pod's ${need.toFixed(0)} GiB`
-        + (input.cloudStorageFuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request)` : ''),
+        + (fuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request)` : ''),
     ...node.explanation,
     {
       [Capacity.SPOT]: 'Spot VMs: pods select cloud.google.com/gke-spot and stop within the 15 s GKE gives them after a preemption notice',

@@ -11,7 +11,7 @@ import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { JETSTREAM, modelServerByName } from '../catalog/model-servers';
 import { checkJetStreamProps, checkSingleHostJetStreamProps, jetstreamContainers, jetstreamNotes } from './servers/jetstream';
-import { createPathwaysLeaderWorkerSet, pathwaysNotes } from './servers/pathways';
+import { PathwaysContainers, createPathwaysLeaderWorkerSet, pathwaysNotes } from './servers/pathways';
 import { serverInvocation } from './servers/server-container';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation, xlaWarmupName } from './xla-cache';
@@ -358,7 +358,9 @@ export class OptimizedLlmServer extends Construct {
       this.xlaCacheWarmupServiceAccount = warmup.serviceAccount;
     }
     // Autopilot sizes its own nodes: the node pool is checked on Standard clusters
-    const validation = validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`);
+    // the Pathways leader containers run without a memory limit, as in Google's tutorial
+    const validation = validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`, pathways
+      ? { memoryLimitExempt: [PathwaysContainers.PROXY, PathwaysContainers.RESOURCE_MANAGER, PathwaysContainers.ENGINE] } : {});
     addManifestValidation(this, validation.clusterMode === ClusterMode.STANDARD ? { ...validation, nodeFit: r.nodePool } : validation);
     this.deploymentNotes = notes(r, token, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket);
     if (pathways) {

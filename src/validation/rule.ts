@@ -17,6 +17,11 @@ export interface SecurityOptOuts {
   readonly privilegeEscalation?: boolean;
   /** Pods may run without the `RuntimeDefault` seccomp profile. */
   readonly unconfinedSeccomp?: boolean;
+  /**
+   * Containers (by name) that run without a memory limit because the upstream manifests they follow set none (the
+   * Pathways leader containers of Google's multi-host TPU tutorial); they still request memory.
+   */
+  readonly memoryLimitExempt?: readonly string[];
 }
 
 /** What the rules see. */

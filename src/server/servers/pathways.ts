@@ -86,6 +86,17 @@ const quantities = (cpu: number, memoryGiB: number): { [name: string]: k8s.Quant
   'ephemeral-storage': k8s.Quantity.fromString('2Gi'),
 });
 
+/**
+ * A leader container's limits: its CPU and ephemeral storage, but no memory limit. Google's tutorial sets no resources on
+ * the leader containers, and an OOM-killed proxy surfaces only as "Stream removed" on the client; the memory request
+ * still reserves what the node-fit rule counts.
+ */
+function noMemoryLimit(q: { [name: string]: k8s.Quantity }): { [name: string]: k8s.Quantity } {
+  const { memory, ...rest } = q;
+  void memory;
+  return rest;
+}
+
 /** The leader and worker pod templates of one group. */
 export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { leader: k8s.PodTemplateSpec; worker: k8s.PodTemplateSpec } {
   const version = JETSTREAM.versions.find((v) => v.version === r.modelServerVersion);
@@ -133,7 +144,7 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
       args: [`--resource_manager_address=${RESOURCE_MANAGER_ADDRESS}`, `--server_port=${PATHWAYS_PORTS.proxy}`, scratch],
       ports: [{ name: 'proxy', containerPort: PATHWAYS_PORTS.proxy, protocol: 'TCP' }],
       ...tcpProbes('proxy'),
-      resources: { requests: proxy, limits: proxy },
+      resources: { requests: proxy, limits: noMemoryLimit(proxy) },
       securityContext: sc,
     },
     {
@@ -147,7 +158,7 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
       ],
       ports: [{ name: 'rm', containerPort: PATHWAYS_PORTS.resourceManager, protocol: 'TCP' }],
       ...tcpProbes('rm'),
-      resources: { requests: small, limits: small },
+      resources: { requests: small, limits: noMemoryLimit(small) },
       securityContext: sc,
     },
     {
@@ -160,7 +171,7 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
         { name: 'grpc', containerPort: JETSTREAM_GRPC_PORT, protocol: 'TCP' },
         { name: 'metrics', containerPort: JETSTREAM.metricsPort!, protocol: 'TCP' },
       ],
-      resources: { requests: small, limits: small },
+      resources: { requests: small, limits: noMemoryLimit(small) },
       // the gRPC port opens when the engine serves (restore and warm-up take long)
       ...tcpProbes('grpc'),
       securityContext: sc,
