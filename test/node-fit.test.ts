@@ -183,7 +183,8 @@ test('every catalog model on every accelerator it resolves to fits its node, fro
 
 test('gke/node-fit: the issue\'s pod (61Gi on a default 100 GB boot disk, a 60Gi FUSE limit copied into the request) fails with the options', () => {
   const { server, objects } = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
-  const pool = server.resolution.nodePool;
+  const pool = server.nodePool;
+  expect(pool).toBe(server.resolution.nodePool);
   // the pool is sized for the download: a 130 GB boot disk (0.5184 D - 6 >= 61 GiB)
   expect(pool.bootDiskSizeGb).toBe(130);
   expect(pool.gcloudCommand).toContain('--disk-size 130');

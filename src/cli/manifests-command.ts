@@ -24,7 +24,7 @@ import {
 import { emit } from './output';
 import { checkUseCase } from './profile-query';
 import { Catalog } from '../catalog/catalog';
-import { PricingModel } from '../resolver/resolution';
+import { Capacity, PricingModel } from '../resolver/resolution';
 import { Annotations } from '../server/annotations';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
 import { libraryVersion } from '../util/version';
@@ -41,6 +41,15 @@ const OUTPUT: FlagSpec = {
 const MODEL_BUCKET_URI: FlagSpec = {
   name: 'model-bucket-uri', kind: 'string', help: 'Load the model from gs://BUCKET/PATH through Cloud Storage FUSE instead of Hugging Face.',
 };
+const CAPACITY: FlagSpec = {
+  name: 'capacity',
+  kind: 'choice',
+  choices: Object.values(Capacity),
+  help: 'Where the nodes come from: the pods select it and the costs price it (default spot, or on-demand with a non-spot --pricing-model).',
+};
+const RESERVATION_NAME: FlagSpec = {
+  name: 'reservation-name', kind: 'string', help: 'The Compute Engine reservation the nodes consume, with --capacity=reservation.',
+};
 const NAME: FlagSpec = {
   name: 'name', kind: 'string', help: 'Base name of the objects and their app label (not a gcloud flag).',
 };
@@ -51,10 +60,11 @@ const MANIFESTS_CREATE: CommandSpec = {
   description: 'Synthesizes the OptimizedLlmServer construct for --model on --model-server and --accelerator-type: a Deployment '
     + '(a LeaderWorkerSet when a replica spans hosts), Service, PodMonitoring and, with a latency target, an HPA, and prints each manifest followed by ---, then comment lines '
     + 'prefixed with # (what the cluster needs, the profile and whether it is measured or estimated, the operating point, the cost '
-    + 'basis and every decision). The --name, --pricing-model and --region flags are this tool\'s additions to gcloud\'s.',
+    + 'basis and every decision). The --name, --pricing-model, --region, --capacity and --reservation-name flags are this tool\'s additions to gcloud\'s.',
   flags: [
     required(MODEL), required(MODEL_SERVER), required(ACCELERATOR_TYPE), MODEL_SERVER_VERSION, NAMESPACE, TARGET_NTPOT, TARGET_TTFT,
     MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, NAME, PRICING_MODEL, REGION, TARGET_ITL, SERVING_STACK, SERVING_STACK_VERSION,
+    CAPACITY, RESERVATION_NAME,
   ],
   examples: [
     'manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --target-ntpot-milliseconds=1100',
@@ -70,6 +80,7 @@ const MANIFESTS_CREATE: CommandSpec = {
       throw new UsageError(`--namespace '${namespace}' must be a DNS-1123 label: at most 63 lower-case letters, digits and '-'`);
     }
     const targets = targetsOf(flags);
+    const capacity = flags.str('capacity') as Capacity | undefined;
     const app = new App();
     const chart = new Chart(app, 'manifests', { namespace });
     const server = new OptimizedLlmServer(chart, 'server', {
@@ -80,7 +91,11 @@ const MANIFESTS_CREATE: CommandSpec = {
       acceleratorType: flags.req('accelerator-type'),
       targetNtpotMilliseconds: targets.ntpotMilliseconds,
       targetTtftMilliseconds: targets.ttftMilliseconds,
-      pricingModel: flags.req('pricing-model') as PricingModel,
+      // --pricing-model defaults to spot (GIQ's default): with a non-Spot --capacity that default gives way to on-demand prices
+      pricingModel: capacity !== undefined && capacity !== Capacity.SPOT && flags.req('pricing-model') === PricingModel.SPOT
+        ? undefined : flags.req('pricing-model') as PricingModel,
+      capacity,
+      reservationName: flags.str('reservation-name'),
       region: flags.req('region'),
       modelBucketUri: flags.str('model-bucket-uri'),
     });

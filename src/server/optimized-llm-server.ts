@@ -17,7 +17,7 @@ import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
 import { capacityPodSpec } from '../resolver/node-pool';
-import { AutoscalingMetric, CacheMedium, Capacity, ModelLoadPath, Resolution, ResolveRequest } from '../resolver/resolution';
+import { AutoscalingMetric, CacheMedium, Capacity, ModelLoadPath, Resolution, ResolveRequest, ResolvedNodePool } from '../resolver/resolution';
 import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
@@ -137,6 +137,11 @@ const HF_HOME_PATH = '/hf-home';
 export class OptimizedLlmServer extends Construct {
   /** What the resolver chose and why. */
   public readonly resolution: Resolution;
+  /**
+   * The node pool the server's pods need on a GKE Standard cluster: machine type, accelerators, boot disk, local SSD,
+   * capacity, what one node leaves a pod, and the `gcloud container node-pools create` command (also in `deploymentNotes`).
+   */
+  public readonly nodePool: ResolvedNodePool;
   /** Base name of the emitted objects. */
   public readonly name: string;
   /** The Deployment; absent on a multi-host replica (`resolution.nodes` > 1), which is a `leaderWorkerSet`. */
@@ -188,6 +193,7 @@ export class OptimizedLlmServer extends Construct {
       ? { ...props, allowedAcceleratorTypes: [...GkeAutopilot.ALLOWED_GPU_TYPES, ...(props.autopilotAcceleratorTypes ?? [])] }
       : props);
     const r = this.resolution;
+    this.nodePool = r.nodePool;
     if (r.autoscaling?.metric === AutoscalingMetric.TPU_MEMORY_USED) {
       if (props.clusterMode === ClusterMode.AUTOPILOT) {
         throw new Error(`'autoscalingMetric' '${AutoscalingMetric.TPU_MEMORY_USED}' needs a PodMonitoring of GKE's TPU device-plugin exporter in `
@@ -361,7 +367,7 @@ export class OptimizedLlmServer extends Construct {
     // the Pathways leader containers run without a memory limit, as in Google's tutorial
     const validation = validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`, pathways
       ? { memoryLimitExempt: [PathwaysContainers.PROXY, PathwaysContainers.RESOURCE_MANAGER, PathwaysContainers.ENGINE] } : {});
-    addManifestValidation(this, validation.clusterMode === ClusterMode.STANDARD ? { ...validation, nodeFit: r.nodePool } : validation);
+    addManifestValidation(this, validation.clusterMode === ClusterMode.STANDARD ? { ...validation, nodeFit: this.nodePool } : validation);
     this.deploymentNotes = notes(r, token, this.name, Chart.of(this).namespace ?? 'default', this.modelBucket);
     if (pathways) {
       this.deploymentNotes.push(...pathwaysNotes(r, pathwaysScratch!, checkpointUri!));
