@@ -169,3 +169,17 @@ test('--gateway emits GKE Inference Gateway objects in front of the server, vali
   expect((parseYamlStream(ok(L4_TARGET)) as any[]).filter((o) => ['Gateway', 'InferencePool', 'HTTPRoute'].includes(o.kind))).toEqual([]);
   expect(fails(`${L4_TARGET} --gateway=public`, 2)).toMatch(/--gateway/);
 });
+
+test('--capacity sets the pods\' nodes and the price; the comments give the node pool command and the cost at the HPA target', () => {
+  const spot = ok(`${L4_TARGET} --output=comments`);
+  expect(spot).toMatch(/# Node pool .*gcloud container node-pools create .* --spot/);
+  expect(spot).toMatch(/# Cost: .*\(spot, us-central1/);
+  expect(spot).toMatch(/# Cost at the HPA target: \$[\d.]+\/M output tokens/);
+  const reserved = ok(`${L4_TARGET} --capacity=reservation --reservation-name=l4-res`);
+  expect(reserved).toContain('cloud.google.com/reservation-name: l4-res');
+  expect(reserved).toMatch(/# Cost: .*\(on-demand, us-central1/);
+  expect(reserved).toContain('--reservation-affinity specific --reservation l4-res');
+  expect(reserved).not.toContain('cloud.google.com/gke-spot');
+  expect(ok(`${L4_TARGET} --capacity=on-demand --pricing-model=1-year-cud --output=comments`)).toMatch(/# Cost: .*\(1-year-cud, us-central1/);
+  expect(fails(`${L4_TARGET} --capacity=reservation`)).toMatch(/'reservationName' must name the Compute Engine reservation/);
+});

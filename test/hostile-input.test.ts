@@ -12,7 +12,7 @@ import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
-  AutoscalingMetric, CloudStorageFuseModel, HuggingFaceToken, InferenceCatalog, InferenceResolver, ModelTransferJob, OptimizedLlmServer,
+  AutoscalingMetric, Capacity, CloudStorageFuseModel, HuggingFaceToken, InferenceCatalog, InferenceResolver, ModelTransferJob, OptimizedLlmServer,
 } from '../src';
 import { cli, fails } from './support/cli';
 import { kubernetesExpand, shellQuote } from '../src/util/shell-quote';
@@ -418,6 +418,7 @@ describe('properties: hostile strings never reach a shell or a variable', () => 
       ['modelServerVersion', (s) => ({ model: GEMMA, acceleratorType: 'nvidia-l4', modelServerVersion: s })],
       ['acceleratorType', (s) => ({ model: GEMMA, acceleratorType: s })],
       ['huggingFaceToken', (s) => ({ model: GEMMA, acceleratorType: 'nvidia-l4', huggingFaceToken: HuggingFaceToken.fromSecret(s) })],
+      ['reservationName', (s) => ({ model: GEMMA, acceleratorType: 'nvidia-l4', capacity: Capacity.RESERVATION, reservationName: s })],
     ];
     fc.assert(fc.property(fc.constantFrom(...stringProps), hostile, ([, propsOf], s) => {
       let made: OptimizedLlmServer | undefined;

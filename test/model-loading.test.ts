@@ -77,13 +77,16 @@ test('bucket path: the tuned Cloud Storage FUSE recipe', () => {
     + 'workloadIdentityPools/PROJECT_ID.svc.id.goog/subject/ns/llm/sa/srv --role roles/storage.objectViewer');
 });
 
-test('the file-cache medium follows the machine: bounded boot disk on G2, local SSD on A3', () => {
+test('the file-cache medium follows the machine: bounded RAM on G2 (never the boot disk), local SSD on A3', () => {
   const g2 = deployment(synth(GEMMA_BUCKET).objects).spec.template;
   const g2Options = csiVolume(g2.spec).csi.volumeAttributes.mountOptions;
   // 54.5 GB = 50.8 GiB of weights, +5%, rounded up: 55 GiB = 56320 MiB
   expect(g2Options).toContain('file-cache:max-size-mb:56320');
-  expect(g2.metadata.annotations['gke-gcsfuse/ephemeral-storage-limit']).toBe('60Gi');
-  expect(g2.spec.volumes.map((v: any) => v.name)).not.toContain('gke-gcsfuse-cache');
+  // Google's recipe: "0" lifts the sidecar's limit; without a request annotation the webhook copies the limit
+  // into the request (gcs-fuse-csi-driver pkg/webhook/config.go), so a sized limit would be asked of the node
+  expect(g2.metadata.annotations['gke-gcsfuse/ephemeral-storage-limit']).toBe('0');
+  expect(g2.metadata.annotations['gke-gcsfuse/ephemeral-storage-request']).toBeUndefined();
+  expect(g2.spec.volumes).toContainEqual({ name: 'gke-gcsfuse-cache', emptyDir: { medium: 'Memory', sizeLimit: '55Gi' } });
 
   const a3 = deployment(synth({ ...GEMMA_BUCKET, acceleratorType: 'nvidia-h100-80gb' }).objects).spec.template;
   expect(csiVolume(a3.spec).csi.volumeAttributes.mountOptions).toContain('file-cache:max-size-mb:-1');
@@ -143,24 +146,37 @@ test('fails: bad bucket URIs name the prop and the expected form', () => {
   expect(CloudStorageFuseModel.fromUri('gs://bucket').mountOptions).not.toContain('only-dir');
 });
 
-test('hub path: HF_HOME in RAM only when the weights exceed what the default boot disk holds', () => {
-  const small = planModelLoading(model('google/gemma-2-27b-it'), accelerator('nvidia-l4'), machine('g2-standard-48'), undefined);
-  expect(small.loadPath).toBe(ModelLoadPath.HUGGING_FACE);
+test('hub path: HF_HOME on the node\'s ephemeral storage, the boot disk sized so that GKE leaves the download allocatable', () => {
+  // a default 100 GB boot disk: its file system is 98831908Ki (GKE's example node); GKE keeps 10% for eviction and
+  // min(50%, 6 GiB + 35%, 100 GiB) for the system: 94.25 - 9.43 - 38.99 = 45.8 GiB allocatable, less than 50.8 GiB + 10
+  const fs = 98831908 / 1024 ** 2;
+  const allocatable = fs - 0.1 * fs - (6 + 0.35 * fs);
+  expect(allocatable).toBeCloseTo(45.84, 1);
+  const gemma = planModelLoading(model('google/gemma-2-27b-it'), accelerator('nvidia-l4'), machine('g2-standard-48'), undefined);
+  expect(gemma.loadPath).toBe(ModelLoadPath.HUGGING_FACE);
+  expect(gemma.huggingFaceHomeMedium).toBe(CacheMedium.BOOT_DISK);
+  const gemmaRes = podResources(model('google/gemma-2-27b-it'), machine('g2-standard-48'), 4, gemma);
+  expect(gemmaRes.ephemeralStorageGiB).toBe(61);
+  // 61 GiB needs a disk D with 0.9 x 0.9426 D - (6 + 0.35 x 0.9426 D) >= 61: D >= 129.2, so 130 GB in 10 GB steps
+  const share = 98831908 / (100 * 1024 ** 2);
+  expect(0.9 * share * 130 - (6 + 0.35 * share * 130)).toBeGreaterThanOrEqual(61);
+  expect(0.9 * share * 120 - (6 + 0.35 * share * 120)).toBeLessThan(61);
+  expect(gemma.explanation.join('\n')).toContain('need a 130 GB boot disk');
+  // 8B: 16.1 GB = 15 GiB + 10 fit the boot disk
+  const small = planModelLoading(model('meta-llama/Llama-3.1-8B-Instruct'), accelerator('nvidia-l4'), machine('g2-standard-16'), undefined);
   expect(small.huggingFaceHomeMedium).toBe(CacheMedium.BOOT_DISK);
-  const smallRes = podResources(model('google/gemma-2-27b-it'), machine('g2-standard-48'), 4, small);
-  expect(smallRes.ephemeralStorageGiB).toBe(Math.ceil(54.5e9 / 1024 ** 3 + 10));
+  const smallRes = podResources(model('meta-llama/Llama-3.1-8B-Instruct'), machine('g2-standard-16'), 1, small);
+  expect(smallRes.ephemeralStorageGiB).toBe(Math.ceil(model('meta-llama/Llama-3.1-8B-Instruct').checkpointWeightsGb * 1e9 / 1024 ** 3 + 10));
+  expect(smallRes.ephemeralStorageGiB).toBeLessThanOrEqual(allocatable);
+  // A3 nodes put ephemeral storage on their 16 local SSDs: 6000 GiB - 10% - 100 GiB; the download goes there
   for (const id of ['meta-llama/Llama-3.3-70B-Instruct', 'mistralai/Mixtral-8x22B-Instruct-v0.1']) {
     const plan = planModelLoading(model(id), accelerator('nvidia-h100-80gb'), machine('a3-highgpu-8g'), undefined);
-    expect(plan.huggingFaceHomeMedium).toBe(CacheMedium.MEMORY);
+    expect(plan.huggingFaceHomeMedium).toBe(CacheMedium.LOCAL_SSD);
     const weightsGiB = (model(id).checkpointWeightsGb * 1e9) / 1024 ** 3;
-    expect(plan.huggingFaceHomeSizeGiB).toBeGreaterThan(weightsGiB);
     const res = podResources(model(id), machine('a3-highgpu-8g'), 8, plan);
-    // the download does not land on the boot disk, and the RAM volume is part of the memory request
-    expect(res.ephemeralStorageGiB).toBe(10);
-    expect(res.memoryGiB).toBeGreaterThanOrEqual(plan.huggingFaceHomeSizeGiB! + weightsGiB);
+    expect(res.ephemeralStorageGiB).toBe(Math.ceil(weightsGiB + 10));
+    expect(res.ephemeralStorageGiB).toBeLessThanOrEqual(6000 * 0.9 - 100);
   }
-  // small models do not waste memory on the download
-  expect(smallRes.memoryGiB).toBeLessThan(Math.ceil((54.5e9 * 1.2) / 1024 ** 3 + 8 + 8) + 1);
 });
 
 test('startup budgets follow the model bytes and the load path', () => {

@@ -33,7 +33,7 @@ test('a model no single L4 machine holds is a LeaderWorkerSet of 2 nodes, TP 8 x
   expect(t.workerTemplate.metadata.labels).toMatchObject({ app: 'llama', role: 'worker' });
   // GPUs: TP per pod, on nodes of the resolved accelerator and count; TP x PP = all GPUs of the group
   for (const spec of [leader, worker]) {
-    expect(spec.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4', 'cloud.google.com/gke-accelerator-count': '8' });
+    expect(spec.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4', 'cloud.google.com/gke-accelerator-count': '8', 'cloud.google.com/gke-spot': 'true' });
     const c = spec.containers[0];
     expect(c.resources.limits['nvidia.com/gpu']).toBe('8');
     expect(c.resources.requests['nvidia.com/gpu']).toBe('8');
@@ -83,7 +83,7 @@ test('fixed replicas set the LeaderWorkerSet replicas; the notes name the LWS co
   expectValidManifests(objects);
   expect(one(objects, 'LeaderWorkerSet').spec.replicas).toBe(2);
   expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toHaveLength(0);
-  expect(server.deploymentNotes.join('\n')).toMatch(/g2-standard-96 nodes \(8 x nvidia-l4 each\), 2 per replica.*LeaderWorkerSet controller/);
+  expect(server.deploymentNotes.join('\n')).toMatch(/2 g2-standard-96 nodes per replica \(8 x nvidia-l4.*--placement-type COMPACT.*--num-nodes 2\n.*LeaderWorkerSet controller/);
 });
 
 test('Autopilot: the LeaderWorkerSet passes Autopilot\'s rules too', () => {

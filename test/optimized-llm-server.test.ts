@@ -38,7 +38,8 @@ test('the Deployment carries what GKE needs to schedule and run vLLM on GPUs', (
   // the HPA owns the replica count
   expect(d.spec.replicas).toBeUndefined();
   const pod = d.spec.template.spec;
-  expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4', 'cloud.google.com/gke-accelerator-count': '4' });
+  // Spot capacity by default, as the cost figures assume
+  expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4', 'cloud.google.com/gke-accelerator-count': '4', 'cloud.google.com/gke-spot': 'true' });
   const c = pod.containers[0];
   expect(c.name).toBe('inference-server');
   expect(c.image).toBe('vllm/vllm-openai:v0.7.2');

@@ -44,7 +44,8 @@ test('two containers, only the engine takes the TPU chips, selectors, Service, P
     const d = ofKind(objects, 'Deployment')[0];
     const pod = d.spec.template.spec;
     expect(d.spec.template.metadata.labels['ai.gke.io/inference-server']).toBe('jetstream');
-    expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': r.tpuTopology });
+    // Spot capacity by default, as the cost figures assume
+    expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': r.tpuTopology, 'cloud.google.com/gke-spot': 'true' });
     expect(pod.containers.map((c: any) => c.name)).toEqual(['maxengine-server', 'jetstream-http']);
     const [engine, http] = pod.containers;
     expect(engine.image).toBe('us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2');

@@ -76,8 +76,11 @@ test('one LeaderWorkerSet group per replica: leader without chips, one Pathways 
   expect(t.restartPolicy).toBe('RecreateGroupOnPodRestart');
   const slice = catalog.tpuTopology('tpu-v6e-slice', r.tpuTopology!)!;
   for (const pod of [t.leaderTemplate.spec, t.workerTemplate.spec]) {
-    expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '8x8' });
-    expect(pod.tolerations).toEqual([{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    // Spot capacity by default, as the cost figures assume: its selector, the toleration of its taint, and 15 s to stop
+    expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '8x8', 'cloud.google.com/gke-spot': 'true' });
+    expect(pod.tolerations).toEqual([{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+    expect(pod.terminationGracePeriodSeconds).toBe(15);
     expect(pod.securityContext.seccompProfile.type).toBe('RuntimeDefault');
     for (const c of pod.containers) {
       expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });
@@ -130,8 +133,12 @@ test('one LeaderWorkerSet group per replica: leader without chips, one Pathways 
   // the leader and a worker share a host: together they fit its allocatable share
   const machine = catalog.machineTypes.find((m) => m.name === r.instanceType)!;
   const gi = (q: string) => Number(q.replace(/Gi$/, ''));
-  const leaderMemory = leader.reduce((s: number, c: any) => s + gi(c.resources.limits.memory), 0);
-  const leaderCpu = leader.reduce((s: number, c: any) => s + Number(c.resources.limits.cpu), 0);
+  // Google's tutorial sets no memory limits on the leader containers: they request memory and are not capped
+  for (const c of leader.filter((x: any) => x.name !== 'jetstream-http')) expect(c.resources.limits.memory).toBeUndefined();
+  // the start-up budget is near the ~3 h Google's tutorial allows
+  expect(r.podResources.startupBudgetSeconds).toBeGreaterThanOrEqual(3 * 3600);
+  const leaderMemory = leader.reduce((s: number, c: any) => s + gi(c.resources.requests.memory), 0);
+  const leaderCpu = leader.reduce((s: number, c: any) => s + Number(c.resources.requests.cpu), 0);
   expect(leaderMemory + gi(worker.resources.limits.memory)).toBeLessThanOrEqual(machine.ramGb * 0.8);
   expect(leaderCpu + Number(worker.resources.limits.cpu)).toBeLessThanOrEqual(machine.vcpu * 0.8);
 

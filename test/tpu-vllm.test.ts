@@ -61,7 +61,7 @@ test('topology, chips per host and selectors agree for every TPU shape a profile
     const where = `${model} on ${accelerator}`;
     expect({ where, selector: pod.nodeSelector }).toEqual({
       where,
-      selector: { 'cloud.google.com/gke-tpu-accelerator': accelerator, 'cloud.google.com/gke-tpu-topology': slice.topology },
+      selector: { 'cloud.google.com/gke-tpu-accelerator': accelerator, 'cloud.google.com/gke-tpu-topology': slice.topology, 'cloud.google.com/gke-spot': 'true' },
     });
     expect({ where, requests: container.resources.requests['google.com/tpu'], limits: container.resources.limits['google.com/tpu'] })
       .toEqual({ where, requests: String(slice.chipsPerVm), limits: String(slice.chipsPerVm) });

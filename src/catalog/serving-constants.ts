@@ -12,11 +12,18 @@ export interface SourcedConstant {
 }
 
 export const SERVING_CONSTANTS = {
-  /** Share of accelerator memory vLLM may use (its `--gpu-memory-utilization` default). */
+  /**
+   * Share of accelerator memory vLLM may use (its `--gpu-memory-utilization` default). Google's A100/H100 manifests pass
+   * 0.95; this library keeps vLLM's 0.9 on every GPU on purpose: the performance model's KV-cache capacity and its
+   * calibration (calibration.csv, max_batch_from_kv = mem x 0.9) are fitted at 0.9, so 0.95 would promise batches the
+   * calibrated curves never saw, and the 5% it leaves covers CUDA graphs and NCCL buffers at tensor-parallel 4-8 that
+   * `otherMemoryGiBPerAccelerator` only estimates.
+   */
   gpuMemoryUtilization: {
     value: 0.9,
     unit: 'fraction',
-    source: 'vLLM engine argument default gpu_memory_utilization=0.9; calibration.csv max_batch_from_kv formula (mem x 0.9)',
+    source: 'vLLM engine argument default gpu_memory_utilization=0.9; calibration.csv max_batch_from_kv formula (mem x 0.9); '
+      + 'Google\'s A100/H100 manifests use 0.95 (not followed: see the comment)',
     kind: 'reference',
   },
   /** Non-weight, non-KV memory reserved per accelerator (activations, CUDA graphs, NCCL buffers). */
@@ -133,12 +140,27 @@ export const SERVING_CONSTANTS = {
       + '(accelerated-platforms AchievingFasterPodStartup.md; gkerecommender StorageConfig.model_bucket_uri)',
     kind: 'estimate',
   },
-  /** What a default 100 GB boot disk leaves for a pod's ephemeral storage, GiB. */
-  bootDiskUsableGiB: {
-    value: 90,
-    unit: 'GiB',
-    source: 'issue 4 / GKE default boot disk of 100 GB less the OS and images; our rounding',
-    kind: 'estimate',
+  /**
+   * First XLA compilation of a TPU server while the shared compilation cache is still empty, s: the upper end of the
+   * 10-30 min reported, added to TPU serving pods' start-up budget so that pods started before the warm-up Job has filled
+   * the cache are not killed mid-compile.
+   */
+  xlaColdCompileSeconds: {
+    value: 1800,
+    unit: 's',
+    source: 'failure-modes.md F8 (vllm-project/vllm PR #7533: first start 10-30 min, later 1-3 min with a persisted cache)',
+    kind: 'reference',
+  },
+  /**
+   * Start-up budget of a multi-host JetStream + Pathways replica, s: the Pathways engine restores the checkpoint across
+   * the slice and compiles before serving.
+   */
+  pathwaysStartupSeconds: {
+    value: 10800,
+    unit: 's',
+    source: 'about 3 h, the wait Google\'s GKE tutorial for Llama 3.1 405B on multi-host TPUs with Pathways allows (as issue 14 reports it; '
+      + 'not re-verified against the tutorial here)',
+    kind: 'reference',
   },
   /** Fixed start-up time: engine init, CUDA graph capture, torch.compile, s. */
   serverInitSeconds: {

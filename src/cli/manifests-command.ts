@@ -30,7 +30,7 @@ import { workloadCatalog } from './profile-query';
 import { Catalog } from '../catalog/catalog';
 import { GatewayFrontend, InferenceGateway } from '../gateway/inference-gateway';
 import { KvCacheDtype, WeightPrecision } from '../performance/precision';
-import { PricingModel } from '../resolver/resolution';
+import { Capacity, PricingModel } from '../resolver/resolution';
 import { Annotations } from '../server/annotations';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
 import { printable } from '../util/input';
@@ -47,6 +47,15 @@ const OUTPUT: FlagSpec = {
 };
 const MODEL_BUCKET_URI: FlagSpec = {
   name: 'model-bucket-uri', kind: 'string', help: 'Load the model from gs://BUCKET/PATH through Cloud Storage FUSE instead of Hugging Face.',
+};
+const CAPACITY: FlagSpec = {
+  name: 'capacity',
+  kind: 'choice',
+  choices: Object.values(Capacity),
+  help: 'Where the nodes come from: the pods select it and the costs price it (default spot, or on-demand with a non-spot --pricing-model).',
+};
+const RESERVATION_NAME: FlagSpec = {
+  name: 'reservation-name', kind: 'string', help: 'The Compute Engine reservation the nodes consume, with --capacity=reservation.',
 };
 const NAME: FlagSpec = {
   name: 'name', kind: 'string', help: 'Base name of the objects and their app label (not a gcloud flag).',
@@ -67,12 +76,12 @@ const MANIFESTS_CREATE: CommandSpec = {
   description: 'Synthesizes the OptimizedLlmServer construct for --model on --model-server and --accelerator-type: a Deployment '
     + '(a LeaderWorkerSet when a replica spans hosts), Service, PodMonitoring and, with a latency target, an HPA, and prints each manifest followed by ---, then comment lines '
     + 'prefixed with # (what the cluster needs, the profile and whether it is measured or estimated, the operating point, the cost '
-    + 'basis and every decision). With --gateway, also a GKE Inference Gateway in front of the server. The --name, --gateway, --pricing-model '
-    + 'and --region flags are this tool\'s additions to gcloud\'s.',
+    + 'basis and every decision). With --gateway, also a GKE Inference Gateway in front of the server. The --name, --gateway, --pricing-model, '
+    + '--region, --capacity and --reservation-name flags are this tool\'s additions to gcloud\'s.',
   flags: [
     required(MODEL), required(MODEL_SERVER), required(ACCELERATOR_TYPE), MODEL_SERVER_VERSION, NAMESPACE, TARGET_NTPOT, TARGET_TTFT,
     MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, WEIGHT_PRECISION, KV_CACHE_DTYPE, NAME,
-    GATEWAY, PRICING_MODEL, REGION, TARGET_ITL,
+    GATEWAY, PRICING_MODEL, REGION, TARGET_ITL, CAPACITY, RESERVATION_NAME,
     SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
@@ -116,6 +125,7 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
     throw new UsageError(`--name '${printable(name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter`);
   }
   const targets = targetsOf(flags);
+  const capacity = flags.str('capacity') as Capacity | undefined;
   const app = new App();
   const chart = new Chart(app, 'manifests', { namespace });
   const server = new OptimizedLlmServer(chart, 'server', {
@@ -131,7 +141,11 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
     kvCacheDtype: flags.str('kv-cache-dtype') as KvCacheDtype | undefined,
     targetNtpotMilliseconds: targets.ntpotMilliseconds,
     targetTtftMilliseconds: targets.ttftMilliseconds,
-    pricingModel: flags.req('pricing-model') as PricingModel,
+    // --pricing-model defaults to spot (GIQ's default): with a non-Spot --capacity that default gives way to on-demand prices
+    pricingModel: capacity !== undefined && capacity !== Capacity.SPOT && flags.req('pricing-model') === PricingModel.SPOT
+      ? undefined : flags.req('pricing-model') as PricingModel,
+    capacity,
+    reservationName: flags.str('reservation-name'),
     region: flags.req('region'),
     modelBucketUri: flags.str('model-bucket-uri'),
   });
@@ -168,6 +182,7 @@ function commentLines(server: OptimizedLlmServer, annotations: { [key: string]: 
     ...(a(Annotations.OPERATING_POINT) ? [`Operating point: ${a(Annotations.OPERATING_POINT)}`] : []),
     ...(a(Annotations.COST) ? [`Cost: ${a(Annotations.COST)}`] : []),
     ...(a(Annotations.AUTOSCALING) ? [`Autoscaling: ${a(Annotations.AUTOSCALING)}`] : []),
+    ...(a(Annotations.COST_AT_HPA_TARGET) ? [`Cost at the HPA target: ${a(Annotations.COST_AT_HPA_TARGET)}`] : []),
     ...r.decisions.map((d) => `Decision: ${d}`),
     `Generated offline by ${PROGRAM} ${libraryVersion()} from its embedded catalog.`,
   ].flatMap((l) => l.split('\n'));

@@ -279,6 +279,9 @@ export function autoscalingFor(
     targetAverageValue: target,
     valueAtOperatingPoint: value,
     headroom,
+    // a queue forms only at saturation, so on the queue the HPA holds replicas at the operating point; on the other
+    // signals at headroom x its throughput
+    utilizationAtTarget: metric === AutoscalingMetric.QUEUE_SIZE ? 1 : headroom,
     replicaStartupSeconds: startup,
     requestsPerSecondPerReplica: perReplica,
     initialReplicas,

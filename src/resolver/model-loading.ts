@@ -1,4 +1,5 @@
 import { CacheMedium, ModelLoadPath, ResolvedModelLoading } from './resolution';
+import { bootDiskEphemeralGiB, bootDiskFor, nodeAllocatable } from '../catalog/node-allocatable';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord } from '../catalog/types';
 import { parseBucketUri } from '../storage/bucket-uri';
@@ -13,9 +14,10 @@ export function weightsGiB(model: ModelRecord): number {
 
 /**
  * Decides how the weights reach the accelerators: from a bucket through Cloud Storage FUSE (file
- * cache in RAM for TPUs, on local SSD where the machine has it, bounded on the boot disk otherwise,
- * or in RAM when the weights would not fit the boot disk), or from the Hugging Face Hub (`HF_HOME`
- * on the boot disk, or in RAM when the weights exceed what a default boot disk holds).
+ * cache on local SSD where the machine has it, in RAM otherwise: never on the boot disk, which GKE's
+ * Cloud Storage FUSE performance guide advises against), or from the Hugging Face Hub (`HF_HOME` on the
+ * node's ephemeral storage, local SSD or a default boot disk, or in RAM when the weights exceed what it
+ * leaves allocatable: see node-allocatable.ts).
  */
 export function planModelLoading(
   model: ModelRecord, accelerator: AcceleratorRecord, machine: MachineTypeRecord, modelBucketUri: string | undefined,
@@ -23,7 +25,12 @@ export function planModelLoading(
 ): ResolvedModelLoading {
   const C = SERVING_CONSTANTS;
   const w = weightsGiB(model);
-  const usable = C.bootDiskUsableGiB.value;
+  // what the node leaves a pod: GKE's default 100 GB boot disk, or the machine's local SSD
+  const node = nodeAllocatable(machine, undefined, hasLocalSsd(machine));
+  const usable = Math.floor(node.ephemeralStorageGiB);
+  const where = node.ephemeralStorageOn === 'local-ssd'
+    ? `${machine.name}'s local SSD`
+    : `a default ${node.bootDiskGiB} GB boot disk`;
   const loadFromMemory = model.checkpointWeightsGb / C.weightLoadGBps.value + C.serverInitSeconds.value;
   if (readsCheckpointItself) {
     // JetStream's MaxText engine restores its checkpoint from gs:// itself: no FUSE mount, no file cache on the host;
@@ -46,17 +53,14 @@ export function planModelLoading(
   if (modelBucketUri !== undefined) {
     const loc = parseBucketUri(modelBucketUri);
     const bounded = Math.ceil(w * 1.05 + 1);
-    const onDisk = bounded + C.ephemeralStorageMarginGiB.value <= usable;
-    const medium = accelerator.family === 'tpu' ? CacheMedium.MEMORY
-      : hasLocalSsd(machine) ? CacheMedium.LOCAL_SSD
-        : onDisk ? CacheMedium.BOOT_DISK : CacheMedium.MEMORY;
-    const why = {
-      [CacheMedium.MEMORY]: accelerator.family === 'tpu'
+    // GKE's Cloud Storage FUSE performance guide: the file cache on local SSD where the machine has it, in RAM
+    // for TPUs and for machines without local SSD; not on the boot disk (slower than RAM, and evictions)
+    const medium = accelerator.family !== 'tpu' && node.ephemeralStorageOn === 'local-ssd' ? CacheMedium.LOCAL_SSD : CacheMedium.MEMORY;
+    const why = medium === CacheMedium.LOCAL_SSD
+      ? `${machine.name} puts ephemeral storage on local SSD: the file cache goes there, unbounded`
+      : accelerator.family === 'tpu'
         ? 'TPU hosts: the file cache goes in RAM (GKE guidance for TPUs, especially v6 and newer)'
-        : `${w.toFixed(1)} GiB of weights would not fit the ${usable} GiB a default boot disk leaves and ${machine.name} has no local SSD: the file cache goes in RAM`,
-      [CacheMedium.LOCAL_SSD]: `${machine.name} puts ephemeral storage on local SSD: the file cache goes there, unbounded`,
-      [CacheMedium.BOOT_DISK]: `${machine.name} has no local SSD: the file cache goes on the boot disk, bounded to ${bounded} GiB (the weights + 5%)`,
-    }[medium];
+        : `${machine.name} has no local SSD: the file cache goes in RAM, bounded to ${bounded} GiB (the weights + 5%); GKE advises against a file cache on the boot disk`;
     const estimatedLoadSeconds = model.checkpointWeightsGb / C.bucketReadGBps.value + loadFromMemory;
     return {
       loadPath: ModelLoadPath.CLOUD_STORAGE,
@@ -73,18 +77,24 @@ export function planModelLoading(
       ],
     };
   }
-  const onDisk = Math.ceil(w + C.ephemeralStorageMarginGiB.value) <= usable;
+  // HF_HOME stays on the node's ephemeral storage: the machine's local SSD, or the boot disk, which the node pool
+  // sizes so that GKE leaves the download allocatable (a default 100 GB disk leaves about 46 GiB: node-allocatable.ts)
+  const need = Math.ceil(w + C.ephemeralStorageMarginGiB.value);
+  const onSsd = node.ephemeralStorageOn === 'local-ssd';
+  const disk = onSsd ? node.bootDiskGiB : bootDiskFor(need);
   const estimatedLoadSeconds = model.checkpointWeightsGb / C.hubDownloadGBps.value + loadFromMemory;
   return {
     loadPath: ModelLoadPath.HUGGING_FACE,
-    huggingFaceHomeMedium: onDisk ? CacheMedium.BOOT_DISK : CacheMedium.MEMORY,
-    huggingFaceHomeSizeGiB: onDisk ? undefined : Math.ceil(w * 1.02 + 2),
+    huggingFaceHomeMedium: onSsd ? CacheMedium.LOCAL_SSD : CacheMedium.BOOT_DISK,
     estimatedLoadSeconds,
     explanation: [
       'weights downloaded from Hugging Face at start-up (set modelBucketUri to load from Cloud Storage, which GKE finds over 7x faster)',
-      onDisk
-        ? `HF_HOME on ephemeral storage: ${w.toFixed(1)} GiB of weights + ${C.ephemeralStorageMarginGiB.value} GiB fit the ${usable} GiB a default boot disk leaves`
-        : `HF_HOME on a memory-backed volume: ${w.toFixed(1)} GiB of weights exceed the ${usable} GiB a default 100 GB boot disk leaves`,
+      onSsd
+        ? `HF_HOME on ephemeral storage: ${w.toFixed(1)} GiB of weights + ${C.ephemeralStorageMarginGiB.value} GiB fit the ${usable} GiB allocatable on ${where}`
+        : need <= usable
+          ? `HF_HOME on ephemeral storage: ${w.toFixed(1)} GiB of weights + ${C.ephemeralStorageMarginGiB.value} GiB fit the ${usable} GiB allocatable on ${where}`
+          : `HF_HOME on ephemeral storage: ${w.toFixed(1)} GiB of weights + ${C.ephemeralStorageMarginGiB.value} GiB need a ${disk} GB boot disk `
+            + `(GKE leaves ${Math.floor(bootDiskEphemeralGiB(disk))} GiB of it allocatable; ${where} leaves ${usable} GiB)`,
       `estimated load ${Math.round(estimatedLoadSeconds)} s: ${model.checkpointWeightsGb} GB at ${C.hubDownloadGBps.value} GB/s from the hub `
         + `+ ${C.weightLoadGBps.value} GB/s into accelerator memory + ${C.serverInitSeconds.value} s init`,
     ],

@@ -72,9 +72,14 @@ export function podResources(
   }
   const memoryGiB = Math.min(need, nodeCap);
   const w = weightsGiB(model);
-  const downloadsToDisk = loading.huggingFaceHomeMedium === CacheMedium.BOOT_DISK;
+  const downloadsToDisk = loading.huggingFaceHomeMedium === CacheMedium.BOOT_DISK || loading.huggingFaceHomeMedium === CacheMedium.LOCAL_SSD;
   const ephemeralStorageGiB = Math.ceil((downloadsToDisk ? w : 0) + C.ephemeralStorageMarginGiB.value);
-  const startupBudgetSeconds = Math.ceil((loading.estimatedLoadSeconds * C.startupBudgetSafetyFactor.value) / 60) * 60;
+  // TPUs: the first XLA compile (10-30 min) runs while the shared cache may still be empty; a multi-host Pathways slice gets
+  // the few hours Google's tutorial allows
+  const tpu = machine.accelerator.startsWith('tpu');
+  const coldCompile = tpu ? C.xlaColdCompileSeconds.value : 0;
+  const derived = Math.ceil((loading.estimatedLoadSeconds * C.startupBudgetSafetyFactor.value + coldCompile) / 60) * 60;
+  const startupBudgetSeconds = tpu && nodes > 1 ? Math.max(derived, C.pathwaysStartupSeconds.value) : derived;
   const explanation = [
     `cpu ${cpu}: ${C.cpuPerAccelerator.value} per accelerator x ${tp}, at most ${share * 100}% of ${machine.name}'s ${machine.vcpu} vCPU`,
     `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${w.toFixed(1)} GiB of weights${nodes > 1 ? ` / ${nodes} nodes (each holds its share)` : ''} + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
@@ -85,7 +90,8 @@ export function podResources(
       : `ephemeral-storage ${ephemeralStorageGiB}Gi: logs and compile caches only (the weights are not written to the container's disk)`,
     `/dev/shm ${shm}Gi: ${C.sharedMemoryGiBPerRank.value} GiB per tensor-parallel rank, at most 16`,
     `startup budget ${startupBudgetSeconds}s: ${C.startupBudgetSafetyFactor.value} x the estimated ${Math.round(loading.estimatedLoadSeconds)} s load `
-      + `(${loading.loadPath}), rounded up to a minute`,
+      + `(${loading.loadPath})${tpu ? ` + ${coldCompile} s for a cold XLA compile (the shared cache may still be empty)` : ''}, rounded up to a minute`
+      + (tpu && nodes > 1 && startupBudgetSeconds > derived ? `; at least ${C.pathwaysStartupSeconds.value} s for a multi-host Pathways slice` : ''),
   ];
   return { cpu, memoryGiB, ephemeralStorageGiB, sharedMemoryGiB: shm, startupBudgetSeconds, explanation };
 }

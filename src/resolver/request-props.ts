@@ -5,5 +5,5 @@
 export const RESOLVE_REQUEST_PROPS: readonly string[] = [
   'model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'targetNtpotMilliseconds', 'targetTtftMilliseconds', 'pricingModel',
   'outputInputCostRatio', 'region', 'maxModelLength', 'modelBucketUri', 'autoscalingMetric', 'expectedRequestsPerSecond',
-  'allowedAcceleratorTypes', 'useCase', 'averageInputTokens', 'averageOutputTokens', 'weightPrecision', 'kvCacheDtype',
+  'allowedAcceleratorTypes', 'useCase', 'averageInputTokens', 'averageOutputTokens', 'weightPrecision', 'kvCacheDtype', 'capacity', 'reservationName',
 ];

@@ -15,6 +15,8 @@ const REQUEST_FIELDS = [
   'targetNtpotMilliseconds',
   'targetTtftMilliseconds',
   'pricingModel',
+  'capacity',
+  'reservationName',
   'outputInputCostRatio',
   'region',
   'maxModelLength',

@@ -16,6 +16,31 @@ export enum PricingModel {
   THREE_YEARS_CUD = '3-years-cud',
 }
 
+/**
+ * Where a server's nodes come from. It sets the pods' node selectors and tolerations and the price of the
+ * cost figures, so that the two always agree.
+ */
+export enum Capacity {
+  /** On-demand VMs, priced on demand (or at a committed-use discount with `pricingModel`). */
+  ON_DEMAND = 'on-demand',
+  /**
+   * Spot VMs, priced as Spot: pods select `cloud.google.com/gke-spot: "true"`, tolerate its taint, and get a
+   * termination grace period within the 15 s GKE gives pods after a preemption notice.
+   */
+  SPOT = 'spot',
+  /**
+   * A named Compute Engine reservation (`reservationName`): pods select `cloud.google.com/reservation-name` and
+   * `cloud.google.com/reservation-affinity: specific`; priced on demand (or at a committed-use discount).
+   */
+  RESERVATION = 'reservation',
+  /**
+   * Flex-start VMs (Dynamic Workload Scheduler, at most 7 days each): pods select
+   * `cloud.google.com/gke-flex-start: "true"`. Priced at the on-demand rate, an upper bound: the catalog has
+   * no flex-start prices.
+   */
+  FLEX_START = 'flex-start',
+}
+
 /** Whether a profile's numbers were measured or estimated. */
 export enum ProfileSource {
   /** Published benchmark measurements. */
@@ -95,6 +120,18 @@ export interface ResolveRequest {
    * @default PricingModel.SPOT
    */
   readonly pricingModel?: PricingModel;
+  /**
+   * Where the nodes come from: on-demand, Spot, a named reservation or flex-start. It sets the pods' node
+   * selectors and the price of the cost figures. Spot capacity needs `pricingModel` Spot (or unset); the
+   * others need a non-Spot `pricingModel` (committed-use discounts apply to on-demand and reserved capacity).
+   * @default - Capacity.SPOT, or Capacity.ON_DEMAND when `pricingModel` is not Spot
+   */
+  readonly capacity?: Capacity;
+  /**
+   * The Compute Engine reservation the nodes consume; only with `capacity` Capacity.RESERVATION.
+   * @default - none (required with Capacity.RESERVATION)
+   */
+  readonly reservationName?: string;
   /**
    * How many times an output token costs an input token, in GIQ's cost formula.
    * @default 4
@@ -309,6 +346,19 @@ export interface ResolvedAutoscaling {
   readonly requestsPerSecondPerReplica: number;
   /** Initial replicas, from `expectedRequestsPerSecond`. */
   readonly initialReplicas: number;
+  /**
+   * Share of the operating point's throughput each replica serves when the HPA holds the metric at its target
+   * (the target is the metric's value at `headroom` x the operating throughput).
+   */
+  readonly utilizationAtTarget: number;
+  /**
+   * USD per million output tokens when replicas run at the HPA target: the operating-point cost / `utilizationAtTarget`.
+   * What an autoscaled deployment pays; the automatic accelerator choice minimises the operating-point cost (GIQ's figure).
+   * Absent without a price.
+   */
+  readonly costPerMillionOutputTokensAtTarget?: number;
+  /** USD per million input tokens at the HPA target; absent without a price. */
+  readonly costPerMillionInputTokensAtTarget?: number;
   /** How the target was derived, in one paragraph. */
   readonly explanation: string;
 }
@@ -348,6 +398,44 @@ export interface ResolvedPodResources {
   /** How long the startup probe lets the server load before it is restarted, seconds. */
   readonly startupBudgetSeconds: number;
   /** How each number was derived, one line each. */
+  readonly explanation: string[];
+}
+
+/** The node pool a server needs: what to create, and what its nodes leave a pod. */
+export interface ResolvedNodePool {
+  /** Compute Engine machine type. */
+  readonly machineType: string;
+  /** GKE accelerator label. */
+  readonly acceleratorType: string;
+  /** Accelerators (GPUs or TPU chips) per node. */
+  readonly acceleratorsPerNode: number;
+  /** GPU driver GKE installs (`--accelerator gpu-driver-version`); absent on TPUs. */
+  readonly gpuDriverVersion?: string;
+  /** TPU slice topology (`--tpu-topology`); absent on GPUs. */
+  readonly tpuTopology?: string;
+  /** Nodes one replica spans (a multi-host replica: all of them in one placement group or TPU slice). */
+  readonly nodesPerReplica: number;
+  /** Boot disk, GB, sized from what the pod writes to it (at least GKE's default 100). */
+  readonly bootDiskSizeGb: number;
+  /** Local SSD disks backing ephemeral storage (`--ephemeral-storage-local-ssd count=N`); 0 when GKE sets it up automatically or there is none. */
+  readonly localSsdCount: number;
+  /** `local-ssd` or `boot-disk`: where pods' ephemeral storage lives. */
+  readonly ephemeralStorageOn: string;
+  /** Where the nodes come from. */
+  readonly capacity: Capacity;
+  /** The reservation consumed, with Capacity.RESERVATION. */
+  readonly reservationName?: string;
+  /** CPU a pod may request on one node (allocatable less GKE's DaemonSets), cores. */
+  readonly allocatableCpu: number;
+  /** Memory a pod may request on one node (allocatable less GKE's DaemonSets), GiB. */
+  readonly allocatableMemoryGiB: number;
+  /** Ephemeral storage a pod may request on one node, GiB. */
+  readonly allocatableEphemeralStorageGiB: number;
+  /** Node labels the pods select. */
+  readonly nodeSelector: { [key: string]: string };
+  /** The `gcloud container node-pools create` command, every value shell-quoted (CLUSTER_NAME and LOCATION to fill in). */
+  readonly gcloudCommand: string;
+  /** How each figure was derived, one line each. */
   readonly explanation: string[];
 }
 
@@ -446,6 +534,8 @@ export interface Resolution {
   readonly modelLoading: ResolvedModelLoading;
   /** Pod resources and startup budget. */
   readonly podResources: ResolvedPodResources;
+  /** The node pool each server pod needs, with what its nodes leave allocatable and the command that creates it. */
+  readonly nodePool: ResolvedNodePool;
   /** HPA derivation; absent when no latency target was given. */
   readonly autoscaling?: ResolvedAutoscaling;
   /** Other combinations considered, best first. */

@@ -10,6 +10,7 @@ import {
 } from './feasibility';
 import { checkJetStreamRequest, pathwaysParallelism, pathwaysSlice, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
+import { capacityOf, planNodePool } from './node-pool';
 import { chooseMachine, hostMemoryFit, nodesOf, podResources } from './pod-resources';
 import { RESOLVE_REQUEST_PROPS } from './request-props';
 import {
@@ -87,7 +88,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const asShipped = requireModel(catalog, request.model);
   const server = requireServer(catalog, request.modelServer);
   const region = requireRegion(catalog, request.region ?? DEFAULT_REGION);
-  const pricingModel = (request.pricingModel ?? PricingModel.SPOT) as string as PricingModelName;
+  // the capacity the pods select and the price of the cost figures come from one decision
+  const { pricingModel } = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
   const ratio = request.outputInputCostRatio ?? DEFAULT_RATIO;
   const accelerator = request.acceleratorType === undefined ? undefined : requireAccelerator(catalog, request.acceleratorType);
   if (request.modelServerVersion !== undefined && !catalog.modelServerVersion(server, request.modelServerVersion)) {
@@ -477,8 +479,10 @@ function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUri: stri
   const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri, readsCheckpointItself, nodes);
   const fit = hostMemoryFit(model, c.machine, perNode, nodes, loading);
   if (fit.fits) return c;
+  // the RAM cache is the Cloud Storage FUSE file cache (GKE advises against it on the boot disk); Hugging Face downloads go to a sized boot disk
   const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${fit.ramCacheGiB} GiB) next to the loader (${fit.needGiB} GiB in all, `
-    + `more than ${fit.capGiB} GiB): choose an 'acceleratorType' whose machines have local SSD, or load from a bucket ('modelBucketUri')`;
+    + `more than ${fit.capGiB} GiB): choose an 'acceleratorType' whose machines have local SSD for the file cache (A2 Ultra, A3 and newer) or more memory, `
+    + 'or load from Hugging Face (omit \'modelBucketUri\'): its download goes to a boot disk sized for it';
   return { ...c, rejection };
 }
 
@@ -664,16 +668,43 @@ function buildResolution(
   }
   const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri, server.readsCheckpointFromBucket === true, nodes);
   decisions.push(...loading.explanation.map((l) => `model loading: ${l}`));
-  const autoscaling = hasTargets
+  const autoscaled = hasTargets
     ? autoscalingFor(catalog, server, c.version, c.curve, point, performance, loading, request.autoscalingMetric, request.expectedRequestsPerSecond,
       targets.ntpotMilliseconds, maxModelLength)
     : undefined;
+  // what an autoscaled deployment pays per token: replicas run at the HPA target, not at the operating point
+  const autoscaling = autoscaled && cost.costPerMillionOutputTokens !== undefined
+    ? {
+      ...autoscaled,
+      costPerMillionOutputTokensAtTarget: cost.costPerMillionOutputTokens / autoscaled.utilizationAtTarget,
+      costPerMillionInputTokensAtTarget: cost.costPerMillionInputTokens! / autoscaled.utilizationAtTarget,
+    }
+    : autoscaled;
   if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue} (${autoscaling.metricReason})`);
   const shipped = catalog.measurementCatalog.model(model.id) ?? model;
   const precision = precisionPlan(shipped, c.accelerator, catalog.weightPrecision, catalog.kvCacheDtype);
   if (catalog.weightPrecision !== WeightPrecision.CHECKPOINT || catalog.kvCacheDtype !== KvCacheDtype.AUTO) {
     decisions.push(`precision: ${precision.description}${precision.vllmArgs.length ? `; server flags ${precision.vllmArgs.join(' ')}` : ''}`);
   }
+  if (autoscaling?.costPerMillionOutputTokensAtTarget !== undefined) {
+    decisions.push(`cost at the HPA target: $${autoscaling.costPerMillionOutputTokensAtTarget.toFixed(3)}/M output tokens with replicas at `
+      + `${(autoscaling.utilizationAtTarget * 100).toFixed(0)}% of the operating point's throughput ($${cost.costPerMillionOutputTokens!.toFixed(3)} at the `
+      + 'operating point, which the automatic accelerator choice minimises)');
+  }
+  const resources = podResources(model, machine, tp, loading, nodes);
+  const capacity = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
+  const nodePool = planNodePool({
+    machine,
+    accelerator: c.accelerator,
+    acceleratorsPerNode: tp,
+    nodesPerReplica: nodes,
+    tpuTopology: topology?.topology,
+    podEphemeralStorageGiB: resources.ephemeralStorageGiB,
+    cloudStorageFuse: loading.fileCacheMedium !== undefined,
+    capacity: capacity.capacity,
+    reservationName: capacity.reservationName,
+  });
+  decisions.push(...nodePool.explanation.map((l) => `node pool: ${l}`));
   return {
     model: model.id,
     modelServer: server.name,
@@ -710,7 +741,8 @@ function buildResolution(
       kvCacheKibPerToken: c.budget.kvCacheKibPerToken,
     },
     modelLoading: loading,
-    podResources: podResources(model, machine, tp, loading, nodes),
+    podResources: resources,
+    nodePool,
     autoscaling,
     alternatives,
     decisions,

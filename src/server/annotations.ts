@@ -9,6 +9,7 @@ export const Annotations = {
   OPERATING_POINT: `${ANNOTATION_PREFIX}/operating-point`,
   COST: `${ANNOTATION_PREFIX}/cost`,
   AUTOSCALING: `${ANNOTATION_PREFIX}/autoscaling`,
+  COST_AT_HPA_TARGET: `${ANNOTATION_PREFIX}/cost-at-hpa-target`,
   VERSION: `${ANNOTATION_PREFIX}/version`,
   /** How an InferenceGateway's GCPBackendPolicy timeout was derived. */
   REQUEST_TIMEOUT: `${ANNOTATION_PREFIX}/request-timeout`,

@@ -1,7 +1,7 @@
 import { ApiObject, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Annotations, GkeLabels, NodeSelectors } from './annotations';
+import { Annotations, GkeLabels } from './annotations';
 import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruption-budget';
 import { HuggingFaceToken } from './hugging-face-token';
 import { LWS_API_VERSION, LWS_KIND, LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
@@ -13,12 +13,13 @@ import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { JETSTREAM, modelServerByName } from '../catalog/model-servers';
 import { checkJetStreamProps, checkSingleHostJetStreamProps, jetstreamContainers, jetstreamNotes } from './servers/jetstream';
-import { createPathwaysLeaderWorkerSet, pathwaysNotes } from './servers/pathways';
+import { PathwaysContainers, createPathwaysLeaderWorkerSet, pathwaysNotes } from './servers/pathways';
 import { serverInvocation } from './servers/server-container';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
-import { AutoscalingMetric, CacheMedium, ModelLoadPath, Resolution, ResolveRequest } from '../resolver/resolution';
+import { capacityPodSpec } from '../resolver/node-pool';
+import { AutoscalingMetric, CacheMedium, Capacity, ModelLoadPath, Resolution, ResolveRequest, ResolvedNodePool } from '../resolver/resolution';
 import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
@@ -139,6 +140,11 @@ const HF_HOME_PATH = '/hf-home';
 export class OptimizedLlmServer extends Construct {
   /** What the resolver chose and why. */
   public readonly resolution: Resolution;
+  /**
+   * The node pool the server's pods need on a GKE Standard cluster: machine type, accelerators, boot disk, local SSD,
+   * capacity, what one node leaves a pod, and the `gcloud container node-pools create` command (also in `deploymentNotes`).
+   */
+  public readonly nodePool: ResolvedNodePool;
   /** Base name of the emitted objects. */
   public readonly name: string;
   /** The Deployment; absent on a multi-host replica (`resolution.nodes` > 1), which is a `leaderWorkerSet`. */
@@ -195,6 +201,7 @@ export class OptimizedLlmServer extends Construct {
       ? { ...props, allowedAcceleratorTypes: [...GkeAutopilot.ALLOWED_GPU_TYPES, ...(props.autopilotAcceleratorTypes ?? [])] }
       : props);
     const r = this.resolution;
+    this.nodePool = r.nodePool;
     if (r.autoscaling?.metric === AutoscalingMetric.TPU_MEMORY_USED) {
       if (props.clusterMode === ClusterMode.AUTOPILOT) {
         throw new Error(`'autoscalingMetric' '${AutoscalingMetric.TPU_MEMORY_USED}' needs a PodMonitoring of GKE's TPU device-plugin exporter in `
@@ -366,7 +373,11 @@ export class OptimizedLlmServer extends Construct {
       this.xlaCacheWarmupJob = warmup.job;
       this.xlaCacheWarmupServiceAccount = warmup.serviceAccount;
     }
-    addManifestValidation(this, validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`));
+    // Autopilot sizes its own nodes: the node pool is checked on Standard clusters
+    // the Pathways leader containers run without a memory limit, as in Google's tutorial
+    const validation = validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`, pathways
+      ? { memoryLimitExempt: [PathwaysContainers.PROXY, PathwaysContainers.RESOURCE_MANAGER, PathwaysContainers.ENGINE] } : {});
+    addManifestValidation(this, validation.clusterMode === ClusterMode.STANDARD ? { ...validation, nodeFit: this.nodePool } : validation);
     this.deploymentNotes = notes(r, token, this.name, namespace, this.modelBucket);
     if (pathways) {
       this.deploymentNotes.push(...pathwaysNotes(r, pathwaysScratch!, checkpointUri!));
@@ -569,6 +580,11 @@ function provenance(r: Resolution): { [key: string]: string } {
   if (r.autoscaling) {
     a[Annotations.AUTOSCALING] = `${r.autoscaling.serverMetric} target ${r.autoscaling.targetAverageValue} `
       + `(value ${round(r.autoscaling.valueAtOperatingPoint, 3)} at the operating point)`;
+    if (r.autoscaling.costPerMillionOutputTokensAtTarget !== undefined) {
+      a[Annotations.COST_AT_HPA_TARGET] = `$${round(r.autoscaling.costPerMillionOutputTokensAtTarget, 3)}/M output tokens, `
+        + `$${round(r.autoscaling.costPerMillionInputTokensAtTarget!, 3)}/M input tokens with replicas at the HPA target `
+        + `(${round(r.autoscaling.utilizationAtTarget * 100)}% of the operating point's throughput; the accelerator choice minimises the operating-point cost)`;
+    }
   }
   return a;
 }
@@ -607,9 +623,9 @@ function podTemplate(
       serviceAccountName,
       automountServiceAccountToken: false,
       securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-      nodeSelector: r.tpuTopology !== undefined
-        ? { [NodeSelectors.TPU_ACCELERATOR]: r.acceleratorType, [NodeSelectors.TPU_TOPOLOGY]: r.tpuTopology }
-        : { [NodeSelectors.ACCELERATOR]: r.acceleratorType, [NodeSelectors.ACCELERATOR_COUNT]: String(r.acceleratorCount / r.nodes) },
+      // the accelerator and the capacity (Spot, a reservation, flex-start) the cost figures assume: r.nodePool
+      nodeSelector: { ...r.nodePool.nodeSelector },
+      ...capacityPodSpec(r.nodePool),
       containers: [{
         name: CONTAINER_NAME,
         image,
@@ -670,18 +686,22 @@ function notes(r: Resolution, token: HuggingFaceToken, name: string, namespace: 
   if (token.secretName !== undefined) {
     out.push(`Hugging Face token: ${secretCreateCommand(token, namespace)}`);
   }
-  out.push(r.tpuTopology !== undefined && r.nodes > 1
-    ? `Accelerators: per replica, a multi-host TPU node pool of ${r.nodes} ${r.instanceType} nodes (${r.acceleratorType}, topology `
-      + `${r.tpuTopology}: ${r.acceleratorCount} chips, ${r.acceleratorCount / r.nodes} per host) and TPU quota for them. Multi-host: the `
-      + 'LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed.'
-    : r.tpuTopology !== undefined
-      ? `Accelerators: a TPU node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorType}, topology ${r.tpuTopology}: `
-      + `${r.acceleratorCount} chips on one host) and TPU quota for them.`
-      : r.nodes > 1
-        ? `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount / r.nodes} x ${r.acceleratorType} each), `
-        + `${r.nodes} per replica, and quota for them. Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed; `
-        + 'the nodes of a group talk over the VPC (Ray, NCCL), so place them close (a compact placement policy helps).'
-        : `Accelerators: a node pool (or Autopilot) with ${r.instanceType} nodes (${r.acceleratorCount} x ${r.acceleratorType}) and quota for them.`);
+  const pool = r.nodePool;
+  out.push(`Node pool (GKE Standard; Autopilot provisions from the pods' node selectors): ${pool.nodesPerReplica > 1 ? `${pool.nodesPerReplica} ` : ''}${pool.machineType} nodes per replica `
+    + `(${pool.acceleratorsPerNode} x ${pool.acceleratorType}${pool.tpuTopology ? `, topology ${pool.tpuTopology}` : ''}, ${pool.capacity} capacity; `
+    + `a pod may request ${pool.allocatableCpu} CPU, ${pool.allocatableMemoryGiB} GiB of memory and ${pool.allocatableEphemeralStorageGiB} GiB of `
+    + `ephemeral storage on ${pool.ephemeralStorageOn === 'local-ssd' ? 'local SSD' : `a ${pool.bootDiskSizeGb} GB boot disk`}) and quota for them; `
+    + `create it with: ${pool.gcloudCommand.replace('NODE_POOL_NAME', shellQuote(name))}`);
+  if (r.nodes > 1) {
+    out.push(r.tpuTopology !== undefined
+      ? 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed.'
+      : 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed; the nodes of a group talk over the VPC '
+        + '(Ray, NCCL), so the node pool uses a compact placement policy.');
+  }
+  if (pool.capacity === Capacity.SPOT) {
+    out.push('Capacity: Spot VMs, as the cost figures assume: Compute Engine may preempt a node at any time (the pods get 15 s to stop); '
+      + 'set \'capacity\' to Capacity.ON_DEMAND or Capacity.RESERVATION for nodes that stay.');
+  }
   out.push('Metrics: Google Cloud Managed Service for Prometheus must be enabled on the cluster for the PodMonitoring to be scraped.');
   if (r.autoscaling) {
     out.push(`Autoscaling: the HPA reads ${r.autoscaling.hpaMetricName} through the Custom Metrics Stackdriver Adapter; install it and grant `
@@ -698,9 +718,6 @@ function notes(r: Resolution, token: HuggingFaceToken, name: string, namespace: 
         + 'idle replica (kubectl get --raw the External metric, or Metrics Explorer); at or above the target the HPA would scale to '
         + `maxReplicas, below it never. Then scale on '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.QUEUE_SIZE}' instead.`);
     }
-  }
-  if (r.cost.pricingModel === 'spot') {
-    out.push(`Cost figures assume Spot VMs; ${name} does not select Spot nodes, so on-demand nodes cost more.`);
   }
   return out;
 }

@@ -80,7 +80,7 @@ function withCache(template: k8s.PodTemplateSpec, containerName: string, locatio
 }
 
 /** Size of each serving pod's private copy of the cache, GiB (XLA caches of these models are a few GB at most). */
-const LOCAL_CACHE_GIB = 20;
+export const LOCAL_CACHE_GIB = 20;
 const LOCAL_VOLUME_NAME = 'xla-cache-local';
 const SHARED_MOUNT_PATH = '/xla-cache-shared';
 

@@ -1,9 +1,11 @@
 import { MachineTypeRecord } from '../catalog/types';
 
 /**
- * Machine families whose GKE nodes put ephemeral storage on local SSD: A2 Ultra bundles local SSD
- * (machine-types.csv notes), and "A3 and newer set it up automatically" (GKE, Manually optimize Cloud
- * Storage FUSE CSI driver for performance, section on the file-cache medium).
+ * Machine families whose GKE nodes put ephemeral storage on local SSD in the node pools this library
+ * describes: "A3 and newer set it up automatically" (GKE, Manually optimize Cloud Storage FUSE CSI driver
+ * for performance, section on the file-cache medium). A2 Ultra bundles local SSD (machine-types.csv notes)
+ * but GKE documents no automatic setup for it: its node pool is created with
+ * `--ephemeral-storage-local-ssd count=N` (see node-allocatable.ts and the node pool's gcloud command).
  */
 export const LOCAL_SSD_MACHINE_PREFIXES: readonly string[] = ['a2-ultragpu-', 'a3-', 'a4-', 'a4x-'];
 

@@ -149,12 +149,16 @@ export class CloudStorageFuseModel {
       ...(skipCheck ? { skipCSIBucketAccessCheck: 'true' } : {}),
       ...(prefetchMetadata ? { gcsfuseMetadataPrefetchOnMount: 'true' } : {}),
     };
-    // "0" lifts a sidecar limit; the cache on the boot disk is bounded instead, with room above the cache
+    // "0" lifts a sidecar limit (Google's recipe). The driver's webhook copies a limit annotation without a request
+    // annotation into the request (gcs-fuse-csi-driver pkg/webhook/config.go), so a cache on the boot disk, which
+    // GKE advises against, states its request explicitly: the pod then asks the node for it, visibly.
+    const bootDiskLimit = `${size! + 5}Gi`;
     this.podAnnotations = {
       'gke-gcsfuse/volumes': 'true',
       'gke-gcsfuse/cpu-limit': '0',
       'gke-gcsfuse/memory-limit': '0',
-      'gke-gcsfuse/ephemeral-storage-limit': medium === CacheMedium.BOOT_DISK ? `${size! + 5}Gi` : '0',
+      'gke-gcsfuse/ephemeral-storage-limit': medium === CacheMedium.BOOT_DISK ? bootDiskLimit : '0',
+      ...(medium === CacheMedium.BOOT_DISK ? { 'gke-gcsfuse/ephemeral-storage-request': bootDiskLimit } : {}),
       ...(prefetchMetadata ? { 'gke-gcsfuse/metadata-prefetch-memory-limit': '512Mi' } : {}),
     };
   }

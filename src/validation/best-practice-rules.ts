@@ -65,7 +65,8 @@ const resources: ManifestRule = {
         const missing = [
           obj(r.requests).cpu === undefined ? 'a cpu request' : undefined,
           obj(r.requests).memory === undefined ? 'a memory request' : undefined,
-          obj(r.limits).memory === undefined ? 'a memory limit' : undefined,
+          obj(r.limits).memory === undefined && !(ctx.optOuts.memoryLimitExempt ?? []).includes(str(c.container.name) ?? '')
+            ? 'a memory limit' : undefined,
         ].filter((m): m is string => m !== undefined);
         if (missing.length > 0) {
           report(t.owner, `${c.path}/resources`, `container "${str(c.container.name)}" has no ${missing.join(', ')}`, 'set the missing resources');

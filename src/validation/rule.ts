@@ -1,5 +1,6 @@
 import { ClusterMode } from './cluster-mode';
 import { JsonObject, PodTemplate } from './manifest';
+import type { NodeFitTarget } from './node-fit-rules';
 
 /** Where a rule applies. */
 export type RuleScope = 'all' | 'autopilot';
@@ -16,6 +17,11 @@ export interface SecurityOptOuts {
   readonly privilegeEscalation?: boolean;
   /** Pods may run without the `RuntimeDefault` seccomp profile. */
   readonly unconfinedSeccomp?: boolean;
+  /**
+   * Containers (by name) that run without a memory limit because the upstream manifests they follow set none (the
+   * Pathways leader containers of Google's multi-host TPU tutorial); they still request memory.
+   */
+  readonly memoryLimitExempt?: readonly string[];
 }
 
 /** What the rules see. */
@@ -33,6 +39,8 @@ export interface RuleContext {
    * such as an HPA's scale target). Undefined when only `objects` may be searched.
    */
   readonly existsInChart?: (apiVersion: string | undefined, kind: string, name: string, namespace: string) => boolean;
+  /** The node the construct's accelerator pods land on (its node pool); undefined when it has none. */
+  readonly nodeFit?: NodeFitTarget;
 }
 
 /** One broken rule. */

@@ -5,12 +5,13 @@ import { ClusterMode, GkeAutopilot } from './cluster-mode';
 import { GKE_RULES } from './gke-autopilot-rules';
 import { KUBERNETES_RULES } from './kubernetes-rules';
 import { JsonObject, describe, podTemplates } from './manifest';
+import { NodeFitTarget, nodeFit } from './node-fit-rules';
 import { ManifestRule, RuleContext, SecurityOptOuts, Violation } from './rule';
 import { TPU_RULES } from './tpu-rules';
 import { ensureUniqueObjectNames } from './unique-names';
 
 /** Every rule, in the order they are reported: Kubernetes, GKE (and Autopilot), best practice. */
-export const ALL_RULES: readonly ManifestRule[] = [...KUBERNETES_RULES, ...GKE_RULES, ...TPU_RULES, ...BEST_PRACTICE_RULES];
+export const ALL_RULES: readonly ManifestRule[] = [...KUBERNETES_RULES, ...GKE_RULES, ...TPU_RULES, nodeFit, ...BEST_PRACTICE_RULES];
 
 /** How a construct's manifests are validated. */
 export interface ValidationOptions {
@@ -21,6 +22,8 @@ export interface ValidationOptions {
   readonly optOuts: SecurityOptOuts;
   /** The rule table. */
   readonly rules?: readonly ManifestRule[];
+  /** The node pool the construct's accelerator pods need, checked by gke/node-fit. */
+  readonly nodeFit?: NodeFitTarget;
 }
 
 /** The props every validated construct shares. */
@@ -65,6 +68,7 @@ export function checkManifests(
     autopilotAcceleratorTypes: options.autopilotAcceleratorTypes,
     optOuts: options.optOuts,
     existsInChart,
+    nodeFit: options.nodeFit,
   };
   const out: Violation[] = [];
   for (const rule of applicableRules(options)) {

@@ -14,9 +14,9 @@ import { JetStreamEngineInputs, maxTextModel } from './jetstream';
 import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, PATHWAYS_INSTANCE_TYPES, PATHWAYS_PORTS } from '../../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../../catalog/serving-constants';
 import { jetstreamDecodeSlots } from '../../resolver/jetstream';
+import { capacityPodSpec } from '../../resolver/node-pool';
 import { Resolution } from '../../resolver/resolution';
 import { escapeKubernetesExpansion, shellQuote } from '../../util/shell-quote';
-import { NodeSelectors } from '../annotations';
 import { LWS_RECREATE_GROUP_ON_POD_RESTART } from '../lws-api';
 import { LEADER_ROLE, LWS_API_VERSION, LWS_KIND, ROLE_LABEL, WORKER_ROLE } from '../multi-host';
 
@@ -87,6 +87,17 @@ const quantities = (cpu: number, memoryGiB: number): { [name: string]: k8s.Quant
   'ephemeral-storage': k8s.Quantity.fromString('2Gi'),
 });
 
+/**
+ * A leader container's limits: its CPU and ephemeral storage, but no memory limit. Google's tutorial sets no resources on
+ * the leader containers, and an OOM-killed proxy surfaces only as "Stream removed" on the client; the memory request
+ * still reserves what the node-fit rule counts.
+ */
+function noMemoryLimit(q: { [name: string]: k8s.Quantity }): { [name: string]: k8s.Quantity } {
+  const { memory, ...rest } = q;
+  void memory;
+  return rest;
+}
+
 /** The leader and worker pod templates of one group. */
 export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { leader: k8s.PodTemplateSpec; worker: k8s.PodTemplateSpec } {
   const version = JETSTREAM.versions.find((v) => v.version === r.modelServerVersion);
@@ -107,9 +118,10 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
       serviceAccountName: inputs.serviceAccountName,
       automountServiceAccountToken: false,
       securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-      nodeSelector: { [NodeSelectors.TPU_ACCELERATOR]: r.acceleratorType, [NodeSelectors.TPU_TOPOLOGY]: r.tpuTopology! },
+      nodeSelector: { ...r.nodePool.nodeSelector },
       // the leader takes no chips, so GKE does not add the TPU taint's toleration for it: it shares a host of the slice with a worker
-      tolerations: [{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' }],
+      tolerations: [{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' }, ...(capacityPodSpec(r.nodePool).tolerations ?? [])],
+      terminationGracePeriodSeconds: capacityPodSpec(r.nodePool).terminationGracePeriodSeconds,
       containers,
     },
   });
@@ -133,7 +145,7 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
       args: [`--resource_manager_address=${RESOURCE_MANAGER_ADDRESS}`, `--server_port=${PATHWAYS_PORTS.proxy}`, scratch],
       ports: [{ name: 'proxy', containerPort: PATHWAYS_PORTS.proxy, protocol: 'TCP' }],
       ...tcpProbes('proxy'),
-      resources: { requests: proxy, limits: proxy },
+      resources: { requests: proxy, limits: noMemoryLimit(proxy) },
       securityContext: sc,
     },
     {
@@ -147,7 +159,7 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
       ],
       ports: [{ name: 'rm', containerPort: PATHWAYS_PORTS.resourceManager, protocol: 'TCP' }],
       ...tcpProbes('rm'),
-      resources: { requests: small, limits: small },
+      resources: { requests: small, limits: noMemoryLimit(small) },
       securityContext: sc,
     },
     {
@@ -160,7 +172,7 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
         { name: 'grpc', containerPort: JETSTREAM_GRPC_PORT, protocol: 'TCP' },
         { name: 'metrics', containerPort: JETSTREAM.metricsPort!, protocol: 'TCP' },
       ],
-      resources: { requests: small, limits: small },
+      resources: { requests: small, limits: noMemoryLimit(small) },
       // the gRPC port opens when the engine serves (restore and warm-up take long)
       ...tcpProbes('grpc'),
       securityContext: sc,

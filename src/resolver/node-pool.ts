@@ -1,0 +1,168 @@
+import { Capacity, ResolvedNodePool } from './resolution';
+import { DEFAULT_BOOT_DISK_GIB, bootDiskFor, bundledLocalSsds, localSsdEphemeralAutomatic, nodeAllocatable } from '../catalog/node-allocatable';
+import { AcceleratorRecord, MachineTypeRecord, PricingModelName } from '../catalog/types';
+import { LOCAL_CACHE_GIB } from '../server/xla-cache';
+import { hasLocalSsd } from '../storage/cache-media';
+import { shellQuote } from '../util/shell-quote';
+
+/**
+ * Node labels GKE sets and pods select, per capacity. Sources: GKE "Spot VMs" (cloud.google.com/gke-spot, the
+ * cloud.google.com/gke-spot=true:NoSchedule taint on auto-provisioned Spot nodes, and the 30 s after a preemption
+ * notice of which pods get the first 15 s), "Consuming reserved zonal resources" (cloud.google.com/reservation-name,
+ * cloud.google.com/reservation-affinity), "About GPU obtainability with flex-start" (cloud.google.com/gke-flex-start).
+ */
+export const CapacityLabels = {
+  SPOT: 'cloud.google.com/gke-spot',
+  RESERVATION_NAME: 'cloud.google.com/reservation-name',
+  RESERVATION_AFFINITY: 'cloud.google.com/reservation-affinity',
+  FLEX_START: 'cloud.google.com/gke-flex-start',
+} as const;
+
+/** Seconds GKE gives non-system pods to stop after a Spot preemption notice (of the 30 s the VM gets). */
+export const SPOT_POD_GRACE_SECONDS = 15;
+
+/** The sidecar ephemeral-storage request the Cloud Storage FUSE webhook adds with a `"0"` limit: its default, 5Gi (cmd/webhook/main.go). */
+export const GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB = 5;
+
+const GPU_DRIVER_VERSION = 'latest';
+
+/** The capacity and pricing model a request resolves to, checked against each other. */
+export function capacityOf(capacity: Capacity | undefined, pricingModel: PricingModelName | undefined, reservationName: string | undefined):
+{ capacity: Capacity; pricingModel: PricingModelName; reservationName?: string } {
+  const all = Object.values(Capacity) as string[];
+  if (capacity !== undefined && !all.includes(capacity)) {
+    throw new Error(`'capacity' must be one of ${all.join(', ')} (Capacity.ON_DEMAND, SPOT, RESERVATION or FLEX_START), got '${String(capacity)}'.`);
+  }
+  const c = capacity ?? (pricingModel !== undefined && pricingModel !== 'spot' ? Capacity.ON_DEMAND : Capacity.SPOT);
+  if (c === Capacity.SPOT && pricingModel !== undefined && pricingModel !== 'spot') {
+    throw new Error(`'pricingModel' ${pricingModel} does not price Spot capacity: with 'capacity' Capacity.SPOT leave 'pricingModel' unset or set it to `
+      + 'PricingModel.SPOT, or choose Capacity.ON_DEMAND or Capacity.RESERVATION for on-demand or committed-use prices.');
+  }
+  if (c !== Capacity.SPOT && pricingModel === 'spot') {
+    throw new Error(`'pricingModel' spot prices Spot VMs, but 'capacity' is ${c}: set 'capacity' to Capacity.SPOT, or 'pricingModel' to `
+      + 'on-demand or a committed-use discount.');
+  }
+  if (c === Capacity.RESERVATION) {
+    if (typeof reservationName !== 'string' || !/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(reservationName)) {
+      throw new Error('\'reservationName\' must name the Compute Engine reservation to consume with \'capacity\' Capacity.RESERVATION '
+        + `(lower-case letters, digits and '-', at most 63), got ${JSON.stringify(reservationName)}.`);
+    }
+  } else if (reservationName !== undefined) {
+    throw new Error(`'reservationName' is only used with 'capacity' Capacity.RESERVATION, but 'capacity' is ${c}: remove it or set 'capacity'.`);
+  }
+  const pm: PricingModelName = pricingModel ?? (c === Capacity.SPOT ? 'spot' : 'on-demand');
+  return { capacity: c, pricingModel: pm, reservationName: c === Capacity.RESERVATION ? reservationName : undefined };
+}
+
+/** What the node pool needs to know about the server. */
+export interface NodePoolInput {
+  readonly machine: MachineTypeRecord;
+  readonly accelerator: AcceleratorRecord;
+  readonly acceleratorsPerNode: number;
+  readonly nodesPerReplica: number;
+  readonly tpuTopology?: string;
+  /** Ephemeral storage the server pod asks for, GiB (the main containers). */
+  readonly podEphemeralStorageGiB: number;
+  /** Whether the pod mounts a bucket through Cloud Storage FUSE (its sidecar asks for ephemeral storage too). */
+  readonly cloudStorageFuse: boolean;
+  readonly capacity: Capacity;
+  readonly reservationName?: string;
+}
+
+/** The node labels a server's pods select for their capacity. */
+export function capacitySelector(capacity: Capacity, reservationName: string | undefined): { [key: string]: string } {
+  switch (capacity) {
+    case Capacity.SPOT: return { [CapacityLabels.SPOT]: 'true' };
+    case Capacity.RESERVATION: return { [CapacityLabels.RESERVATION_NAME]: reservationName!, [CapacityLabels.RESERVATION_AFFINITY]: 'specific' };
+    case Capacity.FLEX_START: return { [CapacityLabels.FLEX_START]: 'true' };
+    default: return {};
+  }
+}
+
+/** The node pool a server needs, with the command that creates it. */
+export function planNodePool(input: NodePoolInput): ResolvedNodePool {
+  const { machine, accelerator } = input;
+  const tpu = accelerator.family === 'tpu';
+  // ephemeral storage: local SSD where the machine has it (A2 Ultra through the node-pool flag), else a boot disk sized from the need
+  const onSsd = hasLocalSsd(machine) && bundledLocalSsds(machine.name) > 0;
+  // a Cloud Storage FUSE mount brings the sidecar's ephemeral request: the model bucket, or on TPUs the XLA cache bucket,
+  // whose serving pods also keep a private copy of the cache (xla-cache.ts)
+  const fuse = input.cloudStorageFuse || tpu;
+  const need = input.podEphemeralStorageGiB + (fuse ? GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB + 1 : 0) + (tpu ? LOCAL_CACHE_GIB : 0);
+  const disk = onSsd ? DEFAULT_BOOT_DISK_GIB : bootDiskFor(need);
+  const node = nodeAllocatable(machine, disk, onSsd);
+  const flagSsds = onSsd && !localSsdEphemeralAutomatic(machine.name) ? bundledLocalSsds(machine.name) : 0;
+  const acceleratorSelector: { [key: string]: string } = tpu
+    ? { [accelerator.labelKey]: accelerator.gkeLabel, 'cloud.google.com/gke-tpu-topology': input.tpuTopology! }
+    : { [accelerator.labelKey]: accelerator.gkeLabel, 'cloud.google.com/gke-accelerator-count': String(input.acceleratorsPerNode) };
+  const nodeSelector = { ...acceleratorSelector, ...capacitySelector(input.capacity, input.reservationName) };
+
+  const q = shellQuote;
+  const flags: string[] = ['--cluster CLUSTER_NAME', '--location LOCATION', `--machine-type ${q(machine.name)}`];
+  if (tpu) {
+    flags.push(`--tpu-topology ${q(input.tpuTopology!)}`);
+  } else {
+    flags.push(`--accelerator ${q(`type=${accelerator.gkeLabel},count=${input.acceleratorsPerNode},gpu-driver-version=${GPU_DRIVER_VERSION}`)}`);
+  }
+  if (disk !== DEFAULT_BOOT_DISK_GIB) flags.push(`--disk-size ${q(String(disk))}`);
+  if (flagSsds > 0) flags.push(`--ephemeral-storage-local-ssd ${q(`count=${flagSsds}`)}`);
+  if (!tpu && input.nodesPerReplica > 1) flags.push('--placement-type COMPACT');
+  switch (input.capacity) {
+    case Capacity.SPOT: flags.push('--spot'); break;
+    case Capacity.RESERVATION: flags.push('--reservation-affinity specific', `--reservation ${q(input.reservationName!)}`); break;
+    case Capacity.FLEX_START:
+      flags.push('--flex-start', '--enable-autoscaling', '--total-min-nodes 0', `--total-max-nodes ${q(String(input.nodesPerReplica))}`,
+        '--location-policy ANY', '--reservation-affinity none', '--no-enable-autorepair');
+      break;
+    default: break;
+  }
+  flags.push(`--num-nodes ${q(String(input.capacity === Capacity.FLEX_START ? 0 : input.nodesPerReplica))}`);
+  const gcloudCommand = `gcloud container node-pools create NODE_POOL_NAME ${flags.join(' ')}`;
+
+  const explanation = [
+    `${machine.name}: ${input.acceleratorsPerNode} x ${accelerator.gkeLabel} per node`
+      + (input.nodesPerReplica > 1 ? `, ${input.nodesPerReplica} nodes per replica` : '') + (tpu ? `, TPU topology ${input.tpuTopology}` : ''),
+    onSsd
+      ? `ephemeral storage on ${bundledLocalSsds(machine.name)} local SSD${flagSsds ? ' (--ephemeral-storage-local-ssd: GKE documents no automatic set-up before A3)' : ' (set up by GKE on A3 and newer)'}`
+      : `boot disk ${disk} GB: GKE leaves ${node.ephemeralStorageGiB.toFixed(1)} GiB of it allocatable, for the pod's ${need.toFixed(0)} GiB`
+        + (fuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request)` : ''),
+    ...node.explanation,
+    {
+      [Capacity.SPOT]: 'Spot VMs: pods select cloud.google.com/gke-spot and stop within the 15 s GKE gives them after a preemption notice',
+      [Capacity.ON_DEMAND]: 'on-demand VMs',
+      [Capacity.RESERVATION]: `the reservation ${input.reservationName}: pods select it by name (cloud.google.com/reservation-name)`,
+      [Capacity.FLEX_START]: 'flex-start VMs (Dynamic Workload Scheduler): scaled from zero, each kept at most 7 days',
+    }[input.capacity],
+  ];
+  return {
+    machineType: machine.name,
+    acceleratorType: accelerator.gkeLabel,
+    acceleratorsPerNode: input.acceleratorsPerNode,
+    gpuDriverVersion: tpu ? undefined : GPU_DRIVER_VERSION,
+    tpuTopology: tpu ? input.tpuTopology : undefined,
+    nodesPerReplica: input.nodesPerReplica,
+    bootDiskSizeGb: disk,
+    localSsdCount: flagSsds,
+    ephemeralStorageOn: node.ephemeralStorageOn,
+    capacity: input.capacity,
+    reservationName: input.reservationName,
+    allocatableCpu: Math.floor(node.cpu * 1000) / 1000,
+    allocatableMemoryGiB: Math.floor(node.memoryGiB * 100) / 100,
+    allocatableEphemeralStorageGiB: Math.floor(node.ephemeralStorageGiB * 100) / 100,
+    nodeSelector,
+    gcloudCommand,
+    explanation,
+  };
+}
+
+/** What Spot capacity adds to a pod spec: the toleration of GKE's Spot taint and a grace period within Spot's notice. */
+export function capacityPodSpec(pool: ResolvedNodePool): {
+  tolerations?: Array<{ key: string; operator: string; value: string; effect: string }>;
+  terminationGracePeriodSeconds?: number;
+} {
+  if (pool.capacity !== Capacity.SPOT) return {};
+  return {
+    tolerations: [{ key: CapacityLabels.SPOT, operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+    terminationGracePeriodSeconds: SPOT_POD_GRACE_SECONDS,
+  };
+}

@@ -1,0 +1,257 @@
+import { Chart, Testing } from 'cdk8s';
+import { Capacity, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, PricingModel } from '../src';
+import { Catalog } from '../src/catalog/catalog';
+import { ClusterMode } from '../src/validation/cluster-mode';
+import { checkManifests } from '../src/validation/runner';
+
+/**
+ * Every catalog model on every accelerator it resolves to, from Hugging Face and from a bucket: each pod on the
+ * node pool fits one node's allocatable resources, computed here by hand from GKE's "Plan GKE Standard node sizes"
+ * (memory 25/20/10/6/2% tiers + 100 MiB eviction, CPU 6/1/0.5/0.25% tiers, boot disk 10% eviction + min(50%, 6 GiB + 35%,
+ * 100 GiB), local SSD 10% + 50/75/100 GiB), with the Cloud Storage FUSE sidecar as its webhook sizes it
+ * (gcs-fuse-csi-driver pkg/webhook/config.go: a "0" limit without a request takes the default request 250m / 256Mi / 5Gi).
+ */
+const GIB = 1024 ** 3;
+const catalog = Catalog.EMBEDDED;
+
+function tiers(x: number, t: Array<[number, number]>): number {
+  let left = x;
+  let out = 0;
+  for (const [size, share] of t) {
+    const part = Math.min(left, size);
+    out += part * share;
+    left -= part;
+  }
+  return out;
+}
+// Compute Engine: local SSD disks bundled with these machine types (375 GB each)
+const BUNDLED_SSDS: { [m: string]: number } = {
+  'a2-ultragpu-1g': 1,
+  'a2-ultragpu-2g': 2,
+  'a2-ultragpu-4g': 4,
+  'a2-ultragpu-8g': 8,
+  'a3-highgpu-1g': 2,
+  'a3-highgpu-2g': 4,
+  'a3-highgpu-4g': 8,
+  'a3-highgpu-8g': 16,
+  'a3-edgegpu-8g': 16,
+  'a3-megagpu-8g': 16,
+  'a3-ultragpu-8g': 32,
+  'a4-highgpu-8g': 32,
+  'a4x-highgpu-4g': 32,
+};
+// GKE's system DaemonSets on an accelerator node: our estimate (0.5 CPU, 1 GiB), not a documented figure
+const DAEMONSETS = { cpu: 0.5, memory: 1 };
+
+function allocatable(machineType: string, bootDiskGb: number, onSsd: boolean): { cpu: number; memory: number; ephemeral: number } {
+  const m = catalog.machineTypes.find((x) => x.name === machineType)!;
+  const memReserved = tiers(m.ramGb, [[4, 0.25], [4, 0.2], [8, 0.1], [112, 0.06], [Infinity, 0.02]]) + 100 / 1024;
+  const cpuReserved = tiers(m.vcpu, [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]]);
+  let ephemeral: number;
+  if (onSsd) {
+    const n = BUNDLED_SSDS[machineType];
+    ephemeral = n * 375 * 0.9 - (n === 1 ? 50 : n === 2 ? 75 : 100);
+  } else {
+    const fs = (bootDiskGb * 98831908) / (100 * 1024 ** 2);
+    ephemeral = fs * 0.9 - Math.min(0.5 * fs, 6 + 0.35 * fs, 100);
+  }
+  return { cpu: m.vcpu - cpuReserved - DAEMONSETS.cpu, memory: m.ramGb - memReserved - DAEMONSETS.memory, ephemeral };
+}
+
+const QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|m)?$/;
+function q(v: unknown): number {
+  if (v === undefined) return 0;
+  const m = QUANTITY.exec(String(v));
+  if (!m) throw new Error(`unparsed quantity ${String(v)}`);
+  const mult: { [u: string]: number } = { Ki: 1024, Mi: 1024 ** 2, Gi: GIB, Ti: 1024 ** 4, m: 0.001 };
+  return Number(m[1]) * (m[2] ? mult[m[2]] : 1);
+}
+
+function sidecar(annotations: any, name: string, defReq: number): number {
+  const req = annotations[`gke-gcsfuse/${name}-request`];
+  const lim = annotations[`gke-gcsfuse/${name}-limit`];
+  if (req !== undefined) return q(req);
+  if (lim === undefined || q(lim) === 0) return defReq;
+  return q(lim);
+}
+
+/** What one pod template asks of its node: containers + sidecar init containers (or the largest init container), + the FUSE sidecar. */
+function ask(template: any): { cpu: number; memory: number; ephemeral: number } {
+  const spec = template.spec;
+  const sum = { cpu: 0, memory: 0, ephemeral: 0 };
+  const addC = (c: any, to: typeof sum) => {
+    const r = c.resources?.requests ?? c.resources?.limits ?? {};
+    to.cpu += q(r.cpu);
+    to.memory += q(r.memory) / GIB;
+    to.ephemeral += q(r['ephemeral-storage']) / GIB;
+  };
+  for (const c of spec.containers) addC(c, sum);
+  const init = { cpu: 0, memory: 0, ephemeral: 0 };
+  for (const c of spec.initContainers ?? []) {
+    if (c.restartPolicy === 'Always') {addC(c, sum);} else {
+      const one = { cpu: 0, memory: 0, ephemeral: 0 };
+      addC(c, one);
+      init.cpu = Math.max(init.cpu, one.cpu);
+      init.memory = Math.max(init.memory, one.memory);
+      init.ephemeral = Math.max(init.ephemeral, one.ephemeral);
+    }
+  }
+  const a = template.metadata?.annotations ?? {};
+  if (a['gke-gcsfuse/volumes'] === 'true') {
+    sum.cpu += sidecar(a, 'cpu', 0.25);
+    sum.memory += sidecar(a, 'memory', 256 * 1024 ** 2) / GIB;
+    sum.ephemeral += sidecar(a, 'ephemeral-storage', 5 * GIB) / GIB;
+    const prefetchLimit = a['gke-gcsfuse/metadata-prefetch-memory-limit'];
+    if (prefetchLimit) sum.memory += q(prefetchLimit) / GIB;
+  }
+  return { cpu: Math.max(sum.cpu, init.cpu), memory: Math.max(sum.memory, init.memory), ephemeral: Math.max(sum.ephemeral, init.ephemeral) };
+}
+
+/** Pod templates of the synthesized objects that run on the accelerator node pool. */
+function poolTemplates(objects: any[], selector: { [k: string]: string }): any[] {
+  const out: any[] = [];
+  for (const o of objects) {
+    const ts = o.kind === 'LeaderWorkerSet'
+      ? [o.spec.leaderWorkerTemplate.leaderTemplate, o.spec.leaderWorkerTemplate.workerTemplate].filter((x) => x)
+      : o.spec?.template ? [o.spec.template] : [];
+    for (const t of ts) {
+      const sel = t.spec.nodeSelector ?? {};
+      if (Object.entries(selector).every(([k, v]) => sel[k] === v)) out.push({ owner: `${o.kind}/${o.metadata.name}`, t });
+    }
+  }
+  return out;
+}
+
+function synth(props: OptimizedLlmServerProps): { server: OptimizedLlmServer; objects: any[] } {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test', { namespace: 'llm' });
+  const server = new OptimizedLlmServer(chart, 'server', props);
+  return { server, objects: chart.toJson() };
+}
+
+test('every catalog model on every accelerator it resolves to fits its node, from Hugging Face and from a bucket', () => {
+  let checked = 0;
+  const failures: string[] = [];
+  for (const model of catalog.models) {
+    for (const accelerator of catalog.accelerators) {
+      let resolvable = true;
+      try {
+        InferenceResolver.resolve({ model: model.id, acceleratorType: accelerator.gkeLabel });
+      } catch {
+        resolvable = false;
+      }
+      if (!resolvable) continue;
+      for (const bucket of [undefined, `gs://models-bkt/${model.id}`]) {
+        const props: OptimizedLlmServerProps = { model: model.id, acceleratorType: accelerator.gkeLabel, modelBucketUri: bucket };
+        let result: { server: OptimizedLlmServer; objects: any[] };
+        try {
+          result = synth(props);
+        } catch (e) {
+          const msg = (e as Error).message;
+          // acceptable failures are actionable: the node-fit rule, or a file cache in RAM that no machine of the type holds
+          // (with what would work: local SSD, more memory, or Hugging Face onto a sized boot disk)
+          const actionable = /\[gke\/node-fit\].*allocatable.*Fix: /s.test(msg)
+            || /cannot hold the memory-backed model cache .*local SSD for the file cache.*omit 'modelBucketUri'/s.test(msg);
+          expect(bucket !== undefined || /node-fit/.test(msg)).toBe(true);
+          if (!actionable) failures.push(`${model.id} on ${accelerator.gkeLabel}${bucket ? ' (bucket)' : ''}: ${msg.split('\n')[0]}`);
+          continue;
+        }
+        const pool = result.server.resolution.nodePool;
+        const node = allocatable(pool.machineType, pool.bootDiskSizeGb, pool.ephemeralStorageOn === 'local-ssd');
+        const templates = poolTemplates(result.objects, pool.nodeSelector);
+        expect(templates.length).toBeGreaterThan(0);
+        const accelerated = templates.filter(({ t }) => t.spec.containers.some((c: any) => c.resources?.limits?.['nvidia.com/gpu'] || c.resources?.limits?.['google.com/tpu']));
+        const biggest = Math.max(...accelerated.map(({ t }) => ask(t).memory));
+        for (const { owner, t } of templates) {
+          const a = ask(t);
+          // a chip-less pod on the pool (a Pathways leader) shares a node with the largest accelerator pod
+          const colocated = accelerated.some((x) => x.t === t)
+            ? { cpu: 0, memory: 0, ephemeral: 0 }
+            : ask(accelerated.find(({ t: x }) => ask(x).memory === biggest)!.t);
+          const where = `${model.id} on ${accelerator.gkeLabel}${bucket ? ' (bucket)' : ''}: ${owner} on ${pool.machineType}`;
+          if (a.cpu + colocated.cpu > node.cpu + 1e-9) failures.push(`${where}: cpu ${a.cpu + colocated.cpu} > ${node.cpu}`);
+          if (a.memory + colocated.memory > node.memory + 1e-9) failures.push(`${where}: memory ${a.memory + colocated.memory} > ${node.memory}`);
+          if (a.ephemeral + colocated.ephemeral > node.ephemeral + 1e-9) failures.push(`${where}: ephemeral ${a.ephemeral + colocated.ephemeral} > ${node.ephemeral}`);
+        }
+        checked++;
+      }
+    }
+  }
+  expect(failures).toEqual([]);
+  expect(checked).toBeGreaterThan(50);
+});
+
+test('gke/node-fit: the issue\'s pod (61Gi on a default 100 GB boot disk, a 60Gi FUSE limit copied into the request) fails with the options', () => {
+  const { server, objects } = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+  const pool = server.nodePool;
+  expect(pool).toBe(server.resolution.nodePool);
+  // the pool is sized for the download: a 130 GB boot disk (0.5184 D - 6 >= 61 GiB)
+  expect(pool.bootDiskSizeGb).toBe(130);
+  expect(pool.gcloudCommand).toContain('--disk-size 130');
+  const deployment = objects.find((o) => o.kind === 'Deployment');
+  expect(deployment.spec.template.spec.containers[0].resources.requests['ephemeral-storage']).toBe('61Gi');
+  // the same pod on a default node: 45.8 GiB allocatable
+  const defaultNode = { ...pool, bootDiskSizeGb: 100, allocatableEphemeralStorageGiB: allocatable(pool.machineType, 100, false).ephemeral };
+  const options = { clusterMode: ClusterMode.STANDARD, autopilotAcceleratorTypes: [], optOuts: {}, nodeFit: defaultNode };
+  const run = (objs: any[]) => checkManifests(objs, options)
+    .filter((v) => v.ruleId === 'gke/node-fit');
+  const [v] = run(objects);
+  expect(v.message).toMatch(/asks for 61 GiB of ephemeral-storage \(inference-server 61 GiB\), but one g2-standard-48 node \(100 GB boot disk\) has 45\.8 GiB allocatable/);
+  expect(v.fix).toMatch(/a bigger boot disk.*local SSD.*file cache in RAM.*larger machine/);
+  // a sidecar ephemeral-storage limit without a request: the webhook copies it into the request
+  const patched = JSON.parse(JSON.stringify(objects));
+  const t = patched.find((o: any) => o.kind === 'Deployment').spec.template;
+  t.spec.containers[0].resources.requests['ephemeral-storage'] = '10Gi';
+  t.spec.containers[0].resources.limits['ephemeral-storage'] = '10Gi';
+  t.metadata.annotations = { 'gke-gcsfuse/volumes': 'true', 'gke-gcsfuse/ephemeral-storage-limit': '60Gi' };
+  expect(run(patched)[0].message).toMatch(/asks for 70 GiB of ephemeral-storage \(inference-server 10 GiB, gke-gcsfuse-sidecar .* 60 GiB\)/);
+  // Google's recipe: "0" lifts the limit, and the request falls back to the webhook's 5Gi default
+  t.metadata.annotations['gke-gcsfuse/ephemeral-storage-limit'] = '0';
+  expect(run(patched)).toEqual([]);
+});
+
+test('capacity: Spot, on-demand and reservation variants select their nodes and price the cost alike', () => {
+  const base: OptimizedLlmServerProps = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' };
+  const price = (model: string) => catalog.machinePrice('g2-standard-48', 'us-central1', model as any)!.usdPerHour;
+  const variants: Array<[Partial<OptimizedLlmServerProps>, { [k: string]: string }, string, string]> = [
+    [{}, { 'cloud.google.com/gke-spot': 'true' }, 'spot', '--spot'],
+    [{ capacity: Capacity.SPOT }, { 'cloud.google.com/gke-spot': 'true' }, 'spot', '--spot'],
+    [{ capacity: Capacity.ON_DEMAND }, {}, 'on-demand', ''],
+    [{ pricingModel: PricingModel.ONE_YEAR_CUD }, {}, '1-year-cud', ''],
+    [{ capacity: Capacity.RESERVATION, reservationName: 'l4-res' },
+      { 'cloud.google.com/reservation-name': 'l4-res', 'cloud.google.com/reservation-affinity': 'specific' }, 'on-demand',
+      '--reservation-affinity specific --reservation l4-res'],
+    [{ capacity: Capacity.FLEX_START }, { 'cloud.google.com/gke-flex-start': 'true' }, 'on-demand', '--flex-start'],
+  ];
+  for (const [extra, selector, pricingModel, flag] of variants) {
+    const { server, objects } = synth({ ...base, ...extra });
+    const pod = objects.find((o) => o.kind === 'Deployment').spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4', 'cloud.google.com/gke-accelerator-count': '4', ...selector });
+    const r = server.resolution;
+    expect(r.cost.pricingModel).toBe(pricingModel);
+    expect(r.cost.costPerHour).toBe(price(pricingModel));
+    const notes = server.deploymentNotes.join('\n');
+    if (flag) expect(notes).toContain(flag);
+    if (pricingModel !== 'spot') expect(notes).not.toContain('--spot');
+    // Spot: GKE gives pods 15 s of the 30 s preemption notice
+    expect(pod.terminationGracePeriodSeconds).toBe(pricingModel === 'spot' ? 15 : undefined);
+    expect(pod.tolerations).toEqual(pricingModel === 'spot' ? [{ key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }] : undefined);
+  }
+  expect(price('spot')).toBeLessThan(price('on-demand'));
+  expect(() => synth({ ...base, capacity: Capacity.SPOT, pricingModel: PricingModel.ON_DEMAND })).toThrow(/'pricingModel' on-demand does not price Spot capacity/);
+  expect(() => synth({ ...base, capacity: Capacity.ON_DEMAND, pricingModel: PricingModel.SPOT })).toThrow(/'pricingModel' spot prices Spot VMs, but 'capacity' is on-demand/);
+  expect(() => synth({ ...base, capacity: Capacity.RESERVATION })).toThrow(/'reservationName' must name the Compute Engine reservation/);
+  expect(() => synth({ ...base, reservationName: 'x' })).toThrow(/'reservationName' is only used with 'capacity' Capacity.RESERVATION/);
+  // every value of the command is shell-quoted: a hostile pool name cannot escape
+  const { server } = synth({ ...base, name: 'srv' });
+  expect(server.deploymentNotes.join('\n')).toContain('gcloud container node-pools create srv --cluster CLUSTER_NAME --location LOCATION '
+    + '--machine-type g2-standard-48 --accelerator type=nvidia-l4,count=4,gpu-driver-version=latest --disk-size 130 --spot --num-nodes 1');
+});
+
+test('TPU serving pods\' start-up budget covers a cold XLA compile (up to 30 min) on top of twice the load', () => {
+  const tpu = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice' });
+  const load = tpu.modelLoading.estimatedLoadSeconds;
+  expect(tpu.podResources.startupBudgetSeconds).toBe(Math.ceil((2 * load + 30 * 60) / 60) * 60);
+  const gpu = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+  expect(gpu.podResources.startupBudgetSeconds).toBe(Math.ceil((2 * gpu.modelLoading.estimatedLoadSeconds) / 60) * 60);
+});
