@@ -255,3 +255,15 @@ test('TPU serving pods\' start-up budget covers a cold XLA compile (up to 30 min
   const gpu = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
   expect(gpu.podResources.startupBudgetSeconds).toBe(Math.ceil((2 * gpu.modelLoading.estimatedLoadSeconds) / 60) * 60);
 });
+
+test('A2 Ultra gets its bundled local SSD as ephemeral storage through the node-pool flag; A3 needs none', () => {
+  const a2 = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-a100-80gb', modelBucketUri: 'gs://my-models/gemma' });
+  expect(a2.instanceType).toMatch(/^a2-ultragpu-(\d)g$/);
+  const disks = Number(/^a2-ultragpu-(\d)g$/.exec(a2.instanceType)![1]);
+  expect(a2.nodePool.localSsdCount).toBe(disks);
+  expect(a2.nodePool.gcloudCommand).toContain(`--ephemeral-storage-local-ssd count=${disks}`);
+  expect(a2.modelLoading.fileCacheMedium).toBe('local-ssd');
+  const a3 = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', modelBucketUri: 'gs://my-models/gemma' });
+  expect(a3.nodePool.ephemeralStorageOn).toBe('local-ssd');
+  expect(a3.nodePool.gcloudCommand).not.toContain('--ephemeral-storage-local-ssd');
+});
