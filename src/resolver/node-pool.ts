@@ -9,7 +9,9 @@ import { shellQuote } from '../util/shell-quote';
  * Node labels GKE sets and pods select, per capacity. Sources: GKE "Spot VMs" (cloud.google.com/gke-spot, the
  * cloud.google.com/gke-spot=true:NoSchedule taint on auto-provisioned Spot nodes, and the 30 s after a preemption
  * notice of which pods get the first 15 s), "Consuming reserved zonal resources" (cloud.google.com/reservation-name,
- * cloud.google.com/reservation-affinity), "About GPU obtainability with flex-start" (cloud.google.com/gke-flex-start).
+ * cloud.google.com/reservation-affinity), "About GPU obtainability with flex-start" (cloud.google.com/gke-flex-start). Google's own
+ * B200 serving and fine-tuning samples select reserved nodes the same way (nodeSelector cloud.google.com/reservation-name:
+ * $RESERVATION and cloud.google.com/reservation-affinity: "specific", beside cloud.google.com/gke-accelerator).
  */
 export const CapacityLabels = {
   SPOT: 'cloud.google.com/gke-spot',
