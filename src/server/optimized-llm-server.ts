@@ -6,8 +6,10 @@ import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruptio
 import { HuggingFaceToken } from './hugging-face-token';
 import { LWS_API_VERSION, LWS_KIND, LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
+import { POD_CUSTOMIZATION_PROPS, customizePod } from './pod-customization';
 import { secretCreateCommand } from './secret-command';
 import { chartNamespace, checkServerProps } from './server-props';
+import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
@@ -15,7 +17,6 @@ import { JETSTREAM, modelServerByName } from '../catalog/model-servers';
 import { checkJetStreamProps, checkSingleHostJetStreamProps, jetstreamContainers, jetstreamNotes } from './servers/jetstream';
 import { PathwaysContainers, createPathwaysLeaderWorkerSet, pathwaysNotes } from './servers/pathways';
 import { serverInvocation } from './servers/server-container';
-import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
 import { capacityPodSpec } from '../resolver/node-pool';
@@ -113,6 +114,50 @@ export interface OptimizedLlmServerProps extends ResolveRequest {
    * @default - vLLM on a TPU loading from a bucket: `<modelBucketUri>/xla-cache`; JetStream with Pathways: `gs://<checkpoint bucket>/pathways-scratch/<name>`; otherwise no cache
    */
   readonly xlaCacheBucketUri?: string;
+  /**
+   * Extra environment variables of the server container, as literal values (a `$` stays a `$`: no `$(VAR)` expansion).
+   * Names the library sets (MODEL_ID, HF_TOKEN, ...) are refused.
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+  /**
+   * Extra labels on the server's pods (not on the selector). The selector and GKE labels cannot be replaced.
+   * @default - none
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Extra annotations on the server's pods. The Cloud Storage FUSE annotations cannot be replaced.
+   * @default - none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * Extra node-selector labels (for example a node pool or a zone). The accelerator and capacity selectors the profile
+   * and cost assume cannot be replaced.
+   * @default - only the accelerator and capacity selectors
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Extra tolerations of the server's pods (for example of a dedicated node pool's taint).
+   * @default - only the capacity's (Spot) toleration
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * Secrets with registry credentials for pulling the images (for example a private mirror of the vLLM image).
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+  /**
+   * The PriorityClass of the server's pods.
+   * @default - the cluster's default priority
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Extra containers in the server's pods. They pass the same synth-time rules as the server: an image pinned to a tag or
+   * digest, cpu and memory requests and a memory limit, and a security context without privilege escalation (requests
+   * count towards the node fit).
+   * @default - none
+   */
+  readonly sidecars?: k8s.Container[];
 }
 
 const HTTP_PORT_NAME = 'http';
@@ -263,7 +308,13 @@ export class OptimizedLlmServer extends Construct {
       automountServiceAccountToken: false,
     });
 
-    const servingTemplate = podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket, checkpointUri);
+    const customized = POD_CUSTOMIZATION_PROPS.some((k) => (props as unknown as { [key: string]: unknown })[k] !== undefined);
+    if (customized && pathways) {
+      throw new Error(`${POD_CUSTOMIZATION_PROPS.filter((k) => (props as unknown as { [key: string]: unknown })[k] !== undefined).join(', ')}: not `
+        + 'supported on a JetStream with Pathways slice, whose leader and worker pods follow Google\'s tutorial; remove them.');
+    }
+    const servingTemplate = customizePod(podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket, checkpointUri),
+      props, CONTAINER_NAME);
     // a model no single machine holds: one LeaderWorkerSet group of `nodes` pods per replica, and only the leaders serve HTTP
     const multiHost = r.nodes > 1;
     const served = multiHost ? leaderSelector(this.name) : selector;

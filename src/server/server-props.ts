@@ -6,6 +6,7 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { HuggingFaceToken } from './hugging-face-token';
+import { POD_CUSTOMIZATION_PROPS, checkPodCustomization } from './pod-customization';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import {
@@ -16,7 +17,7 @@ import {
 /** The props of `OptimizedLlmServerProps` beyond `ResolveRequest` (a test keeps this list equal to the interface). */
 export const SERVER_OWN_PROPS: readonly string[] = [
   'name', 'replicas', 'minReplicas', 'maxReplicas', 'huggingFaceToken', 'image', 'catalog', 'gkeVersion', 'clusterMode',
-  'autopilotAcceleratorTypes', 'allowedClients', 'disruptionBudget', 'xlaCacheBucketUri',
+  'autopilotAcceleratorTypes', 'allowedClients', 'disruptionBudget', 'xlaCacheBucketUri', ...POD_CUSTOMIZATION_PROPS,
 ];
 
 /** Every prop an `OptimizedLlmServer` accepts. */
@@ -43,6 +44,7 @@ export function checkServerProps(props: unknown): void {
   checkOptionalInstance('catalog', p.catalog, (v) => v instanceof InferenceCatalog,
     'InferenceCatalog.embedded() (and its addModel / addBenchmark... methods, which return a new catalog)');
   checkToken(p.huggingFaceToken as HuggingFaceToken | undefined);
+  checkPodCustomization(p);
 }
 
 /**

@@ -1,0 +1,119 @@
+/**
+ * The common customisations of a server's pods as props instead of JSON patches (a plain-string patch
+ * value silently deletes a field: cdk8s-team/cdk8s#2172): environment variables, labels and annotations,
+ * extra node selectors and tolerations, image pull secrets, a priority class and sidecar containers. The
+ * library's own values win nothing silently: a customisation that would replace one is refused, naming
+ * both. Sidecars pass the same synth-time rules as the server (a pinned image, cpu and memory requests
+ * and a memory limit, no privilege escalation), so the rules tell what a sidecar must carry.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { describeValue, printable } from '../util/input';
+import { escapeKubernetesExpansion } from '../util/shell-quote';
+
+/** The customisation props, as `OptimizedLlmServerProps` carries them. */
+export interface PodCustomization {
+  readonly env?: { [name: string]: string };
+  readonly podLabels?: { [key: string]: string };
+  readonly podAnnotations?: { [key: string]: string };
+  readonly nodeSelector?: { [key: string]: string };
+  readonly tolerations?: k8s.Toleration[];
+  readonly imagePullSecrets?: string[];
+  readonly priorityClassName?: string;
+  readonly sidecars?: k8s.Container[];
+}
+
+/** The customisation prop names (part of the server's run-time prop list). */
+export const POD_CUSTOMIZATION_PROPS: readonly string[] = [
+  'env', 'podLabels', 'podAnnotations', 'nodeSelector', 'tolerations', 'imagePullSecrets', 'priorityClassName', 'sidecars',
+];
+
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function stringMap(name: string, value: unknown, key: RegExp, keyWhat: string, val?: RegExp, valWhat?: string): { [k: string]: string } | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`'${name}' must be a map of ${keyWhat} to strings, got ${describeValue(value)}.`);
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (!key.test(k) || k.length > 253) throw new Error(`'${name}' key '${printable(k)}' is not ${keyWhat}.`);
+    if (typeof v !== 'string') throw new Error(`'${name}' value of '${k}' must be a string, got ${describeValue(v)}.`);
+    if (val && !val.test(v)) throw new Error(`'${name}' value '${printable(v)}' of '${k}' is not ${valWhat}.`);
+  }
+  return value as { [k: string]: string };
+}
+
+function noOverride(name: string, given: { [k: string]: string } | undefined, ours: { [k: string]: string } | undefined, why: string): void {
+  for (const k of Object.keys(given ?? {})) {
+    if (ours && k in ours) throw new Error(`'${name}' cannot set '${k}': the library sets it (${why}).`);
+  }
+}
+
+/** Checks the customisation props (they may come untyped from JavaScript). */
+export function checkPodCustomization(c: PodCustomization): void {
+  stringMap('env', c.env, ENV_NAME, 'environment variable names');
+  stringMap('podLabels', c.podLabels, QUALIFIED_NAME, 'label keys', LABEL_VALUE, 'a label value (at most 63 letters, digits, \'-\', \'_\' and \'.\')');
+  stringMap('podAnnotations', c.podAnnotations, QUALIFIED_NAME, 'annotation keys');
+  stringMap('nodeSelector', c.nodeSelector, QUALIFIED_NAME, 'label keys', LABEL_VALUE, 'a label value');
+  if (c.imagePullSecrets !== undefined && (!Array.isArray(c.imagePullSecrets)
+    || c.imagePullSecrets.some((s) => typeof s !== 'string' || !DNS_SUBDOMAIN.test(s)))) {
+    throw new Error(`'imagePullSecrets' must be a list of Secret names, got ${describeValue(c.imagePullSecrets)}.`);
+  }
+  if (c.priorityClassName !== undefined && (typeof c.priorityClassName !== 'string' || !DNS_SUBDOMAIN.test(c.priorityClassName))) {
+    throw new Error(`'priorityClassName' must be the name of a PriorityClass, got ${describeValue(c.priorityClassName)}.`);
+  }
+  for (const [name, list] of [['tolerations', c.tolerations], ['sidecars', c.sidecars]] as const) {
+    if (list !== undefined && (!Array.isArray(list) || list.some((x) => x === null || typeof x !== 'object' || Array.isArray(x)))) {
+      throw new Error(`'${name}' must be a list of objects (k8s.${name === 'sidecars' ? 'Container' : 'Toleration'}), got ${describeValue(list)}.`);
+    }
+  }
+  for (const s of c.sidecars ?? []) {
+    if (typeof s.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s.name)) {
+      throw new Error(`'sidecars' container name ${describeValue(s.name)} is not a DNS-1123 label.`);
+    }
+  }
+}
+
+/**
+ * The pod template with the customisations applied to the pod and to the server container `containerName`.
+ */
+export function customizePod(template: k8s.PodTemplateSpec, c: PodCustomization, containerName: string): k8s.PodTemplateSpec {
+  if (POD_CUSTOMIZATION_PROPS.every((k) => (c as { [key: string]: unknown })[k] === undefined)) return template;
+  const spec = template.spec!;
+  // JetStream's engine container has its own name: the first container is the server's
+  const serverName = spec.containers.some((x) => x.name === containerName) ? containerName : spec.containers[0].name;
+  const labels = template.metadata?.labels ?? {};
+  noOverride('podLabels', c.podLabels, labels, 'selector and GKE labels');
+  noOverride('podAnnotations', c.podAnnotations, template.metadata?.annotations, 'Cloud Storage FUSE or provenance');
+  noOverride('nodeSelector', c.nodeSelector, spec.nodeSelector, 'the accelerator and capacity the profile and cost assume');
+  const server = spec.containers.find((x) => x.name === serverName)!;
+  const ours = Object.fromEntries((server.env ?? []).map((e) => [e.name, '']));
+  noOverride('env', c.env, ours, 'the server needs it');
+  const names = new Set([...spec.containers, ...(spec.initContainers ?? [])].map((x) => x.name));
+  for (const s of c.sidecars ?? []) {
+    if (names.has(s.name)) throw new Error(`'sidecars' container '${s.name}' has the name of a container the library emits: rename it.`);
+    names.add(s.name);
+  }
+  const env = Object.entries(c.env ?? {}).map(([name, value]) => ({ name, value: escapeKubernetesExpansion(value) }));
+  return {
+    ...template,
+    metadata: {
+      ...template.metadata,
+      labels: { ...labels, ...c.podLabels },
+      ...(c.podAnnotations || template.metadata?.annotations ? { annotations: { ...template.metadata?.annotations, ...c.podAnnotations } } : {}),
+    },
+    spec: {
+      ...spec,
+      nodeSelector: c.nodeSelector ? { ...spec.nodeSelector, ...c.nodeSelector } : spec.nodeSelector,
+      tolerations: c.tolerations?.length ? [...(spec.tolerations ?? []), ...c.tolerations] : spec.tolerations,
+      imagePullSecrets: c.imagePullSecrets?.length ? c.imagePullSecrets.map((name) => ({ name })) : spec.imagePullSecrets,
+      priorityClassName: c.priorityClassName ?? spec.priorityClassName,
+      containers: [
+        ...spec.containers.map((x) => (x.name === serverName && env.length ? { ...x, env: [...(x.env ?? []), ...env] } : x)),
+        ...(c.sidecars ?? []),
+      ],
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The escape hatches as props (issue 17): env, labels, annotations, node selectors, tolerations, pull secrets, priority
+ * class and sidecars reach the pods, stay valid, never replace what the library sets, and sidecars pass the synth rules.
+ */
+import { Chart, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { kubernetesExpand } from '../src/util/shell-quote';
+import { expectValidManifests } from './support/k8s-validator';
+
+const BASE: OptimizedLlmServerProps = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', name: 'gemma' };
+
+function synth(props: Partial<OptimizedLlmServerProps>): any[] {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  new OptimizedLlmServer(chart, 's', { ...BASE, ...props });
+  return chart.toJson();
+}
+const podOf = (objects: any[]) => objects.find((o) => o.kind === 'Deployment').spec.template;
+
+const SIDECAR = {
+  name: 'log-shipper',
+  image: 'fluent/fluent-bit:3.2.4',
+  resources: {
+    requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
+    limits: { memory: k8s.Quantity.fromString('64Mi') },
+  },
+  securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+};
+
+test('every customisation reaches the pod, valid against the schemas, with the library\'s values intact', () => {
+  const objects = synth({
+    env: { VLLM_LOGGING_LEVEL: 'DEBUG', PRICE: 'costs $(HF_TOKEN) dollars' },
+    podLabels: { team: 'ml-platform' },
+    podAnnotations: { 'example.com/owner': 'ml' },
+    nodeSelector: { 'cloud.google.com/gke-nodepool': 'l4-pool' },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'llm', effect: 'NoSchedule' }],
+    imagePullSecrets: ['registry-creds'],
+    priorityClassName: 'llm-serving',
+    sidecars: [SIDECAR],
+  });
+  expectValidManifests(objects, ['1.33']);
+  const pod = podOf(objects);
+  const server = pod.spec.containers.find((c: any) => c.name === 'inference-server');
+  const env = Object.fromEntries(server.env.map((e: any) => [e.name, e.value]));
+  expect(env.VLLM_LOGGING_LEVEL).toBe('DEBUG');
+  // a literal value: the kubelet's $(VAR) expansion leaves it as written, token or not
+  expect(kubernetesExpand(env.PRICE, { HF_TOKEN: 'SECRET' })).toBe('costs $(HF_TOKEN) dollars');
+  expect(env.MODEL_ID).toBe('google/gemma-2-27b-it');
+  expect(pod.metadata.labels).toMatchObject({ app: 'gemma', team: 'ml-platform' });
+  expect(pod.metadata.annotations).toEqual({ 'example.com/owner': 'ml' });
+  expect(pod.spec.nodeSelector).toMatchObject({ 'cloud.google.com/gke-accelerator': 'nvidia-l4', 'cloud.google.com/gke-nodepool': 'l4-pool' });
+  expect(pod.spec.tolerations).toContainEqual({ key: 'dedicated', operator: 'Equal', value: 'llm', effect: 'NoSchedule' });
+  expect(pod.spec.imagePullSecrets).toEqual([{ name: 'registry-creds' }]);
+  expect(pod.spec.priorityClassName).toBe('llm-serving');
+  expect(pod.spec.containers.map((c: any) => c.name)).toEqual(['inference-server', 'log-shipper']);
+  // the selector is untouched
+  expect(objects.find((o) => o.kind === 'Deployment').spec.selector).toEqual({ matchLabels: { app: 'gemma' } });
+});
+
+test('a customisation that would replace the library\'s value is refused, naming both', () => {
+  expect(() => synth({ podLabels: { app: 'other' } })).toThrow(/'podLabels' cannot set 'app': the library sets it/);
+  expect(() => synth({ nodeSelector: { 'cloud.google.com/gke-accelerator': 'nvidia-h100-80gb' } }))
+    .toThrow(/'nodeSelector' cannot set 'cloud.google.com\/gke-accelerator'/);
+  expect(() => synth({ env: { HF_TOKEN: 'x' } })).toThrow(/'env' cannot set 'HF_TOKEN'/);
+  expect(() => synth({ sidecars: [{ ...SIDECAR, name: 'inference-server' }] })).toThrow(/'sidecars' container 'inference-server' has the name/);
+  expect(() => synth({ modelBucketUri: 'gs://my-b/m', podAnnotations: { 'gke-gcsfuse/volumes': 'false' } }))
+    .toThrow(/'podAnnotations' cannot set 'gke-gcsfuse\/volumes'/);
+});
+
+test('wrong shapes from JavaScript are refused with the prop\'s name', () => {
+  expect(() => synth({ env: 'A=1' as any })).toThrow(/'env' must be a map of environment variable names to strings, got string 'A=1'/);
+  expect(() => synth({ env: { 'A B': '1' } })).toThrow(/'env' key 'A B' is not environment variable names/);
+  expect(() => synth({ podLabels: { team: 'x'.repeat(64) } })).toThrow(/'podLabels' value .* is not a label value/);
+  expect(() => synth({ imagePullSecrets: 'creds' as any })).toThrow(/'imagePullSecrets' must be a list of Secret names/);
+  expect(() => synth({ priorityClassName: 'High Priority' })).toThrow(/'priorityClassName' must be the name of a PriorityClass/);
+  expect(() => synth({ tolerations: {} as any })).toThrow(/'tolerations' must be a list of objects/);
+});
+
+test('a sidecar that breaks the synth rules fails synthesis with what it must carry', () => {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  new OptimizedLlmServer(chart, 's', { ...BASE, sidecars: [{ name: 'bad', image: 'busybox' }] });
+  expect(() => chart.toJson()).toThrow(/\[best-practice\/pinned-image\].*bad|\[best-practice\/resources\]/s);
+});
