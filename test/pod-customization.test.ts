@@ -5,8 +5,8 @@
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
-import { kubernetesExpand } from '../src/util/shell-quote';
 import { expectValidManifests } from './support/k8s-validator';
+import { kubernetesExpand } from '../src/util/shell-quote';
 
 const BASE: OptimizedLlmServerProps = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', name: 'gemma' };
 
