@@ -81,3 +81,11 @@ test('a sidecar that breaks the synth rules fails synthesis with what it must ca
   new OptimizedLlmServer(chart, 's', { ...BASE, sidecars: [{ name: 'bad', image: 'busybox' }] });
   expect(() => chart.toJson()).toThrow(/\[best-practice\/pinned-image\].*bad|\[best-practice\/resources\]/s);
 });
+
+test('port and url say where clients reach the server, as the Service does', () => {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const server = new OptimizedLlmServer(chart, 's', BASE);
+  const service = chart.toJson().find((o: any) => o.kind === 'Service');
+  expect(server.port).toBe(service.spec.ports[0].port);
+  expect(server.url).toBe(`http://${service.metadata.name}.llm.svc.cluster.local:${service.spec.ports[0].port}`);
+});

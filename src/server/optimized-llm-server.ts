@@ -201,6 +201,13 @@ export class OptimizedLlmServer extends Construct {
   public readonly leaderWorkerSet?: ApiObject;
   /** The ClusterIP Service on port 8000. */
   public readonly service: k8s.KubeService;
+  /** The port the Service and the server listen on (the model server's, e.g. 8000 for vLLM). */
+  public readonly port: number;
+  /**
+   * The server's in-cluster base URL, `http://<service>.<namespace>.svc.cluster.local:<port>` (vLLM's OpenAI-compatible
+   * API is under `/v1`).
+   */
+  public readonly url: string;
   /** The Managed Prometheus PodMonitoring that scrapes `/metrics`. */
   public readonly podMonitoring: ApiObject;
   /** The Kubernetes service account the server runs as (the identity that reads the model bucket). */
@@ -361,6 +368,8 @@ export class OptimizedLlmServer extends Construct {
       },
     });
 
+    this.port = server.port;
+    this.url = `http://${this.name}.${namespace}.svc.cluster.local:${server.port}`;
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, labels: selector },
       spec: {
