@@ -226,24 +226,10 @@ function compareRatio(a: () => unknown, b: () => unknown, reps: number, batch = 
   };
 }
 
+/** Median time per call of two functions, interleaved (the medians of `compareRatio`). */
 function compare(a: () => unknown, b: () => unknown, reps: number, batch = 1): [number, number] {
-  const many = (f: () => unknown) => () => {
-    for (let i = 0; i < batch; i++) f();
-  };
-  many(a)();
-  many(b)();
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    if (i % 2 === 0) {
-      ta.push(timeOnce(many(a)));
-      tb.push(timeOnce(many(b)));
-    } else {
-      tb.push(timeOnce(many(b)));
-      ta.push(timeOnce(many(a)));
-    }
-  }
-  return [median(ta) / batch, median(tb) / batch];
+  const m = compareRatio(a, b, reps, batch);
+  return [m.a, m.b];
 }
 
 function resolverQueries(): ResolveRequest[] {

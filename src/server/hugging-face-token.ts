@@ -1,7 +1,6 @@
 import { describeValue, looksLikeHfToken } from '../util/input';
+import { isDns1123Subdomain } from '../validation/manifest';
 
-/** A Secret name: a DNS-1123 subdomain. */
-const SECRET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** A Secret data key (Kubernetes `IsConfigMapKey`). */
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -34,7 +33,7 @@ export class HuggingFaceToken {
       throw new Error('\'huggingFaceToken\' key looks like a Hugging Face token (hf_...): pass the key inside the Secret that holds the token, '
         + `e.g. '${HuggingFaceToken.DEFAULT_KEY}', never the token itself.`);
     }
-    if (typeof secretName !== 'string' || !SECRET_NAME.test(secretName) || secretName.length > 253) {
+    if (typeof secretName !== 'string' || !isDns1123Subdomain(secretName)) {
       throw new Error('\'huggingFaceToken\' secret name must be a Kubernetes Secret name (lower-case letters, digits, \'-\' and \'.\', '
         + `at most 253 characters), e.g. '${HuggingFaceToken.DEFAULT_SECRET_NAME}'; got ${describeValue(secretName)}.`);
     }

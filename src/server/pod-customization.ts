@@ -9,6 +9,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { describeValue, printable } from '../util/input';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
+import { isDns1123Subdomain, isLabelValue, isQualifiedName } from '../validation/manifest';
 
 /** The customisation props, as `OptimizedLlmServerProps` carries them. */
 export interface PodCustomization {
@@ -27,20 +28,19 @@ export const POD_CUSTOMIZATION_PROPS: readonly string[] = [
   'env', 'podLabels', 'podAnnotations', 'nodeSelector', 'tolerations', 'imagePullSecrets', 'priorityClassName', 'sidecars',
 ];
 
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const isEnvName = (v: string) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(v);
 
-function stringMap(name: string, value: unknown, key: RegExp, keyWhat: string, val?: RegExp, valWhat?: string): { [k: string]: string } | undefined {
+function stringMap(
+  name: string, value: unknown, key: (k: string) => boolean, keyWhat: string, val?: (v: string) => boolean, valWhat?: string,
+): { [k: string]: string } | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new Error(`'${name}' must be a map of ${keyWhat} to strings, got ${describeValue(value)}.`);
   }
   for (const [k, v] of Object.entries(value)) {
-    if (!key.test(k) || k.length > 253) throw new Error(`'${name}' key '${printable(k)}' is not ${keyWhat}.`);
+    if (!key(k) || k.length > 253) throw new Error(`'${name}' key '${printable(k)}' is not ${keyWhat}.`);
     if (typeof v !== 'string') throw new Error(`'${name}' value of '${k}' must be a string, got ${describeValue(v)}.`);
-    if (val && !val.test(v)) throw new Error(`'${name}' value '${printable(v)}' of '${k}' is not ${valWhat}.`);
+    if (val && !val(v)) throw new Error(`'${name}' value '${printable(v)}' of '${k}' is not ${valWhat}.`);
   }
   return value as { [k: string]: string };
 }
@@ -53,15 +53,15 @@ function noOverride(name: string, given: { [k: string]: string } | undefined, ou
 
 /** Checks the customisation props (they may come untyped from JavaScript). */
 export function checkPodCustomization(c: PodCustomization): void {
-  stringMap('env', c.env, ENV_NAME, 'environment variable names');
-  stringMap('podLabels', c.podLabels, QUALIFIED_NAME, 'label keys', LABEL_VALUE, 'a label value (at most 63 letters, digits, \'-\', \'_\' and \'.\')');
-  stringMap('podAnnotations', c.podAnnotations, QUALIFIED_NAME, 'annotation keys');
-  stringMap('nodeSelector', c.nodeSelector, QUALIFIED_NAME, 'label keys', LABEL_VALUE, 'a label value');
+  stringMap('env', c.env, isEnvName, 'environment variable names');
+  stringMap('podLabels', c.podLabels, isQualifiedName, 'label keys', isLabelValue, 'a label value (at most 63 letters, digits, \'-\', \'_\' and \'.\')');
+  stringMap('podAnnotations', c.podAnnotations, isQualifiedName, 'annotation keys');
+  stringMap('nodeSelector', c.nodeSelector, isQualifiedName, 'label keys', isLabelValue, 'a label value');
   if (c.imagePullSecrets !== undefined && (!Array.isArray(c.imagePullSecrets)
-    || c.imagePullSecrets.some((s) => typeof s !== 'string' || !DNS_SUBDOMAIN.test(s)))) {
+    || c.imagePullSecrets.some((s) => typeof s !== 'string' || !isDns1123Subdomain(s)))) {
     throw new Error(`'imagePullSecrets' must be a list of Secret names, got ${describeValue(c.imagePullSecrets)}.`);
   }
-  if (c.priorityClassName !== undefined && (typeof c.priorityClassName !== 'string' || !DNS_SUBDOMAIN.test(c.priorityClassName))) {
+  if (c.priorityClassName !== undefined && (typeof c.priorityClassName !== 'string' || !isDns1123Subdomain(c.priorityClassName))) {
     throw new Error(`'priorityClassName' must be the name of a PriorityClass, got ${describeValue(c.priorityClassName)}.`);
   }
   for (const [name, list] of [['tolerations', c.tolerations], ['sidecars', c.sidecars]] as const) {

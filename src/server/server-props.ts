@@ -13,6 +13,7 @@ import {
   INT32_MAX, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkOptionalStringList, checkProps,
   describeValue,
 } from '../util/input';
+import { isDns1123Label } from '../validation/manifest';
 
 /** The props of `OptimizedLlmServerProps` beyond `ResolveRequest` (a test keeps this list equal to the interface). */
 export const SERVER_OWN_PROPS: readonly string[] = [
@@ -62,7 +63,7 @@ export function checkToken(token: HuggingFaceToken | undefined): void {
  */
 export function chartNamespace(construct: IConstruct): string {
   const namespace = Chart.of(construct).namespace;
-  if (namespace !== undefined && (typeof namespace !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63)) {
+  if (namespace !== undefined && (typeof namespace !== 'string' || !isDns1123Label(namespace))) {
     throw new Error('The chart\'s \'namespace\' must be a Kubernetes namespace (a DNS-1123 label: at most 63 lower-case letters, digits and \'-\'), '
       + `got ${describeValue(namespace)}.`);
   }

@@ -1,20 +1,18 @@
 import { describeValue, printable } from '../util/input';
 import { shellQuote } from '../util/shell-quote';
+import { isDns1123Label, isDns1123Subdomain } from '../validation/manifest';
 
-/** A Kubernetes namespace or service-account name: a DNS-1123 label (service accounts may be subdomains). */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * `gcloud storage buckets add-iam-policy-binding` for a Kubernetes service account (GKE Workload Identity
  * Federation). Every value is shell-quoted; the namespace and service-account name must be Kubernetes names.
  */
 export function bucketIamBindingCommand(bucket: string, namespace: string, serviceAccountName: string, write: boolean): string {
-  if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace) || namespace.length > 63) {
+  if (typeof namespace !== 'string' || !isDns1123Label(namespace)) {
     throw new Error('\'namespace\' must be a Kubernetes namespace (a DNS-1123 label of at most 63 lower-case letters, digits and \'-\'), '
       + `got ${describeValue(namespace)}.`);
   }
-  if (typeof serviceAccountName !== 'string' || !DNS_SUBDOMAIN.test(serviceAccountName) || serviceAccountName.length > 253) {
+  if (typeof serviceAccountName !== 'string' || !isDns1123Subdomain(serviceAccountName)) {
     throw new Error('\'serviceAccountName\' must be a Kubernetes service account name (lower-case letters, digits, \'-\' and \'.\'), '
       + `got ${describeValue(serviceAccountName)}.`);
   }
