@@ -1,9 +1,11 @@
-import { ApiObject, Names } from 'cdk8s';
+import { ApiObject, Chart, Names } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GkeLabels } from './annotations';
 import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruption-budget';
 import { HuggingFaceToken } from './hugging-face-token';
+import { ServiceView } from './kplus-interop';
 import { LlmServerAutoscaler, ScaleTarget } from './llm-autoscaler';
 import { LlmServerMonitoring } from './llm-monitoring';
 import { LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
@@ -173,6 +175,10 @@ const DEFAULT_MAX_REPLICAS = 5;
  * Every emitted number can be traced back through `resolution.decisions` and
  * `resolution.podResources.explanation`.
  *
+ * It composes with cdk8s-plus: it is a pod selector and a network-policy peer (`pod.connections.allowTo(server)`,
+ * `pod.scheduling.colocate(server)`), `kplusService` is its Service for `kplus.IngressBackend.fromService`, and
+ * `kplusServiceAccount` its ServiceAccount for a cdk8s-plus workload.
+ *
  * @example
  * new OptimizedLlmServer(chart, 'gemma', {
  *   model: 'google/gemma-2-27b-it',
@@ -180,7 +186,7 @@ const DEFAULT_MAX_REPLICAS = 5;
  *   targetNtpotMilliseconds: 1100,
  * });
  */
-export class OptimizedLlmServer extends Construct {
+export class OptimizedLlmServer extends Construct implements kplus.IPodSelector, kplus.INetworkPolicyPeer {
   /** What the resolver chose and why. */
   public readonly resolution: Resolution;
   /**
@@ -197,8 +203,13 @@ export class OptimizedLlmServer extends Construct {
    * (`resolution.nodes` > 1): a group of that many pods per replica, the leader serving HTTP.
    */
   public readonly leaderWorkerSet?: ApiObject;
-  /** The ClusterIP Service on port 8000. */
+  /** The ClusterIP Service on `port`, its port named `http`. For cdk8s-plus APIs that take a `kplus.Service`, use `kplusService`. */
   public readonly service: k8s.KubeService;
+  /**
+   * Labels of the pods that serve HTTP, the Service's selector (on a multi-host LeaderWorkerSet, its leaders): what
+   * network-policy peers and pod affinities built from this server select.
+   */
+  public readonly podSelectorLabels: { [key: string]: string };
   /** The port the Service and the server listen on (the model server's, e.g. 8000 for vLLM). */
   public readonly port: number;
   /**
@@ -240,6 +251,7 @@ export class OptimizedLlmServer extends Construct {
   public readonly xlaCacheUri?: string;
   /** What must exist in the cluster for these manifests to work, one line each (for a pipeline to print). */
   public readonly deploymentNotes: string[];
+  private readonly servingContainer: { readonly name: string; readonly image: string };
 
   constructor(scope: Construct, id: string, props: OptimizedLlmServerProps) {
     super(scope, id);
@@ -376,6 +388,10 @@ export class OptimizedLlmServer extends Construct {
     });
 
     this.port = server.port;
+    this.podSelectorLabels = { ...served };
+    const containers = servingTemplate.spec!.containers;
+    const http = containers.find((c) => (c.ports ?? []).some((p) => p.name === HTTP_PORT_NAME)) ?? containers[0];
+    this.servingContainer = { name: http.name, image: http.image! };
     this.url = `http://${this.name}.${namespace}.svc.cluster.local:${server.port}`;
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, labels: selector },
@@ -451,6 +467,62 @@ export class OptimizedLlmServer extends Construct {
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
     }
+  }
+
+  /**
+   * The server's Service as a cdk8s-plus Service, for the cdk8s-plus APIs that take one: `kplus.IngressBackend.fromService`
+   * (an Ingress backend on `port`) or `exposeViaIngress`. It names the Service in `service` and emits nothing itself;
+   * changing its ports or selector is refused.
+   */
+  public get kplusService(): kplus.Service {
+    const existing = this.node.tryFindChild('KplusService');
+    if (existing) return existing as kplus.Service;
+    return new ServiceView(this, 'KplusService', { name: this.service.name, port: this.port, portName: HTTP_PORT_NAME, selector: this });
+  }
+
+  /**
+   * The server's ServiceAccount as a cdk8s-plus `IServiceAccount` (`serviceAccount` of a `kplus.Deployment`, a role binding's
+   * subject). A workload that runs as it also gets its grants, such as the model bucket's read access.
+   */
+  public get kplusServiceAccount(): kplus.IServiceAccount {
+    const existing = this.node.tryFindChild('KplusServiceAccount');
+    if (existing) return existing as unknown as kplus.IServiceAccount;
+    return kplus.ServiceAccount.fromServiceAccountName(this, 'KplusServiceAccount', this.serviceAccount.name);
+  }
+
+  /**
+   * The serving container as cdk8s-plus describes a peer's containers (its name, image and serving port):
+   * `pod.connections.allowTo(server)` reads it to open only the serving port. A view: the manifests come from the server's
+   * own pod template.
+   */
+  public get containers(): kplus.Container[] {
+    return [new kplus.Container({
+      name: this.servingContainer.name,
+      image: this.servingContainer.image,
+      ports: [{ number: this.port, name: HTTP_PORT_NAME, protocol: kplus.Protocol.TCP }],
+    })];
+  }
+
+  /**
+   * The pods that serve HTTP, as a cdk8s-plus pod selector (`pod.scheduling.colocate(server)`, `separate(server)`, network
+   * policies): `podSelectorLabels` in the chart's namespace.
+   */
+  public toPodSelectorConfig(): kplus.PodSelectorConfig {
+    const namespace = Chart.of(this).namespace;
+    return {
+      labelSelector: kplus.LabelSelector.of({ labels: { ...this.podSelectorLabels } }),
+      namespaces: namespace ? { names: [namespace] } : undefined,
+    };
+  }
+
+  /** The server's serving pods as a network-policy peer (`pod.connections.allowTo(server)`, `allowFrom(server)`). */
+  public toNetworkPolicyPeerConfig(): kplus.NetworkPolicyPeerConfig {
+    return { podSelector: this.toPodSelectorConfig() };
+  }
+
+  /** This server: its serving pods are the peer. */
+  public toPodSelector(): kplus.IPodSelector | undefined {
+    return this;
   }
 }
 
