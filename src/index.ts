@@ -7,6 +7,7 @@ export * from './server/optimized-llm-server';
 export * from './server/llm-autoscaler';
 export * from './server/llm-monitoring';
 export * from './server/xla-compilation-cache';
+export type { IPodTemplateHook, PodTemplateHookContext } from './server/pod-template-hook';
 export type { XlaCacheLocation } from './server/xla-cache';
 export * from './server/model-transfer-job';
 export * from './storage/cloud-storage-fuse';

@@ -12,6 +12,7 @@ import { LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { POD_CUSTOMIZATION_PROPS, customizePod } from './pod-customization';
 import { CONTAINER_NAME, HTTP_PORT_NAME, labelValue, podTemplate } from './pod-template';
+import { IPodTemplateHook, applyPodTemplateHook } from './pod-template-hook';
 import { provenance } from './provenance';
 import {
   checkLeaderWorkerSetName, checkReplicas, clampInitialReplicas, parseGkeVersionProp, validateImage, validateName,
@@ -160,6 +161,15 @@ export interface OptimizedLlmServerProps extends ResolveRequest {
    * @default - none
    */
   readonly sidecars?: k8s.Container[];
+  /**
+   * Edits the server's pod template before it is rendered, for what no prop covers (a volume, an init container, a probe, a
+   * topology spread constraint). It receives the template with the props above applied and returns the one to render; the
+   * result must keep the library's pod labels, the model server container with its \`http\` port and the accelerator and
+   * capacity node selectors, every container it adds must carry what a sidecar carries, and it passes the synth-time
+   * validation. On a multi-host LeaderWorkerSet the leader and worker templates are derived from its result.
+   * @default - none
+   */
+  readonly podTemplateHook?: IPodTemplateHook;
 }
 
 const DEFAULT_MAX_REPLICAS = 5;
@@ -334,15 +344,22 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       automountServiceAccountToken: false,
     });
 
-    const customized = POD_CUSTOMIZATION_PROPS.some((k) => (props as unknown as { [key: string]: unknown })[k] !== undefined);
-    if (customized && pathways) {
-      throw new Error(`${POD_CUSTOMIZATION_PROPS.filter((k) => (props as unknown as { [key: string]: unknown })[k] !== undefined).join(', ')}: not `
-        + 'supported on a JetStream with Pathways slice, whose leader and worker pods follow Google\'s tutorial; remove them.');
+    const podProps = [...POD_CUSTOMIZATION_PROPS, 'podTemplateHook'];
+    const customized = podProps.filter((k) => (props as unknown as { [key: string]: unknown })[k] !== undefined);
+    if (customized.length > 0 && pathways) {
+      throw new Error(`${customized.join(', ')}: not supported on a JetStream with Pathways slice, whose leader and worker pods follow `
+        + 'Google\'s tutorial; remove them.');
     }
-    const servingTemplate = customizePod(podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket, checkpointUri),
-      props, CONTAINER_NAME);
     // a model no single machine holds: one LeaderWorkerSet group of `nodes` pods per replica, and only the leaders serve HTTP
     const multiHost = r.nodes > 1;
+    const libraryTemplate = customizePod(podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket, checkpointUri),
+      props, CONTAINER_NAME);
+    const servingTemplate = applyPodTemplateHook(libraryTemplate, props.podTemplateHook, {
+      serverName: this.name,
+      containerName: libraryTemplate.spec!.containers[0].name,
+      modelServer: r.modelServer,
+      workloadKind: multiHost ? 'LeaderWorkerSet' : 'Deployment',
+    }, HTTP_PORT_NAME);
     const served = multiHost ? leaderSelector(this.name) : selector;
     const groupReplicas = hasTarget ? (initialReplicas > 1 ? initialReplicas : undefined) : replicas;
     if (multiHost) checkLeaderWorkerSetName(this.name, hasTarget ? maxReplicas : replicas);
