@@ -43,7 +43,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   releaseTrigger: release.ReleaseTrigger.manual({ changelogPath: 'CHANGELOG.md', gitPushCommand: '' }),
   majorVersion: 0,
   // no tag yet: the first release is 0.1.0; afterwards the commits decide
-  nextVersionCommand: 'git describe --tags --match "v*" --abbrev=0 >/dev/null 2>&1 || echo 0.1.0',
+  nextVersionCommand: 'node -e "process.stdout.write(process.env.LATEST_TAG ? \'\' : \'0.1.0\')"',
   // Python as a jsii target (the README's "Python" says what was verified here)
   publishToPypi: { distName: 'cdk8s-gke-inference', module: 'cdk8s_gke_inference' },
   depsUpgrade: false,
