@@ -425,9 +425,9 @@ function evaluateOperatingPoint(
 ): Candidate {
   const accelerator = catalog.accelerator(curve.acceleratorType)!;
   const version = catalog.modelServerVersion(server, curve.modelServerVersion);
-  const budget = memoryBudget(model, accelerator, curve.acceleratorCount);
-  const machine = chooseMachine(catalog, curve, model);
   const { nodes, perNode } = nodesOf(curve);
+  const budget = memoryBudget(model, accelerator, curve.acceleratorCount, perNode);
+  const machine = chooseMachine(catalog, curve, model);
   const base = { curve, accelerator, budget, machine, version: version! };
   if (!version) return { ...base, rejection: `server version ${curve.modelServerVersion} is not in the catalog's version table` };
   if (!machine) return { ...base, rejection: `no machine type carries ${perNode} x ${curve.acceleratorType}` };
@@ -650,7 +650,9 @@ function buildResolution(
         : `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
           : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
-      + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens); maxModelLength ${maxModelLength} fits`,
+      + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens${c.budget.kvCacheReplicas > 1
+        ? `, each held ${c.budget.kvCacheReplicas} times: ${model.kvLoraRank !== undefined ? 'latent attention, every tensor-parallel rank holds the whole latent'
+          : 'fewer KV heads than tensor-parallel ranks, vLLM replicates them'}` : ''}); maxModelLength ${maxModelLength} fits`,
     hasTargets
       ? `operating point: the highest-throughput ${point.kind} point meeting ${[
         targets.ntpotMilliseconds !== undefined ? `NTPOT <= ${targets.ntpotMilliseconds} ms` : undefined,
