@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { Annotations, GkeLabels } from './annotations';
 import { createServerDisruptionBudget, wantsDisruptionBudget } from './disruption-budget';
 import { HuggingFaceToken } from './hugging-face-token';
+import { loraNotes } from './lora';
 import { LWS_API_VERSION, LWS_KIND, LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { POD_CUSTOMIZATION_PROPS, customizePod } from './pod-customization';
@@ -446,6 +447,7 @@ export class OptimizedLlmServer extends Construct {
         bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, namespace, this.name, false)));
     }
     if (xlaCache) this.deploymentNotes.push(...xlaCacheNotes(xlaCache, this.name, namespace, this.modelBucket));
+    this.deploymentNotes.push(...loraNotes(r.lora, clients !== undefined));
     if (clients) {
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);

@@ -6,6 +6,7 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { HuggingFaceToken } from './hugging-face-token';
+import { checkLoraEnv } from './lora';
 import { POD_CUSTOMIZATION_PROPS, checkPodCustomization } from './pod-customization';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
@@ -46,6 +47,7 @@ export function checkServerProps(props: unknown): void {
     'InferenceCatalog.embedded() (and its addModel / addBenchmark... methods, which return a new catalog)');
   checkToken(p.huggingFaceToken as HuggingFaceToken | undefined);
   checkPodCustomization(p);
+  checkLoraEnv(p.env);
 }
 
 /**
