@@ -9,6 +9,7 @@ import {
   validTensorParallelSizes,
 } from './feasibility';
 import { checkJetStreamRequest, pathwaysParallelism, pathwaysSlice, tpuOnlyServer } from './jetstream';
+import { planLora, resolvedLora, withLoraMemory, withResolvedLora } from './lora';
 import { planModelLoading } from './model-loading';
 import { capacityOf, planNodePool } from './node-pool';
 import { chooseMachine, hostMemoryFit, nodesOf, podResources } from './pod-resources';
@@ -113,14 +114,15 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const model = catalog.model(asShipped.id)!;
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
   checkJetStreamRequest(catalog, server, model, accelerator, maxModelLength, request);
+  const lora = planLora(request, model, server, accelerator);
   // a GPU type none of whose machines holds the model: a multi-host replica (tensor parallel per node, pipeline parallel across nodes)
   const multiHost = multiHostCurves(catalog, model, server, request, accelerator, maxModelLength);
   if (accelerator && multiHost === undefined) checkFitsSomewhere(catalog, model, accelerator, maxModelLength);
 
   const targets: LatencyTargets = { ntpotMilliseconds: request.targetNtpotMilliseconds, ttftMilliseconds: request.targetTtftMilliseconds };
   const curves = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
-  const candidates = curves.map((c) => evaluate(
-    catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri));
+  const candidates = curves.map((c) => withLoraMemory(evaluate(
+    catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength));
 
   const feasible = candidates.filter((c) => c.rejection === undefined);
   if (feasible.length === 0) {
@@ -134,7 +136,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
     ...passedOver.map((p) => alternative(p.candidate, p.reason)),
     ...candidates.filter((c) => c.rejection !== undefined).map((c) => alternative(c, c.rejection!)),
   ];
-  return buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
+  const resolution = buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
+  return lora === undefined ? resolution : withResolvedLora(resolution, resolvedLora(lora, model, chosen));
 }
 
 /** An enum prop's value, checked (callers from JavaScript can pass anything). */
