@@ -1,5 +1,6 @@
 import { ACCELERATORS } from './data/accelerators.generated';
 import { ATTENTION_WINDOWS, EXTRA_MODELS, MIN_MODEL_SERVER_RELEASE } from './data/extra-models';
+import { LARGE_MOE_MODELS, fp8CheckpointRecords } from './data/large-models';
 import { MACHINE_TYPES } from './data/machine-types.generated';
 import { MEASURED_POINTS } from './data/measured-profiles.generated';
 import { MODELS } from './data/models.generated';
@@ -88,7 +89,7 @@ function withPerformanceFacts(m: ModelRecord): ModelRecord {
 export class Catalog {
   /** The catalog embedded in this package. */
   public static readonly EMBEDDED = new Catalog({
-    models: [...MODELS, ...EXTRA_MODELS].map(withPerformanceFacts),
+    models: [...MODELS, ...EXTRA_MODELS, ...LARGE_MOE_MODELS, ...fp8CheckpointRecords([...MODELS, ...EXTRA_MODELS])].map(withPerformanceFacts),
     accelerators: ACCELERATORS,
     machineTypes: MACHINE_TYPES,
     prices: PRICES,

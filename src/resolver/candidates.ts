@@ -139,9 +139,9 @@ function evaluateOperatingPoint(
 ): Candidate {
   const accelerator = catalog.accelerator(curve.acceleratorType)!;
   const version = catalog.modelServerVersion(server, curve.modelServerVersion);
-  const budget = memoryBudget(model, accelerator, curve.acceleratorCount);
-  const machine = chooseMachine(catalog, curve, model);
   const { nodes, perNode } = nodesOf(curve);
+  const budget = memoryBudget(model, accelerator, curve.acceleratorCount, perNode);
+  const machine = chooseMachine(catalog, curve, model);
   const base = { curve, accelerator, budget, machine, version: version! };
   if (!version) return { ...base, rejection: `server version ${curve.modelServerVersion} is not in the catalog's version table` };
   if (!machine) return { ...base, rejection: `no machine type carries ${perNode} x ${curve.acceleratorType}` };

@@ -81,7 +81,9 @@ export function buildResolution(
         : `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
           : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
-      + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens); maxModelLength ${maxModelLength} fits`,
+      + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens${c.budget.kvCacheReplicas > 1
+        ? `, each held ${c.budget.kvCacheReplicas} times: ${model.kvLoraRank !== undefined ? 'latent attention, every tensor-parallel rank holds the whole latent'
+          : 'fewer KV heads than tensor-parallel ranks, vLLM replicates them'}` : ''}); maxModelLength ${maxModelLength} fits`,
     hasTargets
       ? `operating point: the highest-throughput ${point.kind} point meeting ${[
         targets.ntpotMilliseconds !== undefined ? `NTPOT <= ${targets.ntpotMilliseconds} ms` : undefined,

@@ -30,6 +30,10 @@ const REQUEST_FIELDS = [
   'averageOutputTokens',
   'weightPrecision',
   'kvCacheDtype',
+  'loraAdapters',
+  'maxLoras',
+  'maxLoraRank',
+  'runtimeLoraUpdating',
 ] as const satisfies ReadonlyArray<keyof ResolveRequest>;
 type Unlisted = Exclude<keyof ResolveRequest, (typeof REQUEST_FIELDS)[number]>;
 const EVERY_FIELD_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;

@@ -6,6 +6,7 @@
 import { profileCurves, evaluate } from './candidates';
 import { choose, alternative } from './choice';
 import { checkJetStreamRequest } from './jetstream';
+import { planLora, resolvedLora, withLoraMemory, withResolvedLora } from './lora';
 import { checkFitsSomewhere, multiHostCurves } from './multi-host';
 import { capacityOf } from './node-pool';
 import { requireEnum, checkNumbers, requireModel, requireServer, requireRegion, requireAccelerator, chooseMaxModelLength } from './request-checks';
@@ -80,14 +81,15 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const model = catalog.model(asShipped.id)!;
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
   checkJetStreamRequest(catalog, server, model, accelerator, maxModelLength, request);
+  const lora = planLora(request, model, server, accelerator);
   // a GPU type none of whose machines holds the model: a multi-host replica (tensor parallel per node, pipeline parallel across nodes)
   const multiHost = multiHostCurves(catalog, model, server, request, accelerator, maxModelLength);
   if (accelerator && multiHost === undefined) checkFitsSomewhere(catalog, model, accelerator, maxModelLength);
 
   const targets: LatencyTargets = { ntpotMilliseconds: request.targetNtpotMilliseconds, ttftMilliseconds: request.targetTtftMilliseconds };
   const curves = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
-  const candidates = curves.map((c) => evaluate(
-    catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri));
+  const candidates = curves.map((c) => withLoraMemory(evaluate(
+    catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength));
 
   const feasible = candidates.filter((c) => c.rejection === undefined);
   if (feasible.length === 0) {
@@ -101,5 +103,6 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
     ...passedOver.map((p) => alternative(p.candidate, p.reason)),
     ...candidates.filter((c) => c.rejection !== undefined).map((c) => alternative(c, c.rejection!)),
   ];
-  return buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
+  const resolution = buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
+  return lora === undefined ? resolution : withResolvedLora(resolution, resolvedLora(lora, model, chosen));
 }
