@@ -1,9 +1,9 @@
 /** Single-host candidates: the curves that could serve a request, and each evaluated (machine, memory fit, operating point, cost). */
 import { costAt } from './cost';
-import { memoryBudget, MemoryBudget, validTensorParallelSizes } from './feasibility';
+import { memoryBudget, MemoryBudget, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
 import { tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
-import { chooseMachine, hostMemoryFit, nodesOf } from './pod-resources';
+import { chooseMachine, hostMemoryFit, nodesOf, podsPerNodeOf } from './pod-resources';
 import { ResolveRequest, ResolvedCost } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
@@ -21,6 +21,8 @@ export interface Candidate {
   readonly point?: CurvePoint;
   readonly pointReason?: string;
   readonly cost?: ResolvedCost;
+  /** Server pods one node holds (packing: several replicas of a small tensor-parallel size on one machine); 1 otherwise. */
+  readonly podsPerNode: number;
   /** Why the candidate cannot serve the request; undefined when it can. */
   readonly rejection?: string;
 }
@@ -142,10 +144,12 @@ function evaluateOperatingPoint(
   const { nodes, perNode } = nodesOf(curve);
   const budget = memoryBudget(model, accelerator, curve.acceleratorCount, perNode);
   const machine = chooseMachine(catalog, curve, model);
-  const base = { curve, accelerator, budget, machine, version: version! };
+  const podsPerNode = machine ? podsPerNodeOf(machine, curve) : 1;
+  const base = { curve, accelerator, budget, machine, version: version!, podsPerNode };
   if (!version) return { ...base, rejection: `server version ${curve.modelServerVersion} is not in the catalog's version table` };
   if (!machine) return { ...base, rejection: `no machine type carries ${perNode} x ${curve.acceleratorType}` };
-  if (!validTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(perNode)) {
+  if (!validTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(perNode)
+    && !(podsPerNode > 1 && packedTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(perNode))) {
     return { ...base, rejection: `tensor-parallel size ${perNode} does not divide the ${model.attentionHeads} attention and ${model.kvHeads} KV heads` };
   }
   if (budget.maxFittingTokens < maxModelLength) {
@@ -158,7 +162,7 @@ function evaluateOperatingPoint(
   }
   const op = operatingPoint(curve, targets);
   if (isInfeasible(op)) return { ...base, rejection: op.reason };
-  const cost = perNodes(costAt(catalog, curve, machine, op.point, region, pricingModel, ratio), nodes);
+  const cost = perPod(perNodes(costAt(catalog, curve, machine, op.point, region, pricingModel, ratio), nodes), podsPerNode);
   return { ...base, point: op.point, pointReason: op.reason, cost };
 }
 
@@ -174,6 +178,20 @@ export function perNodes(cost: ResolvedCost, nodes: number): ResolvedCost {
 }
 
 /**
+ * The cost of a replica that shares its machine with `podsPerNode - 1` others (packing): its share of the machine price,
+ * and so of the per-token costs.
+ */
+export function perPod(cost: ResolvedCost, podsPerNode: number): ResolvedCost {
+  if (podsPerNode === 1 || cost.costPerHour === undefined) return cost;
+  return {
+    ...cost,
+    costPerHour: cost.costPerHour / podsPerNode,
+    costPerMillionOutputTokens: cost.costPerMillionOutputTokens! / podsPerNode,
+    costPerMillionInputTokens: cost.costPerMillionInputTokens! / podsPerNode,
+  };
+}
+
+/**
  * Rejects a candidate whose machine cannot hold a memory-backed model cache next to the loader (the
  * condition `podResources` throws on), so that the automatic choice passes over it instead of failing.
  */
@@ -181,7 +199,7 @@ function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUri: stri
   if (c.rejection !== undefined || !c.machine) return c;
   const { nodes, perNode } = nodesOf(c.curve);
   const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri, readsCheckpointItself, nodes);
-  const fit = hostMemoryFit(model, c.machine, perNode, nodes, loading);
+  const fit = hostMemoryFit(model, c.machine, perNode, nodes, loading, c.podsPerNode);
   if (fit.fits) return c;
   // the RAM cache is the Cloud Storage FUSE file cache (GKE advises against it on the boot disk); Hugging Face downloads go to a sized boot disk
   const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${fit.ramCacheGiB} GiB) next to the loader (${fit.needGiB} GiB in all, `

@@ -74,6 +74,7 @@ export function alternative(c: Candidate, reason: string): ResolvedAlternative {
     acceleratorType: c.accelerator.gkeLabel,
     acceleratorCount: c.curve.acceleratorCount,
     instanceType: c.machine?.name,
+    ...(c.podsPerNode > 1 ? { podsPerNode: c.podsPerNode } : {}),
     outputTokensPerSecond: c.point?.outputTokensPerSecond,
     ntpotMilliseconds: c.point?.ntpotMilliseconds,
     costPerMillionOutputTokens: c.cost?.costPerMillionOutputTokens,

@@ -79,6 +79,25 @@ export function validTensorParallelSizes(catalog: Catalog, model: ModelRecord, a
   return sizes;
 }
 
+/**
+ * Tensor-parallel sizes served by packing several replicas on one machine: sizes vLLM can use (as in
+ * `validTensorParallelSizes`) that no machine type of the GPU carries exactly, but that divide the GPUs of one that
+ * does: eight tensor-parallel-1 replicas of an 8B model on one a4-highgpu-8g, the normal way to run a small model on
+ * GPUs sold only as 8-GPU machines (B200, H200, H100 Mega). Each pod requests its GPUs (`nvidia.com/gpu`), and the
+ * kubelet's device plugin gives each its own (Kubernetes, Schedule GPUs: GPUs are not shared between containers).
+ * Empty on TPUs and where machine types carry every size.
+ */
+export function packedTensorParallelSizes(catalog: Catalog, model: ModelRecord, acceleratorType: string): number[] {
+  if (catalog.accelerator(acceleratorType)?.family !== 'gpu') return [];
+  const perMachine = catalog.acceleratorCountsPerMachine(acceleratorType);
+  const sizes: number[] = [];
+  for (let tp = 1; tp <= 16; tp *= 2) {
+    const kvSplits = model.kvLoraRank !== undefined || model.kvHeads % tp === 0 || tp % model.kvHeads === 0;
+    if (model.attentionHeads % tp === 0 && kvSplits && !perMachine.includes(tp) && perMachine.some((n) => n > tp && n % tp === 0)) sizes.push(tp);
+  }
+  return sizes;
+}
+
 /** The smallest valid tensor-parallel size whose memory holds the weights and one request of `maxModelLength`. */
 export function smallestFittingTensorParallelSize(
   catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number,

@@ -3,7 +3,7 @@ import { autoscalingFor } from './autoscaling';
 import { Candidate } from './candidates';
 import { uncertaintyAt } from './choice';
 import { inputTokensPerSecond } from './cost';
-import { kvCacheGbFor, validTensorParallelSizes } from './feasibility';
+import { kvCacheGbFor, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
 import { pathwaysParallelism } from './jetstream';
 import { planModelLoading } from './model-loading';
 import { capacityOf, planNodePool } from './node-pool';
@@ -23,6 +23,8 @@ export function buildResolution(
   const machine = c.machine!;
   const point = c.point!;
   const { nodes, perNode: tp } = nodesOf(c.curve);
+  const pods = c.podsPerNode;
+  const packed = packedTensorParallelSizes(catalog, model, c.accelerator.gkeLabel);
   // a multi-host TPU slice (JetStream with Pathways): the slice's topology and MaxText's sharding over all of its chips
   const multiHostSlice = (c.curve.tpuHosts ?? 1) > 1;
   const pathways = multiHostSlice ? pathwaysParallelism(model, c.curve.acceleratorCount) : undefined;
@@ -61,8 +63,10 @@ export function buildResolution(
     `profile ${curveKeyString(c.curve)}: ${c.curve.source} (${c.curve.citation})`,
     ...(uncertainty ? [`uncertainty: ${Math.round(uncertainty.outputTokensPerSecondLow)}-${Math.round(uncertainty.outputTokensPerSecondHigh)} output tokens/s, `
       + `${uncertainty.ntpotMillisecondsLow.toFixed(1)}-${uncertainty.ntpotMillisecondsHigh.toFixed(1)} ms NTPOT (${c.curve.uncertainty!.basis})`] : []),
-    `instance type ${machine.name}${estimated ? ' (chosen: the smallest machine type with this accelerator count whose memory holds the model loader)'
-      : c.curve.instanceTypeInferred ? ' (inferred: the only machine type with this accelerator count; the source does not state it)' : ' (as published)'}`,
+    `instance type ${machine.name}${pods > 1 ? ` (chosen: no machine type carries ${tp} x ${c.accelerator.gkeLabel}; the smallest whose `
+      + `${tp * pods} GPUs a replica of ${tp} divides, holding ${pods} replicas)`
+      : estimated ? ' (chosen: the smallest machine type with this accelerator count whose memory holds the model loader)'
+        : c.curve.instanceTypeInferred ? ' (inferred: the only machine type with this accelerator count; the source does not state it)' : ' (as published)'}`,
     nodes > 1 && pathways
       ? `multi-host TPU slice: no single host of ${c.accelerator.gkeLabel} holds ${model.checkpointWeightsGb} GB of weights + `
         + `${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}, so one replica is the `
@@ -79,7 +83,11 @@ export function buildResolution(
         + 'performance estimated with pipeline stages (per-stage steps and inter-node hops, weights split across stages) and the uncertainty band '
         + 'widened, since no multi-node point is measured'
         : `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
-          : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
+          : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`
+          + (pods > 1 ? `; packed on one machine: ${packed.join(', ')}` : ''),
+    ...(pods > 1 ? [`packing: one ${machine.name} node holds ${pods} server pods of ${tp} x ${c.accelerator.gkeLabel} each (floor(${tp * pods} / ${tp})); `
+      + 'each pod requests its own GPUs and 1/' + `${pods} of the node's CPU and memory, replicas and HPA bounds count pods, and a replica costs `
+      + `1/${pods} of the machine (estimated as ${pods} independent replicas: the pods share the host's CPU, PCIe and network, not their GPUs)`] : []),
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
       + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens${c.budget.kvCacheReplicas > 1
         ? `, each held ${c.budget.kvCacheReplicas} times: ${model.kvLoraRank !== undefined ? 'latent attention, every tensor-parallel rank holds the whole latent'
@@ -91,7 +99,8 @@ export function buildResolution(
       ].filter((s) => s).join(' and ')}`
       : 'operating point: the inflection point (no latency target given)',
     cost.costPerHour !== undefined
-      ? `cost: ${nodes > 1 ? `${nodes} x ` : ''}${machine.name} at $${cost.costPerHour}/h${nodes > 1 ? ' in all' : ''} (${cost.pricingModel}, ${cost.region}, snapshot ${cost.priceSnapshotDate ?? 'undated'}); `
+      ? `cost: ${nodes > 1 ? `${nodes} x ` : ''}${machine.name} at $${pods > 1 ? `${cost.costPerHour * pods}/h, a replica's 1/${pods} share $${cost.costPerHour}`
+        : cost.costPerHour}/h${nodes > 1 ? ' in all' : ''} (${cost.pricingModel}, ${cost.region}, snapshot ${cost.priceSnapshotDate ?? 'undated'}); `
         + `$/output token = $/s / (input tok/s / ${cost.outputInputCostRatio} + output tok/s)`
       : `cost: no whole-VM price for ${machine.name} (${cost.pricingModel}, ${cost.region}) in the catalog, so no cost figures`,
   ];
@@ -124,13 +133,14 @@ export function buildResolution(
       + `${(autoscaling.utilizationAtTarget * 100).toFixed(0)}% of the operating point's throughput ($${cost.costPerMillionOutputTokens!.toFixed(3)} at the `
       + 'operating point, which the automatic accelerator choice minimises)');
   }
-  const resources = podResources(model, machine, tp, loading, nodes);
+  const resources = podResources(model, machine, tp, loading, nodes, pods);
   const capacity = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
   const nodePool = planNodePool({
     machine,
     accelerator: c.accelerator,
-    acceleratorsPerNode: tp,
+    acceleratorsPerNode: tp * pods,
     nodesPerReplica: nodes,
+    podsPerNode: pods,
     tpuTopology: topology?.topology,
     podEphemeralStorageGiB: resources.ephemeralStorageGiB,
     cloudStorageFuse: loading.fileCacheMedium !== undefined,
@@ -153,6 +163,7 @@ export function buildResolution(
     instanceMemoryGb: machine.ramGb,
     acceleratorCount: c.curve.acceleratorCount,
     nodes,
+    ...(pods > 1 ? { podsPerNode: pods } : {}),
     pipelineParallelSize: c.curve.pipelineParallelSize ?? 1,
     tpuTopology: topology?.topology,
     tensorParallelSize: pathways?.tensor ?? tp,
