@@ -1,6 +1,6 @@
 /** Single-host candidates: the curves that could serve a request, and each evaluated (machine, memory fit, operating point, cost). */
 import { costAt } from './cost';
-import { memoryBudget, MemoryBudget, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
+import { kvCacheFitAt, memoryBudget, MemoryBudget, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
 import { tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
 import { chooseMachine, hostMemoryFit, nodesOf, podsPerNodeOf } from './pod-resources';
@@ -162,6 +162,16 @@ function evaluateOperatingPoint(
   }
   const op = operatingPoint(curve, targets);
   if (isInfeasible(op)) return { ...base, rejection: op.reason };
+  // the running batch of an estimated operating point holds its KV cache next to the weights at the served precision
+  const kv = op.point.runningBatchSize !== undefined && curve.estimate
+    ? kvCacheFitAt(budget, op.point.runningBatchSize, curve.estimate.kvCachePerSequenceMb) : undefined;
+  if (kv && !kv.fits) {
+    return {
+      ...base,
+      rejection: `at the operating point ${op.point.runningBatchSize!.toFixed(1)} running sequences hold ${kv.needGb.toFixed(1)} GB of KV cache, more than `
+        + `the ${kv.capacityGb.toFixed(1)} GB left next to ${model.checkpointWeightsGb} GB of weights`,
+    };
+  }
   const cost = perPod(perNodes(costAt(catalog, curve, machine, op.point, region, pricingModel, ratio), nodes), podsPerNode);
   return { ...base, point: op.point, pointReason: op.reason, cost };
 }

@@ -59,6 +59,26 @@ export function memoryBudget(model: ModelRecord, accelerator: AcceleratorRecord,
   };
 }
 
+/** The KV cache a running batch holds, against what the memory budget leaves for it after the weights at the served precision. */
+export interface KvCacheFit {
+  /** KV cache of the running batch at the served KV dtype, GB. */
+  readonly needGb: number;
+  /** What the budget leaves for the KV cache, GB. */
+  readonly capacityGb: number;
+  readonly fits: boolean;
+}
+
+/**
+ * Whether `runningBatchSize` sequences of `kvCachePerSequenceMb` each (the estimator's figure: the workload's held context
+ * x KV bytes per token at the served KV dtype x the copies the tensor-parallel ranks hold) fit in the KV capacity of
+ * `budget`, whose weights are those of the served precision (the precision catalog's model records).
+ */
+export function kvCacheFitAt(budget: MemoryBudget, runningBatchSize: number, kvCachePerSequenceMb: number): KvCacheFit {
+  const needGb = (runningBatchSize * kvCachePerSequenceMb) / 1e3;
+  // a part per million of slack: the estimator rounds its batch down from the same capacity
+  return { needGb, capacityGb: budget.kvCacheCapacityGb, fits: needGb <= budget.kvCacheCapacityGb * (1 + 1e-6) };
+}
+
 export function kvCacheGbFor(model: ModelRecord, tokens: number): number {
   return (tokens * kvBytesPerToken(model)) / GB;
 }

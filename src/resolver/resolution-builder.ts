@@ -3,7 +3,7 @@ import { autoscalingFor } from './autoscaling';
 import { Candidate } from './candidates';
 import { uncertaintyAt } from './choice';
 import { inputTokensPerSecond } from './cost';
-import { kvCacheGbFor, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
+import { kvCacheFitAt, kvCacheGbFor, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
 import { pathwaysParallelism } from './jetstream';
 import { planModelLoading } from './model-loading';
 import { capacityOf, planNodePool } from './node-pool';
@@ -184,6 +184,8 @@ export function buildResolution(
       kvCacheCapacityGb: c.budget.kvCacheCapacityGb,
       kvCachePerMaxLengthRequestGb: kvCacheGbFor(model, maxModelLength),
       kvCacheKibPerToken: c.budget.kvCacheKibPerToken,
+      ...(point.runningBatchSize !== undefined && c.curve.estimate
+        ? { kvCacheAtOperatingPointGb: kvCacheFitAt(c.budget, point.runningBatchSize, c.curve.estimate.kvCachePerSequenceMb).needGb } : {}),
     },
     modelLoading: loading,
     podResources: resources,

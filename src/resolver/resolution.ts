@@ -341,6 +341,14 @@ export interface ResolvedMemory {
   readonly kvCachePerMaxLengthRequestGb: number;
   /** KV-cache bytes per token, KiB (bf16). */
   readonly kvCacheKibPerToken: number;
+  /**
+   * KV cache the operating point's running batch holds, GB: running sequences x the workload's held context (prompt, half
+   * the output, half a block) x KV bytes per token at the served KV dtype (fp8: half of bf16); at most `kvCacheCapacityGb`,
+   * which is what is left after the weights at the served precision.
+   *
+   * @default - absent for measured operating points (no running batch published)
+   */
+  readonly kvCacheAtOperatingPointGb?: number;
 }
 
 /** The HPA metric and threshold derived from the operating point. */
