@@ -1,6 +1,7 @@
 import { ParsedBenchmark, USER_TRUST, isEstimatedPoint, parseBenchmarkCsv, parseBenchmarkJson } from './benchmark-import';
 import { implausibility } from './benchmark-plausibility';
 import { Catalog } from './catalog';
+import { CurveQuery, PerformanceCurve, curveOf } from './performance-curves';
 import { MeasuredPointRecord, ModelRecord } from './types';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import { Resolution, ResolveRequest } from '../resolver/resolution';
@@ -303,6 +304,18 @@ export class InferenceCatalog {
   public resolve(request: ResolveRequest): Resolution {
     checkProps(request, 'InferenceCatalog.resolve request', RESOLVE_REQUEST_PROPS);
     return resolveWith(this._catalog, request);
+  }
+
+  /**
+   * The whole latency-throughput curve of one combination, as the resolver reads it: every point with its concurrency,
+   * output and input tokens/s, NTPOT, ITL, TTFT, source and (estimated points) uncertainty band, for the workload and
+   * precision asked for. Where both exist, the measured curve is returned (measured only on the workload and precision
+   * it was measured on); otherwise the calibrated estimate of the newest server version.
+   *
+   * @throws Error naming the prop when the model, server, accelerator, count, precision or workload does not exist or fit
+   */
+  public curve(query: CurveQuery): PerformanceCurve {
+    return curveOf(this._catalog, query);
   }
 
   /** Imported points replace the embedded (published) points of their combination and add to earlier imports. */
