@@ -3,10 +3,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { InferenceGateway, InferenceResolver, LoraAdapter, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
-import { Catalog } from '../src/catalog/catalog';
-import { loraAdapterBytes, loraSlotBytes } from '../src/resolver/lora';
 import { expectValidManifests } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
+import { Catalog } from '../src/catalog/catalog';
+import { loraAdapterBytes, loraSlotBytes } from '../src/resolver/lora';
 
 const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
 const BASE: OptimizedLlmServerProps = { model: LLAMA, acceleratorType: 'nvidia-l4', name: 'llama' };
@@ -165,8 +165,12 @@ describe('behind the gateway', () => {
   function gateway(second: Partial<OptimizedLlmServerProps>) {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
     const llama = new OptimizedLlmServer(chart, 'llama', { ...BASE, loraAdapters: [SQL(), CHAT()] });
-    const other = new OptimizedLlmServer(chart, 'other', { model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100',
-      name: 'deepseek', ...second } as OptimizedLlmServerProps);
+    const other = new OptimizedLlmServer(chart, 'other', {
+      model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
+      acceleratorType: 'nvidia-tesla-a100',
+      name: 'deepseek',
+      ...second,
+    } as OptimizedLlmServerProps);
     const gw = new InferenceGateway(chart, 'gateway', { name: 'inference', servers: [llama, other] });
     return { chart, gw };
   }
@@ -211,7 +215,10 @@ maybe('kubectl accepts a LoRA server behind the gateway', () => {
   const chart = new Chart(app, 'lora', { namespace: 'llm' });
   const hf = new OptimizedLlmServer(chart, 'llama', { ...BASE, loraAdapters: [SQL(), CHAT()], runtimeLoraUpdating: true, allowedClients: [] });
   const bucket = new OptimizedLlmServer(chart, 'bucket', {
-    model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-h100-80gb', name: 'gemma', modelBucketUri: 'gs://models/gemma-2-9b-it',
+    model: 'google/gemma-2-9b-it',
+    acceleratorType: 'nvidia-h100-80gb',
+    name: 'gemma',
+    modelBucketUri: 'gs://models/gemma-2-9b-it',
     loraAdapters: [LoraAdapter.fromModelBucket('summarize', 'adapters/summarize', 32)],
   });
   new InferenceGateway(chart, 'gateway', { name: 'inference', servers: [hf, bucket], proxyOnlySubnetCidr: '10.129.0.0/23' });
