@@ -90,8 +90,8 @@ export interface ResolveRequest {
   /** Hugging Face model id, `owner/name`, e.g. `google/gemma-2-27b-it`. */
   readonly model: string;
   /**
-   * Model server, lower case.
-   * @default - the best server for the model (the only one in the catalog today: `vllm`)
+   * Model server, lower case: `vllm`, `tgi` or `jetstream` (`model-and-server-combinations list` shows which serve a model).
+   * @default 'vllm'
    */
   readonly modelServer?: string;
   /**
