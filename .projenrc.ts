@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, release } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-gke-inference',
@@ -14,20 +14,38 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   projenrcTs: true,
 
   // cdk8s 2.x with constructs 10.x; cdk8s-plus-28 gives the low-level k8s bindings and value types.
-  cdk8sVersion: '2.70.106',
-  constructsVersion: '10.8.1',
+  // The peer ranges start at the oldest releases the packed library was verified with (the README's
+  // "Peer versions"): cdk8s 2.68.12, constructs 10.3.0 and cdk8s-plus-28 2.0.3 (whose own peers are
+  // cdk8s ^2.68.11 and constructs ^10.3.0). Development and CI run the newest, pinned in devDeps; jsii prints a JSII6
+  // warning for each (it would compile against the minimums; the warnings do not fail --fail-on-warnings), and
+  // test/peer-minimums.test.ts installs the packed library beside the minimums instead: an app using the whole API
+  // type-checks there and synthesizes the same YAML as with the newest.
+  cdk8sVersion: '2.68.12',
+  constructsVersion: '10.3.0',
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
   // TS 7 breaks ts-jest; keep the compiler used for tests and type checks on 6.0.
   // (typescriptVersion would also pin @types/node@ts6.0, a tag the registry does not have)
-  peerDeps: ['cdk8s-plus-28@^2.5.6'],
-  devDeps: ['typescript@~6.0.3', '@types/node@^20', 'cdk8s-plus-28@^2.5.6', 'cdk8s-cli@^2', 'ajv@^8', 'yaml@^2', 'protobufjs@^8', 'fast-check@^4'],
+  peerDeps: ['cdk8s-plus-28@^2.0.3'],
+  devDeps: [
+    'cdk8s@2.70.106', 'constructs@10.8.1', 'cdk8s-plus-28@2.5.6',
+    'typescript@~6.0.3', '@types/node@^20', 'cdk8s-cli@^2', 'ajv@^8', 'yaml@^2', 'protobufjs@^8', 'fast-check@^4',
+  ],
 
   // the CLI (a later issue) is published under this name
   bin: { 'cdk8s-gke-inference': 'lib/cli/main.js' },
 
-  // this repository is not released from a GitHub workflow yet
+  // release-ready: `npx projen release` bumps the version from the commit history (the first release is 0.1.0), writes
+  // CHANGELOG.md, tags the commit and packs dist/ for npm and PyPI; pushing and publishing happen elsewhere (no GitHub
+  // workflow here, and no git push)
   github: false,
-  release: false,
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.manual({ changelogPath: 'CHANGELOG.md', gitPushCommand: '' }),
+  majorVersion: 0,
+  // no tag yet: the first release is 0.1.0; afterwards the commits decide
+  nextVersionCommand: 'node -e "process.stdout.write(process.env.LATEST_TAG ? \'\' : \'0.1.0\')"',
+  // Python as a jsii target (the README's "Python" says what was verified here)
+  publishToPypi: { distName: 'cdk8s-gke-inference', module: 'cdk8s_gke_inference' },
   depsUpgrade: false,
   pullRequestTemplate: false,
 
@@ -54,6 +72,7 @@ project.tsconfig?.file.addOverride('compilerOptions.inlineSourceMap', false);
 project.tsconfig?.file.addOverride('compilerOptions.inlineSources', false);
 project.tsconfig?.file.addOverride('compilerOptions.sourceMap', true);
 project.addPackageIgnore('/API.md');
+
 
 // jsii's warnings (reserved words in Python/C#/Java, ...) make bindings in other languages awkward: fail on any of them,
 // instead of projen's default of silencing the reserved-word ones

@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { InferenceResolver } from '../src';
 import { cli, fails, ok, parseCsv } from './support/cli';
 import { Catalog } from '../src/catalog/catalog';
@@ -33,7 +33,7 @@ test('models list: every catalog model, sorted, with its profile counts and gati
     measuredProfiles: String(curvesOf('openai/gpt-oss-20b').filter((c) => c.source === 'measured').length),
     gating: 'not-gated',
   });
-  expect(parse(ok('models list --format=yaml'))).toEqual(rows);
+  expect(parseAllDocuments(ok('models list --format=yaml')).map((d) => d.toJS())).toEqual(rows);
   expect(ok('models list').split('\n')[0].split(/\s{2,}/)).toEqual(['MODEL', 'PROFILES', 'MEASURED', 'GATING']);
 });
 
@@ -90,31 +90,41 @@ test('use-cases list: gcloud\'s columns, unknown lengths N/A, and which use case
 });
 
 test('accelerators list: one row per accelerator at its inflection point, as the resolver sees it, cheapest first', () => {
+  // JSON and YAML records nest as gcloud's AcceleratorOption does (what `gcloud alpha container ai profiles accelerators list
+  // --format=yaml` prints), with the library's figures beside gcloud's
   const rows = JSON.parse(ok(`accelerators list --model=${GEMMA} --format=json`));
   const keys = new Set(curvesOf(GEMMA).map((c) => `${c.acceleratorType} x${c.acceleratorCount}`));
-  const rowKeys = rows.map((r: any) => `${r.acceleratorType} x${r.acceleratorCount}`);
+  const rowKeys = rows.map((r: any) => `${r.acceleratorType} x${r.resourcesUsed.acceleratorCount}`);
   expect(new Set(rowKeys).size).toBe(rows.length);
   for (const k of rowKeys) expect(keys.has(k)).toBe(true);
   for (const acc of new Set<string>(rows.map((r: any) => r.acceleratorType))) {
     const res = InferenceResolver.resolve({ model: GEMMA, acceleratorType: acc });
-    const row = rows.find((r: any) => r.acceleratorType === acc && r.acceleratorCount === res.acceleratorCount);
+    const row = rows.find((r: any) => r.acceleratorType === acc && r.resourcesUsed.acceleratorCount === res.acceleratorCount);
     expect(row).toEqual({
       acceleratorType: acc,
-      acceleratorCount: res.acceleratorCount,
-      instanceType: res.instanceType,
-      outputTokensPerSecond: Math.round(res.performance.outputTokensPerSecond),
-      ntpotMilliseconds: Math.round(res.performance.ntpotMilliseconds),
-      ttftMilliseconds: res.performance.ttftMilliseconds === undefined ? null : Math.round(res.performance.ttftMilliseconds),
-      costPerMillionOutputTokens: r3(res.cost.costPerMillionOutputTokens),
-      modelServer: 'vllm',
-      modelServerVersion: res.modelServerVersion,
+      resourcesUsed: { acceleratorCount: res.acceleratorCount },
+      machineType: res.instanceType,
+      modelAndModelServerInfo: { modelName: GEMMA, modelServerName: 'vllm', modelServerVersion: res.modelServerVersion },
+      performanceStats: {
+        outputTokensPerSecond: Math.round(res.performance.outputTokensPerSecond),
+        ntpotMilliseconds: Math.round(res.performance.ntpotMilliseconds),
+        ttftMilliseconds: res.performance.ttftMilliseconds === undefined ? null : Math.round(res.performance.ttftMilliseconds),
+        costPerMillionOutputTokens: r3(res.cost.costPerMillionOutputTokens),
+      },
       source: res.source,
       operatingPoint: 'inflection',
       pricingModel: 'spot',
       region: 'us-central1',
     });
   }
-  const costs = rows.map((r: any) => r.costPerMillionOutputTokens);
+  // YAML: the same records, one document each as gcloud prints a listing
+  expect(parseAllDocuments(ok(`accelerators list --model=${GEMMA} --format=yaml`)).map((d) => d.toJS())).toEqual(rows);
+  // gcloud's dotted keys work in --filter, --sort-by and projections, as the flat names do
+  expect(ok(`accelerators list --model=${GEMMA} --filter=resourcesUsed.acceleratorCount=4 --sort-by=~performanceStats.ntpotMilliseconds `
+    + '--format=value(machineType,ntpotMilliseconds)')).toBe(rows.filter((r: any) => r.resourcesUsed.acceleratorCount === 4)
+    .sort((a: any, b: any) => b.performanceStats.ntpotMilliseconds - a.performanceStats.ntpotMilliseconds)
+    .map((r: any) => `${r.machineType}\t${r.performanceStats.ntpotMilliseconds}\n`).join(''));
+  const costs = rows.map((r: any) => r.performanceStats.costPerMillionOutputTokens);
   const priced = costs.filter((c: number | null) => c !== null);
   expect(costs.slice(0, priced.length)).toEqual([...priced].sort((a, b) => a - b));
   const table = ok(`accelerators list --model=${GEMMA}`).split('\n');
@@ -128,7 +138,7 @@ test('accelerators list --max-ntpot-milliseconds keeps the accelerators that rea
   const rows = JSON.parse(ok(`accelerators list --model=${GEMMA} --max-ntpot-milliseconds=68 --format=json`));
   expect(rows.length).toBeGreaterThan(0);
   for (const r of rows) {
-    expect(r.ntpotMilliseconds).toBeLessThanOrEqual(68);
+    expect(r.performanceStats.ntpotMilliseconds).toBeLessThanOrEqual(68);
     expect(r.operatingPoint).toBe('targets');
   }
   expect(rows.map((r: any) => r.acceleratorType)).toContain('nvidia-h100-80gb');

@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { InferenceResolver, PricingModel } from '../src';
 import { cli, fails, ok, parseCsv, parseXml } from './support/cli';
 import { Catalog } from '../src/catalog/catalog';
@@ -92,7 +92,7 @@ test('profiles list: CSV, YAML and the table carry the same rows; CSV and the ta
       expect(`${key}=${row[key]}`).toBe(`${key}=${expected}`);
     }
   });
-  expect(parse(ok(`profiles list --model=${GEMMA} --format=yaml`))).toEqual(json);
+  expect(parseAllDocuments(ok(`profiles list --model=${GEMMA} --format=yaml`)).map((d) => d.toJS())).toEqual(json);
 
   const table = ok(`profiles list --model=${GEMMA}`).trimEnd().split('\n');
   expect(table[0].split(/\s{2,}/)).toEqual(['INSTANCE TYPE', 'ACCELERATOR', 'COST/M INPUT TOKENS', 'COST/M OUTPUT TOKENS', 'OUTPUT TOKENS/S',

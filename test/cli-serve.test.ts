@@ -100,14 +100,14 @@ const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 /** The CLI's error line without its `ERROR: (command)` prefix. */
 const cliError = (args: string) => fails(args).replace(/^ERROR: \([^)]*\) /, '');
 
-/** What the accelerators endpoint answers for the CLI's `accelerators list --format=json` rows. */
-function acceleratorOptions(rows: Row[], modelName: string): object[] {
+/** What the accelerators endpoint answers for the CLI's `accelerators list --format=json` records: gcloud's fields of them. */
+function acceleratorOptions(rows: any[]): object[] {
   return rows.map((r) => ({
     acceleratorType: r.acceleratorType,
-    ...(r.instanceType !== null ? { machineType: r.instanceType } : {}),
-    modelAndModelServerInfo: { modelName, modelServerName: r.modelServer, modelServerVersion: r.modelServerVersion },
-    performanceStats: { ntpotMilliseconds: r.ntpotMilliseconds, outputTokensPerSecond: r.outputTokensPerSecond },
-    resourcesUsed: { acceleratorCount: r.acceleratorCount },
+    ...(r.machineType !== null ? { machineType: r.machineType } : {}),
+    modelAndModelServerInfo: r.modelAndModelServerInfo,
+    performanceStats: { ntpotMilliseconds: r.performanceStats.ntpotMilliseconds, outputTokensPerSecond: r.performanceStats.outputTokensPerSecond },
+    resourcesUsed: r.resourcesUsed,
   }));
 }
 
@@ -167,10 +167,10 @@ describe('the endpoint, in-process on port 0', () => {
     const rows = (args: string) => JSON.parse(ok(`accelerators list --model=${MODEL} ${args} --format=json`)) as Row[];
     const defaults = { 'alt': 'json', 'modelName': MODEL, 'modelServerName': 'ANY', 'modelServerVersion': 'LATEST', 'performanceRequirements.maxNtpotMilliseconds': '999999' };
     const all = await get(`v1alpha1/accelerators?${query(defaults)}`);
-    expect(all.json).toEqual({ acceleratorOptions: acceleratorOptions(rows(''), MODEL) });
+    expect(all.json).toEqual({ acceleratorOptions: acceleratorOptions(rows('')) });
     expect(all.json.acceleratorOptions.length).toBeGreaterThan(3);
     const target = await get(`v1alpha1/accelerators?${query({ ...defaults, 'modelServerName': 'vllm', 'performanceRequirements.maxNtpotMilliseconds': '60' })}`);
-    expect(target.json).toEqual({ acceleratorOptions: acceleratorOptions(rows('--model-server=vllm --max-ntpot-milliseconds=60'), MODEL) });
+    expect(target.json).toEqual({ acceleratorOptions: acceleratorOptions(rows('--model-server=vllm --max-ntpot-milliseconds=60')) });
     for (const o of target.json.acceleratorOptions) expect(o.performanceStats.ntpotMilliseconds).toBeLessThanOrEqual(60);
     // the model's name as the catalog spells it
     const caseless = await get(`v1alpha1/accelerators?${query({ modelName: MODEL.toUpperCase() })}`);
@@ -438,16 +438,28 @@ describe('cdk8s-gke-inference serve as a process', () => {
     expect(gcloudOk('alpha container ai recommender models list')).toBe(gcloudOk(`${profiles} models list`));
   });
 
-  gtest('gcloud ... accelerators list prints the CLI\'s accelerators: its table, and with --format=yaml every field', () => {
-    const rows = JSON.parse(ok(`accelerators list --model=${MODEL} --format=json`)) as Row[];
+  gtest('gcloud ... accelerators list prints the CLI\'s accelerators: its table, and with --format=yaml the CLI\'s YAML without its extra figures', () => {
+    const rows = JSON.parse(ok(`accelerators list --model=${MODEL} --format=json`)) as any[];
     const keys = ['acceleratorType', 'modelName', 'modelServer', 'modelServerVersion', 'acceleratorCount', 'outputTokensPerSecond', 'ntpotMilliseconds'];
     const headers = ['ACCELERATOR_TYPE', 'MODEL_NAME', 'MODEL_SERVER_NAME', 'MODEL_SERVER_VERSION', 'ACCELERATOR_COUNT', 'OUTPUT_TOKENS_PER_SECOND', 'NTPOT_MILLISECONDS'];
-    const table = renderRows(rows.map((r) => ({ ...r, modelName: MODEL })), keys.map((key, i) => ({ key, header: headers[i] })), 'table');
-    expect(gcloudOk(`${profiles} accelerators list --model=${MODEL}`)).toBe(table);
+    const flat = rows.map((r): Row => ({
+      acceleratorType: r.acceleratorType,
+      modelName: MODEL,
+      modelServer: r.modelAndModelServerInfo.modelServerName,
+      modelServerVersion: r.modelAndModelServerInfo.modelServerVersion,
+      acceleratorCount: r.resourcesUsed.acceleratorCount,
+      outputTokensPerSecond: r.performanceStats.outputTokensPerSecond,
+      ntpotMilliseconds: r.performanceStats.ntpotMilliseconds,
+    }));
+    expect(gcloudOk(`${profiles} accelerators list --model=${MODEL}`)).toBe(renderRows(flat, keys.map((key, i) => ({ key, header: headers[i] })), 'table'));
 
-    const targetRows = JSON.parse(ok(`accelerators list --model=${MODEL} --model-server=vllm --max-ntpot-milliseconds=60 --format=json`)) as Row[];
-    const yaml = gcloudOk(`${profiles} accelerators list --model=${MODEL} --model-server=vllm --max-ntpot-milliseconds=60 --format=yaml`);
-    expect(parseAllDocuments(yaml).map((d) => d.toJS())).toEqual(acceleratorOptions(targetRows, MODEL));
+    const flags = `accelerators list --model=${MODEL} --model-server=vllm --max-ntpot-milliseconds=60 --format=yaml`;
+    const ours = parseAllDocuments(ok(flags)).map((d) => d.toJS());
+    const theirs = parseAllDocuments(gcloudOk(`${profiles} ${flags}`)).map((d) => d.toJS());
+    expect(theirs.length).toBeGreaterThan(0);
+    expect(theirs).toEqual(acceleratorOptions(ours));
+    // the same nesting: every field gcloud prints sits at the same place in the CLI's document
+    theirs.forEach((doc, i) => expect(ours[i]).toMatchObject(doc));
   });
 
   gtest('gcloud ... manifests create prints exactly what manifests create prints', () => {

@@ -76,10 +76,16 @@ test('wrong shapes from JavaScript are refused with the prop\'s name', () => {
   expect(() => synth({ tolerations: {} as any })).toThrow(/'tolerations' must be a list of objects/);
 });
 
-test('a sidecar that breaks the synth rules fails synthesis with what it must carry', () => {
+test('a sidecar that breaks the rules is refused when the server is made, with everything it lacks and why', () => {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
-  new OptimizedLlmServer(chart, 's', { ...BASE, sidecars: [{ name: 'bad', image: 'busybox' }] });
-  expect(() => chart.toJson()).toThrow(/\[best-practice\/pinned-image\].*bad|\[best-practice\/resources\]/s);
+  expect(() => new OptimizedLlmServer(chart, 's', { ...BASE, sidecars: [{ name: 'bad', image: 'busybox' }] })).toThrow(new RegExp(
+    '\'sidecars\' container \'bad\' lacks a pinned image \\(got string \'busybox\'\\), a cpu request, a memory request, a memory limit, '
+    + 'securityContext.allowPrivilegeEscalation: false: every container in the server\'s pods carries .*node fit.*For example'));
+  const privileged = { ...SIDECAR, securityContext: { allowPrivilegeEscalation: false, privileged: true } };
+  expect(() => synth({ sidecars: [privileged] })).toThrow(/'sidecars' container 'log-shipper' lacks privileged unset or false/);
+  // what the construct-time check does not see (a seccomp profile of the container's own) the synth-time rules still refuse
+  const unconfined = { ...SIDECAR, securityContext: { ...SIDECAR.securityContext, seccompProfile: { type: 'Unconfined' } } };
+  expect(() => synth({ sidecars: [unconfined] })).toThrow(/\[best-practice\/security-context\].*log-shipper.*Unconfined/s);
 });
 
 test('port and url say where clients reach the server, as the Service does', () => {

@@ -175,6 +175,28 @@ const MODEL_AND_SERVER_COMBINATIONS_LIST: CommandSpec = {
 
 const MAX_NTPOT = { name: 'max-ntpot-milliseconds', kind: 'number' as const, help: 'Highest acceptable NTPOT, ms: rows at the operating point for it.' };
 
+/**
+ * The accelerators listing's fields and where each sits in JSON and YAML: gcloud's AcceleratorOption shape (what
+ * `gcloud alpha container ai profiles accelerators list --format=yaml` prints: acceleratorType, machineType,
+ * modelAndModelServerInfo, performanceStats, resourcesUsed), with the library's extra figures beside gcloud's.
+ */
+const ACCELERATOR_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['acceleratorType', 'acceleratorType'],
+  ['acceleratorCount', 'resourcesUsed.acceleratorCount'],
+  ['instanceType', 'machineType'],
+  ['modelName', 'modelAndModelServerInfo.modelName'],
+  ['outputTokensPerSecond', 'performanceStats.outputTokensPerSecond'],
+  ['ntpotMilliseconds', 'performanceStats.ntpotMilliseconds'],
+  ['ttftMilliseconds', 'performanceStats.ttftMilliseconds'],
+  ['costPerMillionOutputTokens', 'performanceStats.costPerMillionOutputTokens'],
+  ['modelServer', 'modelAndModelServerInfo.modelServerName'],
+  ['modelServerVersion', 'modelAndModelServerInfo.modelServerVersion'],
+  ['source', 'source'],
+  ['operatingPoint', 'operatingPoint'],
+  ['pricingModel', 'pricingModel'],
+  ['region', 'region'],
+];
+
 const ACCELERATORS_LIST: CommandSpec = {
   path: ['accelerators', 'list'],
   summary: 'List the accelerators that serve a model, with throughput and NTPOT at the inflection point.',
@@ -199,13 +221,12 @@ const ACCELERATORS_LIST: CommandSpec = {
     const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing));
     const ok = candidates.filter((x) => x.rejection === undefined).sort(byCostThenThroughput);
     if (ok.length === 0) return emptyList(io, flags, noneMeets(selected[0].model.id, candidates, targets));
-    const keys = ['acceleratorType', 'acceleratorCount', 'instanceType', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds',
-      'costPerMillionOutputTokens', 'modelServer', 'modelServerVersion', 'source', 'operatingPoint', 'pricingModel', 'region'];
-    const columns = keys.map((k) => {
-      const col = PROFILE_COLUMNS.find((x) => x.key === k)!;
-      return k === 'acceleratorCount' ? { ...col, structuredOnly: false, header: 'Count' } : col;
+    const modelName = selected[0].model.id;
+    const columns = ACCELERATOR_COLUMNS.map(([k, path]) => {
+      const col = k === 'modelName' ? { key: k, header: 'Model Name', structuredOnly: true } : PROFILE_COLUMNS.find((x) => x.key === k)!;
+      return { ...col, path, ...(k === 'acceleratorCount' ? { structuredOnly: false, header: 'Count' } : {}) };
     });
-    return print(io, flags, ok.map(profileRow), columns);
+    return print(io, flags, ok.map((x) => ({ ...profileRow(x), modelName })), columns);
   },
 };
 

@@ -17,6 +17,12 @@ export interface Column {
   readonly decimals?: number;
   /** Only in JSON and YAML, not in the table and CSV. */
   readonly structuredOnly?: boolean;
+  /**
+   * Where the field sits in JSON and YAML records when the listing nests as gcloud does (a dotted path such as
+   * `performanceStats.ntpotMilliseconds`); `--filter`, `--sort-by` and projections accept it as well as `key`.
+   * @default key
+   */
+  readonly path?: string;
 }
 
 export const LIST_FORMATS = ['table', 'csv', 'json', 'yaml'] as const;
@@ -30,7 +36,8 @@ export function renderRows(rows: readonly Row[], columns: readonly Column[], for
     case 'json':
       return `${JSON.stringify(rows.map((r) => record(r, columns)), undefined, 2)}\n`;
     case 'yaml':
-      return Yaml.stringify(rows.map((r) => record(r, columns)));
+      // gcloud prints a listing as one YAML document per resource, each after `---`
+      return rows.map((r) => `---\n${Yaml.stringify(record(r, columns))}`).join('');
     case 'csv': {
       const shown = columns.filter((c) => !c.structuredOnly);
       const lines = [shown.map((c) => csvCell(c.key)), ...rows.map((r) => shown.map((c) => csvCell(text(r[c.key], c, ''))))];
@@ -45,9 +52,15 @@ export function renderRows(rows: readonly Row[], columns: readonly Column[], for
   }
 }
 
-function record(row: Row, columns: readonly Column[]): Row {
-  const out: { [key: string]: Cell } = {};
-  for (const c of columns) out[c.key] = row[c.key] ?? null;
+/** A row as a JSON / YAML record: each column at its `path` (nested objects for dotted paths), unknown values null. */
+export function record(row: Row, columns: readonly Column[]): object {
+  const out: { [key: string]: unknown } = {};
+  for (const c of columns) {
+    const parts = (c.path ?? c.key).split('.');
+    let at = out;
+    for (const part of parts.slice(0, -1)) at = (at[part] ??= {}) as { [key: string]: unknown };
+    at[parts[parts.length - 1]] = row[c.key] ?? null;
+  }
   return out;
 }
 

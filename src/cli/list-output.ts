@@ -5,7 +5,6 @@
  * `gcloud topic projections` describe them. Keys are the field names of JSON output, matched without
  * case; an unknown key, operator or format is a usage error naming the flag and what would work.
  */
-import { Yaml } from 'cdk8s';
 import { FlagSpec, Flags, Io, UsageError } from './args';
 import { Cell, Column, GCLOUD_FORMAT_ALIASES, LIST_FORMATS, ListFormat, Row, renderRows } from './format';
 import { closestMatches } from '../util/closest';
@@ -57,7 +56,8 @@ export function parseFormat(text: string, columns: readonly Column[]): ParsedFor
 }
 
 function resolveKey(key: string, columns: readonly Column[], flag: string): string {
-  const found = columns.find((c) => c.key.toLowerCase() === key.toLowerCase());
+  const wanted = key.toLowerCase();
+  const found = columns.find((c) => c.key.toLowerCase() === wanted || c.path?.toLowerCase() === wanted);
   if (found) return found.key;
   const [close] = closestMatches(key, columns.map((c) => c.key), 1);
   throw new UsageError(`Flag ${flag}: unknown key '${printable(key)}'${close ? `; did you mean '${close}'?` : ''} `
@@ -235,12 +235,12 @@ export function selectRows(rows: readonly Row[], columns: readonly Column[], fla
 }
 
 /**
- * What gcloud does when a listing is empty: nothing (or `[]` for JSON and YAML) on standard output, `Listed 0 items.` on
+ * What gcloud does when a listing is empty: nothing (`[]` for JSON) on standard output, `Listed 0 items.` on
  * standard error, exit 0. The reason (what would have to change for rows to appear) follows on the same line.
  */
 export function emptyList(io: Io, flags: Flags, reason: string): number {
   const format = flags.str('format') ?? 'table';
-  io.out(/^(json|yaml)\b/.test(format) ? '[]\n' : '');
+  io.out(/^json\b/.test(format) ? '[]\n' : '');
   io.err(`Listed 0 items. ${reason.replace(/\s*\n\s*/g, '; ')}\n`);
   return 0;
 }
@@ -263,10 +263,6 @@ export function renderList(rows: readonly Row[], columns: readonly Column[], fla
   }
   if (format.name === 'table' && !format.heading) {
     return renderRows(selected, projected, 'table').split('\n').slice(1).join('\n');
-  }
-  if ((format.name === 'json' || format.name === 'yaml') && format.keys !== undefined) {
-    const records = selected.map((r) => Object.fromEntries(projected.map((c) => [c.key, r[c.key] ?? null])));
-    return format.name === 'json' ? `${JSON.stringify(records, undefined, 2)}\n` : Yaml.stringify(records);
   }
   return renderRows(selected, projected, format.name as ListFormat);
 }

@@ -21,7 +21,6 @@ import { CATALOG_COMMANDS } from './catalog-commands';
 import { Row } from './format';
 import { MANIFEST_COMMANDS, synthesizeManifests } from './manifests-command';
 import { joinMessage } from './one-line';
-import { Catalog } from '../catalog/catalog';
 import { INT32_MAX, printable } from '../util/input';
 
 /** The only address `serve` listens on. */
@@ -73,6 +72,15 @@ function listing(path: string, values: Values): Row[] {
   let out = '';
   command.run(parseFlags(command, [...argv(values), '--format=json']), { out: (s) => { out += s; }, err: () => undefined });
   return JSON.parse(out) as Row[];
+}
+
+/** A record of `accelerators list --format=json` (gcloud's AcceleratorOption shape plus the library's figures). */
+interface AcceleratorRecord {
+  readonly acceleratorType: string;
+  readonly machineType: string | null;
+  readonly modelAndModelServerInfo: { readonly modelName: string; readonly modelServerName: string; readonly modelServerVersion: string };
+  readonly performanceStats: { readonly ntpotMilliseconds: number; readonly outputTokensPerSecond: number };
+  readonly resourcesUsed: { readonly acceleratorCount: number };
 }
 
 function find(commands: readonly CommandSpec[], path: string): CommandSpec {
@@ -136,17 +144,14 @@ const METHODS: readonly Method[] = [
       { ...MODEL_SERVER_VERSION, unset: 'LATEST' },
       { name: 'performanceRequirements.maxNtpotMilliseconds', flag: 'max-ntpot-milliseconds', int32: true, unset: '999999' },
     ],
-    answer: (v) => {
-      const rows = listing('accelerators list', v);
-      const modelName = Catalog.EMBEDDED.model(v.model)?.id ?? v.model;
-      return repeated('acceleratorOptions', rows.map((r) => ({
-        acceleratorType: r.acceleratorType,
-        ...(r.instanceType !== null ? { machineType: r.instanceType } : {}),
-        modelAndModelServerInfo: { modelName, modelServerName: r.modelServer, modelServerVersion: r.modelServerVersion },
-        performanceStats: { ntpotMilliseconds: r.ntpotMilliseconds, outputTokensPerSecond: r.outputTokensPerSecond },
-        resourcesUsed: { acceleratorCount: r.acceleratorCount },
-      })));
-    },
+    // the CLI's JSON records are already AcceleratorOptions in shape; the API's carry only its own fields
+    answer: (v) => repeated('acceleratorOptions', (listing('accelerators list', v) as unknown as AcceleratorRecord[]).map((r) => ({
+      acceleratorType: r.acceleratorType,
+      ...(r.machineType !== null ? { machineType: r.machineType } : {}),
+      modelAndModelServerInfo: r.modelAndModelServerInfo,
+      performanceStats: { ntpotMilliseconds: r.performanceStats.ntpotMilliseconds, outputTokensPerSecond: r.performanceStats.outputTokensPerSecond },
+      resourcesUsed: r.resourcesUsed,
+    }))),
   },
   {
     id: 'gkerecommender.optimizedManifest',

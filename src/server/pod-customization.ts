@@ -8,6 +8,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { describeValue, printable } from '../util/input';
+import { isPinnedImageReference } from '../util/references';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
 import { isDns1123Subdomain, isLabelValue, isQualifiedName } from '../validation/manifest';
 
@@ -76,6 +77,38 @@ export function checkPodCustomization(c: PodCustomization): void {
   }
 }
 
+/** What every container added to the server's pods must carry, for the error that lists what one lacks. */
+export const ADDED_CONTAINER_RULES = 'every container in the server\'s pods carries what the server\'s own do: an image pinned to a tag '
+  + 'other than latest or to a digest (a restart must not pull other code); a cpu request, a memory request and a memory limit (they '
+  + 'count towards the node fit the profile was sized for; on Autopilot requests equal limits); and a securityContext with '
+  + 'allowPrivilegeEscalation: false and without privileged: true (the library\'s containers never gain privileges, and GKE '
+  + 'Autopilot refuses privileged containers; the pod runs under seccomp RuntimeDefault). '
+  + 'For example: { name: \'log-shipper\', image: \'fluent/fluent-bit:3.2.4\', resources: { requests: { cpu: 100m, memory: 64Mi }, '
+  + 'limits: { memory: 64Mi } }, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } } }';
+
+/**
+ * Checks a container added to the server's pods (a sidecar, or one a pod template hook adds) against the rules the
+ * library's own containers follow, naming everything it lacks at once.
+ * @param prop the prop it came from, `sidecars` or `podTemplateHook`
+ */
+export function checkAddedContainer(c: k8s.Container, prop: string): void {
+  const requests = c.resources?.requests ?? {};
+  const limits = c.resources?.limits ?? {};
+  const sc = c.securityContext;
+  const missing = [
+    isPinnedImageReference(c.image) ? undefined : `a pinned image (got ${describeValue(c.image)})`,
+    requests.cpu === undefined ? 'a cpu request' : undefined,
+    requests.memory === undefined ? 'a memory request' : undefined,
+    limits.memory === undefined ? 'a memory limit' : undefined,
+    sc?.allowPrivilegeEscalation === false ? undefined : 'securityContext.allowPrivilegeEscalation: false',
+    sc?.privileged === true ? 'privileged unset or false' : undefined,
+  ].filter((m): m is string => m !== undefined);
+  if (missing.length > 0) {
+    throw new Error(`'${prop}' container '${printable(c.name)}' lacks ${missing.join(', ')}: ${ADDED_CONTAINER_RULES}. `
+      + 'See the README section "Sidecars and the pod template hook".');
+  }
+}
+
 /**
  * The pod template with the customisations applied to the pod and to the server container `containerName`.
  */
@@ -95,6 +128,7 @@ export function customizePod(template: k8s.PodTemplateSpec, c: PodCustomization,
   for (const s of c.sidecars ?? []) {
     if (names.has(s.name)) throw new Error(`'sidecars' container '${s.name}' has the name of a container the library emits: rename it.`);
     names.add(s.name);
+    checkAddedContainer(s, 'sidecars');
   }
   const env = Object.entries(c.env ?? {}).map(([name, value]) => ({ name, value: escapeKubernetesExpansion(value) }));
   return {

@@ -6,7 +6,9 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { HuggingFaceToken } from './hugging-face-token';
+import { checkLoraEnv } from './lora';
 import { POD_CUSTOMIZATION_PROPS, checkPodCustomization } from './pod-customization';
+import { checkPodTemplateHook } from './pod-template-hook';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import {
@@ -18,7 +20,7 @@ import { isDns1123Label } from '../validation/manifest';
 /** The props of `OptimizedLlmServerProps` beyond `ResolveRequest` (a test keeps this list equal to the interface). */
 export const SERVER_OWN_PROPS: readonly string[] = [
   'name', 'replicas', 'minReplicas', 'maxReplicas', 'huggingFaceToken', 'image', 'catalog', 'gkeVersion', 'clusterMode',
-  'autopilotAcceleratorTypes', 'allowedClients', 'disruptionBudget', 'xlaCacheBucketUri', ...POD_CUSTOMIZATION_PROPS,
+  'autopilotAcceleratorTypes', 'allowedClients', 'disruptionBudget', 'xlaCacheBucketUri', ...POD_CUSTOMIZATION_PROPS, 'podTemplateHook',
 ];
 
 /** Every prop an `OptimizedLlmServer` accepts. */
@@ -46,6 +48,8 @@ export function checkServerProps(props: unknown): void {
     'InferenceCatalog.embedded() (and its addModel / addBenchmark... methods, which return a new catalog)');
   checkToken(p.huggingFaceToken as HuggingFaceToken | undefined);
   checkPodCustomization(p);
+  checkPodTemplateHook(p.podTemplateHook);
+  checkLoraEnv(p.env);
 }
 
 /**

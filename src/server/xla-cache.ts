@@ -16,6 +16,7 @@ const POLL_SECONDS = 10;
 
 /** Where the XLA compilation cache of one server lives: one directory per TPU type, topology and server version. */
 export interface XlaCacheLocation {
+  /** The bucket's name. */
   readonly bucket: string;
   /** Path inside the bucket: `<bucket path>/<tpu-accelerator>-<topology>/<server version>`. */
   readonly path: string;

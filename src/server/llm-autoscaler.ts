@@ -1,0 +1,327 @@
+/**
+ * The HPA of an LLM server as a construct of its own: the metric (the server's queue, running batch or KV-cache gauge
+ * through the Custom Metrics Stackdriver Adapter, or the DCGM / TPU exporters' External metrics), its target and the
+ * library's scale-up / scale-down behaviour, for any vLLM, TGI or JetStream workload, including one the user wrote.
+ * `OptimizedLlmServer` composes it from its resolution.
+ */
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { LWS_API_VERSION, LWS_KIND } from './multi-host';
+import { autoscalingNotes } from './server-notes';
+import { tpuMetricsExporterMonitoring } from './tpu-metrics';
+import { HPA_BEHAVIOR } from '../autoscaling/behavior';
+import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
+import { DCGM_GPU_UTILIZATION, TPU_MEMORY_USED } from '../resolver/autoscaling';
+import { AutoscalingMetric, Resolution } from '../resolver/resolution';
+import {
+  checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalMember, checkOptionalPositive, checkOptionalString, checkProps,
+  checkRequiredString, describeValue, printable,
+} from '../util/input';
+import { isDns1123Subdomain } from '../validation/manifest';
+
+/**
+ * The workload an HPA scales (its `scaleTargetRef`): a Deployment, a LeaderWorkerSet or any object with a scale
+ * subresource.
+ */
+export class ScaleTarget {
+  /** A Deployment (`apps/v1`) named `name` in the chart's namespace. */
+  public static deployment(name: string): ScaleTarget {
+    return ScaleTarget.of('apps/v1', 'Deployment', name);
+  }
+
+  /** A LeaderWorkerSet (`leaderworkerset.x-k8s.io/v1`) named `name`: the HPA scales its groups. */
+  public static leaderWorkerSet(name: string): ScaleTarget {
+    return ScaleTarget.of(LWS_API_VERSION, LWS_KIND, name);
+  }
+
+  /**
+   * The object a cdk8s construct emits, e.g. a `k8s.KubeDeployment` or a cdk8s-plus Deployment's `apiObject`.
+   * @param apiObject the object to scale; its kind must have a scale subresource
+   */
+  public static fromApiObject(apiObject: ApiObject): ScaleTarget {
+    if (!(apiObject instanceof ApiObject)) {
+      throw new Error(`ScaleTarget.fromApiObject: 'apiObject' must be a cdk8s ApiObject, got ${describeValue(apiObject)}.`);
+    }
+    return ScaleTarget.of(apiObject.apiVersion, apiObject.kind, apiObject.name);
+  }
+
+  /**
+   * A cdk8s-plus workload (`kplus.Deployment`, `kplus.StatefulSet`): it is marked as autoscaled, so it leaves
+   * `spec.replicas` to the HPA, as with a `kplus.HorizontalPodAutoscaler`.
+   * @param scalable the workload to scale
+   */
+  public static fromScalable(scalable: kplus.IScalable): ScaleTarget {
+    if (scalable === null || typeof scalable !== 'object' || typeof (scalable as kplus.IScalable).toScalingTarget !== 'function') {
+      throw new Error(`ScaleTarget.fromScalable: 'scalable' must be a cdk8s-plus workload (kplus.IScalable), got ${describeValue(scalable)}.`);
+    }
+    const t = scalable.toScalingTarget();
+    const target = ScaleTarget.of(t.apiVersion, t.kind, t.name);
+    scalable.markHasAutoscaler();
+    return target;
+  }
+
+  /**
+   * Any object with a scale subresource.
+   * @param apiVersion e.g. `apps/v1`
+   * @param kind e.g. `StatefulSet`
+   * @param name the object's name
+   */
+  public static of(apiVersion: string, kind: string, name: string): ScaleTarget {
+    checkRequiredString('apiVersion', apiVersion, '\'apps/v1\'');
+    checkRequiredString('kind', kind, '\'Deployment\'');
+    checkRequiredString('name', name, '\'gemma-server\'');
+    if (!isDns1123Subdomain(name)) throw new Error(`ScaleTarget 'name' '${printable(name)}' is not a Kubernetes object name (a DNS-1123 subdomain).`);
+    return new ScaleTarget(apiVersion, kind, name);
+  }
+
+  private constructor(
+    /** apiVersion of the scaled object. */
+    public readonly apiVersion: string,
+    /** Kind of the scaled object. */
+    public readonly kind: string,
+    /** Name of the scaled object. */
+    public readonly name: string,
+  ) {}
+}
+
+/** Properties of an {@link LlmServerAutoscaler}. */
+export interface LlmServerAutoscalerProps {
+  /** The workload to scale, e.g. `ScaleTarget.deployment('my-vllm')`. */
+  readonly target: ScaleTarget;
+  /**
+   * Name of the HorizontalPodAutoscaler.
+   * @default - the target's name
+   */
+  readonly name?: string;
+  /**
+   * Labels of the HorizontalPodAutoscaler.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Fewest replicas the HPA keeps.
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /**
+   * Most replicas the HPA creates.
+   * @default - the larger of 5 and `minReplicas`
+   */
+  readonly maxReplicas?: number;
+  /**
+   * A resolution with autoscaling (resolved with a latency target, e.g. by `InferenceResolver`): its metric and target are
+   * used, and `modelServer`, `modelServerVersion`, `metric` and `targetAverageValue` must be left out.
+   * @default - the metric and target given by `modelServer`, `metric` and `targetAverageValue`
+   */
+  readonly resolution?: Resolution;
+  /**
+   * The model server the target runs: `vllm`, `tgi` or `jetstream` (the metric names differ). Only without `resolution`.
+   * @default 'vllm'
+   */
+  readonly modelServer?: string;
+  /**
+   * Version label of the model server (only read for `AutoscalingMetric.KV_CACHE_UTILIZATION`, whose gauge vLLM renamed in
+   * 0.9.2), e.g. `v0.7.2`. Only without `resolution`.
+   * @default - the newest version in the catalog
+   */
+  readonly modelServerVersion?: string;
+  /**
+   * The signal to scale on. Only without `resolution`.
+   * @default AutoscalingMetric.QUEUE_SIZE
+   */
+  readonly metric?: AutoscalingMetric;
+  /**
+   * Target average value per replica: waiting or running requests, a KV-cache share (0..1), a GPU duty cycle in percent, or
+   * TPU HBM bytes per replica. Required without `resolution` (pick it with the resolver: `resolution.autoscaling` explains
+   * how it derives one from the latency target).
+   * @default - required without `resolution`
+   */
+  readonly targetAverageValue?: number;
+}
+
+const PROPS: readonly string[] = [
+  'target', 'name', 'labels', 'minReplicas', 'maxReplicas', 'resolution', 'modelServer', 'modelServerVersion', 'metric', 'targetAverageValue',
+];
+const EXPLICIT: readonly string[] = ['modelServer', 'modelServerVersion', 'metric', 'targetAverageValue'];
+const DEFAULT_MAX_REPLICAS = 5;
+
+/** The metric of an HPA: its type, Cloud Monitoring name as the adapter serves it, selector and target. */
+interface HpaMetric {
+  readonly metric?: AutoscalingMetric;
+  readonly type: string;
+  readonly name: string;
+  readonly selector?: { [key: string]: string };
+  readonly targetAverageValue: number;
+}
+
+/**
+ * A HorizontalPodAutoscaler (`autoscaling/v2`) for an LLM server: one metric read through the Custom Metrics Stackdriver
+ * Adapter from Google Cloud Managed Service for Prometheus, with fast scale-up (up to 4 pods or 100% a minute) and slow
+ * scale-down (one pod per 2 minutes after a 5-minute stabilisation window). Works for a Deployment or LeaderWorkerSet you
+ * wrote yourself: give the server kind, the metric and its target, or a resolution whose autoscaling the resolver derived
+ * from a latency target. Scaling on TPU memory also scrapes GKE's TPU device-plugin exporter (`tpuMetricsMonitoring`).
+ *
+ * The cluster needs the Custom Metrics Stackdriver Adapter and the server's metrics scraped (see `LlmServerMonitoring`).
+ *
+ * @example
+ * new LlmServerAutoscaler(chart, 'hpa', {
+ *   target: ScaleTarget.deployment('my-vllm'),
+ *   modelServer: 'vllm',
+ *   metric: AutoscalingMetric.QUEUE_SIZE,
+ *   targetAverageValue: 10,
+ *   maxReplicas: 8,
+ * });
+ */
+export class LlmServerAutoscaler extends Construct {
+  /** The HorizontalPodAutoscaler. */
+  public readonly horizontalPodAutoscaler: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The metric's name as the HPA reads it, e.g. `prometheus.googleapis.com|vllm:num_requests_waiting|gauge`. */
+  public readonly metricName: string;
+  /** The target average value per replica. */
+  public readonly targetAverageValue: number;
+  /**
+   * The PodMonitoring of GKE's TPU device-plugin exporter (`kube-system/tpu-metrics-exporter`, one per chart), present when
+   * the HPA scales on TPU memory.
+   */
+  public readonly tpuMetricsMonitoring?: ApiObject;
+  /** What must exist in the cluster for the HPA to work (the Custom Metrics Stackdriver Adapter, ...), one line each. */
+  public readonly deploymentNotes: string[];
+
+  constructor(scope: Construct, id: string, props: LlmServerAutoscalerProps) {
+    super(scope, id);
+    checkProps(props, 'LlmServerAutoscaler props', PROPS);
+    checkOptionalInstance('target', props.target, (v) => v instanceof ScaleTarget, 'ScaleTarget.deployment(\'NAME\')');
+    if (props.target === undefined) throw new Error('\'target\' is required: the workload to scale, e.g. ScaleTarget.deployment(\'my-vllm\').');
+    checkOptionalString('name', props.name);
+    checkOptionalInteger('minReplicas', props.minReplicas, 1);
+    checkOptionalInteger('maxReplicas', props.maxReplicas, 1);
+    const name = props.name ?? props.target.name;
+    if (!isDns1123Subdomain(name)) throw new Error(`'name' '${printable(name)}' is not a Kubernetes object name (a DNS-1123 subdomain).`);
+    if (props.labels !== undefined) checkObject(props.labels, '\'labels\'');
+    const minReplicas = props.minReplicas ?? 1;
+    const maxReplicas = props.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS, minReplicas);
+    if (minReplicas > maxReplicas) throw new Error(`'minReplicas' (${minReplicas}) must be less than or equal to 'maxReplicas' (${maxReplicas}).`);
+    const metric = props.resolution !== undefined ? metricOfResolution(props) : explicitMetric(props);
+    this.metricName = metric.name;
+    this.targetAverageValue = metric.targetAverageValue;
+    this.horizontalPodAutoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
+      metadata: { name, labels: props.labels },
+      spec: {
+        scaleTargetRef: { apiVersion: props.target.apiVersion, kind: props.target.kind, name: props.target.name },
+        minReplicas,
+        maxReplicas,
+        metrics: [metricSpec(metric)],
+        behavior: {
+          scaleUp: { ...HPA_BEHAVIOR.scaleUp, policies: HPA_BEHAVIOR.scaleUp.policies.map((p) => ({ ...p })) },
+          scaleDown: { ...HPA_BEHAVIOR.scaleDown, policies: HPA_BEHAVIOR.scaleDown.policies.map((p) => ({ ...p })) },
+        },
+      },
+    });
+    // the TPU memory signal comes from the TPU device plugin's exporter: Managed Prometheus must scrape it
+    if (metric.name === tpuMemoryMetricName()) this.tpuMetricsMonitoring = tpuMetricsExporterMonitoring(this);
+    this.deploymentNotes = autoscalingNotes({
+      hpaMetricName: metric.name, hpaMetricSelector: metric.selector, metric: metric.metric, targetAverageValue: metric.targetAverageValue,
+    });
+  }
+}
+
+function tpuMemoryMetricName(): string {
+  return `prometheus.googleapis.com|${TPU_MEMORY_USED}|gauge`;
+}
+
+function metricOfResolution(props: LlmServerAutoscalerProps): HpaMetric {
+  const given = EXPLICIT.filter((k) => (props as unknown as { [key: string]: unknown })[k] !== undefined);
+  if (given.length > 0) {
+    throw new Error(`${given.map((k) => `'${k}'`).join(', ')} cannot be set with 'resolution', whose autoscaling decides them: remove them, `
+      + 'or remove \'resolution\'.');
+  }
+  const a = props.resolution!.autoscaling;
+  if (a === undefined || a === null) {
+    throw new Error('\'resolution\' has no autoscaling: resolve with a latency target (targetNtpotMilliseconds or targetTtftMilliseconds), '
+      + 'or give \'metric\' and \'targetAverageValue\' instead.');
+  }
+  return { metric: a.metric, type: a.hpaMetricType, name: a.hpaMetricName, selector: a.hpaMetricSelector, targetAverageValue: a.targetAverageValue };
+}
+
+function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
+  checkOptionalString('modelServer', props.modelServer);
+  checkOptionalString('modelServerVersion', props.modelServerVersion);
+  checkOptionalMember('metric', props.metric, Object.values(AutoscalingMetric), 'AutoscalingMetric.QUEUE_SIZE, ...');
+  checkOptionalPositive('targetAverageValue', props.targetAverageValue);
+  if (props.targetAverageValue === undefined) {
+    throw new Error('\'targetAverageValue\' is required without \'resolution\': the target per replica of the metric (e.g. 10 waiting requests '
+      + 'for AutoscalingMetric.QUEUE_SIZE), or pass a \'resolution\' resolved with a latency target.');
+  }
+  const server = MODEL_SERVERS.find((s) => s.name === (props.modelServer ?? 'vllm'));
+  if (!server) {
+    throw new Error(`'modelServer' '${printable(props.modelServer)}' is not a model server the library knows: use one of `
+      + `${MODEL_SERVERS.map((s) => `'${s.name}'`).join(', ')}.`);
+  }
+  const metric = props.metric ?? AutoscalingMetric.QUEUE_SIZE;
+  const value = props.targetAverageValue;
+  const pods = (serverMetric: string): HpaMetric => ({
+    metric, type: 'Pods', name: `prometheus.googleapis.com|${serverMetric}|gauge`.toLowerCase(), targetAverageValue: value,
+  });
+  switch (metric) {
+    case AutoscalingMetric.QUEUE_SIZE:
+      return pods(server.queueSizeMetric);
+    case AutoscalingMetric.BATCH_SIZE:
+      if (server.batchSizeMetricIsSlotShare && value > 1) {
+        throw new Error(`'targetAverageValue' ${value}: ${server.name}'s ${server.batchSizeMetric} is the share of decode slots in use (0..1).`);
+      }
+      return pods(server.batchSizeMetric);
+    case AutoscalingMetric.KV_CACHE_UTILIZATION: {
+      const version = serverVersion(server, props.modelServerVersion);
+      if (version.kvCacheUsageMetric === undefined) {
+        throw new Error(`'metric' ${metric} is not available: ${server.name} ${version.version} exports no KV-cache gauge; `
+          + `use ${AutoscalingMetric.QUEUE_SIZE} or ${AutoscalingMetric.BATCH_SIZE}.`);
+      }
+      if (value > 1) throw new Error(`'targetAverageValue' ${value}: the KV-cache utilisation is a share (0..1).`);
+      return pods(version.kvCacheUsageMetric);
+    }
+    case AutoscalingMetric.GPU_DUTY_CYCLE:
+      if (value > 100) throw new Error(`'targetAverageValue' ${value}: the GPU duty cycle is a percentage (0..100).`);
+      return { metric, type: 'External', name: `prometheus.googleapis.com|${DCGM_GPU_UTILIZATION}|unknown`, targetAverageValue: value };
+    case AutoscalingMetric.TPU_MEMORY_USED:
+      if (server.tpuMemoryMetricContainer === undefined) {
+        throw new Error(`'metric' '${metric}' is the TPU memory signal GKE documents for JetStream; ${server.name} has none: `
+          + `use '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}'.`);
+      }
+      return {
+        metric,
+        type: 'External',
+        name: tpuMemoryMetricName(),
+        selector: { 'metric.labels.container': server.tpuMemoryMetricContainer },
+        targetAverageValue: value,
+      };
+    default:
+      throw new Error(`'metric' must be one of ${Object.values(AutoscalingMetric).join(', ')}, got '${metric}'.`);
+  }
+}
+
+function serverVersion(server: ModelServerRecord, label: string | undefined): ModelServerVersionRecord {
+  if (label === undefined) {
+    const general = server.versions.filter((v) => v.onlyForModels === undefined);
+    return [...(general.length > 0 ? general : server.versions)].sort((a, b) => compareReleases(a.baseRelease, b.baseRelease)).pop()!;
+  }
+  const version = server.versions.find((v) => v.version === label);
+  if (!version) {
+    throw new Error(`'modelServerVersion' '${printable(label)}' is not a ${server.name} version the library knows: use one of `
+      + `${server.versions.map((v) => `'${v.version}'`).join(', ')}.`);
+  }
+  return version;
+}
+
+/** The HPA's metric spec: byte counts (TPU memory) as whole numbers; queue, batch and shares in thousandths. */
+function metricSpec(m: HpaMetric): k8s.MetricSpecV2 {
+  const value = m.targetAverageValue >= 1e6 && Number.isInteger(m.targetAverageValue)
+    ? String(m.targetAverageValue) : `${Math.round(m.targetAverageValue * 1000)}m`;
+  const target = { type: 'AverageValue', averageValue: k8s.Quantity.fromString(value) };
+  if (m.type === 'External') {
+    const selector = m.selector ? { matchLabels: { ...m.selector } } : undefined;
+    return { type: 'External', external: { metric: { name: m.name, selector }, target } };
+  }
+  return { type: 'Pods', pods: { metric: { name: m.name }, target } };
+}

@@ -1,0 +1,100 @@
+/**
+ * The Managed Prometheus scrape of an LLM server as a construct of its own: a PodMonitoring of the server's
+ * Prometheus endpoint (vLLM and TGI: `/metrics` on the serving port; JetStream: `/` on its `prometheus_port`), and on
+ * request the scrape of GKE's TPU device-plugin exporter. `OptimizedLlmServer` composes it.
+ */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { MONITORING_NOTE } from './server-notes';
+import { tpuMetricsExporterMonitoring } from './tpu-metrics';
+import { MODEL_SERVERS } from '../catalog/model-servers';
+import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
+import {
+  checkObject, checkOptionalBoolean, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable,
+} from '../util/input';
+import { isDns1123Subdomain } from '../validation/manifest';
+
+/** Properties of an {@link LlmServerMonitoring}. */
+export interface LlmServerMonitoringProps {
+  /** Name of the PodMonitoring (in the chart's namespace). */
+  readonly name: string;
+  /** Labels that select the server's pods (for a multi-host LeaderWorkerSet, only the leaders serve metrics). */
+  readonly selector: { [key: string]: string };
+  /**
+   * The model server the pods run: `vllm`, `tgi` or `jetstream` (sets the metrics port and path).
+   * @default 'vllm'
+   */
+  readonly modelServer?: string;
+  /**
+   * Port of the metrics endpoint, replacing the model server's.
+   * @default - the model server's metrics port (8000 for vLLM and TGI, 9100 for JetStream)
+   */
+  readonly port?: number;
+  /**
+   * Labels of the PodMonitoring.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Scrape interval.
+   * @default '15s'
+   */
+  readonly interval?: string;
+  /**
+   * Also scrape GKE's TPU device-plugin exporter (`kube-system/tpu-metrics-exporter`, per-chip HBM `memory_used`), once per
+   * chart. Not on Autopilot, which denies objects in `kube-system`.
+   * @default false
+   */
+  readonly tpuMetrics?: boolean;
+}
+
+const PROPS: readonly string[] = ['name', 'selector', 'modelServer', 'port', 'labels', 'interval', 'tpuMetrics'];
+
+/**
+ * A Google Cloud Managed Service for Prometheus PodMonitoring of an LLM server's metrics (the queue, batch and KV-cache
+ * gauges the autoscaler reads), for any vLLM, TGI or JetStream pods, including ones you deploy yourself. The cluster needs
+ * Managed Prometheus enabled.
+ *
+ * @example
+ * new LlmServerMonitoring(chart, 'metrics', { name: 'my-vllm', selector: { app: 'my-vllm' }, modelServer: 'vllm' });
+ */
+export class LlmServerMonitoring extends Construct {
+  /** The PodMonitoring of the server's metrics. */
+  public readonly podMonitoring: ApiObject;
+  /** The PodMonitoring of GKE's TPU device-plugin exporter, present with `tpuMetrics`. */
+  public readonly tpuMetricsMonitoring?: ApiObject;
+  /** What must exist in the cluster for the scrape to work, one line each. */
+  public readonly deploymentNotes: string[];
+
+  constructor(scope: Construct, id: string, props: LlmServerMonitoringProps) {
+    super(scope, id);
+    checkProps(props, 'LlmServerMonitoring props', PROPS);
+    checkRequiredString('name', props.name, '\'my-vllm\'');
+    if (!isDns1123Subdomain(props.name)) throw new Error(`'name' '${printable(props.name)}' is not a Kubernetes object name (a DNS-1123 subdomain).`);
+    checkObject(props.selector, '\'selector\'');
+    if (Object.keys(props.selector).length === 0) throw new Error('\'selector\' must name at least one label: an empty selector scrapes every pod.');
+    if (props.labels !== undefined) checkObject(props.labels, '\'labels\'');
+    checkOptionalString('modelServer', props.modelServer);
+    checkOptionalString('interval', props.interval);
+    checkOptionalInteger('port', props.port, 1, 65535);
+    checkOptionalBoolean('tpuMetrics', props.tpuMetrics);
+    const server = MODEL_SERVERS.find((s) => s.name === (props.modelServer ?? 'vllm'));
+    if (!server) {
+      throw new Error(`'modelServer' '${printable(props.modelServer)}' is not a model server the library knows: use one of `
+        + `${MODEL_SERVERS.map((s) => `'${s.name}'`).join(', ')}.`);
+    }
+    this.podMonitoring = new PodMonitoring(this, 'Resource', {
+      metadata: { name: props.name, labels: props.labels },
+      spec: {
+        selector: { matchLabels: { ...props.selector } },
+        endpoints: [{
+          port: PodMonitoringSpecEndpointsPort.fromNumber(props.port ?? server.metricsPort ?? server.port),
+          path: server.metricsPath,
+          interval: props.interval ?? '15s',
+        }],
+      },
+    });
+    if (props.tpuMetrics) this.tpuMetricsMonitoring = tpuMetricsExporterMonitoring(this);
+    this.deploymentNotes = [MONITORING_NOTE];
+  }
+}

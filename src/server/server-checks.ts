@@ -1,0 +1,78 @@
+/**
+ * Construct-time checks of a server's own props (name, image, GKE version, replica counts) and of the multi-host
+ * LeaderWorkerSet's name, each refusing bad input with the prop's name and what would work.
+ */
+import { printable } from '../util/input';
+import { checkPinnedImage } from '../util/references';
+
+/** The replica props of a server. */
+export interface ReplicaProps {
+  readonly replicas?: number;
+  readonly minReplicas?: number;
+  readonly maxReplicas?: number;
+}
+
+export function parseGkeVersionProp(v: string): void {
+  if (!/^\d+\.\d+(\.\d+(-gke\.\d+)?)?$/.test(v)) {
+    throw new Error(`'gkeVersion' '${v}' is not a GKE version: use MAJOR.MINOR or MAJOR.MINOR.PATCH-gke.BUILD, e.g. '1.33'.`);
+  }
+}
+
+export function checkReplicas(props: ReplicaProps, hasTarget: boolean): number {
+  const whole = (name: string, v: number | undefined, min: number) => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`'${name}' must be a whole number >= ${min}, got ${v}.`);
+  };
+  whole('replicas', props.replicas, 0);
+  whole('minReplicas', props.minReplicas, 1);
+  whole('maxReplicas', props.maxReplicas, 1);
+  if (hasTarget && props.replicas !== undefined) {
+    throw new Error('\'replicas\' cannot be set with a latency target: the HPA manages replicas. Set \'minReplicas\' and \'maxReplicas\' instead.');
+  }
+  if (!hasTarget && (props.minReplicas !== undefined || props.maxReplicas !== undefined)) {
+    throw new Error('\'minReplicas\' and \'maxReplicas\' need a latency target (targetNtpotMilliseconds or targetTtftMilliseconds) to autoscale on; '
+      + 'without one, set \'replicas\'.');
+  }
+  if (props.minReplicas !== undefined && props.maxReplicas !== undefined && props.minReplicas > props.maxReplicas) {
+    throw new Error(`'minReplicas' (${props.minReplicas}) must be less than or equal to 'maxReplicas' (${props.maxReplicas}).`);
+  }
+  return props.replicas ?? 1;
+}
+
+/**
+ * The initial replicas within `[minReplicas, maxReplicas]`, and the decision line that records a clamp (for the
+ * resolution's decisions), if any.
+ */
+export function clampInitialReplicas(wanted: number, minReplicas: number, maxReplicas: number): { initial: number; decision?: string } {
+  const initial = Math.min(Math.max(wanted, minReplicas), maxReplicas);
+  if (initial === wanted) return { initial };
+  return {
+    initial,
+    decision: `initial replicas ${initial}: the ${wanted} that 'expectedRequestsPerSecond' asks for clamped to `
+      + `[minReplicas ${minReplicas}, maxReplicas ${maxReplicas}]`,
+  };
+}
+
+/**
+ * LeaderWorkerSet names its worker StatefulSets `<name>-<group index>`, and each StatefulSet's pods carry the label
+ * `controller-revision-hash: <statefulset>-<10-character hash>`, which must fit a label value's 63 characters: longer
+ * names create no pods (kubernetes/kubernetes#64023, kubernetes-sigs/lws#410).
+ */
+export function checkLeaderWorkerSetName(name: string, groups: number): void {
+  const indexDigits = String(Math.max(groups - 1, 0)).length;
+  const longest = 63 - '-'.length - 10 - '-'.length - indexDigits;
+  if (name.length > longest) {
+    throw new Error(`'name' '${name}' is ${name.length} characters, but a LeaderWorkerSet of up to ${groups} groups must be named in at most `
+      + `${longest}: its worker pods' controller-revision-hash label (<name>-<group>-<10-character hash>) must fit 63 characters. `
+      + 'Set a shorter \'name\'.');
+  }
+}
+
+export function validateName(name: string): void {
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
+    throw new Error(`'name' '${printable(name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter.`);
+  }
+}
+
+export function validateImage(image: string): void {
+  checkPinnedImage(image, 'image');
+}

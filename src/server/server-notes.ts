@@ -1,0 +1,98 @@
+/**
+ * The deployment notes of a server: what must exist in the cluster (IAM bindings, secrets, the node pool, controllers,
+ * adapters) for its manifests to work, one line each, with the commands that create it.
+ */
+import { HuggingFaceToken } from './hugging-face-token';
+import { secretCreateCommand } from './secret-command';
+import { XlaCacheLocation, xlaWarmupName } from './xla-cache';
+import { AutoscalingMetric, Capacity, Resolution } from '../resolver/resolution';
+import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
+import { bucketIamBindingCommand } from '../storage/iam';
+import { shellQuote } from '../util/shell-quote';
+
+/** The notes of the server itself: model bucket, token, node pool, multi-host, capacity, metrics and autoscaling. */
+export function serverNotes(
+  r: Resolution, token: HuggingFaceToken, name: string, namespace: string, bucket: CloudStorageFuseModel | undefined,
+): string[] {
+  const out: string[] = [];
+  if (bucket) {
+    out.push(`Model bucket: grant the server's service account read access: ${bucketIamBindingCommand(bucket.bucket, namespace, name, false)}`);
+    out.push('Model bucket: the cluster needs Workload Identity Federation for GKE and the Cloud Storage FUSE CSI driver add-on; the bucket must hold '
+      + 'config.json, the tokenizer and the weights (stage it once with ModelTransferJob).');
+    for (const n of bucket.notes) out.push(`Model bucket: ${n}`);
+  }
+  if (token.secretName !== undefined) {
+    out.push(`Hugging Face token: ${secretCreateCommand(token, namespace)}`);
+  }
+  const pool = r.nodePool;
+  out.push(`Node pool (GKE Standard; Autopilot provisions from the pods' node selectors): ${pool.nodesPerReplica > 1 ? `${pool.nodesPerReplica} ` : ''}${pool.machineType} nodes per replica `
+    + `(${pool.acceleratorsPerNode} x ${pool.acceleratorType}${pool.tpuTopology ? `, topology ${pool.tpuTopology}` : ''}, ${pool.capacity} capacity; `
+    + `a pod may request ${pool.allocatableCpu} CPU, ${pool.allocatableMemoryGiB} GiB of memory and ${pool.allocatableEphemeralStorageGiB} GiB of `
+    + `ephemeral storage on ${pool.ephemeralStorageOn === 'local-ssd' ? 'local SSD' : `a ${pool.bootDiskSizeGb} GB boot disk`}) and quota for them; `
+    + `create it with: ${pool.gcloudCommand.replace('NODE_POOL_NAME', shellQuote(name))}`);
+  if (r.nodes > 1) {
+    out.push(r.tpuTopology !== undefined
+      ? 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed.'
+      : 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed; the nodes of a group talk over the VPC '
+        + '(Ray, NCCL), so the node pool uses a compact placement policy.');
+  }
+  if (pool.capacity === Capacity.SPOT) {
+    out.push('Capacity: Spot VMs, as the cost figures assume: Compute Engine may preempt a node at any time (the pods get 15 s to stop); '
+      + 'set \'capacity\' to Capacity.ON_DEMAND or Capacity.RESERVATION for nodes that stay.');
+  }
+  out.push(MONITORING_NOTE);
+  if (r.autoscaling) out.push(...autoscalingNotes(r.autoscaling));
+  return out;
+}
+
+/** What a PodMonitoring needs in the cluster. */
+export const MONITORING_NOTE = 'Metrics: Google Cloud Managed Service for Prometheus must be enabled on the cluster for the PodMonitoring to be scraped.';
+
+/** What an HPA on a server or exporter metric needs in the cluster, and the caveats of its metric. */
+export interface AutoscalingNoteInputs {
+  readonly hpaMetricName: string;
+  readonly hpaMetricSelector?: { [key: string]: string };
+  readonly metric?: AutoscalingMetric;
+  readonly targetAverageValue: number;
+}
+
+/** The notes of an HPA: the Custom Metrics Stackdriver Adapter, an External metric's selector, the TPU memory caveat. */
+export function autoscalingNotes(a: AutoscalingNoteInputs): string[] {
+  const out = [`Autoscaling: the HPA reads ${a.hpaMetricName} through the Custom Metrics Stackdriver Adapter; install it and grant `
+    + 'roles/monitoring.viewer to principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/'
+    + 'PROJECT_ID.svc.id.goog/subject/ns/custom-metrics/sa/custom-metrics-stackdriver-adapter.'];
+  if (a.hpaMetricSelector) {
+    const labels = Object.entries(a.hpaMetricSelector).map(([k, v]) => `${k}=${v}`).join(', ');
+    out.push(`Autoscaling: ${a.hpaMetricName} is an External metric selected only by ${labels}: every such series the adapter `
+      + 'sees in the project counts, so keep one server of this kind per project (or per Cloud Monitoring scope).');
+  }
+  if (a.metric === AutoscalingMetric.TPU_MEMORY_USED) {
+    out.push(`Autoscaling: the TPU memory target (${(a.targetAverageValue / 2 ** 30).toFixed(1)} GiB per replica) assumes HBM in use `
+      + 'grows with the KV cache of running requests. If the engine preallocates its decode state, memory_used stays flat: check it on an '
+      + 'idle replica (kubectl get --raw the External metric, or Metrics Explorer); at or above the target the HPA would scale to '
+      + `maxReplicas, below it never. Then scale on '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.QUEUE_SIZE}' instead.`);
+  }
+  return out;
+}
+
+/** The notes of an XLA compilation cache: its single writer's IAM binding, the readers', and running the warm-up. */
+export function xlaCacheNotes(cache: XlaCacheLocation, name: string, namespace: string, modelBucket: CloudStorageFuseModel | undefined): string[] {
+  const writer = xlaWarmupName(name);
+  const out = [
+    `XLA cache: ${shellQuote(cache.uri)} has a single writer, the Job ${writer} (1 completion, 1 pod, no retries); grant its service account write access: `
+      + bucketIamBindingCommand(cache.bucket, namespace, writer, true),
+  ];
+  if (modelBucket && modelBucket.bucket !== cache.bucket) {
+    out.push(`XLA cache: the Job ${writer} also reads the model: ${bucketIamBindingCommand(modelBucket.bucket, namespace, writer, false)}`);
+  }
+  if (!modelBucket || modelBucket.bucket !== cache.bucket) {
+    out.push(`XLA cache: the server's service account reads the cache: ${bucketIamBindingCommand(cache.bucket, namespace, name, false)}`);
+  }
+  out.push('XLA cache: the server\'s service account keeps roles/storage.objectViewer; each serving pod copies the shared cache (mounted '
+    + 'read-only, in an init container) into its own emptyDir and vLLM writes only that copy, so replicas and HPA scale-out never write the '
+    + 'shared cache (concurrent writers fail with "RuntimeError: filesystem error: cannot create directories").');
+  out.push('XLA cache: run the Job once so new pods start from a compiled cache: '
+    + `${['kubectl', 'wait', '--for=condition=complete', `job/${writer}`, `--namespace=${namespace}`, '--timeout=2h'].map(shellQuote).join(' ')}; re-run it (delete and re-apply) after changing the model, image or slice. Pods started before it `
+    + 'completes compile into their own copy.');
+  return out;
+}

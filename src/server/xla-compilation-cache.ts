@@ -1,0 +1,137 @@
+/**
+ * The XLA compilation cache of vLLM on TPU as a construct of its own: a Cloud Storage directory per TPU type, topology and
+ * server version, a warm-up Job that is its only writer, and `applyTo`, which gives serving pods a private copy of it.
+ * `OptimizedLlmServer` composes it (GKE Inference Quickstart's `storage_config.xla_cache_bucket_uri`).
+ */
+import { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { xlaCacheNotes } from './server-notes';
+import {
+  XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation,
+} from './xla-cache';
+import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
+import {
+  checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable,
+} from '../util/input';
+import { isDns1123Label } from '../validation/manifest';
+
+/** Properties of an {@link XlaCompilationCache}. */
+export interface XlaCompilationCacheProps {
+  /** Base name: the warm-up Job and its service account are `<name>-xla-warmup`. Usually the server's name. */
+  readonly name: string;
+  /** Cloud Storage location of the caches, `gs://BUCKET[/PATH]`; this cache lives in `<path>/<acceleratorType>-<tpuTopology>/<serverVersion>`. */
+  readonly bucketUri: string;
+  /** GKE TPU accelerator label of the serving nodes, e.g. `tpu-v6e-slice`. */
+  readonly acceleratorType: string;
+  /** TPU topology of the serving slice, e.g. `2x4`. */
+  readonly tpuTopology: string;
+  /** Server version (or image tag) the cache is compiled by, e.g. `v0.8.5`: another build gets its own directory. */
+  readonly serverVersion: string;
+  /**
+   * The serving pods' template before the cache is added: the warm-up Job runs its server container with the cache mounted
+   * read-write.
+   */
+  readonly servingTemplate: k8s.PodTemplateSpec;
+  /**
+   * Name of the vLLM container in `servingTemplate`.
+   * @default 'inference-server'
+   */
+  readonly containerName?: string;
+  /**
+   * Port the server listens on (the warm-up polls its health endpoint there).
+   * @default 8000
+   */
+  readonly port?: number;
+  /**
+   * vLLM's health endpoint.
+   * @default '/health'
+   */
+  readonly healthPath?: string;
+  /**
+   * Seconds the server may take to load the model; the warm-up Job gets an hour more to compile.
+   * @default 1800
+   */
+  readonly startupBudgetSeconds?: number;
+  /**
+   * The model bucket the server mounts, when it reads the model from Cloud Storage (the notes then grant the warm-up Job
+   * read access to it).
+   * @default - the model comes from Hugging Face
+   */
+  readonly modelBucket?: CloudStorageFuseModel;
+}
+
+const PROPS: readonly string[] = [
+  'name', 'bucketUri', 'acceleratorType', 'tpuTopology', 'serverVersion', 'servingTemplate', 'containerName', 'port', 'healthPath',
+  'startupBudgetSeconds', 'modelBucket',
+];
+
+/**
+ * The XLA compilation cache of a vLLM TPU server in Cloud Storage, with a single writer: a Job (one completion, one pod, no
+ * retries) that starts the server with the cache mounted read-write, waits until it is healthy (every graph shape
+ * compiled) and exits. Serving pods get the cache through `applyTo`: an init container copies it (mounted read-only) into
+ * the pod's own emptyDir, which vLLM reads and writes, so replicas and HPA scale-out never write the shared cache.
+ *
+ * Works for a vLLM TPU Deployment you wrote yourself; the pods' service account needs read access to the bucket and the
+ * warm-up Job's write access (see `deploymentNotes`). The cluster needs the Cloud Storage FUSE CSI driver.
+ */
+export class XlaCompilationCache extends Construct {
+  /** Where the cache lives. */
+  public readonly location: XlaCacheLocation;
+  /** `gs://` URI of the cache directory. */
+  public readonly uri: string;
+  /** The warm-up Job, the cache's only writer. Run it to completion before scaling the server out. */
+  public readonly warmupJob: k8s.KubeJob;
+  /** The service account of the warm-up Job (the identity that writes the cache). */
+  public readonly warmupServiceAccount: k8s.KubeServiceAccount;
+  /** What must exist in the cluster for the cache to work (IAM bindings, running the Job), one line each. */
+  public readonly deploymentNotes: string[];
+  private readonly containerName: string;
+
+  constructor(scope: Construct, id: string, props: XlaCompilationCacheProps) {
+    super(scope, id);
+    checkProps(props, 'XlaCompilationCache props', PROPS);
+    checkRequiredString('name', props.name, '\'gemma-server\'');
+    if (!isDns1123Label(props.name)) throw new Error(`'name' '${printable(props.name)}' is not a DNS-1123 label.`);
+    checkRequiredString('bucketUri', props.bucketUri, '\'gs://my-bucket/xla-cache\'');
+    checkRequiredString('acceleratorType', props.acceleratorType, '\'tpu-v6e-slice\'');
+    checkRequiredString('tpuTopology', props.tpuTopology, '\'2x4\'');
+    checkRequiredString('serverVersion', props.serverVersion, '\'v0.8.5\'');
+    checkObject(props.servingTemplate, '\'servingTemplate\'');
+    checkOptionalString('containerName', props.containerName);
+    checkOptionalString('healthPath', props.healthPath);
+    checkOptionalInteger('port', props.port, 1, 65535);
+    checkOptionalInteger('startupBudgetSeconds', props.startupBudgetSeconds, 1);
+    checkOptionalInstance('modelBucket', props.modelBucket, (v) => v instanceof CloudStorageFuseModel, 'CloudStorageFuseModel.fromUri(\'gs://...\')');
+    this.containerName = props.containerName ?? 'inference-server';
+    if (!(props.servingTemplate.spec?.containers ?? []).some((c) => c.name === this.containerName)) {
+      throw new Error(`'servingTemplate' has no container '${this.containerName}': set 'containerName' to the vLLM container's name.`);
+    }
+    this.location = xlaCacheLocation(props.bucketUri, 'bucketUri', props.acceleratorType, props.tpuTopology, props.serverVersion);
+    this.uri = this.location.uri;
+    const warmup = createXlaCacheWarmupJob(this, {
+      name: props.name,
+      location: this.location,
+      servingTemplate: props.servingTemplate,
+      containerName: this.containerName,
+      port: props.port ?? 8000,
+      healthPath: props.healthPath ?? '/health',
+      startupBudgetSeconds: props.startupBudgetSeconds ?? 1800,
+    });
+    this.warmupJob = warmup.job;
+    this.warmupServiceAccount = warmup.serviceAccount;
+    this.deploymentNotes = xlaCacheNotes(this.location, props.name, Chart.of(this).namespace ?? 'default', props.modelBucket);
+  }
+
+  /**
+   * The serving pod template with the cache: an init container copies the shared cache (mounted read-only) into the pod's
+   * own emptyDir, mounted at `/xla-cache` in the vLLM container with `VLLM_XLA_CACHE_PATH` pointing there (its
+   * ephemeral-storage request and limit grow by the copy's 20 GiB).
+   * @param template the serving pod template
+   * @param containerName the vLLM container
+   * @default containerName - the `containerName` prop
+   */
+  public applyTo(template: k8s.PodTemplateSpec, containerName?: string): k8s.PodTemplateSpec {
+    return withReadOnlyXlaCache(template, containerName ?? this.containerName, this.location);
+  }
+}

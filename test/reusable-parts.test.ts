@@ -1,0 +1,234 @@
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import {
+  AutoscalingMetric, InferenceResolver, LlmServerAutoscaler, LlmServerMonitoring, OptimizedLlmServer, ScaleTarget, XlaCompilationCache,
+} from '../src';
+import { expectValidManifests, parseQuantity } from './support/k8s-validator';
+
+// The parts OptimizedLlmServer is composed of, used on their own around workloads a user wrote. The expected metric names,
+// types, ports and paths are GKE's published manifests (gke-inference-quickstart.md sections 2.4-2.8).
+
+const chart = () => new Chart(Testing.app(), 'c', { namespace: 'llm' });
+const byKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);
+
+/** The pod template of a vLLM TPU Deployment written by hand, as in GKE's vLLM TPU tutorial. */
+function userTemplate(name = 'my-vllm'): k8s.PodTemplateSpec {
+  const q = (v: string) => k8s.Quantity.fromString(v);
+  const amounts = { 'cpu': q('4'), 'memory': q('16Gi'), 'ephemeral-storage': q('50Gi'), 'google.com/tpu': q('8') };
+  return {
+    metadata: { labels: { app: name } },
+    spec: {
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      automountServiceAccountToken: false,
+      nodeSelector: { 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '2x4' },
+      containers: [{
+        name: 'inference-server',
+        image: 'vllm/vllm-tpu:v0.11.1',
+        args: ['--model=google/gemma-3-27b-it', '--port=8000'],
+        ports: [{ name: 'http', containerPort: 8000 }],
+        resources: { requests: amounts, limits: amounts },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      }],
+    },
+  };
+}
+
+function userDeployment(scope: Chart, name = 'my-vllm'): k8s.KubeDeployment {
+  return new k8s.KubeDeployment(scope, 'UserDeployment', {
+    metadata: { name },
+    spec: { selector: { matchLabels: { app: name } }, template: userTemplate(name) },
+  });
+}
+
+describe('LlmServerAutoscaler', () => {
+  test('scales a hand-written vLLM Deployment on the queue, as GKE\'s vLLM TPU sample does (AverageValue 10, 1..2 replicas)', () => {
+    const c = chart();
+    const deployment = userDeployment(c);
+    const hpa = new LlmServerAutoscaler(c, 'Hpa', {
+      target: ScaleTarget.fromApiObject(deployment), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10, maxReplicas: 2,
+    });
+    const objects = Testing.synth(c);
+    const [h] = byKind(objects, 'HorizontalPodAutoscaler');
+    expect(h.apiVersion).toBe('autoscaling/v2');
+    expect(h.metadata.name).toBe('my-vllm');
+    expect(h.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'my-vllm' });
+    expect([h.spec.minReplicas, h.spec.maxReplicas]).toEqual([1, 2]);
+    expect(h.spec.metrics).toEqual([{
+      type: 'Pods',
+      pods: { metric: { name: 'prometheus.googleapis.com|vllm:num_requests_waiting|gauge' }, target: { type: 'AverageValue', averageValue: expect.any(String) } },
+    }]);
+    expect(parseQuantity(h.spec.metrics[0].pods.target.averageValue)).toBe(10);
+    expect(hpa.metricName).toBe('prometheus.googleapis.com|vllm:num_requests_waiting|gauge');
+    // fast up, slow down: no scale-up window; at least 5 minutes before scaling down (Kubernetes' default scale-down window)
+    expect(h.spec.behavior.scaleUp.stabilizationWindowSeconds).toBe(0);
+    expect(h.spec.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(300);
+    expectValidManifests(objects);
+  });
+
+  test.each([
+    ['tgi', AutoscalingMetric.QUEUE_SIZE, 'Pods', 'prometheus.googleapis.com|tgi_queue_size|gauge'],
+    ['tgi', AutoscalingMetric.BATCH_SIZE, 'Pods', 'prometheus.googleapis.com|tgi_batch_current_size|gauge'],
+    ['jetstream', AutoscalingMetric.QUEUE_SIZE, 'Pods', 'prometheus.googleapis.com|jetstream_prefill_backlog_size|gauge'],
+    ['vllm', AutoscalingMetric.GPU_DUTY_CYCLE, 'External', 'prometheus.googleapis.com|dcgm_fi_dev_gpu_util|unknown'],
+  ])('%s on %s reads %s %s (GKE\'s manifests)', (modelServer, metric, type, name) => {
+    const c = chart();
+    new LlmServerAutoscaler(c, 'Hpa', { target: ScaleTarget.deployment('srv'), modelServer, metric, targetAverageValue: metric === AutoscalingMetric.BATCH_SIZE ? 0.5 : 5 });
+    const [h] = byKind(Testing.synth(c), 'HorizontalPodAutoscaler');
+    expect(h.spec.metrics[0].type).toBe(type);
+    expect((h.spec.metrics[0].pods ?? h.spec.metrics[0].external).metric.name).toBe(name);
+  });
+
+  test('JetStream on TPU memory: External memory_used selected by container jetstream-http, and the kube-system exporter scrape', () => {
+    const c = chart();
+    const hpa = new LlmServerAutoscaler(c, 'Hpa', {
+      target: ScaleTarget.deployment('maxengine-server'), modelServer: 'jetstream', metric: AutoscalingMetric.TPU_MEMORY_USED, targetAverageValue: 30 * 2 ** 30,
+    });
+    const objects = Testing.synth(c);
+    const [h] = byKind(objects, 'HorizontalPodAutoscaler');
+    expect(h.spec.metrics[0].external.metric).toEqual({
+      name: 'prometheus.googleapis.com|memory_used|gauge', selector: { matchLabels: { 'metric.labels.container': 'jetstream-http' } },
+    });
+    expect(h.spec.metrics[0].external.target.averageValue).toBe(String(30 * 2 ** 30));
+    const exporter = byKind(objects, 'PodMonitoring').find((o) => o.metadata.namespace === 'kube-system');
+    expect(exporter.spec).toEqual({ selector: { matchLabels: { 'k8s-app': 'tpu-device-plugin' } }, endpoints: [{ port: 2112, interval: '15s' }] });
+    expect(hpa.tpuMetricsMonitoring).toBeDefined();
+    // the notes: the adapter, the External selector's caveat, and the TPU memory caveat with the target in GiB
+    expect(hpa.deploymentNotes[0]).toMatch(/reads prometheus.googleapis.com\|memory_used\|gauge through the Custom Metrics Stackdriver Adapter/);
+    expect(hpa.deploymentNotes.join('\n')).toMatch(/selected only by metric.labels.container=jetstream-http/);
+    expect(hpa.deploymentNotes.join('\n')).toMatch(/TPU memory target \(30.0 GiB per replica\)/);
+  });
+
+  test('from a resolution: the same HPA the server emits; a LeaderWorkerSet target', () => {
+    const props = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100 };
+    const c = chart();
+    const server = new OptimizedLlmServer(c, 'srv', { ...props, name: 'srv' });
+    const resolution = InferenceResolver.resolve(props);
+    new LlmServerAutoscaler(c, 'Mine', { target: ScaleTarget.deployment('srv'), name: 'mine', resolution, labels: { app: 'srv' } });
+    new LlmServerAutoscaler(c, 'Lws', { target: ScaleTarget.leaderWorkerSet('group'), resolution });
+    const hpas = byKind(Testing.synth(c), 'HorizontalPodAutoscaler');
+    const [ours, mine, lws] = ['srv', 'mine', 'group'].map((n) => hpas.find((h) => h.metadata.name === n));
+    expect(mine.spec).toEqual(ours.spec);
+    expect(server.autoscaler!.metricName).toBe(resolution.autoscaling!.hpaMetricName);
+    // the server's notes carry its autoscaler's
+    expect(server.autoscaler!.deploymentNotes.every((n) => server.deploymentNotes.includes(n))).toBe(true);
+    expect(lws.spec.scaleTargetRef).toEqual({ apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', name: 'group' });
+  });
+
+  test('bad input names the prop and what works', () => {
+    const make = (p: any) => () => new LlmServerAutoscaler(chart(), 'Hpa', p);
+    expect(make({ metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 5 })).toThrow(/'target' is required/);
+    expect(make({ target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'x' }, targetAverageValue: 5 })).toThrow(/'target' must be made with ScaleTarget/);
+    expect(make({ target: ScaleTarget.deployment('x') })).toThrow(/'targetAverageValue' is required without 'resolution'/);
+    expect(make({ target: ScaleTarget.deployment('x'), modelServer: 'triton', targetAverageValue: 5 })).toThrow(/'modelServer' 'triton'.*'vllm', 'tgi', 'jetstream'/);
+    expect(make({ target: ScaleTarget.deployment('x'), modelServer: 'tgi', metric: AutoscalingMetric.KV_CACHE_UTILIZATION, targetAverageValue: 0.5 }))
+      .toThrow(/exports no KV-cache gauge/);
+    expect(make({ target: ScaleTarget.deployment('x'), metric: AutoscalingMetric.TPU_MEMORY_USED, targetAverageValue: 5 })).toThrow(/JetStream/);
+    expect(make({ target: ScaleTarget.deployment('x'), minReplicas: 4, maxReplicas: 2, targetAverageValue: 5 })).toThrow(/'minReplicas' \(4\)/);
+    const resolution = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+    expect(make({ target: ScaleTarget.deployment('x'), resolution })).toThrow(/'resolution' has no autoscaling/);
+    expect(make({ target: ScaleTarget.deployment('x'), resolution, targetAverageValue: 3 })).toThrow(/'targetAverageValue' cannot be set with 'resolution'/);
+    expect(() => ScaleTarget.deployment('Not_A_Name')).toThrow(/DNS-1123/);
+  });
+
+  test('the KV-cache gauge follows vLLM\'s rename (0.9.2): vllm:gpu_cache_usage_perc before, vllm:kv_cache_usage_perc after', () => {
+    const name = (modelServerVersion?: string) => new LlmServerAutoscaler(chart(), 'Hpa', {
+      target: ScaleTarget.deployment('x'), metric: AutoscalingMetric.KV_CACHE_UTILIZATION, targetAverageValue: 0.5, modelServerVersion,
+    }).metricName;
+    expect(name('v0.7.2')).toBe('prometheus.googleapis.com|vllm:gpu_cache_usage_perc|gauge');
+    expect(name()).toBe('prometheus.googleapis.com|vllm:kv_cache_usage_perc|gauge');
+  });
+});
+
+describe('LlmServerMonitoring', () => {
+  test.each([
+    ['vllm', 8000, '/metrics'],
+    ['tgi', 8000, '/metrics'],
+    ['jetstream', 9100, '/'],
+  ])('%s: scrapes port %d path %s every 15 s (GKE\'s PodMonitorings)', (modelServer, port, path) => {
+    const c = chart();
+    new LlmServerMonitoring(c, 'M', { name: 'srv', selector: { app: 'srv' }, modelServer });
+    const [pm] = byKind(Testing.synth(c), 'PodMonitoring');
+    expect(pm.apiVersion).toBe('monitoring.googleapis.com/v1');
+    expect(pm.spec).toEqual({ selector: { matchLabels: { app: 'srv' } }, endpoints: [{ port, path, interval: '15s' }] });
+  });
+
+  test('the server composes it; the TPU exporter scrape once per chart; bad input refused', () => {
+    const c = chart();
+    const server = new OptimizedLlmServer(c, 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+    expect(server.podMonitoring).toBe(server.monitoring.podMonitoring);
+    expect(server.monitoring.deploymentNotes.every((n) => server.deploymentNotes.includes(n))).toBe(true);
+    const a = new LlmServerMonitoring(c, 'A', { name: 'a', selector: { app: 'a' }, tpuMetrics: true });
+    const b = new LlmServerMonitoring(c, 'B', { name: 'b', selector: { app: 'b' }, tpuMetrics: true });
+    expect(a.tpuMetricsMonitoring).toBe(b.tpuMetricsMonitoring);
+    expect(byKind(Testing.synth(c), 'PodMonitoring').filter((o) => o.metadata.namespace === 'kube-system')).toHaveLength(1);
+    expect(() => new LlmServerMonitoring(chart(), 'M', { name: 'x', selector: {} })).toThrow(/'selector' must name at least one label/);
+    expect(() => new LlmServerMonitoring(chart(), 'M', { name: 'x', selector: { app: 'x' }, port: 70000 })).toThrow(/'port'/);
+  });
+});
+
+describe('XlaCompilationCache', () => {
+  test('on a hand-written vLLM TPU Deployment: one writer Job, serving pods copy the cache read-only', () => {
+    const c = chart();
+    userDeployment(c);
+    const cache = new XlaCompilationCache(c, 'Cache', {
+      name: 'my-vllm',
+      bucketUri: 'gs://caches/xla',
+      acceleratorType: 'tpu-v6e-slice',
+      tpuTopology: '2x4',
+      serverVersion: 'v0.11.1',
+      servingTemplate: userTemplate(),
+    });
+    expect(cache.uri).toBe('gs://caches/xla/tpu-v6e-slice-2x4/v0.11.1');
+    const served = cache.applyTo(userTemplate());
+    const server = served.spec!.containers[0];
+    expect(server.env).toContainEqual({ name: 'VLLM_XLA_CACHE_PATH', value: '/xla-cache' });
+    expect(served.spec!.initContainers!.map((i) => i.name)).toEqual(['xla-cache-seed']);
+    const sharedVolume = served.spec!.volumes!.find((v) => v.csi?.driver === 'gcsfuse.csi.storage.gke.io')!;
+    expect(sharedVolume.csi!.readOnly).toBe(true);
+    const objects = Testing.synth(c);
+    const [job] = byKind(objects, 'Job');
+    expect(job.metadata.name).toBe('my-vllm-xla-warmup');
+    expect([job.spec.completions, job.spec.parallelism, job.spec.backoffLimit]).toEqual([1, 1, 0]);
+    expect(job.spec.template.spec.serviceAccountName).toBe('my-vllm-xla-warmup');
+    const writable = job.spec.template.spec.volumes.find((v: any) => v.csi?.driver === 'gcsfuse.csi.storage.gke.io');
+    expect(writable.csi.readOnly).toBeUndefined();
+    expect(cache.deploymentNotes.join('\n')).toMatch(/roles\/storage.objectUser|objectAdmin|objectCreator/);
+    expectValidManifests(objects);
+  });
+
+  test('the server composes it; bad input names the prop', () => {
+    const server = new OptimizedLlmServer(chart(), 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice', xlaCacheBucketUri: 'gs://xla-caches/c' });
+    expect(server.xlaCache!.warmupJob).toBe(server.xlaCacheWarmupJob);
+    expect(server.xlaCache!.uri).toBe(server.xlaCacheUri);
+    const base = { name: 'x', bucketUri: 'gs://bucket', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v1', servingTemplate: { spec: { containers: [{ name: 'vllm', image: 'i:1' }] } } };
+    expect(() => new XlaCompilationCache(chart(), 'C', base)).toThrow(/no container 'inference-server': set 'containerName'/);
+    expect(() => new XlaCompilationCache(chart(), 'C', { ...base, containerName: 'vllm', bucketUri: 'http://b' })).toThrow(/'bucketUri'/);
+  });
+});
+
+test('the README\'s composition: a cdk8s-plus Deployment scaled and scraped by the parts', () => {
+  const c = chart();
+  const deployment = new kplus.Deployment(c, 'my-vllm', {
+    metadata: { name: 'my-vllm' },
+    containers: [{ name: 'inference-server', image: 'vllm/vllm-openai:v0.7.2', portNumber: 8000 }],
+  });
+  new LlmServerAutoscaler(c, 'hpa', {
+    target: ScaleTarget.fromScalable(deployment),
+    modelServer: 'vllm',
+    metric: AutoscalingMetric.QUEUE_SIZE,
+    targetAverageValue: 10,
+    maxReplicas: 4,
+  });
+  new LlmServerMonitoring(c, 'metrics', { name: 'my-vllm', selector: deployment.matchLabels, modelServer: 'vllm' });
+  const objects = Testing.synth(c);
+  const [d] = byKind(objects, 'Deployment');
+  const [h] = byKind(objects, 'HorizontalPodAutoscaler');
+  const [pm] = byKind(objects, 'PodMonitoring');
+  expect(h.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name });
+  // the HPA owns the replica count (a re-apply does not reset it)
+  expect(d.spec.replicas).toBeUndefined();
+  // the PodMonitoring selects exactly the Deployment's pods
+  expect(pm.spec.selector.matchLabels).toEqual(d.spec.selector.matchLabels);
+  for (const [k, v] of Object.entries(pm.spec.selector.matchLabels)) expect(d.spec.template.metadata.labels[k]).toBe(v);
+});
