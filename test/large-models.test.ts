@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { InferenceCatalog, InferenceResolver, OptimizedLlmServer, WeightPrecision } from '../src';
 import { SHARED_DIR, expectValidManifests } from './support/k8s-validator';
+import { ok } from './support/cli';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
 import { Catalog } from '../src/catalog/catalog';
 import { estimateInput } from '../src/performance/calibration';
@@ -256,4 +257,33 @@ test('every GIQ model resolves on at least one accelerator with manifests that v
   const result = kubectlValidate([path.join(app.outdir, 'giq.k8s.yaml')])!;
   expect(result.output).toContain(`${objects.length} valid, 0 invalid`);
   expect(result.ok).toBe(true);
+});
+
+test('the new models appear in models list, profiles list (labelled estimated) and the plot', () => {
+  const added = ['deepseek-ai/DeepSeek-R1', SCOUT, MAVERICK, 'Qwen/Qwen3-235B-A22B', 'Qwen/Qwen3-235B-A22B-FP8', 'Qwen/Qwen3-30B-A3B',
+    'RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8', 'RedHatAI/Meta-Llama-3.1-70B-Instruct-FP8', 'RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic',
+    'Qwen/Qwen3-32B-FP8'];
+  const models = ok('models list --format=csv').split('\n').map((l) => l.split(',')[0]);
+  for (const model of added) {
+    expect(models).toContain(model);
+    const rows = ok(`profiles list --model=${model} --format=csv`).trim().split('\n').slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toMatch(/,estimated$/);
+    expect(ok(`profiles plot --model=${model}`)).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+  }
+  // DeepSeek-R1 fits one machine only on H200 and B200
+  const r1 = ok('profiles list --model=deepseek-ai/DeepSeek-R1 --format=csv').trim().split('\n').slice(1).map((r) => r.split(',')[1]).sort();
+  expect(r1).toEqual(['nvidia-b200', 'nvidia-h200-141gb']);
+});
+
+test('the README model table lists every catalog model and says which are measured and which estimated', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  for (const m of catalog.models) {
+    const row = readme.split('\n').find((l) => l.startsWith(`| \`${m.id}\` |`));
+    expect(row).toBeDefined();
+    const measured = [...new Set(catalog.measuredPoints.filter((p) => p.model.toLowerCase() === m.id.toLowerCase()).map((p) => p.accelerator))].sort();
+    expect(row).toContain(measured.length > 0 ? `measured on ${measured.join(', ')}; estimated elsewhere` : '| estimated |');
+    expect(row).toContain(`| ${m.inGiqModelList ? 'yes' : ''} |`);
+    expect(row).toContain(`| ${m.checkpointWeightsGb} |`);
+  }
 });
