@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { InferenceCatalog, InferenceResolver, OptimizedLlmServer, WeightPrecision } from '../src';
-import { SHARED_DIR, expectValidManifests } from './support/k8s-validator';
 import { ok } from './support/cli';
+import { SHARED_DIR, expectValidManifests } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
 import { Catalog } from '../src/catalog/catalog';
 import { estimateInput } from '../src/performance/calibration';
@@ -281,7 +281,8 @@ test('the README model table lists every catalog model and says which are measur
   for (const m of catalog.models) {
     const row = readme.split('\n').find((l) => l.startsWith(`| \`${m.id}\` |`));
     expect(row).toBeDefined();
-    const measured = [...new Set(catalog.measuredPoints.filter((p) => p.model.toLowerCase() === m.id.toLowerCase()).map((p) => p.accelerator))].sort();
+    const points = catalog.measuredPoints.filter((p) => p.model.toLowerCase() === m.id.toLowerCase());
+    const measured = [...new Set(points.map((p) => p.accelerator))].sort();
     expect(row).toContain(measured.length > 0 ? `measured on ${measured.join(', ')}; estimated elsewhere` : '| estimated |');
     expect(row).toContain(`| ${m.inGiqModelList ? 'yes' : ''} |`);
     expect(row).toContain(`| ${m.checkpointWeightsGb} |`);
