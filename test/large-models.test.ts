@@ -2,14 +2,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import { InferenceCatalog, InferenceResolver, OptimizedLlmServer, WeightPrecision } from '../src';
+import { InferenceCatalog, InferenceResolver, KvCacheDtype, OptimizedLlmServer, WeightPrecision } from '../src';
 import { ok } from './support/cli';
 import { SHARED_DIR, expectValidManifests } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
 import { Catalog } from '../src/catalog/catalog';
 import { estimateInput } from '../src/performance/calibration';
 import { modelShape, performanceModel } from '../src/performance/estimator';
-import { KvCacheDtype, precisionPlan } from '../src/performance/precision';
+import { precisionPlan } from '../src/performance/precision';
 import { memoryBudget, validTensorParallelSizes } from '../src/resolver/feasibility';
 
 const catalog = Catalog.EMBEDDED;
@@ -287,4 +287,40 @@ test('the README model table lists every catalog model and says which are measur
     expect(row).toContain(`| ${m.inGiqModelList ? 'yes' : ''} |`);
     expect(row).toContain(`| ${m.checkpointWeightsGb} |`);
   }
+});
+
+test('int8 on TPU with JetStream and Pathways: the tutorial\'s MaxText flags, half the weight bytes, half the chips of bf16', () => {
+  // GoogleCloudPlatform/kubernetes-engine-samples ai-ml/llm-serving-tpus-jetstream/pathways/jetstream-pathways-llama-3-1-405b-4x4.yaml
+  // serves Llama 3.1 405B with quantization=int8, quantize_kvcache=true, checkpoint_is_quantized=true
+  const base = {
+    model: 'meta-llama/Llama-3.1-405B-Instruct',
+    modelServer: 'jetstream',
+    acceleratorType: 'tpu-v6e-slice',
+    modelBucketUri: 'gs://ckpt-bucket/maxtext/llama3.1-405b-int8/unscanned/0/items',
+  };
+  const bf16 = InferenceResolver.resolve(base);
+  const int8 = InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.INT8, kvCacheDtype: KvCacheDtype.INT8 });
+  expect(int8.precisionArgs).toEqual(['quantization=int8', 'quantize_kvcache=true', 'checkpoint_is_quantized=true']);
+  expect(int8.memory.weightsGb).toBeCloseTo(bf16.memory.weightsGb / 2, 1);
+  expect(int8.memory.kvCacheKibPerToken).toBe(bf16.memory.kvCacheKibPerToken / 2);
+  expect(int8.acceleratorCount).toBeLessThanOrEqual(bf16.acceleratorCount / 2);
+  expect(int8.cost.costPerHour!).toBeLessThan(bf16.cost.costPerHour! / 1.9);
+  expect(int8.decisions.join('\n')).toMatch(/int8 weights .* int8 peak of tpu-v6e-slice \(1836 TFLOPS\), int8 KV cache/);
+  const chart = new Chart(Testing.app(), 'int8', { namespace: 'llm' });
+  new OptimizedLlmServer(chart, 'llama', { ...base, weightPrecision: WeightPrecision.INT8, kvCacheDtype: KvCacheDtype.INT8 });
+  const objects = chart.toJson();
+  expectValidManifests(objects);
+  const engine = objects.find((o: any) => o.kind === 'LeaderWorkerSet').spec.leaderWorkerTemplate.leaderTemplate.spec.containers
+    .find((c: any) => (c.args ?? []).some((a: string) => a.startsWith('model_name=')));
+  for (const flag of int8.precisionArgs) expect(engine.args).toContain(flag);
+  // single host too, and a clear refusal elsewhere
+  expect(InferenceResolver.resolve({
+    model: 'meta-llama/Llama-3.1-8B-Instruct',
+    modelServer: 'jetstream',
+    weightPrecision: WeightPrecision.INT8,
+    modelBucketUri: 'gs://ckpt-bucket/maxtext/llama3.1-8b/0/items',
+  }).precisionArgs).toEqual(['quantization=int8', 'checkpoint_is_quantized=true']);
+  expect(() => InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', kvCacheDtype: KvCacheDtype.INT8 }))
+    .toThrow(/'kvCacheDtype' int8 is JetStream's int8 KV cache .* set 'modelServer' 'jetstream'/);
+  expect(() => InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.FP8 })).toThrow(/JetStream \(MaxText\) serves bf16 or int8 checkpoints/);
 });

@@ -105,11 +105,16 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   // and the precision's: weight bytes in the model records, compute peak and KV bytes per accelerator
   const weights = requireEnum('weightPrecision', request.weightPrecision, WeightPrecision, WeightPrecision.CHECKPOINT);
   const kvCache = requireEnum('kvCacheDtype', request.kvCacheDtype, KvCacheDtype, KvCacheDtype.AUTO);
-  if ((weights !== WeightPrecision.CHECKPOINT || kvCache !== KvCacheDtype.AUTO) && server.name !== 'vllm') {
-    throw new Error(`'weightPrecision' ${weights} / 'kvCacheDtype' ${kvCache}: the library configures quantized serving for vllm only, `
-      + `not '${server.name}' ('modelServer').`);
+  const maxText = tpuOnlyServer(server);
+  if ((weights !== WeightPrecision.CHECKPOINT || kvCache !== KvCacheDtype.AUTO) && server.name !== 'vllm' && !maxText) {
+    throw new Error(`'weightPrecision' ${weights} / 'kvCacheDtype' ${kvCache}: the library configures quantized serving for vllm (and int8 for `
+      + `jetstream on TPU) only, not '${server.name}' ('modelServer').`);
   }
-  if (accelerator) precisionPlan(asShipped, accelerator, weights, kvCache, catalog.accelerators);
+  if (kvCache === KvCacheDtype.INT8 && !maxText) {
+    throw new Error(`'kvCacheDtype' ${kvCache} is JetStream's int8 KV cache (MaxText quantize_kvcache) on TPU: set 'modelServer' 'jetstream', `
+      + `or use '${KvCacheDtype.FP8}' with '${server.name}'.`);
+  }
+  if (accelerator) precisionPlan(asShipped, accelerator, weights, kvCache, catalog.accelerators, undefined, maxText);
   catalog = catalog.withPrecision(weights, kvCache);
   const model = catalog.model(asShipped.id)!;
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
@@ -733,9 +738,10 @@ function buildResolution(
     : autoscaled;
   if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue} (${autoscaling.metricReason})`);
   const shipped = catalog.measurementCatalog.model(model.id) ?? model;
-  const precision = precisionPlan(shipped, c.accelerator, catalog.weightPrecision, catalog.kvCacheDtype);
+  const precision = precisionPlan(shipped, c.accelerator, catalog.weightPrecision, catalog.kvCacheDtype, [], undefined, tpuOnlyServer(server));
   if (catalog.weightPrecision !== WeightPrecision.CHECKPOINT || catalog.kvCacheDtype !== KvCacheDtype.AUTO) {
-    decisions.push(`precision: ${precision.description}${precision.vllmArgs.length ? `; server flags ${precision.vllmArgs.join(' ')}` : ''}`);
+    const flags = [...precision.vllmArgs, ...precision.maxTextArgs];
+    decisions.push(`precision: ${precision.description}${flags.length ? `; server flags ${flags.join(' ')}` : ''}`);
   }
   if (autoscaling?.costPerMillionOutputTokensAtTarget !== undefined) {
     decisions.push(`cost at the HPA target: $${autoscaling.costPerMillionOutputTokensAtTarget.toFixed(3)}/M output tokens with replicas at `
@@ -762,7 +768,7 @@ function buildResolution(
     modelServerVersion: c.version.version,
     weightPrecision: catalog.weightPrecision,
     kvCacheDtype: catalog.kvCacheDtype,
-    precisionArgs: [...precision.vllmArgs],
+    precisionArgs: [...precision.vllmArgs, ...precision.maxTextArgs],
     image: c.version.image,
     acceleratorType: c.accelerator.gkeLabel,
     instanceType: machine.name,
