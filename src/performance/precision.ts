@@ -106,8 +106,8 @@ export function precisionPlan(
   const int8 = accelerator.int8DenseTops ?? undefined;
   const label = accelerator.gkeLabel;
   if (accelerator.family === 'tpu' && shipsFp8(model)) {
-    throw new Error(`${model.id} ships in FP8 (${model.checkpointFormat}) and the library serves TPUs only with bf16 checkpoints; `
-      + 'use a GPU with FP8 support (Hopper, Ada, Blackwell) or the bf16 checkpoint of the model.');
+    throw new Error(`'model' ${model.id} ships in FP8 (${model.checkpointFormat}) and the library serves TPUs ('acceleratorType' ${label}) only with `
+      + 'bf16 checkpoints; use a GPU with FP8 support (Hopper, Ada, Blackwell) or the bf16 checkpoint of the model.');
   }
   if (kv === KvCacheDtype.INT8 && !(maxText && accelerator.family === 'tpu')) {
     throw new Error(`${what.kv} '${kv}' is JetStream's int8 KV cache (MaxText quantize_kvcache) on TPU: use modelServer 'jetstream' on a TPU, `
@@ -174,7 +174,10 @@ export function precisionPlan(
     default:
       // an FP8 checkpoint as it ships: W8A8 at the fp8 peak where the hardware has it, weight-only (Marlin) on Ampere
       if (shipsFp8(model)) {
-        if (turing) refuse(`${model.id} ships in FP8 and vLLM's FP8 kernels need compute capability 8.0 or more`, gpusWith(accelerators, (a) => a.bf16DenseTflops != null));
+        if (turing) {
+          throw new Error(`'model' ${model.id} ships in FP8 and cannot run on ${label} ('acceleratorType'): vLLM's FP8 kernels need compute capability `
+            + `8.0 or more. It runs on ${gpusWith(accelerators, (a) => a.bf16DenseTflops != null) || 'no accelerator in the catalog'}.`);
+        }
         if (fp8 !== undefined) { computeTflops = fp8; computeFormat = 'fp8'; }
       }
       break;
