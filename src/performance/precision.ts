@@ -141,7 +141,7 @@ export function precisionPlan(
     };
   }
   if (accelerator.family === 'tpu' && (weights !== WeightPrecision.CHECKPOINT || kv !== KvCacheDtype.AUTO)) {
-    throw new Error(`${what.weights} ${weights} / ${what.kv} ${kv} on ${label}: the library serves TPUs with vLLM only as the checkpoint ships `
+    throw new Error(`${what.weights} ${weights} / ${what.kv} ${kv} on ${label}: the library serves TPUs only as the checkpoint ships with vLLM `
       + `(${WeightPrecision.CHECKPOINT}, ${KvCacheDtype.AUTO}); use modelServer 'jetstream' for int8 on TPU, or a GPU for quantized serving.`);
   }
   // Turing (T4): no bf16, no fp8: vLLM's fp8 and fp4 kernels need compute capability 8.0 or more
