@@ -4,18 +4,21 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.5751,
-  kvBandwidthEfficiency: 0.4953,
-  computeEfficiency: 0.309,
-  prefillEfficiency: 1.616,
-  stepOverheadMilliseconds: 0.663,
-  layerLatencyMilliseconds: 0.02048,
-  moeLayerLatencyMilliseconds: 0.01878,
+  memoryBandwidthEfficiency: 0.6876,
+  kvBandwidthEfficiency: 0.563,
+  computeEfficiency: 0.4419,
+  prefillEfficiency: 1.193,
+  stepOverheadMilliseconds: 0.7409,
+  layerLatencyMilliseconds: 0.03042,
+  moeLayerLatencyMilliseconds: 0.0182,
+  expertComputeEfficiency: 0.7396,
+  sequenceOverheadMicroseconds: 6.707,
+  v0StepOverheadMilliseconds: 1.043,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
 export const SERVING_TERMS_FIT = {
-  cases: 611,
+  cases: 607,
   sources: [
     'GKE Inference Quickstart',
     'SGLang vs vLLM 0.6.0 (sglang repo)',
@@ -26,28 +29,28 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.308, p90Factor: 1.617, worstFactor: 1.663 },
-    { metric: 'saturated throughput', cases: 557, refused: 22, sources: 4, medianFactor: 1.175, p90Factor: 1.548, worstFactor: 5.791 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.126, p90Factor: 1.334, worstFactor: 1.334 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.336, p90Factor: 2.075, worstFactor: 2.075 },
+    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.254, p90Factor: 1.508, worstFactor: 1.577 },
+    { metric: 'saturated throughput', cases: 553, refused: 22, sources: 4, medianFactor: 1.169, p90Factor: 1.438, worstFactor: 2.586 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.134, p90Factor: 1.473, worstFactor: 1.473 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.258, p90Factor: 2.097, worstFactor: 2.097 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.201, p90Factor: 1.503, worstFactor: 1.512 },
-    { metric: 'saturated throughput', cases: 557, refused: 22, sources: 4, medianFactor: 1.174, p90Factor: 1.509, worstFactor: 5.813 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.152, p90Factor: 1.312, worstFactor: 1.312 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.196, p90Factor: 1.748, worstFactor: 1.748 },
+    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.129, p90Factor: 1.353, worstFactor: 1.378 },
+    { metric: 'saturated throughput', cases: 553, refused: 22, sources: 4, medianFactor: 1.162, p90Factor: 1.408, worstFactor: 2.616 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.084, p90Factor: 1.368, worstFactor: 1.368 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.208, p90Factor: 1.984, worstFactor: 1.984 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
     'nvidia-a100-80gb': 88,
     'nvidia-b200': 49,
-    'nvidia-gb200': 53,
+    'nvidia-gb200': 49,
     'nvidia-h100-80gb': 226,
     'nvidia-h200-141gb': 135,
     'nvidia-l4': 1,
     'nvidia-rtx-pro-6000': 57,
     'nvidia-tesla-a100': 2,
   },
-  rankingPairs: 180,
-  rankingPairsAgreeing: 179,
+  rankingPairs: 177,
+  rankingPairsAgreeing: 177,
 } as const;
