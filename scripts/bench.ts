@@ -9,7 +9,8 @@
  *
  * Prints a markdown table for the README. Not part of the test suite: timings are noisy on shared machines.
  *
- *   npm run bench      (BENCH_QUICK=1: fewer repetitions; BENCH_SIZES=10,100: other sizes; BENCH_SYNTH_ONLY=1: synth rows only)
+ *   npm run bench      (BENCH_QUICK=1: fewer repetitions; BENCH_SIZES=10,100: other sizes; BENCH_SYNTH_ONLY=1: synth rows only;
+ *                       BENCH_RESOLVER_ONLY=1: the resolver row only)
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as os from 'os';
@@ -19,6 +20,7 @@ import { App, Chart, JsonPatch, ApiObject, Size, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ResolveRequest } from '../src';
 import { Catalog } from '../src/catalog/catalog';
+import { resolveWith } from '../src/resolver/resolver';
 
 const ROOT = path.join(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -241,13 +243,18 @@ function resolverQueries(): ResolveRequest[] {
   return catalog.models.flatMap((m) => gpus.flatMap((acceleratorType) => targets.map((t) => ({ model: m.id, acceleratorType, ...t }))));
 }
 
-function resolverThroughput(): { queries: number; answered: number; perSecond: number } {
+/**
+ * Queries per second of `InferenceResolver.resolve` (memoised per request and catalog, each caller gets a copy) or, with
+ * `uncached`, of the resolver's work itself (`resolveWith`, every query computed; curves and evaluations still remembered per catalog).
+ */
+function resolverThroughput(uncached = false): { queries: number; answered: number; perSecond: number } {
   const queries = resolverQueries();
+  const resolve = uncached ? (q: ResolveRequest) => resolveWith(Catalog.EMBEDDED, q) : (q: ResolveRequest) => InferenceResolver.resolve(q);
   const run = () => {
     let answered = 0;
     for (const q of queries) {
       try {
-        InferenceResolver.resolve(q);
+        resolve(q);
         answered++;
       } catch {
         // a refusal is an answer too
@@ -289,6 +296,13 @@ function fmt(ms: number): string {
 }
 
 function main(): void {
+  if (process.env.BENCH_RESOLVER_ONLY === '1') {
+    const r = resolverThroughput();
+    const u = resolverThroughput(true);
+    console.log(`resolver, whole catalog: ${Math.round(r.perSecond)} queries/s; ${r.queries} queries (${r.answered} resolved); `
+      + `uncached ${Math.round(u.perSecond)} queries/s`);
+    return;
+  }
   const rows: string[] = [];
   const over: string[] = [];
   const configs = handConfigs();
@@ -322,6 +336,8 @@ function main(): void {
   const r = resolverThroughput();
   rows.push(`| resolver, whole catalog | ${Math.round(r.perSecond).toLocaleString('en-US')} queries/s | `
     + `${r.queries} queries (${r.answered} resolved, ${r.queries - r.answered} refused) | | |`);
+  const u = resolverThroughput(true);
+  rows.push(`| resolver, whole catalog, every query computed (resolveWith, no answer memo) | ${Math.round(u.perSecond).toLocaleString('en-US')} queries/s | | | |`);
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(`\nNode ${process.version}, ${cpu} (${os.cpus().length} cores), medians of interleaved runs, CPU time; synth = construct + app.synthYaml().`);

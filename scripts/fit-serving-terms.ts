@@ -53,6 +53,8 @@ const MODEL_IDS: Record<string, string> = {
   'gpt-oss-20b': 'openai/gpt-oss-20b',
   'gpt-oss-120b': 'openai/gpt-oss-120b',
   'Qwen3-30B-A3B': 'Qwen/Qwen3-30B-A3B',
+  'Qwen3-235B-A22B': 'Qwen/Qwen3-235B-A22B',
+  'Llama-4-Scout-17B-16E-Instruct': 'meta-llama/Llama-4-Scout-17B-16E-Instruct',
 };
 
 /** Short names of the sources (the CSV's source column up to the path), for the report. */

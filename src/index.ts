@@ -14,3 +14,4 @@ export * from './storage/cloud-storage-fuse';
 export { ServerClients } from './server/network-policy';
 export { ClusterMode, GkeAutopilot } from './validation/cluster-mode';
 export * from './gateway/inference-gateway';
+export * from './resolver/lora-adapter';

@@ -59,9 +59,13 @@ test('the pipeline estimate: same weights read per token as one node, per-stage 
   expect(multi.uncertainty!.latencyLowMultiplier).toBeCloseTo(single.uncertainty!.latencyLowMultiplier / 1.5 / 1.25, 6);
 });
 
-test('Mixtral-8x22B on A100 40GB: 2 nodes of 8; on L4 the download goes to a boot disk sized for it, not to RAM', () => {
+test('Mixtral-8x22B on A100 40GB: one 16-GPU machine (vLLM replicates its 8 KV heads over 16 ranks); on L4 the download goes to a boot disk', () => {
+  // 48 attention heads divide by 16 and 16 is a multiple of the 8 KV heads: vLLM replicates each KV head on 2 ranks
+  // (vllm model_executor/models attention: "Number of KV heads is less than TP size, so we replicate the KV heads"), so the
+  // a2-megagpu-16g holds it at tensor-parallel size 16 without a second node
   const a100 = InferenceResolver.resolve({ model: MIXTRAL_8X22B, acceleratorType: 'nvidia-tesla-a100' });
-  expect([a100.tensorParallelSize, a100.pipelineParallelSize, a100.nodes, a100.instanceType]).toEqual([8, 2, 2, 'a2-highgpu-8g']);
+  expect([a100.tensorParallelSize, a100.pipelineParallelSize, a100.nodes, a100.instanceType]).toEqual([16, 1, 1, 'a2-megagpu-16g']);
+  expect(a100.decisions.join('\n')).toMatch(/each held 2 times: fewer KV heads than tensor-parallel ranks/);
   const l4 = InferenceResolver.resolve({ model: MIXTRAL_8X22B, acceleratorType: 'nvidia-l4' });
   expect(l4.instanceType).toBe('g2-standard-96');
   // GKE keeps 10% of the boot disk's file system (98831908Ki per 100 GB) for eviction and at most 100 GiB for the system

@@ -93,6 +93,10 @@ describe('LlmServerAutoscaler', () => {
     const exporter = byKind(objects, 'PodMonitoring').find((o) => o.metadata.namespace === 'kube-system');
     expect(exporter.spec).toEqual({ selector: { matchLabels: { 'k8s-app': 'tpu-device-plugin' } }, endpoints: [{ port: 2112, interval: '15s' }] });
     expect(hpa.tpuMetricsMonitoring).toBeDefined();
+    // the notes: the adapter, the External selector's caveat, and the TPU memory caveat with the target in GiB
+    expect(hpa.deploymentNotes[0]).toMatch(/reads prometheus.googleapis.com\|memory_used\|gauge through the Custom Metrics Stackdriver Adapter/);
+    expect(hpa.deploymentNotes.join('\n')).toMatch(/selected only by metric.labels.container=jetstream-http/);
+    expect(hpa.deploymentNotes.join('\n')).toMatch(/TPU memory target \(30.0 GiB per replica\)/);
   });
 
   test('from a resolution: the same HPA the server emits; a LeaderWorkerSet target', () => {
@@ -106,6 +110,8 @@ describe('LlmServerAutoscaler', () => {
     const [ours, mine, lws] = ['srv', 'mine', 'group'].map((n) => hpas.find((h) => h.metadata.name === n));
     expect(mine.spec).toEqual(ours.spec);
     expect(server.autoscaler!.metricName).toBe(resolution.autoscaling!.hpaMetricName);
+    // the server's notes carry its autoscaler's
+    expect(server.autoscaler!.deploymentNotes.every((n) => server.deploymentNotes.includes(n))).toBe(true);
     expect(lws.spec.scaleTargetRef).toEqual({ apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', name: 'group' });
   });
 
@@ -151,6 +157,7 @@ describe('LlmServerMonitoring', () => {
     const c = chart();
     const server = new OptimizedLlmServer(c, 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
     expect(server.podMonitoring).toBe(server.monitoring.podMonitoring);
+    expect(server.monitoring.deploymentNotes.every((n) => server.deploymentNotes.includes(n))).toBe(true);
     const a = new LlmServerMonitoring(c, 'A', { name: 'a', selector: { app: 'a' }, tpuMetrics: true });
     const b = new LlmServerMonitoring(c, 'B', { name: 'b', selector: { app: 'b' }, tpuMetrics: true });
     expect(a.tpuMetricsMonitoring).toBe(b.tpuMetricsMonitoring);

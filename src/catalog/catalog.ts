@@ -1,5 +1,6 @@
 import { ACCELERATORS } from './data/accelerators.generated';
 import { ATTENTION_WINDOWS, EXTRA_MODELS, MIN_MODEL_SERVER_RELEASE } from './data/extra-models';
+import { LARGE_MOE_MODELS, fp8CheckpointRecords } from './data/large-models';
 import { MACHINE_TYPES } from './data/machine-types.generated';
 import { MEASURED_POINTS } from './data/measured-profiles.generated';
 import { MODELS } from './data/models.generated';
@@ -88,7 +89,7 @@ function withPerformanceFacts(m: ModelRecord): ModelRecord {
 export class Catalog {
   /** The catalog embedded in this package. */
   public static readonly EMBEDDED = new Catalog({
-    models: [...MODELS, ...EXTRA_MODELS].map(withPerformanceFacts),
+    models: [...MODELS, ...EXTRA_MODELS, ...LARGE_MOE_MODELS, ...fp8CheckpointRecords([...MODELS, ...EXTRA_MODELS])].map(withPerformanceFacts),
     accelerators: ACCELERATORS,
     machineTypes: MACHINE_TYPES,
     prices: PRICES,
@@ -131,6 +132,8 @@ export class Catalog {
   public readonly servesMeasured: boolean;
   private readonly precisionCatalogs = new Map<string, Catalog>();
   private readonly workloadCatalogs = new Map<string, Catalog>();
+  /** Sorted and filtered views of the (immutable) records, computed once; callers get copies. */
+  private readonly views = new Map<string, readonly unknown[]>();
 
   private readonly modelsById: Map<string, ModelRecord>;
   private readonly acceleratorsByLabel: Map<string, AcceleratorRecord>;
@@ -216,6 +219,17 @@ export class Catalog {
     return new Catalog({ ...this.data, ...changes });
   }
 
+  /**
+   * A view of the records computed once per key; a copy is returned, so a caller cannot change the next caller's. `owner`, when
+   * given, is the array the view is derived from: a server record passed in from outside the catalog is not remembered.
+   */
+  private view<T>(key: string, compute: () => T[], owner?: readonly unknown[]): T[] {
+    if (owner !== undefined && !this.modelServers.some((s) => s.versions === owner)) return compute();
+    let v = this.views.get(key) as T[] | undefined;
+    if (!v) this.views.set(key, v = compute());
+    return [...v];
+  }
+
   /** A model by its Hugging Face id (case-insensitive, as the Hub resolves ids). */
   public model(id: string): ModelRecord | undefined {
     return this.modelsById.get(id.toLowerCase());
@@ -236,7 +250,8 @@ export class Catalog {
 
   /** Versions of a server, newest first. */
   public versionsNewestFirst(server: ModelServerRecord): ModelServerVersionRecord[] {
-    return [...server.versions].sort((a, b) => compareReleases(b.baseRelease, a.baseRelease));
+    return this.view(`versions|${server.name}|${server.versions.length}`, () => [...server.versions].sort((a, b) => compareReleases(b.baseRelease, a.baseRelease)),
+      server.versions);
   }
 
   /**
@@ -245,10 +260,10 @@ export class Catalog {
    */
   public machineTypesFor(accelerator: string, count: number): MachineTypeRecord[] {
     const priced = (m: MachineTypeRecord) => (this.pricedMachineTypes.has(m.name) ? 0 : 1);
-    return this.machineTypes
+    return this.view(`machines|${accelerator}|${count}`, () => this.machineTypes
       .filter((m) => m.accelerator === accelerator
         && (m.acceleratorsPerVm === count || (m.acceleratorsPerVm === undefined && (m.attachableAcceleratorCounts ?? []).includes(count))))
-      .sort((a, b) => a.vcpu - b.vcpu || a.ramGb - b.ramGb || priced(a) - priced(b) || a.name.localeCompare(b.name));
+      .sort((a, b) => a.vcpu - b.vcpu || a.ramGb - b.ramGb || priced(a) - priced(b) || a.name.localeCompare(b.name)));
   }
 
   /**
@@ -257,6 +272,10 @@ export class Catalog {
    * as a slice with a topology.
    */
   public acceleratorCountsPerMachine(accelerator: string): number[] {
+    return this.view(`counts|${accelerator}`, () => this.acceleratorCountsPerMachineUncached(accelerator));
+  }
+
+  private acceleratorCountsPerMachineUncached(accelerator: string): number[] {
     if (this.accelerator(accelerator)?.family === 'tpu') {
       return [...new Set(this.singleHostTpuTopologies(accelerator).map((t) => t.chips))].sort((a, b) => a - b);
     }
@@ -276,12 +295,13 @@ export class Catalog {
 
   /** Regions that have any price. */
   public priceRegions(): string[] {
-    return [...new Set([...this.prices.map((p) => p.region), ...this.tpuChipPrices.map((p) => p.region)])].sort();
+    return this.view('regions', () => [...new Set([...this.prices.map((p) => p.region), ...this.tpuChipPrices.map((p) => p.region)])].sort());
   }
 
   /** The slice shapes of a TPU type, fewest chips first (undefined-free: empty for GPUs and unknown labels). */
   public tpuTopologiesFor(accelerator: string): TpuTopologyRecord[] {
-    return this.tpuTopologies.filter((t) => t.accelerator === accelerator).sort((a, b) => a.chips - b.chips || a.gkeNodes - b.gkeNodes);
+    return this.view(`tpu|${accelerator}`,
+      () => this.tpuTopologies.filter((t) => t.accelerator === accelerator).sort((a, b) => a.chips - b.chips || a.gkeNodes - b.gkeNodes));
   }
 
   /** One slice shape of a TPU type by its topology value (`2x4`), or undefined. */
@@ -291,7 +311,7 @@ export class Catalog {
 
   /** The slices of a TPU type that run on one VM (sub-host and single-host scope), fewest chips first. */
   public singleHostTpuTopologies(accelerator: string): TpuTopologyRecord[] {
-    return this.tpuTopologiesFor(accelerator).filter((t) => t.gkeNodes === 1);
+    return this.view(`tpu1|${accelerator}`, () => this.tpuTopologiesFor(accelerator).filter((t) => t.gkeNodes === 1));
   }
 
   /** The single-VM slice of a TPU type with exactly `chips` chips, or undefined. */

@@ -58,7 +58,33 @@ export interface ModelRecord extends Provenance {
   readonly slidingWindowLayers?: number;
   /** The first vLLM release that serves the architecture; undefined when every release in the catalog does. */
   readonly minModelServerRelease?: string;
+  /**
+   * Multi-head latent attention (DeepSeek V2/V3/R1): the rank of the compressed KV latent (`kv_lora_rank`).
+   * The KV cache then stores one latent of `kvLoraRank + qkRopeHeadDim` elements per token and layer, not per-head K and V.
+   */
+  readonly kvLoraRank?: number;
+  /** Multi-head latent attention: the decoupled rope key dimension stored next to the latent (`qk_rope_head_dim`). */
+  readonly qkRopeHeadDim?: number;
+  /** MoE: experts every token uses besides the routed ones (`n_shared_experts`, Llama 4's shared expert); 0 or undefined when none. */
+  readonly sharedExperts?: number;
+  /** MoE: the leading layers that keep a dense MLP (`first_k_dense_replace`); undefined when every layer is MoE (or the model is dense). */
+  readonly denseLeadingLayers?: number;
+  /** MoE: one layer in this many is MoE, the others dense (Llama 4 `interleave_moe_layer_step`); undefined means every layer. */
+  readonly moeLayerStep?: number;
+  /** Chunked local attention (Llama 4 `attention_chunk_size`): a token attends only within its chunk of this many tokens. */
+  readonly attentionChunkTokens?: number;
+  /** How many layers use chunked attention (the others attend to the whole context). */
+  readonly chunkedAttentionLayers?: number;
+  /**
+   * How the checkpoint stores its weights: `bf16`, `fp8` (FP8 E4M3 per tensor or channel on every linear layer), `fp8-block`
+   * (FP8 E4M3 with 128x128 block scales on every linear layer), `fp8-experts` (FP8 routed experts, the rest bf16), `mxfp4-experts`.
+   * Undefined: as `hubWeightFormat` says (bf16 for most).
+   */
+  readonly checkpointFormat?: CheckpointFormat;
 }
+
+/** The weight formats catalog checkpoints ship in (see `ModelRecord.checkpointFormat`). */
+export type CheckpointFormat = 'bf16' | 'fp8' | 'fp8-block' | 'fp8-experts' | 'mxfp4-experts';
 
 export type AcceleratorFamily = 'gpu' | 'tpu';
 

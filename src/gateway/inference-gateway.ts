@@ -13,9 +13,10 @@ import { ApiObject, Duration, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { createEndpointPicker, EPP_EXT_PROC_PORT, EPP_IMAGE, OBJECTIVE_GROUP, POOL_GROUP } from './endpoint-picker';
+import { describeName, modelNameMatches, servedNames } from './model-names';
 import { derivedRequestTimeout } from './request-timeout';
 import { modelServerByName, VLLM } from '../catalog/model-servers';
-import { Gateway, HttpRoute, HttpRouteSpecRulesMatchesHeadersType, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
+import { Gateway, HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
 import { InferencePool, InferencePoolSpecAppProtocol, InferencePoolSpecEndpointPickerRefFailureMode } from '../imports/inference.networking.k8s.io';
 import { InferenceObjective } from '../imports/inference.networking.x-k8s.io';
 import { GcpBackendPolicy, HealthCheckPolicy, HealthCheckPolicySpecDefaultConfigType } from '../imports/networking.gke.io';
@@ -290,10 +291,19 @@ export class InferenceGateway extends Construct {
     }
     const other = this.models.get(r.model);
     if (other === server) throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' was added twice.`);
-    if (other !== undefined) {
+    if (other !== undefined && other.resolution.model === r.model) {
       throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' and OptimizedLlmServer '${other.name}' both serve `
         + `model '${r.model}', and requests are routed by the model name, so one of the two would never be reached. Put one model per server `
         + 'behind a gateway (scale one server with minReplicas/maxReplicas instead of adding a second).');
+    }
+    const names = servedNames(r);
+    for (const n of names) {
+      const holder = this.models.get(n.name);
+      if (holder === undefined) continue;
+      const theirs = servedNames(holder.resolution).find((x) => x.name === n.name)!;
+      throw new Error(`InferenceGateway '${this.gatewayName}': the ${describeName(n)} of OptimizedLlmServer '${name}' has the name of the `
+        + `${describeName(theirs)} of OptimizedLlmServer '${holder.name}'; requests are routed by the model name, so every model and adapter `
+        + 'behind one gateway needs a name of its own: rename the adapter.');
     }
     if (!this.bodyBasedRouting && this.models.size > 0) {
       throw new Error(`InferenceGateway '${this.gatewayName}': 'bodyBasedRouting' is false, so the gateway routes every request to one server, `
@@ -319,7 +329,8 @@ export class InferenceGateway extends Construct {
         + 'proxies could not reach it: set \'proxyOnlySubnetCidr\' to the range of the proxy-only subnet (gcloud compute networks subnets '
         + 'list --filter=purpose=REGIONAL_MANAGED_PROXY) and the gateway admits its proxies, health checks and Endpoint Picker.');
     }
-    this.models.set(r.model, server);
+    const matches = this.bodyBasedRouting ? modelNameMatches(names, MODEL_NAME_HEADER, name) : undefined;
+    for (const n of names) this.models.set(n.name, server);
     FRONTED_BY.set(server, this);
 
     const scope = new Construct(this, name);
@@ -358,15 +369,11 @@ export class InferenceGateway extends Construct {
           name: this.gatewayName,
           namespace: this.frontend.existingGatewayNamespace,
         }],
-        rules: [{
-          matches: [{
-            path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' },
-            headers: this.bodyBasedRouting
-              ? [{ type: HttpRouteSpecRulesMatchesHeadersType.EXACT, name: MODEL_NAME_HEADER, value: r.model }]
-              : undefined,
-          }],
+        // with body-based routing, the model's name and each of its LoRA adapters' (model-names.ts); without, every request
+        rules: (matches ?? [[{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }]]).map((m) => ({
+          matches: m,
           backendRefs: [{ ...poolRef }],
-        }],
+        })),
       },
     });
     this.httpRoutes.push(route);
@@ -421,11 +428,17 @@ export class InferenceGateway extends Construct {
         spec: { priority: c.priority ?? 0, poolRef: { group: POOL_GROUP, kind: 'InferencePool', name } },
       });
     }
-    this.deploymentNotes.push(`Inference Gateway: ${r.model} is served by the InferencePool ${name} (port ${modelServer.port}, Endpoint Picker `
+    const adapters = names.filter((n) => n.kind === 'adapter').map((n) => n.name);
+    this.deploymentNotes.push(`Inference Gateway: ${r.model}${adapters.length ? ` and its LoRA adapters ${adapters.join(', ')}` : ''} `
+      + `${adapters.length ? 'are' : 'is'} served by the InferencePool ${name} (port ${modelServer.port}, Endpoint Picker `
       + `${eppName}:${EPP_EXT_PROC_PORT}); the load balancer's backend timeout is ${timeout.explanation}`
       + (this.workloadClasses.length > 0
         ? `; workload classes: ${this.workloadClasses.map((c) => `${name}-${c.name} (priority ${c.priority ?? 0})`).join(', ')}.`
         : '.'));
+    if (r.lora?.runtimeLoraUpdating && this.bodyBasedRouting) {
+      this.deploymentNotes.push(`Inference Gateway: adapters loaded into ${name} at run time are not in its HTTPRoute, which routes the names known `
+        + 'at synthesis: list them in \'loraAdapters\' to reach them through the gateway.');
+    }
   }
 
   private gatewayNotes(): string[] {

@@ -24,7 +24,7 @@ import { CurveKey, ProfileCurve } from './curve';
 import { EstimateInput, ModelPoint, PerformanceModel, performanceModel } from './estimator';
 import { measuredCurves } from './measured-curves';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
-import { KvCacheDtype, WeightPrecision, precisionPlan } from './precision';
+import { KvCacheDtype, WeightPrecision, precisionPlan, shipsFp8 } from './precision';
 import { Catalog, Workload } from '../catalog/catalog';
 import { ModelRecord } from '../catalog/types';
 
@@ -106,7 +106,7 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
   const pp = key.pipelineParallelSize ?? 1;
   // a precision variant: the format's compute peak on this accelerator and the KV bytes; combinations the hardware refuses have no curve
   let precision: { computeTflops?: number; kvCacheBytesPerElement?: number } = {};
-  if (catalog.weightPrecision !== WeightPrecision.CHECKPOINT || catalog.kvCacheDtype !== KvCacheDtype.AUTO) {
+  if (catalog.weightPrecision !== WeightPrecision.CHECKPOINT || catalog.kvCacheDtype !== KvCacheDtype.AUTO || shipsFp8(model)) {
     try {
       const plan = precisionPlan(model, accelerator, catalog.weightPrecision, catalog.kvCacheDtype);
       precision = { computeTflops: plan.computeTflops, kvCacheBytesPerElement: plan.kvCacheBytesPerElement };

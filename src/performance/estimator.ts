@@ -144,7 +144,7 @@ export interface PerformanceModel {
   readonly maxRunningBatch: number;
   /** What caps the running batch. */
   readonly batchLimit: 'kv-cache' | 'max-num-seqs';
-  /** KV-cache bytes a running sequence holds on average (prompt + half the output, block-rounded). */
+  /** KV-cache bytes a running sequence holds on average (prompt + half the output, block-rounded), every replicated copy included. */
   readonly kvBytesPerSequence: number;
   /** KV cache available on the replica, bytes. */
   readonly kvCapacityBytes: number;
@@ -177,6 +177,15 @@ export interface ModelShape {
   readonly bytesPerExpert: number;
   /** KV-cache bytes of one token in one layer. */
   readonly kvBytesPerLayerToken: number;
+  /** Attention FLOPs per context token of one query token, all layers' heads of one layer. */
+  readonly attentionFlopsPerContextToken: number;
+  /** Whether the KV cache is one latent per token (multi-head latent attention) that every tensor-parallel rank holds whole. */
+  readonly latentAttention: boolean;
+  /** KV heads (the tensor-parallel ranks replicate them when fewer than the ranks). */
+  readonly kvHeads: number;
+  /** Layers with an MoE block (the others have a dense MLP). */
+  readonly moeLayers: number;
+  /** Sliding-window or chunked local attention: the tokens of KV a windowed layer keeps. */
   readonly slidingWindowTokens?: number;
   readonly slidingWindowLayers: number;
 }
@@ -196,11 +205,27 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
     // an architecture whose active share cannot come from its experts alone has no dense part left
     const denseParams = Math.max(0, total - experts * expertParams);
     const quantized = weights < 0.99 * model.bf16WeightsGb * GB;
-    // a quantized MoE checkpoint (gpt-oss: MXFP4 experts) keeps its dense part in bf16
-    denseBytes = quantized && 2 * denseParams < weights ? 2 * denseParams : (denseParams / total) * weights;
+    // a checkpoint quantized on every linear layer (FP8 block or channel) shrinks its dense part in proportion; one whose
+    // experts alone are quantized (gpt-oss: MXFP4 experts; Llama 4 Maverick FP8) keeps its dense part in bf16
+    const expertsOnly = model.checkpointFormat === 'fp8-experts' || model.checkpointFormat === 'mxfp4-experts'
+      || (model.checkpointFormat === undefined && quantized && 2 * denseParams < weights);
+    denseBytes = quantized && expertsOnly && 2 * denseParams < weights ? 2 * denseParams : (denseParams / total) * weights;
     bytesPerExpert = (weights - denseBytes) / experts;
     activeExpertParams = Math.min(active, perToken * expertParams);
   }
+  const latent = model.kvLoraRank !== undefined;
+  // MLA decodes with the up-projections absorbed (vLLM's default): each head's query meets the latent and rope key
+  // (kv_lora_rank + qk_rope_head_dim) and its output is a kv_lora_rank-wide sum over the latents
+  const latentWidth = (model.kvLoraRank ?? 0) + (model.qkRopeHeadDim ?? 0);
+  const attentionFlopsPerContextToken = latent
+    ? 2 * model.attentionHeads * (latentWidth + (model.kvLoraRank ?? 0))
+    : 4 * model.attentionHeads * model.headDim;
+  const moeLayers = bytesPerExpert > 0
+    ? Math.floor((model.layers - (model.denseLeadingLayers ?? 0)) / (model.moeLayerStep ?? 1))
+    : 0;
+  // chunked local attention (Llama 4) keeps at most one chunk of KV on its layers, as a sliding window does
+  const windowTokens = model.slidingWindowTokens ?? model.attentionChunkTokens;
+  const windowLayers = model.slidingWindowTokens !== undefined ? model.slidingWindowLayers : model.chunkedAttentionLayers;
   return {
     layers: model.layers,
     hiddenSize: model.hiddenSize,
@@ -212,9 +237,13 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
     experts: bytesPerExpert > 0 ? experts : 0,
     expertsPerToken: bytesPerExpert > 0 ? perToken : 0,
     bytesPerExpert,
-    kvBytesPerLayerToken: 2 * model.kvHeads * model.headDim * kvBytesPerElement,
-    slidingWindowTokens: model.slidingWindowTokens,
-    slidingWindowLayers: model.slidingWindowTokens === undefined ? 0 : Math.min(model.layers, model.slidingWindowLayers ?? model.layers),
+    kvBytesPerLayerToken: latent ? latentWidth * kvBytesPerElement : 2 * model.kvHeads * model.headDim * kvBytesPerElement,
+    attentionFlopsPerContextToken,
+    latentAttention: latent,
+    kvHeads: model.kvHeads,
+    moeLayers,
+    slidingWindowTokens: windowTokens,
+    slidingWindowLayers: windowTokens === undefined ? 0 : Math.min(model.layers, windowLayers ?? model.layers),
   };
 }
 
@@ -268,8 +297,10 @@ export function stepSeconds(
 ): number {
   const tokens = decode + prefill;
   const weightBytes = s.denseBytes + expertsTouched(s, tokens) * s.bytesPerExpert;
-  const kvBytes = decode * layerContext(s, context) * s.kvBytesPerLayerToken;
-  const attentionFlopsPerContextToken = 4 * s.attentionHeads * s.headDim;
+  // each rank reads its share of the KV heads, or the whole latent (MLA) / a replicated head
+  const kvReplicas = s.latentAttention ? hw.tp : hw.tp > s.kvHeads ? hw.tp / s.kvHeads : 1;
+  const kvBytes = decode * layerContext(s, context) * s.kvBytesPerLayerToken * kvReplicas;
+  const attentionFlopsPerContextToken = s.attentionFlopsPerContextToken;
   // the weight GEMMs and the attention kernels run one after the other, each bound by memory or compute
   // expert FLOPs run at the grouped-GEMM share of the dense efficiency
   const flopParams = s.activeParams - s.activeExpertParams + s.activeExpertParams / hw.terms.expertComputeEfficiency;
@@ -289,8 +320,8 @@ export function stepSeconds(
     communication = 2 * s.layers * allReduce;
   }
   const t = hw.terms;
-  const layerMs = t.layerLatencyMilliseconds + (s.experts > 0 ? t.moeLayerLatencyMilliseconds : 0);
-  const fixed = (s.layers * layerMs + t.stepOverheadMilliseconds) / 1000 + (decode * t.sequenceOverheadMicroseconds) / 1e6;
+  const fixed = (s.layers * t.layerLatencyMilliseconds + s.moeLayers * t.moeLayerLatencyMilliseconds + t.stepOverheadMilliseconds) / 1000
+    + (decode * t.sequenceOverheadMicroseconds) / 1e6;
   return kernelScale * (gemm + attention + communication) + fixed;
 }
 
@@ -304,6 +335,7 @@ function stageShape(s: ModelShape, pp: number): ModelShape {
     denseBytes: s.denseBytes / pp,
     bytesPerExpert: s.bytesPerExpert / pp,
     slidingWindowLayers: s.slidingWindowLayers / pp,
+    moeLayers: s.moeLayers / pp,
   };
 }
 
@@ -333,10 +365,13 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const hybrid = compareReleases(input.serverRelease, VLLM_RELEASES.hybridKvCache.release) >= 0;
 
   // KV capacity: accelerator memory x utilisation - weights - runtime memory (the feasibility budget)
-  const kvCapacityBytes = memoryBudget(model, accelerator, tp * pp).kvCacheCapacityGb * GB;
+  const budget = memoryBudget(model, accelerator, tp * pp, tp);
+  const kvCapacityBytes = budget.kvCacheCapacityGb * GB;
   const block = C.kvCacheBlockTokens.value;
   const heldContext = isl + osl / 2 + block / 2;
-  const kvBytesPerSequence = (hybrid ? layerContext(s, heldContext, block) : s.layers * heldContext) * s.kvBytesPerLayerToken;
+  // every copy counts: the tensor-parallel ranks replicate a latent (MLA) or KV heads fewer than the ranks
+  const heldLayerTokens = hybrid ? layerContext(s, heldContext, block) : s.layers * heldContext;
+  const kvBytesPerSequence = heldLayerTokens * s.kvBytesPerLayerToken * budget.kvCacheReplicas;
   const kvLimit = kvCapacityBytes > 0 ? Math.floor(kvCapacityBytes / kvBytesPerSequence) : 0;
   const seqLimit = input.maxNumSeqs ?? maxNumSeqs(accelerator, v1);
   const maxRunningBatch = Math.min(kvLimit, seqLimit);

@@ -60,6 +60,11 @@ export interface PrecisionPlan {
   readonly description: string;
 }
 
+/** Whether the checkpoint ships its linear layers (or its experts) in FP8: its config names the format, vLLM reads it. */
+export function shipsFp8(model: ModelRecord): boolean {
+  return model.checkpointFormat === 'fp8' || model.checkpointFormat === 'fp8-block' || model.checkpointFormat === 'fp8-experts';
+}
+
 /** Whether a checkpoint ships quantized (smaller than its bf16 size). */
 export function shipsQuantized(model: ModelRecord): boolean {
   return model.checkpointWeightsGb < 0.99 * model.bf16WeightsGb;
@@ -88,6 +93,10 @@ export function precisionPlan(
   const fp4 = accelerator.fp4DenseTflops ?? undefined;
   const int8 = accelerator.int8DenseTops ?? undefined;
   const label = accelerator.gkeLabel;
+  if (accelerator.family === 'tpu' && shipsFp8(model)) {
+    throw new Error(`${model.id} ships in FP8 (${model.checkpointFormat}) and the library serves TPUs only with bf16 checkpoints; `
+      + 'use a GPU with FP8 support (Hopper, Ada, Blackwell) or the bf16 checkpoint of the model.');
+  }
   if (accelerator.family === 'tpu' && (weights !== WeightPrecision.CHECKPOINT || kv !== KvCacheDtype.AUTO)) {
     throw new Error(`${what.weights} ${weights} / ${what.kv} ${kv} on ${label}: the library serves TPUs only as the checkpoint ships `
       + `(${WeightPrecision.CHECKPOINT}, ${KvCacheDtype.AUTO}); use a GPU for quantized serving.`);
@@ -120,6 +129,11 @@ export function precisionPlan(
       computeFormat = 'fp4';
       break;
     default:
+      // an FP8 checkpoint as it ships: W8A8 at the fp8 peak where the hardware has it, weight-only (Marlin) on Ampere
+      if (shipsFp8(model)) {
+        if (turing) refuse(`${model.id} ships in FP8 and vLLM's FP8 kernels need compute capability 8.0 or more`, gpusWith(accelerators, (a) => a.bf16DenseTflops != null));
+        if (fp8 !== undefined) { computeTflops = fp8; computeFormat = 'fp8'; }
+      }
       break;
   }
   if (kv === KvCacheDtype.FP8 && turing) {

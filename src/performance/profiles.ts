@@ -8,6 +8,8 @@ interface CatalogCurves {
   readonly context: EstimationContext;
   readonly measuredKeys: ReadonlySet<string>;
   readonly byModel: Map<string, readonly ProfileCurve[]>;
+  /** `modelledCurve` per combination (the resolver reads the same few curves for every request). */
+  readonly modelled: Map<string, ProfileCurve | undefined>;
   all?: readonly ProfileCurve[];
 }
 
@@ -19,7 +21,9 @@ function curvesOf(catalog: Catalog): CatalogCurves {
     // measured points calibrate every workload's estimates, but are served as measured only for the workload they were measured on
     const all = measuredCurves(catalog);
     const measured = catalog.servesMeasured ? all : [];
-    c = { measured, context: estimationContext(catalog, all), measuredKeys: new Set(measured.map(keyString)), byModel: new Map() };
+    c = {
+      measured, context: estimationContext(catalog, all), measuredKeys: new Set(measured.map(keyString)), byModel: new Map(), modelled: new Map(),
+    };
     cache.set(catalog, c);
   }
   return c;
@@ -63,5 +67,20 @@ export function profileCurves(catalog: Catalog, model?: string): ProfileCurve[] 
  * did not publish (running batch, waiting queue, KV-cache use at each load) for autoscaling.
  */
 export function modelledCurve(catalog: Catalog, key: CurveKey): ProfileCurve | undefined {
-  return estimatedCurve(curvesOf(catalog).context, key);
+  const c = curvesOf(catalog);
+  const k = `${keyString(key)}|${key.pipelineParallelSize ?? 1}|${key.tpuHosts ?? 1}`;
+  if (c.modelled.has(k)) return c.modelled.get(k);
+  // the key's own fields only (a caller may pass a whole curve), so that equal keys give the same curve
+  const pure: CurveKey = {
+    model: key.model,
+    modelServer: key.modelServer,
+    modelServerVersion: key.modelServerVersion,
+    acceleratorType: key.acceleratorType,
+    acceleratorCount: key.acceleratorCount,
+    ...(key.pipelineParallelSize !== undefined ? { pipelineParallelSize: key.pipelineParallelSize } : {}),
+    ...(key.tpuHosts !== undefined ? { tpuHosts: key.tpuHosts } : {}),
+  };
+  const curve = estimatedCurve(c.context, pure);
+  c.modelled.set(k, curve);
+  return curve;
 }

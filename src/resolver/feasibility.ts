@@ -13,6 +13,8 @@ export interface MemoryBudget {
   readonly runtimeOverheadGb: number;
   readonly kvCacheCapacityGb: number;
   readonly kvCacheKibPerToken: number;
+  /** How many copies of each token's KV the tensor-parallel ranks hold (see `kvCacheReplicas`). */
+  readonly kvCacheReplicas: number;
   /** Longest context whose KV cache fits next to the weights (0 when the weights alone do not fit). */
   readonly maxFittingTokens: number;
 }
@@ -21,12 +23,30 @@ export function kvBytesPerToken(model: ModelRecord): number {
   return model.kvCacheKibPerTokenBf16 * 1024;
 }
 
-export function memoryBudget(model: ModelRecord, accelerator: AcceleratorRecord, count: number): MemoryBudget {
+/**
+ * How many tensor-parallel ranks hold the same KV of a token. vLLM shards K and V by KV head; with fewer KV heads than
+ * ranks it replicates each head on tp / kv_heads ranks ("Number of KV heads is less than TP size, so we replicate the KV
+ * heads across multiple tensor parallel GPUs", vllm model_executor/models/*.py attention, e.g. deepseek_v2.py
+ * DeepseekAttention). Multi-head latent attention caches one latent per token (`[num_blocks, block_size, 1,
+ * kv_lora_rank + qk_rope_head_dim]`, https://docs.vllm.ai/en/v0.9.0/api/vllm/distributed/kv_transfer/kv_connector/utils.html),
+ * which every rank of the tensor-parallel group holds whole.
+ */
+export function kvCacheReplicas(model: ModelRecord, tensorParallelSize: number): number {
+  if (model.kvLoraRank !== undefined) return tensorParallelSize;
+  return tensorParallelSize > model.kvHeads ? tensorParallelSize / model.kvHeads : 1;
+}
+
+/**
+ * The memory of one replica on `count` accelerators, `tensorParallelSize` of them per pipeline stage (default: all of them,
+ * one stage). The KV capacity is the memory left for the cache; the tokens that fit count each token's copies.
+ */
+export function memoryBudget(model: ModelRecord, accelerator: AcceleratorRecord, count: number, tensorParallelSize: number = count): MemoryBudget {
   const util = SERVING_CONSTANTS.gpuMemoryUtilization.value;
   const acceleratorMemoryGb = accelerator.memoryGb * count;
   const runtimeOverheadGb = (SERVING_CONSTANTS.otherMemoryGiBPerAccelerator.value * GIB * count) / GB;
+  const replicas = accelerator.family === 'gpu' ? kvCacheReplicas(model, tensorParallelSize) : 1;
   const kvCacheCapacityGb = acceleratorMemoryGb * util - model.checkpointWeightsGb - runtimeOverheadGb;
-  const maxFittingTokens = kvCacheCapacityGb > 0 ? Math.floor((kvCacheCapacityGb * GB) / kvBytesPerToken(model)) : 0;
+  const maxFittingTokens = kvCacheCapacityGb > 0 ? Math.floor((kvCacheCapacityGb * GB) / (kvBytesPerToken(model) * replicas)) : 0;
   return {
     acceleratorMemoryGb,
     gpuMemoryUtilization: util,
@@ -34,6 +54,7 @@ export function memoryBudget(model: ModelRecord, accelerator: AcceleratorRecord,
     runtimeOverheadGb,
     kvCacheCapacityGb,
     kvCacheKibPerToken: model.kvCacheKibPerTokenBf16,
+    kvCacheReplicas: replicas,
     maxFittingTokens,
   };
 }
@@ -44,13 +65,16 @@ export function kvCacheGbFor(model: ModelRecord, tokens: number): number {
 
 /**
  * Tensor-parallel sizes vLLM can use for the model on one machine of the accelerator type: powers
- * of two that divide both the attention heads and the KV heads and that a machine type carries.
+ * of two that divide the attention heads and that a machine type carries, and that divide the KV heads
+ * or are a multiple of them (vLLM then replicates each KV head, `kvCacheReplicas`). A model with
+ * latent attention has one latent "KV head" and any size that divides the attention heads.
  */
 export function validTensorParallelSizes(catalog: Catalog, model: ModelRecord, acceleratorType: string): number[] {
   const perMachine = new Set(catalog.acceleratorCountsPerMachine(acceleratorType));
   const sizes: number[] = [];
   for (let tp = 1; tp <= 16; tp *= 2) {
-    if (model.attentionHeads % tp === 0 && model.kvHeads % tp === 0 && perMachine.has(tp)) sizes.push(tp);
+    const kvSplits = model.kvLoraRank !== undefined || model.kvHeads % tp === 0 || tp % model.kvHeads === 0;
+    if (model.attentionHeads % tp === 0 && kvSplits && perMachine.has(tp)) sizes.push(tp);
   }
   return sizes;
 }
@@ -85,7 +109,7 @@ export function multiHostPlan(
   const tp = sizes[sizes.length - 1];
   if (tp === undefined) return undefined;
   for (let pp = 2; pp <= model.layers; pp++) {
-    const budget = memoryBudget(model, accelerator, tp * pp);
+    const budget = memoryBudget(model, accelerator, tp * pp, tp);
     if (budget.maxFittingTokens >= maxModelLength) return { tensorParallelSize: tp, pipelineParallelSize: pp, budget };
   }
   return undefined;

@@ -1,6 +1,7 @@
 import { Resolution, ResolveRequest } from './resolution';
 import { resolveWith } from './resolver';
 import { Catalog } from '../catalog/catalog';
+import { plainCopy } from '../util/plain-copy';
 
 /**
  * Every field of a ResolveRequest: the whole input of the resolver besides the catalog. The check below
@@ -29,15 +30,25 @@ const REQUEST_FIELDS = [
   'averageOutputTokens',
   'weightPrecision',
   'kvCacheDtype',
+  'loraAdapters',
+  'maxLoras',
+  'maxLoraRank',
+  'runtimeLoraUpdating',
 ] as const satisfies ReadonlyArray<keyof ResolveRequest>;
 type Unlisted = Exclude<keyof ResolveRequest, (typeof REQUEST_FIELDS)[number]>;
 const EVERY_FIELD_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;
 void EVERY_FIELD_LISTED;
 
-/** Distinct requests remembered per catalog; the oldest is forgotten first. */
-const MAX_ENTRIES = 256;
+/**
+ * Distinct requests remembered per catalog; the oldest is forgotten first. Enough for every model x accelerator x a few
+ * targets of the embedded catalog (what a CLI sweep or an HTTP endpoint asks), a few MB.
+ */
+const MAX_ENTRIES = 2048;
 
-const caches = new WeakMap<Catalog, Map<string, Resolution>>();
+/** A remembered answer: the resolution, or the message of the refusal. */
+type Answer = { readonly resolution: Resolution } | { readonly refusal: string };
+
+const caches = new WeakMap<Catalog, Map<string, Answer>>();
 
 /** The key of a request: its fields in a fixed order; values JSON cannot represent (NaN, Infinity) keep their own spelling. */
 function keyOf(request: ResolveRequest): string {
@@ -50,8 +61,8 @@ function keyOf(request: ResolveRequest): string {
 /**
  * `resolveWith` memoized per catalog: the resolver is a pure function of the catalog (immutable) and the
  * request, and a chart often holds several servers with the same request (one per environment, region or
- * tenant). Each caller gets its own deep copy, so no caller can change another's resolution. Failed
- * resolutions are not cached: they throw again.
+ * tenant). Each caller gets its own deep copy, so no caller can change another's resolution. A refusal is
+ * remembered too and thrown again, as a new Error with the same message.
  */
 export function resolveCached(catalog: Catalog, request: ResolveRequest): Resolution {
   if (request === null || typeof request !== 'object') return resolveWith(catalog, request);
@@ -61,11 +72,18 @@ export function resolveCached(catalog: Catalog, request: ResolveRequest): Resolu
     cache = new Map();
     caches.set(catalog, cache);
   }
-  let resolution = cache.get(key);
-  if (!resolution) {
-    resolution = resolveWith(catalog, request);
+  let answer = cache.get(key);
+  if (!answer) {
+    try {
+      answer = { resolution: resolveWith(catalog, request) };
+    } catch (e) {
+      // only the resolver's own refusals (Error with a message naming the prop); anything else propagates unremembered
+      if (!(e instanceof Error) || e.constructor !== Error) throw e;
+      answer = { refusal: e.message };
+    }
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(key, resolution);
+    cache.set(key, answer);
   }
-  return structuredClone(resolution);
+  if ('refusal' in answer) throw new Error(answer.refusal);
+  return plainCopy(answer.resolution);
 }

@@ -2,6 +2,7 @@
  * The resolver's public input and output. Field names follow the GKE Inference Quickstart
  * (gkerecommender v1) API so a user can map one to the other.
  */
+import { LoraAdapter, ResolvedLora } from './lora-adapter';
 import { KvCacheDtype, WeightPrecision } from '../performance/precision';
 
 /** How machine time is paid for; GIQ's `pricing_model` values. */
@@ -89,8 +90,8 @@ export interface ResolveRequest {
   /** Hugging Face model id, `owner/name`, e.g. `google/gemma-2-27b-it`. */
   readonly model: string;
   /**
-   * Model server, lower case.
-   * @default - the best server for the model (the only one in the catalog today: `vllm`)
+   * Model server, lower case: `vllm`, `tgi` or `jetstream` (`model-and-server-combinations list` shows which serve a model).
+   * @default 'vllm'
    */
   readonly modelServer?: string;
   /**
@@ -202,6 +203,31 @@ export interface ResolveRequest {
    * @default KvCacheDtype.AUTO
    */
   readonly kvCacheDtype?: KvCacheDtype;
+  /**
+   * LoRA adapters of the base model, each served under its own model name (vLLM `--enable-lora` and `--lora-modules`;
+   * vLLM on GPUs, dense models). Their slots (`maxLoras` x `maxLoraRank`) are preallocated in accelerator memory and
+   * come out of the KV cache.
+   * @default - no adapters
+   */
+  readonly loraAdapters?: LoraAdapter[];
+  /**
+   * Adapters one batch can hold (`--max-loras`): each is a slot of accelerator memory, taken whether used or not.
+   * @default - the number of `loraAdapters` (at least 1)
+   */
+  readonly maxLoras?: number;
+  /**
+   * Rank of every adapter slot (`--max-lora-rank`): 8, 16, 32, 64, 128 or 256, at least each adapter's rank.
+   * @default - the smallest of those that holds every adapter's rank, at least 16 (vLLM's default)
+   */
+  readonly maxLoraRank?: number;
+  /**
+   * Let clients load and unload adapters at run time through `/v1/load_lora_adapter` and `/v1/unload_lora_adapter`
+   * (`VLLM_ALLOW_RUNTIME_LORA_UPDATING=True`). Those endpoints are unauthenticated: anyone who reaches the server can
+   * make it download and serve any adapter (vLLM calls enabling it in production risky). Turns LoRA on even without
+   * `loraAdapters`.
+   * @default false
+   */
+  readonly runtimeLoraUpdating?: boolean;
 }
 
 /** Throughput and latency at the operating point. */
@@ -473,6 +499,8 @@ export interface Resolution {
   readonly kvCacheDtype: KvCacheDtype;
   /** Server flags that select them (`--quantization=fp8`, `--kv-cache-dtype=fp8`); empty as the checkpoint ships. */
   readonly precisionArgs: string[];
+  /** The LoRA adapters served and their slots; absent without adapters. */
+  readonly lora?: ResolvedLora;
   /** Container image for that version. */
   readonly image: string;
   /** GKE accelerator label. */

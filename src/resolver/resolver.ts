@@ -9,6 +9,7 @@ import {
   validTensorParallelSizes,
 } from './feasibility';
 import { checkJetStreamRequest, pathwaysParallelism, pathwaysSlice, tpuOnlyServer } from './jetstream';
+import { planLora, resolvedLora, withLoraMemory, withResolvedLora } from './lora';
 import { planModelLoading } from './model-loading';
 import { capacityOf, planNodePool } from './node-pool';
 import { chooseMachine, hostMemoryFit, nodesOf, podResources } from './pod-resources';
@@ -24,6 +25,7 @@ import {
   ResolvedPerformance,
   ResolvedUncertainty,
 } from './resolution';
+import { resolveCached } from './resolution-cache';
 import { PROP_NAMES, requestedWorkload } from './workload';
 import { Catalog } from '../catalog/catalog';
 import {
@@ -62,7 +64,8 @@ export class InferenceResolver {
    */
   public static resolve(request: ResolveRequest): Resolution {
     checkProps(request, 'InferenceResolver.resolve request', RESOLVE_REQUEST_PROPS);
-    return resolveWith(Catalog.EMBEDDED, request);
+    // memoised per request (each caller gets its own copy): a CLI sweep or a service asks the same questions again
+    return resolveCached(Catalog.EMBEDDED, request);
   }
 
   private constructor() {}
@@ -111,14 +114,15 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const model = catalog.model(asShipped.id)!;
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
   checkJetStreamRequest(catalog, server, model, accelerator, maxModelLength, request);
+  const lora = planLora(request, model, server, accelerator);
   // a GPU type none of whose machines holds the model: a multi-host replica (tensor parallel per node, pipeline parallel across nodes)
   const multiHost = multiHostCurves(catalog, model, server, request, accelerator, maxModelLength);
   if (accelerator && multiHost === undefined) checkFitsSomewhere(catalog, model, accelerator, maxModelLength);
 
   const targets: LatencyTargets = { ntpotMilliseconds: request.targetNtpotMilliseconds, ttftMilliseconds: request.targetTtftMilliseconds };
   const curves = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
-  const candidates = curves.map((c) => evaluate(
-    catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri));
+  const candidates = curves.map((c) => withLoraMemory(evaluate(
+    catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength));
 
   const feasible = candidates.filter((c) => c.rejection === undefined);
   if (feasible.length === 0) {
@@ -132,7 +136,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
     ...passedOver.map((p) => alternative(p.candidate, p.reason)),
     ...candidates.filter((c) => c.rejection !== undefined).map((c) => alternative(c, c.rejection!)),
   ];
-  return buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
+  const resolution = buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
+  return lora === undefined ? resolution : withResolvedLora(resolution, resolvedLora(lora, model, chosen));
 }
 
 /** An enum prop's value, checked (callers from JavaScript can pass anything). */
@@ -363,6 +368,25 @@ function pathwaysCurves(
 export function profileCurves(
   catalog: Catalog, model: ModelRecord, server: ModelServerRecord, request: ResolveRequest, accelerator: AcceleratorRecord | undefined,
 ): ProfileCurve[] {
+  // the same for every request naming the same model, server, version and accelerators: remembered per catalog
+  let memo = chosenCurves.get(catalog);
+  if (!memo) chosenCurves.set(catalog, memo = new Map());
+  const key = JSON.stringify([model.id, server.name, request.modelServerVersion ?? null, accelerator?.gkeLabel ?? null,
+    accelerator === undefined ? request.allowedAcceleratorTypes ?? null : null]);
+  let curves = memo.get(key);
+  if (!curves) {
+    curves = profileCurvesUncached(catalog, model, server, request, accelerator);
+    if (memo.size >= 4096) memo.delete(memo.keys().next().value!);
+    memo.set(key, curves);
+  }
+  return [...curves];
+}
+
+const chosenCurves = new WeakMap<Catalog, Map<string, readonly ProfileCurve[]>>();
+
+function profileCurvesUncached(
+  catalog: Catalog, model: ModelRecord, server: ModelServerRecord, request: ResolveRequest, accelerator: AcceleratorRecord | undefined,
+): ProfileCurve[] {
   const forModel = allProfileCurves(catalog, model.id).filter((c) => c.modelServer === server.name);
   const allowed = accelerator === undefined ? request.allowedAcceleratorTypes : undefined;
   const wanted = forModel.filter((c) => (request.modelServerVersion === undefined || c.modelServerVersion === request.modelServerVersion)
@@ -415,6 +439,31 @@ export function evaluate(
   catalog: Catalog, curve: ProfileCurve, server: ModelServerRecord, model: ModelRecord, maxModelLength: number,
   targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number, modelBucketUri: string | undefined,
 ): Candidate {
+  // a pure function of its arguments over immutable records: remembered per catalog and curve (the resolver evaluates the
+  // same few curves for every request of a model); callers never change a candidate
+  let perCurve = evaluated.get(catalog);
+  if (!perCurve) evaluated.set(catalog, perCurve = new WeakMap());
+  let byArgs = perCurve.get(curve);
+  if (!byArgs) perCurve.set(curve, byArgs = new Map());
+  const key = `${server.name}\u0000${model.id}\u0000${maxModelLength}\u0000${targets.ntpotMilliseconds}\u0000${targets.ttftMilliseconds}`
+    + `\u0000${region}\u0000${pricingModel}\u0000${ratio}\u0000${modelBucketUri}`;
+  let candidate = byArgs.get(key);
+  if (!candidate) {
+    candidate = evaluateUncached(catalog, curve, server, model, maxModelLength, targets, region, pricingModel, ratio, modelBucketUri);
+    if (byArgs.size >= MAX_EVALUATIONS_PER_CURVE) byArgs.delete(byArgs.keys().next().value!);
+    byArgs.set(key, candidate);
+  }
+  return candidate;
+}
+
+/** Distinct argument sets remembered per curve; the oldest is forgotten first. */
+const MAX_EVALUATIONS_PER_CURVE = 64;
+const evaluated = new WeakMap<Catalog, WeakMap<ProfileCurve, Map<string, Candidate>>>();
+
+function evaluateUncached(
+  catalog: Catalog, curve: ProfileCurve, server: ModelServerRecord, model: ModelRecord, maxModelLength: number,
+  targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number, modelBucketUri: string | undefined,
+): Candidate {
   return withLoadingCheck(evaluateOperatingPoint(catalog, curve, server, model, maxModelLength, targets, region, pricingModel, ratio), model,
     modelBucketUri, server.readsCheckpointFromBucket === true);
 }
@@ -425,9 +474,9 @@ function evaluateOperatingPoint(
 ): Candidate {
   const accelerator = catalog.accelerator(curve.acceleratorType)!;
   const version = catalog.modelServerVersion(server, curve.modelServerVersion);
-  const budget = memoryBudget(model, accelerator, curve.acceleratorCount);
-  const machine = chooseMachine(catalog, curve, model);
   const { nodes, perNode } = nodesOf(curve);
+  const budget = memoryBudget(model, accelerator, curve.acceleratorCount, perNode);
+  const machine = chooseMachine(catalog, curve, model);
   const base = { curve, accelerator, budget, machine, version: version! };
   if (!version) return { ...base, rejection: `server version ${curve.modelServerVersion} is not in the catalog's version table` };
   if (!machine) return { ...base, rejection: `no machine type carries ${perNode} x ${curve.acceleratorType}` };
@@ -652,7 +701,9 @@ function buildResolution(
         : `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
           : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`,
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
-      + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens); maxModelLength ${maxModelLength} fits`,
+      + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens${c.budget.kvCacheReplicas > 1
+        ? `, each held ${c.budget.kvCacheReplicas} times: ${model.kvLoraRank !== undefined ? 'latent attention, every tensor-parallel rank holds the whole latent'
+          : 'fewer KV heads than tensor-parallel ranks, vLLM replicates them'}` : ''}); maxModelLength ${maxModelLength} fits`,
     hasTargets
       ? `operating point: the highest-throughput ${point.kind} point meeting ${[
         targets.ntpotMilliseconds !== undefined ? `NTPOT <= ${targets.ntpotMilliseconds} ms` : undefined,
@@ -732,7 +783,8 @@ function buildResolution(
     operatingPointReason: c.pointReason!,
     performance,
     uncertainty,
-    cost,
+    // a copy: the candidate (and its cost) is remembered for the next request
+    cost: { ...cost },
     memory: {
       acceleratorMemoryGb: c.budget.acceleratorMemoryGb,
       gpuMemoryUtilization: c.budget.gpuMemoryUtilization,

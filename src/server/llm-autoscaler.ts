@@ -9,6 +9,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LWS_API_VERSION, LWS_KIND } from './multi-host';
+import { autoscalingNotes } from './server-notes';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
@@ -148,6 +149,7 @@ const DEFAULT_MAX_REPLICAS = 5;
 
 /** The metric of an HPA: its type, Cloud Monitoring name as the adapter serves it, selector and target. */
 interface HpaMetric {
+  readonly metric?: AutoscalingMetric;
   readonly type: string;
   readonly name: string;
   readonly selector?: { [key: string]: string };
@@ -184,6 +186,8 @@ export class LlmServerAutoscaler extends Construct {
    * the HPA scales on TPU memory.
    */
   public readonly tpuMetricsMonitoring?: ApiObject;
+  /** What must exist in the cluster for the HPA to work (the Custom Metrics Stackdriver Adapter, ...), one line each. */
+  public readonly deploymentNotes: string[];
 
   constructor(scope: Construct, id: string, props: LlmServerAutoscalerProps) {
     super(scope, id);
@@ -217,6 +221,9 @@ export class LlmServerAutoscaler extends Construct {
     });
     // the TPU memory signal comes from the TPU device plugin's exporter: Managed Prometheus must scrape it
     if (metric.name === tpuMemoryMetricName()) this.tpuMetricsMonitoring = tpuMetricsExporterMonitoring(this);
+    this.deploymentNotes = autoscalingNotes({
+      hpaMetricName: metric.name, hpaMetricSelector: metric.selector, metric: metric.metric, targetAverageValue: metric.targetAverageValue,
+    });
   }
 }
 
@@ -235,7 +242,7 @@ function metricOfResolution(props: LlmServerAutoscalerProps): HpaMetric {
     throw new Error('\'resolution\' has no autoscaling: resolve with a latency target (targetNtpotMilliseconds or targetTtftMilliseconds), '
       + 'or give \'metric\' and \'targetAverageValue\' instead.');
   }
-  return { type: a.hpaMetricType, name: a.hpaMetricName, selector: a.hpaMetricSelector, targetAverageValue: a.targetAverageValue };
+  return { metric: a.metric, type: a.hpaMetricType, name: a.hpaMetricName, selector: a.hpaMetricSelector, targetAverageValue: a.targetAverageValue };
 }
 
 function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
@@ -254,7 +261,9 @@ function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
   }
   const metric = props.metric ?? AutoscalingMetric.QUEUE_SIZE;
   const value = props.targetAverageValue;
-  const pods = (serverMetric: string): HpaMetric => ({ type: 'Pods', name: `prometheus.googleapis.com|${serverMetric}|gauge`.toLowerCase(), targetAverageValue: value });
+  const pods = (serverMetric: string): HpaMetric => ({
+    metric, type: 'Pods', name: `prometheus.googleapis.com|${serverMetric}|gauge`.toLowerCase(), targetAverageValue: value,
+  });
   switch (metric) {
     case AutoscalingMetric.QUEUE_SIZE:
       return pods(server.queueSizeMetric);
@@ -274,13 +283,14 @@ function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
     }
     case AutoscalingMetric.GPU_DUTY_CYCLE:
       if (value > 100) throw new Error(`'targetAverageValue' ${value}: the GPU duty cycle is a percentage (0..100).`);
-      return { type: 'External', name: `prometheus.googleapis.com|${DCGM_GPU_UTILIZATION}|unknown`, targetAverageValue: value };
+      return { metric, type: 'External', name: `prometheus.googleapis.com|${DCGM_GPU_UTILIZATION}|unknown`, targetAverageValue: value };
     case AutoscalingMetric.TPU_MEMORY_USED:
       if (server.tpuMemoryMetricContainer === undefined) {
         throw new Error(`'metric' '${metric}' is the TPU memory signal GKE documents for JetStream; ${server.name} has none: `
           + `use '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}'.`);
       }
       return {
+        metric,
         type: 'External',
         name: tpuMemoryMetricName(),
         selector: { 'metric.labels.container': server.tpuMemoryMetricContainer },

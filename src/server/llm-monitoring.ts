@@ -5,6 +5,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MONITORING_NOTE } from './server-notes';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { MODEL_SERVERS } from '../catalog/model-servers';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
@@ -62,6 +63,8 @@ export class LlmServerMonitoring extends Construct {
   public readonly podMonitoring: ApiObject;
   /** The PodMonitoring of GKE's TPU device-plugin exporter, present with `tpuMetrics`. */
   public readonly tpuMetricsMonitoring?: ApiObject;
+  /** What must exist in the cluster for the scrape to work, one line each. */
+  public readonly deploymentNotes: string[];
 
   constructor(scope: Construct, id: string, props: LlmServerMonitoringProps) {
     super(scope, id);
@@ -92,5 +95,6 @@ export class LlmServerMonitoring extends Construct {
       },
     });
     if (props.tpuMetrics) this.tpuMetricsMonitoring = tpuMetricsExporterMonitoring(this);
+    this.deploymentNotes = [MONITORING_NOTE];
   }
 }

@@ -8,6 +8,7 @@ import { HuggingFaceToken } from './hugging-face-token';
 import { ServiceView } from './kplus-interop';
 import { LlmServerAutoscaler, ScaleTarget } from './llm-autoscaler';
 import { LlmServerMonitoring } from './llm-monitoring';
+import { loraNotes } from './lora';
 import { LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { POD_CUSTOMIZATION_PROPS, customizePod } from './pod-customization';
@@ -480,6 +481,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
         bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, namespace, this.name, false)));
     }
     if (this.xlaCache) this.deploymentNotes.push(...this.xlaCache.deploymentNotes);
+    this.deploymentNotes.push(...loraNotes(r.lora, clients !== undefined));
     if (clients) {
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);

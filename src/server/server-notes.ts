@@ -40,22 +40,37 @@ export function serverNotes(
     out.push('Capacity: Spot VMs, as the cost figures assume: Compute Engine may preempt a node at any time (the pods get 15 s to stop); '
       + 'set \'capacity\' to Capacity.ON_DEMAND or Capacity.RESERVATION for nodes that stay.');
   }
-  out.push('Metrics: Google Cloud Managed Service for Prometheus must be enabled on the cluster for the PodMonitoring to be scraped.');
-  if (r.autoscaling) {
-    out.push(`Autoscaling: the HPA reads ${r.autoscaling.hpaMetricName} through the Custom Metrics Stackdriver Adapter; install it and grant `
-      + 'roles/monitoring.viewer to principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/'
-      + 'PROJECT_ID.svc.id.goog/subject/ns/custom-metrics/sa/custom-metrics-stackdriver-adapter.');
-    if (r.autoscaling.hpaMetricSelector) {
-      const labels = Object.entries(r.autoscaling.hpaMetricSelector).map(([k, v]) => `${k}=${v}`).join(', ');
-      out.push(`Autoscaling: ${r.autoscaling.hpaMetricName} is an External metric selected only by ${labels}: every such series the adapter `
-        + 'sees in the project counts, so keep one server of this kind per project (or per Cloud Monitoring scope).');
-    }
-    if (r.autoscaling.metric === AutoscalingMetric.TPU_MEMORY_USED) {
-      out.push(`Autoscaling: the TPU memory target (${(r.autoscaling.targetAverageValue / 2 ** 30).toFixed(1)} GiB per replica) assumes HBM in use `
-        + 'grows with the KV cache of running requests. If the engine preallocates its decode state, memory_used stays flat: check it on an '
-        + 'idle replica (kubectl get --raw the External metric, or Metrics Explorer); at or above the target the HPA would scale to '
-        + `maxReplicas, below it never. Then scale on '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.QUEUE_SIZE}' instead.`);
-    }
+  out.push(MONITORING_NOTE);
+  if (r.autoscaling) out.push(...autoscalingNotes(r.autoscaling));
+  return out;
+}
+
+/** What a PodMonitoring needs in the cluster. */
+export const MONITORING_NOTE = 'Metrics: Google Cloud Managed Service for Prometheus must be enabled on the cluster for the PodMonitoring to be scraped.';
+
+/** What an HPA on a server or exporter metric needs in the cluster, and the caveats of its metric. */
+export interface AutoscalingNoteInputs {
+  readonly hpaMetricName: string;
+  readonly hpaMetricSelector?: { [key: string]: string };
+  readonly metric?: AutoscalingMetric;
+  readonly targetAverageValue: number;
+}
+
+/** The notes of an HPA: the Custom Metrics Stackdriver Adapter, an External metric's selector, the TPU memory caveat. */
+export function autoscalingNotes(a: AutoscalingNoteInputs): string[] {
+  const out = [`Autoscaling: the HPA reads ${a.hpaMetricName} through the Custom Metrics Stackdriver Adapter; install it and grant `
+    + 'roles/monitoring.viewer to principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/'
+    + 'PROJECT_ID.svc.id.goog/subject/ns/custom-metrics/sa/custom-metrics-stackdriver-adapter.'];
+  if (a.hpaMetricSelector) {
+    const labels = Object.entries(a.hpaMetricSelector).map(([k, v]) => `${k}=${v}`).join(', ');
+    out.push(`Autoscaling: ${a.hpaMetricName} is an External metric selected only by ${labels}: every such series the adapter `
+      + 'sees in the project counts, so keep one server of this kind per project (or per Cloud Monitoring scope).');
+  }
+  if (a.metric === AutoscalingMetric.TPU_MEMORY_USED) {
+    out.push(`Autoscaling: the TPU memory target (${(a.targetAverageValue / 2 ** 30).toFixed(1)} GiB per replica) assumes HBM in use `
+      + 'grows with the KV cache of running requests. If the engine preallocates its decode state, memory_used stays flat: check it on an '
+      + 'idle replica (kubectl get --raw the External metric, or Metrics Explorer); at or above the target the HPA would scale to '
+      + `maxReplicas, below it never. Then scale on '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.QUEUE_SIZE}' instead.`);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { HuggingFaceToken } from './hugging-face-token';
+import { checkLoraEnv } from './lora';
 import { POD_CUSTOMIZATION_PROPS, checkPodCustomization } from './pod-customization';
 import { checkPodTemplateHook } from './pod-template-hook';
 import { InferenceCatalog } from '../catalog/inference-catalog';
@@ -48,6 +49,7 @@ export function checkServerProps(props: unknown): void {
   checkToken(p.huggingFaceToken as HuggingFaceToken | undefined);
   checkPodCustomization(p);
   checkPodTemplateHook(p.podTemplateHook);
+  checkLoraEnv(p.env);
 }
 
 /**

@@ -7,6 +7,7 @@ import { KUBERNETES_RULES } from './kubernetes-rules';
 import { JsonObject, describe, podTemplates } from './manifest';
 import { NodeFitTarget, nodeFit } from './node-fit-rules';
 import { ManifestRule, RuleContext, SecurityOptOuts, Violation } from './rule';
+import { SynthScope, activeSynthScope, enableSynthScope, renderOncePerSynth } from './synth-scope';
 import { TPU_RULES } from './tpu-rules';
 import { ensureUniqueObjectNames } from './unique-names';
 
@@ -103,18 +104,28 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 /**
  * Validates, at synth time, what a construct actually emits: the `toJson()` of every ApiObject under
  * it. cdk8s runs the validation before it writes any manifest (`app.synth()`, `chart.toJson()`), and
- * `app.synth()` / `app.synthYaml()` run it twice (once for the app, once more per chart): when the
- * emitted JSON is unchanged since the previous run, and no rule had to look outside the construct,
- * the previous findings are returned without running the rules again.
+ * `app.synth()` / `app.synthYaml()` run it twice (once for the app, once more per chart). Within one
+ * synthesis (see synth-scope.ts) each object is rendered once, for the validation and the output
+ * alike, and the rules run once. Outside one (`node.validate()` called directly), when the emitted
+ * JSON is unchanged since the previous run and no rule had to look outside the construct, the
+ * previous findings are returned without running the rules again.
  */
 export function addManifestValidation(construct: Construct, options: ValidationOptions): void {
   // names must also be unique across the whole App, whoever emits them
   ensureUniqueObjectNames(construct);
+  enableSynthScope(construct);
+  const root = construct.node.root;
   let previous: { readonly objects: readonly JsonObject[]; readonly findings: readonly string[] } | undefined;
+  let inScope: { readonly scope: SynthScope; readonly findings: readonly string[] } | undefined;
   construct.node.addValidation({
     validate: () => {
-      const objects = construct.node.findAll().filter(ApiObject.isApiObject).map((o) => o.toJson() as JsonObject);
-      if (previous && jsonEqual(previous.objects, objects)) return [...previous.findings];
+      const scope = activeSynthScope(root);
+      if (scope && inScope?.scope === scope) return [...inScope.findings];
+      const objects = construct.node.findAll().filter(ApiObject.isApiObject).map((o) => {
+        renderOncePerSynth(o);
+        return o.toJson() as JsonObject;
+      });
+      if (!scope && previous && jsonEqual(previous.objects, objects)) return [...previous.findings];
       let lookedOutside = false;
       const existsInChart = (apiVersion: string | undefined, kind: string, name: string, namespace: string) => {
         lookedOutside = true;
@@ -122,7 +133,10 @@ export function addManifestValidation(construct: Construct, options: ValidationO
           && (apiVersion === undefined || o.apiVersion === apiVersion) && (o.metadata.namespace ?? '') === namespace);
       };
       const findings = checkManifests(objects, options, existsInChart).map((v) => formatViolation(options.owner, v));
-      previous = lookedOutside ? undefined : { objects, findings };
+      // within a synthesis nothing changes between passes, not even outside the construct
+      inScope = scope ? { scope, findings } : undefined;
+      // the objects of a synthesis are its output, which the caller may change: they are not kept beyond it
+      previous = scope || lookedOutside ? undefined : { objects, findings };
       return [...findings];
     },
   });

@@ -3,6 +3,7 @@ import { JETSTREAM, TGI, VLLM, modelServerByName } from '../../catalog/model-ser
 import { PERFORMANCE_CONSTANTS } from '../../performance/performance-constants';
 import { Resolution } from '../../resolver/resolution';
 import { escapeKubernetesExpansion } from '../../util/shell-quote';
+import { loraArgs, loraEnv } from '../lora';
 
 /** `--max-num-batched-tokens` of the GKE TPU vLLM tutorial (gke-inference-quickstart.md section 2.7). */
 const TPU_MAX_NUM_BATCHED_TOKENS = 512;
@@ -37,6 +38,7 @@ function vllm(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
       `--max-model-len=${r.maxModelLength}`,
       `--gpu-memory-utilization=${r.memory.gpuMemoryUtilization}`,
       ...r.precisionArgs,
+      ...(r.lora ? loraArgs(r.lora, inputs.modelPath) : []),
       '--host=0.0.0.0',
       `--port=${VLLM.port}`,
       ...(version.disableRequestLogFlag ? [version.disableRequestLogFlag] : []),
@@ -44,7 +46,7 @@ function vllm(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
       ...(tpu ? [`--max-num-batched-tokens=${TPU_MAX_NUM_BATCHED_TOKENS}`, `--max-num-seqs=${PERFORMANCE_CONSTANTS.tpuMaxNumSeqs.value}`] : []),
     ],
     // the GKE TPU sample runs vLLM's V1 engine explicitly
-    env: tpu ? [...inputs.env, { name: 'VLLM_USE_V1', value: '1' }] : inputs.env,
+    env: tpu ? [...inputs.env, { name: 'VLLM_USE_V1', value: '1' }] : [...inputs.env, ...loraEnv(r.lora)],
   };
 }
 
