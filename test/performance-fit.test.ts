@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import {
   BENCHMARKS_CSV,
   FitCase,
@@ -138,4 +139,14 @@ test('fine-grained MoE models ran below the dense-efficiency estimate: the fitte
   expect(moe.length).toBeGreaterThan(20);
   const bias = (t: typeof SERVING_TERMS) => moe.reduce((s, c) => s + Math.log(predict(c, t)! / c.measured), 0) / moe.length;
   expect(bias({ ...SERVING_TERMS, expertComputeEfficiency: 1 })).toBeGreaterThan(bias(SERVING_TERMS));
+});
+
+test('the README\'s leave-one-source-out table is the generated one, as the script prints it', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const f2 = (x: number) => x.toFixed(2);
+  for (const e of SERVING_TERMS_FIT.leaveOneSourceOut) {
+    expect(readme).toContain(`| ${e.metric} | ${e.cases} | ${e.refused} | ${e.sources} | ${f2(e.medianFactor)} | ${f2(e.p90Factor)} | ${f2(e.worstFactor)} |`);
+  }
+  expect(readme).toContain(`of ${SERVING_TERMS_FIT.rankingPairs} pairs`);
+  expect(readme).toContain(`all ${SERVING_TERMS_FIT.rankingPairsAgreeing} are ranked`);
 });
