@@ -94,8 +94,8 @@ export function precisionPlan(
   const int8 = accelerator.int8DenseTops ?? undefined;
   const label = accelerator.gkeLabel;
   if (accelerator.family === 'tpu' && shipsFp8(model)) {
-    throw new Error(`${model.id} ships in FP8 (${model.checkpointFormat}) and the library serves TPUs only with bf16 checkpoints; `
-      + `set 'acceleratorType' to a GPU with FP8 support (Hopper, Ada, Blackwell) instead of ${label}, or 'model' to the bf16 checkpoint of the model.`);
+    throw new Error(`Model ${model.id} ('model') ships in FP8 (${model.checkpointFormat}) and the library serves TPUs ('acceleratorType' ${label}) `
+      + 'only with bf16 checkpoints; use a GPU with FP8 support (Hopper, Ada, Blackwell) or the bf16 checkpoint of the model.');
   }
   if (accelerator.family === 'tpu' && (weights !== WeightPrecision.CHECKPOINT || kv !== KvCacheDtype.AUTO)) {
     throw new Error(`${what.weights} ${weights} / ${what.kv} ${kv} on ${label}: the library serves TPUs only as the checkpoint ships `
