@@ -275,8 +275,9 @@ export function stepSeconds(
 ): number {
   const tokens = decode + prefill;
   const weightBytes = s.denseBytes + expertsTouched(s, tokens) * s.bytesPerExpert;
-  // each rank reads its share of the KV heads, or the whole latent (MLA) / a replicated head
-  const kvReplicas = s.latentAttention ? hw.tp : hw.tp > s.kvHeads ? hw.tp / s.kvHeads : 1;
+  // each rank reads its share of the KV heads, or the whole latent (MLA). A GQA model with fewer KV heads than ranks also reads
+  // its replicated heads (tp / kv_heads copies), which the fitted serving terms do not include yet: left to the next re-fit
+  const kvReplicas = s.latentAttention ? hw.tp : 1;
   const kvBytes = decode * layerContext(s, context) * s.kvBytesPerLayerToken * kvReplicas;
   const attentionFlopsPerContextToken = s.attentionFlopsPerContextToken;
   // the weight GEMMs and the attention kernels run one after the other, each bound by memory or compute
