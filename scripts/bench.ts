@@ -16,6 +16,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { App, Chart, JsonPatch, ApiObject, Size, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ResolveRequest } from '../src';
@@ -34,7 +36,7 @@ const SERVERS: OptimizedLlmServerProps[] = [
   { model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100', targetNtpotMilliseconds: 100 },
 ];
 
-function libraryApp(n: number): string {
+export function libraryApp(n: number): string {
   const app = new App();
   const chart = new Chart(app, 'bench', { namespace: 'llm' });
   for (let i = 0; i < n; i++) new OptimizedLlmServer(chart, `s${i}`, { ...SERVERS[i % SERVERS.length], name: `server-${i}` });
@@ -57,7 +59,7 @@ interface HandConfig {
 }
 
 /** Numbers and provenance strings copied once from what the library emits for SERVERS (outside the timed runs). */
-function handConfigs(): HandConfig[] {
+export function handConfigs(): HandConfig[] {
   return SERVERS.map((props) => {
     const chart = new Chart(new App(), 'c');
     const s = new OptimizedLlmServer(chart, 's', props);
@@ -84,7 +86,7 @@ function handConfigs(): HandConfig[] {
  * plus the ServiceAccount and PodMonitoring the library also emits (`full`), or only the Deployment,
  * Service and HPA (`!full`).
  */
-function handWrittenApp(n: number, configs: HandConfig[], full: boolean): string {
+export function handWrittenApp(n: number, configs: HandConfig[], full: boolean): string {
   const app = new App();
   const chart = new Chart(app, 'bench', { namespace: 'llm' });
   const token = kplus.Secret.fromSecretName(chart, 'hf', 'hf-secret');
@@ -173,6 +175,16 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/**
+ * A full garbage collection, before a memory measurement. Not before timed samples: after a forced collection V8 shrinks
+ * the young generation and sweeps on helper threads (billed to the process's CPU time), which slowed the next synths of
+ * both sides alike by 2x on this machine and so pushed every ratio towards 1.
+ */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose_gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
 /** CPU time of one call, ms: less disturbed by other processes on a shared machine than wall time. */
 function timeOnce(f: () => unknown): number {
   const c0 = process.cpuUsage();
@@ -226,6 +238,41 @@ function compareRatio(a: () => unknown, b: () => unknown, reps: number, batch = 
     ratio: median(ratios),
     spread: ratios.length >= 3 ? (quantile(ratios, 0.75) - quantile(ratios, 0.25)) / 2 : Math.abs(ratios[0] - (ratios[1] ?? ratios[0])),
   };
+}
+
+/** Memory of one call: bytes allocated (garbage included) and the peak of the heap above where it started, MiB. */
+interface MeasuredMemory {
+  readonly allocatedMiB: number;
+  readonly peakMiB: number;
+}
+
+/**
+ * Memory of one call, from V8's GC profiler: what each collection freed plus what is left at the end is what the call
+ * allocated; the peak is the largest used heap seen before a collection or at the end (a lower bound between collections).
+ */
+function memoryOnce(f: () => unknown): MeasuredMemory {
+  collectGarbage();
+  const start = v8.getHeapStatistics().used_heap_size;
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  const kept = f();
+  const end = v8.getHeapStatistics().used_heap_size;
+  const gcs = profiler.stop()?.statistics ?? [];
+  void kept;
+  let freed = 0;
+  let peak = end;
+  for (const g of gcs) {
+    freed += Math.max(0, g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize);
+    peak = Math.max(peak, g.beforeGC.heapStatistics.usedHeapSize);
+  }
+  const toMiB = (bytes: number) => bytes / 1024 / 1024;
+  return { allocatedMiB: toMiB(end - start + freed), peakMiB: toMiB(peak - start) };
+}
+
+/** Median memory of `reps` calls. */
+function memoryOf(f: () => unknown, reps: number): MeasuredMemory {
+  const runs = Array.from({ length: reps }, () => memoryOnce(f));
+  return { allocatedMiB: median(runs.map((r) => r.allocatedMiB)), peakMiB: median(runs.map((r) => r.peakMiB)) };
 }
 
 /** Median time per call of two functions, interleaved (the medians of `compareRatio`). */
@@ -291,6 +338,10 @@ function importMs(modules: string[]): number {
   return Number(r.stdout);
 }
 
+function mib(x: number): string {
+  return x >= 100 ? `${x.toFixed(0)} MiB` : x >= 10 ? `${x.toFixed(1)} MiB` : `${x.toFixed(2)} MiB`;
+}
+
 function fmt(ms: number): string {
   return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
 }
@@ -304,6 +355,7 @@ function main(): void {
     return;
   }
   const rows: string[] = [];
+  const memoryRows: string[] = [];
   const over: string[] = [];
   const configs = handConfigs();
   // at least 3 pairs everywhere, so that every ratio has a spread
@@ -317,10 +369,24 @@ function main(): void {
     if (m.ratio - m.spread > BUDGET) over.push(`synth ${n} (${m.ratio.toFixed(2)}x +- ${m.spread.toFixed(2)})`);
     rows.push(`| synth ${n} server${n > 1 ? 's' : ''} | ${fmt(m.a)} | ${fmt(m.b)} | ${m.ratio.toFixed(2)}x +- ${m.spread.toFixed(2)} `
       + `| ${fmt(bare)} (${(m.a / bare).toFixed(2)}x) |`);
+    const memoryReps = QUICK ? 1 : 3;
+    const ml = memoryOf(() => libraryApp(n), memoryReps);
+    const mh = memoryOf(() => handWrittenApp(n, configs, true), memoryReps);
+    memoryRows.push(`| synth ${n} server${n > 1 ? 's' : ''} | ${mib(ml.allocatedMiB)} | ${mib(mh.allocatedMiB)} | `
+      + `${(ml.allocatedMiB / mh.allocatedMiB).toFixed(2)}x | ${mib(ml.peakMiB)} | ${mib(mh.peakMiB)} |`);
   }
+  const memoryTable = [
+    '| memory per synth | allocated, cdk8s-gke-inference | allocated, hand-written | ratio | peak heap, cdk8s-gke-inference | peak heap, hand-written |',
+    '|---|---|---|---|---|---|',
+    ...memoryRows,
+  ];
 
   if (process.env.BENCH_SYNTH_ONLY === '1') {
-    for (const row of rows) console.log(row);
+    for (const row of [...rows, '', ...memoryTable]) console.log(row);
+    if (over.length > 0) {
+      console.log(`\nOver the ${BUDGET}x budget by more than the measured spread: ${over.join(', ')}.`);
+      process.exitCode = 1;
+    }
     return;
   }
   const libEntry = compiledLibrary();
@@ -347,10 +413,12 @@ function main(): void {
   console.log('| | cdk8s-gke-inference | hand-written cdk8s-plus-28 | ratio | bare hand-written (ratio) |');
   console.log('|---|---|---|---|---|');
   for (const row of rows) console.log(row);
+  console.log('');
+  for (const row of memoryTable) console.log(row);
   if (over.length > 0) {
     console.log(`\nOver the ${BUDGET}x budget by more than the measured spread: ${over.join(', ')}.`);
     process.exitCode = 1;
   }
 }
 
-main();
+if (require.main === module) main();

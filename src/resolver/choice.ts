@@ -53,17 +53,19 @@ export function choose(feasible: Candidate[]): { chosen: Candidate; passedOver: 
     }
   }
   const sorted = representatives.sort((a, b) => byCost(a, b) || (a.curve.source === b.curve.source ? 0 : a.curve.source === 'measured' ? -1 : 1));
-  // an estimate wins over a measured profile only if it is cheaper even at the pessimistic end of its band
-  const cheapest = sorted[0];
-  const pessimistic = cheapest.curve.source === 'estimated' ? uncertaintyAt(cheapest)?.costPerMillionOutputTokensHigh : undefined;
-  const measuredWithin = pessimistic === undefined ? undefined
-    : sorted.find((c) => c.curve.source === 'measured' && c.cost?.costPerMillionOutputTokens !== undefined && c.cost.costPerMillionOutputTokens <= pessimistic);
-  const chosen = measuredWithin ?? cheapest;
+  // an estimate wins over the cheapest measured profile only if it is cheaper even at the pessimistic end of its band
+  const costOf = (c: Candidate) => c.cost?.costPerMillionOutputTokens;
+  const pessimisticOf = (c: Candidate) => uncertaintyAt(c)?.costPerMillionOutputTokensHigh ?? costOf(c);
+  const measured = sorted.find((c) => c.curve.source === 'measured' && costOf(c) !== undefined);
+  const winsAtItsWorst = (c: Candidate) => c.curve.source === 'measured' || measured === undefined
+    || (pessimisticOf(c) !== undefined && pessimisticOf(c)! < costOf(measured)!);
+  const chosen = sorted.find(winsAtItsWorst) ?? sorted[0];
   const others = sorted.filter((c) => c !== chosen).map((c) => ({
     candidate: c,
-    reason: c === cheapest
-      ? `an estimate cheaper than the measured ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel} only within its uncertainty band `
-        + `(up to $${pessimistic!.toFixed(3)}/M output tokens at its pessimistic end): the measured profile is preferred`
+    reason: measured && c.curve.source === 'estimated' && costOf(c) !== undefined && costOf(c)! < costOf(measured)! && !winsAtItsWorst(c)
+      ? `an estimate cheaper than the measured ${measured.curve.acceleratorCount} x ${measured.accelerator.gkeLabel} only within its uncertainty band `
+        + `(up to $${pessimisticOf(c)!.toFixed(3)}/M output tokens at its pessimistic end): `
+        + (chosen === measured ? 'the measured profile is preferred' : `${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel} wins even at its pessimistic end`)
       : `costs more per million output tokens than ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel}`,
   }));
   return { chosen, passedOver: [...others, ...passedOver] };

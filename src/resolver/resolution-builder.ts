@@ -4,7 +4,7 @@ import { Candidate } from './candidates';
 import { uncertaintyAt } from './choice';
 import { inputTokensPerSecond } from './cost';
 import { kvCacheFitAt, kvCacheGbFor, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
-import { pathwaysParallelism } from './jetstream';
+import { pathwaysParallelism, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
 import { capacityOf, planNodePool } from './node-pool';
 import { nodesOf, podResources } from './pod-resources';
@@ -124,9 +124,10 @@ export function buildResolution(
     : autoscaled;
   if (autoscaling) decisions.push(`autoscaling: ${autoscaling.hpaMetricName} target ${autoscaling.targetAverageValue} (${autoscaling.metricReason})`);
   const shipped = catalog.measurementCatalog.model(model.id) ?? model;
-  const precision = precisionPlan(shipped, c.accelerator, catalog.weightPrecision, catalog.kvCacheDtype);
+  const precision = precisionPlan(shipped, c.accelerator, catalog.weightPrecision, catalog.kvCacheDtype, [], undefined, tpuOnlyServer(server));
   if (catalog.weightPrecision !== WeightPrecision.CHECKPOINT || catalog.kvCacheDtype !== KvCacheDtype.AUTO) {
-    decisions.push(`precision: ${precision.description}${precision.vllmArgs.length ? `; server flags ${precision.vllmArgs.join(' ')}` : ''}`);
+    const flags = [...precision.vllmArgs, ...precision.maxTextArgs];
+    decisions.push(`precision: ${precision.description}${flags.length ? `; server flags ${flags.join(' ')}` : ''}`);
   }
   if (autoscaling?.costPerMillionOutputTokensAtTarget !== undefined) {
     decisions.push(`cost at the HPA target: $${autoscaling.costPerMillionOutputTokensAtTarget.toFixed(3)}/M output tokens with replicas at `
@@ -154,7 +155,7 @@ export function buildResolution(
     modelServerVersion: c.version.version,
     weightPrecision: catalog.weightPrecision,
     kvCacheDtype: catalog.kvCacheDtype,
-    precisionArgs: [...precision.vllmArgs],
+    precisionArgs: [...precision.vllmArgs, ...precision.maxTextArgs],
     image: c.version.image,
     acceleratorType: c.accelerator.gkeLabel,
     instanceType: machine.name,

@@ -5,7 +5,7 @@
  */
 import { profileCurves, evaluate } from './candidates';
 import { choose, alternative } from './choice';
-import { checkJetStreamRequest } from './jetstream';
+import { checkJetStreamRequest, tpuOnlyServer } from './jetstream';
 import { planLora, resolvedLora, withLoraMemory, withResolvedLora } from './lora';
 import { checkFitsSomewhere, multiHostCurves } from './multi-host';
 import { capacityOf } from './node-pool';
@@ -72,11 +72,16 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   // and the precision's: weight bytes in the model records, compute peak and KV bytes per accelerator
   const weights = requireEnum('weightPrecision', request.weightPrecision, WeightPrecision, WeightPrecision.CHECKPOINT);
   const kvCache = requireEnum('kvCacheDtype', request.kvCacheDtype, KvCacheDtype, KvCacheDtype.AUTO);
-  if ((weights !== WeightPrecision.CHECKPOINT || kvCache !== KvCacheDtype.AUTO) && server.name !== 'vllm') {
-    throw new Error(`'weightPrecision' ${weights} / 'kvCacheDtype' ${kvCache}: the library configures quantized serving for vllm only, `
-      + `not '${server.name}' ('modelServer').`);
+  const maxText = tpuOnlyServer(server);
+  if ((weights !== WeightPrecision.CHECKPOINT || kvCache !== KvCacheDtype.AUTO) && server.name !== 'vllm' && !maxText) {
+    throw new Error(`'weightPrecision' ${weights} / 'kvCacheDtype' ${kvCache}: the library configures quantized serving for vllm (and int8 for `
+      + `jetstream on TPU) only, not '${server.name}' ('modelServer').`);
   }
-  if (accelerator) precisionPlan(asShipped, accelerator, weights, kvCache, catalog.accelerators);
+  if (kvCache === KvCacheDtype.INT8 && !maxText) {
+    throw new Error(`'kvCacheDtype' ${kvCache} is JetStream's int8 KV cache (MaxText quantize_kvcache) on TPU: set 'modelServer' 'jetstream', `
+      + `or use '${KvCacheDtype.FP8}' with '${server.name}'.`);
+  }
+  if (accelerator) precisionPlan(asShipped, accelerator, weights, kvCache, catalog.accelerators, undefined, maxText);
   catalog = catalog.withPrecision(weights, kvCache);
   const model = catalog.model(asShipped.id)!;
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
