@@ -41,8 +41,9 @@ import { PlotSeries, PlotSpec, renderSvg } from './svg';
 import { Catalog } from '../catalog/catalog';
 import { CurvePoint, LatencyTargets, inflectionPoint } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
+import { perPod } from '../resolver/candidates';
 import { costAt, inputTokensPerSecond } from '../resolver/cost';
-import { chooseMachine } from '../resolver/pod-resources';
+import { chooseMachine, podsPerNodeOf } from '../resolver/pod-resources';
 import { DEFAULT_RATIO } from '../resolver/resolver';
 
 const catalog = () => Catalog.EMBEDDED;
@@ -162,7 +163,9 @@ const BENCHMARKS_LIST: CommandSpec = {
       const machine = chooseMachine(c, s.curve, s.model);
       const inflection = inflectionPoint(s.curve);
       for (const p of s.curve.points) {
-        const cost = machine ? costAt(c, s.curve, machine, p, pricing.region, pricing.pricingModel, DEFAULT_RATIO) : undefined;
+        // a replica packed with others on one machine (packing) costs its share, as the resolver prices it
+        const cost = machine
+          ? perPod(costAt(c, s.curve, machine, p, pricing.region, pricing.pricingModel, DEFAULT_RATIO), podsPerNodeOf(machine, s.curve)) : undefined;
         rows.push({
           model: s.curve.model,
           modelServer: s.curve.modelServer,
