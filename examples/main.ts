@@ -1,10 +1,10 @@
 // The example app: Gemma 2 27B on L4 GPUs held to a latency target and loaded from Cloud Storage
-// (staged once by a ModelTransferJob), a DeepSeek distill from Hugging Face on the accelerator
+// (staged once by a ModelTransferJob) with one LoRA adapter, a DeepSeek distill from Hugging Face on the accelerator
 // the resolver picks, both behind one GKE Inference Gateway (routed by the request's `model`), and
 // Llama 3.1 405B on a multi-host TPU v6e slice (JetStream with Pathways).
 // `npm run synth:example` writes examples/dist/*.k8s.yaml.
 import { App, Chart } from 'cdk8s';
-import { InferenceGateway, ModelTransferJob, OptimizedLlmServer } from '../src';
+import { InferenceGateway, LoraAdapter, ModelTransferJob, OptimizedLlmServer } from '../src';
 
 const app = new App({ outdir: `${__dirname}/dist` });
 const BUCKET = 'gs://my-models/google/gemma-2-27b-it';
@@ -25,6 +25,9 @@ const gemma = new OptimizedLlmServer(serving, 'gemma', {
   targetNtpotMilliseconds: 1100,
   maxReplicas: 4,
   modelBucketUri: BUCKET,
+  // a LoRA adapter of your own, staged under the bucket (adapter_config.json and adapter_model.safetensors), served as
+  // model 'gemma-support' next to the base model and routed by the gateway to the same pool
+  loraAdapters: [LoraAdapter.fromModelBucket('gemma-support', 'adapters/support', 16)],
 });
 const deepseek = new OptimizedLlmServer(serving, 'deepseek', {
   name: 'deepseek-r1-distill-7b',

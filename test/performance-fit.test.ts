@@ -1,7 +1,9 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import {
   BENCHMARKS_CSV,
   FitCase,
+  excludedRows,
   factor,
   fitCases,
   fitTerms,
@@ -14,6 +16,7 @@ import { Catalog } from '../src/catalog/catalog';
 import { performanceModel } from '../src/performance/estimator';
 import { profileCurves } from '../src/performance/profiles';
 import { SERVING_TERMS, SERVING_TERMS_FIT } from '../src/performance/serving-terms.generated';
+import { parseCsv } from '../src/util/csv';
 
 const catalog = Catalog.EMBEDDED;
 const cases = fitCases(catalog, fs.readFileSync(BENCHMARKS_CSV, 'utf8'));
@@ -39,14 +42,14 @@ test('the generated terms are the deterministic fit of the data, and its leave-o
 }, 180_000);
 
 // What the fit achieves held out by source (the README quotes it). Targets were a median factor of 1.25 and a worst of
-// 1.6: met for the medians of saturated throughput and TTFT and the worst TTFT; the low-load ITL median (1.31) and the
-// worst saturated throughput (one GB200 row the data's own notes call a configuration artefact) miss them.
+// 1.6: met for the worst low-load ITL (its median, 1.26, is just above), saturated throughput's median and TTFT; the worst
+// saturated throughput (Qwen3-30B-A3B NVFP4 prefill-heavy 2048/128 on Blackwell, x2.6) and GIQ NTPOT held out miss them.
 test('leave-one-source-out error per metric stays within what the README states', () => {
   const bounds: Record<string, { median: number; worst: number }> = {
-    'low-load ITL': { median: 1.35, worst: 1.7 },
-    'saturated throughput': { median: 1.2, worst: 6 },
-    'TTFT': { median: 1.15, worst: 1.35 },
-    'GIQ NTPOT': { median: 1.35, worst: 2.1 },
+    'low-load ITL': { median: 1.27, worst: 1.6 },
+    'saturated throughput': { median: 1.2, worst: 2.7 },
+    'TTFT': { median: 1.15, worst: 1.5 },
+    'GIQ NTPOT': { median: 1.3, worst: 2.15 },
   };
   for (const e of SERVING_TERMS_FIT.leaveOneSourceOut) {
     expect(e.medianFactor).toBeLessThanOrEqual(bounds[e.metric].median);
@@ -61,10 +64,8 @@ test('leave-one-source-out error per metric stays within what the README states'
 test('the per-GPU ranking of accelerators matches the measured ranking where the data has the same model and precision on both', () => {
   const pairs = rankingChecks(cases, SERVING_TERMS);
   expect(pairs.length).toBeGreaterThan(100);
-  const disagreeing = pairs.filter((p) => !p.agrees);
-  // one pair disagrees: Qwen3-30B-A3B 128/128, RTX PRO 6000 measured above GB200 (a GB200 row the source calls a configuration artefact)
-  expect(disagreeing.length).toBeLessThanOrEqual(1);
-  for (const p of disagreeing) expect(p.group).toMatch(/Qwen3-30B-A3B/);
+  // every pair agrees once the GB200 configuration artefacts are left out (RTX PRO 6000 above GB200 was one of them)
+  expect(pairs.filter((p) => !p.agrees)).toEqual([]);
   // H200 (more memory and bandwidth) beats H100 per GPU for the 70B model in fp8, as measured
   const h200 = pairs.filter((p) => p.group.startsWith('meta-llama/Llama-3.1-70B-Instruct|fp8') && p.better === 'nvidia-h200-141gb');
   expect(h200.length).toBeGreaterThan(3);
@@ -104,9 +105,48 @@ test('B200 serves the 8B model faster per GPU than H100, as public results show'
   expect(saturated(b200)).toBeGreaterThan(1.5 * saturated(h100));
   // and at low load B200's higher bandwidth gives a lower ITL
   expect(b200.at(1).itlMilliseconds).toBeLessThan(h100.at(1).itlMilliseconds);
-  // the catalog's estimated curves (B200 only as whole 8-GPU machines) still give B200 more output per GPU
+  // the catalog's estimated curves (B200 only as whole 8-GPU machines) give B200 more output per GPU than H100 at the same
+  // tensor-parallel size (one 8B replica over 8 GPUs is bound by per-sequence overheads; packing replicas is what pays there)
   const curves = profileCurves(catalog, LLAMA_8B).filter((c) => c.source === 'estimated');
-  const perGpu = (label: string) => Math.max(...curves.filter((c) => c.acceleratorType === label)
+  const perGpu = (label: string, count: number) => Math.max(...curves.filter((c) => c.acceleratorType === label && c.acceleratorCount === count)
     .flatMap((c) => c.points.map((p) => p.outputTokensPerSecond / c.acceleratorCount)));
-  expect(perGpu('nvidia-b200')).toBeGreaterThan(perGpu('nvidia-h100-80gb'));
+  expect(perGpu('nvidia-b200', 8)).toBeGreaterThan(perGpu('nvidia-h100-80gb', 8));
+});
+
+test('rows left out of the fit are only the GB200 rows the data\'s notes call configuration artefacts, each with its reason', () => {
+  const rows = parseCsv(fs.readFileSync(BENCHMARKS_CSV, 'utf8'));
+  const excluded = excludedRows(rows);
+  expect(excluded.size).toBeGreaterThan(0);
+  expect(excluded.size).toBeLessThanOrEqual(8);
+  for (const [r, why] of excluded) {
+    expect(r.accelerator).toBe('nvidia-gb200');
+    expect(r.concurrency_or_rate).toBe('offline-max');
+    expect(why).toMatch(/configuration artefact \(measured-serving-benchmarks\.md\)/);
+    // the B200 row of the same model, precision, shape and layout is more than 25% above it (same GPU)
+    const b200 = rows.find((x) => x.accelerator === 'nvidia-b200' && x.source === r.source && x.model === r.model && x.isl === r.isl
+      && x.osl === r.osl && x.tensor_parallel === r.tensor_parallel && x.precision_weights === r.precision_weights)!;
+    expect(Number(b200.output_tok_s_total)).toBeGreaterThan(1.25 * Number(r.output_tok_s_total));
+  }
+  // the example the notes give is among them
+  expect([...excluded.keys()].some((r) => r.model === 'Qwen3-30B-A3B' && r.isl === '128' && r.osl === '128')).toBe(true);
+  expect(cases.some((c) => c.label.startsWith('Qwen3-30B-A3B nvfp4 128/128') && c.acceleratorType === 'nvidia-gb200')).toBe(false);
+});
+
+test('fine-grained MoE models ran below the dense-efficiency estimate: the fitted expert GEMM efficiency is below 1 and closes that gap', () => {
+  expect(SERVING_TERMS.expertComputeEfficiency).toBeLessThan(0.95);
+  // gpt-oss-120b and Qwen3-30B-A3B (128 experts each) at saturation on TensorRT-LLM
+  const moe = cases.filter((c) => c.metric === 'saturated throughput' && /^(gpt-oss-120b|Qwen3-30B-A3B) /.test(c.label));
+  expect(moe.length).toBeGreaterThan(20);
+  const bias = (t: typeof SERVING_TERMS) => moe.reduce((s, c) => s + Math.log(predict(c, t)! / c.measured), 0) / moe.length;
+  expect(bias({ ...SERVING_TERMS, expertComputeEfficiency: 1 })).toBeGreaterThan(bias(SERVING_TERMS));
+});
+
+test('the README\'s leave-one-source-out table is the generated one, as the script prints it', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const f2 = (x: number) => x.toFixed(2);
+  for (const e of SERVING_TERMS_FIT.leaveOneSourceOut) {
+    expect(readme).toContain(`| ${e.metric} | ${e.cases} | ${e.refused} | ${e.sources} | ${f2(e.medianFactor)} | ${f2(e.p90Factor)} | ${f2(e.worstFactor)} |`);
+  }
+  expect(readme).toContain(`of ${SERVING_TERMS_FIT.rankingPairs} pairs`);
+  expect(readme).toContain(`all ${SERVING_TERMS_FIT.rankingPairsAgreeing} are ranked`);
 });

@@ -6,6 +6,7 @@ import { CurvePoint, ProfileCurve, inflectionPoint } from '../src/performance/cu
 import { EstimateInput, loadGrid, modelShape, performanceModel } from '../src/performance/estimator';
 import { PERFORMANCE_CONSTANTS } from '../src/performance/performance-constants';
 import { profileCurves } from '../src/performance/profiles';
+import { SERVING_TERMS } from '../src/performance/serving-terms.generated';
 import { memoryBudget } from '../src/resolver/feasibility';
 
 const catalog = Catalog.EMBEDDED;
@@ -252,6 +253,36 @@ test('mixture of experts: decode reads and computes the active parameters, not a
   // gpt-oss ships MXFP4 experts and a bf16 dense part: 13 GB in all
   expect(shape.denseBytes + shape.experts * shape.bytesPerExpert).toBeCloseTo(13e9, -6);
   expect(shape.bytesPerExpert / ((20.91e9 - 4.19e9) / 28)).toBeLessThan(0.6);
+});
+
+test('mixture of experts: the expert GEMMs run below dense efficiency, which slows compute-bound steps only', () => {
+  const moeModel = { ...base.model, experts: 8, expertsPerToken: 2, paramsActiveB: 2.6 };
+  const shape = modelShape(moeModel);
+  // the routed experts' share of the active parameters: total = dense + 8 e, active = dense + 2 e
+  const expert = ((8.03 - 2.6) * 1e9) / 6;
+  expect(shape.activeExpertParams).toBeCloseTo(2 * expert, -6);
+  expect(modelShape(base.model).activeExpertParams).toBe(0);
+  const terms = { ...SERVING_TERMS, expertComputeEfficiency: 1 };
+  const dense = performanceModel({ ...base, model: moeModel, terms })!;
+  const grouped = performanceModel({ ...base, model: moeModel, terms: { ...terms, expertComputeEfficiency: 0.5 } })!;
+  // a single sequence streams weights (memory-bound): unchanged; a saturated batch computes: slower
+  expect(grouped.at(1).itlMilliseconds).toBeCloseTo(dense.at(1).itlMilliseconds, 6);
+  const sat = (m: typeof dense) => m.at(4 * m.maxRunningBatch).outputTokensPerSecond;
+  expect(sat(grouped)).toBeLessThan(0.9 * sat(dense));
+});
+
+test('per-sequence step overhead grows with the batch, not with the model; the pre-V1 engine adds a per-step CPU overhead', () => {
+  const without = performanceModel({ ...base, terms: { ...SERVING_TERMS, sequenceOverheadMicroseconds: 0 } })!;
+  const withIt = performanceModel(base)!;
+  for (const b of [1, 16, 64]) {
+    expect(withIt.at(b).itlMilliseconds - without.at(b).itlMilliseconds).toBeCloseTo((b * SERVING_TERMS.sequenceOverheadMicroseconds) / 1000, 6);
+  }
+  // vLLM before V1 (and SGLang before 0.4) ran the step's CPU work on its critical path: V1 blog, "near-zero CPU overhead"
+  const shortPrompt = { meanInputTokens: 16, meanOutputTokens: 16 };
+  const v0 = performanceModel({ ...base, serverRelease: '0.6.0', workload: shortPrompt })!;
+  const v1 = performanceModel({ ...base, workload: shortPrompt })!;
+  expect(SERVING_TERMS.v0StepOverheadMilliseconds).toBeGreaterThan(0.2);
+  expect(v0.at(1).itlMilliseconds - v1.at(1).itlMilliseconds).toBeGreaterThan(0.9 * SERVING_TERMS.v0StepOverheadMilliseconds);
 });
 
 test('sliding-window attention: fewer KV bytes per sequence once the hybrid allocator keeps only the window', () => {

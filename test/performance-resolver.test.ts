@@ -1,5 +1,6 @@
 import { AutoscalingMetric, InferenceResolver, PricingModel, ProfileSource, Resolution } from '../src';
 import { Catalog } from '../src/catalog/catalog';
+import { shipsFp8 } from '../src/performance/precision';
 import { smallestFittingTensorParallelSize } from '../src/resolver/feasibility';
 
 const resolve = InferenceResolver.resolve;
@@ -78,6 +79,11 @@ test('every catalog model resolves on every GPU accelerator it fits, and without
     const auto = resolve({ model: model.id });
     expect([ProfileSource.MEASURED, ProfileSource.ESTIMATED]).toContain(auto.source);
     for (const accelerator of GPUS) {
+      if (shipsFp8(model) && accelerator.bf16DenseTflops == null) {
+        // an FP8 checkpoint on Turing (T4): refused, naming what runs it
+        expect(() => resolve({ model: model.id, acceleratorType: accelerator.gkeLabel })).toThrow(/ships in FP8 and cannot run on .* It runs on/);
+        continue;
+      }
       const tp = smallestFittingTensorParallelSize(catalog, model, accelerator, auto.maxModelLength);
       if (tp === undefined) {
         // no single machine holds it: a multi-host replica, or a clear refusal
@@ -85,7 +91,7 @@ test('every catalog model resolves on every GPU accelerator it fits, and without
         try {
           multi = resolve({ model: model.id, acceleratorType: accelerator.gkeLabel });
         } catch (e) {
-          expect((e as Error).message).toMatch(/does not fit on|cannot hold the memory-backed model cache/);
+          expect((e as Error).message).toMatch(/does not fit on|cannot hold the memory-backed model cache|cannot run on/);
         }
         if (multi) expect(multi.acceleratorCount).toBe(multi.tensorParallelSize * multi.pipelineParallelSize);
         if (multi) expect(multi.nodes).toBeGreaterThan(1);
@@ -95,6 +101,8 @@ test('every catalog model resolves on every GPU accelerator it fits, and without
       try {
         r = resolve({ model: model.id, acceleratorType: accelerator.gkeLabel });
       } catch (e) {
+        // an FP8 checkpoint on a GPU without FP8 kernels (T4) is refused with the accelerators that can run it
+        if (/ships in FP8 .*cannot|cannot run on .*ships in FP8/.test((e as Error).message)) continue;
         throw new Error(`${model.id} on ${accelerator.gkeLabel}: ${(e as Error).message}`);
       }
       expect(r.acceleratorType).toBe(accelerator.gkeLabel);

@@ -192,7 +192,12 @@ export class Catalog {
         workload: this.data.workload,
         precision: { weights, kvCache },
         measurementBase: base,
-        models: base.models.map((m) => ({ ...m, checkpointWeightsGb: weightsGbFor(m, weights) })),
+        // JetStream's int8 KV cache (quantize_kvcache) holds one byte per element: the memory budget counts half the bf16 bytes
+        models: base.models.map((m) => ({
+          ...m,
+          checkpointWeightsGb: weightsGbFor(m, weights),
+          ...(kvCache === KvCacheDtype.INT8 ? { kvCacheKibPerTokenBf16: m.kvCacheKibPerTokenBf16 / 2 } : {}),
+        })),
       });
       this.precisionCatalogs.set(key, c);
     }

@@ -1,7 +1,10 @@
 import { ParsedBenchmark, USER_TRUST, isEstimatedPoint, parseBenchmarkCsv, parseBenchmarkJson } from './benchmark-import';
 import { implausibility } from './benchmark-plausibility';
 import { Catalog } from './catalog';
-import { MeasuredPointRecord, ModelRecord } from './types';
+import { kvCacheKibPerTokenBf16 } from './data/large-models';
+import { CurveQuery, PerformanceCurve, curveOf } from './performance-curves';
+import { CheckpointFormat, MeasuredPointRecord, ModelRecord } from './types';
+import { WeightPrecision } from '../performance/precision';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import { Resolution, ResolveRequest } from '../resolver/resolution';
 import { resolveWith } from '../resolver/resolver';
@@ -12,7 +15,8 @@ import { checkHuggingFaceId } from '../util/references';
 const MODEL_ARCHITECTURE_PROPS: readonly string[] = [
   'id', 'source', 'parametersBillions', 'activeParametersBillions', 'numHiddenLayers', 'hiddenSize', 'numAttentionHeads', 'numKeyValueHeads',
   'headDim', 'intermediateSize', 'vocabSize', 'maxPositionEmbeddings', 'numExperts', 'numExpertsPerToken', 'weightsGb', 'slidingWindow',
-  'slidingWindowLayers', 'gated', 'minModelServerRelease', 'license',
+  'slidingWindowLayers', 'gated', 'minModelServerRelease', 'license', 'kvLoraRank', 'qkRopeHeadDim', 'numSharedExperts', 'firstKDenseReplace',
+  'interleaveMoeLayerStep', 'attentionChunkSize', 'chunkedAttentionLayers', 'weightFormat', 'quantizedExpertsOnly',
 ];
 const BENCHMARK_IMPORT_OPTION_PROPS: readonly string[] = [
   'model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType', 'source',
@@ -117,6 +121,55 @@ export interface ModelArchitecture {
    * @default 'unknown'
    */
   readonly license?: string;
+  /**
+   * Multi-head latent attention (DeepSeek V2/V3/R1): the rank of the compressed KV latent, `kv_lora_rank`. The KV cache then
+   * holds `kvLoraRank + qkRopeHeadDim` elements per token and layer (one latent, not per-head K and V), and every
+   * tensor-parallel rank holds it whole.
+   * @default - per-head K and V (numKeyValueHeads x headDim each)
+   */
+  readonly kvLoraRank?: number;
+  /**
+   * Multi-head latent attention: the decoupled rope key dimension cached next to the latent, `qk_rope_head_dim`.
+   * @default - required with kvLoraRank
+   */
+  readonly qkRopeHeadDim?: number;
+  /**
+   * MoE: experts every token uses besides the routed ones (`n_shared_experts`; 1 for Llama 4). Their parameters are part
+   * of `activeParametersBillions`.
+   * @default 0
+   */
+  readonly numSharedExperts?: number;
+  /**
+   * MoE: leading layers that keep a dense MLP (`first_k_dense_replace`; 3 for DeepSeek-V3/R1).
+   * @default 0
+   */
+  readonly firstKDenseReplace?: number;
+  /**
+   * MoE: one layer in this many has an MoE block, the others a dense MLP (Llama 4 `interleave_moe_layer_step`; 2 for Maverick).
+   * @default 1
+   */
+  readonly interleaveMoeLayerStep?: number;
+  /**
+   * Chunked local attention (Llama 4 `attention_chunk_size`): a token attends only within its chunk of this many tokens.
+   * @default - every layer attends to the whole context
+   */
+  readonly attentionChunkSize?: number;
+  /**
+   * How many layers use chunked attention (Llama 4: 3 of every 4).
+   * @default - numHiddenLayers when attentionChunkSize is set
+   */
+  readonly chunkedAttentionLayers?: number;
+  /**
+   * The format the checkpoint ships its weights in, as its config's `quantization_config` says: `CHECKPOINT` for bf16,
+   * `FP8` for FP8 linear layers (computed at the fp8 peak where the hardware has one). Set `weightsGb` with it.
+   * @default WeightPrecision.CHECKPOINT (bf16)
+   */
+  readonly weightFormat?: WeightPrecision;
+  /**
+   * Whether only the routed experts are quantized, the rest in bf16 (Llama 4 Maverick FP8, gpt-oss MXFP4).
+   * @default false
+   */
+  readonly quantizedExpertsOnly?: boolean;
 }
 
 /**
@@ -305,6 +358,18 @@ export class InferenceCatalog {
     return resolveWith(this._catalog, request);
   }
 
+  /**
+   * The whole latency-throughput curve of one combination, as the resolver reads it: every point with its concurrency,
+   * output and input tokens/s, NTPOT, ITL, TTFT, source and (estimated points) uncertainty band, for the workload and
+   * precision asked for. Where both exist, the measured curve is returned (measured only on the workload and precision
+   * it was measured on); otherwise the calibrated estimate of the newest server version.
+   *
+   * @throws Error naming the prop when the model, server, accelerator, count, precision or workload does not exist or fit
+   */
+  public curve(query: CurveQuery): PerformanceCurve {
+    return curveOf(this._catalog, query);
+  }
+
   /** Imported points replace the embedded (published) points of their combination and add to earlier imports. */
   private withPoints(imports: MeasuredPointRecord[]): InferenceCatalog {
     checkConsistentPoints(imports);
@@ -427,7 +492,19 @@ function toModelRecord(a: ModelArchitecture): ModelRecord {
   for (const name of ['numHiddenLayers', 'hiddenSize', 'numAttentionHeads', 'numKeyValueHeads', 'intermediateSize', 'vocabSize', 'maxPositionEmbeddings'] as const) {
     whole(name, a[name]);
   }
-  for (const name of ['headDim', 'numExperts', 'numExpertsPerToken', 'slidingWindow', 'slidingWindowLayers'] as const) whole(name, a[name], false);
+  for (const name of ['headDim', 'numExperts', 'numExpertsPerToken', 'slidingWindow', 'slidingWindowLayers', 'kvLoraRank', 'qkRopeHeadDim',
+    'interleaveMoeLayerStep', 'attentionChunkSize', 'chunkedAttentionLayers'] as const) whole(name, a[name], false);
+  for (const name of ['numSharedExperts', 'firstKDenseReplace'] as const) {
+    const v = a[name];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < a.numHiddenLayers)) {
+      throw new Error(`'${name}' of ${a.id} must be a whole number from 0 to numHiddenLayers - 1 (${a.numHiddenLayers - 1}), got ${describeValue(v)}`);
+    }
+  }
+  checkOptionalBoolean('quantizedExpertsOnly', a.quantizedExpertsOnly);
+  const formats = Object.values(WeightPrecision) as string[];
+  if (a.weightFormat !== undefined && !formats.includes(a.weightFormat as string)) {
+    throw new Error(`'weightFormat' of ${a.id} must be one of ${formats.join(', ')}, got ${describeValue(a.weightFormat)}`);
+  }
   if (a.parametersBillions === undefined) throw new Error(`'parametersBillions' of ${a.id} is required`);
   positive('parametersBillions', a.parametersBillions);
   positive('activeParametersBillions', a.activeParametersBillions);
@@ -453,11 +530,33 @@ function toModelRecord(a: ModelArchitecture): ModelRecord {
   if (a.slidingWindowLayers !== undefined && (a.slidingWindow === undefined || a.slidingWindowLayers > a.numHiddenLayers)) {
     throw new Error(`'slidingWindowLayers' (${a.slidingWindowLayers}) of ${a.id} needs 'slidingWindow' and at most 'numHiddenLayers' (${a.numHiddenLayers}) layers`);
   }
+  if ((a.kvLoraRank === undefined) !== (a.qkRopeHeadDim === undefined)) {
+    throw new Error(`'kvLoraRank' and 'qkRopeHeadDim' of ${a.id} go together: set both for multi-head latent attention, neither otherwise`);
+  }
+  const moeOnly = ['numSharedExperts', 'firstKDenseReplace', 'interleaveMoeLayerStep', 'quantizedExpertsOnly'] as const;
+  for (const name of moeOnly) {
+    if (a[name] !== undefined && a.numExperts === undefined) throw new Error(`'${name}' of ${a.id} describes a mixture-of-experts model: set 'numExperts' too`);
+  }
+  if (a.interleaveMoeLayerStep !== undefined && a.interleaveMoeLayerStep > a.numHiddenLayers) {
+    throw new Error(`'interleaveMoeLayerStep' (${a.interleaveMoeLayerStep}) of ${a.id} exceeds 'numHiddenLayers' (${a.numHiddenLayers})`);
+  }
+  if (a.chunkedAttentionLayers !== undefined && (a.attentionChunkSize === undefined || a.chunkedAttentionLayers > a.numHiddenLayers)) {
+    throw new Error(`'chunkedAttentionLayers' (${a.chunkedAttentionLayers}) of ${a.id} needs 'attentionChunkSize' and at most 'numHiddenLayers' `
+      + `(${a.numHiddenLayers}) layers`);
+  }
+  if (a.attentionChunkSize !== undefined && a.slidingWindow !== undefined) {
+    throw new Error(`'attentionChunkSize' and 'slidingWindow' of ${a.id}: set one of them (the library models one kind of local attention per model)`);
+  }
+  if (a.weightFormat !== undefined && a.weightFormat !== WeightPrecision.CHECKPOINT && a.weightsGb === undefined) {
+    throw new Error(`'weightFormat' ${a.weightFormat} of ${a.id} needs 'weightsGb': the size of the quantized checkpoint`);
+  }
   if (a.minModelServerRelease !== undefined && !/^\d+(\.\d+)*$/.test(a.minModelServerRelease)) {
     throw new Error(`'minModelServerRelease' of ${a.id} must be a dotted release such as 0.8.5, got '${a.minModelServerRelease}'`);
   }
   const bf16 = a.parametersBillions * 2;
   const slidingLayers = a.slidingWindow === undefined ? undefined : a.slidingWindowLayers ?? a.numHiddenLayers;
+  const chunkedLayers = a.attentionChunkSize === undefined ? undefined : a.chunkedAttentionLayers ?? a.numHiddenLayers;
+  const format = checkpointFormatOf(a.weightFormat, a.quantizedExpertsOnly === true);
   return {
     id: a.id,
     inGiqModelList: false,
@@ -476,20 +575,45 @@ function toModelRecord(a: ModelArchitecture): ModelRecord {
     bf16WeightsGb: bf16,
     checkpointWeightsGb: a.weightsGb ?? bf16,
     checkpointWeightsNote: a.weightsGb === undefined ? 'registered model: parameters x 2 bytes (bf16)' : 'registered model: weightsGb as given',
-    kvCacheKibPerTokenBf16: (2 * a.numHiddenLayers * a.numKeyValueHeads * headDim * 2) / 1024,
-    attentionPattern: a.slidingWindow === undefined ? 'full attention' : `sliding window ${a.slidingWindow} on ${slidingLayers} of ${a.numHiddenLayers} layers`,
+    kvCacheKibPerTokenBf16: kvCacheKibPerTokenBf16({
+      layers: a.numHiddenLayers, kvHeads: a.numKeyValueHeads, headDim, kvLoraRank: a.kvLoraRank, qkRopeHeadDim: a.qkRopeHeadDim,
+    }),
+    attentionPattern: [
+      a.kvLoraRank !== undefined ? `multi-head latent attention (${a.kvLoraRank} + ${a.qkRopeHeadDim} per token and layer)` : undefined,
+      a.slidingWindow !== undefined ? `sliding window ${a.slidingWindow} on ${slidingLayers} of ${a.numHiddenLayers} layers` : undefined,
+      a.attentionChunkSize !== undefined ? `chunked attention ${a.attentionChunkSize} on ${chunkedLayers} of ${a.numHiddenLayers} layers` : undefined,
+    ].filter((x) => x !== undefined).join('; ') || 'full attention',
     slidingWindowTokens: a.slidingWindow,
     slidingWindowLayers: slidingLayers,
+    kvLoraRank: a.kvLoraRank,
+    qkRopeHeadDim: a.qkRopeHeadDim,
+    sharedExperts: a.numSharedExperts,
+    denseLeadingLayers: a.firstKDenseReplace,
+    moeLayerStep: a.interleaveMoeLayerStep,
+    attentionChunkTokens: a.attentionChunkSize,
+    chunkedAttentionLayers: chunkedLayers,
+    checkpointFormat: format,
     minModelServerRelease: a.minModelServerRelease,
     gating: a.gated === false ? 'not-gated' : 'gated',
     gatingNote: a.gated === false ? 'registered as not gated' : 'registered as gated (the default): a Hugging Face token is required',
     license: a.license ?? 'unknown',
-    hubWeightFormat: a.weightsGb === undefined ? 'bf16 (assumed)' : 'as registered',
+    hubWeightFormat: format !== undefined ? `${format} (registered)` : a.weightsGb === undefined ? 'bf16 (assumed)' : 'as registered',
     notes: 'registered by the user with InferenceCatalog.addModel',
     unverifiedFields: 'all (user-supplied)',
     source: printable(a.source, 500),
     trust: USER_TRUST,
   };
+}
+
+/** The record's checkpoint format for a registered weight format (undefined: as `weightsGb` implies). */
+function checkpointFormatOf(format: WeightPrecision | undefined, expertsOnly: boolean): CheckpointFormat | undefined {
+  switch (format) {
+    case undefined: return undefined;
+    case WeightPrecision.CHECKPOINT: return 'bf16';
+    case WeightPrecision.FP8: return expertsOnly ? 'fp8-experts' : 'fp8';
+    case WeightPrecision.MXFP4: return expertsOnly ? 'mxfp4-experts' : undefined;
+    default: return undefined;
+  }
 }
 
 /** Two points of one combination at the same NTPOT but a different throughput contradict each other: refuse rather than pick one. */

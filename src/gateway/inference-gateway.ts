@@ -429,8 +429,8 @@ export class InferenceGateway extends Construct {
       });
     }
     const adapters = names.filter((n) => n.kind === 'adapter').map((n) => n.name);
-    this.deploymentNotes.push(`Inference Gateway: ${r.model}${adapters.length ? ` and its LoRA adapters ${adapters.join(', ')}` : ''} `
-      + `${adapters.length ? 'are' : 'is'} served by the InferencePool ${name} (port ${modelServer.port}, Endpoint Picker `
+    const withAdapters = adapters.length === 0 ? '' : ` and its LoRA adapter${adapters.length === 1 ? '' : 's'} ${adapters.join(', ')}`;
+    this.deploymentNotes.push(`Inference Gateway: ${r.model}${withAdapters} ${adapters.length ? 'are' : 'is'} served by the InferencePool ${name} (port ${modelServer.port}, Endpoint Picker `
       + `${eppName}:${EPP_EXT_PROC_PORT}); the load balancer's backend timeout is ${timeout.explanation}`
       + (this.workloadClasses.length > 0
         ? `; workload classes: ${this.workloadClasses.map((c) => `${name}-${c.name} (priority ${c.priority ?? 0})`).join(', ')}.`

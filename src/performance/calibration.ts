@@ -108,7 +108,8 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
   let precision: { computeTflops?: number; kvCacheBytesPerElement?: number } = {};
   if (catalog.weightPrecision !== WeightPrecision.CHECKPOINT || catalog.kvCacheDtype !== KvCacheDtype.AUTO || shipsFp8(model)) {
     try {
-      const plan = precisionPlan(model, accelerator, catalog.weightPrecision, catalog.kvCacheDtype);
+      const maxText = server!.versions.every((v) => v.acceleratorFamily === 'tpu');
+      const plan = precisionPlan(model, accelerator, catalog.weightPrecision, catalog.kvCacheDtype, [], undefined, maxText);
       precision = { computeTflops: plan.computeTflops, kvCacheBytesPerElement: plan.kvCacheBytesPerElement };
     } catch {
       return undefined;

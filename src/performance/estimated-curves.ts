@@ -21,7 +21,7 @@ import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
 import { compareReleases, versionServesFamily, versionServesModel } from '../catalog/model-servers';
-import { validTensorParallelSizes } from '../resolver/feasibility';
+import { packedTensorParallelSizes, validTensorParallelSizes } from '../resolver/feasibility';
 
 const MODEL_CITATION = 'cdk8s-gke-inference performance model (src/performance/estimator.ts): roofline decode and prefill steps with the '
   + 'efficiencies of ../shared/reference/data/calibration.csv (src/performance/performance-constants.ts), KV-cache-capped continuous batching';
@@ -212,7 +212,10 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
       for (const accelerator of accelerators) {
         const onFamily = versions.filter((v) => versionServesFamily(v, accelerator.family));
         if (onFamily.length === 0) continue;
-        for (const tp of validTensorParallelSizes(catalog, model, accelerator.gkeLabel)) {
+        // with the sizes served by packing several replicas on one machine (packedTensorParallelSizes)
+        const label = accelerator.gkeLabel;
+        const sizes = [...validTensorParallelSizes(catalog, model, label), ...packedTensorParallelSizes(catalog, model, label)].sort((a, b) => a - b);
+        for (const tp of sizes) {
           for (const version of onFamily) {
             keys.push({
               model: model.id,

@@ -99,6 +99,23 @@ export interface ServingTerms {
   readonly layerLatencyMilliseconds: number;
   /** Extra fixed time of one MoE layer (routing, expert kernels), ms. */
   readonly moeLayerLatencyMilliseconds: number;
+  /**
+   * Share of `computeEfficiency` the expert GEMMs of a MoE layer achieve: grouped GEMMs over many small experts,
+   * plus the token permutation around them, run below a dense GEMM of the same FLOPs.
+   */
+  readonly expertComputeEfficiency: number;
+  /**
+   * Fixed time per sequence of a decode step, microseconds: sampling, logits processing and the scheduler's
+   * per-request bookkeeping, which grow with the batch but not with the model (they bound tiny-active MoE models).
+   */
+  readonly sequenceOverheadMicroseconds: number;
+  /**
+   * Extra fixed time of every step before vLLM's V1 engine, ms: the V0 engine's CPU work (scheduling, input
+   * preparation, detokenization) on the critical path of each step, which V1 was re-architected to bring near zero
+   * (https://blog.vllm.ai/2025/01/27/v1-alpha-release.html, "near-zero CPU overhead"); SGLang did the same in 0.4
+   * (https://lmsys.org/blog/2024-12-04-sglang-v0-4/#zero-overhead-batch-scheduler).
+   */
+  readonly v0StepOverheadMilliseconds: number;
 }
 
 /** One point of an estimated curve, before or after calibration. */
@@ -150,6 +167,8 @@ export interface ModelShape {
   readonly headDim: number;
   /** Parameters every token uses (all of a dense model). */
   readonly activeParams: number;
+  /** The share of `activeParams` in the experts a token routes to (0 for a dense model). */
+  readonly activeExpertParams: number;
   /** Weight bytes outside the experts (all of a dense model). */
   readonly denseBytes: number;
   readonly experts: number;
@@ -179,6 +198,7 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
   const perToken = model.expertsPerToken ?? 0;
   let denseBytes = weights;
   let bytesPerExpert = 0;
+  let activeExpertParams = 0;
   if (experts > perToken && perToken > 0 && total > active) {
     // total = dense + E x expert, active = dense + k x expert
     const expertParams = (total - active) / (experts - perToken);
@@ -191,6 +211,7 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
       || (model.checkpointFormat === undefined && quantized && 2 * denseParams < weights);
     denseBytes = quantized && expertsOnly && 2 * denseParams < weights ? 2 * denseParams : (denseParams / total) * weights;
     bytesPerExpert = (weights - denseBytes) / experts;
+    activeExpertParams = Math.min(active, perToken * expertParams);
   }
   const latent = model.kvLoraRank !== undefined;
   // MLA decodes with the up-projections absorbed (vLLM's default): each head's query meets the latent and rope key
@@ -211,6 +232,7 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
     attentionHeads: model.attentionHeads,
     headDim: model.headDim,
     activeParams: active,
+    activeExpertParams: bytesPerExpert > 0 ? activeExpertParams : 0,
     denseBytes,
     experts: bytesPerExpert > 0 ? experts : 0,
     expertsPerToken: bytesPerExpert > 0 ? perToken : 0,
@@ -275,14 +297,17 @@ export function stepSeconds(
 ): number {
   const tokens = decode + prefill;
   const weightBytes = s.denseBytes + expertsTouched(s, tokens) * s.bytesPerExpert;
-  // each rank reads its share of the KV heads, or the whole latent (MLA) / a replicated head
-  const kvReplicas = s.latentAttention ? hw.tp : hw.tp > s.kvHeads ? hw.tp / s.kvHeads : 1;
+  // each rank reads its share of the KV heads, or the whole latent (MLA). A GQA model with fewer KV heads than ranks also reads
+  // its replicated heads (tp / kv_heads copies), which the fitted serving terms do not include yet: left to the next re-fit
+  const kvReplicas = s.latentAttention ? hw.tp : 1;
   const kvBytes = decode * layerContext(s, context) * s.kvBytesPerLayerToken * kvReplicas;
   const attentionFlopsPerContextToken = s.attentionFlopsPerContextToken;
   // the weight GEMMs and the attention kernels run one after the other, each bound by memory or compute
+  // expert FLOPs run at the grouped-GEMM share of the dense efficiency
+  const flopParams = s.activeParams - s.activeExpertParams + s.activeExpertParams / hw.terms.expertComputeEfficiency;
   const gemm = Math.max(
     weightBytes / hw.tp / hw.bandwidth,
-    (2 * s.activeParams * decode) / hw.tp / hw.flops + (2 * s.activeParams * prefill) / hw.tp / hw.prefillFlops,
+    (2 * flopParams * decode) / hw.tp / hw.flops + (2 * flopParams * prefill) / hw.tp / hw.prefillFlops,
   );
   const attention = Math.max(
     kvBytes / hw.tp / hw.kvBandwidth,
@@ -296,7 +321,8 @@ export function stepSeconds(
     communication = 2 * s.layers * allReduce;
   }
   const t = hw.terms;
-  const fixed = (s.layers * t.layerLatencyMilliseconds + s.moeLayers * t.moeLayerLatencyMilliseconds + t.stepOverheadMilliseconds) / 1000;
+  const fixed = (s.layers * t.layerLatencyMilliseconds + s.moeLayers * t.moeLayerLatencyMilliseconds + t.stepOverheadMilliseconds) / 1000
+    + (decode * t.sequenceOverheadMicroseconds) / 1e6;
   return kernelScale * (gemm + attention + communication) + fixed;
 }
 
@@ -306,6 +332,7 @@ function stageShape(s: ModelShape, pp: number): ModelShape {
     ...s,
     layers: s.layers / pp,
     activeParams: s.activeParams / pp,
+    activeExpertParams: s.activeExpertParams / pp,
     denseBytes: s.denseBytes / pp,
     bytesPerExpert: s.bytesPerExpert / pp,
     slidingWindowLayers: s.slidingWindowLayers / pp,
@@ -330,10 +357,12 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const pp = input.pipelineParallelSize ?? 1;
   const s = modelShape(model, input.kvCacheBytesPerElement);
   const stage = pp === 1 ? s : stageShape(s, pp);
-  const hw = hardware(accelerator, tp, input.terms ?? SERVING_TERMS, input.computeTflops);
+  const v1 = compareReleases(input.serverRelease, VLLM_RELEASES.v1Engine.release) >= 0;
+  const terms = input.terms ?? SERVING_TERMS;
+  const stepTerms = v1 ? terms : { ...terms, stepOverheadMilliseconds: terms.stepOverheadMilliseconds + terms.v0StepOverheadMilliseconds };
+  const hw = hardware(accelerator, tp, stepTerms, input.computeTflops);
   const isl = workload.meanInputTokens;
   const osl = workload.meanOutputTokens;
-  const v1 = compareReleases(input.serverRelease, VLLM_RELEASES.v1Engine.release) >= 0;
   const hybrid = compareReleases(input.serverRelease, VLLM_RELEASES.hybridKvCache.release) >= 0;
 
   // KV capacity: accelerator memory x utilisation - weights - runtime memory (the feasibility budget)

@@ -29,6 +29,11 @@ export enum KvCacheDtype {
   AUTO = 'auto',
   /** FP8 E4M3: half the bytes per token, so about twice the running batch. */
   FP8 = 'fp8',
+  /**
+   * INT8, on TPU with JetStream (MaxText `quantize_kvcache=true`), as GKE's multi-host Pathways tutorial serves Llama 3.1 405B.
+   * vLLM's quantized KV cache is `fp8`.
+   */
+  INT8 = 'int8',
 }
 
 /** Bits per weight of each format, scales included. */
@@ -56,6 +61,12 @@ export interface PrecisionPlan {
   readonly kvCacheBytesPerElement: number;
   /** vLLM flags that select it (none for a checkpoint whose config names its quantization). */
   readonly vllmArgs: readonly string[];
+  /**
+   * MaxText (JetStream) arguments that select it: `quantization=int8 checkpoint_is_quantized=true` for an int8 checkpoint and
+   * `quantize_kvcache=true` for an int8 KV cache, as GoogleCloudPlatform/kubernetes-engine-samples
+   * ai-ml/llm-serving-tpus-jetstream/pathways/jetstream-pathways-llama-3-1-405b-4x4.yaml sets them.
+   */
+  readonly maxTextArgs: readonly string[];
   /** One line: what runs. */
   readonly description: string;
 }
@@ -87,6 +98,7 @@ const gpusWith = (accelerators: readonly AcceleratorRecord[], has: (a: Accelerat
 export function precisionPlan(
   model: ModelRecord, accelerator: AcceleratorRecord, weights: WeightPrecision, kv: KvCacheDtype,
   accelerators: readonly AcceleratorRecord[] = [], what: { weights: string; kv: string } = { weights: "Weight precision ('weightPrecision')", kv: "KV-cache dtype ('kvCacheDtype')" },
+  maxText: boolean = false,
 ): PrecisionPlan {
   const bf16 = accelerator.bf16DenseTflops ?? undefined;
   const fp8 = accelerator.fp8DenseTflops ?? undefined;
@@ -94,12 +106,43 @@ export function precisionPlan(
   const int8 = accelerator.int8DenseTops ?? undefined;
   const label = accelerator.gkeLabel;
   if (accelerator.family === 'tpu' && shipsFp8(model)) {
-    throw new Error(`Model ${model.id} ('model') ships in FP8 (${model.checkpointFormat}) and the library serves TPUs ('acceleratorType' ${label}) `
-      + 'only with bf16 checkpoints; use a GPU with FP8 support (Hopper, Ada, Blackwell) or the bf16 checkpoint of the model.');
+    throw new Error(`'model' ${model.id} ships in FP8 (${model.checkpointFormat}) and the library serves TPUs ('acceleratorType' ${label}) only with `
+      + 'bf16 checkpoints; use a GPU with FP8 support (Hopper, Ada, Blackwell) or the bf16 checkpoint of the model.');
+  }
+  if (kv === KvCacheDtype.INT8 && !(maxText && accelerator.family === 'tpu')) {
+    throw new Error(`${what.kv} '${kv}' is JetStream's int8 KV cache (MaxText quantize_kvcache) on TPU: use modelServer 'jetstream' on a TPU, `
+      + `or '${KvCacheDtype.FP8}' with vLLM on a GPU.`);
+  }
+  if (accelerator.family === 'tpu' && maxText) {
+    if (weights !== WeightPrecision.CHECKPOINT && weights !== WeightPrecision.INT8) {
+      throw new Error(`${what.weights} ${weights} on ${label}: JetStream (MaxText) serves bf16 or int8 checkpoints (quantization=int8); `
+        + `use '${WeightPrecision.CHECKPOINT}' or '${WeightPrecision.INT8}'.`);
+    }
+    if (kv === KvCacheDtype.FP8) {
+      throw new Error(`${what.kv} ${kv} on ${label}: JetStream (MaxText) quantizes the KV cache to int8; use '${KvCacheDtype.INT8}' or '${KvCacheDtype.AUTO}'.`);
+    }
+    const int8Weights = weights === WeightPrecision.INT8;
+    const peak = int8Weights ? accelerator.int8DenseTops ?? undefined : accelerator.bf16DenseTflops ?? undefined;
+    if (peak === undefined) throw new Error(`${label} has no dense throughput figure for ${weights}`);
+    const weightsGb = weightsGbFor(model, weights);
+    return {
+      weightsGb,
+      computeTflops: peak,
+      computeFormat: int8Weights ? 'int8' : 'bf16',
+      kvCacheBytesPerElement: kv === KvCacheDtype.INT8 ? 1 : 2,
+      vllmArgs: [],
+      maxTextArgs: [
+        ...(int8Weights ? ['quantization=int8'] : []),
+        ...(kv === KvCacheDtype.INT8 ? ['quantize_kvcache=true'] : []),
+        ...(int8Weights ? ['checkpoint_is_quantized=true'] : []),
+      ],
+      description: `${weights} weights (${weightsGb.toFixed(1)} GB${int8Weights ? ', a pre-quantized MaxText int8 checkpoint' : ''}) computing at the `
+        + `${int8Weights ? 'int8' : 'bf16'} peak of ${label} (${peak} TFLOPS), ${kv} KV cache`,
+    };
   }
   if (accelerator.family === 'tpu' && (weights !== WeightPrecision.CHECKPOINT || kv !== KvCacheDtype.AUTO)) {
-    throw new Error(`${what.weights} ${weights} / ${what.kv} ${kv} on ${label}: the library serves TPUs only as the checkpoint ships `
-      + `(${WeightPrecision.CHECKPOINT}, ${KvCacheDtype.AUTO}); use a GPU for quantized serving.`);
+    throw new Error(`${what.weights} ${weights} / ${what.kv} ${kv} on ${label}: the library serves TPUs only as the checkpoint ships with vLLM `
+      + `(${WeightPrecision.CHECKPOINT}, ${KvCacheDtype.AUTO}); use modelServer 'jetstream' for int8 on TPU, or a GPU for quantized serving.`);
   }
   // Turing (T4): no bf16, no fp8: vLLM's fp8 and fp4 kernels need compute capability 8.0 or more
   const turing = accelerator.family === 'gpu' && bf16 === undefined && fp8 === undefined;
@@ -131,7 +174,10 @@ export function precisionPlan(
     default:
       // an FP8 checkpoint as it ships: W8A8 at the fp8 peak where the hardware has it, weight-only (Marlin) on Ampere
       if (shipsFp8(model)) {
-        if (turing) refuse(`${model.id} ships in FP8 and vLLM's FP8 kernels need compute capability 8.0 or more`, gpusWith(accelerators, (a) => a.bf16DenseTflops != null));
+        if (turing) {
+          throw new Error(`'model' ${model.id} ships in FP8 and cannot run on ${label} ('acceleratorType'): vLLM's FP8 kernels need compute capability `
+            + `8.0 or more. It runs on ${gpusWith(accelerators, (a) => a.bf16DenseTflops != null) || 'no accelerator in the catalog'}.`);
+        }
         if (fp8 !== undefined) { computeTflops = fp8; computeFormat = 'fp8'; }
       }
       break;
@@ -154,6 +200,7 @@ export function precisionPlan(
     computeFormat,
     kvCacheBytesPerElement: kv === KvCacheDtype.FP8 ? 1 : 2,
     vllmArgs,
+    maxTextArgs: [],
     description: `${weights} weights (${weightsGb.toFixed(1)} GB) computing at the ${computeFormat} peak of ${label} (${computeTflops} TFLOPS), `
       + `${kv} KV cache`,
   };

@@ -4,18 +4,21 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.5751,
-  kvBandwidthEfficiency: 0.4953,
-  computeEfficiency: 0.309,
-  prefillEfficiency: 1.616,
-  stepOverheadMilliseconds: 0.663,
-  layerLatencyMilliseconds: 0.02048,
-  moeLayerLatencyMilliseconds: 0.01878,
+  memoryBandwidthEfficiency: 0.6817,
+  kvBandwidthEfficiency: 0.5515,
+  computeEfficiency: 0.444,
+  prefillEfficiency: 1.18,
+  stepOverheadMilliseconds: 0.7413,
+  layerLatencyMilliseconds: 0.02881,
+  moeLayerLatencyMilliseconds: 0.01848,
+  expertComputeEfficiency: 0.742,
+  sequenceOverheadMicroseconds: 6.742,
+  v0StepOverheadMilliseconds: 1.005,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
 export const SERVING_TERMS_FIT = {
-  cases: 611,
+  cases: 670,
   sources: [
     'GKE Inference Quickstart',
     'SGLang vs vLLM 0.6.0 (sglang repo)',
@@ -26,28 +29,28 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.308, p90Factor: 1.617, worstFactor: 1.663 },
-    { metric: 'saturated throughput', cases: 557, refused: 22, sources: 4, medianFactor: 1.175, p90Factor: 1.548, worstFactor: 5.791 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.126, p90Factor: 1.334, worstFactor: 1.334 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.336, p90Factor: 2.075, worstFactor: 2.075 },
+    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.259, p90Factor: 1.509, worstFactor: 1.581 },
+    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.183, p90Factor: 1.467, worstFactor: 2.586 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.143, p90Factor: 1.476, worstFactor: 1.476 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.253, p90Factor: 2.092, worstFactor: 2.092 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.201, p90Factor: 1.503, worstFactor: 1.512 },
-    { metric: 'saturated throughput', cases: 557, refused: 22, sources: 4, medianFactor: 1.174, p90Factor: 1.509, worstFactor: 5.813 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.152, p90Factor: 1.312, worstFactor: 1.312 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.196, p90Factor: 1.748, worstFactor: 1.748 },
+    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.136, p90Factor: 1.363, worstFactor: 1.377 },
+    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.169, p90Factor: 1.443, worstFactor: 2.591 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.089, p90Factor: 1.368, worstFactor: 1.368 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.205, p90Factor: 1.968, worstFactor: 1.968 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
     'nvidia-a100-80gb': 88,
-    'nvidia-b200': 49,
-    'nvidia-gb200': 53,
-    'nvidia-h100-80gb': 226,
-    'nvidia-h200-141gb': 135,
+    'nvidia-b200': 69,
+    'nvidia-gb200': 57,
+    'nvidia-h100-80gb': 241,
+    'nvidia-h200-141gb': 155,
     'nvidia-l4': 1,
     'nvidia-rtx-pro-6000': 57,
     'nvidia-tesla-a100': 2,
   },
-  rankingPairs: 180,
-  rankingPairsAgreeing: 179,
+  rankingPairs: 192,
+  rankingPairsAgreeing: 192,
 } as const;

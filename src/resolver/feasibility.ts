@@ -59,6 +59,26 @@ export function memoryBudget(model: ModelRecord, accelerator: AcceleratorRecord,
   };
 }
 
+/** The KV cache a running batch holds, against what the memory budget leaves for it after the weights at the served precision. */
+export interface KvCacheFit {
+  /** KV cache of the running batch at the served KV dtype, GB. */
+  readonly needGb: number;
+  /** What the budget leaves for the KV cache, GB. */
+  readonly capacityGb: number;
+  readonly fits: boolean;
+}
+
+/**
+ * Whether `runningBatchSize` sequences of `kvCachePerSequenceMb` each (the estimator's figure: the workload's held context
+ * x KV bytes per token at the served KV dtype x the copies the tensor-parallel ranks hold) fit in the KV capacity of
+ * `budget`, whose weights are those of the served precision (the precision catalog's model records).
+ */
+export function kvCacheFitAt(budget: MemoryBudget, runningBatchSize: number, kvCachePerSequenceMb: number): KvCacheFit {
+  const needGb = (runningBatchSize * kvCachePerSequenceMb) / 1e3;
+  // a part per million of slack: the estimator rounds its batch down from the same capacity
+  return { needGb, capacityGb: budget.kvCacheCapacityGb, fits: needGb <= budget.kvCacheCapacityGb * (1 + 1e-6) };
+}
+
 export function kvCacheGbFor(model: ModelRecord, tokens: number): number {
   return (tokens * kvBytesPerToken(model)) / GB;
 }
@@ -75,6 +95,25 @@ export function validTensorParallelSizes(catalog: Catalog, model: ModelRecord, a
   for (let tp = 1; tp <= 16; tp *= 2) {
     const kvSplits = model.kvLoraRank !== undefined || model.kvHeads % tp === 0 || tp % model.kvHeads === 0;
     if (model.attentionHeads % tp === 0 && kvSplits && perMachine.has(tp)) sizes.push(tp);
+  }
+  return sizes;
+}
+
+/**
+ * Tensor-parallel sizes served by packing several replicas on one machine: sizes vLLM can use (as in
+ * `validTensorParallelSizes`) that no machine type of the GPU carries exactly, but that divide the GPUs of one that
+ * does: eight tensor-parallel-1 replicas of an 8B model on one a4-highgpu-8g, the normal way to run a small model on
+ * GPUs sold only as 8-GPU machines (B200, H200, H100 Mega). Each pod requests its GPUs (`nvidia.com/gpu`), and the
+ * kubelet's device plugin gives each its own (Kubernetes, Schedule GPUs: GPUs are not shared between containers).
+ * Empty on TPUs and where machine types carry every size.
+ */
+export function packedTensorParallelSizes(catalog: Catalog, model: ModelRecord, acceleratorType: string): number[] {
+  if (catalog.accelerator(acceleratorType)?.family !== 'gpu') return [];
+  const perMachine = catalog.acceleratorCountsPerMachine(acceleratorType);
+  const sizes: number[] = [];
+  for (let tp = 1; tp <= 16; tp *= 2) {
+    const kvSplits = model.kvLoraRank !== undefined || model.kvHeads % tp === 0 || tp % model.kvHeads === 0;
+    if (model.attentionHeads % tp === 0 && kvSplits && !perMachine.includes(tp) && perMachine.some((n) => n > tp && n % tp === 0)) sizes.push(tp);
   }
   return sizes;
 }

@@ -62,6 +62,8 @@ export interface NodePoolInput {
   readonly accelerator: AcceleratorRecord;
   readonly acceleratorsPerNode: number;
   readonly nodesPerReplica: number;
+  /** Server pods one node holds (packing), default 1. */
+  readonly podsPerNode?: number;
   readonly tpuTopology?: string;
   /** Ephemeral storage the server pod asks for, GiB (the main containers). */
   readonly podEphemeralStorageGiB: number;
@@ -90,13 +92,17 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
   // a Cloud Storage FUSE mount brings the sidecar's ephemeral request: the model bucket, or on TPUs the XLA cache bucket,
   // whose serving pods also keep a private copy of the cache (xla-cache.ts)
   const fuse = input.cloudStorageFuse || tpu;
-  const need = input.podEphemeralStorageGiB + (fuse ? GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB + 1 : 0) + (tpu ? LOCAL_CACHE_GIB : 0);
+  const pods = input.podsPerNode ?? 1;
+  // every pod a node holds asks for its ephemeral storage
+  const need = pods * (input.podEphemeralStorageGiB + (fuse ? GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB + 1 : 0) + (tpu ? LOCAL_CACHE_GIB : 0));
   const disk = onSsd ? DEFAULT_BOOT_DISK_GIB : bootDiskFor(need);
   const node = nodeAllocatable(machine, disk, onSsd);
   const flagSsds = onSsd && !localSsdEphemeralAutomatic(machine.name) ? bundledLocalSsds(machine.name) : 0;
   const acceleratorSelector: { [key: string]: string } = tpu
     ? { [accelerator.labelKey]: accelerator.gkeLabel, 'cloud.google.com/gke-tpu-topology': input.tpuTopology! }
-    : { [accelerator.labelKey]: accelerator.gkeLabel, 'cloud.google.com/gke-accelerator-count': String(input.acceleratorsPerNode) };
+    // a packed node's pods each request fewer GPUs than the node has: the count label (equal to a pod's GPUs) is left out
+    : pods > 1 ? { [accelerator.labelKey]: accelerator.gkeLabel }
+      : { [accelerator.labelKey]: accelerator.gkeLabel, 'cloud.google.com/gke-accelerator-count': String(input.acceleratorsPerNode) };
   const nodeSelector = { ...acceleratorSelector, ...capacitySelector(input.capacity, input.reservationName) };
 
   const q = shellQuote;
@@ -123,10 +129,13 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
 
   const explanation = [
     `${machine.name}: ${input.acceleratorsPerNode} x ${accelerator.gkeLabel} per node`
-      + (input.nodesPerReplica > 1 ? `, ${input.nodesPerReplica} nodes per replica` : '') + (tpu ? `, TPU topology ${input.tpuTopology}` : ''),
+      + (input.nodesPerReplica > 1 ? `, ${input.nodesPerReplica} nodes per replica` : '') + (tpu ? `, TPU topology ${input.tpuTopology}` : '')
+      + (pods > 1 ? `; each node holds ${pods} server pods of ${input.acceleratorsPerNode / pods} x ${accelerator.gkeLabel} (packing): `
+        + `--num-nodes ${input.capacity === Capacity.FLEX_START ? 0 : input.nodesPerReplica} starts room for ${pods} replicas, and the cluster autoscaler `
+        + `adds a node when a pod finds no free ${accelerator.gkeLabel}` : ''),
     onSsd
       ? `ephemeral storage on ${bundledLocalSsds(machine.name)} local SSD${flagSsds ? ' (--ephemeral-storage-local-ssd: GKE documents no automatic set-up before A3)' : ' (set up by GKE on A3 and newer)'}`
-      : `boot disk ${disk} GB: GKE leaves ${node.ephemeralStorageGiB.toFixed(1)} GiB of it allocatable, for the pod's ${need.toFixed(0)} GiB`
+      : `boot disk ${disk} GB: GKE leaves ${node.ephemeralStorageGiB.toFixed(1)} GiB of it allocatable, for ${pods > 1 ? `the ${pods} pods'` : 'the pod\'s'} ${need.toFixed(0)} GiB`
         + (fuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request)` : ''),
     ...node.explanation,
     {
@@ -140,6 +149,7 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
     machineType: machine.name,
     acceleratorType: accelerator.gkeLabel,
     acceleratorsPerNode: input.acceleratorsPerNode,
+    ...(pods > 1 ? { podsPerNode: pods } : {}),
     gpuDriverVersion: tpu ? undefined : GPU_DRIVER_VERSION,
     tpuTopology: tpu ? input.tpuTopology : undefined,
     nodesPerReplica: input.nodesPerReplica,

@@ -25,15 +25,35 @@ export function nodesOf(curve: ProfileCurve): { nodes: number; perNode: number }
 }
 
 /**
+ * Server pods one node holds: on a single-node GPU replica whose machine carries more GPUs than the replica's
+ * tensor-parallel size (packing, see `packedTensorParallelSizes`), floor(GPUs per machine / tensor-parallel size); else 1.
+ */
+export function podsPerNodeOf(machine: MachineTypeRecord, curve: ProfileCurve): number {
+  const { nodes, perNode } = nodesOf(curve);
+  if (nodes > 1 || machine.accelerator.startsWith('tpu') || machine.acceleratorsPerVm === undefined || machine.acceleratorsPerVm <= perNode) return 1;
+  return Math.floor(machine.acceleratorsPerVm / perNode);
+}
+
+/** The share of a node's memory a pod may request, GiB: the allocatable share of the machine, split between the pods it holds. */
+export function podMemoryCapGiB(machine: MachineTypeRecord, podsPerNode: number): number {
+  return Math.floor((machine.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value) / podsPerNode);
+}
+
+/**
  * The measured machine type, or the smallest one with the accelerator count (per node, on a multi-host
- * replica) whose memory holds the loader.
+ * replica) whose memory holds the loader; when no machine type carries exactly that count (a GPU sold only as
+ * 8-GPU machines), the smallest one whose GPUs it divides, which then holds several replicas (`podsPerNodeOf`).
  */
 export function chooseMachine(catalog: Catalog, curve: ProfileCurve, model: ModelRecord): MachineTypeRecord | undefined {
   if (curve.instanceType) return catalog.machineTypes.find((m) => m.name === curve.instanceType);
   const { nodes, perNode } = nodesOf(curve);
-  const machines = catalog.machineTypesFor(curve.acceleratorType, perNode);
+  const exact = catalog.machineTypesFor(curve.acceleratorType, perNode);
+  const machines = exact.length > 0 || nodes > 1 ? exact : catalog.machineTypes
+    .filter((m) => m.accelerator === curve.acceleratorType && m.acceleratorsPerVm !== undefined && m.acceleratorsPerVm > perNode
+      && m.acceleratorsPerVm % perNode === 0)
+    .sort((a, b) => a.acceleratorsPerVm! - b.acceleratorsPerVm! || a.vcpu - b.vcpu || a.ramGb - b.ramGb || a.name.localeCompare(b.name));
   const need = hostMemoryNeedGiB(model, sharedMemoryGiB(perNode), nodes);
-  return machines.find((m) => Math.floor(m.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value) >= need) ?? machines[machines.length - 1];
+  return machines.find((m) => podMemoryCapGiB(m, podsPerNodeOf(m, curve)) >= need) ?? machines[machines.length - 1];
 }
 
 /** Host memory of one pod: what the loader, /dev/shm and a memory-backed model cache need, against what the node offers. */
@@ -48,27 +68,29 @@ export interface HostMemoryFit {
 }
 
 export function hostMemoryFit(
-  model: ModelRecord, machine: MachineTypeRecord, perNode: number, nodes: number, loading: ResolvedModelLoading,
+  model: ModelRecord, machine: MachineTypeRecord, perNode: number, nodes: number, loading: ResolvedModelLoading, podsPerNode: number = 1,
 ): HostMemoryFit {
   // memory-backed caches (HF_HOME or the FUSE file cache) are charged to the pod's memory
   const ramCacheGiB = loading.huggingFaceHomeMedium === CacheMedium.MEMORY ? loading.huggingFaceHomeSizeGiB ?? 0
     : loading.fileCacheMedium === CacheMedium.MEMORY ? loading.fileCacheSizeGiB ?? 0 : 0;
   const needGiB = hostMemoryNeedGiB(model, sharedMemoryGiB(perNode), nodes) + ramCacheGiB;
-  const capGiB = Math.floor(machine.ramGb * SERVING_CONSTANTS.nodeAllocatableShare.value);
+  const capGiB = podMemoryCapGiB(machine, podsPerNode);
   return { ramCacheGiB, needGiB, capGiB, fits: ramCacheGiB === 0 || needGiB <= capGiB };
 }
 
 export function podResources(
-  model: ModelRecord, machine: MachineTypeRecord, tp: number, loading: ResolvedModelLoading, nodes: number = 1,
+  model: ModelRecord, machine: MachineTypeRecord, tp: number, loading: ResolvedModelLoading, nodes: number = 1, podsPerNode: number = 1,
 ): ResolvedPodResources {
   const C = SERVING_CONSTANTS;
   const share = C.nodeAllocatableShare.value;
   const shm = sharedMemoryGiB(tp);
-  const cpu = Math.max(1, Math.min(Math.floor(machine.vcpu * share), C.cpuPerAccelerator.value * tp));
-  const { ramCacheGiB: ramCache, needGiB: need, capGiB: nodeCap, fits } = hostMemoryFit(model, machine, tp, nodes, loading);
+  // a packed node's pods split its share: together they fit what the node offers (the gke/node-fit rule checks the sum)
+  const cpu = Math.max(1, Math.min(Math.floor((machine.vcpu * share) / podsPerNode), C.cpuPerAccelerator.value * tp));
+  const { ramCacheGiB: ramCache, needGiB: need, capGiB: nodeCap, fits } = hostMemoryFit(model, machine, tp, nodes, loading, podsPerNode);
+  const ofMachine = podsPerNode > 1 ? `1/${podsPerNode} of ${share * 100}% of the machine's` : `${share * 100}% of the machine's`;
   if (!fits) {
     throw new Error(`${model.id} on ${machine.name}: the memory-backed model cache (${ramCache} GiB) plus the loader needs ${need} GiB, `
-      + `more than ${share * 100}% of the machine's ${machine.ramGb} GB. Choose another 'acceleratorType' (a machine with more memory or local SSD).`);
+      + `more than ${ofMachine} ${machine.ramGb} GB. Choose another 'acceleratorType' (a machine with more memory or local SSD).`);
   }
   const memoryGiB = Math.min(need, nodeCap);
   const w = weightsGiB(model);
@@ -81,10 +103,11 @@ export function podResources(
   const derived = Math.ceil((loading.estimatedLoadSeconds * C.startupBudgetSafetyFactor.value + coldCompile) / 60) * 60;
   const startupBudgetSeconds = tpu && nodes > 1 ? Math.max(derived, C.pathwaysStartupSeconds.value) : derived;
   const explanation = [
-    `cpu ${cpu}: ${C.cpuPerAccelerator.value} per accelerator x ${tp}, at most ${share * 100}% of ${machine.name}'s ${machine.vcpu} vCPU`,
+    `cpu ${cpu}: ${C.cpuPerAccelerator.value} per accelerator x ${tp}, at most ${podsPerNode > 1 ? `1/${podsPerNode} (the pods a node holds) of ` : ''}`
+      + `${share * 100}% of ${machine.name}'s ${machine.vcpu} vCPU`,
     `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${w.toFixed(1)} GiB of weights${nodes > 1 ? ` / ${nodes} nodes (each holds its share)` : ''} + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
       + (ramCache ? ` + ${ramCache} GiB memory-backed model cache` : '')
-      + (need > nodeCap ? `, capped at ${share * 100}% of the machine's ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
+      + (need > nodeCap ? `, capped at ${ofMachine} ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
     downloadsToDisk
       ? `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${w.toFixed(1)} GiB Hugging Face download + ${C.ephemeralStorageMarginGiB.value} GiB margin`
       : `ephemeral-storage ${ephemeralStorageGiB}Gi: logs and compile caches only (the weights are not written to the container's disk)`,

@@ -341,6 +341,14 @@ export interface ResolvedMemory {
   readonly kvCachePerMaxLengthRequestGb: number;
   /** KV-cache bytes per token, KiB (bf16). */
   readonly kvCacheKibPerToken: number;
+  /**
+   * KV cache the operating point's running batch holds, GB: running sequences x the workload's held context (prompt, half
+   * the output, half a block) x KV bytes per token at the served KV dtype (fp8: half of bf16); at most `kvCacheCapacityGb`,
+   * which is what is left after the weights at the served precision.
+   *
+   * @default - absent for measured operating points (no running batch published)
+   */
+  readonly kvCacheAtOperatingPointGb?: number;
 }
 
 /** The HPA metric and threshold derived from the operating point. */
@@ -435,6 +443,12 @@ export interface ResolvedNodePool {
   readonly acceleratorType: string;
   /** Accelerators (GPUs or TPU chips) per node. */
   readonly acceleratorsPerNode: number;
+  /**
+   * Server pods one node holds when several replicas share it (packing); the node-fit rule checks that all of them fit.
+   *
+   * @default - absent: one server pod per node
+   */
+  readonly podsPerNode?: number;
   /** GPU driver GKE installs (`--accelerator gpu-driver-version`); absent on TPUs. */
   readonly gpuDriverVersion?: string;
   /** TPU slice topology (`--tpu-topology`); absent on GPUs. */
@@ -473,6 +487,13 @@ export interface ResolvedAlternative {
   readonly acceleratorCount: number;
   /** Machine type, when known. */
   readonly instanceType?: string;
+  /**
+   * Replicas one machine holds when the shape packs several on it (tensor-parallel size below the machine's GPUs, e.g.
+   * 8 x 1 GPU on an a4-highgpu-8g); its cost is its share of the machine.
+   *
+   * @default - absent: one replica per machine (or per group of machines)
+   */
+  readonly podsPerNode?: number;
   /** Output tokens/s at its operating point, when it has one. */
   readonly outputTokensPerSecond?: number;
   /** NTPOT at its operating point, ms. */
@@ -524,6 +545,14 @@ export interface Resolution {
    * (JetStream with Pathways): the slice's hosts, each running a Pathways worker, plus a leader pod without chips.
    */
   readonly nodes: number;
+  /**
+   * Server pods one node holds, when several replicas share a machine (packing): floor(accelerators per machine /
+   * tensor-parallel size), each pod requesting its `tensorParallelSize` GPUs and 1/`podsPerNode` of the node's CPU and
+   * memory; `cost` is one replica's share of the machine. Replicas and HPA bounds count pods, not nodes.
+   *
+   * @default - absent: one server pod per node
+   */
+  readonly podsPerNode?: number;
   /**
    * vLLM's pipeline-parallel size: one stage per node (`nodes`) on a multi-host GPU replica; 1 on a single node
    * and on a TPU slice (whose chips serve one program over the inter-chip interconnect).

@@ -30,6 +30,11 @@ export function serverNotes(
     + `a pod may request ${pool.allocatableCpu} CPU, ${pool.allocatableMemoryGiB} GiB of memory and ${pool.allocatableEphemeralStorageGiB} GiB of `
     + `ephemeral storage on ${pool.ephemeralStorageOn === 'local-ssd' ? 'local SSD' : `a ${pool.bootDiskSizeGb} GB boot disk`}) and quota for them; `
     + `create it with: ${pool.gcloudCommand.replace('NODE_POOL_NAME', shellQuote(name))}`);
+  if ((pool.podsPerNode ?? 1) > 1) {
+    out.push(`Packing: one ${pool.machineType} node holds ${pool.podsPerNode} server pods of ${r.tensorParallelSize} x ${pool.acceleratorType} (each `
+      + `requests ${r.podResources.cpu} CPU and ${r.podResources.memoryGiB} GiB, 1/${pool.podsPerNode} of the node); replicas and the HPA bounds `
+      + 'count pods, and the cluster autoscaler adds a node when a pending pod finds no free GPU.');
+  }
   if (r.nodes > 1) {
     out.push(r.tpuTopology !== undefined
       ? 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed.'

@@ -27,6 +27,8 @@ export interface NodeFitTarget {
   readonly bootDiskSizeGb: number;
   /** `local-ssd` or `boot-disk`. */
   readonly ephemeralStorageOn: string;
+  /** Server pods one node holds (several replicas packed on one machine); absent: 1. */
+  readonly podsPerNode?: number;
 }
 
 type Amounts = { cpu: number; memory: number; ephemeral: number };
@@ -133,7 +135,16 @@ export function checkNodeFit(templates: readonly PodTemplate[], node: NodeFitTar
   const onPool = templates.filter((t) => selects(t, node));
   const accelerated = onPool.filter(requestsAccelerator);
   const companions = onPool.filter((t) => !requestsAccelerator(t));
-  const largest = accelerated.map((t) => ({ t, ask: podAsk(t) })).sort((a, b) => b.ask.total.memory - a.ask.total.memory)[0];
+  // a packed node holds `podsPerNode` copies of each server pod: together they must fit it
+  const pods = node.podsPerNode ?? 1;
+  const times = (ask: PodAsk): PodAsk => (pods === 1 ? ask : {
+    total: { cpu: ask.total.cpu * pods, memory: ask.total.memory * pods, ephemeral: ask.total.ephemeral * pods },
+    parts: ask.parts.map((p) => ({
+      name: `${pods} x ${p.name}`,
+      amounts: { cpu: p.amounts.cpu * pods, memory: p.amounts.memory * pods, ephemeral: p.amounts.ephemeral * pods },
+    })),
+  });
+  const largest = accelerated.map((t) => ({ t, ask: times(podAsk(t)) })).sort((a, b) => b.ask.total.memory - a.ask.total.memory)[0];
   const allocatable: Amounts = {
     cpu: node.allocatableCpu, memory: node.allocatableMemoryGiB * GIB, ephemeral: node.allocatableEphemeralStorageGiB * GIB,
   };
@@ -151,13 +162,13 @@ export function checkNodeFit(templates: readonly PodTemplate[], node: NodeFitTar
       if (total <= allocatable[k] + 1e-6) continue;
       const parts = [...ask.parts, ...(with_ ? with_.ask.parts.map((p) => ({ ...p, name: `${p.name} (co-located ${String(obj(with_.t.owner.metadata).name)})` })) : [])]
         .filter((p) => p.amounts[k] > 0).map((p) => `${p.name} ${fmt(k, p.amounts[k])}`).join(', ');
-      report(t.owner, `${t.path}/spec`, `the pod asks for ${fmt(k, total)} of ${name} (${parts}), but one ${node.machineType} node `
+      report(t.owner, `${t.path}/spec`, `${pods > 1 && requestsAccelerator(t) ? `the ${pods} pods a node holds ask` : 'the pod asks'} for ${fmt(k, total)} of ${name} (${parts}), but one ${node.machineType} node `
         + `${k === 'ephemeral' ? `(${node.ephemeralStorageOn === 'local-ssd' ? 'local SSD' : `${node.bootDiskSizeGb} GB boot disk`}) ` : ''}has `
         + `${fmt(k, allocatable[k])} allocatable after GKE's reservations and DaemonSets: it would stay Pending with "Insufficient ${name}"`,
       options[k]);
     }
   };
-  for (const t of accelerated) check(t, podAsk(t));
+  for (const t of accelerated) check(t, times(podAsk(t)));
   if (largest) for (const t of companions) check(t, podAsk(t), largest);
 }
 

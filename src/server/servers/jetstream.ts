@@ -62,6 +62,8 @@ export function maxEngineArgs(r: Resolution, checkpointUri: string): string[] {
     `ici_tensor_parallelism=${chips}`,
     'scan_layers=false',
     'weight_dtype=bfloat16',
+    // int8: quantization=int8, quantize_kvcache=true, checkpoint_is_quantized=true (see precision.ts maxTextArgs)
+    ...r.precisionArgs,
     `load_parameters_path=${escapeKubernetesExpansion(checkpointUri)}`,
     `prometheus_port=${JETSTREAM.metricsPort}`,
   ];

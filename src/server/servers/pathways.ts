@@ -76,6 +76,8 @@ export function pathwaysEngineArgs(r: Resolution, checkpointUri: string): string
     'scan_layers=false',
     'weight_dtype=bfloat16',
     'enable_single_controller=true',
+    // int8: quantization=int8, quantize_kvcache=true, checkpoint_is_quantized=true, as Google's 405B 4x4 sample sets them
+    ...r.precisionArgs,
     'enable_model_warmup=true',
     `prometheus_port=${JETSTREAM.metricsPort}`,
   ];
@@ -240,6 +242,8 @@ export function pathwaysNotes(r: Resolution, scratchUri: string, checkpointUri: 
     'Pathways: the Pathways images are allowlisted: the project needs Artifact Registry access to us-docker.pkg.dev/cloud-tpu-v2-images/pathways.',
     `Pathways: the engine runs as the single controller on the leader (no chips), with MaxText ici_tensor_parallelism ${r.tensorParallelSize} x `
       + `ici_autoregressive_parallelism ${r.acceleratorCount / r.tensorParallelSize} over the slice's ${r.acceleratorCount} chips; `
-      + 'the checkpoint must be an unscanned MaxText checkpoint of the model (bf16: weight_dtype=bfloat16).',
+      + (r.weightPrecision === 'int8'
+        ? 'the checkpoint must be an unscanned MaxText checkpoint of the model quantized to int8 (quantization=int8 checkpoint_is_quantized=true).'
+        : 'the checkpoint must be an unscanned MaxText checkpoint of the model (bf16: weight_dtype=bfloat16).'),
   ];
 }

@@ -1,0 +1,230 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart, Testing } from 'cdk8s';
+import { InferenceGateway, InferenceResolver, LoraAdapter, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { expectValidManifests } from './support/k8s-validator';
+import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
+import { Catalog } from '../src/catalog/catalog';
+import { loraAdapterBytes, loraSlotBytes } from '../src/resolver/lora';
+
+const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
+const BASE: OptimizedLlmServerProps = { model: LLAMA, acceleratorType: 'nvidia-l4', name: 'llama' };
+const SQL = () => LoraAdapter.fromHuggingFace('sql', 'my-org/llama-3.1-8b-sql-lora', 16);
+const CHAT = () => LoraAdapter.fromHuggingFace('chat', 'my-org/llama-3.1-8b-chat-lora', 8);
+
+function build(props: Partial<OptimizedLlmServerProps>, chart = new Chart(Testing.app(), 'test', { namespace: 'llm' })) {
+  const server = new OptimizedLlmServer(chart, (props.name as string | undefined) ?? 'llama', { ...BASE, ...props } as OptimizedLlmServerProps);
+  const objects = chart.toJson();
+  const deployment = objects.find((o: any) => o.kind === 'Deployment' && o.metadata.name === server.name);
+  return { chart, server, objects, container: deployment.spec.template.spec.containers[0] };
+}
+
+describe('memory of the adapter slots', () => {
+  const llama = Catalog.EMBEDDED.model(LLAMA)!;
+
+  test('Llama 3.1 8B shapes from its config.json', () => {
+    // hidden 4096, 32 heads and 8 KV heads of 128, intermediate 14336, 32 layers, vocabulary 128256
+    expect([llama.hiddenSize, llama.attentionHeads, llama.kvHeads, llama.headDim, llama.intermediateSize, llama.layers, llama.vocabSize])
+      .toEqual([4096, 32, 8, 128, 14336, 32, 128256]);
+  });
+
+  test('a rank-16 adapter on q, k, v, o: rank x (d_in + d_out) x 2 bytes x 32 layers', () => {
+    // q 4096->4096, k 4096->1024, v 4096->1024, o 4096->4096: 16 x (8192 + 5120 + 5120 + 8192) = 425,984 per layer
+    expect(loraAdapterBytes(llama, 16, ['q_proj', 'k_proj', 'v_proj', 'o_proj'])).toBe(425_984 * 32 * 2);
+    expect(loraAdapterBytes(llama, 16, ['q_proj', 'k_proj', 'v_proj', 'o_proj'])).toBe(27_262_976);
+  });
+
+  test('a vLLM slot covers every LoRA-capable module, whatever the adapter targets', () => {
+    // per layer at rank 16: attention 16 x 26,624 = 425,984; MLP gate, up 4096->14336 and down 14336->4096: 16 x 3 x 18,432 = 884,736
+    const linear = (425_984 + 884_736) * 32 * 2;
+    // embedding and lm_head: 16 x (128,256 + 4,096) each
+    const vocabulary = 2 * 16 * (128_256 + 4_096) * 2;
+    expect(loraSlotBytes(llama, 16, 1)).toBe(linear + vocabulary);
+    expect(loraSlotBytes(llama, 16, 1)).toBe(92_356_608);
+  });
+
+  test('under tensor parallelism the unsharded half is held by every GPU', () => {
+    // TP 2: q 16 x (4096 x 2 + 4096), k and v 16 x (8192 + 1024), o 16 x (4096 + 4096 x 2), gate and up 16 x (8192 + 14336),
+    // down 16 x (14336 + 8192)
+    const perLayer = 16 * (12_288 + 9_216 * 2 + 12_288 + 22_528 * 3);
+    expect(loraSlotBytes(llama, 16, 2)).toBe(perLayer * 32 * 2 + 2 * 16 * (128_256 + 4_096) * 2);
+  });
+
+  test('the slots come out of the KV cache of the same replica shape', () => {
+    const plain = InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4' });
+    const lora = InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4', loraAdapters: [SQL(), CHAT()], maxLoras: 4 });
+    expect(lora.acceleratorCount).toBe(plain.acceleratorCount);
+    const slots = (4 * loraSlotBytes(llama, 16, plain.tensorParallelSize)) / 1e9;
+    expect(lora.lora!.slotsMemoryGb).toBeCloseTo(slots, 9);
+    expect(plain.memory.kvCacheCapacityGb - lora.memory.kvCacheCapacityGb).toBeCloseTo(slots, 9);
+    expect(lora.memory.runtimeOverheadGb - plain.memory.runtimeOverheadGb).toBeCloseTo(slots, 9);
+    expect(lora.decisions.some((d) => d.startsWith('LoRA: adapters sql (rank 16') && d.includes('4 slots (--max-loras)'))).toBe(true);
+  });
+
+  test('slots that leave no room for maxModelLength are refused, naming the props', () => {
+    expect(() => InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4', loraAdapters: [SQL()], maxLoras: 1024, maxLoraRank: 256 }))
+      .toThrow(/does not fit next to the LoRA slots .*'maxLoras' 1024 at 'maxLoraRank' 256.*lower 'maxLoras', 'maxLoraRank' or 'maxModelLength'/);
+  });
+});
+
+describe('vLLM flags', () => {
+  test('adapters from Hugging Face: --enable-lora, --max-loras, --max-lora-rank and one name=path word each', () => {
+    const { container } = build({ loraAdapters: [SQL(), CHAT()] });
+    const args: string[] = container.args;
+    const at = args.indexOf('--enable-lora');
+    expect(args.slice(at, at + 6)).toEqual([
+      '--enable-lora', '--max-loras=2', '--max-lora-rank=16', '--lora-modules',
+      'sql=my-org/llama-3.1-8b-sql-lora', 'chat=my-org/llama-3.1-8b-chat-lora',
+    ]);
+    // the next word is an option, so argparse's nargs='+' stops there
+    expect(args[at + 6].startsWith('--')).toBe(true);
+    expect(container.env.map((e: any) => e.name)).not.toContain('VLLM_ALLOW_RUNTIME_LORA_UPDATING');
+  });
+
+  test('the smallest accepted rank holding every adapter, and explicit settings as given', () => {
+    const wide = build({ loraAdapters: [LoraAdapter.fromHuggingFace('wide', 'my-org/wide-lora', 48)] }).container.args;
+    expect(wide).toContain('--max-lora-rank=64');
+    const given = build({ loraAdapters: [SQL()], maxLoras: 3, maxLoraRank: 32 }).container.args;
+    expect(given).toEqual(expect.arrayContaining(['--max-loras=3', '--max-lora-rank=32']));
+  });
+
+  test('adapters from the model bucket are read under its mount', () => {
+    const { container, server } = build({
+      acceleratorType: 'nvidia-h100-80gb',
+      modelBucketUri: 'gs://models/llama-3.1-8b',
+      loraAdapters: [LoraAdapter.fromModelBucket('sql', 'adapters/sql', 16)],
+    });
+    expect(server.modelBucket!.mountPath).toBe('/gcs');
+    expect(container.args).toEqual(expect.arrayContaining(['--lora-modules', 'sql=/gcs/adapters/sql']));
+    expect(server.deploymentNotes.some((n) => n.startsWith('LoRA: adapters from the model bucket'))).toBe(true);
+  });
+
+  test('run-time loading sets VLLM_ALLOW_RUNTIME_LORA_UPDATING and warns that its endpoint is unauthenticated', () => {
+    const { container, server } = build({ runtimeLoraUpdating: true });
+    expect(container.args).toEqual(expect.arrayContaining(['--enable-lora', '--max-loras=1', '--max-lora-rank=16']));
+    expect(container.args).not.toContain('--lora-modules');
+    expect(container.env).toContainEqual({ name: 'VLLM_ALLOW_RUNTIME_LORA_UPDATING', value: 'True' });
+    expect(server.deploymentNotes.some((n) => /without authentication/.test(n) && /allowedClients/.test(n))).toBe(true);
+  });
+
+  test('no LoRA flag without adapters', () => {
+    const { container, server } = build({});
+    expect(container.args.filter((a: string) => a.includes('lora'))).toEqual([]);
+    expect(server.resolution.lora).toBeUndefined();
+  });
+});
+
+describe('bad input', () => {
+  const fails = (props: Partial<OptimizedLlmServerProps>, message: RegExp) => expect(() => build(props)).toThrow(message);
+
+  test('adapter names: label-safe, unique, not the base model', () => {
+    for (const name of ['my adapter', 'a=b', '$(HF_TOKEN)', '-x', '', 'a'.repeat(64), 'org/name']) {
+      expect(() => LoraAdapter.fromHuggingFace(name, 'my-org/x', 8)).toThrow(/the adapter name must be 1-63 letters/);
+    }
+    fails({ loraAdapters: [SQL(), LoraAdapter.fromHuggingFace('sql', 'my-org/other', 8)] }, /'loraAdapters\[1\]' is named 'sql' like 'loraAdapters\[0\]'/);
+  });
+
+  test('sources: Hugging Face ids and bucket paths', () => {
+    expect(() => LoraAdapter.fromHuggingFace('x', 'not an id', 8)).toThrow(/Hugging Face repository must be an id/);
+    expect(() => LoraAdapter.fromHuggingFace('x', 'org/$(HF_TOKEN)', 8)).toThrow(/Hugging Face repository must be an id/);
+    for (const p of ['/abs', '../up', 'a/../b', 'a b', 'a=b', 'x,y', '$(HF_TOKEN)']) {
+      expect(() => LoraAdapter.fromModelBucket('x', p, 8)).toThrow(/bucket path must be a directory relative to 'modelBucketUri'/);
+    }
+    fails({ loraAdapters: [LoraAdapter.fromModelBucket('sql', 'adapters/sql', 16)] }, /read from the model bucket, but 'modelBucketUri' is not set/);
+    fails({ acceleratorType: 'nvidia-h100-80gb', modelBucketUri: 'gs://models/llama', loraAdapters: [SQL()] },
+      /comes from Hugging Face, but the server reads the model from 'modelBucketUri'.*LoraAdapter.fromModelBucket\('sql', 'adapters\/sql', 16\)/);
+  });
+
+  test('ranks and slots within what vLLM accepts', () => {
+    expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 300)).toThrow(/rank must be a whole number from 1 to 256/);
+    expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 0)).toThrow(/rank must be a whole number/);
+    fails({ loraAdapters: [SQL()], maxLoraRank: 24 }, /'maxLoraRank' must be one of 8, 16, 32, 64, 128, 256/);
+    fails({ loraAdapters: [SQL()], maxLoraRank: 8 }, /'sql' has rank 16, above 'maxLoraRank' 8.*Raise 'maxLoraRank' to 16/);
+    fails({ loraAdapters: [SQL(), CHAT()], maxLoras: 1 }, /lists 2 adapters but 'maxLoras' is 1.*Set 'maxLoras' to 2/);
+    fails({ loraAdapters: [SQL()], maxLoras: 0 }, /'maxLoras' must be a whole number from 1/);
+    fails({ maxLoras: 2 }, /'maxLoras' sizes LoRA adapter slots, but no adapter is served/);
+  });
+
+  test('what JavaScript can pass', () => {
+    fails({ loraAdapters: 'sql' as any }, /'loraAdapters' must be a list of LoraAdapter/);
+    fails({ loraAdapters: [{ name: 'sql', source: 'hugging-face', location: 'my-org/x', rank: 8 }] as any },
+      /'loraAdapters\[0\]' must be made with LoraAdapter.fromHuggingFace/);
+    fails({ runtimeLoraUpdating: 'yes' as any }, /'runtimeLoraUpdating' must be true or false/);
+    fails({ loraAdapters: [SQL()], env: { VLLM_ALLOW_RUNTIME_LORA_UPDATING: 'True' } }, /'env' sets VLLM_ALLOW_RUNTIME_LORA_UPDATING.*'runtimeLoraUpdating'/);
+  });
+
+  test('servers and accelerators the library serves LoRA on', () => {
+    fails({ modelServer: 'tgi', acceleratorType: 'nvidia-l4', loraAdapters: [SQL()] }, /LoRA adapters with vLLM only.*not 'tgi'/);
+    fails({ acceleratorType: 'tpu-v6e-slice', loraAdapters: [SQL()] }, /served on GPUs only, and 'tpu-v6e-slice'/);
+    fails({ model: 'Qwen/Qwen3-30B-A3B', acceleratorType: undefined, loraAdapters: [SQL()] }, /mixture-of-experts model/);
+  });
+});
+
+describe('behind the gateway', () => {
+  function gateway(second: Partial<OptimizedLlmServerProps>) {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
+    const llama = new OptimizedLlmServer(chart, 'llama', { ...BASE, loraAdapters: [SQL(), CHAT()] });
+    const other = new OptimizedLlmServer(chart, 'other', {
+      model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
+      acceleratorType: 'nvidia-tesla-a100',
+      name: 'deepseek',
+      ...second,
+    } as OptimizedLlmServerProps);
+    const gw = new InferenceGateway(chart, 'gateway', { name: 'inference', servers: [llama, other] });
+    return { chart, gw };
+  }
+
+  test('the route of a server matches its model and each adapter, all to its pool', () => {
+    const { chart, gw } = gateway({});
+    const objects = chart.toJson();
+    const route = objects.find((o: any) => o.kind === 'HTTPRoute' && o.metadata.name === 'llama');
+    expect(route.spec.rules).toHaveLength(1);
+    const rule = route.spec.rules[0];
+    expect(rule.matches.map((m: any) => m.headers[0])).toEqual([LLAMA, 'sql', 'chat']
+      .map((value) => ({ type: 'Exact', name: 'X-Gateway-Model-Name', value })));
+    expect(rule.backendRefs).toEqual([{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'llama' }]);
+    const other = objects.find((o: any) => o.kind === 'HTTPRoute' && o.metadata.name === 'deepseek');
+    expect(other.spec.rules[0].matches.map((m: any) => m.headers[0].value)).toEqual(['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B']);
+    expect(gw.deploymentNotes.some((n) => n.includes(`${LLAMA} and its LoRA adapters sql, chat are served by the InferencePool llama`))).toBe(true);
+    expectValidManifests(objects, ['1.28', '1.33']);
+  });
+
+  test('an adapter named like another server\'s adapter is refused', () => {
+    expect(() => gateway({ loraAdapters: [LoraAdapter.fromHuggingFace('sql', 'my-org/qwen-sql', 16)] }))
+      .toThrow(/LoRA adapter 'sql' of OptimizedLlmServer 'deepseek' has the name of the LoRA adapter 'sql' of OptimizedLlmServer 'llama'/);
+  });
+
+  test('more names than one HTTPRoute holds are refused; 64 per rule', () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => LoraAdapter.fromHuggingFace(`a${i}`, `my-org/a${i}`, 8));
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
+    const server = new OptimizedLlmServer(chart, 'llama', { ...BASE, loraAdapters: many(100), maxLoras: 100, maxLoraRank: 8 });
+    new InferenceGateway(chart, 'gateway', { name: 'inference', servers: [server] });
+    const route = chart.toJson().find((o: any) => o.kind === 'HTTPRoute');
+    expect(route.spec.rules.map((r: any) => r.matches.length)).toEqual([64, 37]);
+    expectValidManifests(chart.toJson(), ['1.33']);
+    const chart2 = new Chart(Testing.app(), 'test', { namespace: 'llm' });
+    const big = new OptimizedLlmServer(chart2, 'llama', { ...BASE, loraAdapters: many(127), maxLoras: 127, maxLoraRank: 8 });
+    expect(() => new InferenceGateway(chart2, 'gateway', { name: 'inference', servers: [big] })).toThrow(/128 model names .*more than the 127 matches/);
+  });
+});
+
+const maybe = kubectlValidateAvailable() ? test : test.skip;
+maybe('kubectl accepts a LoRA server behind the gateway', () => {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gke-inference-lora-')) });
+  const chart = new Chart(app, 'lora', { namespace: 'llm' });
+  const hf = new OptimizedLlmServer(chart, 'llama', { ...BASE, loraAdapters: [SQL(), CHAT()], runtimeLoraUpdating: true, allowedClients: [] });
+  const bucket = new OptimizedLlmServer(chart, 'bucket', {
+    model: 'google/gemma-2-9b-it',
+    acceleratorType: 'nvidia-h100-80gb',
+    name: 'gemma',
+    modelBucketUri: 'gs://models/gemma-2-9b-it',
+    loraAdapters: [LoraAdapter.fromModelBucket('summarize', 'adapters/summarize', 32)],
+  });
+  new InferenceGateway(chart, 'gateway', { name: 'inference', servers: [hf, bucket], proxyOnlySubnetCidr: '10.129.0.0/23' });
+  const expected = chart.toJson().length;
+  app.synth();
+  const result = kubectlValidate([path.join(app.outdir, 'lora.k8s.yaml')], '1.33')!;
+  expect(result.output).toContain(`${expected} valid, 0 invalid`);
+  expect(result.ok).toBe(true);
+});

@@ -1,0 +1,135 @@
+import { Chart, Testing } from 'cdk8s';
+import { Capacity, InferenceResolver, OptimizedLlmServer, PricingModel } from '../src';
+import { Catalog } from '../src/catalog/catalog';
+import { resolveWith } from '../src/resolver/resolver';
+import { ClusterMode } from '../src/validation/cluster-mode';
+import { checkNodeFit } from '../src/validation/node-fit-rules';
+
+/**
+ * Several servers per machine (issue 13): a small model on a GPU sold only as 8-GPU machines packs
+ * floor(8 / tensor-parallel size) replicas on one node. The physics pinned here: a replica costs its share of
+ * the machine's published price, packing lowers the cost per token of an 8B model against one replica over all
+ * 8 GPUs, each pod requests tensor-parallel-size GPUs, and the pods a node holds fit its allocatable resources as
+ * GKE's "Plan GKE Standard node sizes" computes them (memory 25/20/10/6/2% tiers + 100 MiB eviction, CPU
+ * 6/1/0.5/0.25% tiers), less GKE's system DaemonSets (0.5 CPU, 1 GiB: our estimate, as in node-fit.test.ts).
+ */
+const catalog = Catalog.EMBEDDED;
+const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+
+function tiers(x: number, t: Array<[number, number]>): number {
+  let left = x;
+  let out = 0;
+  for (const [size, share] of t) {
+    const part = Math.min(left, size);
+    out += part * share;
+    left -= part;
+  }
+  return out;
+}
+
+function allocatable(machineType: string): { cpu: number; memoryGiB: number } {
+  const m = catalog.machineTypes.find((x) => x.name === machineType)!;
+  const memReserved = tiers(m.ramGb, [[4, 0.25], [4, 0.2], [8, 0.1], [112, 0.06], [Infinity, 0.02]]) + 100 / 1024;
+  const cpuReserved = tiers(m.vcpu, [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]]);
+  return { cpu: m.vcpu - cpuReserved - 0.5, memoryGiB: m.ramGb - memReserved - 1 };
+}
+
+const GIB = 1024 ** 3;
+function quantity(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Gi|Mi|m)?$/.exec(v)!;
+  return Number(m[1]) * ({ Gi: GIB, Mi: 1024 ** 2, m: 0.001 } as { [k: string]: number })[m[2] ?? ''] || Number(m[1]);
+}
+
+// the catalog has a whole-VM price for a3-ultragpu-8g; for a4-highgpu-8g only the GPUs' part (no cost figures), so on B200 the
+// comparison is output tokens/s per GPU, which cost per token is inversely proportional to at one machine price
+describe.each([
+  ['nvidia-h200-141gb', 'a3-ultragpu-8g', true],
+  ['nvidia-b200', 'a4-highgpu-8g', false],
+])('an 8B model on %s (%s, 8 GPUs per machine)', (accelerator, machineType, priced) => {
+  const request = {
+    model: MODEL,
+    acceleratorType: accelerator,
+    targetNtpotMilliseconds: 100,
+    capacity: Capacity.ON_DEMAND,
+    pricingModel: PricingModel.ON_DEMAND,
+  };
+  const r = InferenceResolver.resolve(request);
+
+  test('packs eight tensor-parallel-1 replicas on one machine, each costing 1/8 of its published price', () => {
+    expect(r.instanceType).toBe(machineType);
+    expect(r.tensorParallelSize).toBe(1);
+    expect(r.acceleratorCount).toBe(1);
+    expect(r.podsPerNode).toBe(8);
+    expect(r.nodePool.podsPerNode).toBe(8);
+    // the node pool is the whole machine: the gcloud command asks for all 8 GPUs, --num-nodes 1 holds 8 replicas
+    expect(r.nodePool.acceleratorsPerNode).toBe(8);
+    expect(r.nodePool.gcloudCommand).toContain(`--accelerator type=${accelerator},count=8,`);
+    expect(r.nodePool.gcloudCommand).toContain('--num-nodes 1');
+    // no accelerator-count selector: a pod's GPU limit (1) is not the node's count (8)
+    expect(r.nodePool.nodeSelector['cloud.google.com/gke-accelerator-count']).toBeUndefined();
+    expect(r.decisions.some((d) => d.startsWith(`packing: one ${machineType} node holds 8 server pods`))).toBe(true);
+    if (!priced) return;
+    const price = catalog.machinePrice(machineType, 'us-central1', 'on-demand')!;
+    expect(r.cost.costPerHour).toBeCloseTo(price.usdPerHour / 8, 9);
+    // GIQ's cost formula on the replica's share: $/s / (input tok/s / ratio + output tok/s)
+    const p = r.performance;
+    const perToken = price.usdPerHour / 8 / 3600 / (p.inputTokensPerSecond / 4 + p.outputTokensPerSecond);
+    expect(r.cost.costPerMillionOutputTokens).toBeCloseTo(perToken * 1e6, 9);
+  });
+
+  test('packing lowers the cost per token against one replica over the whole machine, which stays among the alternatives', () => {
+    const whole = r.alternatives.find((a) => a.acceleratorType === accelerator && a.acceleratorCount === 8)!;
+    expect(whole.podsPerNode).toBeUndefined();
+    expect(whole.instanceType).toBe(machineType);
+    // eight replicas of one GPU serve more than one replica over eight (tensor parallelism does not scale linearly)
+    expect(8 * r.performance.outputTokensPerSecond).toBeGreaterThan(whole.outputTokensPerSecond!);
+    if (priced) expect(r.cost.costPerMillionOutputTokens!).toBeLessThan(whole.costPerMillionOutputTokens!);
+    // the packed shapes of 2 and 4 GPUs are compared too
+    expect(r.alternatives.filter((a) => a.acceleratorType === accelerator && a.podsPerNode !== undefined)
+      .map((a) => [a.acceleratorCount, a.podsPerNode])).toEqual([[2, 4], [4, 2]]);
+  });
+
+  test('the synthesized pod requests 1 GPU, and the 8 pods a node holds fit its allocatable CPU and memory', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'test', { namespace: 'llm' });
+    const server = new OptimizedLlmServer(chart, 'server', { ...request, name: 'llama', clusterMode: ClusterMode.STANDARD });
+    const deployment = chart.toJson().find((o: any) => o.kind === 'Deployment');
+    const containers: any[] = deployment.spec.template.spec.containers;
+    const gpus = containers.reduce((n, c) => n + Number(c.resources?.limits?.['nvidia.com/gpu'] ?? 0), 0);
+    expect(gpus).toBe(1);
+    const cpu = containers.reduce((n, c) => n + quantity(String(c.resources?.requests?.cpu ?? '0')), 0);
+    const memory = containers.reduce((n, c) => n + quantity(String(c.resources?.requests?.memory ?? '0')), 0) / GIB;
+    const node = allocatable(machineType);
+    expect(8 * cpu).toBeLessThanOrEqual(node.cpu);
+    expect(8 * memory).toBeLessThanOrEqual(node.memoryGiB);
+    expect(deployment.spec.template.spec.nodeSelector['cloud.google.com/gke-accelerator']).toBe(accelerator);
+    expect(server.deploymentNotes.some((n) => n.startsWith(`Packing: one ${machineType} node holds 8 server pods of 1 x ${accelerator}`))).toBe(true);
+  });
+});
+
+test('the node-fit rule counts every pod a packed node holds', () => {
+  const r = InferenceResolver.resolve({ model: MODEL, acceleratorType: 'nvidia-h200-141gb' });
+
+  const cpu = r.nodePool.allocatableCpu / 8 + 1; // one pod fits, eight do not
+  const template: any = {
+    labels: {},
+    owner: { metadata: { name: 'x' } },
+    path: '/spec/template',
+    annotations: {},
+    spec: { nodeSelector: r.nodePool.nodeSelector },
+    containers: [{ init: false, path: '/spec/template/spec/containers/0', container: { name: 'server', resources: { requests: { 'cpu': String(cpu), 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } } } }],
+  };
+  const reports: string[] = [];
+  checkNodeFit([template], r.nodePool, (_o: unknown, _p: string, message: string) => reports.push(message));
+  expect(reports.join('\n')).toMatch(/the 8 pods a node holds ask for .* of cpu/);
+  checkNodeFit([template], { ...r.nodePool, podsPerNode: undefined }, (_o: unknown, _p: string, message: string) => reports.push(`single: ${message}`));
+  expect(reports.filter((m) => m.startsWith('single:'))).toEqual([]);
+});
+
+test('where a machine type carries the tensor-parallel size, nothing is packed (a3-highgpu-1g for an 8B model on H100)', () => {
+  const r = resolveWith(catalog, { model: MODEL, acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100 });
+  expect(r.podsPerNode).toBeUndefined();
+  expect(r.nodePool.podsPerNode).toBeUndefined();
+  expect(r.alternatives.every((a) => a.podsPerNode === undefined)).toBe(true);
+  expect(r.nodePool.nodeSelector['cloud.google.com/gke-accelerator-count']).toBe(String(r.tensorParallelSize));
+});
