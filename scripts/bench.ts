@@ -7,7 +7,25 @@
  *    x a few latency targets; refusals count as queries);
  * 3. module import time of the library against cdk8s + cdk8s-plus-28 alone, each in fresh node processes.
  *
- * Prints a markdown table for the README. Not part of the test suite: timings are noisy on shared machines.
+ * Prints markdown tables for the README (time, then memory: bytes allocated and peak heap per synth, from V8's GC
+ * profiler). Not part of the test suite: timings are noisy on shared machines. Each synth ratio is the median of per-pair
+ * ratios of interleaved runs (CPU time) +- half their interquartile range; the run fails only when ratio - spread > 1.2.
+ *
+ * Where the time went (node --cpu-prof on 100 and 1 servers, December 2026, before the synthesis scope):
+ * - YAML (cdk8s `Yaml.stringify`, the `yaml` package) ~45% of the library's synth and ~65% of the hand-written one: the
+ *   same work on both sides (the library's manifests have ~7% more YAML nodes: labels, capabilities, tolerations);
+ * - `ApiObject.toJson()` three times per object: cdk8s validates the App in `synthYaml()` and again in each
+ *   `chart.toJson()`, and the validation rendered every object each time (plus `jsonEqual` against the previous
+ *   findings), then the output rendered it once more: ~28% of the synth, two thirds of it redundant;
+ * - the rules themselves (src/validation/*) ~5-8% in a profile, ~10-12% when removed in an A/B run (their allocations
+ *   also cost GC): kubernetes/names and the label checks, no-secret-expansion, node-fit lead, none above ~1.5%;
+ * - construction ~10%, a third of it the per-server copy of the memoised resolution (`resolveCached`; now a plain
+ *   deep copy instead of `structuredClone`, on main from the resolver work); provenance annotations ~2% of construction;
+ * - GC ~15% of the samples on both sides.
+ * What changed: src/validation/synth-scope.ts renders each object of a validated construct once per synthesis (the
+ * validation passes and the output share it) and runs the rules once, which took the ratios from ~1.4x to ~1.1-1.2x
+ * (output bytes unchanged). Tried and dropped: handing the output a fresh copy of the rendering (its YAML ran up to 15%
+ * faster in isolation, no gain in the full synth), and a forced GC before each timed sample (see collectGarbage).
  *
  *   npm run bench      (BENCH_QUICK=1: fewer repetitions; BENCH_SIZES=10,100: other sizes; BENCH_SYNTH_ONLY=1: synth rows only;
  *                       BENCH_RESOLVER_ONLY=1: the resolver row only)
