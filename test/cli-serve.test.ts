@@ -335,7 +335,7 @@ function serveProcess(): Promise<ServeProcess> {
   child.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL in 45 s: ${out}${err}`)), 45_000);
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL in 100 s: ${out}${err}`)), 100_000);
     const check = () => {
       const m = /at (http:\/\/127\.0\.0\.1:\d+\/) /.exec(out);
       if (m) {
@@ -413,7 +413,7 @@ describe('cdk8s-gke-inference serve as a process', () => {
       gcloudOk(`config set api_endpoint_overrides/gkerecommender ${first.url}`);
       gcloudOk('config set auth/disable_credentials true');
     }
-  }, 120_000);
+  }, 240_000);
 
   afterAll(() => {
     for (const p of [first, second]) if (p && p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
