@@ -106,8 +106,8 @@ export function precisionPlan(
   const int8 = accelerator.int8DenseTops ?? undefined;
   const label = accelerator.gkeLabel;
   if (accelerator.family === 'tpu' && shipsFp8(model)) {
-    throw new Error(`'model' ${model.id} ships in FP8 (${model.checkpointFormat}) and the library serves TPUs ('acceleratorType' ${label}) only with `
-      + 'bf16 checkpoints; use a GPU with FP8 support (Hopper, Ada, Blackwell) or the bf16 checkpoint of the model.');
+    throw new Error(`Model ${model.id} ('model') ships in FP8 (${model.checkpointFormat}) and the library serves TPUs ('acceleratorType' ${label}) `
+      + 'only with bf16 checkpoints; use a GPU with FP8 support (Hopper, Ada, Blackwell) or the bf16 checkpoint of the model.');
   }
   if (kv === KvCacheDtype.INT8 && !(maxText && accelerator.family === 'tpu')) {
     throw new Error(`${what.kv} '${kv}' is JetStream's int8 KV cache (MaxText quantize_kvcache) on TPU: use modelServer 'jetstream' on a TPU, `
