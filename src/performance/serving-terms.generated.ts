@@ -4,16 +4,16 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6817,
-  kvBandwidthEfficiency: 0.5515,
-  computeEfficiency: 0.444,
-  prefillEfficiency: 1.18,
-  stepOverheadMilliseconds: 0.7413,
-  layerLatencyMilliseconds: 0.02881,
-  moeLayerLatencyMilliseconds: 0.01848,
-  expertComputeEfficiency: 0.742,
-  sequenceOverheadMicroseconds: 6.742,
-  v0StepOverheadMilliseconds: 1.005,
+  memoryBandwidthEfficiency: 0.6874,
+  kvBandwidthEfficiency: 0.5483,
+  computeEfficiency: 0.4463,
+  prefillEfficiency: 1.179,
+  stepOverheadMilliseconds: 0.7252,
+  layerLatencyMilliseconds: 0.03052,
+  moeLayerLatencyMilliseconds: 0.01868,
+  expertComputeEfficiency: 0.7402,
+  sequenceOverheadMicroseconds: 6.912,
+  v0StepOverheadMilliseconds: 1.012,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -29,16 +29,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.259, p90Factor: 1.509, worstFactor: 1.581 },
-    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.183, p90Factor: 1.467, worstFactor: 2.586 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.143, p90Factor: 1.476, worstFactor: 1.476 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.253, p90Factor: 2.092, worstFactor: 2.092 },
+    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.262, p90Factor: 1.509, worstFactor: 1.582 },
+    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.184, p90Factor: 1.453, worstFactor: 2.586 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.135, p90Factor: 1.476, worstFactor: 1.476 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.256, p90Factor: 2.083, worstFactor: 2.083 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.136, p90Factor: 1.363, worstFactor: 1.377 },
-    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.169, p90Factor: 1.443, worstFactor: 2.591 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.089, p90Factor: 1.368, worstFactor: 1.368 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.205, p90Factor: 1.968, worstFactor: 1.968 },
+    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.135, p90Factor: 1.366, worstFactor: 1.376 },
+    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.173, p90Factor: 1.432, worstFactor: 2.579 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.086, p90Factor: 1.367, worstFactor: 1.367 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.205, p90Factor: 1.976, worstFactor: 1.976 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
