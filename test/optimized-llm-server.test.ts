@@ -79,8 +79,10 @@ test('secure by default: no privilege, seccomp RuntimeDefault, no API token', ()
   // gpt-oss is not gated: the token Secret is optional so the pod starts without it
   const env = pod.containers[0].env.find((e: any) => e.name === 'HF_TOKEN');
   expect(env.valueFrom.secretKeyRef.optional).toBe(true);
-  // newer vLLM logs no requests by default and gptoss still accepts the old flag (the automatic choice is now an estimate on v0.12.0, which has none)
-  expect(pod.containers[0].args).not.toContain('--disable-log-requests');
+  // vLLM 0.12 logs no requests by default and removed the old flag (PR #29402); the gptoss build still accepts it
+  const v012 = one(synth({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', modelServerVersion: 'v0.12.0' }).objects, 'Deployment');
+  expect(v012.spec.template.spec.containers[0].image).toMatch(/v0\.12\.0/);
+  expect(v012.spec.template.spec.containers[0].args).not.toContain('--disable-log-requests');
   const h100 = one(synth({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb' }).objects, 'Deployment').spec.template.spec;
   expect(h100.containers[0].args).toContain('--disable-log-requests');
 });
