@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Capacity, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, PricingModel } from '../src';
+import { tiers } from './support/gke-formulas';
 import { Catalog } from '../src/catalog/catalog';
 import { ClusterMode } from '../src/validation/cluster-mode';
 import { checkManifests } from '../src/validation/runner';
@@ -14,16 +15,6 @@ import { checkManifests } from '../src/validation/runner';
 const GIB = 1024 ** 3;
 const catalog = Catalog.EMBEDDED;
 
-function tiers(x: number, t: Array<[number, number]>): number {
-  let left = x;
-  let out = 0;
-  for (const [size, share] of t) {
-    const part = Math.min(left, size);
-    out += part * share;
-    left -= part;
-  }
-  return out;
-}
 // Compute Engine: local SSD disks bundled with these machine types (375 GB each)
 const BUNDLED_SSDS: { [m: string]: number } = {
   'a2-ultragpu-1g': 1,

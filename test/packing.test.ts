@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Capacity, InferenceResolver, OptimizedLlmServer, PricingModel } from '../src';
+import { tiers } from './support/gke-formulas';
 import { Catalog } from '../src/catalog/catalog';
 import { resolveWith } from '../src/resolver/resolver';
 import { ClusterMode } from '../src/validation/cluster-mode';
@@ -15,17 +16,6 @@ import { checkNodeFit } from '../src/validation/node-fit-rules';
  */
 const catalog = Catalog.EMBEDDED;
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
-
-function tiers(x: number, t: Array<[number, number]>): number {
-  let left = x;
-  let out = 0;
-  for (const [size, share] of t) {
-    const part = Math.min(left, size);
-    out += part * share;
-    left -= part;
-  }
-  return out;
-}
 
 function allocatable(machineType: string): { cpu: number; memoryGiB: number } {
   const m = catalog.machineTypes.find((x) => x.name === machineType)!;

@@ -59,22 +59,17 @@ export const GKE_DAEMONSET_REQUESTS = { cpu: 0.5, memoryGiB: 1, source: 'our est
 /** Memory GKE reserves on a node of `ramGiB`, GiB, including the 100 MiB eviction threshold. */
 export function gkeReservedMemoryGiB(ramGiB: number): number {
   if (ramGiB < 1) return 255 * MIB + 100 * MIB;
-  const tiers: ReadonlyArray<[number, number]> = [[4, 0.25], [4, 0.2], [8, 0.1], [112, 0.06], [Infinity, 0.02]];
-  let left = ramGiB;
-  let reserved = 0;
-  for (const [size, share] of tiers) {
-    const part = Math.min(left, size);
-    reserved += part * share;
-    left -= part;
-    if (left <= 0) break;
-  }
-  return reserved + 100 * MIB;
+  return tiered(ramGiB, [[4, 0.25], [4, 0.2], [8, 0.1], [112, 0.06], [Infinity, 0.02]]) + 100 * MIB;
 }
 
 /** CPU GKE reserves on a node of `vcpu` cores, cores. */
 export function gkeReservedCpu(vcpu: number): number {
-  const tiers: ReadonlyArray<[number, number]> = [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]];
-  let left = vcpu;
+  return tiered(vcpu, [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]]);
+}
+
+/** GKE's reservation tables: `share` of each successive `size` of the resource (the first size first). */
+function tiered(amount: number, tiers: ReadonlyArray<readonly [number, number]>): number {
+  let left = amount;
   let reserved = 0;
   for (const [size, share] of tiers) {
     const part = Math.min(left, size);
