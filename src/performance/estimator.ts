@@ -26,6 +26,7 @@ import {
   ACCELERATOR_PERFORMANCE,
   DEFAULT_ACCELERATOR_PERFORMANCE,
   PERFORMANCE_CONSTANTS as C,
+  TIED_EMBEDDING_MODEL_PREFIXES,
   VLLM_RELEASES,
 } from './performance-constants';
 import { SERVING_TERMS } from './serving-terms.generated';
@@ -188,6 +189,18 @@ export interface ModelShape {
   /** Sliding-window or chunked local attention: the tokens of KV a windowed layer keeps. */
   readonly slidingWindowTokens?: number;
   readonly slidingWindowLayers: number;
+  /** Bytes of activations one token writes and reads between the kernels of all layers (bf16), split across tensor-parallel ranks. */
+  readonly activationBytesPerToken: number;
+  /** The part of `activationBytesPerToken` every tensor-parallel rank moves whole (hidden-size tensors: norms, residual adds). */
+  readonly replicatedActivationBytesPerToken: number;
+  /** Whether the KV cache (and so the attention matmuls) is FP8. */
+  readonly fp8Attention: boolean;
+  /** Parameters of an untied input embedding: a table the step gathers rows from, neither streamed whole nor multiplied (0 when tied). */
+  readonly lookupParams: number;
+  /** Bytes of that table (part of `denseBytes`, not streamed by a step). */
+  readonly lookupBytes: number;
+  /** Parameters of the output projection (lm_head), which only the tokens that sample (decode tokens) multiply. */
+  readonly lmHeadParams: number;
 }
 
 export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvCacheBytesPerElement.value): ModelShape {
@@ -197,13 +210,14 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
   const experts = model.experts ?? 0;
   const perToken = model.expertsPerToken ?? 0;
   let denseBytes = weights;
+  let denseParams = total;
   let bytesPerExpert = 0;
   let activeExpertParams = 0;
   if (experts > perToken && perToken > 0 && total > active) {
     // total = dense + E x expert, active = dense + k x expert
     const expertParams = (total - active) / (experts - perToken);
     // an architecture whose active share cannot come from its experts alone has no dense part left
-    const denseParams = Math.max(0, total - experts * expertParams);
+    denseParams = Math.max(0, total - experts * expertParams);
     const quantized = weights < 0.99 * model.bf16WeightsGb * GB;
     // a checkpoint quantized on every linear layer (FP8 block or channel) shrinks its dense part in proportion; one whose
     // experts alone are quantized (gpt-oss: MXFP4 experts; Llama 4 Maverick FP8) keeps its dense part in bf16
@@ -226,7 +240,33 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
   // chunked local attention (Llama 4) keeps at most one chunk of KV on its layers, as a sliding window does
   const windowTokens = model.slidingWindowTokens ?? model.attentionChunkTokens;
   const windowLayers = model.slidingWindowTokens !== undefined ? model.slidingWindowLayers : model.chunkedAttentionLayers;
+  // Activation traffic (bf16, written once and read once by the next kernel): per layer, the hidden-size tensors (two norms' outputs,
+  // the attention output projection's and the MLP's outputs, two residual adds) on every rank, and the sharded ones: q/k/v, the
+  // attention output, the MLP's gate/up output and its activation; a MoE layer moves k routed copies of the token (permute, the
+  // experts' gate/up and activation at the expert width, the k down-projection outputs before the weighted sum).
+  const h = model.hiddenSize;
+  const qkv = (model.attentionHeads + 2 * model.kvHeads) * model.headDim + model.attentionHeads * model.headDim;
+  const k = bytesPerExpert > 0 ? perToken : 0;
+  const mlp = k > 0 ? k * (2 * h + 3 * model.intermediateSize) + (model.sharedExperts ?? 0) * 3 * model.intermediateSize : 3 * model.intermediateSize;
+  const denseMlp = 3 * model.intermediateSize;
+  const replicatedPerLayer = 6 * h;
+  const layersMoe = bytesPerExpert > 0 ? Math.floor((model.layers - (model.denseLeadingLayers ?? 0)) / (model.moeLayerStep ?? 1)) : 0;
+  const actBytes = 2 * 2;
+  const shardedElements = model.layers * qkv + layersMoe * mlp + (model.layers - layersMoe) * denseMlp;
+  // the input embedding is a gather of the step's rows (vLLM's VocabParallelEmbedding), not a GEMM: an untied table is neither
+  // streamed nor multiplied; a tied one is streamed and multiplied once, as the output projection. The prompt tokens but the last
+  // skip the output projection (vLLM computes logits only where a token is sampled).
+  const table = model.vocabSize * model.hiddenSize;
+  const tied = TIED_EMBEDDING_MODEL_PREFIXES.some((x) => model.id.startsWith(x));
+  // (bounded by the dense part, which holds both tables, so that inconsistent facts cannot make a step cheaper than nothing)
+  const lookupParams = tied ? 0 : Math.min(table, denseParams / 2);
   return {
+    lookupParams,
+    lookupBytes: denseParams > 0 ? (lookupParams / denseParams) * denseBytes : 0,
+    lmHeadParams: Math.min(table, denseParams - lookupParams),
+    activationBytesPerToken: actBytes * (shardedElements + model.layers * replicatedPerLayer),
+    replicatedActivationBytesPerToken: actBytes * model.layers * replicatedPerLayer,
+    fp8Attention: kvBytesPerElement === 1,
     layers: model.layers,
     hiddenSize: model.hiddenSize,
     attentionHeads: model.attentionHeads,
@@ -267,16 +307,29 @@ interface Hardware {
   readonly flops: number;
   /** Achieved FLOP/s of a prompt's prefill. */
   readonly prefillFlops: number;
+  /** Achieved FLOP/s of the attention matmuls (QK and score x V) in decode steps and in a prompt's prefill. */
+  readonly attentionFlops: number;
+  readonly attentionPrefillFlops: number;
   readonly link: number;
   readonly tp: number;
   readonly terms: ServingTerms;
 }
 
-function hardware(accelerator: AcceleratorRecord, tp: number, terms: ServingTerms, computeTflops?: number): Hardware {
+function hardware(
+  accelerator: AcceleratorRecord, tp: number, terms: ServingTerms, computeTflops: number | undefined, fp8Attention: boolean,
+): Hardware {
   const perf = ACCELERATOR_PERFORMANCE[accelerator.gkeLabel] ?? DEFAULT_ACCELERATOR_PERFORMANCE;
-  const tflops = computeTflops ?? accelerator.bf16DenseTflops ?? perf.fallbackDenseTflops;
-  if (tflops === undefined) throw new Error(`${accelerator.gkeLabel} has no dense throughput figure for the performance model`);
+  const bf16 = accelerator.bf16DenseTflops ?? perf.fallbackDenseTflops;
+  const tflops = computeTflops ?? bf16;
+  if (tflops === undefined || bf16 === undefined) throw new Error(`${accelerator.gkeLabel} has no dense throughput figure for the performance model`);
+  // The attention matmuls take the activations (queries) and the KV cache, never the weights: they run at the KV cache's dtype, FP8
+  // with an FP8 KV cache ("--kv-cache-dtype fp8 ... runs the entire attention computation (the QK and ScoreV matrix multiplications)
+  // in FP8", https://vllm.ai/blog/fp8-kvcache, 2026-04-22) and bf16 otherwise, whatever the weight format (an FP4 or INT8 peak does
+  // not reach them).
+  const attentionTflops = Math.min(tflops, fp8Attention ? (accelerator.fp8DenseTflops ?? bf16) : bf16);
   return {
+    attentionFlops: attentionTflops * 1e12 * terms.computeEfficiency,
+    attentionPrefillFlops: attentionTflops * 1e12 * Math.min(1, terms.computeEfficiency * terms.prefillEfficiency),
     bandwidth: accelerator.memoryBandwidthGBps * GB * terms.memoryBandwidthEfficiency,
     kvBandwidth: accelerator.memoryBandwidthGBps * GB * terms.kvBandwidthEfficiency,
     flops: tflops * 1e12 * terms.computeEfficiency,
@@ -296,7 +349,7 @@ export function stepSeconds(
   s: ModelShape, hw: Hardware, decode: number, context: number, prefill: number, prefillContext: number, kernelScale: number = 1,
 ): number {
   const tokens = decode + prefill;
-  const weightBytes = s.denseBytes + expertsTouched(s, tokens) * s.bytesPerExpert;
+  const weightBytes = s.denseBytes - s.lookupBytes + expertsTouched(s, tokens) * s.bytesPerExpert;
   // each rank reads its share of the KV heads, or the whole latent (MLA). A GQA model with fewer KV heads than ranks also reads
   // its replicated heads (tp / kv_heads copies), which the fitted serving terms do not include yet: left to the next re-fit
   const kvReplicas = s.latentAttention ? hw.tp : 1;
@@ -304,16 +357,21 @@ export function stepSeconds(
   const attentionFlopsPerContextToken = s.attentionFlopsPerContextToken;
   // the weight GEMMs and the attention kernels run one after the other, each bound by memory or compute
   // expert FLOPs run at the grouped-GEMM share of the dense efficiency
-  const flopParams = s.activeParams - s.activeExpertParams + s.activeExpertParams / hw.terms.expertComputeEfficiency;
+  const flopParams = s.activeParams - s.lookupParams - s.activeExpertParams + s.activeExpertParams / hw.terms.expertComputeEfficiency;
   const gemm = Math.max(
     weightBytes / hw.tp / hw.bandwidth,
-    (2 * flopParams * decode) / hw.tp / hw.flops + (2 * flopParams * prefill) / hw.tp / hw.prefillFlops,
+    (2 * flopParams * decode) / hw.tp / hw.flops + (2 * (flopParams - s.lmHeadParams) * prefill) / hw.tp / hw.prefillFlops,
   );
   const attention = Math.max(
     kvBytes / hw.tp / hw.kvBandwidth,
-    (attentionFlopsPerContextToken * decode * layerContext(s, context)) / hw.tp / hw.flops
-      + (attentionFlopsPerContextToken * prefill * layerContext(s, prefillContext)) / hw.tp / hw.prefillFlops,
+    (attentionFlopsPerContextToken * decode * layerContext(s, context)) / hw.tp / hw.attentionFlops
+      + (attentionFlopsPerContextToken * prefill * layerContext(s, prefillContext)) / hw.tp / hw.attentionPrefillFlops,
   );
+  // the activations every token writes and reads between kernels (norms, rope, the MLP's activation function, the MoE permutation
+  // and the weighted sum of the experts' outputs): memory-bound traffic that no weight format shrinks, and the cost that bounds
+  // tiny-active MoE models at FP4, whose GEMMs are fast (Qwen3-30B-A3B NVFP4 on B200)
+  const replicated = s.replicatedActivationBytesPerToken;
+  const activations = (tokens * ((s.activationBytesPerToken - replicated) / hw.tp + replicated)) / hw.bandwidth;
   let communication = 0;
   if (hw.tp > 1) {
     const bytes = tokens * s.hiddenSize * C.activationBytes.value;
@@ -321,9 +379,8 @@ export function stepSeconds(
     communication = 2 * s.layers * allReduce;
   }
   const t = hw.terms;
-  const fixed = (s.layers * t.layerLatencyMilliseconds + s.moeLayers * t.moeLayerLatencyMilliseconds + t.stepOverheadMilliseconds) / 1000
-    + (decode * t.sequenceOverheadMicroseconds) / 1e6;
-  return kernelScale * (gemm + attention + communication) + fixed;
+  const fixed = (s.layers * t.layerLatencyMilliseconds + s.moeLayers * t.moeLayerLatencyMilliseconds + t.stepOverheadMilliseconds) / 1000;
+  return kernelScale * (gemm + attention + activations + communication) + fixed + (decode * t.sequenceOverheadMicroseconds) / 1e6;
 }
 
 /** One pipeline stage of `pp`: a 1/pp share of the layers and of the weights (the KV bytes per layer and token are unchanged). */
@@ -332,6 +389,9 @@ function stageShape(s: ModelShape, pp: number): ModelShape {
     ...s,
     layers: s.layers / pp,
     activeParams: s.activeParams / pp,
+    lookupParams: s.lookupParams / pp,
+    lookupBytes: s.lookupBytes / pp,
+    lmHeadParams: s.lmHeadParams / pp,
     activeExpertParams: s.activeExpertParams / pp,
     denseBytes: s.denseBytes / pp,
     bytesPerExpert: s.bytesPerExpert / pp,
@@ -360,7 +420,7 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const v1 = compareReleases(input.serverRelease, VLLM_RELEASES.v1Engine.release) >= 0;
   const terms = input.terms ?? SERVING_TERMS;
   const stepTerms = v1 ? terms : { ...terms, stepOverheadMilliseconds: terms.stepOverheadMilliseconds + terms.v0StepOverheadMilliseconds };
-  const hw = hardware(accelerator, tp, stepTerms, input.computeTflops);
+  const hw = hardware(accelerator, tp, stepTerms, input.computeTflops, s.fp8Attention);
   const isl = workload.meanInputTokens;
   const osl = workload.meanOutputTokens;
   const hybrid = compareReleases(input.serverRelease, VLLM_RELEASES.hybridKvCache.release) >= 0;
@@ -426,7 +486,8 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
     batchLimit: kvLimit <= seqLimit ? 'kv-cache' : 'max-num-seqs',
     kvBytesPerSequence,
     kvCapacityBytes,
-    bandwidthFloorMilliseconds: ((s.denseBytes + expertsTouched(s, 1) * s.bytesPerExpert) / tp / (accelerator.memoryBandwidthGBps * GB)) * 1000,
+    bandwidthFloorMilliseconds:
+      ((s.denseBytes - s.lookupBytes + expertsTouched(s, 1) * s.bytesPerExpert) / tp / (accelerator.memoryBandwidthGBps * GB)) * 1000,
     chunkedPrefill: v1,
   };
 }

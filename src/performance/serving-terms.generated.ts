@@ -4,16 +4,16 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6874,
-  kvBandwidthEfficiency: 0.5483,
-  computeEfficiency: 0.4463,
-  prefillEfficiency: 1.179,
-  stepOverheadMilliseconds: 0.7252,
-  layerLatencyMilliseconds: 0.03052,
-  moeLayerLatencyMilliseconds: 0.01868,
-  expertComputeEfficiency: 0.7402,
-  sequenceOverheadMicroseconds: 6.912,
-  v0StepOverheadMilliseconds: 1.012,
+  memoryBandwidthEfficiency: 0.64,
+  kvBandwidthEfficiency: 0.6271,
+  computeEfficiency: 0.4945,
+  prefillEfficiency: 1.082,
+  stepOverheadMilliseconds: 0.7955,
+  layerLatencyMilliseconds: 0.02608,
+  moeLayerLatencyMilliseconds: 0.02025,
+  expertComputeEfficiency: 0.7046,
+  sequenceOverheadMicroseconds: 5.922,
+  v0StepOverheadMilliseconds: 0.988,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -29,16 +29,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.262, p90Factor: 1.509, worstFactor: 1.582 },
-    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.184, p90Factor: 1.453, worstFactor: 2.586 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.135, p90Factor: 1.476, worstFactor: 1.476 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.256, p90Factor: 2.083, worstFactor: 2.083 },
+    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.199, p90Factor: 1.444, worstFactor: 1.46 },
+    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.191, p90Factor: 1.467, worstFactor: 1.942 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.083, p90Factor: 1.388, worstFactor: 1.388 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.284, p90Factor: 1.853, worstFactor: 1.853 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.135, p90Factor: 1.366, worstFactor: 1.376 },
-    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.173, p90Factor: 1.432, worstFactor: 2.579 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.086, p90Factor: 1.367, worstFactor: 1.367 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.205, p90Factor: 1.976, worstFactor: 1.976 },
+    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.135, p90Factor: 1.29, worstFactor: 1.345 },
+    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.173, p90Factor: 1.434, worstFactor: 1.852 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.027, p90Factor: 1.294, worstFactor: 1.294 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.241, p90Factor: 1.748, worstFactor: 1.748 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
