@@ -49,7 +49,7 @@
  * per key), the rules' remaining cold reads.
  *
  *   npm run bench      (BENCH_QUICK=1: fewer repetitions; BENCH_SIZES=10,100: other sizes; BENCH_SYNTH_ONLY=1: synth rows only;
- *                       BENCH_RESOLVER_ONLY=1: the resolver row only)
+ *                       BENCH_RESOLVER_ONLY=1: the resolver row only; BENCH_IMPORT_ONLY=1: the large-import row only)
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as os from 'os';
@@ -59,7 +59,8 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 import { App, Chart, JsonPatch, ApiObject, Size, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ResolveRequest } from '../src';
+import { GENERATED_MODEL, generatedBenchmarkCsv } from './generated-benchmarks';
+import { InferenceCatalog, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ResolveRequest } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import { resolveWith } from '../src/resolver/resolver';
 
@@ -401,6 +402,40 @@ function resolverThroughput(uncached = false): { queries: number; answered: numb
   return { queries: queries.length, answered, perSecond: done / ((performance.now() - t0) / 1000) };
 }
 
+/** Points in the large-import row (issue 13: 100,000 imported points must import and resolve in seconds). */
+const LARGE_IMPORT_POINTS = 100_000;
+
+/**
+ * Importing LARGE_IMPORT_POINTS generated benchmark points (CSV) into a catalog, then resolving the imported model (measured)
+ * and another model (estimated, calibrated on the import): CPU time of each step, and the memory of the whole (allocated,
+ * peak, and what the catalog keeps).
+ */
+function largeImport(): { loadMs: number; resolveMs: number; memory: MeasuredMemory; keptMiB: number } {
+  const csv = generatedBenchmarkCsv(LARGE_IMPORT_POINTS);
+  let catalog: InferenceCatalog | undefined;
+  const loadMs = timeOnce(() => {
+    catalog = InferenceCatalog.embedded().addBenchmarksFromCsv(csv, { source: 'generated sweep' });
+  });
+  const resolveMs = timeOnce(() => {
+    catalog!.resolve({ model: GENERATED_MODEL, acceleratorType: 'nvidia-l4' });
+    catalog!.resolve({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4' });
+  });
+  catalog = undefined;
+  collectGarbage();
+  const before = v8.getHeapStatistics().used_heap_size;
+  let kept: InferenceCatalog | undefined;
+  const memory = memoryOnce(() => {
+    kept = InferenceCatalog.embedded().addBenchmarksFromCsv(csv, { source: 'generated sweep' });
+    kept.resolve({ model: GENERATED_MODEL, acceleratorType: 'nvidia-l4' });
+    kept.resolve({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4' });
+    return kept;
+  });
+  collectGarbage();
+  const keptMiB = (v8.getHeapStatistics().used_heap_size - before) / 1024 / 1024;
+  void kept;
+  return { loadMs, resolveMs, memory, keptMiB };
+}
+
 /** The library compiled to plain JavaScript (lib/ may be stale while src/ changes). */
 function compiledLibrary(): string {
   const out = path.join(ROOT, '.tmp', 'bench-lib');
@@ -428,6 +463,12 @@ function fmt(ms: number): string {
 }
 
 function main(): void {
+  if (process.env.BENCH_IMPORT_ONLY === '1') {
+    const big = largeImport();
+    console.log(`import ${LARGE_IMPORT_POINTS} points: ${fmt(big.loadMs)}, resolve twice: ${fmt(big.resolveMs)}; allocated `
+      + `${mib(big.memory.allocatedMiB)}, peak heap ${mib(big.memory.peakMiB)}, kept ${mib(big.keptMiB)}`);
+    return;
+  }
   if (process.env.BENCH_RESOLVER_ONLY === '1') {
     const r = resolverThroughput();
     const u = resolverThroughput(true);
@@ -486,6 +527,10 @@ function main(): void {
   rows.push(`| resolver, whole catalog | ${Math.round(r.perSecond).toLocaleString('en-US')} queries/s | `
     + `${r.queries} queries (${r.answered} resolved, ${r.queries - r.answered} refused) | | | |`);
   const u = resolverThroughput(true);
+  const big = largeImport();
+  rows.push(`| import ${LARGE_IMPORT_POINTS.toLocaleString('en-US')} benchmark points (CSV), then resolve twice | ${fmt(big.loadMs)} + `
+    + `${fmt(big.resolveMs)} | allocated ${mib(big.memory.allocatedMiB)}, peak heap ${mib(big.memory.peakMiB)}, kept by the catalog `
+    + `${mib(big.keptMiB)} | | | |`);
   rows.push(`| resolver, whole catalog, every query computed (resolveWith, no answer memo) | ${Math.round(u.perSecond).toLocaleString('en-US')} queries/s | | | | |`);
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
