@@ -33,6 +33,7 @@ import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
+import { deepFreeze } from '../util/deep-freeze';
 import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
@@ -252,7 +253,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     // the initial replicas (from expectedRequestsPerSecond) stay within the HPA's bounds: the cluster would otherwise provision
     // them all before the HPA scales down
     const clamp = hasTarget ? clampInitialReplicas(r.autoscaling!.initialReplicas, minReplicas, maxReplicas) : undefined;
-    if (clamp?.decision !== undefined) this.resolution = { ...r, decisions: [...r.decisions, clamp.decision] };
+    if (clamp?.decision !== undefined) this.resolution = deepFreeze({ ...r, decisions: [...r.decisions, clamp.decision] });
     const initialReplicas = clamp?.initial ?? replicas;
     const fromBucket = r.modelLoading.loadPath === ModelLoadPath.CLOUD_STORAGE;
     // from a bucket the hub is not contacted, so no token unless the user asks for one
