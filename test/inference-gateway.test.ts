@@ -5,9 +5,9 @@ import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
   GatewayFrontend, InferenceGateway, InferenceGatewayProps, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ServerClients,
 } from '../src';
-import { derivedRequestTimeout } from '../src/gateway/request-timeout';
 import { expectValidManifests, selectorMatches } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
+import { derivedRequestTimeout } from '../src/gateway/request-timeout';
 
 const GEMMA: OptimizedLlmServerProps = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100, name: 'gemma' };
 const DEEPSEEK: OptimizedLlmServerProps = { model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100', name: 'deepseek' };
