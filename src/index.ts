@@ -9,6 +9,7 @@ export * from './server/llm-autoscaler';
 export * from './server/llm-monitoring';
 export * from './server/xla-compilation-cache';
 export type { IPodTemplateHook, PodTemplateHookContext } from './server/pod-template-hook';
+export type { PodCustomization } from './server/pod-customization';
 export type { XlaCacheLocation } from './server/xla-cache';
 export * from './server/model-transfer-job';
 export * from './storage/cloud-storage-fuse';

@@ -484,9 +484,15 @@ test('the run-time prop lists equal the TypeScript interfaces they guard (so a n
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { RESOLVE_REQUEST_PROPS } = require('../src/resolver/request-props');
   const { SERVER_OWN_PROPS } = require('../src/server/server-props');
+  const { POD_CUSTOMIZATION_PROPS } = require('../src/server/pod-customization');
   /* eslint-enable @typescript-eslint/no-require-imports */
   expect([...RESOLVE_REQUEST_PROPS].sort()).toEqual(propsOf('src/resolver/resolution.ts', 'ResolveRequest'));
-  expect([...SERVER_OWN_PROPS].sort()).toEqual(propsOf('src/server/optimized-llm-server.ts', 'OptimizedLlmServerProps'));
+  // OptimizedLlmServerProps extends ResolveRequest and PodCustomization: its own members plus PodCustomization's
+  const customization = propsOf('src/server/pod-customization.ts', 'PodCustomization');
+  expect([...POD_CUSTOMIZATION_PROPS].sort()).toEqual(customization);
+  expect(fs.readFileSync(path.join(__dirname, '..', 'src/server/optimized-llm-server.ts'), 'utf8'))
+    .toContain('export interface OptimizedLlmServerProps extends ResolveRequest, PodCustomization {');
+  expect([...SERVER_OWN_PROPS].sort()).toEqual([...propsOf('src/server/optimized-llm-server.ts', 'OptimizedLlmServerProps'), ...customization].sort());
   const catalogSource = fs.readFileSync(path.join(__dirname, '..', 'src/catalog/inference-catalog.ts'), 'utf8');
   for (const [list, iface] of [['MODEL_ARCHITECTURE_PROPS', 'ModelArchitecture'], ['BENCHMARK_IMPORT_OPTION_PROPS', 'BenchmarkImportOptions'],
     ['BENCHMARK_POINT_PROPS', 'BenchmarkPoint']]) {

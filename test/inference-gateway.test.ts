@@ -2,9 +2,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import { GatewayFrontend, InferenceGateway, InferenceGatewayProps, OptimizedLlmServer, OptimizedLlmServerProps, ServerClients } from '../src';
+import {
+  GatewayFrontend, InferenceGateway, InferenceGatewayProps, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ServerClients,
+} from '../src';
 import { expectValidManifests, selectorMatches } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
+import { derivedRequestTimeout } from '../src/gateway/request-timeout';
 
 const GEMMA: OptimizedLlmServerProps = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100, name: 'gemma' };
 const DEEPSEEK: OptimizedLlmServerProps = { model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', acceleratorType: 'nvidia-tesla-a100', name: 'deepseek' };
@@ -294,4 +297,18 @@ test('the run-time prop list equals InferenceGatewayProps (a new prop is never r
   const declared = [...body.matchAll(/^ {2}readonly (\w+)\?:/gm)].map((m) => m[1]).sort();
   expect(listed).toEqual(declared);
   expect(declared.length).toBeGreaterThan(5);
+});
+
+test('the derived timeout says when a measured profile has no TTFT instead of printing 0 ms', () => {
+  // GIQ's measured gemma-2-27b points on L4 carry no TTFT column; a modelled estimate always has one
+  const measured = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100 });
+  expect(measured.performance.ttftMilliseconds).toBeUndefined();
+  const m = derivedRequestTimeout(measured);
+  expect(m.explanation).toContain('no TTFT measured + 8192 tokens (maxModelLength)');
+  expect(m.explanation).not.toContain('0 ms TTFT');
+  expect(m.seconds).toBe(Math.ceil(1.5 * (measured.maxModelLength * measured.performance.ntpotMilliseconds) / 1000));
+  const estimated = InferenceResolver.resolve({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 200 });
+  const ttft = estimated.uncertainty!.ttftMillisecondsHigh!;
+  expect(ttft).toBeGreaterThan(0);
+  expect(derivedRequestTimeout(estimated).explanation).toContain(`${Math.round(ttft)} ms TTFT + `);
 });

@@ -1,3 +1,4 @@
+import { GENERATED_MODEL, generatedBenchmarkCsv } from '../scripts/generated-benchmarks';
 import { InferenceCatalog, ProfileSource } from '../src';
 import {
   MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION,
@@ -9,25 +10,8 @@ import {
 } from '../src/performance/calibration';
 import { profileCurves } from '../src/performance/profiles';
 
-const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
-const COMBINATIONS: ReadonlyArray<[string, string, number]> = [
-  ['nvidia-l4', 'g2-standard-8', 1],
-  ['nvidia-l4', 'g2-standard-24', 2],
-  ['nvidia-h100-80gb', 'a3-highgpu-1g', 1],
-  ['nvidia-tesla-a100', 'a2-highgpu-1g', 1],
-  ['nvidia-a100-80gb', 'a2-ultragpu-1g', 1],
-];
-
-/** A benchmark CSV of `n` points spread over five combinations, each a rising curve. */
-function generatedCsv(n: number): string {
-  const rows = ['Instance Type,Accelerator,Accelerator Count,Output Tokens/s,NTPOT(ms),TTFT(ms),Model Server,Model Server Version,Model'];
-  for (let i = 0; i < n; i++) {
-    const [accelerator, machine, count] = COMBINATIONS[i % COMBINATIONS.length];
-    const k = Math.floor(i / COMBINATIONS.length);
-    rows.push(`${machine},${accelerator},${count},${500 + k * 0.7},${20 + k * 0.01},${100 + k * 0.05},vllm,v0.11.2,${LLAMA}`);
-  }
-  return rows.join('\n');
-}
+const LLAMA = GENERATED_MODEL;
+const generatedCsv = generatedBenchmarkCsv;
 
 // Not a timing test: before the calibration index, 20k points took over two minutes (an explanation over every anchor
 // per curve, and leave-one-out predictions that each scanned every anchor); the timeout only catches a return to that.

@@ -2,15 +2,18 @@ import { Catalog } from '../src/catalog/catalog';
 import { resolveCached } from '../src/resolver/resolution-cache';
 import { resolveWith } from '../src/resolver/resolver';
 
-test('a cached resolution equals a fresh one and is the caller\'s own copy', () => {
+test('a cached resolution equals a fresh one, is shared, and no caller can change it for the others', () => {
   const request = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100 };
   const a = resolveCached(Catalog.EMBEDDED, request);
   const b = resolveCached(Catalog.EMBEDDED, { targetNtpotMilliseconds: 1100, acceleratorType: 'nvidia-l4', model: 'google/gemma-2-27b-it' });
   expect(a).toEqual(resolveWith(Catalog.EMBEDDED, request));
   expect(b).toEqual(a);
-  expect(b).not.toBe(a);
-  a.decisions.push('changed by one caller');
-  expect(resolveCached(Catalog.EMBEDDED, request).decisions).not.toContain('changed by one caller');
+  expect(b).toBe(a);
+  // test files compile to strict mode: writes to the shared answer throw instead of leaking to other callers
+  expect(() => a.decisions.push('changed by one caller')).toThrow(TypeError);
+  expect(() => { (a.podResources as { cpu: number }).cpu = 1; }).toThrow(TypeError);
+  expect(() => { (a as { acceleratorCount: number }).acceleratorCount = 99; }).toThrow(TypeError);
+  expect(resolveCached(Catalog.EMBEDDED, request)).toEqual(resolveWith(Catalog.EMBEDDED, request));
 });
 
 test('every field of the request is part of the key; failures are not cached', () => {

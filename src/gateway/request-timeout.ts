@@ -29,13 +29,16 @@ export interface DerivedTimeout {
 export function derivedRequestTimeout(r: Resolution): DerivedTimeout {
   const p = r.performance;
   const ntpot = r.uncertainty?.ntpotMillisecondsHigh ?? p.ntpotMilliseconds;
-  const ttft = r.uncertainty?.ttftMillisecondsHigh ?? p.ttftMilliseconds ?? 0;
+  // a measured profile without a TTFT column (GIQ's points): NTPOT already carries the prefill, so nothing is added for it
+  const knownTtft = r.uncertainty?.ttftMillisecondsHigh ?? p.ttftMilliseconds;
+  const ttft = knownTtft ?? 0;
   const worstSeconds = (ttft + r.maxModelLength * ntpot) / 1000;
   const seconds = Math.min(MAX_TIMEOUT_SECONDS, Math.max(MIN_TIMEOUT_SECONDS, Math.ceil(TIMEOUT_MARGIN * worstSeconds)));
   const band = r.uncertainty ? ' (high end of the estimate)' : '';
   return {
     seconds,
-    explanation: `${seconds} s = ${TIMEOUT_MARGIN} x (${Math.round(ttft)} ms TTFT + ${r.maxModelLength} tokens (maxModelLength) x `
+    explanation: `${seconds} s = ${TIMEOUT_MARGIN} x (${knownTtft === undefined ? 'no TTFT measured' : `${Math.round(ttft)} ms TTFT`} + `
+      + `${r.maxModelLength} tokens (maxModelLength) x `
       + `${Math.round(ntpot * 10) / 10} ms NTPOT${band})${seconds === MIN_TIMEOUT_SECONDS ? `, at least ${MIN_TIMEOUT_SECONDS} s` : ''}`,
   };
 }

@@ -11,7 +11,7 @@ import { LlmServerMonitoring } from './llm-monitoring';
 import { loraNotes } from './lora';
 import { LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
-import { POD_CUSTOMIZATION_PROPS, customizePod } from './pod-customization';
+import { POD_CUSTOMIZATION_PROPS, PodCustomization, customizePod } from './pod-customization';
 import { CONTAINER_NAME, HTTP_PORT_NAME, labelValue, podTemplate } from './pod-template';
 import { IPodTemplateHook, applyPodTemplateHook } from './pod-template-hook';
 import { provenance } from './provenance';
@@ -33,11 +33,12 @@ import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
+import { deepFreeze } from '../util/deep-freeze';
 import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
 /** Properties of an {@link OptimizedLlmServer}. */
-export interface OptimizedLlmServerProps extends ResolveRequest {
+export interface OptimizedLlmServerProps extends ResolveRequest, PodCustomization {
   /**
    * Base name of the Kubernetes objects (Deployment, Service, PodMonitoring, HPA) and the value of
    * the immutable `app` selector label. Keep it stable once deployed.
@@ -119,52 +120,8 @@ export interface OptimizedLlmServerProps extends ResolveRequest {
    */
   readonly xlaCacheBucketUri?: string;
   /**
-   * Extra environment variables of the server container, as literal values (a `$` stays a `$`: no `$(VAR)` expansion).
-   * Names the library sets (MODEL_ID, HF_TOKEN, ...) are refused.
-   * @default - none
-   */
-  readonly env?: { [name: string]: string };
-  /**
-   * Extra labels on the server's pods (not on the selector). The selector and GKE labels cannot be replaced.
-   * @default - none
-   */
-  readonly podLabels?: { [key: string]: string };
-  /**
-   * Extra annotations on the server's pods. The Cloud Storage FUSE annotations cannot be replaced.
-   * @default - none
-   */
-  readonly podAnnotations?: { [key: string]: string };
-  /**
-   * Extra node-selector labels (for example a node pool or a zone). The accelerator and capacity selectors the profile
-   * and cost assume cannot be replaced.
-   * @default - only the accelerator and capacity selectors
-   */
-  readonly nodeSelector?: { [key: string]: string };
-  /**
-   * Extra tolerations of the server's pods (for example of a dedicated node pool's taint).
-   * @default - only the capacity's (Spot) toleration
-   */
-  readonly tolerations?: k8s.Toleration[];
-  /**
-   * Secrets with registry credentials for pulling the images (for example a private mirror of the vLLM image).
-   * @default - none
-   */
-  readonly imagePullSecrets?: string[];
-  /**
-   * The PriorityClass of the server's pods.
-   * @default - the cluster's default priority
-   */
-  readonly priorityClassName?: string;
-  /**
-   * Extra containers in the server's pods. They pass the same synth-time rules as the server: an image pinned to a tag or
-   * digest, cpu and memory requests and a memory limit, and a security context without privilege escalation (requests
-   * count towards the node fit).
-   * @default - none
-   */
-  readonly sidecars?: k8s.Container[];
-  /**
    * Edits the server's pod template before it is rendered, for what no prop covers (a volume, an init container, a probe, a
-   * topology spread constraint). It receives the template with the props above applied and returns the one to render; the
+   * topology spread constraint). It receives the template with the `PodCustomization` props applied and returns the one to render; the
    * result must keep the library's pod labels, the model server container with its \`http\` port and the accelerator and
    * capacity node selectors, every container it adds must carry what a sidecar carries, and it passes the synth-time
    * validation. On a multi-host LeaderWorkerSet the leader and worker templates are derived from its result.
@@ -198,7 +155,7 @@ const DEFAULT_MAX_REPLICAS = 5;
  * });
  */
 export class OptimizedLlmServer extends Construct implements kplus.IPodSelector, kplus.INetworkPolicyPeer {
-  /** What the resolver chose and why. */
+  /** What the resolver chose and why (shared with other servers of the same request, and frozen). */
   public readonly resolution: Resolution;
   /**
    * The node pool the server's pods need on a GKE Standard cluster: machine type, accelerators, boot disk, local SSD,
@@ -296,7 +253,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     // the initial replicas (from expectedRequestsPerSecond) stay within the HPA's bounds: the cluster would otherwise provision
     // them all before the HPA scales down
     const clamp = hasTarget ? clampInitialReplicas(r.autoscaling!.initialReplicas, minReplicas, maxReplicas) : undefined;
-    if (clamp?.decision !== undefined) this.resolution = { ...r, decisions: [...r.decisions, clamp.decision] };
+    if (clamp?.decision !== undefined) this.resolution = deepFreeze({ ...r, decisions: [...r.decisions, clamp.decision] });
     const initialReplicas = clamp?.initial ?? replicas;
     const fromBucket = r.modelLoading.loadPath === ModelLoadPath.CLOUD_STORAGE;
     // from a bucket the hub is not contacted, so no token unless the user asks for one

@@ -12,15 +12,54 @@ import { isPinnedImageReference } from '../util/references';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
 import { isDns1123Subdomain, isLabelValue, isQualifiedName } from '../validation/manifest';
 
-/** The customisation props, as `OptimizedLlmServerProps` carries them. */
+/**
+ * Customisations of a server's pods that no library value depends on: what `OptimizedLlmServerProps` accepts besides the
+ * request, the server's own props and `podTemplateHook`. None of them may replace a value the library sets.
+ */
 export interface PodCustomization {
+  /**
+   * Extra environment variables of the server container, as literal values (a `$` stays a `$`: no `$(VAR)` expansion).
+   * Names the library sets (MODEL_ID, HF_TOKEN, ...) are refused.
+   * @default - none
+   */
   readonly env?: { [name: string]: string };
+  /**
+   * Extra labels on the server's pods (not on the selector). The selector and GKE labels cannot be replaced.
+   * @default - none
+   */
   readonly podLabels?: { [key: string]: string };
+  /**
+   * Extra annotations on the server's pods. The Cloud Storage FUSE annotations cannot be replaced.
+   * @default - none
+   */
   readonly podAnnotations?: { [key: string]: string };
+  /**
+   * Extra node-selector labels (for example a node pool or a zone). The accelerator and capacity selectors the profile
+   * and cost assume cannot be replaced.
+   * @default - only the accelerator and capacity selectors
+   */
   readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Extra tolerations of the server's pods (for example of a dedicated node pool's taint).
+   * @default - only the capacity's (Spot) toleration
+   */
   readonly tolerations?: k8s.Toleration[];
+  /**
+   * Secrets with registry credentials for pulling the images (for example a private mirror of the vLLM image).
+   * @default - none
+   */
   readonly imagePullSecrets?: string[];
+  /**
+   * The PriorityClass of the server's pods.
+   * @default - the cluster's default priority
+   */
   readonly priorityClassName?: string;
+  /**
+   * Extra containers in the server's pods. They pass the same synth-time rules as the server: an image pinned to a tag or
+   * digest, cpu and memory requests and a memory limit, and a security context without privilege escalation (requests
+   * count towards the node fit).
+   * @default - none
+   */
   readonly sidecars?: k8s.Container[];
 }
 

@@ -147,22 +147,20 @@ const secretExpansion: ManifestRule = {
         const env = arr(c.container.env).map(obj);
         const secret = new Set(env.filter((e) => obj(e.valueFrom).secretKeyRef !== undefined).map((e) => str(e.name)));
         if (secret.size === 0) continue;
-        const strings: Array<[string, unknown]> = [
-          ...arr(c.container.command).map((v, i): [string, unknown] => [`${c.path}/command/${i}`, v]),
-          ...arr(c.container.args).map((v, i): [string, unknown] => [`${c.path}/args/${i}`, v]),
-          ...env.map((e, i): [string, unknown] => [`${c.path}/env/${i}/value`, e.value]),
-        ];
-        for (const [path, v] of strings) {
-          const text = str(v);
-          if (text === undefined) continue;
+        // paths are built only for a finding: the rules run on every object of every synthesis
+        const scan = (text: unknown, path: () => string) => {
+          if (typeof text !== 'string' || !text.includes('$(')) return;
           // $$ is the escape for a literal '$': drop escaped dollars, then look for references
           for (const m of text.replace(/\$\$/g, '').matchAll(/\$\(([^)]*)\)/g)) {
             if (secret.has(m[1])) {
-              report(t.owner, path, `"$(${m[1]})" expands the Secret-backed variable ${m[1]} into the container's command line`,
+              report(t.owner, path(), `"$(${m[1]})" expands the Secret-backed variable ${m[1]} into the container's command line`,
                 'write a literal $ as $$ (or remove the reference)');
             }
           }
-        }
+        };
+        arr(c.container.command).forEach((v, i) => scan(v, () => `${c.path}/command/${i}`));
+        arr(c.container.args).forEach((v, i) => scan(v, () => `${c.path}/args/${i}`));
+        env.forEach((e, i) => scan(e.value, () => `${c.path}/env/${i}/value`));
       }
     }
   },

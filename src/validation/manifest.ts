@@ -12,12 +12,16 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** What `obj` and `arr` return for a missing or mistyped field: shared and frozen, so that reading one allocates nothing. */
+const NO_OBJECT: JsonObject = Object.freeze({});
+const NO_ARRAY: readonly unknown[] = Object.freeze([]);
+
 export function obj(v: unknown): JsonObject {
-  return isObject(v) ? v : {};
+  return isObject(v) ? v : NO_OBJECT;
 }
 
 export function arr(v: unknown): readonly unknown[] {
-  return Array.isArray(v) ? v : [];
+  return Array.isArray(v) ? v : NO_ARRAY;
 }
 
 export function str(v: unknown): string | undefined {

@@ -6,6 +6,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { SynthScope, activeSynthScope } from './synth-scope';
 
 /** The id of the rule, as it appears in messages. */
 export const UNIQUE_NAMES_RULE_ID = 'kubernetes/unique-object-names';
@@ -51,5 +52,15 @@ export function ensureUniqueObjectNames(construct: Construct): void {
   const root = construct.node.root as Construct & { [REGISTERED]?: boolean };
   if (root[REGISTERED]) return;
   root[REGISTERED] = true;
-  root.node.addValidation({ validate: () => duplicateObjectNames(root) });
+  // cdk8s validates the App once more per chart within one synthesis, and nothing changes in between: check once per synthesis
+  let last: { readonly scope: SynthScope; readonly findings: readonly string[] } | undefined;
+  root.node.addValidation({
+    validate: () => {
+      const scope = activeSynthScope(root);
+      if (scope && last?.scope === scope) return [...last.findings];
+      const findings = duplicateObjectNames(root);
+      last = scope ? { scope, findings } : undefined;
+      return findings;
+    },
+  });
 }

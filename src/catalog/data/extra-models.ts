@@ -5,6 +5,7 @@
 // intermediate per layer, plus the embedding table once when tied and twice when not; norms and biases
 // are left out (under 0.1%). KV cache KiB per token = 2 x layers x kv_heads x head_dim x 2 bytes / 1024.
 
+import { AIC_CONFIGS, QWEN3_MOE_COMMON } from './large-models';
 import { MODELS } from './models.generated';
 import { ModelRecord } from '../types';
 
@@ -91,11 +92,12 @@ export const EXTRA_MODELS: readonly ModelRecord[] = [
     license: 'Llama 3.1 Community License',
     notes: 'untied embeddings; the computed 405.85 B matches the card\'s 405 B; the hub also ships an FP8 variant (not this record); '
       + 'served across hosts: GKE\'s multi-host JetStream Pathways tutorial and the kubernetes-engine-samples Pathways shapes',
-    unverifiedFields: 'all architecture fields (recalled config.json)',
-    source: `${RECALLED} (meta-llama/Llama-3.1-405B-Instruct: hidden_size 16384, num_hidden_layers 126, num_attention_heads 128, `
-      + 'num_key_value_heads 8, intermediate_size 53248, vocab_size 128256, max_position_embeddings 131072); deployment-shapes.csv '
+    unverifiedFields: 'license',
+    source: `${AIC_CONFIGS}meta-llama--Meta-Llama-3.1-405B_config.json (the base model's config; the Instruct model shares its `
+      + 'architecture): hidden_size 16384, num_hidden_layers 126, num_attention_heads 128, num_key_value_heads 8, intermediate_size 53248, '
+      + 'vocab_size 128256, max_position_embeddings 131072, tie_word_embeddings false; deployment-shapes.csv '
       + '(Llama-3.1-405B on tpu-v6e-slice 4x4 with JetStream Pathways)',
-    trust: 'C',
+    trust: 'B',
   }),
   model({
     id: 'google/gemma-3-1b-it',
@@ -240,30 +242,21 @@ export const EXTRA_MODELS: readonly ModelRecord[] = [
     trust: 'C',
   }),
   model({
+    ...QWEN3_MOE_COMMON,
     id: 'Qwen/Qwen3-30B-A3B',
-    inGiqModelList: false,
     paramsTotalB: 30.53,
     paramsActiveB: 3.35,
     layers: 48,
     hiddenSize: 2048,
     attentionHeads: 32,
     kvHeads: 4,
-    headDim: 128,
     intermediateSize: 768,
-    experts: 128,
-    expertsPerToken: 8,
-    vocabSize: 151936,
-    maxContext: 40960,
-    attentionPattern: 'full attention',
-    minModelServerRelease: '0.8.5',
-    gating: 'not-gated',
-    gatingNote: 'not gated',
-    license: 'Apache-2.0',
-    notes: 'MoE: 128 experts of intermediate size 768, 8 per token; router included; the computed 30.53 B total and 3.35 B active '
-      + 'match the card\'s 30.5 B and 3.3 B',
-    unverifiedFields: 'all architecture fields (recalled config.json); license',
-    source: `${RECALLED} (Qwen/Qwen3-30B-A3B: moe_intermediate_size 768, num_experts 128, num_experts_per_tok 8); Hugging Face model card `
-      + '(30.5 B parameters, 3.3 B activated); server release: Qwen3 was released on 2025-04-29, vLLM 0.8.5 added it (recalled)',
-    trust: 'C',
+    notes: 'MoE on every layer: 128 experts of moe_intermediate_size 768, 8 per token, no shared expert; router included; the computed '
+      + '30.53 B total and 3.35 B active match the card\'s 30.5 B and 3.3 B',
+    unverifiedFields: 'license; minModelServerRelease (recalled)',
+    source: `${AIC_CONFIGS}Qwen--Qwen3-30B-A3B_config.json (num_hidden_layers 48, hidden_size 2048, num_attention_heads 32, `
+      + 'num_key_value_heads 4, head_dim 128, moe_intermediate_size 768, num_experts 128, num_experts_per_tok 8, vocab_size 151936, '
+      + 'max_position_embeddings 40960, tie_word_embeddings false); Hugging Face model card (30.5 B parameters, 3.3 B activated); '
+      + 'server release: Qwen3 was released on 2025-04-29, vLLM 0.8.5 added it (recalled)',
   }),
 ];

@@ -7,7 +7,9 @@
 
 import { CheckpointFormat, ModelRecord } from '../types';
 
-const AIC = 'ai-dynamo/aiconfigurator @095f58a5 aic-core/src/aiconfigurator_core/model_configs/';
+/** Where the architecture figures come from: the model configs the aiconfigurator repository vendors. */
+export const AIC_CONFIGS = 'ai-dynamo/aiconfigurator @095f58a5 aic-core/src/aiconfigurator_core/model_configs/';
+const AIC = AIC_CONFIGS;
 const COUNTING = 'parameters computed from the config: attention + dense MLPs (3 x hidden x intermediate) + routed experts (3 x hidden x '
   + 'moe_intermediate each) + shared experts + routers + embedding and lm_head (untied); norms left out';
 const LLAMA4_LAYERS = 'huggingface/transformers models/llama4/configuration_llama4.py: no_rope_layer_interval defaults to 4 (every 4th layer '
@@ -157,7 +159,8 @@ const LLAMA4_MAVERICK_FP8 = record({
 }, 'fp8-experts', 414.9, 'computed: the 386.55 B routed-expert parameters in FP8 (1 byte), the other 14.16 B in bf16; the checkpoint\'s '
   + 'quantization_config was not read (unverified)');
 
-const QWEN3_MOE_COMMON = {
+/** What the Qwen3 MoE models share (their config.json files, and the Qwen3 release). */
+export const QWEN3_MOE_COMMON = {
   inGiqModelList: false,
   headDim: 128,
   experts: 128,
