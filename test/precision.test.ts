@@ -115,3 +115,23 @@ test('the request serves a precision: weights, batch, flags; measured profiles s
   expect(acc(auto.acceleratorType).fp4DenseTflops).toBeDefined();
   expect(acc(auto.acceleratorType).fp4DenseTflops).not.toBeNull();
 });
+
+test('the maxModelLength check sizes the KV cache at the served dtype: FP8 KV admits on one L4 a context bf16 refuses there', () => {
+  // by hand: an L4 has 24 GB (accelerators.csv); vLLM may use 0.9 of it, less 3.5 GiB of runtime memory and Llama 3.1 8B's
+  // 16.1 GB of bf16 weights; its KV cache holds 2 (K and V) x 32 layers x 8 KV heads x 128 dims per token
+  const left = 24e9 * 0.9 - 16.1e9 - 3.5 * 1024 ** 3;
+  const bf16Tokens = Math.floor(left / (2 * 32 * 8 * 128 * 2));
+  const fp8Tokens = Math.floor(left / (2 * 32 * 8 * 128 * 1));
+  expect(bf16Tokens).toBe(13289);
+  const request = { model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-l4', maxModelLength: 20000 };
+  type Alternatives = { alternatives: ReadonlyArray<{ acceleratorCount: number; reason: string }> };
+  const oneL4 = (r: Alternatives) => r.alternatives.find((a) => a.acceleratorCount === 1)!;
+  const bf16 = InferenceResolver.resolve(request);
+  expect(oneL4(bf16).reason).toBe(`'maxModelLength' (20000) does not fit: at most ${bf16Tokens} tokens of KV cache fit next to the weights`);
+  const fp8 = InferenceResolver.resolve({ ...request, kvCacheDtype: KvCacheDtype.FP8 });
+  expect(fp8.memory.kvCacheKibPerToken).toBe(bf16.memory.kvCacheKibPerToken / 2);
+  expect(oneL4(fp8).reason).not.toMatch(/does not fit/);
+  // and past what fp8 holds on one L4, it is refused there too, with the fp8 figure
+  const longer = InferenceResolver.resolve({ ...request, maxModelLength: fp8Tokens + 1, kvCacheDtype: KvCacheDtype.FP8 });
+  expect(oneL4(longer).reason).toBe(`'maxModelLength' (${fp8Tokens + 1}) does not fit: at most ${fp8Tokens} tokens of KV cache fit next to the weights`);
+});

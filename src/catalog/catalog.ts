@@ -192,11 +192,13 @@ export class Catalog {
         workload: this.data.workload,
         precision: { weights, kvCache },
         measurementBase: base,
-        // JetStream's int8 KV cache (quantize_kvcache) holds one byte per element: the memory budget counts half the bf16 bytes
+        // a one-byte KV cache (vLLM's --kv-cache-dtype=fp8, JetStream's int8 quantize_kvcache) holds half the bf16 bytes per
+        // token: the memory budget (the tokens that fit next to the weights, so the 'maxModelLength' check) counts that; the
+        // estimator sizes the KV from the architecture and the precision plan's bytes per element
         models: base.models.map((m) => ({
           ...m,
           checkpointWeightsGb: weightsGbFor(m, weights),
-          ...(kvCache === KvCacheDtype.INT8 ? { kvCacheKibPerTokenBf16: m.kvCacheKibPerTokenBf16 / 2 } : {}),
+          ...(kvCache === KvCacheDtype.INT8 || kvCache === KvCacheDtype.FP8 ? { kvCacheKibPerTokenBf16: m.kvCacheKibPerTokenBf16 / 2 } : {}),
         })),
       });
       this.precisionCatalogs.set(key, c);
