@@ -55,3 +55,39 @@ test('bad queries name the prop and what would work', () => {
   expect(() => catalog.curve({ model: MODEL, acceleratorType: 'nvidia-h100-80gb', weightPrecision: 'fp9' as WeightPrecision })).toThrow(/'weightPrecision'/);
   expect(() => catalog.curve({ model: MODEL, acceleratorType: 'nvidia-h100-80gb', color: 'red' } as any)).toThrow(/'color'/);
 });
+
+test('a tied embedding table is streamed every step, an untied input table only gathered from: the catalog fact and addModel agree', () => {
+  const c = Catalog.EMBEDDED;
+  // tie_word_embeddings in the models' config.json: true for Gemma 2, false for Llama 3.1 8B
+  expect(c.model('google/gemma-2-2b-it')!.tiedEmbeddings).toBe(true);
+  expect(c.model(MODEL)!.tiedEmbeddings).toBeUndefined();
+  const gemma = c.model('google/gemma-2-2b-it')!;
+  const architecture = {
+    source: 'gemma-2-2b-it config.json, registered twice',
+    parametersBillions: gemma.paramsTotalB,
+    numHiddenLayers: gemma.layers,
+    hiddenSize: gemma.hiddenSize,
+    numAttentionHeads: gemma.attentionHeads,
+    numKeyValueHeads: gemma.kvHeads,
+    headDim: gemma.headDim,
+    intermediateSize: gemma.intermediateSize,
+    vocabSize: gemma.vocabSize,
+    maxPositionEmbeddings: 8192,
+    gated: false,
+  };
+  const withBoth = InferenceCatalog.embedded()
+    .addModel({ ...architecture, id: 'acme/tied', tieWordEmbeddings: true })
+    .addModel({ ...architecture, id: 'acme/untied', tieWordEmbeddings: false })
+    .addModel({ ...architecture, id: 'google/gemma-2-2b-copy' });
+  expect(withBoth._catalog.model('google/gemma-2-2b-copy')!.tiedEmbeddings).toBe(true);
+  const itl = (model: string) => {
+    const points = withBoth.curve({ model, acceleratorType: 'nvidia-l4', acceleratorCount: 1 }).points;
+    return [...points].sort((a, b) => a.concurrency - b.concurrency)[0].itlMilliseconds;
+  };
+  // the 256000 x 2304 bf16 table (1.18 GB) read once more per step: at least its time at the L4's peak 300 GB/s, and no more
+  // than at a third of it
+  const tableBytes = gemma.vocabSize * gemma.hiddenSize * 2;
+  const extraMs = itl('acme/tied') - itl('acme/untied');
+  expect(extraMs).toBeGreaterThan((tableBytes / 300e9) * 1e3);
+  expect(extraMs).toBeLessThan((tableBytes / 100e9) * 1e3);
+});

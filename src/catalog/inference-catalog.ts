@@ -1,6 +1,7 @@
 import { ParsedBenchmark, USER_TRUST, isEstimatedPoint, parseBenchmarkCsv, parseBenchmarkJson } from './benchmark-import';
 import { implausibility } from './benchmark-plausibility';
 import { Catalog } from './catalog';
+import { TIED_EMBEDDING_MODEL_PREFIXES } from './data/extra-models';
 import { kvCacheKibPerTokenBf16 } from './data/large-models';
 import { CurveQuery, PerformanceCurve, curveOf } from './performance-curves';
 import { CheckpointFormat, MeasuredPointRecord, ModelRecord } from './types';
@@ -16,7 +17,7 @@ const MODEL_ARCHITECTURE_PROPS: readonly string[] = [
   'id', 'source', 'parametersBillions', 'activeParametersBillions', 'numHiddenLayers', 'hiddenSize', 'numAttentionHeads', 'numKeyValueHeads',
   'headDim', 'intermediateSize', 'vocabSize', 'maxPositionEmbeddings', 'numExperts', 'numExpertsPerToken', 'weightsGb', 'slidingWindow',
   'slidingWindowLayers', 'gated', 'minModelServerRelease', 'license', 'kvLoraRank', 'qkRopeHeadDim', 'numSharedExperts', 'firstKDenseReplace',
-  'interleaveMoeLayerStep', 'attentionChunkSize', 'chunkedAttentionLayers', 'weightFormat', 'quantizedExpertsOnly',
+  'interleaveMoeLayerStep', 'attentionChunkSize', 'chunkedAttentionLayers', 'weightFormat', 'quantizedExpertsOnly', 'tieWordEmbeddings',
 ];
 const BENCHMARK_IMPORT_OPTION_PROPS: readonly string[] = [
   'model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType', 'source',
@@ -170,6 +171,13 @@ export interface ModelArchitecture {
    * @default false
    */
   readonly quantizedExpertsOnly?: boolean;
+  /**
+   * Whether the output projection shares the input embedding's table (`tie_word_embeddings` in config.json: Gemma 2 and 3,
+   * Llama 3.2 1B/3B, small Qwen models). The performance model streams and multiplies a tied table once per step, and only
+   * gathers rows from an untied input table.
+   * @default - true for the ids the catalog knows to be tied (google/gemma-*, meta-llama/Llama-3.2-*), false otherwise
+   */
+  readonly tieWordEmbeddings?: boolean;
 }
 
 /**
@@ -501,6 +509,7 @@ function toModelRecord(a: ModelArchitecture): ModelRecord {
     }
   }
   checkOptionalBoolean('quantizedExpertsOnly', a.quantizedExpertsOnly);
+  checkOptionalBoolean('tieWordEmbeddings', a.tieWordEmbeddings);
   const formats = Object.values(WeightPrecision) as string[];
   if (a.weightFormat !== undefined && !formats.includes(a.weightFormat as string)) {
     throw new Error(`'weightFormat' of ${a.id} must be one of ${formats.join(', ')}, got ${describeValue(a.weightFormat)}`);
@@ -593,6 +602,7 @@ function toModelRecord(a: ModelArchitecture): ModelRecord {
     attentionChunkTokens: a.attentionChunkSize,
     chunkedAttentionLayers: chunkedLayers,
     checkpointFormat: format,
+    tiedEmbeddings: (a.tieWordEmbeddings ?? TIED_EMBEDDING_MODEL_PREFIXES.some((x) => a.id.startsWith(x))) ? true : undefined,
     minModelServerRelease: a.minModelServerRelease,
     gating: a.gated === false ? 'not-gated' : 'gated',
     gatingNote: a.gated === false ? 'registered as not gated' : 'registered as gated (the default): a Hugging Face token is required',

@@ -81,6 +81,12 @@ export interface ModelRecord extends Provenance {
    * Undefined: as `hubWeightFormat` says (bf16 for most).
    */
   readonly checkpointFormat?: CheckpointFormat;
+  /**
+   * Whether the output projection (lm_head) shares the input embedding's table (`tie_word_embeddings` in config.json). A tied
+   * table is streamed and multiplied once per step as the output projection; an untied input table is only gathered from.
+   * Undefined: untied, as most models above 3 B ship.
+   */
+  readonly tiedEmbeddings?: boolean;
 }
 
 /** The weight formats catalog checkpoints ship in (see `ModelRecord.checkpointFormat`). */

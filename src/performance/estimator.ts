@@ -26,7 +26,6 @@ import {
   ACCELERATOR_PERFORMANCE,
   DEFAULT_ACCELERATOR_PERFORMANCE,
   PERFORMANCE_CONSTANTS as C,
-  TIED_EMBEDDING_MODEL_PREFIXES,
   VLLM_RELEASES,
 } from './performance-constants';
 import { SERVING_TERMS } from './serving-terms.generated';
@@ -257,7 +256,7 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
   // streamed nor multiplied; a tied one is streamed and multiplied once, as the output projection. The prompt tokens but the last
   // skip the output projection (vLLM computes logits only where a token is sampled).
   const table = model.vocabSize * model.hiddenSize;
-  const tied = TIED_EMBEDDING_MODEL_PREFIXES.some((x) => model.id.startsWith(x));
+  const tied = model.tiedEmbeddings === true;
   // (bounded by the dense part, which holds both tables, so that inconsistent facts cannot make a step cheaper than nothing)
   const lookupParams = tied ? 0 : Math.min(table, denseParams / 2);
   return {

@@ -260,10 +260,3 @@ export const DEFAULT_ACCELERATOR_PERFORMANCE: AcceleratorPerformance = {
   interconnectGBps: 32,
   source: 'our fallback for a GPU without an entry: PCIe Gen4 x16 (32 GB/s per direction)',
 };
-
-/**
- * Models whose output projection shares the input embedding's table (`tie_word_embeddings: true` in their config.json): Gemma 2
- * and 3 (google/gemma-2-*, google/gemma-3-* config.json) and Llama 3.2 1B/3B (meta-llama/Llama-3.2-1B config.json). Every other
- * catalog model (Llama 3.x 8B+, Qwen2.5 7B+, Qwen3 8B+, Mistral, Mixtral, gpt-oss, DeepSeek, Llama 4) ships an untied lm_head.
- */
-export const TIED_EMBEDDING_MODEL_PREFIXES: readonly string[] = ['google/gemma-', 'meta-llama/Llama-3.2-'];

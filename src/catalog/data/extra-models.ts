@@ -23,6 +23,13 @@ export interface AttentionWindow {
 const ALTERNATE = 'models.csv attention_pattern: sliding window on alternate layers (half of the layers)';
 const GEMMA3_PATTERN = 'models.csv attention_pattern: 5 local layers (window 1024) per 1 global layer; global layers = floor(layers / 6)';
 
+/**
+ * Catalog models whose output projection shares the input embedding's table (`tie_word_embeddings: true` in their config.json):
+ * Gemma 2 and 3 (google/gemma-2-*, google/gemma-3-* config.json) and Llama 3.2 1B/3B (meta-llama/Llama-3.2-1B config.json). Every
+ * other catalog model (Llama 3.x 8B+, Qwen2.5 7B+, Qwen3 8B+, Mistral, Mixtral, gpt-oss, DeepSeek, Llama 4) ships an untied lm_head.
+ */
+export const TIED_EMBEDDING_MODEL_PREFIXES: readonly string[] = ['google/gemma-', 'meta-llama/Llama-3.2-'];
+
 /** By Hugging Face id (lower case). Models absent here attend to the whole context on every layer. */
 export const ATTENTION_WINDOWS: Readonly<Record<string, AttentionWindow>> = {
   'google/gemma-2-2b-it': { slidingWindowTokens: 4096, slidingWindowLayers: 13, source: `${ALTERNATE}; 26 layers` },
