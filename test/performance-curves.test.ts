@@ -82,7 +82,7 @@ test('a tied embedding table is streamed every step, an untied input table only 
   expect(withBoth._catalog.model('google/gemma-2-2b-copy')!.tiedEmbeddings).toBe(true);
   const itl = (model: string) => {
     const points = withBoth.curve({ model, acceleratorType: 'nvidia-l4', acceleratorCount: 1 }).points;
-    return [...points].sort((a, b) => a.concurrency - b.concurrency)[0].itlMilliseconds;
+    return [...points].sort((a, b) => a.concurrency - b.concurrency)[0].itlMilliseconds!;
   };
   // the 256000 x 2304 bf16 table (1.18 GB) read once more per step: at least its time at the L4's peak 300 GB/s, and no more
   // than at a third of it
