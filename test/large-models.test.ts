@@ -324,3 +324,27 @@ test('int8 on TPU with JetStream and Pathways: the tutorial\'s MaxText flags, ha
     .toThrow(/'kvCacheDtype' int8 is JetStream's int8 KV cache .* set 'modelServer' 'jetstream'/);
   expect(() => InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.FP8 })).toThrow(/JetStream \(MaxText\) serves bf16 or int8 checkpoints/);
 });
+
+test('at the tutorial\'s context length, int8 405B lands on the tutorial\'s 4x4 slice', () => {
+  // jetstream-pathways-llama-3-1-405b-4x4.yaml (kubernetes-engine-samples): tpu-v6e-slice 4x4, quantization=int8,
+  // quantize_kvcache=true, max_target_length=2048, per_device_batch_size=6 (96 slots of 2048 tokens)
+  const request = {
+    model: 'meta-llama/Llama-3.1-405B-Instruct',
+    modelServer: 'jetstream',
+    acceleratorType: 'tpu-v6e-slice',
+    modelBucketUri: 'gs://ckpt-bucket/maxtext/llama3.1-405b-int8/unscanned/0/items',
+    weightPrecision: WeightPrecision.INT8,
+    kvCacheDtype: KvCacheDtype.INT8,
+    maxModelLength: 2048,
+  };
+  const r = InferenceResolver.resolve(request);
+  expect([r.tpuTopology, r.acceleratorCount, r.nodes]).toEqual(['4x4', 16, 4]);
+  // by hand: 16 chips x 33.55 GB usable (what the runtime reports on a v6e) x 0.9 - 16 x 3.5 GiB - 405.85 GB of int8 weights
+  // leaves 17.1 GB, and one 2048-token slot per chip of int8 KV (126 layers x 8 KV heads x 128 x 2 x 1 byte) takes 8.5 GB
+  const left = 16 * 33.550237696 * 0.9 - 16 * 3.5 * 1024 ** 3 / 1e9 - 405.85;
+  const slotGb = 2048 * 126 * 8 * 128 * 2 / 1e9;
+  expect(r.memory.kvCacheCapacityGb).toBeCloseTo(left, 1);
+  expect(16 * slotGb).toBeLessThan(left);
+  // the tutorial's 96 slots (91 GB of KV) are beyond this budget: the library keeps vLLM's 10% and 3.5 GiB per chip in reserve
+  expect(96 * slotGb).toBeGreaterThan(left);
+});

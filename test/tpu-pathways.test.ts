@@ -35,23 +35,29 @@ test('the slice is the smallest multi-host v6e topology whose HBM holds the weig
   expect(slice.scope).toBe('multi-host');
   expect({ chips: r.acceleratorCount, nodes: r.nodes, pp: r.pipelineParallelSize }).toEqual({ chips: slice.chips, nodes: slice.gkeNodes, pp: 1 });
   expect(r.instanceType).toBe(slice.machineType);
-  // independently: weights + one request fit the usable HBM of this slice, and of no smaller one
-  const fits = (chips: number) => v6e.memoryGb * chips * r.memory.gpuMemoryUtilization - model.checkpointWeightsGb
-    - r.memory.runtimeOverheadGb / r.acceleratorCount * chips >= r.memory.kvCachePerMaxLengthRequestGb;
+  // independently: the weights and one full-length decode slot per chip (MaxText's per_device_batch_size >= 1) fit the usable HBM
+  // of this slice, and of no smaller one. Usable per chip: what the runtime reports on a v6e, 33,550,237,696 bytes (vLLM pull
+  // request #16211's usage stats), not the datasheet's 32 GB
+  expect(v6e.memoryGb).toBe(32);
+  const usablePerChipGb = 33_550_237_696 / 1e9;
+  const fits = (chips: number) => usablePerChipGb * chips * r.memory.gpuMemoryUtilization - model.checkpointWeightsGb
+    - r.memory.runtimeOverheadGb / r.acceleratorCount * chips >= chips * r.memory.kvCachePerMaxLengthRequestGb;
   expect(fits(slice.chips)).toBe(true);
   for (const smaller of catalog.tpuTopologiesFor('tpu-v6e-slice').filter((t) => t.chips < slice.chips)) expect(fits(smaller.chips)).toBe(false);
-  // 405B in bf16 (812 GB) does not fit 16 x 32 GB nor 32 x 32 GB at 0.9 with the runtime reserve: 64 chips
+  // 405B in bf16 (812 GB) with an 8192-token slot per chip (4.2 GB each): 32 chips leave 34 GB beside the weights, 64 chips
   expect(r.tpuTopology).toBe('8x8');
   expect(r.modelServerVersion).toBe('v0.2.0-pathways');
   expect(r.image).toBe('us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-pathways:v0.2.0');
   expect(r.source).toBe('estimated');
-  expect(r.uncertainty!.basis).toMatch(/16-host TPU slice under Pathways/);
+  expect(r.uncertainty!.basis).toMatch(/a slice of 16 TPU hosts under Pathways/);
   expect(r.decisions.join('\n')).toMatch(/multi-host TPU slice: .* 8x8 slice \(64 chips on 16 ct6e-standard-4t hosts\)/);
   // cost is the slice: 16 hosts
   const host = catalog.machinePrice('ct6e-standard-4t', 'us-central1', 'spot')!;
   expect(r.cost.costPerHour).toBeCloseTo(host.usdPerHour * 16, 6);
-  // a larger model context that needs more HBM moves to a larger slice, never a smaller one
-  expect(pathwaysSlice(catalog, model, v6e, 131072)!.chips).toBeGreaterThanOrEqual(slice.chips);
+  // a larger model context that needs more HBM moves to a larger slice, never a smaller one; at 131072 tokens a slot per chip
+  // (67.6 GB each in bf16) fits no v6e slice
+  expect(pathwaysSlice(catalog, model, v6e, 16384)!.chips).toBeGreaterThanOrEqual(slice.chips);
+  expect(pathwaysSlice(catalog, model, v6e, 131072)).toBeUndefined();
 });
 
 test('MaxText sharding: tensor parallel over the largest power of two dividing both head counts, autoregressive over the rest', () => {

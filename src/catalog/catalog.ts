@@ -5,6 +5,7 @@ import { MACHINE_TYPES } from './data/machine-types.generated';
 import { MEASURED_POINTS } from './data/measured-profiles.generated';
 import { MODELS } from './data/models.generated';
 import { PRICES } from './data/prices.generated';
+import { RUNTIME_MEMORY } from './data/runtime-memory';
 import { TPU_CHIP_PRICES, TPU_TOPOLOGIES } from './data/tpu.generated';
 import { SHAREGPT_DISTRIBUTION, USE_CASES } from './data/use-cases.generated';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from './model-servers';
@@ -91,7 +92,8 @@ export class Catalog {
   /** The catalog embedded in this package. */
   public static readonly EMBEDDED = new Catalog({
     models: [...MODELS, ...EXTRA_MODELS, ...LARGE_MOE_MODELS, ...fp8CheckpointRecords([...MODELS, ...EXTRA_MODELS])].map(withPerformanceFacts),
-    accelerators: ACCELERATORS,
+    accelerators: ACCELERATORS.map((a) => (RUNTIME_MEMORY[a.gkeLabel]
+      ? { ...a, runtimeMemoryGb: RUNTIME_MEMORY[a.gkeLabel].bytes / 1e9, runtimeMemorySource: RUNTIME_MEMORY[a.gkeLabel].source } : a)),
     machineTypes: MACHINE_TYPES,
     prices: PRICES,
     measuredPoints: MEASURED_POINTS,

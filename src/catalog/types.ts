@@ -103,6 +103,9 @@ export interface AcceleratorRecord extends Provenance {
   readonly product: string;
   /** Memory per accelerator (chip), GB (1e9 bytes). */
   readonly memoryGb: number;
+  /** Memory per chip the runtime reports usable, GB, where a primary source gives it (data/runtime-memory.ts); the budget uses it. */
+  readonly runtimeMemoryGb?: number;
+  readonly runtimeMemorySource?: string;
   readonly memoryType: string;
   /** Memory bandwidth per accelerator, GB/s. */
   readonly memoryBandwidthGBps: number;

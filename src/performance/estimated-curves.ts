@@ -133,7 +133,7 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   const singleHost = onTpu && calibrated.basis !== 'measured-combination' ? uncalibratedOnTpu(calibrated) : calibrated;
   const pp = key.pipelineParallelSize ?? 1;
   const hosts = key.tpuHosts ?? 1;
-  const multiHost = pp > 1 ? `pipeline-parallel size ${pp}` : hosts > 1 ? `a ${hosts}-host TPU slice under Pathways` : undefined;
+  const multiHost = pp > 1 ? `pipeline-parallel size ${pp}` : hosts > 1 ? `a slice of ${hosts} TPU hosts under Pathways` : undefined;
   const wide = multiHost ? widenedForMultiHost(singleHost, multiHost) : singleHost;
   const thin = !onTpu && fittedCases(key.acceleratorType) < THIN_DATA_CASES;
   const correction = thin ? widenedForThinData(wide, key.acceleratorType) : wide;

@@ -42,7 +42,8 @@ export function kvCacheReplicas(model: ModelRecord, tensorParallelSize: number):
  */
 export function memoryBudget(model: ModelRecord, accelerator: AcceleratorRecord, count: number, tensorParallelSize: number = count): MemoryBudget {
   const util = SERVING_CONSTANTS.gpuMemoryUtilization.value;
-  const acceleratorMemoryGb = accelerator.memoryGb * count;
+  // the runtime's usable figure where the catalog has one (TPU v6e: 33.55 GB as JAX reports it), else the datasheet's
+  const acceleratorMemoryGb = (accelerator.runtimeMemoryGb ?? accelerator.memoryGb) * count;
   const runtimeOverheadGb = (SERVING_CONSTANTS.otherMemoryGiBPerAccelerator.value * GIB * count) / GB;
   const replicas = accelerator.family === 'gpu' ? kvCacheReplicas(model, tensorParallelSize) : 1;
   const kvCacheCapacityGb = acceleratorMemoryGb * util - model.checkpointWeightsGb - runtimeOverheadGb;

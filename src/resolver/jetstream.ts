@@ -33,15 +33,16 @@ export function jetstreamDecodeSlotsFor(model: ModelRecord, accelerator: Acceler
 
 /**
  * The multi-host slice for JetStream with Pathways: the smallest multi-host topology of a Pathways TPU type
- * (see `PATHWAYS_INSTANCE_TYPES`) whose HBM holds the weights and one request of `maxModelLength`, with a
- * MaxText sharding that exists for the model. Undefined on other TPU types or when no slice fits.
+ * (see `PATHWAYS_INSTANCE_TYPES`) whose HBM holds the weights and the KV cache MaxText preallocates, at least one decode
+ * slot of `maxModelLength` tokens per chip (`per_device_batch_size` >= 1, see `jetstreamDecodeSlots`), with a MaxText
+ * sharding that exists for the model. Undefined on other TPU types or when no slice fits.
  */
 export function pathwaysSlice(
   catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number,
 ): TpuTopologyRecord | undefined {
   if (PATHWAYS_INSTANCE_TYPES[accelerator.gkeLabel] === undefined) return undefined;
   return catalog.tpuTopologiesFor(accelerator.gkeLabel).find((t) => t.gkeNodes > 1
-    && pathwaysParallelism(model, t.chips) !== undefined && memoryBudget(model, accelerator, t.chips).maxFittingTokens >= maxModelLength);
+    && pathwaysParallelism(model, t.chips) !== undefined && memoryBudget(model, accelerator, t.chips).maxFittingTokens >= maxModelLength * t.chips);
 }
 
 /** How MaxText shards a model over the chips of a slice. */
