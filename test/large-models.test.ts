@@ -289,15 +289,18 @@ test('the README model table lists every catalog model and says which are measur
   }
 });
 
+/** Llama 3.1 405B with JetStream on v6e from a MaxText checkpoint, as Google's Pathways tutorial serves it. */
+const PATHWAYS_405B = {
+  model: 'meta-llama/Llama-3.1-405B-Instruct',
+  modelServer: 'jetstream',
+  acceleratorType: 'tpu-v6e-slice',
+  modelBucketUri: 'gs://ckpt-bucket/maxtext/llama3.1-405b-int8/unscanned/0/items',
+};
+
 test('int8 on TPU with JetStream and Pathways: the tutorial\'s MaxText flags, half the weight bytes, half the chips of bf16', () => {
   // GoogleCloudPlatform/kubernetes-engine-samples ai-ml/llm-serving-tpus-jetstream/pathways/jetstream-pathways-llama-3-1-405b-4x4.yaml
   // serves Llama 3.1 405B with quantization=int8, quantize_kvcache=true, checkpoint_is_quantized=true
-  const base = {
-    model: 'meta-llama/Llama-3.1-405B-Instruct',
-    modelServer: 'jetstream',
-    acceleratorType: 'tpu-v6e-slice',
-    modelBucketUri: 'gs://ckpt-bucket/maxtext/llama3.1-405b-int8/unscanned/0/items',
-  };
+  const base = PATHWAYS_405B;
   const bf16 = InferenceResolver.resolve(base);
   const int8 = InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.INT8, kvCacheDtype: KvCacheDtype.INT8 });
   expect(int8.precisionArgs).toEqual(['quantization=int8', 'quantize_kvcache=true', 'checkpoint_is_quantized=true']);
@@ -328,16 +331,8 @@ test('int8 on TPU with JetStream and Pathways: the tutorial\'s MaxText flags, ha
 test('at the tutorial\'s context length, int8 405B lands on the tutorial\'s 4x4 slice', () => {
   // jetstream-pathways-llama-3-1-405b-4x4.yaml (kubernetes-engine-samples): tpu-v6e-slice 4x4, quantization=int8,
   // quantize_kvcache=true, max_target_length=2048, per_device_batch_size=6 (96 slots of 2048 tokens)
-  const request = {
-    model: 'meta-llama/Llama-3.1-405B-Instruct',
-    modelServer: 'jetstream',
-    acceleratorType: 'tpu-v6e-slice',
-    modelBucketUri: 'gs://ckpt-bucket/maxtext/llama3.1-405b-int8/unscanned/0/items',
-    weightPrecision: WeightPrecision.INT8,
-    kvCacheDtype: KvCacheDtype.INT8,
-    maxModelLength: 2048,
-  };
-  const r = InferenceResolver.resolve(request);
+  const int8 = { weightPrecision: WeightPrecision.INT8, kvCacheDtype: KvCacheDtype.INT8 };
+  const r = InferenceResolver.resolve({ ...PATHWAYS_405B, ...int8, maxModelLength: 2048 });
   expect([r.tpuTopology, r.acceleratorCount, r.nodes]).toEqual(['4x4', 16, 4]);
   // by hand: 16 chips x 33.55 GB usable (what the runtime reports on a v6e) x 0.9 - 16 x 3.5 GiB - 405.85 GB of int8 weights
   // leaves 17.1 GB, and one 2048-token slot per chip of int8 KV (126 layers x 8 KV heads x 128 x 2 x 1 byte) takes 8.5 GB
