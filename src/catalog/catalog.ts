@@ -1,5 +1,5 @@
 import { ACCELERATORS } from './data/accelerators.generated';
-import { ATTENTION_WINDOWS, EXTRA_MODELS, MIN_MODEL_SERVER_RELEASE, TIED_EMBEDDING_MODEL_PREFIXES } from './data/extra-models';
+import { ATTENTION_WINDOWS, EXTRA_MODELS, MIN_MODEL_SERVER_RELEASE, knownTiedEmbeddings } from './data/extra-models';
 import { LARGE_MOE_MODELS, fp8CheckpointRecords } from './data/large-models';
 import { MACHINE_TYPES } from './data/machine-types.generated';
 import { MEASURED_POINTS } from './data/measured-profiles.generated';
@@ -83,7 +83,7 @@ function withPerformanceFacts(m: ModelRecord): ModelRecord {
     ...(window && m.slidingWindowTokens === undefined
       ? { slidingWindowTokens: window.slidingWindowTokens, slidingWindowLayers: window.slidingWindowLayers } : {}),
     ...(release && m.minModelServerRelease === undefined ? { minModelServerRelease: release.release } : {}),
-    ...(m.tiedEmbeddings === undefined && TIED_EMBEDDING_MODEL_PREFIXES.some((x) => m.id.startsWith(x)) ? { tiedEmbeddings: true } : {}),
+    ...(m.tiedEmbeddings === undefined && knownTiedEmbeddings(m.id) ? { tiedEmbeddings: true } : {}),
   };
 }
 

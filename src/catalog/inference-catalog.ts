@@ -1,7 +1,7 @@
 import { ParsedBenchmark, USER_TRUST, isEstimatedPoint, parseBenchmarkCsv, parseBenchmarkJson } from './benchmark-import';
 import { implausibility } from './benchmark-plausibility';
 import { Catalog } from './catalog';
-import { TIED_EMBEDDING_MODEL_PREFIXES } from './data/extra-models';
+import { knownTiedEmbeddings } from './data/extra-models';
 import { kvCacheKibPerTokenBf16 } from './data/large-models';
 import { CurveQuery, PerformanceCurve, curveOf } from './performance-curves';
 import { CheckpointFormat, MeasuredPointRecord, ModelRecord } from './types';
@@ -602,7 +602,7 @@ function toModelRecord(a: ModelArchitecture): ModelRecord {
     attentionChunkTokens: a.attentionChunkSize,
     chunkedAttentionLayers: chunkedLayers,
     checkpointFormat: format,
-    tiedEmbeddings: (a.tieWordEmbeddings ?? TIED_EMBEDDING_MODEL_PREFIXES.some((x) => a.id.startsWith(x))) ? true : undefined,
+    tiedEmbeddings: (a.tieWordEmbeddings ?? knownTiedEmbeddings(a.id)) ? true : undefined,
     minModelServerRelease: a.minModelServerRelease,
     gating: a.gated === false ? 'not-gated' : 'gated',
     gatingNote: a.gated === false ? 'registered as not gated' : 'registered as gated (the default): a Hugging Face token is required',

@@ -249,9 +249,8 @@ export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvC
   const mlp = k > 0 ? k * (2 * h + 3 * model.intermediateSize) + (model.sharedExperts ?? 0) * 3 * model.intermediateSize : 3 * model.intermediateSize;
   const denseMlp = 3 * model.intermediateSize;
   const replicatedPerLayer = 6 * h;
-  const layersMoe = bytesPerExpert > 0 ? Math.floor((model.layers - (model.denseLeadingLayers ?? 0)) / (model.moeLayerStep ?? 1)) : 0;
   const actBytes = 2 * 2;
-  const shardedElements = model.layers * qkv + layersMoe * mlp + (model.layers - layersMoe) * denseMlp;
+  const shardedElements = model.layers * qkv + moeLayers * mlp + (model.layers - moeLayers) * denseMlp;
   // the input embedding is a gather of the step's rows (vLLM's VocabParallelEmbedding), not a GEMM: an untied table is neither
   // streamed nor multiplied; a tied one is streamed and multiplied once, as the output projection. The prompt tokens but the last
   // skip the output projection (vLLM computes logits only where a token is sampled).

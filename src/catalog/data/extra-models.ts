@@ -28,7 +28,12 @@ const GEMMA3_PATTERN = 'models.csv attention_pattern: 5 local layers (window 102
  * Gemma 2 and 3 (google/gemma-2-*, google/gemma-3-* config.json) and Llama 3.2 1B/3B (meta-llama/Llama-3.2-1B config.json). Every
  * other catalog model (Llama 3.x 8B+, Qwen2.5 7B+, Qwen3 8B+, Mistral, Mixtral, gpt-oss, DeepSeek, Llama 4) ships an untied lm_head.
  */
-export const TIED_EMBEDDING_MODEL_PREFIXES: readonly string[] = ['google/gemma-', 'meta-llama/Llama-3.2-'];
+const TIED_EMBEDDING_MODEL_PREFIXES: readonly string[] = ['google/gemma-', 'meta-llama/Llama-3.2-'];
+
+/** Whether a model of this id ships tied embeddings, as far as the catalog knows (its families above). */
+export function knownTiedEmbeddings(id: string): boolean {
+  return TIED_EMBEDDING_MODEL_PREFIXES.some((x) => id.startsWith(x));
+}
 
 /** By Hugging Face id (lower case). Models absent here attend to the whole context on every layer. */
 export const ATTENTION_WINDOWS: Readonly<Record<string, AttentionWindow>> = {
