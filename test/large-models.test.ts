@@ -339,7 +339,15 @@ test('at the tutorial\'s context length, int8 405B lands on the tutorial\'s 4x4 
   const left = 16 * 33.550237696 * 0.9 - 16 * 3.5 * 1024 ** 3 / 1e9 - 405.85;
   const slotGb = 2048 * 126 * 8 * 128 * 2 / 1e9;
   expect(r.memory.kvCacheCapacityGb).toBeCloseTo(left, 1);
-  expect(16 * slotGb).toBeLessThan(left);
-  // the tutorial's 96 slots (91 GB of KV) are beyond this budget: the library keeps vLLM's 10% and 3.5 GiB per chip in reserve
-  expect(96 * slotGb).toBeGreaterThan(left);
+  expect(r.memory.kvCachePerMaxLengthRequestGb).toBeCloseTo(slotGb, 2);
+  // the engine's decode slots (per_device_batch_size x 16 chips) fit that budget; the tutorial's 6 per chip (96 slots, 51 GB of
+  // KV) do not: the library keeps vLLM's 10% and 3.5 GiB per chip in reserve
+  const chart = new Chart(Testing.app(), 'tutorial', { namespace: 'llm' });
+  new OptimizedLlmServer(chart, 'llama', { ...PATHWAYS_405B, ...int8, maxModelLength: 2048 });
+  const engine = chart.toJson().find((o: any) => o.kind === 'LeaderWorkerSet').spec.leaderWorkerTemplate.leaderTemplate.spec.containers
+    .find((c: any) => (c.args ?? []).some((a: string) => a.startsWith('model_name=')));
+  const perDevice = Number(engine.args.find((a: string) => a.startsWith('per_device_batch_size=')).split('=')[1]);
+  expect(perDevice).toBeGreaterThanOrEqual(1);
+  expect(perDevice * 16 * slotGb).toBeLessThanOrEqual(left);
+  expect(perDevice).toBeLessThan(6);
 });
