@@ -329,3 +329,38 @@ test('the running batch is capped by the KV cache after the weights and by max_n
   // weights that do not fit give no model at all
   expect(performanceModel({ ...base, model: catalog.model('meta-llama/Llama-3.3-70B-Instruct')! })).toBeUndefined();
 });
+
+test('a scheduler that reserves a request\'s whole prompt and output (TensorRT-LLM\'s GUARANTEED_NO_EVICT) runs a smaller batch than vLLM', () => {
+  // Llama 3.1 8B config.json: 32 layers, 8 KV heads of 128; a bf16 KV cache holds 2 x 8 x 128 x 2 = 4096 bytes per token and layer.
+  // vLLM counts what a sequence holds on average (the prompt and half the output), TensorRT-LLM reserves prompt + output up front;
+  // both round to half a 16-token block
+  const oneToOne: EstimateInput = { ...base, workload: { meanInputTokens: 1000, meanOutputTokens: 1000 }, maxNumSeqs: 100_000 };
+  const vllm = performanceModel(oneToOne)!;
+  const trt = performanceModel({ ...oneToOne, reservesWholeSequence: true })!;
+  const perLayerToken = 2 * 8 * 128 * 2;
+  expect(vllm.batchLimit).toBe('kv-cache');
+  expect(vllm.maxRunningBatch).toBe(Math.floor(vllm.kvCapacityBytes / (32 * (1000 + 500 + 8) * perLayerToken)));
+  expect(trt.maxRunningBatch).toBe(Math.floor(trt.kvCapacityBytes / (32 * (1000 + 1000 + 8) * perLayerToken)));
+  // the same cache, the same steps: the throughput at saturation falls with the batch (by less: this 8B model is compute-bound at both batches)
+  const sat = (m: typeof vllm) => m.at(4 * m.maxRunningBatch).outputTokensPerSecond;
+  expect(trt.maxRunningBatch).toBeLessThan(0.8 * vllm.maxRunningBatch);
+  expect(sat(trt)).toBeLessThan(sat(vllm));
+});
+
+test('prompts ride in whole chunks of the step\'s token budget: a MoE decode step of a few sequences reads only their experts', () => {
+  const h200 = catalog.accelerator('nvidia-h200-141gb')!;
+  const long = { meanInputTokens: 8192, meanOutputTokens: 1024 };
+  const b = 4;
+  // in the steady state b / osl prompts arrive per step: 32 prompt tokens. A budget of b + 32 tokens makes every step carry a
+  // 32-token sliver; vLLM's default on an H200 (8192) carries whole 8188-token chunks in one step of about 250 and none in the others
+  const sliver = b + (b * long.meanInputTokens) / long.meanOutputTokens;
+  const itl = (on: EstimateInput, budget?: number) =>
+    performanceModel({ ...on, workload: long, maxNumBatchedTokens: budget })!.at(b).itlMilliseconds;
+  // dense: a whole chunk can no longer hide its compute under the weight streaming of the decode tokens
+  const dense: EstimateInput = { ...base, accelerator: h200 };
+  expect(itl(dense)).toBeGreaterThanOrEqual(itl(dense, sliver));
+  expect(itl(dense)).toBeLessThan(1.5 * itl(dense, sliver));
+  // DeepSeek-R1 (256 experts, 8 per token): 36 tokens per step touch about 1 in 3 experts of every layer, 4 tokens 1 in 8
+  const r1: EstimateInput = { ...base, model: catalog.model('deepseek-ai/DeepSeek-R1')!, accelerator: h200, tensorParallelSize: 8 };
+  expect(itl(r1)).toBeLessThan(0.7 * itl(r1, sliver));
+});

@@ -72,6 +72,21 @@ export interface EstimateInput {
    */
   readonly maxNumSeqs?: number;
   /**
+   * Whether the scheduler admits a request only when the KV cache can hold its whole prompt and output: TensorRT-LLM's
+   * default capacity policy, GUARANTEED_NO_EVICT ("a started request is never paused",
+   * https://nvidia.github.io/TensorRT-LLM/performance/performance-tuning-guide/useful-runtime-flags.html), which reserves
+   * the prompt plus the maximum output up front. vLLM admits on what a request holds so far and preempts when the cache
+   * fills, so its running batch is set by the average held context. The library serves with vLLM; the calibration reads
+   * TensorRT-LLM's published tables with this set.
+   * @default false
+   */
+  readonly reservesWholeSequence?: boolean;
+  /**
+   * Tokens one step schedules at most (decode tokens plus a chunk of a prompt).
+   * @default vLLM's max_num_batched_tokens for the accelerator (OpenAI-compatible server)
+   */
+  readonly maxNumBatchedTokens?: number;
+  /**
    * The serving terms (efficiencies and overheads).
    * @default SERVING_TERMS, fitted on public measurements (serving-terms.generated.ts)
    */
@@ -398,11 +413,20 @@ function stageShape(s: ModelShape, pp: number): ModelShape {
   };
 }
 
+/** Whether vLLM takes its larger batch defaults on the accelerator: at least 70 GiB and not an A100. */
+function largeGpu(accelerator: AcceleratorRecord): boolean {
+  return (accelerator.memoryGb * GB) / GIB >= C.largeGpuMemoryGiB.value && !accelerator.gkeLabel.includes('a100');
+}
+
 /** The V1 engine raises max_num_seqs on large GPUs other than A100; on TPU the library sets the GKE tutorial's 128. */
 function maxNumSeqs(accelerator: AcceleratorRecord, v1: boolean): number {
   if (accelerator.family === 'tpu') return C.tpuMaxNumSeqs.value;
-  const large = (accelerator.memoryGb * GB) / GIB >= C.largeGpuMemoryGiB.value && !accelerator.gkeLabel.includes('a100');
-  return v1 && large ? C.maxNumSeqsLargeGpu.value : C.maxNumSeqs.value;
+  return v1 && largeGpu(accelerator) ? C.maxNumSeqsLargeGpu.value : C.maxNumSeqs.value;
+}
+
+/** vLLM's per-step token budget of the OpenAI-compatible server on the accelerator. */
+function maxNumBatchedTokens(accelerator: AcceleratorRecord): number {
+  return largeGpu(accelerator) ? C.maxNumBatchedTokensLargeGpu.value : C.maxNumBatchedTokens.value;
 }
 
 /**
@@ -431,7 +455,12 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   // every copy counts: the tensor-parallel ranks replicate a latent (MLA) or KV heads fewer than the ranks
   const heldLayerTokens = hybrid ? layerContext(s, heldContext, block) : s.layers * heldContext;
   const kvBytesPerSequence = heldLayerTokens * s.kvBytesPerLayerToken * budget.kvCacheReplicas;
-  const kvLimit = kvCapacityBytes > 0 ? Math.floor(kvCapacityBytes / kvBytesPerSequence) : 0;
+  // what admission counts a sequence as: what it holds on average, or its whole prompt and output reserved up front
+  const reservedContext = isl + osl + block / 2;
+  const admittedBytes = input.reservesWholeSequence
+    ? (hybrid ? layerContext(s, reservedContext, block) : s.layers * reservedContext) * s.kvBytesPerLayerToken * budget.kvCacheReplicas
+    : kvBytesPerSequence;
+  const kvLimit = kvCapacityBytes > 0 ? Math.floor(kvCapacityBytes / admittedBytes) : 0;
   const seqLimit = input.maxNumSeqs ?? maxNumSeqs(accelerator, v1);
   const maxRunningBatch = Math.min(kvLimit, seqLimit);
   if (maxRunningBatch < 1) return undefined;
@@ -446,10 +475,20 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
     return pp * (stepSeconds(stage, hw, decode / pp, context, prefill / pp, prefillCtx, k) + k * hop);
   };
   /** Time between two output tokens of the running batch and the time of the step that carries a new prompt. */
+  const tokenBudget = input.maxNumBatchedTokens ?? maxNumBatchedTokens(accelerator);
   const loop = (b: number, k: number): { itl: number; promptStep: number } => {
     if (v1) {
-      const itl = step(b, decodeContext, (b * isl) / osl, prefillContext, k);
-      return { itl, promptStep: 0.5 * itl + step(b, decodeContext, (b * isl) / osl + isl, prefillContext, k) };
+      // Prompts ride in the decode steps as chunks of up to the step's token budget beside the decode tokens. In the steady state
+      // b / osl prompts arrive per step (b x isl / osl prompt tokens); when that is less than a chunk, a share of the steps carries
+      // a whole chunk and the rest decode alone. The time is the same for costs linear in tokens, but a MoE step reads the experts
+      // its tokens route to: a decode-only step of a few sequences reads a few experts, a step with a chunk nearly all of them.
+      const promptTokens = (b * isl) / osl;
+      const chunk = Math.max(1, Math.min(isl, tokenBudget - b));
+      const share = promptTokens / chunk;
+      const itl = share >= 1
+        ? step(b, decodeContext, promptTokens, prefillContext, k)
+        : (1 - share) * step(b, decodeContext, 0, 0, k) + share * step(b, decodeContext, chunk, prefillContext, k);
+      return { itl, promptStep: 0.5 * itl + step(b, decodeContext, promptTokens + isl, prefillContext, k) };
     }
     const decode = step(b, decodeContext, 0, 0, k);
     const promptsPerStep = Math.max(1, b / osl);

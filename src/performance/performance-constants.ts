@@ -96,16 +96,32 @@ export const PERFORMANCE_CONSTANTS = {
   maxNumSeqsLargeGpu: {
     value: 1024,
     unit: 'sequences',
-    source: 'vLLM EngineArgs._set_default_args for the V1 engine (recalled, not re-verified offline); corroborated by the gpt-oss-20b '
-      + 'H100 point of measured-profiles.csv: 13335 tok/s x 67 ms NTPOT = 893 requests in flight, more than 256',
-    kind: 'estimate',
+    source: 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes and "a100" not in device_name: OPENAI_API_SERVER max_num_batched_tokens 8192 and max_num_seqs 1024; otherwise 2048 and 256); corroborated by the gpt-oss-20b H100 point of measured-profiles.csv: 13335 tok/s x 67 ms NTPOT = 893 requests in flight, more than 256',
+    kind: 'reference',
   },
-  /** GPU memory from which the V1 engine raises `max_num_seqs`, GiB. */
+  /** GPU memory from which the V1 engine raises `max_num_seqs` and `max_num_batched_tokens`, GiB. */
   largeGpuMemoryGiB: {
     value: 70,
     unit: 'GiB',
-    source: 'vLLM EngineArgs._set_default_args (recalled, not re-verified offline)',
-    kind: 'estimate',
+    source: 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes and "a100" not in device_name: OPENAI_API_SERVER max_num_batched_tokens 8192 and max_num_seqs 1024; otherwise 2048 and 256)',
+    kind: 'reference',
+  },
+  /**
+   * Tokens one step of the OpenAI-compatible server schedules by default (`--max-num-batched-tokens`): the decode
+   * tokens plus a chunk of a prompt (chunked prefill).
+   */
+  maxNumBatchedTokens: {
+    value: 2048,
+    unit: 'tokens',
+    source: 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes and "a100" not in device_name: OPENAI_API_SERVER max_num_batched_tokens 8192 and max_num_seqs 1024; otherwise 2048 and 256)',
+    kind: 'reference',
+  },
+  /** The same on GPUs with at least 70 GiB of memory other than A100. */
+  maxNumBatchedTokensLargeGpu: {
+    value: 8192,
+    unit: 'tokens',
+    source: 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes and "a100" not in device_name: OPENAI_API_SERVER max_num_batched_tokens 8192 and max_num_seqs 1024; otherwise 2048 and 256)',
+    kind: 'reference',
   },
   /**
    * The correction never makes a step faster than this share of the raw estimate, so a calibrated curve

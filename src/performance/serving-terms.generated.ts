@@ -4,23 +4,24 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.64,
-  kvBandwidthEfficiency: 0.6271,
-  computeEfficiency: 0.4945,
-  prefillEfficiency: 1.082,
-  stepOverheadMilliseconds: 0.7955,
-  layerLatencyMilliseconds: 0.02608,
-  moeLayerLatencyMilliseconds: 0.02025,
-  expertComputeEfficiency: 0.7046,
-  sequenceOverheadMicroseconds: 5.922,
-  v0StepOverheadMilliseconds: 0.988,
+  memoryBandwidthEfficiency: 0.6592,
+  kvBandwidthEfficiency: 0.7744,
+  computeEfficiency: 0.4487,
+  prefillEfficiency: 1.204,
+  stepOverheadMilliseconds: 0.9089,
+  layerLatencyMilliseconds: 0.02746,
+  moeLayerLatencyMilliseconds: 0.02052,
+  expertComputeEfficiency: 0.7039,
+  sequenceOverheadMicroseconds: 5.722,
+  v0StepOverheadMilliseconds: 1.057,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
 export const SERVING_TERMS_FIT = {
-  cases: 670,
+  cases: 735,
   sources: [
     'GKE Inference Quickstart',
+    'InferenceX',
     'SGLang vs vLLM 0.6.0 (sglang repo)',
     'TensorRT-LLM perf overview (current)',
     'TensorRT-LLM perf overview v0.14.0',
@@ -29,28 +30,28 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.199, p90Factor: 1.444, worstFactor: 1.46 },
-    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.191, p90Factor: 1.467, worstFactor: 1.942 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.083, p90Factor: 1.388, worstFactor: 1.388 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.284, p90Factor: 1.853, worstFactor: 1.853 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.115, p90Factor: 1.316, worstFactor: 1.4 },
+    { metric: 'saturated throughput', cases: 641, refused: 22, sources: 4, medianFactor: 1.186, p90Factor: 1.462, worstFactor: 2.2 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.09, p90Factor: 1.375, worstFactor: 1.375 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.283, p90Factor: 2.004, worstFactor: 2.004 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 17, refused: 0, sources: 2, medianFactor: 1.135, p90Factor: 1.29, worstFactor: 1.345 },
-    { metric: 'saturated throughput', cases: 616, refused: 22, sources: 4, medianFactor: 1.173, p90Factor: 1.434, worstFactor: 1.852 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.027, p90Factor: 1.294, worstFactor: 1.294 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.241, p90Factor: 1.748, worstFactor: 1.748 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.116, p90Factor: 1.268, worstFactor: 1.351 },
+    { metric: 'saturated throughput', cases: 641, refused: 22, sources: 4, medianFactor: 1.161, p90Factor: 1.422, worstFactor: 2.087 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.043, p90Factor: 1.296, worstFactor: 1.296 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.224, p90Factor: 1.825, worstFactor: 1.825 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
     'nvidia-a100-80gb': 88,
-    'nvidia-b200': 69,
+    'nvidia-b200': 102,
     'nvidia-gb200': 57,
-    'nvidia-h100-80gb': 241,
-    'nvidia-h200-141gb': 155,
+    'nvidia-h100-80gb': 248,
+    'nvidia-h200-141gb': 180,
     'nvidia-l4': 1,
     'nvidia-rtx-pro-6000': 57,
     'nvidia-tesla-a100': 2,
   },
-  rankingPairs: 192,
-  rankingPairsAgreeing: 192,
+  rankingPairs: 199,
+  rankingPairsAgreeing: 199,
 } as const;
