@@ -77,7 +77,11 @@ const PRECISIONS: Record<string, WeightPrecision> = {
 };
 const precisionOf = (cell: string) => PRECISIONS[cell] ?? WeightPrecision.CHECKPOINT;
 
-/** trtllm-bench's largest batch in throughput mode (the runtime's default max_batch_size). */
+/**
+ * trtllm-bench's largest batch in throughput mode: it sizes max_batch_size from the KV cache at isl + osl and caps it at 4096
+ * (NVIDIA/TensorRT-LLM tensorrt_llm/bench/build/tuning.py, finetune_setting: `min(kv_cache_max_requests, 4096)`); the KV
+ * cache bounds the batch below that through `reservesWholeSequence`.
+ */
 const TRTLLM_MAX_BATCH = 4096;
 /** Synthetic short prompt for the ITL-intercept fits of the vLLM blog (ITL at context zero). */
 const INTERCEPT_SHAPE = { meanInputTokens: 16, meanOutputTokens: 16 };

@@ -364,3 +364,14 @@ test('prompts ride in whole chunks of the step\'s token budget: a MoE decode ste
   const r1: EstimateInput = { ...base, model: catalog.model('deepseek-ai/DeepSeek-R1')!, accelerator: h200, tensorParallelSize: 8 };
   expect(itl(r1)).toBeLessThan(0.7 * itl(r1, sliver));
 });
+
+test('on TPU the estimate schedules the token budget the manifest emits (--max-num-batched-tokens=512), not a GPU default', () => {
+  // the GKE TPU vLLM tutorial's 512 is what the library passes to vLLM on TPU (test/tpu-vllm.test.ts checks the arg)
+  const v6e = catalog.accelerator('tpu-v6e-slice')!;
+  const gemma = catalog.model('google/gemma-2-27b-it')!;
+  const workload = { meanInputTokens: 2048, meanOutputTokens: 512 };
+  const tpu: EstimateInput = { ...base, model: gemma, accelerator: v6e, tensorParallelSize: 4, workload };
+  const itl = (budget?: number) => performanceModel({ ...tpu, maxNumBatchedTokens: budget })!.at(4).itlMilliseconds;
+  expect(itl()).toBeCloseTo(itl(512), 9);
+  expect(Math.abs(itl() / itl(2048) - 1)).toBeGreaterThan(0.001);
+});

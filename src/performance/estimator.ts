@@ -424,8 +424,9 @@ function maxNumSeqs(accelerator: AcceleratorRecord, v1: boolean): number {
   return v1 && largeGpu(accelerator) ? C.maxNumSeqsLargeGpu.value : C.maxNumSeqs.value;
 }
 
-/** vLLM's per-step token budget of the OpenAI-compatible server on the accelerator. */
+/** vLLM's per-step token budget of the OpenAI-compatible server on the accelerator; on TPU the library emits the GKE tutorial's 512. */
 function maxNumBatchedTokens(accelerator: AcceleratorRecord): number {
+  if (accelerator.family === 'tpu') return C.tpuMaxNumBatchedTokens.value;
   return largeGpu(accelerator) ? C.maxNumBatchedTokensLargeGpu.value : C.maxNumBatchedTokens.value;
 }
 
@@ -453,13 +454,11 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const block = C.kvCacheBlockTokens.value;
   const heldContext = isl + osl / 2 + block / 2;
   // every copy counts: the tensor-parallel ranks replicate a latent (MLA) or KV heads fewer than the ranks
-  const heldLayerTokens = hybrid ? layerContext(s, heldContext, block) : s.layers * heldContext;
-  const kvBytesPerSequence = heldLayerTokens * s.kvBytesPerLayerToken * budget.kvCacheReplicas;
+  const sequenceBytes = (context: number) =>
+    (hybrid ? layerContext(s, context, block) : s.layers * context) * s.kvBytesPerLayerToken * budget.kvCacheReplicas;
+  const kvBytesPerSequence = sequenceBytes(heldContext);
   // what admission counts a sequence as: what it holds on average, or its whole prompt and output reserved up front
-  const reservedContext = isl + osl + block / 2;
-  const admittedBytes = input.reservesWholeSequence
-    ? (hybrid ? layerContext(s, reservedContext, block) : s.layers * reservedContext) * s.kvBytesPerLayerToken * budget.kvCacheReplicas
-    : kvBytesPerSequence;
+  const admittedBytes = input.reservesWholeSequence ? sequenceBytes(isl + osl + block / 2) : kvBytesPerSequence;
   const kvLimit = kvCapacityBytes > 0 ? Math.floor(kvCapacityBytes / admittedBytes) : 0;
   const seqLimit = input.maxNumSeqs ?? maxNumSeqs(accelerator, v1);
   const maxRunningBatch = Math.min(kvLimit, seqLimit);
@@ -474,8 +473,8 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
     const hop = C.pipelineHopMilliseconds.value / 1000 + hopBytes / (C.interNodeGBps.value * GB);
     return pp * (stepSeconds(stage, hw, decode / pp, context, prefill / pp, prefillCtx, k) + k * hop);
   };
-  /** Time between two output tokens of the running batch and the time of the step that carries a new prompt. */
   const tokenBudget = input.maxNumBatchedTokens ?? maxNumBatchedTokens(accelerator);
+  /** Time between two output tokens of the running batch and the time of the step that carries a new prompt. */
   const loop = (b: number, k: number): { itl: number; promptStep: number } => {
     if (v1) {
       // Prompts ride in the decode steps as chunks of up to the step's token budget beside the decode tokens. In the steady state

@@ -212,6 +212,13 @@ export const PERFORMANCE_CONSTANTS = {
     source: 'GKE TPU vLLM tutorial args --max-num-batched-tokens=512 --max-num-seqs=128 (gke-inference-quickstart.md section 2.7)',
     kind: 'reference',
   },
+  /** The token budget of a vLLM step on TPU: the GKE TPU tutorial sets --max-num-batched-tokens=512 (and the library emits it). */
+  tpuMaxNumBatchedTokens: {
+    value: 512,
+    unit: 'tokens',
+    source: 'GKE TPU vLLM tutorial args --max-num-batched-tokens=512 --max-num-seqs=128 (gke-inference-quickstart.md section 2.7)',
+    kind: 'reference',
+  },
 } satisfies Record<string, SourcedConstant>;
 
 /** A server release from which a behaviour applies. */

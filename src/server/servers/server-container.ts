@@ -5,9 +5,6 @@ import { Resolution } from '../../resolver/resolution';
 import { escapeKubernetesExpansion } from '../../util/shell-quote';
 import { loraArgs, loraEnv } from '../lora';
 
-/** `--max-num-batched-tokens` of the GKE TPU vLLM tutorial (gke-inference-quickstart.md section 2.7). */
-const TPU_MAX_NUM_BATCHED_TOKENS = 512;
-
 /** What the server container needs beyond the resolution. */
 export interface ServerContainerInputs {
   /** Where the model directory is mounted, when it is read from a bucket. */
@@ -43,7 +40,7 @@ function vllm(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
       `--port=${VLLM.port}`,
       ...(version.disableRequestLogFlag ? [version.disableRequestLogFlag] : []),
       // the GKE TPU tutorial's batching limits (the performance model caps the running batch at the same 128)
-      ...(tpu ? [`--max-num-batched-tokens=${TPU_MAX_NUM_BATCHED_TOKENS}`, `--max-num-seqs=${PERFORMANCE_CONSTANTS.tpuMaxNumSeqs.value}`] : []),
+      ...(tpu ? [`--max-num-batched-tokens=${PERFORMANCE_CONSTANTS.tpuMaxNumBatchedTokens.value}`, `--max-num-seqs=${PERFORMANCE_CONSTANTS.tpuMaxNumSeqs.value}`] : []),
     ],
     // the GKE TPU sample runs vLLM's V1 engine explicitly
     env: tpu ? [...inputs.env, { name: 'VLLM_USE_V1', value: '1' }] : [...inputs.env, ...loraEnv(r.lora)],
