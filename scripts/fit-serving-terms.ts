@@ -123,10 +123,15 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
     const accelerator = catalog.accelerator(r.accelerator);
     const count = Number(r.accelerator_count);
     const tp = Number(r.tensor_parallel);
+    const source = sourceName(r.source);
     if (!base || !accelerator || accelerator.family !== 'gpu' || !(count > 0) || tp !== count) continue;
     // speculative decoding (several tokens per step) and expert parallelism are layouts the model does not express
     if (/speculative|\bMTP\b|\bD?EP\d/.test(r.metric_notes)) continue;
-    if (sourceName(r.source) === 'GKE Inference Quickstart') continue; // taken from the catalog below
+    // The v1.0 revision ran every MoE model with expert parallelism and attention data parallelism ("For MoE models:
+    // trtllm-bench --tp $tp_size --pp $pp_size --ep $ep_size ... enable_attention_dp: true"), without saying the sizes, under
+    // tables labelled only "TPn": on more than one GPU the layout is not known (on one GPU both are trivial)
+    if (source === 'TensorRT-LLM perf overview v1.0' && (base.experts ?? 0) > 0 && count > 1) continue;
+    if (source === 'GKE Inference Quickstart') continue; // taken from the catalog below
     const precision = r.precision_weights;
     const quantized = precision === 'fp8' || precision === 'nvfp4' || precision === 'int8';
     const kvFp8 = r.precision_kv === 'fp8' || (r.server === 'tensorrt-llm' && quantized && r.precision_kv === '');
@@ -136,7 +141,7 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
     const isl = Number(r.isl);
     const osl = Number(r.osl);
     const trt = r.server === 'tensorrt-llm';
-    const sglangRepo = sourceName(r.source).startsWith('SGLang');
+    const sglangRepo = source.startsWith('SGLang');
     // vLLM before V1 runs the CPU work of a step on its critical path and prefills in separate steps: the pre-V1 loop
     const preOverlap = r.server === 'vllm' && r.server_version.startsWith('0.6');
     const release = preOverlap ? '0.6.0' : '0.10.0';
@@ -153,7 +158,7 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
       reservesWholeSequence: trt,
     };
     const common = {
-      source: sourceName(r.source),
+      source,
       label: `${r.model} ${precision || 'bf16'} ${isl}/${osl} ${r.concurrency_or_rate} on ${count} x ${r.accelerator} (${r.server})`,
       input,
       group: `${id}|${precision}|${isl}/${osl}|${r.server}`,
@@ -179,7 +184,7 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
     // InferenceX starts all of a run's requests at once ("request rate inf at max concurrency") with lengths within 20% of each
     // other, so they finish and are replaced in waves: a median TTFT there is a prompt waiting behind the c prompts of its wave,
     // not the steady state of requests arriving one by one that the model describes (its TTFTs ran 3-15x the estimate)
-    const waves = sourceName(r.source) === 'InferenceX';
+    const waves = source === 'InferenceX';
     if (concurrency !== undefined && ttft > 0 && !multiStep && !waves) cases.push({ ...common, metric: 'TTFT', concurrency, measured: ttft });
   }
   // the vLLM blog's concurrency-1 ITL intercepts (the .md gives them as fits, not rows)

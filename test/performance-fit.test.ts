@@ -42,13 +42,12 @@ test('the generated terms are the deterministic fit of the data, and its leave-o
 }, 180_000);
 
 // What the fit achieves held out by source (the README quotes it). Targets were a median factor of 1.25 and a worst of
-// 1.6: met for every median and for the worst low-load ITL and TTFT; the worst saturated throughput (Llama 4 Maverick at
-// 128/128 on 8 x B200, x2.2 too low, and gpt-oss-120b MXFP4 on one H200, weight-only on Hopper, x1.8 too high) and GIQ NTPOT
-// held out miss them.
+// 1.6: met for every median and for the worst low-load ITL and TTFT; the worst saturated throughput (gpt-oss-120b MXFP4 on
+// one H200, weight-only on Hopper, x1.8 too high) and GIQ NTPOT held out miss them.
 test('leave-one-source-out error per metric stays within what the README states', () => {
   const bounds: Record<string, { median: number; worst: number }> = {
     'low-load ITL': { median: 1.25, worst: 1.6 },
-    'saturated throughput': { median: 1.25, worst: 2.25 },
+    'saturated throughput': { median: 1.25, worst: 1.85 },
     'TTFT': { median: 1.15, worst: 1.5 },
     'GIQ NTPOT': { median: 1.3, worst: 2.05 },
   };
@@ -131,6 +130,22 @@ test('rows left out of the fit are only the GB200 rows the data\'s notes call co
   // the example the notes give is among them
   expect([...excluded.keys()].some((r) => r.model === 'Qwen3-30B-A3B' && r.isl === '128' && r.osl === '128')).toBe(true);
   expect(cases.some((c) => c.label.startsWith('Qwen3-30B-A3B nvfp4 128/128') && c.acceleratorType === 'nvidia-gb200')).toBe(false);
+});
+
+test('the TensorRT-LLM v1.0 rows of MoE models on several GPUs are left out: that revision ran MoE models expert- and attention-data-parallel', () => {
+  const rows = parseCsv(fs.readFileSync(BENCHMARKS_CSV, 'utf8')).filter((r) => r.source.includes('TensorRT-LLM@00f37686'));
+  const fitted = new Set(cases.filter((c) => c.source === 'TensorRT-LLM perf overview v1.0').map((c) => c.label.split(' offline-max')[0] + '|' + c.acceleratorType + '|' + c.acceleratorCount));
+  const key = (r: Record<string, string>) => `${r.model} ${r.precision_weights || 'bf16'} ${r.isl}/${r.osl}|${r.accelerator}|${r.accelerator_count}`;
+  const moe = /Maverick|Scout|Qwen3-30B-A3B|Qwen3-235B-A22B/;
+  // Llama 4 Maverick on 8 x H200 and 8 x B200, Qwen3-235B-A22B on 8 GPUs, Scout on 4 x H100/H200, Qwen3-30B-A3B on 2-8 RTX PRO 6000
+  const multi = rows.filter((r) => moe.test(r.model) && Number(r.accelerator_count) > 1);
+  expect(multi.length).toBeGreaterThan(60);
+  expect(multi.filter((r) => fitted.has(key(r)))).toEqual([]);
+  // the same models on one GPU (no expert or attention split to know) and the dense models on several GPUs stay in
+  const single = rows.filter((r) => moe.test(r.model) && r.accelerator_count === '1' && r.accelerator !== 'nvidia-gb200');
+  expect(single.length).toBeGreaterThan(20);
+  expect(single.every((r) => fitted.has(key(r)))).toBe(true);
+  expect(rows.some((r) => r.model === 'Llama-3.1-405B-Instruct' && r.accelerator_count === '8' && fitted.has(key(r)))).toBe(true);
 });
 
 test('fine-grained MoE models ran below the dense-efficiency estimate: the fitted expert GEMM efficiency is below 1 and closes that gap', () => {

@@ -4,21 +4,21 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6592,
-  kvBandwidthEfficiency: 0.7744,
-  computeEfficiency: 0.4487,
-  prefillEfficiency: 1.204,
-  stepOverheadMilliseconds: 0.9089,
-  layerLatencyMilliseconds: 0.02746,
-  moeLayerLatencyMilliseconds: 0.02052,
-  expertComputeEfficiency: 0.7039,
-  sequenceOverheadMicroseconds: 5.722,
-  v0StepOverheadMilliseconds: 1.057,
+  memoryBandwidthEfficiency: 0.6622,
+  kvBandwidthEfficiency: 0.7806,
+  computeEfficiency: 0.4588,
+  prefillEfficiency: 1.178,
+  stepOverheadMilliseconds: 0.9121,
+  layerLatencyMilliseconds: 0.02753,
+  moeLayerLatencyMilliseconds: 0.02068,
+  expertComputeEfficiency: 0.7033,
+  sequenceOverheadMicroseconds: 6.877,
+  v0StepOverheadMilliseconds: 1.054,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
 export const SERVING_TERMS_FIT = {
-  cases: 735,
+  cases: 636,
   sources: [
     'GKE Inference Quickstart',
     'InferenceX',
@@ -30,28 +30,28 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.115, p90Factor: 1.316, worstFactor: 1.4 },
-    { metric: 'saturated throughput', cases: 641, refused: 22, sources: 4, medianFactor: 1.186, p90Factor: 1.462, worstFactor: 2.2 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.09, p90Factor: 1.375, worstFactor: 1.375 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.283, p90Factor: 2.004, worstFactor: 2.004 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.116, p90Factor: 1.312, worstFactor: 1.395 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.178, p90Factor: 1.432, worstFactor: 1.811 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.094, p90Factor: 1.378, worstFactor: 1.378 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.277, p90Factor: 2.018, worstFactor: 2.018 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.116, p90Factor: 1.268, worstFactor: 1.351 },
-    { metric: 'saturated throughput', cases: 641, refused: 22, sources: 4, medianFactor: 1.161, p90Factor: 1.422, worstFactor: 2.087 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.043, p90Factor: 1.296, worstFactor: 1.296 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.224, p90Factor: 1.825, worstFactor: 1.825 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.115, p90Factor: 1.269, worstFactor: 1.35 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.158, p90Factor: 1.385, worstFactor: 1.732 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.041, p90Factor: 1.297, worstFactor: 1.297 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.22, p90Factor: 1.831, worstFactor: 1.831 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
     'nvidia-a100-80gb': 88,
-    'nvidia-b200': 102,
+    'nvidia-b200': 84,
     'nvidia-gb200': 57,
-    'nvidia-h100-80gb': 248,
-    'nvidia-h200-141gb': 180,
+    'nvidia-h100-80gb': 226,
+    'nvidia-h200-141gb': 150,
     'nvidia-l4': 1,
-    'nvidia-rtx-pro-6000': 57,
+    'nvidia-rtx-pro-6000': 28,
     'nvidia-tesla-a100': 2,
   },
-  rankingPairs: 199,
-  rankingPairsAgreeing: 199,
+  rankingPairs: 177,
+  rankingPairsAgreeing: 177,
 } as const;
