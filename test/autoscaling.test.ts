@@ -5,6 +5,8 @@ import { compareAutoscaling } from '../src/autoscaling/compare';
 import { burstTrace, diurnalTrace } from '../src/autoscaling/traces';
 import { Catalog } from '../src/catalog/catalog';
 import { measuredCurves } from '../src/performance/measured-curves';
+import { modelledCurve } from '../src/performance/profiles';
+import { signalsAt } from '../src/resolver/autoscaling';
 
 const resolve = InferenceResolver.resolve;
 
@@ -181,4 +183,25 @@ test('on Autopilot the automatic choice stays within the GPU types Autopilot adm
   const only = resolve({ model: 'google/gemma-2-9b-it', allowedAcceleratorTypes: ['nvidia-l4'] });
   expect(only.acceleratorType).toBe('nvidia-l4');
   expect(() => resolve({ model: 'google/gemma-2-9b-it', allowedAcceleratorTypes: ['nvidia-tesla-t4x'] })).toThrow(/'allowedAcceleratorTypes'/);
+});
+
+test('a measured point past saturation reads its signals at its NTPOT: the flat throughput there cannot locate it', () => {
+  // GIQ's Gemma 2 27B on 4 x L4: 425 output tokens/s at 1085 ms NTPOT, 461 requests in flight by Little's law, past the
+  // running batch the KV cache holds. Read at its throughput, the point fell anywhere on the plateau (the last grid point,
+  // 2,025 waiting, when rounding put it a hair above), which flipped the HPA metric to a queue the target cannot tolerate.
+  const catalog = Catalog.EMBEDDED;
+  const curve = measuredCurves(catalog).find((c) => c.model === 'google/gemma-2-27b-it' && c.acceleratorType === 'nvidia-l4')!;
+  const point = curve.points[0];
+  const inFlight = (point.outputTokensPerSecond * point.ntpotMilliseconds) / 1000;
+  const model = modelledCurve(catalog, curve)!;
+  const batch = Math.max(...model.points.map((p) => p.runningBatchSize!));
+  expect(inFlight).toBeGreaterThan(batch);
+  for (const nudge of [1 - 1e-9, 1, 1 + 1e-9]) {
+    const s = signalsAt(catalog, curve, { ...point, outputTokensPerSecond: point.outputTokensPerSecond * nudge }, 195);
+    expect(s.runningBatchSize).toBeCloseTo(batch, 6);
+    expect(s.waitingQueueSize).toBeCloseTo(inFlight - batch, 3);
+  }
+  // so the derived metric is the running batch: the 326 requests the target lets wait are fewer than pile up during a start-up
+  const r = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1085 });
+  expect(r.autoscaling!.metric).toBe(AutoscalingMetric.BATCH_SIZE);
 });

@@ -82,8 +82,30 @@ export function signalsAt(catalog: Catalog, key: CurveKey, point: CurvePoint, me
       basis: 'the operating point',
     };
   }
+  // Past saturation the throughput is flat, so it cannot say where on the curve a point is: a measured point read at its
+  // throughput would land anywhere on the plateau (the last point when rounding puts it a hair above). There the latency
+  // locates it: the modelled curve passes through the point's NTPOT at its own queue.
+  const curve = modelledCurve(catalog, key);
+  const pts = (curve?.points ?? []).filter((p) => p.runningBatchSize !== undefined);
+  const plateau = Math.max(0, ...pts.map((p) => p.outputTokensPerSecond));
+  const i = pts.findIndex((p) => p.ntpotMilliseconds >= point.ntpotMilliseconds);
+  if (pts.length > 1 && point.outputTokensPerSecond >= plateau * (1 - SATURATION_TOLERANCE) && i > 0) {
+    const lo = pts[i - 1];
+    const hi = pts[i];
+    const f = Math.min(1, Math.max(0, (point.ntpotMilliseconds - lo.ntpotMilliseconds) / (hi.ntpotMilliseconds - lo.ntpotMilliseconds)));
+    return {
+      requestsPerSecond: point.requestsPerSecond ?? point.outputTokensPerSecond / meanOutputTokens,
+      runningBatchSize: lerp(lo.runningBatchSize!, hi.runningBatchSize!, f),
+      waitingQueueSize: lerp(lo.waitingQueueSize ?? 0, hi.waitingQueueSize ?? 0, f),
+      kvCacheUtilization: lerp(lo.kvCacheUtilization ?? 0, hi.kvCacheUtilization ?? 0, f),
+      basis: 'the calibrated performance model of this combination at the point\'s NTPOT (past saturation its throughput is flat)',
+    };
+  }
   return signalsAtThroughput(catalog, key, point.outputTokensPerSecond, meanOutputTokens);
 }
+
+/** Share of the saturated throughput within which a point counts as on the plateau (float rounding of a curve through it). */
+const SATURATION_TOLERANCE = 1e-6;
 
 /**
  * The largest waiting queue at which the modelled curve still meets the NTPOT target: past saturation,
