@@ -83,6 +83,11 @@ const precisionOf = (cell: string) => PRECISIONS[cell] ?? WeightPrecision.CHECKP
  * cache bounds the batch below that through `reservesWholeSequence`.
  */
 const TRTLLM_MAX_BATCH = 4096;
+/**
+ * trtllm-bench's step token budget: the same function sizes max_num_tokens to sustain that batch, `raw_bs x (1 + input_len /
+ * output_len)`, capped at 32768 (`raw_token = min(raw_bs * (1 + input_len / output_len), 32768)`), so the cap is what binds.
+ */
+const TRTLLM_MAX_NUM_TOKENS = 32768;
 /** Synthetic short prompt for the ITL-intercept fits of the vLLM blog (ITL at context zero). */
 const INTERCEPT_SHAPE = { meanInputTokens: 16, meanOutputTokens: 16 };
 const VLLM_BLOG = 'vllm-project/vllm-project.github.io@c3a01c4a5807c8d900ae468897e45263373e534e:_posts (The State of FP8 KV-Cache and Attention Quantization, 2026-04-22), concurrency-1 ITL fits';
@@ -155,6 +160,7 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
       kvCacheBytesPerElement: plan.kvCacheBytesPerElement,
       computeTflops: plan.computeTflops,
       maxNumSeqs: trt ? TRTLLM_MAX_BATCH : undefined,
+      maxNumBatchedTokens: trt ? TRTLLM_MAX_NUM_TOKENS : undefined,
       reservesWholeSequence: trt,
     };
     const common = {

@@ -330,6 +330,22 @@ test('the running batch is capped by the KV cache after the weights and by max_n
   expect(performanceModel({ ...base, model: catalog.model('meta-llama/Llama-3.3-70B-Instruct')! })).toBeUndefined();
 });
 
+test('prompts share the step\'s token budget: a prompt-heavy workload runs the batch the budget sustains, budget x osl / (isl + osl)', () => {
+  // 1024-token prompts, 16-token answers: each step decodes one token per running sequence and takes b / 16 new prompts of 1024
+  // tokens, 65 b tokens; vLLM's default budget on an 80 GB H100 is 8192 tokens a step, so the steady state holds 8192 / 65 = 126
+  const workload = { meanInputTokens: 1024, meanOutputTokens: 16 };
+  const m = performanceModel({ ...base, workload })!;
+  expect(m.batchLimit).toBe('token-budget');
+  expect(m.maxRunningBatch).toBe(Math.floor((8192 * 16) / (1024 + 16)));
+  // the KV cache would hold more (1,040 tokens a sequence), and a budget twice as large runs twice the batch
+  expect(Math.floor(m.kvCapacityBytes / m.kvBytesPerSequence)).toBeGreaterThan(2 * m.maxRunningBatch);
+  expect(performanceModel({ ...base, workload, maxNumBatchedTokens: 16384 })!.maxRunningBatch).toBe(Math.floor((16384 * 16) / 1040));
+  // the estimated curve of a V1 server says what caps it (before V1 prompts run in steps of their own)
+  const curve = profileCurves(catalog.withWorkload({ name: 'prompt-heavy', ...workload, source: 'test' }), 'meta-llama/Llama-3.1-8B-Instruct')
+    .find((c) => c.source === 'estimated' && c.modelServerVersion === 'v0.12.0' && c.acceleratorType === 'nvidia-h100-80gb' && c.acceleratorCount === 1);
+  expect(curve?.note).toMatch(/running batch capped at \d+ by the step token budget/);
+});
+
 test('a scheduler that reserves a request\'s whole prompt and output (TensorRT-LLM\'s GUARANTEED_NO_EVICT) runs a smaller batch than vLLM', () => {
   // Llama 3.1 8B config.json: 32 layers, 8 KV heads of 128; a bf16 KV cache holds 2 x 8 x 128 x 2 = 4096 bytes per token and layer.
   // vLLM counts what a sequence holds on average (the prompt and half the output), TensorRT-LLM reserves prompt + output up front;

@@ -61,7 +61,7 @@ export interface CurveEstimate {
   readonly calibrationBasis: string;
   /** The calibration, one line. */
   readonly calibration: string;
-  /** Largest running batch and what caps it (`kv-cache` or `max-num-seqs`). */
+  /** Largest running batch and what caps it (`kv-cache`, `max-num-seqs` or `token-budget`). */
   readonly maxRunningBatch: number;
   readonly batchLimit: string;
   /** KV-cache capacity of the replica, GB, and what a running sequence holds on average, MB. */

@@ -16,12 +16,19 @@ import {
   modelFor,
 } from './calibration';
 import { CurveKey, CurvePoint, ProfileCurve } from './curve';
-import { ModelPoint, loadGrid } from './estimator';
+import { ModelPoint, PerformanceModel, loadGrid } from './estimator';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
 import { compareReleases, versionServesFamily, versionServesModel } from '../catalog/model-servers';
 import { packedTensorParallelSizes, validTensorParallelSizes } from '../resolver/feasibility';
+
+/** What caps the running batch, as the curve's note says it. */
+const BATCH_LIMITS: Record<PerformanceModel['batchLimit'], string> = {
+  'kv-cache': 'the KV cache',
+  'max-num-seqs': 'max_num_seqs',
+  'token-budget': 'the step token budget the prompts share',
+};
 
 const MODEL_CITATION = 'cdk8s-gke-inference performance model (src/performance/estimator.ts): roofline decode and prefill steps with the '
   + 'efficiencies of ../shared/reference/data/calibration.csv (src/performance/performance-constants.ts), KV-cache-capped continuous batching';
@@ -158,7 +165,7 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
           + 'only for that workload and precision; ' : '')
       + (ctx.catalog.weightPrecision !== 'checkpoint' || ctx.catalog.kvCacheDtype !== 'auto'
         ? `${ctx.catalog.weightPrecision} weights, ${ctx.catalog.kvCacheDtype} KV cache; ` : '')
-      + `running batch capped at ${pm.maxRunningBatch} by ${pm.batchLimit === 'kv-cache' ? 'the KV cache' : 'max_num_seqs'}`,
+      + `running batch capped at ${pm.maxRunningBatch} by ${BATCH_LIMITS[pm.batchLimit]}`,
     uncertainty: {
       throughputLowMultiplier: 1 / band,
       throughputHighMultiplier: band,

@@ -9,8 +9,9 @@
  * compute time at the efficiencies of `performance-constants.ts`, plus the tensor-parallel
  * all-reduces (two per layer), a fixed latency per layer and a per-step overhead. Prompts are
  * prefilled in separate steps before vLLM's V1 engine and ride in the decode steps (chunked prefill)
- * from it. The running batch is capped by the KV cache that fits next to the weights and by
- * `max_num_seqs`; past the cap, requests wait, throughput stays flat and latency grows: the inflection.
+ * from it. The running batch is capped by the KV cache that fits next to the weights, by `max_num_seqs` and
+ * by the step's token budget, which decode tokens and prompt chunks share; past the cap, requests wait,
+ * throughput stays flat and latency grows: the inflection.
  *
  * The load axis is the number of requests in the system (closed loop); every point satisfies
  * Little's law: requests in the system = output tokens/s x NTPOT.
@@ -158,7 +159,7 @@ export interface PerformanceModel {
   /** Largest running batch: KV cache after the weights, capped by max_num_seqs. */
   readonly maxRunningBatch: number;
   /** What caps the running batch. */
-  readonly batchLimit: 'kv-cache' | 'max-num-seqs';
+  readonly batchLimit: 'kv-cache' | 'max-num-seqs' | 'token-budget';
   /** KV-cache bytes a running sequence holds on average (prompt + half the output, block-rounded), every replicated copy included. */
   readonly kvBytesPerSequence: number;
   /** KV cache available on the replica, bytes. */
@@ -461,7 +462,14 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const admittedBytes = input.reservesWholeSequence ? sequenceBytes(isl + osl + block / 2) : kvBytesPerSequence;
   const kvLimit = kvCapacityBytes > 0 ? Math.floor(kvCapacityBytes / admittedBytes) : 0;
   const seqLimit = input.maxNumSeqs ?? maxNumSeqs(accelerator, v1);
-  const maxRunningBatch = Math.min(kvLimit, seqLimit);
+  const tokenBudget = input.maxNumBatchedTokens ?? maxNumBatchedTokens(accelerator);
+  // With prompts riding in the decode steps, a step holds at most the token budget (vLLM's max_num_batched_tokens, "Maximum
+  // number of tokens to be processed in a single iteration", SchedulerConfig). In the steady state every running sequence decodes
+  // one token a step and b / osl new prompts of isl tokens arrive, b x (1 + isl / osl) tokens a step, so the budget sustains a
+  // running batch of budget x osl / (isl + osl); trtllm-bench sizes its max_num_tokens by the same sum
+  // (tensorrt_llm/bench/build/tuning.py, finetune_setting: `raw_bs * (1 + input_len / output_len)`)
+  const budgetLimit = v1 ? Math.max(1, Math.floor((tokenBudget * osl) / (isl + osl))) : Infinity;
+  const maxRunningBatch = Math.min(kvLimit, seqLimit, budgetLimit);
   if (maxRunningBatch < 1) return undefined;
 
   const decodeContext = isl + osl / 2;
@@ -473,7 +481,6 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
     const hop = C.pipelineHopMilliseconds.value / 1000 + hopBytes / (C.interNodeGBps.value * GB);
     return pp * (stepSeconds(stage, hw, decode / pp, context, prefill / pp, prefillCtx, k) + k * hop);
   };
-  const tokenBudget = input.maxNumBatchedTokens ?? maxNumBatchedTokens(accelerator);
   /** Time between two output tokens of the running batch and the time of the step that carries a new prompt. */
   const loop = (b: number, k: number): { itl: number; promptStep: number } => {
     if (v1) {
@@ -519,7 +526,7 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   return {
     at,
     maxRunningBatch,
-    batchLimit: kvLimit <= seqLimit ? 'kv-cache' : 'max-num-seqs',
+    batchLimit: maxRunningBatch === kvLimit ? 'kv-cache' : maxRunningBatch === seqLimit ? 'max-num-seqs' : 'token-budget',
     kvBytesPerSequence,
     kvCapacityBytes,
     bandwidthFloorMilliseconds:

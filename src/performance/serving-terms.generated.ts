@@ -4,16 +4,16 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6622,
-  kvBandwidthEfficiency: 0.7806,
-  computeEfficiency: 0.4588,
-  prefillEfficiency: 1.178,
-  stepOverheadMilliseconds: 0.9121,
-  layerLatencyMilliseconds: 0.02753,
-  moeLayerLatencyMilliseconds: 0.02068,
-  expertComputeEfficiency: 0.7033,
-  sequenceOverheadMicroseconds: 6.877,
-  v0StepOverheadMilliseconds: 1.054,
+  memoryBandwidthEfficiency: 0.6614,
+  kvBandwidthEfficiency: 0.7965,
+  computeEfficiency: 0.457,
+  prefillEfficiency: 1.183,
+  stepOverheadMilliseconds: 0.9123,
+  layerLatencyMilliseconds: 0.02766,
+  moeLayerLatencyMilliseconds: 0.02061,
+  expertComputeEfficiency: 0.708,
+  sequenceOverheadMicroseconds: 6.953,
+  v0StepOverheadMilliseconds: 1.051,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -30,16 +30,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.116, p90Factor: 1.312, worstFactor: 1.395 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.178, p90Factor: 1.432, worstFactor: 1.811 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.094, p90Factor: 1.378, worstFactor: 1.378 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.277, p90Factor: 2.018, worstFactor: 2.018 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.115, p90Factor: 1.314, worstFactor: 1.389 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.172, p90Factor: 1.421, worstFactor: 1.804 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.082, p90Factor: 1.377, worstFactor: 1.377 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.282, p90Factor: 2.009, worstFactor: 2.009 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.115, p90Factor: 1.269, worstFactor: 1.35 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.158, p90Factor: 1.385, worstFactor: 1.732 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.041, p90Factor: 1.297, worstFactor: 1.297 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.22, p90Factor: 1.831, worstFactor: 1.831 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.114, p90Factor: 1.268, worstFactor: 1.349 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.154, p90Factor: 1.38, worstFactor: 1.746 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.04, p90Factor: 1.297, worstFactor: 1.297 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.221, p90Factor: 1.833, worstFactor: 1.833 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
