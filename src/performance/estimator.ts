@@ -156,7 +156,7 @@ export interface ModelPoint {
 
 /** The model's view of a combination, and its curve as a function of load. */
 export interface PerformanceModel {
-  /** Largest running batch: KV cache after the weights, capped by max_num_seqs. */
+  /** Largest running batch: the KV cache after the weights, capped by max_num_seqs and by the step token budget. */
   readonly maxRunningBatch: number;
   /** What caps the running batch. */
   readonly batchLimit: 'kv-cache' | 'max-num-seqs' | 'token-budget';
@@ -467,8 +467,10 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   // number of tokens to be processed in a single iteration", SchedulerConfig). In the steady state every running sequence decodes
   // one token a step and b / osl new prompts of isl tokens arrive, b x (1 + isl / osl) tokens a step, so the budget sustains a
   // running batch of budget x osl / (isl + osl); trtllm-bench sizes its max_num_tokens by the same sum
-  // (tensorrt_llm/bench/build/tuning.py, finetune_setting: `raw_bs * (1 + input_len / output_len)`)
-  const budgetLimit = v1 ? Math.max(1, Math.floor((tokenBudget * osl) / (isl + osl))) : Infinity;
+  // (tensorrt_llm/bench/build/tuning.py, finetune_setting: `raw_bs * (1 + input_len / output_len)`). A pipeline of P stages keeps P
+  // batches in flight, each scheduled within the budget (vLLM's max_concurrent_batches: "PP requires PP-size concurrent batches
+  // to fill the pipeline", vllm/config/vllm.py).
+  const budgetLimit = v1 ? Math.max(1, Math.floor((pp * tokenBudget * osl) / (isl + osl))) : Infinity;
   const maxRunningBatch = Math.min(kvLimit, seqLimit, budgetLimit);
   if (maxRunningBatch < 1) return undefined;
 
