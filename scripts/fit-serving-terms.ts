@@ -162,6 +162,9 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
       maxNumSeqs: trt ? TRTLLM_MAX_BATCH : undefined,
       maxNumBatchedTokens: trt ? TRTLLM_MAX_NUM_TOKENS : undefined,
       reservesWholeSequence: trt,
+      // the v0.14.0 table ran built TensorRT engines ("trtllm-bench --model $model_name build", then "throughput --engine_dir"),
+      // whose in-flight batching loop is C++: the PyTorch backend and its Python loop came with 0.17
+      cppExecutor: source === 'TensorRT-LLM perf overview v0.14.0',
     };
     const common = {
       source,
@@ -494,7 +497,9 @@ function main(): void {
   for (const p of PARAMS) out.push(`  ${p}: ${f4(terms[p])}`);
   const table = (title: string, errors: MetricError[]) => {
     out.push('', title, '  | metric | cases | refused | sources | median factor | 90th percentile | worst factor | worst case |', '  |---|---:|---:|---:|---:|---:|---:|---|');
-    for (const e of errors) out.push(`  | ${e.metric} | ${e.cases} | ${e.refused} | ${e.sources} | ${f2(e.medianFactor)} | ${f2(e.p90Factor)} | ${f2(e.worstFactor)} | ${e.worstCase} |`);
+    // rounded from the four significant digits the generated file keeps, so the printed table is the one the README carries
+    const r2 = (x: number) => f2(f4(x));
+    for (const e of errors) out.push(`  | ${e.metric} | ${e.cases} | ${e.refused} | ${e.sources} | ${r2(e.medianFactor)} | ${r2(e.p90Factor)} | ${r2(e.worstFactor)} | ${e.worstCase} |`);
   };
   table('In-sample error:', inSample);
   table('Leave-one-source-out error:', loso.errors);

@@ -148,6 +148,13 @@ test('the TensorRT-LLM v1.0 rows of MoE models on several GPUs are left out: tha
   expect(rows.some((r) => r.model === 'Llama-3.1-405B-Instruct' && r.accelerator_count === '8' && fitted.has(key(r)))).toBe(true);
 });
 
+test('TensorRT-LLM 0.14\'s rows, built engines under the C++ executor, and only they drop the per-sequence Python host time', () => {
+  const v014 = cases.filter((c) => c.source === 'TensorRT-LLM perf overview v0.14.0');
+  expect(v014.length).toBeGreaterThan(100);
+  expect(v014.every((c) => c.input.cppExecutor === true)).toBe(true);
+  expect(cases.filter((c) => c.source !== 'TensorRT-LLM perf overview v0.14.0').some((c) => c.input.cppExecutor)).toBe(false);
+});
+
 test('fine-grained MoE models ran below the dense-efficiency estimate: the fitted expert GEMM efficiency is below 1 and closes that gap', () => {
   expect(SERVING_TERMS.expertComputeEfficiency).toBeLessThan(0.95);
   // gpt-oss-120b and Qwen3-30B-A3B (128 experts each) at saturation on TensorRT-LLM

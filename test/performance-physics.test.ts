@@ -346,6 +346,15 @@ test('prompts share the step\'s token budget: a prompt-heavy workload runs the b
   expect(curve?.note).toMatch(/running batch capped at \d+ by the step token budget/);
 });
 
+test('a C++ serving loop (TensorRT-LLM\'s engine executor) carries no per-sequence Python host time: exactly b x the fitted term less per step', () => {
+  const python = performanceModel(base)!;
+  const cpp = performanceModel({ ...base, cppExecutor: true })!;
+  expect(cpp.maxRunningBatch).toBe(python.maxRunningBatch);
+  for (const b of [1, 16, python.maxRunningBatch]) {
+    expect(python.at(b).itlMilliseconds - cpp.at(b).itlMilliseconds).toBeCloseTo((b * SERVING_TERMS.sequenceOverheadMicroseconds) / 1000, 9);
+  }
+});
+
 test('a scheduler that reserves a request\'s whole prompt and output (TensorRT-LLM\'s GUARANTEED_NO_EVICT) runs a smaller batch than vLLM', () => {
   // Llama 3.1 8B config.json: 32 layers, 8 KV heads of 128; a bf16 KV cache holds 2 x 8 x 128 x 2 = 4096 bytes per token and layer.
   // vLLM counts what a sequence holds on average (the prompt and half the output), TensorRT-LLM reserves prompt + output up front;

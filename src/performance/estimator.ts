@@ -83,6 +83,16 @@ export interface EstimateInput {
    */
   readonly reservesWholeSequence?: boolean;
   /**
+   * Whether the serving loop runs in C++: TensorRT-LLM's executor of built engines, before the Python PyExecutor of its
+   * PyTorch backend ("available in version 0.17 and later", https://nvidia.github.io/TensorRT-LLM/torch.html). The per-request
+   * host work of a step that `ServingTerms.sequenceOverheadMicroseconds` stands for (checking stop criteria, updating
+   * responses, scheduling the next batch: the CPU tasks https://nvidia.github.io/TensorRT-LLM/features/overlap-scheduler.html
+   * lists) is then not Python's, and the term does not apply. The library serves with vLLM (Python); the calibration reads
+   * TensorRT-LLM 0.14's published table with this set.
+   * @default false
+   */
+  readonly cppExecutor?: boolean;
+  /**
    * Tokens one step schedules at most (decode tokens plus a chunk of a prompt).
    * @default vLLM's max_num_batched_tokens for the accelerator (OpenAI-compatible server)
    */
@@ -122,7 +132,8 @@ export interface ServingTerms {
   readonly expertComputeEfficiency: number;
   /**
    * Fixed time per sequence of a decode step, microseconds: sampling, logits processing and the scheduler's
-   * per-request bookkeeping, which grow with the batch but not with the model (they bound tiny-active MoE models).
+   * per-request bookkeeping in a Python serving loop, which grow with the batch but not with the model (they bound
+   * tiny-active MoE models); a C++ loop does not pay it (`EstimateInput.cppExecutor`).
    */
   readonly sequenceOverheadMicroseconds: number;
   /**
@@ -443,7 +454,8 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const stage = pp === 1 ? s : stageShape(s, pp);
   const v1 = compareReleases(input.serverRelease, VLLM_RELEASES.v1Engine.release) >= 0;
   const terms = input.terms ?? SERVING_TERMS;
-  const stepTerms = v1 ? terms : { ...terms, stepOverheadMilliseconds: terms.stepOverheadMilliseconds + terms.v0StepOverheadMilliseconds };
+  const loopTerms = v1 ? terms : { ...terms, stepOverheadMilliseconds: terms.stepOverheadMilliseconds + terms.v0StepOverheadMilliseconds };
+  const stepTerms = input.cppExecutor ? { ...loopTerms, sequenceOverheadMicroseconds: 0 } : loopTerms;
   const hw = hardware(accelerator, tp, stepTerms, input.computeTflops, s.fp8Attention);
   const isl = workload.meanInputTokens;
   const osl = workload.meanOutputTokens;

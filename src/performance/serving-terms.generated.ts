@@ -4,16 +4,16 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6614,
-  kvBandwidthEfficiency: 0.7965,
-  computeEfficiency: 0.457,
-  prefillEfficiency: 1.183,
-  stepOverheadMilliseconds: 0.9123,
-  layerLatencyMilliseconds: 0.02766,
-  moeLayerLatencyMilliseconds: 0.02061,
-  expertComputeEfficiency: 0.708,
-  sequenceOverheadMicroseconds: 6.953,
-  v0StepOverheadMilliseconds: 1.051,
+  memoryBandwidthEfficiency: 0.6639,
+  kvBandwidthEfficiency: 0.7858,
+  computeEfficiency: 0.4471,
+  prefillEfficiency: 1.22,
+  stepOverheadMilliseconds: 0.9149,
+  layerLatencyMilliseconds: 0.02763,
+  moeLayerLatencyMilliseconds: 0.02055,
+  expertComputeEfficiency: 0.6921,
+  sequenceOverheadMicroseconds: 8.002,
+  v0StepOverheadMilliseconds: 1.042,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -30,16 +30,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.115, p90Factor: 1.314, worstFactor: 1.389 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.172, p90Factor: 1.421, worstFactor: 1.804 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.082, p90Factor: 1.377, worstFactor: 1.377 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.282, p90Factor: 2.009, worstFactor: 2.009 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.115, p90Factor: 1.315, worstFactor: 1.389 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.144, p90Factor: 1.368, worstFactor: 1.733 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.087, p90Factor: 1.377, worstFactor: 1.377 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.25, p90Factor: 1.999, worstFactor: 1.999 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.114, p90Factor: 1.268, worstFactor: 1.349 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.154, p90Factor: 1.38, worstFactor: 1.746 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.04, p90Factor: 1.297, worstFactor: 1.297 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.221, p90Factor: 1.833, worstFactor: 1.833 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.114, p90Factor: 1.268, worstFactor: 1.351 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.138, p90Factor: 1.351, worstFactor: 1.716 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.038, p90Factor: 1.3, worstFactor: 1.3 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.194, p90Factor: 1.835, worstFactor: 1.835 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
