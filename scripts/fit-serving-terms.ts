@@ -162,9 +162,9 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
       maxNumSeqs: trt ? TRTLLM_MAX_BATCH : undefined,
       maxNumBatchedTokens: trt ? TRTLLM_MAX_NUM_TOKENS : undefined,
       reservesWholeSequence: trt,
-      // the v0.14.0 table ran built TensorRT engines ("trtllm-bench --model $model_name build", then "throughput --engine_dir"),
-      // whose in-flight batching loop is C++: the PyTorch backend and its Python loop came with 0.17
-      cppExecutor: source === 'TensorRT-LLM perf overview v0.14.0',
+      // rows run on built TensorRT engines (the v0.14.0 table: "trtllm-bench --model $model_name build", then "throughput
+      // --engine_dir") have a C++ in-flight batching loop: the PyTorch backend and its Python loop came with 0.17
+      cppExecutor: trt && /prebuilt TensorRT engine/.test(r.metric_notes),
     };
     const common = {
       source,

@@ -148,11 +148,22 @@ test('the TensorRT-LLM v1.0 rows of MoE models on several GPUs are left out: tha
   expect(rows.some((r) => r.model === 'Llama-3.1-405B-Instruct' && r.accelerator_count === '8' && fitted.has(key(r)))).toBe(true);
 });
 
-test('TensorRT-LLM 0.14\'s rows, built engines under the C++ executor, and only they drop the per-sequence Python host time', () => {
-  const v014 = cases.filter((c) => c.source === 'TensorRT-LLM perf overview v0.14.0');
-  expect(v014.length).toBeGreaterThan(100);
-  expect(v014.every((c) => c.input.cppExecutor === true)).toBe(true);
-  expect(cases.filter((c) => c.source !== 'TensorRT-LLM perf overview v0.14.0').some((c) => c.input.cppExecutor)).toBe(false);
+test('rows run on built TensorRT engines drop the per-sequence Python host time, and that brings them closer to their measurements', () => {
+  const rows = parseCsv(fs.readFileSync(BENCHMARKS_CSV, 'utf8'));
+  const engineRows = rows.filter((r) => /prebuilt TensorRT engine/.test(r.metric_notes));
+  // the data says which rows ran built engines (TensorRT-LLM 0.14's table), and only those carry the C++ loop
+  expect(engineRows.length).toBeGreaterThan(300);
+  expect(engineRows.every((r) => r.source.includes('v0.14.0'))).toBe(true);
+  const flagged = cases.filter((c) => c.input.cppExecutor);
+  expect(new Set(flagged.map((c) => c.source))).toEqual(new Set(['TensorRT-LLM perf overview v0.14.0']));
+  expect(cases.filter((c) => c.source === 'TensorRT-LLM perf overview v0.14.0').every((c) => c.input.cppExecutor)).toBe(true);
+  // held against the published throughputs: with the Python term charged to them, the same terms miss those rows by more
+  const sat = flagged.filter((c) => c.metric === 'saturated throughput' && predict(c, SERVING_TERMS) !== undefined);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const withLoop = median(sat.map((c) => factor(c, SERVING_TERMS)));
+  const charged = median(sat.map((c) => factor({ ...c, input: { ...c.input, cppExecutor: false } }, SERVING_TERMS)));
+  expect(withLoop).toBeLessThan(charged);
+  expect(withLoop).toBeLessThan(1.25);
 });
 
 test('fine-grained MoE models ran below the dense-efficiency estimate: the fitted expert GEMM efficiency is below 1 and closes that gap', () => {

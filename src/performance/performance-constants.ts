@@ -12,6 +12,10 @@ import { SourcedConstant } from '../catalog/serving-constants';
 
 const CALIBRATION_CSV = '../shared/reference/data/calibration.csv';
 
+/** Where vLLM's default batch limits of the OpenAI-compatible server come from (four constants below). */
+const VLLM_BATCH_DEFAULTS = 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes '
+  + 'and "a100" not in device_name: OPENAI_API_SERVER max_num_batched_tokens 8192 and max_num_seqs 1024; otherwise 2048 and 256)';
+
 export const PERFORMANCE_CONSTANTS = {
   /** Share of peak memory bandwidth a decode step achieves when it streams weights and KV cache. */
   memoryBandwidthEfficiency: {
@@ -96,14 +100,15 @@ export const PERFORMANCE_CONSTANTS = {
   maxNumSeqsLargeGpu: {
     value: 1024,
     unit: 'sequences',
-    source: 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes and "a100" not in device_name: OPENAI_API_SERVER max_num_batched_tokens 8192 and max_num_seqs 1024; otherwise 2048 and 256); corroborated by the gpt-oss-20b H100 point of measured-profiles.csv: 13335 tok/s x 67 ms NTPOT = 893 requests in flight, more than 256',
+    source: `${VLLM_BATCH_DEFAULTS}; corroborated by the gpt-oss-20b H100 point of measured-profiles.csv: 13335 tok/s x 67 ms NTPOT `
+      + '= 893 requests in flight, more than 256',
     kind: 'reference',
   },
   /** GPU memory from which the V1 engine raises `max_num_seqs` and `max_num_batched_tokens`, GiB. */
   largeGpuMemoryGiB: {
     value: 70,
     unit: 'GiB',
-    source: 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes and "a100" not in device_name: OPENAI_API_SERVER max_num_batched_tokens 8192 and max_num_seqs 1024; otherwise 2048 and 256)',
+    source: VLLM_BATCH_DEFAULTS,
     kind: 'reference',
   },
   /**
@@ -113,14 +118,14 @@ export const PERFORMANCE_CONSTANTS = {
   maxNumBatchedTokens: {
     value: 2048,
     unit: 'tokens',
-    source: 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes and "a100" not in device_name: OPENAI_API_SERVER max_num_batched_tokens 8192 and max_num_seqs 1024; otherwise 2048 and 256)',
+    source: VLLM_BATCH_DEFAULTS,
     kind: 'reference',
   },
   /** The same on GPUs with at least 70 GiB of memory other than A100. */
   maxNumBatchedTokensLargeGpu: {
     value: 8192,
     unit: 'tokens',
-    source: 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes and "a100" not in device_name: OPENAI_API_SERVER max_num_batched_tokens 8192 and max_num_seqs 1024; otherwise 2048 and 256)',
+    source: VLLM_BATCH_DEFAULTS,
     kind: 'reference',
   },
   /**

@@ -4,7 +4,7 @@ import { AutoscalingMetric, ResolvedAutoscaling, ResolvedModelLoading, ResolvedP
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord, ModelServerVersionRecord } from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
-import { CurveKey, CurvePoint } from '../performance/curve';
+import { CurveKey, CurvePoint, ProfileCurve } from '../performance/curve';
 import { modelledCurve } from '../performance/profiles';
 
 /** The server-side signals at one load. */
@@ -43,17 +43,32 @@ function lerp(a: number, b: number, f: number): number {
   return a + (b - a) * f;
 }
 
+/** The points of a combination's calibrated performance-model curve that carry its signals. */
+function modelledPoints(catalog: Catalog, key: CurveKey): { curve: ProfileCurve; pts: CurvePoint[] } {
+  const curve = modelledCurve(catalog, key);
+  const pts = (curve?.points ?? []).filter((p) => p.runningBatchSize !== undefined);
+  if (!curve || pts.length === 0) {
+    throw new Error(`no modelled curve for ${key.model} on ${key.acceleratorCount} x ${key.acceleratorType} to read autoscaling signals from`);
+  }
+  return { curve, pts };
+}
+
+/** The running batch, queue and KV-cache share a fraction `f` of the way from curve point `lo` to `hi`. */
+function signalsBetween(lo: CurvePoint, hi: CurvePoint, f: number): Pick<Signals, 'runningBatchSize' | 'waitingQueueSize' | 'kvCacheUtilization'> {
+  return {
+    runningBatchSize: lerp(lo.runningBatchSize!, hi.runningBatchSize!, f),
+    waitingQueueSize: lerp(lo.waitingQueueSize ?? 0, hi.waitingQueueSize ?? 0, f),
+    kvCacheUtilization: lerp(lo.kvCacheUtilization ?? 0, hi.kvCacheUtilization ?? 0, f),
+  };
+}
+
 /**
  * The signals of a combination at an output throughput, read off its calibrated performance-model
  * curve (which passes through any measured point of the combination), interpolated between the two
  * points around that throughput.
  */
 export function signalsAtThroughput(catalog: Catalog, key: CurveKey, outputTokensPerSecond: number, meanOutputTokens: number): Signals {
-  const curve = modelledCurve(catalog, key);
-  const pts = (curve?.points ?? []).filter((p) => p.runningBatchSize !== undefined);
-  if (pts.length === 0) {
-    throw new Error(`no modelled curve for ${key.model} on ${key.acceleratorCount} x ${key.acceleratorType} to read autoscaling signals from`);
-  }
+  const { curve, pts } = modelledPoints(catalog, key);
   // the first point at or above the throughput (curves rise with load), interpolated with the one before
   const found = pts.findIndex((p) => p.outputTokensPerSecond >= outputTokensPerSecond);
   const i = found < 0 ? pts.length - 1 : Math.max(1, found);
@@ -63,13 +78,14 @@ export function signalsAtThroughput(catalog: Catalog, key: CurveKey, outputToken
   const f = span > 0 ? Math.min(1, Math.max(0, (outputTokensPerSecond - lo.outputTokensPerSecond) / span)) : 1;
   return {
     requestsPerSecond: outputTokensPerSecond / meanOutputTokens,
-    runningBatchSize: lerp(lo.runningBatchSize!, hi.runningBatchSize!, f),
-    waitingQueueSize: lerp(lo.waitingQueueSize ?? 0, hi.waitingQueueSize ?? 0, f),
-    kvCacheUtilization: lerp(lo.kvCacheUtilization ?? 0, hi.kvCacheUtilization ?? 0, f),
-    basis: curve!.source === 'measured' || key.modelServerVersion === undefined ? 'the calibrated performance model'
+    ...signalsBetween(lo, hi, f),
+    basis: curve.source === 'measured' || key.modelServerVersion === undefined ? 'the calibrated performance model'
       : 'the calibrated performance model of this combination (through its measured points, if any)',
   };
 }
+
+/** Share of the saturated throughput within which a point counts as on the plateau (float rounding of a curve through it). */
+const SATURATION_TOLERANCE = 1e-6;
 
 /** The signals at the operating point: the point's own when it carries them (estimated curves), else read off the modelled curve. */
 export function signalsAt(catalog: Catalog, key: CurveKey, point: CurvePoint, meanOutputTokens: number): Signals {
@@ -85,27 +101,21 @@ export function signalsAt(catalog: Catalog, key: CurveKey, point: CurvePoint, me
   // Past saturation the throughput is flat, so it cannot say where on the curve a point is: a measured point read at its
   // throughput would land anywhere on the plateau (the last point when rounding puts it a hair above). There the latency
   // locates it: the modelled curve passes through the point's NTPOT at its own queue.
-  const curve = modelledCurve(catalog, key);
-  const pts = (curve?.points ?? []).filter((p) => p.runningBatchSize !== undefined);
-  const plateau = Math.max(0, ...pts.map((p) => p.outputTokensPerSecond));
+  const { pts } = modelledPoints(catalog, key);
+  const plateau = Math.max(...pts.map((p) => p.outputTokensPerSecond));
   const i = pts.findIndex((p) => p.ntpotMilliseconds >= point.ntpotMilliseconds);
-  if (pts.length > 1 && point.outputTokensPerSecond >= plateau * (1 - SATURATION_TOLERANCE) && i > 0) {
+  if (point.outputTokensPerSecond >= plateau * (1 - SATURATION_TOLERANCE) && i > 0) {
     const lo = pts[i - 1];
     const hi = pts[i];
     const f = Math.min(1, Math.max(0, (point.ntpotMilliseconds - lo.ntpotMilliseconds) / (hi.ntpotMilliseconds - lo.ntpotMilliseconds)));
     return {
       requestsPerSecond: point.requestsPerSecond ?? point.outputTokensPerSecond / meanOutputTokens,
-      runningBatchSize: lerp(lo.runningBatchSize!, hi.runningBatchSize!, f),
-      waitingQueueSize: lerp(lo.waitingQueueSize ?? 0, hi.waitingQueueSize ?? 0, f),
-      kvCacheUtilization: lerp(lo.kvCacheUtilization ?? 0, hi.kvCacheUtilization ?? 0, f),
+      ...signalsBetween(lo, hi, f),
       basis: 'the calibrated performance model of this combination at the point\'s NTPOT (past saturation its throughput is flat)',
     };
   }
   return signalsAtThroughput(catalog, key, point.outputTokensPerSecond, meanOutputTokens);
 }
-
-/** Share of the saturated throughput within which a point counts as on the plateau (float rounding of a curve through it). */
-const SATURATION_TOLERANCE = 1e-6;
 
 /**
  * The largest waiting queue at which the modelled curve still meets the NTPOT target: past saturation,
