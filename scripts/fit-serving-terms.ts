@@ -15,6 +15,7 @@ import { parseCsv } from './csv';
 import { Catalog } from '../src/catalog/catalog';
 import { ModelRecord } from '../src/catalog/types';
 import { EstimateInput, ServingTerms, performanceModel } from '../src/performance/estimator';
+import { ExpertKernelServer, expertKernelFormat, measuredExpertRate } from '../src/performance/expert-kernels';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../src/performance/precision';
 
 export const BENCHMARKS_CSV = path.join(__dirname, '..', '..', 'shared', 'reference', 'data', 'measured-serving-benchmarks.csv');
@@ -151,6 +152,16 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
     const preOverlap = r.server === 'vllm' && r.server_version.startsWith('0.6');
     const release = preOverlap ? '0.6.0' : '0.10.0';
     const workload = isl > 0 && osl > 0 ? { meanInputTokens: isl, meanOutputTokens: osl } : catalog.defaultWorkload;
+    // rows run on built TensorRT engines (the v0.14.0 table: "trtllm-bench --model $model_name build", then "throughput
+    // --engine_dir") have a C++ in-flight batching loop: the PyTorch backend and its Python loop came with 0.17
+    const cppExecutor = trt && /prebuilt TensorRT engine/.test(r.metric_notes);
+    // the measured rate of the server's MoE kernel on these experts: TensorRT-LLM's PyTorch-backend kernels (not 0.14's engines),
+    // vLLM's V1-era ones (not 0.6's); SGLang's are not tabled
+    const kernels: ExpertKernelServer | undefined = trt
+      ? (cppExecutor ? undefined : 'tensorrt-llm')
+      : r.server === 'vllm' && !preOverlap ? 'vllm' : undefined;
+    const expertFormat = expertKernelFormat(base, precisionOf(precision), plan.computeFormat);
+    const expertRate = kernels && measuredExpertRate(kernels, accelerator, expertFormat, base, tp);
     const input: EstimateInput = {
       model,
       accelerator,
@@ -162,9 +173,10 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
       maxNumSeqs: trt ? TRTLLM_MAX_BATCH : undefined,
       maxNumBatchedTokens: trt ? TRTLLM_MAX_NUM_TOKENS : undefined,
       reservesWholeSequence: trt,
-      // rows run on built TensorRT engines (the v0.14.0 table: "trtllm-bench --model $model_name build", then "throughput
-      // --engine_dir") have a C++ in-flight batching loop: the PyTorch backend and its Python loop came with 0.17
-      cppExecutor: trt && /prebuilt TensorRT engine/.test(r.metric_notes),
+      cppExecutor,
+      // TensorRT-LLM's KV cache manager counts every layer at full length, window layers included (EstimateInput.windowedKvCache)
+      windowedKvCache: trt ? false : undefined,
+      expertGemmTflops: expertRate?.tflops,
     };
     const common = {
       source,

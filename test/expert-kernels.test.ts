@@ -2,6 +2,7 @@ import { Catalog } from '../src/catalog/catalog';
 import { expertKernelFormat, measuredExpertRate } from '../src/performance/expert-kernels';
 import { EXPERT_KERNEL_ROWS } from '../src/performance/expert-kernels.generated';
 import { WeightPrecision } from '../src/performance/precision';
+import { profileCurves } from '../src/performance/profiles';
 
 const catalog = Catalog.EMBEDDED;
 
@@ -52,4 +53,15 @@ test('the tabled format follows what the deployment computes in; formats whose k
   // gpt-oss's MXFP4 experts: Triton on Hopper, TRTLLM-Gen on B200, CUTLASS elsewhere (aiconfigurator collect_moe.py)
   expect(expertKernelFormat(model('openai/gpt-oss-120b'), WeightPrecision.CHECKPOINT, 'bf16')).toBeUndefined();
   expect(expertKernelFormat(model('Qwen/Qwen3-30B-A3B'), WeightPrecision.INT8, 'int8')).toBeUndefined();
+});
+
+test('an estimated vLLM curve of a MoE model says the measured expert-kernel rate it is held to; a dense model\'s does not', () => {
+  const curves = profileCurves(catalog).filter((c) => c.source === 'estimated' && c.modelServer === 'vllm' && c.modelServerVersion === 'v0.12.0'
+    && c.acceleratorType === 'nvidia-h100-80gb');
+  const qwen = curves.find((c) => c.model === 'Qwen/Qwen3-30B-A3B' && c.acceleratorCount === 1)!;
+  const rate = measuredExpertRate('vllm', catalog.accelerator('nvidia-h100-80gb')!, 'bfloat16', catalog.model('Qwen/Qwen3-30B-A3B')!, 1)!;
+  expect(qwen.note).toContain(`expert GEMMs at most ${rate.tflops} TFLOPS per GPU, the measured rate of vLLM 0.14.0's vllm_fused_moe`);
+  expect(qwen.note).toContain(rate.source);
+  const llama = curves.find((c) => c.model === 'meta-llama/Llama-3.1-8B-Instruct' && c.acceleratorCount === 1)!;
+  expect(llama.note).not.toContain('expert GEMMs');
 });

@@ -42,12 +42,12 @@ test('the generated terms are the deterministic fit of the data, and its leave-o
 }, 180_000);
 
 // What the fit achieves held out by source (the README quotes it). Targets were a median factor of 1.25 and a worst of
-// 1.6: met for every median and for the worst low-load ITL and TTFT; the worst saturated throughput (gpt-oss-120b MXFP4 on
-// one H200, weight-only on Hopper, x1.8 too high) and GIQ NTPOT held out miss them.
+// 1.6: met for every median and for the worst low-load ITL and TTFT; the worst saturated throughput (TensorRT-LLM 0.14's
+// Llama 3.1 70B fp16 at 128/4096 on 8 x H100, x1.7 too high) and GIQ NTPOT held out miss them.
 test('leave-one-source-out error per metric stays within what the README states', () => {
   const bounds: Record<string, { median: number; worst: number }> = {
     'low-load ITL': { median: 1.25, worst: 1.6 },
-    'saturated throughput': { median: 1.25, worst: 1.85 },
+    'saturated throughput': { median: 1.25, worst: 1.75 },
     'TTFT': { median: 1.15, worst: 1.5 },
     'GIQ NTPOT': { median: 1.3, worst: 2.05 },
   };
@@ -164,6 +164,35 @@ test('rows run on built TensorRT engines drop the per-sequence Python host time,
   const charged = median(sat.map((c) => factor({ ...c, input: { ...c.input, cppExecutor: false } }, SERVING_TERMS)));
   expect(withLoop).toBeLessThan(charged);
   expect(withLoop).toBeLessThan(1.25);
+});
+
+test('TensorRT-LLM rows hold window layers at full length (its KV cache manager), and that brings gpt-oss\'s rows closer to their measurements', () => {
+  const trt = cases.filter((c) => c.label.endsWith('(tensorrt-llm)'));
+  expect(trt.every((c) => c.input.windowedKvCache === false)).toBe(true);
+  expect(cases.filter((c) => !c.label.endsWith('(tensorrt-llm)')).every((c) => c.input.windowedKvCache === undefined)).toBe(true);
+  // gpt-oss alternates full and 128-token sliding-window layers; held against the published throughputs
+  const gptOss = trt.filter((c) => c.metric === 'saturated throughput' && c.label.startsWith('gpt-oss-'));
+  expect(gptOss.length).toBeGreaterThan(20);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const full = median(gptOss.map((c) => factor(c, SERVING_TERMS)));
+  const windowed = median(gptOss.map((c) => factor({ ...c, input: { ...c.input, windowedKvCache: true } }, SERVING_TERMS)));
+  expect(full).toBeLessThan(windowed);
+});
+
+test('rows of the tabled kernels are timed no faster than the measured expert-kernel rate, and the Qwen3-30B-A3B NVFP4 rows come closer with it', () => {
+  const timed = cases.filter((c) => c.input.expertGemmTflops !== undefined);
+  // TensorRT-LLM's PyTorch-backend kernels (not 0.14's built engines) and vLLM's; no SGLang table
+  expect(timed.length).toBeGreaterThan(60);
+  expect(timed.some((c) => c.source === 'TensorRT-LLM perf overview v0.14.0' || c.label.endsWith('(sglang)'))).toBe(false);
+  // held against the published throughputs: one B200 runs Qwen3-30B-A3B's NVFP4 experts with TensorRT-LLM's CUTLASS kernel at
+  // about 681 TFLOPS, 7% of the FP4 peak (below its bf16 rate), far under what the fitted expert efficiency gives
+  const qwen = timed.filter((c) => c.metric === 'saturated throughput' && c.label.startsWith('Qwen3-30B-A3B nvfp4'));
+  expect(qwen.length).toBeGreaterThan(30);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const held = median(qwen.map((c) => factor(c, SERVING_TERMS)));
+  const free = median(qwen.map((c) => factor({ ...c, input: { ...c.input, expertGemmTflops: undefined } }, SERVING_TERMS)));
+  expect(held).toBeLessThan(free);
+  expect(held).toBeLessThan(1.25);
 });
 
 test('fine-grained MoE models ran below the dense-efficiency estimate: the fitted expert GEMM efficiency is below 1 and closes that gap', () => {

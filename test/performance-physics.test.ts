@@ -296,6 +296,50 @@ test('sliding-window attention: fewer KV bytes per sequence once the hybrid allo
     .kvBytesPerSequence, 6);
 });
 
+test('TensorRT-LLM\'s KV cache holds a window layer at full length: the capacity of the model without windows, the reads still windowed', () => {
+  // kvCacheManager.cpp (NVIDIA/TensorRT-LLM@b35ac1b6): the pool is sized "assuming all layers as full attention" and a window layer
+  // takes "as many blocks as full attention"; vLLM's hybrid allocator keeps only the window
+  const gptOss = { ...base, model: catalog.model('openai/gpt-oss-20b')!, workload: { meanInputTokens: 1024, meanOutputTokens: 1024 } };
+  const vllm = performanceModel(gptOss)!;
+  const trt = performanceModel({ ...gptOss, windowedKvCache: false })!;
+  const noWindows = performanceModel({ ...gptOss, model: { ...gptOss.model, slidingWindowTokens: undefined } })!;
+  expect(trt.kvBytesPerSequence).toBe(noWindows.kvBytesPerSequence);
+  expect(trt.maxRunningBatch).toBe(noWindows.maxRunningBatch);
+  expect(trt.maxRunningBatch).toBeLessThan(vllm.maxRunningBatch);
+  // the attention kernels read only the window either way: at the same batch the step is vLLM's, and faster than without windows
+  expect(trt.at(8).itlMilliseconds).toBeCloseTo(vllm.at(8).itlMilliseconds, 9);
+  expect(trt.at(8).itlMilliseconds).toBeLessThan(noWindows.at(8).itlMilliseconds);
+});
+
+test('a measured expert-kernel rate caps the expert GEMMs: each expert FLOP of a compute-bound step costs 1 / rate, a memory-bound step is unchanged', () => {
+  const qwen: EstimateInput = {
+    ...base,
+    model: catalog.model('Qwen/Qwen3-30B-A3B')!,
+    accelerator: catalog.accelerator('nvidia-b200')!,
+    workload: { meanInputTokens: 2048, meanOutputTokens: 128 },
+  };
+  const rate = 200; // TFLOPS per GPU, below the dense-derived expert rate of a B200 at bf16
+  const free = performanceModel(qwen)!;
+  const capped = performanceModel({ ...qwen, expertGemmTflops: rate })!;
+  expect(capped.maxRunningBatch).toBe(free.maxRunningBatch);
+  // saturated, every step carries b decode tokens and b x 2048 / 128 prompt tokens, and the GEMMs are compute-bound
+  const b = free.maxRunningBatch;
+  const tokens = b + (b * 2048) / 128;
+  const experts = modelShape(qwen.model).activeExpertParams;
+  const peak = qwen.accelerator.bf16DenseTflops! * 1e12;
+  const e = SERVING_TERMS.expertComputeEfficiency;
+  const before = (2 * experts * b) / (peak * SERVING_TERMS.computeEfficiency * e)
+    + (2 * experts * (tokens - b)) / (peak * Math.min(1, SERVING_TERMS.computeEfficiency * SERVING_TERMS.prefillEfficiency) * e);
+  const after = (2 * experts * tokens) / (rate * 1e12);
+  expect(capped.at(b).itlMilliseconds - free.at(b).itlMilliseconds).toBeCloseTo((after - before) * 1000, 6);
+  // one sequence with a short prompt streams the weights: the GEMMs are memory-bound and the rate does not show
+  const short = { meanInputTokens: 16, meanOutputTokens: 16 };
+  expect(performanceModel({ ...qwen, workload: short, expertGemmTflops: rate })!.at(1).itlMilliseconds)
+    .toBeCloseTo(performanceModel({ ...qwen, workload: short })!.at(1).itlMilliseconds, 9);
+  // a rate above the dense-derived one changes nothing
+  expect(performanceModel({ ...qwen, expertGemmTflops: 1e6 })!.at(b).itlMilliseconds).toBeCloseTo(free.at(b).itlMilliseconds, 9);
+});
+
 test('grouped-query attention: fewer KV heads fit a larger running batch', () => {
   const workload = { meanInputTokens: 2000, meanOutputTokens: 1000 };
   const gqa = performanceModel({ ...base, workload })!;

@@ -22,6 +22,7 @@
  */
 import { CurveKey, ProfileCurve } from './curve';
 import { EstimateInput, ModelPoint, PerformanceModel, performanceModel } from './estimator';
+import { expertKernelFormat, measuredExpertRate } from './expert-kernels';
 import { measuredCurves } from './measured-curves';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { KvCacheDtype, WeightPrecision, precisionPlan, shipsFp8 } from './precision';
@@ -106,23 +107,34 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
   const pp = key.pipelineParallelSize ?? 1;
   // a precision variant: the format's compute peak on this accelerator and the KV bytes; combinations the hardware refuses have no curve
   let precision: { computeTflops?: number; kvCacheBytesPerElement?: number } = {};
+  let computeFormat = 'bf16';
   if (catalog.weightPrecision !== WeightPrecision.CHECKPOINT || catalog.kvCacheDtype !== KvCacheDtype.AUTO || shipsFp8(model)) {
     try {
       const maxText = server!.versions.every((v) => v.acceleratorFamily === 'tpu');
       const plan = precisionPlan(model, accelerator, catalog.weightPrecision, catalog.kvCacheDtype, [], undefined, maxText);
       precision = { computeTflops: plan.computeTflops, kvCacheBytesPerElement: plan.kvCacheBytesPerElement };
+      computeFormat = plan.computeFormat;
     } catch {
       return undefined;
     }
   }
+  const tp = key.acceleratorCount / pp;
+  // vLLM's MoE kernel, as measured on this chip, caps the expert GEMM rate (expert-kernels.ts); other servers' kernels are not tabled
+  const rate = server!.name === 'vllm' && accelerator.family === 'gpu'
+    ? measuredExpertRate('vllm', accelerator, expertKernelFormat(model, catalog.weightPrecision, computeFormat), model, tp)
+    : undefined;
   return {
     model,
     accelerator,
-    tensorParallelSize: key.acceleratorCount / pp,
+    tensorParallelSize: tp,
     pipelineParallelSize: pp,
     serverRelease: version.baseRelease,
     workload,
     ...precision,
+    ...(rate ? {
+      expertGemmTflops: rate.tflops,
+      expertGemmSource: `vLLM ${rate.serverVersion}'s ${rate.kernel}, best of ${rate.tokens} tokens (${rate.source})`,
+    } : {}),
   };
 }
 

@@ -13,10 +13,10 @@ import {
   calibrationIndex,
   correctionFor,
   crossValidatedBands,
-  modelFor,
+  estimateInput,
 } from './calibration';
 import { CurveKey, CurvePoint, ProfileCurve } from './curve';
-import { ModelPoint, PerformanceModel, loadGrid } from './estimator';
+import { ModelPoint, PerformanceModel, loadGrid, performanceModel } from './estimator';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
@@ -131,8 +131,9 @@ function widenedForThinData(c: Correction, accelerator: string): Correction {
 /** The calibrated, estimated curve of one combination, or undefined when the model cannot evaluate it (missing records, does not fit). */
 export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCurve | undefined {
   const model = ctx.catalog.model(key.model);
-  const pm = modelFor(ctx.catalog, key);
-  if (!model || !pm) return undefined;
+  const input = estimateInput(ctx.catalog, key);
+  const pm = input && performanceModel(input);
+  if (!model || !input || !pm) return undefined;
   const bands = ctx.bands.get(key.modelServer) ?? crossValidatedBands(ctx.catalog, ctx.anchors, key.modelServer);
   const calibrated = correctionFor(ctx.index, bands, key, model);
   const onTpu = ctx.catalog.accelerator(key.acceleratorType)?.family === 'tpu';
@@ -165,7 +166,9 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
           + 'only for that workload and precision; ' : '')
       + (ctx.catalog.weightPrecision !== 'checkpoint' || ctx.catalog.kvCacheDtype !== 'auto'
         ? `${ctx.catalog.weightPrecision} weights, ${ctx.catalog.kvCacheDtype} KV cache; ` : '')
-      + `running batch capped at ${pm.maxRunningBatch} by ${BATCH_LIMITS[pm.batchLimit]}`,
+      + `running batch capped at ${pm.maxRunningBatch} by ${BATCH_LIMITS[pm.batchLimit]}`
+      + (input.expertGemmTflops !== undefined
+        ? `; expert GEMMs at most ${input.expertGemmTflops} TFLOPS per GPU, the measured rate of ${input.expertGemmSource}` : ''),
     uncertainty: {
       throughputLowMultiplier: 1 / band,
       throughputHighMultiplier: band,

@@ -93,6 +93,30 @@ export interface EstimateInput {
    */
   readonly cppExecutor?: boolean;
   /**
+   * Whether the KV cache holds only the window of a sliding-window or chunked-attention layer, so that a sequence on such a
+   * layer takes at most a window's blocks. vLLM's hybrid allocator does (from `VLLM_RELEASES.hybridKvCache`); TensorRT-LLM's
+   * KV cache manager sizes its pool "assuming all layers as full attention" and gives a window layer "as many blocks as full
+   * attention" (NVIDIA/TensorRT-LLM@b35ac1b6 cpp/tensorrt_llm/batch_manager/kvCacheManager.cpp, `calculateWindowSizeToShare`
+   * and the `BlockManager` constructor), so its capacity in sequences is that of a model without windows. The attention
+   * kernels read the window either way. The library serves with vLLM; the calibration reads TensorRT-LLM's tables with this
+   * set to false.
+   * @default true from vLLM's hybrid allocator release on, false before
+   */
+  readonly windowedKvCache?: boolean;
+  /**
+   * The best rate, TFLOPS per accelerator, the server's MoE kernel reaches on this model's expert GEMMs at this tensor-parallel
+   * size, measured (`expert-kernels.ts`): no step runs its expert GEMMs faster, whatever the precision's peak. Tiny experts
+   * stay far below it (Qwen3-30B-A3B's NVFP4 experts on B200: 681 TFLOPS with TensorRT-LLM's CUTLASS kernel, 7% of the FP4
+   * peak).
+   * @default no measured rate: the experts run at `ServingTerms.expertComputeEfficiency` of the dense rate
+   */
+  readonly expertGemmTflops?: number;
+  /**
+   * What `expertGemmTflops` is (server release, kernel, table), for the curve's note; the model does not read it.
+   * @default none
+   */
+  readonly expertGemmSource?: string;
+  /**
    * Tokens one step schedules at most (decode tokens plus a chunk of a prompt).
    * @default vLLM's max_num_batched_tokens for the accelerator (OpenAI-compatible server)
    */
@@ -332,6 +356,9 @@ interface Hardware {
   readonly flops: number;
   /** Achieved FLOP/s of a prompt's prefill. */
   readonly prefillFlops: number;
+  /** Achieved FLOP/s of the expert GEMMs of a MoE layer in decode steps and in a prompt's prefill. */
+  readonly expertFlops: number;
+  readonly expertPrefillFlops: number;
   /** Achieved FLOP/s of the attention matmuls (QK and score x V) in decode steps and in a prompt's prefill. */
   readonly attentionFlops: number;
   readonly attentionPrefillFlops: number;
@@ -342,6 +369,7 @@ interface Hardware {
 
 function hardware(
   accelerator: AcceleratorRecord, tp: number, terms: ServingTerms, computeTflops: number | undefined, fp8Attention: boolean,
+  expertGemmTflops: number | undefined,
 ): Hardware {
   const perf = ACCELERATOR_PERFORMANCE[accelerator.gkeLabel] ?? DEFAULT_ACCELERATOR_PERFORMANCE;
   const bf16 = accelerator.bf16DenseTflops ?? perf.fallbackDenseTflops;
@@ -352,13 +380,19 @@ function hardware(
   // in FP8", https://vllm.ai/blog/fp8-kvcache, 2026-04-22) and bf16 otherwise, whatever the weight format (an FP4 or INT8 peak does
   // not reach them).
   const attentionTflops = Math.min(tflops, fp8Attention ? (accelerator.fp8DenseTflops ?? bf16) : bf16);
+  const flops = tflops * 1e12 * terms.computeEfficiency;
+  const prefillFlops = tflops * 1e12 * Math.min(1, terms.computeEfficiency * terms.prefillEfficiency);
+  // expert GEMMs at the grouped-GEMM share of the dense rate, and never above what the server's kernel was measured to reach
+  const expertCeiling = expertGemmTflops === undefined ? Infinity : expertGemmTflops * 1e12;
   return {
+    expertFlops: Math.min(expertCeiling, flops * terms.expertComputeEfficiency),
+    expertPrefillFlops: Math.min(expertCeiling, prefillFlops * terms.expertComputeEfficiency),
     attentionFlops: attentionTflops * 1e12 * terms.computeEfficiency,
     attentionPrefillFlops: attentionTflops * 1e12 * Math.min(1, terms.computeEfficiency * terms.prefillEfficiency),
     bandwidth: accelerator.memoryBandwidthGBps * GB * terms.memoryBandwidthEfficiency,
     kvBandwidth: accelerator.memoryBandwidthGBps * GB * terms.kvBandwidthEfficiency,
-    flops: tflops * 1e12 * terms.computeEfficiency,
-    prefillFlops: tflops * 1e12 * Math.min(1, terms.computeEfficiency * terms.prefillEfficiency),
+    flops,
+    prefillFlops,
     link: perf.interconnectGBps * GB * C.interconnectEfficiency.value,
     tp,
     terms,
@@ -381,11 +415,13 @@ export function stepSeconds(
   const kvBytes = decode * layerContext(s, context) * s.kvBytesPerLayerToken * kvReplicas;
   const attentionFlopsPerContextToken = s.attentionFlopsPerContextToken;
   // the weight GEMMs and the attention kernels run one after the other, each bound by memory or compute
-  // expert FLOPs run at the grouped-GEMM share of the dense efficiency
-  const flopParams = s.activeParams - s.lookupParams - s.activeExpertParams + s.activeExpertParams / hw.terms.expertComputeEfficiency;
+  // expert FLOPs run at the expert rate (Hardware.expertFlops), the rest at the dense rate
+  const denseParams = s.activeParams - s.lookupParams - s.activeExpertParams;
+  const experts = s.activeExpertParams;
   const gemm = Math.max(
     weightBytes / hw.tp / hw.bandwidth,
-    (2 * flopParams * decode) / hw.tp / hw.flops + (2 * (flopParams - s.lmHeadParams) * prefill) / hw.tp / hw.prefillFlops,
+    (2 * denseParams * decode) / hw.tp / hw.flops + (2 * (denseParams - s.lmHeadParams) * prefill) / hw.tp / hw.prefillFlops
+      + (2 * experts * decode) / hw.tp / hw.expertFlops + (2 * experts * prefill) / hw.tp / hw.expertPrefillFlops,
   );
   const attention = Math.max(
     kvBytes / hw.tp / hw.kvBandwidth,
@@ -456,10 +492,10 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
   const terms = input.terms ?? SERVING_TERMS;
   const loopTerms = v1 ? terms : { ...terms, stepOverheadMilliseconds: terms.stepOverheadMilliseconds + terms.v0StepOverheadMilliseconds };
   const stepTerms = input.cppExecutor ? { ...loopTerms, sequenceOverheadMicroseconds: 0 } : loopTerms;
-  const hw = hardware(accelerator, tp, stepTerms, input.computeTflops, s.fp8Attention);
+  const hw = hardware(accelerator, tp, stepTerms, input.computeTflops, s.fp8Attention, input.expertGemmTflops);
   const isl = workload.meanInputTokens;
   const osl = workload.meanOutputTokens;
-  const hybrid = compareReleases(input.serverRelease, VLLM_RELEASES.hybridKvCache.release) >= 0;
+  const hybrid = input.windowedKvCache ?? compareReleases(input.serverRelease, VLLM_RELEASES.hybridKvCache.release) >= 0;
 
   // KV capacity: accelerator memory x utilisation - weights - runtime memory (the feasibility budget)
   const budget = memoryBudget(model, accelerator, tp * pp, tp);

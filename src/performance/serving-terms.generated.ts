@@ -4,16 +4,16 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6639,
-  kvBandwidthEfficiency: 0.7858,
-  computeEfficiency: 0.4471,
-  prefillEfficiency: 1.22,
-  stepOverheadMilliseconds: 0.9149,
-  layerLatencyMilliseconds: 0.02763,
-  moeLayerLatencyMilliseconds: 0.02055,
-  expertComputeEfficiency: 0.6921,
-  sequenceOverheadMicroseconds: 8.002,
-  v0StepOverheadMilliseconds: 1.042,
+  memoryBandwidthEfficiency: 0.6665,
+  kvBandwidthEfficiency: 0.8566,
+  computeEfficiency: 0.4335,
+  prefillEfficiency: 1.255,
+  stepOverheadMilliseconds: 0.9205,
+  layerLatencyMilliseconds: 0.02801,
+  moeLayerLatencyMilliseconds: 0.02016,
+  expertComputeEfficiency: 0.7046,
+  sequenceOverheadMicroseconds: 6.696,
+  v0StepOverheadMilliseconds: 1.063,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -30,16 +30,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.115, p90Factor: 1.315, worstFactor: 1.389 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.144, p90Factor: 1.368, worstFactor: 1.733 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.087, p90Factor: 1.377, worstFactor: 1.377 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.25, p90Factor: 1.999, worstFactor: 1.999 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.114, p90Factor: 1.338, worstFactor: 1.389 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.118, p90Factor: 1.333, worstFactor: 1.722 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.079, p90Factor: 1.372, worstFactor: 1.372 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.277, p90Factor: 2.046, worstFactor: 2.046 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.114, p90Factor: 1.268, worstFactor: 1.351 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.138, p90Factor: 1.351, worstFactor: 1.716 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.038, p90Factor: 1.3, worstFactor: 1.3 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.194, p90Factor: 1.835, worstFactor: 1.835 },
+    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.11, p90Factor: 1.278, worstFactor: 1.349 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.117, p90Factor: 1.318, worstFactor: 1.719 },
+    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.039, p90Factor: 1.298, worstFactor: 1.298 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.207, p90Factor: 1.857, worstFactor: 1.857 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
