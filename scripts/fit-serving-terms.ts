@@ -12,6 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseCsv } from './csv';
+import { ONLINE_SERVING_ROWS } from './trtllm-online-serving';
 import { Catalog } from '../src/catalog/catalog';
 import { ModelRecord } from '../src/catalog/types';
 import { EstimateInput, ServingTerms, performanceModel } from '../src/performance/estimator';
@@ -92,6 +93,8 @@ const TRTLLM_MAX_NUM_TOKENS = 32768;
 /** Synthetic short prompt for the ITL-intercept fits of the vLLM blog (ITL at context zero). */
 const INTERCEPT_SHAPE = { meanInputTokens: 16, meanOutputTokens: 16 };
 const VLLM_BLOG = 'vllm-project/vllm-project.github.io@c3a01c4a5807c8d900ae468897e45263373e534e:_posts (The State of FP8 KV-Cache and Attention Quantization, 2026-04-22), concurrency-1 ITL fits';
+/** The short name of TensorRT-LLM 0.14's online-serving table (scripts/trtllm-online-serving.ts) as a source of the fit. */
+export const ONLINE_SERVING = 'TensorRT-LLM 0.14 online serving (Triton)';
 
 /**
  * Rows left out as configuration artefacts, not chip measurements. measured-serving-benchmarks.md, source "TensorRT-LLM
@@ -237,6 +240,38 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
       acceleratorCount: 1,
     });
   }
+  // TensorRT-LLM 0.14's online-serving table: mean ITL and TTFT at Poisson rates the server kept up with (achieved requests/s
+  // within one of the offered rate, as the table rounds it; past that the queue grows through the run and its means are not a
+  // steady state). Built engines under the C++ executor, as the offline table of the same page; the engines' batch and token
+  // limits are not published, and at these loads (at most about 70 requests in flight) neither binds
+  for (const r of ONLINE_SERVING_ROWS) {
+    if (r.requestsPerSecond < r.qps - 1) continue;
+    const model = catalog.model(r.model)!;
+    const accelerator = catalog.accelerator(r.accelerator)!;
+    const workload = { meanInputTokens: r.inputTokens, meanOutputTokens: r.outputTokens };
+    // requests in the system by Little's law: the achieved rate (unrounded, from output tokens/s) x the mean request time
+    const concurrency = (r.outputTokensPerSecond / r.outputTokens) * (r.meanTtftMilliseconds + r.outputTokens * r.meanItlMilliseconds) / 1000;
+    const common = {
+      source: ONLINE_SERVING,
+      label: `${r.model} bf16 ${r.inputTokens}/${r.outputTokens} r=${r.qps} on ${r.tensorParallel} x ${r.accelerator} (tensorrt-llm 0.14 triton)`,
+      input: {
+        model,
+        accelerator,
+        tensorParallelSize: r.tensorParallel,
+        serverRelease: '0.10.0',
+        workload,
+        reservesWholeSequence: true,
+        cppExecutor: true,
+        windowedKvCache: false,
+      },
+      concurrency,
+      group: `${r.model}|bf16|${r.inputTokens}/${r.outputTokens}|tensorrt-llm-triton`,
+      acceleratorType: r.accelerator,
+      acceleratorCount: r.tensorParallel,
+    };
+    if (concurrency <= 64) cases.push({ ...common, metric: 'low-load ITL', measured: r.meanItlMilliseconds });
+    cases.push({ ...common, metric: 'TTFT', measured: r.meanTtftMilliseconds });
+  }
   // the GIQ points of the catalog: NTPOT at the measured load (ShareGPT)
   for (const p of catalog.measuredPoints) {
     const model = catalog.model(p.model);
@@ -276,7 +311,7 @@ export function factor(c: FitCase, terms: ServingTerms): number {
 
 const PARAMS: ReadonlyArray<keyof ServingTerms> = [
   'memoryBandwidthEfficiency', 'kvBandwidthEfficiency', 'computeEfficiency', 'prefillEfficiency', 'stepOverheadMilliseconds', 'layerLatencyMilliseconds', 'moeLayerLatencyMilliseconds',
-  'expertComputeEfficiency', 'sequenceOverheadMicroseconds', 'v0StepOverheadMilliseconds',
+  'expertComputeEfficiency', 'sequenceOverheadMicroseconds', 'v0StepOverheadMilliseconds', 'requestOverheadMilliseconds',
 ];
 const LOWER: Record<keyof ServingTerms, number> = {
   memoryBandwidthEfficiency: 0.3,
@@ -289,6 +324,7 @@ const LOWER: Record<keyof ServingTerms, number> = {
   expertComputeEfficiency: 0.05,
   sequenceOverheadMicroseconds: 0.1,
   v0StepOverheadMilliseconds: 0.01,
+  requestOverheadMilliseconds: 0.1,
 };
 const UPPER: Record<keyof ServingTerms, number> = {
   memoryBandwidthEfficiency: 0.95,
@@ -301,6 +337,7 @@ const UPPER: Record<keyof ServingTerms, number> = {
   expertComputeEfficiency: 1,
   sequenceOverheadMicroseconds: 100,
   v0StepOverheadMilliseconds: 10,
+  requestOverheadMilliseconds: 50,
 };
 /** The start: the reference priors of performance-constants.ts. */
 export const PRIOR: ServingTerms = {
@@ -316,6 +353,8 @@ export const PRIOR: ServingTerms = {
   sequenceOverheadMicroseconds: 5,
   // the V1 blog gives no per-step figure: a weak pull at 1 ms
   v0StepOverheadMilliseconds: 1,
+  // no published figure for a front end's per-request time: a weak pull at 2 ms
+  requestOverheadMilliseconds: 2,
 };
 
 /**

@@ -340,6 +340,16 @@ test('a measured expert-kernel rate caps the expert GEMMs: each expert FLOP of a
   expect(performanceModel({ ...qwen, expertGemmTflops: 1e6 })!.at(b).itlMilliseconds).toBeCloseTo(free.at(b).itlMilliseconds, 9);
 });
 
+test('TTFT carries the fixed per-request time once, on top of the wait and the prompt\'s step; the decode steps do not', () => {
+  const without = performanceModel({ ...base, terms: { ...SERVING_TERMS, requestOverheadMilliseconds: 0 } })!;
+  const withIt = performanceModel({ ...base, terms: { ...SERVING_TERMS, requestOverheadMilliseconds: 7 } })!;
+  for (const n of [1, 16, 4 * withIt.maxRunningBatch]) {
+    expect(withIt.at(n).ttftMilliseconds - without.at(n).ttftMilliseconds).toBeCloseTo(7, 9);
+    expect(withIt.at(n).itlMilliseconds).toBe(without.at(n).itlMilliseconds);
+    expect(withIt.at(n).outputTokensPerSecond).toBe(without.at(n).outputTokensPerSecond);
+  }
+});
+
 test('grouped-query attention: fewer KV heads fit a larger running batch', () => {
   const workload = { meanInputTokens: 2000, meanOutputTokens: 1000 };
   const gqa = performanceModel({ ...base, workload })!;

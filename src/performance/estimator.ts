@@ -167,6 +167,13 @@ export interface ServingTerms {
    * (https://lmsys.org/blog/2024-12-04-sglang-v0-4/#zero-overhead-batch-scheduler).
    */
   readonly v0StepOverheadMilliseconds: number;
+  /**
+   * Fixed time from a request's arrival to its first token that no step accounts for, ms: the front end's request handling,
+   * tokenization, and the first token's detokenization and streaming. It shows in the TTFT of short prompts at low load
+   * (Llama 3.1 8B behind Triton at 17-24 ms where the prefill takes about 10); it is added to TTFT only (spread over a
+   * request's output tokens it is a negligible share of NTPOT).
+   */
+  readonly requestOverheadMilliseconds: number;
 }
 
 /** One point of an estimated curve, before or after calibration. */
@@ -565,7 +572,7 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
       outputTokensPerSecond: tokensPerSecond,
       inputTokensPerSecond: requestsPerSecond * isl,
       ntpotMilliseconds: (n / tokensPerSecond) * 1000,
-      ttftMilliseconds: (waiting / requestsPerSecond + promptStep) * 1000,
+      ttftMilliseconds: (waiting / requestsPerSecond + promptStep) * 1000 + terms.requestOverheadMilliseconds,
       itlMilliseconds: itl * 1000,
       runningBatchSize: b,
       waitingQueueSize: waiting,

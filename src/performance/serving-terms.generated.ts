@@ -4,25 +4,27 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6665,
-  kvBandwidthEfficiency: 0.8566,
-  computeEfficiency: 0.4335,
-  prefillEfficiency: 1.255,
-  stepOverheadMilliseconds: 0.9205,
-  layerLatencyMilliseconds: 0.02801,
-  moeLayerLatencyMilliseconds: 0.02016,
-  expertComputeEfficiency: 0.7046,
-  sequenceOverheadMicroseconds: 6.696,
-  v0StepOverheadMilliseconds: 1.063,
+  memoryBandwidthEfficiency: 0.6689,
+  kvBandwidthEfficiency: 0.8151,
+  computeEfficiency: 0.4357,
+  prefillEfficiency: 1.3,
+  stepOverheadMilliseconds: 0.9117,
+  layerLatencyMilliseconds: 0.02612,
+  moeLayerLatencyMilliseconds: 0.02075,
+  expertComputeEfficiency: 0.678,
+  sequenceOverheadMicroseconds: 6.278,
+  v0StepOverheadMilliseconds: 1.085,
+  requestOverheadMilliseconds: 2.644,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
 export const SERVING_TERMS_FIT = {
-  cases: 636,
+  cases: 724,
   sources: [
     'GKE Inference Quickstart',
     'InferenceX',
     'SGLang vs vLLM 0.6.0 (sglang repo)',
+    'TensorRT-LLM 0.14 online serving (Triton)',
     'TensorRT-LLM perf overview (current)',
     'TensorRT-LLM perf overview v0.14.0',
     'TensorRT-LLM perf overview v1.0',
@@ -30,24 +32,24 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.114, p90Factor: 1.338, worstFactor: 1.389 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.118, p90Factor: 1.333, worstFactor: 1.722 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.079, p90Factor: 1.372, worstFactor: 1.372 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.277, p90Factor: 2.046, worstFactor: 2.046 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.097, p90Factor: 1.289, worstFactor: 1.407 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.118, p90Factor: 1.337, worstFactor: 1.711 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.082, p90Factor: 1.275, worstFactor: 1.365 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.287, p90Factor: 2.046, worstFactor: 2.046 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 54, refused: 3, sources: 3, medianFactor: 1.11, p90Factor: 1.278, worstFactor: 1.349 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.117, p90Factor: 1.318, worstFactor: 1.719 },
-    { metric: 'TTFT', cases: 9, refused: 0, sources: 2, medianFactor: 1.039, p90Factor: 1.298, worstFactor: 1.298 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.207, p90Factor: 1.857, worstFactor: 1.857 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.1, p90Factor: 1.28, worstFactor: 1.397 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.116, p90Factor: 1.32, worstFactor: 1.708 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.084, p90Factor: 1.261, worstFactor: 1.336 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.216, p90Factor: 1.855, worstFactor: 1.855 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
     'nvidia-a100-80gb': 88,
     'nvidia-b200': 84,
     'nvidia-gb200': 57,
-    'nvidia-h100-80gb': 226,
-    'nvidia-h200-141gb': 150,
+    'nvidia-h100-80gb': 270,
+    'nvidia-h200-141gb': 194,
     'nvidia-l4': 1,
     'nvidia-rtx-pro-6000': 28,
     'nvidia-tesla-a100': 2,
