@@ -15,7 +15,7 @@ import {
 } from '../scripts/fit-serving-terms';
 import { ONLINE_SERVING_ROWS } from '../scripts/trtllm-online-serving';
 import { Catalog } from '../src/catalog/catalog';
-import { performanceModel } from '../src/performance/estimator';
+import { EstimateInput, performanceModel } from '../src/performance/estimator';
 import { profileCurves } from '../src/performance/profiles';
 import { SERVING_TERMS, SERVING_TERMS_FIT } from '../src/performance/serving-terms.generated';
 import { parseCsv } from '../src/util/csv';
@@ -23,6 +23,12 @@ import { parseCsv } from '../src/util/csv';
 const catalog = Catalog.EMBEDDED;
 const cases = fitCases(catalog, fs.readFileSync(BENCHMARKS_CSV, 'utf8'));
 const LLAMA_8B = 'meta-llama/Llama-3.1-8B-Instruct';
+
+/** Median factor of cases against their measurements with the generated terms, their inputs changed as given. */
+function medianFactor(cs: readonly FitCase[], change: Partial<EstimateInput> = {}): number {
+  const fs_ = cs.map((c) => factor({ ...c, input: { ...c.input, ...change } }, SERVING_TERMS)).sort((a, b) => a - b);
+  return fs_[Math.floor(fs_.length / 2)];
+}
 
 test('the fit reads public measurements from several sources for every metric', () => {
   const sources = new Set(cases.map((c) => c.source));
@@ -162,9 +168,8 @@ test('rows run on built TensorRT engines drop the per-sequence Python host time,
   expect(cases.filter((c) => c.source === 'TensorRT-LLM perf overview v0.14.0').every((c) => c.input.cppExecutor)).toBe(true);
   // held against the published throughputs: with the Python term charged to them, the same terms miss those rows by more
   const sat = flagged.filter((c) => c.metric === 'saturated throughput' && predict(c, SERVING_TERMS) !== undefined);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const withLoop = median(sat.map((c) => factor(c, SERVING_TERMS)));
-  const charged = median(sat.map((c) => factor({ ...c, input: { ...c.input, cppExecutor: false } }, SERVING_TERMS)));
+  const withLoop = medianFactor(sat);
+  const charged = medianFactor(sat, { cppExecutor: false });
   expect(withLoop).toBeLessThan(charged);
   expect(withLoop).toBeLessThan(1.25);
 });
@@ -177,9 +182,8 @@ test('TensorRT-LLM rows hold window layers at full length (its KV cache manager)
   // gpt-oss alternates full and 128-token sliding-window layers; held against the published throughputs
   const gptOss = trt.filter((c) => c.metric === 'saturated throughput' && c.label.startsWith('gpt-oss-'));
   expect(gptOss.length).toBeGreaterThan(20);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const full = median(gptOss.map((c) => factor(c, SERVING_TERMS)));
-  const windowed = median(gptOss.map((c) => factor({ ...c, input: { ...c.input, windowedKvCache: true } }, SERVING_TERMS)));
+  const full = medianFactor(gptOss);
+  const windowed = medianFactor(gptOss, { windowedKvCache: true });
   expect(full).toBeLessThan(windowed);
 });
 
@@ -192,9 +196,8 @@ test('rows of the tabled kernels are timed no faster than the measured expert-ke
   // about 681 TFLOPS, 7% of the FP4 peak (below its bf16 rate), far under what the fitted expert efficiency gives
   const qwen = timed.filter((c) => c.metric === 'saturated throughput' && c.label.startsWith('Qwen3-30B-A3B nvfp4'));
   expect(qwen.length).toBeGreaterThan(30);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const held = median(qwen.map((c) => factor(c, SERVING_TERMS)));
-  const free = median(qwen.map((c) => factor({ ...c, input: { ...c.input, expertGemmTflops: undefined } }, SERVING_TERMS)));
+  const held = medianFactor(qwen);
+  const free = medianFactor(qwen, { expertGemmTflops: undefined });
   expect(held).toBeLessThan(free);
   expect(held).toBeLessThan(1.25);
 });

@@ -133,7 +133,7 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
     ...precision,
     ...(rate ? {
       expertGemmTflops: rate.tflops,
-      expertGemmSource: `vLLM ${rate.serverVersion}'s ${rate.kernel}, best of ${rate.tokens} tokens (${rate.source})`,
+      expertGemmSource: `vLLM ${rate.serverVersion}'s ${rate.kernel}, its best, reached at ${rate.tokens} tokens a layer (${rate.source})`,
     } : {}),
   };
 }
