@@ -356,6 +356,20 @@ function expertsTouched(s: ModelShape, tokens: number): number {
   return s.experts * (1 - Math.pow(1 - s.expertsPerToken / s.experts, tokens));
 }
 
+/** Bandwidth a tensor-parallel all-reduce achieves over the accelerator's link, bytes/s: the link per direction times its all-reduce share. */
+export function allReduceLinkBytesPerSecond(accelerator: AcceleratorRecord): number {
+  const perf = ACCELERATOR_PERFORMANCE[accelerator.gkeLabel] ?? DEFAULT_ACCELERATOR_PERFORMANCE;
+  return perf.interconnectGBps * GB * (perf.interconnectEfficiency ?? C.interconnectEfficiency.value);
+}
+
+/**
+ * Time of one all-reduce of `bytes` over `tp` GPUs, seconds: two point-to-point latencies, and a ring's 2 (tp - 1) / tp of the
+ * bytes over the link at its all-reduce bandwidth.
+ */
+export function allReduceSeconds(linkBytesPerSecond: number, tp: number, bytes: number): number {
+  return (2 * C.p2pLatencyMilliseconds.value) / 1000 + ((2 * (tp - 1)) / tp) * bytes / linkBytesPerSecond;
+}
+
 interface Hardware {
   readonly bandwidth: number;
   /** Achieved bandwidth of the attention kernels reading the paged KV cache. */
@@ -400,7 +414,7 @@ function hardware(
     kvBandwidth: accelerator.memoryBandwidthGBps * GB * terms.kvBandwidthEfficiency,
     flops,
     prefillFlops,
-    link: perf.interconnectGBps * GB * C.interconnectEfficiency.value,
+    link: allReduceLinkBytesPerSecond(accelerator),
     tp,
     terms,
   };
@@ -443,8 +457,7 @@ export function stepSeconds(
   let communication = 0;
   if (hw.tp > 1) {
     const bytes = tokens * s.hiddenSize * C.activationBytes.value;
-    const allReduce = 2 * C.p2pLatencyMilliseconds.value / 1000 + ((2 * (hw.tp - 1)) / hw.tp) * bytes / hw.link;
-    communication = 2 * s.layers * allReduce;
+    communication = 2 * s.layers * allReduceSeconds(hw.link, hw.tp, bytes);
   }
   const t = hw.terms;
   const fixed = (s.layers * t.layerLatencyMilliseconds + s.moeLayers * t.moeLayerLatencyMilliseconds + t.stepOverheadMilliseconds) / 1000;

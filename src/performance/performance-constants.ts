@@ -11,6 +11,9 @@ import { SERVING_TERMS } from './serving-terms.generated';
 import { SourcedConstant } from '../catalog/serving-constants';
 
 const CALIBRATION_CSV = '../shared/reference/data/calibration.csv';
+/** TensorRT-LLM's all-reduce timed by NVIDIA's aiconfigurator (an extract with its path: test/fixtures/aiconfigurator-allreduce.json). */
+const AICONFIGURATOR_ALLREDUCE = 'ai-dynamo/aiconfigurator@095f58a5 aic-core/src/aiconfigurator_core/systems/data/<system>/comm/trtllm/1.3.0rc20/'
+  + 'custom_allreduce_perf.parquet';
 
 /** Where vLLM's default batch limits of the OpenAI-compatible server come from (four constants below). */
 const VLLM_BATCH_DEFAULTS = 'vllm-project/vllm vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (device_memory >= 70 * GiB_bytes '
@@ -58,11 +61,17 @@ export const PERFORMANCE_CONSTANTS = {
     source: `${CALIBRATION_CSV}: aiconfigurator p2p_latency 10 us; two per all-reduce (one-shot all-reduce for small decode messages) is our assumption`,
     kind: 'reference',
   },
-  /** Share of the interconnect's bandwidth an all-reduce achieves. */
+  /**
+   * Share of an NVLink's bandwidth an all-reduce achieves (PCIe parts carry their own, `AcceleratorPerformance.interconnectEfficiency`).
+   * Checked against TensorRT-LLM's all-reduce timed on 2, 4 and 8 GPUs (test/fixtures/aiconfigurator-allreduce.json): with the
+   * model's two point-to-point latencies per all-reduce, the share that fits 1-64 MiB messages best is 0.76 on H100, 0.80 on
+   * H200 and 0.64 on B200.
+   */
   interconnectEfficiency: {
     value: 0.8,
     unit: 'fraction',
-    source: 'our estimate, the same derating as memory bandwidth (GenZ uses comm_efficiency 1, which is a lower bound on time)',
+    source: 'our estimate, the same derating as memory bandwidth (GenZ uses comm_efficiency 1, which is a lower bound on time); '
+      + `within the range measured on NVLink by ${AICONFIGURATOR_ALLREDUCE}`,
     kind: 'estimate',
   },
   /** Bytes per activation element exchanged by tensor-parallel all-reduces (bf16 activations). */
@@ -254,20 +263,39 @@ export interface AcceleratorPerformance {
   readonly interconnectGBps: number;
   /** Dense throughput used for compute-bound steps when the accelerator has no bf16 figure, TFLOPS. */
   readonly fallbackDenseTflops?: number;
+  /**
+   * Share of the link's bandwidth an all-reduce achieves over it.
+   * @default PERFORMANCE_CONSTANTS.interconnectEfficiency (NVLink)
+   */
+  readonly interconnectEfficiency?: number;
   readonly source: string;
 }
 
 const ACCELERATORS_CSV = '../shared/reference/data/accelerators.csv interconnect column';
+
+/**
+ * PCIe all-reduce: the share of one GPU's PCIe link (per direction) TensorRT-LLM's all-reduce reaches on RTX PRO 6000 servers
+ * (PCIe Gen5, no NVLink), fitted with the model's latency on 1-64 MiB messages over 2, 4 and 8 GPUs; the other PCIe parts
+ * have no such table and take it as theirs.
+ */
+const PCIE_ALLREDUCE_EFFICIENCY = 0.42;
+const PCIE_ALLREDUCE_SOURCE = `${AICONFIGURATOR_ALLREDUCE}, system rtx_pro_6000_server`;
 
 /** Per GKE accelerator label. */
 export const ACCELERATOR_PERFORMANCE: Readonly<Record<string, AcceleratorPerformance>> = {
   'nvidia-tesla-t4': {
     interconnectGBps: 15.75,
     fallbackDenseTflops: 65,
+    interconnectEfficiency: PCIE_ALLREDUCE_EFFICIENCY,
     source: `${ACCELERATORS_CSV} (PCIe Gen3 x16: 15.75 GB/s per direction by the PCIe specification); `
-      + 'accelerators.csv notes: no bf16, about 65 TFLOPS fp16 (NVIDIA T4 datasheet, unverified); vLLM serves bf16 models in fp16 there',
+      + 'accelerators.csv notes: no bf16, about 65 TFLOPS fp16 (NVIDIA T4 datasheet, unverified); vLLM serves bf16 models in fp16 there; '
+      + `all-reduce share: ${PCIE_ALLREDUCE_SOURCE}`,
   },
-  'nvidia-l4': { interconnectGBps: 32, source: `${ACCELERATORS_CSV} (PCIe Gen4 x16, 32 GB/s per direction)` },
+  'nvidia-l4': {
+    interconnectGBps: 32,
+    interconnectEfficiency: PCIE_ALLREDUCE_EFFICIENCY,
+    source: `${ACCELERATORS_CSV} (PCIe Gen4 x16, 32 GB/s per direction); all-reduce share: ${PCIE_ALLREDUCE_SOURCE}`,
+  },
   'nvidia-tesla-a100': { interconnectGBps: 300, source: `${ACCELERATORS_CSV} (NVLink3 600 GB/s bidirectional, 300 per direction)` },
   'nvidia-a100-80gb': { interconnectGBps: 300, source: `${ACCELERATORS_CSV} (NVLink3 300 GB/s per direction)` },
   'nvidia-h100-80gb': { interconnectGBps: 450, source: `${ACCELERATORS_CSV} (NVLink4 450 GB/s per direction)` },
@@ -275,7 +303,11 @@ export const ACCELERATOR_PERFORMANCE: Readonly<Record<string, AcceleratorPerform
   'nvidia-h200-141gb': { interconnectGBps: 450, source: `${ACCELERATORS_CSV} (NVLink4 450 GB/s per direction)` },
   'nvidia-b200': { interconnectGBps: 900, source: `${ACCELERATORS_CSV} (NVLink5 900 GB/s per direction)` },
   'nvidia-gb200': { interconnectGBps: 900, source: `${ACCELERATORS_CSV} (NVLink5 900 GB/s per direction)` },
-  'nvidia-rtx-pro-6000': { interconnectGBps: 64, source: `${ACCELERATORS_CSV} (PCIe Gen5 x16, 64 GB/s per direction; no NVLink)` },
+  'nvidia-rtx-pro-6000': {
+    interconnectGBps: 64,
+    interconnectEfficiency: PCIE_ALLREDUCE_EFFICIENCY,
+    source: `${ACCELERATORS_CSV} (PCIe Gen5 x16, 64 GB/s per direction; no NVLink); all-reduce share: ${PCIE_ALLREDUCE_SOURCE}`,
+  },
   // TPU chips: ICI bandwidth per chip, halved to a per-direction figure as for NVLink (our reading of the published totals)
   'tpu-v5-lite-podslice': { interconnectGBps: 100, source: `${ACCELERATORS_CSV} (ICI 1600 Gbps = 200 GB/s per chip over 4 ports; 100 per direction, our reading)` },
   'tpu-v5p-slice': { interconnectGBps: 600, source: `${ACCELERATORS_CSV} (ICI 1200 GB/s bidirectional per chip, 600 per direction)` },
@@ -286,5 +318,6 @@ export const ACCELERATOR_PERFORMANCE: Readonly<Record<string, AcceleratorPerform
 /** Fallback for a GPU without an entry: PCIe Gen4 x16. */
 export const DEFAULT_ACCELERATOR_PERFORMANCE: AcceleratorPerformance = {
   interconnectGBps: 32,
-  source: 'our fallback for a GPU without an entry: PCIe Gen4 x16 (32 GB/s per direction)',
+  interconnectEfficiency: PCIE_ALLREDUCE_EFFICIENCY,
+  source: `our fallback for a GPU without an entry: PCIe Gen4 x16 (32 GB/s per direction); all-reduce share: ${PCIE_ALLREDUCE_SOURCE}`,
 };

@@ -4,17 +4,17 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6689,
-  kvBandwidthEfficiency: 0.8151,
-  computeEfficiency: 0.4357,
-  prefillEfficiency: 1.3,
-  stepOverheadMilliseconds: 0.9117,
-  layerLatencyMilliseconds: 0.02612,
-  moeLayerLatencyMilliseconds: 0.02075,
-  expertComputeEfficiency: 0.678,
-  sequenceOverheadMicroseconds: 6.278,
-  v0StepOverheadMilliseconds: 1.085,
-  requestOverheadMilliseconds: 2.644,
+  memoryBandwidthEfficiency: 0.6763,
+  kvBandwidthEfficiency: 0.8171,
+  computeEfficiency: 0.438,
+  prefillEfficiency: 1.284,
+  stepOverheadMilliseconds: 0.9539,
+  layerLatencyMilliseconds: 0.0254,
+  moeLayerLatencyMilliseconds: 0.02052,
+  expertComputeEfficiency: 0.6792,
+  sequenceOverheadMicroseconds: 6.538,
+  v0StepOverheadMilliseconds: 1.112,
+  requestOverheadMilliseconds: 2.603,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -32,16 +32,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.097, p90Factor: 1.289, worstFactor: 1.407 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.118, p90Factor: 1.337, worstFactor: 1.711 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.082, p90Factor: 1.275, worstFactor: 1.365 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.287, p90Factor: 2.046, worstFactor: 2.046 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.092, p90Factor: 1.279, worstFactor: 1.4 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.116, p90Factor: 1.332, worstFactor: 1.713 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.084, p90Factor: 1.284, worstFactor: 1.361 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.287, p90Factor: 1.887, worstFactor: 1.887 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.1, p90Factor: 1.28, worstFactor: 1.397 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.116, p90Factor: 1.32, worstFactor: 1.708 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.084, p90Factor: 1.261, worstFactor: 1.336 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.216, p90Factor: 1.855, worstFactor: 1.855 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.095, p90Factor: 1.274, worstFactor: 1.392 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.116, p90Factor: 1.321, worstFactor: 1.714 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.086, p90Factor: 1.265, worstFactor: 1.337 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.213, p90Factor: 1.736, worstFactor: 1.736 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
