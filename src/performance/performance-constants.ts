@@ -65,7 +65,8 @@ export const PERFORMANCE_CONSTANTS = {
    * Share of an NVLink's bandwidth an all-reduce achieves (PCIe parts carry their own, `AcceleratorPerformance.interconnectEfficiency`).
    * Checked against TensorRT-LLM's all-reduce timed on 2, 4 and 8 GPUs (test/fixtures/aiconfigurator-allreduce.json): with the
    * model's two point-to-point latencies per all-reduce, the share that fits 1-64 MiB messages best is 0.76 on H100, 0.80 on
-   * H200 and 0.64 on B200.
+   * H200 and 0.64 on B200. A100's table (TensorRT-LLM 1.0.0) fits 0.51, but with it TensorRT-LLM 0.14's A100 throughputs,
+   * already under-predicted, move further off (held out, its Mixtral 128/128 rows from 1.65x to 1.69x): A100 keeps 0.8.
    */
   interconnectEfficiency: {
     value: 0.8,
@@ -275,11 +276,13 @@ const ACCELERATORS_CSV = '../shared/reference/data/accelerators.csv interconnect
 
 /**
  * PCIe all-reduce: the share of one GPU's PCIe link (per direction) TensorRT-LLM's all-reduce reaches on RTX PRO 6000 servers
- * (PCIe Gen5, no NVLink), fitted with the model's latency on 1-64 MiB messages over 2, 4 and 8 GPUs; the other PCIe parts
- * have no such table and take it as theirs.
+ * (PCIe Gen5, no NVLink), fitted with the model's latency on 1-64 MiB messages over 2, 4 and 8 GPUs; NCCL 2.29.2's on the same
+ * servers fits 0.43 (what vLLM runs there on more than two GPUs: "Custom allreduce is disabled because it's not supported on
+ * more than two PCIe-only GPUs", vllm-project/vllm vllm/distributed/device_communicators/custom_all_reduce.py). The other
+ * PCIe parts have no such table and take it as theirs.
  */
 const PCIE_ALLREDUCE_EFFICIENCY = 0.42;
-const PCIE_ALLREDUCE_SOURCE = `${AICONFIGURATOR_ALLREDUCE}, system rtx_pro_6000_server`;
+const PCIE_ALLREDUCE_SOURCE = `${AICONFIGURATOR_ALLREDUCE}, system rtx_pro_6000_server (NCCL 2.29.2's comm/nccl table agrees)`;
 
 /** Per GKE accelerator label. */
 export const ACCELERATOR_PERFORMANCE: Readonly<Record<string, AcceleratorPerformance>> = {
