@@ -46,3 +46,14 @@ test('kvCacheFitAt refuses a batch whose KV cache exceeds what the weights leave
   expect(over.fits).toBe(false);
   expect(over.needGb).toBeCloseTo(((largest + 1) * PER_SEQUENCE_BF16) / 1e9, 9);
 });
+
+test('the memory budget against a vLLM start-up log: Qwen3-235B-A22B-FP8 on 4 x H100 within 10% of the KV cache vLLM allocated', () => {
+  // vllm-project/vllm issue #21348 (2025-07-22): `vllm serve Qwen3-235B-A22B-FP8 --tensor-parallel-size 4` on 4 x H100 with the
+  // default gpu_memory_utilization logged "Available KV cache memory: 8.11 GiB" (per GPU) and "GPU KV cache size: 178,880 tokens"
+  const budget = memoryBudget(catalog.model('Qwen/Qwen3-235B-A22B-FP8')!, catalog.accelerator('nvidia-h100-80gb')!, 4);
+  const perGpuGiB = (budget.kvCacheCapacityGb * 1e9) / 4 / 1024 ** 3;
+  expect(perGpuGiB / 8.11).toBeGreaterThan(1 / 1.1);
+  expect(perGpuGiB / 8.11).toBeLessThan(1.1);
+  expect(budget.maxFittingTokens / 178_880).toBeGreaterThan(1 / 1.1);
+  expect(budget.maxFittingTokens / 178_880).toBeLessThan(1.1);
+});

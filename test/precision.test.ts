@@ -11,20 +11,41 @@ const acc = (label: string) => catalog.accelerator(label)!;
 const plan = (label: string, w: WeightPrecision, kv = KvCacheDtype.AUTO, model = LLAMA) =>
   precisionPlan(model, acc(label), w, kv, catalog.accelerators);
 
-test('fp8 halves the weight bytes and raises the compute peak where the hardware has fp8 (accelerators.csv)', () => {
+test('fp8 halves the bytes of the linear layers, keeps the embedding tables in bf16, and raises the compute peak where the hardware has fp8', () => {
   const bf16 = plan('nvidia-h100-80gb', WeightPrecision.CHECKPOINT);
   const fp8 = plan('nvidia-h100-80gb', WeightPrecision.FP8);
-  expect(fp8.weightsGb).toBeCloseTo(bf16.weightsGb / 2, 9);
+  // Llama 3.1 8B: 8.03 B parameters, of which the untied embedding and lm_head are 2 x 128256 x 4096 = 1.05 B; vLLM quantizes only
+  // the linear layers, so 6.98 GB of fp8 + 2.10 GB of bf16 tables, not half of 16.1 GB
+  expect(fp8.weightsGb).toBeCloseTo(6.98 + 2.1, 1);
+  expect(fp8.weightsGb).toBeGreaterThan(bf16.weightsGb / 2 + 1);
   expect(fp8.computeTflops).toBe(acc('nvidia-h100-80gb').fp8DenseTflops);
   expect(fp8.computeTflops).toBeGreaterThan(1.9 * bf16.computeTflops);
-  // Ampere has no fp8 tensor cores (n/a): weight-only fp8 (Marlin), computing at the bf16 peak
+  // Ampere has no fp8 tensor cores (n/a): weight-only fp8 (Marlin), computing at the bf16 peak, the same bytes
   const a100 = plan('nvidia-a100-80gb', WeightPrecision.FP8);
-  expect(a100.weightsGb).toBeCloseTo(bf16.weightsGb / 2, 9);
+  expect(a100.weightsGb).toBe(fp8.weightsGb);
   expect([a100.computeFormat, a100.computeTflops]).toEqual(['bf16', acc('nvidia-a100-80gb').bf16DenseTflops]);
   // vLLM quantizes the bf16 checkpoint online
   expect(fp8.vllmArgs).toEqual(['--quantization=fp8']);
-  // 4-bit formats: about a quarter of the bf16 bytes
-  expect(plan('nvidia-l4', WeightPrecision.INT4_AWQ).weightsGb / bf16.weightsGb).toBeCloseTo(4.25 / 16, 9);
+  // 4-bit formats: a quarter of the linear bytes (4.25 bits with the group scales), the tables still in bf16
+  expect(plan('nvidia-l4', WeightPrecision.INT4_AWQ).weightsGb).toBeCloseTo((2 * 6.98 * 4.25) / 16 + 2.1, 1);
+});
+
+test('quantizing a bf16 model online loads what its published FP8 checkpoint weighs', () => {
+  // the catalog's FP8 checkpoints of the same architectures (large-models.ts FP8_CHECKPOINTS): RedHatAI's compressed-tensors
+  // checkpoints and Qwen's block-quantized one keep the embedding and lm_head in bf16; a public model table lists
+  // RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic at 72.7 GB
+  const pairs: Array<[string, string]> = [
+    ['meta-llama/Llama-3.1-8B-Instruct', 'RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8'],
+    ['meta-llama/Llama-3.1-70B-Instruct', 'RedHatAI/Meta-Llama-3.1-70B-Instruct-FP8'],
+    ['meta-llama/Llama-3.3-70B-Instruct', 'RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic'],
+    ['Qwen/Qwen3-32B', 'Qwen/Qwen3-32B-FP8'],
+  ];
+  for (const [base, checkpoint] of pairs) {
+    const online = precisionPlan(catalog.model(base)!, acc('nvidia-h100-80gb'), WeightPrecision.FP8, KvCacheDtype.AUTO).weightsGb;
+    expect([checkpoint, Math.abs(online - catalog.model(checkpoint)!.checkpointWeightsGb) <= 0.05]).toEqual([checkpoint, true]);
+  }
+  expect(precisionPlan(catalog.model('meta-llama/Llama-3.3-70B-Instruct')!, acc('nvidia-h100-80gb'), WeightPrecision.FP8, KvCacheDtype.AUTO).weightsGb)
+    .toBeCloseTo(72.7, 1);
 });
 
 test('formats the hardware cannot run are refused with what would work', () => {
@@ -95,15 +116,17 @@ test('the request serves a precision: weights, batch, flags; measured profiles s
   const fp8 = InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.FP8, kvCacheDtype: KvCacheDtype.FP8 });
   expect(fp8.source).toBe(ProfileSource.ESTIMATED);
   expect(fp8.precisionArgs).toEqual(['--quantization=fp8', '--kv-cache-dtype=fp8']);
-  expect(fp8.decisions.join('\n')).toMatch(/precision: fp8 weights \(27\.\d GB\) computing at the fp8 peak of nvidia-h100-80gb/);
+  // 52.1 GB of linear layers in fp8 + Gemma 2's tied 256000 x 4608 embedding table in bf16 (2.36 GB)
+  expect(fp8.decisions.join('\n')).toMatch(/precision: fp8 weights \(28\.4 GB\) computing at the fp8 peak of nvidia-h100-80gb/);
   // the estimate of the same combination in bf16 vs fp8: half the weights leave more KV cache, which holds twice the tokens
   const bf16 = InferenceResolver.resolve({ ...base, useCase: 'Text Summarization' });
   const fp8Summaries = InferenceResolver.resolve({ ...base, useCase: 'Text Summarization', weightPrecision: WeightPrecision.FP8, kvCacheDtype: KvCacheDtype.FP8 });
-  // (fp8 fits the model on fewer H100s, so the comparison is per accelerator: 27 GB of weights instead of 54 over two)
+  // (fp8 fits the model on fewer H100s, so the comparison is per accelerator: 28.4 GB of weights on one instead of 54.5 over
+  // two leave about as many GB per H100, and each GB holds twice the fp8 tokens)
   const perAccelerator = (r: typeof bf16, x: number) => x / r.acceleratorCount;
+  const tokens = (r: typeof bf16) => (r.memory.kvCacheCapacityGb * 1e9) / (r.memory.kvCacheKibPerToken * 1024);
   expect(fp8Summaries.acceleratorCount).toBeLessThanOrEqual(bf16.acceleratorCount);
-  expect(perAccelerator(fp8Summaries, fp8Summaries.memory.kvCacheCapacityGb))
-    .toBeGreaterThanOrEqual(perAccelerator(bf16, bf16.memory.kvCacheCapacityGb) - 1e-9);
+  expect(perAccelerator(fp8Summaries, tokens(fp8Summaries))).toBeGreaterThan(1.8 * perAccelerator(bf16, tokens(bf16)));
   expect(perAccelerator(fp8Summaries, fp8Summaries.performance.outputTokensPerSecond))
     .toBeGreaterThan(perAccelerator(bf16, bf16.performance.outputTokensPerSecond));
   // the manifests carry the flags

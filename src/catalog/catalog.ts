@@ -21,7 +21,7 @@ import {
   TpuTopologyRecord,
   UseCaseRecord,
 } from './types';
-import { KvCacheDtype, WeightPrecision, weightsGbFor } from '../performance/precision';
+import { KvCacheDtype, WeightPrecision, embeddingTablesGb, weightsGbFor } from '../performance/precision';
 
 /** The hourly price of one machine (a GPU VM, or a TPU VM priced per chip), with where it comes from. */
 export interface MachinePrice {
@@ -198,11 +198,17 @@ export class Catalog {
         // a one-byte KV cache (vLLM's --kv-cache-dtype=fp8, JetStream's int8 quantize_kvcache) holds half the bf16 bytes per
         // token: the memory budget (the tokens that fit next to the weights, so the 'maxModelLength' check) counts that; the
         // estimator sizes the KV from the architecture and the precision plan's bytes per element
-        models: base.models.map((m) => ({
-          ...m,
-          checkpointWeightsGb: weightsGbFor(m, weights),
-          ...(kvCache === KvCacheDtype.INT8 || kvCache === KvCacheDtype.FP8 ? { kvCacheKibPerTokenBf16: m.kvCacheKibPerTokenBf16 / 2 } : {}),
-        })),
+        models: base.models.map((m) => {
+          const weightsGb = weightsGbFor(m, weights);
+          return {
+            ...m,
+            checkpointWeightsGb: weightsGb,
+            ...(weightsGb === m.checkpointWeightsGb ? {} : {
+              checkpointWeightsNote: `${weights}: the linear layers of the bf16 weights in ${weights}, the embedding tables (${embeddingTablesGb(m).toFixed(2)} GB) in bf16`,
+            }),
+            ...(kvCache === KvCacheDtype.INT8 || kvCache === KvCacheDtype.FP8 ? { kvCacheKibPerTokenBf16: m.kvCacheKibPerTokenBf16 / 2 } : {}),
+          };
+        }),
       });
       this.precisionCatalogs.set(key, c);
     }

@@ -81,11 +81,26 @@ export function shipsQuantized(model: ModelRecord): boolean {
   return model.checkpointWeightsGb < 0.99 * model.bf16WeightsGb;
 }
 
-/** Weights loaded into accelerator memory, GB, in a format (a checkpoint that already ships in 4 bits keeps its own size). */
+/**
+ * The bf16 bytes of the token embedding table and, when the model does not tie it, of the output projection (lm_head), GB.
+ * No weight format quantizes them: vLLM's FP8 config quantizes linear layers (`Fp8Config.get_quant_method` returns a quantized
+ * method for `LinearBase` and `FusedMoE` only, vllm/model_executor/layers/quantization/fp8.py, and `ParallelLMHead` is a
+ * `VocabParallelEmbedding`), quantized checkpoints say "Only the weights of the linear operators within transformers blocks are
+ * quantized" (RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16 model card), and MaxText's int8 "do[es] not quantize the
+ * logits matmul" (AI-Hypercomputer/maxtext src/maxtext/layers/decoders.py).
+ */
+export function embeddingTablesGb(model: ModelRecord): number {
+  return (model.vocabSize * model.hiddenSize * (model.tiedEmbeddings ? 1 : 2) * 2) / 1e9;
+}
+
+/**
+ * Weights loaded into accelerator memory, GB, in a format: the linear layers at the format's bits (scales included), the
+ * embedding tables in bf16 (`embeddingTablesGb`); a checkpoint that already ships in 4 bits keeps its own size.
+ */
 export function weightsGbFor(model: ModelRecord, weights: WeightPrecision): number {
-  return weights === WeightPrecision.CHECKPOINT || (weights === WeightPrecision.MXFP4 && shipsQuantized(model))
-    ? model.checkpointWeightsGb
-    : (model.bf16WeightsGb * BITS_PER_WEIGHT[weights]) / 16;
+  if (weights === WeightPrecision.CHECKPOINT || (weights === WeightPrecision.MXFP4 && shipsQuantized(model))) return model.checkpointWeightsGb;
+  const tables = embeddingTablesGb(model);
+  return tables + ((model.bf16WeightsGb - tables) * BITS_PER_WEIGHT[weights]) / 16;
 }
 
 const gpusWith = (accelerators: readonly AcceleratorRecord[], has: (a: AcceleratorRecord) => boolean) =>

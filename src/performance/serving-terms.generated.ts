@@ -4,17 +4,17 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6763,
-  kvBandwidthEfficiency: 0.8171,
-  computeEfficiency: 0.438,
-  prefillEfficiency: 1.284,
-  stepOverheadMilliseconds: 0.9539,
-  layerLatencyMilliseconds: 0.0254,
-  moeLayerLatencyMilliseconds: 0.02052,
-  expertComputeEfficiency: 0.6792,
-  sequenceOverheadMicroseconds: 6.538,
-  v0StepOverheadMilliseconds: 1.112,
-  requestOverheadMilliseconds: 2.603,
+  memoryBandwidthEfficiency: 0.6796,
+  kvBandwidthEfficiency: 0.8328,
+  computeEfficiency: 0.4341,
+  prefillEfficiency: 1.294,
+  stepOverheadMilliseconds: 0.949,
+  layerLatencyMilliseconds: 0.02547,
+  moeLayerLatencyMilliseconds: 0.0209,
+  expertComputeEfficiency: 0.6811,
+  sequenceOverheadMicroseconds: 6.574,
+  v0StepOverheadMilliseconds: 1.094,
+  requestOverheadMilliseconds: 2.615,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -32,16 +32,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.092, p90Factor: 1.279, worstFactor: 1.4 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.116, p90Factor: 1.332, worstFactor: 1.713 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.084, p90Factor: 1.284, worstFactor: 1.361 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.287, p90Factor: 1.887, worstFactor: 1.887 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.09, p90Factor: 1.278, worstFactor: 1.399 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.121, p90Factor: 1.336, worstFactor: 1.721 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.081, p90Factor: 1.282, worstFactor: 1.357 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.287, p90Factor: 1.898, worstFactor: 1.898 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.095, p90Factor: 1.274, worstFactor: 1.392 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.116, p90Factor: 1.321, worstFactor: 1.714 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.086, p90Factor: 1.265, worstFactor: 1.337 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.213, p90Factor: 1.736, worstFactor: 1.736 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.093, p90Factor: 1.269, worstFactor: 1.387 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.118, p90Factor: 1.322, worstFactor: 1.719 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.086, p90Factor: 1.266, worstFactor: 1.337 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.215, p90Factor: 1.745, worstFactor: 1.745 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {

@@ -52,7 +52,7 @@ export function buildResolution(
   const hasTargets = targets.ntpotMilliseconds !== undefined || targets.ttftMilliseconds !== undefined;
   const cost = c.cost!;
   const decisions = [
-    `model ${model.id}: ${model.checkpointWeightsGb} GB of weights (${model.checkpointWeightsNote}), ${model.kvCacheKibPerTokenBf16} KiB of KV cache per token`,
+    `model ${model.id}: ${Number(model.checkpointWeightsGb.toFixed(2))} GB of weights (${model.checkpointWeightsNote}), ${model.kvCacheKibPerTokenBf16} KiB of KV cache per token`,
     chose
       ? `accelerator ${c.accelerator.gkeLabel}: the cheapest per million output tokens of ${alternatives.length + 1} profiles considered `
         + '(per accelerator, a measured profile takes precedence over estimates; TPUs, whose profiles are uncalibrated, '
