@@ -259,4 +259,7 @@ test('--weight-precision and --kv-cache-dtype: profiles only where the hardware 
   expect(fails(`manifests create --model=${GEMMA} --model-server=vllm --accelerator-type=nvidia-l4 --weight-precision=nvfp4`))
     .toMatch(/Weight precision \(--weight-precision\) 'nvfp4' cannot run on nvidia-l4: .* It runs on nvidia-b200/);
   expect(fails(`profiles list --model=${GEMMA} --weight-precision=fp9`, 2)).toMatch(/--weight-precision/);
+  // a format vLLM reads only from a checkpoint, on a bf16 checkpoint: no manifests that would serve bf16
+  expect(fails(`manifests create --model=${llama} --model-server=vllm --accelerator-type=nvidia-l4 --weight-precision=int4-awq`))
+    .toMatch(/Weight precision \(--weight-precision\) 'int4-awq' for meta-llama\/Llama-3.1-8B-Instruct: .*ships bf16 weights/);
 });

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { InferenceResolver, OptimizedLlmServer, ProfileSource } from '../src';
+import { InferenceCatalog, InferenceResolver, ModelArchitecture, OptimizedLlmServer, ProfileSource } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import { performanceModel } from '../src/performance/estimator';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../src/performance/precision';
@@ -8,6 +8,20 @@ const catalog = Catalog.EMBEDDED;
 const LLAMA = catalog.model('meta-llama/Llama-3.1-8B-Instruct')!;
 const GPT_OSS = catalog.model('openai/gpt-oss-20b')!;
 const acc = (label: string) => catalog.accelerator(label)!;
+/** An 8B architecture as a user registers a quantized checkpoint of it (Llama 3.1 8B's config.json figures). */
+const NVFP4_8B: ModelArchitecture = {
+  id: 'acme/chat-8b-nvfp4',
+  source: 'https://huggingface.co/acme/chat-8b-nvfp4/blob/0123abc/config.json',
+  parametersBillions: 8.03,
+  numHiddenLayers: 32,
+  hiddenSize: 4096,
+  numAttentionHeads: 32,
+  numKeyValueHeads: 8,
+  intermediateSize: 14336,
+  vocabSize: 128256,
+  maxPositionEmbeddings: 8192,
+  gated: false,
+};
 const plan = (label: string, w: WeightPrecision, kv = KvCacheDtype.AUTO, model = LLAMA) =>
   precisionPlan(model, acc(label), w, kv, catalog.accelerators);
 
@@ -138,10 +152,31 @@ test('the request serves a precision: weights, batch, flags; measured profiles s
   expect(() => InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.NVFP4 }))
     .toThrow(/Weight precision \('weightPrecision'\) 'nvfp4' cannot run on nvidia-h100-80gb: .* It runs on nvidia-b200/);
   expect(() => InferenceResolver.resolve({ ...base, weightPrecision: 'fp9' as WeightPrecision })).toThrow(/Unknown weightPrecision "fp9" \('weightPrecision'\)\. Known: checkpoint, fp8/);
-  // the automatic choice skips accelerators that cannot run the format
-  const auto = InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', weightPrecision: WeightPrecision.NVFP4 });
+  // the automatic choice skips accelerators that cannot run the format (an NVFP4 checkpoint: vLLM reads the format from it)
+  const nvfp4 = InferenceCatalog.embedded().addModel({ ...NVFP4_8B, weightFormat: WeightPrecision.NVFP4, weightsGb: 5.7 });
+  const auto = nvfp4.resolve({ model: NVFP4_8B.id, weightPrecision: WeightPrecision.NVFP4 });
   expect(acc(auto.acceleratorType).fp4DenseTflops).toBeDefined();
   expect(acc(auto.acceleratorType).fp4DenseTflops).not.toBeNull();
+  expect(auto.precisionArgs).toEqual([]);
+});
+
+test('a format vLLM only reads from a checkpoint is refused on a bf16 checkpoint, where the manifests would serve bf16', () => {
+  // vLLM quantizes online only to FP8 (--quantization=fp8); AWQ, GPTQ, INT8 (W8A8), MXFP4 and NVFP4 come from the checkpoint's
+  // quantization_config, so Llama 3.1 8B's bf16 repository asked for in int4-awq would load 16.1 GB of bf16 weights
+  for (const w of [WeightPrecision.INT4_AWQ, WeightPrecision.INT4_GPTQ, WeightPrecision.INT8, WeightPrecision.MXFP4, WeightPrecision.NVFP4]) {
+    const request = { model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-b200', weightPrecision: w };
+    expect(() => InferenceResolver.resolve(request)).toThrow(new RegExp(
+      `Weight precision \\('weightPrecision'\\) '${w}' for meta-llama/Llama-3.1-8B-Instruct: .*ships bf16 weights.*register it with InferenceCatalog\\.addModel.*or use 'fp8'`));
+    expect(() => new OptimizedLlmServer(Testing.chart(), 's', request)).toThrow(/'weightPrecision'/);
+  }
+  // the same format from a checkpoint that ships it: served as it ships, no flag, 4-bit bytes counted (5.8 GB from the architecture)
+  const awq = InferenceCatalog.embedded().addModel({ ...NVFP4_8B, id: 'acme/chat-8b-awq', weightFormat: WeightPrecision.INT4_AWQ, weightsGb: 5.7 });
+  const r = awq.resolve({ model: 'acme/chat-8b-awq', acceleratorType: 'nvidia-l4', weightPrecision: WeightPrecision.INT4_AWQ });
+  expect(r.precisionArgs).toEqual([]);
+  expect(r.memory.weightsGb).toBeLessThan(6);
+  // FP8 stays available on the bf16 checkpoint: vLLM quantizes it online
+  expect(InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-b200', weightPrecision: WeightPrecision.FP8 })
+    .precisionArgs).toEqual(['--quantization=fp8']);
 });
 
 test('the maxModelLength check sizes the KV cache at the served dtype: FP8 KV admits on one L4 a context bf16 refuses there', () => {

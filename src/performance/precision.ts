@@ -94,6 +94,21 @@ export function embeddingTablesGb(model: ModelRecord): number {
 }
 
 /**
+ * Refuses serving `model` with vLLM in a weight format that vLLM would not apply to its checkpoint: vLLM quantizes a bf16
+ * checkpoint online only to FP8 (`--quantization=fp8`) and reads every other format from the checkpoint's
+ * `quantization_config`, so a bf16 checkpoint asked for in INT8, INT4 AWQ/GPTQ, MXFP4 or NVFP4 would be served in bf16
+ * while the memory and performance figures counted the format. A checkpoint registered as shipping quantized
+ * (`InferenceCatalog.addModel` with `weightFormat` and `weightsGb`) passes.
+ */
+export function requireServableFormat(model: ModelRecord, weights: WeightPrecision): void {
+  if (weights === WeightPrecision.CHECKPOINT || weights === WeightPrecision.FP8 || shipsQuantized(model)) return;
+  throw new Error(`Weight precision ('weightPrecision') '${weights}' for ${model.id}: vLLM reads ${weights} from the checkpoint's `
+    + `quantization_config and quantizes online only to ${WeightPrecision.FP8}, and ${model.id} ships bf16 weights, so the manifests would serve `
+    + `bf16 while the figures counted ${weights}. Serve a checkpoint that ships in ${weights} as it ships (register it with `
+    + `InferenceCatalog.addModel and its 'weightFormat' and 'weightsGb'), or use '${WeightPrecision.FP8}' (quantized online).`);
+}
+
+/**
  * Weights loaded into accelerator memory, GB, in a format: the linear layers at the format's bits (scales included), the
  * embedding tables in bf16 (`embeddingTablesGb`); a checkpoint that already ships in 4 bits keeps its own size.
  */

@@ -19,7 +19,7 @@ import { Catalog } from '../catalog/catalog';
 import { PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
-import { KvCacheDtype, WeightPrecision, precisionPlan } from '../performance/precision';
+import { KvCacheDtype, WeightPrecision, precisionPlan, requireServableFormat } from '../performance/precision';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { checkProps, printable } from '../util/input';
 
@@ -83,6 +83,7 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
       + `or use '${KvCacheDtype.FP8}' with '${server.name}'.`);
   }
   if (accelerator) precisionPlan(asShipped, accelerator, weights, kvCache, catalog.accelerators, undefined, maxText);
+  if (!maxText) requireServableFormat(asShipped, weights);
   catalog = catalog.withPrecision(weights, kvCache);
   const model = catalog.model(asShipped.id)!;
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
