@@ -174,6 +174,17 @@ test('a format vLLM only reads from a checkpoint is refused on a bf16 checkpoint
   const r = awq.resolve({ model: 'acme/chat-8b-awq', acceleratorType: 'nvidia-l4', weightPrecision: WeightPrecision.INT4_AWQ });
   expect(r.precisionArgs).toEqual([]);
   expect(r.memory.weightsGb).toBeLessThan(6);
+  // a quantized checkpoint is served as it ships: another format asked of it is refused (vLLM does not convert between them)
+  expect(() => awq.resolve({ model: 'acme/chat-8b-awq', acceleratorType: 'nvidia-b200', weightPrecision: WeightPrecision.NVFP4 }))
+    .toThrow(/'weightPrecision'\) 'nvfp4' for acme\/chat-8b-awq: the checkpoint ships int4-awq weights.*use 'checkpoint' or 'int4-awq'/);
+  expect(() => awq.resolve({ model: 'acme/chat-8b-awq', acceleratorType: 'nvidia-l4', weightPrecision: WeightPrecision.FP8 }))
+    .toThrow(/ships int4-awq weights/);
+  expect(() => InferenceResolver.resolve({ model: 'deepseek-ai/DeepSeek-R1', weightPrecision: WeightPrecision.MXFP4 }))
+    .toThrow(/deepseek-ai\/DeepSeek-R1: the checkpoint ships fp8 weights/);
+  expect(awq.resolve({ model: 'acme/chat-8b-awq', acceleratorType: 'nvidia-l4' }).memory.weightsGb).toBe(5.7);
+  // FP8 asked of an FP8 checkpoint is the checkpoint as it ships (no flag)
+  expect(InferenceResolver.resolve({ model: 'RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8', acceleratorType: 'nvidia-h100-80gb', weightPrecision: WeightPrecision.FP8 })
+    .precisionArgs).toEqual([]);
   // FP8 stays available on the bf16 checkpoint: vLLM quantizes it online
   expect(InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-b200', weightPrecision: WeightPrecision.FP8 })
     .precisionArgs).toEqual(['--quantization=fp8']);

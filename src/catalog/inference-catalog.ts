@@ -162,7 +162,9 @@ export interface ModelArchitecture {
   readonly chunkedAttentionLayers?: number;
   /**
    * The format the checkpoint ships its weights in, as its config's `quantization_config` says: `CHECKPOINT` for bf16,
-   * `FP8` for FP8 linear layers (computed at the fp8 peak where the hardware has one). Set `weightsGb` with it.
+   * `FP8` for FP8 linear layers (computed at the fp8 peak where the hardware has one), or `INT8`, `INT4_AWQ`, `INT4_GPTQ`,
+   * `MXFP4`, `NVFP4`. Set `weightsGb` with it. The model is then served as it ships: a request for another quantized
+   * format is refused.
    * @default WeightPrecision.CHECKPOINT (bf16)
    */
   readonly weightFormat?: WeightPrecision;
@@ -621,7 +623,12 @@ function checkpointFormatOf(format: WeightPrecision | undefined, expertsOnly: bo
     case undefined: return undefined;
     case WeightPrecision.CHECKPOINT: return 'bf16';
     case WeightPrecision.FP8: return expertsOnly ? 'fp8-experts' : 'fp8';
-    case WeightPrecision.MXFP4: return expertsOnly ? 'mxfp4-experts' : undefined;
+    case WeightPrecision.MXFP4: return expertsOnly ? 'mxfp4-experts' : 'mxfp4';
+    // expert-only quantization is recorded for FP8 and MXFP4 (Llama 4 Maverick, gpt-oss); other formats say only what they are
+    case WeightPrecision.NVFP4: return expertsOnly ? undefined : 'nvfp4';
+    case WeightPrecision.INT8: return expertsOnly ? undefined : 'int8';
+    case WeightPrecision.INT4_AWQ: return expertsOnly ? undefined : 'int4-awq';
+    case WeightPrecision.INT4_GPTQ: return expertsOnly ? undefined : 'int4-gptq';
     default: return undefined;
   }
 }

@@ -90,7 +90,7 @@ export interface ModelRecord extends Provenance {
 }
 
 /** The weight formats catalog checkpoints ship in (see `ModelRecord.checkpointFormat`). */
-export type CheckpointFormat = 'bf16' | 'fp8' | 'fp8-block' | 'fp8-experts' | 'mxfp4-experts';
+export type CheckpointFormat = 'bf16' | 'fp8' | 'fp8-block' | 'fp8-experts' | 'mxfp4-experts' | 'mxfp4' | 'nvfp4' | 'int8' | 'int4-awq' | 'int4-gptq';
 
 export type AcceleratorFamily = 'gpu' | 'tpu';
 

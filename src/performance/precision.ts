@@ -93,19 +93,40 @@ export function embeddingTablesGb(model: ModelRecord): number {
   return (model.vocabSize * model.hiddenSize * (model.tiedEmbeddings ? 1 : 2) * 2) / 1e9;
 }
 
+/** The weight format a checkpoint ships in, as `WeightPrecision`; undefined for a quantized checkpoint whose format is not recorded. */
+export function shippedPrecision(model: ModelRecord): WeightPrecision | undefined {
+  switch (model.checkpointFormat) {
+    case 'fp8': case 'fp8-block': case 'fp8-experts': return WeightPrecision.FP8;
+    case 'mxfp4': case 'mxfp4-experts': return WeightPrecision.MXFP4;
+    case 'nvfp4': return WeightPrecision.NVFP4;
+    case 'int8': return WeightPrecision.INT8;
+    case 'int4-awq': return WeightPrecision.INT4_AWQ;
+    case 'int4-gptq': return WeightPrecision.INT4_GPTQ;
+    case 'bf16': return WeightPrecision.CHECKPOINT;
+    default: return shipsQuantized(model) ? undefined : WeightPrecision.CHECKPOINT;
+  }
+}
+
 /**
- * Refuses serving `model` with vLLM in a weight format that vLLM would not apply to its checkpoint: vLLM quantizes a bf16
- * checkpoint online only to FP8 (`--quantization=fp8`) and reads every other format from the checkpoint's
- * `quantization_config`, so a bf16 checkpoint asked for in INT8, INT4 AWQ/GPTQ, MXFP4 or NVFP4 would be served in bf16
- * while the memory and performance figures counted the format. A checkpoint registered as shipping quantized
- * (`InferenceCatalog.addModel` with `weightFormat` and `weightsGb`) passes.
+ * Refuses serving `model` with vLLM in a weight format vLLM would not give it. vLLM quantizes a bf16 checkpoint online only
+ * to FP8 (`--quantization=fp8`) and reads every other format from the checkpoint's `quantization_config`: a bf16 checkpoint
+ * asked for in INT8, INT4 AWQ/GPTQ, MXFP4 or NVFP4, or a quantized checkpoint asked for in another format than it ships,
+ * would be served as it ships while the memory and performance figures counted the format asked. A quantized checkpoint
+ * whose format is not recorded (registered with `weightsGb` and no `weightFormat`) passes.
  */
 export function requireServableFormat(model: ModelRecord, weights: WeightPrecision): void {
-  if (weights === WeightPrecision.CHECKPOINT || weights === WeightPrecision.FP8 || shipsQuantized(model)) return;
-  throw new Error(`Weight precision ('weightPrecision') '${weights}' for ${model.id}: vLLM reads ${weights} from the checkpoint's `
-    + `quantization_config and quantizes online only to ${WeightPrecision.FP8}, and ${model.id} ships bf16 weights, so the manifests would serve `
-    + `bf16 while the figures counted ${weights}. Serve a checkpoint that ships in ${weights} as it ships (register it with `
-    + `InferenceCatalog.addModel and its 'weightFormat' and 'weightsGb'), or use '${WeightPrecision.FP8}' (quantized online).`);
+  const shipped = shippedPrecision(model);
+  if (weights === WeightPrecision.CHECKPOINT || shipped === undefined || weights === shipped) return;
+  if (shipped === WeightPrecision.CHECKPOINT) {
+    if (weights === WeightPrecision.FP8) return;
+    throw new Error(`Weight precision ('weightPrecision') '${weights}' for ${model.id}: vLLM reads ${weights} from the checkpoint's `
+      + `quantization_config and quantizes online only to ${WeightPrecision.FP8}, and ${model.id} ships bf16 weights, so the manifests would serve `
+      + `bf16 while the figures counted ${weights}. Serve a checkpoint that ships in ${weights} as it ships (register it with `
+      + `InferenceCatalog.addModel and its 'weightFormat' and 'weightsGb'), or use '${WeightPrecision.FP8}' (quantized online).`);
+  }
+  throw new Error(`Weight precision ('weightPrecision') '${weights}' for ${model.id}: the checkpoint ships ${shipped} weights, which vLLM `
+    + `serves as they ship (it does not convert one quantized format into another); use '${WeightPrecision.CHECKPOINT}' or '${shipped}', `
+    + `or a checkpoint that ships in ${weights}.`);
 }
 
 /**
