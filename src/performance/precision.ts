@@ -83,7 +83,7 @@ export function shipsQuantized(model: ModelRecord): boolean {
 
 /**
  * The bf16 bytes of the token embedding table and, when the model does not tie it, of the output projection (lm_head), GB.
- * No weight format quantizes them: vLLM's FP8 config quantizes linear layers (`Fp8Config.get_quant_method` returns a quantized
+ * The weight formats leave them in bf16: vLLM's FP8 config quantizes linear layers (`Fp8Config.get_quant_method` returns a quantized
  * method for `LinearBase` and `FusedMoE` only, vllm/model_executor/layers/quantization/fp8.py, and `ParallelLMHead` is a
  * `VocabParallelEmbedding`), quantized checkpoints say "Only the weights of the linear operators within transformers blocks are
  * quantized" (RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16 model card), and MaxText's int8 "do[es] not quantize the

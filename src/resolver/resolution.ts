@@ -193,9 +193,10 @@ export interface ResolveRequest {
   /**
    * Weight format to serve in. `FP8` on a bf16 checkpoint is quantized online by vLLM (`--quantization=fp8`); the other
    * formats must ship in the checkpoint (vLLM reads them from its config): asking one of a bf16 checkpoint, or another
-   * format than a quantized checkpoint ships, is refused (register the quantized checkpoint with `InferenceCatalog.addModel`). Weight bytes and the compute peak (the
-   * accelerator's fp8, fp4 or int8 figure where it has one) follow; a format the accelerator cannot run is refused
-   * with the accelerators that can. Measured profiles are served as measured only as the checkpoint ships.
+   * format than a quantized checkpoint ships, is refused (register the quantized checkpoint with
+   * `InferenceCatalog.addModel`). Weight bytes and the compute peak (the accelerator's fp8, fp4 or int8 figure where it
+   * has one) follow; a format the accelerator cannot run is refused with the accelerators that can. Measured profiles are
+   * served as measured only as the checkpoint ships.
    * @default WeightPrecision.CHECKPOINT
    */
   readonly weightPrecision?: WeightPrecision;
