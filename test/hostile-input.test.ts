@@ -14,6 +14,7 @@ import * as fc from 'fast-check';
 import {
   AutoscalingMetric, Capacity, CloudStorageFuseModel, HuggingFaceToken, InferenceCatalog, InferenceResolver, ModelTransferJob, OptimizedLlmServer,
 } from '../src';
+import { llama8bArchitecture } from './support/architectures';
 import { cli, fails } from './support/cli';
 import { kubernetesExpand, shellQuote } from '../src/util/shell-quote';
 
@@ -141,17 +142,7 @@ describe('3. injection', () => {
   });
 
   test('2, 3: a model id carrying $(HF_TOKEN) or quotes is refused everywhere: addModel, resolve, ModelTransferJob', () => {
-    const arch = {
-      source: 's',
-      parametersBillions: 8,
-      numHiddenLayers: 32,
-      hiddenSize: 4096,
-      numAttentionHeads: 32,
-      numKeyValueHeads: 8,
-      intermediateSize: 14336,
-      vocabSize: 128256,
-      maxPositionEmbeddings: 8192,
-    };
+    const arch = llama8bArchitecture('acme/chat-8b');
     for (const id of ['acme/$(HF_TOKEN)', "acme/'$(touch${IFS}PWNED)'$(MODEL_ID)", 'acme/a b', 'acme/x\u0000y', 'acme/\u001b[31mred', '../..', 'a/b/c', 'acme/a--b']) {
       refused(() => InferenceCatalog.embedded().addModel({ ...arch, id }), /'id' must be a Hugging Face model id 'owner\/name'/);
       refused(() => InferenceResolver.resolve({ model: id }), /'model'/);

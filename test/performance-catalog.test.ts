@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { HuggingFaceToken, InferenceCatalog, InferenceResolver, ModelArchitecture, OptimizedLlmServer, ProfileSource } from '../src';
+import { llama8bArchitecture } from './support/architectures';
 import { Catalog } from '../src/catalog/catalog';
 import { ATTENTION_WINDOWS, EXTRA_MODELS, MIN_MODEL_SERVER_RELEASE } from '../src/catalog/data/extra-models';
 import { profileCurves } from '../src/performance/profiles';
@@ -14,19 +15,7 @@ const CSV = [
   `g2-standard-8,nvidia-l4,0.078,0.310,1550,160,2000,vllm,v0.11.2,${LLAMA}`,
 ].join('\n');
 
-const ACME: ModelArchitecture = {
-  id: 'acme/chat-8b',
-  source: 'https://huggingface.co/acme/chat-8b/blob/0123abc/config.json',
-  parametersBillions: 8.03,
-  numHiddenLayers: 32,
-  hiddenSize: 4096,
-  numAttentionHeads: 32,
-  numKeyValueHeads: 8,
-  intermediateSize: 14336,
-  vocabSize: 128256,
-  maxPositionEmbeddings: 8192,
-  gated: false,
-};
+const ACME: ModelArchitecture = llama8bArchitecture('acme/chat-8b');
 
 test('imported benchmark CSV overrides the estimate for its combination', () => {
   // GIVEN Llama 3.1 8B on one L4: no published profile, so an estimate

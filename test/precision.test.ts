@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { InferenceCatalog, InferenceResolver, ModelArchitecture, OptimizedLlmServer, ProfileSource } from '../src';
+import { InferenceCatalog, InferenceResolver, OptimizedLlmServer, ProfileSource } from '../src';
+import { llama8bArchitecture } from './support/architectures';
 import { Catalog } from '../src/catalog/catalog';
 import { performanceModel } from '../src/performance/estimator';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../src/performance/precision';
@@ -8,20 +9,8 @@ const catalog = Catalog.EMBEDDED;
 const LLAMA = catalog.model('meta-llama/Llama-3.1-8B-Instruct')!;
 const GPT_OSS = catalog.model('openai/gpt-oss-20b')!;
 const acc = (label: string) => catalog.accelerator(label)!;
-/** An 8B architecture as a user registers a quantized checkpoint of it (Llama 3.1 8B's config.json figures). */
-const NVFP4_8B: ModelArchitecture = {
-  id: 'acme/chat-8b-nvfp4',
-  source: 'https://huggingface.co/acme/chat-8b-nvfp4/blob/0123abc/config.json',
-  parametersBillions: 8.03,
-  numHiddenLayers: 32,
-  hiddenSize: 4096,
-  numAttentionHeads: 32,
-  numKeyValueHeads: 8,
-  intermediateSize: 14336,
-  vocabSize: 128256,
-  maxPositionEmbeddings: 8192,
-  gated: false,
-};
+/** An 8B architecture as a user registers a quantized checkpoint of it. */
+const NVFP4_8B = llama8bArchitecture('acme/chat-8b-nvfp4');
 const plan = (label: string, w: WeightPrecision, kv = KvCacheDtype.AUTO, model = LLAMA) =>
   precisionPlan(model, acc(label), w, kv, catalog.accelerators);
 
