@@ -170,6 +170,11 @@ test('a format vLLM only reads from a checkpoint is refused on a bf16 checkpoint
     .toThrow(/ships int4-awq weights/);
   expect(() => InferenceResolver.resolve({ model: 'deepseek-ai/DeepSeek-R1', weightPrecision: WeightPrecision.MXFP4 }))
     .toThrow(/deepseek-ai\/DeepSeek-R1: the checkpoint ships fp8 weights/);
+  // gpt-oss ships its experts in MXFP4 (models.csv hub_weight_format): FP8 of it would serve MXFP4 while counting FP8
+  expect(() => InferenceResolver.resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', weightPrecision: WeightPrecision.FP8 }))
+    .toThrow(/openai\/gpt-oss-20b: the checkpoint ships mxfp4 weights/);
+  expect(InferenceResolver.resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', weightPrecision: WeightPrecision.MXFP4 })
+    .precisionArgs).toEqual([]);
   expect(awq.resolve({ model: 'acme/chat-8b-awq', acceleratorType: 'nvidia-l4' }).memory.weightsGb).toBe(5.7);
   // FP8 asked of an FP8 checkpoint is the checkpoint as it ships (no flag)
   expect(InferenceResolver.resolve({ model: 'RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8', acceleratorType: 'nvidia-h100-80gb', weightPrecision: WeightPrecision.FP8 })

@@ -84,6 +84,9 @@ function withPerformanceFacts(m: ModelRecord): ModelRecord {
       ? { slidingWindowTokens: window.slidingWindowTokens, slidingWindowLayers: window.slidingWindowLayers } : {}),
     ...(release && m.minModelServerRelease === undefined ? { minModelServerRelease: release.release } : {}),
     ...(m.tiedEmbeddings === undefined && knownTiedEmbeddings(m.id) ? { tiedEmbeddings: true } : {}),
+    // models.csv's hub_weight_format names the format a quantized row ships in: gpt-oss's "MoE weights in MXFP4" (the
+    // routed experts in MXFP4, attention, router and embeddings in bf16), so the record says it
+    ...(m.checkpointFormat === undefined && /^MoE weights in MXFP4\b/.test(m.hubWeightFormat) ? { checkpointFormat: 'mxfp4-experts' as const } : {}),
   };
 }
 
