@@ -15,7 +15,7 @@ import { parseCsv } from './csv';
 import { ONLINE_SERVING_ROWS } from './trtllm-online-serving';
 import { Catalog } from '../src/catalog/catalog';
 import { ModelRecord } from '../src/catalog/types';
-import { EstimateInput, ServingTerms, performanceModel } from '../src/performance/estimator';
+import { EstimateInput, PerformanceModel, ServingTerms, performanceModel } from '../src/performance/estimator';
 import { ExpertKernelServer, expertKernelFormat, measuredExpertRate } from '../src/performance/expert-kernels';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../src/performance/precision';
 
@@ -40,6 +40,8 @@ export interface FitCase {
   readonly group: string;
   readonly acceleratorType: string;
   readonly acceleratorCount: number;
+  /** Requests of a finite offline run (saturated throughput = its output tokens / its duration), when the source publishes it. */
+  readonly requests?: number;
 }
 
 const MODEL_IDS: Record<string, string> = {
@@ -90,6 +92,60 @@ const TRTLLM_MAX_BATCH = 4096;
  * output_len)`, capped at 32768 (`raw_token = min(raw_bs * (1 + input_len / output_len), 32768)`), so the cap is what binds.
  */
 const TRTLLM_MAX_NUM_TOKENS = 32768;
+/**
+ * Requests of each offline run of trtllm-bench, per shape, as the performance-overview pages publish them ("For each input and
+ * output sequence length combination, the table below details the $num_requests that were used", section "Preparing a
+ * Dataset"): v0.14.0 read from arthurrasmusson/TensorRT-LLM@e00d4e65 docs/source/performance/perf-overview.md, v1.0 from
+ * NVIDIA/TensorRT-LLM@00f37686 docs/source/performance/perf-overview.md (the same nine shapes and 1000/2000), the current
+ * revision from NVIDIA/TensorRT-LLM@03e27c7d docs/source/developer-guide/perf-overview.md (which does not list 1000/1000: those
+ * rows are read as a steady state). The pages size these "to guarantee that the system hit a steady state", but a run of
+ * identical requests is a series of waves of the running batch (every request of a wave has the same lifetime, so the next
+ * wave's requests enter together as it leaves), and its last wave runs only the remainder: 1500 requests of 128/4096 on a
+ * batch of 682 are two full waves and one of 136, for as long as a full one.
+ */
+export const OFFLINE_RUN_REQUESTS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  'TensorRT-LLM perf overview v0.14.0': {
+    '128/128': 30000,
+    '128/2048': 3000,
+    '128/4096': 1500,
+    '2048/128': 3000,
+    '2048/2048': 1500,
+    '5000/500': 1500,
+    '1000/1000': 3000,
+    '500/2000': 3000,
+    '20000/2000': 1000,
+  },
+  'TensorRT-LLM perf overview v1.0': {
+    '128/128': 30000,
+    '128/2048': 3000,
+    '128/4096': 1500,
+    '1000/2000': 1500,
+    '2048/128': 3000,
+    '2048/2048': 1500,
+    '5000/500': 1500,
+    '1000/1000': 3000,
+    '500/2000': 3000,
+    '20000/2000': 1000,
+  },
+  'TensorRT-LLM perf overview (current)': {
+    '1024/1024': 3000, '8192/1024': 1500, '1024/8192': 1500, '32768/1024': 1000, '1024/32768': 1000,
+  },
+};
+
+/**
+ * Output tokens/s of a run of `requests` identical requests queued at once (trtllm-bench's offline mode reports its output
+ * tokens over the run's duration): full waves of the running batch B at the steady-state rate, then the remainder r as one
+ * wave, which lasts as many steps as a full one at the rate of a batch of r. With fewer requests than B, one wave of them.
+ */
+export function offlineRunThroughput(m: PerformanceModel, requests: number): number {
+  const b = m.maxRunningBatch;
+  const waves = Math.floor(requests / b);
+  if (waves === 0) return m.at(requests).outputTokensPerSecond;
+  const rest = requests - waves * b;
+  const seconds = (waves * b) / m.at(b).outputTokensPerSecond + (rest > 0 ? rest / m.at(rest).outputTokensPerSecond : 0);
+  return requests / seconds;
+}
+
 /** Synthetic short prompt for the ITL-intercept fits of the vLLM blog (ITL at context zero). */
 const INTERCEPT_SHAPE = { meanInputTokens: 16, meanOutputTokens: 16 };
 const VLLM_BLOG = 'vllm-project/vllm-project.github.io@c3a01c4a5807c8d900ae468897e45263373e534e:_posts (The State of FP8 KV-Cache and Attention Quantization, 2026-04-22), concurrency-1 ITL fits';
@@ -198,7 +254,8 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
     // Poisson rate: requests in the system by Little's law, from the measured latencies
     else if (load.startsWith('r=') && load !== 'r=inf' && tpot > 0) concurrency = Number(load.slice(2)) * ((ttft || 0) + workload.meanOutputTokens * tpot) / 1000;
     if ((load === 'offline-max' || load === 'r=inf') && total > 0) {
-      cases.push({ ...common, metric: 'saturated throughput', concurrency: Infinity, measured: total });
+      const requests = load === 'offline-max' ? OFFLINE_RUN_REQUESTS[source]?.[`${isl}/${osl}`] : undefined;
+      cases.push({ ...common, metric: 'saturated throughput', concurrency: Infinity, measured: total, requests });
     }
     if (concurrency !== undefined && concurrency <= 64 && tpot > 0) {
       cases.push({ ...common, metric: 'low-load ITL', concurrency, measured: tpot });
@@ -296,7 +353,9 @@ export function fitCases(catalog: Catalog, csvText: string): FitCase[] {
 export function predict(c: FitCase, terms: ServingTerms): number | undefined {
   const m = performanceModel({ ...c.input, terms });
   if (!m) return undefined;
-  if (c.metric === 'saturated throughput') return m.at(m.maxRunningBatch * 4).outputTokensPerSecond;
+  if (c.metric === 'saturated throughput') {
+    return c.requests === undefined ? m.at(m.maxRunningBatch * 4).outputTokensPerSecond : offlineRunThroughput(m, c.requests);
+  }
   const p = m.at(c.concurrency);
   if (c.metric === 'low-load ITL') return p.itlMilliseconds;
   if (c.metric === 'TTFT') return p.ttftMilliseconds;

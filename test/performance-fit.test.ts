@@ -10,6 +10,7 @@ import {
   fitTerms,
   leaveOneSourceOut,
   metricErrors,
+  offlineRunThroughput,
   predict,
   rankingChecks,
 } from '../scripts/fit-serving-terms';
@@ -51,11 +52,11 @@ test('the generated terms are the deterministic fit of the data, and its leave-o
 
 // What the fit achieves held out by source (the README quotes it). Targets were a median factor of 1.25 and a worst of
 // 1.6: met for every median and for the worst low-load ITL and TTFT; the worst saturated throughput (TensorRT-LLM 0.14's
-// Llama 3.1 70B fp16 at 128/4096 on 8 x H100, x1.7 too high) and GIQ NTPOT held out miss them.
+// Mixtral 8x7B fp16 at 128/128 on 2 x A100, x1.66 too low) and GIQ NTPOT held out miss them.
 test('leave-one-source-out error per metric stays within what the README states', () => {
   const bounds: Record<string, { median: number; worst: number }> = {
     'low-load ITL': { median: 1.25, worst: 1.6 },
-    'saturated throughput': { median: 1.25, worst: 1.75 },
+    'saturated throughput': { median: 1.25, worst: 1.7 },
     'TTFT': { median: 1.15, worst: 1.5 },
     'GIQ NTPOT': { median: 1.3, worst: 1.95 },
   };
@@ -219,6 +220,37 @@ test('TensorRT-LLM 0.14\'s online-serving table is read where the server kept up
   expect(SERVING_TERMS.requestOverheadMilliseconds).toBeGreaterThan(0.5);
   expect(worst(SERVING_TERMS)).toBeLessThan(1.4);
   expect(worst({ ...SERVING_TERMS, requestOverheadMilliseconds: 0 })).toBeGreaterThan(1.5);
+});
+
+test('trtllm-bench\'s offline runs are read as the finite runs the pages publish: a last partial wave lowers the throughput, and the long-output rows come closer', () => {
+  const offline = cases.filter((c) => c.metric === 'saturated throughput' && c.source.startsWith('TensorRT-LLM perf overview'));
+  // every row of 0.14's and 1.0's tables has a listed shape; the current page lists its shapes but 1000/1000
+  for (const source of ['TensorRT-LLM perf overview v0.14.0', 'TensorRT-LLM perf overview v1.0']) {
+    expect(offline.filter((c) => c.source === source).every((c) => c.requests !== undefined)).toBe(true);
+  }
+  expect(offline.filter((c) => c.requests === undefined).every((c) => / 1000\/1000 /.test(c.label))).toBe(true);
+  const fp8 = offline.find((c) => c.label === 'Llama-3.1-70B fp8 128/4096 offline-max on 8 x nvidia-h100-80gb (tensorrt-llm)')!;
+  expect(fp8.requests).toBe(1500);
+  const m = performanceModel({ ...fp8.input, terms: SERVING_TERMS })!;
+  const b = m.maxRunningBatch;
+  const steady = m.at(4 * b).outputTokensPerSecond;
+  // whole waves run at the steady state; 1500 requests on a batch of several hundred leave a last wave of a few, for as long as a
+  // full one: the run is slower than the steady state, but faster than if every wave were that small
+  expect(b).toBeGreaterThan(500);
+  expect(b).toBeLessThan(1500);
+  expect(offlineRunThroughput(m, 3 * b)).toBeCloseTo(steady, 6);
+  expect(offlineRunThroughput(m, 1500)).toBeLessThan(0.95 * steady);
+  expect(offlineRunThroughput(m, 1500)).toBeGreaterThan(m.at(1500 % b).outputTokensPerSecond);
+  // fewer requests than the batch: one wave of them
+  expect(offlineRunThroughput(m, 40)).toBeCloseTo(m.at(40).outputTokensPerSecond, 6);
+  // held against the published throughputs: the 128/4096 rows (1500 requests, the largest batches) were the most over-predicted
+  const long = offline.filter((c) => / 128\/4096 /.test(c.label) && predict(c, SERVING_TERMS) !== undefined);
+  expect(long.length).toBeGreaterThan(30);
+  const steadyOnly = long.map((c) => ({ ...c, requests: undefined }));
+  const worst = (cs: readonly FitCase[]) => Math.max(...cs.map((c) => factor(c, SERVING_TERMS)));
+  expect(medianFactor(long)).toBeLessThan(medianFactor(steadyOnly));
+  expect(worst(long)).toBeLessThan(worst(steadyOnly));
+  expect(worst(long)).toBeLessThan(1.65);
 });
 
 test('fine-grained MoE models ran below the dense-efficiency estimate: the fitted expert GEMM efficiency is below 1 and closes that gap', () => {

@@ -4,17 +4,17 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6796,
-  kvBandwidthEfficiency: 0.8328,
-  computeEfficiency: 0.4341,
-  prefillEfficiency: 1.294,
-  stepOverheadMilliseconds: 0.949,
-  layerLatencyMilliseconds: 0.02547,
-  moeLayerLatencyMilliseconds: 0.0209,
-  expertComputeEfficiency: 0.6811,
-  sequenceOverheadMicroseconds: 6.574,
-  v0StepOverheadMilliseconds: 1.094,
-  requestOverheadMilliseconds: 2.615,
+  memoryBandwidthEfficiency: 0.6814,
+  kvBandwidthEfficiency: 0.8628,
+  computeEfficiency: 0.4352,
+  prefillEfficiency: 1.289,
+  stepOverheadMilliseconds: 0.9537,
+  layerLatencyMilliseconds: 0.02579,
+  moeLayerLatencyMilliseconds: 0.02102,
+  expertComputeEfficiency: 0.6854,
+  sequenceOverheadMicroseconds: 6.361,
+  v0StepOverheadMilliseconds: 1.107,
+  requestOverheadMilliseconds: 2.676,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -32,16 +32,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.09, p90Factor: 1.278, worstFactor: 1.399 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.121, p90Factor: 1.336, worstFactor: 1.721 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.081, p90Factor: 1.282, worstFactor: 1.357 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.287, p90Factor: 1.898, worstFactor: 1.898 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.091, p90Factor: 1.277, worstFactor: 1.398 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.119, p90Factor: 1.33, worstFactor: 1.657 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.088, p90Factor: 1.283, worstFactor: 1.362 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.296, p90Factor: 1.899, worstFactor: 1.899 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.093, p90Factor: 1.269, worstFactor: 1.387 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.118, p90Factor: 1.322, worstFactor: 1.719 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.086, p90Factor: 1.266, worstFactor: 1.337 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.215, p90Factor: 1.745, worstFactor: 1.745 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.091, p90Factor: 1.265, worstFactor: 1.388 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.115, p90Factor: 1.312, worstFactor: 1.632 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.087, p90Factor: 1.262, worstFactor: 1.329 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.223, p90Factor: 1.754, worstFactor: 1.754 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
