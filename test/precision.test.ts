@@ -176,6 +176,16 @@ test('a format vLLM only reads from a checkpoint is refused on a bf16 checkpoint
   expect(InferenceResolver.resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', weightPrecision: WeightPrecision.MXFP4 })
     .precisionArgs).toEqual([]);
   expect(awq.resolve({ model: 'acme/chat-8b-awq', acceleratorType: 'nvidia-l4' }).memory.weightsGb).toBe(5.7);
+  // registered by size alone (5.7 GB of an 8B architecture whose bf16 weights are 16.1 GB): quantized in a format the catalog does
+  // not know, so it is served only as it ships; FP8 would add --quantization=fp8 to a quantized checkpoint, which vLLM refuses
+  const unknown = InferenceCatalog.embedded().addModel({ ...NVFP4_8B, id: 'acme/chat-8b-q', weightsGb: 5.7 });
+  for (const w of [WeightPrecision.FP8, WeightPrecision.NVFP4, WeightPrecision.INT4_AWQ]) {
+    expect(() => unknown.resolve({ model: 'acme/chat-8b-q', acceleratorType: 'nvidia-b200', weightPrecision: w })).toThrow(new RegExp(
+      `'weightPrecision'\\) '${w}' for acme/chat-8b-q: its checkpoint \\(5\\.7 GB.*does not record.*Use 'checkpoint', or record the format with the 'weightFormat' of InferenceCatalog\\.addModel`));
+  }
+  const asShipped = unknown.resolve({ model: 'acme/chat-8b-q', acceleratorType: 'nvidia-b200' });
+  expect(asShipped.precisionArgs).toEqual([]);
+  expect(asShipped.memory.weightsGb).toBe(5.7);
   // FP8 asked of an FP8 checkpoint is the checkpoint as it ships (no flag)
   expect(InferenceResolver.resolve({ model: 'RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8', acceleratorType: 'nvidia-h100-80gb', weightPrecision: WeightPrecision.FP8 })
     .precisionArgs).toEqual([]);

@@ -164,8 +164,9 @@ export interface ModelArchitecture {
    * The format the checkpoint ships its weights in, as its config's `quantization_config` says: `CHECKPOINT` for bf16,
    * `FP8` for FP8 linear layers (computed at the fp8 peak where the hardware has one), or `INT8`, `INT4_AWQ`, `INT4_GPTQ`,
    * `MXFP4`, `NVFP4`. Set `weightsGb` with it. The model is then served as it ships: a request for another quantized
-   * format is refused.
-   * @default WeightPrecision.CHECKPOINT (bf16)
+   * format is refused. Without it, a `weightsGb` below the architecture's bf16 size is a quantized checkpoint in a format
+   * the catalog does not know, served only as it ships (any `weightPrecision` but `CHECKPOINT` is refused).
+   * @default WeightPrecision.CHECKPOINT (bf16), unless weightsGb is below the bf16 size
    */
   readonly weightFormat?: WeightPrecision;
   /**

@@ -112,11 +112,18 @@ export function shippedPrecision(model: ModelRecord): WeightPrecision | undefine
  * to FP8 (`--quantization=fp8`) and reads every other format from the checkpoint's `quantization_config`: a bf16 checkpoint
  * asked for in INT8, INT4 AWQ/GPTQ, MXFP4 or NVFP4, or a quantized checkpoint asked for in another format than it ships,
  * would be served as it ships while the memory and performance figures counted the format asked. A quantized checkpoint
- * whose format is not recorded (registered with `weightsGb` and no `weightFormat`) passes.
+ * whose format is not recorded (registered with a `weightsGb` below its bf16 size and no `weightFormat`) is served only as it
+ * ships: the library cannot tell which format that is, and `--quantization=fp8` on it would not start.
  */
 export function requireServableFormat(model: ModelRecord, weights: WeightPrecision): void {
   const shipped = shippedPrecision(model);
-  if (weights === WeightPrecision.CHECKPOINT || shipped === undefined || weights === shipped) return;
+  if (weights === WeightPrecision.CHECKPOINT || weights === shipped) return;
+  if (shipped === undefined) {
+    throw new Error(`Weight precision ('weightPrecision') '${weights}' for ${model.id}: its checkpoint (${model.checkpointWeightsGb} GB, below the `
+      + `${model.bf16WeightsGb} GB of its bf16 weights) ships quantized in a format the catalog does not record, and vLLM serves it as it `
+      + `ships, so the figures could not count ${weights}. Use '${WeightPrecision.CHECKPOINT}', or record the format with `
+      + 'the \'weightFormat\' of InferenceCatalog.addModel.');
+  }
   if (shipped === WeightPrecision.CHECKPOINT) {
     if (weights === WeightPrecision.FP8) return;
     throw new Error(`Weight precision ('weightPrecision') '${weights}' for ${model.id}: vLLM reads ${weights} from the checkpoint's `
