@@ -80,6 +80,9 @@ test('gcloud command lines work: the container ai and profiles prefixes, and gcl
 test('oneLine joins a multi-line library message and names flags instead of props', () => {
   expect(oneLine('No profile for x meets the request:\n  a: too slow\n  b: too big')).toBe('No profile for x meets the request: a: too slow; b: too big');
   expect(oneLine('Unknown model \'m\' (\'model\'). targetNtpotMilliseconds (3) is low')).toBe('Unknown model \'m\' (--model). --target-ntpot-milliseconds (3) is low');
+  // quoted camel-case props elsewhere in the text name their flags too; unknown ones stay
+  expect(oneLine('The workload (\'averageInputTokens\' + \'averageOutputTokens\'): set \'maxModelLength\' to 9256 or \'someProp\''))
+    .toBe('The workload (--average-input-tokens + --average-output-tokens): set --max-model-length to 9256 or \'someProp\'');
   expect(cli('models list').err).toBe('');
 });
 

@@ -183,3 +183,17 @@ test('--capacity sets the pods\' nodes and the price; the comments give the node
   expect(ok(`${L4_TARGET} --capacity=on-demand --pricing-model=1-year-cud --output=comments`)).toMatch(/# Cost: .*\(1-year-cud, us-central1/);
   expect(fails(`${L4_TARGET} --capacity=reservation`)).toMatch(/'reservationName' must name the Compute Engine reservation/);
 });
+
+test('manifests create holds a long use case\'s requests by default, and --max-model-length sets the limit with errors naming it', () => {
+  // GIQ's Advanced Customer Support averages 9000 + 256 tokens: more than the 8192-token default, which left no way through the CLI
+  const base = 'manifests create --model=meta-llama/Llama-3.1-8B-Instruct --model-server=vllm --accelerator-type=nvidia-h100-80gb --use-case=advanced-customer-support';
+  expect(ok(`${base} --output=manifest`)).toContain('- --max-model-len=19456');
+  expect(ok(`${base} --max-model-length=16384 --output=manifest`)).toContain('- --max-model-len=16384');
+  expect(fails(`${base} --max-model-length=8192`))
+    .toMatch(/exceeds the model length of 8192 tokens \(--max-model-length\): an average request would not fit; set --max-model-length to at least 9256/);
+  expect(fails(`${base} --max-model-length=200000`)).toMatch(/--max-model-length.*exceeds the context length of meta-llama\/Llama-3.1-8B-Instruct \(131072 tokens\)/);
+  // the listings agree with the manifests: Gemma 2 (an 8192-token context) has no profile for requests that long, and says why
+  const listed = cli('profiles list --model=google/gemma-2-27b-it --use-case=advanced-customer-support');
+  expect(listed.out).toBe('');
+  expect(listed.err).toMatch(/Listed 0 items\. .*average request \(9256 tokens\) is longer than the model length of 8192 tokens/);
+});

@@ -81,6 +81,27 @@ test('impossible workloads fail naming the prop', () => {
     .toThrow(/exceeds the model length of 4096 tokens \('maxModelLength'\)/);
 });
 
+test('the default model length holds a long workload\'s requests: twice the average request, within the model\'s context', () => {
+  // GIQ's Advanced Customer Support averages 9000 + 256 tokens, more than the 8192-token default: vLLM would reject every request
+  // longer than --max-model-len, so by default the server accepts twice the average request, rounded up to 1024 tokens
+  const support = InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-h100-80gb', useCase: 'Advanced Customer Support' });
+  expect(support.maxModelLength).toBe(19456);
+  expect(support.maxModelLength).toBeGreaterThanOrEqual(2 * (9000 + 256));
+  // a workload whose requests stay under half the default keeps it; Deep Research (256 + 4096) is just over half: 9216
+  expect(InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-h100-80gb' }).maxModelLength).toBe(8192);
+  expect(InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-h100-80gb', useCase: 'Deep Research' }).maxModelLength).toBe(9216);
+  // within the model's context (Llama 3.1: 131072), and the manifests carry it
+  expect(InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-h200-141gb', averageInputTokens: 100000, averageOutputTokens: 1000 })
+    .maxModelLength).toBe(131072);
+  const server = new OptimizedLlmServer(Testing.chart(), 's', { model: LLAMA, acceleratorType: 'nvidia-h100-80gb', useCase: 'Advanced Customer Support' });
+  expect(server.resolution.maxModelLength).toBe(19456);
+  // a requested length shorter than the average request, or a model whose context is, is refused with what would work
+  expect(() => InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-h100-80gb', useCase: 'Advanced Customer Support', maxModelLength: 8192 }))
+    .toThrow(/9000 \+ 256 tokens\) exceeds the model length of 8192 tokens \('maxModelLength'\).*set 'maxModelLength' to at least 9256, or leave it unset/);
+  expect(() => InferenceResolver.resolve({ model: GEMMA, acceleratorType: 'nvidia-h100-80gb', useCase: 'Advanced Customer Support' }))
+    .toThrow(/exceeds the model length of 8192 tokens \(the context length of google\/gemma-2-27b-it\).*serve a model with a longer context/);
+});
+
 test('an imported catalog resolves other workloads from its calibrated estimates', () => {
   const csv = `Model,Model Server Version,Accelerator,Instance Type,Output Tokens/s,NTPOT(ms)\n${LLAMA},v0.11.2,nvidia-l4,g2-standard-8,1500,80\n`;
   const c = InferenceCatalog.embedded().addBenchmarksFromCsv(csv);

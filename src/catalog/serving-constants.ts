@@ -184,6 +184,18 @@ export const SERVING_CONSTANTS = {
     kind: 'estimate',
   },
   /**
+   * Default longest context as a multiple of the workload's average request (input + output tokens), when that is longer
+   * than `defaultMaxModelLength`: vLLM refuses a request longer than `--max-model-len`, and requests vary around the
+   * average, so a length of twice the average serves the requests up to twice its length (rounded up to 1024 tokens,
+   * capped by the model's context).
+   */
+  maxModelLengthPerAverageRequest: {
+    value: 2,
+    unit: 'ratio',
+    source: "our choice; vLLM rejects a prompt longer than max_model_len (vllm/v1/engine/processor.py: 'The decoder prompt (length ...) is longer than the maximum model length')",
+    kind: 'estimate',
+  },
+  /**
    * Shortest `maxModelLength` accepted: every profile is computed for ShareGPT requests whose prompt and output are each capped at
    * 1024 tokens, so a shorter context would truncate the profiled requests while the operating point and HPA threshold stayed as computed.
    */

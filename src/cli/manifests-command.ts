@@ -57,6 +57,12 @@ const CAPACITY: FlagSpec = {
 const RESERVATION_NAME: FlagSpec = {
   name: 'reservation-name', kind: 'string', help: 'The Compute Engine reservation the nodes consume, with --capacity=reservation.',
 };
+const MAX_MODEL_LENGTH: FlagSpec = {
+  name: 'max-model-length',
+  kind: 'number',
+  help: 'Longest request (prompt and output) the server accepts, tokens, vLLM\'s --max-model-len (not a gcloud flag). Default: 8192, or '
+    + 'twice a longer workload\'s average request, within the model\'s context.',
+};
 const NAME: FlagSpec = {
   name: 'name', kind: 'string', help: 'Base name of the objects and their app label (not a gcloud flag).',
 };
@@ -76,12 +82,12 @@ const MANIFESTS_CREATE: CommandSpec = {
   description: 'Synthesizes the OptimizedLlmServer construct for --model on --model-server and --accelerator-type: a Deployment '
     + '(a LeaderWorkerSet when a replica spans hosts), Service, PodMonitoring and, with a latency target, an HPA, and prints each manifest followed by ---, then comment lines '
     + 'prefixed with # (what the cluster needs, the profile and whether it is measured or estimated, the operating point, the cost '
-    + 'basis and every decision). With --gateway, also a GKE Inference Gateway in front of the server. The --name, --gateway, --pricing-model, '
-    + '--region, --capacity and --reservation-name flags are this tool\'s additions to gcloud\'s.',
+    + 'basis and every decision). With --gateway, also a GKE Inference Gateway in front of the server. The --name, --gateway, --max-model-length, '
+    + '--pricing-model, --region, --capacity and --reservation-name flags are this tool\'s additions to gcloud\'s.',
   flags: [
     required(MODEL), required(MODEL_SERVER), required(ACCELERATOR_TYPE), MODEL_SERVER_VERSION, NAMESPACE, TARGET_NTPOT, TARGET_TTFT,
-    MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, WEIGHT_PRECISION, KV_CACHE_DTYPE, NAME,
-    GATEWAY, PRICING_MODEL, REGION, TARGET_ITL, CAPACITY, RESERVATION_NAME,
+    MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE,
+    NAME, GATEWAY, PRICING_MODEL, REGION, TARGET_ITL, CAPACITY, RESERVATION_NAME,
     SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
@@ -137,6 +143,7 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
     useCase: flags.str('use-case'),
     averageInputTokens: flags.num('average-input-tokens'),
     averageOutputTokens: flags.num('average-output-tokens'),
+    maxModelLength: flags.num('max-model-length'),
     weightPrecision: flags.str('weight-precision') as WeightPrecision | undefined,
     kvCacheDtype: flags.str('kv-cache-dtype') as KvCacheDtype | undefined,
     targetNtpotMilliseconds: targets.ntpotMilliseconds,

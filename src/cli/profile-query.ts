@@ -172,7 +172,7 @@ export function instanceTypeOf(catalog: Catalog, s: SelectedCurve): string | und
  * checks, for weights loaded from Hugging Face): operating point, machine, cost, or why not.
  */
 export function evaluateCurve(catalog: Catalog, s: SelectedCurve, targets: LatencyTargets, pricing: Pricing): Candidate {
-  const maxModelLength = chooseMaxModelLength(s.model, undefined);
+  const maxModelLength = chooseMaxModelLength(s.model, undefined, catalog.defaultWorkload);
   return evaluate(catalog, s.curve, s.server, s.model, maxModelLength, targets, pricing.region, pricing.pricingModel, DEFAULT_RATIO, undefined);
 }
 
@@ -186,7 +186,9 @@ export function profiledUseCase(catalog: Catalog): UseCaseRecord | undefined {
   return profiledUseCaseOf(catalog);
 }
 
-const FLAG_NAMES: WorkloadNames = { useCase: '--use-case', averageInputTokens: '--average-input-tokens', averageOutputTokens: '--average-output-tokens' };
+const FLAG_NAMES: WorkloadNames = {
+  useCase: '--use-case', averageInputTokens: '--average-input-tokens', averageOutputTokens: '--average-output-tokens', maxModelLength: '--max-model-length',
+};
 
 /**
  * The catalog for the workload of `--use-case` and `--average-input-tokens`/`--average-output-tokens` (a use case by its

@@ -42,6 +42,7 @@ const FLAG_OF: { [name: string]: string } = {
   useCase: '--use-case',
   averageInputTokens: '--average-input-tokens',
   averageOutputTokens: '--average-output-tokens',
+  maxModelLength: '--max-model-length',
   weightPrecision: '--weight-precision',
   kvCacheDtype: '--kv-cache-dtype',
   modelBucketUri: '--model-bucket-uri',

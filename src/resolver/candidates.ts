@@ -152,6 +152,12 @@ function evaluateOperatingPoint(
     && !(podsPerNode > 1 && packedTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(perNode))) {
     return { ...base, rejection: `tensor-parallel size ${perNode} does not divide the ${model.attentionHeads} attention and ${model.kvHeads} KV heads` };
   }
+  const workload = catalog.defaultWorkload;
+  const averageRequest = workload.meanInputTokens + workload.meanOutputTokens;
+  if (averageRequest > maxModelLength) {
+    // the resolver refuses such a request up front; listings reach here with the model's own context as the limit
+    return { ...base, rejection: `the ${workload.name} workload's average request (${averageRequest} tokens) is longer than the model length of ${maxModelLength} tokens` };
+  }
   if (budget.maxFittingTokens < maxModelLength) {
     return {
       ...base,

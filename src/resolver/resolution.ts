@@ -145,7 +145,8 @@ export interface ResolveRequest {
   readonly region?: string;
   /**
    * Longest context (prompt + output) the server accepts, tokens.
-   * @default - the model's context length, capped at 8192
+   * @default - 8192, or twice the workload's average request (input + output tokens) when that is longer, rounded up to
+   * 1024 tokens; within the model's context length
    */
   readonly maxModelLength?: number;
   /**

@@ -67,9 +67,11 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
     throw new Error(`Unknown model server version '${printable(request.modelServerVersion)}' for '${server.name}' ('modelServerVersion'). `
       + `Known versions: ${server.versions.map((v) => v.version).join(', ')}.`);
   }
-  const maxModelLength = chooseMaxModelLength(asShipped, request.maxModelLength);
+  // the longest request: as asked, or a default that holds the workload's requests (within the model's context)
+  const maxModelLength = chooseMaxModelLength(asShipped, request.maxModelLength, requestedWorkload(catalog, request, PROP_NAMES));
+  const limit = request.maxModelLength === undefined ? `the context length of ${asShipped.id}` : undefined;
   // the workload's catalog: profiles, cost, KV cache per request and autoscaling all follow its average lengths
-  catalog = catalog.withWorkload(requestedWorkload(catalog, request, PROP_NAMES, maxModelLength));
+  catalog = catalog.withWorkload(requestedWorkload(catalog, request, PROP_NAMES, maxModelLength, limit));
   // and the precision's: weight bytes in the model records, compute peak and KV bytes per accelerator
   const weights = requireEnum('weightPrecision', request.weightPrecision, WeightPrecision, WeightPrecision.CHECKPOINT);
   const kvCache = requireEnum('kvCacheDtype', request.kvCacheDtype, KvCacheDtype, KvCacheDtype.AUTO);

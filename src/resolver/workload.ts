@@ -32,20 +32,25 @@ export interface WorkloadNames {
   readonly useCase: string;
   readonly averageInputTokens: string;
   readonly averageOutputTokens: string;
+  readonly maxModelLength: string;
 }
 
-export const PROP_NAMES: WorkloadNames = { useCase: "'useCase'", averageInputTokens: "'averageInputTokens'", averageOutputTokens: "'averageOutputTokens'" };
+export const PROP_NAMES: WorkloadNames = {
+  useCase: "'useCase'", averageInputTokens: "'averageInputTokens'", averageOutputTokens: "'averageOutputTokens'", maxModelLength: "'maxModelLength'",
+};
 
 /**
  * The workload of a use case and/or explicit average lengths (the lengths override the use case's); the catalog's
  * measured workload when none is given. Fails, naming the prop or flag, for unknown use cases, use cases without
- * published lengths and lengths that are not whole numbers of at least one token or exceed `maxLength`.
+ * published lengths and lengths that are not whole numbers of at least one token or exceed `maxLength` (the requested
+ * `maxModelLength`, or `maxLengthLimit` when the limit is the model's own context).
  */
 export function requestedWorkload(
   catalog: Catalog,
   request: { readonly useCase?: unknown; readonly averageInputTokens?: unknown; readonly averageOutputTokens?: unknown },
   names: WorkloadNames = PROP_NAMES,
   maxLength?: number,
+  maxLengthLimit?: string,
 ): Workload {
   if (request.useCase !== undefined && typeof request.useCase !== 'string') {
     throw new Error(`${names.useCase} must be a string, got ${typeof request.useCase} ${JSON.stringify(request.useCase)}.`);
@@ -80,8 +85,12 @@ export function requestedWorkload(
   };
   if (maxLength !== undefined && workload.meanInputTokens + workload.meanOutputTokens > maxLength) {
     const given = input !== undefined || output !== undefined ? `${names.averageInputTokens} + ${names.averageOutputTokens}` : `use case '${base.name}'`;
+    const total = workload.meanInputTokens + workload.meanOutputTokens;
+    const fix = maxLengthLimit === undefined
+      ? `set ${names.maxModelLength} to at least ${total}, or leave it unset (the default is twice a long workload's average request)`
+      : 'serve a model with a longer context, or shorter requests';
     throw new Error(`The ${workload.name} workload (${given}: ${workload.meanInputTokens} + ${workload.meanOutputTokens} tokens) exceeds `
-      + `the model length of ${maxLength} tokens ('maxModelLength'): an average request would not fit.`);
+      + `the model length of ${maxLength} tokens (${maxLengthLimit ?? names.maxModelLength}): an average request would not fit; ${fix}.`);
   }
   return workload;
 }
