@@ -103,30 +103,22 @@ const TRTLLM_MAX_NUM_TOKENS = 32768;
  * wave's requests enter together as it leaves), and its last wave runs only the remainder: 1500 requests of 128/4096 on a
  * batch of 682 are two full waves and one of 136, for as long as a full one.
  */
+const V014_REQUESTS: Readonly<Record<string, number>> = {
+  '128/128': 30000,
+  '128/2048': 3000,
+  '128/4096': 1500,
+  '2048/128': 3000,
+  '2048/2048': 1500,
+  '5000/500': 1500,
+  '1000/1000': 3000,
+  '500/2000': 3000,
+  '20000/2000': 1000,
+};
+/** The request counts above, per source of the fit. */
 export const OFFLINE_RUN_REQUESTS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  'TensorRT-LLM perf overview v0.14.0': {
-    '128/128': 30000,
-    '128/2048': 3000,
-    '128/4096': 1500,
-    '2048/128': 3000,
-    '2048/2048': 1500,
-    '5000/500': 1500,
-    '1000/1000': 3000,
-    '500/2000': 3000,
-    '20000/2000': 1000,
-  },
-  'TensorRT-LLM perf overview v1.0': {
-    '128/128': 30000,
-    '128/2048': 3000,
-    '128/4096': 1500,
-    '1000/2000': 1500,
-    '2048/128': 3000,
-    '2048/2048': 1500,
-    '5000/500': 1500,
-    '1000/1000': 3000,
-    '500/2000': 3000,
-    '20000/2000': 1000,
-  },
+  'TensorRT-LLM perf overview v0.14.0': V014_REQUESTS,
+  // the same nine shapes and 1000/2000
+  'TensorRT-LLM perf overview v1.0': { ...V014_REQUESTS, '1000/2000': 1500 },
   'TensorRT-LLM perf overview (current)': {
     '1024/1024': 3000, '8192/1024': 1500, '1024/8192': 1500, '32768/1024': 1000, '1024/32768': 1000,
   },

@@ -136,7 +136,7 @@ test('--output-path writes the same text to a file and says so on standard error
 
 test('fails in one line: infeasible target with the achievable range, unknown accelerator, missing flag, unsupported flags', () => {
   expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --target-ntpot-milliseconds=1'))
-    .toMatch(/google\/gemma-2-27b-it.*'--target-ntpot-milliseconds' \(1\) is below the fastest NTPOT this profile reaches; achievable NTPOT: \d/);
+    .toMatch(/google\/gemma-2-27b-it.* --target-ntpot-milliseconds \(1\) is below the fastest NTPOT this profile reaches; achievable NTPOT: \d/);
   expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l5'))
     .toMatch(/Unknown accelerator 'nvidia-l5' \(--accelerator-type\)\. Closest: nvidia-l4/);
   expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm', 2)).toMatch(/Missing required flag --accelerator-type for 'manifests create'/);
@@ -196,4 +196,7 @@ test('manifests create holds a long use case\'s requests by default, and --max-m
   const listed = cli('profiles list --model=google/gemma-2-27b-it --use-case=advanced-customer-support');
   expect(listed.out).toBe('');
   expect(listed.err).toMatch(/Listed 0 items\. .*average request \(9256 tokens\) is longer than the model length of 8192 tokens/);
+  // one reason shared by every profile is said once, with how many profiles it rejects
+  expect(listed.err).toMatch(/rejected: \d\d profiles \(google\/gemma-2-27b-it \/ vllm \S+ \/ 1 x \S+, .*, \.\.\.\): the Advanced Customer Support/);
+  expect(listed.err.split('is longer than the model length')).toHaveLength(2);
 });

@@ -214,12 +214,15 @@ export function noneMeets(what: string, candidates: readonly Candidate[], target
     targets.ttftMilliseconds !== undefined ? `TTFT <= ${targets.ttftMilliseconds} ms` : undefined,
   ].filter((s) => s).join(' and ');
   const ranges: Infeasibility[] = [];
-  const others: string[] = [];
+  // the profiles rejected for each reason, in order: one reason shared by many profiles is said once
+  const byReason = new Map<string, string[]>();
   for (const c of candidates) {
     const op = operatingPoint(c.curve, targets);
     if (isInfeasible(op) && op.reason === c.rejection) ranges.push(op);
-    else others.push(`${curveKeyString(c.curve)}: ${c.rejection}`);
+    else byReason.set(c.rejection!, [...(byReason.get(c.rejection!) ?? []), curveKeyString(c.curve)]);
   }
+  const others = [...byReason].map(([reason, keys]) => (keys.length <= 2 ? keys.map((k) => `${k}: ${reason}`).join('; ')
+    : `${keys.length} profiles (${keys[0]}, ${keys[1]}, ...): ${reason}`));
   const span = (lo: number[], hi: number[]) => {
     const a = round(Math.min(...lo), 1);
     const b = round(Math.max(...hi), 1);
