@@ -95,6 +95,15 @@ test('the default model length holds a long workload\'s requests: twice the aver
     .maxModelLength).toBe(131072);
   const server = new OptimizedLlmServer(Testing.chart(), 's', { model: LLAMA, acceleratorType: 'nvidia-h100-80gb', useCase: 'Advanced Customer Support' });
   expect(server.resolution.maxModelLength).toBe(19456);
+  // the decisions say where the length came from
+  expect(support.decisions).toContain('maxModelLength 19456: 2 x the Advanced Customer Support workload\'s average request (9000 + 256 tokens), '
+    + 'rounded up to 1024 tokens (vLLM rejects a request longer than --max-model-len)');
+  expect(InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-h100-80gb' }).decisions.join('\n'))
+    .toMatch(/^maxModelLength 8192: the default \(the \S+ workload's average request, 421 tokens, is under half of it\)$/m);
+  expect(InferenceResolver.resolve({ model: 'google/gemma-2-2b-it', acceleratorType: 'nvidia-l4', averageInputTokens: 3000, averageOutputTokens: 1500 })
+    .decisions).toContain('maxModelLength 8192: the context length of google/gemma-2-2b-it, under the 9216 tokens of 2 x the custom workload\'s '
+      + 'average request (3000 + 1500 tokens), rounded up to 1024 tokens');
+  expect(InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-h100-80gb', maxModelLength: 4096 }).decisions).toContain('maxModelLength 4096: as requested');
   // a requested length shorter than the average request, or a model whose context is, is refused with what would work
   expect(() => InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-h100-80gb', useCase: 'Advanced Customer Support', maxModelLength: 8192 }))
     .toThrow(/9000 \+ 256 tokens\) exceeds the model length of 8192 tokens \('maxModelLength'\).*set 'maxModelLength' to at least 9256, or leave it unset/);

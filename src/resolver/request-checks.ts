@@ -107,21 +107,38 @@ export function requireAccelerator(catalog: Catalog, label: string): Accelerator
   return acc;
 }
 
+interface LengthWorkload { readonly meanInputTokens: number; readonly meanOutputTokens: number }
+
+/** The default model length for a workload: 8192, or twice its average request rounded up to 1024 tokens when that is longer. */
+function defaultLengthFor(workload: LengthWorkload | undefined): { readonly fromWorkload: number; readonly wanted: number } {
+  const average = workload === undefined ? 0 : workload.meanInputTokens + workload.meanOutputTokens;
+  const fromWorkload = Math.ceil((SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value * average) / 1024) * 1024;
+  return { fromWorkload, wanted: Math.max(SERVING_CONSTANTS.defaultMaxModelLength.value, fromWorkload) };
+}
+
+/** Why `chosen` is the model length: as requested, the default, twice a long workload's average request, or the model's context. */
+export function maxModelLengthReason(
+  model: ModelRecord, requested: number | undefined, workload: LengthWorkload & { readonly name: string }, chosen: number,
+): string {
+  if (requested !== undefined) return `maxModelLength ${chosen}: as requested`;
+  const { fromWorkload, wanted } = defaultLengthFor(workload);
+  const fromAverage = fromWorkload === wanted && fromWorkload > SERVING_CONSTANTS.defaultMaxModelLength.value;
+  const workloadReason = `${SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value} x the ${workload.name} workload's average request `
+    + `(${workload.meanInputTokens} + ${workload.meanOutputTokens} tokens), rounded up to 1024 tokens`;
+  if (chosen < wanted) return `maxModelLength ${chosen}: the context length of ${model.id}, under the ${wanted} tokens of ${fromAverage ? workloadReason : 'the default'}`;
+  return fromAverage ? `maxModelLength ${chosen}: ${workloadReason} (vLLM rejects a request longer than --max-model-len)`
+    : `maxModelLength ${chosen}: the default (the ${workload.name} workload's average request, `
+      + `${workload.meanInputTokens + workload.meanOutputTokens} tokens, is under half of it)`;
+}
+
 /**
  * The longest request the server accepts (vLLM's `--max-model-len`): `requested`, checked against the profiled requests and the
  * model's context, or by default 8192 tokens, or twice the workload's average request when that is longer (rounded up to 1024
  * tokens; GIQ's Advanced Customer Support averages 9,256 tokens, so 19,456), within the model's context.
  */
-export function chooseMaxModelLength(
-  model: ModelRecord, requested: number | undefined, workload?: { readonly meanInputTokens: number; readonly meanOutputTokens: number },
-): number {
+export function chooseMaxModelLength(model: ModelRecord, requested: number | undefined, workload?: LengthWorkload): number {
   if (requested === undefined) {
-    // the default, or twice a long workload's average request (rounded up to 1024 tokens), within the model's context
-    const average = workload === undefined ? 0 : workload.meanInputTokens + workload.meanOutputTokens;
-    const wanted = Math.max(
-      SERVING_CONSTANTS.defaultMaxModelLength.value,
-      Math.ceil((SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value * average) / 1024) * 1024,
-    );
+    const { wanted } = defaultLengthFor(workload);
     return Math.min(model.maxContext ?? wanted, wanted);
   }
   const shortest = SERVING_CONSTANTS.minimumMaxModelLength.value;

@@ -8,6 +8,7 @@ import { pathwaysParallelism, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
 import { capacityOf, planNodePool } from './node-pool';
 import { nodesOf, podResources } from './pod-resources';
+import { maxModelLengthReason } from './request-checks';
 import { ProfileSource, ResolveRequest, Resolution, ResolvedAlternative, ResolvedPerformance } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord } from '../catalog/model-servers';
@@ -88,6 +89,7 @@ export function buildResolution(
     ...(pods > 1 ? [`packing: one ${machine.name} node holds ${pods} server pods of ${tp} x ${c.accelerator.gkeLabel} each (floor(${tp * pods} / ${tp})); `
       + 'each pod requests its own GPUs and 1/' + `${pods} of the node's CPU and memory, replicas and HPA bounds count pods, and a replica costs `
       + `1/${pods} of the machine (estimated as ${pods} independent replicas: the pods share the host's CPU, PCIe and network, not their GPUs)`] : []),
+    maxModelLengthReason(model, request.maxModelLength, catalog.defaultWorkload, maxModelLength),
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
       + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens${c.budget.kvCacheReplicas > 1
         ? `, each held ${c.budget.kvCacheReplicas} times: ${model.kvLoraRank !== undefined ? 'latent attention, every tensor-parallel rank holds the whole latent'
