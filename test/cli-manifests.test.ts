@@ -200,3 +200,21 @@ test('manifests create holds a long use case\'s requests by default, and --max-m
   expect(listed.err).toMatch(/rejected: \d\d profiles \(google\/gemma-2-27b-it \/ vllm \S+ \/ 1 x \S+, .*, \.\.\.\): the Advanced Customer Support/);
   expect(listed.err.split('is longer than the model length')).toHaveLength(2);
 });
+
+test('the listings take --max-model-length: profiles whose memory or model context cannot hold it are left out, saying why', () => {
+  const accelerators = (extra: string) => ok(`accelerators list --model=meta-llama/Llama-3.1-8B-Instruct --format=value(acceleratorType,acceleratorCount) ${extra}`)
+    .trim().split('\n').sort();
+  const all = accelerators('');
+  // a whole 128k context: one L4 holds about 13k tokens of KV cache next to the 8B weights, so it drops out, two L4s stay
+  const long = accelerators('--max-model-length=131072');
+  expect(all).toContain('nvidia-l4\t1');
+  expect(long).not.toContain('nvidia-l4\t1');
+  expect(long).toContain('nvidia-l4\t2');
+  expect(long.every((l) => all.includes(l))).toBe(true);
+  // longer than the model's context: every profile of it is rejected, with the flag named
+  const gemma = cli('profiles list --model=google/gemma-2-27b-it --max-model-length=131072');
+  expect(gemma.out).toBe('');
+  expect(gemma.err).toMatch(/^Listed 0 items\. .*: --max-model-length \(131072\) exceeds the context length of google\/gemma-2-27b-it \(8192 tokens\)\.$/m);
+  expect(fails('accelerators list --model=meta-llama/Llama-3.1-8B-Instruct --max-model-length=1.5', 2)).toMatch(/--max-model-length must be a whole number of tokens/);
+  expect(fails('accelerators list --model=meta-llama/Llama-3.1-8B-Instruct --max-model-length=1000')).toMatch(/--max-model-length \(1000\) is shorter than the 2048 tokens/);
+});

@@ -4,12 +4,14 @@
  */
 import { CommandSpec, Flags, Io } from './args';
 import {
-  AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, KV_CACHE_DTYPE, MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, PRICING_MODEL, REGION, USE_CASE,
-  WEIGHT_PRECISION, formatFlag, required,
+  AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, KV_CACHE_DTYPE, MAX_MODEL_LENGTH, MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, PRICING_MODEL, REGION,
+  USE_CASE, WEIGHT_PRECISION, formatFlag, required,
 } from './common-flags';
 import { Column, Row } from './format';
 import { emptyList, renderList } from './list-output';
-import { byText, evaluateCurve, noneMeets, pricingOf, profiledUseCase, selectCurves, workloadCatalog } from './profile-query';
+import {
+  byText, evaluateCurve, noneMeets, pricingOf, profiledUseCase, requestedMaxModelLength, selectCurves, workloadCatalog,
+} from './profile-query';
 import { PROFILE_COLUMNS, byCostThenThroughput, profileRow } from './profile-rows';
 import { Catalog } from '../catalog/catalog';
 import { profileCurves } from '../performance/profiles';
@@ -206,7 +208,7 @@ const ACCELERATORS_LIST: CommandSpec = {
     + 'tokens first.',
   flags: [
     required(MODEL), MODEL_SERVER, MODEL_SERVER_VERSION, MAX_NTPOT, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS,
-    WEIGHT_PRECISION, KV_CACHE_DTYPE, formatFlag(),
+    MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE, formatFlag(),
   ],
   examples: [
     'accelerators list --model=google/gemma-2-27b-it',
@@ -218,7 +220,8 @@ const ACCELERATORS_LIST: CommandSpec = {
     const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
     const selected = selectCurves(c, { model: flags.req('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version') });
     const targets = { ntpotMilliseconds: flags.num('max-ntpot-milliseconds') };
-    const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing));
+    const maxModelLength = requestedMaxModelLength(flags);
+    const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing, maxModelLength));
     const ok = candidates.filter((x) => x.rejection === undefined).sort(byCostThenThroughput);
     if (ok.length === 0) return emptyList(io, flags, noneMeets(selected[0].model.id, candidates, targets));
     const modelName = selected[0].model.id;

@@ -56,6 +56,12 @@ export const AVERAGE_INPUT_TOKENS: FlagSpec = {
 export const AVERAGE_OUTPUT_TOKENS: FlagSpec = {
   name: 'average-output-tokens', kind: 'number', help: 'Average output tokens per request; overrides the use case\'s.',
 };
+export const MAX_MODEL_LENGTH: FlagSpec = {
+  name: 'max-model-length',
+  kind: 'number',
+  help: 'Longest request (prompt and output) the server accepts, tokens, vLLM\'s --max-model-len (not a gcloud flag); profiles whose memory '
+    + 'or model context cannot hold it are left out. Default: 8192, or twice a longer workload\'s average request, within the model\'s context.',
+};
 export const SERVING_STACK: FlagSpec = {
   name: 'serving-stack', kind: 'string', help: 'Serving stack.', unsupported: 'serving stacks (e.g. llm-d) are not in the catalog',
 };

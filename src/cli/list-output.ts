@@ -7,6 +7,7 @@
  */
 import { FlagSpec, Flags, Io, UsageError } from './args';
 import { Cell, Column, GCLOUD_FORMAT_ALIASES, LIST_FORMATS, ListFormat, Row, renderRows } from './format';
+import { oneLine } from './one-line';
 import { closestMatches } from '../util/closest';
 import { printable } from '../util/input';
 
@@ -241,7 +242,7 @@ export function selectRows(rows: readonly Row[], columns: readonly Column[], fla
 export function emptyList(io: Io, flags: Flags, reason: string): number {
   const format = flags.str('format') ?? 'table';
   io.out(/^json\b/.test(format) ? '[]\n' : '');
-  io.err(`Listed 0 items. ${reason.replace(/\s*\n\s*/g, '; ')}\n`);
+  io.err(`Listed 0 items. ${oneLine(reason)}\n`);
   return 0;
 }
 

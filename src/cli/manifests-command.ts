@@ -21,6 +21,7 @@ import {
   AVERAGE_INPUT_TOKENS,
   AVERAGE_OUTPUT_TOKENS,
   KV_CACHE_DTYPE,
+  MAX_MODEL_LENGTH,
   WEIGHT_PRECISION,
   required,
   targetsOf,
@@ -56,12 +57,6 @@ const CAPACITY: FlagSpec = {
 };
 const RESERVATION_NAME: FlagSpec = {
   name: 'reservation-name', kind: 'string', help: 'The Compute Engine reservation the nodes consume, with --capacity=reservation.',
-};
-const MAX_MODEL_LENGTH: FlagSpec = {
-  name: 'max-model-length',
-  kind: 'number',
-  help: 'Longest request (prompt and output) the server accepts, tokens, vLLM\'s --max-model-len (not a gcloud flag). Default: 8192, or '
-    + 'twice a longer workload\'s average request, within the model\'s context.',
 };
 const NAME: FlagSpec = {
   name: 'name', kind: 'string', help: 'Base name of the objects and their app label (not a gcloud flag).',

@@ -15,3 +15,29 @@ export function joinMessage(message: string, names: { readonly [prop: string]: s
     .replace(/'([a-z]+[A-Z]\w*)'/g, (whole, name: string) => names[name] ?? whole)
     .replace(/\b(targetNtpotMilliseconds|targetTtftMilliseconds)\b/g, (name: string) => names[name] ?? name);
 }
+
+/** Resource names in library errors, and the flags that set them. */
+export const CLI_FLAG_NAMES: { [name: string]: string } = {
+  model: '--model',
+  modelServer: '--model-server',
+  modelServerVersion: '--model-server-version',
+  acceleratorType: '--accelerator-type',
+  instanceType: '--instance-type',
+  targetNtpotMilliseconds: '--target-ntpot-milliseconds',
+  targetTtftMilliseconds: '--target-ttft-milliseconds',
+  pricingModel: '--pricing-model',
+  region: '--region',
+  useCase: '--use-case',
+  averageInputTokens: '--average-input-tokens',
+  averageOutputTokens: '--average-output-tokens',
+  maxModelLength: '--max-model-length',
+  weightPrecision: '--weight-precision',
+  kvCacheDtype: '--kv-cache-dtype',
+  modelBucketUri: '--model-bucket-uri',
+  name: '--name',
+};
+
+/** Joins a multi-line library message into one line and names the CLI's flags instead of props. */
+export function oneLine(message: string): string {
+  return joinMessage(message, CLI_FLAG_NAMES);
+}

@@ -3,6 +3,7 @@
  * server, version, accelerator and instance type (with errors that say what exists), checking the use
  * case, and evaluating a curve exactly as the resolver does (its `evaluate`).
  */
+import { UsageError } from './args';
 import { round } from './format';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord } from '../catalog/model-servers';
@@ -12,6 +13,7 @@ import { curveKeyString } from '../performance/measured-curves';
 import { KvCacheDtype, WeightPrecision } from '../performance/precision';
 import { profileCurves } from '../performance/profiles';
 import { chooseMachine } from '../resolver/pod-resources';
+import { requireProfiledLength } from '../resolver/request-checks';
 import { PricingModel } from '../resolver/resolution';
 import {
   Candidate,
@@ -169,11 +171,22 @@ export function instanceTypeOf(catalog: Catalog, s: SelectedCurve): string | und
 
 /**
  * Evaluates a curve for targets and prices exactly as the resolver does (its `evaluate` and its per-candidate
- * checks, for weights loaded from Hugging Face): operating point, machine, cost, or why not.
+ * checks, for weights loaded from Hugging Face): operating point, machine, cost, or why not; at `maxModelLength` (--max-model-length)
+ * or the resolver's default for the catalog's workload.
  */
-export function evaluateCurve(catalog: Catalog, s: SelectedCurve, targets: LatencyTargets, pricing: Pricing): Candidate {
-  const maxModelLength = chooseMaxModelLength(s.model, undefined, catalog.defaultWorkload);
+export function evaluateCurve(catalog: Catalog, s: SelectedCurve, targets: LatencyTargets, pricing: Pricing, maxModelLength?: number): Candidate {
+  maxModelLength ??= chooseMaxModelLength(s.model, undefined, catalog.defaultWorkload);
   return evaluate(catalog, s.curve, s.server, s.model, maxModelLength, targets, pricing.region, pricing.pricingModel, DEFAULT_RATIO, undefined);
+}
+
+/** --max-model-length, checked against the profiled requests (the per-model checks reject profiles). */
+export function requestedMaxModelLength(flags: { num(name: string): number | undefined }): number | undefined {
+  const requested = flags.num('max-model-length');
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested)) throw new UsageError(`Flag --max-model-length must be a whole number of tokens, got ${requested}`);
+    requireProfiledLength(requested);
+  }
+  return requested;
 }
 
 /** Checks the region has prices; the pricing model was checked by the flag parser. */

@@ -18,6 +18,7 @@ import {
   AVERAGE_INPUT_TOKENS,
   AVERAGE_OUTPUT_TOKENS,
   KV_CACHE_DTYPE,
+  MAX_MODEL_LENGTH,
   WEIGHT_PRECISION,
   formatFlag,
   required,
@@ -34,6 +35,7 @@ import {
   instanceTypeOf,
   noneMeets,
   pricingOf,
+  requestedMaxModelLength,
   selectCurves,
 } from './profile-query';
 import { BAND_COLUMNS, PROFILE_COLUMNS, bandCells, byCostThenThroughput, profileRow } from './profile-rows';
@@ -71,7 +73,7 @@ const PROFILES_LIST: CommandSpec = {
     + 'cheapest per million output tokens first.',
   flags: [
     MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, TARGET_NTPOT, TARGET_TTFT, COST_OUT, COST_IN, PRICING_MODEL, USE_CASE, AVERAGE_INPUT_TOKENS,
-    AVERAGE_OUTPUT_TOKENS, WEIGHT_PRECISION, KV_CACHE_DTYPE, REGION,
+    AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE, REGION,
     formatFlag(), SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
@@ -84,7 +86,8 @@ const PROFILES_LIST: CommandSpec = {
     const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
     const selected = selectCurves(c, { model: flags.str('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version') });
     const targets = targetsOf(flags);
-    const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing));
+    const maxModelLength = requestedMaxModelLength(flags);
+    const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing, maxModelLength));
     const feasible = candidates.filter((x) => x.rejection === undefined);
     const what = flags.str('model') !== undefined ? selected[0].model.id : 'any model';
     // as gcloud: an unmet target is an empty list (exit 0) with the reason on standard error

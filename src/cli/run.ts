@@ -7,12 +7,13 @@ import { CommandSpec, Io, PROGRAM, UsageError, commandHelp, commandName, parseFl
 import { CATALOG_COMMANDS } from './catalog-commands';
 import { LIST_FLAGS } from './list-output';
 import { MANIFEST_COMMANDS } from './manifests-command';
-import { joinMessage } from './one-line';
+import { oneLine } from './one-line';
 import { PROFILE_COMMANDS } from './profiles-commands';
 import { SERVE_COMMAND } from './serve';
 import { libraryVersion } from '../util/version';
 
 export type { Io };
+export { oneLine };
 
 /** Every listing (a command with --format) also takes gcloud's list flags: --filter, --sort-by, --limit. */
 const withListFlags = (c: CommandSpec): CommandSpec => (c.flags.some((f) => f.name === 'format') ? { ...c, flags: [...c.flags, ...LIST_FLAGS] } : c);
@@ -28,26 +29,6 @@ export const COMMANDS: readonly CommandSpec[] = [
 /** gcloud's command groups that live under `gcloud container ai profiles`: `profiles models list` = `models list`. */
 const GROUPS_UNDER_PROFILES = new Set(COMMANDS.map((c) => c.path[0]).filter((g) => g !== 'profiles'));
 
-/** Resource names in library errors, and the flags that set them. */
-const FLAG_OF: { [name: string]: string } = {
-  model: '--model',
-  modelServer: '--model-server',
-  modelServerVersion: '--model-server-version',
-  acceleratorType: '--accelerator-type',
-  instanceType: '--instance-type',
-  targetNtpotMilliseconds: '--target-ntpot-milliseconds',
-  targetTtftMilliseconds: '--target-ttft-milliseconds',
-  pricingModel: '--pricing-model',
-  region: '--region',
-  useCase: '--use-case',
-  averageInputTokens: '--average-input-tokens',
-  averageOutputTokens: '--average-output-tokens',
-  maxModelLength: '--max-model-length',
-  weightPrecision: '--weight-precision',
-  kvCacheDtype: '--kv-cache-dtype',
-  modelBucketUri: '--model-bucket-uri',
-  name: '--name',
-};
 
 /**
  * Runs the CLI on `argv` (the arguments after the program name) and returns the exit code.
@@ -101,10 +82,6 @@ function commandWords(argv: readonly string[]): { path: string[]; consumed: numb
   return { path, consumed: i };
 }
 
-/** Joins a multi-line library message into one line and names flags instead of props. */
-export function oneLine(message: string): string {
-  return joinMessage(message, FLAG_OF);
-}
 
 function help(io: Io, commands: readonly CommandSpec[] = COMMANDS): number {
   const width = Math.max(...commands.map((c) => commandName(c).length)) + 2;

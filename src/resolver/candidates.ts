@@ -152,6 +152,10 @@ function evaluateOperatingPoint(
     && !(podsPerNode > 1 && packedTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(perNode))) {
     return { ...base, rejection: `tensor-parallel size ${perNode} does not divide the ${model.attentionHeads} attention and ${model.kvHeads} KV heads` };
   }
+  if (model.maxContext !== undefined && maxModelLength > model.maxContext) {
+    // the resolver refuses this up front; a listing with a requested length reaches here for every model
+    return { ...base, rejection: `'maxModelLength' (${maxModelLength}) exceeds the context length of ${model.id} (${model.maxContext} tokens)` };
+  }
   const workload = catalog.defaultWorkload;
   const averageRequest = workload.meanInputTokens + workload.meanOutputTokens;
   if (averageRequest > maxModelLength) {

@@ -136,16 +136,21 @@ export function maxModelLengthReason(
  * model's context, or by default 8192 tokens, or twice the workload's average request when that is longer (rounded up to 1024
  * tokens; GIQ's Advanced Customer Support averages 9,256 tokens, so 19,456), within the model's context.
  */
-export function chooseMaxModelLength(model: ModelRecord, requested: number | undefined, workload?: LengthWorkload): number {
-  if (requested === undefined) {
-    const { wanted } = defaultLengthFor(workload);
-    return Math.min(model.maxContext ?? wanted, wanted);
-  }
+/** Refuses a model length shorter than the profiled requests (any model: the listings check it before choosing profiles). */
+export function requireProfiledLength(requested: number): void {
   const shortest = SERVING_CONSTANTS.minimumMaxModelLength.value;
   if (requested < shortest) {
     throw new Error(`'maxModelLength' (${requested}) is shorter than the ${shortest} tokens of the profiled requests (ShareGPT prompts and outputs `
       + `of up to 1024 tokens each): the operating point and HPA threshold would not hold. Use at least ${shortest}.`);
   }
+}
+
+export function chooseMaxModelLength(model: ModelRecord, requested: number | undefined, workload?: LengthWorkload): number {
+  if (requested === undefined) {
+    const { wanted } = defaultLengthFor(workload);
+    return Math.min(model.maxContext ?? wanted, wanted);
+  }
+  requireProfiledLength(requested);
   if (model.maxContext !== undefined && requested > model.maxContext) {
     throw new Error(`'maxModelLength' (${requested}) exceeds the context length of ${model.id} (${model.maxContext} tokens).`);
   }
