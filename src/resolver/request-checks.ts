@@ -122,7 +122,7 @@ export function maxModelLengthReason(
 ): string {
   if (requested !== undefined) return `maxModelLength ${chosen}: as requested`;
   const { fromWorkload, wanted } = defaultLengthFor(workload);
-  const fromAverage = fromWorkload === wanted && fromWorkload > SERVING_CONSTANTS.defaultMaxModelLength.value;
+  const fromAverage = fromWorkload > SERVING_CONSTANTS.defaultMaxModelLength.value;
   const workloadReason = `${SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value} x the ${workload.name} workload's average request `
     + `(${workload.meanInputTokens} + ${workload.meanOutputTokens} tokens), rounded up to 1024 tokens`;
   if (chosen < wanted) return `maxModelLength ${chosen}: the context length of ${model.id}, under the ${wanted} tokens of ${fromAverage ? workloadReason : 'the default'}`;
@@ -131,11 +131,6 @@ export function maxModelLengthReason(
       + `${workload.meanInputTokens + workload.meanOutputTokens} tokens, is under half of it)`;
 }
 
-/**
- * The longest request the server accepts (vLLM's `--max-model-len`): `requested`, checked against the profiled requests and the
- * model's context, or by default 8192 tokens, or twice the workload's average request when that is longer (rounded up to 1024
- * tokens; GIQ's Advanced Customer Support averages 9,256 tokens, so 19,456), within the model's context.
- */
 /** Refuses a model length shorter than the profiled requests (any model: the listings check it before choosing profiles). */
 export function requireProfiledLength(requested: number): void {
   const shortest = SERVING_CONSTANTS.minimumMaxModelLength.value;
@@ -145,6 +140,11 @@ export function requireProfiledLength(requested: number): void {
   }
 }
 
+/**
+ * The longest request the server accepts (vLLM's `--max-model-len`): `requested`, checked against the profiled requests and the
+ * model's context, or by default 8192 tokens, or twice the workload's average request when that is longer (rounded up to 1024
+ * tokens; GIQ's Advanced Customer Support averages 9,256 tokens, so 19,456), within the model's context.
+ */
 export function chooseMaxModelLength(model: ModelRecord, requested: number | undefined, workload?: LengthWorkload): number {
   if (requested === undefined) {
     const { wanted } = defaultLengthFor(workload);

@@ -14,7 +14,7 @@ import { RESOLVE_REQUEST_PROPS } from './request-props';
 import { ResolveRequest, Resolution, ResolvedAlternative } from './resolution';
 import { buildResolution } from './resolution-builder';
 import { resolveCached } from './resolution-cache';
-import { PROP_NAMES, requestedWorkload } from './workload';
+import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from './workload';
 import { Catalog } from '../catalog/catalog';
 import { PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
@@ -68,10 +68,11 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
       + `Known versions: ${server.versions.map((v) => v.version).join(', ')}.`);
   }
   // the longest request: as asked, or a default that holds the workload's requests (within the model's context)
-  const maxModelLength = chooseMaxModelLength(asShipped, request.maxModelLength, requestedWorkload(catalog, request, PROP_NAMES));
-  const limit = request.maxModelLength === undefined ? `the context length of ${asShipped.id}` : undefined;
+  const workload = requestedWorkload(catalog, request, PROP_NAMES);
+  const maxModelLength = chooseMaxModelLength(asShipped, request.maxModelLength, workload);
+  requireWorkloadFits(workload, maxModelLength, PROP_NAMES, request.maxModelLength === undefined ? `the context length of ${asShipped.id}` : undefined);
   // the workload's catalog: profiles, cost, KV cache per request and autoscaling all follow its average lengths
-  catalog = catalog.withWorkload(requestedWorkload(catalog, request, PROP_NAMES, maxModelLength, limit));
+  catalog = catalog.withWorkload(workload);
   // and the precision's: weight bytes in the model records, compute peak and KV bytes per accelerator
   const weights = requireEnum('weightPrecision', request.weightPrecision, WeightPrecision, WeightPrecision.CHECKPOINT);
   const kvCache = requireEnum('kvCacheDtype', request.kvCacheDtype, KvCacheDtype, KvCacheDtype.AUTO);

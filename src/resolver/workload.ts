@@ -39,18 +39,18 @@ export const PROP_NAMES: WorkloadNames = {
   useCase: "'useCase'", averageInputTokens: "'averageInputTokens'", averageOutputTokens: "'averageOutputTokens'", maxModelLength: "'maxModelLength'",
 };
 
+/** The source of a workload whose lengths came with the request (`requestedWorkload`). */
+const GIVEN = 'given with the request';
+
 /**
  * The workload of a use case and/or explicit average lengths (the lengths override the use case's); the catalog's
  * measured workload when none is given. Fails, naming the prop or flag, for unknown use cases, use cases without
- * published lengths and lengths that are not whole numbers of at least one token or exceed `maxLength` (the requested
- * `maxModelLength`, or `maxLengthLimit` when the limit is the model's own context).
+ * published lengths and lengths that are not whole numbers of at least one token.
  */
 export function requestedWorkload(
   catalog: Catalog,
   request: { readonly useCase?: unknown; readonly averageInputTokens?: unknown; readonly averageOutputTokens?: unknown },
   names: WorkloadNames = PROP_NAMES,
-  maxLength?: number,
-  maxLengthLimit?: string,
 ): Workload {
   if (request.useCase !== undefined && typeof request.useCase !== 'string') {
     throw new Error(`${names.useCase} must be a string, got ${typeof request.useCase} ${JSON.stringify(request.useCase)}.`);
@@ -81,16 +81,23 @@ export function requestedWorkload(
     name: request.useCase === undefined ? 'custom' : `${base.name}, custom lengths`,
     meanInputTokens: input ?? base.meanInputTokens,
     meanOutputTokens: output ?? base.meanOutputTokens,
-    source: 'given with the request',
+    source: GIVEN,
   };
-  if (maxLength !== undefined && workload.meanInputTokens + workload.meanOutputTokens > maxLength) {
-    const given = input !== undefined || output !== undefined ? `${names.averageInputTokens} + ${names.averageOutputTokens}` : `use case '${base.name}'`;
-    const total = workload.meanInputTokens + workload.meanOutputTokens;
+  return workload;
+}
+
+/**
+ * Fails, naming the prop or flag, when the workload's average request exceeds `maxLength`: the requested `maxModelLength`,
+ * or `maxLengthLimit` when the limit is the model's own context.
+ */
+export function requireWorkloadFits(workload: Workload, maxLength: number, names: WorkloadNames = PROP_NAMES, maxLengthLimit?: string): void {
+  const total = workload.meanInputTokens + workload.meanOutputTokens;
+  if (total > maxLength) {
+    const given = workload.source === GIVEN ? `${names.averageInputTokens} + ${names.averageOutputTokens}` : `use case '${workload.name}'`;
     const fix = maxLengthLimit === undefined
       ? `set ${names.maxModelLength} to at least ${total}, or leave it unset (the default is twice a long workload's average request)`
       : 'serve a model with a longer context, or shorter requests';
     throw new Error(`The ${workload.name} workload (${given}: ${workload.meanInputTokens} + ${workload.meanOutputTokens} tokens) exceeds `
       + `the model length of ${maxLength} tokens (${maxLengthLimit ?? names.maxModelLength}): an average request would not fit; ${fix}.`);
   }
-  return workload;
 }
