@@ -43,7 +43,8 @@ test('bad list flags are usage errors naming the flag and the keys', () => {
   expect(fails(['models', 'list', '--filter=model'], 2)).toMatch(/--filter: expected KEY OPERATOR VALUE/);
   expect(fails(['models', 'list', '--filter=(model=x'], 2)).toMatch(/--filter: a '\(' is not closed/);
   expect(fails(['models', 'list', '--sort-by=size'], 2)).toMatch(/--sort-by: unknown key 'size'/);
-  expect(fails(['models', 'list', '--limit=1.5'], 2)).toMatch(/--limit must be a whole number/);
+  expect(fails(['models', 'list', '--limit=1.5'], 2)).toMatch(/--limit must be a whole number of at least 1 such as 8192, got '1\.5'/);
+  expect(fails(['models', 'list', '--limit=0'], 2)).toMatch(/--limit must be a whole number of at least 1/);
   expect(fails(['models', 'list', '--format=value'], 2)).toMatch(/--format=value needs the keys/);
   expect(fails(['models', 'list', '--format=value(nope)'], 2)).toMatch(/--format: unknown key 'nope'/);
 });

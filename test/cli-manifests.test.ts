@@ -144,7 +144,8 @@ test('fails in one line: infeasible target with the achievable range, unknown ac
   expect(fails(`${L4_TARGET} --serving-stack=llm-d`)).toMatch(/--serving-stack is not supported/);
   expect(fails(`${L4_TARGET} --namespace=Not_A_Label`, 2)).toMatch(/--namespace 'Not_A_Label' must be a DNS-1123 label/);
   expect(fails(`${L4_TARGET} --use-case=code-generation`)).toMatch(/Use case 'Code Generation' has no published average lengths \(--use-case\)/);
-  expect(fails(`${L4_TARGET} --average-output-tokens=1.5`)).toMatch(/--average-output-tokens must be a whole number of tokens/);
+  expect(fails(`${L4_TARGET} --average-output-tokens=1.5`, 2)).toBe('ERROR: (cdk8s-gke-inference manifests create) Flag --average-output-tokens must be a whole number of at least 1 such as 8192, got \'1.5\'');
+  expect(fails(`${L4_TARGET} --max-model-length=1e4`, 2)).toMatch(/Flag --max-model-length must be a whole number of at least 1 such as 8192, got '1e4'/);
 });
 
 test('--gateway emits GKE Inference Gateway objects in front of the server, valid and wired to it, with their notes', () => {
@@ -215,6 +216,6 @@ test('the listings take --max-model-length: profiles whose memory or model conte
   const gemma = cli('profiles list --model=google/gemma-2-27b-it --max-model-length=131072');
   expect(gemma.out).toBe('');
   expect(gemma.err).toMatch(/^Listed 0 items\. .*: --max-model-length \(131072\) exceeds the context length of google\/gemma-2-27b-it \(8192 tokens\)\.$/m);
-  expect(fails('accelerators list --model=meta-llama/Llama-3.1-8B-Instruct --max-model-length=1.5', 2)).toMatch(/--max-model-length must be a whole number of tokens/);
+  expect(fails('accelerators list --model=meta-llama/Llama-3.1-8B-Instruct --max-model-length=1.5', 2)).toMatch(/Flag --max-model-length must be a whole number of at least 1 such as 8192, got '1\.5'/);
   expect(fails('accelerators list --model=meta-llama/Llama-3.1-8B-Instruct --max-model-length=1000')).toMatch(/--max-model-length \(1000\) is shorter than the 2048 tokens/);
 });

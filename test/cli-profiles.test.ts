@@ -197,8 +197,8 @@ test('--use-case accepts the catalog\'s names and sets the workload; measured pr
   expect(fails(`profiles list --model=${GEMMA} --use-case=poetry`)).toMatch(/Unknown use case 'poetry' \(--use-case\)\. Use cases: Advanced Customer Support, /);
   expect(fails(`profiles list --model=${GEMMA} --use-case=code-generation`))
     .toMatch(/Use case 'Code Generation' has no published average lengths \(--use-case\): give --average-input-tokens and --average-output-tokens/);
-  expect(fails(`profiles list --model=${GEMMA} --average-input-tokens=0`, 2)).toMatch(/Flag --average-input-tokens must be a positive decimal number such as 200 or 0.5, got '0'/);
-  expect(fails(`profiles list --model=${GEMMA} --average-input-tokens=2.5`)).toMatch(/--average-input-tokens must be a whole number of tokens, at least 1, got 2\.5/);
+  expect(fails(`profiles list --model=${GEMMA} --average-input-tokens=0`, 2)).toMatch(/Flag --average-input-tokens must be a whole number of at least 1 such as 8192, got '0'/);
+  expect(fails(`profiles list --model=${GEMMA} --average-input-tokens=2.5`, 2)).toMatch(/Flag --average-input-tokens must be a whole number of at least 1 such as 8192, got '2\.5'/);
 });
 
 const exact = (x: number) => Math.round(x * 1e6) / 1e6;

@@ -17,7 +17,8 @@ export interface Io {
 /** A mistake in how the command was called (exit code 2), as opposed to a request that cannot be served (exit code 1). */
 export class UsageError extends Error {}
 
-export type FlagKind = 'string' | 'number' | 'choice';
+/** `count`: a whole number of at least 1 (tokens, rows); `number`: any positive decimal. */
+export type FlagKind = 'string' | 'number' | 'count' | 'choice';
 
 /** One `--flag` of a command. */
 export interface FlagSpec {
@@ -129,6 +130,11 @@ function checkValue(spec: FlagSpec, raw: string): string {
     // plain decimal only: Number() would also read '0x64' as 100 and '1e400' as Infinity
     const n = DECIMAL.test(value) ? Number(value) : NaN;
     if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`Flag --${spec.name} must be a positive decimal number such as 200 or 0.5, got '${printable(raw)}'`);
+  }
+  if (spec.kind === 'count') {
+    // digits only, so '1e3', '08.0' and '1.5' are refused rather than read; a whole number of tokens or rows
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(Number.isSafeInteger(n) && n >= 1)) throw new UsageError(`Flag --${spec.name} must be a whole number of at least 1 such as 8192, got '${printable(raw)}'`);
   }
   if (spec.kind !== 'choice' && /[\u0000-\u001f\u007f]/.test(value)) {
     throw new UsageError(`Flag --${spec.name} holds control characters: '${printable(raw)}'`);

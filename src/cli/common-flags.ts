@@ -51,14 +51,14 @@ export const KV_CACHE_DTYPE: FlagSpec = {
   name: 'kv-cache-dtype', kind: 'choice', choices: Object.values(KvCacheDtype), help: 'KV-cache dtype (fp8 halves its bytes per token).',
 };
 export const AVERAGE_INPUT_TOKENS: FlagSpec = {
-  name: 'average-input-tokens', kind: 'number', help: 'Average input (prompt) tokens per request; overrides the use case\'s.',
+  name: 'average-input-tokens', kind: 'count', help: 'Average input (prompt) tokens per request; overrides the use case\'s.',
 };
 export const AVERAGE_OUTPUT_TOKENS: FlagSpec = {
-  name: 'average-output-tokens', kind: 'number', help: 'Average output tokens per request; overrides the use case\'s.',
+  name: 'average-output-tokens', kind: 'count', help: 'Average output tokens per request; overrides the use case\'s.',
 };
 export const MAX_MODEL_LENGTH: FlagSpec = {
   name: 'max-model-length',
-  kind: 'number',
+  kind: 'count',
   help: 'Longest request (prompt and output) the server accepts, tokens, vLLM\'s --max-model-len (not a gcloud flag); profiles whose memory '
     + 'or model context cannot hold it are left out. Default: 8192, or twice a longer workload\'s average request, within the model\'s context.',
 };

@@ -20,7 +20,7 @@ export const FILTER: FlagSpec = {
 export const SORT_BY: FlagSpec = {
   name: 'sort-by', kind: 'string', help: 'Sort by these comma-separated JSON field names; ~ before a name sorts it descending.',
 };
-export const LIMIT: FlagSpec = { name: 'limit', kind: 'number', help: 'Print at most this many rows (after --filter and --sort-by).' };
+export const LIMIT: FlagSpec = { name: 'limit', kind: 'count', help: 'Print at most this many rows (after --filter and --sort-by).' };
 
 /** The list flags every listing takes besides `--format`. */
 export const LIST_FLAGS: readonly FlagSpec[] = [FILTER, SORT_BY, LIMIT];
@@ -228,10 +228,8 @@ export function selectRows(rows: readonly Row[], columns: readonly Column[], fla
     out = out.map((r, i) => ({ r, i })).sort((a, b) => compare(a.r, b.r) || a.i - b.i).map((x) => x.r);
   }
   const limit = flags.num('limit');
-  if (limit !== undefined) {
-    if (!Number.isInteger(limit)) throw new UsageError(`Flag --limit must be a whole number, got '${limit}'`);
-    out = out.slice(0, limit);
-  }
+  // a whole number of at least 1: the flag parser checks it
+  if (limit !== undefined) out = out.slice(0, limit);
   return out;
 }
 

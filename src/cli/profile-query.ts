@@ -3,7 +3,6 @@
  * server, version, accelerator and instance type (with errors that say what exists), checking the use
  * case, and evaluating a curve exactly as the resolver does (its `evaluate`).
  */
-import { UsageError } from './args';
 import { round } from './format';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord } from '../catalog/model-servers';
@@ -182,10 +181,8 @@ export function evaluateCurve(catalog: Catalog, s: SelectedCurve, targets: Laten
 /** --max-model-length, checked against the profiled requests (the per-model checks reject profiles). */
 export function requestedMaxModelLength(flags: { num(name: string): number | undefined }): number | undefined {
   const requested = flags.num('max-model-length');
-  if (requested !== undefined) {
-    if (!Number.isInteger(requested)) throw new UsageError(`Flag --max-model-length must be a whole number of tokens, got ${requested}`);
-    requireProfiledLength(requested);
-  }
+  // a whole number of at least 1: the flag parser checks it
+  if (requested !== undefined) requireProfiledLength(requested);
   return requested;
 }
 
