@@ -13,6 +13,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
   AutoscalingMetric, Capacity, CloudStorageFuseModel, HuggingFaceToken, InferenceCatalog, InferenceResolver, ModelTransferJob, OptimizedLlmServer,
+  XlaCompilationCache,
 } from '../src';
 import { llama8bArchitecture } from './support/architectures';
 import { cli, fails } from './support/cli';
@@ -20,7 +21,7 @@ import { kubernetesExpand, shellQuote } from '../src/util/shell-quote';
 
 /** Plain-JS view of the library: no TypeScript checks on what is passed. */
 const L: any = {
-  OptimizedLlmServer, ModelTransferJob, HuggingFaceToken, InferenceCatalog, InferenceResolver, CloudStorageFuseModel,
+  OptimizedLlmServer, ModelTransferJob, HuggingFaceToken, InferenceCatalog, InferenceResolver, CloudStorageFuseModel, XlaCompilationCache,
 };
 
 const GEMMA = 'google/gemma-2-27b-it';
@@ -445,6 +446,32 @@ describe('properties: hostile strings never reach a shell or a variable', () => 
       expectNoExpansionOrSplice(Chart.of(job).toJson(), s);
       for (const note of job.deploymentNotes) expectQuoted(note);
     }), { numRuns: 30 });
+  });
+
+  test('XlaCompilationCache string props (used on a hand-written Deployment): refused, or never in the warm-up script', () => {
+    const template = { spec: { containers: [{ name: 'inference-server', image: 'vllm/vllm-tpu:v0.11.1', args: ['--port=8000'] }] } };
+    const base: any = { name: 'x', bucketUri: 'gs://xla-b/c', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v1', servingTemplate: template };
+    fc.assert(fc.property(hostile, fc.constantFrom('healthPath', 'bucketUri', 'tpuTopology', 'serverVersion', 'name'), (s, prop) => {
+      const props = { ...base, [prop]: prop === 'healthPath' ? `/${s}` : prop === 'bucketUri' ? `gs://xla-b/${s}` : s };
+      let cache: any;
+      try {
+        cache = new L.XlaCompilationCache(chartOf(), 'x', props);
+      } catch (e) {
+        expect((e as Error).constructor).toBe(Error);
+        return;
+      }
+      expectNoExpansionOrSplice(Chart.of(cache).toJson(), s);
+      for (const note of cache.deploymentNotes) expectQuoted(note);
+    }), { numRuns: 40 });
+    // the audit's case: a quote closing the python string and a command after it
+    refused(() => new L.XlaCompilationCache(chartOf(), 'x', { ...base, healthPath: '/health", timeout=5)\'; id > /tmp/pwned; echo \'("' }),
+      /'healthPath' .* must be an absolute URL path of letters, digits and \. _ ~ - \/, such as '\/health'/);
+    // a good path reaches the script through the environment only
+    const ok = new L.XlaCompilationCache(chartOf(), 'x', { ...base, healthPath: '/v1/health' });
+    const [job] = Chart.of(ok).toJson().filter((o: any) => o.kind === 'Job');
+    const c = job.spec.template.spec.containers[0];
+    expect(c.command[2]).not.toContain('/v1/health');
+    expect(c.env).toContainEqual({ name: 'XLA_WARMUP_HEALTH_URL', value: 'http://127.0.0.1:8000/v1/health' });
   });
 });
 

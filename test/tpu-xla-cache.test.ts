@@ -101,7 +101,8 @@ test('a TPU server from a bucket gets a per-topology, per-version cache: one war
   expect({ ...warm.resources.limits, 'ephemeral-storage': undefined }).toEqual({ ...serving.resources.limits, 'ephemeral-storage': undefined });
   expect(warm.resources.limits['google.com/tpu']).toBe('4');
   expect(warm.command.slice(4)).toEqual([...serving.command, ...serving.args]);
-  expect(warm.command[2]).toMatch(/urlopen\("http:\/\/127\.0\.0\.1:8000\/health"/);
+  expect(warm.command[2]).toMatch(/urlopen\(os\.environ\["XLA_WARMUP_HEALTH_URL"\]/);
+  expect(env(warm, 'XLA_WARMUP_HEALTH_URL')).toBe('http://127.0.0.1:8000/health');
   expect(warm.command[2]).toMatch(/exit 0$/);
   expect(env(warm, 'VLLM_XLA_CACHE_PATH')).toBe('/xla-cache');
   expect(warm.volumeMounts).toContainEqual({ name: 'xla-cache', mountPath: '/xla-cache' });

@@ -13,6 +13,8 @@ export const XLA_CACHE_ENV = 'VLLM_XLA_CACHE_PATH';
 const COMPILE_ALLOWANCE_SECONDS = 3600;
 /** Seconds between two health checks of the warm-up loop. */
 const POLL_SECONDS = 10;
+/** The warm-up script reads the health URL it polls from this variable (no value is spliced into the script). */
+const HEALTH_URL_ENV = 'XLA_WARMUP_HEALTH_URL';
 
 /** Where the XLA compilation cache of one server lives: one directory per TPU type, topology and server version. */
 export interface XlaCacheLocation {
@@ -176,11 +178,12 @@ export function createXlaCacheWarmupJob(
   const base = inputs.servingTemplate;
   const server = base.spec!.containers.find((c) => c.name === inputs.containerName)!;
   const url = `http://127.0.0.1:${inputs.port}${inputs.healthPath}`;
-  // "$@" is the server's own command line; python3 is in every vLLM image (curl is not guaranteed)
+  // "$@" is the server's own command line; python3 is in every vLLM image (curl is not guaranteed). The health URL reaches
+  // the script as an environment variable, never spliced into it
   const script = [
     '"$@" &',
     'pid=$!',
-    `until python3 -c 'import urllib.request; urllib.request.urlopen("${url}", timeout=5)' >/dev/null 2>&1; do`,
+    `until python3 -c 'import os, urllib.request; urllib.request.urlopen(os.environ["${HEALTH_URL_ENV}"], timeout=5)' >/dev/null 2>&1; do`,
     '  if ! kill -0 "$pid" 2>/dev/null; then wait "$pid"; echo "the server exited before it was healthy: the XLA cache is incomplete" >&2; exit 1; fi',
     `  sleep ${POLL_SECONDS}`,
     'done',
@@ -193,6 +196,7 @@ export function createXlaCacheWarmupJob(
   const warmupContainer: k8s.Container = {
     ...rest,
     command: ['/bin/sh', '-c', script, 'xla-cache-warmup', ...(server.command ?? []), ...(args ?? [])],
+    env: [...(rest.env ?? []).filter((e) => e.name !== HEALTH_URL_ENV), { name: HEALTH_URL_ENV, value: url }],
   };
   const template = withCache({
     metadata: { labels, annotations: base.metadata?.annotations },

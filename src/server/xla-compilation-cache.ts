@@ -44,7 +44,7 @@ export interface XlaCompilationCacheProps {
    */
   readonly port?: number;
   /**
-   * vLLM's health endpoint.
+   * vLLM's health endpoint, polled by the warm-up Job: an absolute URL path of letters, digits, dots and `_ ~ - /`.
    * @default '/health'
    */
   readonly healthPath?: string;
@@ -100,6 +100,10 @@ export class XlaCompilationCache extends Construct {
     checkObject(props.servingTemplate, '\'servingTemplate\'');
     checkOptionalString('containerName', props.containerName);
     checkOptionalString('healthPath', props.healthPath);
+    // an absolute URL path of unreserved characters: it becomes the Job's health URL (an env value, where the kubelet expands $(VAR))
+    if (props.healthPath !== undefined && !/^\/[A-Za-z0-9._~\/-]*$/.test(props.healthPath)) {
+      throw new Error(`'healthPath' '${printable(props.healthPath)}' must be an absolute URL path of letters, digits and . _ ~ - /, such as '/health'.`);
+    }
     checkOptionalInteger('port', props.port, 1, 65535);
     checkOptionalInteger('startupBudgetSeconds', props.startupBudgetSeconds, 1);
     checkOptionalInstance('modelBucket', props.modelBucket, (v) => v instanceof CloudStorageFuseModel, 'CloudStorageFuseModel.fromUri(\'gs://...\')');
