@@ -258,3 +258,25 @@ test('A2 Ultra gets its bundled local SSD as ephemeral storage through the node-
   expect(a3.nodePool.ephemeralStorageOn).toBe('local-ssd');
   expect(a3.nodePool.gcloudCommand).not.toContain('--ephemeral-storage-local-ssd');
 });
+
+test('GB200 (A4X, Grace CPUs): pods select kubernetes.io/arch=arm64 and run an image published for arm64; x86 machines select no architecture', () => {
+  // GKE taints every Arm node kubernetes.io/arch=arm64:NoSchedule and adds the toleration only to pods that select arm64
+  // ("Prepare an Arm workload for deployment"); without the selector a GB200 pod stays Pending
+  const gb200 = synth({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-gb200' });
+  const pool = gb200.server.resolution.nodePool;
+  expect(pool.machineType).toBe('a4x-highgpu-4g');
+  const [deployment] = gb200.objects.filter((o) => o.kind === 'Deployment');
+  expect(deployment.spec.template.spec.nodeSelector).toEqual(expect.objectContaining({ 'kubernetes.io/arch': 'arm64', 'cloud.google.com/gke-accelerator': 'nvidia-gb200' }));
+  // vLLM publishes arm64 images from 0.10.2 (vllm-project/vllm#23210); the resolver picks one of those
+  expect(deployment.spec.template.spec.containers[0].image).toMatch(/^vllm\/vllm-openai:v0\.1[1-9]\./);
+  expect(pool.explanation.join('\n')).toMatch(/Arm CPUs: pods select kubernetes\.io\/arch=arm64/);
+  for (const accelerator of ['nvidia-h100-80gb', 'nvidia-b200', 'nvidia-l4']) {
+    const x86 = InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: accelerator });
+    expect(x86.nodePool.nodeSelector['kubernetes.io/arch']).toBeUndefined();
+  }
+  // an image published for amd64 only cannot run there: refused with the versions that can
+  expect(() => InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-gb200', modelServerVersion: 'v0.7.2' }))
+    .toThrow(/nvidia-gb200 runs on Arm machines only \(a4x-highgpu-4g\), and vllm v0\.7\.2's image vllm\/vllm-openai:v0\.7\.2 is published for linux\/amd64 only; versions with an arm64 image: v0\.11\.2, v0\.12\.0\./);
+  expect(() => InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-gb200', modelServer: 'tgi' }))
+    .toThrow(/no tgi image of the catalog is published for linux\/arm64/);
+});

@@ -34,6 +34,11 @@ export interface ModelServerVersionRecord extends Provenance {
    */
   readonly acceleratorFamily?: 'gpu' | 'tpu';
   /**
+   * CPU architectures the image is published for: Arm machines (A4X, whose GB200 GPUs sit beside Grace CPUs) need
+   * `arm64`. Undefined means `amd64` only.
+   */
+  readonly imageArchitectures?: readonly ('amd64' | 'arm64')[];
+  /**
    * Image of the HTTP front end that runs next to the engine, for servers split in two containers
    * (JetStream: `jetstream-http` in front of the MaxText engine's gRPC port); undefined for one-container servers.
    */
@@ -100,6 +105,13 @@ export interface ModelServerRecord extends Provenance {
 
 const VLLM_RENAME =
   'vllm-project/vllm PR #18354 (gpu_cache_usage_perc deprecated in 0.9.2 for kv_cache_usage_perc) and PR #30041 (removed in 0.12)';
+/**
+ * vLLM's release pipeline builds an arm64 image beside the amd64 one and publishes both under one multi-arch tag since
+ * vllm-project/vllm#23210 (merged 2025-08-21: "adds builds for arm64 images, includes adding a manifest so that you can pull
+ * amd64 and arm64 images from the same manifest"); releases before it (and the gptoss build) are amd64 only. Our reading of
+ * the pipeline change for the releases after it; the registry's manifests were not read.
+ */
+const VLLM_MULTI_ARCH = 'vllm-project/vllm#23210 (arm64 images under the release tag from 0.10.2)';
 const VLLM_LOG_FLAG =
   'vllm-project/vllm PR #21739 (request logging off by default, --enable-log-requests) and PR #29402 (--disable-log-requests removed for 0.12)';
 
@@ -153,8 +165,9 @@ export const VLLM: ModelServerRecord = {
       baseRelease: '0.11.2',
       image: 'vllm/vllm-openai:v0.11.2',
       kvCacheUsageMetric: 'vllm:kv_cache_usage_perc',
+      imageArchitectures: ['amd64', 'arm64'],
       notes: 'the image of Google\'s accelerated-platforms manifests "based on the Inference Quickstart recommendations"',
-      source: `GoogleCloudPlatform/accelerated-platforms @9320f3b2 online-inference-gpu/vllm; ${VLLM_RENAME}; ${VLLM_LOG_FLAG}`,
+      source: `GoogleCloudPlatform/accelerated-platforms @9320f3b2 online-inference-gpu/vllm; ${VLLM_RENAME}; ${VLLM_LOG_FLAG}; ${VLLM_MULTI_ARCH}`,
       trust: 'A',
     },
     {
@@ -177,8 +190,9 @@ export const VLLM: ModelServerRecord = {
       baseRelease: '0.12.0',
       image: 'vllm/vllm-openai:v0.12.0',
       kvCacheUsageMetric: 'vllm:kv_cache_usage_perc',
+      imageArchitectures: ['amd64', 'arm64'],
       notes: 'first release without vllm:gpu_cache_usage_perc and without --disable-log-requests',
-      source: `Docker Hub vllm/vllm-openai:v0.12.0; ${VLLM_RENAME}; ${VLLM_LOG_FLAG}`,
+      source: `Docker Hub vllm/vllm-openai:v0.12.0; ${VLLM_RENAME}; ${VLLM_LOG_FLAG}; ${VLLM_MULTI_ARCH}`,
       trust: 'B',
     },
   ],
@@ -188,6 +202,11 @@ export const VLLM: ModelServerRecord = {
 export function versionServesModel(version: ModelServerVersionRecord, modelId: string): boolean {
   const id = modelId.toLowerCase();
   return (version.onlyForModels === undefined || version.onlyForModels.includes(id)) && !(version.excludeModels ?? []).includes(id);
+}
+
+/** Whether a version's image is published for a CPU architecture (amd64 only unless the record says otherwise). */
+export function versionRunsOnArchitecture(version: ModelServerVersionRecord, architecture: 'amd64' | 'arm64'): boolean {
+  return (version.imageArchitectures ?? ['amd64']).includes(architecture);
 }
 
 /** Whether a version's image runs on an accelerator family (GPU images are the default). */

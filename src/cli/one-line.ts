@@ -13,6 +13,8 @@ export function joinMessage(message: string, names: { readonly [prop: string]: s
   return joined.replace(/\('(\w+)'\)/g, (whole, name: string) => (names[name] ? `(${names[name]})` : whole))
     // a quoted camel-case prop elsewhere in the text ('averageInputTokens' + 'averageOutputTokens', set 'maxModelLength' to ...)
     .replace(/'([a-z]+[A-Z]\w*)'/g, (whole, name: string) => names[name] ?? whole)
+    // a one-word prop in a list of what to change ("Change 'modelServerVersion' or 'model' to ...")
+    .replace(/\b(Change|set|or|and) '([a-z]+)'/g, (whole, verb: string, name: string) => (names[name] ? `${verb} ${names[name]}` : whole))
     .replace(/\b(targetNtpotMilliseconds|targetTtftMilliseconds)\b/g, (name: string) => names[name] ?? name);
 }
 

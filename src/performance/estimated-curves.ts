@@ -20,7 +20,8 @@ import { ModelPoint, PerformanceModel, loadGrid, performanceModel } from './esti
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
-import { compareReleases, versionServesFamily, versionServesModel } from '../catalog/model-servers';
+import { acceleratorOnArmOnly } from '../catalog/machine-architecture';
+import { compareReleases, versionRunsOnArchitecture, versionServesFamily, versionServesModel } from '../catalog/model-servers';
 import { packedTensorParallelSizes, validTensorParallelSizes } from '../resolver/feasibility';
 
 /** What caps the running batch, as the curve's note says it. */
@@ -207,7 +208,7 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
 /**
  * Curve keys of every combination the catalog can serve (before the fit check), in catalog order: GPUs
  * with a machine type, and TPUs at the chips of each single-host slice, each with the server versions
- * whose image runs on that accelerator family (vLLM's TPU image on TPUs).
+ * whose image runs on that accelerator family (vLLM's TPU image on TPUs) and on its machines' CPUs (arm64 images on A4X).
  */
 export function estimableKeys(catalog: Catalog): CurveKey[] {
   const keys: CurveKey[] = [];
@@ -220,7 +221,9 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
       const versions = server.versions.filter((v) => !v.multiHostOnly && versionServesModel(v, model.id) && (model.minModelServerRelease === undefined
         || compareReleases(v.baseRelease, model.minModelServerRelease) >= 0));
       for (const accelerator of accelerators) {
-        const onFamily = versions.filter((v) => versionServesFamily(v, accelerator.family));
+        // GPUs on Arm machines only (GB200 on A4X's Grace CPUs) take images published for arm64
+        const arm = acceleratorOnArmOnly(catalog.machineTypes, accelerator.gkeLabel);
+        const onFamily = versions.filter((v) => versionServesFamily(v, accelerator.family) && (!arm || versionRunsOnArchitecture(v, 'arm64')));
         if (onFamily.length === 0) continue;
         // with the sizes served by packing several replicas on one machine (packedTensorParallelSizes)
         const label = accelerator.gkeLabel;

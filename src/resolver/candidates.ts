@@ -6,7 +6,8 @@ import { planModelLoading } from './model-loading';
 import { chooseMachine, hostMemoryFit, nodesOf, podsPerNodeOf } from './pod-resources';
 import { ResolveRequest, ResolvedCost } from './resolution';
 import { Catalog } from '../catalog/catalog';
-import { ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
+import { acceleratorOnArmOnly } from '../catalog/machine-architecture';
+import { ModelServerRecord, ModelServerVersionRecord, compareReleases, versionRunsOnArchitecture, versionServesModel } from '../catalog/model-servers';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
 import { profileCurves as allProfileCurves } from '../performance/profiles';
@@ -79,9 +80,17 @@ function profileCurvesUncached(
     const tooOld = version && model.minModelServerRelease !== undefined && compareReleases(version.baseRelease, model.minModelServerRelease) < 0
       ? ` ${server.name} ${version.version} (release ${version.baseRelease}) predates ${model.id}, which needs ${model.minModelServerRelease} or newer.`
       : '';
+    // GB200 sits on Arm machines only: an amd64-only image cannot run there
+    const armVersions = server.versions.filter((v) => versionRunsOnArchitecture(v, 'arm64') && versionServesModel(v, model.id)).map((v) => v.version);
+    const noArmImage = accelerator && acceleratorOnArmOnly(catalog.machineTypes, accelerator.gkeLabel)
+      && (version ? !versionRunsOnArchitecture(version, 'arm64') : armVersions.length === 0)
+      ? ` ${accelerator.gkeLabel} runs on Arm machines only (${catalog.machineTypes.filter((m) => m.accelerator === accelerator.gkeLabel).map((m) => m.name).join(', ')}), `
+        + `and ${version ? `${server.name} ${version.version}'s image ${version.image} is` : `no ${server.name} image of the catalog is`} published for ${version ? 'linux/amd64 only' : 'linux/arm64'}`
+        + (armVersions.length ? `; versions with an arm64 image: ${armVersions.join(', ')}.` : '.')
+      : '';
     const props = [request.modelServerVersion ? '\'modelServerVersion\'' : undefined, accelerator ? '\'acceleratorType\'' : undefined,
       allowed ? '\'allowedAcceleratorTypes\'' : undefined, '\'model\''];
-    throw new Error(`No profile for ${asked}: neither measured nor estimated.${tooOld} ${existing} `
+    throw new Error(`No profile for ${asked}: neither measured nor estimated.${tooOld}${noArmImage} ${existing} `
       + `Change ${props.filter((x) => x).join(' or ')} to a combination that exists.`);
   }
   // measured first (a measured curve takes precedence in whatever version it was measured), then the newest version

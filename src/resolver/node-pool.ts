@@ -1,4 +1,5 @@
 import { Capacity, ResolvedNodePool } from './resolution';
+import { architectureSelector, machineArchitecture } from '../catalog/machine-architecture';
 import { DEFAULT_BOOT_DISK_GIB, bootDiskFor, bundledLocalSsds, localSsdEphemeralAutomatic, nodeAllocatable } from '../catalog/node-allocatable';
 import { AcceleratorRecord, MachineTypeRecord, PricingModelName } from '../catalog/types';
 import { LOCAL_CACHE_GIB } from '../server/xla-cache';
@@ -103,7 +104,8 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
     // a packed node's pods each request fewer GPUs than the node has: the count label (equal to a pod's GPUs) is left out
     : pods > 1 ? { [accelerator.labelKey]: accelerator.gkeLabel }
       : { [accelerator.labelKey]: accelerator.gkeLabel, 'cloud.google.com/gke-accelerator-count': String(input.acceleratorsPerNode) };
-  const nodeSelector = { ...acceleratorSelector, ...capacitySelector(input.capacity, input.reservationName) };
+  // on Arm machines (A4X's Grace CPUs) the pods select the architecture, which also gets them GKE's toleration of its Arm taint
+  const nodeSelector = { ...acceleratorSelector, ...architectureSelector(machine.name), ...capacitySelector(input.capacity, input.reservationName) };
 
   const q = shellQuote;
   const flags: string[] = ['--cluster CLUSTER_NAME', '--location LOCATION', `--machine-type ${q(machine.name)}`];
@@ -138,6 +140,9 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
       : `boot disk ${disk} GB: GKE leaves ${node.ephemeralStorageGiB.toFixed(1)} GiB of it allocatable, for ${pods > 1 ? `the ${pods} pods'` : 'the pod\'s'} ${need.toFixed(0)} GiB`
         + (fuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request)` : ''),
     ...node.explanation,
+    ...(machineArchitecture(machine.name) === 'arm64'
+      ? ['Arm CPUs: pods select kubernetes.io/arch=arm64, for which GKE adds the toleration of the kubernetes.io/arch=arm64:NoSchedule taint it puts on every Arm node; the server image must include linux/arm64']
+      : []),
     {
       [Capacity.SPOT]: 'Spot VMs: pods select cloud.google.com/gke-spot and stop within the 15 s GKE gives them after a preemption notice',
       [Capacity.ON_DEMAND]: 'on-demand VMs',
