@@ -202,15 +202,31 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   expect(pod.serviceAccountName).toBe('copy-gemma');
   const c = pod.containers[0];
   expect(c.command[2]).toContain('snapshot_download');
-  expect(c.command[2]).toContain('max_workers=8');
+  expect(c.command[2]).toContain('max_workers=4');
   expect(c.env).toContainEqual({ name: 'TARGET_DIR', value: '/bucket/gemma' });
   expect(c.env.find((e: any) => e.name === 'HF_TOKEN').valueFrom.secretKeyRef).toEqual({ name: 'hf-secret', key: 'hf_api_token' });
   expect(c.resources.requests).toEqual(c.resources.limits);
   const csi = pod.volumes.find((v: any) => v.csi);
   expect(csi.csi.volumeAttributes.bucketName).toBe('my-models');
   expect(csi.csi.readOnly).toBeUndefined();
-  expect(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-tmp').emptyDir.sizeLimit).toBe('45Gi');
-  expect(j.spec.template.metadata.annotations['gke-gcsfuse/volumes']).toBe('true');
+  expect(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-tmp').emptyDir.sizeLimit).toBe('25Gi');
+  const annotations = j.spec.template.metadata.annotations;
+  expect(annotations['gke-gcsfuse/volumes']).toBe('true');
+  // the pod's ephemeral request (container + the sidecar's, stated rather than left to the webhook to copy from the limit) fits a
+  // node with GKE's default 100 GB boot disk, by "Plan GKE Standard node sizes": the file system (98831908Ki of 100 GiB)
+  // less 10% eviction and min(50%, 6 GiB + 35%, 100 GiB) reserved
+  const fsGiB = 98831908 / 1024 ** 2;
+  const allocatableGiB = fsGiB - 0.1 * fsGiB - Math.min(0.5 * fsGiB, 6 + 0.35 * fsGiB, 100);
+  expect(allocatableGiB).toBeCloseTo(45.8, 1);
+  const gi = (q: string) => Number(/^(\d+)Gi$/.exec(q)![1]);
+  expect(annotations['gke-gcsfuse/ephemeral-storage-request']).toBe(annotations['gke-gcsfuse/ephemeral-storage-limit']);
+  const podRequest = gi(c.resources.requests['ephemeral-storage']) + gi(annotations['gke-gcsfuse/ephemeral-storage-request']);
+  expect(podRequest).toBeLessThanOrEqual(allocatableGiB);
+  expect(podRequest).toBeGreaterThan(gi(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-tmp').emptyDir.sizeLimit));
+  expect(job.deploymentNotes.join('\n')).toMatch(/40 GiB of ephemeral storage .*default 100 GB boot disk leaves 45\.8 GiB allocatable, enough/);
+  // more parallel downloads stage more: the notes name the boot disk that holds them
+  const wide = new ModelTransferJob(chart, 'wide', { name: 'copy-wide', model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://my-models/gemma', parallelDownloads: 8 });
+  expect(wide.deploymentNotes.join('\n')).toMatch(/60 GiB of ephemeral storage .*a boot disk of at least 130 GB .*or fewer parallelDownloads/);
   // 54.5 GB at a conservative 0.05 GB/s + 10 min
   expect(j.spec.activeDeadlineSeconds).toBe(Math.ceil((54.5 / 0.05 + 600) / 60) * 60);
   expect(job.deploymentNotes[0]).toMatch(/sa\/copy-gemma --role roles\/storage\.objectUser$/);

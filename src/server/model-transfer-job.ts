@@ -6,6 +6,7 @@ import { secretCreateCommand } from './secret-command';
 import { chartNamespace, checkToken } from './server-props';
 import { Catalog } from '../catalog/catalog';
 import { VLLM } from '../catalog/model-servers';
+import { DEFAULT_BOOT_DISK_GIB, bootDiskEphemeralGiB, bootDiskFor } from '../catalog/node-allocatable';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { DEFAULT_GKE_VERSION, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from '../storage/gke-version';
 import { bucketIamBindingCommand } from '../storage/iam';
@@ -43,8 +44,9 @@ export interface ModelTransferJobProps {
    */
   readonly image?: string;
   /**
-   * Files downloaded in parallel.
-   * @default 8
+   * Files downloaded in parallel. Each stages up to one 5 GiB shard on the node's disk before Cloud Storage FUSE uploads it,
+   * so the pod's ephemeral-storage request grows by 5 GiB per download (`deploymentNotes` gives the boot disk it needs).
+   * @default 4 - the pod's 40 GiB then fits a node with GKE's default 100 GB boot disk (45.8 GiB allocatable)
    */
   readonly parallelDownloads?: number;
   /**
@@ -56,6 +58,10 @@ export interface ModelTransferJobProps {
 
 /** Largest safetensors shard Hugging Face checkpoints commonly use, GiB: one staged file per parallel download. */
 const SHARD_GIB = 5;
+/** Parallel downloads by default: their staging and the pod's own 10 GiB fit the 45.8 GiB a default 100 GB boot disk leaves allocatable. */
+const DEFAULT_PARALLEL_DOWNLOADS = 4;
+/** The transfer container's ephemeral storage (its writable layer and the 5 GiB /tmp for huggingface_hub), GiB. */
+const CONTAINER_EPHEMERAL_GIB = 10;
 /** Conservative copy rate for the deadline, GB/s (our estimate: half the hub rate used for start-up budgets). */
 const COPY_GBPS = 0.05;
 const MOUNT = '/bucket';
@@ -98,7 +104,7 @@ export class ModelTransferJob extends Construct {
     if (!atLeast(gkeVersion, MINIMUM_GCSFUSE_GKE_VERSION)) {
       throw new Error(`'gkeVersion' ${gkeVersion} is older than ${MINIMUM_GCSFUSE_GKE_VERSION}, which the Cloud Storage FUSE mount needs.`);
     }
-    const workers = props.parallelDownloads ?? 8;
+    const workers = props.parallelDownloads ?? DEFAULT_PARALLEL_DOWNLOADS;
     const revision = props.revision ?? 'main';
     // a git ref name: no '..', no leading '-' or '/', no control characters (git check-ref-format)
     if (!/^[\w][\w./-]{0,254}$/.test(revision) || revision.includes('..') || revision.endsWith('/') || revision.endsWith('.lock')) {
@@ -118,6 +124,11 @@ export class ModelTransferJob extends Construct {
     const image = checkPinnedImage(props.image ?? [...VLLM.versions].pop()!.image, 'image');
 
     const stagingGiB = SHARD_GIB * workers + 5;
+    // the sidecar's limit covers the staging emptyDir (the kubelet counts emptyDirs against the pod's limits); its request is
+    // set to the same figure rather than left for the webhook to copy, so the pod's request is stated here
+    const sidecarGiB = stagingGiB + 5;
+    const podEphemeralGiB = sidecarGiB + CONTAINER_EPHEMERAL_GIB;
+    const bootDiskGb = bootDiskFor(podEphemeralGiB);
     const deadlineSeconds = known ? Math.ceil((known.checkpointWeightsGb / COPY_GBPS + 600) / 60) * 60 : 4 * 3600;
     const labels = { app: this.name };
     const target = location.path ? `${MOUNT}/${location.path}` : MOUNT;
@@ -131,7 +142,7 @@ export class ModelTransferJob extends Construct {
     const amounts = {
       'cpu': k8s.Quantity.fromString('4'),
       'memory': k8s.Quantity.fromString('16Gi'),
-      'ephemeral-storage': k8s.Quantity.fromString('10Gi'),
+      'ephemeral-storage': k8s.Quantity.fromString(`${CONTAINER_EPHEMERAL_GIB}Gi`),
     };
     const tokenEnv: k8s.EnvVar[] = token.secretName === undefined ? [] : ['HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN'].map((n) => ({
       name: n,
@@ -157,7 +168,8 @@ export class ModelTransferJob extends Construct {
               'gke-gcsfuse/volumes': 'true',
               'gke-gcsfuse/cpu-limit': '0',
               'gke-gcsfuse/memory-limit': '0',
-              'gke-gcsfuse/ephemeral-storage-limit': `${stagingGiB + 5}Gi`,
+              'gke-gcsfuse/ephemeral-storage-limit': `${sidecarGiB}Gi`,
+              'gke-gcsfuse/ephemeral-storage-request': `${sidecarGiB}Gi`,
             },
           },
           spec: {
@@ -206,6 +218,12 @@ export class ModelTransferJob extends Construct {
       `Model bucket: grant the transfer Job write access: ${bucketIamBindingCommand(location.bucket, namespace, this.name, true)}`,
       ...(token.secretName ? [`Hugging Face token: ${secretCreateCommand(token, namespace)}`] : []),
       `The Job copies ${props.model}@${shellQuote(revision)} to ${shellQuote(location.uri)}; serve it with modelBucketUri: ${shellQuote(location.uri)}.`,
+      `Node: the Job's pod requests 4.25 CPU, 16.25 GiB of memory (with the Cloud Storage FUSE sidecar's default 250m and 256Mi) and ${podEphemeralGiB} GiB of ephemeral storage (${workers} parallel downloads `
+        + `staging up to ${SHARD_GIB} GiB each, the Cloud Storage FUSE sidecar's ${sidecarGiB} GiB and the container's ${CONTAINER_EPHEMERAL_GIB} GiB): `
+        + (bootDiskGb === DEFAULT_BOOT_DISK_GIB
+          ? `a node with GKE's default ${DEFAULT_BOOT_DISK_GIB} GB boot disk leaves ${bootDiskEphemeralGiB(DEFAULT_BOOT_DISK_GIB).toFixed(1)} GiB allocatable, enough.`
+          : `it needs a node with a boot disk of at least ${bootDiskGb} GB (GKE leaves ${bootDiskEphemeralGiB(DEFAULT_BOOT_DISK_GIB).toFixed(1)} GiB of the `
+            + `default ${DEFAULT_BOOT_DISK_GIB} GB allocatable), or fewer parallelDownloads.`),
     ];
   }
 }
