@@ -205,6 +205,27 @@ describe('XlaCompilationCache', () => {
     expect(() => new XlaCompilationCache(chart(), 'C', base)).toThrow(/no container 'inference-server': set 'containerName'/);
     expect(() => new XlaCompilationCache(chart(), 'C', { ...base, containerName: 'vllm', bucketUri: 'http://b' })).toThrow(/'bucketUri'/);
   });
+
+  test('one writer per cache directory: a cache of its own may not share or nest a server\'s, in either order', () => {
+    const serverProps = { name: 's', model: 'google/gemma-2-9b-it', acceleratorType: 'tpu-v6e-slice', modelBucketUri: 'gs://my-models/g9' };
+    const cacheProps = (bucketUri: string) => ({
+      name: 'mine', bucketUri, acceleratorType: 'tpu-v6e-slice', tpuTopology: '1x1', serverVersion: 'v0.11.1-tpu', servingTemplate: userTemplate(),
+    });
+    // the server's own cache: gs://my-models/g9/xla-cache/<type>-<topology>/<version>
+    const c1 = chart();
+    const server = new OptimizedLlmServer(c1, 's', serverProps);
+    expect(server.xlaCacheUri).toBe('gs://my-models/g9/xla-cache/tpu-v6e-slice-1x1/v0.11.1-tpu');
+    expect(() => new XlaCompilationCache(c1, 'Mine', cacheProps('gs://my-models/g9/xla-cache')))
+      .toThrow(/the XLA cache gs:\/\/my-models\/g9\/xla-cache\/tpu-v6e-slice-1x1\/v0\.11\.1-tpu of XlaCompilationCache 'mine' \('bucketUri'\) is also the cache .* of OptimizedLlmServer 's' \('xlaCacheBucketUri'\): their two warm-up Jobs would write it concurrently/);
+    // the other order: the server's cache is refused
+    const c2 = chart();
+    new XlaCompilationCache(c2, 'Mine', cacheProps('gs://my-models/g9/xla-cache'));
+    expect(() => new OptimizedLlmServer(c2, 's', serverProps)).toThrow(/of OptimizedLlmServer 's' \('xlaCacheBucketUri'\) is also the cache .* of XlaCompilationCache 'mine'/);
+    // a cache elsewhere is fine
+    const c3 = chart();
+    new OptimizedLlmServer(c3, 's', serverProps);
+    expect(new XlaCompilationCache(c3, 'Mine', cacheProps('gs://other-caches/xla')).uri).toBe('gs://other-caches/xla/tpu-v6e-slice-1x1/v0.11.1-tpu');
+  });
 });
 
 test('the README\'s composition: a cdk8s-plus Deployment scaled and scraped by the parts', () => {

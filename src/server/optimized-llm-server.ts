@@ -288,7 +288,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     const xlaCacheSource = checkpointUri === undefined ? xlaCacheFor(props, r, image, fromBucket) : undefined;
     const xlaCache = xlaCacheSource?.location;
     this.xlaCacheUri = xlaCache?.uri;
-    if (xlaCache) checkSingleCacheWriter(this, xlaCache.uri);
+    // one writer per cache directory: XlaCompilationCache checks it against every other cache of the app (servers' and its own)
     const server = modelServerByName(r.modelServer);
     const selector = { app: this.name };
     const podLabels = {
@@ -516,14 +516,3 @@ function checkSingleTpuMemoryServer(self: OptimizedLlmServer): void {
   }
 }
 
-/** Two servers of one app must not share (or nest) a cache directory: each has its own warm-up Job, and two writers would race. */
-function checkSingleCacheWriter(self: OptimizedLlmServer, uri: string): void {
-  const nested = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
-  const other = self.node.root.node.findAll().find((c): c is OptimizedLlmServer => c !== self && c instanceof OptimizedLlmServer
-    && c.xlaCacheUri !== undefined && nested(c.xlaCacheUri, uri));
-  if (other) {
-    throw new Error(`'xlaCacheBucketUri': the XLA cache ${uri} of OptimizedLlmServer '${self.name}' is also the cache (or inside the cache) `
-      + `${other.xlaCacheUri} of OptimizedLlmServer '${other.name}': their two warm-up Jobs would write it concurrently. `
-      + 'Give one of them its own xlaCacheBucketUri.');
-  }
-}

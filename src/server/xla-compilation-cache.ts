@@ -87,6 +87,8 @@ export class XlaCompilationCache extends Construct {
   /** What must exist in the cluster for the cache to work (IAM bindings, running the Job), one line each. */
   public readonly deploymentNotes: string[];
   private readonly containerName: string;
+  /** The `name` prop (the warm-up Job's name is derived from it). */
+  private readonly cacheName: string;
 
   constructor(scope: Construct, id: string, props: XlaCompilationCacheProps) {
     super(scope, id);
@@ -108,11 +110,13 @@ export class XlaCompilationCache extends Construct {
     checkOptionalInteger('startupBudgetSeconds', props.startupBudgetSeconds, 1);
     checkOptionalInstance('modelBucket', props.modelBucket, (v) => v instanceof CloudStorageFuseModel, 'CloudStorageFuseModel.fromUri(\'gs://...\')');
     this.containerName = props.containerName ?? 'inference-server';
+    this.cacheName = props.name;
     if (!(props.servingTemplate.spec?.containers ?? []).some((c) => c.name === this.containerName)) {
       throw new Error(`'servingTemplate' has no container '${this.containerName}': set 'containerName' to the vLLM container's name.`);
     }
     this.location = xlaCacheLocation(props.bucketUri, 'bucketUri', props.acceleratorType, props.tpuTopology, props.serverVersion);
     this.uri = this.location.uri;
+    this.checkSingleWriter();
     const warmup = createXlaCacheWarmupJob(this, {
       name: props.name,
       location: this.location,
@@ -137,5 +141,25 @@ export class XlaCompilationCache extends Construct {
    */
   public applyTo(template: k8s.PodTemplateSpec, containerName?: string): k8s.PodTemplateSpec {
     return withReadOnlyXlaCache(template, containerName ?? this.containerName, this.location);
+  }
+
+  /**
+   * Two caches of one app must not share (or nest) a directory: each has its own warm-up Job, and two writers would race. Covers
+   * the caches OptimizedLlmServer makes for itself (its `xlaCacheBucketUri`) and the ones made on their own.
+   */
+  private checkSingleWriter(): void {
+    const nested = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+    const other = this.node.root.node.findAll().find((c): c is XlaCompilationCache => c !== this && c instanceof XlaCompilationCache
+      && nested(c.uri, this.uri));
+    if (!other) return;
+    // a server's own cache is its child 'XlaCache' (the server, which this module cannot import, has an xlaCacheUri); its prop is
+    // the server's xlaCacheBucketUri
+    const describe = (c: XlaCompilationCache, cacheName: string) => {
+      const parent = c.node.scope as unknown as { readonly xlaCacheUri?: string; readonly name?: string } | undefined;
+      return parent !== undefined && c.node.id === 'XlaCache' && 'xlaCacheUri' in parent
+        ? `OptimizedLlmServer '${parent.name ?? cacheName}' ('xlaCacheBucketUri')` : `XlaCompilationCache '${cacheName}' ('bucketUri')`;
+    };
+    throw new Error(`the XLA cache ${this.uri} of ${describe(this, this.cacheName)} is also the cache (or inside the cache) ${other.uri} of `
+      + `${describe(other, other.cacheName)}: their two warm-up Jobs would write it concurrently. Give one of them a cache location of its own.`);
   }
 }
