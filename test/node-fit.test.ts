@@ -280,3 +280,23 @@ test('GB200 (A4X, Grace CPUs): pods select kubernetes.io/arch=arm64 and run an i
   expect(() => InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-gb200', modelServer: 'tgi' }))
     .toThrow(/no tgi image of the catalog is published for linux\/arm64/);
 });
+
+test('the node pool holds the replicas the manifests ask for: fixed replicas at creation, the HPA\'s bounds through the cluster autoscaler', () => {
+  const poolNote = (props: OptimizedLlmServerProps) => synth(props).server.deploymentNotes.find((n) => n.startsWith('Node pool'))!;
+  const gemmaL4 = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' };
+  // an HPA between 2 and 6 replicas, one per node: the autoscaler may add the nodes for 6 (gcloud's --total-*-nodes bound the pool)
+  expect(poolNote({ ...gemmaL4, targetNtpotMilliseconds: 130, minReplicas: 2, maxReplicas: 6 }))
+    .toMatch(/2 nodes at first for 2 replicas, the cluster autoscaler keeping 2 to 6 nodes for the HPA's 2 to 6 replicas; .* --spot --enable-autoscaling --total-min-nodes 2 --total-max-nodes 6 --num-nodes 2$/);
+  // three fixed replicas: three nodes, no autoscaling (one node left two replicas Pending)
+  expect(poolNote({ ...gemmaL4, replicas: 3 })).toMatch(/3 nodes at first for 3 replicas; create it with: .* --spot --num-nodes 3$/);
+  // flex-start scales from zero up to the HPA's maximum
+  expect(poolNote({ ...gemmaL4, capacity: Capacity.FLEX_START, targetNtpotMilliseconds: 130, maxReplicas: 4 }))
+    .toMatch(/--flex-start --enable-autoscaling --total-min-nodes 0 --total-max-nodes 4 .*--num-nodes 0$/);
+  // packing: 8 replicas of one GPU to an H200 node, so 20 replicas need 3 nodes
+  const packed = synth({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb', targetNtpotMilliseconds: 30, maxReplicas: 20 });
+  expect(packed.server.resolution.nodePool.podsPerNode).toBe(8);
+  expect(packed.server.deploymentNotes.find((n) => n.startsWith('Node pool'))).toMatch(/--total-min-nodes 1 --total-max-nodes 3 --num-nodes 1$/);
+  // a TPU server from a bucket: its XLA warm-up Job needs a slice of its own while it runs, which the autoscaler gives back
+  expect(poolNote({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice', modelBucketUri: 'gs://my-models/gemma', targetNtpotMilliseconds: 100 }))
+    .toMatch(/2 nodes at first for 1 replica and the XLA cache warm-up Job, the cluster autoscaler keeping 1 to 6 nodes .*--enable-autoscaling --total-min-nodes 1 --total-max-nodes 6 --num-nodes 2$/);
+});

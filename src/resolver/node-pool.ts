@@ -107,27 +107,17 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
   // on Arm machines (A4X's Grace CPUs) the pods select the architecture, which also gets them GKE's toleration of its Arm taint
   const nodeSelector = { ...acceleratorSelector, ...architectureSelector(machine.name), ...capacitySelector(input.capacity, input.reservationName) };
 
-  const q = shellQuote;
-  const flags: string[] = ['--cluster CLUSTER_NAME', '--location LOCATION', `--machine-type ${q(machine.name)}`];
-  if (tpu) {
-    flags.push(`--tpu-topology ${q(input.tpuTopology!)}`);
-  } else {
-    flags.push(`--accelerator ${q(`type=${accelerator.gkeLabel},count=${input.acceleratorsPerNode},gpu-driver-version=${GPU_DRIVER_VERSION}`)}`);
-  }
-  if (disk !== DEFAULT_BOOT_DISK_GIB) flags.push(`--disk-size ${q(String(disk))}`);
-  if (flagSsds > 0) flags.push(`--ephemeral-storage-local-ssd ${q(`count=${flagSsds}`)}`);
-  if (!tpu && input.nodesPerReplica > 1) flags.push('--placement-type COMPACT');
-  switch (input.capacity) {
-    case Capacity.SPOT: flags.push('--spot'); break;
-    case Capacity.RESERVATION: flags.push('--reservation-affinity specific', `--reservation ${q(input.reservationName!)}`); break;
-    case Capacity.FLEX_START:
-      flags.push('--flex-start', '--enable-autoscaling', '--total-min-nodes 0', `--total-max-nodes ${q(String(input.nodesPerReplica))}`,
-        '--location-policy ANY', '--reservation-affinity none', '--no-enable-autorepair');
-      break;
-    default: break;
-  }
-  flags.push(`--num-nodes ${q(String(input.capacity === Capacity.FLEX_START ? 0 : input.nodesPerReplica))}`);
-  const gcloudCommand = `gcloud container node-pools create NODE_POOL_NAME ${flags.join(' ')}`;
+  const gcloudCommand = nodePoolCommand({
+    machineType: machine.name,
+    acceleratorType: accelerator.gkeLabel,
+    acceleratorsPerNode: input.acceleratorsPerNode,
+    tpuTopology: tpu ? input.tpuTopology : undefined,
+    bootDiskSizeGb: disk,
+    localSsdCount: flagSsds,
+    nodesPerReplica: input.nodesPerReplica,
+    capacity: input.capacity,
+    reservationName: input.reservationName,
+  }, { initialNodes: input.nodesPerReplica });
 
   const explanation = [
     `${machine.name}: ${input.acceleratorsPerNode} x ${accelerator.gkeLabel} per node`
@@ -182,4 +172,56 @@ export function capacityPodSpec(pool: ResolvedNodePool): {
     tolerations: [{ key: CapacityLabels.SPOT, operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
     terminationGracePeriodSeconds: SPOT_POD_GRACE_SECONDS,
   };
+}
+
+/** How many nodes a node pool starts with and, when an HPA scales the server, the bounds the cluster autoscaler keeps. */
+export interface NodePoolSize {
+  /** Nodes created with the pool (`--num-nodes`; flex-start pools start at 0 and scale up). */
+  readonly initialNodes: number;
+  /** The cluster autoscaler's bounds (`--enable-autoscaling --total-min-nodes --total-max-nodes`); absent: a fixed-size pool. */
+  readonly minNodes?: number;
+  readonly maxNodes?: number;
+}
+
+/** What the node-pool command is built from: a resolved pool's own fields. */
+export type NodePoolShape = Pick<ResolvedNodePool, 'machineType' | 'acceleratorType' | 'acceleratorsPerNode' | 'tpuTopology' | 'bootDiskSizeGb'
+| 'localSsdCount' | 'nodesPerReplica' | 'capacity' | 'reservationName'>;
+
+/**
+ * The `gcloud container node-pools create` command of a pool, every value shell-quoted (NODE_POOL_NAME, CLUSTER_NAME and LOCATION
+ * to fill in), sized to `size`. gcloud: `--total-min-nodes` / `--total-max-nodes` bound the whole pool (all zones) for the
+ * cluster autoscaler; flex-start pools scale from zero (GKE, "About GPU obtainability with flex-start").
+ */
+export function nodePoolCommand(pool: NodePoolShape, size: NodePoolSize): string {
+  const q = shellQuote;
+  const tpu = pool.tpuTopology !== undefined;
+  const flags: string[] = ['--cluster CLUSTER_NAME', '--location LOCATION', `--machine-type ${q(pool.machineType)}`];
+  if (tpu) {
+    flags.push(`--tpu-topology ${q(pool.tpuTopology!)}`);
+  } else {
+    flags.push(`--accelerator ${q(`type=${pool.acceleratorType},count=${pool.acceleratorsPerNode},gpu-driver-version=${GPU_DRIVER_VERSION}`)}`);
+  }
+  if (pool.bootDiskSizeGb !== DEFAULT_BOOT_DISK_GIB) flags.push(`--disk-size ${q(String(pool.bootDiskSizeGb))}`);
+  if (pool.localSsdCount > 0) flags.push(`--ephemeral-storage-local-ssd ${q(`count=${pool.localSsdCount}`)}`);
+  if (!tpu && pool.nodesPerReplica > 1) flags.push('--placement-type COMPACT');
+  const maxNodes = size.maxNodes ?? size.initialNodes;
+  switch (pool.capacity) {
+    case Capacity.SPOT: flags.push('--spot'); break;
+    case Capacity.RESERVATION: flags.push('--reservation-affinity specific', `--reservation ${q(pool.reservationName!)}`); break;
+    case Capacity.FLEX_START:
+      flags.push('--flex-start', '--enable-autoscaling', '--total-min-nodes 0', `--total-max-nodes ${q(String(maxNodes))}`,
+        '--location-policy ANY', '--reservation-affinity none', '--no-enable-autorepair');
+      break;
+    default: break;
+  }
+  if (pool.capacity !== Capacity.FLEX_START && size.maxNodes !== undefined) {
+    flags.push('--enable-autoscaling', `--total-min-nodes ${q(String(size.minNodes ?? size.initialNodes))}`, `--total-max-nodes ${q(String(size.maxNodes))}`);
+  }
+  flags.push(`--num-nodes ${q(String(pool.capacity === Capacity.FLEX_START ? 0 : size.initialNodes))}`);
+  return `gcloud container node-pools create NODE_POOL_NAME ${flags.join(' ')}`;
+}
+
+/** Nodes that hold `replicas` server replicas: packed `podsPerNode` to a node, each spanning `nodesPerReplica`. */
+export function nodesForReplicas(pool: Pick<ResolvedNodePool, 'podsPerNode' | 'nodesPerReplica'>, replicas: number): number {
+  return Math.ceil(replicas / (pool.podsPerNode ?? 1)) * pool.nodesPerReplica;
 }

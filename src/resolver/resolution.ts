@@ -476,7 +476,10 @@ export interface ResolvedNodePool {
   readonly allocatableEphemeralStorageGiB: number;
   /** Node labels the pods select. */
   readonly nodeSelector: { [key: string]: string };
-  /** The `gcloud container node-pools create` command, every value shell-quoted (CLUSTER_NAME and LOCATION to fill in). */
+  /**
+   * The `gcloud container node-pools create` command for one replica, every value shell-quoted (CLUSTER_NAME and LOCATION to fill in);
+   * OptimizedLlmServer's `deploymentNotes` size it for its replicas and the HPA's bounds.
+   */
   readonly gcloudCommand: string;
   /** How each figure was derived, one line each. */
   readonly explanation: string[];

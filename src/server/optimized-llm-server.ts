@@ -430,7 +430,12 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     const validation = validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`, pathways
       ? { memoryLimitExempt: [PathwaysContainers.PROXY, PathwaysContainers.RESOURCE_MANAGER, PathwaysContainers.ENGINE] } : {});
     addManifestValidation(this, validation.clusterMode === ClusterMode.STANDARD ? { ...validation, nodeFit: this.nodePool } : validation);
-    this.deploymentNotes = serverNotes(r, token, this.name, namespace, this.modelBucket);
+    this.deploymentNotes = serverNotes(r, token, this.name, namespace, this.modelBucket, {
+      initial: initialReplicas,
+      min: hasTarget ? minReplicas : undefined,
+      max: hasTarget ? maxReplicas : undefined,
+      warmupJob: this.xlaCache !== undefined,
+    });
     if (pathways) {
       this.deploymentNotes.push(...pathwaysNotes(r, pathwaysScratch!, checkpointUri!));
     } else if (checkpointUri !== undefined) {

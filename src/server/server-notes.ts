@@ -5,14 +5,43 @@
 import { HuggingFaceToken } from './hugging-face-token';
 import { secretCreateCommand } from './secret-command';
 import { XlaCacheLocation, xlaWarmupName } from './xla-cache';
-import { AutoscalingMetric, Capacity, Resolution } from '../resolver/resolution';
+import { NodePoolSize, nodePoolCommand, nodesForReplicas } from '../resolver/node-pool';
+import { AutoscalingMetric, Capacity, Resolution, ResolvedNodePool } from '../resolver/resolution';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { shellQuote } from '../util/shell-quote';
 
+/** The replicas the server runs, which the node pool must hold. */
+export interface ServerReplicas {
+  /** Replicas created at first (the Deployment's or LeaderWorkerSet's `replicas`). */
+  readonly initial: number;
+  /** The HPA's bounds; absent without an HPA (a fixed replica count). */
+  readonly min?: number;
+  readonly max?: number;
+  /** Whether an XLA cache warm-up Job runs beside the server, on a node of the pool like a replica's. */
+  readonly warmupJob: boolean;
+}
+
+/**
+ * The size of the node pool for the server's replicas: room for the initial replicas (and the warm-up Job), and the cluster
+ * autoscaler's bounds for the HPA's (the Job's node is given back when it ends). A multi-host TPU slice is one node pool per
+ * replica (GKE creates and scales such a pool as a whole slice): its pool holds one replica.
+ */
+export function nodePoolSize(pool: ResolvedNodePool, replicas: ServerReplicas): NodePoolSize {
+  if (pool.tpuTopology !== undefined && pool.nodesPerReplica > 1) return { initialNodes: pool.nodesPerReplica };
+  const job = replicas.warmupJob ? pool.nodesPerReplica : 0;
+  const initialNodes = nodesForReplicas(pool, replicas.initial) + job;
+  if (replicas.max === undefined && job === 0) return { initialNodes };
+  return {
+    initialNodes,
+    minNodes: nodesForReplicas(pool, replicas.min ?? replicas.initial),
+    maxNodes: nodesForReplicas(pool, replicas.max ?? replicas.initial) + job,
+  };
+}
+
 /** The notes of the server itself: model bucket, token, node pool, multi-host, capacity, metrics and autoscaling. */
 export function serverNotes(
-  r: Resolution, token: HuggingFaceToken, name: string, namespace: string, bucket: CloudStorageFuseModel | undefined,
+  r: Resolution, token: HuggingFaceToken, name: string, namespace: string, bucket: CloudStorageFuseModel | undefined, replicas: ServerReplicas,
 ): string[] {
   const out: string[] = [];
   if (bucket) {
@@ -25,11 +54,22 @@ export function serverNotes(
     out.push(`Hugging Face token: ${secretCreateCommand(token, namespace)}`);
   }
   const pool = r.nodePool;
+  const size = nodePoolSize(pool, replicas);
+  const slicePerReplica = pool.tpuTopology !== undefined && pool.nodesPerReplica > 1;
+  const sizing = slicePerReplica
+    ? `one such node pool per replica (a multi-host TPU slice is created and scaled as a whole): ${replicas.max ?? replicas.initial} at most`
+    : `${size.initialNodes} node${size.initialNodes === 1 ? '' : 's'} at first for ${replicas.initial} replica${replicas.initial === 1 ? '' : 's'}`
+      + (replicas.warmupJob ? ' and the XLA cache warm-up Job' : '')
+      + (size.maxNodes !== undefined
+        ? `, the cluster autoscaler keeping ${size.minNodes} to ${size.maxNodes} nodes`
+          + (replicas.max !== undefined ? ` for the HPA's ${replicas.min ?? replicas.initial} to ${replicas.max} replicas` : '')
+          + (replicas.warmupJob ? ' (and the Job\'s while it runs)' : '')
+        : '');
   out.push(`Node pool (GKE Standard; Autopilot provisions from the pods' node selectors): ${pool.nodesPerReplica > 1 ? `${pool.nodesPerReplica} ` : ''}${pool.machineType} nodes per replica `
     + `(${pool.acceleratorsPerNode} x ${pool.acceleratorType}${pool.tpuTopology ? `, topology ${pool.tpuTopology}` : ''}, ${pool.capacity} capacity; `
     + `a pod may request ${pool.allocatableCpu} CPU, ${pool.allocatableMemoryGiB} GiB of memory and ${pool.allocatableEphemeralStorageGiB} GiB of `
     + `ephemeral storage on ${pool.ephemeralStorageOn === 'local-ssd' ? 'local SSD' : `a ${pool.bootDiskSizeGb} GB boot disk`}) and quota for them; `
-    + `create it with: ${pool.gcloudCommand.replace('NODE_POOL_NAME', shellQuote(name))}`);
+    + `${sizing}; create it with: ${nodePoolCommand(pool, size).replace('NODE_POOL_NAME', shellQuote(name))}`);
   if ((pool.podsPerNode ?? 1) > 1) {
     out.push(`Packing: one ${pool.machineType} node holds ${pool.podsPerNode} server pods of ${r.tensorParallelSize} x ${pool.acceleratorType} (each `
       + `requests ${r.podResources.cpu} CPU and ${r.podResources.memoryGiB} GiB, 1/${pool.podsPerNode} of the node); replicas and the HPA bounds `
