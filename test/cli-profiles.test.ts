@@ -203,10 +203,26 @@ test('--use-case accepts the catalog\'s names and sets the workload; measured pr
 
 const exact = (x: number) => Math.round(x * 1e6) / 1e6;
 
+test('the listings show TPU profiles beside GPU ones, and a TPU server version lists its profiles', () => {
+  // what manifests create serves on a TPU when asked is listed (it was left out, and --model-server-version=v0.11.1-tpu failed)
+  const accelerators = JSON.parse(ok(`accelerators list --model=${GEMMA} --format=json`));
+  const v6e = accelerators.find((r: any) => r.acceleratorType === 'tpu-v6e-slice' && r.resourcesUsed.acceleratorCount === 4);
+  expect(v6e.modelAndModelServerInfo.modelServerVersion).toBe('v0.11.1-tpu');
+  expect(v6e.source).toBe('estimated');
+  const served = JSON.parse(ok(`profiles list --model=${GEMMA} --model-server-version=v0.11.1-tpu --format=json`));
+  expect(served.length).toBeGreaterThan(0);
+  expect(served.every((r: any) => r.acceleratorType.startsWith('tpu'))).toBe(true);
+  expect(ok(`benchmarks list --model=${GEMMA} --model-server=vllm --model-server-version=v0.11.1-tpu`)).toMatch(/tpu-v6e-slice/);
+});
+
 test('benchmarks list prints every point of every curve as CSV, with the cost at each point and the inflection marked', () => {
   const rows = parseCsv(ok(`benchmarks list --model=${GEMMA} --model-server=vllm`));
   const vllm = Catalog.EMBEDDED.modelServer('vllm')!;
-  const curves = resolverCurves(Catalog.EMBEDDED, Catalog.EMBEDDED.model(GEMMA)!, vllm, { model: GEMMA }, undefined);
+  // every accelerator listed, as if asked for: the resolver's curve per accelerator and count, TPUs included (the automatic
+  // choice leaves TPU estimates out unless TPUs are asked for; a listing shows them)
+  const allowedAcceleratorTypes = Catalog.EMBEDDED.accelerators.map((a) => a.gkeLabel);
+  const curves = resolverCurves(Catalog.EMBEDDED, Catalog.EMBEDDED.model(GEMMA)!, vllm, { model: GEMMA, allowedAcceleratorTypes }, undefined);
+  expect(curves.some((c) => c.acceleratorType === 'tpu-v6e-slice')).toBe(true);
   expect(rows).toHaveLength(curves.reduce((n, c) => n + c.points.length, 0));
   expect(Object.keys(rows[0])).toEqual(['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType',
     'outputTokensPerSecond', 'inputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'costPerMillionInputTokens',

@@ -148,13 +148,19 @@ function versionRank(catalog: Catalog, s: SelectedCurve): number {
   return i === -1 ? Number.MAX_SAFE_INTEGER : i;
 }
 
-/** Keeps the curves the resolver would consider (its `profileCurves`), one per model, server, accelerator and count. */
+/**
+ * Keeps the curves the resolver would consider (its `profileCurves`), one per model, server, accelerator and count, for the
+ * accelerators listed: as if they were asked for (`allowedAcceleratorTypes`), so TPU profiles, which the automatic choice
+ * leaves out unless TPUs are asked for, are listed like the GPU ones (and a TPU server version can be listed).
+ */
 function resolverChoice(catalog: Catalog, selected: readonly SelectedCurve[], modelServerVersion: string | undefined): SelectedCurve[] {
   const chosen = new Set<string>();
-  const groups = new Map<string, SelectedCurve>();
-  for (const s of selected) groups.set(`${s.model.id}|${s.server.name}`, s);
+  const groups = new Map<string, SelectedCurve[]>();
+  for (const s of selected) groups.set(`${s.model.id}|${s.server.name}`, [...(groups.get(`${s.model.id}|${s.server.name}`) ?? []), s]);
   for (const g of groups.values()) {
-    for (const c of resolverCurves(catalog, g.model, g.server, { model: g.model.id, modelServerVersion }, undefined)) chosen.add(identity(c));
+    const allowedAcceleratorTypes = uniq(g.map((s) => s.curve.acceleratorType));
+    const request = { model: g[0].model.id, modelServerVersion, allowedAcceleratorTypes };
+    for (const c of resolverCurves(catalog, g[0].model, g[0].server, request, undefined)) chosen.add(identity(c));
   }
   return selected.filter((s) => chosen.has(identity(s.curve)));
 }
