@@ -83,6 +83,9 @@ test('oneLine joins a multi-line library message and names flags instead of prop
   // quoted camel-case props elsewhere in the text name their flags too; unknown ones stay
   expect(oneLine('The workload (\'averageInputTokens\' + \'averageOutputTokens\'): set \'maxModelLength\' to 9256 or \'someProp\''))
     .toBe('The workload (--average-input-tokens + --average-output-tokens): set --max-model-length to 9256 or \'someProp\'');
+  // enum members as the flag values that choose them
+  expect(oneLine('with \'capacity\' Capacity.SPOT set \'pricingModel\' to PricingModel.ONE_YEAR_CUD'))
+    .toBe('with --capacity spot set --pricing-model to 1-year-cud');
   // one-word props in a list of what to change; a quoted value that is no prop stays
   expect(oneLine('Change \'modelServerVersion\' or \'acceleratorType\' or \'model\' to a combination that exists; model \'gemma\' or \'other\''))
     .toBe('Change --model-server-version or --accelerator-type or --model to a combination that exists; model \'gemma\' or \'other\'');

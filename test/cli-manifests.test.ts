@@ -182,7 +182,15 @@ test('--capacity sets the pods\' nodes and the price; the comments give the node
   expect(reserved).toContain('--reservation-affinity specific --reservation l4-res');
   expect(reserved).not.toContain('cloud.google.com/gke-spot');
   expect(ok(`${L4_TARGET} --capacity=on-demand --pricing-model=1-year-cud --output=comments`)).toMatch(/# Cost: .*\(1-year-cud, us-central1/);
-  expect(fails(`${L4_TARGET} --capacity=reservation`)).toMatch(/'reservationName' must name the Compute Engine reservation/);
+  // contradictory capacity flags are usage mistakes (exit 2) that name the flags and the values they take
+  expect(fails(`${L4_TARGET} --capacity=reservation`, 2))
+    .toMatch(/--reservation-name must name the Compute Engine reservation to consume with --capacity reservation .*, got none\.$/);
+  expect(fails(`${L4_TARGET} --reservation-name=abc`, 2)).toMatch(/--reservation-name is only used with --capacity reservation, but --capacity is spot/);
+  expect(fails(`${L4_TARGET} --capacity=spot --pricing-model=on-demand`, 2))
+    .toMatch(/--pricing-model on-demand does not price Spot capacity: with --capacity spot leave --pricing-model unset or set it to spot/);
+  // a spot --pricing-model given with another capacity is refused, not silently priced on demand; left at its default it gives way
+  expect(fails(`${L4_TARGET} --capacity=flex-start --pricing-model=spot`, 2)).toMatch(/--pricing-model spot prices Spot VMs, but --capacity is flex-start/);
+  expect(ok(`${L4_TARGET} --capacity=flex-start --output=comments`)).toMatch(/# Cost: .*\(on-demand, us-central1/);
 });
 
 test('manifests create holds a long use case\'s requests by default, and --max-model-length sets the limit with errors naming it', () => {

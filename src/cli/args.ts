@@ -54,7 +54,12 @@ export interface CommandSpec {
 
 /** The parsed, validated flags of one invocation. */
 export class Flags {
-  constructor(private readonly values: ReadonlyMap<string, string>) {}
+  constructor(private readonly values: ReadonlyMap<string, string>, private readonly explicit: ReadonlySet<string> = new Set(values.keys())) {}
+
+  /** Whether the flag was given on the command line (not only defaulted). */
+  public given(name: string): boolean {
+    return this.explicit.has(name);
+  }
 
   /** The flag's value (or its default), undefined when neither is set. */
   public str(name: string): string | undefined {
@@ -117,7 +122,7 @@ export function parseFlags(command: CommandSpec, args: readonly string[]): Flags
     if (spec.required) throw new UsageError(`Missing required flag --${spec.name} for '${commandName(command)}' (${seeHelp})`);
     if (spec.default !== undefined) values.set(spec.name, spec.default);
   }
-  return new Flags(values);
+  return new Flags(values, given);
 }
 
 /** A plain decimal number: digits with an optional fraction and exponent, no sign, no hex, no Infinity. */

@@ -31,6 +31,7 @@ import { workloadCatalog } from './profile-query';
 import { Catalog } from '../catalog/catalog';
 import { GatewayFrontend, InferenceGateway } from '../gateway/inference-gateway';
 import { KvCacheDtype, WeightPrecision } from '../performance/precision';
+import { capacityOf } from '../resolver/node-pool';
 import { Capacity, PricingModel } from '../resolver/resolution';
 import { Annotations } from '../server/annotations';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
@@ -127,6 +128,17 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
   }
   const targets = targetsOf(flags);
   const capacity = flags.str('capacity') as Capacity | undefined;
+  // --pricing-model defaults to spot (GIQ's default): with a non-Spot --capacity that default gives way to on-demand prices, while a
+  // spot given explicitly contradicts it
+  const pricingModel = capacity !== undefined && capacity !== Capacity.SPOT && !flags.given('pricing-model')
+    ? undefined : flags.req('pricing-model') as PricingModel;
+  const reservationName = flags.str('reservation-name');
+  // contradictory capacity flags are usage mistakes (exit 2), named as flags
+  try {
+    capacityOf(capacity, pricingModel, reservationName);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const app = new App();
   const chart = new Chart(app, 'manifests', { namespace });
   const server = new OptimizedLlmServer(chart, 'server', {
@@ -143,11 +155,9 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
     kvCacheDtype: flags.str('kv-cache-dtype') as KvCacheDtype | undefined,
     targetNtpotMilliseconds: targets.ntpotMilliseconds,
     targetTtftMilliseconds: targets.ttftMilliseconds,
-    // --pricing-model defaults to spot (GIQ's default): with a non-Spot --capacity that default gives way to on-demand prices
-    pricingModel: capacity !== undefined && capacity !== Capacity.SPOT && flags.req('pricing-model') === PricingModel.SPOT
-      ? undefined : flags.req('pricing-model') as PricingModel,
+    pricingModel,
     capacity,
-    reservationName: flags.str('reservation-name'),
+    reservationName,
     region: flags.req('region'),
     modelBucketUri: flags.str('model-bucket-uri'),
   });

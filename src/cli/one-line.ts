@@ -1,6 +1,7 @@
 /**
  * Library messages as one line: the CLI's error lines and `serve`'s API errors share this.
  */
+import { Capacity, PricingModel } from '../resolver/resolution';
 
 /**
  * Joins a multi-line message into one line (`a:` + `b` is `a: b`, other lines are joined with `; `) and
@@ -11,12 +12,19 @@ export function joinMessage(message: string, names: { readonly [prop: string]: s
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
   const joined = lines.reduce((acc, l) => (acc === '' ? l : /[:;]$/.test(acc) ? `${acc} ${l}` : `${acc}; ${l}`), '');
   return joined.replace(/\('(\w+)'\)/g, (whole, name: string) => (names[name] ? `(${names[name]})` : whole))
-    // a quoted camel-case prop elsewhere in the text ('averageInputTokens' + 'averageOutputTokens', set 'maxModelLength' to ...)
-    .replace(/'([a-z]+[A-Z]\w*)'/g, (whole, name: string) => names[name] ?? whole)
-    // a one-word prop in a list of what to change ("Change 'modelServerVersion' or 'model' to ...")
-    .replace(/\b(Change|set|or|and) '([a-z]+)'/g, (whole, verb: string, name: string) => (names[name] ? `${verb} ${names[name]}` : whole))
+    // a quoted prop elsewhere in the text ('averageInputTokens' + 'averageOutputTokens', set 'maxModelLength' to ..., or 'model');
+    // quoted values that are no prop stay
+    .replace(/'([a-z]\w*)'/g, (whole, name: string) => names[name] ?? whole)
+    // the enum members a message suggests, as the flag values that choose them (Capacity.ON_DEMAND: on-demand)
+    .replace(/\b(Capacity|PricingModel)\.([A-Z_]+)\b/g, (whole, type: string, member: string) => ENUM_VALUES[type]?.[member] ?? whole)
     .replace(/\b(targetNtpotMilliseconds|targetTtftMilliseconds)\b/g, (name: string) => names[name] ?? name);
 }
+
+/** The values of the enums library messages name (`Capacity.ON_DEMAND`), as flags take them. */
+const ENUM_VALUES: { readonly [type: string]: { readonly [member: string]: string } } = {
+  Capacity: Object.fromEntries(Object.entries(Capacity)),
+  PricingModel: Object.fromEntries(Object.entries(PricingModel)),
+};
 
 /** Resource names in library errors, and the flags that set them. */
 export const CLI_FLAG_NAMES: { [name: string]: string } = {
@@ -28,6 +36,8 @@ export const CLI_FLAG_NAMES: { [name: string]: string } = {
   targetNtpotMilliseconds: '--target-ntpot-milliseconds',
   targetTtftMilliseconds: '--target-ttft-milliseconds',
   pricingModel: '--pricing-model',
+  capacity: '--capacity',
+  reservationName: '--reservation-name',
   region: '--region',
   useCase: '--use-case',
   averageInputTokens: '--average-input-tokens',

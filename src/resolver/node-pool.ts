@@ -48,7 +48,7 @@ export function capacityOf(capacity: Capacity | undefined, pricingModel: Pricing
   if (c === Capacity.RESERVATION) {
     if (typeof reservationName !== 'string' || !/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(reservationName)) {
       throw new Error('\'reservationName\' must name the Compute Engine reservation to consume with \'capacity\' Capacity.RESERVATION '
-        + `(lower-case letters, digits and '-', at most 63), got ${JSON.stringify(reservationName)}.`);
+        + `(lower-case letters, digits and '-', at most 63), got ${reservationName === undefined ? 'none' : JSON.stringify(reservationName)}.`);
     }
   } else if (reservationName !== undefined) {
     throw new Error(`'reservationName' is only used with 'capacity' Capacity.RESERVATION, but 'capacity' is ${c}: remove it or set 'capacity'.`);

@@ -83,7 +83,7 @@ export function serverNotes(
   }
   if (pool.capacity === Capacity.SPOT) {
     out.push('Capacity: Spot VMs, as the cost figures assume: Compute Engine may preempt a node at any time (the pods get 15 s to stop); '
-      + 'set \'capacity\' to Capacity.ON_DEMAND or Capacity.RESERVATION for nodes that stay.');
+      + 'for nodes that stay, choose on-demand or reserved capacity (\'capacity\' Capacity.ON_DEMAND or Capacity.RESERVATION; --capacity on the CLI).');
   }
   out.push(MONITORING_NOTE);
   if (r.autoscaling) out.push(...autoscalingNotes(r.autoscaling));
