@@ -74,6 +74,13 @@ test('wrong shapes from JavaScript are refused with the prop\'s name', () => {
   expect(() => synth({ imagePullSecrets: 'creds' as any })).toThrow(/'imagePullSecrets' must be a list of Secret names/);
   expect(() => synth({ priorityClassName: 'High Priority' })).toThrow(/'priorityClassName' must be the name of a PriorityClass/);
   expect(() => synth({ tolerations: {} as any })).toThrow(/'tolerations' must be a list of objects/);
+  // the API server's Toleration rules, checked before they become YAML it rejects
+  expect(() => synth({ tolerations: [{ key: 'dedicated', value: 5 as any }] })).toThrow(/'tolerations' entry .*: 'value' must be a label value/);
+  expect(() => synth({ tolerations: [{ key: 'dedicated', value: 'llm', effect: 'Whatever' }] })).toThrow(/'effect' must be 'NoSchedule', 'PreferNoSchedule' or 'NoExecute'/);
+  expect(() => synth({ tolerations: [{ key: 'dedicated', operator: 'Exists', value: 'llm' }] })).toThrow(/'value' must be empty with 'operator' 'Exists'/);
+  expect(() => synth({ tolerations: [{ value: 'llm' }] })).toThrow(/without a 'key', 'operator' must be 'Exists'/);
+  expect(() => synth({ tolerations: [{ key: 'd', effect: 'NoSchedule', tolerationSeconds: 30 }] })).toThrow(/'tolerationSeconds' .* with 'effect' 'NoExecute'/);
+  expect(() => synth({ tolerations: [{ operator: 'Exists' }, { key: 'd', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }] })).not.toThrow();
 });
 
 test('a sidecar that breaks the rules is refused when the server is made, with everything it lacks and why', () => {

@@ -97,6 +97,10 @@ describe('LlmServerAutoscaler', () => {
     expect(hpa.deploymentNotes[0]).toMatch(/reads prometheus.googleapis.com\|memory_used\|gauge through the Custom Metrics Stackdriver Adapter/);
     expect(hpa.deploymentNotes.join('\n')).toMatch(/selected only by metric.labels.container=jetstream-http/);
     expect(hpa.deploymentNotes.join('\n')).toMatch(/TPU memory target \(30.0 GiB per replica\)/);
+    // a second HPA on the same unlabelled series, on its own or a server's, in either order, is refused
+    const tpuHpa = { modelServer: 'jetstream', metric: AutoscalingMetric.TPU_MEMORY_USED, targetAverageValue: 30 * 2 ** 30 };
+    expect(() => new LlmServerAutoscaler(c, 'Hpa2', { ...tpuHpa, target: ScaleTarget.deployment('other') }))
+      .toThrow(/the HPA 'maxengine-server' already scales on TPU memory.*Scale 'other' on 'queue-size' or 'batch-size' instead/);
   });
 
   test('from a resolution: the same HPA the server emits; a LeaderWorkerSet target', () => {
@@ -129,6 +133,18 @@ describe('LlmServerAutoscaler', () => {
     expect(make({ target: ScaleTarget.deployment('x'), resolution })).toThrow(/'resolution' has no autoscaling/);
     expect(make({ target: ScaleTarget.deployment('x'), resolution, targetAverageValue: 3 })).toThrow(/'targetAverageValue' cannot be set with 'resolution'/);
     expect(() => ScaleTarget.deployment('Not_A_Name')).toThrow(/DNS-1123/);
+    // what a plain-JavaScript caller can pass, refused before it becomes YAML the API server rejects
+    const x = ScaleTarget.deployment('x');
+    expect(make({ target: x, targetAverageValue: 5, labels: { a: 5 } })).toThrow(/'labels' value of 'a' must be a string, got number 5/);
+    expect(make({ target: x, targetAverageValue: 0.0004 })).toThrow(/'targetAverageValue' 0.0004 is below 0.001/);
+    expect(make({ target: x, resolution: null })).toThrow(/'resolution' \(from InferenceResolver.resolve\) must be an object/);
+    const targeted = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 200 });
+    const reloaded = JSON.parse(JSON.stringify(targeted));
+    delete reloaded.autoscaling.targetAverageValue;
+    expect(make({ target: x, resolution: reloaded })).toThrow(/'resolution'.autoscaling lacks its hpaMetricName, hpaMetricType or a positive targetAverageValue/);
+    expect(() => ScaleTarget.of('not a version', 'Deployment', 'x')).toThrow(/ScaleTarget 'apiVersion' 'not a version' is not an API version/);
+    expect(() => ScaleTarget.of('apps/v1', 'Bad Kind;', 'x')).toThrow(/ScaleTarget 'kind' 'Bad Kind;' is not a kind/);
+    expect(ScaleTarget.of('v1', 'ReplicationController', 'x').apiVersion).toBe('v1');
   });
 
   test('the KV-cache gauge follows vLLM\'s rename (0.9.2): vllm:gpu_cache_usage_perc before, vllm:kv_cache_usage_perc after', () => {
@@ -164,6 +180,27 @@ describe('LlmServerMonitoring', () => {
     expect(byKind(Testing.synth(c), 'PodMonitoring').filter((o) => o.metadata.namespace === 'kube-system')).toHaveLength(1);
     expect(() => new LlmServerMonitoring(chart(), 'M', { name: 'x', selector: {} })).toThrow(/'selector' must name at least one label/);
     expect(() => new LlmServerMonitoring(chart(), 'M', { name: 'x', selector: { app: 'x' }, port: 70000 })).toThrow(/'port'/);
+    const L: any = LlmServerMonitoring;
+    expect(() => new L(chart(), 'M', { name: 'x', selector: { app: 5 } })).toThrow(/'selector' value of 'app' must be a string/);
+    expect(() => new L(chart(), 'M', { name: 'x', selector: { app: 'x' }, labels: { 'bad key!': 'v' } })).toThrow(/'labels' key 'bad key!' is not label keys/);
+    expect(() => new L(chart(), 'M', { name: 'x', selector: { app: 'x' }, interval: 'every minute' })).toThrow(/'interval' 'every minute' is not a duration/);
+    expect(new LlmServerMonitoring(chart(), 'M', { name: 'x', selector: { app: 'x' }, interval: '1m30s' }).podMonitoring).toBeDefined();
+  });
+
+  test('two scrapes of one name fail synthesis; the TPU exporter scrape, one per chart, is one object applied twice', () => {
+    const c = chart();
+    new LlmServerMonitoring(c, 'A', { name: 'x', selector: { app: 'a' } });
+    new LlmServerMonitoring(c, 'B', { name: 'x', selector: { app: 'b' } });
+    expect(() => Testing.synth(c)).toThrow(/\[kubernetes\/unique-object-names\] PodMonitoring llm\/x is emitted twice/);
+    // the exporter's scrape in two charts of one app, beside a server: identical, so each chart applies on its own
+    const app = Testing.app();
+    const one = new Chart(app, 'one', { namespace: 'a' });
+    const two = new Chart(app, 'two', { namespace: 'b' });
+    new LlmServerMonitoring(one, 'M', { name: 'm', selector: { app: 'm' }, tpuMetrics: true });
+    new LlmServerMonitoring(two, 'M', { name: 'm', selector: { app: 'm' }, tpuMetrics: true });
+    new OptimizedLlmServer(one, 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+    expect(() => app.synth()).not.toThrow();
+    for (const ch of [one, two]) expect(byKind(ch.toJson(), 'PodMonitoring').filter((o) => o.metadata.namespace === 'kube-system')).toHaveLength(1);
   });
 });
 

@@ -8,6 +8,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { checkLabelMap } from './map-props';
 import { LWS_API_VERSION, LWS_KIND } from './multi-host';
 import { autoscalingNotes } from './server-notes';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
@@ -20,6 +21,7 @@ import {
   checkRequiredString, describeValue, printable,
 } from '../util/input';
 import { isDns1123Subdomain } from '../validation/manifest';
+import { ensureUniqueObjectNames } from '../validation/unique-names';
 
 /**
  * The workload an HPA scales (its `scaleTargetRef`): a Deployment, a LeaderWorkerSet or any object with a scale
@@ -73,6 +75,11 @@ export class ScaleTarget {
     checkRequiredString('kind', kind, '\'Deployment\'');
     checkRequiredString('name', name, '\'gemma-server\'');
     if (!isDns1123Subdomain(name)) throw new Error(`ScaleTarget 'name' '${printable(name)}' is not a Kubernetes object name (a DNS-1123 subdomain).`);
+    // group/version (core: version alone) and an upper camel-case kind, as the API server's scaleTargetRef takes them
+    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?v\d+((alpha|beta)\d+)?$/.test(apiVersion)) {
+      throw new Error(`ScaleTarget 'apiVersion' '${printable(apiVersion)}' is not an API version such as 'apps/v1' or 'leaderworkerset.x-k8s.io/v1'.`);
+    }
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) throw new Error(`ScaleTarget 'kind' '${printable(kind)}' is not a kind such as 'Deployment'.`);
     return new ScaleTarget(apiVersion, kind, name);
   }
 
@@ -199,7 +206,7 @@ export class LlmServerAutoscaler extends Construct {
     checkOptionalInteger('maxReplicas', props.maxReplicas, 1);
     const name = props.name ?? props.target.name;
     if (!isDns1123Subdomain(name)) throw new Error(`'name' '${printable(name)}' is not a Kubernetes object name (a DNS-1123 subdomain).`);
-    if (props.labels !== undefined) checkObject(props.labels, '\'labels\'');
+    checkLabelMap('labels', props.labels);
     const minReplicas = props.minReplicas ?? 1;
     const maxReplicas = props.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS, minReplicas);
     if (minReplicas > maxReplicas) throw new Error(`'minReplicas' (${minReplicas}) must be less than or equal to 'maxReplicas' (${maxReplicas}).`);
@@ -220,10 +227,21 @@ export class LlmServerAutoscaler extends Construct {
       },
     });
     // the TPU memory signal comes from the TPU device plugin's exporter: Managed Prometheus must scrape it
-    if (metric.name === tpuMemoryMetricName()) this.tpuMetricsMonitoring = tpuMetricsExporterMonitoring(this);
+    if (metric.name === tpuMemoryMetricName()) {
+      // its series carry no label of their server: two such HPAs in one cluster would each count every server's memory
+      const other = this.node.root.node.findAll().find((c): c is LlmServerAutoscaler => c !== this && c instanceof LlmServerAutoscaler
+        && c.metricName === tpuMemoryMetricName());
+      if (other) {
+        throw new Error(`'metric' '${AutoscalingMetric.TPU_MEMORY_USED}': the HPA '${other.horizontalPodAutoscaler.name}' already scales on TPU memory, `
+          + `and the exporter's series carry no label of their server, so both HPAs would count both servers' memory. Scale '${name}' `
+          + `on '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}' instead.`);
+      }
+      this.tpuMetricsMonitoring = tpuMetricsExporterMonitoring(this);
+    }
     this.deploymentNotes = autoscalingNotes({
       hpaMetricName: metric.name, hpaMetricSelector: metric.selector, metric: metric.metric, targetAverageValue: metric.targetAverageValue,
     });
+    ensureUniqueObjectNames(this);
   }
 }
 
@@ -237,10 +255,17 @@ function metricOfResolution(props: LlmServerAutoscalerProps): HpaMetric {
     throw new Error(`${given.map((k) => `'${k}'`).join(', ')} cannot be set with 'resolution', whose autoscaling decides them: remove them, `
       + 'or remove \'resolution\'.');
   }
+  checkObject(props.resolution, '\'resolution\' (from InferenceResolver.resolve)');
   const a = props.resolution!.autoscaling;
   if (a === undefined || a === null) {
     throw new Error('\'resolution\' has no autoscaling: resolve with a latency target (targetNtpotMilliseconds or targetTtftMilliseconds), '
       + 'or give \'metric\' and \'targetAverageValue\' instead.');
+  }
+  // a resolution rebuilt by hand or from JSON: the fields the HPA is made of must be there
+  if (typeof a.hpaMetricName !== 'string' || !(typeof a.targetAverageValue === 'number' && Number.isFinite(a.targetAverageValue) && a.targetAverageValue > 0)
+    || (a.hpaMetricType !== 'Pods' && a.hpaMetricType !== 'External')) {
+    throw new Error('\'resolution\'.autoscaling lacks its hpaMetricName, hpaMetricType or a positive targetAverageValue: pass the resolution '
+      + 'InferenceResolver.resolve returned, or give \'metric\' and \'targetAverageValue\' instead.');
   }
   return { metric: a.metric, type: a.hpaMetricType, name: a.hpaMetricName, selector: a.hpaMetricSelector, targetAverageValue: a.targetAverageValue };
 }
@@ -250,6 +275,10 @@ function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
   checkOptionalString('modelServerVersion', props.modelServerVersion);
   checkOptionalMember('metric', props.metric, Object.values(AutoscalingMetric), 'AutoscalingMetric.QUEUE_SIZE, ...');
   checkOptionalPositive('targetAverageValue', props.targetAverageValue);
+  // the HPA's target is written in thousandths (averageValue: 500m): a smaller one would be 0, which the API server refuses
+  if (props.targetAverageValue !== undefined && Math.round(props.targetAverageValue * 1000) < 1) {
+    throw new Error(`'targetAverageValue' ${props.targetAverageValue} is below 0.001, the smallest target the HPA's averageValue holds here.`);
+  }
   if (props.targetAverageValue === undefined) {
     throw new Error('\'targetAverageValue\' is required without \'resolution\': the target per replica of the metric (e.g. 10 waiting requests '
       + 'for AutoscalingMetric.QUEUE_SIZE), or pass a \'resolution\' resolved with a latency target.');

@@ -5,6 +5,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkLabelMap } from './map-props';
 import { MONITORING_NOTE } from './server-notes';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { MODEL_SERVERS } from '../catalog/model-servers';
@@ -13,6 +14,7 @@ import {
   checkObject, checkOptionalBoolean, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable,
 } from '../util/input';
 import { isDns1123Subdomain } from '../validation/manifest';
+import { ensureUniqueObjectNames } from '../validation/unique-names';
 
 /** Properties of an {@link LlmServerMonitoring}. */
 export interface LlmServerMonitoringProps {
@@ -72,10 +74,15 @@ export class LlmServerMonitoring extends Construct {
     checkRequiredString('name', props.name, '\'my-vllm\'');
     if (!isDns1123Subdomain(props.name)) throw new Error(`'name' '${printable(props.name)}' is not a Kubernetes object name (a DNS-1123 subdomain).`);
     checkObject(props.selector, '\'selector\'');
+    checkLabelMap('selector', props.selector);
     if (Object.keys(props.selector).length === 0) throw new Error('\'selector\' must name at least one label: an empty selector scrapes every pod.');
-    if (props.labels !== undefined) checkObject(props.labels, '\'labels\'');
+    checkLabelMap('labels', props.labels);
     checkOptionalString('modelServer', props.modelServer);
     checkOptionalString('interval', props.interval);
+    // Managed Prometheus's duration format (PodMonitoring endpoints[].interval), e.g. 15s, 1m, 1m30s
+    if (props.interval !== undefined && !/^((\d+)(ms|s|m|h))+$/.test(props.interval)) {
+      throw new Error(`'interval' '${printable(props.interval)}' is not a duration such as '15s', '1m' or '1m30s'.`);
+    }
     checkOptionalInteger('port', props.port, 1, 65535);
     checkOptionalBoolean('tpuMetrics', props.tpuMetrics);
     const server = MODEL_SERVERS.find((s) => s.name === (props.modelServer ?? 'vllm'));
@@ -96,5 +103,7 @@ export class LlmServerMonitoring extends Construct {
     });
     if (props.tpuMetrics) this.tpuMetricsMonitoring = tpuMetricsExporterMonitoring(this);
     this.deploymentNotes = [MONITORING_NOTE];
+    // no other object of the App may share its name (two scrapes of one name: Kubernetes keeps one)
+    ensureUniqueObjectNames(this);
   }
 }

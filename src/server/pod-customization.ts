@@ -7,6 +7,7 @@
  * and a memory limit, no privilege escalation), so the rules tell what a sidecar must carry.
  */
 import { k8s } from 'cdk8s-plus-28';
+import { stringMap } from './map-props';
 import { describeValue, printable } from '../util/input';
 import { isPinnedImageReference } from '../util/references';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
@@ -70,21 +71,6 @@ export const POD_CUSTOMIZATION_PROPS: readonly string[] = [
 
 const isEnvName = (v: string) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(v);
 
-function stringMap(
-  name: string, value: unknown, key: (k: string) => boolean, keyWhat: string, val?: (v: string) => boolean, valWhat?: string,
-): { [k: string]: string } | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`'${name}' must be a map of ${keyWhat} to strings, got ${describeValue(value)}.`);
-  }
-  for (const [k, v] of Object.entries(value)) {
-    if (!key(k) || k.length > 253) throw new Error(`'${name}' key '${printable(k)}' is not ${keyWhat}.`);
-    if (typeof v !== 'string') throw new Error(`'${name}' value of '${k}' must be a string, got ${describeValue(v)}.`);
-    if (val && !val(v)) throw new Error(`'${name}' value '${printable(v)}' of '${k}' is not ${valWhat}.`);
-  }
-  return value as { [k: string]: string };
-}
-
 function noOverride(name: string, given: { [k: string]: string } | undefined, ours: { [k: string]: string } | undefined, why: string): void {
   for (const k of Object.keys(given ?? {})) {
     if (ours && k in ours) throw new Error(`'${name}' cannot set '${k}': the library sets it (${why}).`);
@@ -107,6 +93,23 @@ export function checkPodCustomization(c: PodCustomization): void {
   for (const [name, list] of [['tolerations', c.tolerations], ['sidecars', c.sidecars]] as const) {
     if (list !== undefined && (!Array.isArray(list) || list.some((x) => x === null || typeof x !== 'object' || Array.isArray(x)))) {
       throw new Error(`'${name}' must be a list of objects (k8s.${name === 'sidecars' ? 'Container' : 'Toleration'}), got ${describeValue(list)}.`);
+    }
+  }
+  // the API server's Toleration rules: a key is a qualified name (or empty with Exists), Exists takes no value, the effect is one of three
+  for (const t of c.tolerations ?? []) {
+    const where = `'tolerations' entry ${describeValue(t)}`;
+    if (t.key !== undefined && (typeof t.key !== 'string' || !isQualifiedName(t.key))) throw new Error(`${where}: 'key' must be a label key.`);
+    if (t.operator !== undefined && t.operator !== 'Equal' && t.operator !== 'Exists') throw new Error(`${where}: 'operator' must be 'Equal' or 'Exists'.`);
+    if (t.value !== undefined && (typeof t.value !== 'string' || !isLabelValue(t.value))) {
+      throw new Error(`${where}: 'value' must be a label value (a string of at most 63 letters, digits, '-', '_' and '.').`);
+    }
+    if (t.operator === 'Exists' && t.value !== undefined && t.value !== '') throw new Error(`${where}: 'value' must be empty with 'operator' 'Exists'.`);
+    if (t.key === undefined && t.operator !== 'Exists') throw new Error(`${where}: without a 'key', 'operator' must be 'Exists' (tolerate every taint).`);
+    if (t.effect !== undefined && !['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect)) {
+      throw new Error(`${where}: 'effect' must be 'NoSchedule', 'PreferNoSchedule' or 'NoExecute'.`);
+    }
+    if (t.tolerationSeconds !== undefined && (!Number.isInteger(t.tolerationSeconds) || t.effect !== 'NoExecute')) {
+      throw new Error(`${where}: 'tolerationSeconds' must be a whole number of seconds, with 'effect' 'NoExecute'.`);
     }
   }
   for (const s of c.sidecars ?? []) {

@@ -7,6 +7,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
+import { markSharedClusterObject } from '../validation/unique-names';
 
 /** Name, namespace, pod label and port of the exporter scrape. */
 export const TPU_METRICS_EXPORTER = {
@@ -28,11 +29,14 @@ export function tpuMetricsExporterMonitoring(scope: Construct): ApiObject {
   const chart = Chart.of(scope);
   const existing = chart.node.tryFindChild(ID);
   if (existing) return existing as ApiObject;
-  return new PodMonitoring(chart, ID, {
+  const monitoring = new PodMonitoring(chart, ID, {
     metadata: { name: TPU_METRICS_EXPORTER.name, namespace: TPU_METRICS_EXPORTER.namespace, labels: { ...TPU_METRICS_EXPORTER.podLabels } },
     spec: {
       selector: { matchLabels: { ...TPU_METRICS_EXPORTER.podLabels } },
       endpoints: [{ port: PodMonitoringSpecEndpointsPort.fromNumber(TPU_METRICS_EXPORTER.port), interval: TPU_METRICS_EXPORTER.interval }],
     },
   });
+  // every chart that needs it carries the same object, so each chart applies on its own
+  markSharedClusterObject(monitoring);
+  return monitoring;
 }

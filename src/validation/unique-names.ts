@@ -12,6 +12,17 @@ import { SynthScope, activeSynthScope } from './synth-scope';
 export const UNIQUE_NAMES_RULE_ID = 'kubernetes/unique-object-names';
 
 const REGISTERED = Symbol.for('cdk8s-gke-inference.unique-object-names');
+const SHARED = Symbol.for('cdk8s-gke-inference.shared-cluster-object');
+
+/**
+ * Marks an object every chart that needs it emits identically, one per cluster (GKE's TPU exporter scrape in kube-system): two
+ * identical copies in two charts are one object applied twice, not a conflict.
+ */
+export function markSharedClusterObject(o: ApiObject): void {
+  (o as ApiObject & { [SHARED]?: boolean })[SHARED] = true;
+}
+
+const isShared = (o: ApiObject) => (o as ApiObject & { [SHARED]?: boolean })[SHARED] === true;
 
 /** The construct that owns an object: the nearest ancestor that is not a bare ApiObject (a construct of this library or the user's). */
 function owner(o: ApiObject): string {
@@ -40,6 +51,7 @@ export function duplicateObjectNames(root: IConstruct): string[] {
       seen.set(key, o);
       continue;
     }
+    if (isShared(first) && isShared(o) && JSON.stringify(first.toJson()) === JSON.stringify(o.toJson())) continue;
     out.push(`[${UNIQUE_NAMES_RULE_ID}] ${o.kind} ${namespace ? `${namespace}/` : ''}${o.name} is emitted twice: by ${owner(first)} and by `
       + `${owner(o)}; Kubernetes keeps one object per name, so one would silently replace the other (and a shared ServiceAccount shares `
       + 'its grants). Fix: give one of the constructs another \'name\' (or another namespace).');
