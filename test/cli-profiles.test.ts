@@ -80,7 +80,7 @@ test('profiles list --format=json: one row per profile of the model at its infle
   expect(costs.slice(0, priced.length)).toEqual([...priced].sort((a, b) => a - b));
 });
 
-test('profiles list: CSV, YAML and the table carry the same rows; CSV and the table show GIQ\'s columns plus the source', () => {
+test('profiles list: CSV, YAML and the table carry the same rows; CSV shows GIQ\'s columns plus the source, the table also the count', () => {
   const json = JSON.parse(ok(`profiles list --model=${GEMMA} --format=json`));
   const csv = parseCsv(ok(`profiles list --model=${GEMMA} --format=csv`));
   expect(csv).toHaveLength(json.length);
@@ -95,12 +95,13 @@ test('profiles list: CSV, YAML and the table carry the same rows; CSV and the ta
   expect(parseAllDocuments(ok(`profiles list --model=${GEMMA} --format=yaml`)).map((d) => d.toJS())).toEqual(json);
 
   const table = ok(`profiles list --model=${GEMMA}`).trimEnd().split('\n');
-  expect(table[0].split(/\s{2,}/)).toEqual(['INSTANCE TYPE', 'ACCELERATOR', 'COST/M INPUT TOKENS', 'COST/M OUTPUT TOKENS', 'OUTPUT TOKENS/S',
+  // the count tells apart the rows of one packed machine (1, 2, 4 or 8 GPUs of an 8-GPU machine)
+  expect(table[0].split(/\s{2,}/)).toEqual(['INSTANCE TYPE', 'ACCELERATOR', 'COUNT', 'COST/M INPUT TOKENS', 'COST/M OUTPUT TOKENS', 'OUTPUT TOKENS/S',
     'NTPOT(MS)', 'TTFT(MS)', 'MODEL SERVER', 'MODEL SERVER VERSION', 'MODEL', 'SOURCE']);
   expect(table).toHaveLength(json.length + 1);
   const l4 = table.find((l) => l.includes('g2-standard-48'))!.split(/\s{2,}/);
   const l4Json = json.find((r: any) => r.instanceType === 'g2-standard-48');
-  expect(l4).toEqual(['g2-standard-48', 'nvidia-l4', l4Json.costPerMillionInputTokens.toFixed(3), l4Json.costPerMillionOutputTokens.toFixed(3),
+  expect(l4).toEqual(['g2-standard-48', 'nvidia-l4', String(l4Json.acceleratorCount), l4Json.costPerMillionInputTokens.toFixed(3), l4Json.costPerMillionOutputTokens.toFixed(3),
     String(l4Json.outputTokensPerSecond), String(l4Json.ntpotMilliseconds), l4Json.ttftMilliseconds === null ? 'N/A' : String(l4Json.ttftMilliseconds),
     'vllm', l4Json.modelServerVersion, GEMMA, l4Json.source]);
 });

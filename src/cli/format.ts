@@ -17,6 +17,8 @@ export interface Column {
   readonly decimals?: number;
   /** Only in JSON and YAML, not in the table and CSV. */
   readonly structuredOnly?: boolean;
+  /** In the table, JSON and YAML, not in CSV (whose columns stay GIQ's). */
+  readonly notInCsv?: boolean;
   /**
    * Where the field sits in JSON and YAML records when the listing nests as gcloud does (a dotted path such as
    * `performanceStats.ntpotMilliseconds`); `--filter`, `--sort-by` and projections accept it as well as `key`.
@@ -39,7 +41,7 @@ export function renderRows(rows: readonly Row[], columns: readonly Column[], for
       // gcloud prints a listing as one YAML document per resource, each after `---`
       return rows.map((r) => `---\n${Yaml.stringify(record(r, columns))}`).join('');
     case 'csv': {
-      const shown = columns.filter((c) => !c.structuredOnly);
+      const shown = columns.filter((c) => !c.structuredOnly && !c.notInCsv);
       const lines = [shown.map((c) => csvCell(c.key)), ...rows.map((r) => shown.map((c) => csvCell(text(r[c.key], c, ''))))];
       return lines.map((l) => `${l.join(',')}\n`).join('');
     }

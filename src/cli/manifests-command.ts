@@ -26,6 +26,7 @@ import {
   required,
   targetsOf,
 } from './common-flags';
+import { oneLine } from './one-line';
 import { emit } from './output';
 import { workloadCatalog } from './profile-query';
 import { Catalog } from '../catalog/catalog';
@@ -137,7 +138,7 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
   try {
     capacityOf(capacity, pricingModel, reservationName);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(oneLine((e as Error).message));
   }
   const app = new App();
   const chart = new Chart(app, 'manifests', { namespace });

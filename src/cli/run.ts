@@ -7,7 +7,7 @@ import { CommandSpec, Io, PROGRAM, UsageError, commandHelp, commandName, parseFl
 import { CATALOG_COMMANDS } from './catalog-commands';
 import { LIST_FLAGS } from './list-output';
 import { MANIFEST_COMMANDS } from './manifests-command';
-import { oneLine } from './one-line';
+import { joinMessage, oneLine } from './one-line';
 import { PROFILE_COMMANDS } from './profiles-commands';
 import { SERVE_COMMAND } from './serve';
 import { libraryVersion } from '../util/version';
@@ -67,7 +67,9 @@ export function run(argv: readonly string[], io: Io): number {
     const usage = e instanceof UsageError;
     const where = command ? `${PROGRAM} ${commandName(command)}` : PROGRAM;
     const hint = usage && !command ? ` (run '${PROGRAM} --help' for the commands)` : '';
-    io.err(`ERROR: (${where}) ${oneLine(e instanceof Error ? e.message : String(e))}${hint}\n`);
+    // the CLI's own usage errors name flags and list keys already ('model' there is a --filter key): only library messages are renamed
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(`ERROR: (${where}) ${usage ? joinMessage(message, {}) : oneLine(message)}${hint}\n`);
     return usage ? 2 : 1;
   }
 }
