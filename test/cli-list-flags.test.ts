@@ -77,6 +77,8 @@ test('model-and-server-combinations list counts the profiles of every combinatio
     expect(g.profiles).toBe(mine.length);
     expect(g.measuredProfiles).toBe(mine.filter((c) => c.source === 'measured').length);
   }
+  // versions newest first by release, as model-server-versions list orders them (as text v0.7.2 came before v0.12.0)
+  expect(gemma.map((r: any) => r.modelServerVersion)).toEqual(['v0.12.0', 'v0.11.2', 'v0.11.1-tpu', 'v0.10.0', 'v0.7.2']);
   // gcloud's `profiles` prefix works too, and filters narrow it
   const jet = JSON.parse(ok(['profiles', 'model-and-server-combinations', 'list', '--model-server=jetstream', '--format=json']));
   expect(jet.length).toBeGreaterThan(0);

@@ -296,7 +296,21 @@ test('the node pool holds the replicas the manifests ask for: fixed replicas at 
   const packed = synth({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb', targetNtpotMilliseconds: 30, maxReplicas: 20 });
   expect(packed.server.resolution.nodePool.podsPerNode).toBe(8);
   expect(packed.server.deploymentNotes.find((n) => n.startsWith('Node pool'))).toMatch(/--total-min-nodes 1 --total-max-nodes 3 --num-nodes 1$/);
+  // a packed node's allocatable is what its pods share, not what one pod may ask
+  expect(packed.server.deploymentNotes.find((n) => n.startsWith('Node pool')))
+    .toMatch(/a3-ultragpu-8g nodes holding 8 replicas each \(8 x nvidia-h200-141gb, spot capacity; its 8 pods together may request /);
   // a TPU server from a bucket: its XLA warm-up Job needs a slice of its own while it runs, which the autoscaler gives back
   expect(poolNote({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice', modelBucketUri: 'gs://my-models/gemma', targetNtpotMilliseconds: 100 }))
     .toMatch(/2 nodes at first for 1 replica and the XLA cache warm-up Job, the cluster autoscaler keeping 1 to 6 nodes .*--enable-autoscaling --total-min-nodes 1 --total-max-nodes 6 --num-nodes 2$/);
+});
+
+test('a chart without a namespace: the notes say their commands assume default; decision lines round sizes', () => {
+  const server = new OptimizedLlmServer(new Chart(Testing.app(), 'c'), 's', { model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice' });
+  expect(server.deploymentNotes.join('\n')).toMatch(/Hugging Face token: .*--namespace=default/);
+  expect(server.deploymentNotes[server.deploymentNotes.length - 1])
+    .toMatch(/^Namespace: the chart sets none, so the objects go to the namespace you apply them to, while the commands above assume 'default'/);
+  const named = new OptimizedLlmServer(new Chart(Testing.app(), 'c', { namespace: 'llm' }), 's', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+  expect(named.deploymentNotes.some((n) => n.startsWith('Namespace:'))).toBe(false);
+  // TPU HBM in GB has many digits (134.200950784): the decision prints two decimals at most
+  expect(server.resolution.decisions.find((d) => d.startsWith('memory:'))).toMatch(/^memory: 134\.2 GB x 0\.9 - 54\.5 GB weights/);
 });

@@ -157,8 +157,15 @@ const MODEL_AND_SERVER_COMBINATIONS_LIST: CommandSpec = {
       if (curve.source === 'measured') g.measured++;
       groups.set(key, g);
     }
+    // versions newest first, as model-server-versions list orders them (by release: v0.12.0 before v0.11.2, not as text)
+    const rank = (g: { modelServer: string; modelServerVersion: string }) => {
+      const s = c.modelServer(g.modelServer);
+      const i = s ? c.versionsNewestFirst(s).findIndex((v) => v.version === g.modelServerVersion) : -1;
+      return i === -1 ? Number.MAX_SAFE_INTEGER : i;
+    };
     const rows = [...groups.values()]
-      .sort((a, b) => byText(a.model, b.model) || byText(a.modelServer, b.modelServer) || byText(b.modelServerVersion, a.modelServerVersion))
+      .sort((a, b) => byText(a.model, b.model) || byText(a.modelServer, b.modelServer) || rank(a) - rank(b)
+        || byText(a.modelServerVersion, b.modelServerVersion))
       .map((g): Row => ({
         model: g.model, modelServer: g.modelServer, modelServerVersion: g.modelServerVersion, profiles: g.profiles, measuredProfiles: g.measured,
       }));

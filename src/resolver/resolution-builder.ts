@@ -17,6 +17,9 @@ import { LatencyTargets } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../performance/precision';
 
+/** A size in GB as the decision lines print it: at most two decimals (134.200950784 GB of TPU HBM reads 134.2). */
+const gb = (x: number) => Number(x.toFixed(2));
+
 export function buildResolution(
   catalog: Catalog, c: Candidate, model: ModelRecord, server: ModelServerRecord, maxModelLength: number,
   targets: LatencyTargets, chose: boolean, alternatives: ResolvedAlternative[], request: ResolveRequest,
@@ -69,7 +72,7 @@ export function buildResolution(
       : estimated ? ' (chosen: the smallest machine type with this accelerator count whose memory holds the model loader)'
         : c.curve.instanceTypeInferred ? ' (inferred: the only machine type with this accelerator count; the source does not state it)' : ' (as published)'}`,
     nodes > 1 && pathways
-      ? `multi-host TPU slice: no single host of ${c.accelerator.gkeLabel} holds ${model.checkpointWeightsGb} GB of weights + `
+      ? `multi-host TPU slice: no single host of ${c.accelerator.gkeLabel} holds ${gb(model.checkpointWeightsGb)} GB of weights + `
         + `${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}, so one replica is the `
         + `${topology!.topology} slice (${c.curve.acceleratorCount} chips on ${nodes} ${machine.name} hosts) served by JetStream with Pathways: a `
         + 'LeaderWorkerSet group of a leader (Pathways proxy and resource manager, the MaxText engine as single controller, jetstream-http; no chips) '
@@ -77,7 +80,7 @@ export function buildResolution(
         + `dividing ${model.attentionHeads} attention and ${model.kvHeads} KV heads) x ici_autoregressive_parallelism ${pathways.autoregressive}; `
         + 'performance estimated as one replica over every chip of the slice, the uncertainty band widened (no multi-host TPU point is measured)'
       : nodes > 1
-        ? `multi-host: no single machine of ${c.accelerator.gkeLabel} holds ${model.checkpointWeightsGb} GB of weights + `
+        ? `multi-host: no single machine of ${c.accelerator.gkeLabel} holds ${gb(model.checkpointWeightsGb)} GB of weights + `
         + `${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}, so one replica is a LeaderWorkerSet group of `
         + `${nodes} ${machine.name} nodes: tensor-parallel size ${tp} (the accelerators of the largest machine) x pipeline-parallel size ${nodes} `
         + `(the fewest nodes whose memory holds it; ${model.layers} layers, at least one per stage) = ${tp * nodes} x ${c.accelerator.gkeLabel}; `
@@ -90,7 +93,7 @@ export function buildResolution(
       + 'each pod requests its own GPUs and 1/' + `${pods} of the node's CPU and memory, replicas and HPA bounds count pods, and a replica costs `
       + `1/${pods} of the machine (estimated as ${pods} independent replicas: the pods share the host's CPU, PCIe and network, not their GPUs)`] : []),
     maxModelLengthReason(model, request.maxModelLength, catalog.defaultWorkload, maxModelLength),
-    `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${c.budget.acceleratorMemoryGb} GB x ${c.budget.gpuMemoryUtilization} - ${model.checkpointWeightsGb} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
+    `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${gb(c.budget.acceleratorMemoryGb)} GB x ${c.budget.gpuMemoryUtilization} - ${gb(model.checkpointWeightsGb)} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
       + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens${c.budget.kvCacheReplicas > 1
         ? `, each held ${c.budget.kvCacheReplicas} times: ${model.kvLoraRank !== undefined ? 'latent attention, every tensor-parallel rank holds the whole latent'
           : 'fewer KV heads than tensor-parallel ranks, vLLM replicates them'}` : ''}); maxModelLength ${maxModelLength} fits`,

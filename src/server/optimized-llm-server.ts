@@ -448,6 +448,12 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
     }
+    // objects without a namespace go to the one kubectl applies them to: the commands above name 'default'
+    if (Chart.of(this).namespace === undefined) {
+      this.deploymentNotes.push('Namespace: the chart sets none, so the objects go to the namespace you apply them to, while the commands above '
+        + 'assume \'default\' (the Secret\'s --namespace, the IAM principals\' ns/default): applying elsewhere, use that namespace in them, '
+        + 'or give the Chart a namespace.');
+    }
   }
 
   /**
