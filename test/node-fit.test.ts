@@ -314,3 +314,12 @@ test('a chart without a namespace: the notes say their commands assume default; 
   // TPU HBM in GB has many digits (134.200950784): the decision prints two decimals at most
   expect(server.resolution.decisions.find((d) => d.startsWith('memory:'))).toMatch(/^memory: 134\.2 GB x 0\.9 - 54\.5 GB weights/);
 });
+
+test('the boot disk counts a Cloud Storage FUSE sidecar and an XLA cache copy only for servers that have them', () => {
+  const bootLine = (modelServer: string) => InferenceResolver.resolve({
+    model: 'google/gemma-2-27b-it', modelServer, acceleratorType: 'tpu-v6e-slice', modelBucketUri: 'gs://my-models/gemma',
+  }).decisions.find((d) => d.startsWith('node pool: boot disk'))!;
+  // JetStream reads its checkpoint from Cloud Storage itself: no sidecar, no XLA cache (its pods request 10 GiB)
+  expect(bootLine('jetstream')).toBe('node pool: boot disk 100 GB: GKE leaves 45.8 GiB of it allocatable, for the pod\'s 10 GiB');
+  expect(bootLine('vllm')).toMatch(/for the pod's 36 GiB \(with the Cloud Storage FUSE sidecar's 5 GiB default request and 20 GiB for a copy of the XLA compilation cache/);
+});

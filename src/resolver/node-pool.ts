@@ -70,6 +70,12 @@ export interface NodePoolInput {
   readonly podEphemeralStorageGiB: number;
   /** Whether the pod mounts a bucket through Cloud Storage FUSE (its sidecar asks for ephemeral storage too). */
   readonly cloudStorageFuse: boolean;
+  /**
+   * Whether the server may keep an XLA compilation cache (vLLM on TPU): its pods then mount the cache bucket through Cloud Storage
+   * FUSE and keep a private copy of it. JetStream reads its checkpoint from Cloud Storage itself and has none.
+   * @default false
+   */
+  readonly xlaCache?: boolean;
   readonly capacity: Capacity;
   readonly reservationName?: string;
 }
@@ -90,12 +96,13 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
   const tpu = accelerator.family === 'tpu';
   // ephemeral storage: local SSD where the machine has it (A2 Ultra through the node-pool flag), else a boot disk sized from the need
   const onSsd = hasLocalSsd(machine) && bundledLocalSsds(machine.name) > 0;
-  // a Cloud Storage FUSE mount brings the sidecar's ephemeral request: the model bucket, or on TPUs the XLA cache bucket,
-  // whose serving pods also keep a private copy of the cache (xla-cache.ts)
-  const fuse = input.cloudStorageFuse || tpu;
+  // a Cloud Storage FUSE mount brings the sidecar's ephemeral request: the model bucket, or the XLA cache bucket of a vLLM TPU
+  // server, whose serving pods also keep a private copy of the cache (xla-cache.ts)
+  const xlaCache = input.xlaCache === true;
+  const fuse = input.cloudStorageFuse || xlaCache;
   const pods = input.podsPerNode ?? 1;
   // every pod a node holds asks for its ephemeral storage
-  const need = pods * (input.podEphemeralStorageGiB + (fuse ? GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB + 1 : 0) + (tpu ? LOCAL_CACHE_GIB : 0));
+  const need = pods * (input.podEphemeralStorageGiB + (fuse ? GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB + 1 : 0) + (xlaCache ? LOCAL_CACHE_GIB : 0));
   const disk = onSsd ? DEFAULT_BOOT_DISK_GIB : bootDiskFor(need);
   const node = nodeAllocatable(machine, disk, onSsd);
   const flagSsds = onSsd && !localSsdEphemeralAutomatic(machine.name) ? bundledLocalSsds(machine.name) : 0;
@@ -128,7 +135,8 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
     onSsd
       ? `ephemeral storage on ${bundledLocalSsds(machine.name)} local SSD${flagSsds ? ' (--ephemeral-storage-local-ssd: GKE documents no automatic set-up before A3)' : ' (set up by GKE on A3 and newer)'}`
       : `boot disk ${disk} GB: GKE leaves ${node.ephemeralStorageGiB.toFixed(1)} GiB of it allocatable, for ${pods > 1 ? `the ${pods} pods'` : 'the pod\'s'} ${need.toFixed(0)} GiB`
-        + (fuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request)` : ''),
+        + (fuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request`
+          + `${xlaCache ? ` and ${LOCAL_CACHE_GIB} GiB for a copy of the XLA compilation cache, room kept for a vLLM TPU server's cache` : ''})` : ''),
     ...node.explanation,
     ...(machineArchitecture(machine.name) === 'arm64'
       ? ['Arm CPUs: pods select kubernetes.io/arch=arm64, for which GKE adds the toleration of the kubernetes.io/arch=arm64:NoSchedule taint it puts on every Arm node; the server image must include linux/arm64']

@@ -150,6 +150,8 @@ export function buildResolution(
     tpuTopology: topology?.topology,
     podEphemeralStorageGiB: resources.ephemeralStorageGiB,
     cloudStorageFuse: loading.fileCacheMedium !== undefined,
+    // vLLM on TPU may keep an XLA cache (from a bucket, or with xlaCacheBucketUri); JetStream has none
+    xlaCache: c.accelerator.family === 'tpu' && !tpuOnlyServer(server),
     capacity: capacity.capacity,
     reservationName: capacity.reservationName,
   });
