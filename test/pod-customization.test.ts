@@ -90,9 +90,19 @@ test('a sidecar that breaks the rules is refused when the server is made, with e
     + 'securityContext.allowPrivilegeEscalation: false: every container in the server\'s pods carries .*node fit.*For example'));
   const privileged = { ...SIDECAR, securityContext: { allowPrivilegeEscalation: false, privileged: true } };
   expect(() => synth({ sidecars: [privileged] })).toThrow(/'sidecars' container 'log-shipper' lacks privileged unset or false/);
-  // what the construct-time check does not see (a seccomp profile of the container's own) the synth-time rules still refuse
+  // the Pod Security Standards' restricted profile: no unconfined seccomp or AppArmor, no capability added back but NET_BIND_SERVICE
   const unconfined = { ...SIDECAR, securityContext: { ...SIDECAR.securityContext, seccompProfile: { type: 'Unconfined' } } };
-  expect(() => synth({ sidecars: [unconfined] })).toThrow(/\[best-practice\/security-context\].*log-shipper.*Unconfined/s);
+  expect(() => synth({ sidecars: [unconfined] })).toThrow(/'sidecars' container 'log-shipper' lacks a seccomp profile other than Unconfined/);
+  const apparmor = { ...SIDECAR, securityContext: { ...SIDECAR.securityContext, appArmorProfile: { type: 'Unconfined' } } as any };
+  expect(() => synth({ sidecars: [apparmor] })).toThrow(/lacks an AppArmor profile other than Unconfined/);
+  const admin = { ...SIDECAR, securityContext: { ...SIDECAR.securityContext, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN', 'NET_ADMIN'] } } };
+  expect(() => synth({ sidecars: [admin] })).toThrow(/lacks no added capabilities but NET_BIND_SERVICE \(got SYS_ADMIN, NET_ADMIN\)/);
+  const bind = { ...SIDECAR, securityContext: { ...SIDECAR.securityContext, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } };
+  expect(() => synth({ sidecars: [bind] })).not.toThrow();
+  // nor may an annotation lift the pods' confinement
+  expect(() => synth({ podAnnotations: { 'container.apparmor.security.beta.kubernetes.io/inference-server': 'unconfined' } }))
+    .toThrow(/'podAnnotations' 'container.apparmor.security.beta.kubernetes.io\/inference-server': 'unconfined' would lift the containers' AppArmor confinement/);
+  expect(() => synth({ podAnnotations: { 'container.apparmor.security.beta.kubernetes.io/inference-server': 'runtime/default' } })).not.toThrow();
 });
 
 test('port and url say where clients reach the server, as the Service does', () => {

@@ -2,7 +2,8 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import {
-  AutoscalingMetric, InferenceResolver, LlmServerAutoscaler, LlmServerMonitoring, OptimizedLlmServer, ScaleTarget, XlaCompilationCache,
+  AutoscalingMetric, CloudStorageFuseModel, InferenceResolver, LlmServerAutoscaler, LlmServerMonitoring, OptimizedLlmServer, ScaleTarget,
+  XlaCompilationCache,
 } from '../src';
 import { expectValidManifests, parseQuantity } from './support/k8s-validator';
 
@@ -241,6 +242,31 @@ describe('XlaCompilationCache', () => {
     const base = { name: 'x', bucketUri: 'gs://bucket', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v1', servingTemplate: { spec: { containers: [{ name: 'vllm', image: 'i:1' }] } } };
     expect(() => new XlaCompilationCache(chart(), 'C', base)).toThrow(/no container 'inference-server': set 'containerName'/);
     expect(() => new XlaCompilationCache(chart(), 'C', { ...base, containerName: 'vllm', bucketUri: 'http://b' })).toThrow(/'bucketUri'/);
+  });
+
+  test('applyTo: a template that is none, a container that is not there, or a second application are refused', () => {
+    const c = chart();
+    const cache = new XlaCompilationCache(c, 'Cache', {
+      name: 'my-vllm', bucketUri: 'gs://caches/xla', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v0.11.1', servingTemplate: userTemplate(),
+    });
+    const X: any = cache;
+    expect(() => X.applyTo(null)).toThrow(/XlaCompilationCache.applyTo: 'template' must be a pod template \(k8s.PodTemplateSpec\) with a list of containers, got null/);
+    expect(() => cache.applyTo(userTemplate(), 'nope')).toThrow(/XlaCompilationCache.applyTo: 'template' has no container 'nope'/);
+    const once = cache.applyTo(userTemplate());
+    expect(() => cache.applyTo(once)).toThrow(/already has an XLA cache volume: apply the cache once per pod template/);
+    const make: any = XlaCompilationCache;
+    expect(() => new make(chart(), 'C', {
+      name: 'x',
+      bucketUri: 'gs://caches/xla',
+      acceleratorType: 'tpu-v6e-slice',
+      tpuTopology: '2x4',
+      serverVersion: 'v1',
+      servingTemplate: { spec: { containers: 'x' } },
+    })).toThrow(/'servingTemplate' must be a pod template \(k8s.PodTemplateSpec\) with a list of containers/);
+    // a model bucket applied twice would repeat its volumes
+    const bucket = CloudStorageFuseModel.fromUri('gs://my-models/gemma');
+    const mounted = bucket.applyTo(userTemplate(), 'inference-server');
+    expect(() => bucket.applyTo(mounted, 'inference-server')).toThrow(/CloudStorageFuseModel.applyTo: the pod template already has the volumes? .*model-bucket/);
   });
 
   test('one writer per cache directory: a cache of its own may not share or nest a server\'s, in either order', () => {

@@ -82,6 +82,16 @@ export function checkPodCustomization(c: PodCustomization): void {
   stringMap('env', c.env, isEnvName, 'environment variable names');
   stringMap('podLabels', c.podLabels, isQualifiedName, 'label keys', isLabelValue, 'a label value (at most 63 letters, digits, \'-\', \'_\' and \'.\')');
   stringMap('podAnnotations', c.podAnnotations, isQualifiedName, 'annotation keys');
+  // the annotations that would lift a container's confinement (Pod Security Standards, baseline: AppArmor runtime/default or localhost/*
+  // only, no unconfined seccomp)
+  for (const [k, v] of Object.entries(c.podAnnotations ?? {})) {
+    const appArmor = k.startsWith('container.apparmor.security.beta.kubernetes.io/') && !(v === 'runtime/default' || v.startsWith('localhost/'));
+    const seccomp = /^(seccomp\.security\.alpha\.kubernetes\.io\/pod|container\.seccomp\.security\.alpha\.kubernetes\.io\/.+)$/.test(k) && v === 'unconfined';
+    if (appArmor || seccomp) {
+      throw new Error(`'podAnnotations' '${printable(k)}': '${printable(v)}' would lift the containers' ${appArmor ? 'AppArmor' : 'seccomp'} confinement; `
+        + `the server's pods run confined (${appArmor ? 'runtime/default or a localhost/ profile' : 'seccomp RuntimeDefault'}).`);
+    }
+  }
   stringMap('nodeSelector', c.nodeSelector, isQualifiedName, 'label keys', isLabelValue, 'a label value');
   if (c.imagePullSecrets !== undefined && (!Array.isArray(c.imagePullSecrets)
     || c.imagePullSecrets.some((s) => typeof s !== 'string' || !isDns1123Subdomain(s)))) {
@@ -124,7 +134,8 @@ export const ADDED_CONTAINER_RULES = 'every container in the server\'s pods carr
   + 'other than latest or to a digest (a restart must not pull other code); a cpu request, a memory request and a memory limit (they '
   + 'count towards the node fit the profile was sized for; on Autopilot requests equal limits); and a securityContext with '
   + 'allowPrivilegeEscalation: false and without privileged: true (the library\'s containers never gain privileges, and GKE '
-  + 'Autopilot refuses privileged containers; the pod runs under seccomp RuntimeDefault). '
+  + 'Autopilot refuses privileged containers; the pod runs under seccomp RuntimeDefault), adding no capability but NET_BIND_SERVICE and '
+  + 'no Unconfined seccomp or AppArmor profile (the Pod Security Standards\' restricted profile). '
   + 'For example: { name: \'log-shipper\', image: \'fluent/fluent-bit:3.2.4\', resources: { requests: { cpu: 100m, memory: 64Mi }, '
   + 'limits: { memory: 64Mi } }, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } } }';
 
@@ -144,6 +155,13 @@ export function checkAddedContainer(c: k8s.Container, prop: string): void {
     limits.memory === undefined ? 'a memory limit' : undefined,
     sc?.allowPrivilegeEscalation === false ? undefined : 'securityContext.allowPrivilegeEscalation: false',
     sc?.privileged === true ? 'privileged unset or false' : undefined,
+    // the Pod Security Standards' restricted profile: no capability added back but NET_BIND_SERVICE, no unconfined seccomp or AppArmor
+    // (https://kubernetes.io/docs/concepts/security/pod-security-standards/)
+    (sc?.capabilities?.add ?? []).some((cap) => String(cap).toUpperCase().replace(/^CAP_/, '') !== 'NET_BIND_SERVICE')
+      ? `no added capabilities but NET_BIND_SERVICE (got ${(sc?.capabilities?.add ?? []).map((x) => printable(String(x))).join(', ')})` : undefined,
+    sc?.seccompProfile?.type === 'Unconfined' ? 'a seccomp profile other than Unconfined' : undefined,
+    // k8s 1.28's types predate securityContext.appArmorProfile (1.30): read it untyped
+    (sc as { appArmorProfile?: { type?: string } } | undefined)?.appArmorProfile?.type === 'Unconfined' ? 'an AppArmor profile other than Unconfined' : undefined,
   ].filter((m): m is string => m !== undefined);
   if (missing.length > 0) {
     throw new Error(`'${prop}' container '${printable(c.name)}' lacks ${missing.join(', ')}: ${ADDED_CONTAINER_RULES}. `

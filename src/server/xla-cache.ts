@@ -6,6 +6,8 @@ import { escapeKubernetesExpansion } from '../util/shell-quote';
 /** Cloud Storage FUSE CSI driver (as in cloud-storage-fuse.ts). */
 const DRIVER = 'gcsfuse.csi.storage.gke.io';
 const VOLUME_NAME = 'xla-cache';
+/** The volumes the cache adds to a pod: the shared Cloud Storage mount and the pod's own copy. */
+export const XLA_CACHE_VOLUME_NAMES = { shared: 'xla-cache', local: 'xla-cache-local' } as const;
 /** Where the cache directory appears in the server container; `VLLM_XLA_CACHE_PATH` points here. */
 export const XLA_CACHE_MOUNT_PATH = '/xla-cache';
 export const XLA_CACHE_ENV = 'VLLM_XLA_CACHE_PATH';

@@ -8,11 +8,11 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { xlaCacheNotes } from './server-notes';
 import {
-  XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation,
+  XLA_CACHE_VOLUME_NAMES, XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation,
 } from './xla-cache';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import {
-  checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable,
+  checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, describeValue, printable,
 } from '../util/input';
 import { isDns1123Label } from '../validation/manifest';
 
@@ -111,9 +111,7 @@ export class XlaCompilationCache extends Construct {
     checkOptionalInstance('modelBucket', props.modelBucket, (v) => v instanceof CloudStorageFuseModel, 'CloudStorageFuseModel.fromUri(\'gs://...\')');
     this.containerName = props.containerName ?? 'inference-server';
     this.cacheName = props.name;
-    if (!(props.servingTemplate.spec?.containers ?? []).some((c) => c.name === this.containerName)) {
-      throw new Error(`'servingTemplate' has no container '${this.containerName}': set 'containerName' to the vLLM container's name.`);
-    }
+    checkServingTemplate(props.servingTemplate, this.containerName, '\'servingTemplate\'', 'containerName');
     this.location = xlaCacheLocation(props.bucketUri, 'bucketUri', props.acceleratorType, props.tpuTopology, props.serverVersion);
     this.uri = this.location.uri;
     this.checkSingleWriter();
@@ -140,7 +138,12 @@ export class XlaCompilationCache extends Construct {
    * @default containerName - the `containerName` prop
    */
   public applyTo(template: k8s.PodTemplateSpec, containerName?: string): k8s.PodTemplateSpec {
-    return withReadOnlyXlaCache(template, containerName ?? this.containerName, this.location);
+    const name = containerName ?? this.containerName;
+    checkServingTemplate(template, name, 'XlaCompilationCache.applyTo: \'template\'');
+    if ((template.spec!.volumes ?? []).some((v) => v.name === XLA_CACHE_VOLUME_NAMES.shared || v.name === XLA_CACHE_VOLUME_NAMES.local)) {
+      throw new Error('XlaCompilationCache.applyTo: the pod template already has an XLA cache volume: apply the cache once per pod template.');
+    }
+    return withReadOnlyXlaCache(template, name, this.location);
   }
 
   /**
@@ -161,5 +164,17 @@ export class XlaCompilationCache extends Construct {
     };
     throw new Error(`the XLA cache ${this.uri} of ${describe(this, this.cacheName)} is also the cache (or inside the cache) ${other.uri} of `
       + `${describe(other, other.cacheName)}: their two warm-up Jobs would write it concurrently. Give one of them a cache location of its own.`);
+  }
+}
+
+/** A pod template with a list of containers, one of them named `containerName`; errors name `what` (and the prop naming the container). */
+function checkServingTemplate(template: unknown, containerName: string, what: string, containerProp?: string): void {
+  const spec = (template as k8s.PodTemplateSpec | null)?.spec;
+  if (template === null || typeof template !== 'object' || spec === null || typeof spec !== 'object' || !Array.isArray(spec.containers)
+    || spec.containers.some((c) => c === null || typeof c !== 'object')) {
+    throw new Error(`${what} must be a pod template (k8s.PodTemplateSpec) with a list of containers, got ${describeValue(template)}.`);
+  }
+  if (!spec.containers.some((c) => c.name === containerName)) {
+    throw new Error(`${what} has no container '${printable(containerName)}'${containerProp ? `: set '${containerProp}' to the vLLM container's name` : ''}.`);
   }
 }

@@ -221,6 +221,13 @@ export class CloudStorageFuseModel {
     if (!spec || !Array.isArray(spec.containers) || !spec.containers.some((c) => c.name === containerName)) {
       throw new Error(`CloudStorageFuseModel.applyTo: the pod template has no container '${containerName}'.`);
     }
+    // a second model bucket (or the same one twice) would repeat the volume and container names, which the API server refuses
+    const ours = this.volumes().map((v) => v.name);
+    const taken = (spec.volumes ?? []).filter((v) => ours.includes(v.name)).map((v) => v.name);
+    if (taken.length > 0) {
+      throw new Error(`CloudStorageFuseModel.applyTo: the pod template already has the volume${taken.length > 1 ? 's' : ''} ${taken.join(', ')}: `
+        + 'apply one model bucket once per pod template.');
+    }
     const prefetch = this.prefetchContainer();
     return {
       ...template,
