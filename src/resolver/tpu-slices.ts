@@ -30,7 +30,8 @@ export function refuseMultiHostTpu(catalog: Catalog, model: ModelRecord, acceler
     + 'vLLM on TPU is single-host on GKE; a model this size needs a multi-host TPU slice'
     + (multi.length ? ` (${accelerator.gkeLabel} ${multi.join(', ')})` : '')
     + ` served by JetStream with Pathways ('modelServer' 'jetstream' on ${Object.keys(PATHWAYS_INSTANCE_TYPES).map((t) => `'${t}'`).join(', ')}, `
-    + 'for the models MaxText serves), or a GPU type: leave \'acceleratorType\' unset to choose one.');
+    + 'for the models MaxText serves), or a GPU type (the resolver picks the cheapest that fits when '
+    + '\'acceleratorType\' is unset; the CLI lists them with accelerators list).');
 }
 
 /**
