@@ -83,7 +83,7 @@ test('fixed replicas set the LeaderWorkerSet replicas; the notes name the LWS co
   expectValidManifests(objects);
   expect(one(objects, 'LeaderWorkerSet').spec.replicas).toBe(2);
   expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toHaveLength(0);
-  expect(server.deploymentNotes.join('\n')).toMatch(/2 g2-standard-96 nodes per replica \(8 x nvidia-l4.*4 nodes at first for 2 replicas; .*--placement-type COMPACT.*--num-nodes 4\n.*LeaderWorkerSet controller/);
+  expect(server.deploymentNotes.join('\n')).toMatch(/2 g2-standard-96 nodes per replica \(8 x nvidia-l4.*4 nodes at first for 2 replicas .*--placement-type COMPACT.*--num-nodes 4\n.*LeaderWorkerSet controller/);
 });
 
 test('Autopilot: the LeaderWorkerSet passes Autopilot\'s rules too', () => {

@@ -286,9 +286,9 @@ test('the node pool holds the replicas the manifests ask for: fixed replicas at 
   const gemmaL4 = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' };
   // an HPA between 2 and 6 replicas, one per node: the autoscaler may add the nodes for 6 (gcloud's --total-*-nodes bound the pool)
   expect(poolNote({ ...gemmaL4, targetNtpotMilliseconds: 130, minReplicas: 2, maxReplicas: 6 }))
-    .toMatch(/2 nodes at first for 2 replicas, the cluster autoscaler keeping 2 to 6 nodes for the HPA's 2 to 6 replicas; .* --spot --enable-autoscaling --total-min-nodes 2 --total-max-nodes 6 --num-nodes 2$/);
+    .toMatch(/2 nodes at first for 2 replicas, the cluster autoscaler keeping 2 to 6 nodes for the HPA's 2 to 6 replicas \(--num-nodes counts per zone: on a regional cluster add --node-locations ZONE\); .* --spot --enable-autoscaling --total-min-nodes 2 --total-max-nodes 6 --num-nodes 2$/);
   // three fixed replicas: three nodes, no autoscaling (one node left two replicas Pending)
-  expect(poolNote({ ...gemmaL4, replicas: 3 })).toMatch(/3 nodes at first for 3 replicas; create it with: .* --spot --num-nodes 3$/);
+  expect(poolNote({ ...gemmaL4, replicas: 3 })).toMatch(/3 nodes at first for 3 replicas \(--num-nodes counts per zone.*\); create it with: .* --spot --num-nodes 3$/);
   // flex-start scales from zero up to the HPA's maximum
   expect(poolNote({ ...gemmaL4, capacity: Capacity.FLEX_START, targetNtpotMilliseconds: 130, maxReplicas: 4 }))
     .toMatch(/--flex-start --enable-autoscaling --total-min-nodes 0 --total-max-nodes 4 .*--num-nodes 0$/);

@@ -70,7 +70,9 @@ export function serverNotes(
     + `(${pool.acceleratorsPerNode} x ${pool.acceleratorType}${pool.tpuTopology ? `, topology ${pool.tpuTopology}` : ''}, ${pool.capacity} capacity; `
     + `${(pool.podsPerNode ?? 1) > 1 ? `its ${pool.podsPerNode} pods together may request` : 'a pod may request'} ${pool.allocatableCpu} CPU, ${pool.allocatableMemoryGiB} GiB of memory and ${pool.allocatableEphemeralStorageGiB} GiB of `
     + `ephemeral storage on ${pool.ephemeralStorageOn === 'local-ssd' ? 'local SSD' : `a ${pool.bootDiskSizeGb} GB boot disk`}) and quota for them; `
-    + `${sizing}; create it with: ${nodePoolCommand(pool, size).replace('NODE_POOL_NAME', shellQuote(name))}`);
+    // gcloud: --num-nodes counts nodes in each of the pool's zones, --total-*-nodes the whole pool
+    + `${sizing} (--num-nodes counts per zone: on a regional cluster add --node-locations ZONE); `
+    + `create it with: ${nodePoolCommand(pool, size).replace('NODE_POOL_NAME', shellQuote(name))}`);
   if ((pool.podsPerNode ?? 1) > 1) {
     out.push(`Packing: one ${pool.machineType} node holds ${pool.podsPerNode} server pods of ${r.tensorParallelSize} x ${pool.acceleratorType} (each `
       + `requests ${r.podResources.cpu} CPU and ${r.podResources.memoryGiB} GiB, 1/${pool.podsPerNode} of the node); replicas and the HPA bounds `
