@@ -34,7 +34,8 @@ const deepseek = new OptimizedLlmServer(serving, 'deepseek', {
   model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
 });
 // one internal load balancer for both models: each request goes to the pool of its `model`, and within the pool to the
-// replica the Endpoint Picker chooses by queue, KV cache and prefix cache; interactive requests go first under load
+// replica the Endpoint Picker chooses by queue, KV cache and prefix cache; batch requests (a negative priority) are shed while the
+// pools are saturated, interactive ones never
 const gateway = new InferenceGateway(serving, 'gateway', {
   name: 'inference-gateway',
   servers: [gemma, deepseek],

@@ -281,13 +281,24 @@ test('a server fenced by allowedClients gets a NetworkPolicy admitting the proxi
   // the unfenced server needs none
   expect(byKind(objects, 'NetworkPolicy').map((o) => o.metadata.name).sort()).toEqual(['gemma', 'gemma-gateway']);
   expect(() => synth([fenced])).toThrow(/'gemma' is fenced by 'allowedClients'.*set 'proxyOnlySubnetCidr'/);
+  // a policy that admits any source already admits the load balancer's proxies
+  expect(() => synth([{ ...GEMMA, allowedClients: [ServerClients.any()] }])).not.toThrow();
   expect(() => synth([GEMMA], { proxyOnlySubnetCidr: '10.129.0.0/33' })).toThrow(/'proxyOnlySubnetCidr' must be an IPv4 range/);
   expect(() => synth([GEMMA], { proxyOnlySubnetCidr: '0.0.0.0/0; curl x' })).toThrow(/'proxyOnlySubnetCidr' must be an IPv4 range/);
 });
 
 test('fails when a server is put behind a second gateway', () => {
   const { chart, servers } = synth([GEMMA]);
-  expect(() => new InferenceGateway(chart, 'second', { servers })).toThrow(/'gemma' is already behind InferenceGateway 'inference'/);
+  expect(() => new InferenceGateway(chart, 'second', { servers, bodyBasedRouting: false })).toThrow(/'gemma' is already behind InferenceGateway 'inference'/);
+});
+
+test('one gateway per namespace routes by the model: the body-based router\'s chart has fixed object names', () => {
+  const { chart } = synth([GEMMA]);
+  expect(() => new InferenceGateway(chart, 'second', { name: 'second' }))
+    .toThrow(/InferenceGateway 'second': InferenceGateway 'inference' already routes by the request's model in namespace 'llm'/);
+  // one server behind a second gateway needs no router; another namespace has its own
+  expect(() => new InferenceGateway(chart, 'third', { name: 'third', bodyBasedRouting: false })).not.toThrow();
+  expect(() => new InferenceGateway(new Chart(chart.node.root as App, 'other', { namespace: 'other' }), 'g', { name: 'g' })).not.toThrow();
 });
 
 test('the run-time prop list equals InferenceGatewayProps (a new prop is never refused as unknown)', () => {
@@ -311,4 +322,32 @@ test('the derived timeout says when a measured profile has no TTFT instead of pr
   const ttft = estimated.uncertainty!.ttftMillisecondsHigh!;
   expect(ttft).toBeGreaterThan(0);
   expect(derivedRequestTimeout(estimated).explanation).toContain(`${Math.round(ttft)} ms TTFT + `);
+});
+
+test('the Endpoint Picker reads the KV-cache gauge of the pool\'s vLLM release; a chart without a namespace is refused', () => {
+  const yaml = (objects: any[], name: string) => named(objects, 'ConfigMap', `${name}-epp`).data['default-plugins.yaml'] as string;
+  // vLLM before 0.9.2 exports vllm:gpu_cache_usage_perc only; the v1.5.0 picker's built-in vLLM mapping reads vllm:kv_cache_usage_perc
+  const old = synth([{ ...GEMMA, modelServerVersion: 'v0.7.2' }]);
+  expect(old.servers[0].resolution.modelServerVersion).toBe('v0.7.2');
+  expect(yaml(old.objects, 'gemma')).toContain([
+    '- type: core-metrics-extractor',
+    '  parameters:',
+    '    engineConfigs:',
+    '    - name: vllm',
+    '      queuedRequestsSpec: "vllm:num_requests_waiting"',
+    '      runningRequestsSpec: "vllm:num_requests_running"',
+    '      kvUsageSpec: "vllm:gpu_cache_usage_perc"',
+    '      loraSpec: "vllm:lora_requests_info"',
+    '      cacheInfoSpec: "vllm:cache_config_info"',
+  ].join('\n'));
+  // a release that exports the gauge the picker reads by default keeps its default configuration
+  const current = synth([{ ...GEMMA, modelServerVersion: 'v0.12.0' }]);
+  expect(yaml(current.objects, 'gemma')).not.toContain('engineConfigs');
+  expect(yaml(current.objects, 'gemma')).toMatch(/- type: core-metrics-extractor\nschedulingProfiles:/);
+  expectValidManifests(old.objects);
+  // the picker names its pool's namespace and its ServiceAccount's: without the chart's, applied elsewhere, it would look in 'default'
+  const chart = new Chart(Testing.app(), 'nons');
+  const server = new OptimizedLlmServer(chart, 's', GEMMA);
+  expect(() => new InferenceGateway(chart, 'g', { name: 'inference', servers: [server] }))
+    .toThrow(/InferenceGateway 'inference': the chart has no 'namespace', but the Endpoint Picker must name the namespace of its InferencePool/);
 });

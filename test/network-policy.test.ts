@@ -9,8 +9,9 @@ function synth(props: Partial<OptimizedLlmServerProps>): { server: OptimizedLlmS
 }
 
 const policyOf = (objects: any[]) => objects.find((o) => o.kind === 'NetworkPolicy');
+// Managed Prometheus's collector: gmp-system on Standard, gke-gmp-system on Autopilot (the inference extension's chart switches to it there)
 const COLLECTOR = {
-  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gmp-system' } },
+  namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['gke-gmp-system', 'gmp-system'] }] },
   podSelector: { matchLabels: { 'app.kubernetes.io/name': 'collector' } },
 };
 const PORTS = [{ protocol: 'TCP', port: 8000 }];
@@ -59,7 +60,7 @@ test('admits the chosen clients and the Managed Prometheus collector on the serv
     ],
   });
   expectValidManifests(objects, ['1.28', '1.33']);
-  expect(server.deploymentNotes.join('\n')).toMatch(/Network policy: only namespace gateway, .*the Managed Prometheus collector \(gmp-system\) may reach port 8000/);
+  expect(server.deploymentNotes.join('\n')).toMatch(/Network policy: only namespace gateway, .*the Managed Prometheus collector \(gmp-system, or gke-gmp-system on Autopilot\) may reach port 8000/);
 });
 
 test('an empty list admits the metrics collector alone; any() opens the server port to every source', () => {

@@ -37,7 +37,22 @@ export interface EndpointPickerInputs {
   readonly image: string;
   /** Path of the model servers' Prometheus endpoint, which the EPP scrapes. */
   readonly metricsPath: string;
+  /** The KV-cache utilisation gauge the pool's vLLM exports (`vllm:gpu_cache_usage_perc` before 0.9.2). */
+  readonly kvCacheUsageMetric: string;
 }
+
+/**
+ * The v1.5.0 EPP's built-in vLLM metric names (core-metrics-extractor, pkg/epp/framework/plugins/datalayer/extractor/metrics/factories.go
+ * `defaultEngineConfigs` at v1.5.0). A vLLM that exports another KV-cache gauge gets an engine config naming its own: one given for
+ * `vllm` replaces the built-in one whole, so every spec is listed.
+ */
+export const EPP_VLLM_METRICS = {
+  queuedRequestsSpec: 'vllm:num_requests_waiting',
+  runningRequestsSpec: 'vllm:num_requests_running',
+  kvUsageSpec: 'vllm:kv_cache_usage_perc',
+  loraSpec: 'vllm:lora_requests_info',
+  cacheInfoSpec: 'vllm:cache_config_info',
+} as const;
 
 /** The EPP objects of one pool. */
 export interface EndpointPicker {
@@ -58,7 +73,14 @@ export interface EndpointPicker {
  * scheduling profile (queue 2, KV-cache utilisation 2, prefix cache 3) and the metrics data source
  * (_config.yaml @ v1.5.0 with `modelServerType: vllm`, `modelServerProtocol: http`, no latency predictor).
  */
-export function endpointPickerConfig(metricsPath: string): string {
+export function endpointPickerConfig(metricsPath: string, kvCacheUsageMetric: string = EPP_VLLM_METRICS.kvUsageSpec): string {
+  // vLLM before 0.9.2 exports vllm:gpu_cache_usage_perc only: without its name the KV-cache scorer and saturation check read nothing
+  const engine = kvCacheUsageMetric === EPP_VLLM_METRICS.kvUsageSpec ? [] : [
+    '  parameters:',
+    '    engineConfigs:',
+    '    - name: vllm',
+    ...Object.entries({ ...EPP_VLLM_METRICS, kvUsageSpec: kvCacheUsageMetric }).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`),
+  ];
   return [
     'apiVersion: inference.networking.x-k8s.io/v1alpha1',
     'kind: EndpointPickerConfig',
@@ -72,6 +94,7 @@ export function endpointPickerConfig(metricsPath: string): string {
     `    path: ${JSON.stringify(metricsPath)}`,
     '    insecureSkipVerify: true',
     '- type: core-metrics-extractor',
+    ...engine,
     'schedulingProfiles:',
     '- name: default',
     '  plugins:',
@@ -108,7 +131,7 @@ export function createEndpointPicker(scope: Construct, inputs: EndpointPickerInp
   });
   const config = new k8s.KubeConfigMap(scope, 'EppConfig', {
     metadata: { name, labels },
-    data: { [CONFIG_FILE]: endpointPickerConfig(inputs.metricsPath) },
+    data: { [CONFIG_FILE]: endpointPickerConfig(inputs.metricsPath, inputs.kvCacheUsageMetric) },
   });
   const grpcProbe = (extra: Partial<k8s.Probe>): k8s.Probe => ({ grpc: { port: EPP_HEALTH_PORT, service: 'inference-extension' }, ...extra });
   const deployment = new k8s.KubeDeployment(scope, 'EppDeployment', {

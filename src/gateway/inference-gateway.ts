@@ -9,15 +9,15 @@
  * `inferencepool` Helm chart of kubernetes-sigs/gateway-api-inference-extension at tag v1.5.0, which that
  * guide installs (config/charts/inferencepool/templates/{inferencepool,gke,httproute,inferenceobjectives}.yaml).
  */
-import { ApiObject, Duration, Names } from 'cdk8s';
+import { ApiObject, Chart, Duration, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { createEndpointPicker, EPP_EXT_PROC_PORT, EPP_IMAGE, OBJECTIVE_GROUP, POOL_GROUP } from './endpoint-picker';
+import { createEndpointPicker, EPP_EXT_PROC_PORT, EPP_IMAGE, EPP_VLLM_METRICS, OBJECTIVE_GROUP, POOL_GROUP } from './endpoint-picker';
 import { describeName, modelNameMatches, servedNames } from './model-names';
 import { derivedRequestTimeout } from './request-timeout';
 import { modelServerByName, VLLM } from '../catalog/model-servers';
 import { Gateway, HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
-import { InferencePool, InferencePoolSpecAppProtocol, InferencePoolSpecEndpointPickerRefFailureMode } from '../imports/inference.networking.k8s.io';
+import { InferencePool, InferencePoolSpecEndpointPickerRefFailureMode } from '../imports/inference.networking.k8s.io';
 import { InferenceObjective } from '../imports/inference.networking.x-k8s.io';
 import { GcpBackendPolicy, HealthCheckPolicy, HealthCheckPolicySpecDefaultConfigType } from '../imports/networking.gke.io';
 import { Annotations } from '../server/annotations';
@@ -101,7 +101,7 @@ export class GatewayFrontend {
   }
 }
 
-/** A workload class: requests that name it are served by its priority when the pool is saturated. */
+/** A workload class: requests that name it get its priority, which decides whether they are shed when the pool is saturated. */
 export interface InferenceWorkloadClass {
   /**
    * The class's name (a DNS-1123 label). The InferenceObjective of a pool is named `<pool>-<name>`, and a
@@ -109,7 +109,10 @@ export interface InferenceWorkloadClass {
    */
   readonly name: string;
   /**
-   * Priority under saturation: higher is served first; requests that name no objective have priority 0.
+   * Priority under saturation. A negative priority makes the class sheddable: while the pool is saturated (by the picker's default thresholds, a
+   * queue of 5 requests or a KV cache 80% full) the Endpoint Picker drops its requests with HTTP 429; zero and above are always admitted, as are
+   * requests that name no objective (priority 0). The v1.5.0 picker's legacy admission (pkg/epp/requestcontrol/admission.go) does
+   * not order admitted requests by priority: that needs its experimental flow control, which is not enabled.
    * @default 0
    */
   readonly priority?: number;
@@ -228,6 +231,12 @@ export class InferenceGateway extends Construct {
       throw new Error(`'servers' must be a list of OptimizedLlmServer, got ${describeValue(props.servers)}.`);
     }
     this.namespace = chartNamespace(this);
+    // the Endpoint Picker names its pool's namespace (--pool-namespace) and its RoleBinding its ServiceAccount's: objects without a
+    // namespace, applied elsewhere, would leave it looking in 'default' without permissions there
+    if (Chart.of(this).namespace === undefined) {
+      throw new Error(`InferenceGateway '${props.name ?? id}': the chart has no 'namespace', but the Endpoint Picker must name the namespace of its `
+        + 'InferencePool and of its ServiceAccount: give the Chart a namespace (new Chart(app, \'llm\', { namespace: \'llm\' }), or \'default\').');
+    }
     this.frontend = props.frontend ?? GatewayFrontend.internalLoadBalancer();
     this.bodyBasedRouting = props.bodyBasedRouting ?? true;
     this.workloadClasses = checkWorkloadClasses(props.workloadClasses);
@@ -262,6 +271,18 @@ export class InferenceGateway extends Construct {
         metadata: { name: this.gatewayName },
         spec: { gatewayClassName: this.frontend.gatewayClassName!, listeners: [{ ...LISTENER }] },
       });
+    }
+    // the body-based router's chart installs objects of fixed names (body-based-router, bbr-healthcheck) in the Gateway's namespace:
+    // a second release there fails, so one gateway per namespace routes by the request's model
+    if (this.bodyBasedRouting) {
+      const ns = this.frontend.existingGatewayNamespace ?? this.namespace;
+      const other = this.node.root.node.findAll().find((c): c is InferenceGateway => c !== this && c instanceof InferenceGateway
+        && c.bodyBasedRouting && (c.frontend.existingGatewayNamespace ?? c.namespace) === ns);
+      if (other) {
+        throw new Error(`InferenceGateway '${this.gatewayName}': InferenceGateway '${other.gatewayName}' already routes by the request's model in `
+          + `namespace '${ns}', and the body-based router's chart installs objects of fixed names there, so a second release fails. Put `
+          + 'both sets of servers behind one gateway, set \'bodyBasedRouting\' to false (one server behind it), or use another namespace.');
+      }
     }
     addManifestValidation(this, validationOptionsFrom({}, `InferenceGateway '${this.gatewayName}'`));
     this.deploymentNotes.push(...this.gatewayNotes());
@@ -324,7 +345,9 @@ export class InferenceGateway extends Construct {
         throw new Error(`'workloadClasses' '${c.name}': the InferenceObjective '${name}-${c.name}' is longer than an object name's 253 characters.`);
       }
     }
-    if (server.networkPolicy !== undefined && this.proxyOnlySubnetCidr === undefined) {
+    // a policy with a rule from any source (ServerClients.any()) already admits the proxies on the server port
+    const admitsAny = (server.networkPolicy?.toJson().spec?.ingress ?? []).some((rule: { from?: unknown[] }) => rule.from === undefined);
+    if (server.networkPolicy !== undefined && !admitsAny && this.proxyOnlySubnetCidr === undefined) {
       throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' is fenced by 'allowedClients', so the load balancer's `
         + 'proxies could not reach it: set \'proxyOnlySubnetCidr\' to the range of the proxy-only subnet (gcloud compute networks subnets '
         + 'list --filter=purpose=REGIONAL_MANAGED_PROXY) and the gateway admits its proxies, health checks and Endpoint Picker.');
@@ -338,8 +361,15 @@ export class InferenceGateway extends Construct {
     const labels = { 'app.kubernetes.io/name': name };
     // the pods that serve HTTP: the Deployment's (selector app=<name>), or a LeaderWorkerSet's leaders only
     const selector = r.nodes > 1 ? leaderSelector(name) : { app: name };
+    // the gauge of the server's own vLLM release (renamed in 0.9.2), which the Endpoint Picker must be told
+    const version = modelServer.versions.find((v) => v.version === r.modelServerVersion);
     const epp = createEndpointPicker(scope, {
-      name: eppName, poolName: name, namespace: this.namespace, image: this.image, metricsPath: modelServer.metricsPath,
+      name: eppName,
+      poolName: name,
+      namespace: this.namespace,
+      image: this.image,
+      metricsPath: modelServer.metricsPath,
+      kvCacheUsageMetric: version?.kvCacheUsageMetric ?? EPP_VLLM_METRICS.kvUsageSpec,
     });
 
     const pool = new InferencePool(scope, 'InferencePool', {
@@ -347,7 +377,8 @@ export class InferenceGateway extends Construct {
       spec: {
         selector: { matchLabels: selector },
         targetPorts: [{ number: modelServer.port }],
-        appProtocol: InferencePoolSpecAppProtocol.HTTP,
+        // appProtocol left out: HTTP/1.1 is its default (the CRD's description), and the field only came with the v1.4.0 CRD, which a
+        // cluster whose CRD GKE installed earlier may not have (strict field validation would refuse the pool)
         endpointPickerRef: {
           name: eppName,
           port: { number: EPP_EXT_PROC_PORT },

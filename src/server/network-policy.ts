@@ -2,14 +2,15 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 
 /**
- * Where Google Cloud Managed Service for Prometheus scrapes from: its collector DaemonSet
- * `gmp-system/collector`, whose pods carry the (immutable selector) label
- * `app.kubernetes.io/name: collector`. Source: GoogleCloudPlatform/prometheus-engine
- * `manifests/operator.yaml` (collector DaemonSet, v0.13.0); GKE's managed collection deploys the same
- * DaemonSet in `gmp-system`, and the collectors run on the pod network (no hostNetwork).
+ * Where Google Cloud Managed Service for Prometheus scrapes from: its collector DaemonSet, whose pods carry
+ * the (immutable selector) label `app.kubernetes.io/name: collector`. Source: GoogleCloudPlatform/prometheus-engine
+ * `manifests/operator.yaml` (collector DaemonSet, v0.13.0); GKE's managed collection deploys the same DaemonSet
+ * in `gmp-system` on Standard and in `gke-gmp-system` on Autopilot (the inference extension's chart switches
+ * to it on Autopilot, config/charts/epplib/templates/_gke.yaml at v1.5.0; an Autopilot cluster lists the collector
+ * there), and the collectors run on the pod network (no hostNetwork). Both namespaces are admitted.
  */
 export const MANAGED_PROMETHEUS_COLLECTOR = {
-  namespace: 'gmp-system',
+  namespaces: ['gke-gmp-system', 'gmp-system'],
   podLabels: { 'app.kubernetes.io/name': 'collector' },
 } as const;
 
@@ -171,7 +172,7 @@ export function checkAllowedClients(clients: unknown): readonly ServerClients[] 
 export function createServerNetworkPolicy(scope: Construct, id: string, options: ServerNetworkPolicyOptions): k8s.KubeNetworkPolicy {
   const ports = [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(options.port) }];
   const collector: k8s.NetworkPolicyPeer = {
-    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: MANAGED_PROMETHEUS_COLLECTOR.namespace } },
+    namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...MANAGED_PROMETHEUS_COLLECTOR.namespaces] }] },
     podSelector: { matchLabels: { ...MANAGED_PROMETHEUS_COLLECTOR.podLabels } },
   };
   const ingress: k8s.NetworkPolicyIngressRule[] = [];

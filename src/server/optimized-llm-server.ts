@@ -98,7 +98,7 @@ export interface OptimizedLlmServerProps extends ResolveRequest, PodCustomizatio
   readonly autopilotAcceleratorTypes?: string[];
   /**
    * Fence the server with a NetworkPolicy that admits traffic to its port only from these sources and
-   * from the Managed Prometheus collector (`gmp-system`). An empty list admits the collector alone.
+   * from the Managed Prometheus collector (`gmp-system`, or `gke-gmp-system` on Autopilot). An empty list admits the collector alone.
    * Needs network policy enforcement in the cluster (GKE Dataplane V2, the default on Autopilot).
    * @default - no NetworkPolicy: every source in the cluster may reach the server
    */
@@ -445,7 +445,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     if (this.xlaCache) this.deploymentNotes.push(...this.xlaCache.deploymentNotes);
     this.deploymentNotes.push(...loraNotes(r.lora, clients !== undefined));
     if (clients) {
-      this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system)'].join(', ')} `
+      this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system, or gke-gmp-system on Autopilot)'].join(', ')} `
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
     }
     // objects without a namespace go to the one kubectl applies them to: the commands above name 'default'
