@@ -123,3 +123,21 @@ test('where a machine type carries the tensor-parallel size, nothing is packed (
   expect(r.alternatives.every((a) => a.podsPerNode === undefined)).toBe(true);
   expect(r.nodePool.nodeSelector['cloud.google.com/gke-accelerator-count']).toBe(String(r.tensorParallelSize));
 });
+
+test('a node the replicas never fill costs the same: the notes give the cost at the HPA\'s maximum when it is no multiple of the pods a node holds', () => {
+  const note = (maxReplicas: number) => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    const server = new OptimizedLlmServer(chart, 's', { model: MODEL, acceleratorType: 'nvidia-h200-141gb', targetNtpotMilliseconds: 30, maxReplicas });
+    return { server, line: server.deploymentNotes.find((n) => n.startsWith('Packing cost:')) };
+  };
+  const five = note(5);
+  expect(five.server.resolution.nodePool.podsPerNode).toBe(8);
+  const cost = five.server.resolution.cost.costPerMillionOutputTokens!;
+  // 5 replicas on one 8-pod node pay the whole node: 8/5 of the figure
+  expect(five.line).toContain(`$${(cost * 8 / 5).toFixed(3)}/M at the operating point`);
+  expect(five.line).toMatch(/at 5 replicas \(the HPA's maximum\) the node holds 5 of 8/);
+  // 12 replicas: two nodes for 12 pods, 16/12 of the figure
+  expect(note(12).line).toContain(`$${(cost * 16 / 12).toFixed(3)}/M`);
+  // full nodes pay the figure: no note
+  expect(note(16).line).toBeUndefined();
+});

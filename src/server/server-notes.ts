@@ -77,6 +77,20 @@ export function serverNotes(
     out.push(`Packing: one ${pool.machineType} node holds ${pool.podsPerNode} server pods of ${r.tensorParallelSize} x ${pool.acceleratorType} (each `
       + `requests ${r.podResources.cpu} CPU and ${r.podResources.memoryGiB} GiB, 1/${pool.podsPerNode} of the node); replicas and the HPA bounds `
       + 'count pods, and the cluster autoscaler adds a node when a pending pod finds no free GPU.');
+    // the cost figures price a replica as its share of a full node; a node the replicas never fill costs the same whole
+    const pods = pool.podsPerNode!;
+    const most = replicas.max ?? replicas.initial;
+    const cost = r.cost.costPerMillionOutputTokens;
+    if (most % pods !== 0 && cost !== undefined) {
+      const lastNode = most % pods;
+      const nodes = Math.ceil(most / pods);
+      const effective = cost * (nodes * pods) / most;
+      out.push(`Packing cost: the cost figures ($${cost.toFixed(3)}/M output tokens at the operating point) price a replica as 1/${pods} of a full `
+        + `node, but at ${most} replica${most === 1 ? '' : 's'} (the ${replicas.max !== undefined ? 'HPA\'s maximum' : 'replica count'}) `
+        + `${nodes === 1 ? 'the node holds' : `the last of ${nodes} nodes holds`} ${lastNode} of ${pods}, and a node costs the same however full: `
+        + `$${effective.toFixed(3)}/M at the operating point with every replica busy (${replicas.max !== undefined ? 'set maxReplicas' : 'run replicas'} `
+        + `in multiples of ${pods} to pay the figures).`);
+    }
   }
   if (r.nodes > 1) {
     out.push(r.tpuTopology !== undefined
