@@ -140,4 +140,9 @@ test('a node the replicas never fill costs the same: the notes give the cost at 
   expect(note(12).line).toContain(`$${(cost * 16 / 12).toFixed(3)}/M`);
   // full nodes pay the figure: no note
   expect(note(16).line).toBeUndefined();
+  // by default the HPA's maximum fills whole nodes: 8 replicas of one GPU on an 8-GPU machine, not 5
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const byDefault = new OptimizedLlmServer(chart, 's', { model: MODEL, acceleratorType: 'nvidia-h200-141gb', targetNtpotMilliseconds: 30 });
+  expect(byDefault.horizontalPodAutoscaler!.toJson().spec.maxReplicas).toBe(8);
+  expect(byDefault.deploymentNotes.some((n) => n.startsWith('Packing cost:'))).toBe(false);
 });

@@ -57,7 +57,8 @@ export interface OptimizedLlmServerProps extends ResolveRequest, PodCustomizatio
   readonly minReplicas?: number;
   /**
    * Most replicas the HPA creates (with a latency target).
-   * @default 5
+   * @default - 5, or when several replicas share a machine (packing) the next multiple of the replicas a node holds (8 for one GPU
+   * of an 8-GPU machine), since a node costs the same however full; at least `minReplicas`
    */
   readonly maxReplicas?: number;
   /**
@@ -249,7 +250,9 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     const hasTarget = r.autoscaling !== undefined;
     const replicas = checkReplicas(props, hasTarget);
     const minReplicas = props.minReplicas ?? 1;
-    const maxReplicas = props.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS, minReplicas);
+    // packed replicas fill whole nodes by default: a part-filled node costs what a full one does
+    const perNode = r.nodePool.podsPerNode ?? 1;
+    const maxReplicas = props.maxReplicas ?? Math.max(Math.ceil(DEFAULT_MAX_REPLICAS / perNode) * perNode, minReplicas);
     // the initial replicas (from expectedRequestsPerSecond) stay within the HPA's bounds: the cluster would otherwise provision
     // them all before the HPA scales down
     const clamp = hasTarget ? clampInitialReplicas(r.autoscaling!.initialReplicas, minReplicas, maxReplicas) : undefined;
