@@ -112,6 +112,7 @@ test('accelerators list: one row per accelerator at its inflection point, as the
         costPerMillionOutputTokens: r3(res.cost.costPerMillionOutputTokens),
       },
       source: res.source,
+      band: res.uncertainty ? `x${(res.uncertainty.outputTokensPerSecondHigh! / res.performance.outputTokensPerSecond).toFixed(2)}` : null,
       operatingPoint: 'inflection',
       pricingModel: 'spot',
       region: 'us-central1',
@@ -129,7 +130,7 @@ test('accelerators list: one row per accelerator at its inflection point, as the
   expect(costs.slice(0, priced.length)).toEqual([...priced].sort((a, b) => a - b));
   const table = ok(`accelerators list --model=${GEMMA}`).split('\n');
   expect(table[0].split(/\s{2,}/)).toEqual(['ACCELERATOR', 'COUNT', 'INSTANCE TYPE', 'OUTPUT TOKENS/S', 'NTPOT(MS)', 'TTFT(MS)', 'COST/M OUTPUT TOKENS',
-    'MODEL SERVER', 'MODEL SERVER VERSION', 'SOURCE']);
+    'MODEL SERVER', 'MODEL SERVER VERSION', 'SOURCE', 'BAND']);
   // the published L4 point takes precedence over the estimate for 4 x L4
   expect(table.find((l) => /^nvidia-l4\s+4\s/.test(l))!.split(/\s{2,}/).slice(0, 5)).toEqual(['nvidia-l4', '4', 'g2-standard-48', '425', '1085']);
 });

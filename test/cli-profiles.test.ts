@@ -56,6 +56,8 @@ test('profiles list --format=json: one row per profile of the model at its infle
       modelServerVersion: res.modelServerVersion,
       model: GEMMA,
       source: res.source,
+      // the band's factor, as the resolver's band gives it (x3.00 on TPUs), none for a measured profile
+      band: res.uncertainty ? `x${(res.uncertainty.outputTokensPerSecondHigh! / res.performance.outputTokensPerSecond).toFixed(2)}` : null,
       operatingPoint: 'inflection',
       pointKind: res.performance.pointKind,
       pricingModel: 'spot',
@@ -97,13 +99,13 @@ test('profiles list: CSV, YAML and the table carry the same rows; CSV shows GIQ\
   const table = ok(`profiles list --model=${GEMMA}`).trimEnd().split('\n');
   // the count tells apart the rows of one packed machine (1, 2, 4 or 8 GPUs of an 8-GPU machine)
   expect(table[0].split(/\s{2,}/)).toEqual(['INSTANCE TYPE', 'ACCELERATOR', 'COUNT', 'COST/M INPUT TOKENS', 'COST/M OUTPUT TOKENS', 'OUTPUT TOKENS/S',
-    'NTPOT(MS)', 'TTFT(MS)', 'MODEL SERVER', 'MODEL SERVER VERSION', 'MODEL', 'SOURCE']);
+    'NTPOT(MS)', 'TTFT(MS)', 'MODEL SERVER', 'MODEL SERVER VERSION', 'MODEL', 'SOURCE', 'BAND']);
   expect(table).toHaveLength(json.length + 1);
   const l4 = table.find((l) => l.includes('g2-standard-48'))!.split(/\s{2,}/);
   const l4Json = json.find((r: any) => r.instanceType === 'g2-standard-48');
   expect(l4).toEqual(['g2-standard-48', 'nvidia-l4', String(l4Json.acceleratorCount), l4Json.costPerMillionInputTokens.toFixed(3), l4Json.costPerMillionOutputTokens.toFixed(3),
     String(l4Json.outputTokensPerSecond), String(l4Json.ntpotMilliseconds), l4Json.ttftMilliseconds === null ? 'N/A' : String(l4Json.ttftMilliseconds),
-    'vllm', l4Json.modelServerVersion, GEMMA, l4Json.source]);
+    'vllm', l4Json.modelServerVersion, GEMMA, l4Json.source, l4Json.band ?? 'N/A']);
 });
 
 test('profiles list without --model lists every profile in the catalog, grouped by model', () => {

@@ -201,6 +201,7 @@ const ACCELERATOR_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['modelServer', 'modelAndModelServerInfo.modelServerName'],
   ['modelServerVersion', 'modelAndModelServerInfo.modelServerVersion'],
   ['source', 'source'],
+  ['band', 'band'],
   ['operatingPoint', 'operatingPoint'],
   ['pricingModel', 'pricingModel'],
   ['region', 'region'],

@@ -40,6 +40,9 @@ export const PROFILE_COLUMNS: readonly Column[] = [
   { key: 'modelServerVersion', header: 'Model Server Version' },
   { key: 'model', header: 'Model' },
   { key: 'source', header: 'Source' },
+  // an estimate's uncertainty factor beside its source (x3.00 for TPU estimates, none measured): a row ranked cheapest on an
+  // uncalibrated estimate says so; CSV keeps GIQ's columns
+  { key: 'band', header: 'Band', notInCsv: true },
   { key: 'operatingPoint', header: 'Operating Point', structuredOnly: true },
   { key: 'pointKind', header: 'Point Kind', structuredOnly: true },
   { key: 'pricingModel', header: 'Pricing Model', structuredOnly: true },
@@ -69,6 +72,8 @@ export function profileRow(c: Candidate): Row {
     modelServerVersion: c.curve.modelServerVersion,
     model: c.curve.model,
     source: c.curve.source,
+    // the throughput factor either way of the estimate's band (its high multiplier), null for a measured profile
+    band: u ? `x${c.curve.uncertainty!.throughputHighMultiplier.toFixed(2)}` : null,
     operatingPoint: c.pointReason ?? null,
     pointKind: p.kind,
     pricingModel: c.cost?.pricingModel ?? null,
