@@ -375,6 +375,20 @@ describe('6. benchmark import', () => {
       /NTPOT 400000 ms is over 60000 ms a token/);
     // a plausible point imports
     expect(imp(csv(row(300, 45), row(900, 120))).measuredPointCount).toBeGreaterThan(InferenceCatalog.embedded().measuredPointCount);
+    // input tokens cost the same FLOPs a token as output: the same ceiling (1e30 input tokens/s priced input at 1.6e-28 $/M)
+    const point = {
+      model: GEMMA,
+      modelServer: 'vllm',
+      modelServerVersion: 'v0.7.2',
+      acceleratorType: 'nvidia-l4',
+      acceleratorCount: 4,
+      outputTokensPerSecond: 300,
+      ntpotMilliseconds: 45,
+    };
+    refused(() => InferenceCatalog.embedded().addBenchmark({ ...point, inputTokensPerSecond: 1e30 }), /input tokens\/s is more than 4 x nvidia-l4 can compute/);
+    // a citation is one line of text: empty or multi-line sources would land in an annotation
+    refused(() => InferenceCatalog.embedded().addBenchmark({ ...point, source: '' }), /'source' must be one non-empty line of text, got string ''/);
+    refused(() => InferenceCatalog.embedded().addBenchmark({ ...point, source: 'a\nb' }), /'source' must be one non-empty line of text/);
   });
 });
 

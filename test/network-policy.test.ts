@@ -78,13 +78,14 @@ test('labels are emitted in a stable order', () => {
 });
 
 test('fails: invalid clients name the prop', () => {
-  expect(() => ServerClients.inNamespace('Gateway')).toThrow(/'allowedClients' namespace 'Gateway' is not a valid namespace name/);
+  expect(() => ServerClients.inNamespace('Gateway')).toThrow(/ServerClients: 'namespaceName' must be a namespace name \(a DNS-1123 label\), got string 'Gateway'/);
+  expect(() => ServerClients.inNamespace(undefined as any)).toThrow(/'namespaceName' must be a namespace name \(a DNS-1123 label\), got undefined\.$/);
   expect(() => ServerClients.podLabels({})).toThrow(/'allowedClients' pod labels must be a non-empty map/);
   expect(() => ServerClients.podLabels({ 'bad key!': 'x' })).toThrow(/'allowedClients' pod label key 'bad key!'/);
   expect(() => ServerClients.namespaceLabels({ team: 'x'.repeat(64) })).toThrow(/'allowedClients' namespace label value/);
   expect(() => ServerClients.podsInNamespace('ns', { 'example.com/': 'x' })).toThrow(/label key/);
-  expect(() => ServerClients.ipBlock('10.0.0.0')).toThrow(/'allowedClients' ipBlock '10.0.0.0' is not a CIDR range/);
-  expect(() => ServerClients.ipBlock('10.0.0.0/8', ['300.0.0.0/16'])).toThrow(/'allowedClients' ipBlock '300.0.0.0\/16'/);
+  expect(() => ServerClients.ipBlock('10.0.0.0')).toThrow(/ServerClients.ipBlock: 'cidr' must be CIDR ranges such as '10.0.0.0\/8', got string '10.0.0.0'/);
+  expect(() => ServerClients.ipBlock('10.0.0.0/8', ['300.0.0.0/16'])).toThrow(/ServerClients.ipBlock: 'exceptCidrs' must be CIDR ranges .*got string '300.0.0.0\/16'/);
   expect(() => synth({ allowedClients: [{ namespace: 'x' } as unknown as ServerClients] })).toThrow(/'allowedClients' must be a list of ServerClients/);
   expect(() => synth({ allowedClients: ServerClients.any() as unknown as ServerClients[] })).toThrow(/'allowedClients' must be a list/);
 });

@@ -81,6 +81,7 @@ test('wrong shapes from JavaScript are refused with the prop\'s name', () => {
   expect(() => synth({ tolerations: [{ value: 'llm' }] })).toThrow(/without a 'key', 'operator' must be 'Exists'/);
   expect(() => synth({ tolerations: [{ key: 'd', effect: 'NoSchedule', tolerationSeconds: 30 }] })).toThrow(/'tolerationSeconds' .* with 'effect' 'NoExecute'/);
   expect(() => synth({ tolerations: [{ operator: 'Exists' }, { key: 'd', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }] })).not.toThrow();
+  expect(() => synth({ tolerations: [{ key: 'd', operator: 'Exists', rank: 1 } as any] })).toThrow(/rank is no Toleration field \(key, operator, value, effect, tolerationSeconds\)/);
 });
 
 test('a sidecar that breaks the rules is refused when the server is made, with everything it lacks and why', () => {

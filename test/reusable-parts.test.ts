@@ -2,7 +2,8 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import {
-  AutoscalingMetric, CloudStorageFuseModel, InferenceResolver, LlmServerAutoscaler, LlmServerMonitoring, OptimizedLlmServer, ScaleTarget,
+  AutoscalingMetric, CloudStorageFuseModel, HuggingFaceToken, InferenceResolver, LlmServerAutoscaler, LlmServerMonitoring, OptimizedLlmServer,
+  ScaleTarget,
   XlaCompilationCache,
 } from '../src';
 import { expectValidManifests, parseQuantity } from './support/k8s-validator';
@@ -138,6 +139,9 @@ describe('LlmServerAutoscaler', () => {
     const x = ScaleTarget.deployment('x');
     expect(make({ target: x, targetAverageValue: 5, labels: { a: 5 } })).toThrow(/'labels' value of 'a' must be a string, got number 5/);
     expect(make({ target: x, targetAverageValue: 0.0004 })).toThrow(/'targetAverageValue' 0.0004 is below 0.001/);
+    expect(make({ target: x, targetAverageValue: 1e30 })).toThrow(/'targetAverageValue'/);
+    // a class instance is no label map (a HuggingFaceToken gave its fields as labels)
+    expect(make({ target: x, targetAverageValue: 5, labels: HuggingFaceToken.fromSecret('hf-secret') })).toThrow(/'labels' must be a map of label keys to strings, got HuggingFaceToken/);
     expect(make({ target: x, resolution: null })).toThrow(/'resolution' \(from InferenceResolver.resolve\) must be an object/);
     const targeted = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 200 });
     const reloaded = JSON.parse(JSON.stringify(targeted));
@@ -250,7 +254,17 @@ describe('XlaCompilationCache', () => {
       name: 'my-vllm', bucketUri: 'gs://caches/xla', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v0.11.1', servingTemplate: userTemplate(),
     });
     const X: any = cache;
-    expect(() => X.applyTo(null)).toThrow(/XlaCompilationCache.applyTo: 'template' must be a pod template \(k8s.PodTemplateSpec\) with a list of containers, got null/);
+    expect(() => X.applyTo(null)).toThrow(/XlaCompilationCache.applyTo: 'template' must be a pod template \(k8s.PodTemplateSpec\), got null\./);
+    // fields of the wrong kind are named, not met with a TypeError deep inside (found by fuzzing the public API)
+    const broken = (spec: any) => ({ ...userTemplate(), spec: { ...userTemplate().spec, ...spec } });
+    expect(() => X.applyTo(broken({ volumes: {} }))).toThrow(/'template': 'spec.volumes' must be a list of objects, got object \{\}/);
+    expect(() => X.applyTo(broken({ initContainers: {} }))).toThrow(/'spec.initContainers' must be a list of objects/);
+    expect(() => X.applyTo(broken({ containers: [{ ...userTemplate().spec!.containers[0], env: 'x' }] }))).toThrow(/container 'inference-server': 'env' must be a list of objects/);
+    expect(() => X.applyTo(broken({ containers: [{ ...userTemplate().spec!.containers[0], args: 'xyz' }] }))).toThrow(/'args' must be a list of strings/);
+    expect(() => X.applyTo(broken({ containers: [{ ...userTemplate().spec!.containers[0], resources: { requests: { cpu: NaN } } }] })))
+      .toThrow(/'resources.requests' must map resource names to quantities/);
+    expect(() => X.applyTo({ ...userTemplate(), metadata: 'ab' })).toThrow(/'template': 'metadata' must be an object, got string 'ab'/);
+    expect(() => X.applyTo({ ...userTemplate(), metadata: { annotations: 'ab' } })).toThrow(/'metadata.annotations' must be a map of strings/);
     expect(() => cache.applyTo(userTemplate(), 'nope')).toThrow(/XlaCompilationCache.applyTo: 'template' has no container 'nope'/);
     const once = cache.applyTo(userTemplate());
     expect(() => cache.applyTo(once)).toThrow(/already has an XLA cache volume: apply the cache once per pod template/);
@@ -267,6 +281,17 @@ describe('XlaCompilationCache', () => {
     const bucket = CloudStorageFuseModel.fromUri('gs://my-models/gemma');
     const mounted = bucket.applyTo(userTemplate(), 'inference-server');
     expect(() => bucket.applyTo(mounted, 'inference-server')).toThrow(/CloudStorageFuseModel.applyTo: the pod template already has the volumes? .*model-bucket/);
+    const B: any = bucket;
+    expect(() => B.applyTo({ ...userTemplate(), spec: { containers: [null] } }, 'inference-server')).toThrow(/'spec.containers' must be a list of objects/);
+    // write access only for a real true: a truthy string must not grant it
+    expect(() => B.iamBindingCommand('llm', 'reader', 'false')).toThrow(/'write' must be true or false .*got string 'false'/);
+    expect(bucket.iamBindingCommand('llm', 'reader')).toMatch(/roles\/storage\.objectViewer$/);
+    // the cache directory's name parts are checked, not silently rewritten
+    const cacheProps = { name: 'x', bucketUri: 'gs://caches/xla', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v1', servingTemplate: userTemplate() };
+    const C: any = XlaCompilationCache;
+    expect(() => new C(chart(), 'C', { ...cacheProps, tpuTopology: 'a\nb' })).toThrow(/'tpuTopology' 'a\\u000ab' is not a TPU topology such as '2x4'/);
+    expect(() => new C(chart(), 'C', { ...cacheProps, acceleratorType: '3' })).toThrow(/'acceleratorType' '3' is not a GKE TPU accelerator label/);
+    expect(() => new C(chart(), 'C', { ...cacheProps, serverVersion: 'v 1' })).toThrow(/'serverVersion' 'v 1' is not a version or image tag/);
   });
 
   test('one writer per cache directory: a cache of its own may not share or nest a server\'s, in either order', () => {

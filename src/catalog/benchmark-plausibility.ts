@@ -52,7 +52,12 @@ export function physicalLimits(model: ModelRecord, accelerator: AcceleratorRecor
 /** Why a measured point cannot be real, or undefined when it is plausible. */
 export function implausibility(
   model: ModelRecord, accelerator: AcceleratorRecord, count: number,
-  point: { readonly ntpotMilliseconds: number; readonly outputTokensPerSecond: number; readonly ttftMilliseconds?: number },
+  point: {
+    readonly ntpotMilliseconds: number;
+    readonly outputTokensPerSecond: number;
+    readonly ttftMilliseconds?: number;
+    readonly inputTokensPerSecond?: number;
+  },
 ): string | undefined {
   const limits = physicalLimits(model, accelerator, count);
   const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
@@ -69,6 +74,11 @@ export function implausibility(
   }
   if (point.outputTokensPerSecond > limits.outputTokensPerSecondCeiling) {
     return `${fmt(point.outputTokensPerSecond)} output tokens/s is more than ${count} x ${accelerator.gkeLabel} can compute for ${model.id} `
+      + `(at most ${fmt(limits.outputTokensPerSecondCeiling)}: ${limits.basis})`;
+  }
+  // a prompt token costs the same 2 x active parameters FLOPs as an output token: the same compute ceiling bounds both
+  if (point.inputTokensPerSecond !== undefined && point.inputTokensPerSecond > limits.outputTokensPerSecondCeiling) {
+    return `${fmt(point.inputTokensPerSecond)} input tokens/s is more than ${count} x ${accelerator.gkeLabel} can compute for ${model.id} `
       + `(at most ${fmt(limits.outputTokensPerSecondCeiling)}: ${limits.basis})`;
   }
   if (point.ttftMilliseconds !== undefined && point.ttftMilliseconds > MAX_TTFT_MILLISECONDS) {

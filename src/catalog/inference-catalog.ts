@@ -27,12 +27,21 @@ const BENCHMARK_POINT_PROPS: readonly string[] = [
   'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond', 'source',
 ];
 
+/** A text that lands in one line (a citation annotation, a message): not empty, no line breaks or control characters. */
+function checkOneLine(name: string, value: string | undefined): void {
+  // eslint-disable-next-line no-control-regex
+  if (value !== undefined && (value.trim() === '' || /[\u0000-\u001f\u007f]/.test(value))) {
+    throw new Error(`'${name}' must be one non-empty line of text, got ${describeValue(value)}.`);
+  }
+}
+
 /** Checks the options of a benchmark import (they may come untyped from JavaScript) and returns them with the default. */
 function importOptions(options: BenchmarkImportOptions | undefined): BenchmarkImportOptions {
   checkProps(options, 'benchmark import options', BENCHMARK_IMPORT_OPTION_PROPS, false);
   const o = options ?? {};
   for (const name of ['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'instanceType', 'source'] as const) {
     checkOptionalString(name, o[name]);
+    checkOneLine(name, o[name]);
   }
   if (o.acceleratorCount !== undefined && (typeof o.acceleratorCount !== 'number' || !Number.isInteger(o.acceleratorCount) || o.acceleratorCount < 1)) {
     throw new Error(`'acceleratorCount' must be a whole number >= 1, got ${describeValue(o.acceleratorCount)}.`);
@@ -325,6 +334,7 @@ export class InferenceCatalog {
     checkProps(point, 'addBenchmark point', BENCHMARK_POINT_PROPS);
     for (const name of ['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'instanceType', 'source'] as const) {
       checkOptionalString(name, point[name]);
+      checkOneLine(name, point[name]);
     }
     for (const name of ['acceleratorCount', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond'] as const) {
       if (point[name] !== undefined && typeof point[name] !== 'number') throw new Error(`addBenchmark: '${name}' must be a number, got ${describeValue(point[name])}.`);
@@ -462,7 +472,10 @@ export class InferenceCatalog {
     positive('ttftMilliseconds', p.ttftMilliseconds, false);
     positive('inputTokensPerSecond', p.inputTokensPerSecond, false);
     const implausible = implausibility(model, accelerator, count, {
-      ntpotMilliseconds: p.ntpotMilliseconds!, outputTokensPerSecond: p.outputTokensPerSecond!, ttftMilliseconds: p.ttftMilliseconds,
+      ntpotMilliseconds: p.ntpotMilliseconds!,
+      outputTokensPerSecond: p.outputTokensPerSecond!,
+      ttftMilliseconds: p.ttftMilliseconds,
+      inputTokensPerSecond: p.inputTokensPerSecond,
     });
     if (implausible) throw new Error(`${where}: ${implausible}. Fix the file or its units; the point was not imported`);
     return {

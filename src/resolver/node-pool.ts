@@ -4,6 +4,7 @@ import { DEFAULT_BOOT_DISK_GIB, bootDiskFor, bundledLocalSsds, localSsdEphemeral
 import { AcceleratorRecord, MachineTypeRecord, PricingModelName } from '../catalog/types';
 import { LOCAL_CACHE_GIB } from '../server/xla-cache';
 import { hasLocalSsd } from '../storage/cache-media';
+import { describeValue } from '../util/input';
 import { shellQuote } from '../util/shell-quote';
 
 /**
@@ -34,7 +35,7 @@ export function capacityOf(capacity: Capacity | undefined, pricingModel: Pricing
 { capacity: Capacity; pricingModel: PricingModelName; reservationName?: string } {
   const all = Object.values(Capacity) as string[];
   if (capacity !== undefined && !all.includes(capacity)) {
-    throw new Error(`'capacity' must be one of ${all.join(', ')} (Capacity.ON_DEMAND, SPOT, RESERVATION or FLEX_START), got '${String(capacity)}'.`);
+    throw new Error(`'capacity' must be one of ${all.join(', ')} (Capacity.ON_DEMAND, SPOT, RESERVATION or FLEX_START), got ${describeValue(capacity)}.`);
   }
   const c = capacity ?? (pricingModel !== undefined && pricingModel !== 'spot' ? Capacity.ON_DEMAND : Capacity.SPOT);
   if (c === Capacity.SPOT && pricingModel !== undefined && pricingModel !== 'spot') {

@@ -274,7 +274,8 @@ function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
   checkOptionalString('modelServer', props.modelServer);
   checkOptionalString('modelServerVersion', props.modelServerVersion);
   checkOptionalMember('metric', props.metric, Object.values(AutoscalingMetric), 'AutoscalingMetric.QUEUE_SIZE, ...');
-  checkOptionalPositive('targetAverageValue', props.targetAverageValue);
+  // at most a petabyte of TPU memory or a quadrillion requests: beyond, a target no replica reaches (1e30 came out as 1e+30)
+  checkOptionalPositive('targetAverageValue', props.targetAverageValue, 1e15);
   // the HPA's target is written in thousandths (averageValue: 500m): a smaller one would be 0, which the API server refuses
   if (props.targetAverageValue !== undefined && Math.round(props.targetAverageValue * 1000) < 1) {
     throw new Error(`'targetAverageValue' ${props.targetAverageValue} is below 0.001, the smallest target the HPA's averageValue holds here.`);

@@ -9,7 +9,9 @@ export function stringMap(
   name: string, value: unknown, key: (k: string) => boolean, keyWhat: string, val?: (v: string) => boolean, valWhat?: string,
 ): { [k: string]: string } | undefined {
   if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  // a plain object: a class instance (a HuggingFaceToken, a Date) would give its fields, or nothing, as entries
+  const proto = value === null || typeof value !== 'object' ? undefined : Object.getPrototypeOf(value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || (proto !== Object.prototype && proto !== null)) {
     throw new Error(`'${name}' must be a map of ${keyWhat} to strings, got ${describeValue(value)}.`);
   }
   for (const [k, v] of Object.entries(value)) {

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { describeValue } from '../util/input';
 
 /**
  * Where Google Cloud Managed Service for Prometheus scrapes from: its collector DaemonSet, whose pods carry
@@ -25,7 +26,7 @@ const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
 
 function checkNamespace(namespace: string): void {
   if (typeof namespace !== 'string' || namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
-    throw new Error(`'allowedClients' namespace '${String(namespace)}' is not a valid namespace name (a DNS-1123 label).`);
+    throw new Error(`ServerClients: 'namespaceName' must be a namespace name (a DNS-1123 label), got ${describeValue(namespace)}.`);
   }
 }
 
@@ -116,9 +117,9 @@ export class ServerClients {
    */
   public static ipBlock(cidr: string, exceptCidrs: string[] = []): ServerClients {
     const except = Array.isArray(exceptCidrs) ? exceptCidrs : [exceptCidrs];
-    for (const c of [cidr, ...except]) {
+    for (const [arg, c] of [['cidr', cidr], ...except.map((e) => ['exceptCidrs', e])] as Array<[string, unknown]>) {
       if (typeof c !== 'string' || !(IPV4_CIDR.test(c) || IPV6_CIDR.test(c))) {
-        throw new Error(`'allowedClients' ipBlock '${String(c)}' is not a CIDR range such as 10.0.0.0/8.`);
+        throw new Error(`ServerClients.ipBlock: '${arg}' must be CIDR ranges such as '10.0.0.0/8', got ${describeValue(c)}.`);
       }
     }
     return new ServerClients({ ipBlock: { cidr, except: except.length ? [...except] : undefined } }, `IP range ${cidr}`);

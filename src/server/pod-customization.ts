@@ -108,6 +108,8 @@ export function checkPodCustomization(c: PodCustomization): void {
   // the API server's Toleration rules: a key is a qualified name (or empty with Exists), Exists takes no value, the effect is one of three
   for (const t of c.tolerations ?? []) {
     const where = `'tolerations' entry ${describeValue(t)}`;
+    const unknown = Object.keys(t).filter((k) => !['key', 'operator', 'value', 'effect', 'tolerationSeconds'].includes(k));
+    if (unknown.length > 0) throw new Error(`${where}: ${unknown.join(', ')} is no Toleration field (key, operator, value, effect, tolerationSeconds).`);
     if (t.key !== undefined && (typeof t.key !== 'string' || !isQualifiedName(t.key))) throw new Error(`${where}: 'key' must be a label key.`);
     if (t.operator !== undefined && t.operator !== 'Equal' && t.operator !== 'Exists') throw new Error(`${where}: 'operator' must be 'Equal' or 'Exists'.`);
     if (t.value !== undefined && (typeof t.value !== 'string' || !isLabelValue(t.value))) {

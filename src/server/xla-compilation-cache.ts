@@ -12,8 +12,9 @@ import {
 } from './xla-cache';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import {
-  checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, describeValue, printable,
+  checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable,
 } from '../util/input';
+import { checkPodTemplateShape } from '../util/pod-template-shape';
 import { isDns1123Label } from '../validation/manifest';
 
 /** Properties of an {@link XlaCompilationCache}. */
@@ -99,6 +100,14 @@ export class XlaCompilationCache extends Construct {
     checkRequiredString('acceleratorType', props.acceleratorType, '\'tpu-v6e-slice\'');
     checkRequiredString('tpuTopology', props.tpuTopology, '\'2x4\'');
     checkRequiredString('serverVersion', props.serverVersion, '\'v0.8.5\'');
+    // they name the cache directory: a GKE TPU accelerator label, a topology such as 2x4, an image tag's characters
+    if (!/^tpu[a-z0-9-]*$/.test(props.acceleratorType)) {
+      throw new Error(`'acceleratorType' '${printable(props.acceleratorType)}' is not a GKE TPU accelerator label such as 'tpu-v6e-slice'.`);
+    }
+    if (!/^\d+x\d+(x\d+)?$/.test(props.tpuTopology)) throw new Error(`'tpuTopology' '${printable(props.tpuTopology)}' is not a TPU topology such as '2x4'.`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(props.serverVersion)) {
+      throw new Error(`'serverVersion' '${printable(props.serverVersion)}' is not a version or image tag such as 'v0.11.1' (letters, digits, '.', '_', '-').`);
+    }
     checkObject(props.servingTemplate, '\'servingTemplate\'');
     checkOptionalString('containerName', props.containerName);
     checkOptionalString('healthPath', props.healthPath);
@@ -111,7 +120,7 @@ export class XlaCompilationCache extends Construct {
     checkOptionalInstance('modelBucket', props.modelBucket, (v) => v instanceof CloudStorageFuseModel, 'CloudStorageFuseModel.fromUri(\'gs://...\')');
     this.containerName = props.containerName ?? 'inference-server';
     this.cacheName = props.name;
-    checkServingTemplate(props.servingTemplate, this.containerName, '\'servingTemplate\'', 'containerName');
+    checkPodTemplateShape(props.servingTemplate, '\'servingTemplate\'', this.containerName, 'containerName');
     this.location = xlaCacheLocation(props.bucketUri, 'bucketUri', props.acceleratorType, props.tpuTopology, props.serverVersion);
     this.uri = this.location.uri;
     this.checkSingleWriter();
@@ -139,7 +148,7 @@ export class XlaCompilationCache extends Construct {
    */
   public applyTo(template: k8s.PodTemplateSpec, containerName?: string): k8s.PodTemplateSpec {
     const name = containerName ?? this.containerName;
-    checkServingTemplate(template, name, 'XlaCompilationCache.applyTo: \'template\'');
+    checkPodTemplateShape(template, 'XlaCompilationCache.applyTo: \'template\'', name);
     if ((template.spec!.volumes ?? []).some((v) => v.name === XLA_CACHE_VOLUME_NAMES.shared || v.name === XLA_CACHE_VOLUME_NAMES.local)) {
       throw new Error('XlaCompilationCache.applyTo: the pod template already has an XLA cache volume: apply the cache once per pod template.');
     }
@@ -164,17 +173,5 @@ export class XlaCompilationCache extends Construct {
     };
     throw new Error(`the XLA cache ${this.uri} of ${describe(this, this.cacheName)} is also the cache (or inside the cache) ${other.uri} of `
       + `${describe(other, other.cacheName)}: their two warm-up Jobs would write it concurrently. Give one of them a cache location of its own.`);
-  }
-}
-
-/** A pod template with a list of containers, one of them named `containerName`; errors name `what` (and the prop naming the container). */
-function checkServingTemplate(template: unknown, containerName: string, what: string, containerProp?: string): void {
-  const spec = (template as k8s.PodTemplateSpec | null)?.spec;
-  if (template === null || typeof template !== 'object' || spec === null || typeof spec !== 'object' || !Array.isArray(spec.containers)
-    || spec.containers.some((c) => c === null || typeof c !== 'object')) {
-    throw new Error(`${what} must be a pod template (k8s.PodTemplateSpec) with a list of containers, got ${describeValue(template)}.`);
-  }
-  if (!spec.containers.some((c) => c.name === containerName)) {
-    throw new Error(`${what} has no container '${printable(containerName)}'${containerProp ? `: set '${containerProp}' to the vLLM container's name` : ''}.`);
   }
 }

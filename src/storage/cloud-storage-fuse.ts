@@ -4,8 +4,9 @@ import { DEFAULT_GKE_VERSION, GCSFUSE_GATES, MINIMUM_GCSFUSE_GKE_VERSION, atLeas
 import { bucketIamBindingCommand } from './iam';
 import { CacheMedium } from '../resolver/resolution';
 import {
-  checkOptionalBoolean, checkOptionalInteger, checkOptionalMember, checkOptionalString, checkProps, describeValue, printable,
+  checkOptionalBoolean, checkOptionalInteger, checkOptionalMember, checkOptionalString, checkProps, printable,
 } from '../util/input';
+import { checkPodTemplateShape } from '../util/pod-template-shape';
 import { checkPinnedImage } from '../util/references';
 
 const OPTION_NAMES: readonly string[] = ['gkeVersion', 'mountPath', 'fileCacheMedium', 'fileCacheSizeGiB', 'prefetchWeights', 'prefetchImage'];
@@ -214,13 +215,8 @@ export class CloudStorageFuseModel {
    * @param containerName the container that reads the model
    */
   public applyTo(template: k8s.PodTemplateSpec, containerName: string): k8s.PodTemplateSpec {
-    if (template === null || typeof template !== 'object') {
-      throw new Error(`CloudStorageFuseModel.applyTo: 'template' must be a pod template (k8s.PodTemplateSpec), got ${describeValue(template)}.`);
-    }
-    const spec = template.spec;
-    if (!spec || !Array.isArray(spec.containers) || !spec.containers.some((c) => c.name === containerName)) {
-      throw new Error(`CloudStorageFuseModel.applyTo: the pod template has no container '${containerName}'.`);
-    }
+    checkPodTemplateShape(template, 'CloudStorageFuseModel.applyTo: \'template\'', containerName);
+    const spec = template.spec!;
     // a second model bucket (or the same one twice) would repeat the volume and container names, which the API server refuses
     const ours = this.volumes().map((v) => v.name);
     const taken = (spec.volumes ?? []).filter((v) => ours.includes(v.name)).map((v) => v.name);

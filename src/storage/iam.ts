@@ -16,6 +16,8 @@ export function bucketIamBindingCommand(bucket: string, namespace: string, servi
     throw new Error('\'serviceAccountName\' must be a Kubernetes service account name (lower-case letters, digits, \'-\' and \'.\'), '
       + `got ${describeValue(serviceAccountName)}.`);
   }
+  // a truthy string ('false') must not grant write access
+  if (typeof write !== 'boolean') throw new Error(`'write' must be true or false (write access, or read only), got ${describeValue(write)}.`);
   if (typeof bucket !== 'string' || !/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(bucket)) {
     throw new Error(`'bucket' '${printable(bucket)}' is not a Cloud Storage bucket name.`);
   }
