@@ -292,6 +292,12 @@ describe('1. relations and bounds', () => {
 });
 
 describe('CRASH cases become clear errors', () => {
+  test('NaN, Infinity and undefined inside a list or map are shown as themselves, not as JSON\'s null', () => {
+    // (not through refused(), which treats a NaN in a message as one the library computed)
+    expect(() => server({ model: GEMMA, allowedAcceleratorTypes: ['nvidia-l4', NaN] }))
+      .toThrow(/'allowedAcceleratorTypes' must be a list of strings, got array \["nvidia-l4","NaN"\]\./);
+  });
+
   test('3: null, undefined and wrong-typed arguments name the argument', () => {
     refused(() => server(null), /OptimizedLlmServer props must be an object of props, got null/);
     refused(() => server(undefined), /OptimizedLlmServer props must be an object of props, got undefined/);

@@ -44,7 +44,9 @@ export function describeValue(value: unknown): string {
 
 function safeJson(v: unknown): string {
   try {
-    return JSON.stringify(v) ?? String(v);
+    // NaN, Infinity and undefined inside a list or map as themselves (JSON would print null, hiding what was passed)
+    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x === undefined ? 'undefined' : x))
+      ?? String(v);
   } catch {
     return Object.prototype.toString.call(v);
   }
