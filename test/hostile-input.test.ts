@@ -292,6 +292,12 @@ describe('1. relations and bounds', () => {
 });
 
 describe('CRASH cases become clear errors', () => {
+  test('a scope that is no construct, or an id that is no string, is named before the constructs package meets it', () => {
+    refused(() => new L.OptimizedLlmServer({}, 's', { model: GEMMA, acceleratorType: 'nvidia-l4' }), /OptimizedLlmServer: 'scope' must be a construct \(a cdk8s Chart\), got object \{\}/);
+    refused(() => new L.ModelTransferJob(chartOf(), 42, { model: GEMMA, modelBucketUri: 'gs://my-b/m' }), /ModelTransferJob: 'id' must be a non-empty string, got number 42/);
+    refused(() => new L.XlaCompilationCache(null, 'x', {}), /XlaCompilationCache: 'scope' must be a construct .*got null/);
+  });
+
   test('NaN, Infinity and undefined inside a list or map are shown as themselves, not as JSON\'s null', () => {
     // (not through refused(), which treats a NaN in a message as one the library computed)
     expect(() => server({ model: GEMMA, allowedAcceleratorTypes: ['nvidia-l4', NaN] }))

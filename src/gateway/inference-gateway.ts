@@ -24,9 +24,7 @@ import { Annotations } from '../server/annotations';
 import { leaderSelector } from '../server/multi-host';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
 import { chartNamespace } from '../server/server-props';
-import {
-  checkObject, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, describeValue, printable,
-} from '../util/input';
+import { checkedScope, checkObject, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, describeValue, printable } from '../util/input';
 import { checkPinnedImage } from '../util/references';
 import { shellQuote } from '../util/shell-quote';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
@@ -220,7 +218,7 @@ export class InferenceGateway extends Construct {
   private readonly models = new Map<string, OptimizedLlmServer>();
 
   constructor(scope: Construct, id: string, props: InferenceGatewayProps = {}) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'InferenceGateway'), id);
     checkProps(props, 'InferenceGateway props', KNOWN_PROPS, false);
     checkOptionalString('name', props.name);
     checkOptionalBoolean('bodyBasedRouting', props.bodyBasedRouting);

@@ -16,10 +16,7 @@ import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
 import { DCGM_GPU_UTILIZATION, TPU_MEMORY_USED } from '../resolver/autoscaling';
 import { AutoscalingMetric, Resolution } from '../resolver/resolution';
-import {
-  checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalMember, checkOptionalPositive, checkOptionalString, checkProps,
-  checkRequiredString, describeValue, printable,
-} from '../util/input';
+import { checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalMember, checkOptionalPositive, checkOptionalString, checkProps, checkRequiredString, describeValue, printable } from '../util/input';
 import { isDns1123Subdomain } from '../validation/manifest';
 import { ensureUniqueObjectNames } from '../validation/unique-names';
 
@@ -197,7 +194,7 @@ export class LlmServerAutoscaler extends Construct {
   public readonly deploymentNotes: string[];
 
   constructor(scope: Construct, id: string, props: LlmServerAutoscalerProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'LlmServerAutoscaler'), id);
     checkProps(props, 'LlmServerAutoscaler props', PROPS);
     checkOptionalInstance('target', props.target, (v) => v instanceof ScaleTarget, 'ScaleTarget.deployment(\'NAME\')');
     if (props.target === undefined) throw new Error('\'target\' is required: the workload to scale, e.g. ScaleTarget.deployment(\'my-vllm\').');

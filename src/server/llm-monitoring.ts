@@ -10,9 +10,7 @@ import { MONITORING_NOTE } from './server-notes';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { MODEL_SERVERS } from '../catalog/model-servers';
 import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
-import {
-  checkObject, checkOptionalBoolean, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable,
-} from '../util/input';
+import { checkedScope, checkObject, checkOptionalBoolean, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable } from '../util/input';
 import { isDns1123Subdomain } from '../validation/manifest';
 import { ensureUniqueObjectNames } from '../validation/unique-names';
 
@@ -69,7 +67,7 @@ export class LlmServerMonitoring extends Construct {
   public readonly deploymentNotes: string[];
 
   constructor(scope: Construct, id: string, props: LlmServerMonitoringProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'LlmServerMonitoring'), id);
     checkProps(props, 'LlmServerMonitoring props', PROPS);
     checkRequiredString('name', props.name, '\'my-vllm\'');
     if (!isDns1123Subdomain(props.name)) throw new Error(`'name' '${printable(props.name)}' is not a Kubernetes object name (a DNS-1123 subdomain).`);

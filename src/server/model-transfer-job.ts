@@ -10,7 +10,7 @@ import { DEFAULT_BOOT_DISK_GIB, bootDiskEphemeralGiB, bootDiskFor } from '../cat
 import { parseBucketUri } from '../storage/bucket-uri';
 import { DEFAULT_GKE_VERSION, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from '../storage/gke-version';
 import { bucketIamBindingCommand } from '../storage/iam';
-import { checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, printable } from '../util/input';
+import { checkedScope, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, printable } from '../util/input';
 import { checkHuggingFaceId, checkPinnedImage } from '../util/references';
 import { escapeKubernetesExpansion, shellQuote } from '../util/shell-quote';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
@@ -89,7 +89,7 @@ export class ModelTransferJob extends Construct {
   public readonly deploymentNotes: string[];
 
   constructor(scope: Construct, id: string, props: ModelTransferJobProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'ModelTransferJob'), id);
     checkProps(props, 'ModelTransferJob props', TRANSFER_JOB_PROPS);
     chartNamespace(this);
     checkHuggingFaceId(props.model, 'model');

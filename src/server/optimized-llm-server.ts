@@ -34,6 +34,7 @@ import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { deepFreeze } from '../util/deep-freeze';
+import { checkedScope } from '../util/input';
 import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
@@ -223,7 +224,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
   private readonly servingContainer: { readonly name: string; readonly image: string };
 
   constructor(scope: Construct, id: string, props: OptimizedLlmServerProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'OptimizedLlmServer'), id);
     checkServerProps(props);
     const namespace = chartNamespace(this);
     // the name first: every later message names the server

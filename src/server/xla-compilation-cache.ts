@@ -11,9 +11,7 @@ import {
   XLA_CACHE_VOLUME_NAMES, XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation,
 } from './xla-cache';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
-import {
-  checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable,
-} from '../util/input';
+import { checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable } from '../util/input';
 import { checkPodTemplateShape } from '../util/pod-template-shape';
 import { isDns1123Label } from '../validation/manifest';
 
@@ -92,7 +90,7 @@ export class XlaCompilationCache extends Construct {
   private readonly cacheName: string;
 
   constructor(scope: Construct, id: string, props: XlaCompilationCacheProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'XlaCompilationCache'), id);
     checkProps(props, 'XlaCompilationCache props', PROPS);
     checkRequiredString('name', props.name, '\'gemma-server\'');
     if (!isDns1123Label(props.name)) throw new Error(`'name' '${printable(props.name)}' is not a DNS-1123 label.`);

@@ -4,6 +4,7 @@
  * number belongs, a plain object where a class instance belongs, or a misspelt prop. Every check throws
  * one `Error` whose message names the prop, says what arrived and what would work.
  */
+import { Construct } from 'constructs';
 import { closestMatches } from './closest';
 
 /** Largest value of a Kubernetes int32 field (replicas, maxReplicas, ...). */
@@ -156,4 +157,14 @@ export function checkOptionalInstance(name: string, value: unknown, isInstance: 
   if (value !== undefined && !isInstance(value)) {
     throw new Error(`'${name}' must be made with ${how}, got ${describeValue(value)}.`);
   }
+}
+
+/**
+ * The scope of a construct, checked before the `constructs` package sees it (it fails with a TypeError on a scope that is
+ * not a construct or an id that is not a string); for `super(checkedScope(scope, id, 'X'), id)`.
+ */
+export function checkedScope<T>(scope: T, id: unknown, what: string): T {
+  if (!Construct.isConstruct(scope)) throw new Error(`${what}: 'scope' must be a construct (a cdk8s Chart), got ${describeValue(scope)}.`);
+  if (typeof id !== 'string' || id.length === 0) throw new Error(`${what}: 'id' must be a non-empty string, got ${describeValue(id)}.`);
+  return scope;
 }
