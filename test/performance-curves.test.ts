@@ -52,6 +52,9 @@ test('the workload and precision asked for: a longer prompt raises TTFT at the s
 test('bad queries name the prop and what would work', () => {
   expect(() => catalog.curve({ model: MODEL, acceleratorType: 'nvidia-h100-80gb', acceleratorCount: 3 })).toThrow(/'acceleratorCount'.*counts with a curve: 1, 2, 4, 8/);
   expect(() => catalog.curve({ model: 'no/such', acceleratorType: 'nvidia-l4' })).toThrow(/'model'/);
+  // what a plain-JavaScript caller can leave out or null: named, not 'Unknown accelerator 'undefined''
+  expect(() => catalog.curve({ model: MODEL } as any)).toThrow(/'acceleratorType' is required: a string such as 'nvidia-l4', got undefined/);
+  expect(() => catalog.curve({ model: MODEL, acceleratorType: 'nvidia-h100-80gb', kvCacheDtype: null } as any)).toThrow(/'kvCacheDtype' is null: leave it unset/);
   expect(() => catalog.curve({ model: MODEL, acceleratorType: 'nvidia-h100-80gb', weightPrecision: 'fp9' as WeightPrecision })).toThrow(/'weightPrecision'/);
   expect(() => catalog.curve({ model: MODEL, acceleratorType: 'nvidia-h100-80gb', color: 'red' } as any)).toThrow(/'color'/);
 });

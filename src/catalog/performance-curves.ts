@@ -11,7 +11,7 @@ import { profileCurves } from '../performance/profiles';
 import { inputTokensPerSecond } from '../resolver/cost';
 import { requireAccelerator, requireModel, requireServer } from '../resolver/request-checks';
 import { PROP_NAMES, requestedWorkload } from '../resolver/workload';
-import { checkObject, checkOptionalInteger, checkOptionalString, describeValue, printable } from '../util/input';
+import { checkObject, checkOptionalInteger, checkOptionalString, checkRequiredString, describeValue, printable } from '../util/input';
 
 /** Which curve to read. */
 export interface CurveQuery {
@@ -151,7 +151,13 @@ export function curveOf(base: Catalog, query: CurveQuery): PerformanceCurve {
   checkOptionalInteger('acceleratorCount', query.acceleratorCount, 1, 1024);
   const asShipped = requireModel(base, query.model);
   const server = requireServer(base, query.modelServer);
+  // the curve is of one accelerator: required here, where the resolver would choose one
+  checkRequiredString('acceleratorType', query.acceleratorType, '\'nvidia-l4\'');
   const accelerator = requireAccelerator(base, query.acceleratorType);
+  // null is no format: 'resolve' and the server refuse it too
+  if (query.weightPrecision === null || query.kvCacheDtype === null) {
+    throw new Error(`'${query.weightPrecision === null ? 'weightPrecision' : 'kvCacheDtype'}' is null: leave it unset for the checkpoint's own format.`);
+  }
   const weights = query.weightPrecision ?? WeightPrecision.CHECKPOINT;
   const kvCache = query.kvCacheDtype ?? KvCacheDtype.AUTO;
   if (!Object.values(WeightPrecision).includes(weights)) {
