@@ -298,6 +298,12 @@ describe('CRASH cases become clear errors', () => {
     refused(() => new L.XlaCompilationCache(null, 'x', {}), /XlaCompilationCache: 'scope' must be a construct .*got null/);
   });
 
+  test('a line break in a string prop is shown escaped: every refusal is one line', () => {
+    refused(() => server({ model: GEMMA, acceleratorType: 'nvidia-l4', useCase: 'poetry\nx' }), /Unknown use case 'poetry\\u000ax'/);
+    refused(() => server({ model: GEMMA, acceleratorType: 'nvidia-l4', modelBucketUri: 'gs://my-b/m', gkeVersion: '1.33\nx' }), /'gkeVersion' '1.33\\u000ax'/);
+    refused(() => server({ model: 'google/gemma-2-27b-it-x', acceleratorType: 'nvidia-l4' }), /Unknown model 'google\/gemma-2-27b-it-x'/);
+  });
+
   test('NaN, Infinity and undefined inside a list or map are shown as themselves, not as JSON\'s null', () => {
     // (not through refused(), which treats a NaN in a message as one the library computed)
     expect(() => server({ model: GEMMA, allowedAcceleratorTypes: ['nvidia-l4', NaN] }))

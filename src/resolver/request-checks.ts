@@ -71,7 +71,7 @@ export function requireModel(catalog: Catalog, id: string): ModelRecord {
   }
   const model = catalog.model(id);
   if (model) return model;
-  throw new Error(`Unknown model '${id}' ('model'). Closest catalog models: ${close()}.`);
+  throw new Error(`Unknown model '${printable(id)}' ('model'). Closest catalog models: ${close()}.`);
 }
 
 export function requireServer(catalog: Catalog, name: string | undefined): ModelServerRecord {

@@ -5,6 +5,7 @@
  */
 import { Catalog, Workload } from '../catalog/catalog';
 import { UseCaseRecord } from '../catalog/types';
+import { printable } from '../util/input';
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
@@ -16,7 +17,7 @@ export function profiledUseCase(catalog: Catalog): UseCaseRecord | undefined {
 /** A use case by name, case and punctuation aside, with or without its parenthesised dataset (`chatbot`); fails naming `what`. */
 export function requireUseCase(catalog: Catalog, name: string, what: string): UseCaseRecord {
   const found = catalog.useCases.find((u) => norm(u.name) === norm(name) || norm(u.name.replace(/\s*\(.*\)\s*$/, '')) === norm(name));
-  if (!found) throw new Error(`Unknown use case '${name}' (${what}). Use cases: ${catalog.useCases.map((u) => u.name).join(', ')}.`);
+  if (!found) throw new Error(`Unknown use case '${printable(String(name))}' (${what}). Use cases: ${catalog.useCases.map((u) => u.name).join(', ')}.`);
   return found;
 }
 

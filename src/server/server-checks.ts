@@ -14,7 +14,7 @@ export interface ReplicaProps {
 
 export function parseGkeVersionProp(v: string): void {
   if (!/^\d+\.\d+(\.\d+(-gke\.\d+)?)?$/.test(v)) {
-    throw new Error(`'gkeVersion' '${v}' is not a GKE version: use MAJOR.MINOR or MAJOR.MINOR.PATCH-gke.BUILD, e.g. '1.33'.`);
+    throw new Error(`'gkeVersion' '${printable(String(v))}' is not a GKE version: use MAJOR.MINOR or MAJOR.MINOR.PATCH-gke.BUILD, e.g. '1.33'.`);
   }
 }
 
