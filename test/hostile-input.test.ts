@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import * as fc from 'fast-check';
 import {
   AutoscalingMetric, Capacity, CloudStorageFuseModel, HuggingFaceToken, InferenceCatalog, InferenceResolver, ModelTransferJob, OptimizedLlmServer,
@@ -107,6 +108,26 @@ function activeText(line: string): string {
 /** The parts of a shell command a shell interprets must carry none of a hostile value's metacharacters. */
 function expectQuoted(note: string): void {
   expect(activeText(note)).not.toMatch(/\$\(|`|;\s*curl|\|\s*sh/);
+}
+
+/**
+ * A construct made from a hostile string `s` is either refused with a plain Error and a printable message, or its objects carry
+ * `s` in no script and no expandable `$(VAR)`, and its notes quote it.
+ */
+function expectRefusedOrSafe(make: () => Construct & { readonly deploymentNotes: readonly string[] }, s: string): void {
+  let made: Construct & { readonly deploymentNotes: readonly string[] };
+  let objects: any[];
+  try {
+    made = make();
+    objects = Chart.of(made).toJson();
+  } catch (e) {
+    expect((e as Error).constructor).toBe(Error);
+    // eslint-disable-next-line no-control-regex
+    expect((e as Error).message).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    return;
+  }
+  expectNoExpansionOrSplice(objects, s);
+  for (const note of made.deploymentNotes) expectQuoted(note);
 }
 
 test('activeText sees what sh interprets', () => {
@@ -447,20 +468,7 @@ describe('properties: hostile strings never reach a shell or a variable', () => 
       ['reservationName', (s) => ({ model: GEMMA, acceleratorType: 'nvidia-l4', capacity: Capacity.RESERVATION, reservationName: s })],
     ];
     fc.assert(fc.property(fc.constantFrom(...stringProps), hostile, ([, propsOf], s) => {
-      let made: OptimizedLlmServer | undefined;
-      let objects: any[] = [];
-      try {
-        made = server(propsOf(s));
-        objects = Chart.of(made).toJson();
-      } catch (e) {
-        // a refusal is a plain Error with a printable message
-        expect((e as Error).constructor).toBe(Error);
-        // eslint-disable-next-line no-control-regex
-        expect((e as Error).message).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
-        return;
-      }
-      expectNoExpansionOrSplice(objects, s);
-      for (const note of made.deploymentNotes) expectQuoted(note);
+      expectRefusedOrSafe(() => server(propsOf(s)), s);
     }), { numRuns: 60 });
   });
 
@@ -468,15 +476,7 @@ describe('properties: hostile strings never reach a shell or a variable', () => 
     fc.assert(fc.property(hostile, fc.constantFrom('revision', 'modelBucketUri'), (s, prop) => {
       const props: any = { model: GEMMA, modelBucketUri: 'gs://my-b/m' };
       props[prop] = prop === 'modelBucketUri' ? `gs://my-b/${s}` : s;
-      let job: ModelTransferJob;
-      try {
-        job = new L.ModelTransferJob(chartOf(), 'j', props);
-      } catch (e) {
-        expect((e as Error).constructor).toBe(Error);
-        return;
-      }
-      expectNoExpansionOrSplice(Chart.of(job).toJson(), s);
-      for (const note of job.deploymentNotes) expectQuoted(note);
+      expectRefusedOrSafe(() => new L.ModelTransferJob(chartOf(), 'j', props), s);
     }), { numRuns: 30 });
   });
 
@@ -485,15 +485,7 @@ describe('properties: hostile strings never reach a shell or a variable', () => 
     const base: any = { name: 'x', bucketUri: 'gs://xla-b/c', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v1', servingTemplate: template };
     fc.assert(fc.property(hostile, fc.constantFrom('healthPath', 'bucketUri', 'tpuTopology', 'serverVersion', 'name'), (s, prop) => {
       const props = { ...base, [prop]: prop === 'healthPath' ? `/${s}` : prop === 'bucketUri' ? `gs://xla-b/${s}` : s };
-      let cache: any;
-      try {
-        cache = new L.XlaCompilationCache(chartOf(), 'x', props);
-      } catch (e) {
-        expect((e as Error).constructor).toBe(Error);
-        return;
-      }
-      expectNoExpansionOrSplice(Chart.of(cache).toJson(), s);
-      for (const note of cache.deploymentNotes) expectQuoted(note);
+      expectRefusedOrSafe(() => new L.XlaCompilationCache(chartOf(), 'x', props), s);
     }), { numRuns: 40 });
     // the audit's case: a quote closing the python string and a command after it
     refused(() => new L.XlaCompilationCache(chartOf(), 'x', { ...base, healthPath: '/health", timeout=5)\'; id > /tmp/pwned; echo \'("' }),
