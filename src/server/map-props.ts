@@ -1,7 +1,7 @@
 /**
  * Checks of the map props (labels, selectors, annotations, environment) that plain-JavaScript and jsii callers may pass untyped.
  */
-import { describeValue, printable } from '../util/input';
+import { describeValue, isPlainObject, printable } from '../util/input';
 import { isLabelValue, isQualifiedName } from '../validation/manifest';
 
 /** A map of `keyWhat` to strings (checked by `key` and, when given, `val`), or undefined; throws naming the prop. */
@@ -10,8 +10,7 @@ export function stringMap(
 ): { [k: string]: string } | undefined {
   if (value === undefined) return undefined;
   // a plain object: a class instance (a HuggingFaceToken, a Date) would give its fields, or nothing, as entries
-  const proto = value === null || typeof value !== 'object' ? undefined : Object.getPrototypeOf(value);
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || (proto !== Object.prototype && proto !== null)) {
+  if (!isPlainObject(value)) {
     throw new Error(`'${name}' must be a map of ${keyWhat} to strings, got ${describeValue(value)}.`);
   }
   for (const [k, v] of Object.entries(value)) {

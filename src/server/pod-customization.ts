@@ -7,7 +7,7 @@
  * and a memory limit, no privilege escalation), so the rules tell what a sidecar must carry.
  */
 import { k8s } from 'cdk8s-plus-28';
-import { stringMap } from './map-props';
+import { checkLabelMap, stringMap } from './map-props';
 import { describeValue, printable } from '../util/input';
 import { isPinnedImageReference } from '../util/references';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
@@ -80,7 +80,7 @@ function noOverride(name: string, given: { [k: string]: string } | undefined, ou
 /** Checks the customisation props (they may come untyped from JavaScript). */
 export function checkPodCustomization(c: PodCustomization): void {
   stringMap('env', c.env, isEnvName, 'environment variable names');
-  stringMap('podLabels', c.podLabels, isQualifiedName, 'label keys', isLabelValue, 'a label value (at most 63 letters, digits, \'-\', \'_\' and \'.\')');
+  checkLabelMap('podLabels', c.podLabels);
   stringMap('podAnnotations', c.podAnnotations, isQualifiedName, 'annotation keys');
   // the annotations that would lift a container's confinement (Pod Security Standards, baseline: AppArmor runtime/default or localhost/*
   // only, no unconfined seccomp)

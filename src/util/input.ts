@@ -31,6 +31,13 @@ export function printable(value: unknown, max = 120): string {
   return s.length > max ? `${s.slice(0, max)}...` : s;
 }
 
+/** A plain object (a literal, JSON, a jsii struct): not an array, not a class instance whose fields would be read as entries. */
+export function isPlainObject(v: unknown): v is { [key: string]: unknown } {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 /** How a value is named in a message: its type and a printable form (`string '3'`, `null`, `object {"a":1}`). */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

@@ -2,13 +2,7 @@
  * The shape of a pod template a caller hands a part (`applyTo`, `servingTemplate`): plain-JavaScript and jsii callers may pass
  * anything, and a field of the wrong kind would fail deep inside with a TypeError or come out split into characters.
  */
-import { describeValue, printable } from './input';
-
-const isPlainObject = (v: unknown): v is { [key: string]: unknown } => {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-};
+import { describeValue, isPlainObject, printable } from './input';
 
 function listOfObjects(v: unknown, where: string): void {
   if (v === undefined) return;
