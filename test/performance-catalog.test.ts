@@ -177,6 +177,13 @@ test('fails: a registered architecture with a missing or inconsistent figure nam
   expect(() => e.addModel({ ...ACME, hiddenSize: 4100 })).toThrow(/'headDim' of acme\/chat-8b is required/);
   expect(() => e.addModel({ ...ACME, weightsGb: -1 })).toThrow(/'weightsGb' of acme\/chat-8b must be a positive number, got number -1/);
   expect(() => e.addModel({ ...ACME, minModelServerRelease: 'latest' })).toThrow(/'minModelServerRelease' of acme\/chat-8b must be a dotted release/);
+  // a vLLM release: one newer than the catalog's newest vLLM (0.12.0) left the model with no server, reported later as "fits no GPU"
+  expect(() => e.addModel({ ...ACME, minModelServerRelease: '3' }))
+    .toThrow(/'minModelServerRelease' 3 of acme\/chat-8b is newer than every vLLM release the catalog has \(newest 0\.12\.0, vllm v0\.12\.0\).*0\.12\.0 or older/);
+  const newest = e.addModel({ ...ACME, minModelServerRelease: '0.12' });
+  expect(newest.resolve({ model: 'acme/chat-8b', acceleratorType: 'nvidia-l4' }).modelServerVersion).toBe('v0.12.0');
+  expect(() => newest.resolve({ model: 'acme/chat-8b', acceleratorType: 'nvidia-l4', modelServerVersion: 'v0.11.2' }))
+    .toThrow(/vllm v0\.11\.2 \(release 0\.11\.2\) predates acme\/chat-8b, which needs 0\.12 or newer/);
   // gated unless said otherwise: the token is then required
   const gated = e.addModel({ ...ACME, gated: undefined });
   expect(() => new OptimizedLlmServer(new Chart(Testing.app(), 'c'), 's', { model: 'acme/chat-8b', catalog: gated, huggingFaceToken: HuggingFaceToken.none() }))

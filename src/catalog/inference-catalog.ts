@@ -3,6 +3,7 @@ import { implausibility } from './benchmark-plausibility';
 import { Catalog } from './catalog';
 import { knownTiedEmbeddings } from './data/extra-models';
 import { kvCacheKibPerTokenBf16 } from './data/large-models';
+import { VLLM, compareReleases } from './model-servers';
 import { CurveQuery, PerformanceCurve, curveOf } from './performance-curves';
 import { CheckpointFormat, MeasuredPointRecord, ModelRecord } from './types';
 import { WeightPrecision } from '../performance/precision';
@@ -325,6 +326,7 @@ export class InferenceCatalog {
   public addModel(model: ModelArchitecture): InferenceCatalog {
     checkProps(model, 'addModel model', MODEL_ARCHITECTURE_PROPS);
     const record = toModelRecord(model);
+    checkReleaseExists(this._catalog, record);
     const others = this._catalog.models.filter((m) => m.id.toLowerCase() !== record.id.toLowerCase());
     return new InferenceCatalog(this._catalog.withData({ models: [...others, record] }));
   }
@@ -673,4 +675,21 @@ function measuredOnly(points: ParsedBenchmark[], method: string): ParsedBenchmar
       + 'estimates, not measurements, and are not imported. Import measured points (a benchmark run, or the measured rows of benchmarks list).');
   }
   return measured;
+}
+
+/**
+ * `minModelServerRelease` names a vLLM release: one newer than every vLLM version of the catalog would leave the model
+ * with no server at all, which the resolver could only report later as "fits no accelerator".
+ */
+function checkReleaseExists(catalog: Catalog, model: ModelRecord): void {
+  const wanted = model.minModelServerRelease;
+  if (wanted === undefined) return;
+  const server = catalog.modelServer(VLLM.name);
+  if (server === undefined) return;
+  const newest = catalog.versionsNewestFirst(server)[0];
+  if (newest !== undefined && compareReleases(newest.baseRelease, wanted) < 0) {
+    throw new Error(`'minModelServerRelease' ${wanted} of ${model.id} is newer than every vLLM release the catalog has (newest ${newest.baseRelease}, `
+      + `${VLLM.name} ${newest.version}), so no server would serve it. Give the vLLM release that first supports the architecture, `
+      + `${newest.baseRelease} or older, or leave it unset.`);
+  }
 }

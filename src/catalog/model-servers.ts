@@ -1,4 +1,4 @@
-import { Provenance } from './types';
+import { ModelRecord, Provenance } from './types';
 
 /**
  * A model server version we know how to run: its image, the flags that changed between
@@ -387,4 +387,13 @@ export function compareReleases(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/**
+ * Whether a server version is new enough for a model's architecture. `minModelServerRelease` names a vLLM release, so it
+ * bounds vLLM's versions only (vLLM's TPU image included); TGI and JetStream list the models they serve (`onlyForModels`).
+ */
+export function versionReleasedFor(server: ModelServerRecord, version: ModelServerVersionRecord, model: ModelRecord): boolean {
+  const wanted = model.minModelServerRelease;
+  return server.name !== VLLM.name || wanted === undefined || compareReleases(version.baseRelease, wanted) >= 0;
 }

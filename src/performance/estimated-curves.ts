@@ -21,7 +21,7 @@ import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
 import { acceleratorOnArmOnly } from '../catalog/machine-architecture';
-import { compareReleases, versionRunsOnArchitecture, versionServesFamily, versionServesModel } from '../catalog/model-servers';
+import { versionRunsOnArchitecture, versionServesFamily, versionServesModel, versionReleasedFor } from '../catalog/model-servers';
 import { packedTensorParallelSizes, validTensorParallelSizes } from '../resolver/feasibility';
 
 /** What caps the running batch, as the curve's note says it. */
@@ -218,8 +218,7 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
   for (const model of catalog.models) {
     for (const server of catalog.modelServers) {
       // multi-host builds (JetStream with Pathways) are estimated only where the resolver plans a multi-host slice
-      const versions = server.versions.filter((v) => !v.multiHostOnly && versionServesModel(v, model.id) && (model.minModelServerRelease === undefined
-        || compareReleases(v.baseRelease, model.minModelServerRelease) >= 0));
+      const versions = server.versions.filter((v) => !v.multiHostOnly && versionServesModel(v, model.id) && versionReleasedFor(server, v, model));
       for (const accelerator of accelerators) {
         // GPUs on Arm machines only (GB200 on A4X's Grace CPUs) take images published for arm64
         const arm = acceleratorOnArmOnly(catalog.machineTypes, accelerator.gkeLabel);

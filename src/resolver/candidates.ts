@@ -7,7 +7,7 @@ import { chooseMachine, hostMemoryFit, nodesOf, podsPerNodeOf } from './pod-reso
 import { ResolveRequest, ResolvedCost } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { acceleratorOnArmOnly } from '../catalog/machine-architecture';
-import { ModelServerRecord, ModelServerVersionRecord, compareReleases, versionRunsOnArchitecture, versionServesModel } from '../catalog/model-servers';
+import { ModelServerRecord, ModelServerVersionRecord, versionRunsOnArchitecture, versionServesModel, versionReleasedFor } from '../catalog/model-servers';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
 import { profileCurves as allProfileCurves } from '../performance/profiles';
@@ -77,7 +77,7 @@ function profileCurvesUncached(
         + `on ${uniq(forModel.map((c) => c.acceleratorType))}.`
       : `${model.id} fits no GPU accelerator of the catalog next to a running request, so no estimate exists either.`;
     const version = request.modelServerVersion === undefined ? undefined : catalog.modelServerVersion(server, request.modelServerVersion);
-    const tooOld = version && model.minModelServerRelease !== undefined && compareReleases(version.baseRelease, model.minModelServerRelease) < 0
+    const tooOld = version && !versionReleasedFor(server, version, model)
       ? ` ${server.name} ${version.version} (release ${version.baseRelease}) predates ${model.id}, which needs ${model.minModelServerRelease} or newer.`
       : '';
     // GB200 sits on Arm machines only: an amd64-only image cannot run there

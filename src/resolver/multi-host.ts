@@ -4,7 +4,7 @@ import { tpuOnlyServer } from './jetstream';
 import { ResolveRequest } from './resolution';
 import { refuseMultiHostTpu, pathwaysCurves } from './tpu-slices';
 import { Catalog } from '../catalog/catalog';
-import { ModelServerRecord, VLLM, compareReleases, versionServesFamily, versionServesModel } from '../catalog/model-servers';
+import { ModelServerRecord, VLLM, versionServesFamily, versionServesModel, versionReleasedFor } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
 import { ProfileCurve } from '../performance/curve';
 import { modelledCurve } from '../performance/profiles';
@@ -56,7 +56,7 @@ export function multiHostCurves(
       + `not '${server.name}' ('modelServer'). Leave 'modelServer' unset or choose an 'acceleratorType' whose machines hold the model.`);
   }
   const versions = catalog.versionsNewestFirst(server).filter((v) => versionServesFamily(v, 'gpu') && versionServesModel(v, model.id)
-    && (model.minModelServerRelease === undefined || compareReleases(v.baseRelease, model.minModelServerRelease) >= 0)
+    && versionReleasedFor(server, v, model)
     && (request.modelServerVersion === undefined || v.version === request.modelServerVersion));
   if (versions.length === 0) return undefined;
   const curves = plans.map((p) => modelledCurve(catalog, {
