@@ -351,6 +351,30 @@ describe('CRASH cases become clear errors', () => {
       /'parallelDownloads' must be a number, got string '4'/);
   });
 
+  test('every enum prop refuses an unknown value in one wording: each value with the name a caller writes for it', () => {
+    const oneWording = (prop: string, enumName: string) =>
+      new RegExp(`^'${prop}' must be one of ('[a-z0-9-]+' \\(${enumName}\\.[A-Z0-9_]+\\)(, )?)+, got string 'x'\\.$`);
+    const l4 = { model: GEMMA, acceleratorType: 'nvidia-l4' };
+    const cases: [string, string, () => unknown][] = [
+      ['weightPrecision', 'WeightPrecision', () => server({ ...l4, weightPrecision: 'x' })],
+      ['kvCacheDtype', 'KvCacheDtype', () => InferenceResolver.resolve({ ...l4, kvCacheDtype: 'x' as any })],
+      ['pricingModel', 'PricingModel', () => server({ ...l4, pricingModel: 'x' })],
+      ['capacity', 'Capacity', () => server({ ...l4, capacity: 'x' })],
+      ['autoscalingMetric', 'AutoscalingMetric', () => server({ ...l4, targetNtpotMilliseconds: 1100, autoscalingMetric: 'x' })],
+      ['clusterMode', 'ClusterMode', () => server({ ...l4, clusterMode: 'x' })],
+      ['fileCacheMedium', 'CacheMedium', () => CloudStorageFuseModel.fromUri('gs://my-b/m', { fileCacheMedium: 'x' as any })],
+      ['weightFormat', 'WeightPrecision', () => InferenceCatalog.embedded().addModel({ ...llama8bArchitecture('acme/x'), weightFormat: 'x' as any })],
+      ['weightPrecision', 'WeightPrecision', () => InferenceCatalog.embedded().curve({ ...l4, modelServer: 'vllm', acceleratorCount: 4, weightPrecision: 'x' as any })],
+    ];
+    for (const [prop, enumName, make] of cases) {
+      const message = refused(make, new RegExp(`'${prop}' must be one of`));
+      expect(message.replace(/^\w+: /, '')).toMatch(oneWording(prop, enumName));
+    }
+    // the wording lists the values the caller can write, e.g. PricingModel's
+    expect(refused(() => server({ ...l4, pricingModel: 'x' }), /PricingModel/))
+      .toContain("'on-demand' (PricingModel.ON_DEMAND), 'spot' (PricingModel.SPOT), '1-year-cud' (PricingModel.ONE_YEAR_CUD)");
+  });
+
   test('4: a second TPU-memory server names both servers (no undefined)', () => {
     const chart = chartOf();
     const base = {

@@ -217,7 +217,7 @@ test('addModel describes latent attention, shared experts, dense leading layers,
   expect(add({ numExperts: 16, numExpertsPerToken: 1, firstKDenseReplace: 48 })).toThrow(/'firstKDenseReplace' of acme\/x must be a whole number from 0 to/);
   expect(add({ chunkedAttentionLayers: 36 })).toThrow(/'chunkedAttentionLayers' .* needs 'attentionChunkSize'/);
   expect(add({ weightFormat: WeightPrecision.FP8 })).toThrow(/'weightFormat' fp8 of acme\/x needs 'weightsGb'/);
-  expect(add({ weightFormat: 'fp9' })).toThrow(/'weightFormat' of acme\/x must be one of checkpoint, fp8/);
+  expect(add({ weightFormat: 'fp9' })).toThrow(/'weightFormat' must be one of 'checkpoint' \(WeightPrecision\.CHECKPOINT\), 'fp8' \(WeightPrecision\.FP8\).*, got string 'fp9'/);
   const chunked = InferenceCatalog.embedded()
     .addModel({ ...base, numExperts: 16, numExpertsPerToken: 1, attentionChunkSize: 8192, chunkedAttentionLayers: 36 });
   expect(chunked._catalog.model('acme/x')!.attentionPattern).toBe('chunked attention 8192 on 36 of 48 layers');

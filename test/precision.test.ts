@@ -140,7 +140,7 @@ test('the request serves a precision: weights, batch, flags; measured profiles s
   // refused where the hardware cannot, naming the prop and what would work
   expect(() => InferenceResolver.resolve({ ...base, weightPrecision: WeightPrecision.NVFP4 }))
     .toThrow(/Weight precision \('weightPrecision'\) 'nvfp4' cannot run on nvidia-h100-80gb: .* It runs on nvidia-b200/);
-  expect(() => InferenceResolver.resolve({ ...base, weightPrecision: 'fp9' as WeightPrecision })).toThrow(/Unknown weightPrecision "fp9" \('weightPrecision'\)\. Known: checkpoint, fp8/);
+  expect(() => InferenceResolver.resolve({ ...base, weightPrecision: 'fp9' as WeightPrecision })).toThrow(/'weightPrecision' must be one of 'checkpoint' \(WeightPrecision\.CHECKPOINT\), 'fp8' \(WeightPrecision\.FP8\).*, got string 'fp9'\./);
   // the automatic choice skips accelerators that cannot run the format (an NVFP4 checkpoint: vLLM reads the format from it)
   const nvfp4 = InferenceCatalog.embedded().addModel({ ...NVFP4_8B, weightFormat: WeightPrecision.NVFP4, weightsGb: 5.7 });
   const auto = nvfp4.resolve({ model: NVFP4_8B.id, weightPrecision: WeightPrecision.NVFP4 });

@@ -144,7 +144,7 @@ test('fails: combinations without a profile list the ones that exist', () => {
 test('fails: bad numbers name the prop', () => {
   expect(() => resolve({ model: 'google/gemma-2-27b-it', targetNtpotMilliseconds: -5 })).toThrow(/'targetNtpotMilliseconds' must be a positive number of at most 3600000, got -5/);
   expect(() => resolve({ model: 'google/gemma-2-27b-it', maxModelLength: 1000.5 })).toThrow(/'maxModelLength' must be a whole number/);
-  expect(() => resolve({ model: 'google/gemma-2-27b-it', pricingModel: 'cheap' as PricingModel })).toThrow(/'pricingModel' must be one of on-demand, spot/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', pricingModel: 'cheap' as PricingModel })).toThrow(/'pricingModel' must be one of 'on-demand' \(PricingModel\.ON_DEMAND\), 'spot' \(PricingModel\.SPOT\)/);
 });
 
 test('tensor-parallel sizes are powers of two that divide the heads and fit a machine', () => {

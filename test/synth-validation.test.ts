@@ -72,5 +72,5 @@ test('every server of an app is validated, each naming itself', () => {
 });
 
 test('fails: an unknown clusterMode is rejected eagerly', () => {
-  expect(() => chartWith({ clusterMode: 'gke' as ClusterMode })).toThrow(/'clusterMode' must be one of standard, autopilot/);
+  expect(() => chartWith({ clusterMode: 'gke' as ClusterMode })).toThrow(/'clusterMode' must be one of 'standard' \(ClusterMode\.STANDARD\), 'autopilot'/);
 });

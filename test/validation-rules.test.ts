@@ -359,7 +359,7 @@ test('messages name the construct, the rule, the object, the path and the fix', 
 });
 
 test('fails: invalid validation props name the prop', () => {
-  expect(() => validationOptionsFrom({ clusterMode: 'serverless' as ClusterMode }, 'x')).toThrow(/'clusterMode' must be one of standard, autopilot/);
+  expect(() => validationOptionsFrom({ clusterMode: 'serverless' as ClusterMode }, 'x')).toThrow(/^'clusterMode' must be one of 'standard' \(ClusterMode\.STANDARD\), 'autopilot' \(ClusterMode\.AUTOPILOT\), got string 'serverless'\.$/);
   expect(() => validationOptionsFrom({ autopilotAcceleratorTypes: ['NVIDIA L4'] }, 'x')).toThrow(/'autopilotAcceleratorTypes'/);
   expect(() => validationOptionsFrom({ autopilotAcceleratorTypes: 'nvidia-l4' as unknown as string[] }, 'x')).toThrow(/'autopilotAcceleratorTypes'/);
   const defaults = validationOptionsFrom({}, 'x');

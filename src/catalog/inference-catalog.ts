@@ -11,7 +11,7 @@ import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import { Resolution, ResolveRequest } from '../resolver/resolution';
 import { resolveWith } from '../resolver/resolver';
 import { closestMatches } from '../util/closest';
-import { checkOptionalBoolean, checkOptionalString, checkProps, describeValue, printable } from '../util/input';
+import { checkOptionalBoolean, checkOptionalEnum, checkOptionalString, checkProps, describeValue, printable } from '../util/input';
 import { checkHuggingFaceId } from '../util/references';
 
 const MODEL_ARCHITECTURE_PROPS: readonly string[] = [
@@ -528,10 +528,7 @@ function toModelRecord(a: ModelArchitecture): ModelRecord {
   }
   checkOptionalBoolean('quantizedExpertsOnly', a.quantizedExpertsOnly);
   checkOptionalBoolean('tieWordEmbeddings', a.tieWordEmbeddings);
-  const formats = Object.values(WeightPrecision) as string[];
-  if (a.weightFormat !== undefined && !formats.includes(a.weightFormat as string)) {
-    throw new Error(`'weightFormat' of ${a.id} must be one of ${formats.join(', ')}, got ${describeValue(a.weightFormat)}`);
-  }
+  checkOptionalEnum('weightFormat', a.weightFormat, WeightPrecision, 'WeightPrecision');
   if (a.parametersBillions === undefined) throw new Error(`'parametersBillions' of ${a.id} is required`);
   positive('parametersBillions', a.parametersBillions);
   positive('activeParametersBillions', a.activeParametersBillions);

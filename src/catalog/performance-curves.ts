@@ -11,7 +11,7 @@ import { profileCurves } from '../performance/profiles';
 import { inputTokensPerSecond } from '../resolver/cost';
 import { requireAccelerator, requireModel, requireServer } from '../resolver/request-checks';
 import { PROP_NAMES, requestedWorkload } from '../resolver/workload';
-import { checkObject, checkOptionalInteger, checkOptionalString, checkRequiredString, describeValue, printable } from '../util/input';
+import { checkObject, checkOptionalEnum, checkOptionalInteger, checkOptionalString, checkRequiredString, printable } from '../util/input';
 
 /** Which curve to read. */
 export interface CurveQuery {
@@ -160,12 +160,8 @@ export function curveOf(base: Catalog, query: CurveQuery): PerformanceCurve {
   }
   const weights = query.weightPrecision ?? WeightPrecision.CHECKPOINT;
   const kvCache = query.kvCacheDtype ?? KvCacheDtype.AUTO;
-  if (!Object.values(WeightPrecision).includes(weights)) {
-    throw new Error(`Unknown weightPrecision ${describeValue(weights)} ('weightPrecision'). Known: ${Object.values(WeightPrecision).join(', ')}.`);
-  }
-  if (!Object.values(KvCacheDtype).includes(kvCache)) {
-    throw new Error(`Unknown kvCacheDtype ${describeValue(kvCache)} ('kvCacheDtype'). Known: ${Object.values(KvCacheDtype).join(', ')}.`);
-  }
+  checkOptionalEnum('weightPrecision', weights, WeightPrecision, 'WeightPrecision');
+  checkOptionalEnum('kvCacheDtype', kvCache, KvCacheDtype, 'KvCacheDtype');
   if ((weights !== WeightPrecision.CHECKPOINT || kvCache !== KvCacheDtype.AUTO) && server.name !== VLLM.name) {
     throw new Error(`'weightPrecision' ${weights} / 'kvCacheDtype' ${kvCache}: quantized serving is configured for vllm only, not '${server.name}' ('modelServer').`);
   }

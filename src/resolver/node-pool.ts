@@ -4,7 +4,7 @@ import { DEFAULT_BOOT_DISK_GIB, bootDiskFor, bundledLocalSsds, localSsdEphemeral
 import { AcceleratorRecord, MachineTypeRecord, PricingModelName } from '../catalog/types';
 import { LOCAL_CACHE_GIB } from '../server/xla-cache';
 import { hasLocalSsd } from '../storage/cache-media';
-import { describeValue } from '../util/input';
+import { checkOptionalEnum } from '../util/input';
 import { shellQuote } from '../util/shell-quote';
 
 /**
@@ -33,10 +33,7 @@ const GPU_DRIVER_VERSION = 'latest';
 /** The capacity and pricing model a request resolves to, checked against each other. */
 export function capacityOf(capacity: Capacity | undefined, pricingModel: PricingModelName | undefined, reservationName: string | undefined):
 { capacity: Capacity; pricingModel: PricingModelName; reservationName?: string } {
-  const all = Object.values(Capacity) as string[];
-  if (capacity !== undefined && !all.includes(capacity)) {
-    throw new Error(`'capacity' must be one of ${all.join(', ')} (Capacity.ON_DEMAND, SPOT, RESERVATION or FLEX_START), got ${describeValue(capacity)}.`);
-  }
+  checkOptionalEnum('capacity', capacity, Capacity, 'Capacity');
   const c = capacity ?? (pricingModel !== undefined && pricingModel !== 'spot' ? Capacity.ON_DEMAND : Capacity.SPOT);
   if (c === Capacity.SPOT && pricingModel !== undefined && pricingModel !== 'spot') {
     throw new Error(`'pricingModel' ${pricingModel} does not price Spot capacity: with 'capacity' Capacity.SPOT leave 'pricingModel' unset or set it to `

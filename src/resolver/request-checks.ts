@@ -8,7 +8,7 @@ import { closestMatches } from '../util/closest';
 import {
   checkObject,
   checkOptionalInteger,
-  checkOptionalMember,
+  checkOptionalEnum,
   checkOptionalPositive,
   checkOptionalString,
   checkOptionalStringList,
@@ -20,13 +20,10 @@ import { isHuggingFaceId } from '../util/references';
 /** Largest latency target accepted, ms (an hour per token or to the first token is a unit mistake, not a target). */
 export const MAX_LATENCY_MILLISECONDS = 3_600_000;
 
-/** An enum prop's value, checked (callers from JavaScript can pass anything). */
-export function requireEnum<T extends string>(name: string, value: T | undefined, values: Record<string, T>, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!Object.values(values).includes(value)) {
-    throw new Error(`Unknown ${name} ${JSON.stringify(value)} ('${name}'). Known: ${Object.values(values).join(', ')}.`);
-  }
-  return value;
+/** An enum prop's value, checked (callers from JavaScript can pass anything), or the fallback. */
+export function requireEnum<T extends string>(name: string, value: T | undefined, values: Record<string, T>, enumName: string, fallback: T): T {
+  checkOptionalEnum(name, value, values, enumName);
+  return value ?? fallback;
 }
 
 export function checkNumbers(r: ResolveRequest): void {
@@ -44,11 +41,9 @@ export function checkNumbers(r: ResolveRequest): void {
     throw new Error(`'maxModelLength' must be a whole number of tokens, got ${r.maxModelLength}.`);
   }
   checkOptionalInteger('maxModelLength', r.maxModelLength, 1, 10_000_000);
-  checkOptionalMember('autoscalingMetric', r.autoscalingMetric, Object.values(AutoscalingMetric), 'AutoscalingMetric.QUEUE_SIZE, BATCH_SIZE, ...');
+  checkOptionalEnum('autoscalingMetric', r.autoscalingMetric, AutoscalingMetric, 'AutoscalingMetric');
   checkOptionalStringList('allowedAcceleratorTypes', r.allowedAcceleratorTypes);
-  if (r.pricingModel !== undefined && !Object.values(PricingModel).includes(r.pricingModel)) {
-    throw new Error(`'pricingModel' must be one of ${Object.values(PricingModel).join(', ')}, got ${describeValue(r.pricingModel)}.`);
-  }
+  checkOptionalEnum('pricingModel', r.pricingModel, PricingModel, 'PricingModel');
   // autoscaling settings mean nothing without a latency target: refuse them rather than drop them silently
   if (r.targetNtpotMilliseconds === undefined && r.targetTtftMilliseconds === undefined) {
     for (const name of ['autoscalingMetric', 'expectedRequestsPerSecond'] as const) {

@@ -74,8 +74,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   // the workload's catalog: profiles, cost, KV cache per request and autoscaling all follow its average lengths
   catalog = catalog.withWorkload(workload);
   // and the precision's: weight bytes in the model records, compute peak and KV bytes per accelerator
-  const weights = requireEnum('weightPrecision', request.weightPrecision, WeightPrecision, WeightPrecision.CHECKPOINT);
-  const kvCache = requireEnum('kvCacheDtype', request.kvCacheDtype, KvCacheDtype, KvCacheDtype.AUTO);
+  const weights = requireEnum('weightPrecision', request.weightPrecision, WeightPrecision, 'WeightPrecision', WeightPrecision.CHECKPOINT);
+  const kvCache = requireEnum('kvCacheDtype', request.kvCacheDtype, KvCacheDtype, 'KvCacheDtype', KvCacheDtype.AUTO);
   const maxText = tpuOnlyServer(server);
   if ((weights !== WeightPrecision.CHECKPOINT || kvCache !== KvCacheDtype.AUTO) && server.name !== 'vllm' && !maxText) {
     throw new Error(`'weightPrecision' ${weights} / 'kvCacheDtype' ${kvCache}: the library configures quantized serving for vllm (and int8 for `

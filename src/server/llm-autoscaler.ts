@@ -16,7 +16,7 @@ import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
 import { DCGM_GPU_UTILIZATION, TPU_MEMORY_USED } from '../resolver/autoscaling';
 import { AutoscalingMetric, Resolution } from '../resolver/resolution';
-import { checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalMember, checkOptionalPositive, checkOptionalString, checkProps, checkRequiredString, describeValue, printable } from '../util/input';
+import { checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalEnum, checkOptionalPositive, checkOptionalString, checkProps, checkRequiredString, describeValue, printable } from '../util/input';
 import { isDns1123Subdomain } from '../validation/manifest';
 import { ensureUniqueObjectNames } from '../validation/unique-names';
 
@@ -270,7 +270,7 @@ function metricOfResolution(props: LlmServerAutoscalerProps): HpaMetric {
 function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
   checkOptionalString('modelServer', props.modelServer);
   checkOptionalString('modelServerVersion', props.modelServerVersion);
-  checkOptionalMember('metric', props.metric, Object.values(AutoscalingMetric), 'AutoscalingMetric.QUEUE_SIZE, ...');
+  checkOptionalEnum('metric', props.metric, AutoscalingMetric, 'AutoscalingMetric');
   // at most a petabyte of TPU memory or a quadrillion requests: beyond, a target no replica reaches (1e30 came out as 1e+30)
   checkOptionalPositive('targetAverageValue', props.targetAverageValue, 1e15);
   // the HPA's target is written in thousandths (averageValue: 500m): a smaller one would be 0, which the API server refuses

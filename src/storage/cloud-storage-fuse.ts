@@ -4,7 +4,7 @@ import { DEFAULT_GKE_VERSION, GCSFUSE_GATES, MINIMUM_GCSFUSE_GKE_VERSION, atLeas
 import { bucketIamBindingCommand } from './iam';
 import { CacheMedium } from '../resolver/resolution';
 import {
-  checkOptionalBoolean, checkOptionalInteger, checkOptionalMember, checkOptionalString, checkProps, printable,
+  checkOptionalBoolean, checkOptionalInteger, checkOptionalEnum, checkOptionalString, checkProps, printable,
 } from '../util/input';
 import { checkPodTemplateShape } from '../util/pod-template-shape';
 import { checkPinnedImage } from '../util/references';
@@ -98,7 +98,7 @@ export class CloudStorageFuseModel {
     this.path = location.path;
     checkOptionalString('mountPath', options.mountPath);
     checkOptionalString('gkeVersion', options.gkeVersion);
-    checkOptionalMember('fileCacheMedium', options.fileCacheMedium, Object.values(CacheMedium), 'CacheMedium.LOCAL_SSD, MEMORY or BOOT_DISK');
+    checkOptionalEnum('fileCacheMedium', options.fileCacheMedium, CacheMedium, 'CacheMedium');
     checkOptionalInteger('fileCacheSizeGiB', options.fileCacheSizeGiB, 1, 1_000_000);
     checkOptionalBoolean('prefetchWeights', options.prefetchWeights);
     if (options.prefetchImage !== undefined) checkPinnedImage(options.prefetchImage, 'prefetchImage');

@@ -146,12 +146,15 @@ export function checkOptionalPositive(name: string, value: unknown, max = Number
 }
 
 /**
- * An optional value of an enum-like set (a TypeScript enum's values, or the instances of an enum-like class).
- * @param hint how a user names the values, e.g. `CacheMedium.MEMORY`
+ * An optional value of a TypeScript enum, refused in one wording for every enum prop: each value with the name a
+ * TypeScript, JavaScript or jsii caller writes for it (`'spot' (Capacity.SPOT)`), then what arrived.
+ * @param values the enum object itself
+ * @param enumName the enum's exported name, e.g. `Capacity`
  */
-export function checkOptionalMember(name: string, value: unknown, allowed: readonly unknown[], hint: string): void {
-  if (value !== undefined && !allowed.includes(value)) {
-    throw new Error(`'${name}' must be one of ${allowed.map((a) => `'${String(a)}'`).join(', ')} (${hint}), got ${describeValue(value)}.`);
+export function checkOptionalEnum(name: string, value: unknown, values: Record<string, string>, enumName: string): void {
+  if (value !== undefined && !Object.values(values).includes(value as string)) {
+    const known = Object.entries(values).map(([key, v]) => `'${v}' (${enumName}.${key})`).join(', ');
+    throw new Error(`'${name}' must be one of ${known}, got ${describeValue(value)}.`);
   }
 }
 

@@ -10,7 +10,7 @@ import { ManifestRule, RuleContext, SecurityOptOuts, Violation } from './rule';
 import { SynthScope, activeSynthScope, enableSynthScope, renderOncePerSynth } from './synth-scope';
 import { TPU_RULES } from './tpu-rules';
 import { ensureUniqueObjectNames } from './unique-names';
-import { describeValue } from '../util/input';
+import { checkOptionalEnum } from '../util/input';
 
 /** Every rule, in the order they are reported: Kubernetes, GKE (and Autopilot), best practice. */
 export const ALL_RULES: readonly ManifestRule[] = [...KUBERNETES_RULES, ...GKE_RULES, ...TPU_RULES, nodeFit, ...BEST_PRACTICE_RULES];
@@ -36,10 +36,7 @@ export interface ValidationProps {
 
 /** Checks the validation props eagerly (they may come from JavaScript untyped) and fills in the defaults. */
 export function validationOptionsFrom(props: ValidationProps, owner: string, optOuts: SecurityOptOuts = {}): ValidationOptions {
-  const modes = Object.values(ClusterMode) as string[];
-  if (props.clusterMode !== undefined && !modes.includes(props.clusterMode)) {
-    throw new Error(`'clusterMode' must be one of ${modes.join(', ')} (ClusterMode.STANDARD or ClusterMode.AUTOPILOT), got ${describeValue(props.clusterMode)}.`);
-  }
+  checkOptionalEnum('clusterMode', props.clusterMode, ClusterMode, 'ClusterMode');
   const types = props.autopilotAcceleratorTypes;
   if (types !== undefined && (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(t)))) {
     throw new Error(`'autopilotAcceleratorTypes' must be a list of GKE accelerator labels such as 'nvidia-l4', got ${JSON.stringify(types)}.`);
