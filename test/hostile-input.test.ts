@@ -200,10 +200,10 @@ describe('3. injection', () => {
     refused(() => new L.ModelTransferJob(chartOf(), 'j', { model: GEMMA, modelBucketUri: 'gs://my-b/m', huggingFaceToken: payload }),
       /'huggingFaceToken' must be made with HuggingFaceToken.fromSecret/);
     const forged = Object.create(HuggingFaceToken.prototype, { secretName: { value: payload.secretName }, key: { value: payload.key } });
-    refused(() => server({ model: GEMMA, acceleratorType: 'nvidia-l4', huggingFaceToken: forged }), /secret name must be a Kubernetes Secret name/);
-    refused(() => (HuggingFaceToken as any).fromSecret(123, 5), /secret name must be a Kubernetes Secret name.*got number 123/);
+    refused(() => server({ model: GEMMA, acceleratorType: 'nvidia-l4', huggingFaceToken: forged }), /^'huggingFaceToken': HuggingFaceToken\.fromSecret: 'secretName' must be a Kubernetes Secret name/);
+    refused(() => (HuggingFaceToken as any).fromSecret(123, 5), /'secretName' must be a Kubernetes Secret name.*got number 123/);
     refused(() => HuggingFaceToken.fromSecret('a..b'), /got string 'a\.\.b'/);
-    refused(() => HuggingFaceToken.fromSecret('hf', 'k=$(curl evil)'), /key must be a Secret key/);
+    refused(() => HuggingFaceToken.fromSecret('hf', 'k=$(curl evil)'), /^HuggingFaceToken\.fromSecret: 'key' must be a Secret key/);
   });
 
   test('6: IAM commands validate the namespace and service account; the mount path is never spliced; the pre-fetch image is pinned', () => {
@@ -336,7 +336,7 @@ describe('CRASH cases become clear errors', () => {
     refused(() => server(undefined), /OptimizedLlmServer props must be an object of props, got undefined/);
     refused(() => new L.ModelTransferJob(chartOf(), 'j', null), /ModelTransferJob props must be an object of props, got null/);
     refused(() => (InferenceResolver as any).resolve(null), /must be an object of props, got null/);
-    refused(() => (HuggingFaceToken as any).fromSecret(undefined), /secret name must be a Kubernetes Secret name.*got undefined/);
+    refused(() => (HuggingFaceToken as any).fromSecret(undefined), /'secretName' must be a Kubernetes Secret name.*got undefined/);
     refused(() => (HuggingFaceToken as any).fromSecret(null), /got null/);
     refused(() => (InferenceCatalog.embedded() as any).addModel(null), /addModel model must be an object of props, got null/);
     refused(() => (InferenceCatalog.embedded() as any).addBenchmark(null), /addBenchmark point must be an object of props, got null/);

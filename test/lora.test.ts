@@ -120,16 +120,16 @@ describe('bad input', () => {
 
   test('adapter names: label-safe, unique, not the base model', () => {
     for (const name of ['my adapter', 'a=b', '$(HF_TOKEN)', '-x', '', 'a'.repeat(64), 'org/name']) {
-      expect(() => LoraAdapter.fromHuggingFace(name, 'my-org/x', 8)).toThrow(/the adapter name must be 1-63 letters/);
+      expect(() => LoraAdapter.fromHuggingFace(name, 'my-org/x', 8)).toThrow(/^LoraAdapter\.fromHuggingFace: 'name' must be 1-63 letters/);
     }
     fails({ loraAdapters: [SQL(), LoraAdapter.fromHuggingFace('sql', 'my-org/other', 8)] }, /'loraAdapters\[1\]' is named 'sql' like 'loraAdapters\[0\]'/);
   });
 
   test('sources: Hugging Face ids and bucket paths', () => {
-    expect(() => LoraAdapter.fromHuggingFace('x', 'not an id', 8)).toThrow(/Hugging Face repository must be an id/);
-    expect(() => LoraAdapter.fromHuggingFace('x', 'org/$(HF_TOKEN)', 8)).toThrow(/Hugging Face repository must be an id/);
+    expect(() => LoraAdapter.fromHuggingFace('x', 'not an id', 8)).toThrow(/^LoraAdapter\.fromHuggingFace 'x': 'repoId' must be a Hugging Face repository id/);
+    expect(() => LoraAdapter.fromHuggingFace('x', 'org/$(HF_TOKEN)', 8)).toThrow(/'repoId' must be a Hugging Face repository id/);
     for (const p of ['/abs', '../up', 'a/../b', 'a b', 'a=b', 'x,y', '$(HF_TOKEN)']) {
-      expect(() => LoraAdapter.fromModelBucket('x', p, 8)).toThrow(/bucket path must be a directory relative to 'modelBucketUri'/);
+      expect(() => LoraAdapter.fromModelBucket('x', p, 8)).toThrow(/^LoraAdapter\.fromModelBucket 'x': 'path' must be a directory relative to 'modelBucketUri'/);
     }
     fails({ loraAdapters: [LoraAdapter.fromModelBucket('sql', 'adapters/sql', 16)] }, /read from the model bucket, but 'modelBucketUri' is not set/);
     fails({ acceleratorType: 'nvidia-h100-80gb', modelBucketUri: 'gs://models/llama', loraAdapters: [SQL()] },
@@ -137,8 +137,8 @@ describe('bad input', () => {
   });
 
   test('ranks and slots within what vLLM accepts', () => {
-    expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 300)).toThrow(/rank must be a whole number from 1 to 256/);
-    expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 0)).toThrow(/rank must be a whole number/);
+    expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 300)).toThrow(/'rank' must be a whole number from 1 to 256/);
+    expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 0)).toThrow(/'rank' must be a whole number/);
     fails({ loraAdapters: [SQL()], maxLoraRank: 24 }, /'maxLoraRank' must be one of 8, 16, 32, 64, 128, 256/);
     fails({ loraAdapters: [SQL()], maxLoraRank: 8 }, /'sql' has rank 16, above 'maxLoraRank' 8.*Raise 'maxLoraRank' to 16/);
     fails({ loraAdapters: [SQL(), CHAT()], maxLoras: 1 }, /lists 2 adapters but 'maxLoras' is 1.*Set 'maxLoras' to 2/);

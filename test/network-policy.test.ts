@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { OptimizedLlmServer, OptimizedLlmServerProps, ServerClients } from '../src';
+import { HuggingFaceToken, OptimizedLlmServer, OptimizedLlmServerProps, ServerClients } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 
 function synth(props: Partial<OptimizedLlmServerProps>): { server: OptimizedLlmServer; objects: any[] } {
@@ -78,12 +78,13 @@ test('labels are emitted in a stable order', () => {
 });
 
 test('fails: invalid clients name the prop', () => {
-  expect(() => ServerClients.inNamespace('Gateway')).toThrow(/ServerClients: 'namespaceName' must be a namespace name \(a DNS-1123 label\), got string 'Gateway'/);
+  expect(() => ServerClients.inNamespace('Gateway')).toThrow(/ServerClients\.inNamespace: 'namespaceName' must be a namespace name \(a DNS-1123 label\), got string 'Gateway'/);
   expect(() => ServerClients.inNamespace(undefined as any)).toThrow(/'namespaceName' must be a namespace name \(a DNS-1123 label\), got undefined\.$/);
-  expect(() => ServerClients.podLabels({})).toThrow(/'allowedClients' pod labels must be a non-empty map/);
-  expect(() => ServerClients.podLabels({ 'bad key!': 'x' })).toThrow(/'allowedClients' pod label key 'bad key!'/);
-  expect(() => ServerClients.namespaceLabels({ team: 'x'.repeat(64) })).toThrow(/'allowedClients' namespace label value/);
-  expect(() => ServerClients.podsInNamespace('ns', { 'example.com/': 'x' })).toThrow(/label key/);
+  expect(() => ServerClients.podLabels({})).toThrow(/^ServerClients\.podLabels: 'labels' must be a non-empty map .*got object \{\}\.$/);
+  expect(() => ServerClients.podLabels({ 'bad key!': 'x' })).toThrow(/^ServerClients\.podLabels: 'labels' key 'bad key!' is not label keys/);
+  expect(() => ServerClients.namespaceLabels({ team: 'x'.repeat(64) })).toThrow(/^ServerClients\.namespaceLabels: 'labels' value 'x{64}' of 'team' is not a label value/);
+  expect(() => ServerClients.podsInNamespace('ns', { 'example.com/': 'x' })).toThrow(/^ServerClients\.podsInNamespace: 'labels' key 'example\.com\/' is not label keys/);
+  expect(() => (ServerClients as any).podLabels(HuggingFaceToken.none())).toThrow(/^ServerClients\.podLabels: 'labels' must be a map of label keys to strings, got HuggingFaceToken/);
   expect(() => ServerClients.ipBlock('10.0.0.0')).toThrow(/ServerClients.ipBlock: 'cidr' must be CIDR ranges such as '10.0.0.0\/8', got string '10.0.0.0'/);
   expect(() => ServerClients.ipBlock('10.0.0.0/8', ['300.0.0.0/16'])).toThrow(/ServerClients.ipBlock: 'exceptCidrs' must be CIDR ranges .*got string '300.0.0.0\/16'/);
   expect(() => synth({ allowedClients: [{ namespace: 'x' } as unknown as ServerClients] })).toThrow(/'allowedClients' must be a list of ServerClients/);

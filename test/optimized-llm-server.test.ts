@@ -160,7 +160,7 @@ test('fails: gated model without a token secret', () => {
   // a custom secret is referenced as given
   const custom = synth({ model: 'google/gemma-2-27b-it', huggingFaceToken: HuggingFaceToken.fromSecret('my-hf', 'token') }).objects;
   expect(one(custom, 'Deployment').spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef).toEqual({ name: 'my-hf', key: 'token' });
-  expect(() => HuggingFaceToken.fromSecret('Bad_Name')).toThrow(/'huggingFaceToken' secret name must be a Kubernetes Secret name .* got string 'Bad_Name'/);
+  expect(() => HuggingFaceToken.fromSecret('Bad_Name')).toThrow(/^HuggingFaceToken\.fromSecret: 'secretName' must be a Kubernetes Secret name .* got string 'Bad_Name'/);
 });
 
 test('fails: contradictory or invalid construct props name the prop', () => {

@@ -147,8 +147,10 @@ describe('LlmServerAutoscaler', () => {
     const reloaded = JSON.parse(JSON.stringify(targeted));
     delete reloaded.autoscaling.targetAverageValue;
     expect(make({ target: x, resolution: reloaded })).toThrow(/'resolution'.autoscaling lacks its hpaMetricName, hpaMetricType or a positive targetAverageValue/);
-    expect(() => ScaleTarget.of('not a version', 'Deployment', 'x')).toThrow(/ScaleTarget 'apiVersion' 'not a version' is not an API version/);
-    expect(() => ScaleTarget.of('apps/v1', 'Bad Kind;', 'x')).toThrow(/ScaleTarget 'kind' 'Bad Kind;' is not a kind/);
+    expect(() => ScaleTarget.of('not a version', 'Deployment', 'x')).toThrow(/^ScaleTarget\.of: 'apiVersion' 'not a version' is not an API version/);
+    expect(() => ScaleTarget.of('apps/v1', 'Bad Kind;', 'x')).toThrow(/^ScaleTarget\.of: 'kind' 'Bad Kind;' is not a kind/);
+    expect(() => (ScaleTarget as any).deployment(1)).toThrow(/^ScaleTarget\.deployment: 'name' is required: a string such as 'gemma-server', got number 1\.$/);
+    expect(() => ScaleTarget.leaderWorkerSet('Bad_Name')).toThrow(/^ScaleTarget\.leaderWorkerSet: 'name' 'Bad_Name' is not a Kubernetes object name/);
     expect(ScaleTarget.of('v1', 'ReplicationController', 'x').apiVersion).toBe('v1');
   });
 

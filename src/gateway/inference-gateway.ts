@@ -75,11 +75,11 @@ export class GatewayFrontend {
    */
   public static existingGateway(name: string, gatewayNamespace?: string): GatewayFrontend {
     if (typeof name !== 'string' || !DNS_SUBDOMAIN.test(name) || name.length > 253) {
-      throw new Error('GatewayFrontend.existingGateway: the Gateway name must be a Kubernetes object name (lower-case letters, digits, \'-\' and \'.\'), '
+      throw new Error('GatewayFrontend.existingGateway: \'name\' must be the Gateway\'s name, a Kubernetes object name (lower-case letters, digits, \'-\' and \'.\'), '
         + `got ${describeValue(name)}.`);
     }
     if (gatewayNamespace !== undefined && (typeof gatewayNamespace !== 'string' || !DNS_LABEL.test(gatewayNamespace) || gatewayNamespace.length > 63)) {
-      throw new Error('GatewayFrontend.existingGateway: the namespace must be a DNS-1123 label (at most 63 lower-case letters, digits and \'-\'), '
+      throw new Error('GatewayFrontend.existingGateway: \'gatewayNamespace\' must be a namespace name, a DNS-1123 label (at most 63 lower-case letters, digits and \'-\'), '
         + `got ${describeValue(gatewayNamespace)}.`);
     }
     return new GatewayFrontend(undefined, name, gatewayNamespace);

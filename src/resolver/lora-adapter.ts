@@ -63,7 +63,7 @@ export class LoraAdapter {
   public readonly rank: number;
 
   private constructor(name: string, source: LoraAdapterSource, location: string, rank: number) {
-    checkLoraAdapter({ name, source, location, rank }, 'LoraAdapter');
+    checkLoraAdapter({ name, source, location, rank }, source === LoraAdapterSource.HUGGING_FACE ? 'LoraAdapter.fromHuggingFace' : 'LoraAdapter.fromModelBucket');
     this.name = name;
     this.source = source;
     this.location = location;
@@ -105,18 +105,18 @@ export interface ResolvedLora {
  */
 export function checkLoraAdapter(a: { name: unknown; source: unknown; location: unknown; rank: unknown }, prop: string): void {
   if (typeof a.name !== 'string' || !NAME.test(a.name)) {
-    throw new Error(`${prop}: the adapter name must be 1-63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit `
+    throw new Error(`${prop}: 'name' must be 1-63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit `
       + `(it is the request's model name and a label value), e.g. 'sql-assistant'; got ${describeValue(a.name)}.`);
   }
   if (a.source === LoraAdapterSource.HUGGING_FACE) {
     if (!isHuggingFaceId(a.location)) {
-      throw new Error(`${prop} '${a.name}': the Hugging Face repository must be an id 'owner/name' (letters, digits, '_', '.' and '-', `
+      throw new Error(`${prop} '${a.name}': 'repoId' must be a Hugging Face repository id 'owner/name' (letters, digits, '_', '.' and '-', `
         + `no '--' or '..'), e.g. 'my-org/llama-3.1-8b-sql-lora'; got ${describeValue(a.location)}.`);
     }
   } else if (a.source === LoraAdapterSource.MODEL_BUCKET) {
     const segments = typeof a.location === 'string' ? a.location.replace(/\/+$/, '').split('/') : [];
     if (typeof a.location !== 'string' || a.location.length > 512 || segments.some((s) => !BUCKET_PATH_SEGMENT.test(s) || s === '..')) {
-      throw new Error(`${prop} '${a.name}': the bucket path must be a directory relative to 'modelBucketUri', made of segments of letters, `
+      throw new Error(`${prop} '${a.name}': 'path' must be a directory relative to 'modelBucketUri', made of segments of letters, `
         + `digits, '.', '_' and '-' (no '.' or '..' segments, no leading '/'), e.g. 'adapters/sql'; got ${describeValue(a.location)}.`);
     }
   } else {
@@ -124,7 +124,7 @@ export function checkLoraAdapter(a: { name: unknown; source: unknown; location: 
       + `got source ${describeValue(a.source)}.`);
   }
   if (typeof a.rank !== 'number' || !Number.isInteger(a.rank) || a.rank < 1 || a.rank > MAX_ADAPTER_RANK) {
-    throw new Error(`${prop} '${a.name}': the rank must be a whole number from 1 to ${MAX_ADAPTER_RANK} (the largest --max-lora-rank `
+    throw new Error(`${prop} '${a.name}': 'rank' must be a whole number from 1 to ${MAX_ADAPTER_RANK} (the largest --max-lora-rank `
       + `every vLLM release of the catalog accepts), got ${describeValue(a.rank)}.`);
   }
 }

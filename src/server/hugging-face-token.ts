@@ -26,19 +26,19 @@ export class HuggingFaceToken {
   public static fromSecret(secretName: string, key: string = HuggingFaceToken.DEFAULT_KEY): HuggingFaceToken {
     // a pasted token is refused without being repeated in the message (messages end up in CI logs)
     if (typeof secretName === 'string' && looksLikeHfToken(secretName)) {
-      throw new Error('\'huggingFaceToken\' secret name looks like a Hugging Face token (hf_...): pass the name of the Kubernetes Secret '
+      throw new Error('HuggingFaceToken.fromSecret: \'secretName\' looks like a Hugging Face token (hf_...): pass the name of the Kubernetes Secret '
         + `that holds the token, e.g. HuggingFaceToken.fromSecret('${HuggingFaceToken.DEFAULT_SECRET_NAME}'), never the token itself.`);
     }
     if (typeof key === 'string' && looksLikeHfToken(key)) {
-      throw new Error('\'huggingFaceToken\' key looks like a Hugging Face token (hf_...): pass the key inside the Secret that holds the token, '
+      throw new Error('HuggingFaceToken.fromSecret: \'key\' looks like a Hugging Face token (hf_...): pass the key inside the Secret that holds the token, '
         + `e.g. '${HuggingFaceToken.DEFAULT_KEY}', never the token itself.`);
     }
     if (typeof secretName !== 'string' || !isDns1123Subdomain(secretName)) {
-      throw new Error('\'huggingFaceToken\' secret name must be a Kubernetes Secret name (lower-case letters, digits, \'-\' and \'.\', '
+      throw new Error('HuggingFaceToken.fromSecret: \'secretName\' must be a Kubernetes Secret name (lower-case letters, digits, \'-\' and \'.\', '
         + `at most 253 characters), e.g. '${HuggingFaceToken.DEFAULT_SECRET_NAME}'; got ${describeValue(secretName)}.`);
     }
     if (key === null || typeof key !== 'string' || !SECRET_KEY.test(key) || key.length > 253) {
-      throw new Error('\'huggingFaceToken\' key must be a Secret key (letters, digits, \'-\', \'_\' and \'.\', at most 253 characters), '
+      throw new Error('HuggingFaceToken.fromSecret: \'key\' must be a Secret key (letters, digits, \'-\', \'_\' and \'.\', at most 253 characters), '
         + `e.g. '${HuggingFaceToken.DEFAULT_KEY}'; got ${describeValue(key)}.`);
     }
     return new HuggingFaceToken(secretName, key);

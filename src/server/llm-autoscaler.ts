@@ -16,7 +16,7 @@ import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
 import { DCGM_GPU_UTILIZATION, TPU_MEMORY_USED } from '../resolver/autoscaling';
 import { AutoscalingMetric, Resolution } from '../resolver/resolution';
-import { checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalEnum, checkOptionalPositive, checkOptionalString, checkProps, checkRequiredString, describeValue, printable } from '../util/input';
+import { checkedFor, checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalEnum, checkOptionalPositive, checkOptionalString, checkProps, checkRequiredString, describeValue, printable } from '../util/input';
 import { isDns1123Subdomain } from '../validation/manifest';
 import { ensureUniqueObjectNames } from '../validation/unique-names';
 
@@ -27,12 +27,12 @@ import { ensureUniqueObjectNames } from '../validation/unique-names';
 export class ScaleTarget {
   /** A Deployment (`apps/v1`) named `name` in the chart's namespace. */
   public static deployment(name: string): ScaleTarget {
-    return ScaleTarget.of('apps/v1', 'Deployment', name);
+    return ScaleTarget.checked('ScaleTarget.deployment', 'apps/v1', 'Deployment', name);
   }
 
   /** A LeaderWorkerSet (`leaderworkerset.x-k8s.io/v1`) named `name`: the HPA scales its groups. */
   public static leaderWorkerSet(name: string): ScaleTarget {
-    return ScaleTarget.of(LWS_API_VERSION, LWS_KIND, name);
+    return ScaleTarget.checked('ScaleTarget.leaderWorkerSet', LWS_API_VERSION, LWS_KIND, name);
   }
 
   /**
@@ -43,7 +43,7 @@ export class ScaleTarget {
     if (!(apiObject instanceof ApiObject)) {
       throw new Error(`ScaleTarget.fromApiObject: 'apiObject' must be a cdk8s ApiObject, got ${describeValue(apiObject)}.`);
     }
-    return ScaleTarget.of(apiObject.apiVersion, apiObject.kind, apiObject.name);
+    return ScaleTarget.checked('ScaleTarget.fromApiObject', apiObject.apiVersion, apiObject.kind, apiObject.name);
   }
 
   /**
@@ -56,7 +56,7 @@ export class ScaleTarget {
       throw new Error(`ScaleTarget.fromScalable: 'scalable' must be a cdk8s-plus workload (kplus.IScalable), got ${describeValue(scalable)}.`);
     }
     const t = scalable.toScalingTarget();
-    const target = ScaleTarget.of(t.apiVersion, t.kind, t.name);
+    const target = ScaleTarget.checked('ScaleTarget.fromScalable', t.apiVersion, t.kind, t.name);
     scalable.markHasAutoscaler();
     return target;
   }
@@ -68,16 +68,25 @@ export class ScaleTarget {
    * @param name the object's name
    */
   public static of(apiVersion: string, kind: string, name: string): ScaleTarget {
+    return ScaleTarget.checked('ScaleTarget.of', apiVersion, kind, name);
+  }
+
+  /** A target whose fields are checked, refused naming the factory they were given to. */
+  private static checked(where: string, apiVersion: string, kind: string, name: string): ScaleTarget {
+    checkedFor(where, () => ScaleTarget.check(apiVersion, kind, name));
+    return new ScaleTarget(apiVersion, kind, name);
+  }
+
+  private static check(apiVersion: string, kind: string, name: string): void {
     checkRequiredString('apiVersion', apiVersion, '\'apps/v1\'');
     checkRequiredString('kind', kind, '\'Deployment\'');
     checkRequiredString('name', name, '\'gemma-server\'');
-    if (!isDns1123Subdomain(name)) throw new Error(`ScaleTarget 'name' '${printable(name)}' is not a Kubernetes object name (a DNS-1123 subdomain).`);
+    if (!isDns1123Subdomain(name)) throw new Error(`'name' '${printable(name)}' is not a Kubernetes object name (a DNS-1123 subdomain).`);
     // group/version (core: version alone) and an upper camel-case kind, as the API server's scaleTargetRef takes them
     if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?v\d+((alpha|beta)\d+)?$/.test(apiVersion)) {
-      throw new Error(`ScaleTarget 'apiVersion' '${printable(apiVersion)}' is not an API version such as 'apps/v1' or 'leaderworkerset.x-k8s.io/v1'.`);
+      throw new Error(`'apiVersion' '${printable(apiVersion)}' is not an API version such as 'apps/v1' or 'leaderworkerset.x-k8s.io/v1'.`);
     }
-    if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) throw new Error(`ScaleTarget 'kind' '${printable(kind)}' is not a kind such as 'Deployment'.`);
-    return new ScaleTarget(apiVersion, kind, name);
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) throw new Error(`'kind' '${printable(kind)}' is not a kind such as 'Deployment'.`);
   }
 
   private constructor(

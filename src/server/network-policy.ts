@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { describeValue } from '../util/input';
+import { checkLabelMap } from './map-props';
+import { checkedFor, describeValue } from '../util/input';
 
 /**
  * Where Google Cloud Managed Service for Prometheus scrapes from: its collector DaemonSet, whose pods carry
@@ -19,32 +20,21 @@ export const MANAGED_PROMETHEUS_COLLECTOR = {
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
 
-function checkNamespace(namespace: string): void {
+function checkNamespace(namespace: string, factory: string): void {
   if (typeof namespace !== 'string' || namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
-    throw new Error(`ServerClients: 'namespaceName' must be a namespace name (a DNS-1123 label), got ${describeValue(namespace)}.`);
+    throw new Error(`ServerClients.${factory}: 'namespaceName' must be a namespace name (a DNS-1123 label), got ${describeValue(namespace)}.`);
   }
 }
 
-function checkLabels(labels: { [key: string]: string }, what: string): { [key: string]: string } {
-  if (typeof labels !== 'object' || labels === null || Array.isArray(labels) || Object.keys(labels).length === 0) {
-    throw new Error(`'allowedClients' ${what} labels must be a non-empty map of label keys to values, got ${JSON.stringify(labels)}.`);
-  }
-  for (const [key, value] of Object.entries(labels)) {
-    const slash = key.lastIndexOf('/');
-    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-    const name = key.slice(slash + 1);
-    const prefixOk = prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix));
-    if (!prefixOk || name.length > 63 || !LABEL_NAME.test(name)) {
-      throw new Error(`'allowedClients' ${what} label key '${key}' is not a valid label key.`);
-    }
-    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
-      throw new Error(`'allowedClients' ${what} label value '${String(value)}' (key '${key}') is not a valid label value.`);
-    }
+/** A factory's label selector: a non-empty label map, refused naming the factory and its 'labels' argument. */
+function checkLabels(labels: { [key: string]: string }, factory: string): { [key: string]: string } {
+  const where = `ServerClients.${factory}`;
+  const checked = checkedFor(where, () => checkLabelMap('labels', labels));
+  if (checked === undefined || Object.keys(checked).length === 0) {
+    throw new Error(`${where}: 'labels' must be a non-empty map of label keys to values (an empty selector selects every pod), got ${describeValue(labels)}.`);
   }
   // sorted, so that the same labels always synthesize to the same YAML
   return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -74,7 +64,7 @@ export class ServerClients {
    * @param namespaceName name of the namespace
    */
   public static inNamespace(namespaceName: string): ServerClients {
-    checkNamespace(namespaceName);
+    checkNamespace(namespaceName, 'inNamespace');
     return new ServerClients({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespaceName } } }, `namespace ${namespaceName}`);
   }
 
@@ -83,7 +73,7 @@ export class ServerClients {
    * @param labels namespace labels, all of which must match
    */
   public static namespaceLabels(labels: { [key: string]: string }): ServerClients {
-    const matchLabels = checkLabels(labels, 'namespace');
+    const matchLabels = checkLabels(labels, 'namespaceLabels');
     return new ServerClients({ namespaceSelector: { matchLabels } }, `namespaces labelled ${JSON.stringify(matchLabels)}`);
   }
 
@@ -92,7 +82,7 @@ export class ServerClients {
    * @param labels pod labels, all of which must match
    */
   public static podLabels(labels: { [key: string]: string }): ServerClients {
-    const matchLabels = checkLabels(labels, 'pod');
+    const matchLabels = checkLabels(labels, 'podLabels');
     return new ServerClients({ podSelector: { matchLabels } }, `pods labelled ${JSON.stringify(matchLabels)}`);
   }
 
@@ -102,8 +92,8 @@ export class ServerClients {
    * @param labels pod labels, all of which must match
    */
   public static podsInNamespace(namespaceName: string, labels: { [key: string]: string }): ServerClients {
-    checkNamespace(namespaceName);
-    const matchLabels = checkLabels(labels, 'pod');
+    checkNamespace(namespaceName, 'podsInNamespace');
+    const matchLabels = checkLabels(labels, 'podsInNamespace');
     return new ServerClients(
       { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespaceName } }, podSelector: { matchLabels } },
       `pods labelled ${JSON.stringify(matchLabels)} in namespace ${namespaceName}`,

@@ -12,7 +12,7 @@ import { checkPodTemplateHook } from './pod-template-hook';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import {
-  INT32_MAX, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkOptionalStringList, checkProps,
+  checkedFor, INT32_MAX, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkOptionalStringList, checkProps,
   describeValue,
 } from '../util/input';
 import { isDns1123Label } from '../validation/manifest';
@@ -58,7 +58,9 @@ export function checkServerProps(props: unknown): void {
  */
 export function checkToken(token: HuggingFaceToken | undefined): void {
   if (token === undefined) return;
-  if (token.secretName !== undefined || token.key !== undefined) HuggingFaceToken.fromSecret(token.secretName!, token.key!);
+  if (token.secretName !== undefined || token.key !== undefined) {
+    checkedFor('\'huggingFaceToken\'', () => HuggingFaceToken.fromSecret(token.secretName!, token.key!));
+  }
 }
 
 /**

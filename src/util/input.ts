@@ -97,6 +97,18 @@ export function checkObject(value: unknown, what: string): void {
   }
 }
 
+/**
+ * Runs a check on behalf of a caller the message should name (a factory method, a prop holding an instance): its
+ * error, if any, is thrown again starting with `where: `.
+ */
+export function checkedFor<T>(where: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw e instanceof Error ? new Error(`${where}: ${e.message}`) : e;
+  }
+}
+
 /** An optional string prop: undefined, or a string. */
 export function checkOptionalString(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'string') {
