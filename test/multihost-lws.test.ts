@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { ClusterMode, OptimizedLlmServer, OptimizedLlmServerProps, ServerClients } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 
@@ -71,6 +72,10 @@ test('the Service and the PodMonitoring select the leaders; the HPA scales the L
   const { objects } = synth({ targetNtpotMilliseconds: 200, allowedClients: [ServerClients.inNamespace('apps')] });
   const leaderOnly = { 'leaderworkerset.sigs.k8s.io/name': 'llama', 'role': 'leader' };
   expect(one(objects, 'Service').spec.selector).toEqual(leaderOnly);
+  // the LWS controller creates the headless Service named after the LWS (the pods' DNS names, LWS_LEADER_ADDRESS) only when no
+  // Service of that name exists: the client Service is named apart, as in Google's sample (LWS 'vllm', Service 'vllm-leader')
+  expect(one(objects, 'LeaderWorkerSet').metadata.name).toBe('llama');
+  expect(one(objects, 'Service').metadata.name).toBe('llama-leader');
   expect(one(objects, 'PodMonitoring').spec.selector).toEqual({ matchLabels: leaderOnly });
   const hpa = one(objects, 'HorizontalPodAutoscaler');
   expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', name: 'llama' });
@@ -84,6 +89,16 @@ test('fixed replicas set the LeaderWorkerSet replicas; the notes name the LWS co
   expect(one(objects, 'LeaderWorkerSet').spec.replicas).toBe(2);
   expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toHaveLength(0);
   expect(server.deploymentNotes.join('\n')).toMatch(/2 g2-standard-96 nodes per replica \(8 x nvidia-l4.*4 nodes at first for 2 replicas .*--placement-type COMPACT.*--num-nodes 4\n.*LeaderWorkerSet controller/);
+});
+
+test('the server URL names the leader Service; a Service of the LeaderWorkerSet\'s name elsewhere in the app is refused', () => {
+  const { server } = synth({});
+  expect(server.url).toBe('http://llama-leader.llm.svc.cluster.local:8000');
+  const app = Testing.app();
+  const chart = new Chart(app, 'c', { namespace: 'llm' });
+  new OptimizedLlmServer(chart, 's', { model: LLAMA_70B, acceleratorType: 'nvidia-l4', name: 'llama' });
+  new k8s.KubeService(chart, 'mine', { metadata: { name: 'llama' }, spec: { ports: [{ port: 80 }] } });
+  expect(() => app.synth()).toThrow(/Service llm\/llama \(by .*\) takes the name of the LeaderWorkerSet of OptimizedLlmServer at c\/s, .*LWS_LEADER_ADDRESS never resolves/);
 });
 
 test('Autopilot: the LeaderWorkerSet passes Autopilot\'s rules too', () => {

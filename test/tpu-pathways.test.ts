@@ -151,6 +151,7 @@ test('one LeaderWorkerSet group per replica: leader without chips, one Pathways 
   // Service and PodMonitoring select the leaders; the HPA scales groups
   const [svc] = ofKind(objects, 'Service');
   expect(svc.spec.selector).toEqual({ 'leaderworkerset.sigs.k8s.io/name': 'llama-405b', 'role': 'leader' });
+  expect(svc.metadata.name).toBe('llama-405b-leader');
   const [pm] = ofKind(objects, 'PodMonitoring');
   expect(pm.spec.selector.matchLabels).toEqual(svc.spec.selector);
   expect(pm.spec.endpoints[0].port).toBe(Number(arg('prometheus_port')));

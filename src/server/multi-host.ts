@@ -36,6 +36,14 @@ export function leaderSelector(name: string): { [key: string]: string } {
 }
 
 /**
+ * The name of the client Service of the LeaderWorkerSet `name`: not `name` itself, which the LWS controller gives the
+ * headless Service its pods' DNS names rest on (and creates only when no Service of that name exists).
+ */
+export function leaderServiceName(name: string): string {
+  return `${name}-leader`;
+}
+
+/**
  * The leader's script: the Ray head, a wait until the Ray cluster has `LWS_GROUP_SIZE` live nodes (the
  * leader and every worker), then vLLM in the foreground (exec, so it receives the pod's signals).
  */

@@ -9,7 +9,7 @@ import { ServiceView } from './kplus-interop';
 import { LlmServerAutoscaler, ScaleTarget } from './llm-autoscaler';
 import { LlmServerMonitoring } from './llm-monitoring';
 import { loraNotes } from './lora';
-import { LwsLabels, createLeaderWorkerSet, leaderSelector } from './multi-host';
+import { LwsLabels, createLeaderWorkerSet, leaderSelector, leaderServiceName } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { POD_CUSTOMIZATION_PROPS, PodCustomization, customizePod } from './pod-customization';
 import { CONTAINER_NAME, HTTP_PORT_NAME, labelValue, podTemplate } from './pod-template';
@@ -371,9 +371,14 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     const containers = servingTemplate.spec!.containers;
     const http = containers.find((c) => (c.ports ?? []).some((p) => p.name === HTTP_PORT_NAME)) ?? containers[0];
     this.servingContainer = { name: http.name, image: http.image! };
-    this.url = `http://${this.name}.${namespace}.svc.cluster.local:${server.port}`;
+    // a LeaderWorkerSet's controller creates the headless Service its pods' DNS names (and LWS_LEADER_ADDRESS) rest on, named
+    // after the LWS, only if no Service of that name exists (kubernetes-sigs/lws pkg/utils/controller CreateHeadlessServiceIfNotExists):
+    // the client Service takes another name, as Google's multi-host samples do (LWS 'vllm', Service 'vllm-leader';
+    // kubernetes-engine-samples ai-ml/llm-multihost-gpus/vllm-llama3-405b-A3.yaml)
+    const serviceName = multiHost ? leaderServiceName(this.name) : this.name;
+    this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${server.port}`;
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.name, labels: selector },
+      metadata: { name: serviceName, labels: selector },
       spec: {
         type: 'ClusterIP',
         selector: served,

@@ -11,6 +11,9 @@ import { SynthScope, activeSynthScope } from './synth-scope';
 /** The id of the rule, as it appears in messages. */
 export const UNIQUE_NAMES_RULE_ID = 'kubernetes/unique-object-names';
 
+/** API group of LeaderWorkerSet. */
+const LWS_GROUP = 'leaderworkerset.x-k8s.io';
+
 const REGISTERED = Symbol.for('cdk8s-gke-inference.unique-object-names');
 const SHARED = Symbol.for('cdk8s-gke-inference.shared-cluster-object');
 
@@ -55,6 +58,16 @@ export function duplicateObjectNames(root: IConstruct): string[] {
     out.push(`[${UNIQUE_NAMES_RULE_ID}] ${o.kind} ${namespace ? `${namespace}/` : ''}${o.name} is emitted twice: by ${owner(first)} and by `
       + `${owner(o)}; Kubernetes keeps one object per name, so one would silently replace the other (and a shared ServiceAccount shares `
       + 'its grants). Fix: give one of the constructs another \'name\' (or another namespace).');
+  }
+  // a LeaderWorkerSet's controller names the headless Service its pods' DNS names and LWS_LEADER_ADDRESS rest on after the LWS, and
+  // creates it only when no Service of that name exists (kubernetes-sigs/lws pkg/utils/controller CreateHeadlessServiceIfNotExists)
+  for (const [key, lws] of seen) {
+    if (!key.startsWith(`${LWS_GROUP}/LeaderWorkerSet|`)) continue;
+    const shadow = seen.get(`/Service|${lws.metadata.namespace ?? ''}|${lws.name}`);
+    if (shadow === undefined) continue;
+    out.push(`[${UNIQUE_NAMES_RULE_ID}] Service ${lws.metadata.namespace ? `${lws.metadata.namespace}/` : ''}${lws.name} (by ${owner(shadow)}) `
+      + `takes the name of the LeaderWorkerSet of ${owner(lws)}, whose controller then creates no headless Service: the group's pods get `
+      + 'no DNS names and LWS_LEADER_ADDRESS never resolves. Fix: give the Service another name (the server names its own <name>-leader).');
   }
   return out;
 }
