@@ -74,7 +74,7 @@ test('with no accelerator, the cheapest per million output tokens is chosen and 
   expect(r.acceleratorType).toBe(cheapest.acceleratorType);
   expect(r.decisions.join('\n')).toMatch(/TPUs, whose profiles are uncalibrated, only when asked for/);
   // asked for, TPUs compete
-  const tpus = ['tpu-v5-lite-podslice', 'tpu-v6e-slice', 'tpu-v5p-slice'];
+  const tpus = ['tpu-v5-lite-podslice', 'tpu-v6e-slice'];
   const withTpu = resolve({ model: 'google/gemma-2-27b-it', allowedAcceleratorTypes: [...fits, ...tpus] });
   const allWithTpu = [...all, ...tpus.map((a) => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: a }))];
   const cheapestWithTpu = allWithTpu.reduce((a, b) => (b.cost.costPerMillionOutputTokens! < a.cost.costPerMillionOutputTokens! ? b : a));

@@ -2,6 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { ClusterMode, InferenceResolver, OptimizedLlmServer } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 import { Catalog } from '../src/catalog/catalog';
+import { estimableKeys } from '../src/performance/estimated-curves';
 import { profileCurves } from '../src/performance/profiles';
 import { JsonObject } from '../src/validation/manifest';
 import { checkManifests } from '../src/validation/runner';
@@ -42,7 +43,7 @@ test('topology, chips per host and selectors agree for every TPU shape a profile
   const shapes = new Map<string, { model: string; accelerator: string; chips: number }>();
   const bySize = [...catalog.models].sort((a, b) => a.checkpointWeightsGb - b.checkpointWeightsGb);
   for (const model of bySize) {
-    for (const c of profileCurves(catalog, model.id).filter((x) => TPUS.includes(x.acceleratorType))) {
+    for (const c of profileCurves(catalog, model.id).filter((x) => TPUS.includes(x.acceleratorType) && x.modelServer === 'vllm')) {
       const key = `${c.acceleratorType}|${c.acceleratorCount}`;
       if (shapes.has(key)) continue;
       // the resolver picks the smallest single-host slice that fits: keep the model whose smallest fit is this shape
@@ -50,7 +51,8 @@ test('topology, chips per host and selectors agree for every TPU shape a profile
       if (r.acceleratorCount === c.acceleratorCount) shapes.set(key, { model: model.id, accelerator: c.acceleratorType, chips: c.acceleratorCount });
     }
   }
-  expect(shapes.size).toBeGreaterThanOrEqual(8);
+  // v5e and v6e (vLLM TPU v0.11.1's generations) at 1, 4 and 8 chips
+  expect(shapes.size).toBeGreaterThanOrEqual(6);
   for (const { model, accelerator } of shapes.values()) {
     const { server, objects } = synth({ model, acceleratorType: accelerator, targetNtpotMilliseconds: 2000 });
     const r = server.resolution;
@@ -84,10 +86,21 @@ test('the smallest single-host slice that fits is chosen, priced per chip, and e
   expect(r.uncertainty!.basis).toMatch(/no measured TPU point/);
   // gemma-2-27b needs all 8 chips of a v5e host
   expect(InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v5-lite-podslice' }).tpuTopology).toBe('2x4');
-  // TPU7x has no per-chip price: no cost figures, never zero
-  const ironwood = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu7x' });
-  expect(ironwood.cost.costPerHour).toBeUndefined();
-  expect(ironwood.cost.costPerMillionOutputTokens).toBeUndefined();
+});
+
+test('vLLM TPU v0.11.1 runs on v5e and v6e only: v5p and TPU7x are refused naming the generations it serves', () => {
+  // "vLLM supports TPU v6e and v5e" (vllm-project/tpu-inference quickstart at v0.11.1); TPU7x needs a 2026 build
+  for (const acceleratorType of ['tpu7x', 'tpu-v5p-slice']) {
+    expect(() => InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType }))
+      .toThrow(new RegExp(`No vllm image of the catalog runs on ${acceleratorType}: v0\\.11\\.1-tpu \\(vllm/vllm-tpu:v0\\.11\\.1\\) runs on tpu-v5-lite-podslice, tpu-v6e-slice only`));
+  }
+  // nor does any JetStream image on TPU7x (v0.2.2 and the Pathways build predate it)
+  expect(() => InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu7x', modelServer: 'jetstream' }))
+    .toThrow(/No jetstream image of the catalog runs on tpu7x: v0\.2\.2 .*runs on tpu-v5-lite-podslice, tpu-v5p-slice, tpu-v6e-slice only/);
+  // the listings agree: no TPU7x or v5p vLLM profile is offered
+  const keys = estimableKeys(Catalog.EMBEDDED).filter((k) => k.modelServer === 'vllm');
+  expect(keys.some((k) => k.acceleratorType === 'tpu7x' || k.acceleratorType === 'tpu-v5p-slice')).toBe(false);
+  expect(keys.some((k) => k.acceleratorType === 'tpu-v6e-slice')).toBe(true);
 });
 
 test('a model that needs more than one TPU host is refused, naming JetStream and multi-host slices', () => {

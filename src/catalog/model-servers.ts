@@ -34,6 +34,11 @@ export interface ModelServerVersionRecord extends Provenance {
    */
   readonly acceleratorFamily?: 'gpu' | 'tpu';
   /**
+   * Accelerator labels the image is known to run on, where its family has generations it does not serve (vLLM TPU v0.11.1
+   * serves v5e and v6e, not v5p or TPU7x). Undefined means every accelerator of its family.
+   */
+  readonly onlyForAccelerators?: readonly string[];
+  /**
    * CPU architectures the image is published for: Arm machines (A4X, whose GB200 GPUs sit beside Grace CPUs) need
    * `arm64`. Undefined means `amd64` only.
    */
@@ -176,6 +181,9 @@ export const VLLM: ModelServerRecord = {
       image: 'vllm/vllm-tpu:v0.11.1',
       kvCacheUsageMetric: 'vllm:kv_cache_usage_perc',
       acceleratorFamily: 'tpu',
+      // "vLLM supports TPU v6e and v5e" (vllm-project/tpu-inference docs/getting_started/quickstart.md at v0.11.1); v5p is experimental
+      // and TPU7x came in 2026 with its own build (tpu-inference v0.18.0), where each chip is two JAX devices
+      onlyForAccelerators: ['tpu-v5-lite-podslice', 'tpu-v6e-slice'],
       // MXFP4 MoE checkpoints (gpt-oss) are not known to run on this TPU build
       excludeModels: ['openai/gpt-oss-20b', 'openai/gpt-oss-120b'],
       notes: 'vLLM for Cloud TPU (single-host only on GKE: multi-host TPU serving needs JetStream/Pathways); the only pinned vllm-tpu tag '
@@ -207,6 +215,14 @@ export function versionServesModel(version: ModelServerVersionRecord, modelId: s
 /** Whether a version's image is published for a CPU architecture (amd64 only unless the record says otherwise). */
 export function versionRunsOnArchitecture(version: ModelServerVersionRecord, architecture: 'amd64' | 'arm64'): boolean {
   return (version.imageArchitectures ?? ['amd64']).includes(architecture);
+}
+
+/** Whether a version's image runs on an accelerator (every one of its family unless `onlyForAccelerators` says otherwise). */
+export function versionServesAccelerator(
+  version: ModelServerVersionRecord, accelerator: { readonly gkeLabel: string; readonly family: 'gpu' | 'tpu' },
+): boolean {
+  const only = version.onlyForAccelerators;
+  return versionServesFamily(version, accelerator.family) && (only === undefined || only.includes(accelerator.gkeLabel));
 }
 
 /** Whether a version's image runs on an accelerator family (GPU images are the default). */
@@ -344,6 +360,8 @@ export const JETSTREAM: ModelServerRecord = {
       image: 'us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2',
       httpFrontEndImage: 'us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2',
       acceleratorFamily: 'tpu',
+      // TPU7x (Ironwood, announced 2025-04) postdates this image: our reading, no source states which TPUs v0.2.2 runs on
+      onlyForAccelerators: ['tpu-v5-lite-podslice', 'tpu-v5p-slice', 'tpu-v6e-slice'],
       onlyForModels: Object.keys(MAXTEXT_MODELS),
       notes: 'JetStream MaxText engine and HTTP front end as Google\'s module pins them; single-host slices only (multi-host needs Pathways); '
         + 'reads a converted unscanned MaxText checkpoint from Cloud Storage; no KV-cache gauge',
@@ -358,6 +376,8 @@ export const JETSTREAM: ModelServerRecord = {
       pathwaysProxyImage: 'us-docker.pkg.dev/cloud-tpu-v2-images/pathways/proxy_server:jax-0.5.3',
       pathwaysServerImage: 'us-docker.pkg.dev/cloud-tpu-v2-images/pathways/server:jax-0.5.3',
       acceleratorFamily: 'tpu',
+      // the TPU types whose Pathways machines the catalog knows (Google's tutorial uses v6e)
+      onlyForAccelerators: Object.keys(PATHWAYS_INSTANCE_TYPES),
       multiHostOnly: true,
       onlyForModels: Object.keys(MAXTEXT_MODELS),
       notes: 'JetStream MaxText engine as a Pathways single controller (enable_single_controller=true) over a multi-host TPU slice, '

@@ -21,7 +21,7 @@ import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
 import { acceleratorOnArmOnly } from '../catalog/machine-architecture';
-import { versionRunsOnArchitecture, versionServesFamily, versionServesModel, versionReleasedFor } from '../catalog/model-servers';
+import { versionReleasedFor, versionRunsOnArchitecture, versionServesAccelerator, versionServesModel } from '../catalog/model-servers';
 import { packedTensorParallelSizes, validTensorParallelSizes } from '../resolver/feasibility';
 
 /** What caps the running batch, as the curve's note says it. */
@@ -222,7 +222,7 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
       for (const accelerator of accelerators) {
         // GPUs on Arm machines only (GB200 on A4X's Grace CPUs) take images published for arm64
         const arm = acceleratorOnArmOnly(catalog.machineTypes, accelerator.gkeLabel);
-        const onFamily = versions.filter((v) => versionServesFamily(v, accelerator.family) && (!arm || versionRunsOnArchitecture(v, 'arm64')));
+        const onFamily = versions.filter((v) => versionServesAccelerator(v, accelerator) && (!arm || versionRunsOnArchitecture(v, 'arm64')));
         if (onFamily.length === 0) continue;
         // with the sizes served by packing several replicas on one machine (packedTensorParallelSizes)
         const label = accelerator.gkeLabel;

@@ -7,7 +7,10 @@ import { chooseMachine, hostMemoryFit, nodesOf, podsPerNodeOf } from './pod-reso
 import { ResolveRequest, ResolvedCost } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { acceleratorOnArmOnly } from '../catalog/machine-architecture';
-import { ModelServerRecord, ModelServerVersionRecord, versionRunsOnArchitecture, versionServesModel, versionReleasedFor } from '../catalog/model-servers';
+import {
+  ModelServerRecord, ModelServerVersionRecord, versionReleasedFor, versionRunsOnArchitecture, versionServesAccelerator, versionServesFamily,
+  versionServesModel,
+} from '../catalog/model-servers';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
 import { profileCurves as allProfileCurves } from '../performance/profiles';
@@ -88,9 +91,15 @@ function profileCurvesUncached(
         + `and ${version ? `${server.name} ${version.version}'s image ${version.image} is` : `no ${server.name} image of the catalog is`} published for ${version ? 'linux/amd64 only' : 'linux/arm64'}`
         + (armVersions.length ? `; versions with an arm64 image: ${armVersions.join(', ')}.` : '.')
       : '';
+    // an image that serves some generations of its family only (vLLM TPU v0.11.1: v5e and v6e)
+    const onFamily = (version ? [version] : server.versions).filter((v) => accelerator && versionServesFamily(v, accelerator.family));
+    const notThisGeneration = accelerator && onFamily.length > 0 && !onFamily.some((v) => versionServesAccelerator(v, accelerator))
+      ? ` No ${server.name} image of the catalog runs on ${accelerator.gkeLabel}: `
+        + `${onFamily.map((v) => `${v.version} (${v.image}) runs on ${(v.onlyForAccelerators ?? []).join(', ')} only`).join('; ')}.`
+      : '';
     const props = [request.modelServerVersion ? '\'modelServerVersion\'' : undefined, accelerator ? '\'acceleratorType\'' : undefined,
       allowed ? '\'allowedAcceleratorTypes\'' : undefined, '\'model\''];
-    throw new Error(`No profile for ${asked}: neither measured nor estimated.${tooOld}${noArmImage} ${existing} `
+    throw new Error(`No profile for ${asked}: neither measured nor estimated.${tooOld}${noArmImage}${notThisGeneration} ${existing} `
       + `Change ${props.filter((x) => x).join(' or ')} to a combination that exists.`);
   }
   // measured first (a measured curve takes precedence in whatever version it was measured), then the newest version
