@@ -14,6 +14,6 @@ export type { XlaCacheLocation } from './server/xla-cache';
 export * from './server/model-transfer-job';
 export * from './storage/cloud-storage-fuse';
 export { ServerClients } from './server/network-policy';
-export { ClusterMode, GkeAutopilot } from './validation/cluster-mode';
+export { GkeAutopilot } from './validation/cluster-mode';
 export * from './gateway/inference-gateway';
 export * from './resolver/lora-adapter';

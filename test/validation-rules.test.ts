@@ -138,7 +138,7 @@ const CASES: Array<[string, string, (o: Mutable[]) => void, string[]?]> = [
     ['gke-autopilot/requests-equal-limits']],
   ['kubernetes/resources', 'an unparsable quantity', (o) => { container(o).resources.requests.memory = '27 GB'; container(o).resources.limits.memory = '27 GB'; }],
   ['kubernetes/resources', 'a fractional GPU', (o) => { container(o).resources.requests['nvidia.com/gpu'] = '0.5'; container(o).resources.limits['nvidia.com/gpu'] = '0.5'; },
-    ['gke/accelerator-count']],
+    ['gke-autopilot/gpu-quantity']],
   ['kubernetes/resources', 'a GPU request without a limit', (o) => { delete container(o).resources.limits['nvidia.com/gpu']; }],
   ['kubernetes/hpa', 'minReplicas above maxReplicas', (o) => { byKind(o, 'HorizontalPodAutoscaler').spec.minReplicas = 4; }],
   ['kubernetes/hpa', 'minReplicas 0', (o) => { byKind(o, 'HorizontalPodAutoscaler').spec.minReplicas = 0; }],
@@ -162,7 +162,10 @@ const CASES: Array<[string, string, (o: Mutable[]) => void, string[]?]> = [
     for (const k of ['requests', 'limits']) { delete r[k]['nvidia.com/gpu']; r[k]['google.com/tpu'] = '4'; }
     pod(o).nodeSelector = { 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '4x4' };
   }],
-  ['gke/accelerator-count', 'a count that differs from the GPU limit', (o) => { pod(o).nodeSelector['cloud.google.com/gke-accelerator-count'] = '2'; }],
+  // GPU_COUNT >= GPU_QUANTITY (GKE "Deploy GPU workloads in Autopilot"): a node of 1 GPU cannot hold a pod of 2
+  ['gke/accelerator-count', 'a count below the GPU limit', (o) => {
+    container(o).resources.requests['nvidia.com/gpu'] = '2'; container(o).resources.limits['nvidia.com/gpu'] = '2';
+  }],
   ['gke/accelerator-count', 'an unquoted count', (o) => { pod(o).nodeSelector['cloud.google.com/gke-accelerator-count'] = 1; }],
   ['gke/gcsfuse', 'a Cloud Storage FUSE volume without the sidecar annotation', (o) => {
     pod(o).volumes.push({ name: 'model', csi: { driver: 'gcsfuse.csi.storage.gke.io', volumeAttributes: { bucketName: 'b' } } });
@@ -180,12 +183,18 @@ const CASES: Array<[string, string, (o: Mutable[]) => void, string[]?]> = [
         requiredDuringSchedulingIgnoredDuringExecution: {
           nodeSelectorTerms: [{
             matchExpressions: [
-              { key: 'cloud.google.com/gke-accelerator', operator: 'In', values: ['nvidia-b200'] },
+              { key: 'cloud.google.com/gke-accelerator', operator: 'In', values: ['nvidia-tesla-v100'] },
             ],
           }],
         },
       },
     };
+  }],
+  // "Supported GPU quantities": 8 for H200, B200 and H100 Mega
+  ['gke-autopilot/gpu-quantity', 'one H200 in a pod', (o) => { pod(o).nodeSelector['cloud.google.com/gke-accelerator'] = 'nvidia-h200-141gb'; }],
+  ['gke-autopilot/gpu-quantity', 'three A100 40GB in a pod', (o) => {
+    container(o).resources.requests['nvidia.com/gpu'] = '3'; container(o).resources.limits['nvidia.com/gpu'] = '3';
+    pod(o).nodeSelector['cloud.google.com/gke-accelerator-count'] = '4';
   }],
   ['gke-autopilot/no-gpu-init-containers', 'a GPU init container', (o) => {
     const { startupProbe, readinessProbe, livenessProbe, ...init } = container(o);
@@ -235,7 +244,7 @@ test.each(CASES)('fails: %s on %s', (id, _what, mutate, also = []) => {
 test('Autopilot-only rules do not apply on Standard clusters', () => {
   const autopilotOnly = new Set(ALL_RULES.filter((r) => r.scope === 'autopilot').map((r) => r.id));
   expect([...autopilotOnly].sort()).toEqual([
-    'gke-autopilot/allowed-gpu-type', 'gke-autopilot/gpu-selector', 'gke-autopilot/gpu-shape-maxima', 'gke-autopilot/no-gpu-init-containers',
+    'gke-autopilot/allowed-gpu-type', 'gke-autopilot/gpu-quantity', 'gke-autopilot/gpu-selector', 'gke-autopilot/gpu-shape-maxima', 'gke-autopilot/no-gpu-init-containers',
     'gke-autopilot/no-nodepool-selector', 'gke-autopilot/no-privileged', 'gke-autopilot/requests-equal-limits',
   ]);
   expect(applicableRules({ clusterMode: ClusterMode.STANDARD }).some((r) => autopilotOnly.has(r.id))).toBe(false);
@@ -248,15 +257,18 @@ test('Autopilot-only rules do not apply on Standard clusters', () => {
 
 test('the allowed GPU types are configurable', () => {
   const objects = goodObjects();
-  pod(objects).nodeSelector['cloud.google.com/gke-accelerator'] = 'nvidia-b200';
+  pod(objects).nodeSelector['cloud.google.com/gke-accelerator'] = 'nvidia-tesla-v100';
   const [v] = check(objects, ClusterMode.AUTOPILOT);
   expect(v.ruleId).toBe('gke-autopilot/allowed-gpu-type');
   expect(v.fix).toMatch(/'autopilotAcceleratorTypes'/);
   expect(v.fix).toMatch(/'clusterMode'/);
-  expect(check(objects, ClusterMode.AUTOPILOT, {}, [...GkeAutopilot.ALLOWED_GPU_TYPES, 'nvidia-b200'])).toEqual([]);
-  // the published list is dated, sourced and cannot be changed by accident
-  expect(GkeAutopilot.ALLOWED_GPU_TYPES_DATE).toMatch(/^\d{4}-\d{2}$/);
-  expect(GkeAutopilot.ALLOWED_GPU_TYPES_SOURCE).toMatch(/ai-on-gke/);
+  expect(check(objects, ClusterMode.AUTOPILOT, {}, [...GkeAutopilot.ALLOWED_GPU_TYPES, 'nvidia-tesla-v100'])).toEqual([]);
+  // the published list is dated, sourced and cannot be changed by accident; it is GKE's page of 2026-04-10 (B200 and RTX PRO 6000
+  // admitted, GB200 in Preview left out, P100, P4 and V100 gone)
+  expect(GkeAutopilot.ALLOWED_GPU_TYPES_DATE).toBe('2026-04-10');
+  expect(GkeAutopilot.ALLOWED_GPU_TYPES_SOURCE).toMatch(/cloud\.google\.com\/kubernetes-engine\/docs\/how-to\/autopilot-gpus/);
+  expect([...GkeAutopilot.ALLOWED_GPU_TYPES].sort()).toEqual(['nvidia-a100-80gb', 'nvidia-b200', 'nvidia-h100-80gb', 'nvidia-h100-mega-80gb',
+    'nvidia-h200-141gb', 'nvidia-l4', 'nvidia-rtx-pro-6000', 'nvidia-tesla-a100', 'nvidia-tesla-t4']);
   expect(GkeAutopilot.ALLOWED_GPU_TYPES).not.toContain('nvidia-h100');
   expect(() => (GkeAutopilot.ALLOWED_GPU_TYPES as string[]).push('x')).toThrow(TypeError);
 });

@@ -1,5 +1,5 @@
 /** Checks of a resolve request's fields, each error naming the prop and what would work (callers from JavaScript can pass anything). */
-import { AutoscalingMetric, PricingModel, ResolveRequest } from './resolution';
+import { AutoscalingMetric, ClusterMode, PricingModel, ResolveRequest } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord } from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
@@ -44,6 +44,7 @@ export function checkNumbers(r: ResolveRequest): void {
   checkOptionalEnum('autoscalingMetric', r.autoscalingMetric, AutoscalingMetric, 'AutoscalingMetric');
   checkOptionalStringList('allowedAcceleratorTypes', r.allowedAcceleratorTypes);
   checkOptionalEnum('pricingModel', r.pricingModel, PricingModel, 'PricingModel');
+  checkOptionalEnum('clusterMode', r.clusterMode, ClusterMode, 'ClusterMode');
   // autoscaling settings mean nothing without a latency target: refuse them rather than drop them silently
   if (r.targetNtpotMilliseconds === undefined && r.targetTtftMilliseconds === undefined) {
     for (const name of ['autoscalingMetric', 'expectedRequestsPerSecond'] as const) {

@@ -18,6 +18,7 @@ const REQUEST_FIELDS = [
   'pricingModel',
   'capacity',
   'reservationName',
+  'clusterMode',
   'outputInputCostRatio',
   'region',
   'maxModelLength',

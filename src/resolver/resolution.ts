@@ -43,6 +43,26 @@ export enum Capacity {
 }
 
 /** Whether a profile's numbers were measured or estimated. */
+/**
+ * The kind of GKE cluster the manifests are for. Synth-time validation applies GKE Autopilot's
+ * admission rules (GKE Warden) only in `AUTOPILOT` mode; the Kubernetes, GKE and best-practice rules
+ * apply in both. The resolver plans Autopilot's GPU shapes in `AUTOPILOT` mode.
+ */
+export enum ClusterMode {
+  /**
+   * GKE Standard: node pools you manage. GPU type, resource shape and node selection are not
+   * policed by Autopilot's admission rules.
+   */
+  STANDARD = 'standard',
+  /**
+   * GKE Autopilot: the resolver plans only the GPU quantities per pod Autopilot admits for the type, one pod per GPU
+   * node (no packing); validation additionally checks the GPU type against an allow-list, requests == limits for cpu,
+   * memory and ephemeral storage, no GPU init containers, no `cloud.google.com/gke-nodepool` selector, no privileged
+   * containers and the verified per-GPU resource maxima.
+   */
+  AUTOPILOT = 'autopilot',
+}
+
 export enum ProfileSource {
   /** Published benchmark measurements. */
   MEASURED = 'measured',
@@ -128,6 +148,16 @@ export interface ResolveRequest {
    * @default - Capacity.SPOT, or Capacity.ON_DEMAND when `pricingModel` is not Spot
    */
   readonly capacity?: Capacity;
+  /**
+   * The kind of cluster: on GKE Autopilot only the GPU quantities per pod Autopilot admits for the type are planned
+   * (8 x H200, B200 or H100 Mega; 1, 2, 4 or 8 x H100, L4, ...), one pod per GPU node (Autopilot places one GPU pod per node
+   * without a `cloud.google.com/gke-accelerator-count` selector, so several replicas are not packed on one machine).
+   * `OptimizedLlmServer` also applies GKE Autopilot's admission rules at synth time (allowed GPU types and quantities,
+   * requests == limits, no GPU init containers, no node-pool selector, no privileged containers, verified per-GPU maxima);
+   * the Kubernetes, GKE and best-practice rules apply in both modes.
+   * @default ClusterMode.STANDARD
+   */
+  readonly clusterMode?: ClusterMode;
   /**
    * The Compute Engine reservation the nodes consume; only with `capacity` Capacity.RESERVATION.
    * @default - none (required with Capacity.RESERVATION)

@@ -3,18 +3,20 @@
  * (single-host in candidates.ts, GPU multi-host in multi-host.ts, TPU slices in tpu-slices.ts), chooses (choice.ts) and
  * describes the choice (resolution-builder.ts).
  */
-import { profileCurves, evaluate } from './candidates';
+import { Candidate, profileCurves, evaluate } from './candidates';
 import { choose, alternative } from './choice';
 import { checkJetStreamRequest, tpuOnlyServer } from './jetstream';
 import { planLora, resolvedLora, withLoraMemory, withResolvedLora } from './lora';
 import { checkFitsSomewhere, multiHostCurves } from './multi-host';
 import { capacityOf } from './node-pool';
+import { nodesOf } from './pod-resources';
 import { requireEnum, checkNumbers, requireModel, requireServer, requireRegion, requireAccelerator, chooseMaxModelLength } from './request-checks';
 import { RESOLVE_REQUEST_PROPS } from './request-props';
-import { ResolveRequest, Resolution, ResolvedAlternative } from './resolution';
+import { ClusterMode, ResolveRequest, Resolution, ResolvedAlternative } from './resolution';
 import { buildResolution } from './resolution-builder';
 import { resolveCached } from './resolution-cache';
 import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from './workload';
+import { autopilotQuantityRefusal } from '../catalog/autopilot-gpus';
 import { Catalog } from '../catalog/catalog';
 import { PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
@@ -98,8 +100,9 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
 
   const targets: LatencyTargets = { ntpotMilliseconds: request.targetNtpotMilliseconds, ttftMilliseconds: request.targetTtftMilliseconds };
   const curves = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
-  const candidates = curves.map((c) => withLoraMemory(evaluate(
-    catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength));
+  const candidates = curves.map((c) => withClusterShape(withLoraMemory(evaluate(
+    catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength),
+  request.clusterMode));
 
   const feasible = candidates.filter((c) => c.rejection === undefined);
   if (feasible.length === 0) {
@@ -115,4 +118,24 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   ];
   const resolution = buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
   return lora === undefined ? resolution : withResolvedLora(resolution, resolvedLora(lora, model, chosen));
+}
+
+/**
+ * On GKE Autopilot a GPU pod requests a quantity Autopilot admits for its type, and takes a node of its own: without a
+ * `cloud.google.com/gke-accelerator-count` selector "Autopilot places one Pod on each GPU node" (GKE, "Deploy GPU workloads
+ * in Autopilot"), so a replica packed with others on one machine (and priced as its share) is not what Autopilot runs.
+ */
+function withClusterShape(c: Candidate, clusterMode: ClusterMode | undefined): Candidate {
+  if (clusterMode !== ClusterMode.AUTOPILOT || c.rejection !== undefined || c.accelerator.family !== 'gpu') return c;
+  const perPod = nodesOf(c.curve).perNode;
+  const refusal = autopilotQuantityRefusal(c.accelerator.gkeLabel, perPod);
+  if (refusal !== undefined) return { ...c, rejection: `${refusal}; 'clusterMode' ClusterMode.AUTOPILOT` };
+  if (c.podsPerNode > 1) {
+    return {
+      ...c,
+      rejection: `${c.podsPerNode} replicas of ${perPod} x ${c.accelerator.gkeLabel} packed on one ${c.machine!.name}: GKE Autopilot places one GPU pod `
+        + 'per node (\'clusterMode\' ClusterMode.AUTOPILOT)',
+    };
+  }
+  return c;
 }

@@ -5,8 +5,9 @@
 import { HuggingFaceToken } from './hugging-face-token';
 import { secretCreateCommand } from './secret-command';
 import { XlaCacheLocation, xlaWarmupName } from './xla-cache';
+import { autopilotMinimumGkeVersion } from '../catalog/autopilot-gpus';
 import { NodePoolSize, nodePoolCommand, nodesForReplicas } from '../resolver/node-pool';
-import { AutoscalingMetric, Capacity, Resolution, ResolvedNodePool } from '../resolver/resolution';
+import { AutoscalingMetric, Capacity, ClusterMode, Resolution, ResolvedNodePool } from '../resolver/resolution';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { shellQuote } from '../util/shell-quote';
@@ -42,6 +43,7 @@ export function nodePoolSize(pool: ResolvedNodePool, replicas: ServerReplicas): 
 /** The notes of the server itself: model bucket, token, node pool, multi-host, capacity, metrics and autoscaling. */
 export function serverNotes(
   r: Resolution, token: HuggingFaceToken, name: string, namespace: string, bucket: CloudStorageFuseModel | undefined, replicas: ServerReplicas,
+  clusterMode: ClusterMode = ClusterMode.STANDARD,
 ): string[] {
   const out: string[] = [];
   if (bucket) {
@@ -65,7 +67,10 @@ export function serverNotes(
           + (replicas.max !== undefined ? ` for the HPA's ${replicas.min ?? replicas.initial} to ${replicas.max} replicas` : '')
           + (replicas.warmupJob ? ' (and the Job\'s while it runs)' : '')
         : '');
-  out.push(`Node pool (GKE Standard; Autopilot provisions from the pods' node selectors): ${pool.nodesPerReplica > 1 ? `${pool.nodesPerReplica} ` : ''}${pool.machineType} nodes `
+  if (clusterMode === ClusterMode.AUTOPILOT) {
+    out.push(autopilotNodesNote(r, replicas));
+  } else {
+    out.push(`Node pool (GKE Standard): ${pool.nodesPerReplica > 1 ? `${pool.nodesPerReplica} ` : ''}${pool.machineType} nodes `
     + `${(pool.podsPerNode ?? 1) > 1 ? `holding ${pool.podsPerNode} replicas each ` : 'per replica '}`
     + `(${pool.acceleratorsPerNode} x ${pool.acceleratorType}${pool.tpuTopology ? `, topology ${pool.tpuTopology}` : ''}, ${pool.capacity} capacity; `
     + `${(pool.podsPerNode ?? 1) > 1 ? `its ${pool.podsPerNode} pods together may request` : 'a pod may request'} ${pool.allocatableCpu} CPU, ${pool.allocatableMemoryGiB} GiB of memory and ${pool.allocatableEphemeralStorageGiB} GiB of `
@@ -73,6 +78,7 @@ export function serverNotes(
     // gcloud: --num-nodes counts nodes in each of the pool's zones, --total-*-nodes the whole pool
     + `${sizing} (--num-nodes counts per zone: on a regional cluster add --node-locations ZONE); `
     + `create it with: ${nodePoolCommand(pool, size).replace('NODE_POOL_NAME', shellQuote(name))}`);
+  }
   if ((pool.podsPerNode ?? 1) > 1) {
     out.push(`Packing: one ${pool.machineType} node holds ${pool.podsPerNode} server pods of ${r.tensorParallelSize} x ${pool.acceleratorType} (each `
       + `requests ${r.podResources.cpu} CPU and ${r.podResources.memoryGiB} GiB, 1/${pool.podsPerNode} of the node); replicas and the HPA bounds `
@@ -93,7 +99,7 @@ export function serverNotes(
     }
   }
   if (r.nodes > 1) {
-    out.push(r.tpuTopology !== undefined
+    out.push(r.tpuTopology !== undefined || clusterMode === ClusterMode.AUTOPILOT
       ? 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed.'
       : 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed; the nodes of a group talk over the VPC '
         + '(Ray, NCCL), so the node pool uses a compact placement policy.');
@@ -105,6 +111,24 @@ export function serverNotes(
   out.push(MONITORING_NOTE);
   if (r.autoscaling) out.push(...autoscalingNotes(r.autoscaling));
   return out;
+}
+
+/**
+ * On GKE Autopilot there is no node pool to create: Autopilot provisions a node per GPU pod (or a TPU slice) from the pods'
+ * selectors. GKE, "Deploy GPU workloads in Autopilot": node-based billing (the hardware plus an Autopilot premium) from
+ * 1.29.4-gke.1427000, one GPU pod per node without a gke-accelerator-count selector, the versions per GPU type.
+ */
+function autopilotNodesNote(r: Resolution, replicas: ServerReplicas): string {
+  const pool = r.nodePool;
+  const minimum = pool.tpuTopology === undefined ? autopilotMinimumGkeVersion(pool.acceleratorType, pool.acceleratorsPerNode) : undefined;
+  const most = replicas.max ?? replicas.initial;
+  return `Nodes (GKE Autopilot): no node pool to create; Autopilot provisions ${pool.nodesPerReplica > 1 ? `${pool.nodesPerReplica} nodes` : 'a node'} `
+    + `per replica from the pods' node selectors (${pool.acceleratorsPerNode} x ${pool.acceleratorType}`
+    + `${pool.tpuTopology ? `, topology ${pool.tpuTopology}` : ''}, ${pool.capacity} capacity), up to ${most * pool.nodesPerReplica} `
+    + `for ${most} replica${most === 1 ? '' : 's'}; the project needs the quota for them`
+    + (minimum ? `, and the cluster GKE ${minimum} or later for ${pool.acceleratorsPerNode} x ${pool.acceleratorType} on Autopilot` : '')
+    + `. The cost figures price ${pool.machineType} at its Compute Engine rate; Autopilot bills the node's hardware plus an Autopilot premium `
+    + 'for GPU and TPU pods, which they leave out.';
 }
 
 /** What a PodMonitoring needs in the cluster. */

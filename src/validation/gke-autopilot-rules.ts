@@ -8,6 +8,7 @@
  */
 import { ContainerRef, PodTemplate, arr, containersOf, obj, parseQuantity, ptr, show, str } from './manifest';
 import { ManifestRule } from './rule';
+import { AUTOPILOT_GPUS_SOURCE, autopilotQuantityRefusal } from '../catalog/autopilot-gpus';
 
 export const ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator';
 export const ACCELERATOR_COUNT_LABEL = 'cloud.google.com/gke-accelerator-count';
@@ -44,12 +45,16 @@ function nodeSelection(t: PodTemplate): Map<string, string[]> {
   return out;
 }
 
-/** `cloud.google.com/gke-accelerator-count` is a quoted whole number equal to the pod's GPU limit. */
+/**
+ * `cloud.google.com/gke-accelerator-count` is a quoted whole number, at least the pod's GPU limit: it is the node's GPU count
+ * ("GPU_COUNT ... Must be greater than or equal to GPU_QUANTITY"; a node of count 4 "could accommodate up to four Pods that
+ * request one GPU each", GKE "Deploy GPU workloads in Autopilot").
+ */
 const acceleratorCount: ManifestRule = {
   id: 'gke/accelerator-count',
   scope: 'all',
-  description: `a ${ACCELERATOR_COUNT_LABEL} node selector is a string equal to the pod's ${GPU} limit`,
-  source: 'gke-inference-quickstart.md section 8 (S33: Autopilot adds the selector with the requested GPU count; equality rule [U])',
+  description: `a ${ACCELERATOR_COUNT_LABEL} node selector is a string of at least the pod's ${GPU} limit`,
+  source: `${AUTOPILOT_GPUS_SOURCE} (GPU_COUNT >= GPU_QUANTITY)`,
   check: (ctx, report) => {
     for (const t of ctx.templates) {
       const raw = obj(t.spec.nodeSelector)[ACCELERATOR_COUNT_LABEL];
@@ -58,9 +63,9 @@ const acceleratorCount: ManifestRule = {
       const count = podGpus(t);
       if (typeof raw !== 'string' || !/^[1-9][0-9]*$/.test(raw)) {
         report(t.owner, path, `${ACCELERATOR_COUNT_LABEL} must be a quoted whole number such as "2" (got ${show(raw)})`, 'quote the count');
-      } else if (Number(raw) !== count) {
-        report(t.owner, path, `${ACCELERATOR_COUNT_LABEL} "${raw}" differs from the pod's ${GPU} limit (${count}): no node would match`,
-          `make the selector equal to the ${GPU} limit`);
+      } else if (Number(raw) < count) {
+        report(t.owner, path, `${ACCELERATOR_COUNT_LABEL} "${raw}" is less than the pod's ${GPU} limit (${count}): a node of ${raw} GPUs cannot hold it`,
+          `select nodes of at least ${count} GPUs`);
       }
     }
   },
@@ -118,7 +123,7 @@ const allowedGpuType: ManifestRule = {
   id: 'gke-autopilot/allowed-gpu-type',
   scope: 'autopilot',
   description: `the ${ACCELERATOR_LABEL} value is in the configurable list of GPU types Autopilot admits`,
-  source: 'GKE Warden autogke-gpu-limitation (S33: ai-on-gke PR #983, 2025-05); gke-inference-quickstart.md section 8',
+  source: `${AUTOPILOT_GPUS_SOURCE} (GPU_TYPE values); GKE Warden autogke-gpu-limitation (S33: ai-on-gke PR #983)`,
   check: (ctx, report) => {
     for (const t of ctx.templates) {
       for (const value of nodeSelection(t).get(ACCELERATOR_LABEL) ?? []) {
@@ -126,6 +131,25 @@ const allowedGpuType: ManifestRule = {
         report(t.owner, `${t.path}/spec/nodeSelector${ptr(ACCELERATOR_LABEL)}`, `'${value}' is not a GPU type GKE Autopilot admits `
           + `(allowed: ${ctx.autopilotAcceleratorTypes.join(', ')})`, 'choose another \'acceleratorType\'; if your cluster\'s GKE version '
           + `admits ${value}, add it to 'autopilotAcceleratorTypes'; ${STANDARD_FIX}`);
+      }
+    }
+  },
+};
+
+/** The pod requests a GPU quantity Autopilot admits for its type, on the GKE version that runs it. */
+const gpuQuantity: ManifestRule = {
+  id: 'gke-autopilot/gpu-quantity',
+  scope: 'autopilot',
+  description: `a pod's ${GPU} is a quantity Autopilot admits for its ${ACCELERATOR_LABEL} (8 for B200, H200 and H100 Mega)`,
+  source: AUTOPILOT_GPUS_SOURCE,
+  check: (ctx, report) => {
+    for (const t of ctx.templates) {
+      const count = podGpus(t);
+      if (count === 0) continue;
+      for (const value of nodeSelection(t).get(ACCELERATOR_LABEL) ?? []) {
+        const refusal = autopilotQuantityRefusal(value, count);
+        if (refusal === undefined) continue;
+        report(t.owner, `${t.path}/spec/containers`, refusal, `choose an 'acceleratorType' or model whose replica takes an admitted quantity, ${STANDARD_FIX}`);
       }
     }
   },
@@ -262,6 +286,7 @@ export const GKE_RULES: readonly ManifestRule[] = [
   gcsFuse,
   gpuSelector,
   allowedGpuType,
+  gpuQuantity,
   noGpuInitContainers,
   requestsEqualLimits,
   noNodePoolSelector,

@@ -1,0 +1,98 @@
+/**
+ * GKE Autopilot's GPU shapes, from GKE "Deploy GPU workloads in Autopilot" (https://cloud.google.com/kubernetes-engine/docs/how-to/autopilot-gpus,
+ * 2026-04-10): "Supported GPU quantities" (B200, H200, H100 Mega: 8; H100, A100 80GB, RTX PRO 6000, L4: 1, 2, 4, 8; A100 40GB:
+ * also 16; T4: 1, 2, 4), "If you omit this nodeSelector [gke-accelerator-count], Autopilot places one Pod on each GPU node",
+ * and the versions of "Before you begin".
+ */
+import { Chart, Testing } from 'cdk8s';
+import { ClusterMode, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { Catalog } from '../src/catalog/catalog';
+
+const PAGE_QUANTITIES: { [type: string]: number[] } = {
+  'nvidia-b200': [8],
+  'nvidia-h200-141gb': [8],
+  'nvidia-h100-mega-80gb': [8],
+  'nvidia-h100-80gb': [1, 2, 4, 8],
+  'nvidia-a100-80gb': [1, 2, 4, 8],
+  'nvidia-tesla-a100': [1, 2, 4, 8, 16],
+  'nvidia-rtx-pro-6000': [1, 2, 4, 8],
+  'nvidia-l4': [1, 2, 4, 8],
+  'nvidia-tesla-t4': [1, 2, 4],
+};
+
+function server(props: Partial<OptimizedLlmServerProps> & { model: string }): OptimizedLlmServer {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  return new OptimizedLlmServer(chart, 's', { name: 'srv', clusterMode: ClusterMode.AUTOPILOT, ...props });
+}
+
+test('the automatic choice on Autopilot takes a GPU quantity Autopilot admits, one pod per node, for every catalog model', () => {
+  let checked = 0;
+  for (const model of Catalog.EMBEDDED.models) {
+    let s: OptimizedLlmServer;
+    try {
+      s = server({ model: model.id, huggingFaceToken: undefined });
+    } catch (e) {
+      // models that need a multi-host slice or no GPU of Autopilot's list holds are refused with a message, never a TypeError
+      expect((e as Error).constructor).toBe(Error);
+      continue;
+    }
+    const r = s.resolution;
+    if (r.tpuTopology !== undefined) continue;
+    const perPod = r.nodePool.acceleratorsPerNode;
+    expect({ model: model.id, type: r.acceleratorType, allowed: PAGE_QUANTITIES[r.acceleratorType]?.includes(perPod) ?? false })
+      .toEqual({ model: model.id, type: r.acceleratorType, allowed: true });
+    expect({ model: model.id, podsPerNode: r.nodePool.podsPerNode ?? 1 }).toEqual({ model: model.id, podsPerNode: 1 });
+    Testing.synth(s.node.scope as Chart);
+    checked++;
+  }
+  expect(checked).toBeGreaterThanOrEqual(25);
+});
+
+test('an 8B model on H200: packed 1-GPU replicas on Standard, the whole 8-GPU machine on Autopilot, which admits 8 x H200 only', () => {
+  const base = { model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb' };
+  const standard = InferenceResolver.resolve(base);
+  expect([standard.acceleratorCount, standard.nodePool.podsPerNode]).toEqual([1, 8]);
+  const autopilot = InferenceResolver.resolve({ ...base, clusterMode: ClusterMode.AUTOPILOT });
+  expect([autopilot.acceleratorCount, autopilot.nodePool.podsPerNode ?? 1]).toEqual([8, 1]);
+  // the full machine is priced whole, not as an eighth of it
+  expect(autopilot.cost.costPerHour).toBeCloseTo(standard.cost.costPerHour! * 8, 6);
+  const reasons = autopilot.alternatives.filter((a) => a.acceleratorType === 'nvidia-h200-141gb').map((a) => a.reason).join('\n');
+  expect(reasons).toMatch(/GKE Autopilot admits pods of 8 x nvidia-h200-141gb only, not 1/);
+  // a type whose small shapes exist as machines of their own (a3-highgpu-1g) keeps them
+  const h100 = InferenceResolver.resolve({ ...base, acceleratorType: 'nvidia-h100-80gb', clusterMode: ClusterMode.AUTOPILOT });
+  expect([h100.acceleratorCount, h100.instanceType]).toEqual([1, 'a3-highgpu-1g']);
+});
+
+test('Autopilot notes give no node-pool command and no packing; they say what Autopilot provisions and bills', () => {
+  const notes = server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb' }).deploymentNotes.join('\n');
+  expect(notes).toMatch(/Nodes \(GKE Autopilot\): no node pool to create; Autopilot provisions a node per replica from the pods' node selectors \(8 x nvidia-h200-141gb/);
+  expect(notes).toMatch(/GKE 1\.31\.4-gke\.1183000 or later for 8 x nvidia-h200-141gb on Autopilot/);
+  expect(notes).toMatch(/Autopilot bills the node's hardware plus an Autopilot premium/);
+  expect(notes).not.toMatch(/node-pools create|Packing|compact placement/);
+  const standard = server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb', clusterMode: ClusterMode.STANDARD });
+  expect(standard.deploymentNotes.join('\n')).toMatch(/Node pool \(GKE Standard\): a3-ultragpu-8g nodes holding 8 replicas each/);
+});
+
+test('the automatic choice on Autopilot leaves out GPU types Autopilot runs only on a newer GKE than the cluster\'s', () => {
+  // RTX PRO 6000 on Autopilot from 1.34.1-gke.1829001: not at the assumed 1.33, nor at an explicit 1.33
+  const model = 'meta-llama/Llama-3.1-8B-Instruct';
+  expect(server({ model }).resolution.acceleratorType).not.toBe('nvidia-rtx-pro-6000');
+  expect(server({ model, gkeVersion: '1.33.5-gke.1000000' }).resolution.acceleratorType).not.toBe('nvidia-rtx-pro-6000');
+  const newer = server({ model, gkeVersion: '1.34.1-gke.1829001' }).resolution;
+  const onStandard = InferenceResolver.resolve({ model, allowedAcceleratorTypes: ['nvidia-rtx-pro-6000', 'nvidia-l4', 'nvidia-h100-80gb'] });
+  expect(onStandard.acceleratorType).toBe('nvidia-rtx-pro-6000');
+  expect(newer.acceleratorType).toBe('nvidia-rtx-pro-6000');
+});
+
+test('a gkeVersion older than the one Autopilot needs for the shape is refused naming it', () => {
+  expect(() => server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb', gkeVersion: '1.30' }))
+    .toThrow(/^'gkeVersion' 1\.30: GKE Autopilot runs 8 x nvidia-h200-141gb from 1\.31\.4-gke\.1183000 /);
+  // H100's 1-GPU shape needs a later patch than the type itself
+  expect(() => server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h100-80gb', gkeVersion: '1.31.3-gke.1000000' }))
+    .toThrow(/runs 1 x nvidia-h100-80gb from 1\.31\.4-gke\.1072000/);
+  expect(server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h100-80gb', gkeVersion: '1.31.4-gke.1072000' }).resolution.acceleratorCount)
+    .toBe(1);
+  // on Standard the version gate is Autopilot's only
+  expect(server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb', gkeVersion: '1.30', clusterMode: ClusterMode.STANDARD })
+    .resolution.acceleratorType).toBe('nvidia-h200-141gb');
+});
