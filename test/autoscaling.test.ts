@@ -1,12 +1,14 @@
 import { Chart, Testing } from 'cdk8s';
 import { AutoscalingMetric, ClusterMode, GkeAutopilot, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
+import { HPA_BEHAVIOR } from '../src/autoscaling/behavior';
 import { compareAutoscaling } from '../src/autoscaling/compare';
+import { HpaController } from '../src/autoscaling/hpa-algorithm';
 import { burstTrace, diurnalTrace } from '../src/autoscaling/traces';
 import { Catalog } from '../src/catalog/catalog';
 import { measuredCurves } from '../src/performance/measured-curves';
 import { modelledCurve } from '../src/performance/profiles';
-import { signalsAt } from '../src/resolver/autoscaling';
+import { maximumShareTarget, signalsAt } from '../src/resolver/autoscaling';
 
 const resolve = InferenceResolver.resolve;
 
@@ -20,8 +22,7 @@ function synth(props: OptimizedLlmServerProps) {
 test.each([
   ['vLLM batch (default)', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 80 }],
   ['vLLM queue', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 80, autoscalingMetric: AutoscalingMetric.QUEUE_SIZE }],
-  ['vLLM KV cache', { model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION }],
-  ['DCGM duty cycle', { model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, autoscalingMetric: AutoscalingMetric.GPU_DUTY_CYCLE }],
+  ['vLLM KV cache', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 67, autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION }],
   ['TGI', { model: 'google/gemma-2-9b-it', modelServer: 'tgi', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 100 }],
 ] as Array<[string, OptimizedLlmServerProps]>)('%s: the HPA validates strictly and names a metric the adapter serves', (_, props) => {
   const { hpa, objects, server } = synth(props);
@@ -62,8 +63,9 @@ test('metric names follow the server and its version', () => {
     targetNtpotMilliseconds: 100,
     autoscalingMetric: AutoscalingMetric.BATCH_SIZE,
   })).toBe('prometheus.googleapis.com|tgi_batch_current_size|gauge');
-  const dcgm = synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, autoscalingMetric: AutoscalingMetric.GPU_DUTY_CYCLE }).hpa;
-  expect(dcgm.spec.metrics[0]).toMatchObject({ type: 'External', external: { metric: { name: 'prometheus.googleapis.com|dcgm_fi_dev_gpu_util|unknown' } } });
+  // the GPU duty cycle is refused (see the refusal test below), on the resolver and the construct alike
+  expect(() => synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, autoscalingMetric: AutoscalingMetric.GPU_DUTY_CYCLE }))
+    .toThrow(/'autoscalingMetric' 'gpu-duty-cycle' is refused: GKE advises against GPU utilisation.*use 'batch-size' or 'queue-size'/);
   expect(() => synth({
     model: 'google/gemma-2-9b-it',
     modelServer: 'tgi',
@@ -204,4 +206,81 @@ test('a measured point past saturation reads its signals at its NTPOT: the flat 
   // so the derived metric is the running batch: the 326 requests the target lets wait are fewer than pile up during a start-up
   const r = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1085 });
   expect(r.autoscaling!.metric).toBe(AutoscalingMetric.BATCH_SIZE);
+});
+
+// ---- bounded signals, floors and clamps (audit 13, F2-F5) ----
+
+/** Replicas after `minutes` of the library's HPA (its behaviour, Kubernetes' tolerance) with every pod reading `reading`. */
+function replicasAfter(target: number, reading: number, minutes: number): number {
+  const hpa = new HpaController({ minReplicas: 1, maxReplicas: 20, targetAverageValue: target, tolerance: 0.1, ...HPA_BEHAVIOR });
+  let replicas = 1;
+  for (let t = 0; t <= minutes * 60; t += 15) replicas = hpa.sync(t, replicas, Array.from({ length: replicas }, () => reading));
+  return replicas;
+}
+
+const JETSTREAM_V5E = { model: 'google/gemma-2-9b-it', modelServer: 'jetstream', acceleratorType: 'tpu-v5-lite-podslice', targetNtpotMilliseconds: 67 };
+
+test('a JetStream slot-share target leaves the HPA room to scale up when every slot is busy (F2)', () => {
+  const a = resolve({ ...JETSTREAM_V5E, autoscalingMetric: AutoscalingMetric.BATCH_SIZE }).autoscaling!;
+  expect(a.serverMetric).toBe('jetstream_slots_used_percentage');
+  // the share is at most 1: at most 1 / 1.1 for the HPA to ever act, with a margin
+  expect(a.targetAverageValue).toBeLessThan(1 / 1.1);
+  expect(a.targetAverageValue).toBe(maximumShareTarget());
+  // every slot busy for ten minutes: the HPA must add replicas (the 0.95 target it had left it at 1)
+  expect(replicasAfter(a.targetAverageValue, 1, 10)).toBeGreaterThan(1);
+  expect(replicasAfter(0.95, 1, 10)).toBe(1);
+  // the clamp and the reason are in the explanation, and so is the curve's batch exceeding the decode slots
+  expect(a.explanation).toMatch(/a slot share of 1 \(of 8 decode slots\), above 0\.86.*clamped to 0\.86/);
+  expect(a.explanation).toMatch(/runs \d+ requests at the operating point, more than the 8 decode slots MaxText allocates/);
+});
+
+test('by default JetStream scales on the prefill backlog when the slot share saturates before the headroom point (F2)', () => {
+  const a = resolve(JETSTREAM_V5E).autoscaling!;
+  expect(a.metric).toBe(AutoscalingMetric.QUEUE_SIZE);
+  expect(a.serverMetric).toBe('jetstream_prefill_backlog_size');
+  expect(a.metricReason).toMatch(/jetstream_slots_used_percentage is already 1\.00 \(of 8 decode slots\) at headroom/);
+  // a backlog of twice the target doubles the replicas' worth of demand the HPA sees: it scales
+  expect(replicasAfter(a.targetAverageValue, 2 * a.targetAverageValue, 5)).toBeGreaterThan(1);
+});
+
+test('a queue target whose derivation goes negative is GKE\'s starting value, and the explanation says so (F5)', () => {
+  const a = resolve({
+    model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 67, autoscalingMetric: AutoscalingMetric.QUEUE_SIZE,
+  }).autoscaling!;
+  const derived = Number(/x 0\.9 for the tolerance, is (-?[\d.]+)/.exec(a.explanation)![1]);
+  expect(derived).toBeLessThan(0);
+  expect(a.explanation).toMatch(/negative: the derivation gives no threshold, so the target is GKE's documented starting value of 3/);
+  expect(a.targetAverageValue).toBe(3);
+  // GKE: start between 3 and 5
+  expect(a.targetAverageValue).toBeGreaterThanOrEqual(3);
+  expect(a.targetAverageValue).toBeLessThanOrEqual(5);
+});
+
+test('a KV-cache target never exceeds the operating point\'s value, is refused when the cache barely moves, and is capped below 1 / 1.1 (F4)', () => {
+  // Llama 3.3 70B on 8 x A100 at 30 ms uses under 1% of its cache: a 0.01 floor sat above the operating point's 0.008
+  expect(() => resolve({
+    model: 'meta-llama/Llama-3.3-70B-Instruct',
+    acceleratorType: 'nvidia-a100-80gb',
+    targetNtpotMilliseconds: 30,
+    autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION,
+  })).toThrow(/'autoscalingMetric' 'kv-cache-utilization' is not a usable signal .* under the 5%/);
+  let checked = 0;
+  for (const [model, acc, ntpot] of [['google/gemma-2-27b-it', 'nvidia-h100-80gb', 67], ['google/gemma-2-27b-it', 'nvidia-l4', 100],
+    ['openai/gpt-oss-20b', 'nvidia-h100-80gb', 30], ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'nvidia-tesla-a100', 72]] as const) {
+    let a;
+    try {
+      const kv = AutoscalingMetric.KV_CACHE_UTILIZATION;
+      a = resolve({ model, acceleratorType: acc, targetNtpotMilliseconds: ntpot, autoscalingMetric: kv }).autoscaling!;
+    } catch (e) {
+      expect((e as Error).message).toMatch(/not a usable signal|cannot be met|NTPOT/);
+      continue;
+    }
+    checked++;
+    expect(a.targetAverageValue).toBeLessThanOrEqual(a.valueAtOperatingPoint);
+    expect(a.targetAverageValue).toBeGreaterThanOrEqual(0.049);
+    expect(a.targetAverageValue).toBeLessThanOrEqual(maximumShareTarget());
+    // a full cache takes the HPA past its tolerance
+    expect(replicasAfter(a.targetAverageValue, 1, 10)).toBeGreaterThan(1);
+  }
+  expect(checked).toBeGreaterThan(0);
 });

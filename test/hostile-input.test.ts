@@ -13,8 +13,8 @@ import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as fc from 'fast-check';
 import {
-  AutoscalingMetric, Capacity, CloudStorageFuseModel, HuggingFaceToken, InferenceCatalog, InferenceResolver, ModelTransferJob, OptimizedLlmServer,
-  XlaCompilationCache,
+  AutoscalingMetric, Capacity, CloudStorageFuseModel, HuggingFaceToken, InferenceCatalog, InferenceResolver, LlmServerAutoscaler, ModelTransferJob,
+  OptimizedLlmServer, ScaleTarget, XlaCompilationCache,
 } from '../src';
 import { llama8bArchitecture } from './support/architectures';
 import { cli, fails } from './support/cli';
@@ -375,18 +375,14 @@ describe('CRASH cases become clear errors', () => {
       .toContain("'on-demand' (PricingModel.ON_DEMAND), 'spot' (PricingModel.SPOT), '1-year-cud' (PricingModel.ONE_YEAR_CUD)");
   });
 
-  test('4: a second TPU-memory server names both servers (no undefined)', () => {
+  test('4: a second TPU-memory HPA names both HPAs (no undefined)', () => {
     const chart = chartOf();
-    const base = {
-      model: 'meta-llama/Llama-3.1-8B-Instruct',
-      modelServer: 'jetstream',
-      acceleratorType: 'tpu-v6e-slice',
-      modelBucketUri: 'gs://ckpt-bucket/items',
-      autoscalingMetric: AutoscalingMetric.TPU_MEMORY_USED,
-      targetNtpotMilliseconds: 2000,
-    };
-    new OptimizedLlmServer(chart, 'a', { ...base, name: 'first' });
-    refused(() => new OptimizedLlmServer(chart, 'b', { ...base, name: 'second' }), /OptimizedLlmServer 'first' already scales on TPU memory.*Scale 'second'/);
+    // the resolver refuses the signal for JetStream (MaxText preallocates its KV cache); a measured target goes on the part
+    const hpa = (id: string, name: string) => new LlmServerAutoscaler(chart, id, {
+      target: ScaleTarget.deployment(name), modelServer: 'jetstream', metric: AutoscalingMetric.TPU_MEMORY_USED, targetAverageValue: 30 * 2 ** 30,
+    });
+    hpa('a', 'first');
+    refused(() => hpa('b', 'second'), /the HPA 'first' already scales on TPU memory.*Scale 'second'/);
   });
 
   test('1: the CLI exits quietly on EPIPE and prints one line on other write errors', () => {

@@ -191,8 +191,14 @@ test('HPA threshold is derived from the operating point and named for the server
   expect(kv.hpaMetricName).toBe('prometheus.googleapis.com|vllm:gpu_cache_usage_perc|gauge');
   expect(kv.valueAtOperatingPoint).toBeGreaterThan(0);
   expect(kv.valueAtOperatingPoint).toBeLessThanOrEqual(1);
-  const g = resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100, autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION });
+  const kvMetric = AutoscalingMetric.KV_CACHE_UTILIZATION;
+  const g = resolve({
+    model: 'google/gemma-2-27b-it', modelServerVersion: 'v0.12.0', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 80, autoscalingMetric: kvMetric,
+  });
   expect(g.autoscaling!.serverMetric).toBe('vllm:kv_cache_usage_perc');
+  // gpt-oss-20b's cache is about 2% used at the headroom point: refused rather than a target at a floor above its value
+  expect(() => resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100, autoscalingMetric: kvMetric }))
+    .toThrow(/'autoscalingMetric' 'kv-cache-utilization' is not a usable signal/);
   expect(resolve({ model: 'openai/gpt-oss-20b' }).autoscaling).toBeUndefined();
 });
 

@@ -72,7 +72,6 @@ describe('LlmServerAutoscaler', () => {
     ['tgi', AutoscalingMetric.QUEUE_SIZE, 'Pods', 'prometheus.googleapis.com|tgi_queue_size|gauge'],
     ['tgi', AutoscalingMetric.BATCH_SIZE, 'Pods', 'prometheus.googleapis.com|tgi_batch_current_size|gauge'],
     ['jetstream', AutoscalingMetric.QUEUE_SIZE, 'Pods', 'prometheus.googleapis.com|jetstream_prefill_backlog_size|gauge'],
-    ['vllm', AutoscalingMetric.GPU_DUTY_CYCLE, 'External', 'prometheus.googleapis.com|dcgm_fi_dev_gpu_util|unknown'],
   ])('%s on %s reads %s %s (GKE\'s manifests)', (modelServer, metric, type, name) => {
     const c = chart();
     new LlmServerAutoscaler(c, 'Hpa', { target: ScaleTarget.deployment('srv'), modelServer, metric, targetAverageValue: metric === AutoscalingMetric.BATCH_SIZE ? 0.5 : 5 });
@@ -81,7 +80,7 @@ describe('LlmServerAutoscaler', () => {
     expect((h.spec.metrics[0].pods ?? h.spec.metrics[0].external).metric.name).toBe(name);
   });
 
-  test('JetStream on TPU memory: External memory_used selected by container jetstream-http, and the kube-system exporter scrape', () => {
+  test('JetStream on TPU memory: External memory_used selected by container jetstream-http and namespace, and the kube-system exporter scrape', () => {
     const c = chart();
     const hpa = new LlmServerAutoscaler(c, 'Hpa', {
       target: ScaleTarget.deployment('maxengine-server'), modelServer: 'jetstream', metric: AutoscalingMetric.TPU_MEMORY_USED, targetAverageValue: 30 * 2 ** 30,
@@ -89,7 +88,8 @@ describe('LlmServerAutoscaler', () => {
     const objects = Testing.synth(c);
     const [h] = byKind(objects, 'HorizontalPodAutoscaler');
     expect(h.spec.metrics[0].external.metric).toEqual({
-      name: 'prometheus.googleapis.com|memory_used|gauge', selector: { matchLabels: { 'metric.labels.container': 'jetstream-http' } },
+      name: 'prometheus.googleapis.com|memory_used|gauge',
+      selector: { matchLabels: { 'metric.labels.container': 'jetstream-http', 'metric.labels.exported_namespace': 'llm' } },
     });
     expect(h.spec.metrics[0].external.target.averageValue).toBe(String(30 * 2 ** 30));
     const exporter = byKind(objects, 'PodMonitoring').find((o) => o.metadata.namespace === 'kube-system');
@@ -97,8 +97,8 @@ describe('LlmServerAutoscaler', () => {
     expect(hpa.tpuMetricsMonitoring).toBeDefined();
     // the notes: the adapter, the External selector's caveat, and the TPU memory caveat with the target in GiB
     expect(hpa.deploymentNotes[0]).toMatch(/reads prometheus.googleapis.com\|memory_used\|gauge through the Custom Metrics Stackdriver Adapter/);
-    expect(hpa.deploymentNotes.join('\n')).toMatch(/selected only by metric.labels.container=jetstream-http/);
-    expect(hpa.deploymentNotes.join('\n')).toMatch(/TPU memory target \(30.0 GiB per replica\)/);
+    expect(hpa.deploymentNotes.join('\n')).toMatch(/selected only by metric.labels.container=jetstream-http, metric.labels.exported_namespace=llm/);
+    expect(hpa.deploymentNotes.join('\n')).toMatch(/MaxText preallocates the KV cache of every decode slot.*the target \(30.0 GiB per replica\) must come from measuring/);
     // a second HPA on the same unlabelled series, on its own or a server's, in either order, is refused
     const tpuHpa = { modelServer: 'jetstream', metric: AutoscalingMetric.TPU_MEMORY_USED, targetAverageValue: 30 * 2 ** 30 };
     expect(() => new LlmServerAutoscaler(c, 'Hpa2', { ...tpuHpa, target: ScaleTarget.deployment('other') }))
@@ -139,6 +139,19 @@ describe('LlmServerAutoscaler', () => {
     const x = ScaleTarget.deployment('x');
     expect(make({ target: x, targetAverageValue: 5, labels: { a: 5 } })).toThrow(/'labels' value of 'a' must be a string, got number 5/);
     expect(make({ target: x, targetAverageValue: 0.0004 })).toThrow(/'targetAverageValue' 0.0004 is below 0.001/);
+    // a target the HPA's thousandths would round (0.0015 was emitted as 2m while the part reported 0.0015)
+    expect(make({ target: x, targetAverageValue: 0.0015 })).toThrow(/'targetAverageValue' 0.0015 is not a whole number of thousandths.*written 2m = 0.002/);
+    expect(make({ target: x, targetAverageValue: 2.3456 })).toThrow(/give e.g. 2.346/);
+    // whole bytes of a million or more are written as they are
+    expect(make({ target: x, modelServer: 'jetstream', metric: AutoscalingMetric.TPU_MEMORY_USED, targetAverageValue: 1234567 })).not.toThrow();
+    // a bounded share above 1 / 1.1 can never scale up (a full share reads at most 1 / target <= 1.1): refused, naming the prop
+    expect(make({ target: x, modelServer: 'jetstream', metric: AutoscalingMetric.BATCH_SIZE, targetAverageValue: 0.95 }))
+      .toThrow(/'targetAverageValue' 0.95: jetstream's jetstream_slots_used_percentage .* is at most 1 .* above 0.909 can never scale up; use at most 0.86/);
+    expect(make({ target: x, metric: AutoscalingMetric.KV_CACHE_UTILIZATION, targetAverageValue: 0.95 })).toThrow(/the KV-cache utilisation is at most 1/);
+    expect(make({ target: x, metric: AutoscalingMetric.KV_CACHE_UTILIZATION, targetAverageValue: 0.9 })).not.toThrow();
+    // the GPU duty cycle is refused with the reason and what to use
+    expect(make({ target: x, metric: AutoscalingMetric.GPU_DUTY_CYCLE, targetAverageValue: 50 }))
+      .toThrow(/^'metric' 'gpu-duty-cycle' is refused: .*use 'batch-size' or 'queue-size'\.$/);
     expect(make({ target: x, targetAverageValue: 1e30 })).toThrow(/'targetAverageValue'/);
     // a class instance is no label map (a HuggingFaceToken gave its fields as labels)
     expect(make({ target: x, targetAverageValue: 5, labels: HuggingFaceToken.fromSecret('hf-secret') })).toThrow(/'labels' must be a map of label keys to strings, got HuggingFaceToken/);

@@ -114,7 +114,7 @@ test('a model that needs more than one TPU host is refused, naming JetStream and
     acceleratorType: 'tpu-v6e-slice',
     targetNtpotMilliseconds: 500,
     autoscalingMetric: 'gpu-duty-cycle' as any,
-  })).toThrow(/'autoscalingMetric' 'gpu-duty-cycle' reads the NVIDIA DCGM exporter/);
+  })).toThrow(/'autoscalingMetric' 'gpu-duty-cycle' is refused/);
 });
 
 test('TPU validation rules: selectors present and google.com/tpu equal to the topology\'s chips per VM', () => {

@@ -1,4 +1,3 @@
-import { kvBytesPerToken, memoryBudget } from './feasibility';
 import { jetstreamDecodeSlotsFor } from './jetstream';
 import { AutoscalingMetric, ResolvedAutoscaling, ResolvedModelLoading, ResolvedPerformance } from './resolution';
 import { Catalog } from '../catalog/catalog';
@@ -17,8 +16,24 @@ export interface Signals {
   readonly basis: string;
 }
 
-/** DCGM's GPU utilisation as GKE's managed exporter publishes it to Managed Prometheus (External, lower case, `|unknown`). */
-export const DCGM_GPU_UTILIZATION = 'dcgm_fi_dev_gpu_util';
+/**
+ * Why `AutoscalingMetric.GPU_DUTY_CYCLE` is refused (the resolver's and `LlmServerAutoscaler`'s one-line error):
+ * - GKE's GPU autoscaling best practices advise against GPU utilisation: a duty cycle, it does not measure work done
+ *   (cloud.google.com/kubernetes-engine/docs/best-practices/machine-learning/inference/autoscaling; reference section 7.2).
+ * - The DCGM series `prometheus.googleapis.com|dcgm_fi_dev_gpu_util|unknown` exists only with a second, relabelling PodMonitoring
+ *   (GoogleCloudPlatform/ai-on-gke @8676d66d benchmarks/inference-server/text-generation-inference/hpa-templates/
+ *   dcgm-podmonitoring.yaml.tftpl), and an External metric without a selector sums every series in the project
+ *   (GoogleCloudPlatform/k8s-stackdriver @673c7dd8 custom-metrics-stackdriver-adapter/pkg/adapter/translator/query_builder.go,
+ *   GetExternalMetricRequest); no label of the exporter names the serving Deployment's pods alone.
+ * - In this library's model a GPU is busy whenever one request runs (busy share 1 - e^-batch): near 100% at a running batch of a
+ *   few requests, so the per-GPU target the headroom asks for (99-100 in 1,045 of 1,095 catalog resolutions, audit 13) is above
+ *   100 / 1.1, where the HPA can never scale up, and any target below it is reached far below the operating point. A correct HPA
+ *   would also need the target x GPUs per replica (AverageValue divides the sum of per-GPU series by the replicas).
+ */
+export const GPU_DUTY_CYCLE_REFUSAL = '\'gpu-duty-cycle\' is refused: GKE advises against GPU utilisation (a duty cycle, not work done), its DCGM '
+  + 'series exists only with a relabelling PodMonitoring and no selector limits it to this server\'s pods, and a GPU busy whenever a request '
+  + 'runs is near 100% at a batch of a few requests, so no target both stays under 100 / 1.1 (needed to scale up) and tracks load; use '
+  + '\'batch-size\' or \'queue-size\'.';
 
 /**
  * HBM in use per TPU chip (bytes), as GKE's TPU device-plugin exporter (`kube-system`, port 2112) publishes it to
@@ -26,18 +41,6 @@ export const DCGM_GPU_UTILIZATION = 'dcgm_fi_dev_gpu_util';
  * sections 2.8 and 7.6).
  */
 export const TPU_MEMORY_USED = 'memory_used';
-
-/**
- * HBM one replica holds at a running batch: the weights and runtime reserve (the memory budget's), plus the KV
- * cache of the running requests at the workload's mean context (the whole prompt and half the output).
- */
-export function tpuMemoryBytesAt(catalog: Catalog, key: CurveKey, runningBatchSize: number): number {
-  const model = catalog.model(key.model)!;
-  const budget = memoryBudget(model, catalog.accelerator(key.acceleratorType)!, key.acceleratorCount);
-  const w = catalog.defaultWorkload;
-  const contextTokens = w.meanInputTokens + w.meanOutputTokens / 2;
-  return (budget.weightsGb + budget.runtimeOverheadGb) * 1e9 + runningBatchSize * contextTokens * kvBytesPerToken(model);
-}
 
 function lerp(a: number, b: number, f: number): number {
   return a + (b - a) * f;
@@ -140,8 +143,29 @@ export function queueAtTarget(catalog: Catalog, key: CurveKey, targetNtpotMillis
   return best;
 }
 
-/** The highest slot-share target: at 1 every slot is busy and the HPA could not see more load. */
-const MAX_SLOT_SHARE = 0.95;
+/**
+ * Margin kept between a share target and the highest target at which the HPA can still scale up. A share (slot share, KV
+ * share) is at most 1, and the HPA acts only when value / target exceeds 1 + tolerance (Kubernetes' replica calculator, 0.1
+ * by default), so a target above 1 / 1.1 = 0.909 can never scale up; 5% below that bound leaves room for a share that
+ * averages a little under 1 while every slot is busy.
+ */
+const SHARE_SCALE_UP_MARGIN = 0.05;
+
+/** The largest target of a metric bounded by `maximum` at which its maximum still takes the HPA past its tolerance. */
+export function boundedMetricScaleUpLimit(maximum: number): number {
+  return maximum / (1 + SERVING_CONSTANTS.hpaTolerance.value);
+}
+
+/** The highest share target the resolver derives: the scale-up limit less the margin, in hundredths (0.86 for a share). */
+export function maximumShareTarget(maximum: number = 1): number {
+  return Math.floor((100 * boundedMetricScaleUpLimit(maximum)) / (1 + SHARE_SCALE_UP_MARGIN)) / 100;
+}
+
+/**
+ * The least KV-cache share at the HPA's headroom point that the resolver scales on: below it one long prompt moves the
+ * gauge more than the load does (a 4k-token prompt holds several per cent of a small cache).
+ */
+export const MINIMUM_USABLE_KV_SHARE = 0.05;
 
 /** JetStream's decode slots for a combination (see jetstreamDecodeSlots). */
 function decodeSlots(catalog: Catalog, key: CurveKey, maxModelLength: number | undefined): number {
@@ -162,7 +186,8 @@ export function replicaStartupSeconds(loading: ResolvedModelLoading): number {
 /**
  * The HPA metric and target for the operating point. The target is the metric's value there times a
  * headroom of (1 - HPA tolerance) / (1 + expected load growth x replica start-up time), so that a new
- * replica is asked for early enough to be serving before the load passes the point.
+ * replica is asked for early enough to be serving before the load passes the point. Every clamp or floor on the
+ * way is said in the explanation.
  */
 export function autoscalingFor(
   catalog: Catalog, server: ModelServerRecord, version: ModelServerVersionRecord, key: CurveKey, point: CurvePoint,
@@ -179,20 +204,37 @@ export function autoscalingFor(
   const queueMinimum = C.minimumQueueThreshold.value;
   // batch, KV and duty cycle grow faster than linearly with load near saturation, so the headroom is taken in load:
   // the target is the metric's value at headroom x the operating point's throughput
-  const h = signalsAtThroughput(catalog, key, point.outputTokensPerSecond * headroom, w.meanOutputTokens);
+  const headroomTokens = point.outputTokensPerSecond * headroom;
+  const h = signalsAtThroughput(catalog, key, headroomTokens, w.meanOutputTokens);
 
   const queue = Math.max(s.waitingQueueSize, queueAtTarget(catalog, key, targetNtpotMilliseconds));
   // a queue only grows once the server saturates; while a new replica starts, load growing at the planned rate
   // piles up capacity x growth x t^2 / 2 waiting requests (t in minutes) - the queue must tolerate that
   const startupMinutes = startup / 60;
   const queueDuringStartup = s.requestsPerSecond * 60 * growth * startupMinutes * startupMinutes / 2;
+  const queueDerived = (queue - queueDuringStartup) * (1 - tolerance);
+  // a share (JetStream's slot share, the KV share) is at most 1: a target above this cannot scale up
+  const shareCap = maximumShareTarget();
+  const shareCapText = `${shareCap}, the highest share target that leaves the HPA room to scale up (a share is at most 1 and the HPA acts only `
+    + `above ${1 + tolerance} x its target, so at most 1 / ${1 + tolerance} = ${boundedMetricScaleUpLimit(1).toFixed(3)}, less ${SHARE_SCALE_UP_MARGIN * 100}%)`;
+  // JetStream's batch signal is the share of its decode slots in use (see jetstreamDecodeSlots)
+  const slots = server.batchSizeMetricIsSlotShare ? decodeSlots(catalog, key, maxModelLength) : undefined;
+  const slotShareAtHeadroom = slots !== undefined ? Math.min(1, h.runningBatchSize / slots) : undefined;
+
   let metric = requested;
   let metricReason: string;
   if (metric === undefined) {
-    if ((queue - queueDuringStartup) * (1 - tolerance) >= queueMinimum) {
+    if (queueDerived >= queueMinimum) {
       metric = AutoscalingMetric.QUEUE_SIZE;
       metricReason = `queue size: the target is still met with ${queue.toFixed(1)} requests waiting at saturation, more than the `
         + `${queueDuringStartup.toFixed(1)} that pile up while a replica starts (a throughput and cost goal, where GKE recommends the queue)`;
+    } else if (slotShareAtHeadroom !== undefined && slotShareAtHeadroom > shareCap) {
+      // the slot share saturates before the headroom point: as a target it would be clamped and only say "all slots busy";
+      // GKE's TPU guidance names the prefill backlog first (reference section 7.3)
+      metric = AutoscalingMetric.QUEUE_SIZE;
+      metricReason = `queue size (${server.queueSizeMetric}): the ${server.batchSizeMetric} is already ${slotShareAtHeadroom.toFixed(2)} `
+        + `(of ${slots} decode slots) at headroom x the operating throughput, above ${shareCapText}, so it cannot tell how far past `
+        + 'saturation the load is; GKE\'s TPU autoscaling guidance names the prefill backlog first';
     } else {
       metric = AutoscalingMetric.BATCH_SIZE;
       metricReason = `batch size: the target allows ${queue.toFixed(1)} requests to wait, but ${queueDuringStartup.toFixed(1)} would pile up `
@@ -210,68 +252,95 @@ export function autoscalingFor(
   let serverMetric: string;
   let value: number;
   let target: number;
-  let hpaMetricType = 'Pods';
-  let hpaMetricName: string;
-  let hpaMetricSelector: { [key: string]: string } | undefined;
+  let targetText: string;
+  const hpaMetricType = 'Pods';
+  const headroomText = `its value at headroom x the operating throughput (${headroomTokens.toFixed(0)} output tokens/s)`;
   const tpu = catalog.accelerator(key.acceleratorType)?.family === 'tpu';
   switch (metric) {
     case AutoscalingMetric.QUEUE_SIZE:
       serverMetric = server.queueSizeMetric;
       value = queue;
-      // leave room for the queue that builds while the new replica starts, and for the tolerance
-      target = Math.max(1, Math.round(Math.max(0, queue - queueDuringStartup) * (1 - tolerance) * 10) / 10);
-      hpaMetricName = `prometheus.googleapis.com|${serverMetric}|gauge`;
+      if (queueDerived >= 1) {
+        // leave room for the queue that builds while the new replica starts, and for the tolerance
+        target = Math.round(queueDerived * 10) / 10;
+        targetText = `The target is the queue the NTPOT target allows (${queue.toFixed(1)}) less the ${queueDuringStartup.toFixed(1)} that pile up `
+          + `while a replica starts, x ${(1 - tolerance).toFixed(1)} for the tolerance = ${target}.`;
+      } else {
+        // no queue-based threshold exists: GKE's documented starting value (start between 3 and 5, then tune under load)
+        target = queueMinimum;
+        targetText = `The queue the NTPOT target allows (${queue.toFixed(1)}) less the ${queueDuringStartup.toFixed(1)} that pile up while a replica `
+          + `starts, x ${(1 - tolerance).toFixed(1)} for the tolerance, is ${queueDerived.toFixed(1)}, ${queueDerived < 0 ? 'negative' : 'under one request'}: `
+          + `the derivation gives no threshold, so the target is GKE's documented starting value of ${queueMinimum} (start between 3 and 5 and `
+          + 'raise it under load until requests meet the latency target; below 10 scale-up must be fast, as this HPA\'s behaviour is).';
+      }
       break;
     case AutoscalingMetric.BATCH_SIZE:
       serverMetric = server.batchSizeMetric;
-      if (server.batchSizeMetricIsSlotShare) {
+      if (slots !== undefined) {
         // JetStream exports the share of decode slots in use (0..1): the running batch over the slots the engine allocates
-        const slots = decodeSlots(catalog, key, maxModelLength);
         value = Math.min(1, s.runningBatchSize / slots);
-        target = Math.max(0.01, Math.floor(Math.min(MAX_SLOT_SHARE, h.runningBatchSize / slots) * 100) / 100);
+        const raw = Math.floor(slotShareAtHeadroom! * 100) / 100;
+        if (raw > shareCap) {
+          target = shareCap;
+          targetText = `The target would be ${headroomText}, a slot share of ${raw} (of ${slots} decode slots), above ${shareCapText}: it is clamped to `
+            + `${target}, so the HPA scales up once more than ${(target * (1 + tolerance)).toFixed(2)} of the slots are busy but cannot tell how far `
+            + `past saturation the load is ('${AutoscalingMetric.QUEUE_SIZE}', the prefill backlog, can).`;
+        } else if (raw < 0.01) {
+          target = 0.01;
+          targetText = `The target would be ${headroomText}, a slot share of ${slotShareAtHeadroom!.toFixed(4)} (of ${slots} decode slots), under the `
+            + `hundredths the slot-share target is written in: it is floored to ${target} (the operating point reads ${value.toFixed(4)}).`;
+        } else {
+          target = raw;
+          targetText = `The metric grows faster than load near saturation, so the target is ${headroomText} over the ${slots} decode slots = ${target}.`;
+        }
       } else {
         value = s.runningBatchSize;
-        target = Math.max(1, Math.floor(h.runningBatchSize));
+        const raw = Math.floor(h.runningBatchSize);
+        target = Math.max(1, raw);
+        targetText = raw >= 1
+          ? `The metric grows faster than load near saturation, so the target is ${headroomText}, rounded down = ${target}.`
+          : `The target would be ${headroomText}, ${h.runningBatchSize.toFixed(2)} requests, under one: it is floored to 1, the smallest running `
+            + `batch the HPA can hold (the operating point runs ${value.toFixed(2)}).`;
       }
-      hpaMetricName = `prometheus.googleapis.com|${serverMetric}|gauge`;
       break;
-    case AutoscalingMetric.KV_CACHE_UTILIZATION:
+    case AutoscalingMetric.KV_CACHE_UTILIZATION: {
       serverMetric = version.kvCacheUsageMetric!;
       value = s.kvCacheUtilization;
-      target = Math.max(0.01, Math.floor(h.kvCacheUtilization * 1000) / 1000);
-      hpaMetricName = `prometheus.googleapis.com|${serverMetric}|gauge`;
-      break;
-    case AutoscalingMetric.GPU_DUTY_CYCLE:
-      if (tpu) {
-        throw new Error(`'autoscalingMetric' '${metric}' reads the NVIDIA DCGM exporter, which ${key.acceleratorType} nodes do not run: `
-          + `use '${AutoscalingMetric.QUEUE_SIZE}', '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.KV_CACHE_UTILIZATION}' on TPUs`
-          + `${server.tpuMemoryMetricContainer ? `, or '${AutoscalingMetric.TPU_MEMORY_USED}'` : ''}.`);
+      if (h.kvCacheUtilization < MINIMUM_USABLE_KV_SHARE) {
+        throw new Error(`'autoscalingMetric' '${metric}' is not a usable signal for ${key.model} on ${key.acceleratorCount} x ${key.acceleratorType}: `
+          + `the KV cache is ${(h.kvCacheUtilization * 100).toFixed(1)}% used at the HPA's headroom point (${(value * 100).toFixed(1)}% at the operating `
+          + `point), under the ${MINIMUM_USABLE_KV_SHARE * 100}% below which one long prompt moves it more than load does; use `
+          + `'${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.QUEUE_SIZE}'.`);
       }
-      serverMetric = DCGM_GPU_UTILIZATION;
-      // continuous batching keeps the GPU busy whenever a request runs: busy share = 1 - P(no request in flight)
-      value = 100 * (1 - Math.exp(-s.runningBatchSize));
-      target = Math.max(1, Math.floor(100 * (1 - Math.exp(-h.runningBatchSize))));
-      hpaMetricType = 'External';
-      hpaMetricName = `prometheus.googleapis.com|${serverMetric}|unknown`;
+      const raw = Math.floor(h.kvCacheUtilization * 1000) / 1000;
+      if (raw > shareCap) {
+        target = shareCap;
+        targetText = `The target would be ${headroomText}, ${raw}, above ${shareCapText}: it is clamped to ${target}.`;
+      } else {
+        target = raw;
+        targetText = `The metric grows faster than load near saturation, so the target is ${headroomText} = ${target}.`;
+      }
       break;
+    }
+    case AutoscalingMetric.GPU_DUTY_CYCLE:
+      throw new Error(`'autoscalingMetric' ${GPU_DUTY_CYCLE_REFUSAL}`);
     case AutoscalingMetric.TPU_MEMORY_USED:
       if (!tpu || server.tpuMemoryMetricContainer === undefined) {
         throw new Error(`'autoscalingMetric' '${metric}' is the TPU memory signal GKE documents for JetStream; ${server.name} on `
           + `${key.acceleratorType} has none: use '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}'`
-          + `${tpu ? '' : ` (or '${AutoscalingMetric.GPU_DUTY_CYCLE}' on GPUs)`}, or set 'modelServer' 'jetstream' and a TPU 'acceleratorType'.`);
+          + `${tpu ? '' : ', or set \'modelServer\' \'jetstream\' and a TPU \'acceleratorType\''}.`);
       }
       if ((key.pipelineParallelSize ?? 1) > 1 || (key.tpuHosts ?? 1) > 1) {
         throw new Error(`'autoscalingMetric' '${metric}' is not available on a multi-host slice: its chips belong to the Pathways workers, `
           + `whose exporter series no documented selector picks out; use '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}'.`);
       }
-      serverMetric = TPU_MEMORY_USED;
-      // External AverageValue: the adapter's series (one per chip) are summed and divided by the replicas, so the target is HBM per replica
-      value = tpuMemoryBytesAt(catalog, key, s.runningBatchSize);
-      target = Math.floor(tpuMemoryBytesAt(catalog, key, h.runningBatchSize) / 2 ** 20) * 2 ** 20;
-      hpaMetricType = 'External';
-      hpaMetricName = `prometheus.googleapis.com|${serverMetric}|gauge`;
-      hpaMetricSelector = { 'metric.labels.container': server.tpuMemoryMetricContainer };
-      break;
+      // MaxText allocates its whole decode state - the KV cache of per_device_batch_size x chips slots of max_target_length
+      // tokens - once, when the engine starts (AI-Hypercomputer/maxtext MaxText/maxengine.py: init_decode_state zero-fills the
+      // cache for per_device_batch_size * jax.device_count() sequences, and generate donates and reuses it), so HBM in use
+      // does not follow the running batch: no target separates an idle replica from a busy one
+      throw new Error(`'autoscalingMetric' '${metric}' cannot drive scaling for JetStream: MaxText preallocates the KV cache of all `
+        + `${slots ?? decodeSlots(catalog, key, maxModelLength)} decode slots when it starts (maxengine.py init_decode_state), so memory_used stays flat `
+        + `whatever the load; use '${AutoscalingMetric.QUEUE_SIZE}' (${server.queueSizeMetric}) or '${AutoscalingMetric.BATCH_SIZE}'.`);
     default:
       throw new Error(`'autoscalingMetric' must be one of ${Object.values(AutoscalingMetric).join(', ')}, got '${metric}'.`);
   }
@@ -283,22 +352,21 @@ export function autoscalingFor(
     }
     initialReplicas = Math.max(1, Math.ceil(expectedRequestsPerSecond / (perReplica * headroom)));
   }
+  // JetStream's curve comes from the same performance model as vLLM's, whose running batch is capped by max_num_seqs and the KV
+  // cache, not by the decode slots MaxText allocates: the curve is keyed without maxModelLength, which sets the slots (see
+  // jetstreamDecodeSlots). Capping it belongs in the performance model; until then the explanation says when they disagree.
+  const slotGap = slots !== undefined && s.runningBatchSize > slots
+    ? ` The performance model runs ${s.runningBatchSize.toFixed(0)} requests at the operating point, more than the ${slots} decode slots MaxText `
+      + 'allocates (per_device_batch_size x chips): its JetStream curve is not capped at the slots, so its throughput per replica is optimistic '
+      + 'and the slot share reads 1 well below it; measure the slice before relying on the operating point.'
+    : '';
   const explanation = `${metricReason}. At the operating point (${perf.outputTokensPerSecond.toFixed(0)} output tokens/s, `
     + `${perf.ntpotMilliseconds.toFixed(1)} ms NTPOT, ${perReplica.toFixed(2)} requests/s per replica) ${serverMetric} is ${value.toFixed(3)} `
     + `(from ${s.basis}). Headroom ${headroom.toFixed(3)} = ${(1 - tolerance).toFixed(1)} for the HPA tolerance of ${tolerance} `
     + `/ (1 + ${growth} per minute x ${(startup / 60).toFixed(1)} min) for the load growth while a new replica starts `
     + `(${C.gpuNodeProvisioningSeconds.value} s node + ${C.imagePullSeconds.value} s image + ${Math.round(loading.estimatedLoadSeconds)} s model load). `
-    + (metric === AutoscalingMetric.QUEUE_SIZE
-      ? `The target is the queue the NTPOT target allows less the ${queueDuringStartup.toFixed(1)} that pile up while a replica starts, `
-        + `x ${(1 - tolerance).toFixed(1)} for the tolerance = ${target}.`
-      : 'The metric grows faster than load near saturation, so the target is its value at headroom x the operating throughput '
-        + `(${(point.outputTokensPerSecond * headroom).toFixed(0)} output tokens/s) = ${target}.`)
-    + (metric === AutoscalingMetric.GPU_DUTY_CYCLE ? ' Duty cycle saturates near 100% at small batches, so it scales late; prefer a server metric.' : '')
-    + (metric === AutoscalingMetric.TPU_MEMORY_USED
-      ? ` HBM per replica = ${(tpuMemoryBytesAt(catalog, key, 0) / 1e9).toFixed(1)} GB of weights and runtime reserve `
-        + `+ the KV cache of the running requests at ${catalog.defaultWorkload.meanInputTokens} + ${catalog.defaultWorkload.meanOutputTokens} / 2 tokens each `
-        + '(unmeasured: if the engine preallocates its decode state, the exporter reports a flat figure and this signal cannot see load; '
-        + 'prefer the server metrics).' : '')
+    + targetText
+    + slotGap
     + (expectedRequestsPerSecond !== undefined
       ? ` Initial replicas ${initialReplicas}: ${expectedRequestsPerSecond} requests/s over ${(perReplica * headroom).toFixed(2)} per replica at the target.` : '');
   return {
@@ -306,8 +374,7 @@ export function autoscalingFor(
     metricReason,
     serverMetric,
     hpaMetricType,
-    hpaMetricName: hpaMetricName.toLowerCase(),
-    hpaMetricSelector,
+    hpaMetricName: `prometheus.googleapis.com|${serverMetric}|gauge`.toLowerCase(),
     targetAverageValue: target,
     valueAtOperatingPoint: value,
     headroom,

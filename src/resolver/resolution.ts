@@ -96,11 +96,16 @@ export enum AutoscalingMetric {
   BATCH_SIZE = 'batch-size',
   /** Share of the KV cache in use (vLLM only). */
   KV_CACHE_UTILIZATION = 'kv-cache-utilization',
-  /** GPU duty cycle from GKE's managed DCGM exporter (an External metric; GKE does not recommend it: it saturates early). */
+  /**
+   * GPU duty cycle. Refused (kept for API stability): GKE advises against GPU utilisation, its DCGM series needs a relabelling
+   * PodMonitoring and cannot be limited to one server's pods, and it nears 100% at a batch of a few requests, so no target lets
+   * the HPA both scale up and track load. Use `BATCH_SIZE` or `QUEUE_SIZE`.
+   */
   GPU_DUTY_CYCLE = 'gpu-duty-cycle',
   /**
-   * TPU high-bandwidth memory in use, bytes per replica, from GKE's TPU device-plugin exporter (an External
-   * metric; JetStream only, where GKE's TPU autoscaling guidance names memory as the hardware signal).
+   * TPU high-bandwidth memory in use, bytes per replica, from GKE's TPU device-plugin exporter (an External metric, JetStream
+   * only). The resolver refuses it: MaxText preallocates the KV cache of every decode slot when it starts, so memory in use is
+   * flat in load and no target can be derived. `LlmServerAutoscaler` accepts a target you measured above an idle replica's.
    */
   TPU_MEMORY_USED = 'tpu-memory-used',
 }

@@ -1,6 +1,6 @@
 /**
  * The HPA of an LLM server as a construct of its own: the metric (the server's queue, running batch or KV-cache gauge
- * through the Custom Metrics Stackdriver Adapter, or the DCGM / TPU exporters' External metrics), its target and the
+ * through the Custom Metrics Stackdriver Adapter, or the TPU exporter's External metric), its target and the
  * library's scale-up / scale-down behaviour, for any vLLM, TGI or JetStream workload, including one the user wrote.
  * `OptimizedLlmServer` composes it from its resolution.
  */
@@ -11,10 +11,11 @@ import { Construct } from 'constructs';
 import { checkLabelMap } from './map-props';
 import { LWS_API_VERSION, LWS_KIND } from './multi-host';
 import { autoscalingNotes } from './server-notes';
+import { chartNamespace } from './server-props';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
-import { DCGM_GPU_UTILIZATION, TPU_MEMORY_USED } from '../resolver/autoscaling';
+import { GPU_DUTY_CYCLE_REFUSAL, TPU_MEMORY_USED, boundedMetricScaleUpLimit, maximumShareTarget } from '../resolver/autoscaling';
 import { AutoscalingMetric, Resolution } from '../resolver/resolution';
 import { checkedFor, checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalEnum, checkOptionalPositive, checkOptionalString, checkProps, checkRequiredString, describeValue, printable } from '../util/input';
 import { isDns1123Subdomain } from '../validation/manifest';
@@ -146,8 +147,8 @@ export interface LlmServerAutoscalerProps {
    */
   readonly metric?: AutoscalingMetric;
   /**
-   * Target average value per replica: waiting or running requests, a KV-cache share (0..1), a GPU duty cycle in percent, or
-   * TPU HBM bytes per replica. Required without `resolution` (pick it with the resolver: `resolution.autoscaling` explains
+   * Target average value per replica: waiting or running requests, a KV-cache or decode-slot share (at most 1 / 1.1, above which
+   * the HPA can never scale up), or TPU HBM bytes per replica; a whole number of thousandths, as the HPA's averageValue holds it. Required without `resolution` (pick it with the resolver: `resolution.autoscaling` explains
    * how it derives one from the latency target).
    * @default - required without `resolution`
    */
@@ -216,7 +217,7 @@ export class LlmServerAutoscaler extends Construct {
     const minReplicas = props.minReplicas ?? 1;
     const maxReplicas = props.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS, minReplicas);
     if (minReplicas > maxReplicas) throw new Error(`'minReplicas' (${minReplicas}) must be less than or equal to 'maxReplicas' (${maxReplicas}).`);
-    const metric = props.resolution !== undefined ? metricOfResolution(props) : explicitMetric(props);
+    const metric = props.resolution !== undefined ? metricOfResolution(props) : explicitMetric(props, () => chartNamespace(this));
     this.metricName = metric.name;
     this.targetAverageValue = metric.targetAverageValue;
     this.horizontalPodAutoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
@@ -276,19 +277,25 @@ function metricOfResolution(props: LlmServerAutoscalerProps): HpaMetric {
   return { metric: a.metric, type: a.hpaMetricType, name: a.hpaMetricName, selector: a.hpaMetricSelector, targetAverageValue: a.targetAverageValue };
 }
 
-function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
+function explicitMetric(props: LlmServerAutoscalerProps, namespace: () => string): HpaMetric {
   checkOptionalString('modelServer', props.modelServer);
   checkOptionalString('modelServerVersion', props.modelServerVersion);
   checkOptionalEnum('metric', props.metric, AutoscalingMetric, 'AutoscalingMetric');
   // at most a petabyte of TPU memory or a quadrillion requests: beyond, a target no replica reaches (1e30 came out as 1e+30)
   checkOptionalPositive('targetAverageValue', props.targetAverageValue, 1e15);
-  // the HPA's target is written in thousandths (averageValue: 500m): a smaller one would be 0, which the API server refuses
-  if (props.targetAverageValue !== undefined && Math.round(props.targetAverageValue * 1000) < 1) {
-    throw new Error(`'targetAverageValue' ${props.targetAverageValue} is below 0.001, the smallest target the HPA's averageValue holds here.`);
-  }
   if (props.targetAverageValue === undefined) {
     throw new Error('\'targetAverageValue\' is required without \'resolution\': the target per replica of the metric (e.g. 10 waiting requests '
       + 'for AutoscalingMetric.QUEUE_SIZE), or pass a \'resolution\' resolved with a latency target.');
+  }
+  // the HPA's target is written in thousandths (averageValue: 500m) unless it is a whole number of at least a million (bytes):
+  // a value those do not hold exactly would be emitted as another number than targetAverageValue reports
+  const v = props.targetAverageValue;
+  if (Math.round(v * 1000) < 1) {
+    throw new Error(`'targetAverageValue' ${v} is below 0.001, the smallest target the HPA's averageValue holds here.`);
+  }
+  if (!(v >= 1e6 && Number.isInteger(v)) && Math.abs(Math.round(v * 1000) - v * 1000) > 1e-6 * Math.max(1, v * 1000)) {
+    throw new Error(`'targetAverageValue' ${v} is not a whole number of thousandths, the HPA's averageValue unit here (it would be written `
+      + `${Math.round(v * 1000)}m = ${Math.round(v * 1000) / 1000}): give e.g. ${Math.round(v * 1000) / 1000}.`);
   }
   const server = MODEL_SERVERS.find((s) => s.name === (props.modelServer ?? 'vllm'));
   if (!server) {
@@ -300,13 +307,19 @@ function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
   const pods = (serverMetric: string): HpaMetric => ({
     metric, type: 'Pods', name: `prometheus.googleapis.com|${serverMetric}|gauge`.toLowerCase(), targetAverageValue: value,
   });
+  // a share is at most 1, and the HPA scales up only when value / target exceeds 1 + tolerance: above 1 / 1.1 it never can
+  const checkShare = (what: string): void => {
+    if (value > 1) throw new Error(`'targetAverageValue' ${value}: ${what} is a share (0..1).`);
+    if (value > boundedMetricScaleUpLimit(1)) {
+      throw new Error(`'targetAverageValue' ${value}: ${what} is at most 1 and the HPA scales up only above 1.1 x its target, so a target above `
+        + `${boundedMetricScaleUpLimit(1).toFixed(3)} can never scale up; use at most ${maximumShareTarget()}.`);
+    }
+  };
   switch (metric) {
     case AutoscalingMetric.QUEUE_SIZE:
       return pods(server.queueSizeMetric);
     case AutoscalingMetric.BATCH_SIZE:
-      if (server.batchSizeMetricIsSlotShare && value > 1) {
-        throw new Error(`'targetAverageValue' ${value}: ${server.name}'s ${server.batchSizeMetric} is the share of decode slots in use (0..1).`);
-      }
+      if (server.batchSizeMetricIsSlotShare) checkShare(`${server.name}'s ${server.batchSizeMetric} (the share of decode slots in use)`);
       return pods(server.batchSizeMetric);
     case AutoscalingMetric.KV_CACHE_UTILIZATION: {
       const version = serverVersion(server, props.modelServerVersion);
@@ -314,12 +327,11 @@ function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
         throw new Error(`'metric' ${metric} is not available: ${server.name} ${version.version} exports no KV-cache gauge; `
           + `use ${AutoscalingMetric.QUEUE_SIZE} or ${AutoscalingMetric.BATCH_SIZE}.`);
       }
-      if (value > 1) throw new Error(`'targetAverageValue' ${value}: the KV-cache utilisation is a share (0..1).`);
+      checkShare('the KV-cache utilisation');
       return pods(version.kvCacheUsageMetric);
     }
     case AutoscalingMetric.GPU_DUTY_CYCLE:
-      if (value > 100) throw new Error(`'targetAverageValue' ${value}: the GPU duty cycle is a percentage (0..100).`);
-      return { metric, type: 'External', name: `prometheus.googleapis.com|${DCGM_GPU_UTILIZATION}|unknown`, targetAverageValue: value };
+      throw new Error(`'metric' ${GPU_DUTY_CYCLE_REFUSAL}`);
     case AutoscalingMetric.TPU_MEMORY_USED:
       if (server.tpuMemoryMetricContainer === undefined) {
         throw new Error(`'metric' '${metric}' is the TPU memory signal GKE documents for JetStream; ${server.name} has none: `
@@ -329,7 +341,11 @@ function explicitMetric(props: LlmServerAutoscalerProps): HpaMetric {
         metric,
         type: 'External',
         name: tpuMemoryMetricName(),
-        selector: { 'metric.labels.container': server.tpuMemoryMetricContainer },
+        // the exporter's series carry the serving pod's container and namespace (GMP renames the exporter's own `namespace`
+        // label to exported_namespace, the PodMonitoring's being kube-system); Google's module selects both:
+        // GoogleCloudPlatform/ai-on-gke @8676d66d modules/jetstream-maxtext-deployment/templates/custom-metrics-stackdriver-adapter/
+        // hpa.jetstream.yaml.tftpl (metric.labels.container: jetstream-http, metric.labels.exported_namespace: default)
+        selector: { 'metric.labels.container': server.tpuMemoryMetricContainer, 'metric.labels.exported_namespace': namespace() },
         targetAverageValue: value,
       };
     default:

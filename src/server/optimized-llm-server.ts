@@ -29,7 +29,7 @@ import { JETSTREAM, modelServerByName } from '../catalog/model-servers';
 import { checkJetStreamProps, checkSingleHostJetStreamProps, jetstreamNotes } from './servers/jetstream';
 import { PathwaysContainers, createPathwaysLeaderWorkerSet, pathwaysNotes } from './servers/pathways';
 import { withReadOnlyXlaCache } from './xla-cache';
-import { AutoscalingMetric, ModelLoadPath, Resolution, ResolveRequest, ResolvedNodePool } from '../resolver/resolution';
+import { ModelLoadPath, Resolution, ResolveRequest, ResolvedNodePool } from '../resolver/resolution';
 import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
@@ -197,8 +197,9 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
   /** The HPA, present when a latency target was given. */
   public readonly horizontalPodAutoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   /**
-   * The PodMonitoring of GKE's TPU device-plugin exporter (`kube-system/tpu-metrics-exporter`, one per chart), present
-   * when the HPA scales on TPU memory.
+   * The PodMonitoring of GKE's TPU device-plugin exporter (`kube-system/tpu-metrics-exporter`), present when the HPA scales on
+   * TPU memory. Always absent since the resolver refuses `AutoscalingMetric.TPU_MEMORY_USED` (MaxText preallocates its KV cache,
+   * so memory does not follow load); kept for API stability. `LlmServerAutoscaler` still emits it for a measured target.
    */
   public readonly tpuMetricsMonitoring?: ApiObject;
   /** The NetworkPolicy, present when `allowedClients` is set. */
@@ -236,14 +237,6 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       : props);
     const r = this.resolution;
     this.nodePool = r.nodePool;
-    if (r.autoscaling?.metric === AutoscalingMetric.TPU_MEMORY_USED) {
-      if (props.clusterMode === ClusterMode.AUTOPILOT) {
-        throw new Error(`'autoscalingMetric' '${AutoscalingMetric.TPU_MEMORY_USED}' needs a PodMonitoring of GKE's TPU device-plugin exporter in `
-          + 'kube-system, and Autopilot denies creating objects in its managed kube-system namespace ("GKE Warden authz [denied by '
-          + `managed-namespaces-limitation]"): on Autopilot scale on '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.QUEUE_SIZE}'.`);
-      }
-      checkSingleTpuMemoryServer(this);
-    }
     const hasTarget = r.autoscaling !== undefined;
     const replicas = checkReplicas(props, hasTarget);
     const minReplicas = props.minReplicas ?? 1;
@@ -519,19 +512,6 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
   }
 }
 
-/**
- * The TPU memory series carry no label of the server they belong to (the External metric selects them by container name
- * alone), so two servers scaling on it would each count the other's memory: one per app.
- */
-function checkSingleTpuMemoryServer(self: OptimizedLlmServer): void {
-  const other = self.node.root.node.findAll().find((c): c is OptimizedLlmServer => c !== self && c instanceof OptimizedLlmServer
-    && c.resolution?.autoscaling?.metric === AutoscalingMetric.TPU_MEMORY_USED);
-  if (other) {
-    throw new Error(`'autoscalingMetric' '${AutoscalingMetric.TPU_MEMORY_USED}': OptimizedLlmServer '${other.name}' already scales on TPU memory, `
-      + `and the exporter's series carry no label of their server, so both HPAs would count both servers' memory. Scale '${self.name}' `
-      + `on '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}' instead.`);
-  }
-}
 
 
 /**

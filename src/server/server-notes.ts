@@ -153,10 +153,11 @@ export function autoscalingNotes(a: AutoscalingNoteInputs): string[] {
       + 'sees in the project counts, so keep one server of this kind per project (or per Cloud Monitoring scope).');
   }
   if (a.metric === AutoscalingMetric.TPU_MEMORY_USED) {
-    out.push(`Autoscaling: the TPU memory target (${(a.targetAverageValue / 2 ** 30).toFixed(1)} GiB per replica) assumes HBM in use `
-      + 'grows with the KV cache of running requests. If the engine preallocates its decode state, memory_used stays flat: check it on an '
-      + 'idle replica (kubectl get --raw the External metric, or Metrics Explorer); at or above the target the HPA would scale to '
-      + `maxReplicas, below it never. Then scale on '${AutoscalingMetric.BATCH_SIZE}' or '${AutoscalingMetric.QUEUE_SIZE}' instead.`);
+    // MaxText zero-fills the KV cache of every decode slot when the engine starts (MaxText/maxengine.py init_decode_state)
+    out.push('Autoscaling: MaxText preallocates the KV cache of every decode slot when it starts, so memory_used stays near an idle '
+      + `replica's value whatever the load: the target (${(a.targetAverageValue / 2 ** 30).toFixed(1)} GiB per replica) must come from measuring `
+      + 'an idle and a saturated replica (kubectl get --raw the External metric, or Metrics Explorer); at or below the idle value the HPA '
+      + `scales to maxReplicas. '${AutoscalingMetric.QUEUE_SIZE}' (jetstream_prefill_backlog_size) follows load.`);
   }
   return out;
 }
