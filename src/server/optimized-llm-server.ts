@@ -513,7 +513,6 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
 }
 
 
-
 /**
  * A GPU shape Autopilot runs only from some GKE version (H200 from 1.31.4-gke.1183000, H100's 1, 2 and 4 GPU shapes from
  * 1.31.4-gke.1072000; GKE "Deploy GPU workloads in Autopilot") is refused for an older `gkeVersion`: Autopilot would reject the pod.
