@@ -52,7 +52,10 @@ test('bucket path: the tuned Cloud Storage FUSE recipe', () => {
     'file-system:kernel-list-cache-ttl-secs:-1', 'read_ahead_kb=1024',
   ]));
   // only-dir names the path and stays last; no spaces
-  expect(options[options.length - 1]).toBe('only-dir:google/gemma-2-27b-it');
+  expect(options[options.length - 1]).toBe('only-dir=google/gemma-2-27b-it');
+  // the flag form keeps a path with ':' or '=' whole (the config-file form split it at its last ':')
+  expect(CloudStorageFuseModel.fromUri('gs://my-models/runs/date=2025-01-01/llama:v1').mountOptions.split(',').pop())
+    .toBe('only-dir=runs/date=2025-01-01/llama:v1');
   expect(csi.csi.volumeAttributes.mountOptions).not.toMatch(/\s/);
   // the server reads the mount, answers to the model id, and never calls the hub
   const c = pod.spec.containers.find((x: any) => x.name === 'inference-server');
@@ -65,7 +68,8 @@ test('bucket path: the tuned Cloud Storage FUSE recipe', () => {
   // parallel pre-fetch of the weights
   const prefetch = pod.spec.containers.find((x: any) => x.name === 'fetch-safetensors');
   // the mount path is the script's positional parameter, never spliced into it
-  expect(prefetch.args[0]).toMatch(/find "\$1" -type f -name '\*\.safetensors' \| xargs -r -n 1 -P 15 cat/);
+  // the top level only, as vLLM globs the shards: a second copy under original/ would evict them from a cache sized for one
+  expect(prefetch.args[0]).toMatch(/find "\$1" -maxdepth 1 -type f -name '\*\.safetensors' \| xargs -r -n 1 -P 15 cat/);
   expect(prefetch.args.slice(1)).toEqual(['fetch-safetensors', '/gcs']);
   expect(prefetch.image).toMatch(/:\d/);
   // the pod runs as its own service account, which is emitted
@@ -203,6 +207,13 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   const c = pod.containers[0];
   expect(c.command[2]).toContain('snapshot_download');
   expect(c.command[2]).toContain('max_workers=4');
+  // huggingface_hub filters with fnmatch (a '*' also matches '/'): the shards vLLM loads are copied, a second checkpoint is not
+  const patterns = (name: string) => JSON.parse(new RegExp(`${name}=(\\[[^\\]]*\\])`).exec(c.command[2])![1]) as string[];
+  const fnmatch = (file: string, p: string) => new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(file);
+  const copied = (file: string) => patterns('allow_patterns').some((p) => fnmatch(file, p)) && !patterns('ignore_patterns').some((p) => fnmatch(file, p));
+  expect(['model-00001-of-00003.safetensors', 'model.safetensors.index.json', 'config.json', 'tokenizer.json', 'chat_template.jinja'].every(copied)).toBe(true);
+  // gpt-oss ships its weights again under original/ (13.8 GB for 20b) and metal/; vLLM ignores original/**/* (vllm/config/load.py)
+  expect(['original/model.safetensors', 'original/config.json', 'metal/model.bin', 'README.md'].some(copied)).toBe(false);
   expect(c.env).toContainEqual({ name: 'TARGET_DIR', value: '/bucket/gemma' });
   expect(c.env.find((e: any) => e.name === 'HF_TOKEN').valueFrom.secretKeyRef).toEqual({ name: 'hf-secret', key: 'hf_api_token' });
   expect(c.resources.requests).toEqual(c.resources.limits);
@@ -224,6 +235,9 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   expect(podRequest).toBeLessThanOrEqual(allocatableGiB);
   expect(podRequest).toBeGreaterThan(gi(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-tmp').emptyDir.sizeLimit));
   expect(job.deploymentNotes.join('\n')).toMatch(/40 GiB of ephemeral storage .*default 100 GB boot disk leaves 45\.8 GiB allocatable, enough/);
+  // the server's mount never expires metadata: the copy must finish first (the wait outlasts no deadline of the Job's own)
+  const deadline = objects.find((o) => o.kind === 'Job').spec.activeDeadlineSeconds;
+  expect(job.deploymentNotes.join('\n')).toContain(`kubectl wait --for=condition=complete job/copy-gemma --namespace models --timeout=${deadline}s`);
   // more parallel downloads stage more: the notes name the boot disk that holds them
   const wide = new ModelTransferJob(chart, 'wide', { name: 'copy-wide', model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://my-models/gemma', parallelDownloads: 8 });
   expect(wide.deploymentNotes.join('\n')).toMatch(/60 GiB of ephemeral storage .*a boot disk of at least 130 GB .*or fewer parallelDownloads/);

@@ -25,7 +25,7 @@ function fuseMounts(template: any): { path: string; writes: boolean }[] {
   const containers = [...(spec.initContainers ?? []), ...spec.containers];
   return (spec.volumes ?? []).filter((v: any) => v.csi?.driver === 'gcsfuse.csi.storage.gke.io').map((v: any) => {
     const a = v.csi.volumeAttributes;
-    const onlyDir = String(a.mountOptions ?? '').split(',').find((o: string) => o.startsWith('only-dir:'))?.slice('only-dir:'.length) ?? '';
+    const onlyDir = String(a.mountOptions ?? '').split(',').find((o: string) => o.startsWith('only-dir='))?.slice('only-dir='.length) ?? '';
     const mounts = containers.flatMap((c: any) => (c.volumeMounts ?? []).filter((m: any) => m.name === v.name));
     return { path: `${a.bucketName}/${onlyDir}`, writes: v.csi.readOnly !== true && mounts.some((m: any) => m.readOnly !== true) };
   });

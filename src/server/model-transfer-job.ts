@@ -132,11 +132,15 @@ export class ModelTransferJob extends Construct {
     const deadlineSeconds = known ? Math.ceil((known.checkpointWeightsGb / COPY_GBPS + 600) / 60) * 60 : 4 * 3600;
     const labels = { app: this.name };
     const target = location.path ? `${MOUNT}/${location.path}` : MOUNT;
+    // only what vLLM loads: huggingface_hub matches the patterns with fnmatch, whose '*' crosses '/', so '*.safetensors' alone
+    // also copied the second checkpoint some repositories ship under original/ or metal/ (gpt-oss: original/model.safetensors,
+    // 13.8 GB), which vLLM ignores (vllm/config/load.py: ignore_patterns ["original/**/*"]) and the Job's deadline does not count
     const script = [
       'import os',
       'from huggingface_hub import snapshot_download',
       'snapshot_download(repo_id=os.environ["MODEL_ID"], revision=os.environ["REVISION"], local_dir=os.environ["TARGET_DIR"],',
-      `                  max_workers=${workers}, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken"])`,
+      `                  max_workers=${workers}, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken"],`,
+      '                  ignore_patterns=["original/*", "metal/*"])',
       'print("copied", os.environ["MODEL_ID"], "to", os.environ["TARGET_URI"])',
     ].join('\n');
     const amounts = {
@@ -218,6 +222,11 @@ export class ModelTransferJob extends Construct {
       `Model bucket: grant the transfer Job write access: ${bucketIamBindingCommand(location.bucket, namespace, this.name, true)}`,
       ...(token.secretName ? [`Hugging Face token: ${secretCreateCommand(token, namespace)}`] : []),
       `The Job copies ${props.model}@${shellQuote(revision)} to ${shellQuote(location.uri)}; serve it with modelBucketUri: ${shellQuote(location.uri)}.`,
+      // the server's mount caches metadata and listings without expiry (metadata-cache:ttl-secs:-1, kernel-list-cache-ttl-secs:-1):
+      // GKE, "Manually optimize Cloud Storage FUSE CSI driver for performance": with unlimited TTLs "Out-of-band changes are not visible locally"
+      `Order: let the copy finish before a server reads the bucket: kubectl wait --for=condition=complete ${shellQuote(`job/${this.name}`)} `
+        + `--namespace ${shellQuote(namespace)} --timeout=${deadlineSeconds}s. A server pod started during the copy caches a partial listing for the `
+        + 'life of its mount (the tuned mount never expires metadata) and must be deleted once the Job completes.',
       `Node: the Job's pod requests 4.25 CPU, 16.25 GiB of memory (with the Cloud Storage FUSE sidecar's default 250m and 256Mi) and ${podEphemeralGiB} GiB of ephemeral storage (${workers} parallel downloads `
         + `staging up to ${SHARD_GIB} GiB each, the Cloud Storage FUSE sidecar's ${sidecarGiB} GiB and the container's ${CONTAINER_EPHEMERAL_GIB} GiB): `
         + (bootDiskGb === DEFAULT_BOOT_DISK_GIB

@@ -49,7 +49,8 @@ export function serverNotes(
   if (bucket) {
     out.push(`Model bucket: grant the server's service account read access: ${bucketIamBindingCommand(bucket.bucket, namespace, name, false)}`);
     out.push('Model bucket: the cluster needs Workload Identity Federation for GKE and the Cloud Storage FUSE CSI driver add-on; the bucket must hold '
-      + 'config.json, the tokenizer and the weights (stage it once with ModelTransferJob).');
+      + 'config.json, the tokenizer and the weights before the pods start (stage it once with ModelTransferJob and wait for the Job to complete: the '
+      + 'mount caches listings without expiry, so a pod started during the copy keeps a partial one until it is deleted).');
     for (const n of bucket.notes) out.push(`Model bucket: ${n}`);
   }
   if (token.secretName !== undefined) {

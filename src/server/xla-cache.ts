@@ -47,7 +47,8 @@ function cacheVolume(location: XlaCacheLocation, readOnly: boolean): k8s.Volume 
     'implicit-dirs',
     // a cache entry written by the warm-up is visible at once, never hidden by a cached "not found"
     'metadata-cache:negative-ttl-secs:0',
-    `only-dir:${location.path}`,
+    // the flag form: the driver splits an option with '=' at its first '=', so a path with ':' or '=' survives (see cloud-storage-fuse.ts)
+    `only-dir=${location.path}`,
   ].join(',');
   return {
     name: VOLUME_NAME,

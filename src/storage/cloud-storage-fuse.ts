@@ -140,8 +140,10 @@ export class CloudStorageFuseModel {
       ...(prefetchMetadata ? [] : ['implicit-dirs']),
       'file-system:kernel-list-cache-ttl-secs:-1',
       ...(readAhead ? ['read_ahead_kb=1024'] : []),
-      // only-dir stays last, as in the recipe
-      ...(this.path ? [`only-dir:${this.path}`] : []),
+      // only-dir stays last, as in the recipe, in the flag form GKE documents ("only-dir=relative/path/to/the/bucket/root"): the
+      // driver passes an option with '=' on as a flag split at its first '=', but splits one without at its last ':' into the config
+      // file, which broke paths such as llama:v1 or runs/date=2025-01-01 (gcs-fuse-csi-driver pkg/sidecar_mounter prepareMountArgs)
+      ...(this.path ? [`only-dir=${this.path}`] : []),
     ];
     this.mountOptions = opts.join(',');
     this.volumeAttributes = {
@@ -197,7 +199,9 @@ export class CloudStorageFuseModel {
       // the mount path is the script's positional parameter $1, never part of the script
       command: ['sh', '-c'],
       args: [
-        `find "$1" -type f -name '*.safetensors' | xargs -r -n 1 -P ${PREFETCH_READERS} cat > /dev/null; `
+        // the model directory's own shards, as vLLM globs them (not a copy under original/, which would evict them from a cache sized
+        // for one copy); Google's tuned recipe reads the top level too (find /gcs/MODEL/*safetensors)
+        `find "$1" -maxdepth 1 -type f -name '*.safetensors' | xargs -r -n 1 -P ${PREFETCH_READERS} cat > /dev/null; `
         + 'echo "weights pre-fetched into the file cache"; exec sleep 2147483647',
         'fetch-safetensors',
         this.mountPath,
