@@ -4,6 +4,7 @@ import { expectValidManifests } from './support/k8s-validator';
 import { Catalog } from '../src/catalog/catalog';
 import { JETSTREAM, MAXTEXT_MODELS } from '../src/catalog/model-servers';
 import { profileCurves } from '../src/performance/profiles';
+import { kvCacheGbFor, memoryBudget } from '../src/resolver/feasibility';
 
 const BUCKET = 'gs://ckpt-bucket/final/unscanned/llama3.1-8b/0/checkpoints/0/items';
 
@@ -120,4 +121,24 @@ test('without acceleratorType, JetStream resolves to a TPU (its only family)', (
   const r = InferenceResolver.resolve({ model: 'google/gemma-2-9b-it', modelServer: 'jetstream', modelBucketUri: BUCKET });
   expect(Catalog.EMBEDDED.accelerator(r.acceleratorType)!.family).toBe('tpu');
   expect(r.tpuTopology).toBeDefined();
+});
+
+test('a single-host slice must hold a full-length KV cache per chip: MaxText preallocates every decode slot, at least one per chip', () => {
+  const catalog = Catalog.EMBEDDED;
+  const model70 = catalog.model('meta-llama/Llama-3.1-70B-Instruct')!;
+  const v6e = catalog.accelerator('tpu-v6e-slice')!;
+  // 8 chips x 32768 tokens of Llama 70B's KV cache do not fit next to its weights on the largest single v6e host (2x4)
+  const budget = memoryBudget(model70, v6e, 8);
+  expect(8 * kvCacheGbFor(model70, 32768)).toBeGreaterThan(budget.kvCacheCapacityGb);
+  expect(() => InferenceResolver.resolve({ ...base, model: model70.id, maxModelLength: 32768 }))
+    .toThrow(/'maxModelLength' \(32768\) x 8 decode slots .*preallocated at full length by MaxText.*at most \d+ tokens per request on this slice/);
+  // where it fits, the slots the engine gets hold that many full-length requests
+  const ok = InferenceResolver.resolve({ ...base, model: model70.id, maxModelLength: 16384 });
+  expect(ok.tpuTopology).toBe('2x4');
+  expect(8 * kvCacheGbFor(model70, 16384)).toBeLessThanOrEqual(budget.kvCacheCapacityGb);
+  // a small model moves to a larger slice instead of overfilling a small one
+  const small = InferenceResolver.resolve({ ...base, acceleratorType: 'tpu-v5-lite-podslice', maxModelLength: 65536 });
+  const chips = small.acceleratorCount;
+  expect(chips * kvCacheGbFor(catalog.model(base.model)!, 65536))
+    .toBeLessThanOrEqual(memoryBudget(catalog.model(base.model)!, catalog.accelerator('tpu-v5-lite-podslice')!, chips).kvCacheCapacityGb);
 });

@@ -166,7 +166,11 @@ test('one LeaderWorkerSet group per replica: leader without chips, one Pathways 
   expect(JSON.stringify(lws)).not.toContain('gcsfuse');
   const notes = server.deploymentNotes.join('\n');
   expect(notes).toMatch(/Pathways: one replica is a 8x8 tpu-v6e-slice slice \(16 ct6e-standard-4t nodes/);
-  expect(notes).toMatch(/--workload-metadata=GCE_METADATA/);
+  // the one node-pool command carries what the Pathways notes require (the workers act as the node's service account, which
+  // writes the scratch location: the default gke-default scopes read Cloud Storage only)
+  const command = /create it with: (gcloud container node-pools create .*)$/m.exec(notes)![1];
+  expect(command).toMatch(/--machine-type ct6e-standard-4t --tpu-topology 8x8 .*--placement-type COMPACT --workload-metadata GCE_METADATA --scopes cloud-platform/);
+  expect(notes).not.toMatch(/e\.g\. gcloud container node-pools create/);
   expect(notes).toMatch(/roles\/storage\.objectUser on the scratch location \(gs:\/\/ckpt-bucket\/pathways-scratch\/llama-405b\)/);
 });
 

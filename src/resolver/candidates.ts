@@ -188,6 +188,18 @@ function evaluateOperatingPoint(
         : `the weights (${model.checkpointWeightsGb} GB) do not fit in ${budget.acceleratorMemoryGb} GB`,
     };
   }
+  // MaxText preallocates a KV cache of max_target_length tokens for every decode slot, and JetStream runs at least one slot per
+  // chip (per_device_batch_size >= 1, see jetstreamDecodeSlots; AI-Hypercomputer/maxtext maxengine.py init_decode_state): the
+  // slice must hold chips x maxModelLength tokens, as the multi-host Pathways slice does (pathwaysSlice)
+  if (tpuOnlyServer(server) && nodes === 1 && budget.maxFittingTokens < maxModelLength * curve.acceleratorCount) {
+    const longest = Math.floor(budget.maxFittingTokens / curve.acceleratorCount);
+    return {
+      ...base,
+      rejection: `'maxModelLength' (${maxModelLength}) x ${curve.acceleratorCount} decode slots (at least one per chip, each preallocated at full length `
+        + `by MaxText) is ${maxModelLength * curve.acceleratorCount} tokens of KV cache; ${budget.maxFittingTokens} fit next to the weights `
+        + `(at most ${longest} tokens per request on this slice)`,
+    };
+  }
   const op = operatingPoint(curve, targets);
   if (isInfeasible(op)) return { ...base, rejection: op.reason };
   // the running batch of an estimated operating point holds its KV cache next to the weights at the served precision

@@ -210,6 +210,12 @@ export function nodePoolCommand(pool: NodePoolShape, size: NodePoolSize): string
   if (pool.bootDiskSizeGb !== DEFAULT_BOOT_DISK_GIB) flags.push(`--disk-size ${q(String(pool.bootDiskSizeGb))}`);
   if (pool.localSsdCount > 0) flags.push(`--ephemeral-storage-local-ssd ${q(`count=${pool.localSsdCount}`)}`);
   if (!tpu && pool.nodesPerReplica > 1) flags.push('--placement-type COMPACT');
+  // a multi-host TPU slice is served by JetStream with Pathways only (vLLM on TPU is single-host here), whose workers authenticate
+  // as the node's service account: Google's recipes create the pool with GCE_METADATA, write-capable scopes (the default
+  // gke-default scopes read Cloud Storage only, and Pathways writes its scratch location) and compact placement
+  // (GKE "Serve LLMs using multi-host TPUs on GKE with JetStream and Pathways"; AI-Hypercomputer/tpu-recipes JetStream-MaxText
+  // NODE_POOL_ARGUMENTS "--scopes cloud-platform --workload-metadata=GCE_METADATA --placement-type=COMPACT")
+  if (tpu && pool.nodesPerReplica > 1) flags.push('--placement-type COMPACT', '--workload-metadata GCE_METADATA', '--scopes cloud-platform');
   const maxNodes = size.maxNodes ?? size.initialNodes;
   switch (pool.capacity) {
     case Capacity.SPOT: flags.push('--spot'); break;

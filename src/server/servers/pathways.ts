@@ -232,12 +232,11 @@ export function createPathwaysLeaderWorkerSet(scope: Construct, id: string, r: R
 /** What must exist for a Pathways group (added to `deploymentNotes`). */
 export function pathwaysNotes(r: Resolution, scratchUri: string, checkpointUri: string): string[] {
   return [
-    `Pathways: one replica is a ${r.tpuTopology} ${r.acceleratorType} slice (${r.nodes} ${r.instanceType} nodes in one node pool, e.g. `
-      + `gcloud container node-pools create ... --machine-type=${r.instanceType} --tpu-topology=${r.tpuTopology} --num-nodes=${r.nodes} `
-      + '--placement-type=COMPACT --workload-metadata=GCE_METADATA); the exclusive-topology annotation puts each replica on a node pool of its '
+    `Pathways: one replica is a ${r.tpuTopology} ${r.acceleratorType} slice (${r.nodes} ${r.instanceType} nodes in one node pool, the Node pool `
+      + 'command above); the exclusive-topology annotation puts each replica on a node pool of its '
       + 'own, so every replica the HPA adds needs another such node pool (or node auto-provisioning).',
-    'Pathways: Google\'s tutorial runs the TPU node pool with --workload-metadata=GCE_METADATA (Workload Identity Federation off for '
-      + 'Pathways with JetStream): grant the node pool\'s service account roles/storage.objectViewer on the checkpoint '
+    'Pathways: Google\'s tutorial runs the TPU node pool with --workload-metadata GCE_METADATA and --scopes cloud-platform, as the command above '
+      + 'does (Workload Identity Federation off for Pathways with JetStream): grant the node pool\'s service account roles/storage.objectViewer on the checkpoint '
       + `(${shellQuote(checkpointUri)}) and roles/storage.objectUser on the scratch location (${shellQuote(scratchUri)}).`,
     'Pathways: the Pathways images are allowlisted: the project needs Artifact Registry access to us-docker.pkg.dev/cloud-tpu-v2-images/pathways.',
     `Pathways: the engine runs as the single controller on the leader (no chips), with MaxText ici_tensor_parallelism ${r.tensorParallelSize} x `
