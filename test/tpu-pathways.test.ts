@@ -203,7 +203,7 @@ test('clear errors: Autopilot, non-Pathways TPU types, vLLM on TPU, TPU memory o
     .toThrow(/planned on 'tpu-v6e-slice' only/);
   // vLLM on TPU stays single-host and points at JetStream with Pathways
   expect(() => InferenceResolver.resolve({ model: MODEL, acceleratorType: 'tpu-v6e-slice' }))
-    .toThrow(/vLLM on TPU is single-host on GKE.*JetStream with Pathways \('modelServer' 'jetstream' on 'tpu-v6e-slice'/);
+    .toThrow(/this library serves vLLM on TPU single-host.*JetStream with Pathways \('modelServer' 'jetstream' on 'tpu-v6e-slice'/);
   expect(() => InferenceResolver.resolve({ ...base, targetNtpotMilliseconds: 500, autoscalingMetric: AutoscalingMetric.TPU_MEMORY_USED }))
     .toThrow(/'autoscalingMetric' 'tpu-memory-used' is not available on a multi-host slice/);
   // the single-host build cannot serve a multi-host slice

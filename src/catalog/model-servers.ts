@@ -186,7 +186,7 @@ export const VLLM: ModelServerRecord = {
       onlyForAccelerators: ['tpu-v5-lite-podslice', 'tpu-v6e-slice'],
       // MXFP4 MoE checkpoints (gpt-oss) are not known to run on this TPU build
       excludeModels: ['openai/gpt-oss-20b', 'openai/gpt-oss-120b'],
-      notes: 'vLLM for Cloud TPU (single-host only on GKE: multi-host TPU serving needs JetStream/Pathways); the only pinned vllm-tpu tag '
+      notes: 'vLLM for Cloud TPU, served single-host by this library (multi-host slices: JetStream with Pathways; GKE\'s multi-host vLLM tutorial runs it under KubeRay); the only pinned vllm-tpu tag '
         + 'in Google\'s manifests (the GKE tutorial uses :latest, GIQ\'s TPU versions are nightly tags). The GKE TPU sample sets VLLM_USE_V1=1, '
         + '--max-num-batched-tokens=512 and --max-num-seqs=128',
       source: 'GoogleCloudPlatform/accelerated-platforms @9320f3b2 online-inference-tpu/vllm (docker.io/vllm/vllm-tpu:v0.11.1); '

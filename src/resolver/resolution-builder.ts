@@ -111,7 +111,7 @@ export function buildResolution(
   ];
   if (topology && !multiHostSlice) {
     decisions.push(`TPU slice ${topology.topology}: ${topology.chips} chips on one ${topology.machineType} (${topology.scope}), `
-      + `tensor parallel over all of them; the smallest single-host slice of ${c.accelerator.gkeLabel} that fits (vLLM on TPU is single-host on GKE)`);
+      + `tensor parallel over all of them; the smallest single-host slice of ${c.accelerator.gkeLabel} that fits (this library serves vLLM on TPU single-host)`);
   }
   const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri, server.readsCheckpointFromBucket === true, nodes);
   decisions.push(...loading.explanation.map((l) => `model loading: ${l}`));

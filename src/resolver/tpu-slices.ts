@@ -9,7 +9,7 @@ import { ProfileCurve } from '../performance/curve';
 import { modelledCurve } from '../performance/profiles';
 
 /**
- * vLLM on TPU is single-host on GKE: a model that needs more chips than the largest single-host slice
+ * vLLM on TPU is served single-host here: a model that needs more chips than the largest single-host slice
  * of a TPU type is refused, naming the multi-host alternative (JetStream on a multi-host slice).
  */
 export function refuseMultiHostTpu(catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number): never {
@@ -27,7 +27,7 @@ export function refuseMultiHostTpu(catalog: Catalog, model: ModelRecord, acceler
       : `the largest single-host slice (${largest.topology}, ${largest.chips} chips, ${largest.machineType}) holds ${usable} GB usable`;
   const multi = catalog.tpuTopologiesFor(accelerator.gkeLabel).filter((t) => t.scope === 'multi-host').map((t) => t.topology);
   throw new Error(`${model.id} does not fit one host of '${accelerator.gkeLabel}' ('acceleratorType'): it needs ${needs}; ${detail}. `
-    + 'vLLM on TPU is single-host on GKE; a model this size needs a multi-host TPU slice'
+    + 'this library serves vLLM on TPU single-host (GKE\'s multi-host vLLM tutorial runs it under KubeRay and Ray Serve, outside it); a model this size needs a multi-host TPU slice'
     + (multi.length ? ` (${accelerator.gkeLabel} ${multi.join(', ')})` : '')
     + ` served by JetStream with Pathways ('modelServer' 'jetstream' on ${Object.keys(PATHWAYS_INSTANCE_TYPES).map((t) => `'${t}'`).join(', ')}, `
     + 'for the models MaxText serves), or a GPU type (the resolver picks the cheapest that fits when '
