@@ -279,11 +279,12 @@ describe('1. relations and bounds', () => {
   test('9: initial replicas are clamped to [minReplicas, maxReplicas] with a decision line', () => {
     const s = server({ model: GEMMA, acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100, expectedRequestsPerSecond: 1e9 });
     const deployment = Chart.of(s).toJson().find((o: any) => o.kind === 'Deployment');
-    expect(deployment.spec.replicas).toBe(5);
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect(s.deploymentNotes.join('\n')).toMatch(/Initial replicas: 5 .*kubectl scale deployment\/\S+ --namespace llm --replicas 5$/m);
     expect(s.resolution.autoscaling!.initialReplicas).toBeGreaterThan(1e6);
     expect(s.resolution.decisions.join('\n')).toMatch(/initial replicas 5: the \d+ that 'expectedRequestsPerSecond' asks for clamped to \[minReplicas 1, maxReplicas 5\]/);
     const three = server({ model: GEMMA, acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100, expectedRequestsPerSecond: 50, maxReplicas: 3 });
-    expect(Chart.of(three).toJson().find((o: any) => o.kind === 'Deployment').spec.replicas).toBe(3);
+    expect(three.deploymentNotes.join('\n')).toMatch(/--replicas 3$/m);
   });
 
   test('11: int32 overflow and malformed images are refused', () => {

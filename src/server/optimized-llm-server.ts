@@ -37,6 +37,7 @@ import { DEFAULT_GKE_VERSION, atLeast } from '../storage/gke-version';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { deepFreeze } from '../util/deep-freeze';
 import { checkedScope } from '../util/input';
+import { shellQuote } from '../util/shell-quote';
 import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
@@ -313,7 +314,10 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       workloadKind: multiHost ? 'LeaderWorkerSet' : 'Deployment',
     }, HTTP_PORT_NAME);
     const served = multiHost ? leaderSelector(this.name) : selector;
-    const groupReplicas = hasTarget ? (initialReplicas > 1 ? initialReplicas : undefined) : replicas;
+    // with an HPA the workload leaves spec.replicas to it: "any time a change to that object is applied ... this will instruct
+    // Kubernetes to scale the current number of Pods to the value of the spec.replicas key" (Kubernetes, HorizontalPodAutoscaler,
+    // "Migrating Deployments and StatefulSets to horizontal autoscaling"); the initial replicas are a one-time kubectl scale (notes)
+    const groupReplicas = hasTarget ? undefined : replicas;
     if (multiHost) checkLeaderWorkerSetName(this.name, hasTarget ? maxReplicas : replicas);
     if (pathways) {
       const engine = servingTemplate.spec!.containers[0];
@@ -345,7 +349,6 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     this.deployment = multiHost ? undefined : new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, labels: podLabels, annotations: provenance(r) },
       spec: {
-        // with an HPA the Deployment starts at the initial replicas (omitted at 1, so a re-apply does not reset the HPA's count)
         replicas: groupReplicas,
         // a rollout must not hold two copies of the accelerators, and loading takes longer than the default 600 s
         strategy: { type: 'Recreate' },
@@ -435,6 +438,12 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       max: hasTarget ? maxReplicas : undefined,
       warmupJob: this.xlaCache !== undefined,
     }, validation.clusterMode);
+    if (hasTarget && initialReplicas > 1) {
+      const kind = multiHost ? 'leaderworkerset' : 'deployment';
+      this.deploymentNotes.push(`Initial replicas: ${initialReplicas} for 'expectedRequestsPerSecond', but the ${multiHost ? 'LeaderWorkerSet' : 'Deployment'} `
+        + 'leaves spec.replicas to the HPA (a re-apply would otherwise reset the HPA\'s count); start at them once after the first apply: '
+        + `kubectl scale ${shellQuote(`${kind}/${this.name}`)} --namespace ${shellQuote(namespace)} --replicas ${initialReplicas}`);
+    }
     if (pathways) {
       this.deploymentNotes.push(...pathwaysNotes(r, pathwaysScratch!, checkpointUri!));
     } else if (checkpointUri !== undefined) {
