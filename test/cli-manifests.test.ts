@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { ClusterMode, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
 import { cli, fails, ok } from './support/cli';
 import { expectValidManifests, parseYamlStream } from './support/k8s-validator';
 
@@ -123,6 +123,28 @@ test('--model-bucket-uri loads the model from Cloud Storage through the construc
   expect(JSON.stringify(objects)).toContain('models-bucket');
   expect(split(out).comments.slice(0, server.deploymentNotes.length)).toEqual(server.deploymentNotes);
   expect(fails(`${args.replace('gs://models-bucket', 'https://models-bucket')}`)).toMatch(/gs:\/\//);
+});
+
+test('--cluster-mode and --gke-version reach the construct: Autopilot shapes, notes and version gates, with flag-named errors', () => {
+  const args = 'manifests create --model=meta-llama/Llama-3.1-8B-Instruct --model-server=vllm --accelerator-type=nvidia-h200-141gb --cluster-mode=autopilot';
+  const out = ok(args);
+  const objects = parseYamlStream(out) as any[];
+  const { objects: expected, server } = direct({
+    name: 'llama-3-1-8b-instruct-vllm',
+    model: 'meta-llama/Llama-3.1-8B-Instruct',
+    modelServer: 'vllm',
+    acceleratorType: 'nvidia-h200-141gb',
+    clusterMode: ClusterMode.AUTOPILOT,
+  });
+  expect(objects).toEqual(expected);
+  // Autopilot admits 8 x H200 per pod only: the whole machine, and no node-pool command
+  const pod = objects.find((o) => o.kind === 'Deployment').spec.template.spec;
+  expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe('8');
+  expect(split(out).comments.join('\n')).toMatch(/Nodes \(GKE Autopilot\)/);
+  expect(split(out).comments.join('\n')).not.toMatch(/node-pools create/);
+  expect(server.resolution.acceleratorCount).toBe(8);
+  expect(fails(`${args} --gke-version=1.30`)).toMatch(/--gke-version 1\.30: GKE Autopilot runs 8 x nvidia-h200-141gb from 1\.31\.4-gke\.1183000.*set --gke-version/);
+  expect(fails(`${args.replace('autopilot', 'serverless')}`, 2)).toMatch(/--cluster-mode must be one of standard, autopilot/);
 });
 
 test('--output-path writes the same text to a file and says so on standard error', () => {

@@ -33,7 +33,7 @@ import { Catalog } from '../catalog/catalog';
 import { GatewayFrontend, InferenceGateway } from '../gateway/inference-gateway';
 import { KvCacheDtype, WeightPrecision } from '../performance/precision';
 import { capacityOf } from '../resolver/node-pool';
-import { Capacity, PricingModel } from '../resolver/resolution';
+import { Capacity, ClusterMode, PricingModel } from '../resolver/resolution';
 import { Annotations } from '../server/annotations';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
 import { printable } from '../util/input';
@@ -60,6 +60,20 @@ const CAPACITY: FlagSpec = {
 const RESERVATION_NAME: FlagSpec = {
   name: 'reservation-name', kind: 'string', help: 'The Compute Engine reservation the nodes consume, with --capacity=reservation.',
 };
+const CLUSTER_MODE: FlagSpec = {
+  name: 'cluster-mode',
+  kind: 'choice',
+  choices: Object.values(ClusterMode),
+  default: ClusterMode.STANDARD,
+  help: 'The kind of GKE cluster: autopilot plans only the GPU quantities Autopilot admits (one pod per node), applies its admission rules '
+    + 'and gives no node-pool command (not a gcloud flag).',
+};
+const GKE_VERSION: FlagSpec = {
+  name: 'gke-version',
+  kind: 'string',
+  help: 'GKE version of the cluster, e.g. 1.33 or 1.32.2-gke.1297001: Cloud Storage FUSE options and Autopilot GPU shapes it lacks are left '
+    + 'out or refused (default 1.33; not a gcloud flag).',
+};
 const NAME: FlagSpec = {
   name: 'name', kind: 'string', help: 'Base name of the objects and their app label (not a gcloud flag).',
 };
@@ -80,11 +94,11 @@ const MANIFESTS_CREATE: CommandSpec = {
     + '(a LeaderWorkerSet when a replica spans hosts), Service, PodMonitoring and, with a latency target, an HPA, and prints each manifest followed by ---, then comment lines '
     + 'prefixed with # (what the cluster needs, the profile and whether it is measured or estimated, the operating point, the cost '
     + 'basis and every decision). With --gateway, also a GKE Inference Gateway in front of the server. The --name, --gateway, --max-model-length, '
-    + '--pricing-model, --region, --capacity and --reservation-name flags are this tool\'s additions to gcloud\'s.',
+    + '--pricing-model, --region, --capacity, --reservation-name, --cluster-mode and --gke-version flags are this tool\'s additions to gcloud\'s.',
   flags: [
     required(MODEL), required(MODEL_SERVER), required(ACCELERATOR_TYPE), MODEL_SERVER_VERSION, NAMESPACE, TARGET_NTPOT, TARGET_TTFT,
     MODEL_BUCKET_URI, OUTPUT, OUTPUT_PATH, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE,
-    NAME, GATEWAY, PRICING_MODEL, REGION, TARGET_ITL, CAPACITY, RESERVATION_NAME,
+    NAME, GATEWAY, PRICING_MODEL, REGION, TARGET_ITL, CAPACITY, RESERVATION_NAME, CLUSTER_MODE, GKE_VERSION,
     SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
@@ -161,6 +175,8 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
     reservationName,
     region: flags.req('region'),
     modelBucketUri: flags.str('model-bucket-uri'),
+    clusterMode: flags.req('cluster-mode') as ClusterMode,
+    gkeVersion: flags.str('gke-version'),
   });
   const gateway = flags.str('gateway') ?? 'none';
   const inferenceGateway = gateway === 'none' ? undefined : new InferenceGateway(chart, 'gateway', {

@@ -1,7 +1,7 @@
 /**
  * Library messages as one line: the CLI's error lines and `serve`'s API errors share this.
  */
-import { Capacity, PricingModel } from '../resolver/resolution';
+import { Capacity, ClusterMode, PricingModel } from '../resolver/resolution';
 
 /**
  * Joins a multi-line message into one line (`a:` + `b` is `a: b`, other lines are joined with `; `) and
@@ -16,7 +16,7 @@ export function joinMessage(message: string, names: { readonly [prop: string]: s
     // quoted values that are no prop stay
     .replace(/'([a-z]\w*)'/g, (whole, name: string) => names[name] ?? whole)
     // the enum members a message suggests, as the flag values that choose them (Capacity.ON_DEMAND: on-demand)
-    .replace(/\b(Capacity|PricingModel)\.([A-Z_]+)\b/g, (whole, type: string, member: string) => ENUM_VALUES[type]?.[member] ?? whole)
+    .replace(/\b(Capacity|PricingModel|ClusterMode)\.([A-Z_]+)\b/g, (whole, type: string, member: string) => ENUM_VALUES[type]?.[member] ?? whole)
     .replace(/\b(targetNtpotMilliseconds|targetTtftMilliseconds)\b/g, (name: string) => names[name] ?? name);
 }
 
@@ -24,6 +24,7 @@ export function joinMessage(message: string, names: { readonly [prop: string]: s
 const ENUM_VALUES: { readonly [type: string]: { readonly [member: string]: string } } = {
   Capacity: Object.fromEntries(Object.entries(Capacity)),
   PricingModel: Object.fromEntries(Object.entries(PricingModel)),
+  ClusterMode: Object.fromEntries(Object.entries(ClusterMode)),
 };
 
 /** Resource names in library errors, and the flags that set them. */
@@ -47,6 +48,8 @@ export const CLI_FLAG_NAMES: { [name: string]: string } = {
   kvCacheDtype: '--kv-cache-dtype',
   modelBucketUri: '--model-bucket-uri',
   name: '--name',
+  clusterMode: '--cluster-mode',
+  gkeVersion: '--gke-version',
 };
 
 /** Joins a multi-line library message into one line and names the CLI's flags instead of props. */
