@@ -84,8 +84,11 @@ test('bucket path: the tuned Cloud Storage FUSE recipe', () => {
 test('the file-cache medium follows the machine: bounded RAM on G2 (never the boot disk), local SSD on A3', () => {
   const g2 = deployment(synth(GEMMA_BUCKET).objects).spec.template;
   const g2Options = csiVolume(g2.spec).csi.volumeAttributes.mountOptions;
-  // 54.5 GB = 50.8 GiB of weights, +5%, rounded up: 55 GiB = 56320 MiB
-  expect(g2Options).toContain('file-cache:max-size-mb:56320');
+  // 54.5 GB = 50.8 GiB of weights, +5%, rounded up: a 55 GiB RAM volume; GKE: "the underlying volume size must be larger than the
+  // fileCacheCapacity", so the cache is 512 MiB less (56320 - 512 MiB)
+  expect(g2Options).toContain('file-cache:max-size-mb:55808');
+  const ramVolume = g2.spec.volumes.find((v: any) => v.name === 'gke-gcsfuse-cache').emptyDir.sizeLimit;
+  expect(Number(/^(\d+)Gi$/.exec(ramVolume)![1]) * 1024).toBeGreaterThan(55808);
   // Google's recipe: "0" lifts the sidecar's limit; without a request annotation the webhook copies the limit
   // into the request (gcs-fuse-csi-driver pkg/webhook/config.go), so a sized limit would be asked of the node
   expect(g2.metadata.annotations['gke-gcsfuse/ephemeral-storage-limit']).toBe('0');
@@ -114,7 +117,7 @@ test('TPUs cache in RAM; weights too large for the boot disk on a machine withou
   // a memory-backed cache on the recipe's cache volume
   const fuse = CloudStorageFuseModel.fromUri('gs://bkt/m', { fileCacheMedium: CacheMedium.MEMORY, fileCacheSizeGiB: 140 });
   expect(fuse.volumes()).toContainEqual({ name: 'gke-gcsfuse-cache', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('140Gi') } });
-  expect(fuse.mountOptions).toContain('file-cache:max-size-mb:143360');
+  expect(fuse.mountOptions).toContain('file-cache:max-size-mb:142848');
 });
 
 test('gkeVersion gates the options newer GKE versions need, leaving them out with a note', () => {

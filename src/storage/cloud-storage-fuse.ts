@@ -31,7 +31,8 @@ export interface CloudStorageFuseModelOptions {
    */
   readonly fileCacheMedium?: CacheMedium;
   /**
-   * Bound of the file cache, GiB. Required for `CacheMedium.MEMORY` and `CacheMedium.BOOT_DISK`.
+   * Bound of the file cache, GiB: with `CacheMedium.MEMORY` the size of its RAM volume, the cache itself 512 MiB less (GKE: the
+   * volume must be larger than the cache). Required for `CacheMedium.MEMORY` and `CacheMedium.BOOT_DISK`.
    * @default - unbounded (local SSD only)
    */
   readonly fileCacheSizeGiB?: number;
@@ -51,6 +52,9 @@ export interface CloudStorageFuseModelOptions {
 /** Cloud Storage FUSE CSI driver names (GoogleCloudPlatform/gcs-fuse-csi-driver @5fcdc04a pkg/util/util.go, pkg/webhook). */
 const DRIVER = 'gcsfuse.csi.storage.gke.io';
 const SIDECAR_CACHE_VOLUME = 'gke-gcsfuse-cache';
+
+/** RAM kept free in the memory-backed cache volume beyond the cache's own bound, MiB. */
+const RAM_CACHE_HEADROOM_MIB = 512;
 const SIDECAR_TMP_VOLUME = 'gke-gcsfuse-tmp';
 const SIDECAR_BUFFER_VOLUME = 'gke-gcsfuse-buffer';
 const VOLUME_NAME = 'model-bucket';
@@ -133,7 +137,10 @@ export class CloudStorageFuseModel {
       'metadata-cache:stat-cache-max-size-mb:-1',
       'metadata-cache:type-cache-max-size-mb:-1',
       'metadata-cache:negative-ttl-secs:0',
-      `file-cache:max-size-mb:${medium === CacheMedium.LOCAL_SSD ? -1 : size! * 1024}`,
+      // "If a custom cache volume is used, the underlying volume size must be larger than the fileCacheCapacity" (GKE, "Manually optimize
+      // Cloud Storage FUSE CSI driver for performance"): the RAM volume is the bound, the cache 512 MiB less (evicted files still open,
+      // file-system overhead); a boot-disk cache shares the sidecar's ephemeral limit, which already adds room
+      `file-cache:max-size-mb:${medium === CacheMedium.LOCAL_SSD ? -1 : medium === CacheMedium.MEMORY ? size! * 1024 - RAM_CACHE_HEADROOM_MIB : size! * 1024}`,
       'file-cache:cache-file-for-range-read:true',
       'file-cache:enable-parallel-downloads:true',
       // GKE: avoid implicit-dirs when the list cache is on and metadata is prefetched
