@@ -29,7 +29,7 @@ const GEMMA_BUCKET: OptimizedLlmServerProps = {
 test('bucket path: manifests validate strictly against Kubernetes 1.28, 1.33 and the CRDs', () => {
   expectValidManifests(synth(GEMMA_BUCKET).objects);
   expectValidManifests(synth({ ...GEMMA_BUCKET, acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100 }).objects);
-  expectValidManifests(synth({ ...GEMMA_BUCKET, gkeVersion: '1.30.2-gke.1000' }).objects);
+  expectValidManifests(synth({ ...GEMMA_BUCKET, gkeVersion: '1.30.2-gke.1394000' }).objects);
 });
 
 test('bucket path: the tuned Cloud Storage FUSE recipe', () => {
@@ -137,12 +137,16 @@ test('gkeVersion gates the options newer GKE versions need, leaving them out wit
   expect(vols(v131).gcsfuseMetadataPrefetchOnMount).toBeUndefined();
   expect(vols(v131).skipCSIBucketAccessCheck).toBe('true');
   // skipCSIBucketAccessCheck needs 1.29.9-gke.1251000
-  const v1295 = at('1.29.5-gke.1000');
+  const v1295 = at('1.29.6-gke.1254000');
   expect(vols(v1295).skipCSIBucketAccessCheck).toBeUndefined();
   expect(v1295.notes.join('\n')).toMatch(/skipCSIBucketAccessCheck left out/);
   // the notes reach the construct's deploymentNotes
   expect(synth({ ...GEMMA_BUCKET, gkeVersion: '1.31' }).server.deploymentNotes.join('\n')).toMatch(/Model bucket: .*left out/);
-  expect(() => at('1.28')).toThrow(/'gkeVersion' 1\.28 is older than 1\.29\.1-gke\.1670000/);
+  // the recipe's parallel downloads: "1.29.6-gke.1254000, 1.30.2-gke.1394000, or later" (gcs-fuse-csi-driver releases.md) - per minor
+  for (const old of ['1.28', '1.29.5-gke.1000', '1.30', '1.30.2-gke.1000']) {
+    expect(() => at(old)).toThrow(new RegExp(`'gkeVersion' ${old.replace(/\./g, '\\.')} is older than the tuned Cloud Storage FUSE recipe needs .*1\\.29\\.6-gke\\.1254000 on its minor, 1\\.30\\.2-gke\\.1394000`));
+  }
+  for (const ok of ['1.29.6-gke.1254000', '1.30.2-gke.1394000', '1.30.5-gke.1', '1.31']) expect(at(ok).mountOptions).toContain('file-cache:enable-parallel-downloads:true');
   expect(() => at('latest')).toThrow(/'gkeVersion' 'latest' is not a GKE version/);
 });
 

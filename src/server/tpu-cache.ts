@@ -5,11 +5,13 @@
 import { XlaCacheLocation, xlaCacheLocation } from './xla-cache';
 import { Resolution } from '../resolver/resolution';
 import { parseBucketUri } from '../storage/bucket-uri';
+import { INIT_CONTAINER_GCSFUSE_GKE_VERSION, atLeast } from '../storage/gke-version';
 
 /** The props of a server these locations come from. */
 export interface TpuCacheProps {
   readonly xlaCacheBucketUri?: string;
   readonly modelBucketUri?: string;
+  readonly gkeVersion?: string;
 }
 
 /**
@@ -40,6 +42,12 @@ export function xlaCacheFor(props: TpuCacheProps, r: Resolution, image: string, 
   }
   const uri = props.xlaCacheBucketUri ?? (fromBucket ? `${props.modelBucketUri!.replace(/\/+$/, '')}/xla-cache` : undefined);
   if (uri === undefined) return undefined;
+  // the cache's seed copy is an init container on a Cloud Storage FUSE volume (the model's own mount is checked by CloudStorageFuseModel)
+  if (props.gkeVersion !== undefined && !atLeast(props.gkeVersion, INIT_CONTAINER_GCSFUSE_GKE_VERSION)) {
+    throw new Error(`'gkeVersion' ${props.gkeVersion} is older than ${INIT_CONTAINER_GCSFUSE_GKE_VERSION}, the first GKE version that mounts Cloud `
+      + 'Storage FUSE volumes in init containers (gcs-fuse-csi-driver releases.md), which the XLA cache\'s seed copy needs; upgrade the cluster or '
+      + 'leave the XLA cache out (no \'xlaCacheBucketUri\' or \'modelBucketUri\').');
+  }
   // a replaced image is another server build: its cache gets its own directory, named after the image's tag or digest
   const version = image === r.image ? r.modelServerVersion : image.slice(Math.max(image.lastIndexOf('@'), image.lastIndexOf(':')) + 1);
   const prop = props.xlaCacheBucketUri !== undefined ? 'xlaCacheBucketUri' : 'modelBucketUri';

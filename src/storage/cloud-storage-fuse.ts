@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { BucketLocation, parseBucketUri } from './bucket-uri';
-import { DEFAULT_GKE_VERSION, GCSFUSE_GATES, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from './gke-version';
+import { DEFAULT_GKE_VERSION, GCSFUSE_GATES, TUNED_RECIPE_GKE_VERSIONS, atLeast, atLeastOnBranch, parseGkeVersion } from './gke-version';
 import { bucketIamBindingCommand } from './iam';
 import { CacheMedium } from '../resolver/resolution';
 import {
@@ -113,9 +113,10 @@ export class CloudStorageFuseModel {
     }
     const version = options.gkeVersion ?? DEFAULT_GKE_VERSION;
     parseGkeVersion(version);
-    if (!atLeast(version, MINIMUM_GCSFUSE_GKE_VERSION)) {
-      throw new Error(`'gkeVersion' ${version} is older than ${MINIMUM_GCSFUSE_GKE_VERSION}, the first GKE version on which the Cloud Storage FUSE `
-        + 'sidecar limits can be lifted; upgrade the cluster or load the model from Hugging Face (omit modelBucketUri).');
+    if (!atLeastOnBranch(version, TUNED_RECIPE_GKE_VERSIONS)) {
+      throw new Error(`'gkeVersion' ${version} is older than the tuned Cloud Storage FUSE recipe needs (its file cache, pre-fetch and parallel `
+        + `downloads: GKE ${TUNED_RECIPE_GKE_VERSIONS.join(' on its minor, ')} or a later minor); upgrade the cluster, set 'gkeVersion' to its full `
+        + 'version if it is newer, or load the model from Hugging Face (omit modelBucketUri).');
     }
     const medium = options.fileCacheMedium ?? CacheMedium.LOCAL_SSD;
     const size = options.fileCacheSizeGiB;

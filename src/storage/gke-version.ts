@@ -73,3 +73,25 @@ export const DEFAULT_GKE_VERSION = '1.33';
 
 /** Oldest GKE version the GCS FUSE path supports at all (sidecar limits default to unlimited from here). */
 export const MINIMUM_GCSFUSE_GKE_VERSION = '1.29.1-gke.1670000';
+
+/**
+ * The first builds, per GKE minor, that run the tuned recipe's core: the file cache and volume attributes (1.29.3-gke.1093000),
+ * a FUSE volume in an init container (the pre-fetch and XLA cache seed, 1.29.3-gke.1093000) and parallel downloads
+ * ("1.29.6-gke.1254000, 1.30.2-gke.1394000, or later"): GoogleCloudPlatform/gcs-fuse-csi-driver docs/releases.md, Requirements.
+ */
+export const TUNED_RECIPE_GKE_VERSIONS: readonly string[] = ['1.29.6-gke.1254000', '1.30.2-gke.1394000'];
+
+/** Where a Cloud Storage FUSE volume sits in an init container (the XLA cache seed), per the same table. */
+export const INIT_CONTAINER_GCSFUSE_GKE_VERSION = '1.29.3-gke.1093000';
+
+/**
+ * Whether `version` is at least the build its minor needs of `minimums` (one per minor, oldest minor first): a later minor than
+ * every listed one qualifies, an earlier one does not. A bare `1.30` is the oldest 1.30 build.
+ */
+export function atLeastOnBranch(version: string, minimums: readonly string[]): boolean {
+  const v = parseGkeVersion(version);
+  const branches = minimums.map((m) => parseGkeVersion(m));
+  const same = branches.find((b) => b.major === v.major && b.minor === v.minor);
+  if (same) return compareGkeVersions(v, same) >= 0;
+  return compareGkeVersions(v, branches[branches.length - 1]) > 0;
+}
