@@ -188,6 +188,9 @@ test('deployment notes say what the cluster needs', () => {
   const { server } = synth({ model: 'google/gemma-2-27b-it', targetNtpotMilliseconds: 100 });
   const notes = server.deploymentNotes.join('\n');
   expect(notes).toContain('kubectl create secret generic hf-secret --namespace=llm --from-literal=hf_api_token="$HF_TOKEN"');
-  expect(notes).toMatch(/Custom Metrics Stackdriver Adapter/);
-  expect(notes).toMatch(/roles\/monitoring\.viewer/);
+  expect(notes).toMatch(/Custom Metrics Stackdriver Adapter, which needs Workload Identity Federation for GKE/);
+  // the commands GKE's autoscaling how-tos give: the adapter's manifest, and its reader role on Cloud Monitoring
+  expect(notes).toContain('kubectl apply -f https://raw.githubusercontent.com/GoogleCloudPlatform/k8s-stackdriver/master/custom-metrics-stackdriver-adapter/'
+    + 'deploy/production/adapter_new_resource_model.yaml');
+  expect(notes).toMatch(/gcloud projects add-iam-policy-binding projects\/PROJECT_ID --role roles\/monitoring\.viewer --member principal:\/\/iam\.googleapis\.com\/.*\/subject\/ns\/custom-metrics\/sa\/custom-metrics-stackdriver-adapter/);
 });

@@ -145,9 +145,13 @@ export interface AutoscalingNoteInputs {
 
 /** The notes of an HPA: the Custom Metrics Stackdriver Adapter, an External metric's selector, the TPU memory caveat. */
 export function autoscalingNotes(a: AutoscalingNoteInputs): string[] {
-  const out = [`Autoscaling: the HPA reads ${a.hpaMetricName} through the Custom Metrics Stackdriver Adapter; install it and grant `
-    + 'roles/monitoring.viewer to principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/'
-    + 'PROJECT_ID.svc.id.goog/subject/ns/custom-metrics/sa/custom-metrics-stackdriver-adapter.'];
+  // the adapter's manifest and its reader role: GKE's autoscaling how-tos (reference section 7.5, S17); the principal needs Workload
+  // Identity Federation for GKE on the cluster (on by default on Autopilot)
+  const out = [`Autoscaling: the HPA reads ${a.hpaMetricName} through the Custom Metrics Stackdriver Adapter, which needs Workload Identity `
+    + 'Federation for GKE on the cluster; install it with: kubectl apply -f https://raw.githubusercontent.com/GoogleCloudPlatform/k8s-stackdriver/'
+    + 'master/custom-metrics-stackdriver-adapter/deploy/production/adapter_new_resource_model.yaml and grant it read access to Cloud Monitoring: '
+    + 'gcloud projects add-iam-policy-binding projects/PROJECT_ID --role roles/monitoring.viewer --member principal://iam.googleapis.com/projects/'
+    + 'PROJECT_NUMBER/locations/global/workloadIdentityPools/PROJECT_ID.svc.id.goog/subject/ns/custom-metrics/sa/custom-metrics-stackdriver-adapter'];
   if (a.hpaMetricSelector) {
     const labels = Object.entries(a.hpaMetricSelector).map(([k, v]) => `${k}=${v}`).join(', ');
     out.push(`Autoscaling: ${a.hpaMetricName} is an External metric selected only by ${labels}: every such series the adapter `
