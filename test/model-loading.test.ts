@@ -227,7 +227,7 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   const csi = pod.volumes.find((v: any) => v.csi);
   expect(csi.csi.volumeAttributes.bucketName).toBe('my-models');
   expect(csi.csi.readOnly).toBeUndefined();
-  expect(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-tmp').emptyDir.sizeLimit).toBe('25Gi');
+  expect(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-buffer').emptyDir.sizeLimit).toBe('25Gi');
   const annotations = j.spec.template.metadata.annotations;
   expect(annotations['gke-gcsfuse/volumes']).toBe('true');
   // the pod's ephemeral request (container + the sidecar's, stated rather than left to the webhook to copy from the limit) fits a
@@ -240,7 +240,7 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   expect(annotations['gke-gcsfuse/ephemeral-storage-request']).toBe(annotations['gke-gcsfuse/ephemeral-storage-limit']);
   const podRequest = gi(c.resources.requests['ephemeral-storage']) + gi(annotations['gke-gcsfuse/ephemeral-storage-request']);
   expect(podRequest).toBeLessThanOrEqual(allocatableGiB);
-  expect(podRequest).toBeGreaterThan(gi(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-tmp').emptyDir.sizeLimit));
+  expect(podRequest).toBeGreaterThan(gi(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-buffer').emptyDir.sizeLimit));
   expect(job.deploymentNotes.join('\n')).toMatch(/40 GiB of ephemeral storage .*default 100 GB boot disk leaves 45\.8 GiB allocatable, enough/);
   // the server's mount never expires metadata: the copy must finish first (the wait outlasts no deadline of the Job's own)
   const deadline = objects.find((o) => o.kind === 'Job').spec.activeDeadlineSeconds;

@@ -107,6 +107,10 @@ test('a TPU server from a bucket gets a per-topology, per-version cache: one war
   expect(env(warm, 'VLLM_XLA_CACHE_PATH')).toBe('/xla-cache');
   expect(warm.volumeMounts).toContainEqual({ name: 'xla-cache', mountPath: '/xla-cache' });
   expect(pod.restartPolicy).toBe('Never');
+  // the serving pods' FUSE write staging is 1 GiB in RAM (their mounts are read-only); the Job writes the cache through the sidecar,
+  // so it keeps the webhook's default staging volume on disk instead
+  expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'gke-gcsfuse-buffer').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Gi' });
+  expect(pod.volumes.map((v: any) => v.name)).not.toContain('gke-gcsfuse-buffer');
   expect(pod.serviceAccountName).toBe(`${server.name}-xla-warmup`);
   expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name).sort()).toEqual([server.name, `${server.name}-xla-warmup`].sort());
   const service = objects.find((o) => o.kind === 'Service');

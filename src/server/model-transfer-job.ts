@@ -207,8 +207,10 @@ export class ModelTransferJob extends Construct {
                   volumeAttributes: { bucketName: location.bucket, mountOptions: 'implicit-dirs' },
                 },
               },
-              // bounded staging for files on their way to the bucket: one shard per parallel download
-              { name: 'gke-gcsfuse-tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${stagingGiB}Gi`) } },
+              // bounded staging for files on their way to the bucket, one shard per parallel download: the sidecar stages writes on its
+              // gke-gcsfuse-buffer volume (GKE, "Configure a custom buffer volume for the sidecar container"); gke-gcsfuse-tmp holds
+              // only its socket and config
+              { name: 'gke-gcsfuse-buffer', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${stagingGiB}Gi`) } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('5Gi') } },
             ],
           },
