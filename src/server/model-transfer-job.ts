@@ -208,7 +208,7 @@ export class ModelTransferJob extends Construct {
                 },
               },
               // bounded staging for files on their way to the bucket, one shard per parallel download: the sidecar stages writes on its
-              // gke-gcsfuse-buffer volume (GKE, "Configure a custom buffer volume for the sidecar container"); gke-gcsfuse-tmp holds
+              // gke-gcsfuse-buffer volume (GKE, "Configure the Cloud Storage FUSE CSI driver sidecar container for GKE": custom write buffer); gke-gcsfuse-tmp holds
               // only its socket and config
               { name: 'gke-gcsfuse-buffer', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${stagingGiB}Gi`) } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('5Gi') } },
