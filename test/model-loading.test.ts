@@ -155,6 +155,11 @@ test('fails: bad bucket URIs name the prop and the expected form', () => {
   expect(() => synth({ ...GEMMA_BUCKET, modelBucketUri: 'gs://UPPER/y' })).toThrow(/invalid bucket 'UPPER'/);
   expect(() => synth({ ...GEMMA_BUCKET, modelBucketUri: 'gs://bkt/a,b' })).toThrow(/cannot be mounted/);
   expect(CloudStorageFuseModel.fromUri('gs://bucket').mountOptions).not.toContain('only-dir');
+  // a short name of valid characters is told its length, not a character rule it meets
+  expect(() => synth({ ...GEMMA_BUCKET, modelBucketUri: 'gs://ab/m' })).toThrow(/invalid bucket 'ab' \(a Cloud Storage bucket name is shorter than 3 characters\)/);
+  // a size on local SSD was ignored (the cache there is unbounded): refused with what would bound it
+  expect(() => CloudStorageFuseModel.fromUri('gs://bkt/m', { fileCacheSizeGiB: 100 }))
+    .toThrow(/^'fileCacheSizeGiB' 100 has no effect on local-ssd .*set 'fileCacheMedium' to CacheMedium\.MEMORY or CacheMedium\.BOOT_DISK/);
 });
 
 test('hub path: HF_HOME on the node\'s ephemeral storage, the boot disk sized so that GKE leaves the download allocatable', () => {

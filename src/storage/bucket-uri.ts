@@ -18,8 +18,9 @@ const BUCKET_CHARS = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
  * `goog`; not containing `google` or close misspellings such as `g00gle`.
  */
 export function bucketNameProblem(bucket: string): string | undefined {
-  if (!BUCKET_CHARS.test(bucket)) return 'must use lower-case letters, digits, \'-\', \'_\' and \'.\' and start and end with a letter or digit';
+  // the length first: a one- or two-character name of valid characters fails the pattern too, and should be told why
   if (bucket.length < 3) return 'is shorter than 3 characters';
+  if (!BUCKET_CHARS.test(bucket)) return 'must use lower-case letters, digits, \'-\', \'_\' and \'.\' and start and end with a letter or digit';
   if (bucket.includes('.') ? bucket.length > 222 : bucket.length > 63) return 'is longer than 63 characters (222 with dots)';
   if (bucket.split('.').some((p) => p.length === 0 || p.length > 63)) return 'has an empty dot-separated part or one longer than 63 characters';
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return 'is an IP address';

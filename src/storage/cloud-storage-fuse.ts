@@ -120,6 +120,10 @@ export class CloudStorageFuseModel {
     }
     const medium = options.fileCacheMedium ?? CacheMedium.LOCAL_SSD;
     const size = options.fileCacheSizeGiB;
+    if (medium === CacheMedium.LOCAL_SSD && size !== undefined) {
+      throw new Error(`'fileCacheSizeGiB' ${size} has no effect on ${CacheMedium.LOCAL_SSD} (the file cache there is unbounded, the node's local SSD `
+        + 'ephemeral storage): leave it unset, or set \'fileCacheMedium\' to CacheMedium.MEMORY or CacheMedium.BOOT_DISK to bound the cache.');
+    }
     if (medium !== CacheMedium.LOCAL_SSD && (size === undefined || !(Number.isInteger(size) && size > 0))) {
       throw new Error(`'fileCacheSizeGiB' must be a positive whole number of GiB when the file cache is on ${medium}, got ${size}.`);
     }
