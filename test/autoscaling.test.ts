@@ -287,3 +287,16 @@ test('a KV-cache target never exceeds the operating point\'s value, is refused w
   }
   expect(checked).toBeGreaterThan(0);
 });
+
+test('a headroom the start-up leaves low is said, with its cost and what would raise it', () => {
+  // DeepSeek-R1 on 2 x 8 H100 downloaded from the hub starts in over two hours: the HPA acts at about a tenth of capacity
+  const hub = resolve({ model: 'deepseek-ai/DeepSeek-R1', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 200 }).autoscaling!;
+  expect(hub.headroom).toBeLessThan(0.3);
+  expect(hub.explanation).toContain(`the HPA adds replicas at ${(hub.headroom * 100).toFixed(0)}% of a replica's operating throughput`);
+  expect(hub.explanation).toContain(`the cost per token at the target is ${(1 / hub.headroom).toFixed(1)}x the operating point's`);
+  expect(hub.explanation).toMatch(/'modelBucketUri' instead of the hub download/);
+  // a fast-starting replica says nothing of it
+  const fast = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100, modelBucketUri: 'gs://my-models/g' }).autoscaling!;
+  expect(fast.headroom).toBeGreaterThan(0.3);
+  expect(fast.explanation).not.toMatch(/low headroom/);
+});

@@ -1,5 +1,5 @@
 import { jetstreamDecodeSlotsFor } from './jetstream';
-import { AutoscalingMetric, ResolvedAutoscaling, ResolvedModelLoading, ResolvedPerformance } from './resolution';
+import { AutoscalingMetric, ModelLoadPath, ResolvedAutoscaling, ResolvedModelLoading, ResolvedPerformance } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord, ModelServerVersionRecord } from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
@@ -150,6 +150,9 @@ export function queueAtTarget(catalog: Catalog, key: CurveKey, targetNtpotMillis
  * averages a little under 1 while every slot is busy.
  */
 const SHARE_SCALE_UP_MARGIN = 0.05;
+
+/** Below this headroom the explanation says the start-up time dominates the HPA target (replicas run mostly below capacity). */
+const LOW_HEADROOM = 0.3;
 
 /** The largest target of a metric bounded by `maximum` at which its maximum still takes the HPA past its tolerance. */
 export function boundedMetricScaleUpLimit(maximum: number): number {
@@ -367,6 +370,12 @@ export function autoscalingFor(
     + `(${C.gpuNodeProvisioningSeconds.value} s node + ${C.imagePullSeconds.value} s image + ${Math.round(loading.estimatedLoadSeconds)} s model load). `
     + targetText
     + slotGap
+    + (headroom < LOW_HEADROOM
+      ? ` The start-up leaves a low headroom: the HPA adds replicas at ${(headroom * 100).toFixed(0)}% of a replica's operating throughput, so replicas `
+        + `run mostly below it and the cost per token at the target is ${(1 / headroom).toFixed(1)}x the operating point's; a faster start (`
+        + `${loading.loadPath === ModelLoadPath.CLOUD_STORAGE ? 'a smaller model or a warm node' : '\'modelBucketUri\' instead of the hub download'}) or a higher `
+        + '\'minReplicas\' for the expected load costs less.'
+      : '')
     + (expectedRequestsPerSecond !== undefined
       ? ` Initial replicas ${initialReplicas}: ${expectedRequestsPerSecond} requests/s over ${(perReplica * headroom).toFixed(2)} per replica at the target.` : '');
   return {
