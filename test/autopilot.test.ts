@@ -96,3 +96,14 @@ test('a gkeVersion older than the one Autopilot needs for the shape is refused n
   expect(server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb', gkeVersion: '1.30', clusterMode: ClusterMode.STANDARD })
     .resolution.acceleratorType).toBe('nvidia-h200-141gb');
 });
+
+test('a model bucket on Autopilot: the notes say the FUSE sidecar\'s "0" limits and its GPU-node cap, which the RAM file cache exceeds', () => {
+  const props = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', modelBucketUri: 'gs://my-models/gemma-2-27b-it' };
+  const s = server(props);
+  const cache = s.resolution.modelLoading.fileCacheSizeGiB!;
+  expect(cache).toBeGreaterThan(14);
+  const notes = s.deploymentNotes.join('\n');
+  expect(notes).toContain('Model bucket (Autopilot): the Cloud Storage FUSE driver\'s documentation says the sidecar\'s limits cannot be lifted with "0"');
+  expect(notes).toContain(`at most 2 vCPU and 14 GiB (a known issue), less than this pod's ${cache} GiB RAM file cache`);
+  expect(server({ ...props, clusterMode: ClusterMode.STANDARD }).deploymentNotes.join('\n')).not.toMatch(/Model bucket \(Autopilot\)/);
+});

@@ -7,7 +7,7 @@ import { secretCreateCommand } from './secret-command';
 import { XlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { autopilotMinimumGkeVersion } from '../catalog/autopilot-gpus';
 import { NodePoolSize, nodePoolCommand, nodesForReplicas } from '../resolver/node-pool';
-import { AutoscalingMetric, Capacity, ClusterMode, Resolution, ResolvedNodePool } from '../resolver/resolution';
+import { AutoscalingMetric, CacheMedium, Capacity, ClusterMode, Resolution, ResolvedNodePool } from '../resolver/resolution';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { shellQuote } from '../util/shell-quote';
@@ -52,6 +52,17 @@ export function serverNotes(
       + 'config.json, the tokenizer and the weights before the pods start (stage it once with ModelTransferJob and wait for the Job to complete: the '
       + 'mount caches listings without expiry, so a pod started during the copy keeps a partial one until it is deleted).');
     for (const n of bucket.notes) out.push(`Model bucket: ${n}`);
+    if (clusterMode === ClusterMode.AUTOPILOT) {
+      // GoogleCloudPlatform/gcs-fuse-csi-driver docs/troubleshooting.md, "Sidecar container resource allocation": '"0" ... on Standard
+      // clusters'; 'You cannot use value "0" ... on Autopilot clusters'; known issue: at most 2 vCPU and 14 GiB on Autopilot GPU nodes.
+      // Not verified on a cluster: said, not enforced
+      const ram = r.modelLoading.fileCacheMedium === CacheMedium.MEMORY ? r.modelLoading.fileCacheSizeGiB : undefined;
+      out.push('Model bucket (Autopilot): the Cloud Storage FUSE driver\'s documentation says the sidecar\'s limits cannot be lifted with "0" '
+        + 'on Autopilot (this manifest sets "0", as Google\'s tuned recipe does on Standard) and that on Autopilot GPU nodes the sidecar gets at '
+        + `most 2 vCPU and 14 GiB (a known issue)${ram !== undefined ? `, less than this pod's ${ram} GiB RAM file cache, which the sidecar fills` : ''}: `
+        + 'check the injected sidecar\'s resources on your cluster (kubectl get pod -o yaml), set gke-gcsfuse/* annotations with podAnnotations, '
+        + 'or load the model from Hugging Face (omit modelBucketUri).');
+    }
   }
   if (token.secretName !== undefined) {
     out.push(`Hugging Face token: ${secretCreateCommand(token, namespace)}`);
