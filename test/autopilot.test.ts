@@ -86,12 +86,27 @@ test('the automatic choice on Autopilot leaves out GPU types Autopilot runs only
 
 test('a gkeVersion older than the one Autopilot needs for the shape is refused naming it', () => {
   expect(() => server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb', gkeVersion: '1.30' }))
-    .toThrow(/^'gkeVersion' 1\.30: GKE Autopilot runs 8 x nvidia-h200-141gb from 1\.31\.4-gke\.1183000 /);
-  // H100's 1-GPU shape needs a later patch than the type itself
-  expect(() => server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h100-80gb', gkeVersion: '1.31.3-gke.1000000' }))
-    .toThrow(/runs 1 x nvidia-h100-80gb from 1\.31\.4-gke\.1072000/);
+    .toThrow(/8 x nvidia-h200-141gb \(estimated\): GKE Autopilot runs 8 x nvidia-h200-141gb from 1\.31\.4-gke\.1183000 .*'gkeVersion' is 1\.30: /);
+  // H100's 1, 2 and 4 GPU shapes need a later patch than the type itself: before it, the 8-GPU shape
+  const early = server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h100-80gb', gkeVersion: '1.31.3-gke.1000000' }).resolution;
+  expect(early.acceleratorCount).toBe(8);
+  expect(early.alternatives.map((a) => a.reason).join('\n')).toMatch(/GKE Autopilot runs 1 x nvidia-h100-80gb from 1\.31\.4-gke\.1072000/);
   expect(server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h100-80gb', gkeVersion: '1.31.4-gke.1072000' }).resolution.acceleratorCount)
     .toBe(1);
+  // unset is the documented default, 1.33: RTX PRO 6000 (from 1.34.1-gke.1829001) is refused there as at an explicit 1.33
+  for (const gkeVersion of [undefined, '1.33']) {
+    expect(() => server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-rtx-pro-6000', gkeVersion }))
+      .toThrow(/GKE Autopilot runs 1 x nvidia-rtx-pro-6000 from 1\.34\.1-gke\.1829001/);
+  }
+  // the automatic choice falls back to a shape the version runs, whatever the version (it threw at 1.30 and 1.31 on 1 x H100)
+  for (const gkeVersion of ['1.28', '1.30', '1.31', '1.33']) {
+    const r = server({ model: 'meta-llama/Llama-3.1-8B-Instruct', gkeVersion }).resolution;
+    expect(PAGE_QUANTITIES[r.acceleratorType]).toContain(r.acceleratorCount);
+  }
+  // the resolver alone plans the same (the construct and the resolver agree), and leaves GB200 (Preview) out unless asked for
+  const alone = InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', clusterMode: ClusterMode.AUTOPILOT });
+  expect(alone.acceleratorType).not.toMatch(/nvidia-rtx-pro-6000|nvidia-gb200/);
+  expect(alone.alternatives.find((a) => a.acceleratorType === 'nvidia-gb200')?.reason).toMatch(/in Preview on GKE Autopilot/);
   // on Standard the version gate is Autopilot's only
   expect(server({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb', gkeVersion: '1.30', clusterMode: ClusterMode.STANDARD })
     .resolution.acceleratorType).toBe('nvidia-h200-141gb');

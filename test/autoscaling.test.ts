@@ -121,6 +121,9 @@ test('initial replicas come from expectedRequestsPerSecond', () => {
   // replicas are a one-time kubectl scale in the notes
   expect(deployment.spec.replicas).toBeUndefined();
   expect(server.deploymentNotes.join('\n')).toContain(`kubectl scale deployment/${deployment.metadata.name} --namespace llm --replicas ${a.initialReplicas}`);
+  // a start that only minReplicas sets needs no scale: the HPA holds it
+  const held = synth({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100, minReplicas: 2 }).server;
+  expect(held.deploymentNotes.join('\n')).not.toMatch(/Initial replicas:/);
   expect(hpa.spec.minReplicas).toBe(1);
   expect(synth({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100 }).deployment!.spec.replicas).toBeUndefined();
   expect(() => resolve({ model: 'openai/gpt-oss-20b', targetNtpotMilliseconds: 100, expectedRequestsPerSecond: -1 })).toThrow(/'expectedRequestsPerSecond' must be a positive/);

@@ -143,7 +143,7 @@ test('--cluster-mode and --gke-version reach the construct: Autopilot shapes, no
   expect(split(out).comments.join('\n')).toMatch(/Nodes \(GKE Autopilot\)/);
   expect(split(out).comments.join('\n')).not.toMatch(/node-pools create/);
   expect(server.resolution.acceleratorCount).toBe(8);
-  expect(fails(`${args} --gke-version=1.30`)).toMatch(/--gke-version 1\.30: GKE Autopilot runs 8 x nvidia-h200-141gb from 1\.31\.4-gke\.1183000.*set --gke-version/);
+  expect(fails(`${args} --gke-version=1.30`)).toMatch(/GKE Autopilot runs 8 x nvidia-h200-141gb from 1\.31\.4-gke\.1183000 .*and --gke-version is 1\.30: set --gke-version/);
   expect(fails(`${args.replace('autopilot', 'serverless')}`, 2)).toMatch(/--cluster-mode must be one of standard, autopilot/);
 });
 

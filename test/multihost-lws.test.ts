@@ -99,6 +99,12 @@ test('the server URL names the leader Service; a Service of the LeaderWorkerSet\
   new OptimizedLlmServer(chart, 's', { model: LLAMA_70B, acceleratorType: 'nvidia-l4', name: 'llama' });
   new k8s.KubeService(chart, 'mine', { metadata: { name: 'llama' }, spec: { ports: [{ port: 80 }] } });
   expect(() => app.synth()).toThrow(/Service llm\/llama \(by .*\) takes the name of the LeaderWorkerSet of OptimizedLlmServer at c\/s, .*LWS_LEADER_ADDRESS never resolves/);
+  // a chart without a namespace puts both in 'default', as a Service that says namespace: default does
+  const app2 = Testing.app();
+  const bare = new Chart(app2, 'bare');
+  new OptimizedLlmServer(bare, 's', { model: LLAMA_70B, acceleratorType: 'nvidia-l4', name: 'llama' });
+  new k8s.KubeService(bare, 'mine', { metadata: { name: 'llama', namespace: 'default' }, spec: { ports: [{ port: 80 }] } });
+  expect(() => app2.synth()).toThrow(/Service llama \(by .*\) takes the name of the LeaderWorkerSet/);
 });
 
 test('Autopilot: the LeaderWorkerSet passes Autopilot\'s rules too', () => {

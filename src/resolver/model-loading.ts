@@ -60,7 +60,8 @@ export function planModelLoading(
       ? `${machine.name} puts ephemeral storage on local SSD: the file cache goes there, unbounded`
       : accelerator.family === 'tpu'
         ? 'TPU hosts: the file cache goes in RAM (GKE guidance for TPUs, especially v6 and newer)'
-        : `${machine.name} has no local SSD: the file cache goes in RAM, bounded to ${bounded} GiB (the weights + 5%); GKE advises against a file cache on the boot disk`;
+        : `${machine.name} has no local SSD: the file cache goes in RAM, a ${bounded} GiB volume (the weights + 5%) holding a cache 512 MiB smaller; `
+          + 'GKE advises against a file cache on the boot disk';
     const estimatedLoadSeconds = model.checkpointWeightsGb / C.bucketReadGBps.value + loadFromMemory;
     return {
       loadPath: ModelLoadPath.CLOUD_STORAGE,

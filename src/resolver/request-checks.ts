@@ -4,6 +4,7 @@ import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord } from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
+import { parseGkeVersion } from '../storage/gke-version';
 import { closestMatches } from '../util/closest';
 import {
   checkObject,
@@ -45,6 +46,7 @@ export function checkNumbers(r: ResolveRequest): void {
   checkOptionalStringList('allowedAcceleratorTypes', r.allowedAcceleratorTypes);
   checkOptionalEnum('pricingModel', r.pricingModel, PricingModel, 'PricingModel');
   checkOptionalEnum('clusterMode', r.clusterMode, ClusterMode, 'ClusterMode');
+  if (r.gkeVersion !== undefined) parseGkeVersion(r.gkeVersion);
   // autoscaling settings mean nothing without a latency target: refuse them rather than drop them silently
   if (r.targetNtpotMilliseconds === undefined && r.targetTtftMilliseconds === undefined) {
     for (const name of ['autoscalingMetric', 'expectedRequestsPerSecond'] as const) {

@@ -5,6 +5,6 @@
 export const RESOLVE_REQUEST_PROPS: readonly string[] = [
   'model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'targetNtpotMilliseconds', 'targetTtftMilliseconds', 'pricingModel',
   'outputInputCostRatio', 'region', 'maxModelLength', 'modelBucketUri', 'autoscalingMetric', 'expectedRequestsPerSecond',
-  'allowedAcceleratorTypes', 'useCase', 'averageInputTokens', 'averageOutputTokens', 'weightPrecision', 'kvCacheDtype', 'capacity', 'reservationName', 'clusterMode',
+  'allowedAcceleratorTypes', 'useCase', 'averageInputTokens', 'averageOutputTokens', 'weightPrecision', 'kvCacheDtype', 'capacity', 'reservationName', 'clusterMode', 'gkeVersion',
   'loraAdapters', 'maxLoras', 'maxLoraRank', 'runtimeLoraUpdating',
 ];

@@ -19,6 +19,7 @@ const REQUEST_FIELDS = [
   'capacity',
   'reservationName',
   'clusterMode',
+  'gkeVersion',
   'outputInputCostRatio',
   'region',
   'maxModelLength',

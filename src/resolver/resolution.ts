@@ -42,7 +42,6 @@ export enum Capacity {
   FLEX_START = 'flex-start',
 }
 
-/** Whether a profile's numbers were measured or estimated. */
 /**
  * The kind of GKE cluster the manifests are for. Synth-time validation applies GKE Autopilot's
  * admission rules (GKE Warden) only in `AUTOPILOT` mode; the Kubernetes, GKE and best-practice rules
@@ -63,6 +62,7 @@ export enum ClusterMode {
   AUTOPILOT = 'autopilot',
 }
 
+/** Whether a profile's numbers were measured or estimated. */
 export enum ProfileSource {
   /** Published benchmark measurements. */
   MEASURED = 'measured',
@@ -163,6 +163,13 @@ export interface ResolveRequest {
    * @default ClusterMode.STANDARD
    */
   readonly clusterMode?: ClusterMode;
+  /**
+   * GKE version of the cluster. On Autopilot, GPU shapes Autopilot runs only from a later version are not planned (H200 from
+   * 1.31.4-gke.1183000, H100's 1, 2 and 4 GPU shapes from 1.31.4-gke.1072000, RTX PRO 6000 from 1.34.1-gke.1829001); the
+   * server also leaves out Cloud Storage FUSE options that need a newer GKE, with a note in `deploymentNotes`.
+   * @default '1.33' (read as the oldest 1.33 build)
+   */
+  readonly gkeVersion?: string;
   /**
    * The Compute Engine reservation the nodes consume; only with `capacity` Capacity.RESERVATION.
    * @default - none (required with Capacity.RESERVATION)

@@ -16,13 +16,14 @@ import { ClusterMode, ResolveRequest, Resolution, ResolvedAlternative } from './
 import { buildResolution } from './resolution-builder';
 import { resolveCached } from './resolution-cache';
 import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from './workload';
-import { autopilotQuantityRefusal } from '../catalog/autopilot-gpus';
+import { autopilotGpuType, autopilotMinimumGkeVersion, autopilotQuantityRefusal } from '../catalog/autopilot-gpus';
 import { Catalog } from '../catalog/catalog';
 import { PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
 import { KvCacheDtype, WeightPrecision, precisionPlan, requireServableFormat } from '../performance/precision';
 import { parseBucketUri } from '../storage/bucket-uri';
+import { DEFAULT_GKE_VERSION, atLeast } from '../storage/gke-version';
 import { checkProps, printable } from '../util/input';
 
 // the resolver's parts, re-exported for the CLI and tests that read them from here
@@ -102,13 +103,16 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const curves = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
   const candidates = curves.map((c) => withClusterShape(withLoraMemory(evaluate(
     catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength),
-  request.clusterMode));
+  request));
 
   const feasible = candidates.filter((c) => c.rejection === undefined);
   if (feasible.length === 0) {
     const lines = candidates.map((c) => `${curveKeyString(c.curve)} (${c.curve.source}): ${c.rejection}`);
     if (accelerator && candidates.length === 1) throw new Error(`${model.id} on ${accelerator.gkeLabel}: ${candidates[0].rejection}.`);
-    throw new Error(`No profile for ${model.id} meets the request (relax 'targetNtpotMilliseconds', 'targetTtftMilliseconds' or 'maxModelLength'):\n  `
+    // the hint names the props the rejections are about (a latency target or the model length); the lines say the rest
+    const relax = ['targetNtpotMilliseconds', 'targetTtftMilliseconds', 'maxModelLength']
+      .filter((p) => candidates.some((c) => c.rejection!.includes(`'${p}'`) || (p !== 'maxModelLength' && /NTPOT|TTFT/.test(c.rejection!))));
+    throw new Error(`No profile for ${model.id} meets the request${relax.length ? ` (relax ${relax.map((p) => `'${p}'`).join(' or ')})` : ''}:\n  `
       + lines.join('\n  '));
   }
   const { chosen, passedOver } = choose(feasible);
@@ -125,11 +129,26 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
  * `cloud.google.com/gke-accelerator-count` selector "Autopilot places one Pod on each GPU node" (GKE, "Deploy GPU workloads
  * in Autopilot"), so a replica packed with others on one machine (and priced as its share) is not what Autopilot runs.
  */
-function withClusterShape(c: Candidate, clusterMode: ClusterMode | undefined): Candidate {
-  if (clusterMode !== ClusterMode.AUTOPILOT || c.rejection !== undefined || c.accelerator.family !== 'gpu') return c;
+function withClusterShape(c: Candidate, request: ResolveRequest): Candidate {
+  if (request.clusterMode !== ClusterMode.AUTOPILOT || c.rejection !== undefined || c.accelerator.family !== 'gpu') return c;
+  const type = c.accelerator.gkeLabel;
   const perPod = nodesOf(c.curve).perNode;
-  const refusal = autopilotQuantityRefusal(c.accelerator.gkeLabel, perPod);
+  // a type in Preview on Autopilot (GB200) only when asked for by name
+  const asked = request.acceleratorType === type || (request.allowedAcceleratorTypes ?? []).includes(type);
+  if (autopilotGpuType(type)?.preview && !asked) {
+    return { ...c, rejection: `${type} is in Preview on GKE Autopilot: planned only when asked for ('acceleratorType' or 'allowedAcceleratorTypes')` };
+  }
+  const refusal = autopilotQuantityRefusal(type, perPod);
   if (refusal !== undefined) return { ...c, rejection: `${refusal}; 'clusterMode' ClusterMode.AUTOPILOT` };
+  const version = request.gkeVersion ?? DEFAULT_GKE_VERSION;
+  const minimum = autopilotMinimumGkeVersion(type, perPod);
+  if (minimum !== undefined && !atLeast(version, minimum)) {
+    return {
+      ...c,
+      rejection: `GKE Autopilot runs ${perPod} x ${type} from ${minimum} (GKE, "Deploy GPU workloads in Autopilot"), and 'gkeVersion' is ${version}`
+        + `${request.gkeVersion === undefined ? ' (the default)' : ''}: set 'gkeVersion' to your cluster's version if it is newer`,
+    };
+  }
   if (c.podsPerNode > 1) {
     return {
       ...c,

@@ -22,7 +22,6 @@ import { serverNotes } from './server-notes';
 import { chartNamespace, checkServerProps } from './server-props';
 import { pathwaysScratchUri, xlaCacheFor } from './tpu-cache';
 import { XlaCompilationCache } from './xla-compilation-cache';
-import { autopilotGpuType, autopilotMinimumGkeVersion } from '../catalog/autopilot-gpus';
 import { Catalog } from '../catalog/catalog';
 import { InferenceCatalog } from '../catalog/inference-catalog';
 import { JETSTREAM, modelServerByName } from '../catalog/model-servers';
@@ -33,7 +32,6 @@ import { ModelLoadPath, Resolution, ResolveRequest, ResolvedNodePool } from '../
 import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
-import { DEFAULT_GKE_VERSION, atLeast } from '../storage/gke-version';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { deepFreeze } from '../util/deep-freeze';
 import { checkedScope } from '../util/input';
@@ -81,13 +79,6 @@ export interface OptimizedLlmServerProps extends ResolveRequest, PodCustomizatio
    * @default InferenceCatalog.embedded()
    */
   readonly catalog?: InferenceCatalog;
-  /**
-   * GKE version of the cluster. Cloud Storage FUSE options that need a newer GKE are left out, with a
-   * note in `deploymentNotes`; on Autopilot, GPU types and shapes Autopilot runs only from a later version are left out of the
-   * automatic choice, and refused when asked for by `acceleratorType`.
-   * @default '1.33' (read as the oldest 1.33 build)
-   */
-  readonly gkeVersion?: string;
   /**
    * GPU accelerator labels your Autopilot clusters admit (only read with `ClusterMode.AUTOPILOT`).
    * Autopilot's list grows with GKE versions; extend it when yours admits more, e.g. `nvidia-b200`.
@@ -229,12 +220,12 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     validateName(this.name);
     checkJetStreamProps(props);
     const catalog = props.catalog?._catalog ?? Catalog.EMBEDDED;
-    // on Autopilot, the automatic choice stays within the GPU types Autopilot admits at the cluster's GKE version (the version the
-    // manifests assume when 'gkeVersion' is unset: RTX PRO 6000 needs 1.34.1-gke.1829001 on Autopilot)
+    // on Autopilot, the automatic choice stays within the GPU types Autopilot admits (the resolver leaves out the shapes it rejects or
+    // runs only from a later 'gkeVersion')
     const autopilotChoice = props.clusterMode === ClusterMode.AUTOPILOT && props.acceleratorType === undefined
       && props.allowedAcceleratorTypes === undefined;
     this.resolution = resolveCached(catalog, autopilotChoice
-      ? { ...props, allowedAcceleratorTypes: [...autopilotTypesAt(props.gkeVersion), ...(props.autopilotAcceleratorTypes ?? [])] }
+      ? { ...props, allowedAcceleratorTypes: [...GkeAutopilot.ALLOWED_GPU_TYPES, ...(props.autopilotAcceleratorTypes ?? [])] }
       : props);
     const r = this.resolution;
     this.nodePool = r.nodePool;
@@ -261,7 +252,6 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     const image = props.image ?? r.image;
     validateImage(image);
     if (props.gkeVersion !== undefined && !fromBucket) parseGkeVersionProp(props.gkeVersion);
-    if (props.clusterMode === ClusterMode.AUTOPILOT) checkAutopilotGkeVersion(r, props.gkeVersion);
     // JetStream reads its MaxText checkpoint from gs:// itself (load_parameters_path): no FUSE mount
     const checkpointUri = r.modelServer === JETSTREAM.name ? props.modelBucketUri!.replace(/\/+$/, '') : undefined;
     this.modelBucket = fromBucket && checkpointUri === undefined
@@ -438,7 +428,8 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       max: hasTarget ? maxReplicas : undefined,
       warmupJob: this.xlaCache !== undefined,
     }, validation.clusterMode);
-    if (hasTarget && initialReplicas > 1) {
+    // the HPA keeps minReplicas itself; a start above it (from expectedRequestsPerSecond) is a one-time scale
+    if (hasTarget && initialReplicas > minReplicas) {
       const kind = multiHost ? 'leaderworkerset' : 'deployment';
       this.deploymentNotes.push(`Initial replicas: ${initialReplicas} for 'expectedRequestsPerSecond', but the ${multiHost ? 'LeaderWorkerSet' : 'Deployment'} `
         + 'leaves spec.replicas to the HPA (a re-apply would otherwise reset the HPA\'s count); start at them once after the first apply: '
@@ -522,26 +513,3 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
 }
 
 
-/**
- * A GPU shape Autopilot runs only from some GKE version (H200 from 1.31.4-gke.1183000, H100's 1, 2 and 4 GPU shapes from
- * 1.31.4-gke.1072000; GKE "Deploy GPU workloads in Autopilot") is refused for an older `gkeVersion`: Autopilot would reject the pod.
- */
-function checkAutopilotGkeVersion(r: Resolution, gkeVersion: string | undefined): void {
-  if (gkeVersion === undefined || r.tpuTopology !== undefined) return;
-  const perPod = r.nodePool.acceleratorsPerNode;
-  const minimum = autopilotMinimumGkeVersion(r.acceleratorType, perPod);
-  if (minimum !== undefined && !atLeast(gkeVersion, minimum)) {
-    throw new Error(`'gkeVersion' ${gkeVersion}: GKE Autopilot runs ${perPod} x ${r.acceleratorType} from ${minimum} (GKE, "Deploy GPU workloads in `
-      + 'Autopilot"); set \'gkeVersion\' to your cluster\'s version if it is newer, or choose another \'acceleratorType\'.');
-  }
-}
-
-/** The GPU types Autopilot admits at a GKE version (`gkeVersion`, or the version the manifests assume when it is unset). */
-function autopilotTypesAt(gkeVersion: string | undefined): string[] {
-  const version = gkeVersion ?? DEFAULT_GKE_VERSION;
-  parseGkeVersionProp(version);
-  return GkeAutopilot.ALLOWED_GPU_TYPES.filter((t) => {
-    const minimum = autopilotGpuType(t)?.minimumGkeVersion;
-    return minimum === undefined || atLeast(version, minimum);
-  });
-}

@@ -19,7 +19,7 @@ import { isDns1123Label } from '../validation/manifest';
 
 /** The props of `OptimizedLlmServerProps` beyond `ResolveRequest` (a test keeps this list equal to the interface). */
 export const SERVER_OWN_PROPS: readonly string[] = [
-  'name', 'replicas', 'minReplicas', 'maxReplicas', 'huggingFaceToken', 'image', 'catalog', 'gkeVersion',
+  'name', 'replicas', 'minReplicas', 'maxReplicas', 'huggingFaceToken', 'image', 'catalog',
   'autopilotAcceleratorTypes', 'allowedClients', 'disruptionBudget', 'xlaCacheBucketUri', ...POD_CUSTOMIZATION_PROPS, 'podTemplateHook',
 ];
 

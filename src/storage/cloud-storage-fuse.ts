@@ -114,9 +114,9 @@ export class CloudStorageFuseModel {
     const version = options.gkeVersion ?? DEFAULT_GKE_VERSION;
     parseGkeVersion(version);
     if (!atLeastOnBranch(version, TUNED_RECIPE_GKE_VERSIONS)) {
-      throw new Error(`'gkeVersion' ${version} is older than the tuned Cloud Storage FUSE recipe needs (its file cache, pre-fetch and parallel `
-        + `downloads: GKE ${TUNED_RECIPE_GKE_VERSIONS.join(' on its minor, ')} or a later minor); upgrade the cluster, set 'gkeVersion' to its full `
-        + 'version if it is newer, or load the model from Hugging Face (omit modelBucketUri).');
+      throw new Error(`'gkeVersion' ${version} is older than the tuned Cloud Storage FUSE recipe needs for its file cache, pre-fetch and parallel `
+        + `downloads (GKE ${TUNED_RECIPE_GKE_VERSIONS.join(' on its minor, ')} on its minor, or a later minor); upgrade the cluster, set 'gkeVersion' `
+        + 'to its full version if it is newer, or load the model from Hugging Face (omit \'modelBucketUri\').');
     }
     const medium = options.fileCacheMedium ?? CacheMedium.LOCAL_SSD;
     const size = options.fileCacheSizeGiB;

@@ -63,7 +63,10 @@ export function duplicateObjectNames(root: IConstruct): string[] {
   // creates it only when no Service of that name exists (kubernetes-sigs/lws pkg/utils/controller CreateHeadlessServiceIfNotExists)
   for (const [key, lws] of seen) {
     if (!key.startsWith(`${LWS_GROUP}/LeaderWorkerSet|`)) continue;
-    const shadow = seen.get(`/Service|${lws.metadata.namespace ?? ''}|${lws.name}`);
+    // an object without a namespace lands in 'default', as one that says so does
+    const ns = lws.metadata.namespace ?? '';
+    const shadow = seen.get(`/Service|${ns}|${lws.name}`)
+      ?? (ns === '' || ns === 'default' ? seen.get(`/Service|${ns === '' ? 'default' : ''}|${lws.name}`) : undefined);
     if (shadow === undefined) continue;
     out.push(`[${UNIQUE_NAMES_RULE_ID}] Service ${lws.metadata.namespace ? `${lws.metadata.namespace}/` : ''}${lws.name} (by ${owner(shadow)}) `
       + `takes the name of the LeaderWorkerSet of ${owner(lws)}, whose controller then creates no headless Service: the group's pods get `
