@@ -111,6 +111,7 @@ test('a TPU server from a bucket gets a per-topology, per-version cache: one war
   // so it keeps the webhook's default staging volume on disk instead
   expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'gke-gcsfuse-buffer').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Gi' });
   expect(pod.volumes.map((v: any) => v.name)).not.toContain('gke-gcsfuse-buffer');
+  expect(pod.volumes.map((v: any) => v.name)).not.toContain('gke-gcsfuse-tmp');
   expect(pod.serviceAccountName).toBe(`${server.name}-xla-warmup`);
   expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name).sort()).toEqual([server.name, `${server.name}-xla-warmup`].sort());
   const service = objects.find((o) => o.kind === 'Service');

@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { BucketLocation, parseBucketUri } from '../storage/bucket-uri';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
 
-/** The Cloud Storage FUSE sidecar's write-staging volume (gcs-fuse-csi-driver: the sidecar's temp-dir sits on it). */
-const GCSFUSE_BUFFER_VOLUME = 'gke-gcsfuse-buffer';
+/** The Cloud Storage FUSE sidecar's volumes that may stage writes (gcs-fuse-csi-driver: its temp-dir sits on the buffer volume). */
+const GCSFUSE_STAGING_VOLUMES: readonly string[] = ['gke-gcsfuse-buffer', 'gke-gcsfuse-tmp'];
 /** Cloud Storage FUSE CSI driver (as in cloud-storage-fuse.ts). */
 const DRIVER = 'gcsfuse.csi.storage.gke.io';
 const VOLUME_NAME = 'xla-cache';
@@ -207,9 +207,10 @@ export function createXlaCacheWarmupJob(
     metadata: { labels, annotations: base.metadata?.annotations },
     spec: {
       ...base.spec!,
-      // the Job writes the cache through the FUSE sidecar, which stages writes on its gke-gcsfuse-buffer volume: not the serving
-      // template's 1 GiB in RAM (sized for a read-only mount), which a larger cache entry would fill; the webhook's default is on disk
-      volumes: (base.spec!.volumes ?? []).filter((v) => v.name !== GCSFUSE_BUFFER_VOLUME),
+      // the Job writes the cache through the FUSE sidecar, which stages writes on its gke-gcsfuse-buffer volume (older drivers on
+      // gke-gcsfuse-tmp): not the serving template's 1 GiB in RAM (sized for read-only mounts), which a larger cache entry would fill;
+      // the webhook's defaults are on disk
+      volumes: (base.spec!.volumes ?? []).filter((v) => !GCSFUSE_STAGING_VOLUMES.includes(v.name)),
       serviceAccountName: name,
       restartPolicy: 'Never',
       // the weight pre-fetcher runs forever and would keep the Job from completing
