@@ -18,6 +18,7 @@ import {
 } from '../src';
 import { llama8bArchitecture } from './support/architectures';
 import { cli, fails } from './support/cli';
+import { bucketPrefixWriteBindingCommands } from '../src/storage/iam';
 import { kubernetesExpand, shellQuote } from '../src/util/shell-quote';
 
 /** Plain-JS view of the library: no TypeScript checks on what is passed. */
@@ -136,6 +137,15 @@ test('activeText sees what sh interprets', () => {
 });
 
 describe('3. injection', () => {
+  test('a cache prefix with quotes, backslashes or $( reaches the IAM condition as a CEL literal inside one shell word', () => {
+    const [viewer, writer] = bucketPrefixWriteBindingCommands('my-b', 'a"b\\c/$(id)', 'llm', 'sa');
+    expect(viewer).toMatch(/--role roles\/storage\.objectViewer$/);
+    const word = writer.slice(writer.indexOf("'--condition"));
+    const printed = spawnSync('bash', ['-c', `printf '%s\\n' ${word}`], { encoding: 'utf8' }).stdout.trim();
+    expect(printed).toBe('--condition=expression=resource.name.startsWith("projects/_/buckets/my-b/objects/a\\"b\\\\c/$(id)/"),title=write-under-prefix');
+    expect(activeText(writer)).not.toContain('$(');
+  });
+
   test('1: a bucket URI with $(cmd) never reaches the XLA-cache seed script: it is a positional parameter, escaped from $(VAR)', () => {
     const uri = 'gs://my-b/m/$(touch${IFS}PWNED)';
     const s = server({ model: GEMMA, acceleratorType: 'tpu-v6e-slice', modelBucketUri: uri });

@@ -118,8 +118,13 @@ test('a TPU server from a bucket gets a per-topology, per-version cache: one war
   expect(Object.entries(service.spec.selector).every(([k, v]) => job.spec.template.metadata.labels[k] === v)).toBe(false);
 
   const notes = server.deploymentNotes.join('\n');
-  expect(notes).toContain('gs://models --member principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/'
-    + `PROJECT_ID.svc.id.goog/subject/ns/llm/sa/${server.name}-xla-warmup --role roles/storage.objectUser`);
+  // the writer reads the bucket and writes under the cache's directory only, not over the weights beside it
+  const member = 'principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/'
+    + `PROJECT_ID.svc.id.goog/subject/ns/llm/sa/${server.name}-xla-warmup`;
+  expect(notes).toContain(`gs://models --member ${member} --role roles/storage.objectViewer`);
+  expect(notes).toContain(`gs://models --member ${member} --role roles/storage.objectUser `
+    + `'--condition=expression=resource.name.startsWith("projects/_/buckets/models/objects/${path.slice('models/'.length)}/"),title=write-under-prefix'`);
+  expect(notes).not.toMatch(new RegExp(`sa/${server.name}-xla-warmup --role roles/storage\\.objectUser(?! '--condition)`));
   expect(notes).toContain(`subject/ns/llm/sa/${server.name} --role roles/storage.objectViewer`);
   expect(notes).not.toContain(`sa/${server.name} --role roles/storage.objectUser`);
   expect(notes).toMatch(/kubectl wait --for=condition=complete job\/.*-xla-warmup/);
@@ -155,7 +160,7 @@ test('the cache path differs per topology and per server version', () => {
   const other = synth({ ...TPU_BUCKET, xlaCacheBucketUri: 'gs://xla-caches' }).servers[0];
   expect(other.xlaCacheUri).toBe('gs://xla-caches/tpu-v6e-slice-2x2/v0.11.1-tpu');
   const notes = other.deploymentNotes.join('\n');
-  expect(notes).toMatch(new RegExp(`gs://xla-caches .*sa/${other.name}-xla-warmup --role roles/storage.objectUser`));
+  expect(notes).toMatch(new RegExp(`gs://xla-caches .*sa/${other.name}-xla-warmup --role roles/storage.objectUser '--condition=expression=resource\\.name\\.startsWith\\("projects/_/buckets/xla-caches/objects/tpu-v6e-slice-2x2/v0\\.11\\.1-tpu/"\\)`));
   expect(notes).toMatch(new RegExp(`gs://models .*sa/${other.name}-xla-warmup --role roles/storage.objectViewer`));
   expect(notes).toMatch(new RegExp(`gs://xla-caches .*sa/${other.name} --role roles/storage.objectViewer`));
 });

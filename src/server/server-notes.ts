@@ -9,7 +9,7 @@ import { autopilotMinimumGkeVersion } from '../catalog/autopilot-gpus';
 import { NodePoolSize, nodePoolCommand, nodesForReplicas } from '../resolver/node-pool';
 import { AutoscalingMetric, CacheMedium, Capacity, ClusterMode, Resolution, ResolvedNodePool } from '../resolver/resolution';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
-import { bucketIamBindingCommand } from '../storage/iam';
+import { bucketIamBindingCommand, bucketPrefixWriteBindingCommands } from '../storage/iam';
 import { shellQuote } from '../util/shell-quote';
 
 /** The replicas the server runs, which the node pool must hold. */
@@ -182,8 +182,9 @@ export function autoscalingNotes(a: AutoscalingNoteInputs): string[] {
 export function xlaCacheNotes(cache: XlaCacheLocation, name: string, namespace: string, modelBucket: CloudStorageFuseModel | undefined): string[] {
   const writer = xlaWarmupName(name);
   const out = [
-    `XLA cache: ${shellQuote(cache.uri)} has a single writer, the Job ${writer} (1 completion, 1 pod, no retries); grant its service account write access: `
-      + bucketIamBindingCommand(cache.bucket, namespace, writer, true),
+    `XLA cache: ${shellQuote(cache.uri)} has a single writer, the Job ${writer} (1 completion, 1 pod, no retries); grant its service account `
+      + 'read access to the bucket and write access under the cache\'s directory only (not the model\'s weights beside it; the IAM condition '
+      + `needs uniform bucket-level access on the bucket): ${bucketPrefixWriteBindingCommands(cache.bucket, cache.path, namespace, writer).join(' and ')}`,
   ];
   if (modelBucket && modelBucket.bucket !== cache.bucket) {
     out.push(`XLA cache: the Job ${writer} also reads the model: ${bucketIamBindingCommand(modelBucket.bucket, namespace, writer, false)}`);

@@ -26,3 +26,21 @@ export function bucketIamBindingCommand(bucket: string, namespace: string, servi
   return ['gcloud', 'storage', 'buckets', 'add-iam-policy-binding', `gs://${bucket}`, '--member', member,
     '--role', write ? 'roles/storage.objectUser' : 'roles/storage.objectViewer'].map(shellQuote).join(' ');
 }
+
+/**
+ * The bindings that let a Kubernetes service account read a bucket and write under one prefix of it only: roles/storage.objectViewer
+ * on the bucket (listing is a bucket-level permission) and roles/storage.objectUser with an IAM condition on the objects' names
+ * (Cloud Storage, "IAM Conditions": `resource.name.startsWith("projects/_/buckets/BUCKET/objects/PREFIX")`; conditions need uniform
+ * bucket-level access on the bucket). With no prefix, write access to the bucket.
+ */
+export function bucketPrefixWriteBindingCommands(bucket: string, prefix: string, namespace: string, serviceAccountName: string): string[] {
+  const path = prefix.replace(/^\/+|\/+$/g, '');
+  if (path === '') return [bucketIamBindingCommand(bucket, namespace, serviceAccountName, true)];
+  const viewer = bucketIamBindingCommand(bucket, namespace, serviceAccountName, false);
+  // a CEL string literal: backslashes and double quotes escaped (object names may hold both; commas, which would split gcloud's
+  // --condition dictionary, are refused in bucket paths)
+  const literal = `projects/_/buckets/${bucket}/objects/${path}/`.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const writer = viewer.replace(shellQuote('roles/storage.objectViewer'), `${shellQuote('roles/storage.objectUser')} `
+    + shellQuote(`--condition=expression=resource.name.startsWith("${literal}"),title=write-under-prefix`));
+  return [viewer, writer];
+}
