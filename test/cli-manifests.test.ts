@@ -147,6 +147,15 @@ test('--cluster-mode and --gke-version reach the construct: Autopilot shapes, no
   expect(fails(`${args.replace('autopilot', 'serverless')}`, 2)).toMatch(/--cluster-mode must be one of standard, autopilot/);
 });
 
+test('a multi-host replica (LeaderWorkerSet) keeps its profile, operating point and cost comment lines', () => {
+  const out = ok('manifests create --model=deepseek-ai/DeepSeek-R1 --model-server=vllm --accelerator-type=nvidia-h100-80gb --target-ntpot-milliseconds=200 '
+    + '--output=comments');
+  expect(out).toMatch(/^# Profile: deepseek-ai\/DeepSeek-R1 \/ vllm \S+ \/ 16 x nvidia-h100-80gb \/ a3-highgpu-8g/m);
+  expect(out).toMatch(/^# Operating point: \d+ output tokens\/s/m);
+  expect(out).toMatch(/^# Cost: \$[\d.]+\/M output tokens/m);
+  expect(out).toMatch(/^# Cost at the HPA target: /m);
+});
+
 test('--output-path writes the same text to a file and says so on standard error', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-manifests-'));
   const file = path.join(dir, 'gemma.yaml');
@@ -212,7 +221,11 @@ test('--capacity sets the pods\' nodes and the price; the comments give the node
     .toMatch(/--pricing-model on-demand does not price Spot capacity: with --capacity spot leave --pricing-model unset or set it to spot/);
   // a spot --pricing-model given with another capacity is refused, not silently priced on demand; left at its default it gives way
   expect(fails(`${L4_TARGET} --capacity=flex-start --pricing-model=spot`, 2)).toMatch(/--pricing-model spot prices Spot VMs, but --capacity is flex-start/);
-  expect(ok(`${L4_TARGET} --capacity=flex-start --output=comments`)).toMatch(/# Cost: .*\(on-demand, us-central1/);
+  // flex-start bills Dynamic Workload Scheduler prices (GKE, "About flex-start provisioning mode": up to 53% off): the on-demand rate is
+  // said to be an upper bound, and a commitment's rate, which flex-start VMs do not get, is refused
+  expect(ok(`${L4_TARGET} --capacity=flex-start --output=comments`))
+    .toMatch(/# Cost: .*\(on-demand rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices are up to 53% lower, us-central1/);
+  expect(fails(`${L4_TARGET} --capacity=flex-start --pricing-model=1-year-cud`, 2)).toMatch(/--pricing-model 1-year-cud does not price flex-start capacity/);
 });
 
 test('manifests create holds a long use case\'s requests by default, and --max-model-length sets the limit with errors naming it', () => {

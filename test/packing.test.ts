@@ -145,4 +145,12 @@ test('a node the replicas never fill costs the same: the notes give the cost at 
   const byDefault = new OptimizedLlmServer(chart, 's', { model: MODEL, acceleratorType: 'nvidia-h200-141gb', targetNtpotMilliseconds: 30 });
   expect(byDefault.horizontalPodAutoscaler!.toJson().spec.maxReplicas).toBe(8);
   expect(byDefault.deploymentNotes.some((n) => n.startsWith('Packing cost:'))).toBe(false);
+  // but the HPA's floor (minReplicas 1) keeps a whole node: its price for one replica's tokens, 8 x the figure
+  const floor = byDefault.deploymentNotes.find((n) => n.startsWith('Packing floor:'))!;
+  const perHour = byDefault.resolution.cost.costPerHour!;
+  expect(floor).toContain(`a whole node runs ($${Math.round(perHour * 8 * 10000) / 10000}/h, not the figures' $${perHour}/h for 1 replica)`);
+  expect(floor).toContain(`$${(byDefault.resolution.cost.costPerMillionOutputTokens! * 8).toFixed(3)}/M output tokens at the operating point`);
+  const chart8 = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const atEight = new OptimizedLlmServer(chart8, 's', { model: MODEL, acceleratorType: 'nvidia-h200-141gb', targetNtpotMilliseconds: 30, minReplicas: 8 });
+  expect(atEight.deploymentNotes.some((n) => n.startsWith('Packing floor:'))).toBe(false);
 });

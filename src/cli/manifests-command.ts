@@ -55,7 +55,8 @@ const CAPACITY: FlagSpec = {
   name: 'capacity',
   kind: 'choice',
   choices: Object.values(Capacity),
-  help: 'Where the nodes come from: the pods select it and the costs price it (default spot, or on-demand with a non-spot --pricing-model).',
+  help: 'Where the nodes come from: the pods select it and the costs price it (flex-start at the on-demand rate, an upper bound) (default spot, '
+    + 'or on-demand with a non-spot --pricing-model).',
 };
 const RESERVATION_NAME: FlagSpec = {
   name: 'reservation-name', kind: 'string', help: 'The Compute Engine reservation the nodes consume, with --capacity=reservation.',
@@ -188,8 +189,9 @@ export function synthesizeManifests(flags: Flags): { manifests: ManifestText[]; 
   });
   const objects: Array<{ apiVersion: string; kind: string; metadata: { name: string; annotations?: { [key: string]: string } } }> = chart.toJson();
   const manifests = objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, content: Yaml.stringify(o).replace(/\n+$/, '') }));
-  const comments = commentLines(server, objects.find((o) => o.kind === 'Deployment' && o.metadata.name === server.name)?.metadata.annotations ?? {},
-    inferenceGateway);
+  // the provenance annotations sit on the workload: a Deployment, or a LeaderWorkerSet when a replica spans nodes
+  const workload = objects.find((o) => (o.kind === 'Deployment' || o.kind === 'LeaderWorkerSet') && o.metadata.name === server.name);
+  const comments = commentLines(server, workload?.metadata.annotations ?? {}, inferenceGateway);
   return { manifests, comments };
 }
 

@@ -43,6 +43,13 @@ export function capacityOf(capacity: Capacity | undefined, pricingModel: Pricing
     throw new Error(`'pricingModel' spot prices Spot VMs, but 'capacity' is ${c}: set 'capacity' to Capacity.SPOT, or 'pricingModel' to `
       + 'on-demand or a committed-use discount.');
   }
+  // flex-start VMs bill Dynamic Workload Scheduler prices, not a commitment's: "committed-use discounts apply to on-demand and reserved
+  // capacity" (see ResolveRequest.capacity)
+  if (c === Capacity.FLEX_START && pricingModel !== undefined && pricingModel !== 'on-demand') {
+    throw new Error(`'pricingModel' ${pricingModel} does not price flex-start capacity, which bills Dynamic Workload Scheduler prices: with 'capacity' `
+      + 'Capacity.FLEX_START leave \'pricingModel\' unset (the on-demand rate, an upper bound), or choose Capacity.ON_DEMAND or Capacity.RESERVATION '
+      + 'for committed-use prices.');
+  }
   if (c === Capacity.RESERVATION) {
     if (typeof reservationName !== 'string' || !/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(reservationName)) {
       throw new Error('\'reservationName\' must name the Compute Engine reservation to consume with \'capacity\' Capacity.RESERVATION '
@@ -236,4 +243,15 @@ export function nodePoolCommand(pool: NodePoolShape, size: NodePoolSize): string
 /** Nodes that hold `replicas` server replicas: packed `podsPerNode` to a node, each spanning `nodesPerReplica`. */
 export function nodesForReplicas(pool: Pick<ResolvedNodePool, 'podsPerNode' | 'nodesPerReplica'>, replicas: number): number {
   return Math.ceil(replicas / (pool.podsPerNode ?? 1)) * pool.nodesPerReplica;
+}
+
+/**
+ * What the cost figures' price is, in words: the pricing model, or for flex-start the on-demand rate as an upper bound. GKE,
+ * "About flex-start provisioning mode": flex-start is billed at Dynamic Workload Scheduler pricing, "discounts (up to 53%) on vCPU,
+ * GPU and TPU"; Compute Engine, "About Flex-start VMs": A4, A3 and A2 machines at a discounted price. The catalog has no DWS prices.
+ */
+export function priceLabel(pricingModel: string, capacity: Capacity): string {
+  return capacity === Capacity.FLEX_START
+    ? `${pricingModel} rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices are up to 53% lower`
+    : pricingModel;
 }

@@ -6,7 +6,7 @@ import { inputTokensPerSecond } from './cost';
 import { kvCacheFitAt, kvCacheGbFor, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
 import { pathwaysParallelism, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
-import { capacityOf, planNodePool } from './node-pool';
+import { capacityOf, planNodePool, priceLabel } from './node-pool';
 import { nodesOf, podResources } from './pod-resources';
 import { maxModelLengthReason } from './request-checks';
 import { ProfileSource, ResolveRequest, Resolution, ResolvedAlternative, ResolvedPerformance } from './resolution';
@@ -55,6 +55,7 @@ export function buildResolution(
   const estimated = c.curve.source === 'estimated';
   const hasTargets = targets.ntpotMilliseconds !== undefined || targets.ttftMilliseconds !== undefined;
   const cost = c.cost!;
+  const capacity = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
   const decisions = [
     `model ${model.id}: ${Number(model.checkpointWeightsGb.toFixed(2))} GB of weights (${model.checkpointWeightsNote}), ${model.kvCacheKibPerTokenBf16} KiB of KV cache per token`,
     chose
@@ -105,7 +106,7 @@ export function buildResolution(
       : 'operating point: the inflection point (no latency target given)',
     cost.costPerHour !== undefined
       ? `cost: ${nodes > 1 ? `${nodes} x ` : ''}${machine.name} at $${pods > 1 ? `${cost.costPerHour * pods}/h, a replica's 1/${pods} share $${cost.costPerHour}`
-        : cost.costPerHour}/h${nodes > 1 ? ' in all' : ''} (${cost.pricingModel}, ${cost.region}, snapshot ${cost.priceSnapshotDate ?? 'undated'}); `
+        : cost.costPerHour}/h${nodes > 1 ? ' in all' : ''} (${priceLabel(cost.pricingModel, capacity.capacity)}, ${cost.region}, snapshot ${cost.priceSnapshotDate ?? 'undated'}); `
         + `$/output token = $/s / (input tok/s / ${cost.outputInputCostRatio} + output tok/s)`
       : `cost: no whole-VM price for ${machine.name} (${cost.pricingModel}, ${cost.region}) in the catalog, so no cost figures`,
   ];
@@ -140,7 +141,6 @@ export function buildResolution(
       + 'operating point, which the automatic accelerator choice minimises)');
   }
   const resources = podResources(model, machine, tp, loading, nodes, pods);
-  const capacity = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
   const nodePool = planNodePool({
     machine,
     accelerator: c.accelerator,

@@ -3,6 +3,7 @@
  * the uncertainty band of an estimate and the autoscaling target, so that every emitted number can be traced back.
  */
 import { Annotations } from './annotations';
+import { priceLabel } from '../resolver/node-pool';
 import { Resolution } from '../resolver/resolution';
 import { libraryVersion } from '../util/version';
 
@@ -23,7 +24,7 @@ export function provenance(r: Resolution): { [key: string]: string } {
       + ` (${r.operatingPointReason}, ${p.pointKind})`,
     [Annotations.COST]: r.cost.costPerMillionOutputTokens !== undefined
       ? `$${round(r.cost.costPerMillionOutputTokens, 3)}/M output tokens, $${round(r.cost.costPerMillionInputTokens!, 3)}/M input tokens `
-        + `(${r.cost.pricingModel}, ${r.cost.region}, $${r.cost.costPerHour}/h, prices of ${r.cost.priceSnapshotDate ?? 'undated source'})`
+        + `(${priceLabel(r.cost.pricingModel, r.nodePool.capacity)}, ${r.cost.region}, $${r.cost.costPerHour}/h, prices of ${r.cost.priceSnapshotDate ?? 'undated source'})`
       : `no price for ${r.instanceType} (${r.cost.pricingModel}, ${r.cost.region})`,
     [Annotations.VERSION]: `cdk8s-gke-inference ${libraryVersion()}`,
   };

@@ -99,6 +99,15 @@ export function serverNotes(
     const pods = pool.podsPerNode!;
     const most = replicas.max ?? replicas.initial;
     const cost = r.cost.costPerMillionOutputTokens;
+    // the HPA's floor keeps whole nodes too: at minReplicas 1 of an 8-pod node, the node's full price for one replica's tokens
+    const least = replicas.min;
+    if (least !== undefined && least % pods !== 0 && cost !== undefined && r.cost.costPerHour !== undefined) {
+      const nodes = Math.ceil(least / pods);
+      out.push(`Packing floor: at the HPA's minimum of ${least} replica${least === 1 ? '' : 's'} ${nodes === 1 ? 'a whole node runs' : `${nodes} whole nodes run`} `
+        + `($${round3(r.cost.costPerHour * pods * nodes)}/h, not the figures' $${round3(r.cost.costPerHour * least)}/h for ${least} replica${least === 1 ? '' : 's'}): `
+        + `$${(cost * (nodes * pods) / least).toFixed(3)}/M output tokens at the operating point with ${least === 1 ? 'it' : 'them'} busy (set minReplicas `
+        + `to a multiple of ${pods} to pay the figures at the floor).`);
+    }
     if (most % pods !== 0 && cost !== undefined) {
       const lastNode = most % pods;
       const nodes = Math.ceil(most / pods);
@@ -199,4 +208,9 @@ export function xlaCacheNotes(cache: XlaCacheLocation, name: string, namespace: 
     + `${['kubectl', 'wait', '--for=condition=complete', `job/${writer}`, `--namespace=${namespace}`, '--timeout=2h'].map(shellQuote).join(' ')}; re-run it (delete and re-apply) after changing the model, image or slice. Pods started before it `
     + 'completes compile into their own copy.');
   return out;
+}
+
+/** Dollars per hour to 4 significant decimals, as the cost figures print them. */
+function round3(x: number): string {
+  return String(Math.round(x * 10000) / 10000);
 }
