@@ -128,6 +128,10 @@ test('a TPU server from a bucket gets a per-topology, per-version cache: one war
   expect(notes).toContain(`subject/ns/llm/sa/${server.name} --role roles/storage.objectViewer`);
   expect(notes).not.toContain(`sa/${server.name} --role roles/storage.objectUser`);
   expect(notes).toMatch(/kubectl wait --for=condition=complete job\/.*-xla-warmup/);
+  // the Job's slice is a one-off cost beside the replicas, priced for its deadline
+  const hours = job.spec.activeDeadlineSeconds / 3600;
+  expect(notes).toContain(`XLA cache warm-up cost: the Job holds one more 2x2 slice while it compiles, $${server.resolution.cost.costPerHour}/h at the `
+    + `figures' price, up to $${(server.resolution.cost.costPerHour! * hours).toFixed(2)} if it runs to its ${hours.toFixed(1)} h deadline`);
   expect(notes).toMatch(/cannot create directories/);
 });
 

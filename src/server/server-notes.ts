@@ -4,7 +4,7 @@
  */
 import { HuggingFaceToken } from './hugging-face-token';
 import { secretCreateCommand } from './secret-command';
-import { XlaCacheLocation, xlaWarmupName } from './xla-cache';
+import { COMPILE_ALLOWANCE_SECONDS, XlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { autopilotMinimumGkeVersion } from '../catalog/autopilot-gpus';
 import { NodePoolSize, nodePoolCommand, nodesForReplicas } from '../resolver/node-pool';
 import { AutoscalingMetric, CacheMedium, Capacity, ClusterMode, Resolution, ResolvedNodePool } from '../resolver/resolution';
@@ -118,6 +118,13 @@ export function serverNotes(
         + `$${effective.toFixed(3)}/M at the operating point with every replica busy (${replicas.max !== undefined ? 'set maxReplicas' : 'run replicas'} `
         + `in multiples of ${pods} to pay the figures).`);
     }
+  }
+  if (replicas.warmupJob && r.cost.costPerHour !== undefined) {
+    // the Job runs the server once on a slice of its own, beside the replicas: a one-off the per-token figures leave out
+    const hours = (r.podResources.startupBudgetSeconds + COMPILE_ALLOWANCE_SECONDS) / 3600;
+    out.push(`XLA cache warm-up cost: the Job holds one more ${r.tpuTopology ? `${r.tpuTopology} ` : ''}slice while it compiles, $${round3(r.cost.costPerHour)}/h at the `
+      + `figures' price, up to $${(r.cost.costPerHour * hours).toFixed(2)} if it runs to its ${hours.toFixed(1)} h deadline (a one-off per `
+      + 'model, image and slice, not in the per-token figures).');
   }
   if (r.nodes > 1) {
     out.push(r.tpuTopology !== undefined || clusterMode === ClusterMode.AUTOPILOT

@@ -14,7 +14,7 @@ export const XLA_CACHE_VOLUME_NAMES = { shared: 'xla-cache', local: 'xla-cache-l
 export const XLA_CACHE_MOUNT_PATH = '/xla-cache';
 export const XLA_CACHE_ENV = 'VLLM_XLA_CACHE_PATH';
 /** First compilation takes 10-30 min (gke-inference-quickstart.md section 6): the warm-up gets an hour beyond the load budget. */
-const COMPILE_ALLOWANCE_SECONDS = 3600;
+export const COMPILE_ALLOWANCE_SECONDS = 3600;
 /** Seconds between two health checks of the warm-up loop. */
 const POLL_SECONDS = 10;
 /** The warm-up script reads the health URL it polls from this variable (no value is spliced into the script). */
