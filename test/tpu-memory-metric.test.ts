@@ -75,7 +75,13 @@ test('a measured target on LlmServerAutoscaler: External memory_used selected by
   expect(exporters[0].spec.selector).toEqual({ matchLabels: { 'k8s-app': 'tpu-device-plugin' } });
   expect(exporters[0].spec.endpoints[0].port).toBe(2112);
   // a second TPU-memory HPA in the app is refused
-  expect(() => memoryHpa(chart, 'b', 'llama-b')).toThrow(/already scales on TPU memory/);
+  expect(() => memoryHpa(chart, 'b', 'llama-b')).toThrow(/already scales on TPU memory in namespace llm/);
+  // another namespace's series are apart (the selector names the namespace): accepted in the same app
+  const elsewhere = new Chart(chart.node.scope as App, 'other', { namespace: 'team-b' });
+  memoryHpa(elsewhere, 'b', 'llama-b');
+  expect(() => (chart.node.scope as App).synth()).not.toThrow();
+  expect(ofKind(Testing.synth(elsewhere), 'HorizontalPodAutoscaler')[0].spec.metrics[0].external.metric.selector.matchLabels['metric.labels.exported_namespace'])
+    .toBe('team-b');
   // the notes state the preallocation (not "if"), the measured target in GiB, and the way out
   const caveat = a.deploymentNotes.filter((n) => n.includes('preallocates'));
   expect(caveat).toHaveLength(1);

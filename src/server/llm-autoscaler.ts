@@ -17,7 +17,10 @@ import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
 import { GPU_DUTY_CYCLE_REFUSAL, TPU_MEMORY_USED, boundedMetricScaleUpLimit, maximumShareTarget } from '../resolver/autoscaling';
 import { AutoscalingMetric, Resolution } from '../resolver/resolution';
-import { checkedFor, checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalEnum, checkOptionalPositive, checkOptionalString, checkProps, checkRequiredString, describeValue, printable } from '../util/input';
+import {
+  checkedFor, checkedScope, checkObject, checkOptionalEnum, checkOptionalInstance, checkOptionalInteger, checkOptionalPositive, checkOptionalString,
+  checkProps, checkRequiredString, describeValue, printable,
+} from '../util/input';
 import { isDns1123Subdomain } from '../validation/manifest';
 import { ensureUniqueObjectNames } from '../validation/unique-names';
 
@@ -235,13 +238,15 @@ export class LlmServerAutoscaler extends Construct {
     });
     // the TPU memory signal comes from the TPU device plugin's exporter: Managed Prometheus must scrape it
     if (metric.name === tpuMemoryMetricName()) {
-      // its series carry no label of their server: two such HPAs in one cluster would each count every server's memory
+      // its series are told apart by container and namespace only (the selector above): two such HPAs in one namespace would each
+      // count both servers' memory
+      const namespace = chartNamespace(this);
       const other = this.node.root.node.findAll().find((c): c is LlmServerAutoscaler => c !== this && c instanceof LlmServerAutoscaler
-        && c.metricName === tpuMemoryMetricName());
+        && c.metricName === tpuMemoryMetricName() && chartNamespace(c) === namespace);
       if (other) {
-        throw new Error(`'metric' '${AutoscalingMetric.TPU_MEMORY_USED}': the HPA '${other.horizontalPodAutoscaler.name}' already scales on TPU memory, `
-          + `and the exporter's series carry no label of their server, so both HPAs would count both servers' memory. Scale '${name}' `
-          + `on '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}' instead.`);
+        throw new Error(`'metric' '${AutoscalingMetric.TPU_MEMORY_USED}': the HPA '${other.horizontalPodAutoscaler.name}' already scales on TPU memory `
+          + `in namespace ${namespace}, and the exporter's series are told apart by container and namespace only, so both HPAs would count both `
+          + `servers' memory. Scale '${name}' on '${AutoscalingMetric.QUEUE_SIZE}' or '${AutoscalingMetric.BATCH_SIZE}' instead, or put it in another namespace.`);
       }
       this.tpuMetricsMonitoring = tpuMetricsExporterMonitoring(this);
     }
