@@ -3,6 +3,9 @@
  * CSV with the field names as headers, or JSON / YAML records. Output is byte-identical for the same rows.
  */
 import { Yaml } from 'cdk8s';
+import { round } from '../util/round';
+
+export { round };
 
 export type Cell = string | number | boolean | null;
 export type Row = { readonly [key: string]: Cell };
@@ -76,11 +79,6 @@ function csvCell(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Rounds to a number of decimals (for figures that JSON and YAML carry as numbers). */
-export function round(x: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 /** Rounds when defined; null otherwise (an absent figure is never zero). */
 export function roundOrNull(x: number | undefined, digits = 0): number | null {

@@ -5,12 +5,9 @@
 import { Annotations } from './annotations';
 import { priceLabel } from '../resolver/node-pool';
 import { Resolution } from '../resolver/resolution';
+import { round } from '../util/round';
 import { libraryVersion } from '../util/version';
 
-function round(x: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 /** The annotations of the Deployment or LeaderWorkerSet. */
 export function provenance(r: Resolution): { [key: string]: string } {

@@ -10,6 +10,7 @@ import { NodePoolSize, nodePoolCommand, nodesForReplicas } from '../resolver/nod
 import { AutoscalingMetric, CacheMedium, Capacity, ClusterMode, Resolution, ResolvedNodePool } from '../resolver/resolution';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand, bucketPrefixWriteBindingCommands } from '../storage/iam';
+import { round } from '../util/round';
 import { shellQuote } from '../util/shell-quote';
 
 /** The replicas the server runs, which the node pool must hold. */
@@ -61,36 +62,14 @@ export function serverNotes(
         + 'on Autopilot (this manifest sets "0", as Google\'s tuned recipe does on Standard) and that on Autopilot GPU nodes the sidecar gets at '
         + `most 2 vCPU and 14 GiB (a known issue)${ram !== undefined ? `, less than this pod's ${ram} GiB RAM file cache, which the sidecar fills` : ''}: `
         + 'check the injected sidecar\'s resources on your cluster (kubectl get pod -o yaml), set gke-gcsfuse/* annotations with podAnnotations, '
-        + 'or load the model from Hugging Face (omit modelBucketUri).');
+        + 'or load the model from Hugging Face (omit \'modelBucketUri\').');
     }
   }
   if (token.secretName !== undefined) {
     out.push(`Hugging Face token: ${secretCreateCommand(token, namespace)}`);
   }
   const pool = r.nodePool;
-  const size = nodePoolSize(pool, replicas);
-  const slicePerReplica = pool.tpuTopology !== undefined && pool.nodesPerReplica > 1;
-  const sizing = slicePerReplica
-    ? `one such node pool per replica (a multi-host TPU slice is created and scaled as a whole): ${replicas.max ?? replicas.initial} at most`
-    : `${size.initialNodes} node${size.initialNodes === 1 ? '' : 's'} at first for ${replicas.initial} replica${replicas.initial === 1 ? '' : 's'}`
-      + (replicas.warmupJob ? ' and the XLA cache warm-up Job' : '')
-      + (size.maxNodes !== undefined
-        ? `, the cluster autoscaler keeping ${size.minNodes} to ${size.maxNodes} nodes`
-          + (replicas.max !== undefined ? ` for the HPA's ${replicas.min ?? replicas.initial} to ${replicas.max} replicas` : '')
-          + (replicas.warmupJob ? ' (and the Job\'s while it runs)' : '')
-        : '');
-  if (clusterMode === ClusterMode.AUTOPILOT) {
-    out.push(autopilotNodesNote(r, replicas));
-  } else {
-    out.push(`Node pool (GKE Standard): ${pool.nodesPerReplica > 1 ? `${pool.nodesPerReplica} ` : ''}${pool.machineType} nodes `
-    + `${(pool.podsPerNode ?? 1) > 1 ? `holding ${pool.podsPerNode} replicas each ` : 'per replica '}`
-    + `(${pool.acceleratorsPerNode} x ${pool.acceleratorType}${pool.tpuTopology ? `, topology ${pool.tpuTopology}` : ''}, ${pool.capacity} capacity; `
-    + `${(pool.podsPerNode ?? 1) > 1 ? `its ${pool.podsPerNode} pods together may request` : 'a pod may request'} ${pool.allocatableCpu} CPU, ${pool.allocatableMemoryGiB} GiB of memory and ${pool.allocatableEphemeralStorageGiB} GiB of `
-    + `ephemeral storage on ${pool.ephemeralStorageOn === 'local-ssd' ? 'local SSD' : `a ${pool.bootDiskSizeGb} GB boot disk`}) and quota for them; `
-    // gcloud: --num-nodes counts nodes in each of the pool's zones, --total-*-nodes the whole pool
-    + `${sizing} (--num-nodes counts per zone: on a regional cluster add --node-locations ZONE); `
-    + `create it with: ${nodePoolCommand(pool, size).replace('NODE_POOL_NAME', shellQuote(name))}`);
-  }
+  out.push(clusterMode === ClusterMode.AUTOPILOT ? autopilotNodesNote(r, replicas) : nodePoolNote(r, name, replicas));
   if ((pool.podsPerNode ?? 1) > 1) {
     out.push(`Packing: one ${pool.machineType} node holds ${pool.podsPerNode} server pods of ${r.tensorParallelSize} x ${pool.acceleratorType} (each `
       + `requests ${r.podResources.cpu} CPU and ${r.podResources.memoryGiB} GiB, 1/${pool.podsPerNode} of the node); replicas and the HPA bounds `
@@ -99,19 +78,20 @@ export function serverNotes(
     const pods = pool.podsPerNode!;
     const most = replicas.max ?? replicas.initial;
     const cost = r.cost.costPerMillionOutputTokens;
+    // n replicas take whole nodes: their cost per million output tokens with every replica busy
+    const perToken = (n: number) => ({ nodes: Math.ceil(n / pods), perMillion: cost! * Math.ceil(n / pods) * pods / n });
     // the HPA's floor keeps whole nodes too: at minReplicas 1 of an 8-pod node, the node's full price for one replica's tokens
     const least = replicas.min;
     if (least !== undefined && least % pods !== 0 && cost !== undefined && r.cost.costPerHour !== undefined) {
-      const nodes = Math.ceil(least / pods);
+      const { nodes, perMillion } = perToken(least);
       out.push(`Packing floor: at the HPA's minimum of ${least} replica${least === 1 ? '' : 's'} ${nodes === 1 ? 'a whole node runs' : `${nodes} whole nodes run`} `
-        + `($${round3(r.cost.costPerHour * pods * nodes)}/h, not the figures' $${round3(r.cost.costPerHour * least)}/h for ${least} replica${least === 1 ? '' : 's'}): `
-        + `$${(cost * (nodes * pods) / least).toFixed(3)}/M output tokens at the operating point with ${least === 1 ? 'it' : 'them'} busy (set minReplicas `
+        + `($${round(r.cost.costPerHour * pods * nodes, 4)}/h, not the figures' $${round(r.cost.costPerHour * least, 4)}/h for ${least} replica${least === 1 ? '' : 's'}): `
+        + `$${perMillion.toFixed(3)}/M output tokens at the operating point with ${least === 1 ? 'it' : 'them'} busy (set minReplicas `
         + `to a multiple of ${pods} to pay the figures at the floor).`);
     }
     if (most % pods !== 0 && cost !== undefined) {
       const lastNode = most % pods;
-      const nodes = Math.ceil(most / pods);
-      const effective = cost * (nodes * pods) / most;
+      const { nodes, perMillion: effective } = perToken(most);
       out.push(`Packing cost: the cost figures ($${cost.toFixed(3)}/M output tokens at the operating point) price a replica as 1/${pods} of a full `
         + `node, but at ${most} replica${most === 1 ? '' : 's'} (the ${replicas.max !== undefined ? 'HPA\'s maximum' : 'replica count'}) `
         + `${nodes === 1 ? 'the node holds' : `the last of ${nodes} nodes holds`} ${lastNode} of ${pods}, and a node costs the same however full: `
@@ -122,7 +102,7 @@ export function serverNotes(
   if (replicas.warmupJob && r.cost.costPerHour !== undefined) {
     // the Job runs the server once on a slice of its own, beside the replicas: a one-off the per-token figures leave out
     const hours = (r.podResources.startupBudgetSeconds + COMPILE_ALLOWANCE_SECONDS) / 3600;
-    out.push(`XLA cache warm-up cost: the Job holds one more ${r.tpuTopology ? `${r.tpuTopology} ` : ''}slice while it compiles, $${round3(r.cost.costPerHour)}/h at the `
+    out.push(`XLA cache warm-up cost: the Job holds one more ${r.tpuTopology ? `${r.tpuTopology} ` : ''}slice while it compiles, $${round(r.cost.costPerHour, 4)}/h at the `
       + `figures' price, up to $${(r.cost.costPerHour * hours).toFixed(2)} if it runs to its ${hours.toFixed(1)} h deadline (a one-off per `
       + 'model, image and slice, not in the per-token figures).');
   }
@@ -139,6 +119,30 @@ export function serverNotes(
   out.push(MONITORING_NOTE);
   if (r.autoscaling) out.push(...autoscalingNotes(r.autoscaling));
   return out;
+}
+
+/** The node pool to create on GKE Standard, sized for the replicas (and the XLA warm-up Job), with its gcloud command. */
+function nodePoolNote(r: Resolution, name: string, replicas: ServerReplicas): string {
+  const pool = r.nodePool;
+  const size = nodePoolSize(pool, replicas);
+  const slicePerReplica = pool.tpuTopology !== undefined && pool.nodesPerReplica > 1;
+  const sizing = slicePerReplica
+    ? `one such node pool per replica (a multi-host TPU slice is created and scaled as a whole): ${replicas.max ?? replicas.initial} at most`
+    : `${size.initialNodes} node${size.initialNodes === 1 ? '' : 's'} at first for ${replicas.initial} replica${replicas.initial === 1 ? '' : 's'}`
+      + (replicas.warmupJob ? ' and the XLA cache warm-up Job' : '')
+      + (size.maxNodes !== undefined
+        ? `, the cluster autoscaler keeping ${size.minNodes} to ${size.maxNodes} nodes`
+          + (replicas.max !== undefined ? ` for the HPA's ${replicas.min ?? replicas.initial} to ${replicas.max} replicas` : '')
+          + (replicas.warmupJob ? ' (and the Job\'s while it runs)' : '')
+        : '');
+  return `Node pool (GKE Standard): ${pool.nodesPerReplica > 1 ? `${pool.nodesPerReplica} ` : ''}${pool.machineType} nodes `
+    + `${(pool.podsPerNode ?? 1) > 1 ? `holding ${pool.podsPerNode} replicas each ` : 'per replica '}`
+    + `(${pool.acceleratorsPerNode} x ${pool.acceleratorType}${pool.tpuTopology ? `, topology ${pool.tpuTopology}` : ''}, ${pool.capacity} capacity; `
+    + `${(pool.podsPerNode ?? 1) > 1 ? `its ${pool.podsPerNode} pods together may request` : 'a pod may request'} ${pool.allocatableCpu} CPU, ${pool.allocatableMemoryGiB} GiB of memory and ${pool.allocatableEphemeralStorageGiB} GiB of `
+    + `ephemeral storage on ${pool.ephemeralStorageOn === 'local-ssd' ? 'local SSD' : `a ${pool.bootDiskSizeGb} GB boot disk`}) and quota for them; `
+    // gcloud: --num-nodes counts nodes in each of the pool's zones, --total-*-nodes the whole pool
+    + `${sizing} (--num-nodes counts per zone: on a regional cluster add --node-locations ZONE); `
+    + `create it with: ${nodePoolCommand(pool, size).replace('NODE_POOL_NAME', shellQuote(name))}`;
 }
 
 /**
@@ -215,9 +219,4 @@ export function xlaCacheNotes(cache: XlaCacheLocation, name: string, namespace: 
     + `${['kubectl', 'wait', '--for=condition=complete', `job/${writer}`, `--namespace=${namespace}`, '--timeout=2h'].map(shellQuote).join(' ')}; re-run it (delete and re-apply) after changing the model, image or slice. Pods started before it `
     + 'completes compile into their own copy.');
   return out;
-}
-
-/** Dollars per hour to 4 significant decimals, as the cost figures print them. */
-function round3(x: number): string {
-  return String(Math.round(x * 10000) / 10000);
 }
