@@ -8,6 +8,7 @@ import { Catalog } from '../catalog/catalog';
 import { VLLM } from '../catalog/model-servers';
 import { DEFAULT_BOOT_DISK_GIB, bootDiskEphemeralGiB, bootDiskFor } from '../catalog/node-allocatable';
 import { parseBucketUri } from '../storage/bucket-uri';
+import { GCSFUSE_SIDECAR_VOLUMES } from '../storage/cloud-storage-fuse';
 import { DEFAULT_GKE_VERSION, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from '../storage/gke-version';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { checkedScope, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, printable } from '../util/input';
@@ -210,7 +211,7 @@ export class ModelTransferJob extends Construct {
               // bounded staging for files on their way to the bucket, one shard per parallel download: the sidecar stages writes on its
               // gke-gcsfuse-buffer volume (GKE, "Configure the Cloud Storage FUSE CSI driver sidecar container for GKE": custom write buffer); gke-gcsfuse-tmp holds
               // only its socket and config
-              { name: 'gke-gcsfuse-buffer', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${stagingGiB}Gi`) } },
+              { name: GCSFUSE_SIDECAR_VOLUMES.buffer, emptyDir: { sizeLimit: k8s.Quantity.fromString(`${stagingGiB}Gi`) } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('5Gi') } },
             ],
           },

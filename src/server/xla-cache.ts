@@ -1,10 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BucketLocation, parseBucketUri } from '../storage/bucket-uri';
+import { GCSFUSE_SIDECAR_VOLUMES } from '../storage/cloud-storage-fuse';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
 
 /** The Cloud Storage FUSE sidecar's volumes that may stage writes (gcs-fuse-csi-driver: its temp-dir sits on the buffer volume). */
-const GCSFUSE_STAGING_VOLUMES: readonly string[] = ['gke-gcsfuse-buffer', 'gke-gcsfuse-tmp'];
+const GCSFUSE_STAGING_VOLUMES: readonly string[] = [GCSFUSE_SIDECAR_VOLUMES.buffer, GCSFUSE_SIDECAR_VOLUMES.tmp];
 /** Cloud Storage FUSE CSI driver (as in cloud-storage-fuse.ts). */
 const DRIVER = 'gcsfuse.csi.storage.gke.io';
 const VOLUME_NAME = 'xla-cache';

@@ -51,12 +51,14 @@ export interface CloudStorageFuseModelOptions {
 
 /** Cloud Storage FUSE CSI driver names (GoogleCloudPlatform/gcs-fuse-csi-driver @5fcdc04a pkg/util/util.go, pkg/webhook). */
 const DRIVER = 'gcsfuse.csi.storage.gke.io';
-const SIDECAR_CACHE_VOLUME = 'gke-gcsfuse-cache';
+/**
+ * The sidecar's volumes a pod may declare itself (GKE, "Configure the Cloud Storage FUSE CSI driver sidecar container for GKE"):
+ * its read cache, its temporary files (socket, config) and its write buffer, where it stages writes.
+ */
+export const GCSFUSE_SIDECAR_VOLUMES = { cache: 'gke-gcsfuse-cache', tmp: 'gke-gcsfuse-tmp', buffer: 'gke-gcsfuse-buffer' } as const;
 
 /** RAM kept free in the memory-backed cache volume beyond the cache's own bound, MiB. */
 const RAM_CACHE_HEADROOM_MIB = 512;
-const SIDECAR_TMP_VOLUME = 'gke-gcsfuse-tmp';
-const SIDECAR_BUFFER_VOLUME = 'gke-gcsfuse-buffer';
 const VOLUME_NAME = 'model-bucket';
 const PREFETCH_READERS = 15;
 
@@ -184,10 +186,10 @@ export class CloudStorageFuseModel {
     const memory = (name: string, gib: number): k8s.Volume => ({ name, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${gib}Gi`) } });
     return [
       { name: VOLUME_NAME, csi: { driver: DRIVER, readOnly: true, volumeAttributes: this.volumeAttributes } },
-      ...(medium === CacheMedium.MEMORY ? [memory(SIDECAR_CACHE_VOLUME, this.options.fileCacheSizeGiB!)] : []),
+      ...(medium === CacheMedium.MEMORY ? [memory(GCSFUSE_SIDECAR_VOLUMES.cache, this.options.fileCacheSizeGiB!)] : []),
       // the mount is read-only, so the sidecar's write staging stays small
-      memory(SIDECAR_TMP_VOLUME, 1),
-      memory(SIDECAR_BUFFER_VOLUME, 1),
+      memory(GCSFUSE_SIDECAR_VOLUMES.tmp, 1),
+      memory(GCSFUSE_SIDECAR_VOLUMES.buffer, 1),
     ];
   }
 
