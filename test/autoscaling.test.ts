@@ -293,10 +293,23 @@ test('a KV-cache target never exceeds the operating point\'s value, is refused w
 
 test('a headroom the start-up leaves low is said, with its cost and what would raise it', () => {
   // DeepSeek-R1 on 2 x 8 H100 downloaded from the hub starts in over two hours: the HPA acts at about a tenth of capacity
-  const hub = resolve({ model: 'deepseek-ai/DeepSeek-R1', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 200 }).autoscaling!;
+  const r = resolve({ model: 'deepseek-ai/DeepSeek-R1', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 200 });
+  const hub = r.autoscaling!;
   expect(hub.headroom).toBeLessThan(0.3);
   expect(hub.explanation).toContain(`the HPA adds replicas at ${(hub.headroom * 100).toFixed(0)}% of a replica's operating throughput`);
-  expect(hub.explanation).toContain(`the cost per token at the target is ${(1 / hub.headroom).toFixed(1)}x the operating point's`);
+  // the multiple is the resolution's own two cost figures' ratio
+  const multiple = hub.costPerMillionOutputTokensAtTarget! / r.cost.costPerMillionOutputTokens!;
+  expect(multiple).toBeGreaterThan(3);
+  expect(hub.explanation).toContain(`the cost per token at the target is ${multiple.toFixed(1)}x the operating point's`);
+  // on the queue the HPA holds replicas at the operating point: no low-headroom claim, whatever the start-up
+  const queued = resolve({
+    model: 'deepseek-ai/DeepSeek-R1',
+    acceleratorType: 'nvidia-h100-80gb',
+    targetNtpotMilliseconds: 200,
+    autoscalingMetric: AutoscalingMetric.QUEUE_SIZE,
+  }).autoscaling!;
+  expect(queued.headroom).toBeLessThan(0.3);
+  expect(queued.explanation).not.toMatch(/low headroom/);
   expect(hub.explanation).toMatch(/'modelBucketUri' instead of the hub download/);
   // a fast-starting replica says nothing of it
   const fast = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100, modelBucketUri: 'gs://my-models/g' }).autoscaling!;

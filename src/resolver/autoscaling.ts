@@ -363,6 +363,9 @@ export function autoscalingFor(
       + 'allocates (per_device_batch_size x chips): its JetStream curve is not capped at the slots, so its throughput per replica is optimistic '
       + 'and the slot share reads 1 well below it; measure the slice before relying on the operating point.'
     : '';
+  // a queue forms only at saturation, so on the queue the HPA holds replicas at the operating point; on the other
+  // signals at headroom x its throughput
+  const utilizationAtTarget = metric === AutoscalingMetric.QUEUE_SIZE ? 1 : headroom;
   const explanation = `${metricReason}. At the operating point (${perf.outputTokensPerSecond.toFixed(0)} output tokens/s, `
     + `${perf.ntpotMilliseconds.toFixed(1)} ms NTPOT, ${perReplica.toFixed(2)} requests/s per replica) ${serverMetric} is ${value.toFixed(3)} `
     + `(from ${s.basis}). Headroom ${headroom.toFixed(3)} = ${(1 - tolerance).toFixed(1)} for the HPA tolerance of ${tolerance} `
@@ -370,9 +373,9 @@ export function autoscalingFor(
     + `(${C.gpuNodeProvisioningSeconds.value} s node + ${C.imagePullSeconds.value} s image + ${Math.round(loading.estimatedLoadSeconds)} s model load). `
     + targetText
     + slotGap
-    + (headroom < LOW_HEADROOM
-      ? ` The start-up leaves a low headroom: the HPA adds replicas at ${(headroom * 100).toFixed(0)}% of a replica's operating throughput, so replicas `
-        + `run mostly below it and the cost per token at the target is ${(1 / headroom).toFixed(1)}x the operating point's; a faster start (`
+    + (utilizationAtTarget < LOW_HEADROOM
+      ? ` The start-up leaves a low headroom: the HPA adds replicas at ${(utilizationAtTarget * 100).toFixed(0)}% of a replica's operating throughput, `
+        + `so replicas run mostly below it and the cost per token at the target is ${(1 / utilizationAtTarget).toFixed(1)}x the operating point's; a faster start (`
         + `${loading.loadPath === ModelLoadPath.CLOUD_STORAGE ? 'a smaller model or a warm node' : '\'modelBucketUri\' instead of the hub download'}) or a higher `
         + '\'minReplicas\' for the expected load costs less.'
       : '')
@@ -387,9 +390,7 @@ export function autoscalingFor(
     targetAverageValue: target,
     valueAtOperatingPoint: value,
     headroom,
-    // a queue forms only at saturation, so on the queue the HPA holds replicas at the operating point; on the other
-    // signals at headroom x its throughput
-    utilizationAtTarget: metric === AutoscalingMetric.QUEUE_SIZE ? 1 : headroom,
+    utilizationAtTarget,
     replicaStartupSeconds: startup,
     requestsPerSecondPerReplica: perReplica,
     initialReplicas,
