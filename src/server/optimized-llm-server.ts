@@ -16,7 +16,7 @@ import { CONTAINER_NAME, HTTP_PORT_NAME, labelValue, podTemplate } from './pod-t
 import { IPodTemplateHook, applyPodTemplateHook } from './pod-template-hook';
 import { provenance } from './provenance';
 import {
-  checkLeaderWorkerSetName, checkReplicas, clampInitialReplicas, parseGkeVersionProp, validateImage, validateName,
+  checkLeaderWorkerSetName, checkReplicas, clampInitialReplicas, validateImage, validateName,
 } from './server-checks';
 import { serverNotes } from './server-notes';
 import { chartNamespace, checkServerProps } from './server-props';
@@ -251,7 +251,6 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     }
     const image = props.image ?? r.image;
     validateImage(image);
-    if (props.gkeVersion !== undefined && !fromBucket) parseGkeVersionProp(props.gkeVersion);
     // JetStream reads its MaxText checkpoint from gs:// itself (load_parameters_path): no FUSE mount
     const checkpointUri = r.modelServer === JETSTREAM.name ? props.modelBucketUri!.replace(/\/+$/, '') : undefined;
     this.modelBucket = fromBucket && checkpointUri === undefined

@@ -12,12 +12,6 @@ export interface ReplicaProps {
   readonly maxReplicas?: number;
 }
 
-export function parseGkeVersionProp(v: string): void {
-  if (!/^\d+\.\d+(\.\d+(-gke\.\d+)?)?$/.test(v)) {
-    throw new Error(`'gkeVersion' '${printable(String(v))}' is not a GKE version: use MAJOR.MINOR or MAJOR.MINOR.PATCH-gke.BUILD, e.g. '1.33'.`);
-  }
-}
-
 export function checkReplicas(props: ReplicaProps, hasTarget: boolean): number {
   const whole = (name: string, v: number | undefined, min: number) => {
     if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`'${name}' must be a whole number >= ${min}, got ${v}.`);
