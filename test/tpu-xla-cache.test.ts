@@ -184,7 +184,7 @@ test('from Hugging Face on a TPU there is no cache unless xlaCacheBucketUri is s
   // the seed copy mounts the cache in an init container: GKE 1.29.3-gke.1093000 or later (gcs-fuse-csi-driver releases.md)
   const hubAt = (gkeVersion: string) => synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice', xlaCacheBucketUri: 'gs://xla-caches/gemma', gkeVersion });
   expect(() => hubAt('1.27')).toThrow(/'gkeVersion' 1\.27 is older than 1\.29\.3-gke\.1093000, .*init containers/);
-  expect(hubAt('1.29.3-gke.1093000').servers[0].xlaCacheUri).toBeDefined();
+  expect(hubAt('1.29.3-gke.1093000').servers[0].xlaCacheUri).toBe('gs://xla-caches/gemma/tpu-v6e-slice-2x2/v0.11.1-tpu');
 });
 
 test('xlaCacheBucketUri is refused off TPUs, malformed, or shared by two servers of one app', () => {
