@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { AutoscalingMetric, ClusterMode, InferenceResolver, OptimizedLlmServer, ServerClients } from '../src';
+import { AutoscalingMetric, ClusterMode, InferenceCatalog, InferenceResolver, OptimizedLlmServer, ServerClients } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 import { Catalog } from '../src/catalog/catalog';
 import { JETSTREAM, MAXTEXT_MODELS } from '../src/catalog/model-servers';
@@ -141,4 +141,44 @@ test('a single-host slice must hold a full-length KV cache per chip: MaxText pre
   const chips = small.acceleratorCount;
   expect(chips * kvCacheGbFor(catalog.model(base.model)!, 65536))
     .toBeLessThanOrEqual(memoryBudget(catalog.model(base.model)!, catalog.accelerator('tpu-v5-lite-podslice')!, chips).kvCacheCapacityGb);
+});
+
+test('JetStream\'s default model length is Google\'s max_target_length of 2048: MaxText preallocates every slot at that length', () => {
+  const r = InferenceResolver.resolve({ ...base, targetNtpotMilliseconds: 200 });
+  expect(r.maxModelLength).toBe(2048);
+  expect(r.decisions.join('\n')).toMatch(/maxModelLength 2048: the default for a server that preallocates every decode slot at full length/);
+  // vLLM pages its KV cache: its default stays 8192 for the same model
+  expect(InferenceResolver.resolve({ model: base.model, acceleratorType: 'nvidia-l4' }).maxModelLength).toBe(8192);
+  // a long workload still gets twice its average request
+  expect(InferenceResolver.resolve({ ...base, useCase: 'deep-research', targetNtpotMilliseconds: 2000 }).maxModelLength).toBeGreaterThan(8192);
+});
+
+test('a JetStream curve runs at most the decode slots the manifest allocates: a longer maxModelLength leaves fewer and costs more', () => {
+  const at = (maxModelLength: number | undefined) => {
+    const { server, objects } = synth({ ...base, maxModelLength, targetNtpotMilliseconds: 200 });
+    const engine = ofKind(objects, 'Deployment')[0].spec.template.spec.containers[0];
+    const perChip = Number(engine.args.find((a: string) => a.startsWith('per_device_batch_size=')).split('=')[1]);
+    const r = server.resolution;
+    const curve = InferenceCatalog.embedded().curve({ model: r.model, modelServer: 'jetstream', acceleratorType: r.acceleratorType, acceleratorCount: r.acceleratorCount, maxModelLength });
+    return { r, slots: perChip * r.acceleratorCount, curve };
+  };
+  const short = at(undefined);
+  const long = at(8192);
+  expect(short.r.acceleratorCount).toBe(1);
+  // by hand: Llama 3.1 8B holds 32 layers x 8 KV heads x 128 x 2 x 2 bytes = 128 KiB a token; one v6e chip leaves 10.3 GB beside
+  // the weights and the runtime: 38 slots of 2048 tokens (0.27 GB each), 9 of 8192 (1.07 GB)
+  const kvGbPerToken = (32 * 8 * 128 * 2 * 2) / 1e9;
+  expect(short.slots).toBe(Math.floor(short.r.memory.kvCacheCapacityGb / (kvGbPerToken * 2048)));
+  expect(long.slots).toBe(Math.floor(long.r.memory.kvCacheCapacityGb / (kvGbPerToken * 8192)));
+  expect([short.slots, long.slots]).toEqual([38, 9]);
+  for (const { slots, curve } of [short, long]) {
+    // throughput stops growing once every slot is busy: from the point at the slots on, more load only queues
+    const peak = Math.max(...curve.points.map((p) => p.outputTokensPerSecond));
+    expect(curve.points.some((p) => p.concurrency === slots)).toBe(true);
+    for (const p of curve.points.filter((x) => x.concurrency >= slots)) expect(p.outputTokensPerSecond).toBeCloseTo(peak, 6);
+    expect(curve.points.filter((x) => x.concurrency < slots).every((p) => p.outputTokensPerSecond < peak)).toBe(true);
+    expect(curve.maxModelLength).toBe(curve === short.curve ? 2048 : 8192);
+  }
+  expect(long.r.performance.outputTokensPerSecond).toBeLessThan(short.r.performance.outputTokensPerSecond / 2);
+  expect(long.r.cost.costPerMillionOutputTokens).toBeGreaterThan(2 * short.r.cost.costPerMillionOutputTokens!);
 });

@@ -6,7 +6,7 @@ import { AutoscalingMetric, ClusterMode, InferenceResolver, LlmServerAutoscaler,
 import { expectValidManifests } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
 import { Catalog } from '../src/catalog/catalog';
-import { jetstreamDecodeSlotsFor } from '../src/resolver/jetstream';
+import { jetstreamDecodeSlotsFor } from '../src/performance/decode-slots';
 
 // The TPU HBM signal (autoscalingMetric 'tpu-memory-used'): an External metric read from GKE's TPU device-plugin exporter.
 // MaxText preallocates the KV cache of every decode slot when the engine starts (MaxText/maxengine.py init_decode_state), so

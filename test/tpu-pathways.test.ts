@@ -7,7 +7,7 @@ import { expectValidManifests } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
 import { Catalog } from '../src/catalog/catalog';
 import { JETSTREAM, PATHWAYS_PORTS } from '../src/catalog/model-servers';
-import { profileCurves } from '../src/performance/profiles';
+import { modelledCurve, profileCurves } from '../src/performance/profiles';
 import { pathwaysParallelism, pathwaysSlice } from '../src/resolver/jetstream';
 import { JsonObject } from '../src/validation/manifest';
 import { checkManifests } from '../src/validation/runner';
@@ -17,7 +17,8 @@ import { checkManifests } from '../src/validation/runner';
 const catalog = Catalog.EMBEDDED;
 const MODEL = 'meta-llama/Llama-3.1-405B-Instruct';
 const CHECKPOINT = 'gs://ckpt-bucket/maxtext/llama3.1-405b/unscanned/0/items';
-const base = { model: MODEL, modelServer: 'jetstream', acceleratorType: 'tpu-v6e-slice', modelBucketUri: CHECKPOINT };
+// 8192-token requests (JetStream's default is Google's 2048, which fits a smaller slice: see the last test)
+const base = { model: MODEL, modelServer: 'jetstream', acceleratorType: 'tpu-v6e-slice', modelBucketUri: CHECKPOINT, maxModelLength: 8192 };
 
 function synth(props: ConstructorParameters<typeof OptimizedLlmServer>[2]): { server: OptimizedLlmServer; objects: any[] } {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
@@ -232,4 +233,24 @@ maybe('kubectl accepts the Pathways LeaderWorkerSet, Service, PodMonitoring and 
   const result = kubectlValidate([path.join(app.outdir, 'pathways.k8s.yaml')])!;
   expect(result.output).toContain(`${objects.length} valid, 0 invalid`);
   expect(result.ok).toBe(true);
+});
+
+test('at JetStream\'s default model length (Google\'s 2048 tokens) 405B takes the smaller slice, and its curve runs no more requests than its slots', () => {
+  const byDefault = { ...base, maxModelLength: undefined };
+  const r = InferenceResolver.resolve({ ...byDefault, targetNtpotMilliseconds: 500 });
+  expect(r.maxModelLength).toBe(2048);
+  expect(r.decisions.join('\n')).toMatch(/maxModelLength 2048: the default for a server that preallocates every decode slot at full length/);
+  // a quarter of the KV cache a slot: 32 chips leave enough beside 812 GB of bf16 weights for a 2048-token slot per chip
+  expect(r.tpuTopology).toBe('4x8');
+  expect(r.memory.kvCacheCapacityGb).toBeGreaterThanOrEqual(r.acceleratorCount * r.memory.kvCachePerMaxLengthRequestGb);
+  const longer = InferenceResolver.resolve({ ...base, targetNtpotMilliseconds: 500 });
+  expect(longer.memory.kvCacheCapacityGb).toBeGreaterThan(longer.acceleratorCount * longer.memory.kvCachePerMaxLengthRequestGb);
+  expect(r.memory.kvCacheCapacityGb).toBeLessThan(r.acceleratorCount * 4 * r.memory.kvCachePerMaxLengthRequestGb);
+  // the emitted per_device_batch_size x chips is the most the curve runs at once
+  const { objects } = synth({ ...byDefault, name: 'llama-405b', targetNtpotMilliseconds: 500 });
+  const lws = objects.find((o) => o.kind === 'LeaderWorkerSet');
+  const args: string[] = JSON.stringify(lws).match(/per_device_batch_size=(\d+)/)!.slice(1);
+  const slots = Number(args[0]) * r.acceleratorCount;
+  const curve = modelledCurve(catalog, r)!;
+  expect(Math.max(...curve.points.map((p) => p.runningBatchSize!))).toBe(slots);
 });

@@ -8,6 +8,7 @@ import { PRICES } from './data/prices.generated';
 import { RUNTIME_MEMORY } from './data/runtime-memory';
 import { TPU_CHIP_PRICES, TPU_TOPOLOGIES } from './data/tpu.generated';
 import { SHAREGPT_DISTRIBUTION, USE_CASES } from './data/use-cases.generated';
+import { defaultMaxModelLength, preallocatesDecodeSlots } from './model-length';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from './model-servers';
 import {
   AcceleratorRecord,
@@ -67,6 +68,12 @@ export interface CatalogData {
    * @default this catalog
    */
   readonly measurementBase?: Catalog;
+  /**
+   * The longest request profiles are computed for. Only the curves of a server that preallocates its decode slots at full length
+   * (JetStream, `preallocatesDecodeSlots`) depend on it: it sets how many requests run at once.
+   * @default each model's default for the workload (`defaultMaxModelLength`)
+   */
+  readonly maxModelLength?: number;
 }
 
 /** Whether two workloads have the same mean lengths (names aside). */
@@ -138,6 +145,7 @@ export class Catalog {
   public readonly servesMeasured: boolean;
   private readonly precisionCatalogs = new Map<string, Catalog>();
   private readonly workloadCatalogs = new Map<string, Catalog>();
+  private readonly lengthCatalogs = new Map<number, Catalog>();
   /** Sorted and filtered views of the (immutable) records, computed once; callers get copies. */
   private readonly views = new Map<string, readonly unknown[]>();
 
@@ -196,6 +204,7 @@ export class Catalog {
       c = new Catalog({
         ...base.data,
         workload: this.data.workload,
+        maxModelLength: this.data.maxModelLength,
         precision: { weights, kvCache },
         measurementBase: base,
         // a one-byte KV cache (vLLM's --kv-cache-dtype=fp8, JetStream's int8 quantize_kvcache) holds half the bf16 bytes per
@@ -231,6 +240,28 @@ export class Catalog {
       this.workloadCatalogs.set(key, c);
     }
     return c;
+  }
+
+  /**
+   * This catalog with profiles computed for requests of up to `maxModelLength` tokens: only a server that preallocates its decode
+   * slots at full length (JetStream) runs fewer requests at once for a longer limit. Cached.
+   */
+  public withMaxModelLength(maxModelLength: number): Catalog {
+    if (maxModelLength === this.data.maxModelLength) return this;
+    let c = this.lengthCatalogs.get(maxModelLength);
+    if (!c) {
+      c = new Catalog({ ...this.data, maxModelLength, measurementBase: this.measurementCatalog });
+      this.lengthCatalogs.set(maxModelLength, c);
+    }
+    return c;
+  }
+
+  /**
+   * The longest request the profiles of a model on a server are computed for: the catalog's `maxModelLength`, else the model's
+   * default for the catalog's workload on that server (`defaultMaxModelLength`).
+   */
+  public maxModelLengthFor(model: ModelRecord, server: ModelServerRecord): number {
+    return this.data.maxModelLength ?? defaultMaxModelLength(model, this.defaultWorkload, preallocatesDecodeSlots(server));
   }
 
   /** A new catalog with some of the data replaced. */

@@ -93,6 +93,14 @@ export interface ModelServerRecord extends Provenance {
    */
   readonly batchSizeMetricIsSlotShare?: boolean;
   /**
+   * The server allocates the KV cache of every decode slot at the full model length when it starts (JetStream's MaxText engine:
+   * maxengine.py `init_decode_state` zero-fills `per_device_batch_size` x chips caches of `max_target_length` tokens), so the
+   * model length sets how many requests run at once (`jetstreamDecodeSlots`). A paged KV cache (vLLM, TGI) costs nothing until
+   * a request uses it.
+   * @default false
+   */
+  readonly preallocatesDecodeSlots?: boolean;
+  /**
    * The TPU hardware signal GKE recommends for this server: the `container` label that selects its pods'
    * series of the TPU device-plugin exporter's `memory_used` gauge (HBM bytes per chip).
    * @default - the server has no TPU memory signal
@@ -344,6 +352,7 @@ export const JETSTREAM: ModelServerRecord = {
   queueSizeMetric: 'jetstream_prefill_backlog_size',
   batchSizeMetric: 'jetstream_slots_used_percentage',
   batchSizeMetricIsSlotShare: true,
+  preallocatesDecodeSlots: true,
   // GKE's TPU autoscaling guidance names HBM usage as JetStream's hardware signal; Google's module selects the exporter's series
   // with metric.labels.container: jetstream-http (gke-inference-quickstart.md section 2.8, from ai-on-gke @8676d66d)
   tpuMemoryMetricContainer: JETSTREAM_HTTP_CONTAINER,

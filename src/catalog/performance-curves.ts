@@ -4,13 +4,14 @@
  * `InferenceCatalog.curve` is the public entry point; `benchmarks list` prints the same figures.
  */
 import { Catalog } from './catalog';
+import { preallocatesDecodeSlots } from './model-length';
 import { VLLM } from './model-servers';
 import { CurvePoint, ProfileCurve } from '../performance/curve';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../performance/precision';
 import { profileCurves } from '../performance/profiles';
 import { inputTokensPerSecond } from '../resolver/cost';
-import { requireAccelerator, requireModel, requireServer } from '../resolver/request-checks';
-import { PROP_NAMES, requestedWorkload } from '../resolver/workload';
+import { chooseMaxModelLength, requireAccelerator, requireModel, requireServer } from '../resolver/request-checks';
+import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from '../resolver/workload';
 import { checkObject, checkOptionalEnum, checkOptionalInteger, checkOptionalString, checkRequiredString, printable } from '../util/input';
 
 /** Which curve to read. */
@@ -59,6 +60,12 @@ export interface CurveQuery {
    * @default - the use case's, else ShareGPT's mean (195)
    */
   readonly averageOutputTokens?: number;
+  /**
+   * Longest request (prompt + output), tokens. Only the curves of a server that preallocates its decode slots at this length
+   * (JetStream) depend on it: a longer limit leaves fewer slots, so fewer requests run at once.
+   * @default - the resolver's default for the model, workload and server (2048 for JetStream, as Google's module sets it)
+   */
+  readonly maxModelLength?: number;
 }
 
 /** One point of a curve, in increasing load. */
@@ -119,6 +126,8 @@ export interface PerformanceCurve {
   readonly weightPrecision: WeightPrecision;
   /** KV-cache dtype the curve is for. */
   readonly kvCacheDtype: KvCacheDtype;
+  /** Longest request the curve is for, tokens (it sets JetStream's decode slots; other servers' curves do not depend on it). */
+  readonly maxModelLength: number;
   /** Workload the curve is for: its name and average lengths. */
   readonly workload: string;
   /** Average input tokens per request of the workload. */
@@ -139,7 +148,7 @@ export interface PerformanceCurve {
 }
 
 const QUERY_PROPS = ['model', 'acceleratorType', 'acceleratorCount', 'modelServer', 'modelServerVersion', 'weightPrecision', 'kvCacheDtype',
-  'useCase', 'averageInputTokens', 'averageOutputTokens'];
+  'useCase', 'averageInputTokens', 'averageOutputTokens', 'maxModelLength'];
 
 /** The curve of a query against a catalog (see `InferenceCatalog.curve`). */
 export function curveOf(base: Catalog, query: CurveQuery): PerformanceCurve {
@@ -149,6 +158,7 @@ export function curveOf(base: Catalog, query: CurveQuery): PerformanceCurve {
   }
   for (const name of ['modelServer', 'modelServerVersion', 'useCase'] as const) checkOptionalString(name, query[name]);
   checkOptionalInteger('acceleratorCount', query.acceleratorCount, 1, 1024);
+  checkOptionalInteger('maxModelLength', query.maxModelLength, 1, 10_000_000);
   const asShipped = requireModel(base, query.model);
   const server = requireServer(base, query.modelServer);
   // the curve is of one accelerator: required here, where the resolver would choose one
@@ -167,7 +177,13 @@ export function curveOf(base: Catalog, query: CurveQuery): PerformanceCurve {
   }
   // refuses, with what would work, a format the accelerator cannot run
   precisionPlan(asShipped, accelerator, weights, kvCache, base.accelerators);
-  const catalog = base.withWorkload(requestedWorkload(base, query, PROP_NAMES)).withPrecision(weights, kvCache);
+  const workload = requestedWorkload(base, query, PROP_NAMES);
+  // the resolver's checks and default; only a server that preallocates its decode slots (JetStream) has curves that follow it
+  const maxModelLength = chooseMaxModelLength(asShipped, query.maxModelLength, workload, preallocatesDecodeSlots(server));
+  requireWorkloadFits(workload, maxModelLength, PROP_NAMES, query.maxModelLength === undefined ? `the context length of ${asShipped.id}` : undefined);
+  const forPrecision = base.withWorkload(workload).withPrecision(weights, kvCache);
+  const catalog = preallocatesDecodeSlots(server) && query.maxModelLength !== undefined
+    ? forPrecision.withMaxModelLength(maxModelLength) : forPrecision;
   const model = catalog.model(asShipped.id)!;
   const versions = catalog.versionsNewestFirst(server);
   const rank = (c: ProfileCurve) => (c.source === 'measured' ? 0 : 1e6) + versions.findIndex((v) => v.version === c.modelServerVersion);
@@ -193,6 +209,7 @@ export function curveOf(base: Catalog, query: CurveQuery): PerformanceCurve {
     acceleratorCount: curve.acceleratorCount,
     weightPrecision: weights,
     kvCacheDtype: kvCache,
+    maxModelLength,
     workload: w.name,
     meanInputTokens: w.meanInputTokens,
     meanOutputTokens: w.meanOutputTokens,

@@ -18,7 +18,6 @@ import {
   Candidate,
   DEFAULT_RATIO,
   DEFAULT_REGION,
-  chooseMaxModelLength,
   evaluate,
   profileCurves as resolverCurves,
   requireAccelerator,
@@ -180,7 +179,7 @@ export function instanceTypeOf(catalog: Catalog, s: SelectedCurve): string | und
  * or the resolver's default for the catalog's workload.
  */
 export function evaluateCurve(catalog: Catalog, s: SelectedCurve, targets: LatencyTargets, pricing: Pricing, maxModelLength?: number): Candidate {
-  maxModelLength ??= chooseMaxModelLength(s.model, undefined, catalog.defaultWorkload);
+  maxModelLength ??= catalog.maxModelLengthFor(s.model, s.server);
   return evaluate(catalog, s.curve, s.server, s.model, maxModelLength, targets, pricing.region, pricing.pricingModel, DEFAULT_RATIO, undefined);
 }
 
@@ -209,10 +208,11 @@ const FLAG_NAMES: WorkloadNames = {
 /**
  * The catalog for the workload of `--use-case` and `--average-input-tokens`/`--average-output-tokens` (a use case by its
  * catalog name, case and punctuation aside: `chatbot`, `Chatbot (ShareGPT)`, `deep-research`); the catalog itself without
- * them. Measured profiles are listed as measured only for the workload they were measured on (Chatbot (ShareGPT)).
+ * them. Measured profiles are listed as measured only for the workload they were measured on (Chatbot (ShareGPT)). With
+ * `--max-model-length`, the curves of a server that preallocates its decode slots at that length (JetStream) follow it.
  */
 export function workloadCatalog(catalog: Catalog, flags: { str(name: string): string | undefined; num(name: string): number | undefined }): Catalog {
-  return catalog.withWorkload(requestedWorkload(catalog, {
+  const forWorkload = catalog.withWorkload(requestedWorkload(catalog, {
     useCase: flags.str('use-case'),
     averageInputTokens: flags.num('average-input-tokens'),
     averageOutputTokens: flags.num('average-output-tokens'),
@@ -220,6 +220,9 @@ export function workloadCatalog(catalog: Catalog, flags: { str(name: string): st
     (flags.str('weight-precision') ?? WeightPrecision.CHECKPOINT) as WeightPrecision,
     (flags.str('kv-cache-dtype') ?? KvCacheDtype.AUTO) as KvCacheDtype,
   );
+  // --max-model-length sets the decode slots of a server that preallocates them (JetStream), so its curves
+  const maxModelLength = requestedMaxModelLength(flags);
+  return maxModelLength === undefined ? forWorkload : forWorkload.withMaxModelLength(maxModelLength);
 }
 
 /** One line saying why no curve meets the targets, with the latency range the curves do reach. */

@@ -21,6 +21,7 @@
  * `MAX_CROSS_VALIDATED_POINTS_PER_COMBINATION` evenly spaced points of each combination.
  */
 import { CurveKey, ProfileCurve } from './curve';
+import { jetstreamDecodeSlotsFor } from './decode-slots';
 import { EstimateInput, ModelPoint, PerformanceModel, performanceModel } from './estimator';
 import { expertKernelFormat, measuredExpertRate } from './expert-kernels';
 import { measuredCurves } from './measured-curves';
@@ -123,6 +124,9 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
   const rate = server!.name === 'vllm' && accelerator.family === 'gpu'
     ? measuredExpertRate('vllm', accelerator, expertKernelFormat(model, catalog.weightPrecision, computeFormat), model, tp)
     : undefined;
+  // a server that preallocates its decode slots at full length (JetStream) runs at most that many requests at once
+  const slots = server!.preallocatesDecodeSlots
+    ? jetstreamDecodeSlotsFor(model, accelerator, key.acceleratorCount, catalog.maxModelLengthFor(model, server!)) : undefined;
   return {
     model,
     accelerator,
@@ -130,6 +134,7 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
     pipelineParallelSize: pp,
     serverRelease: version.baseRelease,
     workload,
+    ...(slots !== undefined ? { maxNumSeqs: slots } : {}),
     ...precision,
     ...(rate ? {
       expertGemmTflops: rate.tflops,

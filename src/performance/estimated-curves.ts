@@ -22,6 +22,7 @@ import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
 import { acceleratorOnArmOnly } from '../catalog/machine-architecture';
 import { versionReleasedFor, versionRunsOnArchitecture, versionServesAccelerator, versionServesModel } from '../catalog/model-servers';
+import { ModelRecord } from '../catalog/types';
 import { packedTensorParallelSizes, validTensorParallelSizes } from '../resolver/feasibility';
 
 /** What caps the running batch, as the curve's note says it. */
@@ -30,6 +31,16 @@ const BATCH_LIMITS: Record<PerformanceModel['batchLimit'], string> = {
   'max-num-seqs': 'max_num_seqs',
   'token-budget': 'the step token budget the prompts share',
 };
+
+/** What caps a curve's running batch: on a server that preallocates its decode slots (JetStream), the slots at the model length. */
+function batchLimitText(catalog: Catalog, key: CurveKey, model: ModelRecord, pm: PerformanceModel): string {
+  const server = catalog.modelServer(key.modelServer);
+  if (pm.batchLimit === 'max-num-seqs' && server?.preallocatesDecodeSlots) {
+    return 'the decode slots MaxText preallocates (per_device_batch_size x chips, each holding a KV cache of '
+      + `${catalog.maxModelLengthFor(model, server)} tokens, maxModelLength)`;
+  }
+  return BATCH_LIMITS[pm.batchLimit];
+}
 
 const MODEL_CITATION = 'cdk8s-gke-inference performance model (src/performance/estimator.ts): roofline decode and prefill steps with the '
   + 'efficiencies of ../shared/reference/data/calibration.csv (src/performance/performance-constants.ts), KV-cache-capped continuous batching';
@@ -167,7 +178,7 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
           + 'only for that workload and precision; ' : '')
       + (ctx.catalog.weightPrecision !== 'checkpoint' || ctx.catalog.kvCacheDtype !== 'auto'
         ? `${ctx.catalog.weightPrecision} weights, ${ctx.catalog.kvCacheDtype} KV cache; ` : '')
-      + `running batch capped at ${pm.maxRunningBatch} by ${BATCH_LIMITS[pm.batchLimit]}`
+      + `running batch capped at ${pm.maxRunningBatch} by ${batchLimitText(ctx.catalog, key, model, pm)}`
       + (input.expertGemmTflops !== undefined
         ? `; expert GEMMs at most ${input.expertGemmTflops} TFLOPS per GPU, the measured rate of ${input.expertGemmSource}` : ''),
     uncertainty: {

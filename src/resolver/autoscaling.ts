@@ -1,9 +1,9 @@
-import { jetstreamDecodeSlotsFor } from './jetstream';
 import { AutoscalingMetric, ModelLoadPath, ResolvedAutoscaling, ResolvedModelLoading, ResolvedPerformance } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord, ModelServerVersionRecord } from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { CurveKey, CurvePoint, ProfileCurve } from '../performance/curve';
+import { jetstreamDecodeSlotsFor } from '../performance/decode-slots';
 import { modelledCurve } from '../performance/profiles';
 
 /** The server-side signals at one load. */
@@ -355,14 +355,6 @@ export function autoscalingFor(
     }
     initialReplicas = Math.max(1, Math.ceil(expectedRequestsPerSecond / (perReplica * headroom)));
   }
-  // JetStream's curve comes from the same performance model as vLLM's, whose running batch is capped by max_num_seqs and the KV
-  // cache, not by the decode slots MaxText allocates: the curve is keyed without maxModelLength, which sets the slots (see
-  // jetstreamDecodeSlots). Capping it belongs in the performance model; until then the explanation says when they disagree.
-  const slotGap = slots !== undefined && s.runningBatchSize > slots
-    ? ` The performance model runs ${s.runningBatchSize.toFixed(0)} requests at the operating point, more than the ${slots} decode slots MaxText `
-      + 'allocates (per_device_batch_size x chips): its JetStream curve is not capped at the slots, so its throughput per replica is optimistic '
-      + 'and the slot share reads 1 well below it; measure the slice before relying on the operating point.'
-    : '';
   // a queue forms only at saturation, so on the queue the HPA holds replicas at the operating point; on the other
   // signals at headroom x its throughput
   const utilizationAtTarget = metric === AutoscalingMetric.QUEUE_SIZE ? 1 : headroom;
@@ -372,7 +364,6 @@ export function autoscalingFor(
     + `/ (1 + ${growth} per minute x ${(startup / 60).toFixed(1)} min) for the load growth while a new replica starts `
     + `(${C.gpuNodeProvisioningSeconds.value} s node + ${C.imagePullSeconds.value} s image + ${Math.round(loading.estimatedLoadSeconds)} s model load). `
     + targetText
-    + slotGap
     + (utilizationAtTarget < LOW_HEADROOM
       ? ` The start-up leaves a low headroom: the HPA adds replicas at ${(utilizationAtTarget * 100).toFixed(0)}% of a replica's operating throughput, `
         + `so replicas run mostly below it and the cost per token at the target is ${(1 / utilizationAtTarget).toFixed(1)}x the operating point's; a faster start (`

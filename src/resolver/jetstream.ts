@@ -1,34 +1,17 @@
 /**
  * JetStream (MaxText engine) specifics the resolver and the autoscaling need: the request checks
- * (TPU only, single host, a model MaxText serves) and the number of decode slots.
+ * (TPU only, single host, a model MaxText serves) and the multi-host slice; its decode slots are in
+ * `performance/decode-slots.ts`.
  */
 import { kvCacheGbFor, memoryBudget, smallestFittingTensorParallelSize } from './feasibility';
 import { ResolveRequest } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { MAXTEXT_MODELS, ModelServerRecord, PATHWAYS_INSTANCE_TYPES } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord, TpuTopologyRecord } from '../catalog/types';
-import { PERFORMANCE_CONSTANTS } from '../performance/performance-constants';
 
 /** Whether every version of a server runs on TPUs only (JetStream): its profiles are all TPU estimates. */
 export function tpuOnlyServer(server: ModelServerRecord): boolean {
   return server.versions.every((v) => v.acceleratorFamily === 'tpu');
-}
-
-/**
- * JetStream decode slots (`per_device_batch_size` x chips): MaxText preallocates a KV cache of
- * `max_target_length` tokens per slot, so the slots are the full-length requests whose KV cache fits
- * next to the weights, at most the 128-sequence batch of the TPU performance model, rounded down to
- * a whole number per chip (at least one per chip).
- */
-export function jetstreamDecodeSlots(kvCacheCapacityGb: number, kvCachePerMaxLengthRequestGb: number, chips: number): number {
-  const fit = kvCachePerMaxLengthRequestGb > 0 ? Math.floor(kvCacheCapacityGb / kvCachePerMaxLengthRequestGb) : 0;
-  const slots = Math.min(PERFORMANCE_CONSTANTS.tpuMaxNumSeqs.value, fit);
-  return Math.max(1, Math.floor(slots / chips)) * chips;
-}
-
-/** The decode slots of a model on a slice, from the same memory budget the resolver reports. */
-export function jetstreamDecodeSlotsFor(model: ModelRecord, accelerator: AcceleratorRecord, chips: number, maxModelLength: number): number {
-  return jetstreamDecodeSlots(memoryBudget(model, accelerator, chips).kvCacheCapacityGb, kvCacheGbFor(model, maxModelLength), chips);
 }
 
 /**

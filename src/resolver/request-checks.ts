@@ -1,6 +1,7 @@
 /** Checks of a resolve request's fields, each error naming the prop and what would work (callers from JavaScript can pass anything). */
 import { AutoscalingMetric, ClusterMode, PricingModel, ResolveRequest } from './resolution';
 import { Catalog } from '../catalog/catalog';
+import { LengthWorkload, defaultLengthFor, defaultMaxModelLength } from '../catalog/model-length';
 import { ModelServerRecord } from '../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
@@ -105,28 +106,24 @@ export function requireAccelerator(catalog: Catalog, label: string): Accelerator
   return acc;
 }
 
-interface LengthWorkload { readonly meanInputTokens: number; readonly meanOutputTokens: number }
-
-/** The default model length for a workload: 8192, or twice its average request rounded up to 1024 tokens when that is longer. */
-function defaultLengthFor(workload: LengthWorkload | undefined): { readonly fromWorkload: number; readonly wanted: number } {
-  const average = workload === undefined ? 0 : workload.meanInputTokens + workload.meanOutputTokens;
-  const fromWorkload = Math.ceil((SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value * average) / 1024) * 1024;
-  return { fromWorkload, wanted: Math.max(SERVING_CONSTANTS.defaultMaxModelLength.value, fromWorkload) };
-}
-
 /** Why `chosen` is the model length: as requested, the default, twice a long workload's average request, or the model's context. */
 export function maxModelLengthReason(
   model: ModelRecord, requested: number | undefined, workload: LengthWorkload & { readonly name: string }, chosen: number,
+  preallocated: boolean = false,
 ): string {
   if (requested !== undefined) return `maxModelLength ${chosen}: as requested`;
-  const { fromWorkload, wanted } = defaultLengthFor(workload);
-  const fromAverage = fromWorkload > SERVING_CONSTANTS.defaultMaxModelLength.value;
+  const { fromWorkload, floor, wanted } = defaultLengthFor(workload, preallocated);
+  const fromAverage = fromWorkload > floor;
   const workloadReason = `${SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value} x the ${workload.name} workload's average request `
     + `(${workload.meanInputTokens} + ${workload.meanOutputTokens} tokens), rounded up to 1024 tokens`;
   if (chosen < wanted) return `maxModelLength ${chosen}: the context length of ${model.id}, under the ${wanted} tokens of ${fromAverage ? workloadReason : 'the default'}`;
   return fromAverage ? `maxModelLength ${chosen}: ${workloadReason} (vLLM rejects a request longer than --max-model-len)`
-    : `maxModelLength ${chosen}: the default (the ${workload.name} workload's average request, `
-      + `${workload.meanInputTokens + workload.meanOutputTokens} tokens, is under half of it)`;
+    : preallocated
+      ? `maxModelLength ${chosen}: the default for a server that preallocates every decode slot at full length (MaxText's `
+        + 'max_target_length, as Google\'s jetstream-maxtext module sets it): the profiled requests\' length, since each longer slot '
+        + `costs decode slots (the ${workload.name} workload's average request, ${workload.meanInputTokens + workload.meanOutputTokens} tokens, is under half of it)`
+      : `maxModelLength ${chosen}: the default (the ${workload.name} workload's average request, `
+        + `${workload.meanInputTokens + workload.meanOutputTokens} tokens, is under half of it)`;
 }
 
 /** Refuses a model length shorter than the profiled requests (any model: the listings check it before choosing profiles). */
@@ -140,14 +137,14 @@ export function requireProfiledLength(requested: number): void {
 
 /**
  * The longest request the server accepts (vLLM's `--max-model-len`): `requested`, checked against the profiled requests and the
- * model's context, or by default 8192 tokens, or twice the workload's average request when that is longer (rounded up to 1024
- * tokens; GIQ's Advanced Customer Support averages 9,256 tokens, so 19,456), within the model's context.
+ * model's context, or by default 8192 tokens (2048 on a server that preallocates its decode slots, see `defaultLengthFor`), or
+ * twice the workload's average request when that is longer (rounded up to 1024 tokens; GIQ's Advanced Customer Support averages
+ * 9,256 tokens, so 19,456), within the model's context.
  */
-export function chooseMaxModelLength(model: ModelRecord, requested: number | undefined, workload?: LengthWorkload): number {
-  if (requested === undefined) {
-    const { wanted } = defaultLengthFor(workload);
-    return Math.min(model.maxContext ?? wanted, wanted);
-  }
+export function chooseMaxModelLength(
+  model: ModelRecord, requested: number | undefined, workload?: LengthWorkload, preallocated: boolean = false,
+): number {
+  if (requested === undefined) return defaultMaxModelLength(model, workload, preallocated);
   requireProfiledLength(requested);
   if (model.maxContext !== undefined && requested > model.maxContext) {
     throw new Error(`'maxModelLength' (${requested}) exceeds the context length of ${model.id} (${model.maxContext} tokens).`);

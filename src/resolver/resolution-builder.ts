@@ -11,6 +11,7 @@ import { nodesOf, podResources } from './pod-resources';
 import { maxModelLengthReason } from './request-checks';
 import { ProfileSource, ResolveRequest, Resolution, ResolvedAlternative, ResolvedPerformance } from './resolution';
 import { Catalog } from '../catalog/catalog';
+import { preallocatesDecodeSlots } from '../catalog/model-length';
 import { ModelServerRecord } from '../catalog/model-servers';
 import { ModelRecord, PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
@@ -93,7 +94,7 @@ export function buildResolution(
     ...(pods > 1 ? [`packing: one ${machine.name} node holds ${pods} server pods of ${tp} x ${c.accelerator.gkeLabel} each (floor(${tp * pods} / ${tp})); `
       + 'each pod requests its own GPUs and 1/' + `${pods} of the node's CPU and memory, replicas and HPA bounds count pods, and a replica costs `
       + `1/${pods} of the machine (estimated as ${pods} independent replicas: the pods share the host's CPU, PCIe and network, not their GPUs)`] : []),
-    maxModelLengthReason(model, request.maxModelLength, catalog.defaultWorkload, maxModelLength),
+    maxModelLengthReason(model, request.maxModelLength, catalog.defaultWorkload, maxModelLength, preallocatesDecodeSlots(server)),
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${gb(c.budget.acceleratorMemoryGb)} GB x ${c.budget.gpuMemoryUtilization} - ${gb(model.checkpointWeightsGb)} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
       + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens${c.budget.kvCacheReplicas > 1
         ? `, each held ${c.budget.kvCacheReplicas} times: ${model.kvLoraRank !== undefined ? 'latent attention, every tensor-parallel rank holds the whole latent'

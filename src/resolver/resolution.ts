@@ -186,9 +186,10 @@ export interface ResolveRequest {
    */
   readonly region?: string;
   /**
-   * Longest context (prompt + output) the server accepts, tokens.
-   * @default - 8192, or twice the workload's average request (input + output tokens) when that is longer, rounded up to
-   * 1024 tokens; within the model's context length
+   * Longest context (prompt + output) the server accepts, tokens. JetStream preallocates every decode slot at this length, so
+   * for it a longer limit means fewer requests at once (its curves and cost follow it).
+   * @default - 8192 (2048 for JetStream, Google's max_target_length), or twice the workload's average request (input + output
+   * tokens) when that is longer, rounded up to 1024 tokens; within the model's context length
    */
   readonly maxModelLength?: number;
   /**

@@ -18,6 +18,7 @@ import { resolveCached } from './resolution-cache';
 import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from './workload';
 import { autopilotGpuType, autopilotMinimumGkeVersion, autopilotQuantityRefusal } from '../catalog/autopilot-gpus';
 import { Catalog } from '../catalog/catalog';
+import { preallocatesDecodeSlots } from '../catalog/model-length';
 import { PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
@@ -72,7 +73,7 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   }
   // the longest request: as asked, or a default that holds the workload's requests (within the model's context)
   const workload = requestedWorkload(catalog, request, PROP_NAMES);
-  const maxModelLength = chooseMaxModelLength(asShipped, request.maxModelLength, workload);
+  const maxModelLength = chooseMaxModelLength(asShipped, request.maxModelLength, workload, preallocatesDecodeSlots(server));
   requireWorkloadFits(workload, maxModelLength, PROP_NAMES, request.maxModelLength === undefined ? `the context length of ${asShipped.id}` : undefined);
   // the workload's catalog: profiles, cost, KV cache per request and autoscaling all follow its average lengths
   catalog = catalog.withWorkload(workload);
@@ -91,6 +92,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   if (accelerator) precisionPlan(asShipped, accelerator, weights, kvCache, catalog.accelerators, undefined, maxText);
   if (!maxText) requireServableFormat(asShipped, weights);
   catalog = catalog.withPrecision(weights, kvCache);
+  // and, where the server preallocates its decode slots at full length (JetStream), the model length's: it sets the slots
+  if (preallocatesDecodeSlots(server) && request.maxModelLength !== undefined) catalog = catalog.withMaxModelLength(maxModelLength);
   const model = catalog.model(asShipped.id)!;
   if (request.modelBucketUri !== undefined) parseBucketUri(request.modelBucketUri);
   checkJetStreamRequest(catalog, server, model, accelerator, maxModelLength, request);

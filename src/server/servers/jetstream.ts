@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, MAXTEXT_MODELS, MaxTextModel } from '../../catalog/model-servers';
-import { jetstreamDecodeSlots } from '../../resolver/jetstream';
+import { jetstreamDecodeSlots } from '../../performance/decode-slots';
 import { Resolution } from '../../resolver/resolution';
 import { escapeKubernetesExpansion, shellQuote } from '../../util/shell-quote';
 

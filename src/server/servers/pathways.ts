@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { JetStreamEngineInputs, maxTextModel } from './jetstream';
 import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, PATHWAYS_INSTANCE_TYPES, PATHWAYS_PORTS } from '../../catalog/model-servers';
 import { SERVING_CONSTANTS } from '../../catalog/serving-constants';
-import { jetstreamDecodeSlots } from '../../resolver/jetstream';
+import { jetstreamDecodeSlots } from '../../performance/decode-slots';
 import { capacityPodSpec } from '../../resolver/node-pool';
 import { Resolution } from '../../resolver/resolution';
 import { escapeKubernetesExpansion, shellQuote } from '../../util/shell-quote';
