@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import { InferenceGateway, InferenceResolver, LoraAdapter, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { InferenceCatalog, InferenceGateway, InferenceResolver, LoraAdapter, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
 import { Catalog } from '../src/catalog/catalog';
@@ -60,6 +60,52 @@ describe('memory of the adapter slots', () => {
     expect(plain.memory.kvCacheCapacityGb - lora.memory.kvCacheCapacityGb).toBeCloseTo(slots, 9);
     expect(lora.memory.runtimeOverheadGb - plain.memory.runtimeOverheadGb).toBeCloseTo(slots, 9);
     expect(lora.decisions.some((d) => d.startsWith('LoRA: adapters sql (rank 16') && d.includes('4 slots (--max-loras)'))).toBe(true);
+  });
+
+  test('the operating point runs only the sequences the KV cache left beside the slots holds (F2)', () => {
+    // Gemma 2 9B on 2 x L4 at 4096 tokens: eight rank-64 slots take 5.1 GB of the 17.2 GB KV cache
+    const request = { model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 200, maxModelLength: 4096 };
+    const adapters = Array.from({ length: 8 }, (_, i) => LoraAdapter.fromHuggingFace(`a${i}`, `my-org/gemma-a${i}`, 64));
+    const plain = InferenceResolver.resolve(request);
+    const lora = InferenceResolver.resolve({ ...request, loraAdapters: adapters, maxLoraRank: 64 });
+    expect(lora.acceleratorCount).toBe(plain.acceleratorCount);
+    expect(lora.memory.kvCacheCapacityGb).toBeCloseTo(plain.memory.kvCacheCapacityGb - lora.lora!.slotsMemoryGb, 9);
+    // without adapters the point holds more KV than the slots leave: vLLM could not run that batch
+    expect(plain.memory.kvCacheAtOperatingPointGb!).toBeGreaterThan(lora.memory.kvCacheCapacityGb);
+    expect(lora.memory.kvCacheAtOperatingPointGb!).toBeLessThanOrEqual(lora.memory.kvCacheCapacityGb);
+    expect(lora.performance.outputTokensPerSecond).toBeLessThan(plain.performance.outputTokensPerSecond);
+    expect(lora.cost.costPerMillionOutputTokens!).toBeGreaterThan(plain.cost.costPerMillionOutputTokens!);
+    expect(lora.decisions.join('\n')).toMatch(/LoRA: performance is the calibrated estimate with the KV cache less the slots/);
+    // a profile measured without adapters is not served as measured with them
+    const measured = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' });
+    expect(measured.source).toBe('measured');
+    expect(InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', loraAdapters: [SQL()] }).source)
+      .toBe('estimated');
+  });
+
+  test('tokens beside the slots count every copy of a KV head the tensor-parallel ranks replicate (F1)', () => {
+    // 2 KV heads on 4 T4s: each rank holds one, so every token's KV is held twice (vLLM replicates KV heads fewer than the ranks)
+    const catalog = InferenceCatalog.embedded().addModel({
+      id: 'THUDM/glm-4-9b-chat-1m',
+      source: 'https://huggingface.co/THUDM/glm-4-9b-chat-1m/blob/main/config.json',
+      parametersBillions: 9.4,
+      numHiddenLayers: 40,
+      hiddenSize: 4096,
+      numAttentionHeads: 32,
+      numKeyValueHeads: 2,
+      intermediateSize: 13696,
+      vocabSize: 151552,
+      maxPositionEmbeddings: 1048576,
+      gated: false,
+    });
+    const adapters = [1, 2, 3, 4].map((i) => LoraAdapter.fromHuggingFace(`a${i}`, `my-org/a${i}`, 64));
+    const request = { model: 'THUDM/glm-4-9b-chat-1m', acceleratorType: 'nvidia-tesla-t4', loraAdapters: adapters, maxLoraRank: 64 };
+    const r = catalog.resolve({ ...request, maxModelLength: 131072 });
+    expect(r.tensorParallelSize).toBe(4);
+    // by hand: 40 layers x 2 KV heads x 128 x 2 (K and V) x 2 bytes = 40 KiB a token, held twice
+    const tokens = Math.floor((r.memory.kvCacheCapacityGb * 1e9) / (40 * 2 * 128 * 2 * 2 * 2));
+    expect(r.decisions.join('\n')).toContain(`(${tokens} tokens, each held 2 times`);
+    expect(() => catalog.resolve({ ...request, maxModelLength: tokens + 1024 })).toThrow(/does not fit next to the LoRA slots/);
   });
 
   test('slots that leave no room for maxModelLength are refused, naming the props', () => {

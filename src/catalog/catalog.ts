@@ -22,6 +22,7 @@ import {
   TpuTopologyRecord,
   UseCaseRecord,
 } from './types';
+import { LoraSlots } from '../performance/lora-memory';
 import { KvCacheDtype, WeightPrecision, embeddingTablesGb, weightsGbFor } from '../performance/precision';
 
 /** The hourly price of one machine (a GPU VM, or a TPU VM priced per chip), with where it comes from. */
@@ -74,6 +75,12 @@ export interface CatalogData {
    * @default each model's default for the workload (`defaultMaxModelLength`)
    */
   readonly maxModelLength?: number;
+  /**
+   * The LoRA adapter slots vLLM preallocates (`--max-loras` x `--max-lora-rank`): profiles are computed with the KV cache less
+   * them, so every profile is the calibrated estimate (the measured points were taken without adapters).
+   * @default no LoRA slots
+   */
+  readonly loraSlots?: LoraSlots;
 }
 
 /** Whether two workloads have the same mean lengths (names aside). */
@@ -136,6 +143,8 @@ export class Catalog {
   public readonly weightPrecision: WeightPrecision;
   /** The KV-cache dtype profiles are computed for. */
   public readonly kvCacheDtype: KvCacheDtype;
+  /** The LoRA adapter slots profiles are computed with (`withLoraSlots`), or undefined. */
+  public readonly loraSlots?: LoraSlots;
   /** The catalog with the model records the measured points were taken with (itself unless this is a precision variant). */
   public readonly measurementCatalog: Catalog;
   /**
@@ -146,6 +155,7 @@ export class Catalog {
   private readonly precisionCatalogs = new Map<string, Catalog>();
   private readonly workloadCatalogs = new Map<string, Catalog>();
   private readonly lengthCatalogs = new Map<number, Catalog>();
+  private readonly loraCatalogs = new Map<string, Catalog>();
   /** Sorted and filtered views of the (immutable) records, computed once; callers get copies. */
   private readonly views = new Map<string, readonly unknown[]>();
 
@@ -188,7 +198,9 @@ export class Catalog {
     this.weightPrecision = data.precision?.weights ?? WeightPrecision.CHECKPOINT;
     this.kvCacheDtype = data.precision?.kvCache ?? KvCacheDtype.AUTO;
     this.measurementCatalog = data.measurementBase ?? this;
-    this.servesMeasured = this.workloadIsMeasured && this.weightPrecision === WeightPrecision.CHECKPOINT && this.kvCacheDtype === KvCacheDtype.AUTO;
+    this.loraSlots = data.loraSlots;
+    this.servesMeasured = this.workloadIsMeasured && this.weightPrecision === WeightPrecision.CHECKPOINT && this.kvCacheDtype === KvCacheDtype.AUTO
+      && this.loraSlots === undefined;
   }
 
   /**
@@ -205,6 +217,7 @@ export class Catalog {
         ...base.data,
         workload: this.data.workload,
         maxModelLength: this.data.maxModelLength,
+        loraSlots: this.data.loraSlots,
         precision: { weights, kvCache },
         measurementBase: base,
         // a one-byte KV cache (vLLM's --kv-cache-dtype=fp8, JetStream's int8 quantize_kvcache) holds half the bf16 bytes per
@@ -252,6 +265,23 @@ export class Catalog {
     if (!c) {
       c = new Catalog({ ...this.data, maxModelLength, measurementBase: this.measurementCatalog });
       this.lengthCatalogs.set(maxModelLength, c);
+    }
+    return c;
+  }
+
+  /**
+   * This catalog with profiles computed for a vLLM server with LoRA adapter slots: vLLM preallocates them before it sizes the KV
+   * cache, so fewer sequences run at once. Cached.
+   */
+  public withLoraSlots(slots: LoraSlots): Catalog {
+    const current = this.data.loraSlots;
+    if (current && current.maxLoras === slots.maxLoras && current.maxLoraRank === slots.maxLoraRank) return this;
+    const key = `${slots.maxLoras}|${slots.maxLoraRank}`;
+    let c = this.loraCatalogs.get(key);
+    if (!c) {
+      const loraSlots = { maxLoras: slots.maxLoras, maxLoraRank: slots.maxLoraRank };
+      c = new Catalog({ ...this.data, loraSlots, measurementBase: this.measurementCatalog });
+      this.loraCatalogs.set(key, c);
     }
     return c;
   }

@@ -24,6 +24,7 @@ import { CurveKey, ProfileCurve } from './curve';
 import { jetstreamDecodeSlotsFor } from './decode-slots';
 import { EstimateInput, ModelPoint, PerformanceModel, performanceModel } from './estimator';
 import { expertKernelFormat, measuredExpertRate } from './expert-kernels';
+import { loraSlotsGb } from './lora-memory';
 import { measuredCurves } from './measured-curves';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { KvCacheDtype, WeightPrecision, precisionPlan, shipsFp8 } from './precision';
@@ -135,6 +136,8 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
     serverRelease: version.baseRelease,
     workload,
     ...(slots !== undefined ? { maxNumSeqs: slots } : {}),
+    // vLLM's LoRA adapter slots, preallocated before the KV cache is sized
+    ...(catalog.loraSlots ? { kvCacheReservedGb: loraSlotsGb(model, catalog.loraSlots, tp) } : {}),
     ...precision,
     ...(rate ? {
       expertGemmTflops: rate.tflops,

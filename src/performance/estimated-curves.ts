@@ -178,6 +178,9 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
           + 'only for that workload and precision; ' : '')
       + (ctx.catalog.weightPrecision !== 'checkpoint' || ctx.catalog.kvCacheDtype !== 'auto'
         ? `${ctx.catalog.weightPrecision} weights, ${ctx.catalog.kvCacheDtype} KV cache; ` : '')
+      + (input.kvCacheReservedGb !== undefined && ctx.catalog.loraSlots
+        ? `KV cache less ${ctx.catalog.loraSlots.maxLoras} LoRA slot(s) of rank ${ctx.catalog.loraSlots.maxLoraRank} `
+          + `(${input.kvCacheReservedGb.toFixed(2)} GB, preallocated by vLLM); ` : '')
       + `running batch capped at ${pm.maxRunningBatch} by ${batchLimitText(ctx.catalog, key, model, pm)}`
       + (input.expertGemmTflops !== undefined
         ? `; expert GEMMs at most ${input.expertGemmTflops} TFLOPS per GPU, the measured rate of ${input.expertGemmSource}` : ''),

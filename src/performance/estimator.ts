@@ -73,6 +73,12 @@ export interface EstimateInput {
    */
   readonly maxNumSeqs?: number;
   /**
+   * GB of accelerator memory (all the replica's accelerators) the server allocates before it sizes the KV cache, beyond the
+   * weights and runtime: vLLM's LoRA adapter slots.
+   * @default 0
+   */
+  readonly kvCacheReservedGb?: number;
+  /**
    * Whether the scheduler admits a request only when the KV cache can hold its whole prompt and output: TensorRT-LLM's
    * default capacity policy, GUARANTEED_NO_EVICT ("a started request is never paused",
    * https://nvidia.github.io/TensorRT-LLM/performance/performance-tuning-guide/useful-runtime-flags.html), which reserves
@@ -519,7 +525,7 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
 
   // KV capacity: accelerator memory x utilisation - weights - runtime memory (the feasibility budget)
   const budget = memoryBudget(model, accelerator, tp * pp, tp);
-  const kvCapacityBytes = budget.kvCacheCapacityGb * GB;
+  const kvCapacityBytes = Math.max(0, budget.kvCacheCapacityGb - (input.kvCacheReservedGb ?? 0)) * GB;
   const block = C.kvCacheBlockTokens.value;
   const heldContext = isl + osl / 2 + block / 2;
   // every copy counts: the tensor-parallel ranks replicate a latent (MLA) or KV heads fewer than the ranks

@@ -1,18 +1,6 @@
 /**
  * LoRA serving: the request's adapters checked against vLLM's rules, and the accelerator memory of vLLM's
- * adapter slots taken out of the KV cache.
- *
- * Memory. vLLM preallocates `--max-loras` slots of rank `--max-lora-rank` in every LoRA-wrapped layer when it
- * starts, before it profiles memory and sizes the KV cache (`LoRAModelManager._create_lora_modules` ->
- * `create_lora_weights` in vllm/lora/layers.py): for each linear slice a `lora_a_stacked` of
- * (max_loras, 1, max_lora_rank, input_size) and a `lora_b_stacked` of (max_loras, 1, output_size, max_lora_rank) in
- * the model's dtype (`lora_dtype` 'auto'). The wrapped layers are every module the architecture supports
- * (`qkv_proj`, `o_proj`, `gate_up_proj`, `down_proj`, `embed_tokens`, `lm_head` for Llama-style models), whatever
- * modules an adapter targets: an adapter on q,k,v,o only still occupies a full slot. Under tensor parallelism a
- * column-parallel layer (qkv, gate_up) keeps `lora_a` whole on each GPU and shards `lora_b`; a row-parallel layer
- * (o, down) shards `lora_a` and keeps `lora_b` whole (`lora_a_output_size_per_partition`, fully_sharded_loras off).
- * Not counted: the 256-token extra vocabulary tensors of the embedding and lm_head wrappers (removed in vLLM 0.12),
- * vocabulary padding, and the punica kernels' workspace.
+ * adapter slots (`performance/lora-memory.ts`) taken out of the KV cache.
  */
 import { kvBytesPerToken } from './feasibility';
 import { LoraAdapter, LoraAdapterSource, ResolvedLora, checkLoraAdapter } from './lora-adapter';
@@ -21,6 +9,7 @@ import { Resolution, ResolveRequest } from './resolution';
 import type { Candidate } from './resolver';
 import { VLLM, ModelServerRecord } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
+import { loraSlotBytes } from '../performance/lora-memory';
 import { checkOptionalBoolean, checkOptionalInteger, describeValue } from '../util/input';
 
 /**
@@ -31,11 +20,11 @@ import { checkOptionalBoolean, checkOptionalInteger, describeValue } from '../ut
 export const VLLM_MAX_LORA_RANKS: readonly number[] = [8, 16, 32, 64, 128, 256];
 /** vLLM's `--max-lora-rank` default (`LoRAConfig.max_lora_rank = 16`). */
 const DEFAULT_MAX_LORA_RANK = 16;
-/** Bytes of a LoRA weight: the model's dtype (bf16), as `lora_dtype` 'auto' makes it. */
-const LORA_BYTES = 2;
 /** Most `maxLoras` accepted (slots are preallocated: far beyond this no accelerator holds them). */
 const MAX_LORAS = 1024;
 const GB = 1e9;
+
+export { loraAdapterBytes, loraLinearModules, loraSlotBytes } from '../performance/lora-memory';
 
 /** The LoRA settings of a request; undefined when it serves no adapters. */
 export interface LoraPlan {
@@ -43,52 +32,6 @@ export interface LoraPlan {
   readonly maxLoras: number;
   readonly maxLoraRank: number;
   readonly runtimeLoraUpdating: boolean;
-}
-
-/** A linear module LoRA wraps: its input and output sizes, and whether tensor parallelism shards its output (column) or input (row). */
-interface LoraModule {
-  readonly name: string;
-  readonly dIn: number;
-  readonly dOut: number;
-  readonly parallel: 'column' | 'row';
-}
-
-/** The per-layer linear modules of a dense decoder layer, as vLLM slices them (q, k, v of qkv_proj; gate, up of gate_up_proj). */
-export function loraLinearModules(model: ModelRecord): LoraModule[] {
-  const h = model.hiddenSize;
-  const q = model.attentionHeads * model.headDim;
-  const kv = model.kvHeads * model.headDim;
-  const i = model.intermediateSize;
-  return [
-    { name: 'q_proj', dIn: h, dOut: q, parallel: 'column' },
-    { name: 'k_proj', dIn: h, dOut: kv, parallel: 'column' },
-    { name: 'v_proj', dIn: h, dOut: kv, parallel: 'column' },
-    { name: 'o_proj', dIn: q, dOut: h, parallel: 'row' },
-    { name: 'gate_proj', dIn: h, dOut: i, parallel: 'column' },
-    { name: 'up_proj', dIn: h, dOut: i, parallel: 'column' },
-    { name: 'down_proj', dIn: i, dOut: h, parallel: 'row' },
-  ];
-}
-
-/**
- * Bytes of one adapter's own weights on the given modules (names as in `loraLinearModules`): rank x (d_in + d_out)
- * x bytes per module and layer, as PEFT stores A (rank x d_in) and B (d_out x rank).
- */
-export function loraAdapterBytes(model: ModelRecord, rank: number, modules: readonly string[]): number {
-  const chosen = loraLinearModules(model).filter((m) => modules.includes(m.name));
-  return chosen.reduce((sum, m) => sum + rank * (m.dIn + m.dOut), 0) * model.layers * LORA_BYTES;
-}
-
-/**
- * Bytes of one vLLM adapter slot of rank `rank` across a tensor-parallel group of `tp` accelerators (all its
- * pipeline stages together): every linear module of every layer (column-parallel: lora_a whole on each GPU; row-parallel:
- * lora_b whole on each GPU), plus the embedding and lm_head wrappers (rank x (vocabulary + hidden) each).
- */
-export function loraSlotBytes(model: ModelRecord, rank: number, tp: number): number {
-  const perLayer = loraLinearModules(model).reduce((sum, m) => sum + rank
-    * (m.parallel === 'column' ? m.dIn * tp + m.dOut : m.dIn + m.dOut * tp), 0);
-  const vocabulary = 2 * rank * (model.vocabSize + model.hiddenSize);
-  return (perLayer * model.layers + vocabulary) * LORA_BYTES;
 }
 
 /**
@@ -201,7 +144,8 @@ export function withLoraMemory(c: Candidate, plan: LoraPlan | undefined, model: 
   if (c.accelerator.family === 'tpu') return { ...c, rejection: 'LoRA adapters are served on GPUs only' };
   const { gb } = slotsGb(plan, model, c);
   const kvCacheCapacityGb = c.budget.kvCacheCapacityGb - gb;
-  const maxFittingTokens = kvCacheCapacityGb > 0 ? Math.floor((kvCacheCapacityGb * GB) / kvBytesPerToken(model)) : 0;
+  // every copy counts: the tensor-parallel ranks replicate KV heads fewer than the ranks (MemoryBudget.kvCacheReplicas)
+  const maxFittingTokens = kvCacheCapacityGb > 0 ? Math.floor((kvCacheCapacityGb * GB) / (kvBytesPerToken(model) * c.budget.kvCacheReplicas)) : 0;
   const budget = { ...c.budget, runtimeOverheadGb: c.budget.runtimeOverheadGb + gb, kvCacheCapacityGb, maxFittingTokens };
   if (maxFittingTokens < maxModelLength) {
     return {
@@ -239,7 +183,8 @@ export function withResolvedLora(r: Resolution, lora: ResolvedLora): Resolution 
       `LoRA: ${names.length ? `adapters ${names.join(', ')}` : 'no adapter at start-up'}${lora.runtimeLoraUpdating ? '; adapters may be loaded at run '
         + 'time (VLLM_ALLOW_RUNTIME_LORA_UPDATING: an unauthenticated endpoint)' : ''}; memory: ${lora.memoryExplanation} `
         + '(counted in the runtime overhead of the memory line)',
-      'LoRA: performance is the base model\'s profile; the per-step cost of vLLM\'s LoRA kernels on batches that use adapters is not modelled',
+      'LoRA: performance is the calibrated estimate with the KV cache less the slots, so fewer sequences run at once than without adapters '
+        + '(measured profiles were taken without adapters); the per-step cost of vLLM\'s LoRA kernels on batches that use adapters is not modelled',
     ],
   };
 }

@@ -23,6 +23,7 @@ import { PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
 import { KvCacheDtype, WeightPrecision, precisionPlan, requireServableFormat } from '../performance/precision';
+import { modelledCurve } from '../performance/profiles';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { DEFAULT_GKE_VERSION, atLeast } from '../storage/gke-version';
 import { checkProps, printable } from '../util/input';
@@ -103,7 +104,11 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   if (accelerator && multiHost === undefined) checkFitsSomewhere(catalog, model, accelerator, maxModelLength);
 
   const targets: LatencyTargets = { ntpotMilliseconds: request.targetNtpotMilliseconds, ttftMilliseconds: request.targetTtftMilliseconds };
-  const curves = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
+  const profiles = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
+  // vLLM preallocates the adapter slots before it sizes the KV cache: each profile's estimate with the cache less the slots (a
+  // profile they leave no sequence keeps its curve, and withLoraMemory rejects it with the reason)
+  const curves = lora === undefined ? profiles : profiles.map((c) => modelledCurve(catalog.withLoraSlots(lora), c) ?? c);
+  if (lora !== undefined) catalog = catalog.withLoraSlots(lora);
   const candidates = curves.map((c) => withClusterShape(withLoraMemory(evaluate(
     catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength),
   request));

@@ -1,0 +1,77 @@
+/**
+ * The accelerator memory of vLLM's LoRA adapter slots.
+ *
+ * vLLM preallocates `--max-loras` slots of rank `--max-lora-rank` in every LoRA-wrapped layer when it
+ * starts, before it profiles memory and sizes the KV cache (`LoRAModelManager._create_lora_modules` ->
+ * `create_lora_weights` in vllm/lora/layers.py): for each linear slice a `lora_a_stacked` of
+ * (max_loras, 1, max_lora_rank, input_size) and a `lora_b_stacked` of (max_loras, 1, output_size, max_lora_rank) in
+ * the model's dtype (`lora_dtype` 'auto'). The wrapped layers are every module the architecture supports
+ * (`qkv_proj`, `o_proj`, `gate_up_proj`, `down_proj`, `embed_tokens`, `lm_head` for Llama-style models), whatever
+ * modules an adapter targets: an adapter on q,k,v,o only still occupies a full slot. Under tensor parallelism a
+ * column-parallel layer (qkv, gate_up) keeps `lora_a` whole on each GPU and shards `lora_b`; a row-parallel layer
+ * (o, down) shards `lora_a` and keeps `lora_b` whole (`lora_a_output_size_per_partition`, fully_sharded_loras off).
+ * Not counted: the 256-token extra vocabulary tensors of the embedding and lm_head wrappers (removed in vLLM 0.12),
+ * vocabulary padding, and the punica kernels' workspace.
+ */
+import { ModelRecord } from '../catalog/types';
+
+/** Bytes of a LoRA weight: the model's dtype (bf16), as `lora_dtype` 'auto' makes it. */
+export const LORA_BYTES = 2;
+
+/** A linear module LoRA wraps: its input and output sizes, and whether tensor parallelism shards its output (column) or input (row). */
+interface LoraModule {
+  readonly name: string;
+  readonly dIn: number;
+  readonly dOut: number;
+  readonly parallel: 'column' | 'row';
+}
+
+/** The per-layer linear modules of a dense decoder layer, as vLLM slices them (q, k, v of qkv_proj; gate, up of gate_up_proj). */
+export function loraLinearModules(model: ModelRecord): LoraModule[] {
+  const h = model.hiddenSize;
+  const q = model.attentionHeads * model.headDim;
+  const kv = model.kvHeads * model.headDim;
+  const i = model.intermediateSize;
+  return [
+    { name: 'q_proj', dIn: h, dOut: q, parallel: 'column' },
+    { name: 'k_proj', dIn: h, dOut: kv, parallel: 'column' },
+    { name: 'v_proj', dIn: h, dOut: kv, parallel: 'column' },
+    { name: 'o_proj', dIn: q, dOut: h, parallel: 'row' },
+    { name: 'gate_proj', dIn: h, dOut: i, parallel: 'column' },
+    { name: 'up_proj', dIn: h, dOut: i, parallel: 'column' },
+    { name: 'down_proj', dIn: i, dOut: h, parallel: 'row' },
+  ];
+}
+
+/**
+ * Bytes of one adapter's own weights on the given modules (names as in `loraLinearModules`): rank x (d_in + d_out)
+ * x bytes per module and layer, as PEFT stores A (rank x d_in) and B (d_out x rank).
+ */
+export function loraAdapterBytes(model: ModelRecord, rank: number, modules: readonly string[]): number {
+  const chosen = loraLinearModules(model).filter((m) => modules.includes(m.name));
+  return chosen.reduce((sum, m) => sum + rank * (m.dIn + m.dOut), 0) * model.layers * LORA_BYTES;
+}
+
+/**
+ * Bytes of one vLLM adapter slot of rank `rank` across a tensor-parallel group of `tp` accelerators (all its
+ * pipeline stages together): every linear module of every layer (column-parallel: lora_a whole on each GPU; row-parallel:
+ * lora_b whole on each GPU), plus the embedding and lm_head wrappers (rank x (vocabulary + hidden) each).
+ */
+export function loraSlotBytes(model: ModelRecord, rank: number, tp: number): number {
+  const perLayer = loraLinearModules(model).reduce((sum, m) => sum + rank
+    * (m.parallel === 'column' ? m.dIn * tp + m.dOut : m.dIn + m.dOut * tp), 0);
+  const vocabulary = 2 * rank * (model.vocabSize + model.hiddenSize);
+  return (perLayer * model.layers + vocabulary) * LORA_BYTES;
+}
+
+
+/** The adapter slots a catalog's profiles are computed with: vLLM's `--max-loras` and `--max-lora-rank`. */
+export interface LoraSlots {
+  readonly maxLoras: number;
+  readonly maxLoraRank: number;
+}
+
+/** GB of `--max-loras` slots of `--max-lora-rank` across a tensor-parallel group of `tp` accelerators (all pipeline stages). */
+export function loraSlotsGb(model: ModelRecord, slots: LoraSlots, tp: number): number {
+  return (slots.maxLoras * loraSlotBytes(model, slots.maxLoraRank, tp)) / 1e9;
+}
