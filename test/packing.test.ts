@@ -154,3 +154,27 @@ test('a node the replicas never fill costs the same: the notes give the cost at 
   const atEight = new OptimizedLlmServer(chart8, 's', { model: MODEL, acceleratorType: 'nvidia-h200-141gb', targetNtpotMilliseconds: 30, minReplicas: 8 });
   expect(atEight.deploymentNotes.some((n) => n.startsWith('Packing floor:'))).toBe(false);
 });
+
+test('a model no whole 8-GPU machine can split (28 heads) is served packed on it, as the listings offer it', () => {
+  // DeepSeek-R1-Distill-Qwen-7B: 28 attention and 4 KV heads, so tensor parallel 8 does not divide them; H200, B200 and H100 Mega
+  // come only as 8-GPU machines, where 1, 2 and 4 GPUs per replica pack
+  const model = catalog.model('deepseek-ai/DeepSeek-R1-Distill-Qwen-7B')!;
+  expect([model.attentionHeads, model.kvHeads]).toEqual([28, 4]);
+  for (const acceleratorType of ['nvidia-h200-141gb', 'nvidia-b200', 'nvidia-h100-mega-80gb']) {
+    expect(catalog.acceleratorCountsPerMachine(acceleratorType)).toEqual([8]);
+    const r = InferenceResolver.resolve({ model: model.id, acceleratorType });
+    expect([1, 2, 4]).toContain(r.tensorParallelSize);
+    expect(r.nodePool.podsPerNode).toBe(8 / r.tensorParallelSize);
+    expect(r.decisions.join('\n')).toMatch(/valid sizes here: none on a whole machine; packed on one machine: 1, 2, 4/);
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    new OptimizedLlmServer(chart, 'qwen', { model: model.id, acceleratorType });
+    const pod = chart.toJson().find((o: any) => o.kind === 'Deployment').spec.template.spec;
+    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe(String(r.tensorParallelSize));
+    // the pods a node holds fit its allocatable CPU and memory (GKE's formulas)
+    const node = allocatable(r.instanceType!);
+    const requests = pod.containers.map((c: any) => c.resources.requests ?? {});
+    const sum = (k: string) => requests.reduce((t: number, q: any) => t + (q[k] ? quantity(q[k]) : 0), 0);
+    expect(sum('cpu') * r.nodePool.podsPerNode!).toBeLessThanOrEqual(node.cpu);
+    expect((sum('memory') / GIB) * r.nodePool.podsPerNode!).toBeLessThanOrEqual(node.memoryGiB);
+  }
+});

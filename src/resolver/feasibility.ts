@@ -119,11 +119,15 @@ export function packedTensorParallelSizes(catalog: Catalog, model: ModelRecord, 
   return sizes;
 }
 
-/** The smallest valid tensor-parallel size whose memory holds the weights and one request of `maxModelLength`. */
+/**
+ * The smallest tensor-parallel size one machine serves (a machine's whole count, or a share of a larger machine's: see
+ * `packedTensorParallelSizes`) whose memory holds the weights and one request of `maxModelLength`.
+ */
 export function smallestFittingTensorParallelSize(
   catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number,
 ): number | undefined {
-  return validTensorParallelSizes(catalog, model, accelerator.gkeLabel)
+  return [...validTensorParallelSizes(catalog, model, accelerator.gkeLabel), ...packedTensorParallelSizes(catalog, model, accelerator.gkeLabel)]
+    .sort((a, b) => a - b)
     .find((tp) => memoryBudget(model, accelerator, tp).maxFittingTokens >= maxModelLength);
 }
 

@@ -89,7 +89,7 @@ export function buildResolution(
         + 'performance estimated with pipeline stages (per-stage steps and inter-node hops, weights split across stages) and the uncertainty band '
         + 'widened, since no multi-node point is measured'
         : `tensor-parallel size ${tp}: ${estimated ? 'the cheapest per million output tokens of the sizes that fit, the smallest on ties'
-          : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ')}`
+          : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ') || 'none on a whole machine'}`
           + (pods > 1 ? `; packed on one machine: ${packed.join(', ')}` : ''),
     ...(pods > 1 ? [`packing: one ${machine.name} node holds ${pods} server pods of ${tp} x ${c.accelerator.gkeLabel} each (floor(${tp * pods} / ${tp})); `
       + 'each pod requests its own GPUs and 1/' + `${pods} of the node's CPU and memory, replicas and HPA bounds count pods, and a replica costs `
