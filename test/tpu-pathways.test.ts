@@ -83,11 +83,15 @@ test('one LeaderWorkerSet group per replica: leader without chips, one Pathways 
   expect(t.restartPolicy).toBe('RecreateGroupOnPodRestart');
   const slice = catalog.tpuTopology('tpu-v6e-slice', r.tpuTopology!)!;
   for (const pod of [t.leaderTemplate.spec, t.workerTemplate.spec]) {
-    // Spot capacity by default, as the cost figures assume: its selector, the toleration of its taint, and 15 s to stop
+    // Spot capacity by default, as the cost figures assume: its selector and the toleration of its taint
     expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '8x8', 'cloud.google.com/gke-spot': 'true' });
     expect(pod.tolerations).toEqual([{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' },
       { key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
-    expect(pod.terminationGracePeriodSeconds).toBe(15);
+    // time to finish in-flight requests on scale-in (the preStop pause plus the longest request, at most 600 s)
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(30);
+    expect(pod.terminationGracePeriodSeconds).toBeLessThanOrEqual(600);
+    expect(pod.enableServiceLinks).toBe(false);
+    for (const c of pod.containers) expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '30']);
     expect(pod.securityContext.seccompProfile.type).toBe('RuntimeDefault');
     for (const c of pod.containers) {
       expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });

@@ -175,16 +175,15 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
   };
 }
 
-/** What Spot capacity adds to a pod spec: the toleration of GKE's Spot taint and a grace period within Spot's notice. */
+/**
+ * What Spot capacity adds to a pod spec: the toleration of GKE's Spot taint. (A preemption gives the pods 15 s whatever their
+ * grace period, `SPOT_POD_GRACE_SECONDS`; their grace period is for scale-in and rollouts, see server/termination.ts.)
+ */
 export function capacityPodSpec(pool: ResolvedNodePool): {
   tolerations?: Array<{ key: string; operator: string; value: string; effect: string }>;
-  terminationGracePeriodSeconds?: number;
 } {
   if (pool.capacity !== Capacity.SPOT) return {};
-  return {
-    tolerations: [{ key: CapacityLabels.SPOT, operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
-    terminationGracePeriodSeconds: SPOT_POD_GRACE_SECONDS,
-  };
+  return { tolerations: [{ key: CapacityLabels.SPOT, operator: 'Equal', value: 'true', effect: 'NoSchedule' }] };
 }
 
 /** How many nodes a node pool starts with and, when an HPA scales the server, the bounds the cluster autoscaler keeps. */

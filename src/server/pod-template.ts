@@ -8,6 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { HuggingFaceToken } from './hugging-face-token';
 import { jetstreamContainers } from './servers/jetstream';
 import { serverInvocation } from './servers/server-container';
+import { preStopPause, terminationGrace } from './termination';
 import { modelServerByName } from '../catalog/model-servers';
 import { capacityPodSpec } from '../resolver/node-pool';
 import { CacheMedium, Resolution } from '../resolver/resolution';
@@ -66,6 +67,10 @@ export function podTemplate(
       // the accelerator and the capacity (Spot, a reservation, flex-start) the cost figures assume: r.nodePool
       nodeSelector: { ...r.nodePool.nodeSelector },
       ...capacityPodSpec(r.nodePool),
+      // a Service named like a server's env prefix (vllm, tgi's master) would inject VLLM_PORT=tcp://... and crash the server
+      // (the inference extension's vLLM Deployment sets it for this reason)
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: terminationGrace(r).seconds,
       containers: [{
         name: CONTAINER_NAME,
         image,
@@ -80,6 +85,7 @@ export function podTemplate(
         readinessProbe: { httpGet: health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         livenessProbe: { httpGet: health, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
         securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+        lifecycle: preStopPause(),
         volumeMounts: [
           { name: 'dshm', mountPath: '/dev/shm' },
           ...(ramHfHome ? [{ name: 'hf-home', mountPath: HF_HOME_PATH }] : []),

@@ -4,9 +4,10 @@
  */
 import { HuggingFaceToken } from './hugging-face-token';
 import { secretCreateCommand } from './secret-command';
+import { terminationGrace } from './termination';
 import { COMPILE_ALLOWANCE_SECONDS, XlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { autopilotMinimumGkeVersion } from '../catalog/autopilot-gpus';
-import { NodePoolSize, nodePoolCommand, nodesForReplicas } from '../resolver/node-pool';
+import { NodePoolSize, SPOT_POD_GRACE_SECONDS, nodePoolCommand, nodesForReplicas } from '../resolver/node-pool';
 import { AutoscalingMetric, CacheMedium, Capacity, ClusterMode, Resolution, ResolvedNodePool } from '../resolver/resolution';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand, bucketPrefixWriteBindingCommands } from '../storage/iam';
@@ -113,9 +114,10 @@ export function serverNotes(
         + '(Ray, NCCL), so the node pool uses a compact placement policy.');
   }
   if (pool.capacity === Capacity.SPOT) {
-    out.push('Capacity: Spot VMs, as the cost figures assume: Compute Engine may preempt a node at any time (the pods get 15 s to stop); '
+    out.push(`Capacity: Spot VMs, as the cost figures assume: Compute Engine may preempt a node at any time (the pods get ${SPOT_POD_GRACE_SECONDS} s to stop); `
       + 'for nodes that stay, choose on-demand or reserved capacity (\'capacity\' Capacity.ON_DEMAND or Capacity.RESERVATION; --capacity on the CLI).');
   }
+  out.push(terminationGrace(r).explanation);
   out.push(MONITORING_NOTE);
   if (r.autoscaling) out.push(...autoscalingNotes(r.autoscaling));
   return out;

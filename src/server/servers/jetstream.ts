@@ -3,6 +3,7 @@ import { JETSTREAM, JETSTREAM_GRPC_PORT, JETSTREAM_HTTP_CONTAINER, MAXTEXT_MODEL
 import { jetstreamDecodeSlots } from '../../performance/decode-slots';
 import { Resolution } from '../../resolver/resolution';
 import { escapeKubernetesExpansion, shellQuote } from '../../util/shell-quote';
+import { preStopPause } from '../termination';
 
 /** Name of the MaxText engine container (the one that takes the TPU chips). */
 export const JETSTREAM_ENGINE_CONTAINER = 'maxengine-server';
@@ -97,6 +98,7 @@ export function jetstreamContainers(r: Resolution, inputs: JetStreamContainerInp
       readinessProbe: { tcpSocket: grpc, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
       livenessProbe: { tcpSocket: grpc, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
       securityContext: inputs.securityContext,
+      lifecycle: preStopPause(),
       volumeMounts: inputs.volumeMounts,
     },
     {
@@ -109,6 +111,7 @@ export function jetstreamContainers(r: Resolution, inputs: JetStreamContainerInp
       readinessProbe: { tcpSocket: tcp, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
       livenessProbe: { tcpSocket: tcp, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
       securityContext: inputs.securityContext,
+      lifecycle: preStopPause(),
     },
   ];
 }

@@ -19,6 +19,7 @@ import { Resolution } from '../../resolver/resolution';
 import { escapeKubernetesExpansion, shellQuote } from '../../util/shell-quote';
 import { LWS_RECREATE_GROUP_ON_POD_RESTART } from '../lws-api';
 import { LEADER_ROLE, LWS_API_VERSION, LWS_KIND, ROLE_LABEL, WORKER_ROLE } from '../multi-host';
+import { preStopPause, terminationGrace } from '../termination';
 
 /** Container names of a Pathways group. */
 export const PathwaysContainers = {
@@ -123,8 +124,10 @@ export function pathwaysTemplates(r: Resolution, inputs: PathwaysInputs): { lead
       nodeSelector: { ...r.nodePool.nodeSelector },
       // the leader takes no chips, so GKE does not add the TPU taint's toleration for it: it shares a host of the slice with a worker
       tolerations: [{ key: 'google.com/tpu', operator: 'Exists', effect: 'NoSchedule' }, ...(capacityPodSpec(r.nodePool).tolerations ?? [])],
-      terminationGracePeriodSeconds: capacityPodSpec(r.nodePool).terminationGracePeriodSeconds,
-      containers,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: terminationGrace(r).seconds,
+      // every container stays up through the pause: the engine needs the proxy and the resource manager to finish in-flight requests
+      containers: containers.map((c) => ({ ...c, lifecycle: preStopPause() })),
     },
   });
   const healthcheck = { path: '/healthcheck', port: k8s.IntOrString.fromString(inputs.httpPortName) };
