@@ -6,6 +6,7 @@ import { compareAutoscaling } from '../src/autoscaling/compare';
 import { HpaController } from '../src/autoscaling/hpa-algorithm';
 import { burstTrace, diurnalTrace } from '../src/autoscaling/traces';
 import { Catalog } from '../src/catalog/catalog';
+import { JETSTREAM } from '../src/catalog/model-servers';
 import { measuredCurves } from '../src/performance/measured-curves';
 import { modelledCurve } from '../src/performance/profiles';
 import { maximumShareTarget, signalsAt } from '../src/resolver/autoscaling';
@@ -248,6 +249,23 @@ test('JetStream\'s slot share reads the decode slots MaxText allocates, and its 
   expect(a.targetAverageValue).toBeLessThanOrEqual(maximumShareTarget());
   expect(replicasAfter(a.targetAverageValue, 1, 10)).toBeGreaterThan(1);
   expect(replicasAfter(0.95, 1, 10)).toBe(1);
+});
+
+test('JetStream scales on the prefill backlog by default: the slot gauge was renamed after the release its images are tagged with', () => {
+  // AI-Hypercomputer/JetStream v0.3 changelog: "Change `jetstream_slots_available_percentage` to `jetstream_slots_used_percentage`"
+  // (PR #102); the catalog's JetStream images are v0.2.2 (and the Pathways build v0.2.0)
+  expect(JETSTREAM.versions.map((v) => v.version)).toEqual(['v0.2.2', 'v0.2.0-pathways']);
+  const byDefault = resolve(JETSTREAM_V5E).autoscaling!;
+  expect(byDefault.metric).toBe(AutoscalingMetric.QUEUE_SIZE);
+  expect(byDefault.serverMetric).toBe('jetstream_prefill_backlog_size');
+  expect(byDefault.metricReason).toMatch(/not certain to exist: JetStream renamed jetstream_slots_available_percentage to jetstream_slots_used_percentage in v0\.3/);
+  // asked for, the slot share is served, with what to check
+  const asked = resolve({ ...JETSTREAM_V5E, autoscalingMetric: AutoscalingMetric.BATCH_SIZE }).autoscaling!;
+  expect(asked.serverMetric).toBe('jetstream_slots_used_percentage');
+  expect(asked.metricReason).toMatch(/as requested \(check that the image exports jetstream_slots_used_percentage: .*curl its metrics port, 9100/);
+  // vLLM's series names are pinned per version: its default stays the running batch
+  expect(resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 200 }).autoscaling!.metric)
+    .toBe(AutoscalingMetric.BATCH_SIZE);
 });
 
 test('a queue target whose derivation goes negative is GKE\'s starting value, and the explanation says so (F5)', () => {

@@ -101,6 +101,12 @@ export interface ModelServerRecord extends Provenance {
    */
   readonly preallocatesDecodeSlots?: boolean;
   /**
+   * Why the batch-size series' name is not certain for the server's images, when it is not: the HPA's automatic choice then
+   * takes the queue (an HPA on a series that does not exist never scales), and an explicit batch-size HPA says what to check.
+   * @default - the name is the one the images export
+   */
+  readonly batchSizeMetricUnverified?: string;
+  /**
    * The TPU hardware signal GKE recommends for this server: the `container` label that selects its pods'
    * series of the TPU device-plugin exporter's `memory_used` gauge (HBM bytes per chip).
    * @default - the server has no TPU memory signal
@@ -353,6 +359,14 @@ export const JETSTREAM: ModelServerRecord = {
   batchSizeMetric: 'jetstream_slots_used_percentage',
   batchSizeMetricIsSlotShare: true,
   preallocatesDecodeSlots: true,
+  // AI-Hypercomputer/JetStream CHANGELOG, v0.3 (2024-12-18): "Change `jetstream_slots_available_percentage` to
+  // `jetstream_slots_used_percentage`" (PR #102), after v0.2.2, whose jetstream/core/metrics/prometheus.py defines the
+  // available share; Google's jetstream-maxtext module (ai-on-gke modules/jetstream-maxtext-deployment/variables.tf) names the
+  // used share with the v0.2.2 images. Not checked on an image
+  batchSizeMetricUnverified: 'JetStream renamed jetstream_slots_available_percentage to jetstream_slots_used_percentage in v0.3 (JetStream pull '
+    + 'request #102), after the v0.2.2 release the catalog\'s images are tagged with, while Google\'s jetstream-maxtext module scales them on the '
+    + 'new name; which one the image exports is not verified (curl its metrics port, 9100), and an HPA cannot scale up on the available share, '
+    + 'which falls as load rises',
   // GKE's TPU autoscaling guidance names HBM usage as JetStream's hardware signal; Google's module selects the exporter's series
   // with metric.labels.container: jetstream-http (gke-inference-quickstart.md section 2.8, from ai-on-gke @8676d66d)
   tpuMemoryMetricContainer: JETSTREAM_HTTP_CONTAINER,

@@ -231,6 +231,11 @@ export function autoscalingFor(
       metric = AutoscalingMetric.QUEUE_SIZE;
       metricReason = `queue size: the target is still met with ${queue.toFixed(1)} requests waiting at saturation, more than the `
         + `${queueDuringStartup.toFixed(1)} that pile up while a replica starts (a throughput and cost goal, where GKE recommends the queue)`;
+    } else if (server.batchSizeMetricUnverified !== undefined) {
+      // an HPA on a series the image may not export never scales: the queue's series exists under one name
+      metric = AutoscalingMetric.QUEUE_SIZE;
+      metricReason = `queue size (${server.queueSizeMetric}): the batch signal (${server.batchSizeMetric}) is not certain to exist: `
+        + `${server.batchSizeMetricUnverified}; '${AutoscalingMetric.BATCH_SIZE}' scales on it once you have checked`;
     } else if (slotShareAtHeadroom !== undefined && slotShareAtHeadroom > shareCap) {
       // the slot share saturates before the headroom point: as a target it would be clamped and only say "all slots busy";
       // GKE's TPU guidance names the prefill backlog first (reference section 7.3)
@@ -245,7 +250,9 @@ export function autoscalingFor(
         + 'the running batch rises before saturation (GKE recommends it for latency goals)';
     }
   } else {
-    metricReason = `${metric}: as requested`;
+    metricReason = `${metric}: as requested`
+      + (metric === AutoscalingMetric.BATCH_SIZE && server.batchSizeMetricUnverified !== undefined
+        ? ` (check that the image exports ${server.batchSizeMetric}: ${server.batchSizeMetricUnverified})` : '');
   }
   if (metric === AutoscalingMetric.KV_CACHE_UTILIZATION && version.kvCacheUsageMetric === undefined) {
     throw new Error(`'autoscalingMetric' ${metric} is not available: ${server.name} ${version.version} exports no KV-cache gauge; `
