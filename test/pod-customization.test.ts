@@ -67,6 +67,40 @@ test('a customisation that would replace the library\'s value is refused, naming
     .toThrow(/'podAnnotations' cannot set 'gke-gcsfuse\/volumes'/);
 });
 
+test('a node selector that contradicts the planned machine, capacity or region is refused: no node would match', () => {
+  // Gemma 2 27B on L4 resolves to g2-standard-48 (x86) in us-central1, on Spot capacity
+  const contradictions: Array<[string, string]> = [
+    ['kubernetes.io/arch', 'arm64'],
+    ['node.kubernetes.io/instance-type', 'a3-highgpu-8g'],
+    ['cloud.google.com/machine-family', 'a3'],
+    ['cloud.google.com/gke-tpu-topology', '2x2'],
+    ['cloud.google.com/reservation-name', 'my-res'],
+    ['cloud.google.com/gke-provisioning', 'standard'],
+    ['topology.kubernetes.io/zone', 'europe-west4-a'],
+    ['topology.kubernetes.io/region', 'europe-west4'],
+  ];
+  for (const [k, v] of contradictions) {
+    expect(() => synth({ nodeSelector: { [k]: v } })).toThrow(new RegExp(`'nodeSelector' '${k.replace(/[./]/g, '\\$&')}: ${v}' contradicts the machine `
+      + 'the profile and cost were planned for \\(g2-standard-48 in us-central1.*no node would match'));
+  }
+  // values that agree with the plan, and labels that only narrow it (a node pool, a zone of the region), are kept
+  const agreeing = {
+    'kubernetes.io/arch': 'amd64',
+    'node.kubernetes.io/instance-type': 'g2-standard-48',
+    'cloud.google.com/machine-family': 'g2',
+    'topology.kubernetes.io/zone': 'us-central1-a',
+    'cloud.google.com/gke-nodepool': 'l4-pool',
+  };
+  expect(podOf(synth({ nodeSelector: agreeing })).spec.nodeSelector).toMatchObject(agreeing);
+});
+
+test('a system priority class is refused: Kubernetes admits it only in kube-system', () => {
+  for (const name of ['system-node-critical', 'system-cluster-critical']) {
+    expect(() => synth({ priorityClassName: name })).toThrow(/'priorityClassName' 'system-.*' is a system class: .*only in kube-system/);
+  }
+  expect(podOf(synth({ priorityClassName: 'llm-high' })).spec.priorityClassName).toBe('llm-high');
+});
+
 test('wrong shapes from JavaScript are refused with the prop\'s name', () => {
   expect(() => synth({ env: 'A=1' as any })).toThrow(/'env' must be a map of environment variable names to strings, got string 'A=1'/);
   expect(() => synth({ env: { 'A B': '1' } })).toThrow(/'env' key 'A B' is not environment variable names/);

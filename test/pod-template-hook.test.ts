@@ -123,3 +123,58 @@ test('a hook from JavaScript without the method is refused, naming the prop; not
     podTemplateHook: chatTemplates,
   })).toThrow(/podTemplateHook: not supported on a JetStream with Pathways slice/);
 });
+
+test('a hook may not open the pod to the host or give a container privileges, the library\'s own included', () => {
+  const hook = (change: (spec: any) => void): IPodTemplateHook => ({
+    transformPodTemplate(template: k8s.PodTemplateSpec) {
+      change(template.spec);
+      return template;
+    },
+  });
+  const refusals: Array<[(spec: any) => void, RegExp]> = [
+    [(s) => { s.hostNetwork = true; }, /'podTemplateHook' set hostNetwork: the server's pods share no host namespace/],
+    [(s) => { s.hostPid = true; }, /set hostPid/],
+    [(s) => { s.volumes.push({ name: 'root', hostPath: { path: '/' } }); }, /added the hostPath volume\(s\) 'root'/],
+    [(s) => { s.containers[0].securityContext = { ...s.containers[0].securityContext, capabilities: { add: ['SYS_ADMIN'] } }; },
+      /gave the container 'inference-server' the capabilities SYS_ADMIN/],
+    [(s) => { s.containers[0].securityContext = { ...s.containers[0].securityContext, allowPrivilegeEscalation: true }; },
+      /gave the container 'inference-server' allowPrivilegeEscalation: true/],
+    [(s) => { s.securityContext = { seccompProfile: { type: 'Unconfined' } }; }, /seccomp profile to Unconfined/],
+  ];
+  for (const [change, message] of refusals) expect(() => synth({ podTemplateHook: hook(change) })).toThrow(message);
+});
+
+test('quantities and ports written as plain strings and numbers (JavaScript, Python) reach the manifest', () => {
+  // what a JavaScript caller writes: no k8s.Quantity or k8s.IntOrString; cdk8s would drop these values silently
+  const sidecar: any = {
+    name: 'envoy',
+    image: 'envoyproxy/envoy:v1.31.2',
+    resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: 128 * 1024 * 1024 } },
+    ports: [{ name: 'admin', containerPort: 9901 }],
+    readinessProbe: { httpGet: { path: '/ready', port: 9901 } },
+    livenessProbe: { tcpSocket: { port: 'admin' } },
+    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+  };
+  const hook: IPodTemplateHook = {
+    transformPodTemplate(template: k8s.PodTemplateSpec) {
+      const spec: any = template.spec;
+      spec.volumes.push({ name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '4Gi' } });
+      spec.containers[0].startupProbe = { ...spec.containers[0].startupProbe, httpGet: { path: '/health', port: 'http' } };
+      return template;
+    },
+  };
+  const objects = synth({ sidecars: [sidecar], podTemplateHook: hook });
+  expectValidManifests(objects);
+  const pod = objects.find((o) => o.kind === 'Deployment').spec.template.spec;
+  const envoy = pod.containers.find((c: any) => c.name === 'envoy');
+  expect(envoy.resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: 134217728 } });
+  expect(envoy.readinessProbe.httpGet.port).toBe(9901);
+  expect(pod.containers[0].startupProbe.httpGet.port).toBe('http');
+  expect(pod.volumes.find((v: any) => v.name === 'scratch').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4Gi' });
+  // a value that is neither is refused where it is, with the factory to use
+  expect(() => synth({ sidecars: [{ ...sidecar, resources: { requests: { cpu: 'lots', memory: '64Mi' }, limits: { memory: '64Mi' } } }] }))
+    .toThrow(/'sidecars'\[0\] 'envoy'\.resources\.requests\.cpu must be a Kubernetes quantity \(k8s\.Quantity\.fromString/);
+  expect(() => synth({ sidecars: [{ ...sidecar, readinessProbe: { httpGet: { path: '/', port: 70000 } } }] }))
+    .toThrow(/readinessProbe\.httpGet\.port must be a port number \(1-65535\) or a port name/);
+  expect(() => synth({ sidecars: [{ ...sidecar, readinessProbe: { tcpSocket: {} } }] })).toThrow(/readinessProbe\.tcpSocket\.port must be a port number/);
+});

@@ -295,7 +295,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     // a model no single machine holds: one LeaderWorkerSet group of `nodes` pods per replica, and only the leaders serve HTTP
     const multiHost = r.nodes > 1;
     const libraryTemplate = customizePod(podTemplate(r, podLabels, image, token, model.gating === 'not-gated', this.name, this.modelBucket, checkpointUri),
-      props, CONTAINER_NAME);
+      props, CONTAINER_NAME, { machineType: r.instanceType, region: r.cost.region });
     const servingTemplate = applyPodTemplateHook(libraryTemplate, props.podTemplateHook, {
       serverName: this.name,
       containerName: libraryTemplate.spec!.containers[0].name,

@@ -8,6 +8,8 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { checkLabelMap, stringMap } from './map-props';
+import { typedContainer } from './typed-values';
+import { machineArchitecture } from '../catalog/machine-architecture';
 import { describeValue, printable } from '../util/input';
 import { isPinnedImageReference } from '../util/references';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
@@ -100,6 +102,12 @@ export function checkPodCustomization(c: PodCustomization): void {
   if (c.priorityClassName !== undefined && (typeof c.priorityClassName !== 'string' || !isDns1123Subdomain(c.priorityClassName))) {
     throw new Error(`'priorityClassName' must be the name of a PriorityClass, got ${describeValue(c.priorityClassName)}.`);
   }
+  // Kubernetes reserves system- names for its own classes and, by default, limits system-node-critical and system-cluster-critical to
+  // kube-system with a ResourceQuota (GKE's gcp-critical-pods): elsewhere the ReplicaSet fails "insufficient quota to match these scopes"
+  if (c.priorityClassName?.startsWith('system-')) {
+    throw new Error(`'priorityClassName' '${c.priorityClassName}' is a system class: Kubernetes admits system-node-critical and system-cluster-critical `
+      + 'only in kube-system (a ResourceQuota on GKE), so the pods would never be created; create a PriorityClass of your own and name it.');
+  }
   for (const [name, list] of [['tolerations', c.tolerations], ['sidecars', c.sidecars]] as const) {
     if (list !== undefined && (!Array.isArray(list) || list.some((x) => x === null || typeof x !== 'object' || Array.isArray(x)))) {
       throw new Error(`'${name}' must be a list of objects (k8s.${name === 'sidecars' ? 'Container' : 'Toleration'}), got ${describeValue(list)}.`);
@@ -171,10 +179,52 @@ export function checkAddedContainer(c: k8s.Container, prop: string): void {
   }
 }
 
+/** The machine a pod was planned for: what a node selector must not contradict. */
+export interface PlannedMachine {
+  readonly machineType: string;
+  readonly region: string;
+}
+
+/**
+ * Node labels that say which machine, accelerator, capacity or place a node is (GKE's and Kubernetes' well-known labels). A pod
+ * that selects a value other than the planned machine's never schedules: the value each must have, or undefined where the
+ * library sets the label itself when it applies (accelerator, TPU and capacity labels), so any other value contradicts the plan.
+ */
+function plannedLabelValue(key: string, m: PlannedMachine): ((v: string) => boolean) | 'library' | undefined {
+  switch (key) {
+    case 'kubernetes.io/arch': case 'beta.kubernetes.io/arch': return (v) => v === machineArchitecture(m.machineType);
+    case 'node.kubernetes.io/instance-type': case 'beta.kubernetes.io/instance-type': return (v) => v === m.machineType;
+    case 'cloud.google.com/machine-family': return (v) => v === m.machineType.split('-')[0];
+    case 'topology.kubernetes.io/region': case 'failure-domain.beta.kubernetes.io/region': return (v) => v === m.region;
+    case 'topology.kubernetes.io/zone': case 'failure-domain.beta.kubernetes.io/zone': return (v) => v.startsWith(`${m.region}-`);
+    case 'cloud.google.com/gke-accelerator': case 'cloud.google.com/gke-accelerator-count': case 'cloud.google.com/gke-tpu-accelerator':
+    case 'cloud.google.com/gke-tpu-topology': case 'cloud.google.com/gke-spot': case 'cloud.google.com/gke-preemptible':
+    case 'cloud.google.com/gke-provisioning': case 'cloud.google.com/reservation-name': case 'cloud.google.com/reservation-affinity':
+    case 'cloud.google.com/gke-flex-start':
+      return 'library';
+    default: return undefined;
+  }
+}
+
+/** Refuses a node selector that contradicts the planned machine, accelerator, capacity or region. */
+function checkPlannedMachine(given: { [k: string]: string } | undefined, ours: { [k: string]: string } | undefined, m: PlannedMachine): void {
+  for (const [k, v] of Object.entries(given ?? {})) {
+    if (ours && k in ours) continue; // refused by noOverride, with its own reason
+    const planned = plannedLabelValue(k, m);
+    if (planned === undefined || (planned !== 'library' && planned(v))) continue;
+    throw new Error(`'nodeSelector' '${printable(k)}: ${printable(v)}' contradicts the machine the profile and cost were planned for (${m.machineType} `
+      + `in ${m.region}${planned === 'library' ? ', with the accelerator and capacity selectors the library sets' : ''}): no node would match. `
+      + 'Leave it out, and change the machine with \'acceleratorType\', \'capacity\' or \'region\'.');
+  }
+}
+
 /**
  * The pod template with the customisations applied to the pod and to the server container `containerName`.
+ * @param machine the machine the pod was planned for: a node selector that contradicts it is refused
  */
-export function customizePod(template: k8s.PodTemplateSpec, c: PodCustomization, containerName: string): k8s.PodTemplateSpec {
+export function customizePod(
+  template: k8s.PodTemplateSpec, c: PodCustomization, containerName: string, machine?: PlannedMachine,
+): k8s.PodTemplateSpec {
   if (POD_CUSTOMIZATION_PROPS.every((k) => (c as { [key: string]: unknown })[k] === undefined)) return template;
   const spec = template.spec!;
   // JetStream's engine container has its own name: the first container is the server's
@@ -183,11 +233,14 @@ export function customizePod(template: k8s.PodTemplateSpec, c: PodCustomization,
   noOverride('podLabels', c.podLabels, labels, 'selector and GKE labels');
   noOverride('podAnnotations', c.podAnnotations, template.metadata?.annotations, 'Cloud Storage FUSE or provenance');
   noOverride('nodeSelector', c.nodeSelector, spec.nodeSelector, 'the accelerator and capacity the profile and cost assume');
+  if (machine) checkPlannedMachine(c.nodeSelector, spec.nodeSelector, machine);
   const server = spec.containers.find((x) => x.name === serverName)!;
   const ours = Object.fromEntries((server.env ?? []).map((e) => [e.name, '']));
   noOverride('env', c.env, ours, 'the server needs it');
   const names = new Set([...spec.containers, ...(spec.initContainers ?? [])].map((x) => x.name));
-  for (const s of c.sidecars ?? []) {
+  // quantities and ports written as plain strings and numbers (JavaScript, Python) become the typed values cdk8s serializes
+  const sidecars = (c.sidecars ?? []).map((x, i) => typedContainer(x, `'sidecars'[${i}] '${printable(String(x.name))}'`));
+  for (const s of sidecars) {
     if (names.has(s.name)) throw new Error(`'sidecars' container '${s.name}' has the name of a container the library emits: rename it.`);
     names.add(s.name);
     checkAddedContainer(s, 'sidecars');
@@ -208,7 +261,7 @@ export function customizePod(template: k8s.PodTemplateSpec, c: PodCustomization,
       priorityClassName: c.priorityClassName ?? spec.priorityClassName,
       containers: [
         ...spec.containers.map((x) => (x.name === serverName && env.length ? { ...x, env: [...(x.env ?? []), ...env] } : x)),
-        ...(c.sidecars ?? []),
+        ...sidecars,
       ],
     },
   };

@@ -5,7 +5,8 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { checkAddedContainer } from './pod-customization';
-import { describeValue } from '../util/input';
+import { typedContainer, typedVolumes } from './typed-values';
+import { describeValue, printable } from '../util/input';
 
 /** What a pod template hook is told about the template it edits. */
 export interface PodTemplateHookContext {
@@ -102,7 +103,54 @@ export function applyPodTemplateHook(
     }
     if (names.has(c.name)) throw fail(`returned two containers named '${c.name}': container names must be unique in a pod.`);
     names.add(c.name);
+  }
+  // quantities and ports written as plain strings and numbers (JavaScript, Python) become the typed values cdk8s serializes
+  const typed: k8s.PodTemplateSpec = {
+    ...result,
+    spec: {
+      ...result.spec,
+      containers: result.spec.containers.map((c) => typedContainer(c, `'podTemplateHook' container '${printable(c.name)}'`)),
+      ...(result.spec.initContainers ? { initContainers: result.spec.initContainers.map((c) => typedContainer(c, `'podTemplateHook' init container '${printable(c.name)}'`)) } : {}),
+      ...(result.spec.volumes ? { volumes: typedVolumes(result.spec.volumes, '\'podTemplateHook\' volumes') } : {}),
+    },
+  };
+  for (const c of [...typed.spec!.containers, ...(typed.spec!.initContainers ?? [])]) {
     if (!before.has(c.name)) checkAddedContainer(c, 'podTemplateHook');
   }
-  return result;
+  checkPodConfinement(typed, fail);
+  return typed;
+}
+
+/**
+ * The pod-level rules of the Pod Security Standards' baseline profile, for the whole pod a hook returns (the library's containers
+ * included): no host namespaces, no hostPath volumes, no privileged container, no capability added but NET_BIND_SERVICE, no
+ * privilege escalation, no unconfined seccomp (https://kubernetes.io/docs/concepts/security/pod-security-standards/; GKE
+ * Autopilot refuses them too, "Security capabilities in Autopilot").
+ */
+function checkPodConfinement(t: k8s.PodTemplateSpec, fail: (why: string) => Error): void {
+  const spec = t.spec!;
+  // cdk8s spells them hostPid and hostIpc (hostPID and hostIPC in the manifest): either, from JavaScript
+  const flags = spec as unknown as { [key: string]: unknown };
+  const host = ['hostNetwork', 'hostPid', 'hostIpc', 'hostPID', 'hostIPC'].filter((k) => flags[k] === true);
+  if (host.length > 0) throw fail(`set ${host.join(', ')}: the server's pods share no host namespace (Pod Security Standards, baseline; Autopilot refuses it).`);
+  const hostPaths = (spec.volumes ?? []).filter((v) => v?.hostPath !== undefined).map((v) => v.name);
+  if (hostPaths.length > 0) {
+    throw fail(`added the hostPath volume(s) ${hostPaths.map((n) => `'${printable(String(n))}'`).join(', ')}: the server's pods mount no node path `
+      + '(Pod Security Standards, baseline; Autopilot refuses writable ones); use an emptyDir or a CSI volume.');
+  }
+  if (spec.securityContext?.seccompProfile?.type === 'Unconfined') throw fail('set the pod\'s seccomp profile to Unconfined: the pods run under RuntimeDefault.');
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    const sc = c.securityContext;
+    const added = (sc?.capabilities?.add ?? []).map((x) => String(x).toUpperCase().replace(/^CAP_/, '')).filter((x) => x !== 'NET_BIND_SERVICE');
+    const wrong = [
+      sc?.privileged === true ? 'privileged: true' : undefined,
+      sc?.allowPrivilegeEscalation === true ? 'allowPrivilegeEscalation: true' : undefined,
+      added.length > 0 ? `the capabilities ${added.map((x) => printable(x)).join(', ')}` : undefined,
+      sc?.seccompProfile?.type === 'Unconfined' ? 'an Unconfined seccomp profile' : undefined,
+    ].filter((x): x is string => x !== undefined);
+    if (wrong.length > 0) {
+      throw fail(`gave the container '${printable(c.name)}' ${wrong.join(', ')}: the server's containers never gain privileges (Pod Security Standards; `
+        + 'Autopilot refuses privileged containers and added capabilities).');
+    }
+  }
 }
