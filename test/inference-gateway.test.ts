@@ -351,3 +351,65 @@ test('the Endpoint Picker reads the KV-cache gauge of the pool\'s vLLM release; 
   expect(() => new InferenceGateway(chart, 'g', { name: 'inference', servers: [server] }))
     .toThrow(/InferenceGateway 'inference': the chart has no 'namespace', but the Endpoint Picker must name the namespace of its InferencePool/);
 });
+
+test('a pool on vLLM\'s V0 engine (v0.7.2: no prefix cache by default) is scored without prefix affinity; V1 pools keep it', () => {
+  const yaml = (objects: any[]) => named(objects, 'ConfigMap', 'gemma-epp').data['default-plugins.yaml'] as string;
+  const v0 = yaml(synth([{ ...GEMMA, modelServerVersion: 'v0.7.2' }]).objects);
+  expect(v0).not.toContain('prefix-cache-scorer');
+  expect(v0).toContain('  - pluginRef: queue-scorer\n    weight: 2\n  - pluginRef: kv-cache-utilization-scorer\n    weight: 2\n');
+  const v1 = yaml(synth([{ ...GEMMA, modelServerVersion: 'v0.12.0' }]).objects);
+  expect(v1).toContain('- type: prefix-cache-scorer');
+  expect(v1).toContain('  - pluginRef: prefix-cache-scorer\n    weight: 3');
+});
+
+test('the Endpoint Picker serves no profiling endpoints and outlasts its pool\'s pods when it stops', () => {
+  const { objects } = synth([GEMMA]);
+  const server = named(objects, 'Deployment', 'gemma').spec.template.spec;
+  const epp = named(objects, 'Deployment', 'gemma-epp').spec.template.spec;
+  expect(epp.containers[0].args).toContain('--enable-pprof=false');
+  expect(epp.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(server.terminationGracePeriodSeconds);
+  expect(epp.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(130);
+});
+
+test('a server in a chart without a namespace is refused: its pool would look in the gateway\'s', () => {
+  const app = Testing.app();
+  const plain = new Chart(app, 'plain');
+  const server = new OptimizedLlmServer(plain, 's', GEMMA);
+  const chart = new Chart(app, 'gw', { namespace: 'default' });
+  expect(() => new InferenceGateway(chart, 'g', { name: 'inference', servers: [server] }))
+    .toThrow(/OptimizedLlmServer 'gemma' is in a chart without a namespace.*give its chart the namespace 'default'/);
+});
+
+test('gateways sharing one Gateway may not both route every request, nor claim one model name', () => {
+  const app = Testing.app();
+  const chart = new Chart(app, 'c', { namespace: 'llm' });
+  const gemma = new OptimizedLlmServer(chart, 'gemma', GEMMA);
+  const deepseek = new OptimizedLlmServer(chart, 'deepseek', DEEPSEEK);
+  new InferenceGateway(chart, 'a', { frontend: GatewayFrontend.existingGateway('shared'), bodyBasedRouting: false, servers: [gemma] });
+  expect(() => new InferenceGateway(chart, 'b', { frontend: GatewayFrontend.existingGateway('shared'), bodyBasedRouting: false, servers: [deepseek] }))
+    .toThrow(/both route every request on the Gateway llm\/shared .* the Gateway API sends every request to the older/);
+  // a body-routed gateway beside it routes its own models (the header match wins over the catch-all)
+  const chart2 = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const g2 = new OptimizedLlmServer(chart2, 'gemma', GEMMA);
+  const d2 = new OptimizedLlmServer(chart2, 'deepseek', DEEPSEEK);
+  new InferenceGateway(chart2, 'a', { frontend: GatewayFrontend.existingGateway('shared'), bodyBasedRouting: false, servers: [g2] });
+  expect(() => new InferenceGateway(chart2, 'b', { frontend: GatewayFrontend.existingGateway('shared'), servers: [d2] })).not.toThrow();
+});
+
+test('proxyOnlySubnetCidr is one subnet\'s range: nothing wider than a /16, no host bits', () => {
+  const fenced = { ...GEMMA, allowedClients: [ServerClients.inNamespace('web')] };
+  expect(() => synth([fenced], { proxyOnlySubnetCidr: '0.0.0.0/0' })).toThrow(/'proxyOnlySubnetCidr' '0\.0\.0\.0\/0' is a \/0: a proxy-only subnet is one regional subnet/);
+  expect(() => synth([fenced], { proxyOnlySubnetCidr: '10.0.0.0/8' })).toThrow(/is a \/8/);
+  expect(() => synth([fenced], { proxyOnlySubnetCidr: '10.129.0.5/23' })).toThrow(/has host bits set: the subnet's range is '10\.129\.0\.0\/23'/);
+  expect(() => synth([fenced], { proxyOnlySubnetCidr: '10.129.0.0/23' })).not.toThrow();
+});
+
+test('the notes say what the Endpoint Picker needs: the Network Services API and a CPU node pool with room for it', () => {
+  const { gateway, objects } = synth([GEMMA]);
+  const epp = named(objects, 'Deployment', 'gemma-epp').spec.template.spec;
+  expect(epp.containers[0].resources.requests).toEqual({ cpu: '4', memory: '8Gi' });
+  expect(epp.tolerations).toBeUndefined();
+  const notes = gateway.deploymentNotes.join('\n');
+  expect(notes).toContain('gcloud services enable compute.googleapis.com networkservices.googleapis.com');
+  expect(notes).toMatch(/Endpoint Picker \(<server>-epp\) requests 4 CPU and 8 GiB .* --machine-type=e2-standard-8 /);
+});

@@ -255,11 +255,18 @@ describe('behind the gateway', () => {
   });
 });
 
+test('run-time adapter loading is refused behind a gateway: its endpoints take no authentication, and every client of the load balancer would reach them', () => {
+  const chart = new Chart(Testing.app(), 'lora', { namespace: 'llm' });
+  const server = new OptimizedLlmServer(chart, 'llama', { ...BASE, loraAdapters: [SQL()], runtimeLoraUpdating: true });
+  expect(() => new InferenceGateway(chart, 'gateway', { name: 'inference', servers: [server] }))
+    .toThrow(/'runtimeLoraUpdating', which opens vLLM's \/v1\/load_lora_adapter and \/v1\/unload_lora_adapter without authentication; behind the gateway/);
+});
+
 const maybe = kubectlValidateAvailable() ? test : test.skip;
 maybe('kubectl accepts a LoRA server behind the gateway', () => {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gke-inference-lora-')) });
   const chart = new Chart(app, 'lora', { namespace: 'llm' });
-  const hf = new OptimizedLlmServer(chart, 'llama', { ...BASE, loraAdapters: [SQL(), CHAT()], runtimeLoraUpdating: true, allowedClients: [] });
+  const hf = new OptimizedLlmServer(chart, 'llama', { ...BASE, loraAdapters: [SQL(), CHAT()], allowedClients: [] });
   const bucket = new OptimizedLlmServer(chart, 'bucket', {
     model: 'google/gemma-2-9b-it',
     acceleratorType: 'nvidia-h100-80gb',

@@ -39,6 +39,10 @@ export interface EndpointPickerInputs {
   readonly metricsPath: string;
   /** The KV-cache utilisation gauge the pool's vLLM exports (`vllm:gpu_cache_usage_perc` before 0.9.2). */
   readonly kvCacheUsageMetric: string;
+  /** Whether the pool's vLLM caches prompt prefixes (the V1 engine does by default; V0, before 0.8, does not). */
+  readonly prefixCaching: boolean;
+  /** The longest grace period of the pool's pods: the EPP's is at least that (the chart's comment), and 130 s. */
+  readonly poolGracePeriodSeconds: number;
 }
 
 /**
@@ -71,9 +75,13 @@ export interface EndpointPicker {
 /**
  * The EPP's plugin configuration for vLLM over HTTP: the scorers and weights of the chart's default
  * scheduling profile (queue 2, KV-cache utilisation 2, prefix cache 3) and the metrics data source
- * (_config.yaml @ v1.5.0 with `modelServerType: vllm`, `modelServerProtocol: http`, no latency predictor).
+ * (_config.yaml @ v1.5.0 with `modelServerType: vllm`, `modelServerProtocol: http`, no latency predictor). Without prefix caching
+ * on the servers (vLLM's V0 engine, before 0.8, runs with it off unless `--enable-prefix-caching`), the prefix-cache scorer, which
+ * sends requests of one prefix to the replica it sent them to before, would concentrate load for no cache hit: it is left out.
  */
-export function endpointPickerConfig(metricsPath: string, kvCacheUsageMetric: string = EPP_VLLM_METRICS.kvUsageSpec): string {
+export function endpointPickerConfig(
+  metricsPath: string, kvCacheUsageMetric: string = EPP_VLLM_METRICS.kvUsageSpec, prefixCaching: boolean = true,
+): string {
   // vLLM before 0.9.2 exports vllm:gpu_cache_usage_perc only: without its name the KV-cache scorer and saturation check read nothing
   const engine = kvCacheUsageMetric === EPP_VLLM_METRICS.kvUsageSpec ? [] : [
     '  parameters:',
@@ -87,7 +95,7 @@ export function endpointPickerConfig(metricsPath: string, kvCacheUsageMetric: st
     'plugins:',
     '- type: queue-scorer',
     '- type: kv-cache-utilization-scorer',
-    '- type: prefix-cache-scorer',
+    ...(prefixCaching ? ['- type: prefix-cache-scorer'] : []),
     '- type: metrics-data-source',
     '  parameters:',
     '    scheme: "http"',
@@ -102,8 +110,7 @@ export function endpointPickerConfig(metricsPath: string, kvCacheUsageMetric: st
     '    weight: 2',
     '  - pluginRef: kv-cache-utilization-scorer',
     '    weight: 2',
-    '  - pluginRef: prefix-cache-scorer',
-    '    weight: 3',
+    ...(prefixCaching ? ['  - pluginRef: prefix-cache-scorer', '    weight: 3'] : []),
     '',
   ].join('\n');
 }
@@ -131,7 +138,7 @@ export function createEndpointPicker(scope: Construct, inputs: EndpointPickerInp
   });
   const config = new k8s.KubeConfigMap(scope, 'EppConfig', {
     metadata: { name, labels },
-    data: { [CONFIG_FILE]: endpointPickerConfig(inputs.metricsPath, inputs.kvCacheUsageMetric) },
+    data: { [CONFIG_FILE]: endpointPickerConfig(inputs.metricsPath, inputs.kvCacheUsageMetric, inputs.prefixCaching) },
   });
   const grpcProbe = (extra: Partial<k8s.Probe>): k8s.Probe => ({ grpc: { port: EPP_HEALTH_PORT, service: 'inference-extension' }, ...extra });
   const deployment = new k8s.KubeDeployment(scope, 'EppDeployment', {
@@ -145,8 +152,8 @@ export function createEndpointPicker(scope: Construct, inputs: EndpointPickerInp
         metadata: { labels: { ...selector, 'inference.networking.k8s.io/igw-mode': 'inferencepool' } },
         spec: {
           serviceAccountName: name,
-          // the chart's: at least the longest grace period of the pool's pods
-          terminationGracePeriodSeconds: 130,
+          // the chart's 130 s, and "at least the longest grace period of the pool's pods" (see server/termination.ts)
+          terminationGracePeriodSeconds: Math.max(130, inputs.poolGracePeriodSeconds),
           securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{
             name: 'epp',
@@ -162,6 +169,9 @@ export function createEndpointPicker(scope: Construct, inputs: EndpointPickerInp
               '--tracing=false',
               // the PodMonitoring scrapes without a bearer token (the chart's default needs a token Secret and a ClusterRole)
               '--metrics-endpoint-auth=false',
+              // the metrics server also serves /debug/pprof (heap, goroutines) whatever the auth, on by default (pkg/epp/server/options.go
+              // EnablePprof @ v1.5.0): off, since it is now unauthenticated
+              '--enable-pprof=false',
             ],
             // the chart's sizing, validated upstream at high QPS (p90 scheduling within 100 ms); no CPU limit, to burst
             resources: {

@@ -15,15 +15,17 @@ import { Construct } from 'constructs';
 import { createEndpointPicker, EPP_EXT_PROC_PORT, EPP_IMAGE, EPP_VLLM_METRICS, OBJECTIVE_GROUP, POOL_GROUP } from './endpoint-picker';
 import { describeName, modelNameMatches, servedNames } from './model-names';
 import { derivedRequestTimeout } from './request-timeout';
-import { modelServerByName, VLLM } from '../catalog/model-servers';
+import { compareReleases, modelServerByName, VLLM } from '../catalog/model-servers';
 import { Gateway, HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
 import { InferencePool, InferencePoolSpecEndpointPickerRefFailureMode } from '../imports/inference.networking.k8s.io';
 import { InferenceObjective } from '../imports/inference.networking.x-k8s.io';
 import { GcpBackendPolicy, HealthCheckPolicy, HealthCheckPolicySpecDefaultConfigType } from '../imports/networking.gke.io';
+import { VLLM_RELEASES } from '../performance/performance-constants';
 import { Annotations } from '../server/annotations';
 import { leaderSelector } from '../server/multi-host';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
 import { chartNamespace } from '../server/server-props';
+import { terminationGrace } from '../server/termination';
 import { checkedScope, checkObject, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, describeValue, printable } from '../util/input';
 import { checkPinnedImage } from '../util/references';
 import { shellQuote } from '../util/shell-quote';
@@ -243,6 +245,7 @@ export class InferenceGateway extends Construct {
       throw new Error('\'proxyOnlySubnetCidr\' must be an IPv4 range such as \'10.129.0.0/23\' (the proxy-only subnet\'s), '
         + `got ${describeValue(props.proxyOnlySubnetCidr)}.`);
     }
+    if (props.proxyOnlySubnetCidr !== undefined) checkProxyOnlySubnet(props.proxyOnlySubnetCidr);
     this.proxyOnlySubnetCidr = props.proxyOnlySubnetCidr;
     this.image = props.endpointPickerImage === undefined ? EPP_IMAGE : checkPinnedImage(props.endpointPickerImage, 'endpointPickerImage');
     if (props.requestTimeout !== undefined) {
@@ -302,6 +305,14 @@ export class InferenceGateway extends Construct {
         + 'Endpoint Picker reads vLLM\'s metrics (queue, KV cache, prefix cache) to pick a replica: put only vLLM servers behind the gateway, '
         + 'and reach this one through its Service.');
     }
+    // vLLM's adapter endpoints take no authentication: behind the load balancer every one of its clients could load code-bearing
+    // adapters into the server (the HTTPRoute matches every path, and the body-based router copies 'model' from any JSON body)
+    if (r.lora?.runtimeLoraUpdating) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' sets 'runtimeLoraUpdating', which opens vLLM's `
+        + '/v1/load_lora_adapter and /v1/unload_lora_adapter without authentication; behind the gateway every client of the load balancer could '
+        + 'call them. List the adapters in \'loraAdapters\' (served by name through the gateway) and remove \'runtimeLoraUpdating\', or keep '
+        + 'this server off the gateway and reach it through its Service from the clients in \'allowedClients\'.');
+    }
     const fronting = FRONTED_BY.get(server);
     if (fronting !== undefined && fronting !== this) {
       throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' is already behind InferenceGateway `
@@ -324,9 +335,30 @@ export class InferenceGateway extends Construct {
         + `${describeName(theirs)} of OptimizedLlmServer '${holder.name}'; requests are routed by the model name, so every model and adapter `
         + 'behind one gateway needs a name of its own: rename the adapter.');
     }
+    // every InferenceGateway of the app whose routes attach to the same Gateway: identical matches go to the oldest route only
+    const gatewayRef = this.gatewayRef();
+    for (const sharing of this.node.root.node.findAll()) {
+      if (sharing === this || !(sharing instanceof InferenceGateway) || sharing.gatewayRef() !== gatewayRef || sharing.models.size === 0) continue;
+      if (!this.bodyBasedRouting && !sharing.bodyBasedRouting) {
+        throw new Error(`InferenceGateway '${this.gatewayName}' and InferenceGateway '${sharing.gatewayName}' both route every request on the Gateway `
+          + `${gatewayRef} (no 'bodyBasedRouting'): two identical routes, of which the Gateway API sends every request to the older, so `
+          + `'${name}' or '${[...sharing.models.values()][0].name}' would never be reached. Put both servers behind one gateway with 'bodyBasedRouting'.`);
+      }
+      const taken = names.find((n) => sharing.models.has(n.name));
+      if (taken !== undefined) {
+        throw new Error(`InferenceGateway '${this.gatewayName}': the ${describeName(taken)} of OptimizedLlmServer '${name}' is also routed by `
+          + `InferenceGateway '${sharing.gatewayName}' on the same Gateway ${gatewayRef}: one of the two routes would never be matched; give it a name `
+          + 'of its own or put both servers behind one gateway.');
+      }
+    }
     if (!this.bodyBasedRouting && this.models.size > 0) {
       throw new Error(`InferenceGateway '${this.gatewayName}': 'bodyBasedRouting' is false, so the gateway routes every request to one server, `
         + `but '${[...this.models.values()][0].name}' is already behind it: set 'bodyBasedRouting' to true to add '${name}'.`);
+    }
+    if (Chart.of(server).namespace === undefined) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' is in a chart without a namespace, so its objects `
+        + `land wherever they are applied while its InferencePool and Endpoint Picker look in '${this.namespace}': give its chart the `
+        + `namespace '${this.namespace}'.`);
     }
     const serverNamespace = chartNamespace(server);
     if (serverNamespace !== this.namespace) {
@@ -368,6 +400,9 @@ export class InferenceGateway extends Construct {
       image: this.image,
       metricsPath: modelServer.metricsPath,
       kvCacheUsageMetric: version?.kvCacheUsageMetric ?? EPP_VLLM_METRICS.kvUsageSpec,
+      // vLLM's V1 engine caches prefixes by default; the V0 engine (before 0.8) runs without unless asked
+      prefixCaching: version === undefined || compareReleases(version.baseRelease, VLLM_RELEASES.v1Engine.release) >= 0,
+      poolGracePeriodSeconds: terminationGrace(r).seconds,
     });
 
     const pool = new InferencePool(scope, 'InferencePool', {
@@ -464,10 +499,12 @@ export class InferenceGateway extends Construct {
       + (this.workloadClasses.length > 0
         ? `; workload classes: ${this.workloadClasses.map((c) => `${name}-${c.name} (priority ${c.priority ?? 0})`).join(', ')}.`
         : '.'));
-    if (r.lora?.runtimeLoraUpdating && this.bodyBasedRouting) {
-      this.deploymentNotes.push(`Inference Gateway: adapters loaded into ${name} at run time are not in its HTTPRoute, which routes the names known `
-        + 'at synthesis: list them in \'loraAdapters\' to reach them through the gateway.');
-    }
+
+  }
+
+  /** The Gateway this gateway's routes attach to, `namespace/name`. */
+  private gatewayRef(): string {
+    return `${this.frontend.existingGatewayNamespace ?? this.namespace}/${this.gatewayName}`;
   }
 
   private gatewayNotes(): string[] {
@@ -477,6 +514,17 @@ export class InferenceGateway extends Construct {
         + `the InferencePool CRD: ${kubectlApply(`${RELEASE_URL}/v1-manifests.yaml`)}`,
       'Inference Gateway: the cluster needs the Gateway API enabled: '
         + `${['gcloud', 'container', 'clusters', 'update', 'CLUSTER_NAME', '--location=REGION', '--gateway-api=standard'].map(shellQuote).join(' ')}`,
+      // GKE's "Deploy GKE Inference Gateway": "Enable the Compute Engine API, the Network Services API ... if needed"; the Endpoint
+      // Picker is attached as a Service Extension and the body-based router as a GCPRoutingExtension (Network Services resources)
+      'Inference Gateway: the project needs the Compute Engine and Network Services APIs (the Endpoint Picker and body-based router attach '
+        + `as Service Extensions): ${['gcloud', 'services', 'enable', 'compute.googleapis.com', 'networkservices.googleapis.com'].map(shellQuote).join(' ')}`,
+      // the chart's sizing (values.yaml inferenceExtension.resources @ v1.5.0); GKE taints accelerator nodes, and the EPP tolerates no taint
+      'Inference Gateway: each server\'s Endpoint Picker (<server>-epp) requests 4 CPU and 8 GiB and runs on nodes without accelerators '
+        + '(it tolerates no GPU or TPU taint): on GKE Standard the cluster needs a CPU node pool with room for one per server behind the '
+        + 'gateway (an e2-standard-8 node holds one; the default e2-medium pool holds none), e.g. '
+        + `${['gcloud', 'container', 'node-pools', 'create', 'inference-gateway-cpu', '--cluster=CLUSTER_NAME', '--location=REGION',
+          '--machine-type=e2-standard-8', '--num-nodes=1', '--enable-autoscaling', '--total-min-nodes=1', '--total-max-nodes=4'].map(shellQuote).join(' ')}; `
+        + 'a picker that cannot schedule leaves the load balancer routing without it (failureMode FailOpen).',
     ];
     if (this.frontend.gatewayClassName !== undefined) {
       out.push(`Inference Gateway: the Gateway ${this.gatewayName} (${this.frontend.gatewayClassName}) is a regional Envoy-based load balancer and `
@@ -499,7 +547,9 @@ export class InferenceGateway extends Construct {
     if (this.workloadClasses.length > 0) {
       // the release splits its CRDs: v1-manifests.yaml (InferencePool v1) and experimental-manifests.yaml (the x-k8s.io ones);
       // Makefile target artifacts @ v1.5.0
-      out.push(`Inference Gateway: the InferenceObjective CRD (${OBJECTIVE_GROUP}/v1alpha2) is not installed by GKE: `
+      // the v1.5.0 EPP looks for the CRD once, when it starts (pkg/epp/server/controller_config.go gvkExists)
+      out.push(`Inference Gateway: the InferenceObjective CRD (${OBJECTIVE_GROUP}/v1alpha2) is not installed by GKE; apply it before these `
+        + 'manifests (the Endpoint Picker looks for it once, when it starts: restart the <server>-epp Deployments if it came later): '
         + kubectlApply(`${RELEASE_URL}/experimental-manifests.yaml`));
       out.push(`Inference Gateway: a request picks its workload class with the header ${OBJECTIVE_HEADER} naming an InferenceObjective `
         + '<pool>-<class> (listed per pool below); requests that name none have priority 0.');
@@ -527,6 +577,28 @@ function checkWorkloadClasses(value: unknown): InferenceWorkloadClass[] {
     checkOptionalInteger(`workloadClasses[${i}].priority`, priority, -2_147_483_648);
     return { name, priority };
   });
+}
+
+/**
+ * A proxy-only subnet is one regional subnet, /26 at the smallest and /23 recommended (Cloud Load Balancing, "Proxy-only subnets for
+ * Envoy-based load balancers"): a wider range in 'proxyOnlySubnetCidr' (0.0.0.0/0, a /8 over the pod range) would admit far more than
+ * the proxies to a server fenced by 'allowedClients', and a range with host bits set is not the subnet's own.
+ */
+function checkProxyOnlySubnet(cidr: string): void {
+  const [address, bits] = cidr.split('/');
+  const prefix = Number(bits);
+  if (prefix < 16) {
+    throw new Error(`'proxyOnlySubnetCidr' '${cidr}' is a /${prefix}: a proxy-only subnet is one regional subnet (a /23 is recommended, /26 at the `
+      + 'smallest), and a wider range would admit more than the load balancer\'s proxies to the fenced servers; give the subnet\'s own range '
+      + '(gcloud compute networks subnets list --filter=purpose=REGIONAL_MANAGED_PROXY).');
+  }
+  const value = address.split('.').reduce((v, octet) => v * 256 + Number(octet), 0);
+  const size = 2 ** (32 - prefix);
+  if (value % size !== 0) {
+    const base = value - (value % size);
+    const canonical = [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join('.');
+    throw new Error(`'proxyOnlySubnetCidr' '${cidr}' has host bits set: the subnet's range is '${canonical}/${prefix}'.`);
+  }
 }
 
 function kubectlApply(url: string): string {
