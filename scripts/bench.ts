@@ -215,6 +215,11 @@ export function handWrittenApp(n: number, configs: HandConfig[], mode: HandWritt
     kube.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/resources/requests/nvidia.com~1gpu', gpus));
     // cdk8s-plus-28 sets seccomp per container only; the library sets it once for the pod
     if (same) kube.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+    // the library's shutdown (server/termination.ts): no Service links, a preStop pause
+    if (same) {
+      kube.addJsonPatch(JsonPatch.add('/spec/template/spec/enableServiceLinks', false));
+      kube.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { exec: { command: ['sleep', '30'] } } }));
+    }
     kube.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', same ? c.nodeSelector : {
       'cloud.google.com/gke-accelerator': c.accelerator, 'cloud.google.com/gke-accelerator-count': String(c.gpus),
     }));
