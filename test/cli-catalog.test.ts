@@ -92,7 +92,12 @@ test('use-cases list: gcloud\'s columns, unknown lengths N/A, and which use case
 test('accelerators list: one row per accelerator at its inflection point, as the resolver sees it, cheapest first', () => {
   // JSON and YAML records nest as gcloud's AcceleratorOption does (what `gcloud alpha container ai profiles accelerators list
   // --format=yaml` prints), with the library's figures beside gcloud's
-  const rows = JSON.parse(ok(`accelerators list --model=${GEMMA} --format=json`));
+  const all = JSON.parse(ok(`accelerators list --model=${GEMMA} --format=json`));
+  // without --model-server, every server's, as gcloud's "defaults to any model server"
+  expect(new Set(all.map((r: any) => r.modelAndModelServerInfo.modelServerName))).toEqual(new Set(['vllm', 'tgi', 'jetstream']));
+  expect(new Set(all.map((r: any) => `${r.modelAndModelServerInfo.modelServerName} ${r.acceleratorType} x${r.resourcesUsed.acceleratorCount}`)).size)
+    .toBe(all.length);
+  const rows = all.filter((r: any) => r.modelAndModelServerInfo.modelServerName === 'vllm');
   const keys = new Set(curvesOf(GEMMA).map((c) => `${c.acceleratorType} x${c.acceleratorCount}`));
   const rowKeys = rows.map((r: any) => `${r.acceleratorType} x${r.resourcesUsed.acceleratorCount}`);
   expect(new Set(rowKeys).size).toBe(rows.length);
@@ -119,16 +124,16 @@ test('accelerators list: one row per accelerator at its inflection point, as the
     });
   }
   // YAML: the same records, one document each as gcloud prints a listing
-  expect(parseAllDocuments(ok(`accelerators list --model=${GEMMA} --format=yaml`)).map((d) => d.toJS())).toEqual(rows);
+  expect(parseAllDocuments(ok(`accelerators list --model=${GEMMA} --model-server=vllm --format=yaml`)).map((d) => d.toJS())).toEqual(rows);
   // gcloud's dotted keys work in --filter, --sort-by and projections, as the flat names do
-  expect(ok(`accelerators list --model=${GEMMA} --filter=resourcesUsed.acceleratorCount=4 --sort-by=~performanceStats.ntpotMilliseconds `
+  expect(ok(`accelerators list --model=${GEMMA} --model-server=vllm --filter=resourcesUsed.acceleratorCount=4 --sort-by=~performanceStats.ntpotMilliseconds `
     + '--format=value(machineType,ntpotMilliseconds)')).toBe(rows.filter((r: any) => r.resourcesUsed.acceleratorCount === 4)
     .sort((a: any, b: any) => b.performanceStats.ntpotMilliseconds - a.performanceStats.ntpotMilliseconds)
     .map((r: any) => `${r.machineType}\t${r.performanceStats.ntpotMilliseconds}\n`).join(''));
   const costs = rows.map((r: any) => r.performanceStats.costPerMillionOutputTokens);
   const priced = costs.filter((c: number | null) => c !== null);
   expect(costs.slice(0, priced.length)).toEqual([...priced].sort((a, b) => a - b));
-  const table = ok(`accelerators list --model=${GEMMA}`).split('\n');
+  const table = ok(`accelerators list --model=${GEMMA} --model-server=vllm`).split('\n');
   expect(table[0].split(/\s{2,}/)).toEqual(['ACCELERATOR', 'COUNT', 'INSTANCE TYPE', 'OUTPUT TOKENS/S', 'NTPOT(MS)', 'TTFT(MS)', 'COST/M OUTPUT TOKENS',
     'MODEL SERVER', 'MODEL SERVER VERSION', 'SOURCE', 'BAND']);
   // the published L4 point takes precedence over the estimate for 4 x L4
@@ -146,4 +151,23 @@ test('accelerators list --max-ntpot-milliseconds keeps the accelerators that rea
   const none = cli(`accelerators list --model=${GEMMA} --max-ntpot-milliseconds=5`);
   expect(none).toMatchObject({ code: 0, out: '' });
   expect(none.err).toMatch(/^Listed 0 items\. .*meets NTPOT <= 5 ms .*achievable NTPOT \d/);
+});
+
+test('gcloud command lines pasted as they are: the release track, use-case list, --model-server-version=all, --target-itl-milliseconds', () => {
+  // GA gcloud names the group use-case (lib/surface/container/ai/profiles/use_case); accelerators list exists in alpha only
+  expect(ok('alpha container ai profiles use-case list --format=csv')).toBe(ok('use-cases list --format=csv'));
+  expect(ok(`alpha container ai profiles accelerators list --model=${GEMMA} --format=csv`)).toBe(ok(`accelerators list --model=${GEMMA} --format=csv`));
+  // "Other options include ... all which returns all versions": every version's profile, where the default keeps the resolver's one
+  const every = JSON.parse(ok(`profiles list --model=${GEMMA} --model-server=vllm --model-server-version=all --format=json`));
+  const chosen = JSON.parse(ok(`profiles list --model=${GEMMA} --model-server=vllm --format=json`));
+  expect(every.length).toBeGreaterThan(chosen.length);
+  expect(new Set(every.map((r: any) => r.modelServerVersion)).size).toBeGreaterThan(1);
+  // the catalog publishes no inter-token latency: the flag is refused as manifests create refuses it, not as unknown
+  expect(fails(`profiles list --model=${GEMMA} --target-itl-milliseconds=20`)).toMatch(/--target-itl-milliseconds is not supported: .*use --target-ntpot-milliseconds/);
+});
+
+test('manifests create comments name the flags, not the construct\'s props and enum members', () => {
+  const out = ok('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --output=comments');
+  expect(out).toContain('choose on-demand or reserved capacity (--capacity on-demand or reservation; --capacity on the CLI)');
+  expect(out).not.toMatch(/Capacity\.ON_DEMAND|'capacity'/);
 });

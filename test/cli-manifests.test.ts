@@ -5,6 +5,7 @@ import { App, Chart } from 'cdk8s';
 import { ClusterMode, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
 import { cli, fails, ok } from './support/cli';
 import { expectValidManifests, parseYamlStream } from './support/k8s-validator';
+import { oneLine } from '../src/cli/one-line';
 
 const L4_TARGET = 'manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --target-ntpot-milliseconds=1100';
 
@@ -62,7 +63,7 @@ test('manifests create synthesizes through OptimizedLlmServer: the same objects 
   expect(parseYamlStream(out)).toEqual(objects);
   const { comments } = split(out);
   // the construct's notes first (the Secret, the node pool, Managed Prometheus, the adapter and its IAM binding)
-  expect(comments.slice(0, server.deploymentNotes.length)).toEqual(server.deploymentNotes);
+  expect(comments.slice(0, server.deploymentNotes.length)).toEqual(server.deploymentNotes.map(oneLine));
   expect(comments.some((c) => /Custom Metrics Stackdriver Adapter.*roles\/monitoring\.viewer/.test(c))).toBe(true);
   // then the provenance: which profile, measured or estimated, the operating point, the cost basis, every decision
   const r = server.resolution;
@@ -121,7 +122,7 @@ test('--model-bucket-uri loads the model from Cloud Storage through the construc
   });
   expect(objects).toEqual(expected);
   expect(JSON.stringify(objects)).toContain('models-bucket');
-  expect(split(out).comments.slice(0, server.deploymentNotes.length)).toEqual(server.deploymentNotes);
+  expect(split(out).comments.slice(0, server.deploymentNotes.length)).toEqual(server.deploymentNotes.map(oneLine));
   expect(fails(`${args.replace('gs://models-bucket', 'https://models-bucket')}`)).toMatch(/gs:\/\//);
 });
 
@@ -241,7 +242,7 @@ test('manifests create holds a long use case\'s requests by default, and --max-m
   expect(listed.out).toBe('');
   expect(listed.err).toMatch(/Listed 0 items\. .*average request \(9256 tokens\) is longer than the model length of 8192 tokens/);
   // one reason shared by every profile is said once, with how many profiles it rejects
-  expect(listed.err).toMatch(/rejected: \d\d profiles \(google\/gemma-2-27b-it \/ vllm \S+ \/ 1 x \S+, .*, \.\.\.\): the Advanced Customer Support/);
+  expect(listed.err).toMatch(/rejected: \d\d profiles \(google\/gemma-2-27b-it \/ \w+ \S+ \/ \d x \S+, .*, \.\.\.\): the Advanced Customer Support/);
   expect(listed.err.split('is longer than the model length')).toHaveLength(2);
 });
 

@@ -11,18 +11,22 @@ const curvesOf = (model: string) => profileCurves(Catalog.EMBEDDED).filter((c) =
 const r0 = (x: number | undefined) => (x === undefined ? null : Math.round(x));
 const r3 = (x: number | undefined) => (x === undefined ? null : Math.round(x * 1000) / 1000);
 
-const GIQ_COLUMNS = ['instanceType', 'acceleratorType', 'costPerMillionInputTokens', 'costPerMillionOutputTokens', 'outputTokensPerSecond',
+const GIQ_COLUMNS = ['instanceType', 'acceleratorType', 'acceleratorCount', 'costPerMillionInputTokens', 'costPerMillionOutputTokens', 'outputTokensPerSecond',
   'ntpotMilliseconds', 'ttftMilliseconds', 'modelServer', 'modelServerVersion', 'model', 'source'];
 
 test('profiles list --format=json: one row per profile of the model at its inflection point, priced exactly as the resolver prices it', () => {
-  const rows = JSON.parse(ok(`profiles list --model=${GEMMA} --format=json`));
-  // one row per accelerator type and count (the curve the resolver would use), each of an existing curve
-  const keys = rows.map((r: any) => `${r.acceleratorType} x${r.acceleratorCount}`);
-  expect(new Set(keys).size).toBe(rows.length);
-  for (const r of rows) {
-    expect(curvesOf(GEMMA).some((c) => c.acceleratorType === r.acceleratorType && c.acceleratorCount === r.acceleratorCount
-      && c.modelServerVersion === r.modelServerVersion && c.source === r.source)).toBe(true);
+  const all = JSON.parse(ok(`profiles list --model=${GEMMA} --format=json`));
+  // without --model-server, every server's profiles, as gcloud ("If not specified, this defaults to any model server")
+  expect(new Set(all.map((r: any) => r.modelServer))).toEqual(new Set(['vllm', 'tgi', 'jetstream']));
+  // one row per server, accelerator type and count (the curve the resolver would use), each of an existing curve
+  const keys = all.map((r: any) => `${r.modelServer} ${r.acceleratorType} x${r.acceleratorCount}`);
+  expect(new Set(keys).size).toBe(all.length);
+  for (const r of all) {
+    expect(curvesOf(GEMMA).some((c) => c.modelServer === r.modelServer && c.acceleratorType === r.acceleratorType
+      && c.acceleratorCount === r.acceleratorCount && c.modelServerVersion === r.modelServerVersion && c.source === r.source)).toBe(true);
   }
+  const rows = all.filter((r: any) => r.modelServer === 'vllm');
+  expect(JSON.parse(ok(`profiles list --model=${GEMMA} --model-server=vllm --format=json`))).toEqual(rows);
   // GIVEN the published seed point (gemma-2-27b on one H100)
   const h100 = rows.find((r: any) => r.acceleratorType === 'nvidia-h100-80gb' && r.acceleratorCount === 1 && r.modelServerVersion === 'v0.7.2');
   expect(h100).toMatchObject({
@@ -105,7 +109,7 @@ test('profiles list: CSV, YAML and the table carry the same rows; CSV shows GIQ\
   const l4Json = json.find((r: any) => r.instanceType === 'g2-standard-48');
   expect(l4).toEqual(['g2-standard-48', 'nvidia-l4', String(l4Json.acceleratorCount), l4Json.costPerMillionInputTokens.toFixed(3), l4Json.costPerMillionOutputTokens.toFixed(3),
     String(l4Json.outputTokensPerSecond), String(l4Json.ntpotMilliseconds), l4Json.ttftMilliseconds === null ? 'N/A' : String(l4Json.ttftMilliseconds),
-    'vllm', l4Json.modelServerVersion, GEMMA, l4Json.source, l4Json.band ?? 'N/A']);
+    l4Json.modelServer, l4Json.modelServerVersion, GEMMA, l4Json.source, l4Json.band ?? 'N/A']);
 });
 
 test('profiles list without --model lists every profile in the catalog, grouped by model', () => {

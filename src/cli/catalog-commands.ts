@@ -4,8 +4,8 @@
  */
 import { CommandSpec, Flags, Io } from './args';
 import {
-  AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, KV_CACHE_DTYPE, MAX_MODEL_LENGTH, MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, PRICING_MODEL, REGION,
-  USE_CASE, WEIGHT_PRECISION, formatFlag, required,
+  ANY_MODEL_SERVER, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, KV_CACHE_DTYPE, MAX_MODEL_LENGTH, MODEL, MODEL_SERVER, MODEL_SERVER_VERSION,
+  PRICING_MODEL, REGION, USE_CASE, WEIGHT_PRECISION, formatFlag, required,
 } from './common-flags';
 import { Column, Row } from './format';
 import { emptyList, renderList } from './list-output';
@@ -215,7 +215,7 @@ const ACCELERATORS_LIST: CommandSpec = {
     + 'inflection point, or with --max-ntpot-milliseconds at the highest-throughput point that meets it; cheapest per million output '
     + 'tokens first.',
   flags: [
-    required(MODEL), MODEL_SERVER, MODEL_SERVER_VERSION, MAX_NTPOT, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS,
+    required(MODEL), ANY_MODEL_SERVER, MODEL_SERVER_VERSION, MAX_NTPOT, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS,
     MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE, formatFlag(),
   ],
   examples: [
@@ -226,7 +226,9 @@ const ACCELERATORS_LIST: CommandSpec = {
   run: (flags, io) => {
     const c = workloadCatalog(catalog(), flags);
     const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
-    const selected = selectCurves(c, { model: flags.req('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version') });
+    const selected = selectCurves(c, {
+      model: flags.req('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version'), allServers: true,
+    });
     const targets = { ntpotMilliseconds: flags.num('max-ntpot-milliseconds') };
     const maxModelLength = requestedMaxModelLength(flags);
     const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing, maxModelLength));

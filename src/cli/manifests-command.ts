@@ -216,7 +216,8 @@ function commentLines(server: OptimizedLlmServer, annotations: { [key: string]: 
     ...(a(Annotations.COST_AT_HPA_TARGET) ? [`Cost at the HPA target: ${a(Annotations.COST_AT_HPA_TARGET)}`] : []),
     ...r.decisions.map((d) => `Decision: ${d}`),
     `Generated offline by ${PROGRAM} ${libraryVersion()} from its embedded catalog.`,
-  ].flatMap((l) => l.split('\n'));
+    // the props and enum members the library's notes name, as the flags and values that set them
+  ].flatMap((l) => l.split('\n')).map((l) => (l.trim() === '' ? l : oneLine(l)));
 }
 
 export const MANIFEST_COMMANDS: readonly CommandSpec[] = [MANIFESTS_CREATE];

@@ -95,7 +95,9 @@ export function selectCurves(catalog: Catalog, filter: CurveFilter): SelectedCur
     }
     what += ` on ${server.name}`;
   }
-  if (filter.modelServerVersion !== undefined) {
+  // gcloud's `--model-server-version=all` ("all which returns all versions"): every version's curve
+  const allVersions = filter.modelServerVersion?.toLowerCase() === 'all';
+  if (filter.modelServerVersion !== undefined && !allVersions) {
     const version = filter.modelServerVersion;
     const servers = uniq(selected.map((s) => s.server.name)).map((n) => catalog.modelServer(n)!);
     if (!servers.some((s) => catalog.modelServerVersion(s, version))) {
@@ -129,7 +131,7 @@ export function selectCurves(catalog: Catalog, filter: CurveFilter): SelectedCur
         + `${list(before.map((s) => instanceTypeOf(catalog, s) ?? '').filter((n) => n).sort(byText))}.`);
     }
   }
-  if (!filter.everyVersion) selected = resolverChoice(catalog, selected, filter.modelServerVersion);
+  if (!filter.everyVersion && !allVersions) selected = resolverChoice(catalog, selected, filter.modelServerVersion);
   return selected.sort((a, b) => byText(a.model.id, b.model.id) || byText(a.server.name, b.server.name)
     || byText(a.curve.acceleratorType, b.curve.acceleratorType) || a.curve.acceleratorCount - b.curve.acceleratorCount
     || versionRank(catalog, a) - versionRank(catalog, b) || byText(curveKeyString(a.curve), curveKeyString(b.curve)));

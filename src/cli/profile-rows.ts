@@ -28,9 +28,9 @@ export function bandCells(p: CurvePoint): Row {
 export const PROFILE_COLUMNS: readonly Column[] = [
   { key: 'instanceType', header: 'Instance Type' },
   { key: 'acceleratorType', header: 'Accelerator' },
-  // not a column of gcloud's table, which a packed machine (1, 2, 4 or 8 of an a3-ultragpu-8g's GPUs) makes ambiguous without it;
-  // CSV keeps GIQ's columns
-  { key: 'acceleratorCount', header: 'Count', notInCsv: true },
+  // not a column of gcloud's profiles table, which a packed machine (1, 2, 4 or 8 of an a3-ultragpu-8g's GPUs) makes ambiguous without
+  // it, in CSV too (gcloud's accelerators list shows resourcesUsed.acceleratorCount)
+  { key: 'acceleratorCount', header: 'Count' },
   { key: 'costPerMillionInputTokens', header: 'Cost/M Input Tokens', decimals: 3 },
   { key: 'costPerMillionOutputTokens', header: 'Cost/M Output Tokens', decimals: 3 },
   { key: 'outputTokensPerSecond', header: 'Output Tokens/s' },

@@ -4,6 +4,7 @@
  */
 import { CommandSpec, FlagSpec, UsageError } from './args';
 import {
+  ANY_MODEL_SERVER,
   MODEL,
   MODEL_SERVER,
   MODEL_SERVER_VERSION,
@@ -14,6 +15,7 @@ import {
   SERVING_STACK_VERSION,
   TARGET_NTPOT,
   TARGET_TTFT,
+  TARGET_ITL,
   USE_CASE,
   AVERAGE_INPUT_TOKENS,
   AVERAGE_OUTPUT_TOKENS,
@@ -72,8 +74,8 @@ const PROFILES_LIST: CommandSpec = {
     + 'says whether the profile is measured or estimated, and JSON and YAML add the uncertainty band of estimates. Rows: by model, '
     + 'cheapest per million output tokens first.',
   flags: [
-    MODEL, MODEL_SERVER, MODEL_SERVER_VERSION, TARGET_NTPOT, TARGET_TTFT, COST_OUT, COST_IN, PRICING_MODEL, USE_CASE, AVERAGE_INPUT_TOKENS,
-    AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE, REGION,
+    MODEL, ANY_MODEL_SERVER, MODEL_SERVER_VERSION, TARGET_NTPOT, TARGET_TTFT, TARGET_ITL, COST_OUT, COST_IN, PRICING_MODEL, USE_CASE,
+    AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE, REGION,
     formatFlag(), SERVING_STACK, SERVING_STACK_VERSION,
   ],
   examples: [
@@ -84,7 +86,9 @@ const PROFILES_LIST: CommandSpec = {
   run: (flags, io) => {
     const c = workloadCatalog(catalog(), flags);
     const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
-    const selected = selectCurves(c, { model: flags.str('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version') });
+    const selected = selectCurves(c, {
+      model: flags.str('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version'), allServers: true,
+    });
     const targets = targetsOf(flags);
     const maxModelLength = requestedMaxModelLength(flags);
     const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing, maxModelLength));

@@ -77,12 +77,18 @@ export function run(argv: readonly string[], io: Io): number {
 /** The leading words of argv that name a command, after gcloud's optional `container ai` and `profiles` prefixes. */
 function commandWords(argv: readonly string[]): { path: string[]; consumed: number } {
   let i = 0;
-  if (argv[0] === 'container' && argv[1] === 'ai') i = 2;
-  if (argv[i] === 'profiles' && GROUPS_UNDER_PROFILES.has(argv[i + 1])) i++;
+  // a pasted gcloud line may carry its release track: `gcloud alpha container ai profiles accelerators list`
+  if ((argv[0] === 'alpha' || argv[0] === 'beta') && argv[1] === 'container') i = 1;
+  if (argv[i] === 'container' && argv[i + 1] === 'ai') i += 2;
+  if (argv[i] === 'profiles' && (GROUPS_UNDER_PROFILES.has(argv[i + 1]) || GROUP_ALIASES[argv[i + 1]] !== undefined)) i++;
   const path: string[] = [];
   while (i < argv.length && !argv[i].startsWith('-') && path.length < 2) path.push(argv[i++]);
+  if (path.length > 0 && GROUP_ALIASES[path[0]] !== undefined) path[0] = GROUP_ALIASES[path[0]];
   return { path, consumed: i };
 }
+
+/** gcloud's group names where the CLI's differ: GA gcloud's `use-case list` (lib/surface/container/ai/profiles/use_case). */
+const GROUP_ALIASES: { readonly [gcloud: string]: string } = { 'use-case': 'use-cases' };
 
 
 function help(io: Io, commands: readonly CommandSpec[] = COMMANDS): number {
