@@ -61,7 +61,7 @@ for (const note of transfer.deploymentNotes) console.log(`# ${note}`);
 for (const server of [gemma, deepseek, llama]) {
   const r = server.resolution;
   console.log(`${server.name}: ${r.acceleratorCount} x ${r.acceleratorType} on ${r.instanceType}, `
-    + `${Math.round(r.performance.outputTokensPerSecond)} output tok/s at ${r.performance.ntpotMilliseconds} ms NTPOT (${r.source}), `
+    + `${Math.round(r.performance.outputTokensPerSecond)} output tok/s at ${r.performance.ntpotMilliseconds.toFixed(1)} ms NTPOT (${r.source}), `
     + `$${r.cost.costPerMillionOutputTokens?.toFixed(3)}/M output tokens (${r.cost.pricingModel})`);
   for (const note of server.deploymentNotes) console.log(`  # ${note}`);
 }

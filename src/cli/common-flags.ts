@@ -64,7 +64,8 @@ export const MAX_MODEL_LENGTH: FlagSpec = {
   name: 'max-model-length',
   kind: 'count',
   help: 'Longest request (prompt and output) the server accepts, tokens, vLLM\'s --max-model-len (not a gcloud flag); profiles whose memory '
-    + 'or model context cannot hold it are left out. Default: 8192, or twice a longer workload\'s average request, within the model\'s context.',
+    + 'or model context cannot hold it are left out; JetStream\'s curves follow it (its decode slots). Default: 8192 (2048 for JetStream, Google\'s '
+    + 'max_target_length), or twice a longer workload\'s average request, within the model\'s context.',
 };
 export const SERVING_STACK: FlagSpec = {
   name: 'serving-stack', kind: 'string', help: 'Serving stack.', unsupported: 'serving stacks (e.g. llm-d) are not in the catalog',

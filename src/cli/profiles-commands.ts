@@ -147,7 +147,7 @@ const BENCHMARKS_LIST: CommandSpec = {
     + 'and which point is the inflection point. --format=svg draws the curves instead (see profiles plot).',
   flags: [
     required(MODEL), required(MODEL_SERVER), MODEL_SERVER_VERSION, INSTANCE_TYPE, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS,
-    AVERAGE_OUTPUT_TOKENS, WEIGHT_PRECISION, KV_CACHE_DTYPE,
+    AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE,
     { ...formatFlag('csv'), help: `${formatFlag('csv').help} svg: a chart of throughput vs NTPOT.` },
     OUTPUT_PATH, SERVING_STACK, SERVING_STACK_VERSION,
   ],
@@ -208,7 +208,7 @@ const PROFILES_PLOT: CommandSpec = {
     + 'dashed line the NTPOT target. Writes SVG to standard output or --output-path.',
   flags: [
     required(MODEL), MODEL_SERVER, MODEL_SERVER_VERSION, ACCELERATOR_TYPES, TARGET_NTPOT, TARGET_TTFT, USE_CASE, AVERAGE_INPUT_TOKENS,
-    AVERAGE_OUTPUT_TOKENS, WEIGHT_PRECISION, KV_CACHE_DTYPE, OUTPUT_PATH,
+    AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE, OUTPUT_PATH,
   ],
   examples: [
     'profiles plot --model=google/gemma-2-27b-it --target-ntpot-milliseconds=1100 --output-path=gemma.svg',

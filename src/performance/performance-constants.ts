@@ -211,7 +211,7 @@ export const PERFORMANCE_CONSTANTS = {
   },
   /**
    * Factor by which the band of a GPU estimate is widened when the public measurements the serving terms are fitted on
-   * hold fewer than five points of that accelerator (L4, A100 40GB, T4): its efficiencies are the other GPUs'.
+   * hold fewer than five points of that accelerator (L4, A100 40GB, T4, H100 Mega): its efficiencies are the other GPUs'.
    */
   thinDataBandWidening: {
     value: 1.25,

@@ -121,14 +121,15 @@ export interface ResolveRequest {
   readonly modelServer?: string;
   /**
    * Model server version label, e.g. `v0.7.2`.
-   * @default - the newest version that has a profile for the model
+   * @default - per accelerator, the version of a measured profile where one exists, else the newest version's estimate
    */
   readonly modelServerVersion?: string;
   /**
    * GKE accelerator label, e.g. `nvidia-l4`, `nvidia-h100-80gb`, or a TPU such as `tpu-v6e-slice`
    * (vLLM on TPU is single-host: the smallest single-host slice that fits is chosen). On a GPU type none of
    * whose machines holds the model, a multi-host replica is planned (see `Resolution.nodes`).
-   * @default - the cheapest accelerator per million output tokens that meets the targets
+   * @default - the cheapest GPU per million output tokens that meets the targets (TPUs, whose estimates are uncalibrated, only when
+   * listed in `allowedAcceleratorTypes`)
    */
   readonly acceleratorType?: string;
   /**
@@ -212,7 +213,7 @@ export interface ResolveRequest {
   /**
    * Accelerator labels the automatic choice may pick from when `acceleratorType` is omitted (for
    * example the GPU types a GKE Autopilot cluster admits).
-   * @default - every accelerator in the catalog
+   * @default - every GPU in the catalog (TPUs, whose estimates are uncalibrated, only when listed)
    */
   readonly allowedAcceleratorTypes?: string[];
   /**

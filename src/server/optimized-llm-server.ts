@@ -81,8 +81,8 @@ export interface OptimizedLlmServerProps extends ResolveRequest, PodCustomizatio
   readonly catalog?: InferenceCatalog;
   /**
    * GPU accelerator labels your Autopilot clusters admit (only read with `ClusterMode.AUTOPILOT`).
-   * Autopilot's list grows with GKE versions; extend it when yours admits more, e.g. `nvidia-b200`.
-   * @default GkeAutopilot.ALLOWED_GPU_TYPES (the list of 2025-05)
+   * Autopilot's list grows with GKE versions; extend it when yours admits more, e.g. the Preview `nvidia-gb200`.
+   * @default GkeAutopilot.ALLOWED_GPU_TYPES (GKE's list of 2026-04-10, `GkeAutopilot.ALLOWED_GPU_TYPES_DATE`)
    */
   readonly autopilotAcceleratorTypes?: string[];
   /**

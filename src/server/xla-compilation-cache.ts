@@ -138,8 +138,8 @@ export class XlaCompilationCache extends Construct {
 
   /**
    * The serving pod template with the cache: an init container copies the shared cache (mounted read-only) into the pod's
-   * own emptyDir, mounted at `/xla-cache` in the vLLM container with `VLLM_XLA_CACHE_PATH` pointing there (its
-   * ephemeral-storage request and limit grow by the copy's 20 GiB).
+   * own emptyDir, mounted at `/xla-cache` in the vLLM container with `VLLM_XLA_CACHE_PATH` pointing there (the container's
+   * ephemeral-storage request and limit, when it sets them in Gi, grow by the copy's 20 GiB; other units are refused).
    * @param template the serving pod template
    * @param containerName the vLLM container
    * @default containerName - the `containerName` prop
