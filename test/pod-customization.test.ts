@@ -103,8 +103,8 @@ test('a system priority class is refused: Kubernetes admits it only in kube-syst
 
 test('wrong shapes from JavaScript are refused with the prop\'s name', () => {
   expect(() => synth({ env: 'A=1' as any })).toThrow(/'env' must be a map of environment variable names to strings, got string 'A=1'/);
-  expect(() => synth({ env: { 'A B': '1' } })).toThrow(/'env' key 'A B' is not environment variable names/);
-  expect(() => synth({ podLabels: { team: 'x'.repeat(64) } })).toThrow(/'podLabels' value .* is not a label value/);
+  expect(() => synth({ env: { 'A B': '1' } })).toThrow(/'env' key 'A B' is invalid: its keys must be environment variable names/);
+  expect(() => synth({ podLabels: { team: 'x'.repeat(64) } })).toThrow(/'podLabels' value .* is invalid: it must be a label value/);
   expect(() => synth({ imagePullSecrets: 'creds' as any })).toThrow(/'imagePullSecrets' must be a list of Secret names/);
   expect(() => synth({ priorityClassName: 'High Priority' })).toThrow(/'priorityClassName' must be the name of a PriorityClass/);
   expect(() => synth({ tolerations: {} as any })).toThrow(/'tolerations' must be a list of objects/);

@@ -178,3 +178,8 @@ test('quantities and ports written as plain strings and numbers (JavaScript, Pyt
     .toThrow(/readinessProbe\.httpGet\.port must be a port number \(1-65535\) or a port name/);
   expect(() => synth({ sidecars: [{ ...sidecar, readinessProbe: { tcpSocket: {} } }] })).toThrow(/readinessProbe\.tcpSocket\.port must be a port number/);
 });
+
+test('an error the hook throws is said to come from the hook', () => {
+  const hook: IPodTemplateHook = { transformPodTemplate() { throw new TypeError('boom'); } };
+  expect(() => synth({ podTemplateHook: hook })).toThrow(/^'podTemplateHook' threw: boom$/);
+});

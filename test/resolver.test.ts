@@ -225,3 +225,14 @@ test('the resolution says what every decision rests on', () => {
   expect(g.modelServerVersion).toBe('gptoss');
   expect(g.image).toBe('vllm/vllm-openai:gptoss');
 });
+
+test('allowedAcceleratorTypes: not empty, known labels (escaped in the error), and holding acceleratorType when both are set', () => {
+  const model = 'google/gemma-2-27b-it';
+  expect(() => InferenceResolver.resolve({ model, allowedAcceleratorTypes: [] })).toThrow(/'allowedAcceleratorTypes' is empty: omit it/);
+  expect(() => InferenceResolver.resolve({ model, allowedAcceleratorTypes: ['nvidia-l4x\n\u001b[31m'] }))
+    .toThrow(/^Unknown accelerator 'nvidia-l4x\\u000a\\u001b\[31m' in 'allowedAcceleratorTypes'\. Closest: nvidia-l4/);
+  expect(() => InferenceResolver.resolve({ model, acceleratorType: 'nvidia-l4', allowedAcceleratorTypes: ['nvidia-h100-80gb'] }))
+    .toThrow(/'acceleratorType' 'nvidia-l4' is not among 'allowedAcceleratorTypes' \(nvidia-h100-80gb\)/);
+  expect(InferenceResolver.resolve({ model, acceleratorType: 'nvidia-l4', allowedAcceleratorTypes: ['nvidia-l4', 'nvidia-h100-80gb'] }).acceleratorType)
+    .toBe('nvidia-l4');
+});

@@ -202,7 +202,7 @@ describe('LlmServerMonitoring', () => {
     expect(() => new LlmServerMonitoring(chart(), 'M', { name: 'x', selector: { app: 'x' }, port: 70000 })).toThrow(/'port'/);
     const L: any = LlmServerMonitoring;
     expect(() => new L(chart(), 'M', { name: 'x', selector: { app: 5 } })).toThrow(/'selector' value of 'app' must be a string/);
-    expect(() => new L(chart(), 'M', { name: 'x', selector: { app: 'x' }, labels: { 'bad key!': 'v' } })).toThrow(/'labels' key 'bad key!' is not label keys/);
+    expect(() => new L(chart(), 'M', { name: 'x', selector: { app: 'x' }, labels: { 'bad key!': 'v' } })).toThrow(/'labels' key 'bad key!' is invalid: its keys must be label keys/);
     expect(() => new L(chart(), 'M', { name: 'x', selector: { app: 'x' }, interval: 'every minute' })).toThrow(/'interval' 'every minute' is not a duration/);
     expect(new LlmServerMonitoring(chart(), 'M', { name: 'x', selector: { app: 'x' }, interval: '1m30s' }).podMonitoring).toBeDefined();
   });

@@ -26,6 +26,7 @@ import { KvCacheDtype, WeightPrecision, precisionPlan, requireServableFormat } f
 import { modelledCurve } from '../performance/profiles';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { DEFAULT_GKE_VERSION, atLeast } from '../storage/gke-version';
+import { closestMatches } from '../util/closest';
 import { checkProps, printable } from '../util/input';
 
 // the resolver's parts, re-exported for the CLI and tests that read them from here
@@ -68,6 +69,7 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const { pricingModel } = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
   const ratio = request.outputInputCostRatio ?? DEFAULT_RATIO;
   const accelerator = request.acceleratorType === undefined ? undefined : requireAccelerator(catalog, request.acceleratorType);
+  checkAllowedAccelerators(catalog, request.allowedAcceleratorTypes, accelerator?.gkeLabel);
   if (request.modelServerVersion !== undefined && !catalog.modelServerVersion(server, request.modelServerVersion)) {
     throw new Error(`Unknown model server version '${printable(request.modelServerVersion)}' for '${server.name}' ('modelServerVersion'). `
       + `Known versions: ${server.versions.map((v) => v.version).join(', ')}.`);
@@ -130,6 +132,27 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   ];
   const resolution = buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
   return lora === undefined ? resolution : withResolvedLora(resolution, resolvedLora(lora, model, chosen));
+}
+
+/**
+ * `allowedAcceleratorTypes`: not empty, every label one the catalog knows, and containing `acceleratorType` when both are given (the
+ * list would otherwise be ignored without a word).
+ */
+function checkAllowedAccelerators(catalog: Catalog, allowed: readonly string[] | undefined, chosen: string | undefined): void {
+  if (allowed === undefined) return;
+  if (allowed.length === 0) {
+    throw new Error('\'allowedAcceleratorTypes\' is empty: omit it (every GPU of the catalog) or name at least one accelerator, e.g. \'nvidia-l4\'.');
+  }
+  const labels = catalog.accelerators.map((a) => a.gkeLabel);
+  for (const t of allowed) {
+    if (catalog.accelerator(t) === undefined) {
+      throw new Error(`Unknown accelerator '${printable(t)}' in 'allowedAcceleratorTypes'. Closest: ${closestMatches(t, labels).join(', ')}.`);
+    }
+  }
+  if (chosen !== undefined && !allowed.includes(chosen)) {
+    throw new Error(`'acceleratorType' '${chosen}' is not among 'allowedAcceleratorTypes' (${allowed.join(', ')}): the list only limits the `
+      + 'automatic choice; remove one of the two, or add it to the list.');
+  }
 }
 
 /**

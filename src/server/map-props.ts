@@ -14,9 +14,9 @@ export function stringMap(
     throw new Error(`'${name}' must be a map of ${keyWhat} to strings, got ${describeValue(value)}.`);
   }
   for (const [k, v] of Object.entries(value)) {
-    if (!key(k) || k.length > 253) throw new Error(`'${name}' key '${printable(k)}' is not ${keyWhat}.`);
+    if (!key(k) || k.length > 253) throw new Error(`'${name}' key '${printable(k)}' is invalid: its keys must be ${keyWhat}.`);
     if (typeof v !== 'string') throw new Error(`'${name}' value of '${k}' must be a string, got ${describeValue(v)}.`);
-    if (val && !val(v)) throw new Error(`'${name}' value '${printable(v)}' of '${k}' is not ${valWhat}.`);
+    if (val && !val(v)) throw new Error(`'${name}' value '${printable(v)}' of '${printable(k)}' is invalid: it must be ${valWhat}.`);
   }
   return value as { [k: string]: string };
 }

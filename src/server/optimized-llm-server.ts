@@ -225,7 +225,12 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     const autopilotChoice = props.clusterMode === ClusterMode.AUTOPILOT && props.acceleratorType === undefined
       && props.allowedAcceleratorTypes === undefined;
     this.resolution = resolveCached(catalog, autopilotChoice
-      ? { ...props, allowedAcceleratorTypes: [...GkeAutopilot.ALLOWED_GPU_TYPES, ...(props.autopilotAcceleratorTypes ?? [])] }
+      // (a type the catalog does not know cannot be chosen: it only widens the synth-time rule for hand-written workloads)
+      ? {
+        ...props,
+        allowedAcceleratorTypes: [...GkeAutopilot.ALLOWED_GPU_TYPES, ...(props.autopilotAcceleratorTypes ?? [])]
+          .filter((t) => catalog.accelerator(t) !== undefined),
+      }
       : props);
     const r = this.resolution;
     this.nodePool = r.nodePool;

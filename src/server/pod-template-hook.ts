@@ -69,8 +69,14 @@ export function applyPodTemplateHook(
   template: k8s.PodTemplateSpec, hook: IPodTemplateHook | undefined, context: PodTemplateHookContext, httpPortName: string,
 ): k8s.PodTemplateSpec {
   if (hook === undefined) return template;
-  const result = hook.transformPodTemplate(copyTemplate(template), context);
   const fail = (why: string) => new Error(`'podTemplateHook' ${why}`);
+  let result: k8s.PodTemplateSpec;
+  try {
+    result = hook.transformPodTemplate(copyTemplate(template), context);
+  } catch (e) {
+    // the user's own error, said to come from the hook
+    throw fail(`threw: ${e instanceof Error ? e.message : describeValue(e)}`);
+  }
   if (result === null || typeof result !== 'object' || result.spec === null || typeof result.spec !== 'object'
     || !Array.isArray(result.spec.containers)) {
     throw fail(`must return a pod template (k8s.PodTemplateSpec with spec.containers), got ${describeValue(result)}.`);
