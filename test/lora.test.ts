@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import { InferenceCatalog, InferenceGateway, InferenceResolver, LoraAdapter, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { HuggingFaceToken, InferenceCatalog, InferenceGateway, InferenceResolver, LoraAdapter, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-validate';
 import { Catalog } from '../src/catalog/catalog';
@@ -187,9 +187,29 @@ describe('bad input', () => {
     expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 0)).toThrow(/'rank' must be a whole number/);
     fails({ loraAdapters: [SQL()], maxLoraRank: 24 }, /'maxLoraRank' must be one of 8, 16, 32, 64, 128, 256/);
     fails({ loraAdapters: [SQL()], maxLoraRank: 8 }, /'sql' has rank 16, above 'maxLoraRank' 8.*Raise 'maxLoraRank' to 16/);
-    fails({ loraAdapters: [SQL(), CHAT()], maxLoras: 1 }, /lists 2 adapters but 'maxLoras' is 1.*Set 'maxLoras' to 2/);
     fails({ loraAdapters: [SQL()], maxLoras: 0 }, /'maxLoras' must be a whole number from 1/);
     fails({ maxLoras: 2 }, /'maxLoras' sizes LoRA adapter slots, but no adapter is served/);
+  });
+
+  test('more adapters than slots: vLLM keeps them all in host memory and a request for one not in a slot waits (--max-cpu-loras)', () => {
+    const { container, server } = build({ loraAdapters: [SQL(), CHAT()], maxLoras: 1 });
+    const args: string[] = container.args;
+    expect(args).toContain('--max-loras=1');
+    expect(args).toContain('--max-cpu-loras=2');
+    expect(server.resolution.lora!.maxCpuLoras).toBe(2);
+    expect(server.deploymentNotes.join('\n')).toMatch(/2 adapters share 1 GPU slot: a batch holds at most 1 distinct adapter/);
+    // one slot's memory, not two
+    expect(server.resolution.lora!.slotsMemoryGb).toBeCloseTo(loraSlotBytes(Catalog.EMBEDDED.model(LLAMA)!, 16, server.resolution.tensorParallelSize) / 1e9, 9);
+    expect(build({ loraAdapters: [SQL(), CHAT()] }).container.args.some((a: string) => a.startsWith('--max-cpu-loras'))).toBe(false);
+  });
+
+  test('without a Hugging Face token the notes say only public adapters load', () => {
+    const { server } = build({
+      model: 'Qwen/Qwen3-8B',
+      loraAdapters: [LoraAdapter.fromHuggingFace('sql', 'my-org/qwen3-8b-sql-lora', 16)],
+      huggingFaceToken: HuggingFaceToken.none(),
+    });
+    expect(server.deploymentNotes.join('\n')).toMatch(/downloaded at start-up without a token \(HuggingFaceToken\.none\(\)\): only public adapters load/);
   });
 
   test('what JavaScript can pass', () => {

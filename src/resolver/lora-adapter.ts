@@ -89,6 +89,11 @@ export interface ResolvedLora {
   readonly adapters: ResolvedLoraAdapter[];
   /** Adapters one batch can hold, each in its own preallocated GPU slot (`--max-loras`). */
   readonly maxLoras: number;
+  /**
+   * Adapters vLLM keeps in host memory (`--max-cpu-loras`), when there are more adapters than GPU slots.
+   * @default - vLLM's default, `maxLoras` (every adapter has a slot)
+   */
+  readonly maxCpuLoras?: number;
   /** Rank of every slot (`--max-lora-rank`); each adapter's rank is at most this. */
   readonly maxLoraRank: number;
   /** Whether `/v1/load_lora_adapter` and `/v1/unload_lora_adapter` are enabled (`VLLM_ALLOW_RUNTIME_LORA_UPDATING`). */

@@ -114,11 +114,10 @@ export function planLora(
     throw new Error(`'loraAdapters' '${tooHigh.name}' has rank ${tooHigh.rank}, above 'maxLoraRank' ${maxLoraRank}: vLLM refuses to load it. `
       + `Raise 'maxLoraRank' to ${VLLM_MAX_LORA_RANKS.find((r) => r >= tooHigh.rank)} or more.`);
   }
+  // more adapters than GPU slots: vLLM's LoRAConfig "max_loras: Max number of LoRAs in a single batch", "max_cpu_loras: Maximum
+  // number of LoRAs to store in CPU memory. Must be >= than max_loras" (vllm/config/lora.py); the inference extension's reference
+  // Deployment runs --max-loras 2 --max-cpu-loras 12 (config/manifests/vllm/gpu-deployment.yaml @ v1.5.0)
   const maxLoras = request.maxLoras ?? Math.max(1, list.length);
-  if (list.length > maxLoras) {
-    throw new Error(`'loraAdapters' lists ${list.length} adapters but 'maxLoras' is ${maxLoras}: one batch could hold only ${maxLoras} of `
-      + `them, and requests for the others would wait for a slot. Set 'maxLoras' to ${list.length} or more, or serve fewer adapters.`);
-  }
   return { adapters: list, maxLoras, maxLoraRank, runtimeLoraUpdating: runtime };
 }
 
@@ -164,6 +163,7 @@ export function resolvedLora(plan: LoraPlan, model: ModelRecord, chosen: Candida
   return {
     adapters: plan.adapters.map((a) => ({ name: a.name, source: a.source, location: a.location, rank: a.rank })),
     maxLoras: plan.maxLoras,
+    ...(plan.adapters.length > plan.maxLoras ? { maxCpuLoras: plan.adapters.length } : {}),
     maxLoraRank: plan.maxLoraRank,
     runtimeLoraUpdating: plan.runtimeLoraUpdating,
     slotsMemoryGb: gb,

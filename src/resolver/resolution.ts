@@ -258,7 +258,9 @@ export interface ResolveRequest {
    */
   readonly loraAdapters?: LoraAdapter[];
   /**
-   * Adapters one batch can hold (`--max-loras`): each is a slot of accelerator memory, taken whether used or not.
+   * Adapters one batch can hold (`--max-loras`): each is a slot of accelerator memory, taken whether used or not. Fewer slots
+   * than `loraAdapters` is allowed: vLLM keeps every adapter in host memory (`--max-cpu-loras`) and a request for one not in
+   * a slot waits until a slot frees.
    * @default - the number of `loraAdapters` (at least 1)
    */
   readonly maxLoras?: number;

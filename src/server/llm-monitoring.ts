@@ -8,8 +8,8 @@ import { Construct } from 'constructs';
 import { checkLabelMap } from './map-props';
 import { MONITORING_NOTE } from './server-notes';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
-import { MODEL_SERVERS } from '../catalog/model-servers';
-import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
+import { MODEL_SERVERS, VLLM } from '../catalog/model-servers';
+import { PodMonitoring, PodMonitoringSpecEndpointsMetricRelabelingAction, PodMonitoringSpecEndpointsPort } from '../imports/monitoring.googleapis.com';
 import { checkedScope, checkObject, checkOptionalBoolean, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable } from '../util/input';
 import { isDns1123Subdomain } from '../validation/manifest';
 import { ensureUniqueObjectNames } from '../validation/unique-names';
@@ -47,6 +47,9 @@ export interface LlmServerMonitoringProps {
    */
   readonly tpuMetrics?: boolean;
 }
+
+/** vLLM's adapter info gauge (EPP_VLLM_METRICS.loraSpec): one series per list of running and waiting adapters. */
+const VLLM_LORA_INFO_METRIC = 'vllm:lora_requests_info';
 
 const PROPS: readonly string[] = ['name', 'selector', 'modelServer', 'port', 'labels', 'interval', 'tpuMetrics'];
 
@@ -96,6 +99,12 @@ export class LlmServerMonitoring extends Construct {
           port: PodMonitoringSpecEndpointsPort.fromNumber(props.port ?? server.metricsPort ?? server.port),
           path: server.metricsPath,
           interval: props.interval ?? '15s',
+          // vLLM's LoRA info gauge gets a new series for every list of running and waiting adapters and keeps the old ones
+          // (vllm/v1/metrics/loggers.py gauge_lora_info ... set_to_current_time()): Managed Prometheus would bill a series per
+          // combination; the gateway's Endpoint Picker reads it from the pods, and no HPA uses it
+          ...(server.name === VLLM.name ? {
+            metricRelabeling: [{ action: PodMonitoringSpecEndpointsMetricRelabelingAction.DROP, sourceLabels: ['__name__'], regex: VLLM_LORA_INFO_METRIC }],
+          } : {}),
         }],
       },
     });

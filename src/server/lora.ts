@@ -30,6 +30,8 @@ export function loraArgs(lora: ResolvedLora, modelPath: string | undefined): str
   return [
     '--enable-lora',
     `--max-loras=${lora.maxLoras}`,
+    // every adapter stays in host memory when there are more adapters than GPU slots
+    ...(lora.maxCpuLoras !== undefined ? [`--max-cpu-loras=${lora.maxCpuLoras}`] : []),
     `--max-lora-rank=${lora.maxLoraRank}`,
     ...(modules.length ? ['--lora-modules', ...modules] : []),
   ];
@@ -41,14 +43,22 @@ export function loraEnv(lora: ResolvedLora | undefined): k8s.EnvVar[] {
 }
 
 /** What an operator must know about the adapters, one line each. */
-export function loraNotes(lora: ResolvedLora | undefined, fenced: boolean): string[] {
+export function loraNotes(lora: ResolvedLora | undefined, fenced: boolean, hasToken: boolean = true): string[] {
   if (lora === undefined) return [];
   const out = [`LoRA: ${lora.adapters.length} adapter${lora.adapters.length === 1 ? '' : 's'} at start-up `
     + `(${lora.adapters.map((a) => a.name).join(', ') || 'none'}), ${lora.maxLoras} GPU slot${lora.maxLoras === 1 ? '' : 's'} of rank ${lora.maxLoraRank} `
     + `(${lora.slotsMemoryGb.toFixed(2)} GB taken from the KV cache); clients pick an adapter with the request's "model".`];
+  if (lora.maxCpuLoras !== undefined) {
+    out.push(`LoRA: ${lora.adapters.length} adapters share ${lora.maxLoras} GPU slot${lora.maxLoras === 1 ? '' : 's'}: a batch holds at most `
+      + `${lora.maxLoras} distinct adapter${lora.maxLoras === 1 ? '' : 's'}, and a request for another waits until a slot frees; vLLM keeps all `
+      + `${lora.maxCpuLoras} in host memory (--max-cpu-loras), which the pod's memory request does not count (each is its weights' size).`);
+  }
   if (lora.adapters.some((a) => a.source === LoraAdapterSource.HUGGING_FACE)) {
-    out.push('LoRA: adapters from Hugging Face are downloaded at start-up with the server\'s Hugging Face token; a private or gated adapter '
-      + 'needs that token to have access to it.');
+    out.push(hasToken
+      ? 'LoRA: adapters from Hugging Face are downloaded at start-up with the server\'s Hugging Face token; a private or gated adapter '
+        + 'needs that token to have access to it.'
+      : 'LoRA: adapters from Hugging Face are downloaded at start-up without a token (HuggingFaceToken.none()): only public adapters load, '
+        + 'and the server stops at start-up on a private or gated one.');
   }
   if (lora.adapters.some((a) => a.source === LoraAdapterSource.MODEL_BUCKET)) {
     out.push('LoRA: adapters from the model bucket are read through the model\'s Cloud Storage FUSE mount: stage each adapter directory '
