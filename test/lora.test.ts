@@ -199,7 +199,8 @@ describe('bad input', () => {
     expect(server.resolution.lora!.maxCpuLoras).toBe(2);
     expect(server.deploymentNotes.join('\n')).toMatch(/2 adapters share 1 GPU slot: a batch holds at most 1 distinct adapter/);
     // one slot's memory, not two
-    expect(server.resolution.lora!.slotsMemoryGb).toBeCloseTo(loraSlotBytes(Catalog.EMBEDDED.model(LLAMA)!, 16, server.resolution.tensorParallelSize) / 1e9, 9);
+    const oneSlot = loraSlotBytes(Catalog.EMBEDDED.model(LLAMA)!, 16, server.resolution.tensorParallelSize) / 1e9;
+    expect(server.resolution.lora!.slotsMemoryGb).toBeCloseTo(oneSlot, 9);
     expect(build({ loraAdapters: [SQL(), CHAT()] }).container.args.some((a: string) => a.startsWith('--max-cpu-loras'))).toBe(false);
   });
 
