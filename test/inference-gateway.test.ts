@@ -413,3 +413,10 @@ test('the notes say what the Endpoint Picker needs: the Network Services API and
   expect(notes).toContain('gcloud services enable compute.googleapis.com networkservices.googleapis.com');
   expect(notes).toMatch(/Endpoint Picker \(<server>-epp\) requests 4 CPU and 8 GiB .* --machine-type=e2-standard-8 /);
 });
+
+test('a server planned for a GKE older than the Gateway controller\'s 1.32.3 is refused behind the gateway', () => {
+  expect(() => synth([{ ...GEMMA, gkeVersion: '1.31.5-gke.1023000' }]))
+    .toThrow(/planned for GKE 1\.31\.5-gke\.1023000 \('gkeVersion'\), but GKE's Gateway controller programs an Inference Gateway from 1\.32\.3/);
+  expect(() => synth([{ ...GEMMA, gkeVersion: '1.32.3-gke.1170000' }])).not.toThrow();
+  expect(synth([{ ...GEMMA, gkeVersion: '1.33' }]).servers[0].resolution.gkeVersion).toBe('1.33');
+});

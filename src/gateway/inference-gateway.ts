@@ -26,6 +26,7 @@ import { leaderSelector } from '../server/multi-host';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
 import { chartNamespace } from '../server/server-props';
 import { terminationGrace } from '../server/termination';
+import { atLeast } from '../storage/gke-version';
 import { checkedScope, checkObject, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, describeValue, printable } from '../util/input';
 import { checkPinnedImage } from '../util/references';
 import { shellQuote } from '../util/shell-quote';
@@ -41,6 +42,8 @@ const LISTENER = { name: 'http', port: 80, protocol: 'HTTP' };
 const GAIE_VERSION = 'v1.5.0';
 /** GKE installs the Gateway API and Inference Extension CRDs itself from this version (GKE "Deploy GKE Inference Gateway"). */
 const GKE_CRDS_VERSION = '1.34.0-gke.1626000';
+/** The oldest GKE the Gateway controller programs an Inference Gateway on (GKE "Deploy GKE Inference Gateway": "GKE version 1.32.3"). */
+const GKE_GATEWAY_MINIMUM_VERSION = '1.32.3';
 const RELEASE_URL = `https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/${GAIE_VERSION}`;
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -304,6 +307,11 @@ export class InferenceGateway extends Construct {
       throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' runs ${r.modelServer}, but the ${GAIE_VERSION} `
         + 'Endpoint Picker reads vLLM\'s metrics (queue, KV cache, prefix cache) to pick a replica: put only vLLM servers behind the gateway, '
         + 'and reach this one through its Service.');
+    }
+    if (r.gkeVersion !== undefined && !atLeast(r.gkeVersion, GKE_GATEWAY_MINIMUM_VERSION)) {
+      throw new Error(`InferenceGateway '${this.gatewayName}': OptimizedLlmServer '${name}' is planned for GKE ${r.gkeVersion} ('gkeVersion'), but `
+        + `GKE's Gateway controller programs an Inference Gateway from ${GKE_GATEWAY_MINIMUM_VERSION} ("Deploy GKE Inference Gateway"): `
+        + 'upgrade the cluster, or reach the server through its Service.');
     }
     // vLLM's adapter endpoints take no authentication: behind the load balancer every one of its clients could load code-bearing
     // adapters into the server (the HTTPRoute matches every path, and the body-based router copies 'model' from any JSON body)

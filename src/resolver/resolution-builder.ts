@@ -178,6 +178,7 @@ export function buildResolution(
     tensorParallelSize: pathways?.tensor ?? tp,
     validTensorParallelSizes: validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel),
     maxModelLength,
+    ...(request.gkeVersion !== undefined ? { gkeVersion: request.gkeVersion } : {}),
     source: c.curve.source === 'measured' ? ProfileSource.MEASURED : ProfileSource.ESTIMATED,
     profileCitation: c.curve.citation,
     operatingPointReason: c.pointReason!,

@@ -625,6 +625,11 @@ export interface Resolution {
   readonly validTensorParallelSizes: number[];
   /** Longest context the server accepts, tokens. */
   readonly maxModelLength: number;
+  /**
+   * The cluster's GKE version the resolution was checked against (the request's `gkeVersion`).
+   * @default - not given: version gates assume a current cluster
+   */
+  readonly gkeVersion?: string;
   /** `measured` or `estimated`: what the performance numbers rest on. */
   readonly source: ProfileSource;
   /** Citation of the profile. */
