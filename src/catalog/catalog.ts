@@ -153,9 +153,8 @@ export class Catalog {
    */
   public readonly servesMeasured: boolean;
   private readonly precisionCatalogs = new Map<string, Catalog>();
-  private readonly workloadCatalogs = new Map<string, Catalog>();
-  private readonly lengthCatalogs = new Map<number, Catalog>();
-  private readonly loraCatalogs = new Map<string, Catalog>();
+  /** Workload, model-length and LoRA variants of this catalog (`variant`). */
+  private readonly variants = new Map<string, Catalog>();
   /** Sorted and filtered views of the (immutable) records, computed once; callers get copies. */
   private readonly views = new Map<string, readonly unknown[]>();
 
@@ -246,13 +245,7 @@ export class Catalog {
    */
   public withWorkload(workload: Workload): Catalog {
     if (sameWorkload(workload, this.defaultWorkload)) return this;
-    const key = `${workload.meanInputTokens}|${workload.meanOutputTokens}|${workload.name}`;
-    let c = this.workloadCatalogs.get(key);
-    if (!c) {
-      c = new Catalog({ ...this.data, workload, measurementBase: this.measurementCatalog });
-      this.workloadCatalogs.set(key, c);
-    }
-    return c;
+    return this.variant(`workload|${workload.meanInputTokens}|${workload.meanOutputTokens}|${workload.name}`, { workload });
   }
 
   /**
@@ -261,12 +254,7 @@ export class Catalog {
    */
   public withMaxModelLength(maxModelLength: number): Catalog {
     if (maxModelLength === this.data.maxModelLength) return this;
-    let c = this.lengthCatalogs.get(maxModelLength);
-    if (!c) {
-      c = new Catalog({ ...this.data, maxModelLength, measurementBase: this.measurementCatalog });
-      this.lengthCatalogs.set(maxModelLength, c);
-    }
-    return c;
+    return this.variant(`length|${maxModelLength}`, { maxModelLength });
   }
 
   /**
@@ -276,12 +264,15 @@ export class Catalog {
   public withLoraSlots(slots: LoraSlots): Catalog {
     const current = this.data.loraSlots;
     if (current && current.maxLoras === slots.maxLoras && current.maxLoraRank === slots.maxLoraRank) return this;
-    const key = `${slots.maxLoras}|${slots.maxLoraRank}`;
-    let c = this.loraCatalogs.get(key);
+    return this.variant(`lora|${slots.maxLoras}|${slots.maxLoraRank}`, { loraSlots: { maxLoras: slots.maxLoras, maxLoraRank: slots.maxLoraRank } });
+  }
+
+  /** This catalog with some of the data replaced, the same measured points and model records, made once per key. */
+  private variant(key: string, changes: Partial<CatalogData>): Catalog {
+    let c = this.variants.get(key);
     if (!c) {
-      const loraSlots = { maxLoras: slots.maxLoras, maxLoraRank: slots.maxLoraRank };
-      c = new Catalog({ ...this.data, loraSlots, measurementBase: this.measurementCatalog });
-      this.loraCatalogs.set(key, c);
+      c = new Catalog({ ...this.data, ...changes, measurementBase: this.measurementCatalog });
+      this.variants.set(key, c);
     }
     return c;
   }
