@@ -171,6 +171,11 @@ test('quantities and ports written as plain strings and numbers (JavaScript, Pyt
   expect(envoy.readinessProbe.httpGet.port).toBe(9901);
   expect(pod.containers[0].startupProbe.httpGet.port).toBe('http');
   expect(pod.volumes.find((v: any) => v.name === 'scratch').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4Gi' });
+  // a value another copy of cdk8s-plus built, or a hook's JSON copy of the template ({ value: ... }), serializes by its value
+  const cloning: IPodTemplateHook = { transformPodTemplate(template: k8s.PodTemplateSpec) { return JSON.parse(JSON.stringify(template)); } };
+  const cloned = synth({ podTemplateHook: cloning });
+  expect(cloned.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].resources)
+    .toEqual(synth({}).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].resources);
   // a value that is neither is refused where it is, with the factory to use
   expect(() => synth({ sidecars: [{ ...sidecar, resources: { requests: { cpu: 'lots', memory: '64Mi' }, limits: { memory: '64Mi' } } }] }))
     .toThrow(/'sidecars'\[0\] 'envoy'\.resources\.requests\.cpu must be a Kubernetes quantity \(k8s\.Quantity\.fromString/);

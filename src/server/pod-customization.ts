@@ -179,7 +179,10 @@ export function checkAddedContainer(c: k8s.Container, prop: string): void {
   }
 }
 
-/** The machine a pod was planned for: what a node selector must not contradict. */
+/**
+ * The machine a pod was planned for: what a node selector must not contradict. (Not the region: `region` prices the plan, and the
+ * cluster may run anywhere, so a zone or region selector is the user's to choose.)
+ */
 export interface PlannedMachine {
   readonly machineType: string;
   readonly region: string;
@@ -195,8 +198,6 @@ function plannedLabelValue(key: string, m: PlannedMachine): ((v: string) => bool
     case 'kubernetes.io/arch': case 'beta.kubernetes.io/arch': return (v) => v === machineArchitecture(m.machineType);
     case 'node.kubernetes.io/instance-type': case 'beta.kubernetes.io/instance-type': return (v) => v === m.machineType;
     case 'cloud.google.com/machine-family': return (v) => v === m.machineType.split('-')[0];
-    case 'topology.kubernetes.io/region': case 'failure-domain.beta.kubernetes.io/region': return (v) => v === m.region;
-    case 'topology.kubernetes.io/zone': case 'failure-domain.beta.kubernetes.io/zone': return (v) => v.startsWith(`${m.region}-`);
     case 'cloud.google.com/gke-accelerator': case 'cloud.google.com/gke-accelerator-count': case 'cloud.google.com/gke-tpu-accelerator':
     case 'cloud.google.com/gke-tpu-topology': case 'cloud.google.com/gke-spot': case 'cloud.google.com/gke-preemptible':
     case 'cloud.google.com/gke-provisioning': case 'cloud.google.com/reservation-name': case 'cloud.google.com/reservation-affinity':

@@ -13,8 +13,18 @@ type Plain = { [key: string]: unknown };
 const isPlain = (v: unknown): v is Plain => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 
 /** A quantity as cdk8s serializes it: an instance is kept, a string or number that Kubernetes reads as a quantity is converted. */
+/**
+ * A value built by another copy of cdk8s-plus or `cdk8s import` (its own `Quantity` / `IntOrString` class), or one a hook copied
+ * with `JSON.parse(JSON.stringify(...))` (`{ value: '4' }`): cdk8s serializes any of them by their `value`.
+ */
+function wrapped(v: unknown): unknown {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && 'value' in v ? (v as { value: unknown }).value : undefined;
+}
+
 function quantity(v: unknown, where: string): unknown {
   if (v === undefined || v instanceof k8s.Quantity) return v;
+  const inner = wrapped(v);
+  if ((typeof inner === 'string' || typeof inner === 'number') && parseQuantity(inner) !== undefined) return v;
   if ((typeof v === 'string' || typeof v === 'number') && parseQuantity(v) !== undefined) {
     return typeof v === 'number' ? k8s.Quantity.fromNumber(v) : k8s.Quantity.fromString(v);
   }
@@ -24,6 +34,8 @@ function quantity(v: unknown, where: string): unknown {
 /** A port as cdk8s serializes it: an instance is kept, a number or a port name is converted. */
 function port(v: unknown, where: string): unknown {
   if (v === undefined || v instanceof k8s.IntOrString) return v;
+  const inner = wrapped(v);
+  if ((typeof inner === 'number' && Number.isInteger(inner) && inner >= 1 && inner <= 65535) || typeof inner === 'string') return v;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535) return k8s.IntOrString.fromNumber(v);
   if (typeof v === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) && v.length <= 15) return k8s.IntOrString.fromString(v);
   throw new Error(`${where} must be a port number (1-65535) or a port name (k8s.IntOrString.fromNumber(8080) or .fromString('http')), `
