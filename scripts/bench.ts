@@ -230,7 +230,13 @@ export function handWrittenApp(n: number, configs: HandConfig[], mode: HandWritt
         apiVersion: 'monitoring.googleapis.com/v1',
         kind: 'PodMonitoring',
         metadata: { name, labels: same ? labels : undefined },
-        spec: { selector: { matchLabels: deployment.matchLabels }, endpoints: [{ port: 8000, path: '/metrics', interval: '15s' }] },
+        spec: {
+          selector: { matchLabels: deployment.matchLabels },
+          endpoints: [{
+            port: 8000, path: '/metrics', interval: '15s',
+            ...(same ? { metricRelabeling: [{ action: 'drop', sourceLabels: ['__name__'], regex: 'vllm:lora_requests_info' }] } : {}),
+          }],
+        },
       });
     }
     new kplus.HorizontalPodAutoscaler(chart, `h${i}`, {

@@ -95,7 +95,11 @@ test('Service and PodMonitoring select exactly the server pods on port 8000', ()
   expect(d.spec.selector.matchLabels).toEqual({ app: 'gpt-oss' });
   expect(svc.spec).toEqual({ type: 'ClusterIP', selector: { app: 'gpt-oss' }, ports: [{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }] });
   expect(pm.apiVersion).toBe('monitoring.googleapis.com/v1');
-  expect(pm.spec).toEqual({ selector: { matchLabels: { app: 'gpt-oss' } }, endpoints: [{ port: 8000, path: '/metrics', interval: '15s' }] });
+  expect(pm.spec).toEqual({
+    selector: { matchLabels: { app: 'gpt-oss' } },
+    // vLLM's LoRA info gauge is not ingested (a series per adapter combination)
+    endpoints: [{ port: 8000, path: '/metrics', interval: '15s', metricRelabeling: [{ action: 'drop', sourceLabels: ['__name__'], regex: 'vllm:lora_requests_info' }] }],
+  });
   for (const o of objects) expect(o.metadata.name).toBe('gpt-oss');
 });
 
