@@ -233,7 +233,9 @@ export function handWrittenApp(n: number, configs: HandConfig[], mode: HandWritt
         spec: {
           selector: { matchLabels: deployment.matchLabels },
           endpoints: [{
-            port: 8000, path: '/metrics', interval: '15s',
+            port: 8000,
+            path: '/metrics',
+            interval: '15s',
             ...(same ? { metricRelabeling: [{ action: 'drop', sourceLabels: ['__name__'], regex: 'vllm:lora_requests_info' }] } : {}),
           }],
         },
