@@ -62,7 +62,9 @@ import * as kplus from 'cdk8s-plus-28';
 import { GENERATED_MODEL, generatedBenchmarkCsv } from './generated-benchmarks';
 import { InferenceCatalog, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ResolveRequest } from '../src';
 import { Catalog } from '../src/catalog/catalog';
+import { VLLM } from '../src/catalog/model-servers';
 import { resolveWith } from '../src/resolver/resolver';
+import { preStopFor } from '../src/server/termination';
 
 const ROOT = path.join(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -218,7 +220,8 @@ export function handWrittenApp(n: number, configs: HandConfig[], mode: HandWritt
     // the library's shutdown (server/termination.ts): no Service links, a preStop pause
     if (same) {
       kube.addJsonPatch(JsonPatch.add('/spec/template/spec/enableServiceLinks', false));
-      kube.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { exec: { command: ['sleep', '30'] } } }));
+      // the library's drain command (a hand-written app would paste the same few lines of python)
+      kube.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', preStopFor(VLLM, 600)));
     }
     kube.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', same ? c.nodeSelector : {
       'cloud.google.com/gke-accelerator': c.accelerator, 'cloud.google.com/gke-accelerator-count': String(c.gpus),

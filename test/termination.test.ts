@@ -1,6 +1,9 @@
+import { spawn, spawnSync } from 'child_process';
 import { Chart, Testing } from 'cdk8s';
 import { InferenceGateway, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
+import { VLLM } from '../src/catalog/model-servers';
+import { preStopFor } from '../src/server/termination';
 
 /**
  * How server pods stop. The inference extension's reference vLLM Deployment (kubernetes-sigs/gateway-api-inference-extension
@@ -18,7 +21,7 @@ const podsOf = (objects: any[]) => objects.flatMap((o) => (o.kind === 'Deploymen
   : o.kind === 'LeaderWorkerSet' ? [o.spec.leaderWorkerTemplate.leaderTemplate.spec, o.spec.leaderWorkerTemplate.workerTemplate.spec] : []))
   .filter((p) => p.containers.some((c: any) => c.resources?.limits?.['nvidia.com/gpu'] || c.resources?.limits?.['google.com/tpu'] || c.name === 'jetstream-http'));
 
-test('server pods pause 30 s in preStop, outlast the longest request at the operating point, and take no Service links', () => {
+test('server pods pause 30 s in preStop, drain the requests in flight, outlast the longest request, and take no Service links', () => {
   const cases: OptimizedLlmServerProps[] = [
     { model: 'google/gemma-2-2b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 20 },
     { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 200 },
@@ -40,10 +43,20 @@ test('server pods pause 30 s in preStop, outlast the longest request at the oper
     for (const pod of pods) {
       expect(pod.enableServiceLinks).toBe(false);
       expect(pod.terminationGracePeriodSeconds).toBe(Math.min(600, 30 + longest));
-      for (const c of pod.containers) expect(c.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '30'] } } });
+      for (const c of pod.containers) {
+        const command: string[] = c.lifecycle.preStop.exec.command;
+        if (r.modelServer === 'jetstream') {
+          expect(command).toEqual(['sleep', '30']);
+        } else {
+          // vLLM before 0.18 aborts in-flight requests on SIGTERM: the preStop waits them out, bounded by the grace period less 5 s
+          const gauges = r.modelServer === 'tgi' ? ['tgi_queue_size', 'tgi_batch_current_size'] : ['vllm:num_requests_waiting', 'vllm:num_requests_running'];
+          expect(command.slice(0, 2)).toEqual(['python3', '-c']);
+          expect(command.slice(3)).toEqual(['8000', String(pod.terminationGracePeriodSeconds - 5), ...gauges]);
+        }
+      }
     }
     graces.push(pods[0].terminationGracePeriodSeconds);
-    expect(server.deploymentNotes.join('\n')).toMatch(new RegExp(`Shutdown: each server pod pauses 30 s in preStop .* until ${graces[graces.length - 1]} s`));
+    expect(server.deploymentNotes.join('\n')).toMatch(new RegExp(`Shutdown: each server pod pauses 30 s in preStop .*terminationGracePeriodSeconds of ${graces[graces.length - 1]} s`));
   }
   // a fast operating point stops sooner than a slow one, which the autoscaler's 600 s caps
   expect(Math.min(...graces)).toBeLessThan(600);
@@ -57,4 +70,39 @@ test('behind a gateway the grace period covers the backend timeout the load bala
   const pod = podsOf(objects)[0];
   expect(timeout).toBeLessThan(570);
   expect(pod.terminationGracePeriodSeconds).toBe(30 + timeout);
+});
+
+test('the drain script waits while the server reports requests in flight and stops when none are left or the server is gone', () => {
+  // run the emitted script (its 30 s pause shortened) against a stand-in /metrics endpoint, when python3 is on this machine
+  if (spawnSync('python3', ['--version']).status !== 0) return;
+  const command: string[] = preStopFor(VLLM, 600).preStop!.exec!.command!;
+  const script = command[2].replace('time.sleep(30)', 'time.sleep(0)');
+  const server = [
+    'import http.server, sys, time',
+    'start = time.time()',
+    'class H(http.server.BaseHTTPRequestHandler):',
+    '    def do_GET(self):',
+    '        busy = 3 if time.time() - start < 2 else 0',
+    '        body = ("vllm:num_requests_running{model_name=\\"m\\"} %d.0\\nvllm:num_requests_waiting{model_name=\\"m\\"} 0.0\\n" % busy).encode()',
+    '        self.send_response(200); self.end_headers(); self.wfile.write(body)',
+    '    def log_message(self, *a): pass',
+    'http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()',
+  ].join('\n');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const fake = spawn('python3', ['-c', server, String(port)]);
+  try {
+    spawnSync('python3', ['-c', 'import time; time.sleep(0.5)']);
+    const started = Date.now();
+    const run = spawnSync('python3', ['-c', script, String(port), '20', ...command.slice(5)], { timeout: 30_000 });
+    expect(run.status).toBe(0);
+    const waited = (Date.now() - started) / 1000;
+    expect(waited).toBeGreaterThan(1);
+    expect(waited).toBeLessThan(10);
+  } finally {
+    fake.kill();
+  }
+  // nothing answers: it returns at once
+  const started = Date.now();
+  expect(spawnSync('python3', ['-c', script, '1', '20', 'x'], { timeout: 30_000 }).status).toBe(0);
+  expect((Date.now() - started) / 1000).toBeLessThan(5);
 });

@@ -91,6 +91,7 @@ test('one LeaderWorkerSet group per replica: leader without chips, one Pathways 
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(30);
     expect(pod.terminationGracePeriodSeconds).toBeLessThanOrEqual(600);
     expect(pod.enableServiceLinks).toBe(false);
+    // JetStream's images are not known to carry python3 for the drain: the pause
     for (const c of pod.containers) expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '30']);
     expect(pod.securityContext.seccompProfile.type).toBe('RuntimeDefault');
     for (const c of pod.containers) {

@@ -8,7 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { HuggingFaceToken } from './hugging-face-token';
 import { jetstreamContainers } from './servers/jetstream';
 import { serverInvocation } from './servers/server-container';
-import { preStopPause, terminationGrace } from './termination';
+import { preStopFor, terminationGrace } from './termination';
 import { modelServerByName } from '../catalog/model-servers';
 import { capacityPodSpec } from '../resolver/node-pool';
 import { CacheMedium, Resolution } from '../resolver/resolution';
@@ -85,7 +85,7 @@ export function podTemplate(
         readinessProbe: { httpGet: health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         livenessProbe: { httpGet: health, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
         securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
-        lifecycle: preStopPause(),
+        lifecycle: preStopFor(server, terminationGrace(r).seconds),
         volumeMounts: [
           { name: 'dshm', mountPath: '/dev/shm' },
           ...(ramHfHome ? [{ name: 'hf-home', mountPath: HF_HOME_PATH }] : []),

@@ -4,6 +4,7 @@
  * node drain cuts every generation longer than the 30 s Kubernetes default.
  */
 import { k8s } from 'cdk8s-plus-28';
+import { ModelServerRecord } from '../catalog/model-servers';
 import { derivedRequestTimeout } from '../gateway/request-timeout';
 import { SPOT_POD_GRACE_SECONDS } from '../resolver/node-pool';
 import { Capacity, Resolution } from '../resolver/resolution';
@@ -36,11 +37,16 @@ export function terminationGrace(r: Resolution): TerminationGrace {
   const request = derivedRequestTimeout(r);
   const wanted = PRE_STOP_SLEEP_SECONDS + request.seconds;
   const seconds = Math.min(MAX_GRACE_SECONDS, wanted);
+  const drains = DRAINING_SERVERS.includes(r.modelServer);
   return {
     seconds,
     explanation: `Shutdown: each server pod pauses ${PRE_STOP_SLEEP_SECONDS} s in preStop while the Service, gateway and load balancer stop sending `
-      + `it new requests, then has until ${seconds} s (terminationGracePeriodSeconds) to finish those in flight: ${PRE_STOP_SLEEP_SECONDS} s + the `
-      + `longest request at the operating point, ${request.explanation}`
+      + 'it new requests, '
+      + (drains
+        ? 'then waits in preStop until the server has no running or waiting request (python3 polling its /metrics; vLLM before 0.18 '
+          + `aborts in-flight requests on SIGTERM), at most until ${seconds - DRAIN_MARGIN_SECONDS} s, of a terminationGracePeriodSeconds of ${seconds} s: `
+        : `then gets SIGTERM (how ${r.modelServer} treats requests in flight then is not verified), within a terminationGracePeriodSeconds of ${seconds} s: `)
+      + `${PRE_STOP_SLEEP_SECONDS} s + the longest request at the operating point, ${request.explanation}`
       + (wanted > MAX_GRACE_SECONDS ? `, capped at ${MAX_GRACE_SECONDS} s, what the cluster autoscaler waits when it removes a node (longer `
         + 'generations are cut on scale-in)' : '')
       + (r.nodePool.capacity === Capacity.SPOT ? `. A Spot preemption gives pods ${SPOT_POD_GRACE_SECONDS} s whatever the grace period` : '')
@@ -54,4 +60,47 @@ export function terminationGrace(r: Resolution): TerminationGrace {
  */
 export function preStopPause(): k8s.Lifecycle {
   return { preStop: { exec: { command: ['sleep', String(PRE_STOP_SLEEP_SECONDS)] } } };
+}
+
+/** Servers whose images carry python3 and whose /metrics count the requests in flight: their preStop drains (`preStopDrain`). */
+const DRAINING_SERVERS: readonly string[] = ['vllm', 'tgi'];
+/** Seconds between the end of the drain and the grace period's end: SIGTERM, then the kubelet's SIGKILL. */
+const DRAIN_MARGIN_SECONDS = 5;
+
+/**
+ * The drain, run by python3 with its parameters as arguments (no shell, nothing interpolated into the code): pause, then poll the
+ * server's /metrics (the LeaderWorkerSet leader's on a multi-host group: LWS_LEADER_ADDRESS) until the queue and running-batch
+ * gauges sum to 0, the endpoint stops answering, or the time is up.
+ */
+const DRAIN_SCRIPT = [
+  'import os, re, sys, time, urllib.request',
+  'port, limit, names = sys.argv[1], float(sys.argv[2]), sys.argv[3:]',
+  'end = time.time() + limit',
+  `time.sleep(${PRE_STOP_SLEEP_SECONDS})`,
+  'host = os.environ.get("LWS_LEADER_ADDRESS") or "127.0.0.1"',
+  String.raw`pattern = re.compile(r"^(?:" + "|".join(re.escape(n) for n in names) + r")(?:\{[^}]*\})? (\S+)$", re.M)`,
+  'while time.time() < end:',
+  '    try:',
+  '        text = urllib.request.urlopen("http://%s:%s/metrics" % (host, port), timeout=5).read().decode()',
+  '    except Exception:',
+  '        break',
+  '    if sum(float(v) for v in pattern.findall(text)) == 0:',
+  '        break',
+  '    time.sleep(2)',
+].join('\n');
+
+/**
+ * The preStop of a server container: on vLLM and TGI a drain that waits for the requests in flight (vLLM before 0.18 aborts them on
+ * SIGTERM: vllm-project/vllm#34730 and #36666 added `--shutdown-timeout`, "Previously, SIGTERM to the API server ... would cause
+ * immediate process termination without coordinating request handling"), bounded by the grace period less a margin; elsewhere
+ * the pause.
+ */
+export function preStopFor(server: ModelServerRecord, graceSeconds: number): k8s.Lifecycle {
+  if (!DRAINING_SERVERS.includes(server.name)) return preStopPause();
+  const limit = Math.max(PRE_STOP_SLEEP_SECONDS, graceSeconds - DRAIN_MARGIN_SECONDS);
+  return {
+    preStop: {
+      exec: { command: ['python3', '-c', DRAIN_SCRIPT, String(server.port), String(limit), server.queueSizeMetric, server.batchSizeMetric] },
+    },
+  };
 }
