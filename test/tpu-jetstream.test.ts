@@ -182,3 +182,19 @@ test('a JetStream curve runs at most the decode slots the manifest allocates: a 
   expect(long.r.performance.outputTokensPerSecond).toBeLessThan(short.r.performance.outputTokensPerSecond / 2);
   expect(long.r.cost.costPerMillionOutputTokens).toBeGreaterThan(2 * short.r.cost.costPerMillionOutputTokens!);
 });
+
+test('JetStream\'s prompts get half the model length: the default holds twice the average prompt there, and a shorter length is refused', () => {
+  // JetStream keeps a longer prompt's last tokens without an error (jetstream/engine/token_utils.py: "Take the last N tokens if we
+  // have too many"); max_prefill_predict_length is half of max_target_length
+  const summarization = InferenceResolver.resolve({ ...base, useCase: 'text-summarization', targetNtpotMilliseconds: 2000 });
+  // GIQ's Text Summarization: 1000 input / 128 output tokens; twice the request (2256) would give prompts 1536 tokens
+  expect(summarization.maxModelLength).toBe(4096);
+  expect(summarization.decisions.join('\n')).toMatch(/2 x the Text Summarization workload's average prompt \(1000 tokens\) in the half/);
+  const { server, objects } = synth({ ...base, useCase: 'text-summarization', targetNtpotMilliseconds: 2000 });
+  expect(ofKind(objects, 'Deployment')[0].spec.template.spec.containers[0].args).toContain('max_prefill_predict_length=2048');
+  expect(server.deploymentNotes.join('\n')).toMatch(/JetStream: prompts are at most 2048 tokens .* keeps a longer prompt's last tokens without an error/);
+  expect(() => InferenceResolver.resolve({ ...base, averageInputTokens: 1900, averageOutputTokens: 100, maxModelLength: 2048 }))
+    .toThrow(/'maxModelLength' 2048 gives jetstream's prompts 1024 tokens .* under the workload's average prompt of 1900.*at least 3800/);
+  // vLLM takes prompts up to the whole length: its default follows the request
+  expect(InferenceResolver.resolve({ model: base.model, acceleratorType: 'nvidia-l4', useCase: 'text-summarization' }).maxModelLength).toBe(8192);
+});

@@ -22,19 +22,27 @@ export interface DefaultLength {
   readonly floor: number;
   /** The larger of the two. */
   readonly wanted: number;
+  /** Whether `fromWorkload` is set by the average prompt (JetStream's prompt half) rather than the average request. */
+  readonly promptBound: boolean;
 }
 
 /**
- * The default model length for a workload: twice its average request rounded up to 1024 tokens, at least 8192 on a server that
+ * The default model length for a workload: twice its average request rounded up to 1024 tokens (on JetStream also twice its average
+ * prompt in the half of the length prompts get), at least 8192 on a server that
  * pages its KV cache (room for longer chats at no cost); on a server that preallocates its decode slots at full length (JetStream),
  * at least the 2048 tokens of the profiled requests (ShareGPT prompts and outputs of up to 1024 tokens), as Google's
  * jetstream-maxtext module sets `max_target_length=2048`: every 1024 tokens more costs decode slots.
  */
 export function defaultLengthFor(workload: LengthWorkload | undefined, preallocated: boolean = false): DefaultLength {
   const average = workload === undefined ? 0 : workload.meanInputTokens + workload.meanOutputTokens;
-  const fromWorkload = Math.ceil((SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value * average) / 1024) * 1024;
+  const perAverage = SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value;
+  // JetStream's prompts are at most half the length (max_prefill_predict_length, see jetstream.ts) and it keeps a longer prompt's
+  // last tokens without an error: the half must hold twice the average prompt as the whole holds twice the average request
+  const prompt = preallocated && workload !== undefined ? 2 * perAverage * workload.meanInputTokens : 0;
+  const fromWorkload = Math.ceil(Math.max(perAverage * average, prompt) / 1024) * 1024;
+  const promptBound = prompt > perAverage * average;
   const floor = preallocated ? SERVING_CONSTANTS.minimumMaxModelLength.value : SERVING_CONSTANTS.defaultMaxModelLength.value;
-  return { fromWorkload, floor, wanted: Math.max(floor, fromWorkload) };
+  return { fromWorkload, floor, wanted: Math.max(floor, fromWorkload), promptBound };
 }
 
 /** The default model length of a model: `defaultLengthFor` within the model's context length. */

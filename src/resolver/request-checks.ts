@@ -112,10 +112,13 @@ export function maxModelLengthReason(
   preallocated: boolean = false,
 ): string {
   if (requested !== undefined) return `maxModelLength ${chosen}: as requested`;
-  const { fromWorkload, floor, wanted } = defaultLengthFor(workload, preallocated);
+  const { fromWorkload, floor, wanted, promptBound } = defaultLengthFor(workload, preallocated);
   const fromAverage = fromWorkload > floor;
-  const workloadReason = `${SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value} x the ${workload.name} workload's average request `
-    + `(${workload.meanInputTokens} + ${workload.meanOutputTokens} tokens), rounded up to 1024 tokens`;
+  const per = SERVING_CONSTANTS.maxModelLengthPerAverageRequest.value;
+  const workloadReason = promptBound
+    ? `${per} x the ${workload.name} workload's average prompt (${workload.meanInputTokens} tokens) in the half of the length JetStream gives `
+      + 'prompts (max_prefill_predict_length), rounded up to 1024 tokens'
+    : `${per} x the ${workload.name} workload's average request (${workload.meanInputTokens} + ${workload.meanOutputTokens} tokens), rounded up to 1024 tokens`;
   if (chosen < wanted) return `maxModelLength ${chosen}: the context length of ${model.id}, under the ${wanted} tokens of ${fromAverage ? workloadReason : 'the default'}`;
   return fromAverage ? `maxModelLength ${chosen}: ${workloadReason} (vLLM rejects a request longer than --max-model-len)`
     : preallocated

@@ -78,6 +78,13 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const workload = requestedWorkload(catalog, request, PROP_NAMES);
   const maxModelLength = chooseMaxModelLength(asShipped, request.maxModelLength, workload, preallocatesDecodeSlots(server));
   requireWorkloadFits(workload, maxModelLength, PROP_NAMES, request.maxModelLength === undefined ? `the context length of ${asShipped.id}` : undefined);
+  // JetStream's prompts get half the length (max_prefill_predict_length) and a longer one loses its first tokens without an error
+  // (AI-Hypercomputer/JetStream jetstream/engine/token_utils.py: "Take the last N tokens if we have too many")
+  if (preallocatesDecodeSlots(server) && workload.meanInputTokens > Math.floor(maxModelLength / 2)) {
+    throw new Error(`'maxModelLength' ${maxModelLength} gives ${server.name}'s prompts ${Math.floor(maxModelLength / 2)} tokens (max_prefill_predict_length, half `
+      + `of it), under the workload's average prompt of ${workload.meanInputTokens}: JetStream would cut longer prompts to their last tokens without `
+      + `an error. Set 'maxModelLength' to at least ${2 * workload.meanInputTokens}, or leave it unset.`);
+  }
   // the workload's catalog: profiles, cost, KV cache per request and autoscaling all follow its average lengths
   catalog = catalog.withWorkload(workload);
   // and the precision's: weight bytes in the model records, compute peak and KV bytes per accelerator

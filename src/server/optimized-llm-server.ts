@@ -443,7 +443,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       this.deploymentNotes.push(...pathwaysNotes(r, pathwaysScratch!, checkpointUri!));
     } else if (checkpointUri !== undefined) {
       this.deploymentNotes.push(...jetstreamNotes(checkpointUri,
-        bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, namespace, this.name, false)));
+        bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, namespace, this.name, false), r.maxModelLength));
     }
     if (this.xlaCache) this.deploymentNotes.push(...this.xlaCache.deploymentNotes);
     this.deploymentNotes.push(...loraNotes(r.lora, clients !== undefined, token.secretName !== undefined));

@@ -136,8 +136,11 @@ export function checkSingleHostJetStreamProps(props: { xlaCacheBucketUri?: strin
 }
 
 /** What must exist for a JetStream deployment (added to `deploymentNotes`). */
-export function jetstreamNotes(checkpointUri: string, bucketCommand: string): string[] {
+export function jetstreamNotes(checkpointUri: string, bucketCommand: string, maxModelLength?: number): string[] {
   return [
+    ...(maxModelLength !== undefined ? [`JetStream: prompts are at most ${Math.floor(maxModelLength / 2)} tokens (max_prefill_predict_length, half of `
+      + `maxModelLength ${maxModelLength}) and requests at most ${maxModelLength}; JetStream keeps a longer prompt's last tokens without an `
+      + 'error (jetstream/engine/token_utils.py), so size maxModelLength for your longest prompts.'] : []),
     `JetStream: the engine reads the MaxText checkpoint at ${shellQuote(checkpointUri)} directly from Cloud Storage (no Cloud Storage FUSE mount); `
       + `grant the server's service account read access: ${bucketCommand}`,
     'JetStream: the checkpoint must be an unscanned MaxText checkpoint (converted from the Hugging Face or Meta weights with MaxText\'s '
