@@ -171,3 +171,15 @@ test('manifests create comments name the flags, not the construct\'s props and e
   expect(out).toContain('choose on-demand or reserved capacity (--capacity on-demand or reservation; --capacity on the CLI)');
   expect(out).not.toMatch(/Capacity\.ON_DEMAND|'capacity'/);
 });
+
+test('curves at --max-model-length are only those a replica can hold, as the profile listings keep only those', () => {
+  const at = (length: number) => new Set(JSON.parse(ok('benchmarks list --model=meta-llama/Llama-3.1-8B-Instruct --model-server=vllm '
+    + `--max-model-length=${length} --format=json`)).map((r: any) => `${r.acceleratorType} x${r.acceleratorCount}`));
+  // one L4 holds 16 GB of weights and ~13k tokens of KV cache: no 131072-token request
+  expect(at(8192).has('nvidia-l4 x1')).toBe(true);
+  expect(at(131072).has('nvidia-l4 x1')).toBe(false);
+  expect(at(131072).has('nvidia-h100-80gb x1')).toBe(true);
+  // manifests create takes no 'all' version (its help says so by omission)
+  expect(ok('manifests create --help')).not.toMatch(/or all for every version/);
+  expect(ok('profiles list --help')).toMatch(/or all for every version/);
+});

@@ -140,6 +140,10 @@ test('a hook may not open the pod to the host or give a container privileges, th
     [(s) => { s.containers[0].securityContext = { ...s.containers[0].securityContext, allowPrivilegeEscalation: true }; },
       /gave the container 'inference-server' allowPrivilegeEscalation: true/],
     [(s) => { s.securityContext = { seccompProfile: { type: 'Unconfined' } }; }, /seccomp profile to Unconfined/],
+    [(s) => { s.containers[0].ports = [...s.containers[0].ports, { containerPort: 9000, hostPort: 9000 }]; },
+      /bound the host port\(s\) inference-server:9000/],
+    [(s) => { s.securityContext = { ...s.securityContext, sysctls: [{ name: 'kernel.msgmax', value: '65536' }] }; },
+      /set the sysctls kernel\.msgmax: only the safe set may be set/],
   ];
   for (const [change, message] of refusals) expect(() => synth({ podTemplateHook: hook(change) })).toThrow(message);
 });

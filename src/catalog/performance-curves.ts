@@ -10,6 +10,7 @@ import { CurvePoint, ProfileCurve } from '../performance/curve';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../performance/precision';
 import { profileCurves } from '../performance/profiles';
 import { inputTokensPerSecond } from '../resolver/cost';
+import { holdsModelLength, memoryBudget } from '../resolver/feasibility';
 import { chooseMaxModelLength, requireAccelerator, requireModel, requireServer } from '../resolver/request-checks';
 import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from '../resolver/workload';
 import { checkObject, checkOptionalEnum, checkOptionalInteger, checkOptionalString, checkRequiredString, printable } from '../util/input';
@@ -198,6 +199,14 @@ export function curveOf(base: Catalog, query: CurveQuery): PerformanceCurve {
       + `${query.modelServerVersion ? ` ${query.modelServerVersion}` : ''} ('acceleratorCount', 'modelServerVersion'). `
       + (counts.length ? `Accelerator counts with a curve: ${counts.join(', ')}.` : 'No count has one: the model does not fit next to a running request, '
         + 'or the server version does not serve it.'));
+  }
+  // a model length the combination cannot hold gives no curve that runs: vLLM refuses to start, JetStream's slots do not fit
+  if (query.maxModelLength !== undefined && (curve.tpuHosts ?? 1) === 1
+    && !holdsModelLength(model, accelerator, curve.acceleratorCount, maxModelLength, preallocatesDecodeSlots(server))) {
+    throw new Error(`'maxModelLength' ${maxModelLength} does not fit ${curve.acceleratorCount} x ${accelerator.gkeLabel} for ${model.id} `
+      + `('acceleratorCount'): its memory holds the weights and at most ${memoryBudget(model, accelerator, curve.acceleratorCount).maxFittingTokens} `
+      + `tokens of KV cache${preallocatesDecodeSlots(server) ? ', and JetStream needs one full-length slot per chip' : ''}. Lower 'maxModelLength' `
+      + 'or raise \'acceleratorCount\'.');
   }
   const u = curve.uncertainty;
   const w = catalog.defaultWorkload;

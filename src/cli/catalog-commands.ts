@@ -4,8 +4,8 @@
  */
 import { CommandSpec, Flags, Io } from './args';
 import {
-  ANY_MODEL_SERVER, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, KV_CACHE_DTYPE, MAX_MODEL_LENGTH, MODEL, MODEL_SERVER, MODEL_SERVER_VERSION,
-  PRICING_MODEL, REGION, USE_CASE, WEIGHT_PRECISION, formatFlag, required,
+  ANY_MODEL_SERVER, ANY_MODEL_SERVER_VERSION, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, KV_CACHE_DTYPE, MAX_MODEL_LENGTH, MODEL, MODEL_SERVER,
+  MODEL_SERVER_VERSION, PRICING_MODEL, REGION, USE_CASE, WEIGHT_PRECISION, formatFlag, required,
 } from './common-flags';
 import { Column, Row } from './format';
 import { emptyList, renderList } from './list-output';
@@ -215,8 +215,8 @@ const ACCELERATORS_LIST: CommandSpec = {
     + 'inflection point, or with --max-ntpot-milliseconds at the highest-throughput point that meets it; cheapest per million output '
     + 'tokens first.',
   flags: [
-    required(MODEL), ANY_MODEL_SERVER, MODEL_SERVER_VERSION, MAX_NTPOT, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS,
-    MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE, formatFlag(),
+    required(MODEL), ANY_MODEL_SERVER, ANY_MODEL_SERVER_VERSION, MAX_NTPOT, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS,
+    AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE, formatFlag(),
   ],
   examples: [
     'accelerators list --model=google/gemma-2-27b-it',

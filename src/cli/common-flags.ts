@@ -18,7 +18,11 @@ export const ANY_MODEL_SERVER: FlagSpec = {
   ...MODEL_SERVER, help: 'Model server, e.g. vllm. Default: every model server (as gcloud\'s "defaults to any model server").',
 };
 export const MODEL_SERVER_VERSION: FlagSpec = {
-  name: 'model-server-version', kind: 'string', help: 'Model server version, e.g. v0.7.2, or all for every version\'s profiles (as gcloud).',
+  name: 'model-server-version', kind: 'string', help: 'Model server version, e.g. v0.7.2.',
+};
+/** `--model-server-version` on the listings, which also take gcloud's `all`. */
+export const ANY_MODEL_SERVER_VERSION: FlagSpec = {
+  ...MODEL_SERVER_VERSION, help: 'Model server version, e.g. v0.7.2, or all for every version\'s profiles (as gcloud).',
 };
 export const TARGET_NTPOT: FlagSpec = {
   name: 'target-ntpot-milliseconds', kind: 'number', help: 'Target normalized time per output token (P50), ms.',

@@ -5,12 +5,14 @@
  */
 import { round } from './format';
 import { Catalog } from '../catalog/catalog';
+import { preallocatesDecodeSlots } from '../catalog/model-length';
 import { ModelServerRecord } from '../catalog/model-servers';
 import { ModelRecord, PricingModelName, UseCaseRecord } from '../catalog/types';
 import { Infeasibility, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
 import { curveKeyString } from '../performance/measured-curves';
 import { KvCacheDtype, WeightPrecision } from '../performance/precision';
 import { profileCurves } from '../performance/profiles';
+import { holdsModelLength } from '../resolver/feasibility';
 import { chooseMachine } from '../resolver/pod-resources';
 import { requireProfiledLength } from '../resolver/request-checks';
 import { PricingModel } from '../resolver/resolution';
@@ -183,6 +185,22 @@ export function instanceTypeOf(catalog: Catalog, s: SelectedCurve): string | und
 export function evaluateCurve(catalog: Catalog, s: SelectedCurve, targets: LatencyTargets, pricing: Pricing, maxModelLength?: number): Candidate {
   maxModelLength ??= catalog.maxModelLengthFor(s.model, s.server);
   return evaluate(catalog, s.curve, s.server, s.model, maxModelLength, targets, pricing.region, pricing.pricingModel, DEFAULT_RATIO, undefined);
+}
+
+/**
+ * The curves a replica can run at `--max-model-length` (every curve without it): the curve commands list only those, as the
+ * profile listings leave out the profiles that cannot hold it.
+ */
+export function holdingLength(catalog: Catalog, selected: SelectedCurve[], maxModelLength: number | undefined): SelectedCurve[] {
+  if (maxModelLength === undefined) return selected;
+  const kept = selected.filter((s) => (s.curve.pipelineParallelSize ?? 1) > 1 || (s.curve.tpuHosts ?? 1) > 1
+    || holdsModelLength(s.model, catalog.accelerator(s.curve.acceleratorType)!, s.curve.acceleratorCount, maxModelLength,
+      preallocatesDecodeSlots(s.server)));
+  if (kept.length === 0) {
+    throw new Error(`No profile holds 'maxModelLength' ${maxModelLength}: each accelerator count's memory is too small for the weights and one `
+      + 'request that long. Lower it, or leave it unset.');
+  }
+  return kept;
 }
 
 /** --max-model-length, checked against the profiled requests (the per-model checks reject profiles). */

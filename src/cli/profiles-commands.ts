@@ -5,6 +5,7 @@
 import { CommandSpec, FlagSpec, UsageError } from './args';
 import {
   ANY_MODEL_SERVER,
+  ANY_MODEL_SERVER_VERSION,
   MODEL,
   MODEL_SERVER,
   MODEL_SERVER_VERSION,
@@ -37,6 +38,7 @@ import {
   instanceTypeOf,
   noneMeets,
   pricingOf,
+  holdingLength,
   requestedMaxModelLength,
   selectCurves,
 } from './profile-query';
@@ -74,7 +76,7 @@ const PROFILES_LIST: CommandSpec = {
     + 'says whether the profile is measured or estimated, and JSON and YAML add the uncertainty band of estimates. Rows: by model, '
     + 'cheapest per million output tokens first.',
   flags: [
-    MODEL, ANY_MODEL_SERVER, MODEL_SERVER_VERSION, TARGET_NTPOT, TARGET_TTFT, TARGET_ITL, COST_OUT, COST_IN, PRICING_MODEL, USE_CASE,
+    MODEL, ANY_MODEL_SERVER, ANY_MODEL_SERVER_VERSION, TARGET_NTPOT, TARGET_TTFT, TARGET_ITL, COST_OUT, COST_IN, PRICING_MODEL, USE_CASE,
     AVERAGE_INPUT_TOKENS, AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE, REGION,
     formatFlag(), SERVING_STACK, SERVING_STACK_VERSION,
   ],
@@ -146,7 +148,7 @@ const BENCHMARKS_LIST: CommandSpec = {
     + 'with input throughput (published, or from the ShareGPT means), cost at that point, whether the curve is measured or estimated, '
     + 'and which point is the inflection point. --format=svg draws the curves instead (see profiles plot).',
   flags: [
-    required(MODEL), required(MODEL_SERVER), MODEL_SERVER_VERSION, INSTANCE_TYPE, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS,
+    required(MODEL), required(MODEL_SERVER), ANY_MODEL_SERVER_VERSION, INSTANCE_TYPE, PRICING_MODEL, REGION, USE_CASE, AVERAGE_INPUT_TOKENS,
     AVERAGE_OUTPUT_TOKENS, MAX_MODEL_LENGTH, WEIGHT_PRECISION, KV_CACHE_DTYPE,
     { ...formatFlag('csv'), help: `${formatFlag('csv').help} svg: a chart of throughput vs NTPOT.` },
     OUTPUT_PATH, SERVING_STACK, SERVING_STACK_VERSION,
@@ -158,12 +160,12 @@ const BENCHMARKS_LIST: CommandSpec = {
   run: (flags, io) => {
     const c = workloadCatalog(catalog(), flags);
     const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
-    const selected = selectCurves(c, {
+    const selected = holdingLength(c, selectCurves(c, {
       model: flags.req('model'),
       modelServer: flags.req('model-server'),
       modelServerVersion: flags.str('model-server-version'),
       instanceType: flags.str('instance-type'),
-    });
+    }), requestedMaxModelLength(flags));
     if (flags.req('format') === 'svg') return emit(io, flags, renderSvg(plotSpec(c, selected, {})));
     const rows: Row[] = [];
     for (const s of selected) {
@@ -220,12 +222,12 @@ const PROFILES_PLOT: CommandSpec = {
     if (accelerators !== undefined && accelerators.length === 0) {
       throw new UsageError('Flag --accelerator-type names no accelerator: give one or more labels, comma-separated, e.g. nvidia-l4,nvidia-h100-80gb');
     }
-    const selected = selectCurves(c, {
+    const selected = holdingLength(c, selectCurves(c, {
       model: flags.req('model'),
       modelServer: flags.str('model-server'),
       modelServerVersion: flags.str('model-server-version'),
       acceleratorTypes: accelerators,
-    });
+    }), requestedMaxModelLength(flags));
     return emit(io, flags, renderSvg(plotSpec(c, selected, targetsOf(flags))));
   },
 };

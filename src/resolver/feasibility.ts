@@ -120,6 +120,18 @@ export function packedTensorParallelSizes(catalog: Catalog, model: ModelRecord, 
 }
 
 /**
+ * Whether a replica of `count` accelerators (one node, pipeline stages aside) holds the weights and one request of `maxModelLength`
+ * tokens, or on a server that preallocates its decode slots (JetStream) one such slot per chip.
+ */
+export function holdsModelLength(
+  model: ModelRecord, accelerator: AcceleratorRecord, count: number, maxModelLength: number, preallocated: boolean,
+): boolean {
+  const slots = preallocated ? count : 1;
+  return memoryBudget(model, accelerator, count).maxFittingTokens >= maxModelLength * slots
+    && (model.maxContext === undefined || maxModelLength <= model.maxContext);
+}
+
+/**
  * The smallest tensor-parallel size one machine serves (a machine's whole count, or a share of a larger machine's: see
  * `packedTensorParallelSizes`) whose memory holds the weights and one request of `maxModelLength`.
  */

@@ -128,11 +128,19 @@ export function applyPodTemplateHook(
 }
 
 /**
- * The pod-level rules of the Pod Security Standards' baseline profile, for the whole pod a hook returns (the library's containers
- * included): no host namespaces, no hostPath volumes, no privileged container, no capability added but NET_BIND_SERVICE, no
- * privilege escalation, no unconfined seccomp (https://kubernetes.io/docs/concepts/security/pod-security-standards/; GKE
- * Autopilot refuses them too, "Security capabilities in Autopilot").
+ * The Pod Security Standards' rules for the whole pod a hook returns (the library's containers included,
+ * https://kubernetes.io/docs/concepts/security/pod-security-standards/): the baseline profile's (no host namespaces, hostPath
+ * volumes, host ports, privileged containers or unsafe sysctls) and, as for every container the library emits, the restricted
+ * profile's on privileges (no capability added but NET_BIND_SERVICE, no privilege escalation, no unconfined seccomp). GKE
+ * Autopilot refuses most of them too ("Security capabilities in Autopilot").
  */
+/** The sysctls the Pod Security Standards' baseline allows (namespaced and isolated from the node). */
+const SAFE_SYSCTLS: readonly string[] = [
+  'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes',
+];
+
 function checkPodConfinement(t: k8s.PodTemplateSpec, fail: (why: string) => Error): void {
   const spec = t.spec!;
   // cdk8s spells them hostPid and hostIpc (hostPID and hostIPC in the manifest): either, from JavaScript
@@ -145,6 +153,17 @@ function checkPodConfinement(t: k8s.PodTemplateSpec, fail: (why: string) => Erro
       + '(Pod Security Standards, baseline; Autopilot refuses writable ones); use an emptyDir or a CSI volume.');
   }
   if (spec.securityContext?.seccompProfile?.type === 'Unconfined') throw fail('set the pod\'s seccomp profile to Unconfined: the pods run under RuntimeDefault.');
+  const unsafe = (spec.securityContext?.sysctls ?? []).map((x) => String(x?.name)).filter((n) => !SAFE_SYSCTLS.includes(n));
+  if (unsafe.length > 0) {
+    throw fail(`set the sysctls ${unsafe.map((n) => printable(n)).join(', ')}: only the safe set may be set (Pod Security Standards, baseline: `
+      + `${SAFE_SYSCTLS.join(', ')}).`);
+  }
+  const hostPorts = [...spec.containers, ...(spec.initContainers ?? [])]
+    .flatMap((c) => (c.ports ?? []).filter((p) => p?.hostPort !== undefined && p.hostPort !== 0).map((p) => `${printable(c.name)}:${p.hostPort}`));
+  if (hostPorts.length > 0) {
+    throw fail(`bound the host port(s) ${hostPorts.join(', ')}: the server's pods take no host port (Pod Security Standards, baseline); `
+      + 'expose a port through a Service instead.');
+  }
   for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
     const sc = c.securityContext;
     const added = (sc?.capabilities?.add ?? []).map((x) => String(x).toUpperCase().replace(/^CAP_/, '')).filter((x) => x !== 'NET_BIND_SERVICE');
