@@ -168,7 +168,7 @@ test('gcloud command lines pasted as they are: the release track, use-case list,
 
 test('manifests create comments name the flags, not the construct\'s props and enum members', () => {
   const out = ok('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l4 --output=comments');
-  expect(out).toContain('choose on-demand or reserved capacity (--capacity on-demand or reservation; --capacity on the CLI)');
+  expect(out).toContain('choose on-demand or reserved capacity (--capacity on-demand or reservation)');
   expect(out).not.toMatch(/Capacity\.ON_DEMAND|'capacity'/);
 });
 

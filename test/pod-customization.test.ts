@@ -146,3 +146,15 @@ test('port and url say where clients reach the server, as the Service does', () 
   expect(server.port).toBe(service.spec.ports[0].port);
   expect(server.url).toBe(`http://${service.metadata.name}.llm.svc.cluster.local:${service.spec.ports[0].port}`);
 });
+
+test('a selector the library already sets, at the same value, is no override (GKE\'s Arm guide sets kubernetes.io/arch: arm64)', () => {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const server = new OptimizedLlmServer(chart, 's', {
+    model: 'meta-llama/Llama-3.1-8B-Instruct',
+    acceleratorType: 'nvidia-gb200',
+    nodeSelector: { 'kubernetes.io/arch': 'arm64' },
+  });
+  expect(server.resolution.instanceType).toMatch(/^a4x-/);
+  expect(podOf(chart.toJson()).spec.nodeSelector['kubernetes.io/arch']).toBe('arm64');
+  expect(() => synth({ nodeSelector: { 'cloud.google.com/gke-accelerator': 'nvidia-l4' } })).not.toThrow();
+});

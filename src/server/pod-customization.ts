@@ -73,9 +73,13 @@ export const POD_CUSTOMIZATION_PROPS: readonly string[] = [
 
 const isEnvName = (v: string) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(v);
 
-function noOverride(name: string, given: { [k: string]: string } | undefined, ours: { [k: string]: string } | undefined, why: string): void {
-  for (const k of Object.keys(given ?? {})) {
-    if (ours && k in ours) throw new Error(`'${name}' cannot set '${k}': the library sets it (${why}).`);
+function noOverride(
+  name: string, given: { [k: string]: string } | undefined, ours: { [k: string]: string } | undefined, why: string, sameValueOk = false,
+): void {
+  for (const [k, v] of Object.entries(given ?? {})) {
+    // on a map merged by key, the same value is no override (GKE's Arm guide has users set kubernetes.io/arch: arm64, which the
+    // library sets on GB200)
+    if (ours && k in ours && !(sameValueOk && ours[k] === v)) throw new Error(`'${name}' cannot set '${k}': the library sets it (${why}).`);
   }
 }
 
@@ -231,9 +235,9 @@ export function customizePod(
   // JetStream's engine container has its own name: the first container is the server's
   const serverName = spec.containers.some((x) => x.name === containerName) ? containerName : spec.containers[0].name;
   const labels = template.metadata?.labels ?? {};
-  noOverride('podLabels', c.podLabels, labels, 'selector and GKE labels');
+  noOverride('podLabels', c.podLabels, labels, 'selector and GKE labels', true);
   noOverride('podAnnotations', c.podAnnotations, template.metadata?.annotations, 'Cloud Storage FUSE or provenance');
-  noOverride('nodeSelector', c.nodeSelector, spec.nodeSelector, 'the accelerator and capacity the profile and cost assume');
+  noOverride('nodeSelector', c.nodeSelector, spec.nodeSelector, 'the accelerator and capacity the profile and cost assume', true);
   if (machine) checkPlannedMachine(c.nodeSelector, spec.nodeSelector, machine);
   const server = spec.containers.find((x) => x.name === serverName)!;
   const ours = Object.fromEntries((server.env ?? []).map((e) => [e.name, '']));

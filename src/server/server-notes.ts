@@ -115,7 +115,7 @@ export function serverNotes(
   }
   if (pool.capacity === Capacity.SPOT) {
     out.push(`Capacity: Spot VMs, as the cost figures assume: Compute Engine may preempt a node at any time (the pods get ${SPOT_POD_GRACE_SECONDS} s to stop); `
-      + 'for nodes that stay, choose on-demand or reserved capacity (\'capacity\' Capacity.ON_DEMAND or Capacity.RESERVATION; --capacity on the CLI).');
+      + 'for nodes that stay, choose on-demand or reserved capacity (\'capacity\' Capacity.ON_DEMAND or Capacity.RESERVATION).');
   }
   out.push(terminationGrace(r).explanation);
   out.push(MONITORING_NOTE);
