@@ -96,10 +96,10 @@ test('a tied embedding table is streamed every step, an untied input table only 
 });
 
 test('a curve at a maxModelLength its replica cannot hold is refused, naming the prop and the tokens that fit', () => {
-  const catalog = InferenceCatalog.embedded();
+  const embedded = InferenceCatalog.embedded();
   const query = { model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-l4', acceleratorCount: 1 };
-  expect(catalog.curve({ ...query, maxModelLength: 8192 }).maxModelLength).toBe(8192);
-  expect(() => catalog.curve({ ...query, maxModelLength: 131072 }))
+  expect(embedded.curve({ ...query, maxModelLength: 8192 }).maxModelLength).toBe(8192);
+  expect(() => embedded.curve({ ...query, maxModelLength: 131072 }))
     .toThrow(/'maxModelLength' 131072 does not fit 1 x nvidia-l4 for meta-llama\/Llama-3.1-8B-Instruct .*at most \d+ tokens of KV cache/);
-  expect(() => catalog.curve({ ...query, maxModelLength: 'long' as any })).toThrow(/'maxModelLength' must be a number, got string 'long'/);
+  expect(() => embedded.curve({ ...query, maxModelLength: 'long' as any })).toThrow(/'maxModelLength' must be a number, got string 'long'/);
 });
