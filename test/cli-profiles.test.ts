@@ -63,6 +63,8 @@ test('profiles list --format=json: one row per profile of the model at its infle
       // the band's factor, as the resolver's band gives it (x3.00 on TPUs), none for a measured profile
       band: res.uncertainty ? `x${(res.uncertainty.outputTokensPerSecondHigh! / res.performance.outputTokensPerSecond).toFixed(2)}` : null,
       operatingPoint: 'inflection',
+      // the request length the row is for, the resolver's default
+      maxModelLength: res.maxModelLength,
       pointKind: res.performance.pointKind,
       pricingModel: 'spot',
       region: 'us-central1',
@@ -285,4 +287,14 @@ test('--weight-precision and --kv-cache-dtype: profiles only where the hardware 
   // a format vLLM reads only from a checkpoint, on a bf16 checkpoint: no manifests that would serve bf16
   expect(fails(`manifests create --model=${llama} --model-server=vllm --accelerator-type=nvidia-l4 --weight-precision=int4-awq`))
     .toMatch(/Weight precision \(--weight-precision\) 'int4-awq' for meta-llama\/Llama-3.1-8B-Instruct: .*ships bf16 weights/);
+});
+
+test('a listing over every server says the request length each row is for: JetStream\'s 2048 beside vLLM\'s 8192', () => {
+  const rows = JSON.parse(ok('profiles list --model=meta-llama/Llama-3.1-8B-Instruct --format=json'));
+  const lengths = (server: string) => new Set(rows.filter((r: any) => r.modelServer === server).map((r: any) => r.maxModelLength));
+  expect(lengths('jetstream')).toEqual(new Set([2048]));
+  expect(lengths('vllm')).toEqual(new Set([8192]));
+  // asked for, one length for every row
+  const at = JSON.parse(ok('profiles list --model=meta-llama/Llama-3.1-8B-Instruct --max-model-length=4096 --format=json'));
+  expect(new Set(at.map((r: any) => r.maxModelLength))).toEqual(new Set([4096]));
 });

@@ -44,6 +44,7 @@ export const PROFILE_COLUMNS: readonly Column[] = [
   // uncalibrated estimate says so; CSV keeps GIQ's columns
   { key: 'band', header: 'Band', notInCsv: true },
   { key: 'operatingPoint', header: 'Operating Point', structuredOnly: true },
+  { key: 'maxModelLength', header: 'Max Model Length', structuredOnly: true },
   { key: 'pointKind', header: 'Point Kind', structuredOnly: true },
   { key: 'pricingModel', header: 'Pricing Model', structuredOnly: true },
   { key: 'region', header: 'Region', structuredOnly: true },
@@ -72,6 +73,8 @@ export function profileRow(c: Candidate): Row {
     modelServerVersion: c.curve.modelServerVersion,
     model: c.curve.model,
     source: c.curve.source,
+    // the longest request the row is for: JetStream's rows default to 2048 tokens, vLLM's to 8192 (a row to compare like with like)
+    maxModelLength: c.maxModelLength,
     // the throughput factor either way of the estimate's band (its high multiplier), null for a measured profile
     band: u ? `x${c.curve.uncertainty!.throughputHighMultiplier.toFixed(2)}` : null,
     operatingPoint: c.pointReason ?? null,

@@ -27,6 +27,8 @@ export interface Candidate {
   readonly cost?: ResolvedCost;
   /** Server pods one node holds (packing: several replicas of a small tensor-parallel size on one machine); 1 otherwise. */
   readonly podsPerNode: number;
+  /** The longest request the candidate was evaluated for (its memory fit; JetStream's decode slots follow it). */
+  readonly maxModelLength: number;
   /** Why the candidate cannot serve the request; undefined when it can. */
   readonly rejection?: string;
 }
@@ -163,7 +165,7 @@ function evaluateOperatingPoint(
   const budget = memoryBudget(model, accelerator, curve.acceleratorCount, perNode);
   const machine = chooseMachine(catalog, curve, model);
   const podsPerNode = machine ? podsPerNodeOf(machine, curve) : 1;
-  const base = { curve, accelerator, budget, machine, version: version!, podsPerNode };
+  const base = { curve, accelerator, budget, machine, version: version!, podsPerNode, maxModelLength };
   if (!version) return { ...base, rejection: `server version ${curve.modelServerVersion} is not in the catalog's version table` };
   if (!machine) return { ...base, rejection: `no machine type carries ${perNode} x ${curve.acceleratorType}` };
   if (!validTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(perNode)
