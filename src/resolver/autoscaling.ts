@@ -236,13 +236,6 @@ export function autoscalingFor(
       metric = AutoscalingMetric.QUEUE_SIZE;
       metricReason = `queue size (${server.queueSizeMetric}): the batch signal (${server.batchSizeMetric}) is not certain to exist: `
         + `${server.batchSizeMetricUnverified}; '${AutoscalingMetric.BATCH_SIZE}' scales on it once you have checked`;
-    } else if (slotShareAtHeadroom !== undefined && slotShareAtHeadroom > shareCap) {
-      // the slot share saturates before the headroom point: as a target it would be clamped and only say "all slots busy";
-      // GKE's TPU guidance names the prefill backlog first (reference section 7.3)
-      metric = AutoscalingMetric.QUEUE_SIZE;
-      metricReason = `queue size (${server.queueSizeMetric}): the ${server.batchSizeMetric} is already ${slotShareAtHeadroom.toFixed(2)} `
-        + `(of ${slots} decode slots) at headroom x the operating throughput, above ${shareCapText}, so it cannot tell how far past `
-        + 'saturation the load is; GKE\'s TPU autoscaling guidance names the prefill backlog first';
     } else {
       metric = AutoscalingMetric.BATCH_SIZE;
       metricReason = `batch size: the target allows ${queue.toFixed(1)} requests to wait, but ${queueDuringStartup.toFixed(1)} would pile up `

@@ -116,8 +116,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const profiles = multiHost ?? profileCurves(catalog, model, server, request, accelerator);
   // vLLM preallocates the adapter slots before it sizes the KV cache: each profile's estimate with the cache less the slots (a
   // profile they leave no sequence keeps its curve, and withLoraMemory rejects it with the reason)
-  const curves = lora === undefined ? profiles : profiles.map((c) => modelledCurve(catalog.withLoraSlots(lora), c) ?? c);
   if (lora !== undefined) catalog = catalog.withLoraSlots(lora);
+  const curves = lora === undefined ? profiles : profiles.map((c) => modelledCurve(catalog, c) ?? c);
   const candidates = curves.map((c) => withClusterShape(withLoraMemory(evaluate(
     catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength),
   request));
