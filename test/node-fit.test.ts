@@ -240,6 +240,17 @@ test('capacity: Spot, on-demand and reservation variants select their nodes and 
     + '--machine-type g2-standard-48 --accelerator type=nvidia-l4,count=4,gpu-driver-version=latest --disk-size 130 --spot --num-nodes 1');
 });
 
+test('a Spot preemption gives pods 15 s on Standard and 25 s on Autopilot (GKE\'s Spot VMs and Autopilot Spot Pods pages)', () => {
+  const base = { model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', capacity: Capacity.SPOT };
+  const standard = InferenceResolver.resolve(base);
+  const autopilot = InferenceResolver.resolve({ ...base, clusterMode: ClusterMode.AUTOPILOT });
+  expect([standard.nodePool.spotPreemptionGraceSeconds, autopilot.nodePool.spotPreemptionGraceSeconds]).toEqual([15, 25]);
+  expect(autopilot.decisions.join('\n')).toContain('stop within the 25 s GKE gives them after a preemption notice on Autopilot');
+  expect(InferenceResolver.resolve({ ...base, capacity: Capacity.ON_DEMAND }).nodePool.spotPreemptionGraceSeconds).toBeUndefined();
+  const { server } = synth({ ...base, clusterMode: ClusterMode.AUTOPILOT });
+  expect(server.deploymentNotes.join('\n')).toContain('A Spot preemption gives pods 25 s whatever the grace period');
+});
+
 test('TPU serving pods\' start-up budget covers a cold XLA compile (up to 30 min) on top of twice the load', () => {
   const tpu = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice' });
   const load = tpu.modelLoading.estimatedLoadSeconds;

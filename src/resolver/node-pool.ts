@@ -22,8 +22,17 @@ export const CapacityLabels = {
   FLEX_START: 'cloud.google.com/gke-flex-start',
 } as const;
 
-/** Seconds GKE gives non-system pods to stop after a Spot preemption notice (of the 30 s the VM gets). */
+/**
+ * Seconds GKE gives non-system pods to stop after a Spot preemption notice on a Standard node pool: the first 15 s of the 30 s the
+ * VM gets, the rest going to system pods (GKE "About Spot VMs", graceful termination; node system configuration can lengthen it on
+ * GKE 1.35.0-gke.1171000 and later).
+ */
 export const SPOT_POD_GRACE_SECONDS = 15;
+/**
+ * Seconds an Autopilot Spot Pod gets after a preemption notice: "Spot Pods can request a termination grace period of up to 25 seconds"
+ * (GKE "Run fault-tolerant workloads at lower costs in Spot Pods").
+ */
+export const AUTOPILOT_SPOT_POD_GRACE_SECONDS = 25;
 
 /** The sidecar ephemeral-storage request the Cloud Storage FUSE webhook adds with a `"0"` limit: its default, 5Gi (cmd/webhook/main.go). */
 export const GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB = 5;
@@ -83,6 +92,11 @@ export interface NodePoolInput {
   readonly xlaCache?: boolean;
   readonly capacity: Capacity;
   readonly reservationName?: string;
+  /**
+   * Whether the pods run on GKE Autopilot (a Spot preemption then gives them 25 s rather than 15 s).
+   * @default false
+   */
+  readonly autopilot?: boolean;
 }
 
 /** The node labels a server's pods select for their capacity. */
@@ -131,6 +145,7 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
     reservationName: input.reservationName,
   }, { initialNodes: input.nodesPerReplica });
 
+  const spotGrace = input.autopilot ? AUTOPILOT_SPOT_POD_GRACE_SECONDS : SPOT_POD_GRACE_SECONDS;
   const explanation = [
     `${machine.name}: ${input.acceleratorsPerNode} x ${accelerator.gkeLabel} per node`
       + (input.nodesPerReplica > 1 ? `, ${input.nodesPerReplica} nodes per replica` : '') + (tpu ? `, TPU topology ${input.tpuTopology}` : '')
@@ -147,7 +162,8 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
       ? ['Arm CPUs: pods select kubernetes.io/arch=arm64, for which GKE adds the toleration of the kubernetes.io/arch=arm64:NoSchedule taint it puts on every Arm node; the server image must include linux/arm64']
       : []),
     {
-      [Capacity.SPOT]: 'Spot VMs: pods select cloud.google.com/gke-spot and stop within the 15 s GKE gives them after a preemption notice',
+      [Capacity.SPOT]: `Spot VMs: pods select cloud.google.com/gke-spot and stop within the ${spotGrace} s GKE gives them after a preemption notice`
+        + (input.autopilot ? ' on Autopilot' : ''),
       [Capacity.ON_DEMAND]: 'on-demand VMs',
       [Capacity.RESERVATION]: `the reservation ${input.reservationName}: pods select it by name (cloud.google.com/reservation-name)`,
       [Capacity.FLEX_START]: 'flex-start VMs (Dynamic Workload Scheduler): scaled from zero, each kept at most 7 days',
@@ -166,6 +182,7 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
     ephemeralStorageOn: node.ephemeralStorageOn,
     capacity: input.capacity,
     reservationName: input.reservationName,
+    ...(input.capacity === Capacity.SPOT ? { spotPreemptionGraceSeconds: spotGrace } : {}),
     allocatableCpu: Math.floor(node.cpu * 1000) / 1000,
     allocatableMemoryGiB: Math.floor(node.memoryGiB * 100) / 100,
     allocatableEphemeralStorageGiB: Math.floor(node.ephemeralStorageGiB * 100) / 100,
@@ -176,8 +193,9 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
 }
 
 /**
- * What Spot capacity adds to a pod spec: the toleration of GKE's Spot taint. (A preemption gives the pods 15 s whatever their
- * grace period, `SPOT_POD_GRACE_SECONDS`; their grace period is for scale-in and rollouts, see server/termination.ts.)
+ * What Spot capacity adds to a pod spec: the toleration of GKE's Spot taint. (A preemption gives the pods 15 s, 25 s on Autopilot,
+ * whatever their grace period, `ResolvedNodePool.spotPreemptionGraceSeconds`; their grace period is for scale-in and rollouts, see
+ * server/termination.ts.)
  */
 export function capacityPodSpec(pool: ResolvedNodePool): {
   tolerations?: Array<{ key: string; operator: string; value: string; effect: string }>;

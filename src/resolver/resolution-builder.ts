@@ -9,7 +9,7 @@ import { planModelLoading } from './model-loading';
 import { capacityOf, planNodePool, priceLabel } from './node-pool';
 import { nodesOf, podResources } from './pod-resources';
 import { maxModelLengthReason } from './request-checks';
-import { ProfileSource, ResolveRequest, Resolution, ResolvedAlternative, ResolvedPerformance } from './resolution';
+import { ClusterMode, ProfileSource, ResolveRequest, Resolution, ResolvedAlternative, ResolvedPerformance } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { preallocatesDecodeSlots } from '../catalog/model-length';
 import { ModelServerRecord } from '../catalog/model-servers';
@@ -155,6 +155,7 @@ export function buildResolution(
     xlaCache: c.accelerator.family === 'tpu' && !tpuOnlyServer(server),
     capacity: capacity.capacity,
     reservationName: capacity.reservationName,
+    autopilot: request.clusterMode === ClusterMode.AUTOPILOT,
   });
   decisions.push(...nodePool.explanation.map((l) => `node pool: ${l}`));
   return {

@@ -514,6 +514,8 @@ export interface ResolvedNodePool {
   readonly capacity: Capacity;
   /** The reservation consumed, with Capacity.RESERVATION. */
   readonly reservationName?: string;
+  /** With Capacity.SPOT: seconds a preemption notice gives the pods whatever their grace period (15 on Standard, 25 on Autopilot). */
+  readonly spotPreemptionGraceSeconds?: number;
   /** CPU a pod may request on one node (allocatable less GKE's DaemonSets), cores. */
   readonly allocatableCpu: number;
   /** Memory a pod may request on one node (allocatable less GKE's DaemonSets), GiB. */

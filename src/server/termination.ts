@@ -6,8 +6,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ModelServerRecord } from '../catalog/model-servers';
 import { derivedRequestTimeout } from '../gateway/request-timeout';
-import { SPOT_POD_GRACE_SECONDS } from '../resolver/node-pool';
-import { Capacity, Resolution } from '../resolver/resolution';
+import { Resolution } from '../resolver/resolution';
 
 /**
  * The preStop pause, s: the inference extension's reference vLLM Deployment sleeps 30 s in preStop "to give upstream gateways a
@@ -49,7 +48,8 @@ export function terminationGrace(r: Resolution): TerminationGrace {
       + `${PRE_STOP_SLEEP_SECONDS} s + the longest request at the operating point, ${request.explanation}`
       + (wanted > MAX_GRACE_SECONDS ? `, capped at ${MAX_GRACE_SECONDS} s, what the cluster autoscaler waits when it removes a node (longer `
         + 'generations are cut on scale-in)' : '')
-      + (r.nodePool.capacity === Capacity.SPOT ? `. A Spot preemption gives pods ${SPOT_POD_GRACE_SECONDS} s whatever the grace period` : '')
+      + (r.nodePool.spotPreemptionGraceSeconds !== undefined
+        ? `. A Spot preemption gives pods ${r.nodePool.spotPreemptionGraceSeconds} s whatever the grace period` : '')
       + '.',
   };
 }
