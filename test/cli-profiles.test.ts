@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { InferenceResolver, PricingModel } from '../src';
+import { Capacity, InferenceResolver, PricingModel } from '../src';
 import { cli, fails, ok, parseCsv, parseXml } from './support/cli';
 import { Catalog } from '../src/catalog/catalog';
 import { inflectionPoint } from '../src/performance/curve';
@@ -44,7 +44,9 @@ test('profiles list --format=json: one row per profile of the model at its infle
   });
   // THEN every row the resolver would pick for its accelerator carries the resolver's numbers
   for (const acc of new Set<string>(rows.map((r: any) => r.acceleratorType))) {
-    const res = InferenceResolver.resolve({ model: GEMMA, acceleratorType: acc });
+    // (A4X, GB200's machine, comes only through reservations: the resolver needs one; unpriced either way)
+    const reserved = acc === 'nvidia-gb200' ? { capacity: Capacity.RESERVATION, reservationName: 'gb200' } : {};
+    const res = InferenceResolver.resolve({ model: GEMMA, acceleratorType: acc, ...reserved });
     const row = rows.find((r: any) => r.acceleratorType === acc && r.acceleratorCount === res.acceleratorCount
       && r.modelServerVersion === res.modelServerVersion);
     expect(row).toEqual({
@@ -69,6 +71,7 @@ test('profiles list --format=json: one row per profile of the model at its infle
       pricingModel: 'spot',
       region: 'us-central1',
       costPerHour: res.cost.costPerHour ?? null,
+      podsPerNode: res.podsPerNode ?? 1,
       outputTokensPerSecondLow: r0(res.uncertainty?.outputTokensPerSecondLow),
       outputTokensPerSecondHigh: r0(res.uncertainty?.outputTokensPerSecondHigh),
       ntpotMillisecondsLow: r0(res.uncertainty?.ntpotMillisecondsLow),

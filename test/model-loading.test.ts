@@ -120,6 +120,26 @@ test('TPUs cache in RAM; weights too large for the boot disk on a machine withou
   expect(fuse.mountOptions).toContain('file-cache:max-size-mb:142848');
 });
 
+test('a memory-backed file cache moves one L4 to a bigger G2 machine instead of a second L4 (G2 sells one L4 as g2-standard-4 to -32)', () => {
+  const hub = synth({ model: 'google/gemma-3-4b-it', acceleratorType: 'nvidia-l4' }).server.resolution;
+  const { server, objects } = synth({ model: 'google/gemma-3-4b-it', acceleratorType: 'nvidia-l4', modelBucketUri: 'gs://my-models/gemma-3-4b-it' });
+  const r = server.resolution;
+  expect([hub.acceleratorCount, hub.instanceType]).toEqual([1, 'g2-standard-8']);
+  // the 9 GiB cache in memory next to the loader does not fit g2-standard-8's 32 GB; g2-standard-12 (48 GB) holds it
+  expect(r.modelLoading.fileCacheMedium).toBe(CacheMedium.MEMORY);
+  expect([r.acceleratorCount, r.instanceType]).toEqual([1, 'g2-standard-12']);
+  expect(r.decisions.join('\n')).toContain(`whose memory holds the model loader and the ${r.modelLoading.fileCacheSizeGiB} GiB Cloud Storage FUSE file cache kept in memory`);
+  // priced as that machine: less per hour and per token than two L4s on g2-standard-24
+  const price = (m: string) => catalog.machinePrice(m, 'us-central1', 'spot')!.usdPerHour;
+  expect(r.cost.costPerHour).toBe(price('g2-standard-12'));
+  expect(r.cost.costPerHour!).toBeLessThan(price('g2-standard-24'));
+  const pod = deployment(objects).spec.template.spec;
+  expect(pod.nodeSelector['cloud.google.com/gke-accelerator-count']).toBe('1');
+  const memoryGiB = parseInt(pod.containers[0].resources.requests.memory, 10);
+  expect(memoryGiB).toBeGreaterThanOrEqual(r.modelLoading.fileCacheSizeGiB!);
+  expect(memoryGiB).toBeLessThanOrEqual(r.nodePool.allocatableMemoryGiB);
+});
+
 test('gkeVersion gates the options newer GKE versions need, leaving them out with a note', () => {
   const at = (gkeVersion: string) => CloudStorageFuseModel.fromUri('gs://bkt/m', { gkeVersion });
   const current = at('1.33');
@@ -163,21 +183,22 @@ test('fails: bad bucket URIs name the prop and the expected form', () => {
 });
 
 test('hub path: HF_HOME on the node\'s ephemeral storage, the boot disk sized so that GKE leaves the download allocatable', () => {
-  // a default 100 GB boot disk: its file system is 98831908Ki (GKE's example node); GKE keeps 10% for eviction and
-  // min(50%, 6 GiB + 35%, 100 GiB) for the system: 94.25 - 9.43 - 38.99 = 45.8 GiB allocatable, less than 50.8 GiB + 10
+  // a default 100 GB boot disk: its file system is 98831908Ki (GKE's example node); GKE keeps 10% of it for eviction and
+  // min(50%, 6 GiB + 35%, 100 GiB) of the disk for the system: 94.25 - 9.43 - 41 = 43.8 GiB allocatable (the example node's
+  // 47060071478 bytes), less than 50.8 GiB + 10
   const fs = 98831908 / 1024 ** 2;
-  const allocatable = fs - 0.1 * fs - (6 + 0.35 * fs);
-  expect(allocatable).toBeCloseTo(45.84, 1);
+  const allocatable = fs - 0.1 * fs - (6 + 0.35 * 100);
+  expect(allocatable * 1024 ** 3).toBeCloseTo(47060071478, -3);
   const gemma = planModelLoading(model('google/gemma-2-27b-it'), accelerator('nvidia-l4'), machine('g2-standard-48'), undefined);
   expect(gemma.loadPath).toBe(ModelLoadPath.HUGGING_FACE);
   expect(gemma.huggingFaceHomeMedium).toBe(CacheMedium.BOOT_DISK);
   const gemmaRes = podResources(model('google/gemma-2-27b-it'), machine('g2-standard-48'), 4, gemma);
   expect(gemmaRes.ephemeralStorageGiB).toBe(61);
-  // 61 GiB needs a disk D with 0.9 x 0.9426 D - (6 + 0.35 x 0.9426 D) >= 61: D >= 129.2, so 130 GB in 10 GB steps
+  // 61 GiB needs a disk D with 0.9 x 0.9426 D - (6 + 0.35 D) >= 61: D >= 134.5, so 140 GB in 10 GB steps
   const share = 98831908 / (100 * 1024 ** 2);
-  expect(0.9 * share * 130 - (6 + 0.35 * share * 130)).toBeGreaterThanOrEqual(61);
-  expect(0.9 * share * 120 - (6 + 0.35 * share * 120)).toBeLessThan(61);
-  expect(gemma.explanation.join('\n')).toContain('need a 130 GB boot disk');
+  expect(0.9 * share * 140 - (6 + 0.35 * 140)).toBeGreaterThanOrEqual(61);
+  expect(0.9 * share * 130 - (6 + 0.35 * 130)).toBeLessThan(61);
+  expect(gemma.explanation.join('\n')).toContain('need a 140 GB boot disk');
   // 8B: 16.1 GB = 15 GiB + 10 fit the boot disk
   const small = planModelLoading(model('meta-llama/Llama-3.1-8B-Instruct'), accelerator('nvidia-l4'), machine('g2-standard-16'), undefined);
   expect(small.huggingFaceHomeMedium).toBe(CacheMedium.BOOT_DISK);
@@ -237,22 +258,22 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   expect(annotations['gke-gcsfuse/volumes']).toBe('true');
   // the pod's ephemeral request (container + the sidecar's, stated rather than left to the webhook to copy from the limit) fits a
   // node with GKE's default 100 GB boot disk, by "Plan GKE Standard node sizes": the file system (98831908Ki of 100 GiB)
-  // less 10% eviction and min(50%, 6 GiB + 35%, 100 GiB) reserved
+  // less 10% of it for eviction and min(50%, 6 GiB + 35%, 100 GiB) of the disk reserved (the example node's 47060071478 bytes)
   const fsGiB = 98831908 / 1024 ** 2;
-  const allocatableGiB = fsGiB - 0.1 * fsGiB - Math.min(0.5 * fsGiB, 6 + 0.35 * fsGiB, 100);
-  expect(allocatableGiB).toBeCloseTo(45.8, 1);
+  const allocatableGiB = fsGiB - 0.1 * fsGiB - Math.min(0.5 * 100, 6 + 0.35 * 100, 100);
+  expect(allocatableGiB).toBeCloseTo(43.8, 1);
   const gi = (q: string) => Number(/^(\d+)Gi$/.exec(q)![1]);
   expect(annotations['gke-gcsfuse/ephemeral-storage-request']).toBe(annotations['gke-gcsfuse/ephemeral-storage-limit']);
   const podRequest = gi(c.resources.requests['ephemeral-storage']) + gi(annotations['gke-gcsfuse/ephemeral-storage-request']);
   expect(podRequest).toBeLessThanOrEqual(allocatableGiB);
   expect(podRequest).toBeGreaterThan(gi(pod.volumes.find((v: any) => v.name === 'gke-gcsfuse-buffer').emptyDir.sizeLimit));
-  expect(job.deploymentNotes.join('\n')).toMatch(/40 GiB of ephemeral storage .*default 100 GB boot disk leaves 45\.8 GiB allocatable, enough/);
+  expect(job.deploymentNotes.join('\n')).toMatch(/40 GiB of ephemeral storage .*default 100 GB boot disk leaves 43\.8 GiB allocatable, enough/);
   // the server's mount never expires metadata: the copy must finish first (the wait outlasts no deadline of the Job's own)
   const deadline = objects.find((o) => o.kind === 'Job').spec.activeDeadlineSeconds;
   expect(job.deploymentNotes.join('\n')).toContain(`kubectl wait --for=condition=complete job/copy-gemma --namespace models --timeout=${deadline}s`);
   // more parallel downloads stage more: the notes name the boot disk that holds them
   const wide = new ModelTransferJob(chart, 'wide', { name: 'copy-wide', model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://my-models/gemma', parallelDownloads: 8 });
-  expect(wide.deploymentNotes.join('\n')).toMatch(/60 GiB of ephemeral storage .*a boot disk of at least 130 GB .*or fewer parallelDownloads/);
+  expect(wide.deploymentNotes.join('\n')).toMatch(/60 GiB of ephemeral storage .*a boot disk of at least 140 GB .*or fewer parallelDownloads/);
   // 54.5 GB at a conservative 0.05 GB/s + 10 min
   expect(j.spec.activeDeadlineSeconds).toBe(Math.ceil((54.5 / 0.05 + 600) / 60) * 60);
   expect(job.deploymentNotes[0]).toMatch(/sa\/copy-gemma --role roles\/storage\.objectUser$/);

@@ -43,8 +43,10 @@ function allocatable(machineType: string, bootDiskGb: number, onSsd: boolean): {
     const n = BUNDLED_SSDS[machineType];
     ephemeral = n * 375 * 0.9 - (n === 1 ? 50 : n === 2 ? 75 : 100);
   } else {
+    // 10% of the file system (98831908Ki on GKE's 100 GB example node) and min(50%, 6 GiB + 35%, 100 GiB) of the disk: the example
+    // node's allocatable "47060071478" bytes
     const fs = (bootDiskGb * 98831908) / (100 * 1024 ** 2);
-    ephemeral = fs * 0.9 - Math.min(0.5 * fs, 6 + 0.35 * fs, 100);
+    ephemeral = fs * 0.9 - Math.min(0.5 * bootDiskGb, 6 + 0.35 * bootDiskGb, 100);
   }
   return { cpu: m.vcpu - cpuReserved - DAEMONSETS.cpu, memory: m.ramGb - memReserved - DAEMONSETS.memory, ephemeral };
 }
@@ -176,18 +178,18 @@ test('gke/node-fit: the issue\'s pod (61Gi on a default 100 GB boot disk, a 60Gi
   const { server, objects } = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
   const pool = server.nodePool;
   expect(pool).toBe(server.resolution.nodePool);
-  // the pool is sized for the download: a 130 GB boot disk (0.5184 D - 6 >= 61 GiB)
-  expect(pool.bootDiskSizeGb).toBe(130);
-  expect(pool.gcloudCommand).toContain('--disk-size 130');
+  // the pool is sized for the download: a 140 GB boot disk (0.9 x 0.9425 D - 6 - 0.35 D >= 61 GiB)
+  expect(pool.bootDiskSizeGb).toBe(140);
+  expect(pool.gcloudCommand).toContain('--disk-size 140');
   const deployment = objects.find((o) => o.kind === 'Deployment');
   expect(deployment.spec.template.spec.containers[0].resources.requests['ephemeral-storage']).toBe('61Gi');
-  // the same pod on a default node: 45.8 GiB allocatable
+  // the same pod on a default node: 43.8 GiB allocatable
   const defaultNode = { ...pool, bootDiskSizeGb: 100, allocatableEphemeralStorageGiB: allocatable(pool.machineType, 100, false).ephemeral };
   const options = { clusterMode: ClusterMode.STANDARD, autopilotAcceleratorTypes: [], optOuts: {}, nodeFit: defaultNode };
   const run = (objs: any[]) => checkManifests(objs, options)
     .filter((v) => v.ruleId === 'gke/node-fit');
   const [v] = run(objects);
-  expect(v.message).toMatch(/asks for 61 GiB of ephemeral-storage \(inference-server 61 GiB\), but one g2-standard-48 node \(100 GB boot disk\) has 45\.8 GiB allocatable/);
+  expect(v.message).toMatch(/asks for 61 GiB of ephemeral-storage \(inference-server 61 GiB\), but one g2-standard-48 node \(100 GB boot disk\) has 43\.8 GiB allocatable/);
   expect(v.fix).toMatch(/a bigger boot disk.*local SSD.*file cache in RAM.*larger machine/);
   // a sidecar ephemeral-storage limit without a request: the webhook copies it into the request
   const patched = JSON.parse(JSON.stringify(objects));
@@ -237,7 +239,7 @@ test('capacity: Spot, on-demand and reservation variants select their nodes and 
   // every value of the command is shell-quoted: a hostile pool name cannot escape
   const { server } = synth({ ...base, name: 'srv' });
   expect(server.deploymentNotes.join('\n')).toContain('gcloud container node-pools create srv --cluster CLUSTER_NAME --location LOCATION '
-    + '--machine-type g2-standard-48 --accelerator type=nvidia-l4,count=4,gpu-driver-version=latest --disk-size 130 --spot --num-nodes 1');
+    + '--machine-type g2-standard-48 --accelerator type=nvidia-l4,count=4,gpu-driver-version=latest --disk-size 140 --spot --num-nodes 1');
 });
 
 test('a Spot preemption gives pods 15 s on Standard and 25 s on Autopilot (GKE\'s Spot VMs and Autopilot Spot Pods pages)', () => {
@@ -274,7 +276,7 @@ test('A2 Ultra gets its bundled local SSD as ephemeral storage through the node-
 test('GB200 (A4X, Grace CPUs): pods select kubernetes.io/arch=arm64 and run an image published for arm64; x86 machines select no architecture', () => {
   // GKE taints every Arm node kubernetes.io/arch=arm64:NoSchedule and adds the toleration only to pods that select arm64
   // ("Prepare an Arm workload for deployment"); without the selector a GB200 pod stays Pending
-  const gb200 = synth({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-gb200' });
+  const gb200 = synth({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-gb200', capacity: Capacity.RESERVATION, reservationName: 'gb200' });
   const pool = gb200.server.resolution.nodePool;
   expect(pool.machineType).toBe('a4x-highgpu-4g');
   const [deployment] = gb200.objects.filter((o) => o.kind === 'Deployment');
@@ -332,6 +334,6 @@ test('the boot disk counts a Cloud Storage FUSE sidecar and an XLA cache copy on
     model: 'google/gemma-2-27b-it', modelServer, acceleratorType: 'tpu-v6e-slice', modelBucketUri: 'gs://my-models/gemma',
   }).decisions.find((d) => d.startsWith('node pool: boot disk'))!;
   // JetStream reads its checkpoint from Cloud Storage itself: no sidecar, no XLA cache (its pods request 10 GiB)
-  expect(bootLine('jetstream')).toBe('node pool: boot disk 100 GB: GKE leaves 45.8 GiB of it allocatable, for the pod\'s 10 GiB');
+  expect(bootLine('jetstream')).toBe('node pool: boot disk 100 GB: GKE leaves 43.8 GiB of it allocatable, for the pod\'s 10 GiB');
   expect(bootLine('vllm')).toMatch(/for the pod's 36 GiB \(with the Cloud Storage FUSE sidecar's 5 GiB default request and 20 GiB for a copy of the XLA compilation cache/);
 });

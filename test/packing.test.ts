@@ -94,6 +94,15 @@ describe.each([
     expect(8 * memory).toBeLessThanOrEqual(node.memoryGiB);
     expect(deployment.spec.template.spec.nodeSelector['cloud.google.com/gke-accelerator']).toBe(accelerator);
     expect(server.deploymentNotes.some((n) => n.startsWith(`Packing: one ${machineType} node holds 8 server pods of 1 x ${accelerator}`))).toBe(true);
+    // the cost annotation (what cost tooling reads in the cluster) says the hourly price is a share of a machine billed whole
+    const cost = deployment.metadata.annotations['cdk8s-gke-inference.io/cost'];
+    const billedWhole = `each ${machineType} node holds 8 replicas and is billed whole however many run`;
+    if (priced) {
+      const price = catalog.machinePrice(machineType, 'us-central1', 'on-demand')!.usdPerHour;
+      expect(cost).toContain(`$${r.cost.costPerHour}/h per replica, 1/8 of ${machineType} at $${price}/h: ${billedWhole}`);
+    } else {
+      expect(cost).toBe(`no price for ${machineType} (on-demand, us-central1); ${billedWhole}`);
+    }
   });
 });
 

@@ -1,10 +1,12 @@
-import { AutoscalingMetric, InferenceResolver, PricingModel, ProfileSource, Resolution } from '../src';
+import { AutoscalingMetric, Capacity, InferenceResolver, PricingModel, ProfileSource, Resolution } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import { shipsFp8 } from '../src/performance/precision';
 import { smallestFittingTensorParallelSize } from '../src/resolver/feasibility';
 
 const resolve = InferenceResolver.resolve;
 const catalog = Catalog.EMBEDDED;
+/** The capacity an accelerator's machines come as: A4X (GB200) only through reservations. */
+const capacityFor = (label: string) => (label === 'nvidia-gb200' ? { capacity: Capacity.RESERVATION, reservationName: 'gb200' } : {});
 const GPUS = catalog.accelerators.filter((a) => a.family === 'gpu' && catalog.machineTypes.some((m) => m.accelerator === a.gkeLabel));
 // TPUs with a single-host slice are candidates too (vLLM on TPU)
 const TPUS = catalog.accelerators.filter((a) => a.family === 'tpu' && catalog.singleHostTpuTopologies(a.gkeLabel).length > 0);
@@ -18,7 +20,7 @@ test('with no accelerator, the resolver picks the cheapest feasible estimated pr
   // THEN it is the cheapest of what each GPU resolves to on its own (TPUs, uncalibrated, only compete when asked for)
   const perAccelerator = GPUS
     .filter((a) => smallestFittingTensorParallelSize(catalog, catalog.model(model)!, a, r.maxModelLength) !== undefined)
-    .map((a) => resolve({ model, acceleratorType: a.gkeLabel }))
+    .map((a) => resolve({ model, acceleratorType: a.gkeLabel, ...capacityFor(a.gkeLabel) }))
     .filter((x) => x.cost.costPerMillionOutputTokens !== undefined);
   expect(perAccelerator.length).toBeGreaterThan(5);
   const cheapest = Math.min(...perAccelerator.map((x) => x.cost.costPerMillionOutputTokens!));
@@ -81,7 +83,7 @@ test('every catalog model resolves on every GPU accelerator it fits, and without
     for (const accelerator of GPUS) {
       if (shipsFp8(model) && accelerator.bf16DenseTflops == null) {
         // an FP8 checkpoint on Turing (T4): refused, naming what runs it
-        expect(() => resolve({ model: model.id, acceleratorType: accelerator.gkeLabel })).toThrow(/ships in FP8 and cannot run on .* It runs on/);
+        expect(() => resolve({ model: model.id, acceleratorType: accelerator.gkeLabel, ...capacityFor(accelerator.gkeLabel) })).toThrow(/ships in FP8 and cannot run on .* It runs on/);
         continue;
       }
       const tp = smallestFittingTensorParallelSize(catalog, model, accelerator, auto.maxModelLength);
@@ -89,7 +91,7 @@ test('every catalog model resolves on every GPU accelerator it fits, and without
         // no single machine holds it: a multi-host replica, or a clear refusal
         let multi: Resolution | undefined;
         try {
-          multi = resolve({ model: model.id, acceleratorType: accelerator.gkeLabel });
+          multi = resolve({ model: model.id, acceleratorType: accelerator.gkeLabel, ...capacityFor(accelerator.gkeLabel) });
         } catch (e) {
           expect((e as Error).message).toMatch(/does not fit on|cannot hold the memory-backed model cache|cannot run on/);
         }
@@ -99,7 +101,7 @@ test('every catalog model resolves on every GPU accelerator it fits, and without
       }
       let r: Resolution;
       try {
-        r = resolve({ model: model.id, acceleratorType: accelerator.gkeLabel });
+        r = resolve({ model: model.id, acceleratorType: accelerator.gkeLabel, ...capacityFor(accelerator.gkeLabel) });
       } catch (e) {
         // an FP8 checkpoint on a GPU without FP8 kernels (T4) is refused with the accelerators that can run it
         if (/ships in FP8 .*cannot|cannot run on .*ships in FP8/.test((e as Error).message)) continue;

@@ -4,7 +4,7 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
+import { Capacity, OptimizedLlmServer, OptimizedLlmServerProps } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 import { kubernetesExpand } from '../src/util/shell-quote';
 
@@ -152,6 +152,8 @@ test('a selector the library already sets, at the same value, is no override (GK
   const server = new OptimizedLlmServer(chart, 's', {
     model: 'meta-llama/Llama-3.1-8B-Instruct',
     acceleratorType: 'nvidia-gb200',
+    capacity: Capacity.RESERVATION,
+    reservationName: 'gb200',
     nodeSelector: { 'kubernetes.io/arch': 'arm64' },
   });
   expect(server.resolution.instanceType).toMatch(/^a4x-/);

@@ -1,4 +1,4 @@
-import { AutoscalingMetric, InferenceResolver, PricingModel, ProfileSource } from '../src';
+import { AutoscalingMetric, Capacity, InferenceResolver, PricingModel, ProfileSource } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 
 const resolve = InferenceResolver.resolve;
@@ -64,6 +64,24 @@ test('a missing price is absent, never zero', () => {
   expect(r.decisions.join('\n')).toMatch(/no whole-VM price for a2-highgpu-2g/);
 });
 
+test('A4X (GB200) comes only from reservations: Spot (the default), on-demand and flex-start are refused, and the automatic choice passes it over', () => {
+  const base = { model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-gb200' };
+  for (const capacity of [undefined, Capacity.SPOT, Capacity.ON_DEMAND, Capacity.FLEX_START]) {
+    expect(() => resolve({ ...base, capacity })).toThrow(new RegExp('^meta-llama/Llama-3.1-8B-Instruct on nvidia-gb200 \\(1, 2, 4 x\\): a4x-highgpu-4g VMs '
+      + `come only as reservation capacity .*.any GPU machine except A4X.*'capacity' is ${capacity ?? 'spot \\(the default\\)'}: `
+      + 'set \'capacity\' to Capacity.RESERVATION with \'reservationName\'\\.$'));
+  }
+  const reserved = resolve({ ...base, capacity: Capacity.RESERVATION, reservationName: 'gb200-res' });
+  expect([reserved.instanceType, reserved.nodePool.capacity, reserved.nodePool.nodeSelector['cloud.google.com/reservation-name']])
+    .toEqual(['a4x-highgpu-4g', 'reservation', 'gb200-res']);
+  // A4 (B200) is offered as Spot
+  expect(resolve({ ...base, acceleratorType: 'nvidia-b200' }).nodePool.capacity).toBe('spot');
+  const auto = resolve({ model: base.model, allowedAcceleratorTypes: ['nvidia-gb200', 'nvidia-l4'] });
+  expect(auto.acceleratorType).toBe('nvidia-l4');
+  expect(auto.alternatives.filter((a) => a.acceleratorType === 'nvidia-gb200').map((a) => a.reason)).toEqual(
+    Array(3).fill(expect.stringMatching(/^a4x-highgpu-4g VMs come only as reservation capacity/)));
+});
+
 test('with no accelerator, the cheapest per million output tokens is chosen and runners-up are reported', () => {
   const r = resolve({ model: 'google/gemma-2-27b-it' });
   // estimates now compete with the three published profiles: every GPU accelerator gemma fits resolves on its own
@@ -82,8 +100,18 @@ test('with no accelerator, the cheapest per million output tokens is chosen and 
   const others = all.map((x) => `${x.acceleratorCount} x ${x.acceleratorType}`).filter((a) => a !== `${r.acceleratorCount} x ${r.acceleratorType}`);
   expect(r.alternatives.map((a) => `${a.acceleratorCount} x ${a.acceleratorType}`)).toEqual(expect.arrayContaining(others));
   for (const alt of r.alternatives.filter((a) => a.reason.startsWith('costs more'))) {
-    if (alt.costPerMillionOutputTokens === undefined) continue;
     expect(alt.costPerMillionOutputTokens).toBeGreaterThanOrEqual(r.cost.costPerMillionOutputTokens!);
+  }
+});
+
+test('an unpriced alternative is not said to cost more: it ranks after the priced ones because its price is missing', () => {
+  // B200 and H100 Mega have no price in the catalog; Llama 3.1 8B fits both (GB200 is refused for Spot capacity, the default)
+  const r = resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct' });
+  const unpriced = r.alternatives.filter((a) => a.costPerMillionOutputTokens === undefined && !/VMs come only as/.test(a.reason));
+  expect(unpriced.map((a) => a.acceleratorType)).toEqual(expect.arrayContaining(['nvidia-b200', 'nvidia-h100-mega-80gb']));
+  for (const a of unpriced) {
+    expect(a.reason).not.toMatch(/costs (more|less)/);
+    expect(a.reason).toMatch(new RegExp(`^${a.instanceType} has no price in the catalog for this region and pricing model`));
   }
 });
 

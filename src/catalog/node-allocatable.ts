@@ -9,7 +9,10 @@
  *   2% above 128 GiB (255 MiB on machines under 1 GiB), plus the 100 MiB kubelet eviction threshold;
  * - CPU: 6% of the first core, 1% of the next core, 0.5% of the next 2 cores, 0.25% above 4 cores;
  * - ephemeral storage on the boot disk: an eviction threshold of 10% of the boot disk's file system plus a
- *   system reservation of min(50% of it, 6 GiB + 35% of it, 100 GiB);
+ *   system reservation of min(50% of the boot disk, 6 GiB + 35% of it, 100 GiB), a share of the disk's size (the --disk-size),
+ *   not of the smaller file system: the doc's example node reports allocatable "47060071478" bytes beside its 98831908Ki
+ *   file system, 0.9 x 98831908Ki - (6 + 0.35 x 100) GiB to 151 bytes (with the file system in the reservation it would be
+ *   2 GiB more, and pods sized into that gap would stay Pending);
  * - ephemeral storage on local SSD: an eviction threshold of 10% of the local SSD capacity plus a system
  *   reservation of 50 GiB for one disk, 75 GiB for two, 100 GiB for three or more.
  * The doc's own example node (100 GB boot disk) reports an ephemeral-storage capacity of 98831908Ki: the file
@@ -83,7 +86,7 @@ function tiered(amount: number, tiers: ReadonlyArray<readonly [number, number]>)
 /** Allocatable ephemeral storage of a boot disk of `diskGiB`, GiB. */
 export function bootDiskEphemeralGiB(diskGiB: number): number {
   const fs = diskGiB * BOOT_DISK_FILESYSTEM_SHARE;
-  return fs - 0.1 * fs - Math.min(0.5 * fs, 6 + 0.35 * fs, 100);
+  return fs - 0.1 * fs - Math.min(0.5 * diskGiB, 6 + 0.35 * diskGiB, 100);
 }
 
 /** Allocatable ephemeral storage on `count` local SSD disks, GiB. */

@@ -49,6 +49,8 @@ export const PROFILE_COLUMNS: readonly Column[] = [
   { key: 'pricingModel', header: 'Pricing Model', structuredOnly: true },
   { key: 'region', header: 'Region', structuredOnly: true },
   { key: 'costPerHour', header: 'Cost/h', structuredOnly: true },
+  // a replica packed with others on one machine costs its share of it (costPerHour); the machine is billed whole
+  { key: 'podsPerNode', header: 'Pods/Node', structuredOnly: true },
   ...BAND_COLUMNS,
   { key: 'ttftMillisecondsLow', header: 'TTFT(ms) Low', structuredOnly: true },
   { key: 'ttftMillisecondsHigh', header: 'TTFT(ms) High', structuredOnly: true },
@@ -82,6 +84,7 @@ export function profileRow(c: Candidate): Row {
     pricingModel: c.cost?.pricingModel ?? null,
     region: c.cost?.region ?? null,
     costPerHour: c.cost?.costPerHour ?? null,
+    podsPerNode: c.podsPerNode,
     // the resolver's band of an estimated operating point (null for measured profiles)
     outputTokensPerSecondLow: roundOrNull(u?.outputTokensPerSecondLow),
     outputTokensPerSecondHigh: roundOrNull(u?.outputTokensPerSecondHigh),

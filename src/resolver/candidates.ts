@@ -151,19 +151,24 @@ function evaluateUncached(
   catalog: Catalog, curve: ProfileCurve, server: ModelServerRecord, model: ModelRecord, maxModelLength: number,
   targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number, modelBucketUri: string | undefined,
 ): Candidate {
-  return withLoadingCheck(evaluateOperatingPoint(catalog, curve, server, model, maxModelLength, targets, region, pricingModel, ratio), model,
-    modelBucketUri, server.readsCheckpointFromBucket === true);
+  const readsCheckpointItself = server.readsCheckpointFromBucket === true;
+  return withLoadingCheck(evaluateOperatingPoint(catalog, curve, server, model, maxModelLength, targets, region, pricingModel, ratio,
+    modelBucketUri, readsCheckpointItself), model, modelBucketUri, readsCheckpointItself);
 }
 
 function evaluateOperatingPoint(
   catalog: Catalog, curve: ProfileCurve, server: ModelServerRecord, model: ModelRecord, maxModelLength: number,
-  targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number,
+  targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number, modelBucketUri: string | undefined,
+  readsCheckpointItself: boolean,
 ): Candidate {
   const accelerator = catalog.accelerator(curve.acceleratorType)!;
   const version = catalog.modelServerVersion(server, curve.modelServerVersion);
   const { nodes, perNode } = nodesOf(curve);
   const budget = memoryBudget(model, accelerator, curve.acceleratorCount, perNode);
-  const machine = chooseMachine(catalog, curve, model);
+  // the machine holds the model loader and the memory-backed cache the loading plan puts on it (withLoadingCheck's condition)
+  const ramCacheGiBOn = (m: MachineTypeRecord) => hostMemoryFit(model, m, perNode, nodes,
+    planModelLoading(model, accelerator, m, modelBucketUri, readsCheckpointItself, nodes), podsPerNodeOf(m, curve)).ramCacheGiB;
+  const machine = chooseMachine(catalog, curve, model, modelBucketUri === undefined ? undefined : ramCacheGiBOn);
   const podsPerNode = machine ? podsPerNodeOf(machine, curve) : 1;
   const base = { curve, accelerator, budget, machine, version: version!, podsPerNode, maxModelLength };
   if (!version) return { ...base, rejection: `server version ${curve.modelServerVersion} is not in the catalog's version table` };

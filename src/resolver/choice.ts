@@ -48,7 +48,10 @@ export function choose(feasible: Candidate[]): { chosen: Candidate; passedOver: 
         reason: best.curve.source === 'measured' && c.curve.source === 'estimated'
           ? `the measured profile on ${best.curve.acceleratorCount} x ${label} takes precedence over estimates on ${label}`
           : tpu ? `${best.curve.acceleratorCount} x ${label} is the smallest single-host slice of ${label} that fits and meets the targets`
-            : `${best.curve.acceleratorCount} x ${label} costs less per million output tokens, or as much with fewer accelerators`,
+            : c.cost?.costPerMillionOutputTokens === undefined && best.cost?.costPerMillionOutputTokens === undefined
+              ? `${unpriced(c)}; of the unpriced ${label} shapes the one with the fewest accelerators is kept, ${best.curve.acceleratorCount} x ${label}`
+              : c.cost?.costPerMillionOutputTokens === undefined ? unpriced(c)
+                : `${best.curve.acceleratorCount} x ${label} costs less per million output tokens, or as much with fewer accelerators`,
       });
     }
   }
@@ -66,9 +69,16 @@ export function choose(feasible: Candidate[]): { chosen: Candidate; passedOver: 
       ? `an estimate cheaper than the measured ${measured.curve.acceleratorCount} x ${measured.accelerator.gkeLabel} only within its uncertainty band `
         + `(up to $${pessimisticOf(c)!.toFixed(3)}/M output tokens at its pessimistic end): `
         + (chosen === measured ? 'the measured profile is preferred' : `${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel} wins even at its pessimistic end`)
-      : `costs more per million output tokens than ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel}`,
+      : costOf(c) === undefined ? unpriced(c)
+        : `costs more per million output tokens than ${chosen.curve.acceleratorCount} x ${chosen.accelerator.gkeLabel}`,
   }));
   return { chosen, passedOver: [...others, ...passedOver] };
+}
+
+/** Why an unpriced candidate is passed over: not for its cost, which nobody knows ("missing prices are absent, never zero"). */
+function unpriced(c: Candidate): string {
+  return `${c.machine?.name ?? 'its machine'} has no price in the catalog for this region and pricing model: shapes without a price `
+    + 'rank after every priced one';
 }
 
 export function alternative(c: Candidate, reason: string): ResolvedAlternative {

@@ -79,7 +79,7 @@ export function planModelLoading(
     };
   }
   // HF_HOME stays on the node's ephemeral storage: the machine's local SSD, or the boot disk, which the node pool
-  // sizes so that GKE leaves the download allocatable (a default 100 GB disk leaves about 46 GiB: node-allocatable.ts)
+  // sizes so that GKE leaves the download allocatable (a default 100 GB disk leaves 43.8 GiB: node-allocatable.ts)
   const need = Math.ceil(w + C.ephemeralStorageMarginGiB.value);
   const onSsd = node.ephemeralStorageOn === 'local-ssd';
   const disk = onSsd ? node.bootDiskGiB : bootDiskFor(need);

@@ -41,10 +41,13 @@ export function podMemoryCapGiB(machine: MachineTypeRecord, podsPerNode: number)
 
 /**
  * The measured machine type, or the smallest one with the accelerator count (per node, on a multi-host
- * replica) whose memory holds the loader; when no machine type carries exactly that count (a GPU sold only as
- * 8-GPU machines), the smallest one whose GPUs it divides, which then holds several replicas (`podsPerNodeOf`).
+ * replica) whose memory holds the loader and, with `ramCacheGiBOn`, the memory-backed model cache the loading plan puts on that
+ * machine; when no machine type carries exactly that count (a GPU sold only as 8-GPU machines), the smallest one whose GPUs it
+ * divides, which then holds several replicas (`podsPerNodeOf`).
  */
-export function chooseMachine(catalog: Catalog, curve: ProfileCurve, model: ModelRecord): MachineTypeRecord | undefined {
+export function chooseMachine(
+  catalog: Catalog, curve: ProfileCurve, model: ModelRecord, ramCacheGiBOn?: (machine: MachineTypeRecord) => number,
+): MachineTypeRecord | undefined {
   if (curve.instanceType) return catalog.machineTypes.find((m) => m.name === curve.instanceType);
   const { nodes, perNode } = nodesOf(curve);
   const exact = catalog.machineTypesFor(curve.acceleratorType, perNode);
@@ -53,7 +56,9 @@ export function chooseMachine(catalog: Catalog, curve: ProfileCurve, model: Mode
       && m.acceleratorsPerVm % perNode === 0)
     .sort((a, b) => a.acceleratorsPerVm! - b.acceleratorsPerVm! || a.vcpu - b.vcpu || a.ramGb - b.ramGb || a.name.localeCompare(b.name));
   const need = hostMemoryNeedGiB(model, sharedMemoryGiB(perNode), nodes);
-  return machines.find((m) => podMemoryCapGiB(m, podsPerNodeOf(m, curve)) >= need) ?? machines[machines.length - 1];
+  // with a memory-backed model cache (the Cloud Storage FUSE file cache where a machine has no local SSD), the smallest machine
+  // that holds it too: one L4 comes on g2-standard-4 to -32, and a bigger one costs less than a second GPU
+  return machines.find((m) => podMemoryCapGiB(m, podsPerNodeOf(m, curve)) >= need + (ramCacheGiBOn?.(m) ?? 0)) ?? machines[machines.length - 1];
 }
 
 /** Host memory of one pod: what the loader, /dev/shm and a memory-backed model cache need, against what the node offers. */

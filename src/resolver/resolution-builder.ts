@@ -9,7 +9,7 @@ import { planModelLoading } from './model-loading';
 import { capacityOf, planNodePool, priceLabel } from './node-pool';
 import { nodesOf, podResources } from './pod-resources';
 import { maxModelLengthReason } from './request-checks';
-import { ClusterMode, ProfileSource, ResolveRequest, Resolution, ResolvedAlternative, ResolvedPerformance } from './resolution';
+import { CacheMedium, ClusterMode, ProfileSource, ResolveRequest, Resolution, ResolvedAlternative, ResolvedPerformance } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { preallocatesDecodeSlots } from '../catalog/model-length';
 import { ModelServerRecord } from '../catalog/model-servers';
@@ -29,6 +29,7 @@ export function buildResolution(
   const point = c.point!;
   const { nodes, perNode: tp } = nodesOf(c.curve);
   const pods = c.podsPerNode;
+  const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri, server.readsCheckpointFromBucket === true, nodes);
   const packed = packedTensorParallelSizes(catalog, model, c.accelerator.gkeLabel);
   // a multi-host TPU slice (JetStream with Pathways): the slice's topology and MaxText's sharding over all of its chips
   const multiHostSlice = (c.curve.tpuHosts ?? 1) > 1;
@@ -71,7 +72,8 @@ export function buildResolution(
       + `${uncertainty.ntpotMillisecondsLow.toFixed(1)}-${uncertainty.ntpotMillisecondsHigh.toFixed(1)} ms NTPOT (${c.curve.uncertainty!.basis})`] : []),
     `instance type ${machine.name}${pods > 1 ? ` (chosen: no machine type carries ${tp} x ${c.accelerator.gkeLabel}; the smallest whose `
       + `${tp * pods} GPUs a replica of ${tp} divides, holding ${pods} replicas)`
-      : estimated ? ' (chosen: the smallest machine type with this accelerator count whose memory holds the model loader)'
+      : estimated ? ' (chosen: the smallest machine type with this accelerator count whose memory holds the model loader'
+        + `${loading.fileCacheMedium === CacheMedium.MEMORY ? ` and the ${loading.fileCacheSizeGiB} GiB Cloud Storage FUSE file cache kept in memory` : ''})`
         : c.curve.instanceTypeInferred ? ' (inferred: the only machine type with this accelerator count; the source does not state it)' : ' (as published)'}`,
     nodes > 1 && pathways
       ? `multi-host TPU slice: no single host of ${c.accelerator.gkeLabel} holds ${gb(model.checkpointWeightsGb)} GB of weights + `
@@ -92,7 +94,7 @@ export function buildResolution(
           : 'the measured profile\'s accelerator count'}; valid sizes here: ${validTensorParallelSizes(catalog, model, c.accelerator.gkeLabel).join(', ') || 'none on a whole machine'}`
           + (pods > 1 ? `; packed on one machine: ${packed.join(', ')}` : ''),
     ...(pods > 1 ? [`packing: one ${machine.name} node holds ${pods} server pods of ${tp} x ${c.accelerator.gkeLabel} each (floor(${tp * pods} / ${tp})); `
-      + 'each pod requests its own GPUs and 1/' + `${pods} of the node's CPU and memory, replicas and HPA bounds count pods, and a replica costs `
+      + 'each pod requests its own GPUs and at most 1/' + `${pods} of the node's CPU and memory, replicas and HPA bounds count pods, and a replica costs `
       + `1/${pods} of the machine (estimated as ${pods} independent replicas: the pods share the host's CPU, PCIe and network, not their GPUs)`] : []),
     maxModelLengthReason(model, request.maxModelLength, catalog.defaultWorkload, maxModelLength, preallocatesDecodeSlots(server)),
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${gb(c.budget.acceleratorMemoryGb)} GB x ${c.budget.gpuMemoryUtilization} - ${gb(model.checkpointWeightsGb)} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
@@ -115,7 +117,6 @@ export function buildResolution(
     decisions.push(`TPU slice ${topology.topology}: ${topology.chips} chips on one ${topology.machineType} (${topology.scope}), `
       + `tensor parallel over all of them; the smallest single-host slice of ${c.accelerator.gkeLabel} that fits (this library serves vLLM on TPU single-host)`);
   }
-  const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri, server.readsCheckpointFromBucket === true, nodes);
   decisions.push(...loading.explanation.map((l) => `model loading: ${l}`));
   const autoscaled = hasTargets
     ? autoscalingFor(catalog, server, c.version, c.curve, point, performance, loading, request.autoscalingMetric, request.expectedRequestsPerSecond,

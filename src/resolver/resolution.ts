@@ -354,7 +354,11 @@ export interface ResolvedCost {
   readonly pricingModel: string;
   /** Region of the price. */
   readonly region: string;
-  /** Machine price in USD per hour; absent when the catalog has no price (never zero). */
+  /**
+   * Price of one replica in USD per hour: its machine's, times the nodes of a multi-host replica, or its share of the machine when
+   * `podsPerNode` replicas are packed on one (the machine is billed whole however many of them run); absent when the catalog has
+   * no price (never zero).
+   */
   readonly costPerHour?: number;
   /** USD per million output tokens (GIQ's formula); absent without a price. */
   readonly costPerMillionOutputTokens?: number;
@@ -601,7 +605,7 @@ export interface Resolution {
   readonly nodes: number;
   /**
    * Server pods one node holds, when several replicas share a machine (packing): floor(accelerators per machine /
-   * tensor-parallel size), each pod requesting its `tensorParallelSize` GPUs and 1/`podsPerNode` of the node's CPU and
+   * tensor-parallel size), each pod requesting its `tensorParallelSize` GPUs and at most 1/`podsPerNode` of the node's CPU and
    * memory; `cost` is one replica's share of the machine. Replicas and HPA bounds count pods, not nodes.
    *
    * @default - absent: one server pod per node

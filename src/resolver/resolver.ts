@@ -12,12 +12,13 @@ import { capacityOf } from './node-pool';
 import { nodesOf } from './pod-resources';
 import { requireEnum, checkNumbers, requireModel, requireServer, requireRegion, requireAccelerator, chooseMaxModelLength } from './request-checks';
 import { RESOLVE_REQUEST_PROPS } from './request-props';
-import { ClusterMode, ResolveRequest, Resolution, ResolvedAlternative } from './resolution';
+import { Capacity, ClusterMode, ResolveRequest, Resolution, ResolvedAlternative } from './resolution';
 import { buildResolution } from './resolution-builder';
 import { resolveCached } from './resolution-cache';
 import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from './workload';
 import { autopilotGpuType, autopilotMinimumGkeVersion, autopilotQuantityRefusal } from '../catalog/autopilot-gpus';
 import { Catalog } from '../catalog/catalog';
+import { consumptionOptionOf } from '../catalog/consumption-options';
 import { preallocatesDecodeSlots } from '../catalog/model-length';
 import { PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
@@ -66,7 +67,8 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const server = requireServer(catalog, request.modelServer);
   const region = requireRegion(catalog, request.region ?? DEFAULT_REGION);
   // the capacity the pods select and the price of the cost figures come from one decision
-  const { pricingModel } = capacityOf(request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
+  const { pricingModel, capacity } = capacityOf(
+    request.capacity, request.pricingModel as string as PricingModelName | undefined, request.reservationName);
   const ratio = request.outputInputCostRatio ?? DEFAULT_RATIO;
   const accelerator = request.acceleratorType === undefined ? undefined : requireAccelerator(catalog, request.acceleratorType);
   checkAllowedAccelerators(catalog, request.allowedAcceleratorTypes, accelerator?.gkeLabel);
@@ -118,14 +120,18 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   // profile they leave no sequence keeps its curve, and withLoraMemory rejects it with the reason)
   if (lora !== undefined) catalog = catalog.withLoraSlots(lora);
   const curves = lora === undefined ? profiles : profiles.map((c) => modelledCurve(catalog, c) ?? c);
-  const candidates = curves.map((c) => withClusterShape(withLoraMemory(evaluate(
+  const candidates = curves.map((c) => withConsumptionOption(withClusterShape(withLoraMemory(evaluate(
     catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength),
-  request));
+  request), capacity, request.capacity === undefined));
 
   const feasible = candidates.filter((c) => c.rejection === undefined);
   if (feasible.length === 0) {
     const lines = candidates.map((c) => `${curveKeyString(c.curve)} (${c.curve.source}): ${c.rejection}`);
-    if (accelerator && candidates.length === 1) throw new Error(`${model.id} on ${accelerator.gkeLabel}: ${candidates[0].rejection}.`);
+    // one reason for every shape (a single shape, or all of them refused alike): said once
+    if (accelerator && new Set(candidates.map((c) => c.rejection)).size === 1) {
+      const counts = candidates.length > 1 ? ` (${candidates.map((c) => c.curve.acceleratorCount).join(', ')} x)` : '';
+      throw new Error(`${model.id} on ${accelerator.gkeLabel}${counts}: ${candidates[0].rejection}.`);
+    }
     // the hint names the props the rejections are about (a latency target or the model length); the lines say the rest
     const relax = ['targetNtpotMilliseconds', 'targetTtftMilliseconds', 'maxModelLength']
       .filter((p) => candidates.some((c) => c.rejection!.includes(`'${p}'`) || (p !== 'maxModelLength' && /NTPOT|TTFT/.test(c.rejection!))));
@@ -160,6 +166,26 @@ function checkAllowedAccelerators(catalog: Catalog, allowed: readonly string[] |
     throw new Error(`'acceleratorType' '${chosen}' is not among 'allowedAcceleratorTypes' (${allowed.join(', ')}): the list only limits the `
       + 'automatic choice; remove one of the two, or add it to the list.');
   }
+}
+
+/**
+ * A machine Compute Engine does not provision through the requested capacity (A4X: reservations only) is no candidate: its node pool
+ * would never get a node, and the pods would stay Pending.
+ */
+function withConsumptionOption(c: Candidate, capacity: Capacity, defaulted: boolean): Candidate {
+  if (c.rejection !== undefined || c.machine === undefined) return c;
+  const option = consumptionOptionOf(c.machine.name, capacity);
+  if (option.offered) return c;
+  return {
+    ...c,
+    rejection: `${c.machine.name} VMs come only as ${option.options!.join(' or ')} capacity (${option.source}), and 'capacity' is `
+      + `${capacity}${defaulted ? ' (the default)' : ''}: set 'capacity' to ${option.options!.map((o) => `Capacity.${capacityName(o)}`).join(' or ')}`
+      + (option.options!.includes('reservation') ? ' with \'reservationName\'' : ''),
+  };
+}
+
+function capacityName(value: string): string {
+  return Object.entries(Capacity).find(([, v]) => v === value)![0];
 }
 
 /**

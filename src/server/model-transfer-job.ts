@@ -47,7 +47,7 @@ export interface ModelTransferJobProps {
   /**
    * Files downloaded in parallel. Each stages up to one 5 GiB shard on the node's disk before Cloud Storage FUSE uploads it,
    * so the pod's ephemeral-storage request grows by 5 GiB per download (`deploymentNotes` gives the boot disk it needs).
-   * @default 4 - the pod's 40 GiB then fits a node with GKE's default 100 GB boot disk (45.8 GiB allocatable)
+   * @default 4 - the pod's 40 GiB then fits a node with GKE's default 100 GB boot disk (43.8 GiB allocatable)
    */
   readonly parallelDownloads?: number;
   /**
@@ -59,7 +59,7 @@ export interface ModelTransferJobProps {
 
 /** Largest safetensors shard Hugging Face checkpoints commonly use, GiB: one staged file per parallel download. */
 const SHARD_GIB = 5;
-/** Parallel downloads by default: their staging and the pod's own 10 GiB fit the 45.8 GiB a default 100 GB boot disk leaves allocatable. */
+/** Parallel downloads by default: their staging and the pod's own 10 GiB fit the 43.8 GiB a default 100 GB boot disk leaves allocatable. */
 const DEFAULT_PARALLEL_DOWNLOADS = 4;
 /** The transfer container's ephemeral storage (its writable layer and the 5 GiB /tmp for huggingface_hub), GiB. */
 const CONTAINER_EPHEMERAL_GIB = 10;

@@ -9,6 +9,19 @@ import { round } from '../util/round';
 import { libraryVersion } from '../util/version';
 
 
+/** How a packed replica's hourly price relates to the machine the node pool creates, which is billed whole. */
+function packed(r: Resolution): string {
+  const pods = r.podsPerNode ?? 1;
+  return pods > 1 ? `each ${r.instanceType} node holds ${pods} replicas and is billed whole however many run` : '';
+}
+
+/** ` per replica, 1/N of <machine> at $X/h`, for a packed replica; nothing otherwise. */
+function replicaShare(r: Resolution): string {
+  const pods = r.podsPerNode ?? 1;
+  if (pods === 1 || r.cost.costPerHour === undefined) return '';
+  return ` per replica, 1/${pods} of ${r.instanceType} at $${round(r.cost.costPerHour * pods, 4)}/h: ${packed(r)}`;
+}
+
 /** The annotations of the Deployment or LeaderWorkerSet. */
 export function provenance(r: Resolution): { [key: string]: string } {
   const p = r.performance;
@@ -21,8 +34,9 @@ export function provenance(r: Resolution): { [key: string]: string } {
       + ` (${r.operatingPointReason}, ${p.pointKind})`,
     [Annotations.COST]: r.cost.costPerMillionOutputTokens !== undefined
       ? `$${round(r.cost.costPerMillionOutputTokens, 3)}/M output tokens, $${round(r.cost.costPerMillionInputTokens!, 3)}/M input tokens `
-        + `(${priceLabel(r.cost.pricingModel, r.nodePool.capacity)}, ${r.cost.region}, $${r.cost.costPerHour}/h, prices of ${r.cost.priceSnapshotDate ?? 'undated source'})`
-      : `no price for ${r.instanceType} (${r.cost.pricingModel}, ${r.cost.region})`,
+        + `(${priceLabel(r.cost.pricingModel, r.nodePool.capacity)}, ${r.cost.region}, $${r.cost.costPerHour}/h${replicaShare(r)}, `
+        + `prices of ${r.cost.priceSnapshotDate ?? 'undated source'})`
+      : `no price for ${r.instanceType} (${r.cost.pricingModel}, ${r.cost.region})${packed(r) ? `; ${packed(r)}` : ''}`,
     [Annotations.VERSION]: `cdk8s-gke-inference ${libraryVersion()}`,
   };
   if (r.uncertainty) {

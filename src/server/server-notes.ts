@@ -7,7 +7,7 @@ import { secretCreateCommand } from './secret-command';
 import { terminationGrace } from './termination';
 import { COMPILE_ALLOWANCE_SECONDS, XlaCacheLocation, xlaWarmupName } from './xla-cache';
 import { autopilotMinimumGkeVersion } from '../catalog/autopilot-gpus';
-import { NodePoolSize, SPOT_POD_GRACE_SECONDS, nodePoolCommand, nodesForReplicas } from '../resolver/node-pool';
+import { NodePoolSize, nodePoolCommand, nodesForReplicas } from '../resolver/node-pool';
 import { AutoscalingMetric, CacheMedium, Capacity, ClusterMode, Resolution, ResolvedNodePool } from '../resolver/resolution';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand, bucketPrefixWriteBindingCommands } from '../storage/iam';
@@ -73,7 +73,7 @@ export function serverNotes(
   out.push(clusterMode === ClusterMode.AUTOPILOT ? autopilotNodesNote(r, replicas) : nodePoolNote(r, name, replicas));
   if ((pool.podsPerNode ?? 1) > 1) {
     out.push(`Packing: one ${pool.machineType} node holds ${pool.podsPerNode} server pods of ${r.tensorParallelSize} x ${pool.acceleratorType} (each `
-      + `requests ${r.podResources.cpu} CPU and ${r.podResources.memoryGiB} GiB, 1/${pool.podsPerNode} of the node); replicas and the HPA bounds `
+      + `requests ${r.podResources.cpu} CPU and ${r.podResources.memoryGiB} GiB, at most 1/${pool.podsPerNode} of the node's); replicas and the HPA bounds `
       + 'count pods, and the cluster autoscaler adds a node when a pending pod finds no free GPU.');
     // the cost figures price a replica as its share of a full node; a node the replicas never fill costs the same whole
     const pods = pool.podsPerNode!;
@@ -114,7 +114,8 @@ export function serverNotes(
         + '(Ray, NCCL), so the node pool uses a compact placement policy.');
   }
   if (pool.capacity === Capacity.SPOT) {
-    out.push(`Capacity: Spot VMs, as the cost figures assume: Compute Engine may preempt a node at any time (the pods get ${SPOT_POD_GRACE_SECONDS} s to stop); `
+    out.push(`Capacity: Spot VMs${r.cost.costPerHour !== undefined ? ', as the cost figures assume' : ''}: Compute Engine may preempt a node at any time `
+      + `(the pods get ${pool.spotPreemptionGraceSeconds} s to stop); `
       + 'for nodes that stay, choose on-demand or reserved capacity (\'capacity\' Capacity.ON_DEMAND or Capacity.RESERVATION).');
   }
   out.push(terminationGrace(r).explanation);
@@ -162,7 +163,14 @@ function autopilotNodesNote(r: Resolution, replicas: ServerReplicas): string {
     + `for ${most} replica${most === 1 ? '' : 's'}; the project needs the quota for them`
     + (minimum ? `, and the cluster GKE ${minimum} or later for ${pool.acceleratorsPerNode} x ${pool.acceleratorType} on Autopilot` : '')
     + `. The cost figures price ${pool.machineType} at its Compute Engine rate; Autopilot bills the node's hardware plus an Autopilot premium `
-    + 'for GPU and TPU pods, which they leave out.';
+    + 'for GPU and TPU pods, which they leave out'
+    // GKE "Committed use discounts" (kubernetes-engine/cud): Autopilot clusters take spend-based commitments, Compute flexible CUDs (28% off
+    // for one year, 46% for three) on eligible SKUs; Standard clusters Compute Engine's resource-based ones, whose rates the catalog has
+    + (r.cost.pricingModel.endsWith('-cud')
+      ? `; the ${r.cost.pricingModel} rate is Compute Engine's resource-based commitment, which Standard clusters buy: Autopilot takes spend-based `
+        + 'commitments (Compute flexible CUDs, 28% off for one year and 46% for three on eligible SKUs, GKE "Committed use discounts"), so the '
+        + 'figures are lower than the bill.'
+      : '.');
 }
 
 /** What a PodMonitoring needs in the cluster. */

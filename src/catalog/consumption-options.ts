@@ -1,0 +1,35 @@
+/**
+ * How Compute Engine provisions each machine series: the consumption options (on-demand, Spot, flex-start, reservation) a node pool
+ * of it can use. Most series offer all four; the exceptions are listed.
+ *
+ * A4X (GB200) is offered through future reservations only: AI Hypercomputer, "Consumption options", comparison table: Flex-start and
+ * Spot on "Any GPU machine except A4X", future reservations on "A4X, A4, or A3 Ultra"
+ * (https://cloud.google.com/ai-hypercomputer/docs/consumption-models); Compute Engine, "About VMs that use the reservation-bound
+ * model": "The reservation-bound provisioning model lets you create A4X, A4, or A3 Ultra VMs by using reserved capacity"
+ * (https://cloud.google.com/compute/docs/instances/about-reservation-bound-vms).
+ */
+
+/** The consumption options, spelled as the `Capacity` values. */
+export type ConsumptionOption = 'on-demand' | 'spot' | 'reservation' | 'flex-start';
+
+/** Machine series (the machine type's first word) whose VMs come only from some consumption options. */
+const LIMITED_SERIES: { readonly [series: string]: { readonly options: readonly ConsumptionOption[]; readonly source: string } } = {
+  a4x: {
+    options: ['reservation'],
+    source: 'AI Hypercomputer "Consumption options": Spot and flex-start on "any GPU machine except A4X", A4X through future reservations',
+  },
+};
+
+/** Whether a machine type's VMs come through a consumption option; when not, the options they come through and the source. */
+export interface ConsumptionOptionFit {
+  readonly offered: boolean;
+  readonly options?: readonly ConsumptionOption[];
+  readonly source?: string;
+}
+
+/** Whether a machine type's VMs can be had through a consumption option, and the options they can when not. */
+export function consumptionOptionOf(machineType: string, option: string): ConsumptionOptionFit {
+  const limited = LIMITED_SERIES[machineType.split('-')[0]];
+  if (limited === undefined || (limited.options as readonly string[]).includes(option)) return { offered: true };
+  return { offered: false, options: limited.options, source: limited.source };
+}
