@@ -272,6 +272,23 @@ describe('2. names', () => {
     new OptimizedLlmServer(new Chart(app4, 'x', { namespace: 'a' }), 'a', { model: GEMMA, acceleratorType: 'nvidia-l4', name: 'gemma' });
     new OptimizedLlmServer(new Chart(app4, 'y', { namespace: 'b' }), 'a', { model: GEMMA, acceleratorType: 'nvidia-l4', name: 'gemma' });
     expect(() => app4.synth()).not.toThrow();
+
+    // a chart without a namespace is applied to 'default': the same name there is the same object
+    const app5 = Testing.app();
+    new OptimizedLlmServer(new Chart(app5, 'x'), 'a', { model: GEMMA, acceleratorType: 'nvidia-l4', name: 'chat' });
+    new OptimizedLlmServer(new Chart(app5, 'y', { namespace: 'default' }), 'a', { model: GEMMA, acceleratorType: 'nvidia-l4', name: 'chat' });
+    refused(() => app5.synth(), /ServiceAccount default\/chat is emitted twice: .*\(one of them sets no namespace: kubectl applies it to 'default'\)/s);
+
+    // the one cluster object two charts share (the kube-system TPU exporter scrape) is no conflict, whatever labels each chart adds
+    const app6 = Testing.app();
+    for (const team of ['a', 'b']) {
+      new LlmServerAutoscaler(new Chart(app6, `team-${team}`, { namespace: team, labels: { team } }), 'hpa', {
+        target: ScaleTarget.deployment('srv'), modelServer: 'jetstream', metric: AutoscalingMetric.TPU_MEMORY_USED, targetAverageValue: 30 * 2 ** 30,
+      });
+    }
+    expect(() => app6.synth()).not.toThrow();
+    const exporters = app6.charts.flatMap((c) => c.toJson()).filter((o: any) => o.metadata.namespace === 'kube-system');
+    expect(exporters.map((o: any) => o.metadata.labels.team)).toEqual(['a', 'b']);
   });
 
   test('8: a LeaderWorkerSet name keeps its worker pods\' controller-revision-hash label within 63 characters', () => {

@@ -1,7 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import {
-  CacheMedium, CloudStorageFuseModel, HuggingFaceToken, ModelLoadPath, ModelTransferJob, OptimizedLlmServer, OptimizedLlmServerProps,
+  CacheMedium, CloudStorageFuseModel, HuggingFaceToken, ModelLoadPath, ModelTransferJob, ModelTransferJobProps, OptimizedLlmServer,
+  OptimizedLlmServerProps,
 } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
 import { Catalog } from '../src/catalog/catalog';
@@ -228,6 +229,28 @@ test('startup budgets follow the model bytes and the load path', () => {
   expect(small.podResources.startupBudgetSeconds).toBeLessThan(hub.podResources.startupBudgetSeconds);
 });
 
+test('the Jobs are named for their pod template, which Kubernetes will not let change: same manifests, same Job; a change, a new Job', () => {
+  // ValidateJobSpecUpdate refuses a changed spec.template under an existing Job's name; a TTL would delete a finished Job and let the
+  // next apply copy the model (or compile the XLA cache) again
+  const transfer = (props: Partial<ModelTransferJobProps>) => {
+    const chart = new Chart(Testing.app(), 'stage', { namespace: 'models' });
+    new ModelTransferJob(chart, 'copy', { name: 'copy-gemma', model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://my-models/gemma', ...props });
+    return (chart.toJson() as any[]).find((o) => o.kind === 'Job');
+  };
+  const first = transfer({});
+  expect(transfer({}).metadata.name).toBe(first.metadata.name);
+  expect(first.spec.ttlSecondsAfterFinished).toBeUndefined();
+  expect(transfer({ revision: 'v1.0' }).metadata.name).not.toBe(first.metadata.name);
+  expect(transfer({ parallelDownloads: 2 }).metadata.name).not.toBe(first.metadata.name);
+  const tpu: OptimizedLlmServerProps = { model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice', modelBucketUri: 'gs://my-models/gemma' };
+  const warmup = (props: Partial<OptimizedLlmServerProps>) => synth({ ...tpu, ...props }).objects.find((o) => o.kind === 'Job');
+  const cache = warmup({});
+  expect(cache.metadata.name).toMatch(/^srv-xla-warmup-[0-9a-f]{8}$/);
+  expect(warmup({}).metadata.name).toBe(cache.metadata.name);
+  expect(cache.spec.ttlSecondsAfterFinished).toBeUndefined();
+  expect(warmup({ maxModelLength: 4096 }).metadata.name).not.toBe(cache.metadata.name);
+});
+
 test('ModelTransferJob stages a model into the bucket with a bounded scratch space and write access', () => {
   const chart = new Chart(Testing.app(), 'stage', { namespace: 'models' });
   const job = new ModelTransferJob(chart, 'copy', { name: 'copy-gemma', model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://my-models/gemma' });
@@ -270,7 +293,8 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   expect(job.deploymentNotes.join('\n')).toMatch(/40 GiB of ephemeral storage .*default 100 GB boot disk leaves 43\.8 GiB allocatable, enough/);
   // the server's mount never expires metadata: the copy must finish first (the wait outlasts no deadline of the Job's own)
   const deadline = objects.find((o) => o.kind === 'Job').spec.activeDeadlineSeconds;
-  expect(job.deploymentNotes.join('\n')).toContain(`kubectl wait --for=condition=complete job/copy-gemma --namespace models --timeout=${deadline}s`);
+  expect(j.metadata.name).toMatch(/^copy-gemma-[0-9a-f]{8}$/);
+  expect(job.deploymentNotes.join('\n')).toContain(`kubectl wait --for=condition=complete job/${j.metadata.name} --namespace models --timeout=${deadline}s`);
   // more parallel downloads stage more: the notes name the boot disk that holds them
   const wide = new ModelTransferJob(chart, 'wide', { name: 'copy-wide', model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://my-models/gemma', parallelDownloads: 8 });
   expect(wide.deploymentNotes.join('\n')).toMatch(/60 GiB of ephemeral storage .*a boot disk of at least 140 GB .*or fewer parallelDownloads/);

@@ -57,8 +57,19 @@ test('every customisation reaches the pod, valid against the schemas, with the l
   expect(objects.find((o) => o.kind === 'Deployment').spec.selector).toEqual({ matchLabels: { app: 'gemma' } });
 });
 
+test('env is emitted in name order: the same map with its keys in another order is the same pod template', () => {
+  const env = (e: { [k: string]: string }) => podOf(synth({ env: e })).spec.containers[0].env.map((x: any) => x.name);
+  const forward = env({ B_VAR: '1', A_VAR: '2', C_VAR: '$(B_VAR)' });
+  expect(env({ C_VAR: '$(B_VAR)', A_VAR: '2', B_VAR: '1' })).toEqual(forward);
+  expect(forward.slice(-3)).toEqual(['A_VAR', 'B_VAR', 'C_VAR']);
+});
+
 test('a customisation that would replace the library\'s value is refused, naming both', () => {
   expect(() => synth({ podLabels: { app: 'other' } })).toThrow(/'podLabels' cannot set 'app': the library sets it/);
+  // a multi-host group's pods are role=leader / role=worker, which its Service selects; a single-host pod keeps the user's role
+  const multiHost = { model: 'meta-llama/Llama-3.3-70B-Instruct', acceleratorType: 'nvidia-l4', podLabels: { role: 'inference' } };
+  expect(() => synth(multiHost)).toThrow(/'podLabels' cannot set 'role' on a multi-host server \(2 nodes per replica\).*role=leader and role=worker/);
+  expect(podOf(synth({ podLabels: { role: 'inference' } })).metadata.labels.role).toBe('inference');
   expect(() => synth({ nodeSelector: { 'cloud.google.com/gke-accelerator': 'nvidia-h100-80gb' } }))
     .toThrow(/'nodeSelector' cannot set 'cloud.google.com\/gke-accelerator'/);
   expect(() => synth({ env: { HF_TOKEN: 'x' } })).toThrow(/'env' cannot set 'HF_TOKEN'/);

@@ -247,7 +247,7 @@ describe('XlaCompilationCache', () => {
     expect(sharedVolume.csi!.readOnly).toBe(true);
     const objects = Testing.synth(c);
     const [job] = byKind(objects, 'Job');
-    expect(job.metadata.name).toBe('my-vllm-xla-warmup');
+    expect(job.metadata.name).toMatch(/^my-vllm-xla-warmup-[0-9a-f]{8}$/);
     expect([job.spec.completions, job.spec.parallelism, job.spec.backoffLimit]).toEqual([1, 1, 0]);
     expect(job.spec.template.spec.serviceAccountName).toBe('my-vllm-xla-warmup');
     const writable = job.spec.template.spec.volumes.find((v: any) => v.csi?.driver === 'gcsfuse.csi.storage.gke.io');

@@ -91,7 +91,9 @@ test('a TPU server from a bucket gets a per-topology, per-version cache: one war
 
   const job = jobOf(objects);
   expect(server.xlaCacheWarmupJob).toBeDefined();
-  expect(job.metadata.name).toBe(`${server.name}-xla-warmup`);
+  // the Job's name ends in a digest of its pod template (immutable once applied); its service account keeps the base name
+  expect(job.metadata.name).toMatch(new RegExp(`^${server.name}-xla-warmup-[0-9a-f]{8}$`));
+  expect(job.spec.template.spec.serviceAccountName).toBe(`${server.name}-xla-warmup`);
   const pod = job.spec.template.spec;
   // the same server, on the same slice, as its own identity, and never behind the server's Service
   expect(pod.nodeSelector).toEqual(d.spec.template.spec.nodeSelector);
@@ -210,5 +212,5 @@ test('a long server name still gives a DNS-label Job name', () => {
   expectValidManifests(objects);
   const job = jobOf(objects);
   expect(job.metadata.name.length).toBeLessThanOrEqual(63);
-  expect(job.metadata.name).toMatch(/-xla-warmup$/);
+  expect(job.metadata.name).toMatch(/^sx+-xla-warmup-[0-9a-f]{8}$/);
 });

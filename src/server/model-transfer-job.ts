@@ -11,6 +11,7 @@ import { parseBucketUri } from '../storage/bucket-uri';
 import { GCSFUSE_SIDECAR_VOLUMES } from '../storage/cloud-storage-fuse';
 import { DEFAULT_GKE_VERSION, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from '../storage/gke-version';
 import { bucketIamBindingCommand } from '../storage/iam';
+import { contentName } from '../util/content-name';
 import { checkedScope, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, printable } from '../util/input';
 import { checkHuggingFaceId, checkPinnedImage } from '../util/references';
 import { escapeKubernetesExpansion, shellQuote } from '../util/shell-quote';
@@ -158,64 +159,67 @@ export class ModelTransferJob extends Construct {
       metadata: { name: this.name, labels },
       automountServiceAccountToken: false,
     });
+    const template: k8s.PodTemplateSpec = {
+      metadata: {
+        labels,
+        annotations: {
+          'gke-gcsfuse/volumes': 'true',
+          'gke-gcsfuse/cpu-limit': '0',
+          'gke-gcsfuse/memory-limit': '0',
+          'gke-gcsfuse/ephemeral-storage-limit': `${sidecarGiB}Gi`,
+          'gke-gcsfuse/ephemeral-storage-request': `${sidecarGiB}Gi`,
+        },
+      },
+      spec: {
+        restartPolicy: 'Never',
+        serviceAccountName: this.name,
+        automountServiceAccountToken: false,
+        securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [{
+          name: 'transfer',
+          image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['python3', '-c', script],
+          env: [
+            // env values go through Kubernetes' $(VAR) expansion too: user values are escaped
+            { name: 'MODEL_ID', value: escapeKubernetesExpansion(props.model) },
+            { name: 'REVISION', value: escapeKubernetesExpansion(revision) },
+            { name: 'TARGET_DIR', value: escapeKubernetesExpansion(target) },
+            { name: 'TARGET_URI', value: escapeKubernetesExpansion(location.uri) },
+            { name: 'HF_HOME', value: '/tmp/hf-home' },
+            ...tokenEnv,
+          ],
+          resources: { requests: amounts, limits: amounts },
+          securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+          volumeMounts: [{ name: 'model-bucket', mountPath: MOUNT }, { name: 'tmp', mountPath: '/tmp' }],
+        }],
+        volumes: [
+          {
+            name: 'model-bucket',
+            csi: {
+              driver: 'gcsfuse.csi.storage.gke.io',
+              volumeAttributes: { bucketName: location.bucket, mountOptions: 'implicit-dirs' },
+            },
+          },
+          // bounded staging for files on their way to the bucket, one shard per parallel download: the sidecar stages writes on its
+          // gke-gcsfuse-buffer volume (GKE, "Configure the Cloud Storage FUSE CSI driver sidecar container for GKE": custom write buffer); gke-gcsfuse-tmp holds
+          // only its socket and config
+          { name: GCSFUSE_SIDECAR_VOLUMES.buffer, emptyDir: { sizeLimit: k8s.Quantity.fromString(`${stagingGiB}Gi`) } },
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('5Gi') } },
+        ],
+      },
+    };
+    // a Job's pod template is immutable once applied: the Job's name carries a digest of it, so re-applying the same manifests leaves a
+    // finished copy as it is and a changed model, revision, bucket or image is a new Job; no TTL, so a finished Job is kept and the next
+    // apply does not copy the model again
     this.job = new k8s.KubeJob(this, 'Resource', {
-      metadata: { name: this.name, labels },
+      metadata: { name: contentName(this.name, template), labels },
       spec: {
         backoffLimit: 3,
         completions: 1,
         parallelism: 1,
         activeDeadlineSeconds: deadlineSeconds,
-        ttlSecondsAfterFinished: 24 * 3600,
-        template: {
-          metadata: {
-            labels,
-            annotations: {
-              'gke-gcsfuse/volumes': 'true',
-              'gke-gcsfuse/cpu-limit': '0',
-              'gke-gcsfuse/memory-limit': '0',
-              'gke-gcsfuse/ephemeral-storage-limit': `${sidecarGiB}Gi`,
-              'gke-gcsfuse/ephemeral-storage-request': `${sidecarGiB}Gi`,
-            },
-          },
-          spec: {
-            restartPolicy: 'Never',
-            serviceAccountName: this.name,
-            automountServiceAccountToken: false,
-            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{
-              name: 'transfer',
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['python3', '-c', script],
-              env: [
-                // env values go through Kubernetes' $(VAR) expansion too: user values are escaped
-                { name: 'MODEL_ID', value: escapeKubernetesExpansion(props.model) },
-                { name: 'REVISION', value: escapeKubernetesExpansion(revision) },
-                { name: 'TARGET_DIR', value: escapeKubernetesExpansion(target) },
-                { name: 'TARGET_URI', value: escapeKubernetesExpansion(location.uri) },
-                { name: 'HF_HOME', value: '/tmp/hf-home' },
-                ...tokenEnv,
-              ],
-              resources: { requests: amounts, limits: amounts },
-              securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
-              volumeMounts: [{ name: 'model-bucket', mountPath: MOUNT }, { name: 'tmp', mountPath: '/tmp' }],
-            }],
-            volumes: [
-              {
-                name: 'model-bucket',
-                csi: {
-                  driver: 'gcsfuse.csi.storage.gke.io',
-                  volumeAttributes: { bucketName: location.bucket, mountOptions: 'implicit-dirs' },
-                },
-              },
-              // bounded staging for files on their way to the bucket, one shard per parallel download: the sidecar stages writes on its
-              // gke-gcsfuse-buffer volume (GKE, "Configure the Cloud Storage FUSE CSI driver sidecar container for GKE": custom write buffer); gke-gcsfuse-tmp holds
-              // only its socket and config
-              { name: GCSFUSE_SIDECAR_VOLUMES.buffer, emptyDir: { sizeLimit: k8s.Quantity.fromString(`${stagingGiB}Gi`) } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('5Gi') } },
-            ],
-          },
-        },
+        template,
       },
     });
     const namespace = Chart.of(this).namespace ?? 'default';
@@ -227,7 +231,7 @@ export class ModelTransferJob extends Construct {
       `The Job copies ${props.model}@${shellQuote(revision)} to ${shellQuote(location.uri)}; serve it with modelBucketUri: ${shellQuote(location.uri)}.`,
       // the server's mount caches metadata and listings without expiry (metadata-cache:ttl-secs:-1, kernel-list-cache-ttl-secs:-1):
       // GKE, "Manually optimize Cloud Storage FUSE CSI driver for performance": with unlimited TTLs "Out-of-band changes are not visible locally"
-      `Order: let the copy finish before a server reads the bucket: kubectl wait --for=condition=complete ${shellQuote(`job/${this.name}`)} `
+      `Order: let the copy finish before a server reads the bucket: kubectl wait --for=condition=complete ${shellQuote(`job/${this.job.name}`)} `
         + `--namespace ${shellQuote(namespace)} --timeout=${deadlineSeconds}s. A server pod started during the copy caches a partial listing for the `
         + 'life of its mount (the tuned mount never expires metadata) and must be deleted once the Job completes.',
       `Node: the Job's pod requests 4.25 CPU, 16.25 GiB of memory (with the Cloud Storage FUSE sidecar's default 250m and 256Mi) and ${podEphemeralGiB} GiB of ephemeral storage (${workers} parallel downloads `

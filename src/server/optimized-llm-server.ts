@@ -9,7 +9,7 @@ import { ServiceView } from './kplus-interop';
 import { LlmServerAutoscaler, ScaleTarget } from './llm-autoscaler';
 import { LlmServerMonitoring } from './llm-monitoring';
 import { loraNotes } from './lora';
-import { LwsLabels, createLeaderWorkerSet, leaderSelector, leaderServiceName } from './multi-host';
+import { LEADER_ROLE, LwsLabels, ROLE_LABEL, createLeaderWorkerSet, leaderSelector, leaderServiceName } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { POD_CUSTOMIZATION_PROPS, PodCustomization, customizePod } from './pod-customization';
 import { CONTAINER_NAME, HTTP_PORT_NAME, labelValue, podTemplate } from './pod-template';
@@ -293,6 +293,11 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
 
     const podProps = [...POD_CUSTOMIZATION_PROPS, 'podTemplateHook'];
     const customized = podProps.filter((k) => (props as unknown as { [key: string]: unknown })[k] !== undefined);
+    // a multi-host group's pods carry role=leader and role=worker (the leader Service selects role: leader): a user's role would be lost
+    if (r.nodes > 1 && props.podLabels !== undefined && ROLE_LABEL in props.podLabels) {
+      throw new Error(`'podLabels' cannot set '${ROLE_LABEL}' on a multi-host server (${r.nodes} nodes per replica): the library labels its `
+        + `LeaderWorkerSet pods ${ROLE_LABEL}=${LEADER_ROLE} and ${ROLE_LABEL}=worker, and its Service selects the leaders by it; use another key.`);
+    }
     if (customized.length > 0 && pathways) {
       throw new Error(`${customized.join(', ')}: not supported on a JetStream with Pathways slice, whose leader and worker pods follow `
         + 'Google\'s tutorial; remove them.');

@@ -21,7 +21,7 @@ import { isDns1123Subdomain, isLabelValue, isQualifiedName } from '../validation
  */
 export interface PodCustomization {
   /**
-   * Extra environment variables of the server container, as literal values (a `$` stays a `$`: no `$(VAR)` expansion).
+   * Extra environment variables of the server container, as literal values (a `$` stays a `$`: no `$(VAR)` expansion), emitted in name order.
    * Names the library sets (MODEL_ID, HF_TOKEN, ...) are refused.
    * @default - none
    */
@@ -250,7 +250,10 @@ export function customizePod(
     names.add(s.name);
     checkAddedContainer(s, 'sidecars');
   }
-  const env = Object.entries(c.env ?? {}).map(([name, value]) => ({ name, value: escapeKubernetesExpansion(value) }));
+  // sorted by name: values are escaped (no $(VAR) refers to another), so their order means nothing, and a map whose keys come in another
+  // order (merged, or read from JSON) must not change the pod template (a Recreate rollout restarts every replica)
+  const env = Object.entries(c.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => ({ name, value: escapeKubernetesExpansion(value) }));
   return {
     ...template,
     metadata: {

@@ -209,15 +209,18 @@ export function autoscalingNotes(a: AutoscalingNoteInputs): string[] {
 }
 
 /** The notes of an XLA compilation cache: its single writer's IAM binding, the readers', and running the warm-up. */
-export function xlaCacheNotes(cache: XlaCacheLocation, name: string, namespace: string, modelBucket: CloudStorageFuseModel | undefined): string[] {
+export function xlaCacheNotes(
+  cache: XlaCacheLocation, name: string, namespace: string, modelBucket: CloudStorageFuseModel | undefined, jobName: string,
+): string[] {
+  // the Job's service account keeps the base name; the Job's own name carries a digest of its pod template
   const writer = xlaWarmupName(name);
   const out = [
-    `XLA cache: ${shellQuote(cache.uri)} has a single writer, the Job ${writer} (1 completion, 1 pod, no retries); grant its service account `
+    `XLA cache: ${shellQuote(cache.uri)} has a single writer, the Job ${jobName} (1 completion, 1 pod, no retries); grant its service account ${writer} `
       + 'read access to the bucket and write access under the cache\'s directory only (not the model\'s weights beside it; the IAM condition '
       + `needs uniform bucket-level access on the bucket): ${bucketPrefixWriteBindingCommands(cache.bucket, cache.path, namespace, writer).join(' and ')}`,
   ];
   if (modelBucket && modelBucket.bucket !== cache.bucket) {
-    out.push(`XLA cache: the Job ${writer} also reads the model: ${bucketIamBindingCommand(modelBucket.bucket, namespace, writer, false)}`);
+    out.push(`XLA cache: the Job ${jobName} also reads the model: ${bucketIamBindingCommand(modelBucket.bucket, namespace, writer, false)}`);
   }
   if (!modelBucket || modelBucket.bucket !== cache.bucket) {
     out.push(`XLA cache: the server's service account reads the cache: ${bucketIamBindingCommand(cache.bucket, namespace, name, false)}`);
@@ -226,7 +229,9 @@ export function xlaCacheNotes(cache: XlaCacheLocation, name: string, namespace: 
     + 'read-only, in an init container) into its own emptyDir and vLLM writes only that copy, so replicas and HPA scale-out never write the '
     + 'shared cache (concurrent writers fail with "RuntimeError: filesystem error: cannot create directories").');
   out.push('XLA cache: run the Job once so new pods start from a compiled cache: '
-    + `${['kubectl', 'wait', '--for=condition=complete', `job/${writer}`, `--namespace=${namespace}`, '--timeout=2h'].map(shellQuote).join(' ')}; re-run it (delete and re-apply) after changing the model, image or slice. Pods started before it `
-    + 'completes compile into their own copy.');
+    + `${['kubectl', 'wait', '--for=condition=complete', `job/${jobName}`, `--namespace=${namespace}`, '--timeout=2h'].map(shellQuote).join(' ')}. `
+    + 'Its name ends in a digest of its pod template (Kubernetes refuses a changed template under an existing Job\'s name): re-applying the same '
+    + 'manifests leaves a finished Job as it is, and a change of model, image, slice or server arguments is a new Job that compiles again; '
+    + `delete the finished Jobs of earlier digests (label app=${writer}). Pods started before it completes compile into their own copy.`);
   return out;
 }

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BucketLocation, parseBucketUri } from '../storage/bucket-uri';
 import { GCSFUSE_SIDECAR_VOLUMES } from '../storage/cloud-storage-fuse';
+import { CONTENT_DIGEST_SUFFIX_LENGTH, contentName } from '../util/content-name';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
 
 /** The Cloud Storage FUSE sidecar's volumes that may stage writes (gcs-fuse-csi-driver: its temp-dir sits on the buffer volume). */
@@ -161,7 +162,10 @@ export interface XlaCacheWarmupInputs {
   readonly startupBudgetSeconds: number;
 }
 
-/** The name of the warm-up Job and its service account: `<name>-xla-warmup`, within a DNS label's 63 characters. */
+/**
+ * The name of the warm-up Job's service account and the base of the Job's: `<name>-xla-warmup`, within a DNS label's 63 characters (the
+ * Job is `<name>-xla-warmup-<digest of its pod template>`).
+ */
 export function xlaWarmupName(name: string): string {
   const suffix = '-xla-warmup';
   return `${name.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
@@ -218,15 +222,17 @@ export function createXlaCacheWarmupJob(
       containers: [warmupContainer],
     },
   }, inputs.containerName, inputs.location, false);
+  // the Job's pod template is immutable once applied: its name carries a digest of it, so a re-applied unchanged Job is left as it is
+  // and a changed one (model, image, slice, server arguments) is a new Job; no TTL, so a finished Job is kept and not run again by the
+  // next apply
   const job = new k8s.KubeJob(scope, 'XlaCacheWarmup', {
-    metadata: { name, labels },
+    metadata: { name: contentName(xlaWarmupName(inputs.name.slice(0, 63 - '-xla-warmup'.length - CONTENT_DIGEST_SUFFIX_LENGTH)), template), labels },
     spec: {
       // exactly one pod ever: no parallel pods, no retry that could overlap a terminating pod
       completions: 1,
       parallelism: 1,
       backoffLimit: 0,
       activeDeadlineSeconds: inputs.startupBudgetSeconds + COMPILE_ALLOWANCE_SECONDS,
-      ttlSecondsAfterFinished: 24 * 3600,
       template,
     },
   });

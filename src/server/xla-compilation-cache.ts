@@ -133,7 +133,7 @@ export class XlaCompilationCache extends Construct {
     });
     this.warmupJob = warmup.job;
     this.warmupServiceAccount = warmup.serviceAccount;
-    this.deploymentNotes = xlaCacheNotes(this.location, props.name, Chart.of(this).namespace ?? 'default', props.modelBucket);
+    this.deploymentNotes = xlaCacheNotes(this.location, props.name, Chart.of(this).namespace ?? 'default', props.modelBucket, warmup.job.name);
   }
 
   /**

@@ -27,6 +27,12 @@ export function markSharedClusterObject(o: ApiObject): void {
 
 const isShared = (o: ApiObject) => (o as ApiObject & { [SHARED]?: boolean })[SHARED] === true;
 
+/** What a shared object is, without the labels and annotations each chart adds to its objects (cdk8s `ChartProps.labels`). */
+function sharedContent(o: ApiObject): string {
+  const { metadata, ...rest } = o.toJson();
+  return JSON.stringify({ ...rest, name: metadata?.name, namespace: metadata?.namespace });
+}
+
 /** The construct that owns an object: the nearest ancestor that is not a bare ApiObject (a construct of this library or the user's). */
 function owner(o: ApiObject): string {
   const scope = o.node.scope;
@@ -46,27 +52,34 @@ export function duplicateObjectNames(root: IConstruct): string[] {
   for (const c of root.node.findAll()) {
     if (!ApiObject.isApiObject(c)) continue;
     const o = c as ApiObject;
-    // cdk8s fills metadata.namespace from the chart when the object does not set one
+    // cdk8s fills metadata.namespace from the chart when the object does not set one; an object without one is applied to 'default'
+    // (kubectl's default context namespace), as one that says so is (a cluster-scoped kind never has one, so its objects all key alike)
     const namespace = o.metadata.namespace;
-    const key = `${resourceKey(o)}|${namespace ?? ''}|${o.name}`;
+    const key = `${resourceKey(o)}|${namespace ?? 'default'}|${o.name}`;
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, o);
       continue;
     }
-    if (isShared(first) && isShared(o) && JSON.stringify(first.toJson()) === JSON.stringify(o.toJson())) continue;
+    if (isShared(first) && isShared(o)) {
+      // one cluster object each chart that needs it emits: the same content, whatever labels each chart puts on its objects
+      if (sharedContent(first) === sharedContent(o)) continue;
+      out.push(`[${UNIQUE_NAMES_RULE_ID}] ${o.kind} ${namespace ? `${namespace}/` : ''}${o.name}, one cluster object that ${owner(first)} and `
+        + `${owner(o)} both emit, differs between them beyond its labels and annotations: keep the two constructs on the same version of this library.`);
+      continue;
+    }
+    const unset = (first.metadata.namespace === undefined) !== (namespace === undefined)
+      ? ' (one of them sets no namespace: kubectl applies it to \'default\')' : '';
     out.push(`[${UNIQUE_NAMES_RULE_ID}] ${o.kind} ${namespace ? `${namespace}/` : ''}${o.name} is emitted twice: by ${owner(first)} and by `
-      + `${owner(o)}; Kubernetes keeps one object per name, so one would silently replace the other (and a shared ServiceAccount shares `
+      + `${owner(o)}${unset}; Kubernetes keeps one object per name, so one would silently replace the other (and a shared ServiceAccount shares `
       + 'its grants). Fix: give one of the constructs another \'name\' (or another namespace).');
   }
   // a LeaderWorkerSet's controller names the headless Service its pods' DNS names and LWS_LEADER_ADDRESS rest on after the LWS, and
   // creates it only when no Service of that name exists (kubernetes-sigs/lws pkg/utils/controller CreateHeadlessServiceIfNotExists)
   for (const [key, lws] of seen) {
     if (!key.startsWith(`${LWS_GROUP}/LeaderWorkerSet|`)) continue;
-    // an object without a namespace lands in 'default', as one that says so does
-    const ns = lws.metadata.namespace ?? '';
-    const shadow = seen.get(`/Service|${ns}|${lws.name}`)
-      ?? (ns === '' || ns === 'default' ? seen.get(`/Service|${ns === '' ? 'default' : ''}|${lws.name}`) : undefined);
+    // (the keys count an object without a namespace as in 'default', where it lands)
+    const shadow = seen.get(`/Service|${lws.metadata.namespace ?? 'default'}|${lws.name}`);
     if (shadow === undefined) continue;
     out.push(`[${UNIQUE_NAMES_RULE_ID}] Service ${lws.metadata.namespace ? `${lws.metadata.namespace}/` : ''}${lws.name} (by ${owner(shadow)}) `
       + `takes the name of the LeaderWorkerSet of ${owner(lws)}, whose controller then creates no headless Service: the group's pods get `
