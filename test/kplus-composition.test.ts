@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { OptimizedLlmServer } from '../src';
+import { OptimizedLlmServer, ServerClients } from '../src';
 import { expectValidManifests, selectorMatches } from './support/k8s-validator';
 import { HttpRoute } from '../src/imports/gateway.networking.k8s.io';
 
@@ -66,31 +66,38 @@ test('2. Gateway API HTTPRoute backendRef: service.name and port', () => {
   expectValidManifests(objects);
 });
 
-test('3. client.connections.allowTo(server): egress from the client and ingress to the serving pods on the server\'s port only', () => {
-  const { chart, server, client } = setup();
-  client.connections.allowTo(server);
+test('3. client.connections.allowTo(server): egress from the client on the server\'s port only; the server fenced by its own allowedClients', () => {
+  // cdk8s-plus's default isolates both sides: its ingress policy on the server's pods admits the client alone, shutting out the
+  // Managed Prometheus collector (the PodMonitoring and the HPA would see nothing): refused at synth time, naming the fix
+  const both = setup();
+  both.client.connections.allowTo(both.server);
+  expect(() => Testing.synth(both.chart)).toThrow(new RegExp("\\[kubernetes/foreign-network-policy\\] NetworkPolicy llm/.* selects the server's pods and "
+    + 'does not admit the Managed Prometheus collector \\(gke-gmp-system or gmp-system\\) on port 8000.*isolation: PodConnectionsIsolation.POD'));
+  // the fix: the client's side only, and the server's own policy (allowedClients) admits the client and the collector
+  const { chart, server, client } = setup({ allowedClients: [ServerClients.podLabels({ 'cdk8s.io/metadata.addr': 'c-client-c8f3ab10' })] });
+  client.connections.allowTo(server, { isolation: kplus.PodConnectionsIsolation.POD });
   const objects = Testing.synth(chart);
   const policies = ofKind(objects, 'NetworkPolicy');
   const egress = policies.find((p) => p.spec.policyTypes?.includes('Egress'));
-  const ingress = policies.find((p) => p.spec.policyTypes?.includes('Ingress'));
   expect(peerSelectsServer(egress.spec.egress[0].to[0], objects, server)).toBe(true);
   expect(egress.spec.egress[0].ports).toEqual([{ port: server.port, protocol: 'TCP' }]);
-  // the ingress policy selects the server's pods, in the server's namespace
-  expect(ingress.metadata.namespace).toBe(NAMESPACE);
-  expect(selectorMatches(ingress.spec.podSelector, serverDeployment(objects, server).spec.template.metadata.labels)).toBe(true);
-  expect(ingress.spec.ingress[0].ports).toEqual([{ port: server.port, protocol: 'TCP' }]);
+  // no policy but the server's own selects the server's pods
+  const onServer = policies.filter((p) => selectorMatches(p.spec.podSelector, serverDeployment(objects, server).spec.template.metadata.labels));
+  expect(onServer.map((p) => p.metadata.name)).toEqual([server.name]);
   expectValidManifests(objects);
 });
 
-test('4. client.connections.allowFrom(server): ingress to the client from the serving pods, egress from them', () => {
+test('4. client.connections.allowFrom(server): ingress to the client from the serving pods; an egress policy on the server is refused', () => {
+  const both = setup();
+  both.client.connections.allowFrom(both.server);
+  expect(() => Testing.synth(both.chart)).toThrow(/does not admit egress to every destination: the server needs DNS, the model download/);
   const { chart, server, client } = setup();
-  client.connections.allowFrom(server);
+  client.connections.allowFrom(server, { isolation: kplus.PodConnectionsIsolation.POD });
   const objects = Testing.synth(chart);
   const policies = ofKind(objects, 'NetworkPolicy');
-  const ingress = policies.find((p) => p.spec.policyTypes?.includes('Ingress'));
-  const egress = policies.find((p) => p.spec.policyTypes?.includes('Egress'));
-  expect(peerSelectsServer(ingress.spec.ingress[0].from[0], objects, server)).toBe(true);
-  expect(selectorMatches(egress.spec.podSelector, serverDeployment(objects, server).spec.template.metadata.labels)).toBe(true);
+  expect(policies).toHaveLength(1);
+  expect(policies[0].spec.policyTypes).toEqual(['Ingress']);
+  expect(peerSelectsServer(policies[0].spec.ingress[0].from[0], objects, server)).toBe(true);
   expectValidManifests(objects);
 });
 
@@ -139,12 +146,38 @@ test('multi-host: peers and affinities select the LeaderWorkerSet\'s leaders, wh
   const server = new OptimizedLlmServer(chart, 'big', { model: 'meta-llama/Llama-3.1-405B-Instruct', acceleratorType: 'nvidia-h100-80gb' });
   const client = new kplus.Deployment(chart, 'client', { containers: [{ image: 'registry.example/app:1.0', securityContext: { user: 1000 } }] });
   client.connections.allowTo(server);
-  const objects = Testing.synth(chart);
+  // cdk8s-plus's default ingress policy on the leaders would shut the workers out of the Ray head: refused
+  expect(() => Testing.synth(chart)).toThrow(/nor the pods of the same multi-host group on every port: the workers would never reach the leader/);
+  const chart2 = new Chart(Testing.app(), 'c', { namespace: NAMESPACE });
+  const server2 = new OptimizedLlmServer(chart2, 'big', { model: 'meta-llama/Llama-3.1-405B-Instruct', acceleratorType: 'nvidia-h100-80gb' });
+  const client2 = new kplus.Deployment(chart2, 'client', { containers: [{ image: 'registry.example/app:1.0', securityContext: { user: 1000 } }] });
+  client2.connections.allowTo(server2, { isolation: kplus.PodConnectionsIsolation.POD });
+  const objects = Testing.synth(chart2);
   const lws = objects.find((o) => o.kind === 'LeaderWorkerSet');
-  const service = serverService(objects, server);
-  expect(server.podSelectorLabels).toEqual(service.spec.selector);
-  const leaderLabels = lws.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels;
-  const ingress = ofKind(objects, 'NetworkPolicy').find((p) => p.spec.policyTypes?.includes('Ingress'));
-  expect(selectorMatches(ingress.spec.podSelector, { ...leaderLabels, 'leaderworkerset.sigs.k8s.io/name': server.name })).toBe(true);
-  expect(selectorMatches(ingress.spec.podSelector, lws.spec.leaderWorkerTemplate.workerTemplate.metadata.labels)).toBe(false);
+  const service = serverService(objects, server2);
+  expect(server2.podSelectorLabels).toEqual(service.spec.selector);
+  const leaderLabels = { ...lws.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels, 'leaderworkerset.sigs.k8s.io/name': server2.name };
+  const workerLabels = { ...lws.spec.leaderWorkerTemplate.workerTemplate.metadata.labels, 'leaderworkerset.sigs.k8s.io/name': server2.name };
+  // the client may reach the leaders, which serve HTTP, and not the workers
+  const egress = ofKind(objects, 'NetworkPolicy').find((p) => p.spec.policyTypes?.includes('Egress'));
+  expect(selectorMatches(egress.spec.egress[0].to[0].podSelector, leaderLabels)).toBe(true);
+  expect(selectorMatches(egress.spec.egress[0].to[0].podSelector, workerLabels)).toBe(false);
+});
+
+test('a NetworkPolicy of the user\'s that admits the collector and the group is accepted; one in another namespace is not the server\'s', () => {
+  const chart = new Chart(Testing.app(), 'c', { namespace: NAMESPACE });
+  const server = new OptimizedLlmServer(chart, 'big', { model: 'meta-llama/Llama-3.1-405B-Instruct', acceleratorType: 'nvidia-h100-80gb' });
+  const policy = (namespace: string, ingress: any[]) => new kplus.k8s.KubeNetworkPolicy(chart, `p-${namespace}-${ingress.length}`, {
+    metadata: { namespace },
+    spec: { podSelector: { matchLabels: { app: server.name } }, policyTypes: ['Ingress'], ingress },
+  });
+  policy('other', [{ ports: [{ port: kplus.k8s.IntOrString.fromNumber(8000) }] }]);
+  policy(NAMESPACE, [
+    { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gmp-system' } } }], ports: [{ port: kplus.k8s.IntOrString.fromNumber(8000) }] },
+    { from: [{ podSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': server.name } } }] },
+  ]);
+  expect(() => Testing.synth(chart)).not.toThrow();
+  // without the group's rule, the workers lose the leader
+  policy(NAMESPACE, [{ from: [{ namespaceSelector: {} }], ports: [{ port: kplus.k8s.IntOrString.fromNumber(8000) }] }]);
+  expect(() => Testing.synth(chart)).toThrow(/\(c\/p-llm-1\) selects the server's pods and does not admit the pods of the same multi-host group on every port/);
 });

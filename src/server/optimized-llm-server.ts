@@ -37,6 +37,7 @@ import { deepFreeze } from '../util/deep-freeze';
 import { checkedScope } from '../util/input';
 import { shellQuote } from '../util/shell-quote';
 import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
+import { addForeignPolicyCheck } from '../validation/foreign-network-policies';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
 /** Properties of an {@link OptimizedLlmServer}. */
@@ -132,8 +133,9 @@ const DEFAULT_MAX_REPLICAS = 5;
  * Every emitted number can be traced back through `resolution.decisions` and
  * `resolution.podResources.explanation`.
  *
- * It composes with cdk8s-plus: it is a pod selector and a network-policy peer (`pod.connections.allowTo(server)`,
- * `pod.scheduling.colocate(server)`), `kplusService` is its Service for `kplus.IngressBackend.fromService`, and
+ * It composes with cdk8s-plus: it is a pod selector and a network-policy peer (`pod.connections.allowTo(server, { isolation:
+ * PodConnectionsIsolation.POD })`: a policy on the server's own pods is refused unless it admits the metrics collector, a multi-host
+ * group's pods and the server's egress; `pod.scheduling.colocate(server)`), `kplusService` is its Service for `kplus.IngressBackend.fromService`, and
  * `kplusServiceAccount` its ServiceAccount for a cdk8s-plus workload.
  *
  * @example
@@ -431,6 +433,15 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     const validation = validationOptionsFrom(props, `OptimizedLlmServer '${this.name}'`, pathways
       ? { memoryLimitExempt: [PathwaysContainers.PROXY, PathwaysContainers.RESOURCE_MANAGER, PathwaysContainers.ENGINE] } : {});
     addManifestValidation(this, validation.clusterMode === ClusterMode.STANDARD ? { ...validation, nodeFit: this.nodePool } : validation);
+    // a NetworkPolicy another construct puts on the server's pods (cdk8s-plus allowTo/allowFrom isolate both sides by default) must
+    // leave them the collector, their group and their egress
+    addForeignPolicyCheck(this, () => ({
+      owner: `OptimizedLlmServer '${this.name}'`,
+      namespace,
+      podLabels: servedPodLabels(this.deployment, this.leaderWorkerSet, this.name),
+      metricsPort: server.metricsPort ?? server.port,
+      multiHost,
+    }));
     this.deploymentNotes = serverNotes(r, token, this.name, namespace, this.modelBucket, {
       initial: initialReplicas,
       min: hasTarget ? minReplicas : undefined,
@@ -510,7 +521,11 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     };
   }
 
-  /** The server's serving pods as a network-policy peer (`pod.connections.allowTo(server)`, `allowFrom(server)`). */
+  /**
+   * The server's serving pods as a network-policy peer (`pod.connections.allowTo(server, { isolation: PodConnectionsIsolation.POD })`,
+   * `allowFrom`): cdk8s-plus's default isolation also puts a policy on the server's pods, which synthesis refuses unless it admits the
+   * metrics collector, the group and the egress the server needs; fence the server with `allowedClients`.
+   */
   public toNetworkPolicyPeerConfig(): kplus.NetworkPolicyPeerConfig {
     return { podSelector: this.toPodSelectorConfig() };
   }
@@ -521,4 +536,10 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
   }
 }
 
-
+/** The labels of the pods a server runs, as emitted: a Deployment's, or a LeaderWorkerSet's leaders and workers (with the controller's name label). */
+function servedPodLabels(deployment: k8s.KubeDeployment | undefined, lws: ApiObject | undefined, name: string): Array<{ [key: string]: string }> {
+  if (deployment) return [{ ...(deployment.toJson() as any).spec.template.metadata.labels }];
+  const template = (lws!.toJson() as any).spec.leaderWorkerTemplate;
+  return [template.leaderTemplate, template.workerTemplate].filter((t) => t !== undefined)
+    .map((t) => ({ ...t.metadata?.labels, [LwsLabels.NAME]: name }));
+}

@@ -1,0 +1,129 @@
+/**
+ * A synth-time check over the whole App: a NetworkPolicy that another construct emits (cdk8s-plus `client.connections.allowTo(server)`
+ * and `allowFrom(server)` put one on the server's pods by default, isolation "both sides") must not cut a server off from what it
+ * needs. NetworkPolicies add up, and a pod any Ingress (Egress) policy selects admits only what one of them allows (Kubernetes,
+ * "Network Policies": "The two sorts of pod isolation"), so a policy admitting a client on the serving port alone shuts out:
+ * - the Managed Prometheus collector (gmp-system, gke-gmp-system): the PodMonitoring, and the HPA reading it, see nothing;
+ * - on a multi-host group, the group's own pods on every port: the workers never reach the Ray head or the leader (NCCL, Pathways'
+ *   resource manager), and the group never starts;
+ * and an Egress policy shuts the server off DNS, the model download and the GKE metadata server.
+ * The server's own policies (`allowedClients`, the gateway's) admit the collector and the group; this check leaves them out.
+ */
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { JsonObject } from './manifest';
+import { SynthScope, activeSynthScope } from './synth-scope';
+
+/** The pods of a server, as a foreign policy would select them. */
+export interface ServedPods {
+  /** How errors name the server, e.g. `OptimizedLlmServer 'gemma'`. */
+  readonly owner: string;
+  readonly namespace: string;
+  /** The labels of each kind of pod the server runs (a Deployment's; a LeaderWorkerSet's leaders and workers). */
+  readonly podLabels: ReadonlyArray<{ readonly [key: string]: string }>;
+  /** The port the collector scrapes. */
+  readonly metricsPort: number;
+  /** Whether the pods form multi-host groups, which talk to each other on every port. */
+  readonly multiHost: boolean;
+}
+
+/** The Managed Prometheus collector: its namespaces and pod labels (GKE, Managed Service for Prometheus). */
+const COLLECTOR = { namespaces: ['gke-gmp-system', 'gmp-system'], podLabels: { 'app.kubernetes.io/name': 'collector' } };
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+interface LabelSelector {
+  readonly matchLabels?: { readonly [key: string]: string };
+  readonly matchExpressions?: ReadonlyArray<{ readonly key: string; readonly operator: string; readonly values?: readonly string[] }>;
+}
+
+/** Whether a label selector selects a set of labels (an empty selector selects everything). */
+export function selects(selector: LabelSelector | undefined, labels: { readonly [key: string]: string }): boolean {
+  if (selector === undefined) return true;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const value = labels[e.key];
+    const ok = e.operator === 'In' ? has && (e.values ?? []).includes(value)
+      : e.operator === 'NotIn' ? !has || !(e.values ?? []).includes(value)
+        : e.operator === 'Exists' ? has
+          : e.operator === 'DoesNotExist' ? !has : false;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+interface Peer {
+  readonly podSelector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
+  readonly ipBlock?: unknown;
+}
+interface Rule {
+  readonly from?: readonly Peer[];
+  readonly to?: readonly Peer[];
+  readonly ports?: ReadonlyArray<{ readonly port?: number | string; readonly endPort?: number }>;
+}
+
+const allPorts = (r: Rule) => r.ports === undefined || r.ports.length === 0;
+const coversPort = (r: Rule, port: number) => allPorts(r) || r.ports!.some((p) => p.port === undefined || typeof p.port === 'string'
+  || (p.endPort !== undefined ? p.port <= port && port <= p.endPort : p.port === port));
+
+/** Whether a rule's peers admit pods of these labels in namespace `ns` (no peers: everything). */
+function admits(peers: readonly Peer[] | undefined, policyNamespace: string, ns: string, labels: { readonly [key: string]: string }): boolean {
+  if (peers === undefined || peers.length === 0) return true;
+  return peers.some((p) => p.ipBlock === undefined && selects(p.podSelector, labels)
+    && (p.namespaceSelector === undefined ? ns === policyNamespace : selects(p.namespaceSelector, { [NAMESPACE_NAME_LABEL]: ns })));
+}
+
+/** What a foreign NetworkPolicy selecting the server's pods fails to admit; nothing when it does not select them or admits it all. */
+export function foreignPolicyGaps(policy: JsonObject, pods: ServedPods): string[] {
+  const spec = (policy.spec ?? {}) as { podSelector?: LabelSelector; policyTypes?: string[]; ingress?: Rule[]; egress?: Rule[] };
+  const namespace = ((policy.metadata ?? {}) as { namespace?: string }).namespace ?? 'default';
+  if (namespace !== pods.namespace) return [];
+  const selected = pods.podLabels.filter((l) => selects(spec.podSelector, l));
+  if (selected.length === 0) return [];
+  const types = spec.policyTypes ?? ['Ingress', ...(spec.egress ? ['Egress'] : [])];
+  const gaps: string[] = [];
+  if (types.includes('Ingress')) {
+    const ingress = spec.ingress ?? [];
+    const collector = COLLECTOR.namespaces.some((ns) => ingress.some((r) => coversPort(r, pods.metricsPort)
+      && admits(r.from, namespace, ns, COLLECTOR.podLabels)));
+    if (!collector) gaps.push(`the Managed Prometheus collector (${COLLECTOR.namespaces.join(' or ')}) on port ${pods.metricsPort}: the PodMonitoring and an HPA reading it would see nothing`);
+    if (pods.multiHost && !ingress.some((r) => allPorts(r) && pods.podLabels.every((l) => admits(r.from, namespace, namespace, l)))) {
+      gaps.push('the pods of the same multi-host group on every port: the workers would never reach the leader (Ray, NCCL, Pathways), and the group never starts');
+    }
+  }
+  if (types.includes('Egress') && !(spec.egress ?? []).some((r) => allPorts(r) && (r.to === undefined || r.to.length === 0))) {
+    gaps.push('egress to every destination: the server needs DNS, the model download (Hugging Face or Cloud Storage), the GKE metadata server'
+      + `${pods.multiHost ? ' and its group\'s pods' : ''}`);
+  }
+  return gaps;
+}
+
+/**
+ * Adds the check for one server's pods to the server construct: every NetworkPolicy of the App outside the server's tree that selects
+ * them. `describe` gives the server's pods from what it emits (called at synth time).
+ */
+export function addForeignPolicyCheck(server: IConstruct, describe: () => ServedPods): void {
+  const root = server.node.root;
+  let last: { readonly scope: SynthScope; readonly findings: readonly string[] } | undefined;
+  server.node.addValidation({
+    validate: () => {
+      const scope = activeSynthScope(root);
+      if (scope && last?.scope === scope) return [...last.findings];
+      const pods = describe();
+      const findings: string[] = [];
+      const own = new Set(server.node.findAll());
+      for (const c of root.node.findAll()) {
+        if (!ApiObject.isApiObject(c) || c.kind !== 'NetworkPolicy' || own.has(c)) continue;
+        const gaps = foreignPolicyGaps(c.toJson() as JsonObject, pods);
+        if (gaps.length === 0) continue;
+        findings.push(`${pods.owner}: [kubernetes/foreign-network-policy] NetworkPolicy ${pods.namespace}/${c.name} (${c.node.path}) selects the server's `
+          + `pods and does not admit ${gaps.join('; nor ')}. Fix: with cdk8s-plus pass { isolation: PodConnectionsIsolation.POD } to `
+          + 'connections.allowTo/allowFrom (a policy on the client\'s side only), and fence the server with its \'allowedClients\', which '
+          + 'admits the collector and the group; or admit them in that policy.');
+      }
+      last = scope ? { scope, findings } : undefined;
+      return findings;
+    },
+  });
+}
