@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { InferenceResolver } from '../src';
+import { Capacity, InferenceResolver } from '../src';
 import { cli, fails, ok, parseCsv } from './support/cli';
 import { Catalog } from '../src/catalog/catalog';
 import { profileCurves } from '../src/performance/profiles';
@@ -103,7 +103,9 @@ test('accelerators list: one row per accelerator at its inflection point, as the
   expect(new Set(rowKeys).size).toBe(rows.length);
   for (const k of rowKeys) expect(keys.has(k)).toBe(true);
   for (const acc of new Set<string>(rows.map((r: any) => r.acceleratorType))) {
-    const res = InferenceResolver.resolve({ model: GEMMA, acceleratorType: acc });
+    // (A4X, GB200's machine, comes only through reservations: the resolver needs one; unpriced either way)
+    const reserved = acc === 'nvidia-gb200' ? { capacity: Capacity.RESERVATION, reservationName: 'gb200' } : {};
+    const res = InferenceResolver.resolve({ model: GEMMA, acceleratorType: acc, ...reserved });
     const row = rows.find((r: any) => r.acceleratorType === acc && r.resourcesUsed.acceleratorCount === res.acceleratorCount);
     expect(row).toEqual({
       acceleratorType: acc,

@@ -113,7 +113,7 @@ test('Autopilot: the LeaderWorkerSet passes Autopilot\'s rules too', () => {
 });
 
 test('errors stay clear for multi-host TPU', () => {
-  expect(() => synth({ acceleratorType: 'tpu-v5-lite-podslice' })).toThrow(/this library serves vLLM on TPU single-host/);
+  expect(() => synth({ acceleratorType: 'tpu-v5-lite-podslice' })).toThrow(/This library serves vLLM on TPU single-host/);
 });
 
 test('a model that fits one node is still a Deployment', () => {

@@ -85,7 +85,7 @@ test('the automatic choice keeps single-node replicas when one fits somewhere', 
 
 test('errors: multi-host TPU stays refused, naming JetStream; a server without multi-host support is named', () => {
   expect(() => InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'tpu-v5-lite-podslice' }))
-    .toThrow(/does not fit one host of 'tpu-v5-lite-podslice'.*this library serves vLLM on TPU single-host.*JetStream/);
+    .toThrow(/does not fit one host of 'tpu-v5-lite-podslice'.*This library serves vLLM on TPU single-host.*JetStream/);
   expect(() => InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'nvidia-l4', modelServer: 'tgi' }))
     .toThrow(/needs a multi-host replica \(2 nodes of 8 x nvidia-l4\); multi-host serving .* is only supported with vllm, not 'tgi'/);
 });

@@ -172,10 +172,17 @@ test('one LeaderWorkerSet group per replica: leader without chips, one Pathways 
   expect(JSON.stringify(lws)).not.toContain('gcsfuse');
   const notes = server.deploymentNotes.join('\n');
   expect(notes).toMatch(/Pathways: one replica is a 8x8 tpu-v6e-slice slice \(16 ct6e-standard-4t nodes/);
-  // the one node-pool command carries what the Pathways notes require (the workers act as the node's service account, which
-  // writes the scratch location: the default gke-default scopes read Cloud Storage only)
-  const command = /create it with: (gcloud container node-pools create .*)$/m.exec(notes)![1];
-  expect(command).toMatch(/--machine-type ct6e-standard-4t --tpu-topology 8x8 .*--placement-type COMPACT --workload-metadata GCE_METADATA --scopes cloud-platform/);
+  // one node pool per slice (the exclusive-topology annotation gives each group a pool of its own): the HPA's minimum at their size,
+  // the rest from zero, which the cluster autoscaler grows a whole slice at a time; each command carries what the Pathways notes
+  // require (the workers act as the node's service account, which writes the scratch location: gke-default scopes read Cloud Storage only)
+  const [hpaMax, hpaMin] = [hpa.spec.maxReplicas, hpa.spec.minReplicas];
+  expect(hpaMax).toBeGreaterThan(hpaMin);
+  const commands = /create \d+ pools, .*?: (gcloud container node-pools create .*)$/m.exec(notes)![1].split('; ');
+  expect(commands.map((c) => /node-pools create (\S+)/.exec(c)![1])).toEqual(Array.from({ length: hpaMax }, (_, i) => `llama-405b-${i}`));
+  for (const [i, c] of commands.entries()) {
+    expect(c).toMatch(/--machine-type ct6e-standard-4t --tpu-topology 8x8 .*--placement-type COMPACT --workload-metadata GCE_METADATA --scopes cloud-platform/);
+    expect(c).toMatch(i < hpaMin ? / --num-nodes 16$/ : /--enable-autoscaling --total-min-nodes 0 --total-max-nodes 16 --num-nodes 0$/);
+  }
   expect(notes).not.toMatch(/e\.g\. gcloud container node-pools create/);
   expect(notes).toMatch(/roles\/storage\.objectUser on the scratch location \(gs:\/\/ckpt-bucket\/pathways-scratch\/llama-405b\)/);
 });
@@ -209,7 +216,7 @@ test('clear errors: Autopilot, non-Pathways TPU types, vLLM on TPU, TPU memory o
     .toThrow(/planned on 'tpu-v6e-slice' only/);
   // vLLM on TPU stays single-host and points at JetStream with Pathways
   expect(() => InferenceResolver.resolve({ model: MODEL, acceleratorType: 'tpu-v6e-slice' }))
-    .toThrow(/this library serves vLLM on TPU single-host.*JetStream with Pathways \('modelServer' 'jetstream' on 'tpu-v6e-slice'/);
+    .toThrow(/This library serves vLLM on TPU single-host.*JetStream with Pathways \('modelServer' 'jetstream' on 'tpu-v6e-slice'/);
   expect(() => InferenceResolver.resolve({ ...base, targetNtpotMilliseconds: 500, autoscalingMetric: AutoscalingMetric.TPU_MEMORY_USED }))
     .toThrow(/'autoscalingMetric' 'tpu-memory-used' is not available on a multi-host slice/);
   // the single-host build cannot serve a multi-host slice

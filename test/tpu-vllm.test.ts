@@ -105,7 +105,7 @@ test('vLLM TPU v0.11.1 runs on v5e and v6e only: v5p and TPU7x are refused namin
 
 test('a model that needs more than one TPU host is refused, naming JetStream and multi-host slices', () => {
   expect(() => InferenceResolver.resolve({ model: 'meta-llama/Llama-3.3-70B-Instruct', acceleratorType: 'tpu-v5-lite-podslice' }))
-    .toThrow(/does not fit one host of 'tpu-v5-lite-podslice' \('acceleratorType'\).*largest single-host slice \(2x4, 8 chips.*this library serves vLLM on TPU single-host.*multi-host TPU slice \(tpu-v5-lite-podslice 4x4, .*JetStream/);
+    .toThrow(/does not fit one host of 'tpu-v5-lite-podslice' \('acceleratorType'\).*largest single-host slice \(2x4, 8 chips.*This library serves vLLM on TPU single-host.*multi-host TPU slice served by JetStream with Pathways \('modelServer' 'jetstream' on 'tpu-v6e-slice'/);
   // the same model fits one v6e host (8 x 32 GB)
   expect(InferenceResolver.resolve({ model: 'meta-llama/Llama-3.3-70B-Instruct', acceleratorType: 'tpu-v6e-slice' }).tpuTopology).toBe('2x4');
   // the DCGM duty cycle does not exist on TPU nodes

@@ -4,6 +4,7 @@
  * vLLM flags that select it, and which combinations no hardware path runs.
  */
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
+import { round } from '../util/round';
 
 /** How the weights are stored and multiplied. */
 export enum WeightPrecision {
@@ -119,7 +120,7 @@ export function requireServableFormat(model: ModelRecord, weights: WeightPrecisi
   const shipped = shippedPrecision(model);
   if (weights === WeightPrecision.CHECKPOINT || weights === shipped) return;
   if (shipped === undefined) {
-    throw new Error(`Weight precision ('weightPrecision') '${weights}' for ${model.id}: its checkpoint (${model.checkpointWeightsGb} GB, below the `
+    throw new Error(`Weight precision ('weightPrecision') '${weights}' for ${model.id}: its checkpoint (${round(model.checkpointWeightsGb, 2)} GB, below the `
       + `${model.bf16WeightsGb} GB of its bf16 weights) ships quantized in a format the catalog does not record, and vLLM serves it as it `
       + `ships, so the figures could not count ${weights}. Use '${WeightPrecision.CHECKPOINT}', or record the format with `
       + 'the \'weightFormat\' of InferenceCatalog.addModel.');

@@ -14,6 +14,7 @@ import {
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
 import { profileCurves as allProfileCurves } from '../performance/profiles';
+import { round } from '../util/round';
 
 /** A candidate combination evaluated for a request. */
 export interface Candidate {
@@ -192,7 +193,7 @@ function evaluateOperatingPoint(
       ...base,
       rejection: budget.maxFittingTokens > 0
         ? `'maxModelLength' (${maxModelLength}) does not fit: at most ${budget.maxFittingTokens} tokens of KV cache fit next to the weights`
-        : `the weights (${model.checkpointWeightsGb} GB) do not fit in ${budget.acceleratorMemoryGb} GB`,
+        : `the weights (${round(model.checkpointWeightsGb, 2)} GB) do not fit in ${budget.acceleratorMemoryGb} GB`,
     };
   }
   // MaxText preallocates a KV cache of max_target_length tokens for every decode slot, and JetStream runs at least one slot per
@@ -216,7 +217,7 @@ function evaluateOperatingPoint(
     return {
       ...base,
       rejection: `at the operating point ${op.point.runningBatchSize!.toFixed(1)} running sequences hold ${kv.needGb.toFixed(1)} GB of KV cache, more than `
-        + `the ${kv.capacityGb.toFixed(1)} GB left next to ${model.checkpointWeightsGb} GB of weights`,
+        + `the ${kv.capacityGb.toFixed(1)} GB left next to ${round(model.checkpointWeightsGb, 2)} GB of weights`,
     };
   }
   const cost = perPod(perNodes(costAt(catalog, curve, machine, op.point, region, pricingModel, ratio), nodes), podsPerNode);

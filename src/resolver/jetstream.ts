@@ -8,6 +8,7 @@ import { ResolveRequest } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { MAXTEXT_MODELS, ModelServerRecord, PATHWAYS_INSTANCE_TYPES } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord, TpuTopologyRecord } from '../catalog/types';
+import { round } from '../util/round';
 
 /** Whether every version of a server runs on TPUs only (JetStream): its profiles are all TPU estimates. */
 export function tpuOnlyServer(server: ModelServerRecord): boolean {
@@ -86,7 +87,7 @@ export function checkJetStreamRequest(
   });
   const pathwaysTypes = Object.keys(PATHWAYS_INSTANCE_TYPES);
   throw new Error(`${model.id} with maxModelLength ${maxModelLength} does not fit ${names.join(', ')} ('acceleratorType'): `
-    + `it needs ${model.checkpointWeightsGb} GB of weights + ${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache per request. `
+    + `it needs ${round(model.checkpointWeightsGb, 2)} GB of weights + ${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache per request. `
     + `Multi-host JetStream (Pathways on a LeaderWorkerSet) is planned on ${pathwaysTypes.map((t) => `'${t}'`).join(', ')} only, the shape GKE documents: `
     + `set 'acceleratorType' to ${pathwaysTypes.map((t) => `'${t}'`).join(' or ')}, lower 'maxModelLength', or serve the model with 'vllm' on GPUs.`);
 }

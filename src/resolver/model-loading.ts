@@ -4,6 +4,7 @@ import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord } from '../catalog/types';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { hasLocalSsd } from '../storage/cache-media';
+import { round } from '../util/round';
 
 const GIB = 1024 ** 3;
 const GB = 1e9;
@@ -45,7 +46,7 @@ export function planModelLoading(
       explanation: [
         `the engine restores the converted checkpoint${loc ? ` at ${loc.uri}` : ' (modelBucketUri)'} directly from Cloud Storage: no Cloud Storage FUSE `
           + 'mount and no file cache on the host',
-        `estimated load ${Math.round(estimatedLoadSeconds)} s: ${model.checkpointWeightsGb} GB${nodes > 1 ? ` over ${nodes} hosts` : ''} at `
+        `estimated load ${Math.round(estimatedLoadSeconds)} s: ${round(model.checkpointWeightsGb, 2)} GB${nodes > 1 ? ` over ${nodes} hosts` : ''} at `
           + `${C.bucketReadGBps.value} GB/s from the bucket + ${C.weightLoadGBps.value} GB/s into accelerator memory + ${C.serverInitSeconds.value} s init`,
       ],
     };
@@ -73,7 +74,7 @@ export function planModelLoading(
       explanation: [
         `weights from ${loc.uri} through Cloud Storage FUSE with the tuned recipe (parallel downloads into the file cache)`,
         why,
-        `estimated load ${Math.round(estimatedLoadSeconds)} s: ${model.checkpointWeightsGb} GB at ${C.bucketReadGBps.value} GB/s from the bucket `
+        `estimated load ${Math.round(estimatedLoadSeconds)} s: ${round(model.checkpointWeightsGb, 2)} GB at ${C.bucketReadGBps.value} GB/s from the bucket `
           + `+ ${C.weightLoadGBps.value} GB/s into accelerator memory + ${C.serverInitSeconds.value} s init`,
       ],
     };
@@ -96,7 +97,7 @@ export function planModelLoading(
           ? `HF_HOME on ephemeral storage: ${w.toFixed(1)} GiB of weights + ${C.ephemeralStorageMarginGiB.value} GiB fit the ${usable} GiB allocatable on ${where}`
           : `HF_HOME on ephemeral storage: ${w.toFixed(1)} GiB of weights + ${C.ephemeralStorageMarginGiB.value} GiB need a ${disk} GB boot disk `
             + `(GKE leaves ${Math.floor(bootDiskEphemeralGiB(disk))} GiB of it allocatable; ${where} leaves ${usable} GiB)`,
-      `estimated load ${Math.round(estimatedLoadSeconds)} s: ${model.checkpointWeightsGb} GB at ${C.hubDownloadGBps.value} GB/s from the hub `
+      `estimated load ${Math.round(estimatedLoadSeconds)} s: ${round(model.checkpointWeightsGb, 2)} GB at ${C.hubDownloadGBps.value} GB/s from the hub `
         + `+ ${C.weightLoadGBps.value} GB/s into accelerator memory + ${C.serverInitSeconds.value} s init`,
     ],
   };

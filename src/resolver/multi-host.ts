@@ -8,6 +8,7 @@ import { ModelServerRecord, VLLM, versionServesFamily, versionServesModel, versi
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
 import { ProfileCurve } from '../performance/curve';
 import { modelledCurve } from '../performance/profiles';
+import { round } from '../util/round';
 
 /** Fails early, with the shapes that would work, when the model cannot fit any machine of the accelerator. */
 export function checkFitsSomewhere(catalog: Catalog, model: ModelRecord, accelerator: AcceleratorRecord, maxModelLength: number): void {
@@ -19,7 +20,7 @@ export function checkFitsSomewhere(catalog: Catalog, model: ModelRecord, acceler
   const fitting = catalog.accelerators
     .filter((a) => a.family === 'gpu' && smallestFittingTensorParallelSize(catalog, model, a, maxModelLength) !== undefined)
     .map((a) => `${a.gkeLabel} (tensorParallelSize ${smallestFittingTensorParallelSize(catalog, model, a, maxModelLength)})`);
-  const needs = `${model.checkpointWeightsGb} GB of weights + ${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}`;
+  const needs = `${round(model.checkpointWeightsGb, 2)} GB of weights + ${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}`;
   const detail = budget === undefined
     ? `no valid tensor-parallel size (powers of two dividing ${model.attentionHeads} heads and ${model.kvHeads} KV heads) exists on ${accelerator.gkeLabel} machines`
     : budget.maxFittingTokens > 0

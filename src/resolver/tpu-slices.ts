@@ -7,6 +7,7 @@ import { ModelServerRecord, PATHWAYS_INSTANCE_TYPES, versionServesModel } from '
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
 import { ProfileCurve } from '../performance/curve';
 import { modelledCurve } from '../performance/profiles';
+import { round } from '../util/round';
 
 /**
  * vLLM on TPU is served single-host here: a model that needs more chips than the largest single-host slice
@@ -16,7 +17,7 @@ export function refuseMultiHostTpu(catalog: Catalog, model: ModelRecord, acceler
   const singles = catalog.singleHostTpuTopologies(accelerator.gkeLabel);
   const largest = singles[singles.length - 1];
   const budget = memoryBudget(model, accelerator, largest.chips);
-  const needs = `${model.checkpointWeightsGb} GB of weights + ${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}`;
+  const needs = `${round(model.checkpointWeightsGb, 2)} GB of weights + ${kvCacheGbFor(model, maxModelLength).toFixed(1)} GB of KV cache for maxModelLength ${maxModelLength}`;
   const usable = (budget.acceleratorMemoryGb * budget.gpuMemoryUtilization - budget.runtimeOverheadGb).toFixed(1);
   const valid = validTensorParallelSizes(catalog, model, accelerator.gkeLabel);
   const detail = !valid.includes(largest.chips)
@@ -25,9 +26,11 @@ export function refuseMultiHostTpu(catalog: Catalog, model: ModelRecord, acceler
       ? `on the largest single-host slice (${largest.topology}, ${largest.chips} chips) only ${budget.maxFittingTokens} tokens of KV cache fit: `
         + `lower 'maxModelLength' to at most ${budget.maxFittingTokens}`
       : `the largest single-host slice (${largest.topology}, ${largest.chips} chips, ${largest.machineType}) holds ${usable} GB usable`;
-  const multi = catalog.tpuTopologiesFor(accelerator.gkeLabel).filter((t) => t.scope === 'multi-host').map((t) => t.topology);
+  // only the slices of a TPU type JetStream with Pathways is planned on are offered
+  const pathwaysHere = Object.keys(PATHWAYS_INSTANCE_TYPES).includes(accelerator.gkeLabel);
+  const multi = pathwaysHere ? catalog.tpuTopologiesFor(accelerator.gkeLabel).filter((t) => t.scope === 'multi-host').map((t) => t.topology) : [];
   throw new Error(`${model.id} does not fit one host of '${accelerator.gkeLabel}' ('acceleratorType'): it needs ${needs}; ${detail}. `
-    + 'this library serves vLLM on TPU single-host (GKE\'s multi-host vLLM tutorial runs it under KubeRay and Ray Serve, outside it); a model this size needs a multi-host TPU slice'
+    + 'This library serves vLLM on TPU single-host (GKE\'s multi-host vLLM tutorial runs it under KubeRay and Ray Serve, outside it); a model this size needs a multi-host TPU slice'
     + (multi.length ? ` (${accelerator.gkeLabel} ${multi.join(', ')})` : '')
     + ` served by JetStream with Pathways ('modelServer' 'jetstream' on ${Object.keys(PATHWAYS_INSTANCE_TYPES).map((t) => `'${t}'`).join(', ')}, `
     + 'for the models MaxText serves), or a GPU type (the resolver picks the cheapest that fits when '

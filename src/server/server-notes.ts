@@ -112,6 +112,13 @@ export function serverNotes(
       ? 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed.'
       : 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed; the nodes of a group talk over the VPC '
         + '(Ray, NCCL), so the node pool uses a compact placement policy.');
+    // kubectl apply does not delete what the manifests no longer hold: a Service <name> left by a single-host version of the server
+    // takes the name of the LeaderWorkerSet's headless Service, which its controller then never creates (kubernetes-sigs/lws
+    // CreateHeadlessServiceIfNotExists)
+    out.push('Multi-host: if this server ran single-host before under this name (another accelerator, precision or model length), delete its '
+      + `Deployment and Service first: ${['kubectl', 'delete', `deployment/${name}`, `service/${name}`, `--namespace=${namespace}`, '--ignore-not-found']
+        .map(shellQuote).join(' ')}; a Service ${name} left behind takes the name of the LeaderWorkerSet's headless Service, and the group's `
+      + 'pods never resolve their leader.');
   }
   if (pool.capacity === Capacity.SPOT) {
     out.push(`Capacity: Spot VMs${r.cost.costPerHour !== undefined ? ', as the cost figures assume' : ''}: Compute Engine may preempt a node at any time `
@@ -145,7 +152,24 @@ function nodePoolNote(r: Resolution, name: string, replicas: ServerReplicas): st
     + `ephemeral storage on ${pool.ephemeralStorageOn === 'local-ssd' ? 'local SSD' : `a ${pool.bootDiskSizeGb} GB boot disk`}) and quota for them; `
     // gcloud: --num-nodes counts nodes in each of the pool's zones, --total-*-nodes the whole pool
     + `${sizing} (--num-nodes counts per zone: on a regional cluster add --node-locations ZONE); `
-    + `create it with: ${nodePoolCommand(pool, size).replace('NODE_POOL_NAME', shellQuote(name))}`;
+    + (slicePerReplica && (replicas.max ?? replicas.initial) > 1 ? slicePoolCommands(r, name, replicas)
+      : `create it with: ${nodePoolCommand(pool, size).replace('NODE_POOL_NAME', shellQuote(name))}`);
+}
+
+/**
+ * One node pool per multi-host TPU slice (the LeaderWorkerSet's exclusive-topology annotation puts each group on a pool of its own):
+ * the slices the replicas always need at their size, the others from zero, which GKE's cluster autoscaler grows to a whole slice
+ * at once when the HPA adds a group (GKE "About TPUs in GKE", atomicity: a multi-host slice node pool scales between 0 and its size).
+ */
+function slicePoolCommands(r: Resolution, name: string, replicas: ServerReplicas): string {
+  const pool = r.nodePool;
+  const slices = replicas.max ?? replicas.initial;
+  const always = replicas.min ?? replicas.initial;
+  const commands = Array.from({ length: slices }, (_, i) => nodePoolCommand(pool, i < always
+    ? { initialNodes: pool.nodesPerReplica }
+    : { initialNodes: 0, minNodes: 0, maxNodes: pool.nodesPerReplica }).replace('NODE_POOL_NAME', shellQuote(`${name}-${i}`)));
+  return `create ${slices} pools, ${always} with their ${pool.nodesPerReplica} nodes and ${slices - always} from zero (an empty one costs nothing `
+    + `until the HPA adds a group): ${commands.join('; ')}`;
 }
 
 /**
