@@ -1,8 +1,8 @@
 export * from './resolver/resolution';
 export { InferenceResolver } from './resolver/resolver';
 export { KvCacheDtype, WeightPrecision } from './performance/precision';
-export * from './catalog/inference-catalog';
-export type { CurveQuery, PerformanceCurve, PerformanceCurvePoint } from './catalog/performance-curves';
+export * from './api/inference-catalog';
+export type { CurveQuery, PerformanceCurve, PerformanceCurvePoint } from './api/performance-curves';
 export * from './server/hugging-face-token';
 export * from './server/optimized-llm-server';
 export * from './server/llm-autoscaler';

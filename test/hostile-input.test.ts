@@ -583,13 +583,13 @@ test('the run-time prop lists equal the TypeScript interfaces they guard (so a n
   expect(fs.readFileSync(path.join(__dirname, '..', 'src/server/optimized-llm-server.ts'), 'utf8'))
     .toContain('export interface OptimizedLlmServerProps extends ResolveRequest, PodCustomization {');
   expect([...SERVER_OWN_PROPS].sort()).toEqual([...propsOf('src/server/optimized-llm-server.ts', 'OptimizedLlmServerProps'), ...customization].sort());
-  const catalogSource = fs.readFileSync(path.join(__dirname, '..', 'src/catalog/inference-catalog.ts'), 'utf8');
+  const catalogSource = fs.readFileSync(path.join(__dirname, '..', 'src/api/inference-catalog.ts'), 'utf8');
   for (const [list, iface] of [['MODEL_ARCHITECTURE_PROPS', 'ModelArchitecture'], ['BENCHMARK_IMPORT_OPTION_PROPS', 'BenchmarkImportOptions'],
     ['BENCHMARK_POINT_PROPS', 'BenchmarkPoint']]) {
     const m = new RegExp(`const ${list}: readonly string\\[\\] = \\[([^\\]]*)\\]`).exec(catalogSource);
     expect(m).not.toBeNull();
     const names = [...m![1].matchAll(/'(\w+)'/g)].map((x) => x[1]).sort();
-    expect(names).toEqual(propsOf('src/catalog/inference-catalog.ts', iface));
+    expect(names).toEqual(propsOf('src/api/inference-catalog.ts', iface));
   }
   const transfer = /const TRANSFER_JOB_PROPS: readonly string\[\] = \[([^\]]*)\]/.exec(fs.readFileSync(path.join(__dirname, '..', 'src/server/model-transfer-job.ts'), 'utf8'));
   expect([...transfer![1].matchAll(/'(\w+)'/g)].map((x) => x[1]).sort()).toEqual(propsOf('src/server/model-transfer-job.ts', 'ModelTransferJobProps'));

@@ -1,6 +1,6 @@
 import { Catalog } from '../src/catalog/catalog';
+import { kvCacheFitAt, memoryBudget } from '../src/performance/feasibility';
 import { KvCacheDtype, WeightPrecision } from '../src/performance/precision';
-import { kvCacheFitAt, memoryBudget } from '../src/resolver/feasibility';
 import { resolveWith } from '../src/resolver/resolver';
 
 /**

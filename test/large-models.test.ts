@@ -9,8 +9,8 @@ import { kubectlValidate, kubectlValidateAvailable } from './support/kubectl-val
 import { Catalog } from '../src/catalog/catalog';
 import { estimateInput } from '../src/performance/calibration';
 import { modelShape, performanceModel } from '../src/performance/estimator';
+import { memoryBudget, validTensorParallelSizes } from '../src/performance/feasibility';
 import { precisionPlan } from '../src/performance/precision';
-import { memoryBudget, validTensorParallelSizes } from '../src/resolver/feasibility';
 
 const catalog = Catalog.EMBEDDED;
 const R1 = 'deepseek-ai/DeepSeek-R1';

@@ -4,10 +4,10 @@ import { AcceleratorRecord, ModelRecord } from '../src/catalog/types';
 import { scalePoint } from '../src/performance/calibration';
 import { CurvePoint, ProfileCurve, inflectionPoint } from '../src/performance/curve';
 import { EstimateInput, loadGrid, modelShape, performanceModel } from '../src/performance/estimator';
+import { memoryBudget } from '../src/performance/feasibility';
 import { PERFORMANCE_CONSTANTS } from '../src/performance/performance-constants';
 import { profileCurves } from '../src/performance/profiles';
 import { SERVING_TERMS } from '../src/performance/serving-terms.generated';
-import { memoryBudget } from '../src/resolver/feasibility';
 
 const catalog = Catalog.EMBEDDED;
 const GPUS = catalog.accelerators.filter((a) => a.family === 'gpu');

@@ -1,7 +1,7 @@
 import { AutoscalingMetric, Capacity, InferenceResolver, PricingModel, ProfileSource, Resolution } from '../src';
 import { Catalog } from '../src/catalog/catalog';
+import { smallestFittingTensorParallelSize } from '../src/performance/feasibility';
 import { shipsFp8 } from '../src/performance/precision';
-import { smallestFittingTensorParallelSize } from '../src/resolver/feasibility';
 
 const resolve = InferenceResolver.resolve;
 const catalog = Catalog.EMBEDDED;

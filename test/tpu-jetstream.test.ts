@@ -3,8 +3,8 @@ import { AutoscalingMetric, ClusterMode, InferenceCatalog, InferenceResolver, Op
 import { expectValidManifests } from './support/k8s-validator';
 import { Catalog } from '../src/catalog/catalog';
 import { JETSTREAM, MAXTEXT_MODELS } from '../src/catalog/model-servers';
+import { kvCacheGbFor, memoryBudget } from '../src/performance/feasibility';
 import { profileCurves } from '../src/performance/profiles';
-import { kvCacheGbFor, memoryBudget } from '../src/resolver/feasibility';
 
 const BUCKET = 'gs://ckpt-bucket/final/unscanned/llama3.1-8b/0/checkpoints/0/items';
 

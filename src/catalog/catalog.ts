@@ -14,6 +14,7 @@ import {
   AcceleratorRecord,
   MachineTypeRecord,
   MeasuredPointRecord,
+  LoraSlots,
   ModelRecord,
   PriceRecord,
   PricingModelName,
@@ -22,8 +23,7 @@ import {
   TpuTopologyRecord,
   UseCaseRecord,
 } from './types';
-import { LoraSlots } from '../performance/lora-memory';
-import { KvCacheDtype, WeightPrecision, embeddingTablesGb, weightsGbFor } from '../performance/precision';
+import { KvCacheDtype, WeightPrecision, embeddingTablesGb, weightsGbFor } from './weight-formats';
 
 /** The hourly price of one machine (a GPU VM, or a TPU VM priced per chip), with where it comes from. */
 export interface MachinePrice {

@@ -235,3 +235,9 @@ export interface TpuChipPriceRecord extends Provenance {
   readonly snapshotDate?: string;
   readonly notes: string;
 }
+
+/** LoRA adapter slots a server preallocates (vLLM `--max-loras` of `--max-lora-rank`): the catalog's LoRA view is keyed by them. */
+export interface LoraSlots {
+  readonly maxLoras: number;
+  readonly maxLoraRank: number;
+}

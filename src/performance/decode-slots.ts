@@ -2,9 +2,9 @@
  * The decode slots of a server that preallocates them (JetStream's MaxText engine): how many requests it runs at once, which
  * caps the running batch of its curves (`estimateInput`) and sets the slot share its HPA reads.
  */
+import { kvCacheGbFor, memoryBudget } from './feasibility';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
-import { kvCacheGbFor, memoryBudget } from '../resolver/feasibility';
 
 /**
  * JetStream decode slots (`per_device_batch_size` x chips): MaxText preallocates a KV cache of

@@ -17,13 +17,13 @@ import {
 } from './calibration';
 import { CurveKey, CurvePoint, ProfileCurve } from './curve';
 import { ModelPoint, PerformanceModel, loadGrid, performanceModel } from './estimator';
+import { packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
 import { acceleratorOnArmOnly } from '../catalog/machine-architecture';
 import { versionReleasedFor, versionRunsOnArchitecture, versionServesAccelerator, versionServesModel } from '../catalog/model-servers';
 import { ModelRecord } from '../catalog/types';
-import { packedTensorParallelSizes, validTensorParallelSizes } from '../resolver/feasibility';
 
 /** What caps the running batch, as the curve's note says it. */
 const BATCH_LIMITS: Record<PerformanceModel['batchLimit'], string> = {

@@ -23,6 +23,7 @@
  * (`pipelineHopMilliseconds` + bytes at `interNodeGBps`). The weights are read once per iteration, as
  * on one node; the KV cache spreads over P x TP accelerators. This part of the model is unmeasured.
  */
+import { memoryBudget } from './feasibility';
 import {
   ACCELERATOR_PERFORMANCE,
   DEFAULT_ACCELERATOR_PERFORMANCE,
@@ -32,7 +33,6 @@ import {
 import { SERVING_TERMS } from './serving-terms.generated';
 import { compareReleases } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
-import { memoryBudget } from '../resolver/feasibility';
 
 const GB = 1e9;
 const GIB = 1024 ** 3;

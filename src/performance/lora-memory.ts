@@ -13,7 +13,9 @@
  * Not counted: the 256-token extra vocabulary tensors of the embedding and lm_head wrappers (removed in vLLM 0.12),
  * vocabulary padding, and the punica kernels' workspace.
  */
-import { ModelRecord } from '../catalog/types';
+import { LoraSlots, ModelRecord } from '../catalog/types';
+
+export type { LoraSlots };
 
 /** Bytes of a LoRA weight: the model's dtype (bf16), as `lora_dtype` 'auto' makes it. */
 export const LORA_BYTES = 2;
@@ -64,12 +66,6 @@ export function loraSlotBytes(model: ModelRecord, rank: number, tp: number): num
   return (perLayer * model.layers + vocabulary) * LORA_BYTES;
 }
 
-
-/** The adapter slots a catalog's profiles are computed with: vLLM's `--max-loras` and `--max-lora-rank`. */
-export interface LoraSlots {
-  readonly maxLoras: number;
-  readonly maxLoraRank: number;
-}
 
 /** GB of `--max-loras` slots of `--max-lora-rank` across a tensor-parallel group of `tp` accelerators (all pipeline stages). */
 export function loraSlotsGb(model: ModelRecord, slots: LoraSlots, tp: number): number {

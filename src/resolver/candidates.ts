@@ -1,6 +1,5 @@
 /** Single-host candidates: the curves that could serve a request, and each evaluated (machine, memory fit, operating point, cost). */
 import { costAt } from './cost';
-import { kvCacheFitAt, memoryBudget, MemoryBudget, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
 import { tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
 import { chooseMachine, hostMemoryFit, nodesOf, podsPerNodeOf } from './pod-resources';
@@ -13,6 +12,7 @@ import {
 } from '../catalog/model-servers';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
+import { kvCacheFitAt, memoryBudget, MemoryBudget, packedTensorParallelSizes, validTensorParallelSizes } from '../performance/feasibility';
 import { profileCurves as allProfileCurves } from '../performance/profiles';
 import { round } from '../util/round';
 

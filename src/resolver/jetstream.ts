@@ -3,11 +3,11 @@
  * (TPU only, single host, a model MaxText serves) and the multi-host slice; its decode slots are in
  * `performance/decode-slots.ts`.
  */
-import { kvCacheGbFor, memoryBudget, smallestFittingTensorParallelSize } from './feasibility';
 import { ResolveRequest } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { MAXTEXT_MODELS, ModelServerRecord, PATHWAYS_INSTANCE_TYPES } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord, TpuTopologyRecord } from '../catalog/types';
+import { kvCacheGbFor, memoryBudget, smallestFittingTensorParallelSize } from '../performance/feasibility';
 import { round } from '../util/round';
 
 /** Whether every version of a server runs on TPUs only (JetStream): its profiles are all TPU estimates. */

@@ -2,13 +2,13 @@
  * LoRA serving: the request's adapters checked against vLLM's rules, and the accelerator memory of vLLM's
  * adapter slots (`performance/lora-memory.ts`) taken out of the KV cache.
  */
-import { kvBytesPerToken } from './feasibility';
 import { LoraAdapter, LoraAdapterSource, ResolvedLora, checkLoraAdapter } from './lora-adapter';
 import { nodesOf } from './pod-resources';
 import { Resolution, ResolveRequest } from './resolution';
 import type { Candidate } from './resolver';
 import { VLLM, ModelServerRecord } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
+import { kvBytesPerToken } from '../performance/feasibility';
 import { loraSlotBytes } from '../performance/lora-memory';
 import { checkOptionalBoolean, checkOptionalInteger, describeValue } from '../util/input';
 

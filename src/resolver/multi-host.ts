@@ -1,5 +1,4 @@
 /** GPU multi-host replicas (tensor parallel per node, pipeline parallel across nodes, a LeaderWorkerSet group) and the fit check that leads to them. */
-import { kvCacheGbFor, memoryBudget, multiHostPlan, smallestFittingTensorParallelSize, validTensorParallelSizes } from './feasibility';
 import { tpuOnlyServer } from './jetstream';
 import { ResolveRequest } from './resolution';
 import { refuseMultiHostTpu, pathwaysCurves } from './tpu-slices';
@@ -7,6 +6,7 @@ import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord, VLLM, versionServesFamily, versionServesModel, versionReleasedFor } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
 import { ProfileCurve } from '../performance/curve';
+import { kvCacheGbFor, memoryBudget, multiHostPlan, smallestFittingTensorParallelSize, validTensorParallelSizes } from '../performance/feasibility';
 import { modelledCurve } from '../performance/profiles';
 import { round } from '../util/round';
 

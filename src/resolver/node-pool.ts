@@ -2,8 +2,7 @@ import { Capacity, ResolvedNodePool } from './resolution';
 import { architectureSelector, machineArchitecture } from '../catalog/machine-architecture';
 import { DEFAULT_BOOT_DISK_GIB, bootDiskFor, bundledLocalSsds, localSsdEphemeralAutomatic, nodeAllocatable } from '../catalog/node-allocatable';
 import { AcceleratorRecord, MachineTypeRecord, PricingModelName } from '../catalog/types';
-import { LOCAL_CACHE_GIB } from '../server/xla-cache';
-import { hasLocalSsd } from '../storage/cache-media';
+import { LOCAL_CACHE_GIB, hasLocalSsd } from '../storage/cache-media';
 import { checkOptionalEnum } from '../util/input';
 import { shellQuote } from '../util/shell-quote';
 

@@ -3,7 +3,6 @@ import { autoscalingFor } from './autoscaling';
 import { Candidate } from './candidates';
 import { uncertaintyAt } from './choice';
 import { inputTokensPerSecond } from './cost';
-import { kvCacheFitAt, kvCacheGbFor, packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
 import { pathwaysParallelism, tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
 import { capacityOf, planNodePool, priceLabel } from './node-pool';
@@ -15,6 +14,7 @@ import { preallocatesDecodeSlots } from '../catalog/model-length';
 import { ModelServerRecord } from '../catalog/model-servers';
 import { ModelRecord, PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
+import { kvCacheFitAt, kvCacheGbFor, packedTensorParallelSizes, validTensorParallelSizes } from '../performance/feasibility';
 import { curveKeyString } from '../performance/measured-curves';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../performance/precision';
 

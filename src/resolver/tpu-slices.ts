@@ -1,11 +1,11 @@
 /** TPU slices beyond one host: vLLM's refusal, and JetStream with Pathways on multi-host slices. */
-import { kvCacheGbFor, memoryBudget, smallestFittingTensorParallelSize, validTensorParallelSizes } from './feasibility';
 import { pathwaysSlice } from './jetstream';
 import { ResolveRequest } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { ModelServerRecord, PATHWAYS_INSTANCE_TYPES, versionServesModel } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
 import { ProfileCurve } from '../performance/curve';
+import { kvCacheGbFor, memoryBudget, smallestFittingTensorParallelSize, validTensorParallelSizes } from '../performance/feasibility';
 import { modelledCurve } from '../performance/profiles';
 import { round } from '../util/round';
 

@@ -9,7 +9,7 @@ import { HuggingFaceToken } from './hugging-face-token';
 import { checkLoraEnv } from './lora';
 import { POD_CUSTOMIZATION_PROPS, checkPodCustomization } from './pod-customization';
 import { checkPodTemplateHook } from './pod-template-hook';
-import { InferenceCatalog } from '../catalog/inference-catalog';
+import { InferenceCatalog } from '../api/inference-catalog';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import {
   checkedFor, INT32_MAX, checkOptionalBoolean, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkOptionalStringList, checkProps,

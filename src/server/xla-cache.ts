@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BucketLocation, parseBucketUri } from '../storage/bucket-uri';
+import { LOCAL_CACHE_GIB } from '../storage/cache-media';
 import { GCSFUSE_SIDECAR_VOLUMES } from '../storage/cloud-storage-fuse';
 import { CONTENT_DIGEST_SUFFIX_LENGTH, contentName } from '../util/content-name';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
@@ -89,8 +90,6 @@ function withCache(template: k8s.PodTemplateSpec, containerName: string, locatio
   };
 }
 
-/** Size of each serving pod's private copy of the cache, GiB (XLA caches of these models are a few GB at most). */
-export const LOCAL_CACHE_GIB = 20;
 const LOCAL_VOLUME_NAME = 'xla-cache-local';
 const SHARED_MOUNT_PATH = '/xla-cache-shared';
 

@@ -12,3 +12,9 @@ export const LOCAL_SSD_MACHINE_PREFIXES: readonly string[] = ['a2-ultragpu-', 'a
 export function hasLocalSsd(machine: MachineTypeRecord): boolean {
   return LOCAL_SSD_MACHINE_PREFIXES.some((p) => machine.name.startsWith(p)) || /local SSD/i.test(machine.notes);
 }
+
+/**
+ * Size of each serving pod's private copy of an XLA compilation cache, GiB (XLA caches of these models are a few GB at most): the
+ * node pool keeps room for it on vLLM TPU servers (resolver/node-pool.ts), the pod template asks for it (server/xla-cache.ts).
+ */
+export const LOCAL_CACHE_GIB = 20;

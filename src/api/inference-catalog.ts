@@ -1,11 +1,11 @@
-import { ParsedBenchmark, USER_TRUST, isEstimatedPoint, parseBenchmarkCsv, parseBenchmarkJson } from './benchmark-import';
-import { implausibility } from './benchmark-plausibility';
-import { Catalog } from './catalog';
-import { knownTiedEmbeddings } from './data/extra-models';
-import { kvCacheKibPerTokenBf16 } from './data/large-models';
-import { VLLM, compareReleases } from './model-servers';
 import { CurveQuery, PerformanceCurve, curveOf } from './performance-curves';
-import { CheckpointFormat, MeasuredPointRecord, ModelRecord } from './types';
+import { ParsedBenchmark, USER_TRUST, isEstimatedPoint, parseBenchmarkCsv, parseBenchmarkJson } from '../catalog/benchmark-import';
+import { implausibility } from '../catalog/benchmark-plausibility';
+import { Catalog } from '../catalog/catalog';
+import { knownTiedEmbeddings } from '../catalog/data/extra-models';
+import { kvCacheKibPerTokenBf16 } from '../catalog/data/large-models';
+import { VLLM, compareReleases } from '../catalog/model-servers';
+import { CheckpointFormat, MeasuredPointRecord, ModelRecord } from '../catalog/types';
 import { WeightPrecision } from '../performance/precision';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import { Resolution, ResolveRequest } from '../resolver/resolution';

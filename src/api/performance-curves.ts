@@ -3,14 +3,14 @@
  * precision, workload), as the resolver reads it, for callers that chart, compare or export curves themselves.
  * `InferenceCatalog.curve` is the public entry point; `benchmarks list` prints the same figures.
  */
-import { Catalog } from './catalog';
-import { preallocatesDecodeSlots } from './model-length';
-import { VLLM } from './model-servers';
+import { Catalog } from '../catalog/catalog';
+import { preallocatesDecodeSlots } from '../catalog/model-length';
+import { VLLM } from '../catalog/model-servers';
 import { CurvePoint, ProfileCurve } from '../performance/curve';
+import { holdsModelLength, memoryBudget } from '../performance/feasibility';
 import { KvCacheDtype, WeightPrecision, precisionPlan } from '../performance/precision';
 import { profileCurves } from '../performance/profiles';
 import { inputTokensPerSecond } from '../resolver/cost';
-import { holdsModelLength, memoryBudget } from '../resolver/feasibility';
 import { chooseMaxModelLength, requireAccelerator, requireModel, requireServer } from '../resolver/request-checks';
 import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from '../resolver/workload';
 import { checkObject, checkOptionalEnum, checkOptionalInteger, checkOptionalString, checkRequiredString, printable } from '../util/input';
