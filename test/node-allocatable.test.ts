@@ -19,10 +19,16 @@ test('memory reservation: 25/20/10/6/2% tiers plus the 100 MiB eviction threshol
   expect(gkeReservedMemoryGiB(15)).toBeCloseTo(2.5 + 100 / 1024, 6);
   // g2-standard-48, 192 GiB: 1 + 0.8 + 0.8 + 6.72 + 2% of 64 = 10.6 GiB, + 100 MiB
   expect(gkeReservedMemoryGiB(192)).toBeCloseTo(10.6 + 100 / 1024, 6);
+  // a published n2-standard-4 node: capacity.memory 16380004Ki (the kernel's MemTotal, not 16 GiB), allocatable 13591652Ki; the tiers
+  // over that capacity give the allocatable to 1 MiB
+  const capacity = 16380004 / 1024 ** 2;
+  expect(Math.abs(capacity - gkeReservedMemoryGiB(capacity) - 13591652 / 1024 ** 2)).toBeLessThan(1 / 1024);
   const node = nodeAllocatable(machine('g2-standard-48'));
-  // less GKE's DaemonSets (1 GiB, 0.5 core, our estimate)
-  expect(node.memoryGiB).toBeCloseTo(192 - 10.6 - 100 / 1024 - 1, 6);
-  expect(node.cpu).toBeCloseTo(48 - 0.19 - 0.5, 6);
+  // g2-standard-48's node: 192 GiB x that share of capacity, less its tiers, less GKE's DaemonSets (1 GiB, 0.75 core, our estimate)
+  const g2 = 192 * (16380004 / (16 * 1024 ** 2));
+  expect(node.memoryGiB).toBeCloseTo(g2 - gkeReservedMemoryGiB(g2) - 1, 6);
+  expect(node.memoryGiB).toBeLessThan(192 - gkeReservedMemoryGiB(192) - 1 - 4);
+  expect(node.cpu).toBeCloseTo(48 - 0.19 - 0.75, 6);
 });
 
 test('boot disk ephemeral storage: a default 100 GB disk leaves 43.8 GiB, GKE\'s example node to the byte', () => {

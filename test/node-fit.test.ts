@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Capacity, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, PricingModel } from '../src';
-import { tiers } from './support/gke-formulas';
+import { DAEMONSETS, gkeAllocatable } from './support/gke-formulas';
 import { Catalog } from '../src/catalog/catalog';
 import { ClusterMode } from '../src/validation/cluster-mode';
 import { checkManifests } from '../src/validation/runner';
@@ -32,12 +32,10 @@ const BUNDLED_SSDS: { [m: string]: number } = {
   'a4x-highgpu-4g': 32,
 };
 // GKE's system DaemonSets on an accelerator node: our estimate (0.5 CPU, 1 GiB), not a documented figure
-const DAEMONSETS = { cpu: 0.5, memory: 1 };
 
 function allocatable(machineType: string, bootDiskGb: number, onSsd: boolean): { cpu: number; memory: number; ephemeral: number } {
   const m = catalog.machineTypes.find((x) => x.name === machineType)!;
-  const memReserved = tiers(m.ramGb, [[4, 0.25], [4, 0.2], [8, 0.1], [112, 0.06], [Infinity, 0.02]]) + 100 / 1024;
-  const cpuReserved = tiers(m.vcpu, [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]]);
+  const node = gkeAllocatable(m.ramGb, m.vcpu);
   let ephemeral: number;
   if (onSsd) {
     const n = BUNDLED_SSDS[machineType];
@@ -48,7 +46,7 @@ function allocatable(machineType: string, bootDiskGb: number, onSsd: boolean): {
     const fs = (bootDiskGb * 98831908) / (100 * 1024 ** 2);
     ephemeral = fs * 0.9 - Math.min(0.5 * bootDiskGb, 6 + 0.35 * bootDiskGb, 100);
   }
-  return { cpu: m.vcpu - cpuReserved - DAEMONSETS.cpu, memory: m.ramGb - memReserved - DAEMONSETS.memory, ephemeral };
+  return { cpu: node.cpu - DAEMONSETS.cpu, memory: node.memoryGiB - DAEMONSETS.memory, ephemeral };
 }
 
 const QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|m)?$/;
@@ -261,7 +259,7 @@ test('TPU serving pods\' start-up budget covers a cold XLA compile (up to 30 min
   expect(gpu.podResources.startupBudgetSeconds).toBe(Math.ceil((2 * gpu.modelLoading.estimatedLoadSeconds) / 60) * 60);
 });
 
-test('A2 Ultra gets its bundled local SSD as ephemeral storage through the node-pool flag; A3 needs none', () => {
+test('machines with bundled local SSD get it as ephemeral storage through the node-pool flag, naming their disks (as Google\'s A3 commands do)', () => {
   const a2 = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-a100-80gb', modelBucketUri: 'gs://my-models/gemma' });
   expect(a2.instanceType).toMatch(/^a2-ultragpu-(\d)g$/);
   const disks = Number(/^a2-ultragpu-(\d)g$/.exec(a2.instanceType)![1]);
@@ -270,7 +268,9 @@ test('A2 Ultra gets its bundled local SSD as ephemeral storage through the node-
   expect(a2.modelLoading.fileCacheMedium).toBe('local-ssd');
   const a3 = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', modelBucketUri: 'gs://my-models/gemma' });
   expect(a3.nodePool.ephemeralStorageOn).toBe('local-ssd');
-  expect(a3.nodePool.gcloudCommand).not.toContain('--ephemeral-storage-local-ssd');
+  // a3-highgpu-Ng bundles 2N local SSD (Compute Engine's A3 storage table); kubernetes-engine-samples pass count=16 on a3-highgpu-8g
+  const gpus = Number(/^a3-highgpu-(\d)g$/.exec(a3.instanceType)![1]);
+  expect(a3.nodePool.gcloudCommand).toContain(`--ephemeral-storage-local-ssd count=${2 * gpus}`);
 });
 
 test('GB200 (A4X, Grace CPUs): pods select kubernetes.io/arch=arm64 and run an image published for arm64; x86 machines select no architecture', () => {

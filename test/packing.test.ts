@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Capacity, InferenceResolver, OptimizedLlmServer, PricingModel } from '../src';
-import { tiers } from './support/gke-formulas';
+import { DAEMONSETS, gkeAllocatable } from './support/gke-formulas';
 import { Catalog } from '../src/catalog/catalog';
 import { resolveWith } from '../src/resolver/resolver';
 import { ClusterMode } from '../src/validation/cluster-mode';
@@ -12,16 +12,15 @@ import { checkNodeFit } from '../src/validation/node-fit-rules';
  * the machine's published price, packing lowers the cost per token of an 8B model against one replica over all
  * 8 GPUs, each pod requests tensor-parallel-size GPUs, and the pods a node holds fit its allocatable resources as
  * GKE's "Plan GKE Standard node sizes" computes them (memory 25/20/10/6/2% tiers + 100 MiB eviction, CPU
- * 6/1/0.5/0.25% tiers), less GKE's system DaemonSets (0.5 CPU, 1 GiB: our estimate, as in node-fit.test.ts).
+ * 6/1/0.5/0.25% tiers), over the node's memory capacity (the kernel's MemTotal), less GKE's system DaemonSets (0.75 CPU, 1 GiB: our estimate).
  */
 const catalog = Catalog.EMBEDDED;
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 
 function allocatable(machineType: string): { cpu: number; memoryGiB: number } {
   const m = catalog.machineTypes.find((x) => x.name === machineType)!;
-  const memReserved = tiers(m.ramGb, [[4, 0.25], [4, 0.2], [8, 0.1], [112, 0.06], [Infinity, 0.02]]) + 100 / 1024;
-  const cpuReserved = tiers(m.vcpu, [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]]);
-  return { cpu: m.vcpu - cpuReserved - 0.5, memoryGiB: m.ramGb - memReserved - 1 };
+  const node = gkeAllocatable(m.ramGb, m.vcpu);
+  return { cpu: node.cpu - DAEMONSETS.cpu, memoryGiB: node.memoryGiB - DAEMONSETS.memory };
 }
 
 const GIB = 1024 ** 3;

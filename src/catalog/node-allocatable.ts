@@ -57,7 +57,22 @@ const BUNDLED_LOCAL_SSDS: { readonly [machine: string]: number } = {
  * pdcsi-node, gcsfusecsi-node, the NVIDIA device plugin and DCGM exporter or the TPU device plugin and metrics
  * exporter). Our estimate, rounded up from their requests on GKE 1.33 nodes: the doc gives no figure.
  */
-export const GKE_DAEMONSET_REQUESTS = { cpu: 0.5, memoryGiB: 1, source: 'our estimate (sum of GKE system DaemonSet requests on an accelerator node, rounded up)' };
+export const GKE_DAEMONSET_REQUESTS = {
+  cpu: 0.75,
+  memoryGiB: 1,
+  source: 'our estimate: the requests of GKE\'s system DaemonSets on published accelerator nodes (fluentbit-gke 105m/230Mi, gke-metadata-server '
+    + '100m/100Mi, gke-metrics-agent 21m/145Mi, kube-proxy 100m, netd 8m/65Mi, ip-masq-agent 10m/16Mi, pdcsi-node 10m/20Mi, the GMP collector '
+    + '5m/36M, nvidia-gpu-device-plugin 150m/80Mi: 0.51 CPU, 0.67 GiB) with DCGM exporter, Dataplane V2 (anetd) and the gcsfuse node plugin '
+    + 'on top, rounded up',
+};
+
+/**
+ * The share of a machine's memory the kubelet reports as the node's capacity: the kernel's MemTotal, less than the machine type's
+ * memory (the kernel keeps its own, the firmware some). A published n2-standard-4 node (16 GiB) reports capacity.memory 16380004Ki
+ * and allocatable 13591652Ki, which GKE's tiers reproduce to 1 MiB from that capacity, not from 16 GiB; an e2-standard-4 reports
+ * 16385492Ki. GKE's reservation applies to the capacity.
+ */
+export const NODE_MEMORY_CAPACITY_SHARE = 16380004 / (16 * 1024 * 1024);
 
 /** Memory GKE reserves on a node of `ramGiB`, GiB, including the 100 MiB eviction threshold. */
 export function gkeReservedMemoryGiB(ramGiB: number): number {
@@ -145,21 +160,23 @@ export function nodeAllocatable(
 ): NodeAllocatable {
   const ssds = bundledLocalSsds(machine.name);
   const onSsd = (localSsdEphemeral ?? localSsdEphemeralAutomatic(machine.name)) && ssds > 0;
-  const memReserved = gkeReservedMemoryGiB(machine.ramGb);
+  const capacity = machine.ramGb * NODE_MEMORY_CAPACITY_SHARE;
+  const memReserved = gkeReservedMemoryGiB(capacity);
   const cpuReserved = gkeReservedCpu(machine.vcpu);
   const D = GKE_DAEMONSET_REQUESTS;
   const ephemeral = onSsd ? localSsdEphemeralGiB(ssds) : bootDiskEphemeralGiB(bootDiskGiB);
   return {
     machineType: machine.name,
     cpu: machine.vcpu - cpuReserved - D.cpu,
-    memoryGiB: machine.ramGb - memReserved - D.memoryGiB,
+    memoryGiB: capacity - memReserved - D.memoryGiB,
     ephemeralStorageGiB: ephemeral,
     ephemeralStorageOn: onSsd ? 'local-ssd' : 'boot-disk',
     bootDiskGiB,
     localSsdCount: onSsd ? ssds : 0,
     explanation: [
       `cpu ${(machine.vcpu - cpuReserved - D.cpu).toFixed(2)}: ${machine.vcpu} vCPU less GKE's ${cpuReserved.toFixed(3)} reserved and ${D.cpu} for its DaemonSets`,
-      `memory ${(machine.ramGb - memReserved - D.memoryGiB).toFixed(1)} GiB: ${machine.ramGb} GiB less GKE's ${memReserved.toFixed(2)} GiB reserved `
+      `memory ${(capacity - memReserved - D.memoryGiB).toFixed(1)} GiB: the node's capacity (${capacity.toFixed(1)} of the machine's ${machine.ramGb} GiB, the `
+        + `kernel's MemTotal) less GKE's ${memReserved.toFixed(2)} GiB reserved `
         + `(with the 100 MiB eviction threshold) and ${D.memoryGiB} GiB for its DaemonSets`,
       onSsd
         ? `ephemeral storage ${ephemeral.toFixed(1)} GiB on ${ssds} local SSD (${ssds * LOCAL_SSD_DISK_GIB} GiB less 10% eviction and GKE's system reservation)`

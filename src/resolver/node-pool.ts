@@ -1,6 +1,6 @@
 import { Capacity, ResolvedNodePool } from './resolution';
 import { architectureSelector, machineArchitecture } from '../catalog/machine-architecture';
-import { DEFAULT_BOOT_DISK_GIB, bootDiskFor, bundledLocalSsds, localSsdEphemeralAutomatic, nodeAllocatable } from '../catalog/node-allocatable';
+import { DEFAULT_BOOT_DISK_GIB, bootDiskFor, bundledLocalSsds, nodeAllocatable } from '../catalog/node-allocatable';
 import { AcceleratorRecord, MachineTypeRecord, PricingModelName } from '../catalog/types';
 import { LOCAL_CACHE_GIB, hasLocalSsd } from '../storage/cache-media';
 import { checkOptionalEnum } from '../util/input';
@@ -123,7 +123,11 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
   const need = pods * (input.podEphemeralStorageGiB + (fuse ? GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB + 1 : 0) + (xlaCache ? LOCAL_CACHE_GIB : 0));
   const disk = onSsd ? DEFAULT_BOOT_DISK_GIB : bootDiskFor(need);
   const node = nodeAllocatable(machine, disk, onSsd);
-  const flagSsds = onSsd && !localSsdEphemeralAutomatic(machine.name) ? bundledLocalSsds(machine.name) : 0;
+  // the flag on every machine with bundled local SSD: GKE says A3 and newer set it up on their own, and Google's A3 node-pool
+  // commands pass it anyway (--ephemeral-storage-local-ssd=count=16 on a3-highgpu-8g and a3-megagpu-8g); the API counts an unset
+  // count as the machine's bundled disks only inside that config (EphemeralStorageLocalSsdConfig.local_ssd_count), so naming the
+  // count leaves nothing to a default
+  const flagSsds = onSsd ? bundledLocalSsds(machine.name) : 0;
   const acceleratorSelector: { [key: string]: string } = tpu
     ? { [accelerator.labelKey]: accelerator.gkeLabel, 'cloud.google.com/gke-tpu-topology': input.tpuTopology! }
     // a packed node's pods each request fewer GPUs than the node has: the count label (equal to a pod's GPUs) is left out
@@ -152,7 +156,7 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
         + `--num-nodes ${input.capacity === Capacity.FLEX_START ? 0 : input.nodesPerReplica} starts room for ${pods} replicas, and the cluster autoscaler `
         + `adds a node when a pod finds no free ${accelerator.gkeLabel}` : ''),
     onSsd
-      ? `ephemeral storage on ${bundledLocalSsds(machine.name)} local SSD${flagSsds ? ' (--ephemeral-storage-local-ssd: GKE documents no automatic set-up before A3)' : ' (set up by GKE on A3 and newer)'}`
+      ? `ephemeral storage on ${bundledLocalSsds(machine.name)} local SSD (--ephemeral-storage-local-ssd count=${flagSsds}, the machine's bundled disks)`
       : `boot disk ${disk} GB: GKE leaves ${node.ephemeralStorageGiB.toFixed(1)} GiB of it allocatable, for ${pods > 1 ? `the ${pods} pods'` : 'the pod\'s'} ${need.toFixed(0)} GiB`
         + (fuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request`
           + `${xlaCache ? ` and ${LOCAL_CACHE_GIB} GiB for a copy of the XLA compilation cache, room kept for a vLLM TPU server's cache` : ''})` : ''),
