@@ -209,6 +209,23 @@ describe('LlmServerMonitoring', () => {
     expect(new LlmServerMonitoring(chart(), 'M', { name: 'x', selector: { app: 'x' }, interval: '1m30s' }).podMonitoring).toBeDefined();
   });
 
+  test('a second scrape of a server whose HPA reads its own scrape fails synthesis: the adapter would add both series up', () => {
+    const scaled = chart();
+    const server = new OptimizedLlmServer(scaled, 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 60 });
+    expect(server.horizontalPodAutoscaler).toBeDefined();
+    new LlmServerMonitoring(scaled, 'Extra', { name: 'srv-fast', selector: { app: server.name }, interval: '5s' });
+    expect(() => Testing.synth(scaled)).toThrow(/\[gke\/second-scrape\] PodMonitoring llm\/srv-fast .*scrapes the server's pods on port 8000 .*twice the replicas/);
+    // other pods, or a server without an HPA, are no concern
+    const other = chart();
+    new OptimizedLlmServer(other, 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 60 });
+    new LlmServerMonitoring(other, 'Extra', { name: 'other', selector: { app: 'other' } });
+    expect(() => Testing.synth(other)).not.toThrow();
+    const fixed = chart();
+    const plain = new OptimizedLlmServer(fixed, 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' });
+    new LlmServerMonitoring(fixed, 'Extra', { name: 'srv-fast', selector: { app: plain.name } });
+    expect(() => Testing.synth(fixed)).not.toThrow();
+  });
+
   test('two scrapes of one name fail synthesis; the TPU exporter scrape, one per chart, is one object applied twice', () => {
     const c = chart();
     new LlmServerMonitoring(c, 'A', { name: 'x', selector: { app: 'a' } });

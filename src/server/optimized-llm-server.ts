@@ -37,7 +37,7 @@ import { deepFreeze } from '../util/deep-freeze';
 import { checkedScope } from '../util/input';
 import { shellQuote } from '../util/shell-quote';
 import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
-import { addForeignPolicyCheck } from '../validation/foreign-network-policies';
+import { addForeignPolicyCheck } from '../validation/foreign-objects';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
 /** Properties of an {@link OptimizedLlmServer}. */
@@ -441,6 +441,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       podLabels: servedPodLabels(this.deployment, this.leaderWorkerSet, this.name),
       metricsPort: server.metricsPort ?? server.port,
       multiHost,
+      hpaMetric: r.autoscaling?.hpaMetricType === 'Pods' ? r.autoscaling.serverMetric : undefined,
     }));
     this.deploymentNotes = serverNotes(r, token, this.name, namespace, this.modelBucket, {
       initial: initialReplicas,

@@ -1,5 +1,9 @@
 /**
- * A synth-time check over the whole App: a NetworkPolicy that another construct emits (cdk8s-plus `client.connections.allowTo(server)`
+ * Synth-time checks over the whole App of what other constructs emit around a server's pods.
+ *
+ * A second scrape (`secondScrape`): a PodMonitoring of another construct on the pods of a server whose HPA reads its own scrape.
+ *
+ * A NetworkPolicy that another construct emits (cdk8s-plus `client.connections.allowTo(server)`
  * and `allowFrom(server)` put one on the server's pods by default, isolation "both sides") must not cut a server off from what it
  * needs. NetworkPolicies add up, and a pod any Ingress (Egress) policy selects admits only what one of them allows (Kubernetes,
  * "Network Policies": "The two sorts of pod isolation"), so a policy admitting a client on the serving port alone shuts out:
@@ -25,6 +29,8 @@ export interface ServedPods {
   readonly metricsPort: number;
   /** Whether the pods form multi-host groups, which talk to each other on every port. */
   readonly multiHost: boolean;
+  /** The server-metric series an HPA reads from the server's own scrape (a Pods metric), when one does. */
+  readonly hpaMetric?: string;
 }
 
 /** The Managed Prometheus collector: its namespaces and pod labels (GKE, Managed Service for Prometheus). */
@@ -100,6 +106,21 @@ export function foreignPolicyGaps(policy: JsonObject, pods: ServedPods): string[
 }
 
 /**
+ * Whether a PodMonitoring (or ClusterPodMonitoring) of another construct scrapes the server's metrics a second time. Each scrape target
+ * is a series of its own in Cloud Monitoring, and the Custom Metrics Stackdriver Adapter adds up a Pods metric's series per pod
+ * (k8s-stackdriver custom-metrics-stackdriver-adapter translator: one quantity per namespace:pod, summed), so an HPA reading the
+ * server's own scrape would see twice the load and hold twice the replicas.
+ */
+export function secondScrape(monitoring: JsonObject, pods: ServedPods): boolean {
+  if (pods.hpaMetric === undefined) return false;
+  const namespace = ((monitoring.metadata ?? {}) as { namespace?: string }).namespace ?? 'default';
+  if (monitoring.kind === 'PodMonitoring' && namespace !== pods.namespace) return false;
+  const spec = (monitoring.spec ?? {}) as { selector?: LabelSelector; endpoints?: Array<{ port?: number | string }> };
+  if (!pods.podLabels.some((l) => selects(spec.selector, l))) return false;
+  return (spec.endpoints ?? []).some((e) => e.port === pods.metricsPort || typeof e.port === 'string');
+}
+
+/**
  * Adds the check for one server's pods to the server construct: every NetworkPolicy of the App outside the server's tree that selects
  * them. `describe` gives the server's pods from what it emits (called at synth time).
  */
@@ -114,7 +135,15 @@ export function addForeignPolicyCheck(server: IConstruct, describe: () => Served
       const findings: string[] = [];
       const own = new Set(server.node.findAll());
       for (const c of root.node.findAll()) {
-        if (!ApiObject.isApiObject(c) || c.kind !== 'NetworkPolicy' || own.has(c)) continue;
+        if (!ApiObject.isApiObject(c) || own.has(c)) continue;
+        if ((c.kind === 'PodMonitoring' || c.kind === 'ClusterPodMonitoring') && secondScrape(c.toJson() as JsonObject, pods)) {
+          findings.push(`${pods.owner}: [gke/second-scrape] ${c.kind} ${c.metadata.namespace ? `${c.metadata.namespace}/` : ''}${c.name} `
+            + `(${c.node.path}) scrapes the server's pods on port ${pods.metricsPort} beside the server's own PodMonitoring: the HPA reads `
+            + `${pods.hpaMetric} per pod, and the metrics adapter adds up both scrapes' series, so it would see twice the load and hold `
+            + 'twice the replicas. Fix: drop that PodMonitoring (the server\'s own one scrapes every metric of its pods), or select other pods.');
+          continue;
+        }
+        if (c.kind !== 'NetworkPolicy') continue;
         const gaps = foreignPolicyGaps(c.toJson() as JsonObject, pods);
         if (gaps.length === 0) continue;
         findings.push(`${pods.owner}: [kubernetes/foreign-network-policy] NetworkPolicy ${pods.namespace}/${c.name} (${c.node.path}) selects the server's `
