@@ -345,6 +345,21 @@ describe('CRASH cases become clear errors', () => {
     refused(() => new L.OptimizedLlmServer({}, 's', { model: GEMMA, acceleratorType: 'nvidia-l4' }), /OptimizedLlmServer: 'scope' must be a construct \(a cdk8s Chart\), got object \{\}/);
     refused(() => new L.ModelTransferJob(chartOf(), 42, { model: GEMMA, modelBucketUri: 'gs://my-b/m' }), /ModelTransferJob: 'id' must be a non-empty string, got number 42/);
     refused(() => new L.XlaCompilationCache(null, 'x', {}), /XlaCompilationCache: 'scope' must be a construct .*got null/);
+    // the App itself, or a construct outside any Chart: cdk8s would say only "cannot find a parent chart"
+    refused(() => new L.OptimizedLlmServer(Testing.app(), 's', { model: GEMMA, acceleratorType: 'nvidia-l4' }),
+      /OptimizedLlmServer: 'scope' must be a cdk8s Chart or a construct inside one, got the App: create a Chart/);
+    const app = Testing.app();
+    refused(() => new L.ModelTransferJob(new Construct(app, 'group'), 'stage', { model: GEMMA, modelBucketUri: 'gs://my-b/m' }),
+      /ModelTransferJob: 'scope' must be a cdk8s Chart or a construct inside one, got 'group'/);
+  });
+
+  test('a name derived from the construct path that is no DNS label says where it came from and what to do', () => {
+    const app = Testing.app();
+    refused(() => new OptimizedLlmServer(new Chart(app, 'serving.prod', { namespace: 'llm' }), 'gemma', { model: GEMMA, acceleratorType: 'nvidia-l4' }),
+      /'name' is unset, and the name derived from the construct path 'serving\.prod\/gemma', 'serving\.prod-gemma-[0-9a-f]+', is not a DNS-1035 label .*pass 'name'/);
+    // a name the user gives is named as theirs
+    refused(() => new OptimizedLlmServer(new Chart(app, 'c2', { namespace: 'llm' }), 'gemma', { model: GEMMA, acceleratorType: 'nvidia-l4', name: '9lives' }),
+      /^'name' '9lives' must be a DNS-1035 label/);
   });
 
   test('a line break in a string prop is shown escaped: every refusal is one line', () => {

@@ -24,6 +24,7 @@ import { VLLM_RELEASES } from '../performance/performance-constants';
 import { Annotations } from '../server/annotations';
 import { leaderSelector } from '../server/multi-host';
 import { OptimizedLlmServer } from '../server/optimized-llm-server';
+import { validateName } from '../server/server-checks';
 import { chartNamespace } from '../server/server-props';
 import { terminationGrace } from '../server/termination';
 import { atLeast } from '../storage/gke-version';
@@ -267,10 +268,7 @@ export class InferenceGateway extends Construct {
       this.gatewayName = this.frontend.existingGatewayName;
     } else {
       this.gatewayName = props.name ?? Names.toDnsLabel(this);
-      if (!DNS_LABEL.test(this.gatewayName) || this.gatewayName.length > 63) {
-        throw new Error(`'name' '${printable(this.gatewayName)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', `
-          + 'starting with a letter.');
-      }
+      validateName(this.gatewayName, props.name === undefined ? this.node.path : undefined);
       this.gateway = new Gateway(this, 'Resource', {
         metadata: { name: this.gatewayName },
         spec: { gatewayClassName: this.frontend.gatewayClassName!, listeners: [{ ...LISTENER }] },

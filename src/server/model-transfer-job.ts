@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { HuggingFaceToken } from './hugging-face-token';
 import { secretCreateCommand } from './secret-command';
+import { validateName } from './server-checks';
 import { chartNamespace, checkToken } from './server-props';
 import { Catalog } from '../catalog/catalog';
 import { VLLM } from '../catalog/model-servers';
@@ -113,9 +114,7 @@ export class ModelTransferJob extends Construct {
       throw new Error(`'revision' '${printable(revision)}' is not a branch, tag or commit (letters, digits, '_', '.', '/' and '-', e.g. 'main').`);
     }
     this.name = props.name ?? Names.toDnsLabel(this);
-    if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
-      throw new Error(`'name' '${printable(this.name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter.`);
-    }
+    validateName(this.name, props.name === undefined ? this.node.path : undefined);
     const known = Catalog.EMBEDDED.model(props.model);
     const token = props.huggingFaceToken ?? HuggingFaceToken.fromSecret(HuggingFaceToken.DEFAULT_SECRET_NAME);
     if (token.secretName === undefined && known?.gating !== 'not-gated') {

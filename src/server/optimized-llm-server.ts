@@ -219,7 +219,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     const namespace = chartNamespace(this);
     // the name first: every later message names the server
     this.name = props.name ?? Names.toDnsLabel(this);
-    validateName(this.name);
+    validateName(this.name, props.name === undefined ? this.node.path : undefined);
     checkJetStreamProps(props);
     const catalog = props.catalog?._catalog ?? Catalog.EMBEDDED;
     // on Autopilot, the automatic choice stays within the GPU types Autopilot admits (the resolver leaves out the shapes it rejects or

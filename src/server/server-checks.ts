@@ -61,10 +61,19 @@ export function checkLeaderWorkerSetName(name: string, groups: number): void {
   }
 }
 
-export function validateName(name: string): void {
-  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
-    throw new Error(`'name' '${printable(name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter.`);
+export function validateName(name: string, derivedFrom?: string): void {
+  if (!isDns1035Label(name)) {
+    throw new Error(derivedFrom !== undefined
+      ? `'name' is unset, and the name derived from the construct path '${printable(derivedFrom)}', '${printable(name)}', is not a DNS-1035 label `
+        + '(at most 63 lower-case letters, digits and \'-\', starting with a letter): pass \'name\', or give the Chart and construct ids of '
+        + 'lower-case letters, digits and \'-\'.'
+      : `'name' '${printable(name)}' must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter.`);
   }
+}
+
+/** A DNS-1035 label: what Services (and so the server's objects, named alike) must be named. */
+export function isDns1035Label(name: string): boolean {
+  return /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) && name.length <= 63;
 }
 
 export function validateImage(image: string): void {

@@ -167,7 +167,8 @@ export class XlaCompilationCache extends Construct {
     const describe = (c: XlaCompilationCache, cacheName: string) => {
       const parent = c.node.scope as unknown as { readonly xlaCacheUri?: string; readonly name?: string } | undefined;
       return parent !== undefined && c.node.id === 'XlaCache' && 'xlaCacheUri' in parent
-        ? `OptimizedLlmServer '${parent.name ?? cacheName}' ('xlaCacheBucketUri')` : `XlaCompilationCache '${cacheName}' ('bucketUri')`;
+        ? `OptimizedLlmServer '${parent.name ?? cacheName}' ('xlaCacheBucketUri', or by default in the bucket of its 'modelBucketUri')`
+        : `XlaCompilationCache '${cacheName}' ('bucketUri')`;
     };
     throw new Error(`the XLA cache ${this.uri} of ${describe(this, this.cacheName)} is also the cache (or inside the cache) ${other.uri} of `
       + `${describe(other, other.cacheName)}: their two warm-up Jobs would write it concurrently. Give one of them a cache location of its own.`);

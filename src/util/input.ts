@@ -4,6 +4,7 @@
  * number belongs, a plain object where a class instance belongs, or a misspelt prop. Every check throws
  * one `Error` whose message names the prop, says what arrived and what would work.
  */
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { closestMatches } from './closest';
 
@@ -188,5 +189,10 @@ export function checkOptionalInstance(name: string, value: unknown, isInstance: 
 export function checkedScope<T>(scope: T, id: unknown, what: string): T {
   if (!Construct.isConstruct(scope)) throw new Error(`${what}: 'scope' must be a construct (a cdk8s Chart), got ${describeValue(scope)}.`);
   if (typeof id !== 'string' || id.length === 0) throw new Error(`${what}: 'id' must be a non-empty string, got ${describeValue(id)}.`);
+  // cdk8s names and namespaces objects from their Chart ("cannot find a parent chart" otherwise, with no word of what to do)
+  if (!scope.node.scopes.some((s) => Chart.isChart(s))) {
+    throw new Error(`${what}: 'scope' must be a cdk8s Chart or a construct inside one, got ${scope.node.path ? `'${scope.node.path}'` : 'the App'}: `
+      + `create a Chart (new Chart(app, 'llm', { namespace: 'llm' })) and the ${what} in it.`);
+  }
   return scope;
 }
