@@ -338,11 +338,11 @@ describe('XlaCompilationCache', () => {
     const server = new OptimizedLlmServer(c1, 's', serverProps);
     expect(server.xlaCacheUri).toBe('gs://my-models/g9/xla-cache/tpu-v6e-slice-1x1/v0.11.1-tpu');
     expect(() => new XlaCompilationCache(c1, 'Mine', cacheProps('gs://my-models/g9/xla-cache')))
-      .toThrow(/the XLA cache gs:\/\/my-models\/g9\/xla-cache\/tpu-v6e-slice-1x1\/v0\.11\.1-tpu of XlaCompilationCache 'mine' \('bucketUri'\) is also the cache .* of OptimizedLlmServer 's' \('xlaCacheBucketUri'\): their two warm-up Jobs would write it concurrently/);
+      .toThrow(/the XLA cache gs:\/\/my-models\/g9\/xla-cache\/tpu-v6e-slice-1x1\/v0\.11\.1-tpu of XlaCompilationCache 'mine' \('bucketUri'\) is also the cache .* of OptimizedLlmServer 's' \('xlaCacheBucketUri', or by default in the bucket of its 'modelBucketUri'\): their two warm-up Jobs would write it concurrently/);
     // the other order: the server's cache is refused
     const c2 = chart();
     new XlaCompilationCache(c2, 'Mine', cacheProps('gs://my-models/g9/xla-cache'));
-    expect(() => new OptimizedLlmServer(c2, 's', serverProps)).toThrow(/of OptimizedLlmServer 's' \('xlaCacheBucketUri'\) is also the cache .* of XlaCompilationCache 'mine'/);
+    expect(() => new OptimizedLlmServer(c2, 's', serverProps)).toThrow(/of OptimizedLlmServer 's' \('xlaCacheBucketUri', or by default in the bucket of its 'modelBucketUri'\) is also the cache .* of XlaCompilationCache 'mine'/);
     // a cache elsewhere is fine
     const c3 = chart();
     new OptimizedLlmServer(c3, 's', serverProps);

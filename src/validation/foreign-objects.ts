@@ -120,6 +120,19 @@ export function secondScrape(monitoring: JsonObject, pods: ServedPods): boolean 
   return (spec.endpoints ?? []).some((e) => e.port === pods.metricsPort || typeof e.port === 'string');
 }
 
+/** The NetworkPolicies and PodMonitorings of an App, found once per synthesis for all its servers (an App of 1000 servers walks once). */
+const aroundServers = new WeakMap<IConstruct, { readonly scope: SynthScope; readonly objects: readonly ApiObject[] }>();
+
+function policiesAndScrapes(root: IConstruct): readonly ApiObject[] {
+  const scope = activeSynthScope(root);
+  const known = aroundServers.get(root);
+  if (scope && known?.scope === scope) return known.objects;
+  const objects = root.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)
+    && (c.kind === 'NetworkPolicy' || c.kind === 'PodMonitoring' || c.kind === 'ClusterPodMonitoring'));
+  if (scope) aroundServers.set(root, { scope, objects });
+  return objects;
+}
+
 /**
  * Adds the check for one server's pods to the server construct: every NetworkPolicy of the App outside the server's tree that selects
  * them. `describe` gives the server's pods from what it emits (called at synth time).
@@ -133,9 +146,9 @@ export function addForeignPolicyCheck(server: IConstruct, describe: () => Served
       if (scope && last?.scope === scope) return [...last.findings];
       const pods = describe();
       const findings: string[] = [];
-      const own = new Set(server.node.findAll());
-      for (const c of root.node.findAll()) {
-        if (!ApiObject.isApiObject(c) || own.has(c)) continue;
+      for (const c of policiesAndScrapes(root)) {
+        // the server's own objects (its allowedClients and gateway policies, its PodMonitoring) are not foreign
+        if (c.node.scopes.includes(server)) continue;
         if ((c.kind === 'PodMonitoring' || c.kind === 'ClusterPodMonitoring') && secondScrape(c.toJson() as JsonObject, pods)) {
           findings.push(`${pods.owner}: [gke/second-scrape] ${c.kind} ${c.metadata.namespace ? `${c.metadata.namespace}/` : ''}${c.name} `
             + `(${c.node.path}) scrapes the server's pods on port ${pods.metricsPort} beside the server's own PodMonitoring: the HPA reads `
