@@ -197,9 +197,9 @@ test('xlaCacheBucketUri is refused off TPUs, malformed, or shared by two servers
   expect(gpu.servers[0].xlaCacheUri).toBeUndefined();
   expect(gpu.objects.some((o) => o.kind === 'Job')).toBe(false);
   expect(() => synth({ ...TPU_BUCKET, xlaCacheBucketUri: 'https://storage.googleapis.com/x' })).toThrow(/'xlaCacheBucketUri' .* is not a gs:\/\/ URI/);
-  expect(() => synth(TPU_BUCKET, { ...TPU_BUCKET, name: 'second' })).toThrow(/the XLA cache .* of OptimizedLlmServer 'second' \('xlaCacheBucketUri'\) is also the cache .* would write it concurrently/);
+  expect(() => synth(TPU_BUCKET, { ...TPU_BUCKET, name: 'second' })).toThrow(/the XLA cache .* of OptimizedLlmServer 'second' \('xlaCacheBucketUri', or by default in the bucket of its 'modelBucketUri'\) is also the cache .* would write it concurrently/);
   expect(() => synth(TPU_BUCKET, { ...TPU_BUCKET, name: 'nested', xlaCacheBucketUri: 'gs://models/gemma-2-27b-it/xla-cache/tpu-v6e-slice-2x2/v0.11.1-tpu' }))
-    .toThrow(/the XLA cache .* of OptimizedLlmServer 'nested' \('xlaCacheBucketUri'\) is also the cache \(or inside the cache\)/);
+    .toThrow(/the XLA cache .* of OptimizedLlmServer 'nested' \('xlaCacheBucketUri', or by default in the bucket of its 'modelBucketUri'\) is also the cache \(or inside the cache\)/);
   // across charts of one app too
   const app = new App();
   new OptimizedLlmServer(new Chart(app, 'a'), 's', TPU_BUCKET);

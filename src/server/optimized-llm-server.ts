@@ -9,7 +9,7 @@ import { ServiceView } from './kplus-interop';
 import { LlmServerAutoscaler, ScaleTarget } from './llm-autoscaler';
 import { LlmServerMonitoring } from './llm-monitoring';
 import { loraNotes } from './lora';
-import { LEADER_ROLE, LwsLabels, ROLE_LABEL, createLeaderWorkerSet, leaderSelector, leaderServiceName } from './multi-host';
+import { LEADER_ROLE, LwsLabels, ROLE_LABEL, WORKER_ROLE, createLeaderWorkerSet, leaderSelector, leaderServiceName } from './multi-host';
 import { ServerClients, checkAllowedClients, createServerNetworkPolicy } from './network-policy';
 import { POD_CUSTOMIZATION_PROPS, PodCustomization, customizePod } from './pod-customization';
 import { CONTAINER_NAME, HTTP_PORT_NAME, labelValue, podTemplate } from './pod-template';
@@ -298,7 +298,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     // a multi-host group's pods carry role=leader and role=worker (the leader Service selects role: leader): a user's role would be lost
     if (r.nodes > 1 && props.podLabels !== undefined && ROLE_LABEL in props.podLabels) {
       throw new Error(`'podLabels' cannot set '${ROLE_LABEL}' on a multi-host server (${r.nodes} nodes per replica): the library labels its `
-        + `LeaderWorkerSet pods ${ROLE_LABEL}=${LEADER_ROLE} and ${ROLE_LABEL}=worker, and its Service selects the leaders by it; use another key.`);
+        + `LeaderWorkerSet pods ${ROLE_LABEL}=${LEADER_ROLE} and ${ROLE_LABEL}=${WORKER_ROLE}, and its Service selects the leaders by it; use another key.`);
     }
     if (customized.length > 0 && pathways) {
       throw new Error(`${customized.join(', ')}: not supported on a JetStream with Pathways slice, whose leader and worker pods follow `
@@ -435,10 +435,15 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     addManifestValidation(this, validation.clusterMode === ClusterMode.STANDARD ? { ...validation, nodeFit: this.nodePool } : validation);
     // a NetworkPolicy another construct puts on the server's pods (cdk8s-plus allowTo/allowFrom isolate both sides by default) must
     // leave them the collector, their group and their egress
+    // (the labels as built, not a rendering of the workload: each object renders once per synthesis, synth-scope.ts)
+    const baseLabels = pathways ? podLabels : servingTemplate.metadata?.labels ?? podLabels;
+    const servedLabels = multiHost
+      ? [LEADER_ROLE, WORKER_ROLE].map((role) => ({ ...baseLabels, [ROLE_LABEL]: role, [LwsLabels.NAME]: this.name }))
+      : [{ ...baseLabels }];
     addForeignPolicyCheck(this, () => ({
       owner: `OptimizedLlmServer '${this.name}'`,
       namespace,
-      podLabels: servedPodLabels(this.deployment, this.leaderWorkerSet, this.name),
+      podLabels: servedLabels,
       metricsPort: server.metricsPort ?? server.port,
       multiHost,
       hpaMetric: r.autoscaling?.hpaMetricType === 'Pods' ? r.autoscaling.serverMetric : undefined,
@@ -535,12 +540,4 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
   public toPodSelector(): kplus.IPodSelector | undefined {
     return this;
   }
-}
-
-/** The labels of the pods a server runs, as emitted: a Deployment's, or a LeaderWorkerSet's leaders and workers (with the controller's name label). */
-function servedPodLabels(deployment: k8s.KubeDeployment | undefined, lws: ApiObject | undefined, name: string): Array<{ [key: string]: string }> {
-  if (deployment) return [{ ...(deployment.toJson() as any).spec.template.metadata.labels }];
-  const template = (lws!.toJson() as any).spec.leaderWorkerTemplate;
-  return [template.leaderTemplate, template.workerTemplate].filter((t) => t !== undefined)
-    .map((t) => ({ ...t.metadata?.labels, [LwsLabels.NAME]: name }));
 }

@@ -16,7 +16,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { JsonObject } from './manifest';
-import { SynthScope, activeSynthScope } from './synth-scope';
+import { SynthScope, activeSynthScope, renderOncePerSynth } from './synth-scope';
 
 /** The pods of a server, as a foreign policy would select them. */
 export interface ServedPods {
@@ -149,6 +149,8 @@ export function addForeignPolicyCheck(server: IConstruct, describe: () => Served
       for (const c of policiesAndScrapes(root)) {
         // the server's own objects (its allowedClients and gateway policies, its PodMonitoring) are not foreign
         if (c.node.scopes.includes(server)) continue;
+        // rendered once per synthesis, for this check and the output alike
+        renderOncePerSynth(c);
         if ((c.kind === 'PodMonitoring' || c.kind === 'ClusterPodMonitoring') && secondScrape(c.toJson() as JsonObject, pods)) {
           findings.push(`${pods.owner}: [gke/second-scrape] ${c.kind} ${c.metadata.namespace ? `${c.metadata.namespace}/` : ''}${c.name} `
             + `(${c.node.path}) scrapes the server's pods on port ${pods.metricsPort} beside the server's own PodMonitoring: the HPA reads `
