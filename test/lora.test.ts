@@ -152,6 +152,11 @@ describe('vLLM flags', () => {
     expect(container.args).not.toContain('--lora-modules');
     expect(container.env).toContainEqual({ name: 'VLLM_ALLOW_RUNTIME_LORA_UPDATING', value: 'True' });
     expect(server.deploymentNotes.some((n) => /without authentication/.test(n) && /allowedClients/.test(n))).toBe(true);
+    expect(server.deploymentNotes.join('\n')).toContain('can make it download and serve any adapter');
+    // from a bucket the pods run with HF_HUB_OFFLINE=1: run-time loads come from the mount only, and the note says so
+    const fromBucket = build({ runtimeLoraUpdating: true, modelBucketUri: 'gs://my-models/llama' });
+    expect(fromBucket.container.env).toContainEqual({ name: 'HF_HUB_OFFLINE', value: '1' });
+    expect(fromBucket.server.deploymentNotes.join('\n')).toContain('serve any adapter directory under its Cloud Storage FUSE mount (it runs with HF_HUB_OFFLINE=1');
   });
 
   test('no LoRA flag without adapters', () => {

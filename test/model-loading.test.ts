@@ -217,6 +217,21 @@ test('hub path: HF_HOME on the node\'s ephemeral storage, the boot disk sized so
   }
 });
 
+test('a repository with a second copy of the weights is downloaded twice over: the pod\'s ephemeral storage holds both', () => {
+  // vLLM up to v0.12.0 fetches gpt-oss's original/model.safetensors beside the shards (vllm-project/vllm#30537), and Mistral v0.3's
+  // consolidated.safetensors (vllm-project/vllm#7523); TGI 3.0.1 fetches every top-level *.safetensors
+  for (const [id, acceleratorType] of [['openai/gpt-oss-20b', 'nvidia-h100-80gb'], ['mistralai/Mistral-7B-Instruct-v0.3', 'nvidia-l4']]) {
+    const r = synth({ model: id, acceleratorType }).server.resolution;
+    const copy = (catalog.model(id)!.checkpointWeightsGb * 1e9) / 1024 ** 3;
+    expect(r.podResources.ephemeralStorageGiB).toBe(Math.ceil(2 * copy + 10));
+    expect(r.podResources.explanation.join('\n')).toContain('two copies of the weights');
+    expect(r.podResources.ephemeralStorageGiB).toBeLessThanOrEqual(r.nodePool.allocatableEphemeralStorageGiB);
+  }
+  // a repository with one copy counts one
+  const gemma = synth({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4' }).server.resolution;
+  expect(gemma.podResources.ephemeralStorageGiB).toBe(Math.ceil((catalog.model('google/gemma-2-9b-it')!.checkpointWeightsGb * 1e9) / 1024 ** 3 + 10));
+});
+
 test('startup budgets follow the model bytes and the load path', () => {
   const hub = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' }).server.resolution;
   const bucket = synth(GEMMA_BUCKET).server.resolution;

@@ -213,3 +213,17 @@ test('the maxModelLength check sizes the KV cache at the served dtype: FP8 KV ad
   const longer = InferenceResolver.resolve({ ...request, maxModelLength: fp8Tokens + 1, kvCacheDtype: KvCacheDtype.FP8 });
   expect(oneL4(longer).reason).toBe(`'maxModelLength' (${fp8Tokens + 1}) does not fit: at most ${fp8Tokens} tokens of KV cache fit next to the weights`);
 });
+
+test('Ampere refuses the e4m3 FP8 KV cache (vLLM\'s kernels need compute capability 8.9); Turing computes in fp16 (--dtype=half)', () => {
+  // "type fp8e4nv not supported in this architecture" on A100 (vllm-project/vllm#54219)
+  for (const label of ['nvidia-tesla-a100', 'nvidia-a100-80gb']) {
+    expect(() => plan(label, WeightPrecision.CHECKPOINT, KvCacheDtype.FP8))
+      .toThrow(new RegExp(`KV-cache dtype \\('kvCacheDtype'\\) 'fp8' cannot run on ${label}: vLLM's FP8 KV cache is e4m3, whose kernels need compute capability 8.9.*It runs on .*nvidia-l4.*use 'auto'`));
+  }
+  expect(plan('nvidia-l4', WeightPrecision.CHECKPOINT, KvCacheDtype.FP8).vllmArgs).toEqual(['--kv-cache-dtype=fp8']);
+  // a bf16 checkpoint on T4: vLLM before 0.9 refuses bf16 below compute capability 8.0 rather than cast it
+  expect(plan('nvidia-tesla-t4', WeightPrecision.CHECKPOINT).vllmArgs).toEqual(['--dtype=half']);
+  const t4 = new OptimizedLlmServer(Testing.chart(), 's', { model: LLAMA.id, acceleratorType: 'nvidia-tesla-t4', modelServerVersion: 'v0.7.2' });
+  expect(t4.deployment!.toJson().spec.template.spec.containers[0].args).toContain('--dtype=half');
+  expect(plan('nvidia-l4', WeightPrecision.CHECKPOINT).vllmArgs).toEqual([]);
+});

@@ -156,14 +156,21 @@ export function precisionPlan(
       }
       break;
   }
-  if (kv === KvCacheDtype.FP8 && turing) {
-    throw new Error(`${what.kv} '${kv}' cannot run on ${label}: vLLM's FP8 KV cache needs compute capability 8.0 or more. `
-      + `It runs on ${gpusWith(accelerators, (a) => a.bf16DenseTflops != null)}.`);
+  // vLLM's `fp8` KV cache is e4m3, whose Triton kernels compile only on compute capability 8.9 or more: on Ampere (bf16 but no fp8
+  // tensor cores) the V1 engine fails at start, "type fp8e4nv not supported in this architecture" (vllm-project/vllm#26431 on an
+  // RTX 3090, #54219 on an A100; #50882 keeps e4m3 refused below SM89)
+  if (kv === KvCacheDtype.FP8 && (turing || fp8 === undefined)) {
+    throw new Error(`${what.kv} '${kv}' cannot run on ${label}: vLLM's FP8 KV cache is e4m3, whose kernels need compute capability 8.9 or more `
+      + '("type fp8e4nv not supported in this architecture" on Ampere, vllm-project/vllm#54219). It runs on '
+      + `${gpusWith(accelerators, (a) => a.fp8DenseTflops != null)}; use '${KvCacheDtype.AUTO}' on ${label}.`);
   }
   if (computeTflops === undefined) throw new Error(`${label} has no dense throughput figure for ${weights}`);
   // a checkpoint that already ships in a 4-bit format keeps its own size (gpt-oss: bf16 attention, MXFP4 experts)
   const weightsGb = weightsGbFor(model, weights);
   const vllmArgs = [
+    // a GPU without bf16 (Turing) computes in fp16: vLLM before 0.9 refuses a bf16 checkpoint there rather than cast it ("Bfloat16
+    // is only supported on GPUs with compute capability of at least 8.0"; the automatic fallback came with vllm-project/vllm#17265)
+    ...(turing ? ['--dtype=half'] : []),
     // vLLM quantizes a bf16 checkpoint to FP8 online; every other format must ship in the checkpoint, whose config names it
     ...(weights === WeightPrecision.FP8 && !shipsQuantized(model) ? ['--quantization=fp8'] : []),
     ...(kv === KvCacheDtype.FP8 ? ['--kv-cache-dtype=fp8'] : []),

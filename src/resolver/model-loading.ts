@@ -1,5 +1,6 @@
 import { CacheMedium, ModelLoadPath, ResolvedModelLoading } from './resolution';
 import { bootDiskEphemeralGiB, bootDiskFor, nodeAllocatable } from '../catalog/node-allocatable';
+import { HUB_SECOND_COPY } from '../catalog/data/hub-downloads';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord } from '../catalog/types';
 import { parseBucketUri } from '../storage/bucket-uri';
@@ -11,6 +12,11 @@ const GB = 1e9;
 
 export function weightsGiB(model: ModelRecord): number {
   return (model.checkpointWeightsGb * GB) / GIB;
+}
+
+/** What a server downloads from the Hugging Face Hub into HF_HOME, GiB: the weights, twice over for a repository with a second copy. */
+export function hubDownloadGiB(model: ModelRecord): number {
+  return (HUB_SECOND_COPY[model.id] ? 2 : 1) * weightsGiB(model);
 }
 
 /**
@@ -80,24 +86,27 @@ export function planModelLoading(
     };
   }
   // HF_HOME stays on the node's ephemeral storage: the machine's local SSD, or the boot disk, which the node pool
-  // sizes so that GKE leaves the download allocatable (a default 100 GB disk leaves 43.8 GiB: node-allocatable.ts)
-  const need = Math.ceil(w + C.ephemeralStorageMarginGiB.value);
+  // sizes so that GKE leaves the download allocatable (a default 100 GB disk leaves 43.8 GiB: node-allocatable.ts); a repository
+  // with a second copy of the weights is downloaded twice over (hub-downloads.ts)
+  const second = HUB_SECOND_COPY[model.id];
+  const download = hubDownloadGiB(model);
+  const need = Math.ceil(download + C.ephemeralStorageMarginGiB.value);
   const onSsd = node.ephemeralStorageOn === 'local-ssd';
   const disk = onSsd ? node.bootDiskGiB : bootDiskFor(need);
-  const estimatedLoadSeconds = model.checkpointWeightsGb / C.hubDownloadGBps.value + loadFromMemory;
+  const estimatedLoadSeconds = (second ? 2 : 1) * model.checkpointWeightsGb / C.hubDownloadGBps.value + loadFromMemory;
+  const what = second ? `${download.toFixed(1)} GiB of weights (the servers also download the repository's ${second.files}, a second copy)`
+    : `${w.toFixed(1)} GiB of weights`;
   return {
     loadPath: ModelLoadPath.HUGGING_FACE,
     huggingFaceHomeMedium: onSsd ? CacheMedium.LOCAL_SSD : CacheMedium.BOOT_DISK,
     estimatedLoadSeconds,
     explanation: [
       'weights downloaded from Hugging Face at start-up (set modelBucketUri to load from Cloud Storage, which GKE finds over 7x faster)',
-      onSsd
-        ? `HF_HOME on ephemeral storage: ${w.toFixed(1)} GiB of weights + ${C.ephemeralStorageMarginGiB.value} GiB fit the ${usable} GiB allocatable on ${where}`
-        : need <= usable
-          ? `HF_HOME on ephemeral storage: ${w.toFixed(1)} GiB of weights + ${C.ephemeralStorageMarginGiB.value} GiB fit the ${usable} GiB allocatable on ${where}`
-          : `HF_HOME on ephemeral storage: ${w.toFixed(1)} GiB of weights + ${C.ephemeralStorageMarginGiB.value} GiB need a ${disk} GB boot disk `
+      onSsd || need <= usable
+        ? `HF_HOME on ephemeral storage: ${what} + ${C.ephemeralStorageMarginGiB.value} GiB fit the ${usable} GiB allocatable on ${where}`
+        : `HF_HOME on ephemeral storage: ${what} + ${C.ephemeralStorageMarginGiB.value} GiB need a ${disk} GB boot disk `
             + `(GKE leaves ${Math.floor(bootDiskEphemeralGiB(disk))} GiB of it allocatable; ${where} leaves ${usable} GiB)`,
-      `estimated load ${Math.round(estimatedLoadSeconds)} s: ${round(model.checkpointWeightsGb, 2)} GB at ${C.hubDownloadGBps.value} GB/s from the hub `
+      `estimated load ${Math.round(estimatedLoadSeconds)} s: ${round((second ? 2 : 1) * model.checkpointWeightsGb, 2)} GB at ${C.hubDownloadGBps.value} GB/s from the hub `
         + `+ ${C.weightLoadGBps.value} GB/s into accelerator memory + ${C.serverInitSeconds.value} s init`,
     ],
   };

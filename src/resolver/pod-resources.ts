@@ -1,4 +1,4 @@
-import { weightsGiB } from './model-loading';
+import { hubDownloadGiB, weightsGiB } from './model-loading';
 import { CacheMedium, ResolvedModelLoading, ResolvedPodResources } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
@@ -100,7 +100,7 @@ export function podResources(
   const memoryGiB = Math.min(need, nodeCap);
   const w = weightsGiB(model);
   const downloadsToDisk = loading.huggingFaceHomeMedium === CacheMedium.BOOT_DISK || loading.huggingFaceHomeMedium === CacheMedium.LOCAL_SSD;
-  const ephemeralStorageGiB = Math.ceil((downloadsToDisk ? w : 0) + C.ephemeralStorageMarginGiB.value);
+  const ephemeralStorageGiB = Math.ceil((downloadsToDisk ? hubDownloadGiB(model) : 0) + C.ephemeralStorageMarginGiB.value);
   // TPUs: the first XLA compile (10-30 min) runs while the shared cache may still be empty; a multi-host Pathways slice gets
   // the few hours Google's tutorial allows
   const tpu = machine.accelerator.startsWith('tpu');
@@ -114,7 +114,9 @@ export function podResources(
       + (ramCache ? ` + ${ramCache} GiB memory-backed model cache` : '')
       + (need > nodeCap ? `, capped at ${ofMachine} ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
     downloadsToDisk
-      ? `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${w.toFixed(1)} GiB Hugging Face download + ${C.ephemeralStorageMarginGiB.value} GiB margin`
+      ? `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${hubDownloadGiB(model).toFixed(1)} GiB Hugging Face download`
+        + `${hubDownloadGiB(model) > w ? ' (two copies of the weights: the repository holds a second one, which the servers download too)' : ''} + `
+        + `${C.ephemeralStorageMarginGiB.value} GiB margin`
       : `ephemeral-storage ${ephemeralStorageGiB}Gi: logs and compile caches only (the weights are not written to the container's disk)`,
     `/dev/shm ${shm}Gi: ${C.sharedMemoryGiBPerRank.value} GiB per tensor-parallel rank, at most 16`,
     `startup budget ${startupBudgetSeconds}s: ${C.startupBudgetSafetyFactor.value} x the estimated ${Math.round(loading.estimatedLoadSeconds)} s load `

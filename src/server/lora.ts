@@ -43,7 +43,7 @@ export function loraEnv(lora: ResolvedLora | undefined): k8s.EnvVar[] {
 }
 
 /** What an operator must know about the adapters, one line each. */
-export function loraNotes(lora: ResolvedLora | undefined, fenced: boolean, hasToken: boolean = true): string[] {
+export function loraNotes(lora: ResolvedLora | undefined, fenced: boolean, hasToken: boolean = true, fromBucket: boolean = false): string[] {
   if (lora === undefined) return [];
   const out = [`LoRA: ${lora.adapters.length} adapter${lora.adapters.length === 1 ? '' : 's'} at start-up `
     + `(${lora.adapters.map((a) => a.name).join(', ') || 'none'}), ${lora.maxLoras} GPU slot${lora.maxLoras === 1 ? '' : 's'} of rank ${lora.maxLoraRank} `
@@ -66,7 +66,11 @@ export function loraNotes(lora: ResolvedLora | undefined, fenced: boolean, hasTo
   }
   if (lora.runtimeLoraUpdating) {
     out.push(`LoRA: ${RUNTIME_LORA_UPDATING_ENV}=True enables /v1/load_lora_adapter and /v1/unload_lora_adapter without authentication: `
-      + 'anyone who reaches the server can make it download and serve any adapter, or unload the ones in use. '
+      + (fromBucket
+        // a server that reads its model from a bucket runs with HF_HUB_OFFLINE=1: run-time loads come from its mount only
+        ? 'anyone who reaches the server can make it serve any adapter directory under its Cloud Storage FUSE mount (it runs with '
+          + 'HF_HUB_OFFLINE=1, so adapters from the Hugging Face Hub do not load at run time), or unload the ones in use. '
+        : 'anyone who reaches the server can make it download and serve any adapter, or unload the ones in use. ')
       + (fenced ? 'Keep \'allowedClients\' to the clients you trust with that.' : 'Fence the server with \'allowedClients\'.'));
   }
   return out;

@@ -135,7 +135,8 @@ export class ModelTransferJob extends Construct {
     const target = location.path ? `${MOUNT}/${location.path}` : MOUNT;
     // only what vLLM loads: huggingface_hub matches the patterns with fnmatch, whose '*' crosses '/', so '*.safetensors' alone
     // also copied the second checkpoint some repositories ship under original/ or metal/ (gpt-oss: original/model.safetensors,
-    // 13.8 GB), which vLLM ignores (vllm/config/load.py: ignore_patterns ["original/**/*"]) and the Job's deadline does not count
+    // 13.8 GB), which vLLM does not load from a local directory (it reads the index's shards) and the Job's deadline does not count
+    // (vLLM's own ignore pattern, "original/**/*", misses files directly under original/: vllm-project/vllm#30537)
     const script = [
       'import os',
       'from huggingface_hub import snapshot_download',

@@ -468,7 +468,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
         bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, namespace, this.name, false), r.maxModelLength));
     }
     if (this.xlaCache) this.deploymentNotes.push(...this.xlaCache.deploymentNotes);
-    this.deploymentNotes.push(...loraNotes(r.lora, clients !== undefined, token.secretName !== undefined));
+    this.deploymentNotes.push(...loraNotes(r.lora, clients !== undefined, token.secretName !== undefined, this.modelBucket !== undefined));
     if (clients) {
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system, or gke-gmp-system on Autopilot)'].join(', ')} `
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);

@@ -120,17 +120,51 @@ export function secondScrape(monitoring: JsonObject, pods: ServedPods): boolean 
   return (spec.endpoints ?? []).some((e) => e.port === pods.metricsPort || typeof e.port === 'string');
 }
 
-/** The NetworkPolicies and PodMonitorings of an App, found once per synthesis for all its servers (an App of 1000 servers walks once). */
-const aroundServers = new WeakMap<IConstruct, { readonly scope: SynthScope; readonly objects: readonly ApiObject[] }>();
+/** A NetworkPolicy or PodMonitoring of the App, rendered, with the server whose tree holds it (if any). */
+interface Around {
+  readonly object: ApiObject;
+  readonly json: JsonObject;
+  readonly owner?: IConstruct;
+}
 
-function policiesAndScrapes(root: IConstruct): readonly ApiObject[] {
+/** The servers that registered the check: an object in one of their trees is that server's own. */
+const SERVERS = new WeakSet<IConstruct>();
+
+/** The labels a server's pods are found by: a selector naming one of them (with its value) can only select that server's pods. */
+const NAME_LABELS = ['app', 'leaderworkerset.sigs.k8s.io/name'];
+
+/** `namespace|name`: the namespace (`*` for a ClusterPodMonitoring) and the server name the selector names (`*` when none). */
+function indexKeys(json: JsonObject): string {
+  const metadata = (json.metadata ?? {}) as { namespace?: string };
+  const namespace = json.kind === 'ClusterPodMonitoring' ? '*' : metadata.namespace ?? 'default';
+  const spec = (json.spec ?? {}) as { podSelector?: LabelSelector; selector?: LabelSelector };
+  const labels = (spec.podSelector ?? spec.selector)?.matchLabels ?? {};
+  const named = NAME_LABELS.map((k) => labels[k]).find((v) => v !== undefined);
+  return `${namespace}|${named ?? '*'}`;
+}
+
+/**
+ * The NetworkPolicies and PodMonitorings of an App, found and rendered once per synthesis for all its servers, indexed by namespace
+ * and the server name their selector names: each server looks at the few that can select it (an App of 1000 servers walks once).
+ */
+const aroundServers = new WeakMap<IConstruct, { readonly scope: SynthScope; readonly index: ReadonlyMap<string, readonly Around[]> }>();
+
+function aroundIndex(root: IConstruct): ReadonlyMap<string, readonly Around[]> {
   const scope = activeSynthScope(root);
   const known = aroundServers.get(root);
-  if (scope && known?.scope === scope) return known.objects;
-  const objects = root.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)
-    && (c.kind === 'NetworkPolicy' || c.kind === 'PodMonitoring' || c.kind === 'ClusterPodMonitoring'));
-  if (scope) aroundServers.set(root, { scope, objects });
-  return objects;
+  if (scope && known?.scope === scope) return known.index;
+  const index = new Map<string, Around[]>();
+  for (const c of root.node.findAll()) {
+    if (!ApiObject.isApiObject(c) || !(c.kind === 'NetworkPolicy' || c.kind === 'PodMonitoring' || c.kind === 'ClusterPodMonitoring')) continue;
+    // rendered once per synthesis, for this check and the output alike
+    renderOncePerSynth(c);
+    const json = c.toJson() as JsonObject;
+    const entry: Around = { object: c, json, owner: c.node.scopes.find((s) => SERVERS.has(s)) };
+    const key = indexKeys(json);
+    index.set(key, [...(index.get(key) ?? []), entry]);
+  }
+  if (scope) aroundServers.set(root, { scope, index });
+  return index;
 }
 
 /**
@@ -138,6 +172,7 @@ function policiesAndScrapes(root: IConstruct): readonly ApiObject[] {
  * them. `describe` gives the server's pods from what it emits (called at synth time).
  */
 export function addForeignPolicyCheck(server: IConstruct, describe: () => ServedPods): void {
+  SERVERS.add(server);
   const root = server.node.root;
   let last: { readonly scope: SynthScope; readonly findings: readonly string[] } | undefined;
   server.node.addValidation({
@@ -146,12 +181,13 @@ export function addForeignPolicyCheck(server: IConstruct, describe: () => Served
       if (scope && last?.scope === scope) return [...last.findings];
       const pods = describe();
       const findings: string[] = [];
-      for (const c of policiesAndScrapes(root)) {
+      const index = aroundIndex(root);
+      const name = pods.podLabels.map((l) => NAME_LABELS.map((k) => l[k]).find((v) => v !== undefined)).find((v) => v !== undefined) ?? '*';
+      const candidates = [pods.namespace, '*'].flatMap((ns) => [...new Set([name, '*'])].flatMap((n) => index.get(`${ns}|${n}`) ?? []));
+      for (const { object: c, json, owner } of candidates) {
         // the server's own objects (its allowedClients and gateway policies, its PodMonitoring) are not foreign
-        if (c.node.scopes.includes(server)) continue;
-        // rendered once per synthesis, for this check and the output alike
-        renderOncePerSynth(c);
-        if ((c.kind === 'PodMonitoring' || c.kind === 'ClusterPodMonitoring') && secondScrape(c.toJson() as JsonObject, pods)) {
+        if (owner === server) continue;
+        if ((c.kind === 'PodMonitoring' || c.kind === 'ClusterPodMonitoring') && secondScrape(json, pods)) {
           findings.push(`${pods.owner}: [gke/second-scrape] ${c.kind} ${c.metadata.namespace ? `${c.metadata.namespace}/` : ''}${c.name} `
             + `(${c.node.path}) scrapes the server's pods on port ${pods.metricsPort} beside the server's own PodMonitoring: the HPA reads `
             + `${pods.hpaMetric} per pod, and the metrics adapter adds up both scrapes' series, so it would see twice the load and hold `
@@ -159,7 +195,7 @@ export function addForeignPolicyCheck(server: IConstruct, describe: () => Served
           continue;
         }
         if (c.kind !== 'NetworkPolicy') continue;
-        const gaps = foreignPolicyGaps(c.toJson() as JsonObject, pods);
+        const gaps = foreignPolicyGaps(json, pods);
         if (gaps.length === 0) continue;
         findings.push(`${pods.owner}: [kubernetes/foreign-network-policy] NetworkPolicy ${pods.namespace}/${c.name} (${c.node.path}) selects the server's `
           + `pods and does not admit ${gaps.join('; nor ')}. Fix: with cdk8s-plus pass { isolation: PodConnectionsIsolation.POD } to `

@@ -57,7 +57,10 @@ function tgi(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
     env: [
       ...inputs.env.map((e) => (e.name === 'MODEL_ID' && inputs.modelPath ? { name: 'MODEL_ID', value: escapeKubernetesExpansion(inputs.modelPath) } : e)),
       { name: 'NUM_SHARD', value: String(r.tensorParallelSize) },
-      { name: 'MAX_INPUT_TOKENS', value: String(Math.floor(r.maxModelLength / 2)) },
+      // a prompt may take the whole length but the one token it must generate (TGI requires max_input_tokens < max_total_tokens, and
+      // its launcher defaults them so): half of it, as before, made TGI answer 422 to prompts the workload and profile count on
+      // (router/src/validation.rs: "`inputs` must have less than {max_input_length} tokens")
+      { name: 'MAX_INPUT_TOKENS', value: String(r.maxModelLength - 1) },
       { name: 'MAX_TOTAL_TOKENS', value: String(r.maxModelLength) },
       { name: 'CUDA_MEMORY_FRACTION', value: String(r.memory.gpuMemoryUtilization) },
       { name: 'PORT', value: String(TGI.port) },
