@@ -60,7 +60,7 @@ import * as vm from 'vm';
 import { App, Chart, JsonPatch, ApiObject, Size, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { GENERATED_MODEL, generatedBenchmarkCsv } from './generated-benchmarks';
-import { InferenceCatalog, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ResolveRequest } from '../src';
+import { Capacity, InferenceCatalog, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ResolveRequest } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import { VLLM } from '../src/catalog/model-servers';
 import { resolveWith } from '../src/resolver/resolver';
@@ -385,7 +385,12 @@ function resolverQueries(): ResolveRequest[] {
   const targets: Array<Partial<ResolveRequest>> = [
     {}, { targetNtpotMilliseconds: 100 }, { targetNtpotMilliseconds: 1000 }, { targetTtftMilliseconds: 500 },
   ];
-  return catalog.models.flatMap((m) => gpus.flatMap((acceleratorType) => targets.map((t) => ({ model: m.id, acceleratorType, ...t }))));
+  // GB200's A4X machines come only from reservations: its queries name one, as a GB200 user must
+  const capacity = (acceleratorType: string | undefined): Partial<ResolveRequest> => (acceleratorType === 'nvidia-gb200'
+    ? { capacity: Capacity.RESERVATION, reservationName: 'gb200' } : {});
+  return catalog.models.flatMap((m) => gpus.flatMap((acceleratorType) => targets.map((t) => ({
+    model: m.id, acceleratorType, ...capacity(acceleratorType), ...t,
+  }))));
 }
 
 /**

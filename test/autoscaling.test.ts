@@ -347,3 +347,14 @@ test('a headroom the start-up leaves low is said, with its cost and what would r
   expect(fast.headroom).toBeGreaterThan(0.3);
   expect(fast.explanation).not.toMatch(/low headroom/);
 });
+
+test('the running batch is the default metric at any target on GPUs: a queue HPA idles at minReplicas, then overshoots while replicas start', () => {
+  // gpt-oss-20b on H100 at 1.1 s NTPOT tolerated a long queue and used to default to it
+  for (const target of [1100, 1500, 3000]) {
+    const r = resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: target });
+    expect(r.autoscaling!.metric).toBe(AutoscalingMetric.BATCH_SIZE);
+  }
+  // asked for, the queue HPA is still built
+  const queue = resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 1100, autoscalingMetric: AutoscalingMetric.QUEUE_SIZE });
+  expect(queue.autoscaling!.metric).toBe(AutoscalingMetric.QUEUE_SIZE);
+});

@@ -29,7 +29,16 @@ export interface ConsumptionOptionFit {
 
 /** Whether a machine type's VMs can be had through a consumption option, and the options they can when not. */
 export function consumptionOptionOf(machineType: string, option: string): ConsumptionOptionFit {
-  const limited = LIMITED_SERIES[machineType.split('-')[0]];
-  if (limited === undefined || (limited.options as readonly string[]).includes(option)) return { offered: true };
-  return { offered: false, options: limited.options, source: limited.source };
+  // (the resolver asks for every candidate: no allocation on the common path)
+  for (const series of SERIES) {
+    if (!machineType.startsWith(series) || machineType.charCodeAt(series.length) !== DASH) continue;
+    const limited = LIMITED_SERIES[series];
+    if ((limited.options as readonly string[]).includes(option)) return OFFERED;
+    return { offered: false, options: limited.options, source: limited.source };
+  }
+  return OFFERED;
 }
+
+const SERIES = Object.keys(LIMITED_SERIES);
+const DASH = '-'.charCodeAt(0);
+const OFFERED: ConsumptionOptionFit = Object.freeze({ offered: true });
