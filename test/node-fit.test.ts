@@ -306,6 +306,10 @@ test('the node pool holds the replicas the manifests ask for: fixed replicas at 
   // flex-start scales from zero up to the HPA's maximum
   expect(poolNote({ ...gemmaL4, capacity: Capacity.FLEX_START, targetNtpotMilliseconds: 130, maxReplicas: 4 }))
     .toMatch(/--flex-start --enable-autoscaling --total-min-nodes 0 --total-max-nodes 4 .*--num-nodes 0$/);
+  // and the note says what the command does (no "keeping N to M nodes" beside --total-min-nodes 0)
+  const flex = poolNote({ ...gemmaL4, capacity: Capacity.FLEX_START, targetNtpotMilliseconds: 130, minReplicas: 2, maxReplicas: 4 });
+  expect(flex).toContain('no node at first: the cluster autoscaler provisions 0 to 4 flex-start nodes as the pods (2 replicas at first) wait for them');
+  expect(flex).not.toMatch(/keeping \d+ to \d+ nodes/);
   // packing: 8 replicas of one GPU to an H200 node, so 20 replicas need 3 nodes
   const packed = synth({ model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-h200-141gb', targetNtpotMilliseconds: 30, maxReplicas: 20 });
   expect(packed.server.resolution.nodePool.podsPerNode).toBe(8);

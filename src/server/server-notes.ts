@@ -138,13 +138,17 @@ function nodePoolNote(r: Resolution, name: string, replicas: ServerReplicas): st
   const slicePerReplica = pool.tpuTopology !== undefined && pool.nodesPerReplica > 1;
   const sizing = slicePerReplica
     ? `one such node pool per replica (a multi-host TPU slice is created and scaled as a whole): ${replicas.max ?? replicas.initial} at most`
-    : `${size.initialNodes} node${size.initialNodes === 1 ? '' : 's'} at first for ${replicas.initial} replica${replicas.initial === 1 ? '' : 's'}`
-      + (replicas.warmupJob ? ' and the XLA cache warm-up Job' : '')
-      + (size.maxNodes !== undefined
-        ? `, the cluster autoscaler keeping ${size.minNodes} to ${size.maxNodes} nodes`
-          + (replicas.max !== undefined ? ` for the HPA's ${replicas.min ?? replicas.initial} to ${replicas.max} replicas` : '')
-          + (replicas.warmupJob ? ' (and the Job\'s while it runs)' : '')
-        : '');
+    // a flex-start pool is created empty and scaled from zero (its command: --total-min-nodes 0 --num-nodes 0)
+    : pool.capacity === Capacity.FLEX_START
+      ? `no node at first: the cluster autoscaler provisions 0 to ${size.maxNodes ?? size.initialNodes} flex-start nodes as the pods `
+        + `(${replicas.initial} replica${replicas.initial === 1 ? '' : 's'} at first${replicas.warmupJob ? ' and the XLA cache warm-up Job' : ''}) wait for them`
+      : `${size.initialNodes} node${size.initialNodes === 1 ? '' : 's'} at first for ${replicas.initial} replica${replicas.initial === 1 ? '' : 's'}`
+        + (replicas.warmupJob ? ' and the XLA cache warm-up Job' : '')
+        + (size.maxNodes !== undefined
+          ? `, the cluster autoscaler keeping ${size.minNodes} to ${size.maxNodes} nodes`
+            + (replicas.max !== undefined ? ` for the HPA's ${replicas.min ?? replicas.initial} to ${replicas.max} replicas` : '')
+            + (replicas.warmupJob ? ' (and the Job\'s while it runs)' : '')
+          : '');
   return `Node pool (GKE Standard): ${pool.nodesPerReplica > 1 ? `${pool.nodesPerReplica} ` : ''}${pool.machineType} nodes `
     + `${(pool.podsPerNode ?? 1) > 1 ? `holding ${pool.podsPerNode} replicas each ` : 'per replica '}`
     + `(${pool.acceleratorsPerNode} x ${pool.acceleratorType}${pool.tpuTopology ? `, topology ${pool.tpuTopology}` : ''}, ${pool.capacity} capacity; `
