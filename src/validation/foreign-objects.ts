@@ -161,7 +161,9 @@ function aroundIndex(root: IConstruct): ReadonlyMap<string, readonly Around[]> {
     const json = c.toJson() as JsonObject;
     const entry: Around = { object: c, json, owner: c.node.scopes.find((s) => SERVERS.has(s)) };
     const key = indexKeys(json);
-    index.set(key, [...(index.get(key) ?? []), entry]);
+    const same = index.get(key);
+    if (same) same.push(entry);
+    else index.set(key, [entry]);
   }
   if (scope) aroundServers.set(root, { scope, index });
   return index;
