@@ -7,6 +7,7 @@ import {
   XlaCompilationCache,
 } from '../src';
 import { expectValidManifests, parseQuantity } from './support/k8s-validator';
+import { PodMonitoring, PodMonitoringSpecEndpointsPort } from '../src/imports/monitoring.googleapis.com';
 
 // The parts OptimizedLlmServer is composed of, used on their own around workloads a user wrote. The expected metric names,
 // types, ports and paths are GKE's published manifests (gke-inference-quickstart.md sections 2.4-2.8).
@@ -215,6 +216,18 @@ describe('LlmServerMonitoring', () => {
     expect(server.horizontalPodAutoscaler).toBeDefined();
     new LlmServerMonitoring(scaled, 'Extra', { name: 'srv-fast', selector: { app: server.name }, interval: '5s' });
     expect(() => Testing.synth(scaled)).toThrow(/\[gke\/second-scrape\] PodMonitoring llm\/srv-fast .*scrapes the server's pods on port 8000 .*twice the replicas/);
+    // a scrape that names the server's port is the same second scrape; one of another named port (a sidecar's exporter) is not
+    const byName = (portName: string) => {
+      const c = chart();
+      const s = new OptimizedLlmServer(c, 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 60 });
+      new PodMonitoring(c, 'Named', {
+        metadata: { name: 'srv-named' },
+        spec: { selector: { matchLabels: { app: s.name } }, endpoints: [{ port: PodMonitoringSpecEndpointsPort.fromString(portName), interval: '30s' }] },
+      });
+      return () => Testing.synth(c);
+    };
+    expect(byName('http')).toThrow(/\[gke\/second-scrape\] PodMonitoring llm\/srv-named /);
+    expect(byName('sidecar-metrics')).not.toThrow();
     // other pods, or a server without an HPA, are no concern
     const other = chart();
     new OptimizedLlmServer(other, 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 60 });

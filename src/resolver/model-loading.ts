@@ -14,9 +14,14 @@ export function weightsGiB(model: ModelRecord): number {
   return (model.checkpointWeightsGb * GB) / GIB;
 }
 
-/** What a server downloads from the Hugging Face Hub into HF_HOME, GiB: the weights, twice over for a repository with a second copy. */
+/** What a server downloads from the Hugging Face Hub into HF_HOME, GB: the weights, twice over for a repository with a second copy. */
+export function hubDownloadGb(model: ModelRecord): number {
+  return (HUB_SECOND_COPY[model.id] ? 2 : 1) * model.checkpointWeightsGb;
+}
+
+/** `hubDownloadGb` in GiB, what ephemeral storage is sized in. */
 export function hubDownloadGiB(model: ModelRecord): number {
-  return (HUB_SECOND_COPY[model.id] ? 2 : 1) * weightsGiB(model);
+  return (hubDownloadGb(model) * GB) / GIB;
 }
 
 /**
@@ -93,7 +98,7 @@ export function planModelLoading(
   const need = Math.ceil(download + C.ephemeralStorageMarginGiB.value);
   const onSsd = node.ephemeralStorageOn === 'local-ssd';
   const disk = onSsd ? node.bootDiskGiB : bootDiskFor(need);
-  const estimatedLoadSeconds = (second ? 2 : 1) * model.checkpointWeightsGb / C.hubDownloadGBps.value + loadFromMemory;
+  const estimatedLoadSeconds = hubDownloadGb(model) / C.hubDownloadGBps.value + loadFromMemory;
   const what = second ? `${download.toFixed(1)} GiB of weights (the servers also download the repository's ${second.files}, a second copy)`
     : `${w.toFixed(1)} GiB of weights`;
   return {
@@ -106,7 +111,7 @@ export function planModelLoading(
         ? `HF_HOME on ephemeral storage: ${what} + ${C.ephemeralStorageMarginGiB.value} GiB fit the ${usable} GiB allocatable on ${where}`
         : `HF_HOME on ephemeral storage: ${what} + ${C.ephemeralStorageMarginGiB.value} GiB need a ${disk} GB boot disk `
             + `(GKE leaves ${Math.floor(bootDiskEphemeralGiB(disk))} GiB of it allocatable; ${where} leaves ${usable} GiB)`,
-      `estimated load ${Math.round(estimatedLoadSeconds)} s: ${round((second ? 2 : 1) * model.checkpointWeightsGb, 2)} GB at ${C.hubDownloadGBps.value} GB/s from the hub `
+      `estimated load ${Math.round(estimatedLoadSeconds)} s: ${round(hubDownloadGb(model), 2)} GB at ${C.hubDownloadGBps.value} GB/s from the hub `
         + `+ ${C.weightLoadGBps.value} GB/s into accelerator memory + ${C.serverInitSeconds.value} s init`,
     ],
   };

@@ -99,8 +99,9 @@ export function podResources(
   }
   const memoryGiB = Math.min(need, nodeCap);
   const w = weightsGiB(model);
+  const download = hubDownloadGiB(model);
   const downloadsToDisk = loading.huggingFaceHomeMedium === CacheMedium.BOOT_DISK || loading.huggingFaceHomeMedium === CacheMedium.LOCAL_SSD;
-  const ephemeralStorageGiB = Math.ceil((downloadsToDisk ? hubDownloadGiB(model) : 0) + C.ephemeralStorageMarginGiB.value);
+  const ephemeralStorageGiB = Math.ceil((downloadsToDisk ? download : 0) + C.ephemeralStorageMarginGiB.value);
   // TPUs: the first XLA compile (10-30 min) runs while the shared cache may still be empty; a multi-host Pathways slice gets
   // the few hours Google's tutorial allows
   const tpu = machine.accelerator.startsWith('tpu');
@@ -114,8 +115,8 @@ export function podResources(
       + (ramCache ? ` + ${ramCache} GiB memory-backed model cache` : '')
       + (need > nodeCap ? `, capped at ${ofMachine} ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
     downloadsToDisk
-      ? `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${hubDownloadGiB(model).toFixed(1)} GiB Hugging Face download`
-        + `${hubDownloadGiB(model) > w ? ' (two copies of the weights: the repository holds a second one, which the servers download too)' : ''} + `
+      ? `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${download.toFixed(1)} GiB Hugging Face download`
+        + `${download > w ? ' (two copies of the weights: the repository holds a second one, which the servers download too)' : ''} + `
         + `${C.ephemeralStorageMarginGiB.value} GiB margin`
       : `ephemeral-storage ${ephemeralStorageGiB}Gi: logs and compile caches only (the weights are not written to the container's disk)`,
     `/dev/shm ${shm}Gi: ${C.sharedMemoryGiBPerRank.value} GiB per tensor-parallel rank, at most 16`,

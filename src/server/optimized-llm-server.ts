@@ -445,6 +445,8 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       namespace,
       podLabels: servedLabels,
       metricsPort: server.metricsPort ?? server.port,
+      metricsPortNames: servingTemplate.spec!.containers.flatMap((c) => (c.ports ?? [])
+        .filter((p) => p.containerPort === (server.metricsPort ?? server.port) && p.name !== undefined).map((p) => p.name!)),
       multiHost,
       hpaMetric: r.autoscaling?.hpaMetricType === 'Pods' ? r.autoscaling.serverMetric : undefined,
     }));

@@ -127,13 +127,6 @@ export function applyPodTemplateHook(
   return typed;
 }
 
-/**
- * The Pod Security Standards' rules for the whole pod a hook returns (the library's containers included,
- * https://kubernetes.io/docs/concepts/security/pod-security-standards/): the baseline profile's (no host namespaces, hostPath
- * volumes, host ports, privileged containers or unsafe sysctls) and, as for every container the library emits, the restricted
- * profile's on privileges (no capability added but NET_BIND_SERVICE, no privilege escalation, no unconfined seccomp). GKE
- * Autopilot refuses most of them too ("Security capabilities in Autopilot").
- */
 /** The sysctls the Pod Security Standards' baseline allows (namespaced and isolated from the node). */
 const SAFE_SYSCTLS: readonly string[] = [
   'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies',
@@ -141,6 +134,13 @@ const SAFE_SYSCTLS: readonly string[] = [
   'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes',
 ];
 
+/**
+ * The Pod Security Standards' rules for the whole pod a hook returns (the library's containers included,
+ * https://kubernetes.io/docs/concepts/security/pod-security-standards/): the baseline profile's (no host namespaces, hostPath
+ * volumes, host ports, privileged containers or unsafe sysctls) and, as for every container the library emits, the restricted
+ * profile's on privileges (no capability added but NET_BIND_SERVICE, no privilege escalation, no unconfined seccomp). GKE
+ * Autopilot refuses most of them too ("Security capabilities in Autopilot").
+ */
 function checkPodConfinement(t: k8s.PodTemplateSpec, fail: (why: string) => Error): void {
   const spec = t.spec!;
   // cdk8s spells them hostPid and hostIpc (hostPID and hostIPC in the manifest): either, from JavaScript

@@ -27,6 +27,8 @@ export interface ServedPods {
   readonly podLabels: ReadonlyArray<{ readonly [key: string]: string }>;
   /** The port the collector scrapes. */
   readonly metricsPort: number;
+  /** The names the pods give that port (a scrape may name it rather than number it). */
+  readonly metricsPortNames: readonly string[];
   /** Whether the pods form multi-host groups, which talk to each other on every port. */
   readonly multiHost: boolean;
   /** The server-metric series an HPA reads from the server's own scrape (a Pods metric), when one does. */
@@ -117,7 +119,8 @@ export function secondScrape(monitoring: JsonObject, pods: ServedPods): boolean 
   if (monitoring.kind === 'PodMonitoring' && namespace !== pods.namespace) return false;
   const spec = (monitoring.spec ?? {}) as { selector?: LabelSelector; endpoints?: Array<{ port?: number | string }> };
   if (!pods.podLabels.some((l) => selects(spec.selector, l))) return false;
-  return (spec.endpoints ?? []).some((e) => e.port === pods.metricsPort || typeof e.port === 'string');
+  // another port of the same pods (a sidecar's exporter) is another series, not a second one of the server's
+  return (spec.endpoints ?? []).some((e) => e.port === pods.metricsPort || (typeof e.port === 'string' && pods.metricsPortNames.includes(e.port)));
 }
 
 /** A NetworkPolicy or PodMonitoring of the App, rendered, with the server whose tree holds it (if any). */
