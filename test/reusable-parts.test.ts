@@ -45,6 +45,40 @@ function userDeployment(scope: Chart, name = 'my-vllm'): k8s.KubeDeployment {
 }
 
 describe('LlmServerAutoscaler', () => {
+  test('takes spec.replicas off the object it scales, which every kubectl apply would otherwise reset (Kubernetes HPA guide)', () => {
+    const c = chart();
+    const deployment = new k8s.KubeDeployment(c, 'UserDeployment', {
+      metadata: { name: 'my-vllm' },
+      spec: { replicas: 3, selector: { matchLabels: { app: 'my-vllm' } }, template: userTemplate('my-vllm') },
+    });
+    const hpa = new LlmServerAutoscaler(c, 'Hpa', {
+      target: ScaleTarget.fromApiObject(deployment), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10,
+    });
+    const [d] = byKind(Testing.synth(c), 'Deployment');
+    expect(d.spec).not.toHaveProperty('replicas');
+    expect(d.spec.selector).toEqual({ matchLabels: { app: 'my-vllm' } });
+    const note = hpa.deploymentNotes.find((n) => n.includes('spec.replicas'));
+    expect(note).toContain('spec.replicas (3) is removed from Deployment my-vllm');
+    expect(note).toContain('kubectl apply edit-last-applied');
+
+    // without spec.replicas nothing is patched or said; an object of a kind without spec still renders
+    const c2 = chart();
+    const plain = userDeployment(c2);
+    const quiet = new LlmServerAutoscaler(c2, 'Hpa', {
+      target: ScaleTarget.fromApiObject(plain), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10,
+    });
+    expect(quiet.deploymentNotes.some((n) => n.includes('spec.replicas'))).toBe(false);
+    expect(byKind(Testing.synth(c2), 'Deployment')[0].spec).not.toHaveProperty('replicas');
+    // a target named by hand is not touched: the object may live elsewhere
+    const c3 = chart();
+    const own = new k8s.KubeDeployment(c3, 'UserDeployment', {
+      metadata: { name: 'my-vllm' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'my-vllm' } }, template: userTemplate('my-vllm') },
+    });
+    new LlmServerAutoscaler(c3, 'Hpa', { target: ScaleTarget.deployment(own.name), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10 });
+    expect(byKind(Testing.synth(c3), 'Deployment')[0].spec.replicas).toBe(2);
+  });
+
   test('scales a hand-written vLLM Deployment on the queue, as GKE\'s vLLM TPU sample does (AverageValue 10, 1..2 replicas)', () => {
     const c = chart();
     const deployment = userDeployment(c);

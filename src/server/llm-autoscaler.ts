@@ -4,7 +4,7 @@
  * library's scale-up / scale-down behaviour, for any vLLM, TGI or JetStream workload, including one the user wrote.
  * `OptimizedLlmServer` composes it from its resolution.
  */
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -24,6 +24,9 @@ import {
 import { isDns1123Subdomain } from '../validation/manifest';
 import { ensureUniqueObjectNames } from '../validation/unique-names';
 
+/** The object each `ScaleTarget.fromApiObject` target was made from, whose `spec.replicas` the autoscaler removes. */
+const GIVEN_OBJECTS = new WeakMap<ScaleTarget, ApiObject>();
+
 /**
  * The workload an HPA scales (its `scaleTargetRef`): a Deployment, a LeaderWorkerSet or any object with a scale
  * subresource.
@@ -40,14 +43,18 @@ export class ScaleTarget {
   }
 
   /**
-   * The object a cdk8s construct emits, e.g. a `k8s.KubeDeployment` or a cdk8s-plus Deployment's `apiObject`.
+   * The object a cdk8s construct emits, e.g. a `k8s.KubeDeployment` or a cdk8s-plus Deployment's `apiObject`. The
+   * autoscaler made with it removes the object's `spec.replicas` (the HPA owns the count; kept, every `kubectl apply` would
+   * reset it) and says so in its `deploymentNotes`.
    * @param apiObject the object to scale; its kind must have a scale subresource
    */
   public static fromApiObject(apiObject: ApiObject): ScaleTarget {
     if (!(apiObject instanceof ApiObject)) {
       throw new Error(`ScaleTarget.fromApiObject: 'apiObject' must be a cdk8s ApiObject, got ${describeValue(apiObject)}.`);
     }
-    return ScaleTarget.checked('ScaleTarget.fromApiObject', apiObject.apiVersion, apiObject.kind, apiObject.name);
+    const target = ScaleTarget.checked('ScaleTarget.fromApiObject', apiObject.apiVersion, apiObject.kind, apiObject.name);
+    GIVEN_OBJECTS.set(target, apiObject);
+    return target;
   }
 
   /**
@@ -253,8 +260,35 @@ export class LlmServerAutoscaler extends Construct {
     this.deploymentNotes = autoscalingNotes({
       hpaMetricName: metric.name, hpaMetricSelector: metric.selector, metric: metric.metric, targetAverageValue: metric.targetAverageValue,
     });
+    const replicas = removeReplicas(props.target);
+    if (replicas !== undefined) {
+      // Kubernetes, "Horizontal Pod Autoscaling", Migrating Deployments and StatefulSets to horizontal autoscaling
+      this.deploymentNotes.push(`Autoscaling: spec.replicas (${replicas}) is removed from ${props.target.kind} ${props.target.name}, which the HPA `
+        + 'scales: kept, every kubectl apply would reset the replicas the HPA set. On a live object that was applied with it, the first apply '
+        + 'without it scales to 1 for a moment (Kubernetes\' default): first run kubectl apply edit-last-applied on it and delete the '
+        + 'spec.replicas line, as Kubernetes\' HPA guide says.');
+    }
     ensureUniqueObjectNames(this);
   }
+}
+
+/**
+ * Removes `spec.replicas` from the object given to `ScaleTarget.fromApiObject` (the HPA owns the replica count; see
+ * kubernetes.io "Horizontal Pod Autoscaling", Migrating Deployments and StatefulSets to horizontal autoscaling). Returns the
+ * value it had, undefined when it had none (or the object does not render yet).
+ */
+function removeReplicas(target: ScaleTarget): unknown {
+  const apiObject = GIVEN_OBJECTS.get(target);
+  if (apiObject === undefined) return undefined;
+  let spec: { replicas?: unknown } | undefined;
+  try {
+    spec = apiObject.toJson()?.spec;
+  } catch {
+    return undefined;
+  }
+  if (spec === null || typeof spec !== 'object' || spec.replicas === undefined) return undefined;
+  apiObject.addJsonPatch(JsonPatch.remove('/spec/replicas'));
+  return spec.replicas;
 }
 
 function tpuMemoryMetricName(): string {
