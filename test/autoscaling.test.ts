@@ -94,6 +94,14 @@ test('the default metric: the queue only when it tolerates the queue that builds
   // a tighter target leaves no queue at all
   const tight = resolve({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 60, autoscalingMetric: AutoscalingMetric.QUEUE_SIZE });
   expect(tight.autoscaling!.valueAtOperatingPoint).toBeLessThan(q.valueAtOperatingPoint);
+  // a TTFT-only target sets no NTPOT, so the queue is the operating point's, and the text says so
+  const ttft = resolve({
+    model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetTtftMilliseconds: 2000, autoscalingMetric: AutoscalingMetric.QUEUE_SIZE,
+  }).autoscaling!;
+  expect(ttft.explanation).not.toMatch(/NTPOT target/);
+  expect(ttft.explanation).toMatch(/[Tt]he queue at the operating point \([\d.]+\)/);
+  const ttftDefault = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetTtftMilliseconds: 2000 }).autoscaling!;
+  expect(ttftDefault.metricReason).toMatch(/the operating point has [\d.]+ requests waiting/);
 });
 
 test('the threshold leaves room for tolerance and for load growth while a replica starts', () => {

@@ -211,6 +211,8 @@ export function autoscalingFor(
   const h = signalsAtThroughput(catalog, key, headroomTokens, w.meanOutputTokens);
 
   const queue = Math.max(s.waitingQueueSize, queueAtTarget(catalog, key, targetNtpotMilliseconds));
+  // a TTFT-only target sets the operating point alone: the queue is the point's, not one an NTPOT target allows past it
+  const queueSource = targetNtpotMilliseconds !== undefined ? 'the queue the NTPOT target allows' : 'the queue at the operating point';
   // a queue only grows once the server saturates; while a new replica starts, load growing at the planned rate
   // piles up capacity x growth x t^2 / 2 waiting requests (t in minutes) - the queue must tolerate that
   const startupMinutes = startup / 60;
@@ -238,7 +240,8 @@ export function autoscalingFor(
         + `${server.batchSizeMetricUnverified}; '${AutoscalingMetric.BATCH_SIZE}' scales on it once you have checked`;
     } else {
       metric = AutoscalingMetric.BATCH_SIZE;
-      metricReason = `batch size: the target allows ${queue.toFixed(1)} requests to wait, but ${queueDuringStartup.toFixed(1)} would pile up `
+      metricReason = `batch size: ${targetNtpotMilliseconds !== undefined ? `the target allows ${queue.toFixed(1)} requests to wait`
+        : `the operating point has ${queue.toFixed(1)} requests waiting`}, but ${queueDuringStartup.toFixed(1)} would pile up `
         + `while a replica starts (${startupMinutes.toFixed(1)} min at ${growth * 100}% load growth per minute), so the queue would signal too late; `
         + 'the running batch rises before saturation (GKE recommends it for latency goals)';
     }
@@ -266,12 +269,12 @@ export function autoscalingFor(
       if (queueDerived >= 1) {
         // leave room for the queue that builds while the new replica starts, and for the tolerance
         target = Math.round(queueDerived * 10) / 10;
-        targetText = `The target is the queue the NTPOT target allows (${queue.toFixed(1)}) less the ${queueDuringStartup.toFixed(1)} that pile up `
+        targetText = `The target is ${queueSource} (${queue.toFixed(1)}) less the ${queueDuringStartup.toFixed(1)} that pile up `
           + `while a replica starts, x ${(1 - tolerance).toFixed(1)} for the tolerance = ${target}.`;
       } else {
         // no queue-based threshold exists: GKE's documented starting value (start between 3 and 5, then tune under load)
         target = queueMinimum;
-        targetText = `The queue the NTPOT target allows (${queue.toFixed(1)}) less the ${queueDuringStartup.toFixed(1)} that pile up while a replica `
+        targetText = `${queueSource[0].toUpperCase()}${queueSource.slice(1)} (${queue.toFixed(1)}) less the ${queueDuringStartup.toFixed(1)} that pile up while a replica `
           + `starts, x ${(1 - tolerance).toFixed(1)} for the tolerance, is ${queueDerived.toFixed(1)}, ${queueDerived < 0 ? 'negative' : 'under one request'}: `
           + `the derivation gives no threshold, so the target is GKE's documented starting value of ${queueMinimum} (start between 3 and 5 and `
           + 'raise it under load until requests meet the latency target; below 10 scale-up must be fast, as this HPA\'s behaviour is).';
