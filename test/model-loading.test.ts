@@ -285,6 +285,13 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   expect(['model-00001-of-00003.safetensors', 'model.safetensors.index.json', 'config.json', 'tokenizer.json', 'chat_template.jinja'].every(copied)).toBe(true);
   // gpt-oss ships its weights again under original/ (13.8 GB for 20b) and metal/; vLLM ignores original/**/* (vllm/config/load.py)
   expect(['original/model.safetensors', 'original/config.json', 'metal/model.bin', 'README.md'].some(copied)).toBe(false);
+  expect(copied('consolidated.safetensors')).toBe(true); // gemma has none; another repository's file of that name is not dropped
+  // Mistral v0.3 ships its weights again as consolidated.safetensors (vllm-project/vllm#5005): not copied, the shards are
+  const mistral = new ModelTransferJob(chart, 'mistral', { model: 'mistralai/Mistral-7B-Instruct-v0.3', modelBucketUri: 'gs://my-models/mistral' });
+  const mistralScript = mistral.job.toJson().spec.template.spec.containers[0].command[2] as string;
+  const mistralIgnored = JSON.parse(/ignore_patterns=(\[[^\]]*\])/.exec(mistralScript)![1]) as string[];
+  expect(mistralIgnored.some((p) => fnmatch('consolidated.safetensors', p))).toBe(true);
+  expect(mistralIgnored.some((p) => fnmatch('model-00001-of-00003.safetensors', p))).toBe(false);
   expect(c.env).toContainEqual({ name: 'TARGET_DIR', value: '/bucket/gemma' });
   expect(c.env.find((e: any) => e.name === 'HF_TOKEN').valueFrom.secretKeyRef).toEqual({ name: 'hf-secret', key: 'hf_api_token' });
   expect(c.resources.requests).toEqual(c.resources.limits);

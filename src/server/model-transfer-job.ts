@@ -6,6 +6,7 @@ import { secretCreateCommand } from './secret-command';
 import { validateName } from './server-checks';
 import { chartNamespace, checkToken } from './server-props';
 import { Catalog } from '../catalog/catalog';
+import { HUB_SECOND_COPY } from '../catalog/data/hub-downloads';
 import { VLLM } from '../catalog/model-servers';
 import { DEFAULT_BOOT_DISK_GIB, bootDiskEphemeralGiB, bootDiskFor } from '../catalog/node-allocatable';
 import { parseBucketUri } from '../storage/bucket-uri';
@@ -137,12 +138,16 @@ export class ModelTransferJob extends Construct {
     // also copied the second checkpoint some repositories ship under original/ or metal/ (gpt-oss: original/model.safetensors,
     // 13.8 GB), which vLLM does not load from a local directory (it reads the index's shards) and the Job's deadline does not count
     // (vLLM's own ignore pattern, "original/**/*", misses files directly under original/: vllm-project/vllm#30537)
+    // nor a top-level second copy the catalog knows of (Mistral v0.3's consolidated.safetensors, 14.5 GB): with the index beside
+    // the shards, vLLM loads the index's files only (model_loader/weight_utils.py filter_duplicate_safetensors_files)
+    const second = HUB_SECOND_COPY[props.model]?.files;
+    const ignorePatterns = ['original/*', 'metal/*', ...(second !== undefined && !second.includes('/') ? [second] : [])];
     const script = [
       'import os',
       'from huggingface_hub import snapshot_download',
       'snapshot_download(repo_id=os.environ["MODEL_ID"], revision=os.environ["REVISION"], local_dir=os.environ["TARGET_DIR"],',
       `                  max_workers=${workers}, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken"],`,
-      '                  ignore_patterns=["original/*", "metal/*"])',
+      `                  ignore_patterns=${JSON.stringify(ignorePatterns)})`,
       'print("copied", os.environ["MODEL_ID"], "to", os.environ["TARGET_URI"])',
     ].join('\n');
     const amounts = {

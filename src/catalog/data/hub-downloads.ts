@@ -9,6 +9,7 @@
  *   (vllm-project/vllm#7523: "`vllm serve mistralai/Mistral-7B-Instruct-v0.3` downloads both").
  * - TGI 3.0.1 downloads every top-level `*.safetensors` (server/text_generation_server/utils/hub.py `_weight_hub_files_from_model_info`).
  * The second copy is as large as the first (the same weights in the original layout), so the download is twice the checkpoint.
+ * ModelTransferJob leaves it out of the bucket (its `ignore_patterns`), so a replica loading from the bucket reads one copy.
  */
 export const HUB_SECOND_COPY: { readonly [model: string]: { readonly files: string; readonly source: string } } = {
   'openai/gpt-oss-20b': { files: 'original/model.safetensors', source: 'vllm-project/vllm#30537 (download log: 13.8 GB under original/)' },
