@@ -209,6 +209,34 @@ describe('LlmServerAutoscaler', () => {
     expect(name('v0.7.2')).toBe('prometheus.googleapis.com|vllm:gpu_cache_usage_perc|gauge');
     expect(name()).toBe('prometheus.googleapis.com|vllm:kv_cache_usage_perc|gauge');
   });
+
+  test('a target given as its object: the KV-cache gauge is the one its vLLM image\'s release exports', () => {
+    // vLLM 0.9.0 and 0.9.1 export only vllm:gpu_cache_usage_perc (renamed in 0.9.2, vllm-project/vllm#18354); 0.12 only the new name
+    const made = (image: string, modelServerVersion?: string) => {
+      const c = chart();
+      const template = userTemplate('my-vllm');
+      template.spec!.containers[0] = { ...template.spec!.containers[0], image };
+      const d = new k8s.KubeDeployment(c, 'UserDeployment', {
+        metadata: { name: 'my-vllm' }, spec: { selector: { matchLabels: { app: 'my-vllm' } }, template },
+      });
+      return new LlmServerAutoscaler(c, 'Hpa', {
+        target: ScaleTarget.fromApiObject(d), metric: AutoscalingMetric.KV_CACHE_UTILIZATION, targetAverageValue: 0.5, modelServerVersion,
+      });
+    };
+    const gauge = (a: LlmServerAutoscaler) => /\|(vllm:[a-z_]+)\|/.exec(a.metricName)![1];
+    expect(gauge(made('vllm/vllm-openai:v0.9.1'))).toBe('vllm:gpu_cache_usage_perc');
+    expect(gauge(made('docker.io/vllm/vllm-openai:v0.8.5'))).toBe('vllm:gpu_cache_usage_perc');
+    expect(gauge(made('vllm/vllm-openai:v0.6.3'))).toBe('vllm:gpu_cache_usage_perc');
+    expect(gauge(made('vllm/vllm-openai:v0.10.2'))).toBe('vllm:kv_cache_usage_perc');
+    expect(gauge(made('vllm/vllm-tpu:v0.11.1'))).toBe('vllm:kv_cache_usage_perc');
+    const old = made('vllm/vllm-openai:v0.8.5');
+    expect(old.deploymentNotes.join('\n')).toMatch(/KV-cache gauge of the target's image docker\.io\/vllm\/vllm-openai:v0\.8\.5|KV-cache gauge of the target's image vllm\/vllm-openai:v0\.8\.5/);
+    // no release in the tag: the newest name, and nothing said; an explicit version wins over the image
+    const latest = made('vllm/vllm-openai:latest');
+    expect(gauge(latest)).toBe('vllm:kv_cache_usage_perc');
+    expect(latest.deploymentNotes.some((n) => n.includes('KV-cache gauge of the target'))).toBe(false);
+    expect(gauge(made('vllm/vllm-openai:v0.8.5', 'v0.12.0'))).toBe('vllm:kv_cache_usage_perc');
+  });
 });
 
 describe('LlmServerMonitoring', () => {

@@ -14,7 +14,7 @@ import { autoscalingNotes } from './server-notes';
 import { chartNamespace } from './server-props';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
-import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
+import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, VLLM, compareReleases } from '../catalog/model-servers';
 import { GPU_DUTY_CYCLE_REFUSAL, TPU_MEMORY_USED, boundedMetricScaleUpLimit, maximumShareTarget } from '../resolver/autoscaling';
 import { AutoscalingMetric, Resolution } from '../resolver/resolution';
 import {
@@ -148,7 +148,8 @@ export interface LlmServerAutoscalerProps {
   /**
    * Version label of the model server (only read for `AutoscalingMetric.KV_CACHE_UTILIZATION`, whose gauge vLLM renamed in
    * 0.9.2), e.g. `v0.7.2`. Only without `resolution`.
-   * @default - the newest version in the catalog
+   * @default - for vLLM, the release of the `vllm/vllm-openai` or `vllm/vllm-tpu` image tag of a target made with
+   * `ScaleTarget.fromApiObject`; otherwise the newest version in the catalog
    */
   readonly modelServerVersion?: string;
   /**
@@ -178,6 +179,8 @@ interface HpaMetric {
   readonly name: string;
   readonly selector?: { [key: string]: string };
   readonly targetAverageValue: number;
+  /** The target's vLLM image whose release chose the KV-cache gauge, when it did. */
+  readonly versionFromImage?: string;
 }
 
 /**
@@ -227,7 +230,9 @@ export class LlmServerAutoscaler extends Construct {
     const minReplicas = props.minReplicas ?? 1;
     const maxReplicas = props.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS, minReplicas);
     if (minReplicas > maxReplicas) throw new Error(`'minReplicas' (${minReplicas}) must be less than or equal to 'maxReplicas' (${maxReplicas}).`);
-    const metric = props.resolution !== undefined ? metricOfResolution(props) : explicitMetric(props, () => chartNamespace(this));
+    const rendered = renderedTarget(props.target);
+    const metric = props.resolution !== undefined ? metricOfResolution(props)
+      : explicitMetric(props, () => chartNamespace(this), rendered === undefined ? [] : containerImages(rendered));
     this.metricName = metric.name;
     this.targetAverageValue = metric.targetAverageValue;
     this.horizontalPodAutoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
@@ -260,7 +265,11 @@ export class LlmServerAutoscaler extends Construct {
     this.deploymentNotes = autoscalingNotes({
       hpaMetricName: metric.name, hpaMetricSelector: metric.selector, metric: metric.metric, targetAverageValue: metric.targetAverageValue,
     });
-    const replicas = removeReplicas(props.target);
+    if (metric.versionFromImage !== undefined) {
+      this.deploymentNotes.push(`Autoscaling: ${metric.name} is the KV-cache gauge of the target's image ${metric.versionFromImage} (vLLM named it `
+        + 'vllm:gpu_cache_usage_perc before 0.9.2 and dropped that name in 0.12); set \'modelServerVersion\' if the image changes.');
+    }
+    const replicas = removeReplicas(props.target, rendered);
     if (replicas !== undefined) {
       // Kubernetes, "Horizontal Pod Autoscaling", Migrating Deployments and StatefulSets to horizontal autoscaling
       this.deploymentNotes.push(`Autoscaling: spec.replicas (${replicas}) is removed from ${props.target.kind} ${props.target.name}, which the HPA `
@@ -277,18 +286,61 @@ export class LlmServerAutoscaler extends Construct {
  * kubernetes.io "Horizontal Pod Autoscaling", Migrating Deployments and StatefulSets to horizontal autoscaling). Returns the
  * value it had, undefined when it had none (or the object does not render yet).
  */
-function removeReplicas(target: ScaleTarget): unknown {
+function removeReplicas(target: ScaleTarget, rendered: any): unknown {
+  const spec = rendered?.spec;
+  if (spec === null || typeof spec !== 'object' || spec.replicas === undefined) return undefined;
+  GIVEN_OBJECTS.get(target)!.addJsonPatch(JsonPatch.remove('/spec/replicas'));
+  return spec.replicas;
+}
+
+/** The object given to `ScaleTarget.fromApiObject`, rendered as it stands; undefined for other targets or one that does not render yet. */
+function renderedTarget(target: ScaleTarget): any {
   const apiObject = GIVEN_OBJECTS.get(target);
   if (apiObject === undefined) return undefined;
-  let spec: { replicas?: unknown } | undefined;
   try {
-    spec = apiObject.toJson()?.spec;
+    return apiObject.toJson();
   } catch {
     return undefined;
   }
-  if (spec === null || typeof spec !== 'object' || spec.replicas === undefined) return undefined;
-  apiObject.addJsonPatch(JsonPatch.remove('/spec/replicas'));
-  return spec.replicas;
+}
+
+/** The images of every container (and init container) anywhere in a rendered workload: a Deployment's, a LeaderWorkerSet's templates. */
+function containerImages(json: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 12 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      v.forEach((x) => walk(x, depth + 1));
+      return;
+    }
+    for (const [k, x] of Object.entries(v as { [key: string]: unknown })) {
+      if ((k === 'containers' || k === 'initContainers') && Array.isArray(x)) {
+        for (const c of x) if (c !== null && typeof c === 'object' && typeof (c as { image?: unknown }).image === 'string') out.push((c as { image: string }).image);
+      } else {
+        walk(x, depth + 1);
+      }
+    }
+  };
+  walk(json, 0);
+  return out;
+}
+
+/**
+ * The vLLM version record whose KV-cache gauge an image exports, from a release tag (`vllm/vllm-openai:v0.8.5`, `vllm/vllm-tpu:v0.11.1`,
+ * with or without a registry): the newest catalog version at or below the release (the catalog records each rename), the oldest for
+ * an older release. Undefined when no container runs a vLLM image with a release tag (`:latest`, a digest, another server).
+ */
+function vllmVersionOfImages(server: ModelServerRecord, images: string[]): { version: ModelServerVersionRecord; image: string } | undefined {
+  const tagged = images.map((image) => ({ image, m: /^(?:[\w.-]+(?::\d+)?\/)*vllm\/vllm-(?:openai|tpu):v?(\d+\.\d+(?:\.\d+)?)(?:[-.+]\w*)*$/.exec(image) }))
+    .filter((x) => x.m !== null);
+  // two vLLM images of different releases in one workload: which one serves is not clear, so none is taken
+  const releases = new Set(tagged.map((x) => x.m![1]));
+  if (releases.size !== 1) return undefined;
+  const release = tagged[0].m![1];
+  const general = server.versions.filter((v) => v.onlyForModels === undefined)
+    .sort((a, b) => compareReleases(a.baseRelease, b.baseRelease));
+  const atOrBelow = general.filter((v) => compareReleases(v.baseRelease, release) <= 0);
+  return { version: atOrBelow.length > 0 ? atOrBelow[atOrBelow.length - 1] : general[0], image: tagged[0].image };
 }
 
 function tpuMemoryMetricName(): string {
@@ -316,7 +368,7 @@ function metricOfResolution(props: LlmServerAutoscalerProps): HpaMetric {
   return { metric: a.metric, type: a.hpaMetricType, name: a.hpaMetricName, selector: a.hpaMetricSelector, targetAverageValue: a.targetAverageValue };
 }
 
-function explicitMetric(props: LlmServerAutoscalerProps, namespace: () => string): HpaMetric {
+function explicitMetric(props: LlmServerAutoscalerProps, namespace: () => string, targetImages: string[]): HpaMetric {
   checkOptionalString('modelServer', props.modelServer);
   checkOptionalString('modelServerVersion', props.modelServerVersion);
   checkOptionalEnum('metric', props.metric, AutoscalingMetric, 'AutoscalingMetric');
@@ -361,13 +413,15 @@ function explicitMetric(props: LlmServerAutoscalerProps, namespace: () => string
       if (server.batchSizeMetricIsSlotShare) checkShare(`${server.name}'s ${server.batchSizeMetric} (the share of decode slots in use)`);
       return pods(server.batchSizeMetric);
     case AutoscalingMetric.KV_CACHE_UTILIZATION: {
-      const version = serverVersion(server, props.modelServerVersion);
+      // the gauge's name follows the release: a target given as its object says which image it runs
+      const fromImage = props.modelServerVersion === undefined && server.name === VLLM.name ? vllmVersionOfImages(server, targetImages) : undefined;
+      const version = fromImage?.version ?? serverVersion(server, props.modelServerVersion);
       if (version.kvCacheUsageMetric === undefined) {
         throw new Error(`'metric' ${metric} is not available: ${server.name} ${version.version} exports no KV-cache gauge; `
           + `use ${AutoscalingMetric.QUEUE_SIZE} or ${AutoscalingMetric.BATCH_SIZE}.`);
       }
       checkShare('the KV-cache utilisation');
-      return pods(version.kvCacheUsageMetric);
+      return { ...pods(version.kvCacheUsageMetric), versionFromImage: fromImage?.image };
     }
     case AutoscalingMetric.GPU_DUTY_CYCLE:
       throw new Error(`'metric' ${GPU_DUTY_CYCLE_REFUSAL}`);
