@@ -1,6 +1,6 @@
 import { CacheMedium, ModelLoadPath, ResolvedModelLoading } from './resolution';
-import { bootDiskEphemeralGiB, bootDiskFor, nodeAllocatable } from '../catalog/node-allocatable';
 import { HUB_SECOND_COPY } from '../catalog/data/hub-downloads';
+import { bootDiskEphemeralGiB, bootDiskFor, nodeAllocatable } from '../catalog/node-allocatable';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord } from '../catalog/types';
 import { parseBucketUri } from '../storage/bucket-uri';
