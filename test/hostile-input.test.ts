@@ -187,6 +187,7 @@ describe('3. injection', () => {
       model: 'meta-llama/Llama-3.1-8B-Instruct',
       modelServer: 'jetstream',
       acceleratorType: 'tpu-v6e-slice',
+      image: 'us-docker.pkg.dev/my-project/inference/maxengine-server:maxtext-2024-10-09',
       modelBucketUri: 'gs://ckpt/$(HF_TOKEN)/items',
       huggingFaceToken: HuggingFaceToken.fromSecret('hf-secret'),
     });

@@ -11,6 +11,7 @@ import { preStopFor } from '../src/server/termination';
  * rotation", sets `enableServiceLinks: false`, and keeps its grace period "longer than the slowest request we expect to serve";
  * the cluster autoscaler waits at most 600 s (--max-graceful-termination-sec) when it removes a node.
  */
+const ENGINE = 'us-docker.pkg.dev/my-project/inference/maxengine-server:maxtext-2024-10-09';
 function synth(props: OptimizedLlmServerProps, gateway = false): { server: OptimizedLlmServer; objects: any[] } {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
   const server = new OptimizedLlmServer(chart, 'srv', props);
@@ -26,7 +27,8 @@ test('server pods pause 30 s in preStop, drain the requests in flight, outlast t
     { model: 'google/gemma-2-2b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 20 },
     { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 200 },
     { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', modelServer: 'tgi', targetNtpotMilliseconds: 200 },
-    { model: 'meta-llama/Llama-3.1-8B-Instruct', modelServer: 'jetstream', acceleratorType: 'tpu-v6e-slice', modelBucketUri: 'gs://ckpt-bucket/llama/items' },
+    // an engine built from a MaxText with the llama3.1-8b config (Google's v0.2.2 image predates it)
+    { model: 'meta-llama/Llama-3.1-8B-Instruct', modelServer: 'jetstream', acceleratorType: 'tpu-v6e-slice', modelBucketUri: 'gs://ckpt-bucket/llama/items', image: ENGINE },
     { model: 'meta-llama/Llama-3.1-405B-Instruct', acceleratorType: 'nvidia-h100-80gb' },
   ];
   const graces: number[] = [];

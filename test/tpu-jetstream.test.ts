@@ -7,10 +7,14 @@ import { kvCacheGbFor, memoryBudget } from '../src/performance/feasibility';
 import { profileCurves } from '../src/performance/profiles';
 
 const BUCKET = 'gs://ckpt-bucket/final/unscanned/llama3.1-8b/0/checkpoints/0/items';
+// Llama 3.1 needs a MaxText engine newer than Google's maxengine-server:v0.2.2 (MaxText jetstream-v0.2.2 predates its config):
+// an image the user built from a later MaxText
+const ENGINE = 'us-docker.pkg.dev/my-project/inference/maxengine-server:maxtext-2024-10-09';
 
 function synth(props: ConstructorParameters<typeof OptimizedLlmServer>[2]): { server: OptimizedLlmServer; objects: any[] } {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
-  const server = new OptimizedLlmServer(chart, 'srv', props);
+  // every single-host JetStream server here runs an engine image built from a MaxText that has the model's config
+  const server = new OptimizedLlmServer(chart, 'srv', props.modelServer === 'jetstream' && props.image === undefined ? { ...props, image: ENGINE } : props);
   return { server, objects: Testing.synth(chart) };
 }
 const ofKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);
@@ -36,6 +40,25 @@ test('JetStream profiles exist only on TPUs, for the MaxText models, uncalibrate
   ]]);
 });
 
+test('the catalog\'s engine image (MaxText jetstream-v0.2.2) is refused for a model whose config it lacks; an image of your own is noted', () => {
+  // maxengine-server:v0.2.2 is built from MaxText jetstream-v0.2.2 (ai-on-gke maxengine-server/Dockerfile), whose
+  // pyconfig.validate_model_name accepts llama2-*, gemma-7b/2b, mistral-7b, mixtral-8x7b and gpt3-* only: llama3.1-8b would
+  // raise ValueError at start and restart forever
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  expect(() => new OptimizedLlmServer(chart, 'srv', { ...base, targetNtpotMilliseconds: 2000 })).toThrow(
+    /^'image': the catalog's engine image us-docker\.pkg\.dev\/cloud-tpu-images\/inference\/maxengine-server:v0\.2\.2 is built from MaxText jetstream-v0\.2\.2 .*refuses model_name=llama3\.1-8b .*accepts llama2-7b, .*gemma-7b.*pass it as 'image'.*or serve the model with vLLM on TPU/);
+  for (const model of Object.keys(MAXTEXT_MODELS).filter((m) => !m.includes('405b'))) {
+    const r = InferenceResolver.resolve({ model, modelServer: 'jetstream', modelBucketUri: BUCKET, targetNtpotMilliseconds: 2000 });
+    if (r.nodes > 1) continue;
+    expect(() => new OptimizedLlmServer(new Chart(Testing.app(), 'c', { namespace: 'llm' }), 'srv', {
+      model, modelServer: 'jetstream', modelBucketUri: BUCKET, acceleratorType: r.acceleratorType, targetNtpotMilliseconds: 2000,
+    })).toThrow(/^'image': /);
+  }
+  const { server } = synth({ ...base, targetNtpotMilliseconds: 2000 });
+  expect(server.deploymentNotes).toContain(`JetStream: the engine image ${ENGINE} must be built from a MaxText with `
+    + 'MaxText/configs/models/llama3.1-8b.yml and assets/tokenizer_llama3.tiktoken (MaxText checks model_name=llama3.1-8b when it starts).');
+});
+
 test('two containers, only the engine takes the TPU chips, selectors, Service, PodMonitoring; manifests validate strictly', () => {
   for (const clusterMode of [ClusterMode.STANDARD, ClusterMode.AUTOPILOT]) {
     const { server, objects } = synth({ ...base, clusterMode, targetNtpotMilliseconds: 2000, allowedClients: [ServerClients.inNamespace('web')] });
@@ -49,7 +72,7 @@ test('two containers, only the engine takes the TPU chips, selectors, Service, P
     expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': r.tpuTopology, 'cloud.google.com/gke-spot': 'true' });
     expect(pod.containers.map((c: any) => c.name)).toEqual(['maxengine-server', 'jetstream-http']);
     const [engine, http] = pod.containers;
-    expect(engine.image).toBe('us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2');
+    expect(engine.image).toBe(ENGINE);
     expect(http.image).toBe('us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2');
     expect(engine.resources.requests['google.com/tpu']).toBe(String(r.acceleratorCount));
     expect(engine.resources.limits['google.com/tpu']).toBe(String(r.acceleratorCount));

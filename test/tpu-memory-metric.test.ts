@@ -14,6 +14,9 @@ import { jetstreamDecodeSlotsFor } from '../src/performance/decode-slots';
 
 const catalog = Catalog.EMBEDDED;
 const BUCKET = 'gs://ckpt-bucket/final/unscanned/llama3.1-8b/0/checkpoints/0/items';
+// Llama 3.1 needs a MaxText engine newer than Google's maxengine-server:v0.2.2 (MaxText jetstream-v0.2.2 predates its config):
+// an image the user built from a later MaxText
+const ENGINE = 'us-docker.pkg.dev/my-project/inference/maxengine-server:maxtext-2024-10-09';
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const base = { model: MODEL, modelServer: 'jetstream', acceleratorType: 'tpu-v6e-slice', modelBucketUri: BUCKET };
 const tpuMemory = { ...base, autoscalingMetric: AutoscalingMetric.TPU_MEMORY_USED };
@@ -22,7 +25,8 @@ const MEASURED = 30 * 2 ** 30;
 
 function synth(props: ConstructorParameters<typeof OptimizedLlmServer>[2]): { server: OptimizedLlmServer; objects: any[] } {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
-  const server = new OptimizedLlmServer(chart, 'srv', props);
+  // every single-host JetStream server here runs an engine image built from a MaxText that has the model's config
+  const server = new OptimizedLlmServer(chart, 'srv', props.modelServer === 'jetstream' && props.image === undefined ? { ...props, image: ENGINE } : props);
   return { server, objects: Testing.synth(chart) };
 }
 const ofKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);

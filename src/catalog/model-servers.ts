@@ -49,6 +49,14 @@ export interface ModelServerVersionRecord extends Provenance {
    */
   readonly httpFrontEndImage?: string;
   /**
+   * The MaxText `model_name` values the engine image accepts (MaxText's `pyconfig.validate_model_name` and its
+   * `configs/models/` at the revision the image is built from), for a JetStream image whose MaxText predates some of
+   * `MAXTEXT_MODELS`: another model needs an engine image of the user's own (`image`). Undefined: every one of them.
+   */
+  readonly maxTextModelNames?: readonly string[];
+  /** The MaxText revision the engine image is built from, said when a model needs a newer one. */
+  readonly maxTextRevision?: string;
+  /**
    * The build serves multi-host TPU slices only (JetStream with Pathways): the resolver uses it when no
    * single-host slice holds the model, and never estimates it on a single host.
    * @default false
@@ -295,8 +303,10 @@ export interface MaxTextModel {
  * samples use the `gemma-7b`, `llama2-7b` and `llama2-13b` configs (none of them in this catalog);
  * these are the catalog's Llama 3 / 3.1 and Gemma 2 models, whose MaxText configs (`MaxText/configs/models/`)
  * and tokenizer assets (`assets/tokenizer_llama3.tiktoken`, `assets/tokenizer.gemma`) exist in
- * AI-Hypercomputer/maxtext. Llama 3.2/3.3 and Gemma 3 are left out: their MaxText configs postdate the
- * v0.2.2 images. That the v0.2.2 image carries every config listed here is not verified.
+ * AI-Hypercomputer/maxtext (llama3-8b 2024-06-20, gemma2-9b 2024-08-02, gemma2-2b/27b 2024-08-09, llama3.1-* 2024-10-09:
+ * `git log --diff-filter=A` of each config). The single-host engine image Google publishes, maxengine-server:v0.2.2, is
+ * built from MaxText jetstream-v0.2.2 (2024-06-05), which has none of them (its `maxTextModelNames`): on one host these
+ * models need an engine image built from a later MaxText, given as `image`. Llama 3.2/3.3 and Gemma 3 are left out.
  */
 export const MAXTEXT_MODELS: { readonly [modelId: string]: MaxTextModel } = {
   'meta-llama/meta-llama-3-8b': { modelName: 'llama3-8b', tokenizerPath: 'assets/tokenizer_llama3.tiktoken' },
@@ -386,9 +396,16 @@ export const JETSTREAM: ModelServerRecord = {
       // TPU7x (Ironwood, announced 2025-04) postdates this image: our reading, no source states which TPUs v0.2.2 runs on
       onlyForAccelerators: ['tpu-v5-lite-podslice', 'tpu-v5p-slice', 'tpu-v6e-slice'],
       onlyForModels: Object.keys(MAXTEXT_MODELS),
+      // AI-Hypercomputer/maxtext jetstream-v0.2.2 (2a6154f2) MaxText/pyconfig.py validate_model_name and MaxText/configs/models/
+      maxTextModelNames: ['default', 'llama2-7b', 'llama2-13b', 'llama2-70b', 'mistral-7b', 'mixtral-8x7b', 'gemma-7b', 'gemma-2b',
+        'gpt3-175b', 'gpt3-22b', 'gpt3-6b', 'gpt3-52k'],
+      maxTextRevision: 'MaxText jetstream-v0.2.2 (2024-06-05)',
       notes: 'JetStream MaxText engine and HTTP front end as Google\'s module pins them; single-host slices only (multi-host needs Pathways); '
-        + 'reads a converted unscanned MaxText checkpoint from Cloud Storage; no KV-cache gauge',
-      source: 'GoogleCloudPlatform/ai-on-gke @8676d66d modules/jetstream-maxtext-deployment (variables.tf defaults; gke-inference-quickstart.md section 2.8)',
+        + 'reads a converted unscanned MaxText checkpoint from Cloud Storage; no KV-cache gauge; the engine\'s MaxText predates the '
+        + 'Llama 3 and Gemma 2 configs, so those models need an engine image of your own',
+      source: 'GoogleCloudPlatform/ai-on-gke @8676d66d modules/jetstream-maxtext-deployment (variables.tf defaults; gke-inference-quickstart.md section 2.8); '
+        + 'ai-on-gke tutorials-and-examples/inference-servers/jetstream/maxtext/maxengine-server/Dockerfile (MAXTEXT_VERSION=jetstream-v0.2.2); '
+        + 'AI-Hypercomputer/maxtext jetstream-v0.2.2 MaxText/pyconfig.py validate_model_name',
       trust: 'A',
     },
     {

@@ -20,7 +20,7 @@ import {
 } from './server-checks';
 import { serverNotes } from './server-notes';
 import { chartNamespace, checkServerProps } from './server-props';
-import { checkJetStreamProps, checkSingleHostJetStreamProps, jetstreamNotes } from './servers/jetstream';
+import { checkEngineImageServes, checkJetStreamProps, checkSingleHostJetStreamProps, jetstreamNotes } from './servers/jetstream';
 import { PathwaysContainers, createPathwaysLeaderWorkerSet, pathwaysNotes } from './servers/pathways';
 import { pathwaysScratchUri, xlaCacheFor } from './tpu-cache';
 import { withReadOnlyXlaCache } from './xla-cache';
@@ -271,6 +271,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     // JetStream on a multi-host slice runs under Pathways, whose components share a Cloud Storage scratch location
     const pathways = checkpointUri !== undefined && r.nodes > 1;
     if (checkpointUri !== undefined && !pathways) checkSingleHostJetStreamProps(props);
+    const engineImageNotes = checkEngineImageServes(r, props.image);
     if (pathways && props.clusterMode === ClusterMode.AUTOPILOT) {
       throw new Error(`${r.model} needs a multi-host ${r.acceleratorType} slice (${r.tpuTopology}) served by JetStream with Pathways, which GKE `
         + 'documents for Standard clusters only (node pools with --workload-metadata=GCE_METADATA): use \'clusterMode\' ClusterMode.STANDARD.');
@@ -466,7 +467,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     if (pathways) {
       this.deploymentNotes.push(...pathwaysNotes(r, pathwaysScratch!, checkpointUri!));
     } else if (checkpointUri !== undefined) {
-      this.deploymentNotes.push(...jetstreamNotes(checkpointUri,
+      this.deploymentNotes.push(...engineImageNotes, ...jetstreamNotes(checkpointUri,
         bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, namespace, this.name, false), r.maxModelLength));
     }
     if (this.xlaCache) this.deploymentNotes.push(...this.xlaCache.deploymentNotes);

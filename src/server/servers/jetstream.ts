@@ -116,6 +116,28 @@ export function jetstreamContainers(r: Resolution, inputs: JetStreamContainerInp
   ];
 }
 
+/**
+ * Refuses the catalog's engine image for a model its MaxText does not know: MaxText validates `model_name` when the engine
+ * starts (pyconfig.validate_model_name raises ValueError), so the pod would restart forever. With an `image` of the user's
+ * own, the note says what it must carry.
+ */
+export function checkEngineImageServes(r: Resolution, userImage: string | undefined): string[] {
+  const version = JETSTREAM.versions.find((v) => v.version === r.modelServerVersion);
+  const names = version?.maxTextModelNames;
+  if (r.modelServer !== JETSTREAM.name || names === undefined) return [];
+  const maxText = maxTextModel(r.model);
+  if (names.includes(maxText.modelName)) return [];
+  const needs = `a MaxText with MaxText/configs/models/${maxText.modelName}.yml and ${maxText.tokenizerPath}`;
+  if (userImage !== undefined) {
+    return [`JetStream: the engine image ${userImage} must be built from ${needs} (MaxText checks model_name=${maxText.modelName} when it starts).`];
+  }
+  throw new Error(`'image': the catalog's engine image ${version!.image} is built from ${version!.maxTextRevision}, whose MaxText refuses `
+    + `model_name=${maxText.modelName} for ${r.model} when it starts (pyconfig.validate_model_name accepts ${names.filter((n) => n !== 'default').join(', ')}), `
+    + `so the pod would restart forever. Build the engine image from ${needs} (GoogleCloudPlatform/ai-on-gke `
+    + 'tutorials-and-examples/inference-servers/jetstream/maxtext/maxengine-server/Dockerfile, MAXTEXT_VERSION set to such a commit), push '
+    + 'it to your registry and pass it as \'image\' (pinned by tag or digest), or serve the model with vLLM on TPU (\'modelServer\' \'vllm\').');
+}
+
 /** The props JetStream needs or cannot use, checked before resolving so the error names the prop. */
 export function checkJetStreamProps(props: { modelServer?: string; modelBucketUri?: string; xlaCacheBucketUri?: string }): void {
   if (typeof props.modelServer !== 'string' || props.modelServer.toLowerCase() !== JETSTREAM.name) return;
