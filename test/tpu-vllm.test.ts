@@ -74,6 +74,10 @@ test('topology, chips per host and selectors agree for every TPU shape a profile
     expect(container.env).toEqual(expect.arrayContaining([{ name: 'VLLM_USE_V1', value: '1' }]));
     expect(container.readinessProbe.httpGet.path).toBe('/health');
     expect(r.instanceType).toBe(slice.machineType);
+    // a single-host pool takes its topology from the machine type: GKE refuses --tpu-topology there (xpk #822's 400, "TPU topology
+    // can't be specified with single-host TPU slice pool"); Google's single-host tutorials create the pool with the machine type alone
+    expect(r.nodePool.gcloudCommand).toContain(`--machine-type ${slice.machineType}`);
+    expect(r.nodePool.gcloudCommand).not.toContain('--tpu-topology');
     expectValidManifests(objects);
   }
 });

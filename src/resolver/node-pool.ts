@@ -230,7 +230,11 @@ export function nodePoolCommand(pool: NodePoolShape, size: NodePoolSize): string
   const tpu = pool.tpuTopology !== undefined;
   const flags: string[] = ['--cluster CLUSTER_NAME', '--location LOCATION', `--machine-type ${q(pool.machineType)}`];
   if (tpu) {
-    flags.push(`--tpu-topology ${q(pool.tpuTopology!)}`);
+    // a single-host slice takes its topology from the machine type: GKE refuses the flag ("TPU topology can't be specified with
+    // single-host TPU slice pool", quoted in AI-Hypercomputer/xpk #822, whose nodepool.py sets it only when a slice spans VMs), and
+    // Google's single-host tutorials pass none (ai-on-gke jetstream/maxtext/single-host-inference: ct5lp-hightpu-8t alone); the
+    // node is still labelled cloud.google.com/gke-tpu-topology, which the pods select
+    if (pool.nodesPerReplica > 1) flags.push(`--tpu-topology ${q(pool.tpuTopology!)}`);
   } else {
     flags.push(`--accelerator ${q(`type=${pool.acceleratorType},count=${pool.acceleratorsPerNode},gpu-driver-version=${GPU_DRIVER_VERSION}`)}`);
   }
