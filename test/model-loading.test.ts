@@ -73,6 +73,10 @@ test('bucket path: the tuned Cloud Storage FUSE recipe', () => {
   expect(prefetch.args[0]).toMatch(/find "\$1" -maxdepth 1 -type f -name '\*\.safetensors' \| xargs -r -n 1 -P 15 cat/);
   expect(prefetch.args.slice(1)).toEqual(['fetch-safetensors', '/gcs']);
   expect(prefetch.image).toMatch(/:\d/);
+  // then it idles until SIGTERM ends it: as its container's PID 1 an exec'd sleep would ignore the signal (pid_namespaces(7)) and
+  // hold every pod for the whole grace period; the shell's trap exits at once (tried by hand under unshare --pid --fork)
+  expect(prefetch.args[0]).not.toMatch(/exec sleep/);
+  expect(prefetch.args[0]).toMatch(/trap 'exit 0' TERM; sleep \d+ & wait$/);
   // the pod runs as its own service account, which is emitted
   expect(pod.spec.serviceAccountName).toBe('srv');
   expect(objects.find((o) => o.kind === 'ServiceAccount').metadata.name).toBe('srv');

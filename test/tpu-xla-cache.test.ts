@@ -54,6 +54,11 @@ function expectSingleWriters(objects: any[]): string[] {
     const spec = w.owner.spec;
     expect({ path: w.path, kind: w.owner.kind, completions: spec.completions, parallelism: spec.parallelism, backoffLimit: spec.backoffLimit })
       .toEqual({ path: w.path, kind: 'Job', completions: 1, parallelism: 1, backoffLimit: 0 });
+    // a pod lost to a disruption (Spot preemption, drain) is replaced, not counted as the failure that ends the Job; the replacement
+    // starts only once the lost pod is terminal (Kubernetes: with a podFailurePolicy, podReplacementPolicy is Failed)
+    expect(spec.podFailurePolicy).toEqual({ rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] });
+    expect(spec.podReplacementPolicy ?? 'Failed').toBe('Failed');
+    expect(w.owner.spec.template.spec.restartPolicy).toBe('Never');
     // and the only writer of its path (or any path inside or around it)
     expect(writers.filter((x) => overlaps(x.path, w.path)).map((x) => x.owner.metadata.name)).toEqual([w.owner.metadata.name]);
   }

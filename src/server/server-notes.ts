@@ -243,7 +243,7 @@ export function xlaCacheNotes(
   // the Job's service account keeps the base name; the Job's own name carries a digest of its pod template
   const writer = xlaWarmupName(name);
   const out = [
-    `XLA cache: ${shellQuote(cache.uri)} has a single writer, the Job ${jobName} (1 completion, 1 pod, no retries); grant its service account ${writer} `
+    `XLA cache: ${shellQuote(cache.uri)} has a single writer, the Job ${jobName} (1 completion, 1 pod at a time; a failed compile is not retried, a pod lost to a preemption or drain is replaced); grant its service account ${writer} `
       + 'read access to the bucket and write access under the cache\'s directory only (not the model\'s weights beside it; the IAM condition '
       + `needs uniform bucket-level access on the bucket): ${bucketPrefixWriteBindingCommands(cache.bucket, cache.path, namespace, writer).join(' and ')}`,
   ];
@@ -260,6 +260,8 @@ export function xlaCacheNotes(
     + `${['kubectl', 'wait', '--for=condition=complete', `job/${jobName}`, `--namespace=${namespace}`, '--timeout=2h'].map(shellQuote).join(' ')}. `
     + 'Its name ends in a digest of its pod template (Kubernetes refuses a changed template under an existing Job\'s name): re-applying the same '
     + 'manifests leaves a finished Job as it is, and a change of model, image, slice or server arguments is a new Job that compiles again; '
-    + `delete the finished Jobs of earlier digests (label app=${writer}). Pods started before it completes compile into their own copy.`);
+    + `delete the finished Jobs of earlier digests (label app=${writer}). Pods started before it completes compile into their own copy. `
+      + 'If it failed (a compile error, or its deadline passed), re-applying leaves the failed Job: delete it '
+      + `(${['kubectl', 'delete', `job/${jobName}`, `--namespace=${namespace}`].map(shellQuote).join(' ')}) and apply again.`);
   return out;
 }

@@ -227,10 +227,14 @@ export function createXlaCacheWarmupJob(
   const job = new k8s.KubeJob(scope, 'XlaCacheWarmup', {
     metadata: { name: contentName(xlaWarmupName(inputs.name.slice(0, 63 - '-xla-warmup'.length - CONTENT_DIGEST_SUFFIX_LENGTH)), template), labels },
     spec: {
-      // exactly one pod ever: no parallel pods, no retry that could overlap a terminating pod
+      // one pod at a time: no parallel pods; a failure of the compile is not retried, but a pod evicted by a disruption (a Spot
+      // preemption, a node drain: the DisruptionTarget condition) is replaced without counting against backoffLimit, and only once
+      // it is terminal (with a podFailurePolicy the replacement policy is Failed), so two writers never overlap (Kubernetes, "Jobs":
+      // Pod failure policy, "Handling retriable and non-retriable pod failures"; GKE gracefully shuts Spot, GPU and TPU nodes down)
       completions: 1,
       parallelism: 1,
       backoffLimit: 0,
+      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] },
       activeDeadlineSeconds: inputs.startupBudgetSeconds + COMPILE_ALLOWANCE_SECONDS,
       template,
     },

@@ -216,7 +216,9 @@ export class CloudStorageFuseModel {
         // the model directory's own shards, as vLLM globs them (not a copy under original/, which would evict them from a cache sized
         // for one copy); Google's tuned recipe reads the top level too (find /gcs/MODEL/*safetensors)
         `find "$1" -maxdepth 1 -type f -name '*.safetensors' | xargs -r -n 1 -P ${PREFETCH_READERS} cat > /dev/null; `
-        + 'echo "weights pre-fetched into the file cache"; exec sleep 2147483647',
+        // then idle until the pod stops: as its container's PID 1, a bare (exec'd) sleep would ignore SIGTERM (pid_namespaces(7): PID 1
+        // gets only the signals it handles) and hold every pod for the whole grace period; the shell's trap ends it at once
+        + 'echo "weights pre-fetched into the file cache"; trap \'exit 0\' TERM; sleep 2147483647 & wait',
         'fetch-safetensors',
         this.mountPath,
       ],
