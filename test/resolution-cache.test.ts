@@ -1,5 +1,6 @@
 import { Catalog } from '../src/catalog/catalog';
 import { resolveCached } from '../src/resolver/resolution-cache';
+import { LoraAdapter } from '../src/resolver/lora-adapter';
 import { resolveWith } from '../src/resolver/resolver';
 
 test('a cached resolution equals a fresh one, is shared, and no caller can change it for the others', () => {
@@ -31,4 +32,21 @@ test('fields outside the request (construct props) do not split the cache', () =
   const a = resolveCached(Catalog.EMBEDDED, { model: 'openai/gpt-oss-20b', name: 'a', replicas: 2 } as never);
   const b = resolveCached(Catalog.EMBEDDED, { model: 'openai/gpt-oss-20b', name: 'b' } as never);
   expect(b).toEqual(a);
+});
+
+test('values a plain-JS caller may pass that JSON would key like another request are not remembered: no answer leaks between them', () => {
+  // each test file has its own module registry, so its own cache of the embedded catalog
+  const fresh = Catalog.EMBEDDED;
+  const valid = { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' };
+  // a function serializes to nothing, the key of an absent prop: the refusal must not be handed to the valid request after it
+  expect(() => resolveCached(fresh, { ...valid, averageInputTokens: (() => 5) as unknown as number })).toThrow(/'averageInputTokens'/);
+  expect(resolveCached(fresh, valid).acceleratorType).toBe('nvidia-l4');
+  // a toJSON object is not the number it prints as
+  expect(() => resolveCached(fresh, { ...valid, maxModelLength: { toJSON: () => 4096 } as unknown as number })).toThrow(/'maxModelLength'/);
+  // an adapter is a LoraAdapter, not a plain object with its fields, whichever comes first
+  const real = LoraAdapter.fromHuggingFace('sql', 'org/gemma-sql-lora', 16);
+  const duck = JSON.parse(JSON.stringify(real));
+  expect(() => resolveCached(fresh, { ...valid, loraAdapters: [duck] })).toThrow(/'loraAdapters\[0\]'/);
+  expect(resolveCached(fresh, { ...valid, loraAdapters: [real] }).lora?.adapters).toHaveLength(1);
+  expect(() => resolveCached(fresh, { ...valid, loraAdapters: [duck] })).toThrow(/'loraAdapters\[0\]'/);
 });

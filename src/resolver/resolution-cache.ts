@@ -1,4 +1,5 @@
 import { Resolution, ResolveRequest } from './resolution';
+import { LoraAdapter } from './lora-adapter';
 import { resolveWith } from './resolver';
 import { Catalog } from '../catalog/catalog';
 import { deepFreeze } from '../util/deep-freeze';
@@ -57,11 +58,26 @@ const caches = new WeakMap<Catalog, Map<string, Answer>>();
  * Strings are JSON-quoted (so no value can forge a separator); the common cases (absent, number, boolean) skip `JSON.stringify`,
  * which was a tenth of constructing a server.
  */
-function keyOf(request: ResolveRequest): string {
+function keyOf(request: ResolveRequest): string | undefined {
   let key = '';
   for (const f of REQUEST_FIELDS) {
     const v: unknown = request[f];
-    key += v === undefined ? '-' : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v) ?? '-';
+    if (v === undefined) {
+      key += '-';
+    } else if (typeof v === 'number' || typeof v === 'boolean') {
+      key += String(v);
+    } else if (typeof v === 'string') {
+      key += JSON.stringify(v);
+    } else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) {
+      key += JSON.stringify(v);
+    } else if (Array.isArray(v) && v.every((x) => x instanceof LoraAdapter)) {
+      // the class is part of the key: a plain object with an adapter's fields is another request (the resolver refuses it)
+      key += `LoraAdapter${JSON.stringify(v)}`;
+    } else {
+      // a value the resolver may refuse or read differently (a function, an object, a symbol, a bigint, a toJSON): not remembered,
+      // so no answer is shared with a request whose key happens to match
+      return undefined;
+    }
     key += '\u0000';
   }
   return key;
@@ -77,6 +93,7 @@ function keyOf(request: ResolveRequest): string {
 export function resolveCached(catalog: Catalog, request: ResolveRequest): Resolution {
   if (request === null || typeof request !== 'object') return resolveWith(catalog, request);
   const key = keyOf(request);
+  if (key === undefined) return deepFreeze(resolveWith(catalog, request));
   let cache = caches.get(catalog);
   if (!cache) {
     cache = new Map();
