@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import {
@@ -45,6 +45,27 @@ function userDeployment(scope: Chart, name = 'my-vllm'): k8s.KubeDeployment {
 }
 
 describe('LlmServerAutoscaler', () => {
+  test('one HPA per workload: a second autoscaler on a target, or one on a server that has its own, is refused (the controller would stop both)', () => {
+    const c = chart();
+    const deployment = userDeployment(c);
+    new LlmServerAutoscaler(c, 'Hpa', { target: ScaleTarget.fromApiObject(deployment), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10 });
+    expect(() => new LlmServerAutoscaler(c, 'Hpa2', {
+      name: 'other', target: ScaleTarget.deployment('my-vllm'), metric: AutoscalingMetric.BATCH_SIZE, targetAverageValue: 8,
+    })).toThrow(/^'target': Deployment my-vllm is already scaled by the HPA 'my-vllm' in this app; .*kubernetes\/kubernetes#112011/);
+    // the same name in another namespace, or another kind of that name, is another workload
+    const other = new Chart(c.node.scope as App, 'other', { namespace: 'elsewhere' });
+    expect(() => new LlmServerAutoscaler(other, 'Hpa', { target: ScaleTarget.deployment('my-vllm'), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10 }))
+      .not.toThrow();
+    expect(() => new LlmServerAutoscaler(c, 'Lws', { name: 'lws', target: ScaleTarget.leaderWorkerSet('my-vllm'), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10 }))
+      .not.toThrow();
+    // a server with a latency target has its HPA already
+    const s = chart();
+    const server = new OptimizedLlmServer(s, 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100 });
+    expect(() => new LlmServerAutoscaler(s, 'Extra', {
+      name: 'extra', target: ScaleTarget.deployment(server.name), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10,
+    })).toThrow(new RegExp(`^'target': Deployment ${server.name} is already scaled by the HPA '${server.name}'`));
+  });
+
   test('takes spec.replicas off the object it scales, which every kubectl apply would otherwise reset (Kubernetes HPA guide)', () => {
     const c = chart();
     const deployment = new k8s.KubeDeployment(c, 'UserDeployment', {
@@ -145,9 +166,11 @@ describe('LlmServerAutoscaler', () => {
     const c = chart();
     const server = new OptimizedLlmServer(c, 'srv', { ...props, name: 'srv' });
     const resolution = InferenceResolver.resolve(props);
-    new LlmServerAutoscaler(c, 'Mine', { target: ScaleTarget.deployment('srv'), name: 'mine', resolution, labels: { app: 'srv' } });
+    // beside a hand-written Deployment of that name in another app (one workload takes one HPA)
+    const own = chart();
+    new LlmServerAutoscaler(own, 'Mine', { target: ScaleTarget.deployment('srv'), name: 'mine', resolution, labels: { app: 'srv' } });
     new LlmServerAutoscaler(c, 'Lws', { target: ScaleTarget.leaderWorkerSet('group'), resolution });
-    const hpas = byKind(Testing.synth(c), 'HorizontalPodAutoscaler');
+    const hpas = [...byKind(Testing.synth(c), 'HorizontalPodAutoscaler'), ...byKind(Testing.synth(own), 'HorizontalPodAutoscaler')];
     const [ours, mine, lws] = ['srv', 'mine', 'group'].map((n) => hpas.find((h) => h.metadata.name === n));
     expect(mine.spec).toEqual(ours.spec);
     expect(server.autoscaler!.metricName).toBe(resolution.autoscaling!.hpaMetricName);

@@ -277,8 +277,35 @@ export class LlmServerAutoscaler extends Construct {
         + 'without it scales to 1 for a moment (Kubernetes\' default): first run kubectl apply edit-last-applied on it and delete the '
         + 'spec.replicas line, as Kubernetes\' HPA guide says.');
     }
+    claimScaleTarget(this, props.target, name);
     ensureUniqueObjectNames(this);
   }
+}
+
+/** The HPA that scales each workload, per app: `namespace|group|kind|name` -> HPA name. */
+const SCALED = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Refuses a second HPA on a workload: the HPA controller stops every HPA whose target another HPA also scales
+ * (kubernetes/kubernetes#112011, "AmbiguousSelector"), so neither would scale. An OptimizedLlmServer with a latency target
+ * already has one.
+ */
+function claimScaleTarget(autoscaler: Construct, target: ScaleTarget, hpaName: string): void {
+  const root = autoscaler.node.root;
+  let claimed = SCALED.get(root);
+  if (!claimed) {
+    claimed = new Map();
+    SCALED.set(root, claimed);
+  }
+  const group = target.apiVersion.includes('/') ? target.apiVersion.split('/')[0] : '';
+  const key = `${chartNamespace(autoscaler)}|${group}|${target.kind}|${target.name}`;
+  const other = claimed.get(key);
+  if (other !== undefined) {
+    throw new Error(`'target': ${target.kind} ${target.name} is already scaled by the HPA '${other}' in this app; a second HPA on one workload `
+      + 'makes the HPA controller stop both (kubernetes/kubernetes#112011). Scale it with one HPA: remove this one, or give the server no '
+      + 'latency target (targetNtpotMilliseconds / targetTtftMilliseconds) if you scale it yourself.');
+  }
+  claimed.set(key, hpaName);
 }
 
 /**
