@@ -133,7 +133,22 @@ test('fails: a latency target below what the hardware reaches states the achieva
   expect(() => resolve({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', targetTtftMilliseconds: 1 }))
     .toThrow(/'targetTtftMilliseconds' \(1\).*achievable TTFT: 297 ms/);
   expect(() => resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetTtftMilliseconds: 0.5 }))
-    .toThrow(/cannot be checked: this profile publishes no TTFT/);
+    .toThrow(/1 x nvidia-h100-80gb \(estimated\): 'targetTtftMilliseconds' \(0\.5\) is below the fastest TTFT this profile reaches; achievable TTFT: [\d.]+-/);
+  // held to the measured version, whose 1 x H100 profile publishes no TTFT to check: another size's estimate of that version is chosen
+  const pinned = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', modelServerVersion: 'v0.7.2', targetTtftMilliseconds: 1000 });
+  expect([pinned.source, pinned.modelServerVersion]).toEqual(['estimated', 'v0.7.2']);
+  expect(pinned.acceleratorCount).toBeGreaterThan(1);
+});
+
+test('a TTFT target: a shape whose measured profile publishes no TTFT is weighed on its estimate, not dropped', () => {
+  // GIQ's gemma-2-27b profile on 1 x H100 has no TTFT; its estimate meets 1 s and is cheaper than the 2 x H100 estimate
+  const r = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetTtftMilliseconds: 1000 });
+  expect([r.acceleratorCount, r.source]).toEqual([1, 'estimated']);
+  expect(r.performance.ttftMilliseconds).toBeLessThanOrEqual(1000);
+  const two = r.alternatives.find((a) => a.acceleratorCount === 2)!;
+  expect(r.cost.costPerMillionOutputTokens!).toBeLessThan(two.costPerMillionOutputTokens!);
+  // without a TTFT target the measured profile of that shape is used
+  expect(resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', targetNtpotMilliseconds: 100 }).source).toBe('measured');
 });
 
 test('fails: unknown model suggests the closest names', () => {

@@ -45,7 +45,7 @@ export function profileCurves(
   let memo = chosenCurves.get(catalog);
   if (!memo) chosenCurves.set(catalog, memo = new Map());
   const key = JSON.stringify([model.id, server.name, request.modelServerVersion ?? null, accelerator?.gkeLabel ?? null,
-    accelerator === undefined ? request.allowedAcceleratorTypes ?? null : null]);
+    accelerator === undefined ? request.allowedAcceleratorTypes ?? null : null, request.targetTtftMilliseconds !== undefined]);
   let curves = memo.get(key);
   if (!curves) {
     curves = profileCurvesUncached(catalog, model, server, request, accelerator);
@@ -105,9 +105,13 @@ function profileCurvesUncached(
     throw new Error(`No profile for ${asked}: neither measured nor estimated.${tooOld}${noArmImage}${notThisGeneration} ${existing} `
       + `Change ${props.filter((x) => x).join(' or ')} to a combination that exists.`);
   }
-  // measured first (a measured curve takes precedence in whatever version it was measured), then the newest version
+  // measured first (a measured curve takes precedence in whatever version it was measured), then the newest version; under a
+  // TTFT target a measured profile that publishes no TTFT cannot be checked against it (GIQ's 2025 profiles have none), so the
+  // shape's estimate, which can, comes first rather than the shape dropping out
   const rank = new Map(catalog.versionsNewestFirst(server).map((v, i) => [v.version, i]));
-  const order = (c: ProfileCurve) => (c.source === 'measured' ? 0 : 1e6) + (rank.get(c.modelServerVersion) ?? 1e5);
+  const ttftTarget = request.targetTtftMilliseconds !== undefined;
+  const checkable = (c: ProfileCurve) => !ttftTarget || c.points.some((p) => p.ttftMilliseconds !== undefined);
+  const order = (c: ProfileCurve) => (c.source === 'measured' ? (checkable(c) ? 0 : 2e6) : 1e6) + (rank.get(c.modelServerVersion) ?? 1e5);
   const byAccelerator = new Map<string, ProfileCurve>();
   for (const c of wanted) {
     const key = `${c.acceleratorType}|${c.acceleratorCount}`;
