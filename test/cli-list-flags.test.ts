@@ -19,6 +19,13 @@ test('--filter, --sort-by and --limit select rows as gcloud does', () => {
   const notL4 = JSON.parse(ok(['benchmarks', 'list', `--model=${GEMMA}`, '--model-server=vllm', '--format=json', '--filter=NOT acceleratorType:nvidia-l4']));
   expect(notL4.length).toBe(all.length - all.filter((r: any) => r.acceleratorType === 'nvidia-l4').length);
 
+  // key:* is "the key is defined" (gcloud topic filters), so the measured rows without a TTFT are not in it, and NOT key:* is the rest
+  const withTtft = JSON.parse(ok(['benchmarks', 'list', `--model=${GEMMA}`, '--model-server=vllm', '--format=json', '--filter=ttftMilliseconds:*']));
+  const noTtft = JSON.parse(ok(['benchmarks', 'list', `--model=${GEMMA}`, '--model-server=vllm', '--format=json', '--filter=NOT ttftMilliseconds:*']));
+  expect(withTtft).toEqual(all.filter((r: any) => r.ttftMilliseconds !== null && r.ttftMilliseconds !== undefined));
+  expect(noTtft.length).toBeGreaterThan(0);
+  expect(withTtft.length + noTtft.length).toBe(all.length);
+
   const sorted = JSON.parse(ok(['benchmarks', 'list', `--model=${GEMMA}`, '--model-server=vllm', '--format=json', '--sort-by=~outputTokensPerSecond', '--limit=3']));
   const top = [...all].sort((a: any, b: any) => b.outputTokensPerSecond - a.outputTokensPerSecond).slice(0, 3);
   expect(sorted.map((r: any) => r.outputTokensPerSecond)).toEqual(top.map((r: any) => r.outputTokensPerSecond));
@@ -29,6 +36,10 @@ test('--format projections: value(...), csv[no-heading](...), table(...), json(.
   const lines = value.trim().split('\n');
   expect(lines.length).toBeGreaterThan(1);
   for (const l of lines) expect(l).toMatch(/^[a-z0-9-]+\t\d+$/);
+  // a separator in quotes (gcloud's value[separator=","]) or a bare comma: the comma inside is the separator, not an attribute break
+  for (const f of ['value[separator=","](acceleratorType,acceleratorCount)', 'value[separator=,](acceleratorType,acceleratorCount)']) {
+    expect(ok(['accelerators', 'list', `--model=${GEMMA}`, `--format=${f}`]).trim().split('\n')).toEqual(lines.map((l) => l.replace('\t', ',')));
+  }
   const csv = ok(['models', 'list', '--format=csv[no-heading](model,profiles)']);
   expect(csv.split('\n')[0]).toMatch(/^[^,]+\/[^,]+,\d+$/);
   const withHeading = parseCsv(ok(['models', 'list', '--format=csv(model,gating)']));

@@ -33,6 +33,37 @@ interface ParsedFormat {
   readonly separator: string;
 }
 
+/**
+ * The attributes of a format (`no-heading,separator=","`), split on the commas outside quotes; `separator=,` (a bare comma) is a
+ * comma separator, as in gcloud's `value[separator=,]`.
+ */
+function formatAttributes(text: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+      current += ch;
+    } else if (ch === '"' || ch === '\'') {
+      quote = ch;
+      current += ch;
+    } else if (ch === ',') {
+      if (current.trim() === 'separator=') {
+        current += ch;
+        continue;
+      }
+      out.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  out.push(current);
+  return out.map((a) => a.trim()).filter((a) => a);
+}
+
 /** Parses `--format`: `table`, `csv`, `json`, `yaml` (gcloud's `profile`, `csvprofile` too), or `NAME[attrs](key,...)`. */
 export function parseFormat(text: string, columns: readonly Column[]): ParsedFormat {
   const m = /^([a-z]+)(?:\[([^\]]*)\])?(?:\((.*)\))?$/.exec(text.trim());
@@ -42,7 +73,7 @@ export function parseFormat(text: string, columns: readonly Column[]): ParsedFor
     throw new UsageError(`Flag --format must be one of ${LIST_FORMATS.join(', ')}, or a projection such as 'value(acceleratorType,ntpotMilliseconds)', `
       + `'csv[no-heading](model)' or 'table(model,source)', got '${printable(text)}'`);
   }
-  const attrs = (m[2] ?? '').split(',').map((a) => a.trim()).filter((a) => a);
+  const attrs = formatAttributes(m[2] ?? '');
   let heading = name !== 'value';
   let separator = name === 'csv' ? ',' : '\t';
   for (const a of attrs) {
@@ -170,6 +201,9 @@ function comparator(key: string, op: string, value: string): Predicate {
   };
   // gcloud's ':' is "has": a case-insensitive match of the whole value or a word of it; '*' is a wildcard
   const has = (c: Cell) => {
+    // key:* tests that the key is defined (gcloud topic filters: "Use key:* to test if key is defined and -key:* to test if key is
+    // undefined"): a null or empty cell has no value
+    if (value === '*') return cellText(c) !== '';
     const glob = new RegExp(`(^|\\b)${value.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}(\\b|$)`, 'i');
     return glob.test(cellText(c));
   };
