@@ -135,6 +135,18 @@ test('HPA: autoscaling/v2 on the version-aware KV-cache metric with the derived 
   expect(byKind(synth({ model: 'openai/gpt-oss-20b' }).objects, 'HorizontalPodAutoscaler')).toHaveLength(0);
 });
 
+test('an image of a vLLM release with another KV-cache gauge than the planned version is refused, naming the version that matches', () => {
+  // vLLM 0.8.5 exports vllm:gpu_cache_usage_perc only (renamed in 0.9.2): the gateway's endpoint picker and a KV HPA would read nothing
+  const base: OptimizedLlmServerProps = { model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-l4' };
+  expect(() => synth({ ...base, image: 'vllm/vllm-openai:v0.8.5' })).toThrow(
+    /^'image' vllm\/vllm-openai:v0\.8\.5 is a vLLM release that exports vllm:gpu_cache_usage_perc .*planned for vLLM v0\.12\.0, whose gauge is vllm:kv_cache_usage_perc .*set 'modelServerVersion' 'v0\.7\.2'/);
+  // that version with that image, or an image of the same era (or with no release in its tag), is accepted
+  expect(synth({ ...base, modelServerVersion: 'v0.7.2', image: 'vllm/vllm-openai:v0.8.5' }).objects.find((o) => o.kind === 'Deployment')
+    .spec.template.spec.containers[0].image).toBe('vllm/vllm-openai:v0.8.5');
+  expect(() => synth({ ...base, image: 'vllm/vllm-openai:v0.10.1' })).not.toThrow();
+  expect(() => synth({ ...base, image: `registry.example.com/vllm@sha256:${'0123456789abcdef'.repeat(4)}` })).not.toThrow();
+});
+
 test('provenance annotations name the profile, its source and the operating point', () => {
   const { objects } = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' });
   const a = one(objects, 'Deployment').metadata.annotations;

@@ -438,6 +438,24 @@ export function modelServerByName(name: string): ModelServerRecord {
   return s;
 }
 
+/**
+ * The vLLM version record whose KV-cache gauge an image exports, from a release tag (`vllm/vllm-openai:v0.8.5`, `vllm/vllm-tpu:v0.11.1`,
+ * with or without a registry): the newest catalog version at or below the release (the catalog records each rename), the oldest for
+ * an older release. Undefined when no container runs a vLLM image with a release tag (`:latest`, a digest, another server).
+ */
+export function vllmVersionOfImages(images: readonly string[]): { version: ModelServerVersionRecord; image: string } | undefined {
+  const tagged = images.map((image) => ({ image, m: /^(?:[\w.-]+(?::\d+)?\/)*vllm\/vllm-(?:openai|tpu):v?(\d+\.\d+(?:\.\d+)?)(?:[-.+]\w*)*$/.exec(image) }))
+    .filter((x) => x.m !== null);
+  // two vLLM images of different releases in one workload: which one serves is not clear, so none is taken
+  const releases = new Set(tagged.map((x) => x.m![1]));
+  if (releases.size !== 1) return undefined;
+  const release = tagged[0].m![1];
+  const general = VLLM.versions.filter((v) => v.onlyForModels === undefined)
+    .sort((a, b) => compareReleases(a.baseRelease, b.baseRelease));
+  const atOrBelow = general.filter((v) => compareReleases(v.baseRelease, release) <= 0);
+  return { version: atOrBelow.length > 0 ? atOrBelow[atOrBelow.length - 1] : general[0], image: tagged[0].image };
+}
+
 /** Compares two dotted release numbers (`0.10.1` < `0.12.0`). */
 export function compareReleases(a: string, b: string): number {
   const pa = a.split('.').map(Number);

@@ -14,7 +14,7 @@ import { autoscalingNotes } from './server-notes';
 import { chartNamespace } from './server-props';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
-import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, VLLM, compareReleases } from '../catalog/model-servers';
+import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, VLLM, compareReleases, vllmVersionOfImages } from '../catalog/model-servers';
 import { GPU_DUTY_CYCLE_REFUSAL, TPU_MEMORY_USED, boundedMetricScaleUpLimit, maximumShareTarget } from '../resolver/autoscaling';
 import { AutoscalingMetric, Resolution } from '../resolver/resolution';
 import {
@@ -352,23 +352,6 @@ function containerImages(json: unknown): string[] {
   return out;
 }
 
-/**
- * The vLLM version record whose KV-cache gauge an image exports, from a release tag (`vllm/vllm-openai:v0.8.5`, `vllm/vllm-tpu:v0.11.1`,
- * with or without a registry): the newest catalog version at or below the release (the catalog records each rename), the oldest for
- * an older release. Undefined when no container runs a vLLM image with a release tag (`:latest`, a digest, another server).
- */
-function vllmVersionOfImages(server: ModelServerRecord, images: string[]): { version: ModelServerVersionRecord; image: string } | undefined {
-  const tagged = images.map((image) => ({ image, m: /^(?:[\w.-]+(?::\d+)?\/)*vllm\/vllm-(?:openai|tpu):v?(\d+\.\d+(?:\.\d+)?)(?:[-.+]\w*)*$/.exec(image) }))
-    .filter((x) => x.m !== null);
-  // two vLLM images of different releases in one workload: which one serves is not clear, so none is taken
-  const releases = new Set(tagged.map((x) => x.m![1]));
-  if (releases.size !== 1) return undefined;
-  const release = tagged[0].m![1];
-  const general = server.versions.filter((v) => v.onlyForModels === undefined)
-    .sort((a, b) => compareReleases(a.baseRelease, b.baseRelease));
-  const atOrBelow = general.filter((v) => compareReleases(v.baseRelease, release) <= 0);
-  return { version: atOrBelow.length > 0 ? atOrBelow[atOrBelow.length - 1] : general[0], image: tagged[0].image };
-}
 
 function tpuMemoryMetricName(): string {
   return `prometheus.googleapis.com|${TPU_MEMORY_USED}|gauge`;
@@ -441,7 +424,7 @@ function explicitMetric(props: LlmServerAutoscalerProps, namespace: () => string
       return pods(server.batchSizeMetric);
     case AutoscalingMetric.KV_CACHE_UTILIZATION: {
       // the gauge's name follows the release: a target given as its object says which image it runs
-      const fromImage = props.modelServerVersion === undefined && server.name === VLLM.name ? vllmVersionOfImages(server, targetImages) : undefined;
+      const fromImage = props.modelServerVersion === undefined && server.name === VLLM.name ? vllmVersionOfImages(targetImages) : undefined;
       const version = fromImage?.version ?? serverVersion(server, props.modelServerVersion);
       if (version.kvCacheUsageMetric === undefined) {
         throw new Error(`'metric' ${metric} is not available: ${server.name} ${version.version} exports no KV-cache gauge; `

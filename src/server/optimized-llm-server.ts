@@ -16,7 +16,7 @@ import { CONTAINER_NAME, HTTP_PORT_NAME, labelValue, podTemplate } from './pod-t
 import { IPodTemplateHook, applyPodTemplateHook } from './pod-template-hook';
 import { provenance } from './provenance';
 import {
-  checkLeaderWorkerSetName, checkReplicas, clampInitialReplicas, validateImage, validateName,
+  checkImageMatchesVersion, checkLeaderWorkerSetName, checkReplicas, clampInitialReplicas, validateImage, validateName,
 } from './server-checks';
 import { serverNotes } from './server-notes';
 import { chartNamespace, checkServerProps } from './server-props';
@@ -258,6 +258,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     }
     const image = props.image ?? r.image;
     validateImage(image);
+    checkImageMatchesVersion(r, props.image);
     // JetStream reads its MaxText checkpoint from gs:// itself (load_parameters_path): no FUSE mount
     const checkpointUri = r.modelServer === JETSTREAM.name ? props.modelBucketUri!.replace(/\/+$/, '') : undefined;
     this.modelBucket = fromBucket && checkpointUri === undefined

@@ -2,6 +2,8 @@
  * Construct-time checks of a server's own props (name, image, GKE version, replica counts) and of the multi-host
  * LeaderWorkerSet's name, each refusing bad input with the prop's name and what would work.
  */
+import { VLLM, vllmVersionOfImages } from '../catalog/model-servers';
+import { Resolution } from '../resolver/resolution';
 import { printable } from '../util/input';
 import { checkPinnedImage } from '../util/references';
 
@@ -78,4 +80,20 @@ export function isDns1035Label(name: string): boolean {
 
 export function validateImage(image: string): void {
   checkPinnedImage(image, 'image');
+}
+
+/**
+ * An `image` of another vLLM release than the resolved version: refused when that release exports another KV-cache gauge
+ * (vllm:gpu_cache_usage_perc before 0.9.2, vllm:kv_cache_usage_perc after; the gauge the endpoint picker's KV scorer and
+ * saturation check read, and a KV-cache HPA), naming the catalog version whose metrics the image shares.
+ */
+export function checkImageMatchesVersion(r: Resolution, image: string | undefined): void {
+  if (image === undefined || r.modelServer !== VLLM.name) return;
+  const ofImage = vllmVersionOfImages([image]);
+  const resolved = VLLM.versions.find((v) => v.version === r.modelServerVersion);
+  if (ofImage === undefined || resolved === undefined || ofImage.version.kvCacheUsageMetric === resolved.kvCacheUsageMetric) return;
+  throw new Error(`'image' ${printable(image)} is a vLLM release that exports ${ofImage.version.kvCacheUsageMetric} as its KV-cache gauge, but `
+    + `the server is planned for vLLM ${r.modelServerVersion}, whose gauge is ${resolved.kvCacheUsageMetric} (read by the Inference Gateway's `
+    + `endpoint picker and a KV-cache HPA; vLLM renamed it in 0.9.2): set 'modelServerVersion' '${ofImage.version.version}', the catalog version `
+    + 'whose metrics and flags that image shares, or use an image of the planned version.');
 }
