@@ -144,6 +144,11 @@ describe('vLLM flags', () => {
     expect(server.modelBucket!.mountPath).toBe('/gcs');
     expect(container.args).toEqual(expect.arrayContaining(['--lora-modules', 'sql=/gcs/adapters/sql']));
     expect(server.deploymentNotes.some((n) => n.startsWith('LoRA: adapters from the model bucket'))).toBe(true);
+    // an adapter uploaded with gcloud storage cp -r has no directory placeholder object: the mount shows its directory only with
+    // implicit-dirs (gcsfuse docs/semantics.md), which the tuned recipe otherwise leaves out when it prefetches metadata
+    expect(server.modelBucket!.mountOptions.split(',')).toContain('implicit-dirs');
+    expect(build({ acceleratorType: 'nvidia-h100-80gb', modelBucketUri: 'gs://models/llama-3.1-8b' }).server.modelBucket!.mountOptions.split(','))
+      .not.toContain('implicit-dirs');
   });
 
   test('run-time loading sets VLLM_ALLOW_RUNTIME_LORA_UPDATING and warns that its endpoint is unauthenticated', () => {

@@ -146,9 +146,12 @@ test('a memory-backed file cache moves one L4 to a bigger G2 machine instead of 
 });
 
 test('gkeVersion gates the options newer GKE versions need, leaving them out with a note', () => {
-  const at = (gkeVersion: string) => CloudStorageFuseModel.fromUri('gs://bkt/m', { gkeVersion });
+  const at = (gkeVersion: string) => CloudStorageFuseModel.fromUri('gs://bkt/m', { gkeVersion, fileCacheMedium: CacheMedium.LOCAL_SSD });
   const current = at('1.33');
   expect(current.notes).toEqual([]);
+  // left to its default, the unbounded cache's medium is said: a template of the user's own may land on a node without local SSD
+  expect(CloudStorageFuseModel.fromUri('gs://bkt/m').notes).toEqual([expect.stringMatching(
+    /^the file cache is unbounded on the node's ephemeral storage .*--ephemeral-storage-local-ssd.*CacheMedium\.BOOT_DISK or CacheMedium\.MEMORY with fileCacheSizeGiB/)]);
   expect(current.mountOptions).not.toContain('implicit-dirs');
   // 1.32.1-gke.1357001 brings metadata prefetch; 1.32.2-gke.1297001 read_ahead_kb
   const v1321 = at('1.32.1-gke.1357001');

@@ -28,6 +28,7 @@ import { XlaCompilationCache } from './xla-compilation-cache';
 import { InferenceCatalog } from '../api/inference-catalog';
 import { Catalog } from '../catalog/catalog';
 import { JETSTREAM, modelServerByName } from '../catalog/model-servers';
+import { LoraAdapterSource } from '../resolver/lora-adapter';
 import { ModelLoadPath, Resolution, ResolveRequest, ResolvedNodePool } from '../resolver/resolution';
 import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
@@ -266,6 +267,10 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
         gkeVersion: props.gkeVersion,
         fileCacheMedium: r.modelLoading.fileCacheMedium,
         fileCacheSizeGiB: r.modelLoading.fileCacheSizeGiB,
+        // adapters staged beside the model (or loaded at run time from the mount) are subdirectories, which a bucket filled with
+        // gcloud storage cp -r shows only with implicit-dirs
+        implicitDirectories: r.lora?.runtimeLoraUpdating === true
+          || (r.lora?.adapters ?? []).some((a) => a.source === LoraAdapterSource.MODEL_BUCKET) ? true : undefined,
       })
       : undefined;
 

@@ -9,7 +9,7 @@ import {
 import { checkPodTemplateShape } from '../util/pod-template-shape';
 import { checkPinnedImage } from '../util/references';
 
-const OPTION_NAMES: readonly string[] = ['gkeVersion', 'mountPath', 'fileCacheMedium', 'fileCacheSizeGiB', 'prefetchWeights', 'prefetchImage'];
+const OPTION_NAMES: readonly string[] = ['gkeVersion', 'mountPath', 'fileCacheMedium', 'fileCacheSizeGiB', 'prefetchWeights', 'prefetchImage', 'implicitDirectories'];
 /** An absolute path of plain segments: it is a mount path and a word of the pre-fetch command. */
 const MOUNT_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
 
@@ -26,7 +26,9 @@ export interface CloudStorageFuseModelOptions {
    */
   readonly mountPath?: string;
   /**
-   * Where the Cloud Storage FUSE file cache lives.
+   * Where the Cloud Storage FUSE file cache lives. The default suits a node pool whose ephemeral storage is local SSD
+   * (`--ephemeral-storage-local-ssd`): on a node without it, the unbounded cache fills the boot disk and the pod is evicted, so
+   * give `CacheMedium.BOOT_DISK` or `CacheMedium.MEMORY` with `fileCacheSizeGiB` there (`notes` says so when it is left out).
    * @default CacheMedium.LOCAL_SSD (node ephemeral storage, unbounded)
    */
   readonly fileCacheMedium?: CacheMedium;
@@ -47,6 +49,14 @@ export interface CloudStorageFuseModelOptions {
    * @default 'busybox:1.37.0'
    */
   readonly prefetchImage?: string;
+  /**
+   * Show directories that have no placeholder object (`implicit-dirs`). A flat-namespace bucket filled with `gcloud storage cp -r`
+   * has none, so without it a subdirectory (a LoRA adapter beside the model) does not appear in the mount ("directories exist only
+   * if a matching object ending in a slash exists": gcsfuse docs/semantics.md). GKE's tuned recipe leaves it out when metadata is
+   * prefetched (it slows listing); the model's own files sit at the top of the mount and need no directory.
+   * @default false (true before GKE 1.32.1-gke.1357001, where metadata is not prefetched)
+   */
+  readonly implicitDirectories?: boolean;
 }
 
 /** Cloud Storage FUSE CSI driver names (GoogleCloudPlatform/gcs-fuse-csi-driver @5fcdc04a pkg/util/util.go, pkg/webhook). */
@@ -107,6 +117,7 @@ export class CloudStorageFuseModel {
     checkOptionalEnum('fileCacheMedium', options.fileCacheMedium, CacheMedium, 'CacheMedium');
     checkOptionalInteger('fileCacheSizeGiB', options.fileCacheSizeGiB, 1, 1_000_000);
     checkOptionalBoolean('prefetchWeights', options.prefetchWeights);
+    checkOptionalBoolean('implicitDirectories', options.implicitDirectories);
     if (options.prefetchImage !== undefined) checkPinnedImage(options.prefetchImage, 'prefetchImage');
     this.mountPath = options.mountPath ?? '/gcs';
     if (!MOUNT_PATH.test(this.mountPath) || this.mountPath.split('/').some((seg) => seg === '.' || seg === '..')) {
@@ -130,6 +141,12 @@ export class CloudStorageFuseModel {
       throw new Error(`'fileCacheSizeGiB' must be a positive whole number of GiB when the file cache is on ${medium}, got ${size}.`);
     }
     this.notes = [];
+    if (options.fileCacheMedium === undefined) {
+      // OptimizedLlmServer always names the medium its machine has; a template of the user's own may land on any node
+      this.notes.push('the file cache is unbounded on the node\'s ephemeral storage (fileCacheMedium defaults to CacheMedium.LOCAL_SSD): schedule '
+        + 'the pods on nodes whose ephemeral storage is local SSD (--ephemeral-storage-local-ssd), or give fileCacheMedium CacheMedium.BOOT_DISK '
+        + 'or CacheMedium.MEMORY with fileCacheSizeGiB, or the model fills the boot disk and the pod is evicted');
+    }
     const gate = (g: { feature: string; minimumVersion: string }) => {
       const ok = atLeast(version, g.minimumVersion);
       if (!ok) this.notes.push(`${g.feature} left out: it needs GKE ${g.minimumVersion} or newer, the cluster is ${version}`);
@@ -150,8 +167,8 @@ export class CloudStorageFuseModel {
       `file-cache:max-size-mb:${medium === CacheMedium.LOCAL_SSD ? -1 : medium === CacheMedium.MEMORY ? size! * 1024 - RAM_CACHE_HEADROOM_MIB : size! * 1024}`,
       'file-cache:cache-file-for-range-read:true',
       'file-cache:enable-parallel-downloads:true',
-      // GKE: avoid implicit-dirs when the list cache is on and metadata is prefetched
-      ...(prefetchMetadata ? [] : ['implicit-dirs']),
+      // GKE: avoid implicit-dirs when the list cache is on and metadata is prefetched, unless subdirectories must be seen
+      ...(prefetchMetadata && options.implicitDirectories !== true ? [] : ['implicit-dirs']),
       'file-system:kernel-list-cache-ttl-secs:-1',
       ...(readAhead ? ['read_ahead_kb=1024'] : []),
       // only-dir stays last, as in the recipe, in the flag form GKE documents ("only-dir=relative/path/to/the/bucket/root"): the
