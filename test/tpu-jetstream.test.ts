@@ -120,6 +120,19 @@ test('HPA on the JetStream metrics: prefill backlog (queue) and slots used (a sh
   expect(share).toBeLessThanOrEqual(0.95);
 });
 
+test('the automatic TPU choice says what it ranked by: cost where TPUs are priced, throughput (not "the cheapest") where none is', () => {
+  const request = { model: base.model, modelServer: 'jetstream', modelBucketUri: BUCKET };
+  const priced = InferenceResolver.resolve(request);
+  expect(priced.cost.costPerMillionOutputTokens).toBeDefined();
+  expect(priced.decisions[1]).toMatch(/^accelerator tpu-[a-z0-9-]+: the cheapest per million output tokens of \d+ profiles considered .*jetstream runs on TPUs only/);
+  expect(priced.decisions[1]).not.toMatch(/only when asked for/);
+  // tpu-chip-prices.csv has no us-east4 row
+  const unpriced = InferenceResolver.resolve({ ...request, region: 'us-east4' });
+  expect(unpriced.cost.costPerMillionOutputTokens).toBeUndefined();
+  expect(unpriced.decisions[1]).toMatch(/none of the \d+ profiles considered has a price for spot in us-east4, so the highest output throughput was taken, not the lowest cost/);
+  expect(unpriced.decisions[1]).not.toMatch(/cheapest/);
+});
+
 test('KV-cache autoscaling is refused: JetStream exports no KV-cache gauge', () => {
   expect(() => synth({ ...base, targetNtpotMilliseconds: 2000, autoscalingMetric: AutoscalingMetric.KV_CACHE_UTILIZATION }))
     .toThrow(/kv-cache-utilization is not available: jetstream v0\.2\.2 exports no KV-cache gauge/);

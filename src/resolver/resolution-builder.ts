@@ -61,9 +61,15 @@ export function buildResolution(
   const decisions = [
     `model ${model.id}: ${Number(model.checkpointWeightsGb.toFixed(2))} GB of weights (${model.checkpointWeightsNote}), ${model.kvCacheKibPerTokenBf16} KiB of KV cache per token`,
     chose
-      ? `accelerator ${c.accelerator.gkeLabel}: the cheapest per million output tokens of ${alternatives.length + 1} profiles considered `
-        + '(per accelerator, a measured profile takes precedence over estimates; TPUs, whose profiles are uncalibrated, '
-        + 'only when asked for through acceleratorType or allowedAcceleratorTypes)'
+      ? `accelerator ${c.accelerator.gkeLabel}: `
+        // without a price for the region and pricing model nothing is "cheapest": the ranking falls back to throughput (choice.ts byCost)
+        + (cost.costPerMillionOutputTokens === undefined
+          ? `none of the ${alternatives.length + 1} profiles considered has a price for ${cost.pricingModel} in ${cost.region}, so the highest output `
+            + 'throughput was taken, not the lowest cost (a region with prices ranks by cost; see the catalog\'s priced regions) '
+          : `the cheapest per million output tokens of ${alternatives.length + 1} profiles considered `)
+        + '(per accelerator, a measured profile takes precedence over estimates'
+        + (tpuOnlyServer(server) ? `; ${server.name} runs on TPUs only, whose profiles are uncalibrated)`
+          : '; TPUs, whose profiles are uncalibrated, only when asked for through acceleratorType or allowedAcceleratorTypes)')
       : `accelerator ${c.accelerator.gkeLabel}: as requested`,
     `server ${server.name} ${c.version.version} (${c.version.image}): `
       + (estimated ? 'the newest version that serves the model (no measured profile for this combination)' : 'the version of the measured profile'),
