@@ -220,6 +220,11 @@ test('deployment notes name the prerequisites, every command shell-quoted', () =
   expect(notes).toContain('--purpose=REGIONAL_MANAGED_PROXY');
   expect(notes).toContain('helm install body-based-router oci://registry.k8s.io/gateway-api-inference-extension/charts/body-based-routing');
   expect(notes).toContain('inferenceGateway.name=inference');
+  // the router copies a body's model into the header the routes match: a request naming none (GET /v1/models) matches no route
+  expect(notes).toMatch(/GET \/v1\/models, \/health and bodies without "model" match no route and get 404 from the load balancer/);
+  // without body-based routing the route takes every request, and nothing of the router is said
+  const single = synth([GEMMA], { bodyBasedRouting: false }).gateway.deploymentNotes.join('\n');
+  expect(single).not.toMatch(/helm install body-based-router|match no route/);
   expect(notes).toContain('x-gateway-inference-objective');
   expect(notes).toContain('workload classes: gemma-interactive (priority 1).');
 });

@@ -1,6 +1,6 @@
 import { Catalog } from '../src/catalog/catalog';
-import { resolveCached } from '../src/resolver/resolution-cache';
 import { LoraAdapter } from '../src/resolver/lora-adapter';
+import { resolveCached } from '../src/resolver/resolution-cache';
 import { resolveWith } from '../src/resolver/resolver';
 
 test('a cached resolution equals a fresh one, is shared, and no caller can change it for the others', () => {

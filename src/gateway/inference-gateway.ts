@@ -142,7 +142,8 @@ export interface InferenceGatewayProps {
   /**
    * Route each request by the `model` field of its OpenAI body (GKE's body-based router copies it into the
    * `X-Gateway-Model-Name` header, which each server's HTTPRoute matches). Without it the gateway fronts
-   * one server and its route takes every request.
+   * one server and its route takes every request. With it, a request whose body names no model (`GET /v1/models`, `/health`, a
+   * body without `model`) matches no route and gets 404 from the load balancer: one server behind a gateway needs no router.
    * @default true
    */
   readonly bodyBasedRouting?: boolean;
@@ -548,7 +549,11 @@ export class InferenceGateway extends Construct {
       out.push('Inference Gateway: routing by the request\'s model needs GKE\'s body-based router on the Gateway (it sets the '
         + `${MODEL_NAME_HEADER} header the HTTPRoutes match): ${['helm', 'install', 'body-based-router',
           'oci://registry.k8s.io/gateway-api-inference-extension/charts/body-based-routing', `--version=${GAIE_VERSION}`,
-          `--namespace=${ns}`, '--set', 'provider.name=gke', '--set', `inferenceGateway.name=${this.gatewayName}`].map(shellQuote).join(' ')}`);
+          `--namespace=${ns}`, '--set', 'provider.name=gke', '--set', `inferenceGateway.name=${this.gatewayName}`].map(shellQuote).join(' ')}. `
+        // the router sets the header only when the body has a model field (GAIE v1.5.0 pkg/bbr base_model_to_header.go: "If model
+        // field is not present, skip"), and a request no HTTPRoute matches gets 404 (Gateway API)
+        + 'Only requests whose JSON body names a served model are routed: GET /v1/models, /health and bodies without "model" match no '
+        + 'route and get 404 from the load balancer (a gateway in front of one server needs no router: \'bodyBasedRouting\' false routes every request to it).');
     }
     if (this.workloadClasses.length > 0) {
       // the release splits its CRDs: v1-manifests.yaml (InferencePool v1) and experimental-manifests.yaml (the x-k8s.io ones);

@@ -1,5 +1,5 @@
-import { Resolution, ResolveRequest } from './resolution';
 import { LoraAdapter } from './lora-adapter';
+import { Resolution, ResolveRequest } from './resolution';
 import { resolveWith } from './resolver';
 import { Catalog } from '../catalog/catalog';
 import { deepFreeze } from '../util/deep-freeze';
