@@ -297,10 +297,15 @@ test('fails when a server is put behind a second gateway', () => {
   expect(() => new InferenceGateway(chart, 'second', { servers, bodyBasedRouting: false })).toThrow(/'gemma' is already behind InferenceGateway 'inference'/);
 });
 
-test('one gateway per namespace routes by the model: the body-based router\'s chart has fixed object names', () => {
+test('one Gateway per namespace routes by the model: the body-based router\'s chart has fixed object names', () => {
   const { chart } = synth([GEMMA]);
   expect(() => new InferenceGateway(chart, 'second', { name: 'second' }))
-    .toThrow(/InferenceGateway 'second': InferenceGateway 'inference' already routes by the request's model in namespace 'llm'/);
+    .toThrow(/^InferenceGateway 'second': the Gateway llm\/inference of InferenceGateway 'test\/gateway' already routes by the request's model in namespace 'llm'/);
+  // a second InferenceGateway on that same Gateway shares its router (one release attached to the Gateway): a team's servers beside the first
+  // (a fresh app: the refused gateway above stays in its construct tree)
+  const fresh = synth([GEMMA]).chart;
+  const team = new OptimizedLlmServer(fresh, 'team', { ...DEEPSEEK, name: 'team-model' });
+  expect(() => new InferenceGateway(fresh, 'shared', { servers: [team], frontend: GatewayFrontend.existingGateway('inference') })).not.toThrow();
   // one server behind a second gateway needs no router; another namespace has its own
   expect(() => new InferenceGateway(chart, 'third', { name: 'third', bodyBasedRouting: false })).not.toThrow();
   expect(() => new InferenceGateway(new Chart(chart.node.root as App, 'other', { namespace: 'other' }), 'g', { name: 'g' })).not.toThrow();

@@ -275,16 +275,19 @@ export class InferenceGateway extends Construct {
         spec: { gatewayClassName: this.frontend.gatewayClassName!, listeners: [{ ...LISTENER }] },
       });
     }
-    // the body-based router's chart installs objects of fixed names (body-based-router, bbr-healthcheck) in the Gateway's namespace:
-    // a second release there fails, so one gateway per namespace routes by the request's model
+    // the body-based router's chart installs objects of fixed names (body-based-router, bbr-healthcheck) in the Gateway's namespace and
+    // attaches to one Gateway (inferenceGateway.name): routes of several InferenceGateways on one Gateway share its release, but a
+    // second Gateway in that namespace would need a second release, which fails (GAIE v1.5.0 config/charts/body-based-routing)
     if (this.bodyBasedRouting) {
       const ns = this.frontend.existingGatewayNamespace ?? this.namespace;
+      const ref = this.gatewayRef();
       const other = this.node.root.node.findAll().find((c): c is InferenceGateway => c !== this && c instanceof InferenceGateway
-        && c.bodyBasedRouting && (c.frontend.existingGatewayNamespace ?? c.namespace) === ns);
+        && c.bodyBasedRouting && (c.frontend.existingGatewayNamespace ?? c.namespace) === ns && c.gatewayRef() !== ref);
       if (other) {
-        throw new Error(`InferenceGateway '${this.gatewayName}': InferenceGateway '${other.gatewayName}' already routes by the request's model in `
-          + `namespace '${ns}', and the body-based router's chart installs objects of fixed names there, so a second release fails. Put `
-          + 'both sets of servers behind one gateway, set \'bodyBasedRouting\' to false (one server behind it), or use another namespace.');
+        throw new Error(`InferenceGateway '${this.gatewayName}': the Gateway ${other.gatewayRef()} of InferenceGateway '${other.node.path}' already routes `
+          + `by the request's model in namespace '${ns}', and the body-based router's chart installs objects of fixed names there for one Gateway, `
+          + 'so a second release for this Gateway fails. Attach both to one Gateway (GatewayFrontend.existingGateway), set \'bodyBasedRouting\' '
+          + 'to false (one server behind it), or put this Gateway in another namespace.');
       }
     }
     addManifestValidation(this, validationOptionsFrom({}, `InferenceGateway '${this.gatewayName}'`));
