@@ -469,6 +469,11 @@ describe('6. benchmark import', () => {
   test('10: NTPOT in seconds, absurd throughput, hex and contradictory rows are refused with the physical limit', () => {
     refused(() => imp(csv(row(100, 0.2), row(400, 0.9))), /NTPOT 0.200 ms is faster than google\/gemma-2-27b-it can run on 4 x nvidia-l4.*was it given in seconds\?/);
     refused(() => imp(csv(row(1e9, 400))), /output tokens\/s is more than 4 x nvidia-l4 can compute/);
+    // a TTFT in seconds: a first token needs one forward pass over the active weights (27B at 4 bits through 4 x 300 GB/s: 11.4 ms)
+    const withTtft = (tps: number, ntpot: number, ttft: number) => `${row(tps, ntpot)},${ttft}`;
+    refused(() => imp([`${header},TTFT(ms)`, withTtft(100, 200, 0.4), withTtft(300, 500, 0.9)].join('\n')),
+      /TTFT 0.400 ms is faster than one forward pass of google\/gemma-2-27b-it on 4 x nvidia-l4 \(at least 11\.\d ms.*was it given in seconds\? 0\.4 s is 400 ms/);
+    expect(() => imp([`${header},TTFT(ms)`, withTtft(100, 200, 400), withTtft(300, 500, 900)].join('\n'))).not.toThrow();
     refused(() => imp(csv(row(100, 1e308))), /NTPOT .* is over 60000 ms a token/);
     refused(() => imp(csv(row(100, '0x64'))), /is not a non-negative decimal number: '0x64'/);
     refused(() => imp(csv(row(100, 400), row(200, 400))), /contradicts CSV record 2/);

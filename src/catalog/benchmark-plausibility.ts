@@ -26,6 +26,8 @@ export const MAX_TTFT_MILLISECONDS = 3_600_000;
 export interface PhysicalLimits {
   /** No NTPOT can be below this, ms. */
   readonly ntpotFloorMilliseconds: number;
+  /** No TTFT can be below this, ms: the prompt's forward pass reads the active weights at least once. */
+  readonly ttftFloorMilliseconds: number;
   /** No replica can generate more output tokens per second than this. */
   readonly outputTokensPerSecondCeiling: number;
   /** How the limits were computed, for messages. */
@@ -43,6 +45,7 @@ export function physicalLimits(model: ModelRecord, accelerator: AcceleratorRecor
   const ceiling = peakOps > 0 ? peakOps / (2 * model.paramsActiveB * 1e9) : Number.POSITIVE_INFINITY;
   return {
     ntpotFloorMilliseconds: floorMs,
+    ttftFloorMilliseconds: (activeBytes / bandwidth) * 1000,
     outputTokensPerSecondCeiling: ceiling,
     basis: `${model.paramsActiveB}B active parameters at 4 bits through ${count} x ${accelerator.memoryBandwidthGBps} GB/s, up to `
       + `${MAX_TOKENS_PER_STEP} tokens a step; 2 operations a parameter a token at ${PEAK_MARGIN}x the densest peak`,
@@ -80,6 +83,13 @@ export function implausibility(
   if (point.inputTokensPerSecond !== undefined && point.inputTokensPerSecond > limits.outputTokensPerSecondCeiling) {
     return `${fmt(point.inputTokensPerSecond)} input tokens/s is more than ${count} x ${accelerator.gkeLabel} can compute for ${model.id} `
       + `(at most ${fmt(limits.outputTokensPerSecondCeiling)}: ${limits.basis})`;
+  }
+  if (point.ttftMilliseconds !== undefined && point.ttftMilliseconds < limits.ttftFloorMilliseconds) {
+    const asSeconds = point.ttftMilliseconds * 1000;
+    return `TTFT ${fmt(point.ttftMilliseconds)} ms is faster than one forward pass of ${model.id} on ${count} x ${accelerator.gkeLabel} (at least `
+      + `${fmt(limits.ttftFloorMilliseconds)} ms: the prompt's pass reads the ${model.paramsActiveB}B active parameters, at 4 bits, once)`
+      + (asSeconds >= limits.ttftFloorMilliseconds && asSeconds <= MAX_TTFT_MILLISECONDS
+        ? `; was it given in seconds? ${point.ttftMilliseconds} s is ${fmt(asSeconds)} ms` : '');
   }
   if (point.ttftMilliseconds !== undefined && point.ttftMilliseconds > MAX_TTFT_MILLISECONDS) {
     return `TTFT ${fmt(point.ttftMilliseconds)} ms is over an hour: a unit mistake?`;
