@@ -273,6 +273,24 @@ test('the Jobs are named for their pod template, which Kubernetes will not let c
   expect(warmup({ maxModelLength: 4096 }).metadata.name).not.toBe(cache.metadata.name);
 });
 
+test('one model per bucket directory across the app: a server or transfer Job naming another model there is refused', () => {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const token = HuggingFaceToken.fromSecret('hf-secret');
+  new ModelTransferJob(chart, 'copy', { name: 'copy-gemma', model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://my-models/prod/' });
+  // the staging pattern: the servers read the copy of the same model
+  new OptimizedLlmServer(chart, 'gemma', { name: 'gemma', model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', modelBucketUri: 'gs://my-models/prod' });
+  new OptimizedLlmServer(chart, 'gemma2', { name: 'gemma-b', model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4', modelBucketUri: 'gs://my-models/prod' });
+  // another model in that directory: the servers would read its config.json beside a mix of shards
+  expect(() => new OptimizedLlmServer(chart, 'llama', {
+    name: 'llama', model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-l4', huggingFaceToken: token, modelBucketUri: 'gs://my-models/prod',
+  })).toThrow(/^'modelBucketUri' gs:\/\/my-models\/prod already holds google\/gemma-2-27b-it for 'c\/copy': one directory holds one model's files.*gs:\/\/my-models\/prod\/Llama-3\.1-8B-Instruct/);
+  expect(() => new ModelTransferJob(chart, 'copy2', { name: 'copy-llama', model: 'meta-llama/Llama-3.1-8B-Instruct', huggingFaceToken: token, modelBucketUri: 'gs://my-models/prod' }))
+    .toThrow(/^'modelBucketUri' gs:\/\/my-models\/prod already holds google\/gemma-2-27b-it/);
+  // a directory beside it is another directory
+  expect(() => new ModelTransferJob(chart, 'copy3', { name: 'copy-llama-b', model: 'meta-llama/Llama-3.1-8B-Instruct', huggingFaceToken: token, modelBucketUri: 'gs://my-models/prod/llama' }))
+    .not.toThrow();
+});
+
 test('ModelTransferJob stages a model into the bucket with a bounded scratch space and write access', () => {
   const chart = new Chart(Testing.app(), 'stage', { namespace: 'models' });
   const job = new ModelTransferJob(chart, 'copy', { name: 'copy-gemma', model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://my-models/gemma' });

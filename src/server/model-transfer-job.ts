@@ -13,6 +13,7 @@ import { parseBucketUri } from '../storage/bucket-uri';
 import { GCSFUSE_SIDECAR_VOLUMES } from '../storage/cloud-storage-fuse';
 import { DEFAULT_GKE_VERSION, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from '../storage/gke-version';
 import { bucketIamBindingCommand } from '../storage/iam';
+import { claimModelDirectory } from '../storage/model-directories';
 import { contentName } from '../util/content-name';
 import { checkedScope, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, printable } from '../util/input';
 import { checkHuggingFaceId, checkPinnedImage } from '../util/references';
@@ -103,6 +104,7 @@ export class ModelTransferJob extends Construct {
       `HuggingFaceToken.fromSecret('${HuggingFaceToken.DEFAULT_SECRET_NAME}', '${HuggingFaceToken.DEFAULT_KEY}') or HuggingFaceToken.none()`);
     checkToken(props.huggingFaceToken);
     const location = parseBucketUri(props.modelBucketUri);
+    claimModelDirectory(this, location, props.model);
     const gkeVersion = props.gkeVersion ?? DEFAULT_GKE_VERSION;
     parseGkeVersion(gkeVersion);
     if (!atLeast(gkeVersion, MINIMUM_GCSFUSE_GKE_VERSION)) {

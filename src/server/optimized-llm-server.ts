@@ -34,6 +34,7 @@ import { resolveCached } from '../resolver/resolution-cache';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
+import { claimModelDirectory } from '../storage/model-directories';
 import { deepFreeze } from '../util/deep-freeze';
 import { checkedScope } from '../util/input';
 import { shellQuote } from '../util/shell-quote';
@@ -278,6 +279,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     const pathways = checkpointUri !== undefined && r.nodes > 1;
     if (checkpointUri !== undefined && !pathways) checkSingleHostJetStreamProps(props);
     const engineImageNotes = checkEngineImageServes(r, props.image);
+    if (fromBucket) claimModelDirectory(this, parseBucketUri(props.modelBucketUri!), r.model);
     if (pathways && props.clusterMode === ClusterMode.AUTOPILOT) {
       throw new Error(`${r.model} needs a multi-host ${r.acceleratorType} slice (${r.tpuTopology}) served by JetStream with Pathways, which GKE `
         + 'documents for Standard clusters only (node pools with --workload-metadata=GCE_METADATA): use \'clusterMode\' ClusterMode.STANDARD.');
