@@ -13,8 +13,8 @@ import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as fc from 'fast-check';
 import {
-  AutoscalingMetric, Capacity, CloudStorageFuseModel, HuggingFaceToken, InferenceCatalog, InferenceResolver, LlmServerAutoscaler, ModelTransferJob,
-  OptimizedLlmServer, ScaleTarget, XlaCompilationCache,
+  AutoscalingMetric, Capacity, CloudStorageFuseModel, HuggingFaceToken, InferenceCatalog, InferenceGateway, InferenceResolver, LlmServerAutoscaler,
+  ModelTransferJob, OptimizedLlmServer, ScaleTarget, ServerClients, XlaCompilationCache,
 } from '../src';
 import { llama8bArchitecture } from './support/architectures';
 import { cli, fails } from './support/cli';
@@ -23,7 +23,15 @@ import { kubernetesExpand, shellQuote } from '../src/util/shell-quote';
 
 /** Plain-JS view of the library: no TypeScript checks on what is passed. */
 const L: any = {
-  OptimizedLlmServer, ModelTransferJob, HuggingFaceToken, InferenceCatalog, InferenceResolver, CloudStorageFuseModel, XlaCompilationCache,
+  OptimizedLlmServer,
+  ModelTransferJob,
+  HuggingFaceToken,
+  InferenceCatalog,
+  InferenceResolver,
+  CloudStorageFuseModel,
+  XlaCompilationCache,
+  ServerClients,
+  InferenceGateway,
 };
 
 const GEMMA = 'google/gemma-2-27b-it';
@@ -304,6 +312,34 @@ describe('2. names', () => {
 });
 
 describe('1. relations and bounds', () => {
+  test('values the API server, the container runtime or GCP would refuse are refused at construct time, naming the prop', () => {
+    const base = { model: GEMMA, acceleratorType: 'nvidia-l4' };
+    // Go's exec refuses NUL (EINVAL); execve refuses one environment string over 128 KiB (E2BIG)
+    refused(() => server({ ...base, env: { A: 'a\u0000b' } }), /^'env' 'A': a value may not hold a NUL character/);
+    refused(() => server({ ...base, env: { BIG: 'x'.repeat(200 * 1024) } }), /^'env' 'BIG': a variable of 204800 bytes is over the 128 KiB/);
+    expect(() => server({ ...base, env: { FINE: 'x'.repeat(1000) } })).not.toThrow();
+    // "restartPolicy: Forbidden: may not be set for non-init containers"
+    const sidecar = {
+      name: 'agent',
+      image: 'registry.example/agent:1.0',
+      restartPolicy: 'Always',
+      resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '64Mi' } },
+      securityContext: { allowPrivilegeEscalation: false },
+    };
+    refused(() => server({ ...base, sidecars: [sidecar] }), /^'sidecars' container 'agent': 'restartPolicy' is for native sidecars/);
+    // except ranges must be strict subsets of the block, of its family
+    for (const except of ['192.168.0.0/16', '10.0.0.0/8', 'fd00::/64']) {
+      refused(() => L.ServerClients.ipBlock('10.0.0.0/8', [except]), /^ServerClients\.ipBlock: 'exceptCidrs' '.*' is not a strict subset of '10\.0\.0\.0\/8'/);
+    }
+    expect(() => L.ServerClients.ipBlock('10.0.0.0/8', ['10.1.0.0/16'])).not.toThrow();
+    expect(() => L.ServerClients.ipBlock('2001:db8::/32', ['2001:db8:1::/48'])).not.toThrow();
+    refused(() => L.ServerClients.ipBlock('2001:db8::/32', ['2001:db9::/48']), /not a strict subset/);
+    // a proxy-only subnet is at least a /26
+    const fenced = server({ ...base, name: 'fenced', allowedClients: [L.ServerClients.inNamespace('web')] });
+    refused(() => new L.InferenceGateway(Chart.of(fenced), 'g', { servers: [fenced], proxyOnlySubnetCidr: '10.129.0.7/32' }),
+      /^'proxyOnlySubnetCidr' '10\.129\.0\.7\/32' is a \/32: a proxy-only subnet is at least a \/26/);
+  });
+
   test('9: initial replicas are clamped to [minReplicas, maxReplicas] with a decision line', () => {
     const s = server({ model: GEMMA, acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1100, expectedRequestsPerSecond: 1e9 });
     const deployment = Chart.of(s).toJson().find((o: any) => o.kind === 'Deployment');

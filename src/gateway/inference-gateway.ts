@@ -601,6 +601,11 @@ function checkWorkloadClasses(value: unknown): InferenceWorkloadClass[] {
 function checkProxyOnlySubnet(cidr: string): void {
   const [address, bits] = cidr.split('/');
   const prefix = Number(bits);
+  if (prefix > 26) {
+    // "the primary IP address range ... must be /26 or larger" (Google Cloud, "Proxy-only subnets for Envoy-based load balancers")
+    throw new Error(`'proxyOnlySubnetCidr' '${cidr}' is a /${prefix}: a proxy-only subnet is at least a /26 (a /23 is recommended); give the `
+      + 'subnet\'s own range (gcloud compute networks subnets list --filter=purpose=REGIONAL_MANAGED_PROXY).');
+  }
   if (prefix < 16) {
     throw new Error(`'proxyOnlySubnetCidr' '${cidr}' is a /${prefix}: a proxy-only subnet is one regional subnet (a /23 is recommended, /26 at the `
       + 'smallest), and a wider range would admit more than the load balancer\'s proxies to the fenced servers; give the subnet\'s own range '

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkLabelMap } from './map-props';
-import { checkedFor, describeValue } from '../util/input';
+import { checkedFor, describeValue, printable } from '../util/input';
 
 /**
  * Where Google Cloud Managed Service for Prometheus scrapes from: its collector DaemonSet, whose pods carry
@@ -22,6 +22,22 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+/** A CIDR's family, address as a number and prefix; undefined for an IPv6 spelling this does not read (an embedded IPv4 tail). */
+function cidrRange(cidr: string): { family: 4 | 6; value: bigint; bits: number; prefix: number } | undefined {
+  const [address, bits] = cidr.split('/');
+  const prefix = Number(bits);
+  if (IPV4_CIDR.test(cidr)) {
+    return { family: 4, value: address.split('.').reduce((v, o) => v * 256n + BigInt(Number(o)), 0n), bits: 32, prefix };
+  }
+  if (address.includes('.') || (address.match(/::/g) ?? []).length > 1) return undefined;
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return { family: 6, value: groups.reduce((v, g) => v * 65536n + BigInt(parseInt(g, 16)), 0n), bits: 128, prefix };
+}
 
 function checkNamespace(namespace: string, factory: string): void {
   if (typeof namespace !== 'string' || namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
@@ -110,6 +126,17 @@ export class ServerClients {
     for (const [arg, c] of [['cidr', cidr], ...except.map((e) => ['exceptCidrs', e])] as Array<[string, unknown]>) {
       if (typeof c !== 'string' || !(IPV4_CIDR.test(c) || IPV6_CIDR.test(c))) {
         throw new Error(`ServerClients.ipBlock: '${arg}' must be CIDR ranges such as '10.0.0.0/8', got ${describeValue(c)}.`);
+      }
+    }
+    // the API server: each except range "must be a strict subset of `cidr`" (pkg/apis/networking/validation ValidateIPBlock)
+    const outer = cidrRange(cidr);
+    for (const e of except as string[]) {
+      const inner = cidrRange(e);
+      if (outer === undefined || inner === undefined) continue;
+      const block = 2n ** BigInt(outer.bits - outer.prefix);
+      if (inner.family !== outer.family || inner.prefix <= outer.prefix || inner.value / block !== outer.value / block) {
+        throw new Error(`ServerClients.ipBlock: 'exceptCidrs' '${printable(e)}' is not a strict subset of '${printable(cidr)}' (the API server refuses an `
+          + 'except range outside the block, of the other IP family, or equal to it).');
       }
     }
     return new ServerClients({ ipBlock: { cidr, except: except.length ? [...except] : undefined } }, `IP range ${cidr}`);

@@ -86,6 +86,15 @@ function noOverride(
 /** Checks the customisation props (they may come untyped from JavaScript). */
 export function checkPodCustomization(c: PodCustomization): void {
   stringMap('env', c.env, isEnvName, 'environment variable names');
+  // the container runtime execs the server with these: Go's exec refuses a string holding NUL (EINVAL), and execve(2) refuses one string
+  // over MAX_ARG_STRLEN, 32 pages (128 KiB, E2BIG), so the container would never start
+  for (const [k, v] of Object.entries(c.env ?? {})) {
+    if (v.includes('\u0000')) throw new Error(`'env' '${printable(k)}': a value may not hold a NUL character (the container runtime refuses to start it).`);
+    if (Buffer.byteLength(`${k}=${v}`, 'utf8') >= 128 * 1024) {
+      throw new Error(`'env' '${printable(k)}': a variable of ${Buffer.byteLength(v, 'utf8')} bytes is over the 128 KiB a process environment `
+        + 'string may hold (execve MAX_ARG_STRLEN); mount larger data from a ConfigMap or Secret volume.');
+    }
+  }
   checkLabelMap('podLabels', c.podLabels);
   stringMap('podAnnotations', c.podAnnotations, isQualifiedName, 'annotation keys');
   // the annotations that would lift a container's confinement (Pod Security Standards, baseline: AppArmor runtime/default or localhost/*
@@ -139,6 +148,11 @@ export function checkPodCustomization(c: PodCustomization): void {
   for (const s of c.sidecars ?? []) {
     if (typeof s.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s.name)) {
       throw new Error(`'sidecars' container name ${describeValue(s.name)} is not a DNS-1123 label.`);
+    }
+    // the API server: "spec.containers[1].restartPolicy: Forbidden: may not be set for non-init containers"
+    if ((s as { restartPolicy?: unknown }).restartPolicy !== undefined) {
+      throw new Error(`'sidecars' container '${s.name}': 'restartPolicy' is for native sidecars (init containers) only, and the API server refuses it on `
+        + 'a regular container; these sidecars run beside the server as regular containers: remove it.');
     }
   }
 }
