@@ -66,6 +66,18 @@ describe('LlmServerAutoscaler', () => {
     })).toThrow(new RegExp(`^'target': Deployment ${server.name} is already scaled by the HPA '${server.name}'`));
   });
 
+  test('fromApiObject: an object without a scale subresource, or in another namespace, is refused (the HPA could never scale it)', () => {
+    const c = chart();
+    const service = new k8s.KubeService(c, 'Svc', { metadata: { name: 'my-vllm' }, spec: { ports: [{ port: 8000 }] } });
+    expect(() => ScaleTarget.fromApiObject(service)).toThrow(/^ScaleTarget\.fromApiObject: a Service has no scale subresource/);
+    const elsewhere = new Chart(c.node.scope as App, 'other', { namespace: 'elsewhere' });
+    const deployment = userDeployment(elsewhere);
+    expect(() => new LlmServerAutoscaler(c, 'Hpa', { target: ScaleTarget.fromApiObject(deployment), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10 }))
+      .toThrow(/^'target': Deployment my-vllm is in namespace 'elsewhere' and this HPA in 'llm'/);
+    expect(() => new LlmServerAutoscaler(elsewhere, 'Hpa', { target: ScaleTarget.fromApiObject(deployment), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 10 }))
+      .not.toThrow();
+  });
+
   test('takes spec.replicas off the object it scales, which every kubectl apply would otherwise reset (Kubernetes HPA guide)', () => {
     const c = chart();
     const deployment = new k8s.KubeDeployment(c, 'UserDeployment', {

@@ -24,6 +24,11 @@ import {
 import { isDns1123Subdomain } from '../validation/manifest';
 import { ensureUniqueObjectNames } from '../validation/unique-names';
 
+/** Built-in kinds that have no scale subresource (Deployment, ReplicaSet, StatefulSet and ReplicationController have one). */
+const NOT_SCALABLE: readonly string[] = ['Service', 'ConfigMap', 'Secret', 'Pod', 'ServiceAccount', 'DaemonSet', 'Job', 'CronJob', 'Namespace',
+  'NetworkPolicy', 'Ingress', 'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'ClusterRole',
+  'ClusterRoleBinding'];
+
 /** The object each `ScaleTarget.fromApiObject` target was made from, whose `spec.replicas` the autoscaler removes. */
 const GIVEN_OBJECTS = new WeakMap<ScaleTarget, ApiObject>();
 
@@ -51,6 +56,11 @@ export class ScaleTarget {
   public static fromApiObject(apiObject: ApiObject): ScaleTarget {
     if (!(apiObject instanceof ApiObject)) {
       throw new Error(`ScaleTarget.fromApiObject: 'apiObject' must be a cdk8s ApiObject, got ${describeValue(apiObject)}.`);
+    }
+    // built-in kinds without a scale subresource: an HPA on them never scales (FailedGetScale)
+    if (NOT_SCALABLE.includes(apiObject.kind)) {
+      throw new Error(`ScaleTarget.fromApiObject: a ${apiObject.kind} has no scale subresource, so no HPA can scale it: give the Deployment, `
+        + 'StatefulSet or LeaderWorkerSet that runs the server.');
     }
     const target = ScaleTarget.checked('ScaleTarget.fromApiObject', apiObject.apiVersion, apiObject.kind, apiObject.name);
     GIVEN_OBJECTS.set(target, apiObject);
@@ -297,8 +307,18 @@ function claimScaleTarget(autoscaler: Construct, target: ScaleTarget, hpaName: s
     claimed = new Map();
     SCALED.set(root, claimed);
   }
+  const namespace = chartNamespace(autoscaler);
+  // an HPA scales a workload of its own namespace only (scaleTargetRef has no namespace)
+  const given = GIVEN_OBJECTS.get(target);
+  if (given !== undefined) {
+    const theirs = given.metadata.namespace ?? chartNamespace(given);
+    if (theirs !== namespace) {
+      throw new Error(`'target': ${target.kind} ${target.name} is in namespace '${theirs}' and this HPA in '${namespace}'; an HPA scales a workload of its `
+        + 'own namespace only: create the autoscaler in a chart of that namespace.');
+    }
+  }
   const group = target.apiVersion.includes('/') ? target.apiVersion.split('/')[0] : '';
-  const key = `${chartNamespace(autoscaler)}|${group}|${target.kind}|${target.name}`;
+  const key = `${namespace}|${group}|${target.kind}|${target.name}`;
   const other = claimed.get(key);
   if (other !== undefined) {
     throw new Error(`'target': ${target.kind} ${target.name} is already scaled by the HPA '${other}' in this app; a second HPA on one workload `
