@@ -55,6 +55,10 @@ test('the catalog\'s engine image (MaxText jetstream-v0.2.2) is refused for a mo
     })).toThrow(/^'image': /);
   }
   const { server } = synth({ ...base, targetNtpotMilliseconds: 2000 });
+  // the checkpoint URI is the Orbax item directory (GKE's tutorial: .../checkpoints/0/items); a root is said to be suspect
+  expect(server.deploymentNotes.join('\n')).not.toMatch(/does not end in \/items/);
+  const root = synth({ ...base, modelBucketUri: 'gs://ckpt-bucket/final/unscanned/llama3.1-8b', targetNtpotMilliseconds: 2000 }).server;
+  expect(root.deploymentNotes.join('\n')).toMatch(/ending in \/checkpoints\/0\/items .*gs:\/\/ckpt-bucket\/final\/unscanned\/llama3\.1-8b does not end in \/items/);
   expect(server.deploymentNotes).toContain(`JetStream: the engine image ${ENGINE} must be built from a MaxText with `
     + 'MaxText/configs/models/llama3.1-8b.yml and assets/tokenizer_llama3.tiktoken (MaxText checks model_name=llama3.1-8b when it starts).');
 });
