@@ -168,8 +168,8 @@ export function jetstreamNotes(checkpointUri: string, bucketCommand: string, max
     'JetStream: the checkpoint must be an unscanned MaxText checkpoint (converted from the Hugging Face or Meta weights with MaxText\'s '
       + 'conversion scripts, then generate_param_only_checkpoint with force_unroll=true), matching model_name in the engine\'s args'
       // Orbax restores from the item directory: Google's tutorial passes gs://BUCKET/final/unscanned/gemma_7b-it/0/checkpoints/0/items
-      + (/\/items$/.test(checkpointUri) ? '.' : `; load_parameters_path is the directory generate_param_only_checkpoint writes the item to, `
-        + `ending in /checkpoints/0/items (GKE's JetStream tutorial: gs://BUCKET/final/unscanned/gemma_7b-it/0/checkpoints/0/items), and `
+      + (/\/items$/.test(checkpointUri) ? '.' : '; load_parameters_path is the directory generate_param_only_checkpoint writes the item to, '
+        + 'ending in /checkpoints/0/items (GKE\'s JetStream tutorial: gs://BUCKET/final/unscanned/gemma_7b-it/0/checkpoints/0/items), and '
         + `${checkpointUri} does not end in /items: check it points there, not at the checkpoint's root.`),
     'JetStream: both containers run unprivileged (Google\'s module sets privileged: true, which Autopilot rejects); the TPU device plugin '
       + 'gives the chips to the maxengine-server container that requests google.com/tpu.',
