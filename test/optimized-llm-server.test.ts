@@ -180,10 +180,14 @@ test('fails: gated model without a token secret', () => {
     .toThrow(/'huggingFaceToken' is HuggingFaceToken.none\(\) but google\/gemma-2-27b-it needs a token/);
   // not gated: no token is fine and no token env is emitted
   const { objects } = synth({ model: 'openai/gpt-oss-20b', acceleratorType: 'nvidia-h100-80gb', huggingFaceToken: HuggingFaceToken.none() });
-  expect(one(objects, 'Deployment').spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['MODEL_ID']);
+  // (and the Hub download keeps no hf_xet chunk cache, 10 GB by default in 2025 builds, beside the files the ephemeral storage is sized for)
+  expect(one(objects, 'Deployment').spec.template.spec.containers[0].env).toEqual([
+    { name: 'MODEL_ID', value: 'openai/gpt-oss-20b' }, { name: 'HF_XET_CHUNK_CACHE_SIZE_BYTES', value: '0' },
+  ]);
   // a custom secret is referenced as given
   const custom = synth({ model: 'google/gemma-2-27b-it', huggingFaceToken: HuggingFaceToken.fromSecret('my-hf', 'token') }).objects;
-  expect(one(custom, 'Deployment').spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef).toEqual({ name: 'my-hf', key: 'token' });
+  expect(one(custom, 'Deployment').spec.template.spec.containers[0].env.find((e: any) => e.name === 'HF_TOKEN').valueFrom.secretKeyRef)
+    .toEqual({ name: 'my-hf', key: 'token' });
   expect(() => HuggingFaceToken.fromSecret('Bad_Name')).toThrow(/^HuggingFaceToken\.fromSecret: 'secretName' must be a Kubernetes Secret name .* got string 'Bad_Name'/);
 });
 

@@ -194,6 +194,8 @@ export class ModelTransferJob extends Construct {
             { name: 'TARGET_DIR', value: escapeKubernetesExpansion(target) },
             { name: 'TARGET_URI', value: escapeKubernetesExpansion(location.uri) },
             { name: 'HF_HOME', value: '/tmp/hf-home' },
+            // no hf_xet chunk cache (10 GB by default in 2025 builds, xet-core DEFAULT_CHUNK_CACHE_CAPACITY) in the bounded /tmp
+            { name: 'HF_XET_CHUNK_CACHE_SIZE_BYTES', value: '0' },
             ...tokenEnv,
           ],
           resources: { requests: amounts, limits: amounts },

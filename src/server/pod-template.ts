@@ -52,6 +52,9 @@ export function podTemplate(
     { name: 'MODEL_ID', value: escapeKubernetesExpansion(r.model) },
     ...(bucket ? [{ name: 'HF_HUB_OFFLINE', value: '1' }] : []),
     ...(ramHfHome ? [{ name: 'HF_HOME', value: HF_HOME_PATH }] : []),
+    // a Hub download through hf_xet (huggingface_hub 0.32+) keeps a chunk cache beside the files, 10 GB by default in the 2025 builds
+    // (xet-core DEFAULT_CHUNK_CACHE_CAPACITY): the ephemeral storage is sized for the files, so the cache is off
+    ...(bucket ? [] : [{ name: 'HF_XET_CHUNK_CACHE_SIZE_BYTES', value: '0' }]),
     ...tokenEnv,
   ];
   const server = modelServerByName(r.modelServer);
