@@ -586,7 +586,9 @@ describe('properties: hostile strings never reach a shell or a variable', () => 
   });
 
   test('XlaCompilationCache string props (used on a hand-written Deployment): refused, or never in the warm-up script', () => {
-    const template = { spec: { containers: [{ name: 'inference-server', image: 'vllm/vllm-tpu:v0.11.1', args: ['--port=8000'] }] } };
+    const template = {
+      spec: { containers: [{ name: 'inference-server', image: 'vllm/vllm-tpu:v0.11.1', command: ['vllm', 'serve'], args: ['--port=8000'] }] },
+    };
     const base: any = { name: 'x', bucketUri: 'gs://xla-b/c', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v1', servingTemplate: template };
     fc.assert(fc.property(hostile, fc.constantFrom('healthPath', 'bucketUri', 'tpuTopology', 'serverVersion', 'name'), (s, prop) => {
       const props = { ...base, [prop]: prop === 'healthPath' ? `/${s}` : prop === 'bucketUri' ? `gs://xla-b/${s}` : s };

@@ -28,6 +28,7 @@ function userTemplate(name = 'my-vllm'): k8s.PodTemplateSpec {
       containers: [{
         name: 'inference-server',
         image: 'vllm/vllm-tpu:v0.11.1',
+        command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
         args: ['--model=google/gemma-3-27b-it', '--port=8000'],
         ports: [{ name: 'http', containerPort: 8000 }],
         resources: { requests: amounts, limits: amounts },
@@ -381,6 +382,35 @@ describe('XlaCompilationCache', () => {
     expect(writable.csi.readOnly).toBeUndefined();
     expect(cache.deploymentNotes.join('\n')).toMatch(/roles\/storage.objectUser|objectAdmin|objectCreator/);
     expectValidManifests(objects);
+  });
+
+  test('a non-root server owns the writer\'s mount (uid/gid); a container without its command is refused (the warm-up runs it)', () => {
+    const props = { bucketUri: 'gs://caches/xla', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v0.11.1' };
+    const nonRoot = userTemplate();
+    nonRoot.spec = { ...nonRoot.spec!, securityContext: { ...nonRoot.spec!.securityContext, runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000 } };
+    const c = chart();
+    const cache = new XlaCompilationCache(c, 'Cache', { ...props, name: 'my-vllm', servingTemplate: nonRoot });
+    const [job] = byKind(Testing.synth(c), 'Job');
+    // GKE: "if your container image uses a non-root user or group, you must set the uid and gid mount flags" (the sidecar mounts as root, 755)
+    const options = job.spec.template.spec.volumes.find((v: any) => v.csi?.driver === 'gcsfuse.csi.storage.gke.io').csi.volumeAttributes.mountOptions.split(',');
+    expect(options).toEqual(expect.arrayContaining(['uid=1000', 'gid=2000']));
+    // the serving pods read it read-only, as any user may
+    const served = cache.applyTo(nonRoot).spec!.volumes!.find((v) => v.csi?.driver === 'gcsfuse.csi.storage.gke.io')!;
+    expect(served.csi!.volumeAttributes!.mountOptions).not.toMatch(/uid=/);
+    // as root (the vLLM images' user) nothing is added
+    const rootJob = byKind(Testing.synth((() => {
+      const r = chart();
+      new XlaCompilationCache(r, 'Cache', { ...props, name: 'my-vllm', servingTemplate: userTemplate() });
+      return r;
+    })()), 'Job')[0];
+    expect(JSON.stringify(rootJob.spec.template.spec.volumes)).not.toMatch(/uid=/);
+    // args alone leave the command to the image's entrypoint, which the warm-up's shell cannot run
+    const argsOnly = userTemplate();
+    const { command, ...withoutCommand } = argsOnly.spec!.containers[0];
+    expect(command).toBeDefined();
+    argsOnly.spec = { ...argsOnly.spec!, containers: [withoutCommand] };
+    expect(() => new XlaCompilationCache(chart(), 'Cache', { ...props, name: 'my-vllm', servingTemplate: argsOnly }))
+      .toThrow(/^XlaCompilationCache: the container 'inference-server' of 'servingTemplate' has no 'command'/);
   });
 
   test('the server composes it; bad input names the prop', () => {

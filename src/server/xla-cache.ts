@@ -47,8 +47,11 @@ export function xlaCacheLocation(uri: string, prop: string, acceleratorType: str
 }
 
 /** The CSI volume of the cache directory: read-write for the single writer, read-only for serving. */
-function cacheVolume(location: XlaCacheLocation, readOnly: boolean): k8s.Volume {
+function cacheVolume(location: XlaCacheLocation, readOnly: boolean, owner?: { uid: number; gid: number }): k8s.Volume {
   const mountOptions = [
+    // the sidecar mounts as root with gcsfuse's 755/644 modes: a writer running as another user needs the mount to be its own
+    // (GKE, "Mount Cloud Storage buckets as CSI ephemeral volumes": set the uid and gid mount flags for a non-root user or group)
+    ...(owner !== undefined ? [`uid=${owner.uid}`, `gid=${owner.gid}`] : []),
     'implicit-dirs',
     // a cache entry written by the warm-up is visible at once, never hidden by a cached "not found"
     'metadata-cache:negative-ttl-secs:0',
@@ -64,6 +67,11 @@ function cacheVolume(location: XlaCacheLocation, readOnly: boolean): k8s.Volume 
 /** Adds the cache volume, its mount and `VLLM_XLA_CACHE_PATH` to one container of a pod template. */
 function withCache(template: k8s.PodTemplateSpec, containerName: string, location: XlaCacheLocation, readOnly: boolean): k8s.PodTemplateSpec {
   const spec = template.spec!;
+  // the user the writer runs as (container, then pod securityContext); undefined for root or an image's own user
+  const container = spec.containers.find((c) => c.name === containerName);
+  const uid = container?.securityContext?.runAsUser ?? spec.securityContext?.runAsUser;
+  const gid = container?.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup ?? spec.securityContext?.fsGroup ?? uid;
+  const owner = !readOnly && uid !== undefined && uid !== 0 ? { uid, gid: gid ?? uid } : undefined;
   const mount: k8s.VolumeMount = { name: VOLUME_NAME, mountPath: XLA_CACHE_MOUNT_PATH, ...(readOnly ? { readOnly: true } : {}) };
   return {
     ...template,
@@ -85,7 +93,7 @@ function withCache(template: k8s.PodTemplateSpec, containerName: string, locatio
         env: [...(c.env ?? []).filter((e) => e.name !== XLA_CACHE_ENV), { name: XLA_CACHE_ENV, value: XLA_CACHE_MOUNT_PATH }],
         volumeMounts: [...(c.volumeMounts ?? []), mount],
       })),
-      volumes: [...(spec.volumes ?? []), cacheVolume(location, readOnly)],
+      volumes: [...(spec.volumes ?? []), cacheVolume(location, readOnly, owner)],
     },
   };
 }
@@ -186,6 +194,12 @@ export function createXlaCacheWarmupJob(
   });
   const base = inputs.servingTemplate;
   const server = base.spec!.containers.find((c) => c.name === inputs.containerName)!;
+  // the warm-up runs the server's own command line under a shell: with args alone (the image's entrypoint) "$@" would run the
+  // first argument as a program
+  if (server.command === undefined || server.command.length === 0) {
+    throw new Error(`XlaCompilationCache: the container '${inputs.containerName}' of 'servingTemplate' has no 'command' (only the image's entrypoint): `
+      + 'the warm-up Job runs the server\'s command line itself; give the container its command, e.g. [\'vllm\', \'serve\'].');
+  }
   const url = `http://127.0.0.1:${inputs.port}${inputs.healthPath}`;
   // "$@" is the server's own command line; python3 is in every vLLM image (curl is not guaranteed). The health URL reaches
   // the script as an environment variable, never spliced into it
