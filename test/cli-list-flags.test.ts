@@ -31,6 +31,13 @@ test('--filter, --sort-by and --limit select rows as gcloud does', () => {
   expect(sorted.map((r: any) => r.outputTokensPerSecond)).toEqual(top.map((r: any) => r.outputTokensPerSecond));
 });
 
+test('gcloud\'s global --quiet (-q) is accepted anywhere and changes nothing (this tool never prompts)', () => {
+  const plain = ok(['models', 'list', '--format=value(model)']);
+  expect(ok(['models', 'list', '--quiet', '--format=value(model)'])).toBe(plain);
+  expect(ok(['-q', 'models', 'list', '--format=value(model)'])).toBe(plain);
+  expect(ok(['container', 'ai', 'profiles', 'models', 'list', '--format=value(model)', '-q'])).toBe(plain);
+});
+
 test('--format projections: value(...), csv[no-heading](...), table(...), json(...)', () => {
   const value = ok(['accelerators', 'list', `--model=${GEMMA}`, '--format=value(acceleratorType,acceleratorCount)']);
   const lines = value.trim().split('\n');

@@ -386,8 +386,9 @@ describe('XlaCompilationCache', () => {
 
   test('a non-root server owns the writer\'s mount (uid/gid); a container without its command is refused (the warm-up runs it)', () => {
     const props = { bucketUri: 'gs://caches/xla', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v0.11.1' };
-    const nonRoot = userTemplate();
-    nonRoot.spec = { ...nonRoot.spec!, securityContext: { ...nonRoot.spec!.securityContext, runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000 } };
+    const plain = userTemplate();
+    const securityContext = { ...plain.spec!.securityContext, runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000 };
+    const nonRoot = { ...plain, spec: { ...plain.spec!, securityContext } };
     const c = chart();
     const cache = new XlaCompilationCache(c, 'Cache', { ...props, name: 'my-vllm', servingTemplate: nonRoot });
     const [job] = byKind(Testing.synth(c), 'Job');
@@ -405,10 +406,10 @@ describe('XlaCompilationCache', () => {
     })()), 'Job')[0];
     expect(JSON.stringify(rootJob.spec.template.spec.volumes)).not.toMatch(/uid=/);
     // args alone leave the command to the image's entrypoint, which the warm-up's shell cannot run
-    const argsOnly = userTemplate();
-    const { command, ...withoutCommand } = argsOnly.spec!.containers[0];
+    const full = userTemplate();
+    const { command, ...withoutCommand } = full.spec!.containers[0];
     expect(command).toBeDefined();
-    argsOnly.spec = { ...argsOnly.spec!, containers: [withoutCommand] };
+    const argsOnly = { ...full, spec: { ...full.spec!, containers: [withoutCommand] } };
     expect(() => new XlaCompilationCache(chart(), 'Cache', { ...props, name: 'my-vllm', servingTemplate: argsOnly }))
       .toThrow(/^XlaCompilationCache: the container 'inference-server' of 'servingTemplate' has no 'command'/);
   });

@@ -34,8 +34,10 @@ const GROUPS_UNDER_PROFILES = new Set(COMMANDS.map((c) => c.path[0]).filter((g) 
  * Runs the CLI on `argv` (the arguments after the program name) and returns the exit code.
  * Output goes only through `io`, so tests and `main.ts` share it.
  */
-export function run(argv: readonly string[], io: Io): number {
+export function run(given: readonly string[], io: Io): number {
   let command: CommandSpec | undefined;
+  // gcloud's global --quiet (-q), anywhere on the line, disables prompts: this tool never prompts, so it is accepted and has no effect
+  const argv = given.filter((a) => a !== '--quiet' && a !== '-q');
   try {
     const words = commandWords(argv);
     const rest = argv.slice(words.consumed);
