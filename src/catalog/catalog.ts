@@ -24,6 +24,7 @@ import {
   UseCaseRecord,
 } from './types';
 import { KvCacheDtype, WeightPrecision, embeddingTablesGb, weightsGbFor } from './weight-formats';
+import { byCodePoint } from '../util/compare';
 
 /** The hourly price of one machine (a GPU VM, or a TPU VM priced per chip), with where it comes from. */
 export interface MachinePrice {
@@ -334,7 +335,7 @@ export class Catalog {
     return this.view(`machines|${accelerator}|${count}`, () => this.machineTypes
       .filter((m) => m.accelerator === accelerator
         && (m.acceleratorsPerVm === count || (m.acceleratorsPerVm === undefined && (m.attachableAcceleratorCounts ?? []).includes(count))))
-      .sort((a, b) => a.vcpu - b.vcpu || a.ramGb - b.ramGb || priced(a) - priced(b) || a.name.localeCompare(b.name)));
+      .sort((a, b) => a.vcpu - b.vcpu || a.ramGb - b.ramGb || priced(a) - priced(b) || byCodePoint(a.name, b.name)));
   }
 
   /**

@@ -9,6 +9,7 @@ import { FlagSpec, Flags, Io, UsageError } from './args';
 import { Cell, Column, GCLOUD_FORMAT_ALIASES, LIST_FORMATS, ListFormat, Row, renderRows } from './format';
 import { oneLine } from './one-line';
 import { closestMatches } from '../util/closest';
+import { byCodePoint } from '../util/compare';
 import { printable } from '../util/input';
 
 export const FILTER: FlagSpec = {
@@ -241,7 +242,7 @@ function sorter(text: string, columns: readonly Column[]): (a: Row, b: Row) => n
       if (x === y) continue;
       if (x === null || x === undefined) return 1;
       if (y === null || y === undefined) return -1;
-      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+      const c = typeof x === 'number' && typeof y === 'number' ? x - y : byCodePoint(String(x), String(y));
       if (c !== 0) return descending ? -c : c;
     }
     return 0;

@@ -4,6 +4,7 @@ import { Catalog } from '../catalog/catalog';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { MachineTypeRecord, ModelRecord } from '../catalog/types';
 import { ProfileCurve } from '../performance/curve';
+import { byCodePoint } from '../util/compare';
 
 const GIB = 1024 ** 3;
 const GB = 1e9;
@@ -54,7 +55,7 @@ export function chooseMachine(
   const machines = exact.length > 0 || nodes > 1 ? exact : catalog.machineTypes
     .filter((m) => m.accelerator === curve.acceleratorType && m.acceleratorsPerVm !== undefined && m.acceleratorsPerVm > perNode
       && m.acceleratorsPerVm % perNode === 0)
-    .sort((a, b) => a.acceleratorsPerVm! - b.acceleratorsPerVm! || a.vcpu - b.vcpu || a.ramGb - b.ramGb || a.name.localeCompare(b.name));
+    .sort((a, b) => a.acceleratorsPerVm! - b.acceleratorsPerVm! || a.vcpu - b.vcpu || a.ramGb - b.ramGb || byCodePoint(a.name, b.name));
   const need = hostMemoryNeedGiB(model, sharedMemoryGiB(perNode), nodes);
   // with a memory-backed model cache (the Cloud Storage FUSE file cache where a machine has no local SSD), the smallest machine
   // that holds it too: one L4 comes on g2-standard-4 to -32, and a bigger one costs less than a second GPU

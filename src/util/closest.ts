@@ -1,3 +1,5 @@
+import { byCodePoint } from './compare';
+
 /** Levenshtein distance, case-insensitive. */
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
@@ -27,7 +29,7 @@ export function closestMatches(input: string, candidates: readonly string[], lim
   };
   return [...candidates]
     .map((c) => ({ c, s: score(c) }))
-    .sort((x, y) => x.s - y.s || x.c.localeCompare(y.c))
+    .sort((x, y) => x.s - y.s || byCodePoint(x.c, y.c))
     .slice(0, limit)
     .map((x) => x.c);
 }
