@@ -79,6 +79,9 @@ test('a new internal Gateway by default, of class gke-l7-rilb, with one HTTP lis
 test('an external Gateway on request, and no Gateway when attaching to an existing one', () => {
   const ext = synth(undefined, { frontend: GatewayFrontend.externalLoadBalancer() });
   expect(named(ext.objects, 'Gateway', 'inference').spec.gatewayClassName).toBe('gke-l7-regional-external-managed');
+  // a plain-HTTP listener on the internet in front of servers that ask no credentials: said, with what would close it
+  expect(ext.gateway.deploymentNotes.join('\n')).toMatch(/external load balancer: its plain-HTTP listener \(port 80\) takes requests from the internet/);
+  expect(synth().gateway.deploymentNotes.join('\n')).not.toMatch(/takes requests from the internet/);
   const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
   const server = new OptimizedLlmServer(chart, 'gemma', GEMMA);
   const gw = new InferenceGateway(chart, 'gateway', { servers: [server], frontend: GatewayFrontend.existingGateway('shared', 'infra') });

@@ -522,8 +522,10 @@ export class InferenceGateway extends Construct {
     const out = [
       `Inference Gateway: GKE ${GKE_CRDS_VERSION} or later installs the Gateway API and InferencePool (v1) CRDs; on an older cluster install `
         + `the InferencePool CRD: ${kubectlApply(`${RELEASE_URL}/v1-manifests.yaml`)}`,
-      'Inference Gateway: the cluster needs the Gateway API enabled: '
-        + `${['gcloud', 'container', 'clusters', 'update', 'CLUSTER_NAME', '--location=REGION', '--gateway-api=standard'].map(shellQuote).join(' ')}`,
+      // GKE's Gateway controller: VPC-native clusters with the HttpLoadBalancing add-on; the Gateway API is on by default on Autopilot
+      'Inference Gateway: the cluster must be VPC-native with the HttpLoadBalancing add-on (on by default), and on GKE Standard have the Gateway '
+        + `API enabled (Autopilot has it by default): ${['gcloud', 'container', 'clusters', 'update', 'CLUSTER_NAME', '--location=REGION',
+          '--gateway-api=standard'].map(shellQuote).join(' ')}`,
       // GKE's "Deploy GKE Inference Gateway": "Enable the Compute Engine API, the Network Services API ... if needed"; the Endpoint
       // Picker is attached as a Service Extension and the body-based router as a GCPRoutingExtension (Network Services resources)
       'Inference Gateway: the project needs the Compute Engine and Network Services APIs (the Endpoint Picker and body-based router attach '
@@ -536,6 +538,12 @@ export class InferenceGateway extends Construct {
           '--machine-type=e2-standard-8', '--num-nodes=1', '--enable-autoscaling', '--total-min-nodes=1', '--total-max-nodes=4'].map(shellQuote).join(' ')}; `
         + 'a picker that cannot schedule leaves the load balancer routing without it (failureMode FailOpen).',
     ];
+    if (this.frontend.gatewayClassName === 'gke-l7-regional-external-managed') {
+      // the listener is plain HTTP on port 80, and vLLM's OpenAI API has no authentication unless --api-key is set
+      out.push(`Inference Gateway: the Gateway ${this.gatewayName} is an external load balancer: its plain-HTTP listener (port 80) takes requests from `
+        + 'the internet, and the servers behind it ask no credentials; put an authenticating layer in front (e.g. Identity-Aware Proxy or a Cloud '
+        + 'Armor security policy, both set through a GCPBackendPolicy) or use GatewayFrontend.internalLoadBalancer().');
+    }
     if (this.frontend.gatewayClassName !== undefined) {
       out.push(`Inference Gateway: the Gateway ${this.gatewayName} (${this.frontend.gatewayClassName}) is a regional Envoy-based load balancer and `
         + 'needs a proxy-only subnet in the cluster\'s region and VPC: '
