@@ -31,6 +31,15 @@ test('--filter, --sort-by and --limit select rows as gcloud does', () => {
   expect(sorted.map((r: any) => r.outputTokensPerSecond)).toEqual(top.map((r: any) => r.outputTokensPerSecond));
 });
 
+test('a --filter that leaves no row prints what gcloud prints for an empty list: no header, Listed 0 items. on standard error', () => {
+  for (const format of ['table', 'csv', 'value(acceleratorType)']) {
+    const r = cli(['accelerators', 'list', `--model=${GEMMA}`, '--filter=acceleratorType=nvidia-nothing', `--format=${format}`]);
+    expect([r.code, r.out]).toEqual([0, '']);
+    expect(r.err).toMatch(/^Listed 0 items\. No row matches --filter 'acceleratorType=nvidia-nothing'\.\n$/);
+  }
+  expect(cli(['models', 'list', '--filter=model=nothing', '--format=json']).out).toBe('[]\n');
+});
+
 test('gcloud\'s global --quiet (-q) is accepted anywhere and changes nothing (this tool never prompts)', () => {
   const plain = ok(['models', 'list', '--format=value(model)']);
   expect(ok(['models', 'list', '--quiet', '--format=value(model)'])).toBe(plain);

@@ -8,7 +8,7 @@ import {
   MODEL_SERVER_VERSION, PRICING_MODEL, REGION, USE_CASE, WEIGHT_PRECISION, formatFlag, required,
 } from './common-flags';
 import { Column, Row } from './format';
-import { emptyList, renderList } from './list-output';
+import { emptyList, printList } from './list-output';
 import {
   byText, evaluateCurve, noneMeets, pricingOf, profiledUseCase, requestedMaxModelLength, selectCurves, workloadCatalog,
 } from './profile-query';
@@ -20,8 +20,7 @@ import { useCaseWorkload } from '../resolver/workload';
 const catalog = () => Catalog.EMBEDDED;
 
 function print(io: Io, flags: Flags, rows: readonly Row[], columns: readonly Column[]): number {
-  io.out(renderList(rows, columns, flags));
-  return 0;
+  return printList(io, flags, rows, columns);
 }
 
 const MODELS_LIST: CommandSpec = {

@@ -279,6 +279,18 @@ export function emptyList(io: Io, flags: Flags, reason: string): number {
   return 0;
 }
 
+/**
+ * Prints a listing to standard output, or, when `--filter` leaves no row of a non-empty list, what gcloud prints for an empty
+ * listing (`Listed 0 items.` on standard error, no header). Returns the exit code.
+ */
+export function printList(io: Io, flags: Flags, rows: readonly Row[], columns: readonly Column[]): number {
+  if (rows.length > 0 && flags.str('filter') !== undefined && selectRows(rows, columns, flags).length === 0) {
+    return emptyList(io, flags, `No row matches --filter '${flags.str('filter')}'.`);
+  }
+  io.out(renderList(rows, columns, flags));
+  return 0;
+}
+
 /** A listing as gcloud prints it: the list flags applied, then the format with its projection. */
 export function renderList(rows: readonly Row[], columns: readonly Column[], flags: Flags): string {
   const format = parseFormat(flags.req('format'), columns);

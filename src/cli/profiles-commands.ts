@@ -28,7 +28,7 @@ import {
   targetsOf,
 } from './common-flags';
 import { Column, Row, round, roundOrNull } from './format';
-import { emptyList, renderList } from './list-output';
+import { emptyList, printList, renderList } from './list-output';
 import { emit } from './output';
 import {
   SelectedCurve,
@@ -115,8 +115,7 @@ const PROFILES_LIST: CommandSpec = {
       return emptyList(io, flags, `No profile of ${what} costs at most ${wanted} (${pricing.pricingModel}, ${pricing.region}): ${cheapest}.`);
     }
     rows.sort((a, b) => byText(a.curve.model, b.curve.model) || byCostThenThroughput(a, b));
-    io.out(renderList(rows.map(profileRow), PROFILE_COLUMNS, flags));
-    return 0;
+    return printList(io, flags, rows.map(profileRow), PROFILE_COLUMNS);
   },
 };
 
