@@ -154,6 +154,12 @@ test('profiles list cost targets filter the rows; pricing model and region chang
   expect(cheap).toHaveLength(all.filter((r: any) => r.costPerMillionOutputTokens !== null && r.costPerMillionOutputTokens <= maxOut).length);
   expect(cheap.length).toBeLessThan(all.length);
   for (const r of cheap) expect(r.costPerMillionOutputTokens).toBeLessThanOrEqual(maxOut);
+  // a target equal to a row's printed cost keeps that row (compared at the 3 decimals printed, as --filter compares)
+  const median = outCosts[Math.floor(outCosts.length / 2)];
+  const atPrinted = JSON.parse(ok(`profiles list --model=${GEMMA} --target-cost-per-million-output-tokens=${median} --format=json`));
+  const byFilter = JSON.parse(ok(['profiles', 'list', `--model=${GEMMA}`, `--filter=costPerMillionOutputTokens<=${median}`, '--format=json']));
+  expect(atPrinted).toEqual(byFilter);
+  expect(atPrinted.some((r: any) => r.costPerMillionOutputTokens === median)).toBe(true);
   const maxIn = Math.min(...all.filter((r: any) => r.costPerMillionInputTokens !== null).map((r: any) => r.costPerMillionInputTokens)) + 0.0005;
   const cheapIn = JSON.parse(ok(`profiles list --model=${GEMMA} --target-cost-per-million-input-tokens=${maxIn} --format=json`));
   for (const r of cheapIn) expect(r.costPerMillionInputTokens).toBeLessThanOrEqual(maxIn);

@@ -101,8 +101,10 @@ const PROFILES_LIST: CommandSpec = {
 
     const maxOut = flags.num(COST_OUT.name);
     const maxIn = flags.num(COST_IN.name);
-    const rows = feasible.filter((x) => (maxOut === undefined || (x.cost?.costPerMillionOutputTokens ?? Infinity) <= maxOut)
-      && (maxIn === undefined || (x.cost?.costPerMillionInputTokens ?? Infinity) <= maxIn));
+    // compared at the precision the listing prints (3 decimals): a target equal to a row's printed cost keeps the row, as --filter does
+    const shown = (c: number | undefined) => (c === undefined ? Infinity : Number(c.toFixed(3)));
+    const rows = feasible.filter((x) => (maxOut === undefined || shown(x.cost?.costPerMillionOutputTokens) <= maxOut)
+      && (maxIn === undefined || shown(x.cost?.costPerMillionInputTokens) <= maxIn));
     if (rows.length === 0) {
       const priced = feasible.filter((x) => x.cost?.costPerMillionOutputTokens !== undefined).sort(byCostThenThroughput);
       const wanted = [maxOut !== undefined ? `$${maxOut}/M output tokens` : undefined, maxIn !== undefined ? `$${maxIn}/M input tokens` : undefined]
