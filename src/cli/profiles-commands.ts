@@ -102,7 +102,7 @@ const PROFILES_LIST: CommandSpec = {
     const maxOut = flags.num(COST_OUT.name);
     const maxIn = flags.num(COST_IN.name);
     // compared at the precision the listing prints (3 decimals): a target equal to a row's printed cost keeps the row, as --filter does
-    const shown = (c: number | undefined) => (c === undefined ? Infinity : Number(c.toFixed(3)));
+    const shown = (cost: number | undefined) => (cost === undefined ? Infinity : Number(cost.toFixed(3)));
     const rows = feasible.filter((x) => (maxOut === undefined || shown(x.cost?.costPerMillionOutputTokens) <= maxOut)
       && (maxIn === undefined || shown(x.cost?.costPerMillionInputTokens) <= maxIn));
     if (rows.length === 0) {
