@@ -220,6 +220,10 @@ describe('LlmServerAutoscaler', () => {
       .toThrow(/'targetAverageValue' 0.95: jetstream's jetstream_slots_used_percentage .* is at most 1 .* above 0.909 can never scale up; use at most 0.86/);
     expect(make({ target: x, metric: AutoscalingMetric.KV_CACHE_UTILIZATION, targetAverageValue: 0.95 })).toThrow(/the KV-cache utilisation is at most 1/);
     expect(make({ target: x, metric: AutoscalingMetric.KV_CACHE_UTILIZATION, targetAverageValue: 0.9 })).not.toThrow();
+    // vLLM's running batch never exceeds --max-num-seqs (1024 at most by default): a target above it never scales up
+    expect(make({ target: x, metric: AutoscalingMetric.BATCH_SIZE, targetAverageValue: 100000 }))
+      .toThrow(/^'targetAverageValue' 100000: vllm:num_requests_running is at most vLLM's --max-num-seqs \(256 by default, 1024 on GPUs of 70 GiB or more\)/);
+    expect(make({ target: x, metric: AutoscalingMetric.BATCH_SIZE, targetAverageValue: 64 })).not.toThrow();
     // the GPU duty cycle is refused with the reason and what to use
     expect(make({ target: x, metric: AutoscalingMetric.GPU_DUTY_CYCLE, targetAverageValue: 50 }))
       .toThrow(/^'metric' 'gpu-duty-cycle' is refused: .*use 'batch-size' or 'queue-size'\.$/);

@@ -15,6 +15,7 @@ import { chartNamespace } from './server-props';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
 import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, VLLM, compareReleases, vllmVersionOfImages } from '../catalog/model-servers';
+import { PERFORMANCE_CONSTANTS } from '../performance/performance-constants';
 import { GPU_DUTY_CYCLE_REFUSAL, TPU_MEMORY_USED, boundedMetricScaleUpLimit, maximumShareTarget } from '../resolver/autoscaling';
 import { AutoscalingMetric, Resolution } from '../resolver/resolution';
 import {
@@ -441,6 +442,12 @@ function explicitMetric(props: LlmServerAutoscalerProps, namespace: () => string
       return pods(server.queueSizeMetric);
     case AutoscalingMetric.BATCH_SIZE:
       if (server.batchSizeMetricIsSlotShare) checkShare(`${server.name}'s ${server.batchSizeMetric} (the share of decode slots in use)`);
+      // vLLM runs at most --max-num-seqs requests at once (1024 at most by default): a per-replica average above it is never reached
+      if (server.name === VLLM.name && value > PERFORMANCE_CONSTANTS.maxNumSeqsLargeGpu.value) {
+        throw new Error(`'targetAverageValue' ${value}: ${server.batchSizeMetric} is at most vLLM's --max-num-seqs (${PERFORMANCE_CONSTANTS.maxNumSeqs.value} `
+          + `by default, ${PERFORMANCE_CONSTANTS.maxNumSeqsLargeGpu.value} on GPUs of 70 GiB or more), so a target above it never scales up; give at `
+          + 'most the running batch a replica serves at your latency goal.');
+      }
       return pods(server.batchSizeMetric);
     case AutoscalingMetric.KV_CACHE_UTILIZATION: {
       // the gauge's name follows the release: a target given as its object says which image it runs
