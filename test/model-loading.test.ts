@@ -347,7 +347,10 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   expect(wide.deploymentNotes.join('\n')).toMatch(/60 GiB of ephemeral storage .*a boot disk of at least 140 GB .*or fewer parallelDownloads/);
   // 54.5 GB at a conservative 0.05 GB/s + 10 min
   expect(j.spec.activeDeadlineSeconds).toBe(Math.ceil((54.5 / 0.05 + 600) / 60) * 60);
-  expect(job.deploymentNotes[0]).toMatch(/sa\/copy-gemma --role roles\/storage\.objectUser$/);
+  // read on the bucket, write only under the model's directory (an IAM condition on the object name): not the other models beside it
+  expect(job.deploymentNotes[0]).toMatch(/sa\/copy-gemma --role roles\/storage\.objectViewer and .*sa\/copy-gemma --role roles\/storage\.objectUser /);
+  expect(job.deploymentNotes[0]).toContain('resource.name.startsWith("projects/_/buckets/my-models/objects/gemma/")');
+  expect(job.deploymentNotes.join('\n')).toMatch(/JetStream reads a converted MaxText checkpoint instead/);
   expect(() => new ModelTransferJob(chart, 'gated', { model: 'google/gemma-2-27b-it', modelBucketUri: 'gs://bkt/m', huggingFaceToken: HuggingFaceToken.none() }))
     .toThrow(/'huggingFaceToken' is HuggingFaceToken.none\(\)/);
   expect(() => new ModelTransferJob(chart, 'bad', { model: 'gemma', modelBucketUri: 'gs://bkt/m' })).toThrow(/'model' must be a Hugging Face model id 'owner\/name'.*got string 'gemma'/);

@@ -12,7 +12,7 @@ import { DEFAULT_BOOT_DISK_GIB, bootDiskEphemeralGiB, bootDiskFor } from '../cat
 import { parseBucketUri } from '../storage/bucket-uri';
 import { GCSFUSE_SIDECAR_VOLUMES } from '../storage/cloud-storage-fuse';
 import { DEFAULT_GKE_VERSION, MINIMUM_GCSFUSE_GKE_VERSION, atLeast, parseGkeVersion } from '../storage/gke-version';
-import { bucketIamBindingCommand } from '../storage/iam';
+import { bucketPrefixWriteBindingCommands } from '../storage/iam';
 import { claimModelDirectory } from '../storage/model-directories';
 import { contentName } from '../util/content-name';
 import { checkedScope, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, printable } from '../util/input';
@@ -235,9 +235,14 @@ export class ModelTransferJob extends Construct {
     // the same synth-time rules as the servers (pinned image, security context, names, resources)
     addManifestValidation(this, validationOptionsFrom({}, `ModelTransferJob '${this.name}'`));
     this.deploymentNotes = [
-      `Model bucket: grant the transfer Job write access: ${bucketIamBindingCommand(location.bucket, namespace, this.name, true)}`,
+      // least privilege: read the bucket, write under the model's directory only (an IAM condition on the object name, as the XLA
+      // cache's writer gets), so the Job's identity cannot touch the other models beside it
+      `Model bucket: grant the transfer Job read access to the bucket and write access under ${shellQuote(location.uri)} only`
+        + `${location.path ? ' (the IAM condition needs uniform bucket-level access on the bucket)' : ''}: `
+        + `${bucketPrefixWriteBindingCommands(location.bucket, location.path, namespace, this.name).join(' and ')}`,
       ...(token.secretName ? [`Hugging Face token: ${secretCreateCommand(token, namespace)}`] : []),
-      `The Job copies ${props.model}@${shellQuote(revision)} to ${shellQuote(location.uri)}; serve it with modelBucketUri: ${shellQuote(location.uri)}.`,
+      `The Job copies ${props.model}@${shellQuote(revision)} to ${shellQuote(location.uri)}; serve it with modelBucketUri: ${shellQuote(location.uri)} `
+        + '(vLLM or TGI; JetStream reads a converted MaxText checkpoint instead).',
       // the server's mount caches metadata and listings without expiry (metadata-cache:ttl-secs:-1, kernel-list-cache-ttl-secs:-1):
       // GKE, "Manually optimize Cloud Storage FUSE CSI driver for performance": with unlimited TTLs "Out-of-band changes are not visible locally"
       `Order: let the copy finish before a server reads the bucket: kubectl wait --for=condition=complete ${shellQuote(`job/${this.job.name}`)} `
