@@ -188,6 +188,7 @@ export function handWrittenApp(n: number, configs: HandConfig[], mode: HandWritt
       ports: [{ name: 'http', number: 8000 }],
       envVariables: {
         MODEL_ID: kplus.EnvValue.fromValue(c.model),
+        HF_XET_CHUNK_CACHE_SIZE_BYTES: kplus.EnvValue.fromValue('0'),
         HUGGING_FACE_HUB_TOKEN: kplus.EnvValue.fromSecretValue({ secret: token, key: 'hf_api_token' }, { optional: same && c.tokenOptional ? true : undefined }),
         HF_TOKEN: kplus.EnvValue.fromSecretValue({ secret: token, key: 'hf_api_token' }, { optional: same && c.tokenOptional ? true : undefined }),
       },
