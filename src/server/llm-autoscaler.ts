@@ -241,6 +241,7 @@ export class LlmServerAutoscaler extends Construct {
     const minReplicas = props.minReplicas ?? 1;
     const maxReplicas = props.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS, minReplicas);
     if (minReplicas > maxReplicas) throw new Error(`'minReplicas' (${minReplicas}) must be less than or equal to 'maxReplicas' (${maxReplicas}).`);
+    checkTargetNamespace(this, props.target);
     const rendered = renderedTarget(props.target);
     const metric = props.resolution !== undefined ? metricOfResolution(props)
       : explicitMetric(props, () => chartNamespace(this), rendered === undefined ? [] : containerImages(rendered));
@@ -293,6 +294,18 @@ export class LlmServerAutoscaler extends Construct {
   }
 }
 
+/** An HPA scales a workload of its own namespace only (scaleTargetRef has no namespace): a given object elsewhere is refused. */
+function checkTargetNamespace(autoscaler: Construct, target: ScaleTarget): void {
+  const given = GIVEN_OBJECTS.get(target);
+  if (given === undefined) return;
+  const namespace = chartNamespace(autoscaler);
+  const theirs = given.metadata.namespace ?? chartNamespace(given);
+  if (theirs !== namespace) {
+    throw new Error(`'target': ${target.kind} ${target.name} is in namespace '${theirs}' and this HPA in '${namespace}'; an HPA scales a workload of its `
+      + 'own namespace only: create the autoscaler in a chart of that namespace.');
+  }
+}
+
 /** The HPA that scales each workload, per app: `namespace|group|kind|name` -> HPA name. */
 const SCALED = new WeakMap<object, Map<string, string>>();
 
@@ -309,15 +322,6 @@ function claimScaleTarget(autoscaler: Construct, target: ScaleTarget, hpaName: s
     SCALED.set(root, claimed);
   }
   const namespace = chartNamespace(autoscaler);
-  // an HPA scales a workload of its own namespace only (scaleTargetRef has no namespace)
-  const given = GIVEN_OBJECTS.get(target);
-  if (given !== undefined) {
-    const theirs = given.metadata.namespace ?? chartNamespace(given);
-    if (theirs !== namespace) {
-      throw new Error(`'target': ${target.kind} ${target.name} is in namespace '${theirs}' and this HPA in '${namespace}'; an HPA scales a workload of its `
-        + 'own namespace only: create the autoscaler in a chart of that namespace.');
-    }
-  }
   const group = target.apiVersion.includes('/') ? target.apiVersion.split('/')[0] : '';
   const key = `${namespace}|${group}|${target.kind}|${target.name}`;
   const other = claimed.get(key);
