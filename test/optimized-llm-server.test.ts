@@ -144,6 +144,9 @@ test('an image of a vLLM release with another KV-cache gauge than the planned ve
   expect(synth({ ...base, modelServerVersion: 'v0.7.2', image: 'vllm/vllm-openai:v0.8.5' }).objects.find((o) => o.kind === 'Deployment')
     .spec.template.spec.containers[0].image).toBe('vllm/vllm-openai:v0.8.5');
   expect(() => synth({ ...base, image: 'vllm/vllm-openai:v0.10.1' })).not.toThrow();
+  // on TPU no catalog version shares an old image's metrics: the message names the releases that work
+  expect(() => synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice', image: 'vllm/vllm-tpu:v0.9.0' }))
+    .toThrow(/planned for vLLM v0\.11\.1-tpu.*: use an image of vLLM 0\.11\.1 or another release from 0\.9\.2 on\.$/);
   expect(() => synth({ ...base, image: `registry.example.com/vllm@sha256:${'0123456789abcdef'.repeat(4)}` })).not.toThrow();
 });
 

@@ -94,6 +94,10 @@ export function checkImageMatchesVersion(r: Resolution, image: string | undefine
   if (ofImage === undefined || resolved === undefined || ofImage.version.kvCacheUsageMetric === resolved.kvCacheUsageMetric) return;
   throw new Error(`'image' ${printable(image)} is a vLLM release that exports ${ofImage.version.kvCacheUsageMetric} as its KV-cache gauge, but `
     + `the server is planned for vLLM ${r.modelServerVersion}, whose gauge is ${resolved.kvCacheUsageMetric} (read by the Inference Gateway's `
-    + `endpoint picker and a KV-cache HPA; vLLM renamed it in 0.9.2): set 'modelServerVersion' '${ofImage.version.version}', the catalog version `
-    + 'whose metrics and flags that image shares, or use an image of the planned version.');
+    + 'endpoint picker and a KV-cache HPA; vLLM renamed it in 0.9.2): '
+    // a version of the catalog for the same accelerator family shares the image's metrics; a TPU image older than the catalog's has none
+    + ((ofImage.version.acceleratorFamily ?? 'gpu') === (resolved.acceleratorFamily ?? 'gpu')
+      ? `set 'modelServerVersion' '${ofImage.version.version}', the catalog version whose metrics and flags that image shares, or use an image of `
+        + 'the planned version.'
+      : `use an image of vLLM ${resolved.baseRelease} or another release from 0.9.2 on.`));
 }
