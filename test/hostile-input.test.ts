@@ -378,6 +378,19 @@ describe('1. relations and bounds', () => {
 });
 
 describe('CRASH cases become clear errors', () => {
+  test('a value named like an Object prototype member stays itself in CLI messages; a function or symbol is described', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      const r = cli(['profiles', 'list', `--model=${name}`]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`Unknown model '${name}' (--model)`);
+      expect(r.err).not.toMatch(/native code/);
+    }
+    refused(() => server({ model: GEMMA, acceleratorType: 'nvidia-l4', averageInputTokens: () => 5 }),
+      /^'averageInputTokens' must be a whole number of tokens, at least 1, got a function\.$/);
+    refused(() => server({ model: GEMMA, acceleratorType: 'nvidia-l4', averageOutputTokens: Symbol('x') }),
+      /^'averageOutputTokens' must be a whole number of tokens, at least 1, got a symbol\.$/);
+  });
+
   test('a scope that is no construct, or an id that is no string, is named before the constructs package meets it', () => {
     refused(() => new L.OptimizedLlmServer({}, 's', { model: GEMMA, acceleratorType: 'nvidia-l4' }), /OptimizedLlmServer: 'scope' must be a construct \(a cdk8s Chart\), got object \{\}/);
     refused(() => new L.ModelTransferJob(chartOf(), 42, { model: GEMMA, modelBucketUri: 'gs://my-b/m' }), /ModelTransferJob: 'id' must be a non-empty string, got number 42/);

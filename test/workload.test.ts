@@ -75,7 +75,7 @@ test('impossible workloads fail naming the prop', () => {
   expect(InferenceResolver.resolve({ ...base, useCase: 'Code Generation', averageInputTokens: 300, averageOutputTokens: 600 }).source).toBe(ProfileSource.ESTIMATED);
   expect(() => InferenceResolver.resolve({ ...base, averageInputTokens: 0 })).toThrow(/'averageInputTokens' must be a whole number of tokens, at least 1, got 0/);
   expect(() => InferenceResolver.resolve({ ...base, averageOutputTokens: 2.5 })).toThrow(/'averageOutputTokens' must be a whole number/);
-  expect(() => InferenceResolver.resolve({ ...base, averageOutputTokens: '100' as never })).toThrow(/'averageOutputTokens' must be a whole number.*string "100"/);
+  expect(() => InferenceResolver.resolve({ ...base, averageOutputTokens: '100' as never })).toThrow(/'averageOutputTokens' must be a whole number.*string '100'/);
   expect(() => InferenceResolver.resolve({ ...base, useCase: 5 as never })).toThrow(/'useCase' must be a string/);
   expect(() => InferenceResolver.resolve({ ...base, maxModelLength: 4096, averageInputTokens: 4000, averageOutputTokens: 500 }))
     .toThrow(/exceeds the model length of 4096 tokens \('maxModelLength'\)/);

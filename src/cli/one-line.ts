@@ -11,13 +11,15 @@ import { Capacity, ClusterMode, PricingModel } from '../resolver/resolution';
 export function joinMessage(message: string, names: { readonly [prop: string]: string }): string {
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
   const joined = lines.reduce((acc, l) => (acc === '' ? l : /[:;]$/.test(acc) ? `${acc} ${l}` : `${acc}; ${l}`), '');
-  return joined.replace(/\('(\w+)'\)/g, (whole, name: string) => (names[name] ? `(${names[name]})` : whole))
+  // own names only: a quoted value such as 'constructor' or 'toString' must not read the object's prototype
+  const flag = (name: string): string | undefined => (Object.prototype.hasOwnProperty.call(names, name) ? names[name] : undefined);
+  return joined.replace(/\('(\w+)'\)/g, (whole, name: string) => (flag(name) ? `(${flag(name)})` : whole))
     // a quoted prop elsewhere in the text ('averageInputTokens' + 'averageOutputTokens', set 'maxModelLength' to ..., or 'model');
     // quoted values that are no prop stay
-    .replace(/'([a-z]\w*)'/g, (whole, name: string) => names[name] ?? whole)
+    .replace(/'([a-z]\w*)'/g, (whole, name: string) => flag(name) ?? whole)
     // the enum members a message suggests, as the flag values that choose them (Capacity.ON_DEMAND: on-demand)
     .replace(/\b(Capacity|PricingModel|ClusterMode)\.([A-Z_]+)\b/g, (whole, type: string, member: string) => ENUM_VALUES[type]?.[member] ?? whole)
-    .replace(/\b(targetNtpotMilliseconds|targetTtftMilliseconds)\b/g, (name: string) => names[name] ?? name);
+    .replace(/\b(targetNtpotMilliseconds|targetTtftMilliseconds)\b/g, (name: string) => flag(name) ?? name);
 }
 
 /** The values of the enums library messages name (`Capacity.ON_DEMAND`), as flags take them. */

@@ -5,7 +5,7 @@
  */
 import { Catalog, Workload } from '../catalog/catalog';
 import { UseCaseRecord } from '../catalog/types';
-import { printable } from '../util/input';
+import { describeValue, printable } from '../util/input';
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
@@ -63,7 +63,7 @@ export function requestedWorkload(
   for (const [name, v] of lengths) {
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || !Number.isInteger(v)) {
-      throw new Error(`${name} must be a whole number of tokens, at least 1, got ${typeof v === 'number' ? v : `${typeof v} ${JSON.stringify(v)}`}.`);
+      throw new Error(`${name} must be a whole number of tokens, at least 1, got ${typeof v === 'number' ? v : describeValue(v)}.`);
     }
   }
   const input = request.averageInputTokens as number | undefined;

@@ -46,6 +46,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `string '${printable(value)}'`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
   if (Array.isArray(value)) return `array ${printable(safeJson(value), 80)}`;
   const ctor = (value as object).constructor?.name;
   return `${ctor && ctor !== 'Object' ? `${ctor} ` : 'object '}${printable(safeJson(value), 80)}`;
