@@ -334,6 +334,11 @@ describe('1. relations and bounds', () => {
     expect(() => L.ServerClients.ipBlock('10.0.0.0/8', ['10.1.0.0/16'])).not.toThrow();
     expect(() => L.ServerClients.ipBlock('2001:db8::/32', ['2001:db8:1::/48'])).not.toThrow();
     refused(() => L.ServerClients.ipBlock('2001:db8::/32', ['2001:db9::/48']), /not a strict subset/);
+    // annotations over 256 KiB in all are refused by the API server; a benchmark source lands in every served Deployment's annotation
+    refused(() => server({ ...base, podAnnotations: { 'example.com/blob': 'x'.repeat(300 * 1024) } }), /^'podAnnotations' total 307216 bytes: the API server refuses/);
+    refused(() => InferenceCatalog.embedded().addBenchmarksFromCsv('Output Tokens/s,NTPOT(ms)\n300,45\n900,120\n', {
+      model: GEMMA, modelServer: 'vllm', modelServerVersion: 'v0.7.2', acceleratorType: 'nvidia-l4', acceleratorCount: 4, source: 'y'.repeat(3000),
+    }), /^'source' is 3000 characters: at most 2000/);
     // a proxy-only subnet is at least a /26
     const fenced = server({ ...base, name: 'fenced', allowedClients: [L.ServerClients.inNamespace('web')] });
     refused(() => new L.InferenceGateway(Chart.of(fenced), 'g', { servers: [fenced], proxyOnlySubnetCidr: '10.129.0.7/32' }),

@@ -28,11 +28,18 @@ const BENCHMARK_POINT_PROPS: readonly string[] = [
   'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond', 'source',
 ];
 
+/** The longest one-line text (a benchmark's source) accepted. */
+const MAX_ONE_LINE = 2000;
+
 /** A text that lands in one line (a citation annotation, a message): not empty, no line breaks or control characters. */
 function checkOneLine(name: string, value: string | undefined): void {
   // eslint-disable-next-line no-control-regex
   if (value !== undefined && (value.trim() === '' || /[\u0000-\u001f\u007f]/.test(value))) {
     throw new Error(`'${name}' must be one non-empty line of text, got ${describeValue(value)}.`);
+  }
+  // a source is copied into each served Deployment's provenance annotation, which the API server bounds (256 KiB in all)
+  if (value !== undefined && value.length > MAX_ONE_LINE) {
+    throw new Error(`'${name}' is ${value.length} characters: at most ${MAX_ONE_LINE} (it is copied into manifests' annotations); cite a URL instead.`);
   }
 }
 

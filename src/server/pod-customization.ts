@@ -97,6 +97,13 @@ export function checkPodCustomization(c: PodCustomization): void {
   }
   checkLabelMap('podLabels', c.podLabels);
   stringMap('podAnnotations', c.podAnnotations, isQualifiedName, 'annotation keys');
+  // the API server refuses an object whose annotations total more than 256 KiB (apimachinery TotalAnnotationSizeLimitB); the
+  // library's own provenance annotations take a few KiB of it
+  const annotationBytes = Object.entries(c.podAnnotations ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (annotationBytes > 240 * 1024) {
+    throw new Error(`'podAnnotations' total ${annotationBytes} bytes: the API server refuses a pod whose annotations exceed 256 KiB (the `
+      + 'library\'s own provenance annotations need some of it); keep them under 240 KiB, and put larger data in a ConfigMap.');
+  }
   // the annotations that would lift a container's confinement (Pod Security Standards, baseline: AppArmor runtime/default or localhost/*
   // only, no unconfined seccomp)
   for (const [k, v] of Object.entries(c.podAnnotations ?? {})) {
