@@ -38,6 +38,8 @@ test('a --filter that leaves no row prints what gcloud prints for an empty list:
     expect(r.err).toMatch(/^Listed 0 items\. No row matches --filter 'acceleratorType=nvidia-nothing'\.\n$/);
   }
   expect(cli(['models', 'list', '--filter=model=nothing', '--format=json']).out).toBe('[]\n');
+  // a bad --format is a usage error whether or not the filter leaves a row
+  expect(cli(['models', 'list', '--filter=model=nothing', '--format=bogus']).code).toBe(2);
 });
 
 test('gcloud\'s global --quiet (-q) is accepted anywhere and changes nothing (this tool never prompts)', () => {

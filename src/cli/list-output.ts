@@ -284,17 +284,24 @@ export function emptyList(io: Io, flags: Flags, reason: string): number {
  * listing (`Listed 0 items.` on standard error, no header). Returns the exit code.
  */
 export function printList(io: Io, flags: Flags, rows: readonly Row[], columns: readonly Column[]): number {
-  if (rows.length > 0 && flags.str('filter') !== undefined && selectRows(rows, columns, flags).length === 0) {
+  // the format is checked first: a bad --format is a usage error whether or not a row is left
+  const format = parseFormat(flags.req('format'), columns);
+  const selected = selectRows(rows, columns, flags);
+  if (rows.length > 0 && selected.length === 0 && flags.str('filter') !== undefined) {
     return emptyList(io, flags, `No row matches --filter '${flags.str('filter')}'.`);
   }
-  io.out(renderList(rows, columns, flags));
+  io.out(renderSelected(selected, columns, format));
   return 0;
 }
 
 /** A listing as gcloud prints it: the list flags applied, then the format with its projection. */
 export function renderList(rows: readonly Row[], columns: readonly Column[], flags: Flags): string {
   const format = parseFormat(flags.req('format'), columns);
-  const selected = selectRows(rows, columns, flags);
+  return renderSelected(selectRows(rows, columns, flags), columns, format);
+}
+
+/** The selected rows in the parsed format, with its projection. */
+function renderSelected(selected: readonly Row[], columns: readonly Column[], format: ParsedFormat): string {
   const projected = format.keys === undefined ? columns
     : format.keys.map((k) => ({ ...columns.find((c) => c.key === k)!, structuredOnly: false }));
   if (format.name === 'value' || (format.name === 'csv' && (format.separator !== ',' || !format.heading))) {
