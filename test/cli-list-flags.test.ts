@@ -2,6 +2,9 @@
  * gcloud's list flags on every listing (--filter, --sort-by, --limit, --format projections), gcloud's empty-list
  * behaviour, and the alpha model-and-server-combinations list.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { cli, fails, ok, parseCsv } from './support/cli';
 import { Catalog } from '../src/catalog/catalog';
 import { parseFilter } from '../src/cli/list-output';
@@ -38,6 +41,15 @@ test('a --filter that leaves no row prints what gcloud prints for an empty list:
     expect(r.err).toMatch(/^Listed 0 items\. No row matches --filter 'acceleratorType=nvidia-nothing'\.\n$/);
   }
   expect(cli(['models', 'list', '--filter=model=nothing', '--format=json']).out).toBe('[]\n');
+  // benchmarks list too, to standard output and to --output-path
+  const bench = cli(['benchmarks', 'list', `--model=${GEMMA}`, '--model-server=vllm', '--filter=acceleratorType=nvidia-nothing', '--format=csv']);
+  expect([bench.code, bench.out]).toEqual([0, '']);
+  expect(bench.err).toMatch(/^Listed 0 items\. No row matches --filter/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-empty-'));
+  const target = path.join(dir, 'points.json');
+  const written = cli(['benchmarks', 'list', `--model=${GEMMA}`, '--model-server=vllm', '--filter=acceleratorType=nvidia-nothing', '--format=json', `--output-path=${target}`]);
+  expect([written.code, written.out, fs.readFileSync(target, 'utf8')]).toEqual([0, '', '[]\n']);
+  expect(written.err).toMatch(/^Wrote .*points\.json\nListed 0 items\. No row matches --filter/);
   // a bad --format is a usage error whether or not the filter leaves a row
   expect(cli(['models', 'list', '--filter=model=nothing', '--format=bogus']).code).toBe(2);
 });

@@ -272,32 +272,36 @@ export function selectRows(rows: readonly Row[], columns: readonly Column[], fla
  * What gcloud does when a listing is empty: nothing (`[]` for JSON) on standard output, `Listed 0 items.` on
  * standard error, exit 0. The reason (what would have to change for rows to appear) follows on the same line.
  */
-export function emptyList(io: Io, flags: Flags, reason: string): number {
+export function emptyList(io: Io, flags: Flags, reason: string, write: ListWriter = toStdout(io)): number {
   const format = flags.str('format') ?? 'table';
-  io.out(/^json\b/.test(format) ? '[]\n' : '');
+  const code = write(/^json\b/.test(format) ? '[]\n' : '');
   io.err(`Listed 0 items. ${oneLine(reason)}\n`);
-  return 0;
+  return code;
+}
+
+/** Where a listing's text goes (standard output, or `--output-path` through `emit`); returns the exit code. */
+export type ListWriter = (text: string) => number;
+
+function toStdout(io: Io): ListWriter {
+  return (text) => {
+    io.out(text);
+    return 0;
+  };
 }
 
 /**
  * Prints a listing to standard output, or, when `--filter` leaves no row of a non-empty list, what gcloud prints for an empty
  * listing (`Listed 0 items.` on standard error, no header). Returns the exit code.
  */
-export function printList(io: Io, flags: Flags, rows: readonly Row[], columns: readonly Column[]): number {
+export function printList(io: Io, flags: Flags, rows: readonly Row[], columns: readonly Column[],
+  write: ListWriter = toStdout(io)): number {
   // the format is checked first: a bad --format is a usage error whether or not a row is left
   const format = parseFormat(flags.req('format'), columns);
   const selected = selectRows(rows, columns, flags);
   if (rows.length > 0 && selected.length === 0 && flags.str('filter') !== undefined) {
-    return emptyList(io, flags, `No row matches --filter '${flags.str('filter')}'.`);
+    return emptyList(io, flags, `No row matches --filter '${flags.str('filter')}'.`, write);
   }
-  io.out(renderSelected(selected, columns, format));
-  return 0;
-}
-
-/** A listing as gcloud prints it: the list flags applied, then the format with its projection. */
-export function renderList(rows: readonly Row[], columns: readonly Column[], flags: Flags): string {
-  const format = parseFormat(flags.req('format'), columns);
-  return renderSelected(selectRows(rows, columns, flags), columns, format);
+  return write(renderSelected(selected, columns, format));
 }
 
 /** The selected rows in the parsed format, with its projection. */

@@ -28,7 +28,7 @@ import {
   targetsOf,
 } from './common-flags';
 import { Column, Row, round, roundOrNull } from './format';
-import { emptyList, printList, renderList } from './list-output';
+import { emptyList, printList } from './list-output';
 import { emit } from './output';
 import {
   SelectedCurve,
@@ -198,7 +198,7 @@ const BENCHMARKS_LIST: CommandSpec = {
         });
       }
     }
-    return emit(io, flags, renderList(rows, BENCHMARK_COLUMNS, flags));
+    return printList(io, flags, rows, BENCHMARK_COLUMNS, (text) => emit(io, flags, text));
   },
 };
 
