@@ -99,7 +99,7 @@ test('a gkeVersion older than the one Autopilot needs for the shape is refused n
       .toThrow(/GKE Autopilot runs 1 x nvidia-rtx-pro-6000 from 1\.34\.1-gke\.1829001/);
   }
   // the automatic choice falls back to a shape the version runs, whatever the version (it threw at 1.30 and 1.31 on 1 x H100)
-  for (const gkeVersion of ['1.28', '1.30', '1.31', '1.33']) {
+  for (const gkeVersion of ['1.29.4-gke.1427000', '1.30', '1.31', '1.33']) {
     const r = server({ model: 'meta-llama/Llama-3.1-8B-Instruct', gkeVersion }).resolution;
     expect(PAGE_QUANTITIES[r.acceleratorType]).toContain(r.acceleratorCount);
   }
@@ -121,4 +121,33 @@ test('a model bucket on Autopilot: the notes say the FUSE sidecar\'s "0" limits 
   expect(notes).toContain('Model bucket (Autopilot): the Cloud Storage FUSE driver\'s documentation says the sidecar\'s limits cannot be lifted with "0"');
   expect(notes).toContain(`at most 2 vCPU and 14 GiB (a known issue), less than this pod's ${cache} GiB RAM file cache`);
   expect(server({ ...props, clusterMode: ClusterMode.STANDARD }).deploymentNotes.join('\n')).not.toMatch(/Model bucket \(Autopilot\)/);
+});
+
+test('before 1.29.4-gke.1427000 Autopilot GPU pods need a compute-class selector or are billed by request: such a gkeVersion is refused', () => {
+  // GKE, "Deploy GPU workloads in Autopilot": "Version 1.29.4-gke.1427000 and later: Request GPUs in your workload manifest"; earlier,
+  // cloud.google.com/compute-class: Accelerator (from 1.28.9-gke.1069000), and before that "billed for the resource requests"
+  for (const gkeVersion of ['1.28', '1.29.4-gke.1426999']) {
+    expect(() => server({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', gkeVersion }))
+      .toThrow(new RegExp(`from their GPU request alone from 1\\.29\\.4-gke\\.1427000 .*'gkeVersion' is ${gkeVersion.replace(/\./g, '\\.')}: .*upgrade the cluster`));
+  }
+  expect(server({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', gkeVersion: '1.29.4-gke.1427000' }).resolution.acceleratorType).toBe('nvidia-l4');
+  // Standard has no such floor here
+  expect(server({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', gkeVersion: '1.28', clusterMode: ClusterMode.STANDARD }).resolution.acceleratorType)
+    .toBe('nvidia-l4');
+});
+
+test('Autopilot GPU pods select the latest GPU driver, as Google\'s vLLM samples do; Standard names it on the node pool', () => {
+  // GoogleCloudPlatform/kubernetes-engine-samples ai-ml/llm-serving-gemma/vllm/vllm-3-27b-it.yaml (run on Autopilot and Standard):
+  // nodeSelector cloud.google.com/gke-gpu-driver-version: latest; without it Autopilot installs the version's default driver
+  const auto = server({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4' });
+  const pod = Testing.synth(auto.node.scope as Chart).find((o) => o.kind === 'Deployment')!.spec.template.spec;
+  expect(pod.nodeSelector['cloud.google.com/gke-gpu-driver-version']).toBe('latest');
+  expect(auto.resolution.nodePool.explanation.join('\n')).toMatch(/pods select cloud\.google\.com\/gke-gpu-driver-version=latest/);
+  const std = server({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', clusterMode: ClusterMode.STANDARD });
+  const stdPod = Testing.synth(std.node.scope as Chart).find((o) => o.kind === 'Deployment')!.spec.template.spec;
+  expect(stdPod.nodeSelector['cloud.google.com/gke-gpu-driver-version']).toBeUndefined();
+  expect(std.resolution.nodePool.gcloudCommand).toMatch(/gpu-driver-version=latest/);
+  // TPU pods select no GPU driver
+  const tpu = server({ model: 'google/gemma-2-9b-it', acceleratorType: 'tpu-v6e-slice' });
+  expect(tpu.resolution.nodePool.nodeSelector['cloud.google.com/gke-gpu-driver-version']).toBeUndefined();
 });

@@ -341,3 +341,26 @@ test('the boot disk counts a Cloud Storage FUSE sidecar and an XLA cache copy on
   expect(bootLine('jetstream')).toBe('node pool: boot disk 100 GB: GKE leaves 43.8 GiB of it allocatable, for the pod\'s 10 GiB');
   expect(bootLine('vllm')).toMatch(/for the pod's 36 GiB \(with the Cloud Storage FUSE sidecar's 5 GiB default request and 20 GiB for a copy of the XLA compilation cache/);
 });
+
+test('flex-start from the GKE version that provisions it: GPUs 1.32.2-gke.1652000, TPUs 1.33.0-gke.1712000 (GKE, "About flex-start provisioning mode")', () => {
+  const gpu = { model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', capacity: Capacity.FLEX_START };
+  expect(() => InferenceResolver.resolve({ ...gpu, gkeVersion: '1.32.2-gke.1651999' }))
+    .toThrow(/flex-start provisions GPUs from GKE 1\.32\.2-gke\.1652000 .*'gkeVersion' is 1\.32\.2-gke\.1651999: upgrade the cluster, or set 'capacity'/);
+  expect(InferenceResolver.resolve({ ...gpu, gkeVersion: '1.32.2-gke.1652000' }).nodePool.nodeSelector['cloud.google.com/gke-flex-start']).toBe('true');
+  const tpu = { model: 'google/gemma-2-9b-it', acceleratorType: 'tpu-v6e-slice', capacity: Capacity.FLEX_START };
+  expect(() => InferenceResolver.resolve({ ...tpu, gkeVersion: '1.32.5-gke.1000000' })).toThrow(/flex-start provisions TPUs from GKE 1\.33\.0-gke\.1712000/);
+  // unset: the default (the oldest 1.33 build) is not held against TPUs; the node-pool decision gives the minimum
+  const unset = InferenceResolver.resolve(tpu);
+  expect(unset.nodePool.explanation.join('\n')).toMatch(/flex-start VMs .*GKE provisions them for TPUs from 1\.33\.0-gke\.1712000/);
+  // the automatic choice leaves out what the version cannot provision, with the reason among the alternatives
+  const auto = InferenceResolver.resolve({
+    model: 'google/gemma-2-9b-it',
+    capacity: Capacity.FLEX_START,
+    gkeVersion: '1.32.5-gke.1000000',
+    allowedAcceleratorTypes: ['nvidia-l4', 'tpu-v6e-slice'],
+  });
+  expect(auto.acceleratorType).toBe('nvidia-l4');
+  const tpuAlternatives = auto.alternatives.filter((a) => a.acceleratorType === 'tpu-v6e-slice');
+  expect(tpuAlternatives.length).toBeGreaterThan(0);
+  for (const a of tpuAlternatives) expect(a.reason).toMatch(/flex-start provisions TPUs from GKE/);
+});

@@ -48,6 +48,14 @@ export const AUTOPILOT_GPU_TYPES: readonly AutopilotGpuType[] = [
   { accelerator: 'nvidia-tesla-t4', quantities: [1, 2, 4] },
 ];
 
+/**
+ * The first GKE version whose Autopilot runs GPU pods on the Accelerator compute class from the GPU request alone: "Version
+ * 1.29.4-gke.1427000 and later: Request GPUs in your workload manifest"; before it a pod had to add `cloud.google.com/compute-class:
+ * Accelerator` (from 1.28.9-gke.1069000), and earlier versions bill GPU pods by their requests ("Deploy GPU workloads in Autopilot",
+ * About selecting accelerators in Pods). The manifests and the cost (the node, billed whole) follow the current rule only.
+ */
+export const AUTOPILOT_ACCELERATOR_CLASS_GKE_VERSION = '1.29.4-gke.1427000';
+
 /** The Autopilot record of a GPU type, or undefined for a type the page does not list. */
 export function autopilotGpuType(accelerator: string): AutopilotGpuType | undefined {
   return AUTOPILOT_GPU_TYPES.find((t) => t.accelerator === accelerator);

@@ -42,3 +42,16 @@ export function consumptionOptionOf(machineType: string, option: string): Consum
 const SERIES = Object.keys(LIMITED_SERIES);
 const DASH = '-'.charCodeAt(0);
 const OFFERED: ConsumptionOptionFit = Object.freeze({ offered: true });
+
+/**
+ * The first GKE version that provisions flex-start VMs for each accelerator family. GPUs: GKE, "About flex-start provisioning mode"
+ * (https://cloud.google.com/kubernetes-engine/docs/concepts/dws): "To use flex-start in GKE, your cluster must use version
+ * 1.32.2-gke.1652000 or later"; TPUs: the same page as it now reads (concepts/provisioning-model): "To run TPUs, use GKE version
+ * 1.33.0-gke.1712000 or later". On an older cluster no node carries `cloud.google.com/gke-flex-start`, so the pods stay Pending.
+ */
+export const FLEX_START_MINIMUM_GKE_VERSION: { readonly gpu: string; readonly tpu: string } = {
+  gpu: '1.32.2-gke.1652000',
+  tpu: '1.33.0-gke.1712000',
+};
+
+export const FLEX_START_VERSION_SOURCE = 'GKE, "About flex-start provisioning mode" (kubernetes-engine/docs/concepts/dws and concepts/provisioning-model)';

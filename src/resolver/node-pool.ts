@@ -1,4 +1,5 @@
 import { Capacity, ResolvedNodePool } from './resolution';
+import { FLEX_START_MINIMUM_GKE_VERSION } from '../catalog/consumption-options';
 import { architectureSelector, machineArchitecture } from '../catalog/machine-architecture';
 import { DEFAULT_BOOT_DISK_GIB, bootDiskFor, bundledLocalSsds, nodeAllocatable } from '../catalog/node-allocatable';
 import { AcceleratorRecord, MachineTypeRecord, PricingModelName } from '../catalog/types';
@@ -37,6 +38,8 @@ export const AUTOPILOT_SPOT_POD_GRACE_SECONDS = 25;
 export const GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB = 5;
 
 const GPU_DRIVER_VERSION = 'latest';
+/** The node label of the driver GKE installed (the pods' selector on Autopilot). */
+export const GPU_DRIVER_VERSION_LABEL = 'cloud.google.com/gke-gpu-driver-version';
 
 /** The capacity and pricing model a request resolves to, checked against each other. */
 export function capacityOf(capacity: Capacity | undefined, pricingModel: PricingModelName | undefined, reservationName: string | undefined):
@@ -134,7 +137,16 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
     : pods > 1 ? { [accelerator.labelKey]: accelerator.gkeLabel }
       : { [accelerator.labelKey]: accelerator.gkeLabel, 'cloud.google.com/gke-accelerator-count': String(input.acceleratorsPerNode) };
   // on Arm machines (A4X's Grace CPUs) the pods select the architecture, which also gets them GKE's toleration of its Arm taint
-  const nodeSelector = { ...acceleratorSelector, ...architectureSelector(machine.name), ...capacitySelector(input.capacity, input.reservationName) };
+  const nodeSelector = {
+    ...acceleratorSelector,
+    // Autopilot has no node pool to name the driver on: the pods select it, as Google's vLLM samples for Autopilot and Standard
+    // do (GoogleCloudPlatform/kubernetes-engine-samples ai-ml/llm-serving-gemma/vllm/*.yaml: cloud.google.com/gke-gpu-driver-version:
+    // latest); without it Autopilot installs the version's default driver, older than current vLLM images' CUDA builds need
+    // (vllm-project/vllm#31700: "the provided PTX was compiled with an unsupported toolchain" on driver 550)
+    ...(input.autopilot && !tpu ? { [GPU_DRIVER_VERSION_LABEL]: GPU_DRIVER_VERSION } : {}),
+    ...architectureSelector(machine.name),
+    ...capacitySelector(input.capacity, input.reservationName),
+  };
 
   const gcloudCommand = nodePoolCommand({
     machineType: machine.name,
@@ -161,6 +173,8 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
         + (fuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request`
           + `${xlaCache ? ` and ${LOCAL_CACHE_GIB} GiB for a copy of the XLA compilation cache, room kept for a vLLM TPU server's cache` : ''})` : ''),
     ...node.explanation,
+    ...(input.autopilot && !tpu ? [`GPU driver: the pods select ${GPU_DRIVER_VERSION_LABEL}=${GPU_DRIVER_VERSION} (on Autopilot the pod chooses it; `
+      + 'without the selector GKE installs its default driver)'] : []),
     ...(machineArchitecture(machine.name) === 'arm64'
       ? ['Arm CPUs: pods select kubernetes.io/arch=arm64, for which GKE adds the toleration of the kubernetes.io/arch=arm64:NoSchedule taint it puts on every Arm node; the server image must include linux/arm64']
       : []),
@@ -169,7 +183,8 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
         + (input.autopilot ? ' on Autopilot' : ''),
       [Capacity.ON_DEMAND]: 'on-demand VMs',
       [Capacity.RESERVATION]: `the reservation ${input.reservationName}: pods select it by name (cloud.google.com/reservation-name)`,
-      [Capacity.FLEX_START]: 'flex-start VMs (Dynamic Workload Scheduler): scaled from zero, each kept at most 7 days',
+      [Capacity.FLEX_START]: 'flex-start VMs (Dynamic Workload Scheduler): scaled from zero, each kept at most 7 days; GKE provisions them for '
+        + `${tpu ? 'TPUs' : 'GPUs'} from ${FLEX_START_MINIMUM_GKE_VERSION[tpu ? 'tpu' : 'gpu']}`,
     }[input.capacity],
   ];
   return {

@@ -16,9 +16,9 @@ import { Capacity, ClusterMode, ResolveRequest, Resolution, ResolvedAlternative 
 import { buildResolution } from './resolution-builder';
 import { resolveCached } from './resolution-cache';
 import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from './workload';
-import { autopilotGpuType, autopilotMinimumGkeVersion, autopilotQuantityRefusal } from '../catalog/autopilot-gpus';
+import { AUTOPILOT_ACCELERATOR_CLASS_GKE_VERSION, autopilotGpuType, autopilotMinimumGkeVersion, autopilotQuantityRefusal } from '../catalog/autopilot-gpus';
 import { Catalog } from '../catalog/catalog';
-import { consumptionOptionOf } from '../catalog/consumption-options';
+import { FLEX_START_MINIMUM_GKE_VERSION, FLEX_START_VERSION_SOURCE, consumptionOptionOf } from '../catalog/consumption-options';
 import { preallocatesDecodeSlots } from '../catalog/model-length';
 import { PricingModelName } from '../catalog/types';
 import { LatencyTargets } from '../performance/curve';
@@ -122,7 +122,7 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   const curves = lora === undefined ? profiles : profiles.map((c) => modelledCurve(catalog, c) ?? c);
   const candidates = curves.map((c) => withConsumptionOption(withClusterShape(withLoraMemory(evaluate(
     catalog, c, server, model, maxModelLength, targets, region, pricingModel, ratio, request.modelBucketUri), lora, model, maxModelLength),
-  request), capacity, request.capacity === undefined));
+  request), capacity, request.capacity === undefined, request.gkeVersion));
 
   const feasible = candidates.filter((c) => c.rejection === undefined);
   if (feasible.length === 0) {
@@ -172,8 +172,19 @@ function checkAllowedAccelerators(catalog: Catalog, allowed: readonly string[] |
  * A machine Compute Engine does not provision through the requested capacity (A4X: reservations only) is no candidate: its node pool
  * would never get a node, and the pods would stay Pending.
  */
-function withConsumptionOption(c: Candidate, capacity: Capacity, defaulted: boolean): Candidate {
+function withConsumptionOption(c: Candidate, capacity: Capacity, defaulted: boolean, gkeVersion: string | undefined): Candidate {
   if (c.rejection !== undefined || c.machine === undefined) return c;
+  // flex-start from the version GKE provisions it for the family: checked against a version the user gave (the default, the oldest
+  // 1.33 build, would refuse TPUs on every 1.33 cluster; the notes give the minimum instead)
+  const family = c.accelerator.family === 'tpu' ? 'tpu' : 'gpu';
+  const flexMinimum = FLEX_START_MINIMUM_GKE_VERSION[family];
+  if (capacity === Capacity.FLEX_START && gkeVersion !== undefined && !atLeast(gkeVersion, flexMinimum)) {
+    return {
+      ...c,
+      rejection: `flex-start provisions ${family === 'tpu' ? 'TPUs' : 'GPUs'} from GKE ${flexMinimum} (${FLEX_START_VERSION_SOURCE}), and 'gkeVersion' is `
+        + `${gkeVersion}: upgrade the cluster, or set 'capacity' to Capacity.SPOT, Capacity.ON_DEMAND or Capacity.RESERVATION`,
+    };
+  }
   const option = consumptionOptionOf(c.machine.name, capacity);
   if (option.offered) return c;
   return {
@@ -201,6 +212,14 @@ function withClusterShape(c: Candidate, request: ResolveRequest): Candidate {
   const asked = request.acceleratorType === type || (request.allowedAcceleratorTypes ?? []).includes(type);
   if (autopilotGpuType(type)?.preview && !asked) {
     return { ...c, rejection: `${type} is in Preview on GKE Autopilot: planned only when asked for ('acceleratorType' or 'allowedAcceleratorTypes')` };
+  }
+  if (request.gkeVersion !== undefined && !atLeast(request.gkeVersion, AUTOPILOT_ACCELERATOR_CLASS_GKE_VERSION)) {
+    return {
+      ...c,
+      rejection: `GKE Autopilot runs GPU pods on the Accelerator compute class from their GPU request alone from ${AUTOPILOT_ACCELERATOR_CLASS_GKE_VERSION} `
+        + `(GKE, "Deploy GPU workloads in Autopilot"), and 'gkeVersion' is ${request.gkeVersion}: earlier versions need a compute-class selector `
+        + 'or bill the pods by their requests, which these manifests and costs do not plan; upgrade the cluster',
+    };
   }
   const refusal = autopilotQuantityRefusal(type, perPod);
   if (refusal !== undefined) return { ...c, rejection: `${refusal}; 'clusterMode' ClusterMode.AUTOPILOT` };
