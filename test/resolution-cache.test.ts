@@ -1,3 +1,5 @@
+import { Chart, Testing } from 'cdk8s';
+import { InferenceResolver, OptimizedLlmServer } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import { LoraAdapter } from '../src/resolver/lora-adapter';
 import { resolveCached } from '../src/resolver/resolution-cache';
@@ -49,4 +51,35 @@ test('values a plain-JS caller may pass that JSON would key like another request
   expect(() => resolveCached(fresh, { ...valid, loraAdapters: [duck] })).toThrow(/'loraAdapters\[0\]'/);
   expect(resolveCached(fresh, { ...valid, loraAdapters: [real] }).lora?.adapters).toHaveLength(1);
   expect(() => resolveCached(fresh, { ...valid, loraAdapters: [duck] })).toThrow(/'loraAdapters\[0\]'/);
+});
+
+/**
+ * What the jsii kernel does to every object it hands to Python, Java, C# or Go (@jsii/kernel 1.140.0 lib/objects.js `tagObject`):
+ * `managed[OBJID_SYMBOL] = objid; managed[IFACES_SYMBOL] = interfaces`. On a frozen object that throws "object is not extensible",
+ * and `server.resolution` could not be read from Python.
+ */
+function tagAsJsiiKernelDoes(value: unknown, seen = new Set<unknown>()): number {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return 0;
+  seen.add(value);
+  const managed = value as Record<symbol, unknown>;
+  managed[Symbol.for('$__jsii__objid__$')] = `obj@${seen.size}`;
+  managed[Symbol.for('$__jsii__interfaces__$')] = undefined;
+  let n = 1;
+  for (const v of Object.values(value)) n += tagAsJsiiKernelDoes(v, seen);
+  return n;
+}
+
+test('a shared resolution can be handed across jsii (the kernel tags each object) and still cannot be changed', () => {
+  const request = { model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 100 };
+  const chart = new Chart(Testing.app(), 'c');
+  const server = new OptimizedLlmServer(chart, 's', request);
+  for (const shared of [InferenceResolver.resolve(request), server.resolution, server.nodePool]) {
+    expect(tagAsJsiiKernelDoes(shared)).toBeGreaterThan(1);
+    expect(() => { (shared as unknown as { acceleratorType: string }).acceleratorType = 'changed'; }).toThrow(TypeError);
+  }
+  const r = InferenceResolver.resolve(request);
+  expect(() => r.alternatives.push(r.alternatives[0])).toThrow(TypeError);
+  expect(() => { (r.cost as { costPerMillionOutputTokens: number }).costPerMillionOutputTokens = 0; }).toThrow(TypeError);
+  // the tags are the kernel's (symbols: no JSON field); the fields are the fresh answer's
+  expect(JSON.stringify(InferenceResolver.resolve(request))).toBe(JSON.stringify(resolveWith(Catalog.EMBEDDED, request)));
 });

@@ -2,7 +2,7 @@ import { LoraAdapter } from './lora-adapter';
 import { Resolution, ResolveRequest } from './resolution';
 import { resolveWith } from './resolver';
 import { Catalog } from '../catalog/catalog';
-import { deepFreeze } from '../util/deep-freeze';
+import { deepLock } from '../util/deep-lock';
 
 /**
  * Every field of a ResolveRequest: the whole input of the resolver besides the catalog. The check below
@@ -86,14 +86,14 @@ function keyOf(request: ResolveRequest): string | undefined {
 /**
  * `resolveWith` memoized per catalog: the resolver is a pure function of the catalog (immutable) and the
  * request, and a chart often holds several servers with the same request (one per environment, region or
- * tenant). Every caller of one request gets the same deeply frozen answer, so no caller can change another's
- * resolution (a write throws in strict mode) and nothing is copied per server (a per-server deep copy was ~3% of
+ * tenant). Every caller of one request gets the same deeply locked answer (`deepLock`: read-only fields, yet extensible, as
+ * the jsii kernel needs to tag it), so no caller can change another's resolution (a write throws in strict mode) and nothing is copied per server (a per-server deep copy was ~3% of
  * synthesizing 100 servers). A refusal is remembered too and thrown again, as a new Error with the same message.
  */
 export function resolveCached(catalog: Catalog, request: ResolveRequest): Resolution {
   if (request === null || typeof request !== 'object') return resolveWith(catalog, request);
   const key = keyOf(request);
-  if (key === undefined) return deepFreeze(resolveWith(catalog, request));
+  if (key === undefined) return deepLock(resolveWith(catalog, request));
   let cache = caches.get(catalog);
   if (!cache) {
     cache = new Map();
@@ -102,7 +102,7 @@ export function resolveCached(catalog: Catalog, request: ResolveRequest): Resolu
   let answer = cache.get(key);
   if (!answer) {
     try {
-      answer = { resolution: deepFreeze(resolveWith(catalog, request)) };
+      answer = { resolution: deepLock(resolveWith(catalog, request)) };
     } catch (e) {
       // only the resolver's own refusals (Error with a message naming the prop); anything else propagates unremembered
       if (!(e instanceof Error) || e.constructor !== Error) throw e;

@@ -35,7 +35,7 @@ import { parseBucketUri } from '../storage/bucket-uri';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
 import { bucketIamBindingCommand } from '../storage/iam';
 import { claimModelDirectory } from '../storage/model-directories';
-import { deepFreeze } from '../util/deep-freeze';
+import { deepLock } from '../util/deep-lock';
 import { checkedScope } from '../util/input';
 import { shellQuote } from '../util/shell-quote';
 import { ClusterMode, GkeAutopilot } from '../validation/cluster-mode';
@@ -148,7 +148,7 @@ const DEFAULT_MAX_REPLICAS = 5;
  * });
  */
 export class OptimizedLlmServer extends Construct implements kplus.IPodSelector, kplus.INetworkPolicyPeer {
-  /** What the resolver chose and why (shared with other servers of the same request, and frozen). */
+  /** What the resolver chose and why (shared with other servers of the same request, and locked: read-only). */
   public readonly resolution: Resolution;
   /**
    * The node pool the server's pods need on a GKE Standard cluster: machine type, accelerators, boot disk, local SSD,
@@ -247,7 +247,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     // the initial replicas (from expectedRequestsPerSecond) stay within the HPA's bounds: the cluster would otherwise provision
     // them all before the HPA scales down
     const clamp = hasTarget ? clampInitialReplicas(r.autoscaling!.initialReplicas, minReplicas, maxReplicas) : undefined;
-    if (clamp?.decision !== undefined) this.resolution = deepFreeze({ ...r, decisions: [...r.decisions, clamp.decision] });
+    if (clamp?.decision !== undefined) this.resolution = deepLock({ ...r, decisions: [...r.decisions, clamp.decision] });
     const initialReplicas = clamp?.initial ?? replicas;
     const fromBucket = r.modelLoading.loadPath === ModelLoadPath.CLOUD_STORAGE;
     // from a bucket the hub is not contacted, so no token unless the user asks for one
