@@ -109,6 +109,19 @@ export interface ModelServerRecord extends Provenance {
    */
   readonly preallocatesDecodeSlots?: boolean;
   /**
+   * Whether tensor parallelism may exceed the KV heads, each head then replicated on several ranks (vLLM does). TGI splits
+   * the KV heads across its shards and asserts the split (text-generation-inference v3.0.1 `flash_mixtral_modeling.py`
+   * `_load_gqa`: `num_key_value_heads // process_group.size()`, and `num_heads // num_key_value_heads` in its attention), so
+   * its shard count must divide the KV heads.
+   * @default true
+   */
+  readonly replicatesKvHeads?: boolean;
+  /**
+   * Whether the KV cache holds only the window of a sliding-window layer (`EstimateInput.windowedKvCache`).
+   * @default - vLLM's rule: from its hybrid allocator release on
+   */
+  readonly windowedKvCache?: boolean;
+  /**
    * Why the batch-size series' name is not certain for the server's images, when it is not: the HPA's automatic choice then
    * takes the queue (an HPA on a series that does not exist never scales), and an explicit batch-size HPA says what to check.
    * @default - the name is the one the images export
@@ -132,6 +145,16 @@ export interface ModelServerRecord extends Provenance {
 
 const VLLM_RENAME =
   'vllm-project/vllm PR #18354 (gpu_cache_usage_perc deprecated in 0.9.2 for kv_cache_usage_perc) and PR #30041 (removed in 0.12)';
+/**
+ * The GPUs an image built before Blackwell support runs on. Blackwell (B200 and GB200: compute capability 10.0; RTX PRO 6000:
+ * 12.0, https://developer.nvidia.com/cuda-gpus) needs PyTorch 2.7 with CUDA 12.8 ("PyTorch 2.7 ... support for NVIDIA's new
+ * Blackwell GPU architecture", https://pytorch.org/blog/pytorch-2-7/); earlier wheels list sm_50 to sm_90 and stop with "no kernel
+ * image is available". vLLM v0.7.2 pins torch 2.5.1 (requirements-cuda.txt at v0.7.2); TGI 3.0.1 builds on torch 2.4.
+ */
+const PRE_BLACKWELL_GPUS: readonly string[] = [
+  'nvidia-tesla-t4', 'nvidia-l4', 'nvidia-tesla-a100', 'nvidia-a100-80gb', 'nvidia-h100-80gb', 'nvidia-h100-mega-80gb', 'nvidia-h200-141gb',
+];
+
 /**
  * vLLM's release pipeline builds an arm64 image beside the amd64 one and publishes both under one multi-arch tag since
  * vllm-project/vllm#23210 (merged 2025-08-21: "adds builds for arm64 images, includes adding a manifest so that you can pull
@@ -162,6 +185,7 @@ export const VLLM: ModelServerRecord = {
       image: 'vllm/vllm-openai:v0.7.2',
       kvCacheUsageMetric: 'vllm:gpu_cache_usage_perc',
       disableRequestLogFlag: '--disable-log-requests',
+      onlyForAccelerators: PRE_BLACKWELL_GPUS,
       notes: 'the vLLM version of the published 2025 GKE Inference Quickstart profiles',
       source: `GoogleCloudPlatform/kubernetes-engine-samples ai-ml/notebooks/giq_visualizations.ipynb @f2f7d1ae (version); ai-on-gke hf-gcs-transfer tutorial (image); ${VLLM_RENAME}; ${VLLM_LOG_FLAG}`,
       trust: 'A',
@@ -264,6 +288,10 @@ export const TGI: ModelServerRecord = {
   metricsPath: '/metrics',
   queueSizeMetric: 'tgi_queue_size',
   batchSizeMetric: 'tgi_batch_current_size',
+  replicatesKvHeads: false,
+  // one window for the whole model, the full context on every layer (v3.0.1 flash_causal_lm.py set_sliding_window; per-layer
+  // windows came with #3112 in v3.2.1)
+  windowedKvCache: false,
   source: 'GKE Inference Quickstart reference section 2.6 (GKE TGI manifests: env MODEL_ID, NUM_SHARD, MAX_INPUT_LENGTH, MAX_TOTAL_TOKENS, '
     + 'hf-secret; label text-generation-inference; HPA on tgi_queue_size / tgi_batch_current_size) and GKE autoscaling best practices (S22, S24)',
   trust: 'A',
@@ -272,6 +300,9 @@ export const TGI: ModelServerRecord = {
       version: '3.0.1',
       baseRelease: '3.0.1',
       image: 'ghcr.io/huggingface/text-generation-inference:3.0.1',
+      // built on CUDA 12.4 and PyTorch 2.4 with its kernels for compute capabilities 8.0, 8.6 and 9.0 (the v3.0.1 Dockerfile:
+      // nvidia/cuda:12.4.1, PYTORCH_VERSION=2.4.0, TORCH_CUDA_ARCH_LIST="8.0;8.6;9.0+PTX"): no Blackwell, see PRE_BLACKWELL_GPUS
+      onlyForAccelerators: PRE_BLACKWELL_GPUS,
       // architectures TGI 3.0.1 (December 2024) serves: Llama, Gemma 2, Mistral, Mixtral, Qwen2; later families are not supported
       onlyForModels: [
         'meta-llama/llama-3.1-8b-instruct', 'meta-llama/meta-llama-3-8b', 'meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.2-1b-instruct',

@@ -134,6 +134,7 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
     tensorParallelSize: tp,
     pipelineParallelSize: pp,
     serverRelease: version.baseRelease,
+    ...(server!.windowedKvCache !== undefined ? { windowedKvCache: server!.windowedKvCache } : {}),
     workload,
     ...(slots !== undefined ? { maxNumSeqs: slots } : {}),
     // vLLM's LoRA adapter slots, preallocated before the KV cache is sized

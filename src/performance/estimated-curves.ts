@@ -17,7 +17,7 @@ import {
 } from './calibration';
 import { CurveKey, CurvePoint, ProfileCurve } from './curve';
 import { ModelPoint, PerformanceModel, loadGrid, performanceModel } from './estimator';
-import { packedTensorParallelSizes, validTensorParallelSizes } from './feasibility';
+import { packedTensorParallelSizes, splitsKvHeads, validTensorParallelSizes } from './feasibility';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { SERVING_TERMS_FIT } from './serving-terms.generated';
 import { Catalog } from '../catalog/catalog';
@@ -242,6 +242,8 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
         const label = accelerator.gkeLabel;
         const sizes = [...validTensorParallelSizes(catalog, model, label), ...packedTensorParallelSizes(catalog, model, label)].sort((a, b) => a - b);
         for (const tp of sizes) {
+          // a server that cannot replicate KV heads (TGI) takes only sizes that divide them
+          if (!splitsKvHeads(model, tp, server.replicatesKvHeads !== false)) continue;
           for (const version of onFamily) {
             keys.push({
               model: model.id,

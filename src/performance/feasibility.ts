@@ -85,6 +85,14 @@ export function kvCacheGbFor(model: ModelRecord, tokens: number): number {
 }
 
 /**
+ * Whether `tp` ranks split the model's KV heads: each rank a whole share of them, or (where the server replicates heads, as vLLM
+ * does: `kvCacheReplicas`) a multiple of them. A model with latent attention has one latent "KV head" any size takes.
+ */
+export function splitsKvHeads(model: ModelRecord, tp: number, replicates: boolean): boolean {
+  return model.kvLoraRank !== undefined || model.kvHeads % tp === 0 || (replicates && tp % model.kvHeads === 0);
+}
+
+/**
  * Tensor-parallel sizes vLLM can use for the model on one machine of the accelerator type: powers
  * of two that divide the attention heads and that a machine type carries, and that divide the KV heads
  * or are a multiple of them (vLLM then replicates each KV head, `kvCacheReplicas`). A model with
@@ -94,7 +102,7 @@ export function validTensorParallelSizes(catalog: Catalog, model: ModelRecord, a
   const perMachine = new Set(catalog.acceleratorCountsPerMachine(acceleratorType));
   const sizes: number[] = [];
   for (let tp = 1; tp <= 16; tp *= 2) {
-    const kvSplits = model.kvLoraRank !== undefined || model.kvHeads % tp === 0 || tp % model.kvHeads === 0;
+    const kvSplits = splitsKvHeads(model, tp, true);
     if (model.attentionHeads % tp === 0 && kvSplits && perMachine.has(tp)) sizes.push(tp);
   }
   return sizes;
@@ -113,7 +121,7 @@ export function packedTensorParallelSizes(catalog: Catalog, model: ModelRecord, 
   const perMachine = catalog.acceleratorCountsPerMachine(acceleratorType);
   const sizes: number[] = [];
   for (let tp = 1; tp <= 16; tp *= 2) {
-    const kvSplits = model.kvLoraRank !== undefined || model.kvHeads % tp === 0 || tp % model.kvHeads === 0;
+    const kvSplits = splitsKvHeads(model, tp, true);
     if (model.attentionHeads % tp === 0 && kvSplits && !perMachine.includes(tp) && perMachine.some((n) => n > tp && n % tp === 0)) sizes.push(tp);
   }
   return sizes;

@@ -12,7 +12,7 @@ import {
 } from '../catalog/model-servers';
 import { AcceleratorRecord, MachineTypeRecord, ModelRecord, PricingModelName } from '../catalog/types';
 import { CurvePoint, LatencyTargets, ProfileCurve, isInfeasible, operatingPoint } from '../performance/curve';
-import { kvCacheFitAt, memoryBudget, MemoryBudget, packedTensorParallelSizes, validTensorParallelSizes } from '../performance/feasibility';
+import { kvCacheFitAt, memoryBudget, MemoryBudget, packedTensorParallelSizes, splitsKvHeads, validTensorParallelSizes } from '../performance/feasibility';
 import { profileCurves as allProfileCurves } from '../performance/profiles';
 import { round } from '../util/round';
 
@@ -78,11 +78,17 @@ function profileCurvesUncached(
       allowed ? `accelerators among ${allowed.join(', ')}` : undefined,
     ].filter((s) => s).join(', ');
     const uniq = (xs: string[]) => [...new Set(xs)].join(', ');
+    const version = request.modelServerVersion === undefined ? undefined : catalog.modelServerVersion(server, request.modelServerVersion);
+    // a server whose versions are not known to serve the model (TGI 3.0.1's architectures) says so, not that the model fits nowhere
+    const servingVersions = (version ? [version] : server.versions).filter((v) => versionServesModel(v, model.id));
     const existing = forModel.length
       ? `Profiles for this model exist for versions ${uniq(forModel.map((c) => c.modelServerVersion))} `
         + `on ${uniq(forModel.map((c) => c.acceleratorType))}.`
-      : `${model.id} fits no GPU accelerator of the catalog next to a running request, so no estimate exists either.`;
-    const version = request.modelServerVersion === undefined ? undefined : catalog.modelServerVersion(server, request.modelServerVersion);
+      : servingVersions.length === 0
+        ? `${version ? `${server.name} ${version.version} is` : `No ${server.name} version of the catalog is`} known to serve ${model.id} `
+          + `(${version ? 'its' : 'their'} model list: ${uniq((version ? [version] : server.versions).flatMap((v) => v.onlyForModels ?? []))}); `
+          + 'serve it with vllm (\'modelServer\').'
+        : `${model.id} fits no GPU accelerator of the catalog next to a running request, so no estimate exists either.`;
     const tooOld = version && !versionReleasedFor(server, version, model)
       ? ` ${server.name} ${version.version} (release ${version.baseRelease}) predates ${model.id}, which needs ${model.minModelServerRelease} or newer.`
       : '';
@@ -97,7 +103,7 @@ function profileCurvesUncached(
     // an image that serves some generations of its family only (vLLM TPU v0.11.1: v5e and v6e)
     const onFamily = (version ? [version] : server.versions).filter((v) => accelerator && versionServesFamily(v, accelerator.family));
     const notThisGeneration = accelerator && onFamily.length > 0 && !onFamily.some((v) => versionServesAccelerator(v, accelerator))
-      ? ` No ${server.name} image of the catalog runs on ${accelerator.gkeLabel}: `
+      ? ` ${version ? `${server.name} ${version.version} does not run` : `No ${server.name} image of the catalog runs`} on ${accelerator.gkeLabel}: `
         + `${onFamily.map((v) => `${v.version} (${v.image}) runs on ${(v.onlyForAccelerators ?? []).join(', ')} only`).join('; ')}.`
       : '';
     const props = [request.modelServerVersion ? '\'modelServerVersion\'' : undefined, accelerator ? '\'acceleratorType\'' : undefined,
@@ -181,6 +187,9 @@ function evaluateOperatingPoint(
   if (!validTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(perNode)
     && !(podsPerNode > 1 && packedTensorParallelSizes(catalog, model, accelerator.gkeLabel).includes(perNode))) {
     return { ...base, rejection: `tensor-parallel size ${perNode} does not divide the ${model.attentionHeads} attention and ${model.kvHeads} KV heads` };
+  }
+  if (!splitsKvHeads(model, perNode, server.replicatesKvHeads !== false)) {
+    return { ...base, rejection: `${server.name} shards the ${model.kvHeads} KV heads without replicating them, so ${perNode} shards do not divide them` };
   }
   if (model.maxContext !== undefined && maxModelLength > model.maxContext) {
     // the resolver refuses this up front; a listing with a requested length reaches here for every model

@@ -64,9 +64,22 @@ function tgi(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
       { name: 'MAX_TOTAL_TOKENS', value: String(r.maxModelLength) },
       { name: 'CUDA_MEMORY_FRACTION', value: String(r.memory.gpuMemoryUtilization) },
       { name: 'PORT', value: String(TGI.port) },
+      { name: 'MAX_CONCURRENT_REQUESTS', value: String(tgiMaxConcurrentRequests(r)) },
     ],
   };
 }
+
+/**
+ * TGI's launcher refuses a request with HTTP 429 once `max_concurrent_requests` (default 128) are in flight, queued or running
+ * (text-generation-inference v3.0.1 launcher/src/main.rs; router/src/infer/mod.rs `try_acquire_owned`, `InferError::Overloaded`),
+ * where the curves and the HPA expect requests to queue (`tgi_queue_size`). The limit is set to twice the operating point's
+ * requests in flight, at least TGI's default: a burst the HPA has not answered yet waits in the queue the HPA reads.
+ */
+export function tgiMaxConcurrentRequests(r: Resolution): number {
+  return Math.max(TGI_DEFAULT_MAX_CONCURRENT_REQUESTS, Math.ceil(2 * r.performance.concurrentRequests));
+}
+
+const TGI_DEFAULT_MAX_CONCURRENT_REQUESTS = 128;
 
 /** The invocation of the resolved server. */
 export function serverInvocation(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
