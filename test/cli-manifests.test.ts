@@ -222,10 +222,20 @@ test('--capacity sets the pods\' nodes and the price; the comments give the node
     .toMatch(/--pricing-model on-demand does not price Spot capacity: with --capacity spot leave --pricing-model unset or set it to spot/);
   // a spot --pricing-model given with another capacity is refused, not silently priced on demand; left at its default it gives way
   expect(fails(`${L4_TARGET} --capacity=flex-start --pricing-model=spot`, 2)).toMatch(/--pricing-model spot prices Spot VMs, but --capacity is flex-start/);
-  // flex-start bills Dynamic Workload Scheduler prices (GKE, "About flex-start provisioning mode": up to 53% off): the on-demand rate is
-  // said to be an upper bound, and a commitment's rate, which flex-start VMs do not get, is refused
+  // flex-start bills Dynamic Workload Scheduler prices on A2, A3 and A4 (Compute Engine, "About flex-start VMs": "For A4, A3, A2, and
+  // H4D machine types, you obtain vCPUs, memory, and any attached GPUs at a discounted price"): there the on-demand rate is an upper
+  // bound; G2 bills it; and a commitment's rate, which flex-start VMs do not get, is refused
   expect(ok(`${L4_TARGET} --capacity=flex-start --output=comments`))
-    .toMatch(/# Cost: .*\(on-demand rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices are up to 53% lower, us-central1/);
+    .toMatch(/# Cost: .*\(on-demand rate, which flex-start bills on G2 \(Dynamic Workload Scheduler discounts A2, A3 and A4 only\), us-central1/);
+  expect(ok('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-a100-80gb --capacity=flex-start --output=comments'))
+    .toMatch(/# Cost: .*\(on-demand rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices on A2 are up to 53% lower, us-central1/);
+  // G4 has no flex-start VMs ("except A4X and G4")
+  expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-rtx-pro-6000 --capacity=flex-start'))
+    .toMatch(/g4-standard-\d+ VMs come only as on-demand or spot or reservation capacity .*\(except A4X and G4\)/);
+  // a reservation of A3 Ultra bills at a commitment's or calendar mode's rate: the on-demand figure is an upper bound
+  expect(ok('manifests create --model=meta-llama/Llama-3.1-8B-Instruct --model-server=vllm --accelerator-type=nvidia-h200-141gb --capacity=reservation '
+    + '--reservation-name=h200-res --output=comments'))
+    .toMatch(/# Cost: .*\(on-demand rate, an upper bound: reservations of this machine bill at a committed-use or calendar-mode/);
   expect(fails(`${L4_TARGET} --capacity=flex-start --pricing-model=1-year-cud`, 2)).toMatch(/--pricing-model 1-year-cud does not price flex-start capacity/);
 });
 

@@ -279,3 +279,19 @@ test('allowedAcceleratorTypes: not empty, known labels (escaped in the error), a
   expect(InferenceResolver.resolve({ model, acceleratorType: 'nvidia-l4', allowedAcceleratorTypes: ['nvidia-l4', 'nvidia-h100-80gb'] }).acceleratorType)
     .toBe('nvidia-l4');
 });
+
+test('the automatic choice says what it ranked: priced and unpriced profiles, and a cheaper estimate the measured-first rule passed over', () => {
+  // 1-year CUD: the measured 2 x A100 profile is kept over an RTX PRO 6000 estimate cheaper only within its band
+  const cud = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', pricingModel: PricingModel.ONE_YEAR_CUD });
+  const decision = cud.decisions.find((d) => d.startsWith('accelerator '))!;
+  const cheaper = cud.alternatives.filter((a) => a.costPerMillionOutputTokens !== undefined && /only within its uncertainty band/.test(a.reason))
+    .sort((a, b) => a.costPerMillionOutputTokens! - b.costPerMillionOutputTokens!)[0];
+  expect(cheaper.costPerMillionOutputTokens!).toBeLessThan(cud.cost.costPerMillionOutputTokens!);
+  expect(decision).toContain('the cheapest per million output tokens it could trust of ');
+  expect(decision).toMatch(new RegExp(`not the cheapest shown: ${cheaper.acceleratorCount} x ${cheaper.acceleratorType} \\(estimated\\) shows \\$${cheaper.costPerMillionOutputTokens!.toFixed(3)}`));
+  // unpriced shapes are counted apart: us-east4 prices one machine family of the catalog
+  const east4 = InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', region: 'us-east4', pricingModel: PricingModel.ON_DEMAND });
+  const unpriced = east4.alternatives.filter((a) => a.costPerMillionOutputTokens === undefined && /has no price in the catalog/.test(a.reason)).length;
+  expect(unpriced).toBeGreaterThan(0);
+  expect(east4.decisions.find((d) => d.startsWith('accelerator '))).toMatch(new RegExp(`of \\d+ priced profiles \\(${unpriced} more without a price`));
+});

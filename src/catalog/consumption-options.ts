@@ -6,7 +6,9 @@
  * Spot on "Any GPU machine except A4X", future reservations on "A4X, A4, or A3 Ultra"
  * (https://cloud.google.com/ai-hypercomputer/docs/consumption-models); Compute Engine, "About VMs that use the reservation-bound
  * model": "The reservation-bound provisioning model lets you create A4X, A4, or A3 Ultra VMs by using reserved capacity"
- * (https://cloud.google.com/compute/docs/instances/about-reservation-bound-vms).
+ * (https://cloud.google.com/compute/docs/instances/about-reservation-bound-vms). G4 (RTX PRO 6000) has no flex-start VMs: "Flex-start
+ * VMs support all accelerator-optimized machine types (except A4X and G4)"
+ * (https://cloud.google.com/compute/docs/instances/about-flex-start-vms).
  */
 
 /** The consumption options, spelled as the `Capacity` values. */
@@ -17,6 +19,10 @@ const LIMITED_SERIES: { readonly [series: string]: { readonly options: readonly 
   a4x: {
     options: ['reservation'],
     source: 'AI Hypercomputer "Consumption options": Spot and flex-start on "any GPU machine except A4X", A4X through future reservations',
+  },
+  g4: {
+    options: ['on-demand', 'spot', 'reservation'],
+    source: 'Compute Engine "About flex-start VMs": "Flex-start VMs support all accelerator-optimized machine types (except A4X and G4)"',
   },
 };
 

@@ -289,8 +289,27 @@ export function nodesForReplicas(pool: Pick<ResolvedNodePool, 'podsPerNode' | 'n
  * "About flex-start provisioning mode": flex-start is billed at Dynamic Workload Scheduler pricing, "discounts (up to 53%) on vCPU,
  * GPU and TPU"; Compute Engine, "About Flex-start VMs": A4, A3 and A2 machines at a discounted price. The catalog has no DWS prices.
  */
-export function priceLabel(pricingModel: string, capacity: Capacity): string {
-  return capacity === Capacity.FLEX_START
-    ? `${pricingModel} rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices are up to 53% lower`
-    : pricingModel;
+export function priceLabel(pricingModel: string, capacity: Capacity, machineType: string): string {
+  const series = machineType.split('-')[0];
+  if (capacity === Capacity.FLEX_START) {
+    // "For A4, A3, A2, and H4D machine types, you obtain vCPUs, memory, and any attached GPUs at a discounted price" (Compute
+    // Engine, "About flex-start VMs", https://cloud.google.com/compute/docs/instances/about-flex-start-vms): other series bill
+    // flex-start at their on-demand rate
+    return DWS_DISCOUNTED_SERIES.includes(series)
+      ? `${pricingModel} rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices on ${series.toUpperCase()} are up to 53% lower`
+      : `${pricingModel} rate, which flex-start bills on ${series.toUpperCase()} (Dynamic Workload Scheduler discounts A2, A3 and A4 only)`;
+  }
+  if (capacity === Capacity.RESERVATION && pricingModel === 'on-demand' && RESERVATION_BOUND.some((p) => machineType.startsWith(p))) {
+    // TPUs: "You can only use a reservation for TPUs if you have a committed use discount (CUD)" (Cloud TPU, "Consumption
+    // options"); A3 Ultra, A4 and A4X: reservation-bound VMs from a future reservation in calendar mode (Dynamic Workload
+    // Scheduler prices, "up to 53%" off) or with a resource-based commitment (Compute Engine, "About reservation-bound VMs";
+    // Cluster Director, "Choose a consumption option")
+    return 'on-demand rate, an upper bound: reservations of this machine bill at a committed-use or calendar-mode (Dynamic Workload Scheduler) rate';
+  }
+  return pricingModel;
 }
+
+/** Machine series whose flex-start VMs bill Dynamic Workload Scheduler's discounted prices. */
+const DWS_DISCOUNTED_SERIES = ['a2', 'a3', 'a4', 'h4d'];
+/** Machine types reserved only with a commitment or in calendar mode: TPU VMs, A3 Ultra, A4 and A4X. */
+const RESERVATION_BOUND = ['ct', 'a3-ultragpu', 'a4-', 'a4x-'];

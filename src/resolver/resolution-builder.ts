@@ -21,9 +21,16 @@ import { KvCacheDtype, WeightPrecision, precisionPlan } from '../performance/pre
 /** A size in GB as the decision lines print it: at most two decimals (134.200950784 GB of TPU HBM reads 134.2). */
 const gb = (x: number) => Number(x.toFixed(2));
 
+/** What the automatic choice ranked: the feasible shapes, those with a price, and a cheaper one the measured-first rule passed over. */
+export interface ChoiceRanking {
+  readonly considered: number;
+  readonly priced: number;
+  readonly cheaperPassedOver?: ResolvedAlternative;
+}
+
 export function buildResolution(
   catalog: Catalog, c: Candidate, model: ModelRecord, server: ModelServerRecord, maxModelLength: number,
-  targets: LatencyTargets, chose: boolean, alternatives: ResolvedAlternative[], request: ResolveRequest,
+  targets: LatencyTargets, chose: boolean, alternatives: ResolvedAlternative[], request: ResolveRequest, ranking?: ChoiceRanking,
 ): Resolution {
   const machine = c.machine!;
   const point = c.point!;
@@ -66,7 +73,7 @@ export function buildResolution(
         + (cost.costPerMillionOutputTokens === undefined
           ? `none of the ${alternatives.length + 1} profiles considered has a price for ${cost.pricingModel} in ${cost.region}, so the highest output `
             + 'throughput was taken, not the lowest cost (a region with prices ranks by cost; see the catalog\'s priced regions) '
-          : `the cheapest per million output tokens of ${alternatives.length + 1} profiles considered `)
+          : rankingWords(alternatives.length + 1, ranking))
         + '(per accelerator, a measured profile takes precedence over estimates'
         + (tpuOnlyServer(server) ? `; ${server.name} runs on TPUs only, whose profiles are uncalibrated)`
           : '; TPUs, whose profiles are uncalibrated, only when asked for through acceleratorType or allowedAcceleratorTypes)')
@@ -115,7 +122,7 @@ export function buildResolution(
       : 'operating point: the inflection point (no latency target given)',
     cost.costPerHour !== undefined
       ? `cost: ${nodes > 1 ? `${nodes} x ` : ''}${machine.name} at $${pods > 1 ? `${cost.costPerHour * pods}/h, a replica's 1/${pods} share $${cost.costPerHour}`
-        : cost.costPerHour}/h${nodes > 1 ? ' in all' : ''} (${priceLabel(cost.pricingModel, capacity.capacity)}, ${cost.region}, snapshot ${cost.priceSnapshotDate ?? 'undated'}); `
+        : cost.costPerHour}/h${nodes > 1 ? ' in all' : ''} (${priceLabel(cost.pricingModel, capacity.capacity, machine.name)}, ${cost.region}, snapshot ${cost.priceSnapshotDate ?? 'undated'}); `
         + `$/output token = $/s / (input tok/s / ${cost.outputInputCostRatio} + output tok/s)`
       : `cost: no whole-VM price for ${machine.name} (${cost.pricingModel}, ${cost.region}) in the catalog, so no cost figures`,
   ];
@@ -212,4 +219,22 @@ export function buildResolution(
     alternatives,
     decisions,
   };
+}
+
+/**
+ * How the automatic choice ranked the priced shapes: the cheapest, or (when the measured-first rule kept a measured profile over an
+ * estimate cheaper only within its band, or an estimate on a type with a measured profile) the cheapest it could trust, naming the
+ * cheaper one; unpriced shapes rank after every priced one and are counted apart.
+ */
+function rankingWords(considered: number, ranking: ChoiceRanking | undefined): string {
+  if (ranking === undefined) return `the cheapest per million output tokens of ${considered} profiles considered `;
+  const unpriced = ranking.considered - ranking.priced;
+  const of = unpriced > 0
+    ? `of ${ranking.priced} priced profiles (${unpriced} more without a price for the region and pricing model rank after them)`
+    : `of ${ranking.considered} profiles considered`;
+  const cheaper = ranking.cheaperPassedOver;
+  if (cheaper === undefined) return `the cheapest per million output tokens ${of} `;
+  return `the cheapest per million output tokens it could trust ${of}, not the cheapest shown: ${cheaper.acceleratorCount} x `
+    + `${cheaper.acceleratorType} (${cheaper.source}) shows $${cheaper.costPerMillionOutputTokens!.toFixed(3)}, passed over by the measured-first rule `
+    + '(see alternatives) ';
 }

@@ -13,7 +13,7 @@ import { nodesOf } from './pod-resources';
 import { requireEnum, checkNumbers, requireModel, requireServer, requireRegion, requireAccelerator, chooseMaxModelLength } from './request-checks';
 import { RESOLVE_REQUEST_PROPS } from './request-props';
 import { Capacity, ClusterMode, ResolveRequest, Resolution, ResolvedAlternative } from './resolution';
-import { buildResolution } from './resolution-builder';
+import { ChoiceRanking, buildResolution } from './resolution-builder';
 import { resolveCached } from './resolution-cache';
 import { PROP_NAMES, requestedWorkload, requireWorkloadFits } from './workload';
 import { AUTOPILOT_ACCELERATOR_CLASS_GKE_VERSION, autopilotGpuType, autopilotMinimumGkeVersion, autopilotQuantityRefusal } from '../catalog/autopilot-gpus';
@@ -143,7 +143,19 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
     ...passedOver.map((p) => alternative(p.candidate, p.reason)),
     ...candidates.filter((c) => c.rejection !== undefined).map((c) => alternative(c, c.rejection!)),
   ];
-  const resolution = buildResolution(catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request);
+  // what the automatic choice's decision says of the ranking: priced and unpriced shapes, and a cheaper shape passed over by the
+  // measured-first rule
+  const costOf = (x: Candidate) => x.cost?.costPerMillionOutputTokens;
+  const chosenCost = costOf(chosen);
+  const cheaper = chosenCost === undefined ? undefined : passedOver.map((p) => p.candidate)
+    .filter((x) => costOf(x) !== undefined && costOf(x)! < chosenCost * (1 - 1e-9)).sort((a, b) => costOf(a)! - costOf(b)!)[0];
+  const ranking: ChoiceRanking = {
+    considered: feasible.length,
+    priced: feasible.filter((x) => costOf(x) !== undefined).length,
+    ...(cheaper ? { cheaperPassedOver: alternative(cheaper, '') } : {}),
+  };
+  const resolution = buildResolution(
+    catalog, chosen, model, server, maxModelLength, targets, accelerator === undefined, alternatives, request, ranking);
   return lora === undefined ? resolution : withResolvedLora(resolution, resolvedLora(lora, model, chosen));
 }
 

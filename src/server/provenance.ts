@@ -34,7 +34,7 @@ export function provenance(r: Resolution): { [key: string]: string } {
       + ` (${r.operatingPointReason}, ${p.pointKind})`,
     [Annotations.COST]: r.cost.costPerMillionOutputTokens !== undefined
       ? `$${round(r.cost.costPerMillionOutputTokens, 3)}/M output tokens, $${round(r.cost.costPerMillionInputTokens!, 3)}/M input tokens `
-        + `(${priceLabel(r.cost.pricingModel, r.nodePool.capacity)}, ${r.cost.region}, $${r.cost.costPerHour}/h${replicaShare(r)}, `
+        + `(${priceLabel(r.cost.pricingModel, r.nodePool.capacity, r.instanceType)}, ${r.cost.region}, $${r.cost.costPerHour}/h${replicaShare(r)}, `
         + `prices of ${r.cost.priceSnapshotDate ?? 'undated source'})`
       : `no price for ${r.instanceType} (${r.cost.pricingModel}, ${r.cost.region})${packed(r) ? `; ${packed(r)}` : ''}`,
     [Annotations.VERSION]: `cdk8s-gke-inference ${libraryVersion()}`,
