@@ -123,3 +123,29 @@ test('a model that fits one node is still a Deployment', () => {
   expect(objects.filter((o) => o.kind === 'LeaderWorkerSet')).toHaveLength(0);
   expect(one(objects, 'Service').spec.selector).toEqual({ app: 'llama' });
 });
+
+test('a multi-host vLLM group is fenced by default: Ray and NCCL ports admit only the group, the serving port any source', () => {
+  // Ray "allows any clients to run arbitrary code" and "expects to run in a safe network environment"
+  // (https://docs.ray.io/en/latest/ray-security/index.html): the leader's Ray head (6379) must not be open to the cluster
+  const { server, objects } = synth({});
+  const policy = one(objects, 'NetworkPolicy');
+  const lws = one(objects, 'LeaderWorkerSet').spec.leaderWorkerTemplate;
+  // it selects leaders and workers alike
+  for (const t of [lws.leaderTemplate, lws.workerTemplate]) {
+    expect(Object.entries(policy.spec.podSelector.matchLabels).every(([k, v]) => t.metadata.labels[k] === v)).toBe(true);
+  }
+  expect(policy.spec.policyTypes).toEqual(['Ingress']);
+  const port = server.port;
+  const rules = policy.spec.ingress as { from?: any[]; ports?: { port: number }[] }[];
+  // every rule without a port list admits the group's pods only
+  for (const r of rules.filter((x) => x.ports === undefined)) expect(r.from).toEqual([{ podSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': 'llama' } } }]);
+  // a rule from any source opens the serving port only, not 6379
+  const open = rules.filter((x) => x.from === undefined);
+  expect(open.map((x) => x.ports!.map((p) => p.port))).toEqual([[port]]);
+  expect(rules.flatMap((x) => (x.ports ?? []).map((p) => p.port))).not.toContain(6379);
+  expect(server.deploymentNotes.join('\n')).toMatch(/Network policy \(multi-host default\): the group's Ray and NCCL ports admit only the pods of the group/);
+  expectValidManifests(objects, ['1.33']);
+  // a single-host server keeps no policy unless asked
+  const single = synth({ model: 'google/gemma-2-9b-it', name: 'gemma' });
+  expect(single.objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+});

@@ -452,7 +452,8 @@ export class InferenceGateway extends Construct {
     });
     this.httpRoutes.push(route);
 
-    if (server.networkPolicy !== undefined) {
+    // a policy that admits any source on the serving port (a multi-host group's default) needs nothing more for the gateway
+    if (server.networkPolicy !== undefined && !admitsAny) {
       // NetworkPolicies add up: this one admits, next to the server's own allowedClients, what the gateway needs on the serving port.
       // It sits in the server's tree: it fences the server's pods, and the server's synth-time validation sees them
       new k8s.KubeNetworkPolicy(server, 'GatewayNetworkPolicy', {

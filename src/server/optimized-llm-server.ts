@@ -92,7 +92,8 @@ export interface OptimizedLlmServerProps extends ResolveRequest, PodCustomizatio
    * Fence the server with a NetworkPolicy that admits traffic to its port only from these sources and
    * from the Managed Prometheus collector (`gmp-system`, or `gke-gmp-system` on Autopilot). An empty list admits the collector alone.
    * Needs network policy enforcement in the cluster (GKE Dataplane V2, the default on Autopilot).
-   * @default - no NetworkPolicy: every source in the cluster may reach the server
+   * @default - no NetworkPolicy: every source in the cluster may reach the server; a multi-host vLLM group gets one that admits
+   * any source on the serving port and only the group's own pods on its Ray and NCCL ports
    */
   readonly allowedClients?: ServerClients[];
   /**
@@ -198,7 +199,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
    * so memory does not follow load); kept for API stability. `LlmServerAutoscaler` still emits it for a measured target.
    */
   public readonly tpuMetricsMonitoring?: ApiObject;
-  /** The NetworkPolicy, present when `allowedClients` is set. */
+  /** The NetworkPolicy, present when `allowedClients` is set, and on a multi-host vLLM group (its Ray ports fenced to the group). */
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
   /** The PodDisruptionBudget, present when more than one replica always runs or `disruptionBudget` is true. */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
@@ -405,7 +406,12 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
       // the TPU memory signal comes from the TPU device plugin's exporter, which the autoscaler has Managed Prometheus scrape
       this.tpuMetricsMonitoring = this.autoscaler.tpuMetricsMonitoring;
     }
-    const clients = checkAllowedClients(props.allowedClients);
+    const asked = checkAllowedClients(props.allowedClients);
+    // a multi-host vLLM group runs an unauthenticated Ray cluster, which "allows any clients to run arbitrary code" and "expects to
+    // run in a safe network environment" (https://docs.ray.io/en/latest/ray-security/index.html; vLLM's parallelism_scaling.md,
+    // "Network security"): fenced by default to the group's own pods, the serving port open to any source
+    const rayGroup = multiHost && r.modelServer === 'vllm';
+    const clients = asked ?? (rayGroup ? [ServerClients.any()] : undefined);
     if (clients) {
       this.networkPolicy = createServerNetworkPolicy(this, 'NetworkPolicy', {
         name: this.name,
@@ -479,8 +485,13 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
         bucketIamBindingCommand(parseBucketUri(checkpointUri).bucket, namespace, this.name, false), r.maxModelLength));
     }
     if (this.xlaCache) this.deploymentNotes.push(...this.xlaCache.deploymentNotes);
-    this.deploymentNotes.push(...loraNotes(r.lora, clients !== undefined, token.secretName !== undefined, this.modelBucket !== undefined));
-    if (clients) {
+    this.deploymentNotes.push(...loraNotes(r.lora, asked !== undefined, token.secretName !== undefined, this.modelBucket !== undefined));
+    if (rayGroup && asked === undefined) {
+      this.deploymentNotes.push('Network policy (multi-host default): the group\'s Ray and NCCL ports admit only the pods of the group (Ray runs code for '
+        + `any client that reaches it, and the pods hold the Hugging Face token); port ${server.port} admits any source and the Managed Prometheus `
+        + 'collector scrapes it; fence the serving port with \'allowedClients\'. Enforced only with network policy enforcement (GKE Dataplane V2, '
+        + 'the default on Autopilot).');
+    } else if (clients) {
       this.deploymentNotes.push(`Network policy: only ${[...clients.map((c) => c.description), 'the Managed Prometheus collector (gmp-system, or gke-gmp-system on Autopilot)'].join(', ')} `
         + `may reach port ${server.port}; it is enforced only with network policy enforcement (GKE Dataplane V2, the default on Autopilot).`);
     }
