@@ -89,3 +89,20 @@ test('errors: multi-host TPU stays refused, naming JetStream; a server without m
   expect(() => InferenceResolver.resolve({ model: LLAMA_70B, acceleratorType: 'nvidia-l4', modelServer: 'tgi' }))
     .toThrow(/needs a multi-host replica \(2 nodes of 8 x nvidia-l4\); multi-host serving .* is only supported with vllm, not 'tgi'/);
 });
+
+test('a block-FP8 checkpoint is split along whole 128-wide blocks: Qwen3-235B-A22B-FP8 takes TP 4, never 8 or 16 (vLLM refuses 192 and 96)', () => {
+  // vllm fp8.py Fp8MoEMethod.create_weights: "The output_size of gate's and up's weight = 192 is not divisible by weight quantization
+  // block_n = 128" (moe_intermediate_size 1536 at TP 8)
+  const model = Catalog.EMBEDDED.model('Qwen/Qwen3-235B-A22B-FP8')!;
+  expect(model.intermediateSize).toBe(1536);
+  for (const acceleratorType of ['nvidia-l4', 'nvidia-tesla-a100', 'nvidia-h100-80gb']) {
+    const r = InferenceResolver.resolve({ model: model.id, acceleratorType });
+    expect((model.intermediateSize / r.tensorParallelSize) % 128).toBe(0);
+    expect(r.tensorParallelSize).toBeLessThanOrEqual(4);
+  }
+  // L4: 4 nodes of 4 (g2-standard-48) instead of 2 of 8
+  const l4 = InferenceResolver.resolve({ model: model.id, acceleratorType: 'nvidia-l4' });
+  expect([l4.tensorParallelSize, l4.pipelineParallelSize, l4.instanceType]).toEqual([4, l4.nodes, 'g2-standard-48']);
+  // the bf16 checkpoint of the same architecture has no blocks to keep whole
+  expect(InferenceResolver.resolve({ model: 'Qwen/Qwen3-235B-A22B', acceleratorType: 'nvidia-l4' }).tensorParallelSize).toBe(8);
+});

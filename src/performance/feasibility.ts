@@ -92,6 +92,23 @@ export function splitsKvHeads(model: ModelRecord, tp: number, replicates: boolea
   return model.kvLoraRank !== undefined || model.kvHeads % tp === 0 || (replicates && tp % model.kvHeads === 0);
 }
 
+/** The block of a block-quantized FP8 checkpoint (`weight_block_size` [128, 128] in DeepSeek's and Qwen3's FP8 configs). */
+const FP8_BLOCK = 128;
+
+/**
+ * Whether `tp` ranks split a block-quantized FP8 checkpoint's weights along whole blocks: vLLM refuses a shard that is not a
+ * multiple of the block when it creates the weights ("The output_size of gate's and up's weight = 192 is not divisible by weight
+ * quantization block_n = 128", vllm/model_executor/layers/quantization/fp8.py `Fp8MoEMethod.create_weights`; dense layers:
+ * `validate_fp8_block_shape` in quantization/utils/fp8_utils.py, each output partition and the input partition of a row-parallel
+ * layer). Qwen3-235B-A22B-FP8's 1536-wide experts split 4 ways (384), not 8 (192). Other formats split anywhere.
+ */
+export function splitsQuantBlocks(model: ModelRecord, tp: number): boolean {
+  if (model.checkpointFormat !== 'fp8-block') return true;
+  const whole = (width: number) => width % tp === 0 && (width / tp) % FP8_BLOCK === 0;
+  // the MLP (an expert's on MoE models) and the attention heads' projections
+  return whole(model.intermediateSize) && (model.kvLoraRank !== undefined || whole(model.attentionHeads * model.headDim));
+}
+
 /**
  * Tensor-parallel sizes vLLM can use for the model on one machine of the accelerator type: powers
  * of two that divide the attention heads and that a machine type carries, and that divide the KV heads
@@ -103,7 +120,7 @@ export function validTensorParallelSizes(catalog: Catalog, model: ModelRecord, a
   const sizes: number[] = [];
   for (let tp = 1; tp <= 16; tp *= 2) {
     const kvSplits = splitsKvHeads(model, tp, true);
-    if (model.attentionHeads % tp === 0 && kvSplits && perMachine.has(tp)) sizes.push(tp);
+    if (model.attentionHeads % tp === 0 && kvSplits && splitsQuantBlocks(model, tp) && perMachine.has(tp)) sizes.push(tp);
   }
   return sizes;
 }
@@ -122,7 +139,8 @@ export function packedTensorParallelSizes(catalog: Catalog, model: ModelRecord, 
   const sizes: number[] = [];
   for (let tp = 1; tp <= 16; tp *= 2) {
     const kvSplits = splitsKvHeads(model, tp, true);
-    if (model.attentionHeads % tp === 0 && kvSplits && !perMachine.includes(tp) && perMachine.some((n) => n > tp && n % tp === 0)) sizes.push(tp);
+    const splits = model.attentionHeads % tp === 0 && kvSplits && splitsQuantBlocks(model, tp);
+    if (splits && !perMachine.includes(tp) && perMachine.some((n) => n > tp && n % tp === 0)) sizes.push(tp);
   }
   return sizes;
 }
