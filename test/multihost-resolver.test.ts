@@ -1,6 +1,7 @@
 import { InferenceResolver, ProfileSource } from '../src';
 import { Catalog } from '../src/catalog/catalog';
 import { performanceModel } from '../src/performance/estimator';
+import { pipelineLayerPartition, stageWeightBytes } from '../src/performance/weight-split';
 
 const LLAMA_70B = 'meta-llama/Llama-3.3-70B-Instruct';
 const MIXTRAL_8X22B = 'mistralai/Mixtral-8x22B-Instruct-v0.1';
@@ -105,4 +106,34 @@ test('a block-FP8 checkpoint is split along whole 128-wide blocks: Qwen3-235B-A2
   expect([l4.tensorParallelSize, l4.pipelineParallelSize, l4.instanceType]).toEqual([4, l4.nodes, 'g2-standard-48']);
   // the bf16 checkpoint of the same architecture has no blocks to keep whole
   expect(InferenceResolver.resolve({ model: 'Qwen/Qwen3-235B-A22B', acceleratorType: 'nvidia-l4' }).tensorParallelSize).toBe(8);
+});
+
+test('pipeline stages as vLLM splits them: uneven layers, the tables on the end stages, and the tightest stage sets every stage\'s KV cache', () => {
+  // vllm/distributed/utils.py get_pp_indices: layers // pp each, the remainder on the stages before the last, second-to-last first
+  expect(pipelineLayerPartition(61, 5)).toEqual([12, 12, 12, 13, 12]);
+  expect(pipelineLayerPartition(126, 20)).toEqual([...Array(13).fill(6), ...Array(6).fill(7), 6]);
+  expect(pipelineLayerPartition(80, 2)).toEqual([40, 40]);
+  // every stage of every multi-host plan holds its own weights; the KV cache is the tightest stage's, in whole-model tokens
+  const GB = 1e9;
+  for (const [model, acceleratorType] of [['deepseek-ai/DeepSeek-R1', 'nvidia-l4'], ['meta-llama/Llama-3.1-405B-Instruct', 'nvidia-tesla-t4'],
+    ['meta-llama/Llama-3.1-405B-Instruct', 'nvidia-l4'], [LLAMA_70B, 'nvidia-l4']]) {
+    const r = InferenceResolver.resolve({ model, acceleratorType });
+    const m = Catalog.EMBEDDED.model(model)!;
+    const accelerator = Catalog.EMBEDDED.accelerator(acceleratorType)!;
+    const stages = stageWeightBytes(m, r.pipelineParallelSize);
+    expect(stages.reduce((n, s) => n + s.layers, 0)).toBe(m.layers);
+    // the budget's own figures per GPU: memory x utilisation - runtime
+    const runtimePerGpu = r.memory.runtimeOverheadGb / (r.tensorParallelSize * r.pipelineParallelSize);
+    const usable = r.tensorParallelSize * (accelerator.memoryGb * r.memory.gpuMemoryUtilization - runtimePerGpu);
+    const free = stages.map((s) => usable - s.bytes / GB);
+    for (const f of free) expect(f).toBeGreaterThan(0);
+    const kvPerLayerToken = (m.kvCacheKibPerTokenBf16 * 1024) / m.layers;
+    const tokens = Math.min(...stages.map((s, i) => (free[i] * GB) / (s.layers * kvPerLayerToken)));
+    expect(r.memory.kvCacheCapacityGb).toBeCloseTo((tokens * m.kvCacheKibPerTokenBf16 * 1024) / GB, 6);
+  }
+  // DeepSeek-R1 on L4: five stages left its fourth 0.9 GB short per GPU (13 of 61 layers); six hold it
+  expect(InferenceResolver.resolve({ model: 'deepseek-ai/DeepSeek-R1', acceleratorType: 'nvidia-l4' }).pipelineParallelSize).toBe(6);
+  // Llama 3.1 405B on L4: the first stage (the embedding beside 21 layers) leaves 62% of the pooled KV cache
+  const l4 = InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-405B-Instruct', acceleratorType: 'nvidia-l4' });
+  expect(l4.decisions.find((d) => d.startsWith('memory'))).toMatch(/pooled, but each pipeline stage loads its own layers .*: stage 1 of 6 \(21 of 126 layers/);
 });

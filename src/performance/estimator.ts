@@ -31,6 +31,7 @@ import {
   VLLM_RELEASES,
 } from './performance-constants';
 import { SERVING_TERMS } from './serving-terms.generated';
+import { weightSplit } from './weight-split';
 import { compareReleases } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
 
@@ -267,29 +268,10 @@ export interface ModelShape {
 }
 
 export function modelShape(model: ModelRecord, kvBytesPerElement: number = C.kvCacheBytesPerElement.value): ModelShape {
-  const total = model.paramsTotalB * GB;
   const active = model.paramsActiveB * GB;
-  const weights = model.checkpointWeightsGb * GB;
   const experts = model.experts ?? 0;
   const perToken = model.expertsPerToken ?? 0;
-  let denseBytes = weights;
-  let denseParams = total;
-  let bytesPerExpert = 0;
-  let activeExpertParams = 0;
-  if (experts > perToken && perToken > 0 && total > active) {
-    // total = dense + E x expert, active = dense + k x expert
-    const expertParams = (total - active) / (experts - perToken);
-    // an architecture whose active share cannot come from its experts alone has no dense part left
-    denseParams = Math.max(0, total - experts * expertParams);
-    const quantized = weights < 0.99 * model.bf16WeightsGb * GB;
-    // a checkpoint quantized on every linear layer (FP8 block or channel) shrinks its dense part in proportion; one whose
-    // experts alone are quantized (gpt-oss: MXFP4 experts; Llama 4 Maverick FP8) keeps its dense part in bf16
-    const expertsOnly = model.checkpointFormat === 'fp8-experts' || model.checkpointFormat === 'mxfp4-experts'
-      || (model.checkpointFormat === undefined && quantized && 2 * denseParams < weights);
-    denseBytes = quantized && expertsOnly && 2 * denseParams < weights ? 2 * denseParams : (denseParams / total) * weights;
-    bytesPerExpert = (weights - denseBytes) / experts;
-    activeExpertParams = Math.min(active, perToken * expertParams);
-  }
+  const { denseParams, denseBytes, bytesPerExpert, activeExpertParams } = weightSplit(model);
   const latent = model.kvLoraRank !== undefined;
   // MLA decodes with the up-projections absorbed (vLLM's default): each head's query meets the latent and rope key
   // (kv_lora_rank + qk_rope_head_dim) and its output is a kv_lora_rank-wide sum over the latents

@@ -1,3 +1,4 @@
+import { stageWeightBytes } from './weight-split';
 import { Catalog } from '../catalog/catalog';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
@@ -17,6 +18,18 @@ export interface MemoryBudget {
   readonly kvCacheReplicas: number;
   /** Longest context whose KV cache fits next to the weights (0 when the weights alone do not fit). */
   readonly maxFittingTokens: number;
+  /** On a pipeline-parallel group: the stage whose free memory per layer sets every stage's KV cache. */
+  readonly tightestStage?: PipelineStageFit;
+}
+
+/** A pipeline stage's memory: its layers, the weights it loads and what is left for its KV cache (its GPUs together). */
+export interface PipelineStageFit {
+  /** 0-based. */
+  readonly index: number;
+  readonly stages: number;
+  readonly layers: number;
+  readonly weightsGb: number;
+  readonly freeGb: number;
 }
 
 export function kvBytesPerToken(model: ModelRecord): number {
@@ -46,7 +59,11 @@ export function memoryBudget(model: ModelRecord, accelerator: AcceleratorRecord,
   const acceleratorMemoryGb = (accelerator.runtimeMemoryGb ?? accelerator.memoryGb) * count;
   const runtimeOverheadGb = (SERVING_CONSTANTS.otherMemoryGiBPerAccelerator.value * GIB * count) / GB;
   const replicas = accelerator.family === 'gpu' ? kvCacheReplicas(model, tensorParallelSize) : 1;
-  const kvCacheCapacityGb = acceleratorMemoryGb * util - model.checkpointWeightsGb - runtimeOverheadGb;
+  const pooled = acceleratorMemoryGb * util - model.checkpointWeightsGb - runtimeOverheadGb;
+  const pp = count / tensorParallelSize;
+  const tightest = accelerator.family === 'gpu' && Number.isInteger(pp) && pp > 1
+    ? tightestStage(model, pp, (acceleratorMemoryGb * util - runtimeOverheadGb) / pp) : undefined;
+  const kvCacheCapacityGb = tightest ? tightest.capacityGb : pooled;
   const maxFittingTokens = kvCacheCapacityGb > 0 ? Math.floor((kvCacheCapacityGb * GB) / (kvBytesPerToken(model) * replicas)) : 0;
   return {
     acceleratorMemoryGb,
@@ -57,7 +74,30 @@ export function memoryBudget(model: ModelRecord, accelerator: AcceleratorRecord,
     kvCacheKibPerToken: model.kvCacheKibPerTokenBf16,
     kvCacheReplicas: replicas,
     maxFittingTokens,
+    ...(tightest ? { tightestStage: tightest.stage } : {}),
   };
+}
+
+/**
+ * The KV cache a pipeline-parallel group holds, set by its tightest stage. Each stage loads its own layers on its own GPUs
+ * (`stageWeightBytes`: vLLM's uneven split, the embedding on the first stage and the output projection on the last), and vLLM
+ * gives every stage the blocks of the smallest ("Change the num_blocks of each rank to the smallest among all ranks",
+ * vllm/v1/core/kv_cache_utils.py `get_kv_cache_configs`). Returned as the whole group's capacity in whole-model tokens: the
+ * tightest stage's free memory over its share of the layers.
+ */
+function tightestStage(model: ModelRecord, pp: number, usablePerStageGb: number): { capacityGb: number; stage: PipelineStageFit } {
+  const stages = stageWeightBytes(model, pp);
+  let worst: PipelineStageFit | undefined;
+  let capacityGb = Infinity;
+  stages.forEach((s, index) => {
+    const freeGb = usablePerStageGb - s.bytes / GB;
+    const asWholeModel = freeGb * (model.layers / s.layers);
+    if (asWholeModel < capacityGb) {
+      capacityGb = asWholeModel;
+      worst = { index, stages: pp, layers: s.layers, weightsGb: s.bytes / GB, freeGb };
+    }
+  });
+  return { capacityGb, stage: worst! };
 }
 
 /** The KV cache a running batch holds, against what the memory budget leaves for it after the weights at the served precision. */

@@ -111,7 +111,12 @@ export function buildResolution(
       + `1/${pods} of the machine (estimated as ${pods} independent replicas: the pods share the host's CPU, PCIe and network, not their GPUs)`] : []),
     maxModelLengthReason(model, request.maxModelLength, catalog.defaultWorkload, maxModelLength, preallocatesDecodeSlots(server)),
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${gb(c.budget.acceleratorMemoryGb)} GB x ${c.budget.gpuMemoryUtilization} - ${gb(model.checkpointWeightsGb)} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
-      + `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache (${c.budget.maxFittingTokens} tokens${c.budget.kvCacheReplicas > 1
+      + (c.budget.tightestStage ? `= ${(c.budget.acceleratorMemoryGb * c.budget.gpuMemoryUtilization - model.checkpointWeightsGb - c.budget.runtimeOverheadGb).toFixed(1)} GB `
+        + 'pooled, but each pipeline stage loads its own layers and vLLM gives every stage the KV blocks of the tightest (get_kv_cache_configs): '
+        + `stage ${c.budget.tightestStage.index + 1} of ${c.budget.tightestStage.stages} (${c.budget.tightestStage.layers} of ${model.layers} layers, `
+        + `${c.budget.tightestStage.weightsGb.toFixed(1)} GB of weights, ${c.budget.tightestStage.freeGb.toFixed(1)} GB left on its ${tp} GPUs) sets it at `
+        + `${c.budget.kvCacheCapacityGb.toFixed(1)} GB for the group` : `= ${c.budget.kvCacheCapacityGb.toFixed(1)} GB KV cache`)
+      + ` (${c.budget.maxFittingTokens} tokens${c.budget.kvCacheReplicas > 1
         ? `, each held ${c.budget.kvCacheReplicas} times: ${model.kvLoraRank !== undefined ? 'latent attention, every tensor-parallel rank holds the whole latent'
           : 'fewer KV heads than tensor-parallel ranks, vLLM replicates them'}` : ''}); maxModelLength ${maxModelLength} fits`,
     hasTargets
