@@ -51,9 +51,11 @@ test('server pods pause 30 s in preStop, drain the requests in flight, outlast t
           expect(command).toEqual(['sleep', '30']);
         } else {
           // vLLM before 0.18 aborts in-flight requests on SIGTERM: the preStop waits them out, bounded by the grace period less 5 s
-          const gauges = r.modelServer === 'tgi' ? ['tgi_queue_size', 'tgi_batch_current_size'] : ['vllm:num_requests_waiting', 'vllm:num_requests_running'];
+          const gauges = r.modelServer === 'tgi' ? 'tgi_queue_size,tgi_batch_current_size' : 'vllm:num_requests_waiting,vllm:num_requests_running';
+          // vLLM's step counters end a drain whose gauges froze after aborts (vllm-project/vllm#22545); TGI has none
+          const counters = r.modelServer === 'tgi' ? '' : 'vllm:generation_tokens_total,vllm:prompt_tokens_total';
           expect(command.slice(0, 2)).toEqual(['python3', '-c']);
-          expect(command.slice(3)).toEqual(['8000', String(pod.terminationGracePeriodSeconds - 5), ...gauges]);
+          expect(command.slice(3)).toEqual(['8000', String(pod.terminationGracePeriodSeconds - 5), '120', gauges, counters]);
         }
       }
     }
@@ -105,6 +107,42 @@ test('the drain script waits while the server reports requests in flight and sto
   }
   // nothing answers: it returns at once
   const started = Date.now();
-  expect(spawnSync('python3', ['-c', script, '1', '20', 'x'], { timeout: 30_000 }).status).toBe(0);
+  expect(spawnSync('python3', ['-c', script, '1', '20', '120', 'x', ''], { timeout: 30_000 }).status).toBe(0);
   expect((Date.now() - started) / 1000).toBeLessThan(5);
+});
+
+test('the drain ends when vLLM\'s gauges froze after aborted requests (no step counted for the idle window), not while tokens flow', () => {
+  // vllm-project/vllm#22545: "Stats don't update to zero when all requests are aborted"; the gauges keep their last values
+  if (spawnSync('python3', ['--version']).status !== 0) return;
+  const command: string[] = preStopFor(VLLM, 600).preStop!.exec!.command!;
+  const script = command[2].replace('time.sleep(30)', 'time.sleep(0)');
+  const fakeServer = (moving: boolean) => [
+    'import http.server, sys, time',
+    'start = time.time()',
+    'class H(http.server.BaseHTTPRequestHandler):',
+    '    def do_GET(self):',
+    `        tokens = ${moving ? 'int((time.time() - start) * 100)' : '5000'}`,
+    '        body = ("vllm:num_requests_running{model_name=\\"m\\"} 3.0\\nvllm:num_requests_waiting{model_name=\\"m\\"} 1.0\\n"',
+    '                "vllm:generation_tokens_total{model_name=\\"m\\"} %d.0\\nvllm:prompt_tokens_total{model_name=\\"m\\"} 900.0\\n" % tokens).encode()',
+    '        self.send_response(200); self.end_headers(); self.wfile.write(body)',
+    '    def log_message(self, *a): pass',
+    'http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()',
+  ].join('\n');
+  for (const moving of [false, true]) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const fake = spawn('python3', ['-c', fakeServer(moving), String(port)]);
+    try {
+      spawnSync('python3', ['-c', 'import time; time.sleep(0.5)']);
+      const started = Date.now();
+      // an idle window of 3 s and a limit of 9 s: frozen gauges end it after the window; tokens still flowing hold it to the limit
+      const run = spawnSync('python3', ['-c', script, String(port), '9', '3', ...command.slice(6)], { timeout: 30_000 });
+      expect(run.status).toBe(0);
+      const waited = (Date.now() - started) / 1000;
+      if (moving) expect(waited).toBeGreaterThan(8);
+      else expect(waited).toBeLessThan(7);
+      expect(waited).toBeGreaterThan(2.5);
+    } finally {
+      fake.kill();
+    }
+  }
 });

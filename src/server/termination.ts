@@ -68,39 +68,58 @@ const DRAINING_SERVERS: readonly string[] = ['vllm', 'tgi'];
 const DRAIN_MARGIN_SECONDS = 5;
 
 /**
+ * Counters that move on every engine step while requests run (vLLM: `vllm:generation_tokens_total` per decoded token,
+ * `vllm:prompt_tokens_total` as prefills complete). vLLM's V1 engine refreshes its scheduler gauges only from engine steps, so when
+ * the last requests are aborted (a client disconnects or times out) the gauges keep their last values until a new request arrives
+ * (vllm-project/vllm#22545, "Stats don't update to zero when all requests are aborted"; #29928): a draining pod, which gets no new
+ * request, would wait out the whole grace period. Where a server has such counters, the drain also ends when neither they nor the
+ * gauges have moved for `DRAIN_IDLE_SECONDS`.
+ */
+const PROGRESS_COUNTERS: { readonly [server: string]: readonly string[] } = {
+  vllm: ['vllm:generation_tokens_total', 'vllm:prompt_tokens_total'],
+};
+/** Seconds without any step counted before a drain takes the gauges for stale: longer than one prefill chunk or decode step by far. */
+export const DRAIN_IDLE_SECONDS = 120;
+
+/**
  * The drain, run by python3 with its parameters as arguments (no shell, nothing interpolated into the code): pause, then poll the
  * server's /metrics (the LeaderWorkerSet leader's on a multi-host group: LWS_LEADER_ADDRESS) until the queue and running-batch
- * gauges sum to 0, the endpoint stops answering, or the time is up.
+ * gauges sum to 0, the endpoint stops answering, the time is up, or (with progress counters) nothing has moved for the idle window.
  */
 const DRAIN_SCRIPT = [
   'import os, re, sys, time, urllib.request',
-  'port, limit, names = sys.argv[1], float(sys.argv[2]), sys.argv[3:]',
+  'port, limit, idle = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])',
+  'gauges, counters = sys.argv[4].split(","), [c for c in sys.argv[5].split(",") if c]',
   'end = time.time() + limit',
   `time.sleep(${PRE_STOP_SLEEP_SECONDS})`,
   'host = os.environ.get("LWS_LEADER_ADDRESS") or "127.0.0.1"',
-  String.raw`pattern = re.compile(r"^(?:" + "|".join(re.escape(n) for n in names) + r")(?:\{[^}]*\})? (\S+)$", re.M)`,
+  String.raw`series = lambda names: re.compile(r"^(?:" + "|".join(re.escape(n) for n in names) + r")(?:\{[^}]*\})? (\S+)$", re.M)`,
+  'busy, moving = series(gauges), series(gauges + counters)',
+  'last, since = None, time.time()',
   'while time.time() < end:',
   '    try:',
   '        text = urllib.request.urlopen("http://%s:%s/metrics" % (host, port), timeout=5).read().decode()',
   '    except Exception:',
   '        break',
-  '    if sum(float(v) for v in pattern.findall(text)) == 0:',
+  '    if sum(float(v) for v in busy.findall(text)) == 0:',
+  '        break',
+  '    seen = moving.findall(text)',
+  '    if seen != last:',
+  '        last, since = seen, time.time()',
+  '    elif counters and time.time() - since >= idle:',
   '        break',
   '    time.sleep(2)',
 ].join('\n');
 
-/**
- * The preStop of a server container: on vLLM and TGI a drain that waits for the requests in flight (vLLM before 0.18 aborts them on
- * SIGTERM: vllm-project/vllm#34730 and #36666 added `--shutdown-timeout`, "Previously, SIGTERM to the API server ... would cause
- * immediate process termination without coordinating request handling"), bounded by the grace period less a margin; elsewhere
- * the pause.
- */
 export function preStopFor(server: ModelServerRecord, graceSeconds: number): k8s.Lifecycle {
   if (!DRAINING_SERVERS.includes(server.name)) return preStopPause();
   const limit = Math.max(PRE_STOP_SLEEP_SECONDS, graceSeconds - DRAIN_MARGIN_SECONDS);
   return {
     preStop: {
-      exec: { command: ['python3', '-c', DRAIN_SCRIPT, String(server.port), String(limit), server.queueSizeMetric, server.batchSizeMetric] },
+      exec: {
+        command: ['python3', '-c', DRAIN_SCRIPT, String(server.port), String(limit), String(DRAIN_IDLE_SECONDS),
+          `${server.queueSizeMetric},${server.batchSizeMetric}`, (PROGRESS_COUNTERS[server.name] ?? []).join(',')],
+      },
     },
   };
 }
