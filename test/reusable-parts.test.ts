@@ -46,6 +46,27 @@ function userDeployment(scope: Chart, name = 'my-vllm'): k8s.KubeDeployment {
 }
 
 describe('LlmServerAutoscaler', () => {
+  test('a target\'s images name its server: a TGI or JetStream workload is scaled on its own series, and a contradicting modelServer is refused', () => {
+    const metricOf = (image: string, props: { modelServer?: string } = {}) => {
+      const c = chart();
+      const deployment = new k8s.KubeDeployment(c, 'D', {
+        metadata: { name: 'srv' },
+        spec: { selector: { matchLabels: { app: 'srv' } }, template: { metadata: { labels: { app: 'srv' } }, spec: { containers: [{ name: 's', image }] } } },
+      });
+      new LlmServerAutoscaler(c, 'Hpa', { target: ScaleTarget.fromApiObject(deployment), metric: AutoscalingMetric.QUEUE_SIZE, targetAverageValue: 5, ...props });
+      return byKind(Testing.synth(c), 'HorizontalPodAutoscaler')[0].spec.metrics[0].pods.metric.name;
+    };
+    // TGI exports tgi_queue_size (text-generation-inference v3.0.1 backends/v3/src/queue.rs), never vllm:num_requests_waiting
+    expect(metricOf('ghcr.io/huggingface/text-generation-inference:3.0.1')).toBe('prometheus.googleapis.com|tgi_queue_size|gauge');
+    expect(metricOf('us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2'))
+      .toBe('prometheus.googleapis.com|jetstream_prefill_backlog_size|gauge');
+    expect(metricOf('vllm/vllm-openai:v0.12.0')).toBe('prometheus.googleapis.com|vllm:num_requests_waiting|gauge');
+    // an image the library does not know keeps the vLLM default
+    expect(metricOf('example.com/my-server:1')).toBe('prometheus.googleapis.com|vllm:num_requests_waiting|gauge');
+    expect(() => metricOf('ghcr.io/huggingface/text-generation-inference:3.0.1', { modelServer: 'vllm' }))
+      .toThrow(/^'modelServer' 'vllm' contradicts the target's images \(ghcr\.io\/huggingface\/text-generation-inference:3\.0\.1\), which run tgi/);
+  });
+
   test('one HPA per workload: a second autoscaler on a target, or one on a server that has its own, is refused (the controller would stop both)', () => {
     const c = chart();
     const deployment = userDeployment(c);

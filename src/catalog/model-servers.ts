@@ -487,6 +487,23 @@ export function vllmVersionOfImages(images: readonly string[]): { version: Model
   return { version: atOrBelow.length > 0 ? atOrBelow[atOrBelow.length - 1] : general[0], image: tagged[0].image };
 }
 
+/**
+ * The catalog's model server whose images a workload runs, from the images' repository names: `vllm/vllm-openai` and
+ * `vllm/vllm-tpu` (vLLM), `text-generation-inference` (TGI: ghcr.io/huggingface/text-generation-inference, Google's
+ * huggingface-text-generation-inference DLC), `maxengine-server`, `jetstream-http` and `jetstream-pathways` (JetStream). Undefined
+ * when no image names one, or images name several.
+ */
+export function modelServerOfImages(images: readonly string[]): ModelServerRecord | undefined {
+  const found = new Set<ModelServerRecord>();
+  for (const image of images) {
+    const repository = image.replace(/[:@].*$/, '');
+    if (/(^|\/)vllm\/vllm-(openai|tpu)$/.test(repository)) found.add(VLLM);
+    else if (/text-generation-inference/.test(repository)) found.add(TGI);
+    else if (/(^|\/)(maxengine-server|jetstream-http|jetstream-pathways)$/.test(repository)) found.add(JETSTREAM);
+  }
+  return found.size === 1 ? [...found][0] : undefined;
+}
+
 /** Compares two dotted release numbers (`0.10.1` < `0.12.0`). */
 export function compareReleases(a: string, b: string): number {
   const pa = a.split('.').map(Number);

@@ -14,7 +14,7 @@ import { autoscalingNotes } from './server-notes';
 import { chartNamespace } from './server-props';
 import { tpuMetricsExporterMonitoring } from './tpu-metrics';
 import { HPA_BEHAVIOR } from '../autoscaling/behavior';
-import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, VLLM, compareReleases, vllmVersionOfImages } from '../catalog/model-servers';
+import { MODEL_SERVERS, ModelServerRecord, ModelServerVersionRecord, VLLM, compareReleases, modelServerOfImages, vllmVersionOfImages } from '../catalog/model-servers';
 import { PERFORMANCE_CONSTANTS } from '../performance/performance-constants';
 import { GPU_DUTY_CYCLE_REFUSAL, TPU_MEMORY_USED, boundedMetricScaleUpLimit, maximumShareTarget } from '../resolver/autoscaling';
 import { AutoscalingMetric, Resolution } from '../resolver/resolution';
@@ -153,7 +153,8 @@ export interface LlmServerAutoscalerProps {
   readonly resolution?: Resolution;
   /**
    * The model server the target runs: `vllm`, `tgi` or `jetstream` (the metric names differ). Only without `resolution`.
-   * @default 'vllm'
+   * @default - the server the images of a target made with `ScaleTarget.fromApiObject` name (vLLM, TGI or JetStream images);
+   * otherwise 'vllm'
    */
   readonly modelServer?: string;
   /**
@@ -423,10 +424,16 @@ function explicitMetric(props: LlmServerAutoscalerProps, namespace: () => string
     throw new Error(`'targetAverageValue' ${v} is not a whole number of thousandths, the HPA's averageValue unit here (it would be written `
       + `${Math.round(v * 1000)}m = ${Math.round(v * 1000) / 1000}): give e.g. ${Math.round(v * 1000) / 1000}.`);
   }
-  const server = MODEL_SERVERS.find((s) => s.name === (props.modelServer ?? 'vllm'));
+  // the server the target's images name (ScaleTarget.fromApiObject): its metric names, unless 'modelServer' says otherwise
+  const imaged = modelServerOfImages(targetImages);
+  const server = MODEL_SERVERS.find((s) => s.name === (props.modelServer ?? imaged?.name ?? 'vllm'));
   if (!server) {
     throw new Error(`'modelServer' '${printable(props.modelServer)}' is not a model server the library knows: use one of `
       + `${MODEL_SERVERS.map((s) => `'${s.name}'`).join(', ')}.`);
+  }
+  if (imaged !== undefined && imaged !== server) {
+    throw new Error(`'modelServer' '${server.name}' contradicts the target's images (${targetImages.join(', ')}), which run ${imaged.name}: the HPA `
+      + `would wait for ${server.name}'s series, which ${imaged.name} never exports; set 'modelServer' to '${imaged.name}' or leave it out.`);
   }
   const metric = props.metric ?? AutoscalingMetric.QUEUE_SIZE;
   const value = props.targetAverageValue;

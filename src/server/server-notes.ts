@@ -215,9 +215,12 @@ export interface AutoscalingNoteInputs {
 /** The notes of an HPA: the Custom Metrics Stackdriver Adapter, an External metric's selector, the TPU memory caveat. */
 export function autoscalingNotes(a: AutoscalingNoteInputs): string[] {
   // the adapter's manifest and its reader role: GKE's autoscaling how-tos (reference section 7.5, S17); the principal needs Workload
-  // Identity Federation for GKE on the cluster (on by default on Autopilot)
+  // Identity Federation for GKE on the cluster (on by default on Autopilot); the cluster-admin step: GoogleCloudPlatform/k8s-stackdriver
+  // @673c7dd8 custom-metrics-stackdriver-adapter/README.md ("On GKE, you need cluster-admin permissions on your cluster")
   const out = [`Autoscaling: the HPA reads ${a.hpaMetricName} through the Custom Metrics Stackdriver Adapter, which needs Workload Identity `
-    + 'Federation for GKE on the cluster; install it with: kubectl apply -f https://raw.githubusercontent.com/GoogleCloudPlatform/k8s-stackdriver/'
+    + 'Federation for GKE on the cluster; its manifest binds cluster roles, which needs cluster-admin (the adapter\'s README: kubectl create '
+    + 'clusterrolebinding cluster-admin-binding --clusterrole cluster-admin --user ACCOUNT, ACCOUNT being what gcloud config get-value account prints); '
+    + 'install it with: kubectl apply -f https://raw.githubusercontent.com/GoogleCloudPlatform/k8s-stackdriver/'
     + 'master/custom-metrics-stackdriver-adapter/deploy/production/adapter_new_resource_model.yaml and grant it read access to Cloud Monitoring: '
     + 'gcloud projects add-iam-policy-binding projects/PROJECT_ID --role roles/monitoring.viewer --member principal://iam.googleapis.com/projects/'
     + 'PROJECT_NUMBER/locations/global/workloadIdentityPools/PROJECT_ID.svc.id.goog/subject/ns/custom-metrics/sa/custom-metrics-stackdriver-adapter'];
