@@ -55,6 +55,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     jestConfig: {
       // validation tests compile large schemas once per worker; 2 cores here
       testTimeout: 60_000,
+      // the tests read ../shared: without it, one clear error before any test
+      globalSetup: '<rootDir>/test/support/require-shared.js',
     },
     extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
   },

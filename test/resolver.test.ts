@@ -295,3 +295,10 @@ test('the automatic choice says what it ranked: priced and unpriced profiles, an
   expect(unpriced).toBeGreaterThan(0);
   expect(east4.decisions.find((d) => d.startsWith('accelerator '))).toMatch(new RegExp(`of \\d+ priced profiles \\(${unpriced} more without a price`));
 });
+
+test('a pinned modelServerVersion is described as requested, not as the newest that serves the model', () => {
+  const pinned = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb', modelServerVersion: 'v0.7.2' });
+  expect(pinned.decisions.find((d) => d.startsWith('server '))).toMatch(/^server vllm v0\.7\.2 \(vllm\/vllm-openai:v0\.7\.2\): as requested \('modelServerVersion'\)$/);
+  const free = InferenceResolver.resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' });
+  expect(free.decisions.find((d) => d.startsWith('server '))).not.toMatch(/as requested/);
+});

@@ -79,7 +79,8 @@ export function buildResolution(
           : '; TPUs, whose profiles are uncalibrated, only when asked for through acceleratorType or allowedAcceleratorTypes)')
       : `accelerator ${c.accelerator.gkeLabel}: as requested`,
     `server ${server.name} ${c.version.version} (${c.version.image}): `
-      + (estimated ? 'the newest version that serves the model (no measured profile for this combination)' : 'the version of the measured profile'),
+      + (request.modelServerVersion !== undefined ? 'as requested (\'modelServerVersion\')'
+        : estimated ? 'the newest version that serves the model (no measured profile for this combination)' : 'the version of the measured profile'),
     `profile ${curveKeyString(c.curve)}: ${c.curve.source} (${c.curve.citation})`,
     ...(uncertainty ? [`uncertainty: ${Math.round(uncertainty.outputTokensPerSecondLow)}-${Math.round(uncertainty.outputTokensPerSecondHigh)} output tokens/s, `
       + `${uncertainty.ntpotMillisecondsLow.toFixed(1)}-${uncertainty.ntpotMillisecondsHigh.toFixed(1)} ms NTPOT (${c.curve.uncertainty!.basis})`] : []),
