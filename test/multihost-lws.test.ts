@@ -149,3 +149,17 @@ test('a multi-host vLLM group is fenced by default: Ray and NCCL ports admit onl
   const single = synth({ model: 'google/gemma-2-9b-it', name: 'gemma' });
   expect(single.objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
 });
+
+test('every pod of a multi-host group is kept in one zone, on Autopilot too, where a regional cluster would spread them', () => {
+  // Autopilot clusters are regional (GKE, "Regional clusters"); the Standard pool pins a zone with --node-locations
+  for (const clusterMode of [ClusterMode.AUTOPILOT, ClusterMode.STANDARD]) {
+    const { objects } = synth({ clusterMode });
+    const t = one(objects, 'LeaderWorkerSet').spec.leaderWorkerTemplate;
+    for (const spec of [t.leaderTemplate.spec, t.workerTemplate.spec]) {
+      expect(spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+        { labelSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': 'llama' } }, topologyKey: 'topology.kubernetes.io/zone' },
+      ]);
+    }
+    expectValidManifests(objects, ['1.33']);
+  }
+});

@@ -12,6 +12,9 @@ import { LWS_GVK, LWS_RECREATE_GROUP_ON_POD_RESTART } from './lws-api';
 import { Resolution } from '../resolver/resolution';
 import { shellQuote } from '../util/shell-quote';
 
+/** The well-known zone label of a node. */
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
 /** Labels the LeaderWorkerSet controller puts on every pod of a set (the LWS API's `leaderworkerset.sigs.k8s.io/*` keys). */
 export const LwsLabels = {
   /** The LeaderWorkerSet's name. */
@@ -88,8 +91,23 @@ export interface LeaderWorkerSetInputs {
 export function groupTemplates(r: Resolution, inputs: LeaderWorkerSetInputs): { leader: k8s.PodTemplateSpec; worker: k8s.PodTemplateSpec } {
   const base = inputs.servingTemplate;
   const withRole = (role: string) => ({ ...base.metadata, labels: { ...base.metadata?.labels, [ROLE_LABEL]: role } });
+  // one zone for the pods of the group: Ray and the pipeline's activations cross between its nodes, which the estimate takes for
+  // one zone's network (on Standard the node pool pins one zone, --node-locations; a regional Autopilot cluster would otherwise
+  // place each pod in any zone). Every pod of the LeaderWorkerSet in one zone, as the Standard pool has it: the first pod
+  // matches its own term, so it schedules anywhere (Kubernetes, "Inter-pod affinity and anti-affinity")
+  const sameZone: k8s.Affinity = {
+    ...base.spec!.affinity,
+    podAffinity: {
+      ...base.spec!.affinity?.podAffinity,
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        ...(base.spec!.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+        { labelSelector: { matchLabels: { [LwsLabels.NAME]: inputs.name } }, topologyKey: ZONE_LABEL },
+      ],
+    },
+  };
   const mapServer = (f: (c: k8s.Container) => k8s.Container): k8s.PodSpec => ({
     ...base.spec!,
+    affinity: sameZone,
     containers: base.spec!.containers.map((c) => (c.name === inputs.containerName ? f(c) : c)),
   });
   const leader: k8s.PodTemplateSpec = {
