@@ -75,3 +75,20 @@ test('TGI 3.0.1 keeps the whole context on Gemma 2\'s sliding-window layers: few
   expect(tgi.maxRunningBatch).toBeLessThan(vllm.maxRunningBatch);
   expect(vllm.maxRunningBatch).toBeLessThan(256);
 });
+
+test('Gemma 2 on TGI 3.0.1 is limited to its 4096-token window, which that version applies to every layer (fixed in 3.2.1)', () => {
+  // v3.0.1 flash_causal_lm.py: set_sliding_window(config.sliding_window) for the whole model, a prompt's KV stored from
+  // input_length - sliding_window on, flashinfer's window_left on every layer; flash_gemma2_modeling.py's decode passes no window
+  const chart = new Chart(Testing.app(), 'c');
+  const server = new OptimizedLlmServer(chart, 's', { model: 'google/gemma-2-9b-it', modelServer: 'tgi', acceleratorType: 'nvidia-l4' });
+  expect(server.resolution.maxModelLength).toBe(4096);
+  expect(server.resolution.decisions.join('\n')).toMatch(/maxModelLength 4096: tgi applies google\/gemma-2-9b-it's 4096-token sliding window to every layer/);
+  const env = Testing.synth(chart).find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env as { name: string; value: string }[];
+  expect(env.find((e) => e.name === 'MAX_TOTAL_TOKENS')!.value).toBe('4096');
+  expect(() => InferenceResolver.resolve({ model: 'google/gemma-2-9b-it', modelServer: 'tgi', maxModelLength: 8192 }))
+    .toThrow(/^'maxModelLength' 8192: tgi applies google\/gemma-2-9b-it's 4096-token sliding window to every layer .*or serve it with vllm/);
+  // vLLM keeps Gemma 2's whole 8192-token context; models without windows keep theirs on TGI
+  expect(InferenceResolver.resolve({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4' }).maxModelLength).toBe(8192);
+  expect(InferenceResolver.resolve({ model: 'meta-llama/Llama-3.1-8B-Instruct', modelServer: 'tgi', acceleratorType: 'nvidia-l4' }).maxModelLength)
+    .toBeGreaterThan(4096);
+});

@@ -122,6 +122,12 @@ export interface ModelServerRecord extends Provenance {
    */
   readonly windowedKvCache?: boolean;
   /**
+   * Whether the server applies a model's sliding window to every layer, global ones included, so that a model with windowed
+   * layers (Gemma 2) attends to at most its window: its requests are limited to the window's length.
+   * @default false
+   */
+  readonly windowsEveryLayer?: boolean;
+  /**
    * Why the batch-size series' name is not certain for the server's images, when it is not: the HPA's automatic choice then
    * takes the queue (an HPA on a series that does not exist never scales), and an explicit batch-size HPA says what to check.
    * @default - the name is the one the images export
@@ -292,6 +298,11 @@ export const TGI: ModelServerRecord = {
   // one window for the whole model, the full context on every layer (v3.0.1 flash_causal_lm.py set_sliding_window; per-layer
   // windows came with #3112 in v3.2.1)
   windowedKvCache: false,
+  // and that one window on every layer: the prefill stores only a prompt's last `sliding_window` tokens
+  // (flash_causal_lm.py `prefill_cache_indices`: input_length - sliding_window onwards) and the decode passes the window to
+  // flashinfer for all layers (`window_left=self.sliding_window`); flash_gemma2_modeling.py's decode passes no per-layer window.
+  // Fixed in v3.2.1 ("Bug Fix: Sliding Window Attention (#3112)", a35fbdb9)
+  windowsEveryLayer: true,
   source: 'GKE Inference Quickstart reference section 2.6 (GKE TGI manifests: env MODEL_ID, NUM_SHARD, MAX_INPUT_LENGTH, MAX_TOTAL_TOKENS, '
     + 'hf-secret; label text-generation-inference; HPA on tgi_queue_size / tgi_batch_current_size) and GKE autoscaling best practices (S22, S24)',
   trust: 'A',

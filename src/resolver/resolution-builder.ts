@@ -110,7 +110,10 @@ export function buildResolution(
     ...(pods > 1 ? [`packing: one ${machine.name} node holds ${pods} server pods of ${tp} x ${c.accelerator.gkeLabel} each (floor(${tp * pods} / ${tp})); `
       + 'each pod requests its own GPUs and at most 1/' + `${pods} of the node's CPU and memory, replicas and HPA bounds count pods, and a replica costs `
       + `1/${pods} of the machine (estimated as ${pods} independent replicas: the pods share the host's CPU, PCIe and network, not their GPUs)`] : []),
-    maxModelLengthReason(model, request.maxModelLength, catalog.defaultWorkload, maxModelLength, preallocatesDecodeSlots(server)),
+    server.windowsEveryLayer === true && request.maxModelLength === undefined && model.slidingWindowTokens === maxModelLength
+      ? `maxModelLength ${maxModelLength}: ${server.name} applies ${model.id}'s ${maxModelLength}-token sliding window to every layer `
+        + '(text-generation-inference 3.0.1, fixed in 3.2.1), so it attends to at most that many tokens; serve it with vllm for its whole context'
+      : maxModelLengthReason(model, request.maxModelLength, catalog.defaultWorkload, maxModelLength, preallocatesDecodeSlots(server)),
     `memory${nodes > 1 ? ` (across the ${nodes} nodes)` : ''}: ${gb(c.budget.acceleratorMemoryGb)} GB x ${c.budget.gpuMemoryUtilization} - ${gb(model.checkpointWeightsGb)} GB weights - ${c.budget.runtimeOverheadGb.toFixed(1)} GB runtime `
       + (c.budget.tightestStage ? `= ${(c.budget.acceleratorMemoryGb * c.budget.gpuMemoryUtilization - model.checkpointWeightsGb - c.budget.runtimeOverheadGb).toFixed(1)} GB `
         + 'pooled, but each pipeline stage loads its own layers and vLLM gives every stage the KV blocks of the tightest (get_kv_cache_configs): '

@@ -78,7 +78,16 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   }
   // the longest request: as asked, or a default that holds the workload's requests (within the model's context)
   const workload = requestedWorkload(catalog, request, PROP_NAMES);
-  const maxModelLength = chooseMaxModelLength(asShipped, request.maxModelLength, workload, preallocatesDecodeSlots(server));
+  // a server that applies the model's sliding window to every layer (TGI 3.0.1) attends to at most the window: longer requests
+  // would be answered from their last window only, without an error
+  const window = server.windowsEveryLayer === true ? asShipped.slidingWindowTokens : undefined;
+  if (window !== undefined && request.maxModelLength !== undefined && request.maxModelLength > window) {
+    throw new Error(`'maxModelLength' ${request.maxModelLength}: ${server.name} applies ${asShipped.id}'s ${window}-token sliding window to every `
+      + `layer (text-generation-inference 3.0.1; fixed in 3.2.1), so it attends to at most ${window} tokens: set 'maxModelLength' to at most `
+      + `${window}, or serve it with vllm ('modelServer').`);
+  }
+  const chosenLength = chooseMaxModelLength(asShipped, request.maxModelLength, workload, preallocatesDecodeSlots(server));
+  const maxModelLength = window !== undefined ? Math.min(chosenLength, window) : chosenLength;
   requireWorkloadFits(workload, maxModelLength, PROP_NAMES, request.maxModelLength === undefined ? `the context length of ${asShipped.id}` : undefined);
   // JetStream's prompts get half the length (max_prefill_predict_length) and a longer one loses its first tokens without an error
   // (AI-Hypercomputer/JetStream jetstream/engine/token_utils.py: "Take the last N tokens if we have too many")
