@@ -89,6 +89,9 @@ test('fixed replicas set the LeaderWorkerSet replicas; the notes name the LWS co
   expect(one(objects, 'LeaderWorkerSet').spec.replicas).toBe(2);
   expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toHaveLength(0);
   expect(server.deploymentNotes.join('\n')).toMatch(/2 g2-standard-96 nodes per replica \(8 x nvidia-l4.*4 nodes at first for 2 replicas .*--placement-type COMPACT.*--num-nodes 4\n.*LeaderWorkerSet controller/);
+  // how to install it (kubernetes-sigs/lws v0.10.0 installation docs)
+  expect(server.deploymentNotes.join('\n'))
+    .toContain('kubectl apply --server-side -f https://github.com/kubernetes-sigs/lws/releases/download/v0.10.0/manifests.yaml');
 });
 
 test('the server URL names the leader Service; a Service of the LeaderWorkerSet\'s name elsewhere in the app is refused', () => {

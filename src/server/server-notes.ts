@@ -108,10 +108,13 @@ export function serverNotes(
       + 'model, image and slice, not in the per-token figures).');
   }
   if (r.nodes > 1) {
+    // the install command and the controller's own node: kubernetes-sigs/lws v0.10.0 site/content/en/docs/installation/_index.md
+    const install = 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed, e.g. v0.10.0: kubectl apply '
+      + `--server-side -f ${LWS_RELEASE_MANIFESTS} (its controller Deployment in lws-system needs a node with at least 1 CPU and 1G of `
+      + 'memory free, and GPU and TPU nodes\' taints keep it off them)';
     out.push(r.tpuTopology !== undefined || clusterMode === ClusterMode.AUTOPILOT
-      ? 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed.'
-      : 'Multi-host: the LeaderWorkerSet controller (leaderworkerset.x-k8s.io/v1) must be installed; the nodes of a group talk over the VPC '
-        + '(Ray, NCCL), so the node pool uses a compact placement policy.');
+      ? `${install}.`
+      : `${install}; the nodes of a group talk over the VPC (Ray, NCCL), so the node pool uses a compact placement policy.`);
     // kubectl apply does not delete what the manifests no longer hold: a Service <name> left by a single-host version of the server
     // takes the name of the LeaderWorkerSet's headless Service, which its controller then never creates (kubernetes-sigs/lws
     // CreateHeadlessServiceIfNotExists)
@@ -211,6 +214,9 @@ export interface AutoscalingNoteInputs {
   readonly metric?: AutoscalingMetric;
   readonly targetAverageValue: number;
 }
+
+/** The LeaderWorkerSet release manifests the multi-host note installs (kubernetes-sigs/lws v0.10.0, 2026-08-11). */
+const LWS_RELEASE_MANIFESTS = 'https://github.com/kubernetes-sigs/lws/releases/download/v0.10.0/manifests.yaml';
 
 /** The notes of an HPA: the Custom Metrics Stackdriver Adapter, an External metric's selector, the TPU memory caveat. */
 export function autoscalingNotes(a: AutoscalingNoteInputs): string[] {
