@@ -57,11 +57,12 @@ test('pricing model, ratio and region change the cost', () => {
 });
 
 test('a missing price is absent, never zero', () => {
-  // a2-ultragpu has no CUD rows; gemma has no a2-ultragpu profile, so use the A100 40GB machine in a region without 1-year CUD rows instead
-  const r = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-tesla-a100', pricingModel: PricingModel.ONE_YEAR_CUD, region: 'us-east4' });
+  // a2-ultragpu (A100 80GB) has no commitment rows in us-central1 (prices.csv: on-demand and Spot only)
+  const r = resolve({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-a100-80gb', pricingModel: PricingModel.ONE_YEAR_CUD });
+  expect(r.instanceType).toBe('a2-ultragpu-1g');
   expect(r.cost.costPerHour).toBeUndefined();
   expect(r.cost.costPerMillionOutputTokens).toBeUndefined();
-  expect(r.decisions.join('\n')).toMatch(/no whole-VM price for a2-highgpu-2g/);
+  expect(r.decisions.join('\n')).toMatch(/no whole-VM price for a2-ultragpu-1g/);
 });
 
 test('A4X (GB200) comes only from reservations: Spot (the default), on-demand and flex-start are refused, and the automatic choice passes it over', () => {
@@ -181,7 +182,7 @@ test('fails: combinations without a profile list the ones that exist', () => {
     .toThrow(/No profile for model google\/gemma-3-27b-it, server vllm, version v0\.7\.2.*Profiles for this model exist for versions .*v0\.12\.0/);
   expect(() => resolve({ model: 'google/gemma-2-27b-it', modelServerVersion: 'v9.9' })).toThrow(/Known versions: v0\.7\.2/);
   expect(() => resolve({ model: 'google/gemma-2-27b-it', modelServer: 'sglang' })).toThrow(/Known servers: vllm, tgi/);
-  expect(() => resolve({ model: 'google/gemma-2-27b-it', region: 'europe-west4' })).toThrow(/Regions with prices: .*us-central1/);
+  expect(() => resolve({ model: 'google/gemma-2-27b-it', region: 'mars-north1' })).toThrow(/Regions with prices: .*us-central1/);
 });
 
 test('fails: bad numbers name the prop', () => {

@@ -5,6 +5,7 @@ import { MACHINE_TYPES } from './data/machine-types.generated';
 import { MEASURED_POINTS } from './data/measured-profiles.generated';
 import { MODELS } from './data/models.generated';
 import { PRICES } from './data/prices.generated';
+import { regionalPrices } from './data/regional-prices';
 import { RUNTIME_MEMORY } from './data/runtime-memory';
 import { TPU_CHIP_PRICES, TPU_TOPOLOGIES } from './data/tpu.generated';
 import { SHAREGPT_DISTRIBUTION, USE_CASES } from './data/use-cases.generated';
@@ -105,6 +106,30 @@ function withPerformanceFacts(m: ModelRecord): ModelRecord {
   };
 }
 
+/** The whole-VM prices by machine type, region and pricing model (the first row of each), and the machine types with any. */
+interface PriceIndex {
+  readonly wholeVm: Map<string, PriceRecord>;
+  readonly priced: Set<string>;
+}
+
+/** Price indexes per price table: the catalogs derived from one (per workload, precision, model length) share its index. */
+const PRICE_INDEXES = new WeakMap<readonly PriceRecord[], PriceIndex>();
+
+function priceIndex(prices: readonly PriceRecord[]): PriceIndex {
+  let index = PRICE_INDEXES.get(prices);
+  if (index === undefined) {
+    const wholeVm = new Map<string, PriceRecord>();
+    for (const p of prices) {
+      if (p.scope !== 'whole-vm' || p.machineType === undefined) continue;
+      const key = `${p.machineType}|${p.region}|${p.pricingModel}`;
+      if (!wholeVm.has(key)) wholeVm.set(key, p);
+    }
+    index = { wholeVm, priced: new Set([...wholeVm.values()].map((p) => p.machineType!)) };
+    PRICE_INDEXES.set(prices, index);
+  }
+  return index;
+}
+
 /** Everything the resolver knows, indexed. Pure data: no cdk8s, no I/O. */
 export class Catalog {
   /** The catalog embedded in this package. */
@@ -113,7 +138,8 @@ export class Catalog {
     accelerators: ACCELERATORS.map((a) => (RUNTIME_MEMORY[a.gkeLabel]
       ? { ...a, runtimeMemoryGb: RUNTIME_MEMORY[a.gkeLabel].bytes / 1e9, runtimeMemorySource: RUNTIME_MEMORY[a.gkeLabel].source } : a)),
     machineTypes: MACHINE_TYPES,
-    prices: PRICES,
+    // the reference rows, then the same source's figures for the regions they do not hold
+    prices: [...PRICES, ...regionalPrices(MACHINE_TYPES)],
     measuredPoints: MEASURED_POINTS,
     modelServers: MODEL_SERVERS,
     useCases: USE_CASES,
@@ -179,7 +205,7 @@ export class Catalog {
     this.tpuChipPrices = data.tpuChipPrices;
     this.modelsById = new Map(data.models.map((m) => [m.id.toLowerCase(), m]));
     this.acceleratorsByLabel = new Map(data.accelerators.map((a) => [a.gkeLabel, a]));
-    this.pricedMachineTypes = new Set(data.prices.filter((p) => p.scope === 'whole-vm' && p.machineType).map((p) => p.machineType!));
+    this.pricedMachineTypes = priceIndex(data.prices).priced;
     const mean = (direction: 'input' | 'output') => {
       const row = data.shareGpt.find((r) => r.direction === direction && r.statistic === 'mean');
       if (!row) throw new Error(`catalog: the ShareGPT distribution has no ${direction} mean`);
@@ -361,8 +387,7 @@ export class Catalog {
 
   /** The whole-VM price of a machine type, or undefined when the catalog has none (never zero). */
   public wholeVmPrice(machineType: string, region: string, pricingModel: PricingModelName): PriceRecord | undefined {
-    return this.prices.find((p) => p.machineType === machineType && p.region === region
-      && p.pricingModel === pricingModel && p.scope === 'whole-vm');
+    return priceIndex(this.prices).wholeVm.get(`${machineType}|${region}|${pricingModel}`);
   }
 
   /** Regions that have any price. */
