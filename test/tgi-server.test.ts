@@ -56,6 +56,8 @@ test('TGI admits twice the operating point\'s requests in flight (at least its d
     const inFlight = server.resolution.performance.concurrentRequests;
     expect(limit).toBe(Math.max(128, Math.ceil(2 * inFlight)));
     expect(limit).toBeGreaterThanOrEqual(inFlight);
+    // no usage statistics to huggingface.co (TGI's default is on)
+    expect(env.find((e) => e.name === 'USAGE_STATS')!.value).toBe('off');
   }
 });
 

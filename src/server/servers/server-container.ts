@@ -65,6 +65,9 @@ function tgi(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
       { name: 'CUDA_MEMORY_FRACTION', value: String(r.memory.gpuMemoryUtilization) },
       { name: 'PORT', value: String(TGI.port) },
       { name: 'MAX_CONCURRENT_REQUESTS', value: String(tgiMaxConcurrentRequests(r)) },
+      // TGI sends anonymous usage statistics to huggingface.co by default (v3.0.1 launcher/src/main.rs usage_stats, "Default is
+      // on"; router/src/usage_stats.rs TELEMETRY_URL): a serving cluster's traffic stays its own unless the user sets it
+      { name: 'USAGE_STATS', value: 'off' },
     ],
   };
 }
