@@ -244,13 +244,19 @@ test('benchmarks list prints every point of every curve as CSV, with the cost at
   expect(rows).toHaveLength(curves.reduce((n, c) => n + c.points.length, 0));
   expect(Object.keys(rows[0])).toEqual(['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType',
     'outputTokensPerSecond', 'inputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'costPerMillionInputTokens',
-    'costPerMillionOutputTokens', 'pricingModel', 'source', 'pointKind', 'inflection']);
+    'costPerMillionOutputTokens', 'pricingModel', 'source', 'pointKind', 'inflection', 'concurrency', 'itlMilliseconds',
+    'outputTokensPerSecondLow', 'outputTokensPerSecondHigh', 'ntpotMillisecondsLow', 'ntpotMillisecondsHigh']);
   const profiles = JSON.parse(ok(`profiles list --model=${GEMMA} --format=json`));
   for (const c of curves) {
     const mine = rows.filter((r) => r.acceleratorType === c.acceleratorType && r.acceleratorCount === String(c.acceleratorCount)
       && r.modelServerVersion === c.modelServerVersion);
     // unrounded, as GIQ's benchmarking data (to a millionth)
     expect(mine.map((r) => Number(r.outputTokensPerSecond))).toEqual(c.points.map((p) => exact(p.outputTokensPerSecond)));
+    // the curve's own figures too: requests in flight, inter-token latency and the band, empty where a measured point has none
+    const cell = (x: number | undefined) => (x === undefined ? '' : String(exact(x)));
+    expect(mine.map((r) => [r.concurrency, r.itlMilliseconds, r.outputTokensPerSecondLow, r.ntpotMillisecondsHigh]))
+      .toEqual(c.points.map((p) => [cell(p.concurrency ?? (p.outputTokensPerSecond * p.ntpotMilliseconds) / 1000), cell(p.itlMilliseconds),
+        cell(p.outputTokensPerSecondLow), cell(p.ntpotMillisecondsHigh)]));
     // exactly one inflection per curve, and its cost is the profile's at the inflection
     const inflections = mine.filter((r) => r.inflection === 'true');
     expect(inflections).toHaveLength(1);

@@ -42,7 +42,7 @@ import {
   requestedMaxModelLength,
   selectCurves,
 } from './profile-query';
-import { BAND_COLUMNS, PROFILE_COLUMNS, bandCells, byCostThenThroughput, profileRow } from './profile-rows';
+import { BAND_COLUMNS, PROFILE_COLUMNS, byCostThenThroughput, profileRow } from './profile-rows';
 import { PlotSeries, PlotSpec, renderSvg } from './svg';
 import { Catalog } from '../catalog/catalog';
 import { CurvePoint, LatencyTargets, inflectionPoint } from '../performance/curve';
@@ -138,7 +138,11 @@ const BENCHMARK_COLUMNS: readonly Column[] = [
   { key: 'source', header: 'Source' },
   { key: 'pointKind', header: 'Point Kind' },
   { key: 'inflection', header: 'Inflection' },
-  ...BAND_COLUMNS,
+  // the curve's own figures beyond GIQ's columns (InferenceCatalog.curve's points): requests in flight (a measured point's by Little's
+  // law), inter-token latency (estimated points; a measured point publishes none: empty) and the band, in CSV too
+  { key: 'concurrency', header: 'Concurrency' },
+  { key: 'itlMilliseconds', header: 'ITL(ms)' },
+  ...BAND_COLUMNS.map((c) => ({ ...c, structuredOnly: false })),
 ];
 
 const BENCHMARKS_LIST: CommandSpec = {
@@ -188,13 +192,20 @@ const BENCHMARKS_LIST: CommandSpec = {
           inputTokensPerSecond: round(inputTokensPerSecond(c, p).value, 6),
           ntpotMilliseconds: round(p.ntpotMilliseconds, 6),
           ttftMilliseconds: roundOrNull(p.ttftMilliseconds, 6),
+          // a measured point's by Little's law, as InferenceCatalog.curve gives it (benchmarks publish the rate, not the concurrency)
+          concurrency: round(p.concurrency ?? (p.outputTokensPerSecond * p.ntpotMilliseconds) / 1000, 6),
+          itlMilliseconds: roundOrNull(p.itlMilliseconds, 6),
           costPerMillionInputTokens: roundOrNull(cost?.costPerMillionInputTokens, 3),
           costPerMillionOutputTokens: roundOrNull(cost?.costPerMillionOutputTokens, 3),
           pricingModel: pricing.pricingModel,
           source: s.curve.source,
           pointKind: p.kind,
           inflection: p === inflection,
-          ...bandCells(p),
+          // the band unrounded too (the listings' tables round it)
+          outputTokensPerSecondLow: roundOrNull(p.outputTokensPerSecondLow, 6),
+          outputTokensPerSecondHigh: roundOrNull(p.outputTokensPerSecondHigh, 6),
+          ntpotMillisecondsLow: roundOrNull(p.ntpotMillisecondsLow, 6),
+          ntpotMillisecondsHigh: roundOrNull(p.ntpotMillisecondsHigh, 6),
         });
       }
     }
