@@ -108,7 +108,8 @@ function withPerformanceFacts(m: ModelRecord): ModelRecord {
 
 /** The whole-VM prices by machine type, region and pricing model (the first row of each), and the machine types with any. */
 interface PriceIndex {
-  readonly wholeVm: Map<string, PriceRecord>;
+  /** Machine type, then region, then pricing model. */
+  readonly wholeVm: Map<string, Map<string, Map<string, PriceRecord>>>;
   readonly priced: Set<string>;
 }
 
@@ -118,13 +119,16 @@ const PRICE_INDEXES = new WeakMap<readonly PriceRecord[], PriceIndex>();
 function priceIndex(prices: readonly PriceRecord[]): PriceIndex {
   let index = PRICE_INDEXES.get(prices);
   if (index === undefined) {
-    const wholeVm = new Map<string, PriceRecord>();
+    const wholeVm = new Map<string, Map<string, Map<string, PriceRecord>>>();
     for (const p of prices) {
       if (p.scope !== 'whole-vm' || p.machineType === undefined) continue;
-      const key = `${p.machineType}|${p.region}|${p.pricingModel}`;
-      if (!wholeVm.has(key)) wholeVm.set(key, p);
+      let byRegion = wholeVm.get(p.machineType);
+      if (byRegion === undefined) wholeVm.set(p.machineType, byRegion = new Map());
+      let byModel = byRegion.get(p.region);
+      if (byModel === undefined) byRegion.set(p.region, byModel = new Map());
+      if (!byModel.has(p.pricingModel)) byModel.set(p.pricingModel, p);
     }
-    index = { wholeVm, priced: new Set([...wholeVm.values()].map((p) => p.machineType!)) };
+    index = { wholeVm, priced: new Set(wholeVm.keys()) };
     PRICE_INDEXES.set(prices, index);
   }
   return index;
@@ -387,7 +391,7 @@ export class Catalog {
 
   /** The whole-VM price of a machine type, or undefined when the catalog has none (never zero). */
   public wholeVmPrice(machineType: string, region: string, pricingModel: PricingModelName): PriceRecord | undefined {
-    return priceIndex(this.prices).wholeVm.get(`${machineType}|${region}|${pricingModel}`);
+    return priceIndex(this.prices).wholeVm.get(machineType)?.get(region)?.get(pricingModel);
   }
 
   /** Regions that have any price. */

@@ -69,7 +69,18 @@ export function pipelineLayerPartition(layers: number, pp: number): number[] {
  * first stage and the output projection on the last (vLLM builds `embed_tokens` on the first rank, and on the last too when the
  * embeddings are tied, for `lm_head`), tables in bf16.
  */
-export function stageWeightBytes(model: ModelRecord, pp: number): { layers: number; bytes: number }[] {
+export function stageWeightBytes(model: ModelRecord, pp: number): readonly { readonly layers: number; readonly bytes: number }[] {
+  // a pure function of the record and the stage count, asked for by every budget of a multi-host plan: computed once
+  let perModel = STAGES.get(model);
+  if (perModel === undefined) STAGES.set(model, perModel = new Map());
+  let stages = perModel.get(pp);
+  if (stages === undefined) perModel.set(pp, stages = Object.freeze(computeStageWeightBytes(model, pp)));
+  return stages;
+}
+
+const STAGES = new WeakMap<ModelRecord, Map<number, readonly { readonly layers: number; readonly bytes: number }[]>>();
+
+function computeStageWeightBytes(model: ModelRecord, pp: number): { layers: number; bytes: number }[] {
   const split = weightSplit(model);
   const moeLayers = split.bytesPerExpert > 0 ? Array.from({ length: model.layers }, (_, i) => isMoeLayer(model, i)) : [];
   const moeCount = moeLayers.filter((x) => x).length;
