@@ -172,7 +172,7 @@ test('fails in one line: infeasible target with the achievable range, unknown ac
   expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-l5'))
     .toMatch(/Unknown accelerator 'nvidia-l5' \(--accelerator-type\)\. Closest: nvidia-l4/);
   expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm', 2)).toMatch(/Missing required flag --accelerator-type for 'manifests create'/);
-  expect(fails(`${L4_TARGET} --target-itl-milliseconds=20`)).toMatch(/--target-itl-milliseconds is not supported: the catalog's profiles publish no inter-token latency/);
+  expect(fails(`${L4_TARGET} --target-itl-milliseconds=20`)).toMatch(/--target-itl-milliseconds is not supported: ITL targets are not supported yet: the measured .* profiles publish no inter-token latency/);
   expect(fails(`${L4_TARGET} --serving-stack=llm-d`)).toMatch(/--serving-stack is not supported/);
   expect(fails(`${L4_TARGET} --namespace=Not_A_Label`, 2)).toMatch(/--namespace 'Not_A_Label' must be a DNS-1123 label/);
   expect(fails(`${L4_TARGET} --use-case=code-generation`)).toMatch(/Use case 'Code Generation' has no published average lengths \(--use-case\)/);

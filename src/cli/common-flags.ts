@@ -34,7 +34,8 @@ export const TARGET_ITL: FlagSpec = {
   name: 'target-itl-milliseconds',
   kind: 'string',
   help: 'Target inter-token latency, ms.',
-  unsupported: 'the catalog\'s profiles publish no inter-token latency; use --target-ntpot-milliseconds',
+  unsupported: 'ITL targets are not supported yet: the measured (GKE Inference Quickstart) profiles publish no inter-token latency to '
+    + 'check one on, though every estimated point carries its own (benchmarks list\'s itlMilliseconds); use --target-ntpot-milliseconds',
 };
 export const PRICING_MODEL: FlagSpec = {
   name: 'pricing-model', kind: 'choice', choices: PRICING_MODELS, default: DEFAULT_PRICING_MODEL, help: 'Pricing model of the cost figures.',
