@@ -86,8 +86,8 @@ function keyOf(request: ResolveRequest): string | undefined {
 /**
  * `resolveWith` memoized per catalog: the resolver is a pure function of the catalog (immutable) and the
  * request, and a chart often holds several servers with the same request (one per environment, region or
- * tenant). Every caller of one request gets the same deeply locked answer (`deepLock`: read-only fields, yet extensible, as
- * the jsii kernel needs to tag it), so no caller can change another's resolution (a write throws in strict mode) and nothing is copied per server (a per-server deep copy was ~3% of
+ * tenant). Every caller of one request gets the same deeply frozen answer (`deepLock`: under a jsii runtime read-only fields
+ * on extensible objects, which its kernel can tag), so no caller can change another's resolution (a write throws in strict mode) and nothing is copied per server (a per-server deep copy was ~3% of
  * synthesizing 100 servers). A refusal is remembered too and thrown again, as a new Error with the same message.
  */
 export function resolveCached(catalog: Catalog, request: ResolveRequest): Resolution {

@@ -46,14 +46,14 @@ export const DEFAULT_RATIO = 4;
  */
 export class InferenceResolver {
   /**
-   * Resolve a request against the embedded catalog. The answer is remembered per request and shared, deeply locked (every
-   * field read-only; `deepLock`): copy it (for example with `structuredClone`) before changing it.
+   * Resolve a request against the embedded catalog. The answer is remembered per request and shared, deeply frozen (read-only
+   * fields on extensible objects under a jsii runtime; `deepLock`): copy it (for example with `structuredClone`) before changing it.
    *
    * @throws Error naming the offending field and what would work.
    */
   public static resolve(request: ResolveRequest): Resolution {
     checkProps(request, 'InferenceResolver.resolve request', RESOLVE_REQUEST_PROPS);
-    // memoised per request (every caller shares the locked answer): a CLI sweep or a service asks the same questions again
+    // memoised per request (every caller shares the frozen or locked answer): a CLI sweep or a service asks the same questions again
     return resolveCached(Catalog.EMBEDDED, request);
   }
 
