@@ -140,28 +140,33 @@ test('a multi-host vLLM group is fenced by default: Ray and NCCL ports admit onl
   expect(policy.spec.policyTypes).toEqual(['Ingress']);
   const port = server.port;
   const rules = policy.spec.ingress as { from?: any[]; ports?: { port: number }[] }[];
-  // every rule without a port list admits the group's pods only
-  for (const r of rules.filter((x) => x.ports === undefined)) expect(r.from).toEqual([{ podSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': 'llama' } } }]);
+  // the one rule without a port list admits the set's pods only (every group of this server: a policy cannot name a group)
+  const allPorts = rules.filter((x) => x.ports === undefined);
+  expect(allPorts).toHaveLength(1);
+  expect(allPorts[0].from).toEqual([{ podSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': 'llama' } } }]);
   // a rule from any source opens the serving port only, not 6379
   const open = rules.filter((x) => x.from === undefined);
   expect(open.map((x) => x.ports!.map((p) => p.port))).toEqual([[port]]);
   expect(rules.flatMap((x) => (x.ports ?? []).map((p) => p.port))).not.toContain(6379);
-  expect(server.deploymentNotes.join('\n')).toMatch(/Network policy \(multi-host default\): the group's Ray and NCCL ports admit only the pods of the group/);
+  expect(server.deploymentNotes.join('\n')).toMatch(/Network policy \(multi-host default\): the groups' Ray and NCCL ports admit only this server's pods/);
   expectValidManifests(objects, ['1.33']);
   // a single-host server keeps no policy unless asked
   const single = synth({ model: 'google/gemma-2-9b-it', name: 'gemma' });
   expect(single.objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
 });
 
-test('every pod of a multi-host group is kept in one zone, on Autopilot too, where a regional cluster would spread them', () => {
-  // Autopilot clusters are regional (GKE, "Regional clusters"); the Standard pool pins a zone with --node-locations
+test('the pods of each multi-host group are kept in one zone, on Autopilot too, where a regional cluster would spread them', () => {
+  // Autopilot clusters are regional (GKE, "Regional clusters"); the Standard pool pins a zone with --node-locations. Per group:
+  // matchLabelKeys takes the pod's own group-key (kubernetes-sigs/lws GroupUniqueHashLabelKey), so groups may land in other zones
   for (const clusterMode of [ClusterMode.AUTOPILOT, ClusterMode.STANDARD]) {
     const { objects } = synth({ clusterMode });
     const t = one(objects, 'LeaderWorkerSet').spec.leaderWorkerTemplate;
     for (const spec of [t.leaderTemplate.spec, t.workerTemplate.spec]) {
-      expect(spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
-        { labelSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': 'llama' } }, topologyKey: 'topology.kubernetes.io/zone' },
-      ]);
+      expect(spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([{
+        labelSelector: { matchLabels: { 'leaderworkerset.sigs.k8s.io/name': 'llama' } },
+        matchLabelKeys: ['leaderworkerset.sigs.k8s.io/group-key'],
+        topologyKey: 'topology.kubernetes.io/zone',
+      }]);
     }
     expectValidManifests(objects, ['1.33']);
   }

@@ -19,6 +19,8 @@ const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const LwsLabels = {
   /** The LeaderWorkerSet's name. */
   NAME: 'leaderworkerset.sigs.k8s.io/name',
+  /** A hash the pods of one group share (`GroupUniqueHashLabelKey`, kubernetes-sigs/lws api/leaderworkerset/v1). */
+  GROUP_KEY: 'leaderworkerset.sigs.k8s.io/group-key',
 } as const;
 
 /** The label this library puts on the leader and worker templates (as GKE's sample does) to tell them apart. */
@@ -91,17 +93,22 @@ export interface LeaderWorkerSetInputs {
 export function groupTemplates(r: Resolution, inputs: LeaderWorkerSetInputs): { leader: k8s.PodTemplateSpec; worker: k8s.PodTemplateSpec } {
   const base = inputs.servingTemplate;
   const withRole = (role: string) => ({ ...base.metadata, labels: { ...base.metadata?.labels, [ROLE_LABEL]: role } });
-  // one zone for the pods of the group: Ray and the pipeline's activations cross between its nodes, which the estimate takes for
+  // one zone for the pods of a group: Ray and the pipeline's activations cross between its nodes, which the estimate takes for
   // one zone's network (on Standard the node pool pins one zone, --node-locations; a regional Autopilot cluster would otherwise
-  // place each pod in any zone). Every pod of the LeaderWorkerSet in one zone, as the Standard pool has it: the first pod
-  // matches its own term, so it schedules anywhere (Kubernetes, "Inter-pod affinity and anti-affinity")
+  // place each pod in any zone). Per group: matchLabelKeys adds the pod's own group-key label to the selector (the LWS
+  // controller labels every pod of a group with it, leaderworkerset.sigs.k8s.io/group-key), so each group takes the zone its
+  // first pod lands in and the groups spread. MatchLabelKeysInPodAffinity is on by default from Kubernetes 1.31 (beta); before,
+  // the API server drops the field and every pod of the set shares one zone, as on the Standard pool. The first pod matches its
+  // own term, so it schedules anywhere (Kubernetes, "Inter-pod affinity and anti-affinity")
+  // (cdk8s-plus-28's Kubernetes 1.28 types have no matchLabelKeys: createLeaderWorkerSet adds it to the rendered term)
+  const groupTerm: k8s.PodAffinityTerm = { labelSelector: { matchLabels: { [LwsLabels.NAME]: inputs.name } }, topologyKey: ZONE_LABEL };
   const sameZone: k8s.Affinity = {
     ...base.spec!.affinity,
     podAffinity: {
       ...base.spec!.affinity?.podAffinity,
       requiredDuringSchedulingIgnoredDuringExecution: [
         ...(base.spec!.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
-        { labelSelector: { matchLabels: { [LwsLabels.NAME]: inputs.name } }, topologyKey: ZONE_LABEL },
+        groupTerm,
       ],
     },
   };
@@ -135,6 +142,20 @@ export function groupTemplates(r: Resolution, inputs: LeaderWorkerSetInputs): { 
   return { leader, worker };
 }
 
+/**
+ * A rendered group template whose one-zone term (`groupTemplates`) takes the pod's own group: `matchLabelKeys`, a field of
+ * Kubernetes 1.29+ the 1.28 types drop when they render.
+ */
+function withGroupKey(template: { [key: string]: any } | undefined, name: string): { [key: string]: any } | undefined {
+  const terms: Array<{ [key: string]: any }> = template?.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  for (const t of terms) {
+    if (t.topologyKey === ZONE_LABEL && t.labelSelector?.matchLabels?.[LwsLabels.NAME] === name && t.matchLabelKeys === undefined) {
+      t.matchLabelKeys = [LwsLabels.GROUP_KEY];
+    }
+  }
+  return template;
+}
+
 /** The LeaderWorkerSet of a multi-host resolution. */
 export function createLeaderWorkerSet(scope: Construct, id: string, r: Resolution, inputs: LeaderWorkerSetInputs): ApiObject {
   const { leader, worker } = groupTemplates(r, inputs);
@@ -150,8 +171,8 @@ export function createLeaderWorkerSet(scope: Construct, id: string, r: Resolutio
         size: r.nodes,
         // a failed pod takes its whole group down and back: a pipeline stage cannot rejoin a running vLLM
         restartPolicy: LWS_RECREATE_GROUP_ON_POD_RESTART,
-        leaderTemplate: k8s.toJson_PodTemplateSpec(leader),
-        workerTemplate: k8s.toJson_PodTemplateSpec(worker),
+        leaderTemplate: withGroupKey(k8s.toJson_PodTemplateSpec(leader), inputs.name),
+        workerTemplate: withGroupKey(k8s.toJson_PodTemplateSpec(worker), inputs.name),
       },
     },
   });

@@ -92,8 +92,8 @@ export interface OptimizedLlmServerProps extends ResolveRequest, PodCustomizatio
    * Fence the server with a NetworkPolicy that admits traffic to its port only from these sources and
    * from the Managed Prometheus collector (`gmp-system`, or `gke-gmp-system` on Autopilot). An empty list admits the collector alone.
    * Needs network policy enforcement in the cluster (GKE Dataplane V2, the default on Autopilot).
-   * @default - no NetworkPolicy: every source in the cluster may reach the server; a multi-host vLLM group gets one that admits
-   * any source on the serving port and only the group's own pods on its Ray and NCCL ports
+   * @default - no NetworkPolicy: every source in the cluster may reach the server; a multi-host vLLM server gets one that admits
+   * any source on the serving port and only the pods of its own groups on their Ray and NCCL ports
    */
   readonly allowedClients?: ServerClients[];
   /**
@@ -487,7 +487,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
     if (this.xlaCache) this.deploymentNotes.push(...this.xlaCache.deploymentNotes);
     this.deploymentNotes.push(...loraNotes(r.lora, asked !== undefined, token.secretName !== undefined, this.modelBucket !== undefined));
     if (rayGroup && asked === undefined) {
-      this.deploymentNotes.push('Network policy (multi-host default): the group\'s Ray and NCCL ports admit only the pods of the group (Ray runs code for '
+      this.deploymentNotes.push('Network policy (multi-host default): the groups\' Ray and NCCL ports admit only this server\'s pods (Ray runs code for '
         + `any client that reaches it, and the pods hold the Hugging Face token); port ${server.port} admits any source and the Managed Prometheus `
         + 'collector scrapes it; fence the serving port with \'allowedClients\'. Enforced only with network policy enforcement (GKE Dataplane V2, '
         + 'the default on Autopilot).');
