@@ -131,6 +131,8 @@ test('before 1.29.4-gke.1427000 Autopilot GPU pods need a compute-class selector
       .toThrow(new RegExp(`from their GPU request alone from 1\\.29\\.4-gke\\.1427000 .*'gkeVersion' is ${gkeVersion.replace(/\./g, '\\.')}: .*upgrade the cluster`));
   }
   expect(server({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', gkeVersion: '1.29.4-gke.1427000' }).resolution.acceleratorType).toBe('nvidia-l4');
+  // the automatic choice, every GPU shape refused for the version: the headline names the version first
+  expect(() => server({ model: 'google/gemma-2-9b-it', gkeVersion: '1.28' })).toThrow(/^No profile for google\/gemma-2-9b-it meets the request \(a newer cluster \('gkeVersion'\)/);
   // Standard has no such floor here
   expect(server({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', gkeVersion: '1.28', clusterMode: ClusterMode.STANDARD }).resolution.acceleratorType)
     .toBe('nvidia-l4');
@@ -150,4 +152,16 @@ test('Autopilot GPU pods select the latest GPU driver, as Google\'s vLLM samples
   // TPU pods select no GPU driver
   const tpu = server({ model: 'google/gemma-2-9b-it', acceleratorType: 'tpu-v6e-slice' });
   expect(tpu.resolution.nodePool.nodeSelector['cloud.google.com/gke-gpu-driver-version']).toBeUndefined();
+});
+
+test('the GPU driver Autopilot pods select is the user\'s to change (default or latest), and nothing else', () => {
+  const pod = (nodeSelector: { [k: string]: string }) => {
+    const s = server({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', nodeSelector });
+    return Testing.synth(s.node.scope as Chart).find((o) => o.kind === 'Deployment')!.spec.template.spec;
+  };
+  expect(pod({ 'cloud.google.com/gke-gpu-driver-version': 'default' }).nodeSelector['cloud.google.com/gke-gpu-driver-version']).toBe('default');
+  expect(() => pod({ 'cloud.google.com/gke-gpu-driver-version': '550' }))
+    .toThrow(/^'nodeSelector' 'cloud\.google\.com\/gke-gpu-driver-version: 550': GKE installs the default or latest driver/);
+  // the accelerator stays the library's
+  expect(() => pod({ 'cloud.google.com/gke-accelerator': 'nvidia-tesla-t4' })).toThrow(/'nodeSelector' cannot set 'cloud\.google\.com\/gke-accelerator'/);
 });

@@ -228,7 +228,10 @@ test('--capacity sets the pods\' nodes and the price; the comments give the node
   expect(ok(`${L4_TARGET} --capacity=flex-start --output=comments`))
     .toMatch(/# Cost: .*\(on-demand rate, which flex-start bills on G2 \(Dynamic Workload Scheduler discounts A2, A3 and A4 only\), us-central1/);
   expect(ok('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-a100-80gb --capacity=flex-start --output=comments'))
-    .toMatch(/# Cost: .*\(on-demand rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices on A2 are up to 53% lower, us-central1/);
+    .toMatch(/# Cost: .*\(on-demand rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices on A2 are lower \(up to 53% on GPUs\), us-central1/);
+  // TPU VMs have flex-start prices of their own too
+  expect(ok('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=tpu-v6e-slice --capacity=flex-start --output=comments'))
+    .toMatch(/# Cost: .*\(on-demand rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices on CT6E are lower/);
   // G4 has no flex-start VMs ("except A4X and G4")
   expect(fails('manifests create --model=google/gemma-2-27b-it --model-server=vllm --accelerator-type=nvidia-rtx-pro-6000 --capacity=flex-start'))
     .toMatch(/g4-standard-\d+ VMs come only as on-demand or spot or reservation capacity .*\(except A4X and G4\)/);

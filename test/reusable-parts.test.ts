@@ -58,6 +58,9 @@ describe('LlmServerAutoscaler', () => {
     };
     // TGI exports tgi_queue_size (text-generation-inference v3.0.1 backends/v3/src/queue.rs), never vllm:num_requests_waiting
     expect(metricOf('ghcr.io/huggingface/text-generation-inference:3.0.1')).toBe('prometheus.googleapis.com|tgi_queue_size|gauge');
+    // from a private registry with a port, and by digest
+    expect(metricOf('registry.local:5000/huggingface/text-generation-inference:3.0.1')).toBe('prometheus.googleapis.com|tgi_queue_size|gauge');
+    expect(metricOf('registry.local:5000/huggingface/text-generation-inference@sha256:0123')).toBe('prometheus.googleapis.com|tgi_queue_size|gauge');
     expect(metricOf('us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2'))
       .toBe('prometheus.googleapis.com|jetstream_prefill_backlog_size|gauge');
     expect(metricOf('vllm/vllm-openai:v0.12.0')).toBe('prometheus.googleapis.com|vllm:num_requests_waiting|gauge');

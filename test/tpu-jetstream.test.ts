@@ -128,12 +128,12 @@ test('the automatic TPU choice says what it ranked by: cost where TPUs are price
   const request = { model: base.model, modelServer: 'jetstream', modelBucketUri: BUCKET };
   const priced = InferenceResolver.resolve(request);
   expect(priced.cost.costPerMillionOutputTokens).toBeDefined();
-  expect(priced.decisions[1]).toMatch(/^accelerator tpu-[a-z0-9-]+: the cheapest per million output tokens of \d+ profiles considered .*jetstream runs on TPUs only/);
+  expect(priced.decisions[1]).toMatch(/^accelerator tpu-[a-z0-9-]+: the cheapest per million output tokens of \d+ (feasible|priced) profiles.*jetstream runs on TPUs only/);
   expect(priced.decisions[1]).not.toMatch(/only when asked for/);
   // tpu-chip-prices.csv has no us-east4 row
   const unpriced = InferenceResolver.resolve({ ...request, region: 'us-east4' });
   expect(unpriced.cost.costPerMillionOutputTokens).toBeUndefined();
-  expect(unpriced.decisions[1]).toMatch(/none of the \d+ profiles considered has a price for spot in us-east4, so the highest output throughput was taken, not the lowest cost/);
+  expect(unpriced.decisions[1]).toMatch(/none of the \d+ feasible profiles has a price for spot in us-east4, so the highest output throughput was taken, not the lowest cost/);
   expect(unpriced.decisions[1]).not.toMatch(/cheapest/);
 });
 

@@ -311,8 +311,10 @@ export const TGI: ModelServerRecord = {
       version: '3.0.1',
       baseRelease: '3.0.1',
       image: 'ghcr.io/huggingface/text-generation-inference:3.0.1',
-      // built on CUDA 12.4 and PyTorch 2.4 with its kernels for compute capabilities 8.0, 8.6 and 9.0 (the v3.0.1 Dockerfile:
-      // nvidia/cuda:12.4.1, PYTORCH_VERSION=2.4.0, TORCH_CUDA_ARCH_LIST="8.0;8.6;9.0+PTX"): no Blackwell, see PRE_BLACKWELL_GPUS
+      // built on CUDA 12.4 and PyTorch 2.4 with its custom kernels for compute capabilities 8.0, 8.6 and 9.0 (the v3.0.1 Dockerfile:
+      // nvidia/cuda:12.4.1, PYTORCH_VERSION=2.4.0, TORCH_CUDA_ARCH_LIST="8.0;8.6;9.0+PTX"): no Blackwell, see PRE_BLACKWELL_GPUS. T4
+      // (7.5) runs without them, on TGI's paged-attention fallback ("TGI optimized models are supported on NVIDIA H100, A100, A10G
+      // and T4", docs/source/installation_nvidia.md at v3.0.1)
       onlyForAccelerators: PRE_BLACKWELL_GPUS,
       // architectures TGI 3.0.1 (December 2024) serves: Llama, Gemma 2, Mistral, Mixtral, Qwen2; later families are not supported
       onlyForModels: [
@@ -507,7 +509,8 @@ export function vllmVersionOfImages(images: readonly string[]): { version: Model
 export function modelServerOfImages(images: readonly string[]): ModelServerRecord | undefined {
   const found = new Set<ModelServerRecord>();
   for (const image of images) {
-    const repository = image.replace(/[:@].*$/, '');
+    // a digest, then a tag (after the last slash: a registry's host:port keeps its colon)
+    const repository = image.replace(/@.*$/, '').replace(/:[^/]*$/, '');
     if (/(^|\/)vllm\/vllm-(openai|tpu)$/.test(repository)) found.add(VLLM);
     else if (/text-generation-inference/.test(repository)) found.add(TGI);
     else if (/(^|\/)(maxengine-server|jetstream-http|jetstream-pathways)$/.test(repository)) found.add(JETSTREAM);

@@ -295,8 +295,9 @@ export function priceLabel(pricingModel: string, capacity: Capacity, machineType
     // "For A4, A3, A2, and H4D machine types, you obtain vCPUs, memory, and any attached GPUs at a discounted price" (Compute
     // Engine, "About flex-start VMs", https://cloud.google.com/compute/docs/instances/about-flex-start-vms): other series bill
     // flex-start at their on-demand rate
-    return DWS_DISCOUNTED_SERIES.includes(series)
-      ? `${pricingModel} rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices on ${series.toUpperCase()} are up to 53% lower`
+    // TPU VMs (ct5lp, ct6e, ...) get flex-start's own, discounted price too (Cloud TPU, "Request Cloud TPUs using Flex-start")
+    return DWS_DISCOUNTED_SERIES.includes(series) || machineType.startsWith('ct')
+      ? `${pricingModel} rate, an upper bound for flex-start, whose Dynamic Workload Scheduler prices on ${series.toUpperCase()} are lower (up to 53% on GPUs)`
       : `${pricingModel} rate, which flex-start bills on ${series.toUpperCase()} (Dynamic Workload Scheduler discounts A2, A3 and A4 only)`;
   }
   if (capacity === Capacity.RESERVATION && pricingModel === 'on-demand' && RESERVATION_BOUND.some((p) => machineType.startsWith(p))) {

@@ -71,7 +71,7 @@ export function buildResolution(
       ? `accelerator ${c.accelerator.gkeLabel}: `
         // without a price for the region and pricing model nothing is "cheapest": the ranking falls back to throughput (choice.ts byCost)
         + (cost.costPerMillionOutputTokens === undefined
-          ? `none of the ${alternatives.length + 1} profiles considered has a price for ${cost.pricingModel} in ${cost.region}, so the highest output `
+          ? `none of the ${ranking?.considered ?? alternatives.length + 1} feasible profiles has a price for ${cost.pricingModel} in ${cost.region}, so the highest output `
             + 'throughput was taken, not the lowest cost (a region with prices ranks by cost; see the catalog\'s priced regions) '
           : rankingWords(alternatives.length + 1, ranking))
         + '(per accelerator, a measured profile takes precedence over estimates'
@@ -240,7 +240,7 @@ function rankingWords(considered: number, ranking: ChoiceRanking | undefined): s
   const unpriced = ranking.considered - ranking.priced;
   const of = unpriced > 0
     ? `of ${ranking.priced} priced profiles (${unpriced} more without a price for the region and pricing model rank after them)`
-    : `of ${ranking.considered} profiles considered`;
+    : `of ${ranking.considered} feasible profiles`;
   const cheaper = ranking.cheaperPassedOver;
   if (cheaper === undefined) return `the cheapest per million output tokens ${of} `;
   return `the cheapest per million output tokens it could trust ${of}, not the cheapest shown: ${cheaper.acceleratorCount} x `

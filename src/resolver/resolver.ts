@@ -88,7 +88,11 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
   }
   const chosenLength = chooseMaxModelLength(asShipped, request.maxModelLength, workload, preallocatesDecodeSlots(server));
   const maxModelLength = window !== undefined ? Math.min(chosenLength, window) : chosenLength;
-  requireWorkloadFits(workload, maxModelLength, PROP_NAMES, request.maxModelLength === undefined ? `the context length of ${asShipped.id}` : undefined);
+  const lengthReason = window !== undefined && maxModelLength === window && chosenLength > window
+    ? `${server.name}'s limit for ${asShipped.id}: its ${window}-token sliding window, which text-generation-inference 3.0.1 applies to every `
+      + `layer; vllm serves its ${chosenLength} tokens`
+    : `the context length of ${asShipped.id}`;
+  requireWorkloadFits(workload, maxModelLength, PROP_NAMES, request.maxModelLength === undefined ? lengthReason : undefined);
   // JetStream's prompts get half the length (max_prefill_predict_length) and a longer one loses its first tokens without an error
   // (AI-Hypercomputer/JetStream jetstream/engine/token_utils.py: "Take the last N tokens if we have too many")
   if (preallocatesDecodeSlots(server) && workload.meanInputTokens > Math.floor(maxModelLength / 2)) {
@@ -142,9 +146,15 @@ export function resolveWith(catalog: Catalog, request: ResolveRequest): Resoluti
       throw new Error(`${model.id} on ${accelerator.gkeLabel}${counts}: ${candidates[0].rejection}.`);
     }
     // the hint names the props the rejections are about (a latency target or the model length); the lines say the rest
+    // the cluster's version first where most shapes are refused for it (a version gate is no target to relax)
+    const byVersion = candidates.filter((c) => c.rejection!.includes('\'gkeVersion\'')).length;
     const relax = ['targetNtpotMilliseconds', 'targetTtftMilliseconds', 'maxModelLength']
       .filter((p) => candidates.some((c) => c.rejection!.includes(`'${p}'`) || (p !== 'maxModelLength' && /NTPOT|TTFT/.test(c.rejection!))));
-    throw new Error(`No profile for ${model.id} meets the request${relax.length ? ` (relax ${relax.map((p) => `'${p}'`).join(' or ')})` : ''}:\n  `
+    const hint = [
+      ...(2 * byVersion > candidates.length ? ['a newer cluster (\'gkeVersion\')'] : []),
+      ...(relax.length ? [`relax ${relax.map((p) => `'${p}'`).join(' or ')}`] : []),
+    ].join('; or ');
+    throw new Error(`No profile for ${model.id} meets the request${hint ? ` (${hint})` : ''}:\n  `
       + lines.join('\n  '));
   }
   const { chosen, passedOver } = choose(feasible);

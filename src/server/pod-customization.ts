@@ -204,6 +204,10 @@ export function checkAddedContainer(c: k8s.Container, prop: string): void {
   }
 }
 
+/** The node label of the GPU driver GKE installed, and the values it takes (`--accelerator gpu-driver-version`: default, latest). */
+const GPU_DRIVER_VERSION_LABEL = 'cloud.google.com/gke-gpu-driver-version';
+const GPU_DRIVER_VERSIONS: readonly string[] = ['default', 'latest'];
+
 /**
  * The machine a pod was planned for: what a node selector must not contradict. (Not the region: `region` prices the plan, and the
  * cluster may run anywhere, so a zone or region selector is the user's to choose.)
@@ -258,8 +262,16 @@ export function customizePod(
   const labels = template.metadata?.labels ?? {};
   noOverride('podLabels', c.podLabels, labels, 'selector and GKE labels', true);
   noOverride('podAnnotations', c.podAnnotations, template.metadata?.annotations, 'Cloud Storage FUSE or provenance');
-  noOverride('nodeSelector', c.nodeSelector, spec.nodeSelector, 'the accelerator and capacity the profile and cost assume', true);
-  if (machine) checkPlannedMachine(c.nodeSelector, spec.nodeSelector, machine);
+  // the GPU driver the library selects on Autopilot (latest) is the user's to change: GKE installs either
+  const driver = c.nodeSelector?.[GPU_DRIVER_VERSION_LABEL];
+  if (driver !== undefined && !GPU_DRIVER_VERSIONS.includes(driver)) {
+    throw new Error(`'nodeSelector' '${GPU_DRIVER_VERSION_LABEL}: ${printable(driver)}': GKE installs the ${GPU_DRIVER_VERSIONS.join(' or ')} driver; `
+      + 'use one of those.');
+  }
+  const ourSelector = driver === undefined || spec.nodeSelector === undefined ? spec.nodeSelector
+    : Object.fromEntries(Object.entries(spec.nodeSelector).filter(([k]) => k !== GPU_DRIVER_VERSION_LABEL));
+  noOverride('nodeSelector', c.nodeSelector, ourSelector, 'the accelerator and capacity the profile and cost assume', true);
+  if (machine) checkPlannedMachine(c.nodeSelector, ourSelector, machine);
   const server = spec.containers.find((x) => x.name === serverName)!;
   const ours = Object.fromEntries((server.env ?? []).map((e) => [e.name, '']));
   noOverride('env', c.env, ours, 'the server needs it');

@@ -78,7 +78,13 @@ const DRAIN_MARGIN_SECONDS = 5;
 const PROGRESS_COUNTERS: { readonly [server: string]: readonly string[] } = {
   vllm: ['vllm:generation_tokens_total', 'vllm:prompt_tokens_total'],
 };
-/** Seconds without any step counted before a drain takes the gauges for stale: longer than one prefill chunk or decode step by far. */
+/**
+ * Seconds without any step counted before a drain takes the gauges for stale. Decode steps move `generation_tokens_total` many
+ * times a second, but V1 counts a prompt's tokens only when its whole prefill completes ("EngineCore does not stream outputs
+ * for partially completed prefills", vllm/v1/metrics/stats.py), so with nothing else decoding the counters stand still for one
+ * request's whole prefill: 120 s is over the longest the catalog's shapes estimate (about 40 s for a 60k-token prompt of a 70B
+ * model on 2 x 8 L4).
+ */
 export const DRAIN_IDLE_SECONDS = 120;
 
 /**
@@ -94,19 +100,23 @@ const DRAIN_SCRIPT = [
   `time.sleep(${PRE_STOP_SLEEP_SECONDS})`,
   'host = os.environ.get("LWS_LEADER_ADDRESS") or "127.0.0.1"',
   String.raw`series = lambda names: re.compile(r"^(?:" + "|".join(re.escape(n) for n in names) + r")(?:\{[^}]*\})? (\S+)$", re.M)`,
-  'busy, moving = series(gauges), series(gauges + counters)',
+  'busy, counted, moving = series(gauges), series(counters or ["-"]), series(gauges + counters)',
   'last, since = None, time.time()',
   'while time.time() < end:',
   '    try:',
   '        text = urllib.request.urlopen("http://%s:%s/metrics" % (host, port), timeout=5).read().decode()',
   '    except Exception:',
   '        break',
-  '    if sum(float(v) for v in busy.findall(text)) == 0:',
+  '    found = busy.findall(text)',
+  '    if not found:',
+  '        print("drain: /metrics names none of %s; not waiting" % ", ".join(gauges), file=sys.stderr)',
+  '        break',
+  '    if sum(float(v) for v in found) == 0:',
   '        break',
   '    seen = moving.findall(text)',
   '    if seen != last:',
   '        last, since = seen, time.time()',
-  '    elif counters and time.time() - since >= idle:',
+  '    elif counters and counted.findall(text) and time.time() - since >= idle:',
   '        break',
   '    time.sleep(2)',
 ].join('\n');

@@ -79,7 +79,8 @@ function tgi(r: Resolution, inputs: ServerContainerInputs): ServerInvocation {
  * requests in flight, at least TGI's default: a burst the HPA has not answered yet waits in the queue the HPA reads.
  */
 export function tgiMaxConcurrentRequests(r: Resolution): number {
-  return Math.max(TGI_DEFAULT_MAX_CONCURRENT_REQUESTS, Math.ceil(2 * r.performance.concurrentRequests));
+  // (rounded to a millionth first: 1024.0000000000002 requests in flight are 1024)
+  return Math.max(TGI_DEFAULT_MAX_CONCURRENT_REQUESTS, Math.ceil(Math.round(2 * r.performance.concurrentRequests * 1e6) / 1e6));
 }
 
 const TGI_DEFAULT_MAX_CONCURRENT_REQUESTS = 128;
