@@ -5,6 +5,9 @@
 /** The commit of pricing.yml the rows come from. */
 export const REGIONAL_PRICES_COMMIT = 'fd66b26ff84fee5cdd94f341ea89206e76c06b99';
 
+/** The date of that commit, the prices' snapshot. */
+export const REGIONAL_PRICES_SNAPSHOT = '2026-07-30';
+
 /** [machine type, region, on-demand, Spot, 1-year CUD, 3-year CUD]: $/h of the whole VM; null where pricing.yml has none. */
 export const REGIONAL_PRICE_ROWS: readonly (readonly [string, string, number | null, number | null, number | null, number | null])[] = [
   ['a2-highgpu-1g', 'africa-south1', 4.8048, 0.6522, 3.027, 1.6817],

@@ -2,7 +2,7 @@
  * The regional prices of `regional-prices.generated.ts` as price records: whole-VM rows for the regions the reference prices do
  * not hold, read from the same source by the same rule (see scripts/import-regional-prices.ts).
  */
-import { REGIONAL_PRICE_ROWS, REGIONAL_PRICES_COMMIT } from './regional-prices.generated';
+import { REGIONAL_PRICE_ROWS, REGIONAL_PRICES_COMMIT, REGIONAL_PRICES_SNAPSHOT } from './regional-prices.generated';
 import { MachineTypeRecord, PriceRecord, PricingModelName } from '../types';
 
 const MODELS: readonly PricingModelName[] = ['on-demand', 'spot', '1-year-cud', '3-years-cud'];
@@ -30,7 +30,7 @@ export function regionalPrices(machineTypes: readonly MachineTypeRecord[]): Pric
         usdPerHour,
         usdPerAcceleratorHour: Math.round((usdPerHour / machine.acceleratorsPerVm!) * 1e4) / 1e4,
         scope: 'whole-vm',
-        snapshotDate: '2026-07-30',
+        snapshotDate: REGIONAL_PRICES_SNAPSHOT,
         notes: NOTES[MODELS[i]] ?? '',
         source: `Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml @${REGIONAL_PRICES_COMMIT} (generated weekly from the Cloud Billing `
           + `Catalog API), compute.instance.${machineType}.cost.${region}`,
