@@ -145,6 +145,9 @@ test('Autopilot GPU pods select the latest GPU driver, as Google\'s vLLM samples
   const pod = Testing.synth(auto.node.scope as Chart).find((o) => o.kind === 'Deployment')!.spec.template.spec;
   expect(pod.nodeSelector['cloud.google.com/gke-gpu-driver-version']).toBe('latest');
   expect(auto.resolution.nodePool.explanation.join('\n')).toMatch(/pods select cloud\.google\.com\/gke-gpu-driver-version=latest/);
+  // Autopilot sizes the node's disk from the pods' requests: no boot-disk size or local SSD flag is the user's
+  expect(auto.resolution.nodePool.explanation.join('\n')).toMatch(/ephemeral storage: the pod requests \d+ GiB, which Autopilot provisions/);
+  expect(auto.resolution.nodePool.explanation.join('\n')).not.toMatch(/^boot disk \d+ GB|--ephemeral-storage-local-ssd/m);
   const std = server({ model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', clusterMode: ClusterMode.STANDARD });
   const stdPod = Testing.synth(std.node.scope as Chart).find((o) => o.kind === 'Deployment')!.spec.template.spec;
   expect(stdPod.nodeSelector['cloud.google.com/gke-gpu-driver-version']).toBeUndefined();

@@ -167,9 +167,13 @@ export function planNodePool(input: NodePoolInput): ResolvedNodePool {
       + (pods > 1 ? `; each node holds ${pods} server pods of ${input.acceleratorsPerNode / pods} x ${accelerator.gkeLabel} (packing): `
         + `--num-nodes ${input.capacity === Capacity.FLEX_START ? 0 : input.nodesPerReplica} starts room for ${pods} replicas, and the cluster autoscaler `
         + `adds a node when a pod finds no free ${accelerator.gkeLabel}` : ''),
-    onSsd
-      ? `ephemeral storage on ${bundledLocalSsds(machine.name)} local SSD (--ephemeral-storage-local-ssd count=${flagSsds}, the machine's bundled disks)`
-      : `boot disk ${disk} GB: GKE leaves ${node.ephemeralStorageGiB.toFixed(1)} GiB of it allocatable, for ${pods > 1 ? `the ${pods} pods'` : 'the pod\'s'} ${need.toFixed(0)} GiB`
+    input.autopilot
+      // Autopilot provisions the node from the pods' requests: no disk size or local SSD flag is the user's to set
+      ? `ephemeral storage: ${pods > 1 ? `the ${pods} pods request` : 'the pod requests'} ${need.toFixed(0)} GiB, which Autopilot provisions the node's `
+        + 'disk for (the boot disk and local SSD flags of a Standard node pool do not apply)'
+      : onSsd
+        ? `ephemeral storage on ${bundledLocalSsds(machine.name)} local SSD (--ephemeral-storage-local-ssd count=${flagSsds}, the machine's bundled disks)`
+        : `boot disk ${disk} GB: GKE leaves ${node.ephemeralStorageGiB.toFixed(1)} GiB of it allocatable, for ${pods > 1 ? `the ${pods} pods'` : 'the pod\'s'} ${need.toFixed(0)} GiB`
         + (fuse ? ` (with the Cloud Storage FUSE sidecar's ${GCSFUSE_SIDECAR_EPHEMERAL_REQUEST_GIB} GiB default request`
           + `${xlaCache ? ` and ${LOCAL_CACHE_GIB} GiB for a copy of the XLA compilation cache, room kept for a vLLM TPU server's cache` : ''})` : ''),
     ...node.explanation,
