@@ -100,7 +100,8 @@ const DRAIN_SCRIPT = [
   `time.sleep(${PRE_STOP_SLEEP_SECONDS})`,
   'host = os.environ.get("LWS_LEADER_ADDRESS") or "127.0.0.1"',
   String.raw`series = lambda names: re.compile(r"^(?:" + "|".join(re.escape(n) for n in names) + r")(?:\{[^}]*\})? (\S+)$", re.M)`,
-  'busy, counted, moving = series(gauges), series(counters or ["-"]), series(gauges + counters)',
+  'busy, moving = series(gauges), series(gauges + counters)',
+  'counted = series(counters) if counters else None',
   'last, since = None, time.time()',
   'while time.time() < end:',
   '    try:',
@@ -116,11 +117,17 @@ const DRAIN_SCRIPT = [
   '    seen = moving.findall(text)',
   '    if seen != last:',
   '        last, since = seen, time.time()',
-  '    elif counters and counted.findall(text) and time.time() - since >= idle:',
+  '    elif counted and counted.findall(text) and time.time() - since >= idle:',
   '        break',
   '    time.sleep(2)',
 ].join('\n');
 
+/**
+ * The preStop of a server container: on vLLM and TGI a drain that waits for the requests in flight (vLLM before 0.18 aborts them on
+ * SIGTERM: vllm-project/vllm#34730 and #36666 added `--shutdown-timeout`, "Previously, SIGTERM to the API server ... would cause
+ * immediate process termination without coordinating request handling"), bounded by the grace period less a margin; elsewhere
+ * the pause.
+ */
 export function preStopFor(server: ModelServerRecord, graceSeconds: number): k8s.Lifecycle {
   if (!DRAINING_SERVERS.includes(server.name)) return preStopPause();
   const limit = Math.max(PRE_STOP_SLEEP_SECONDS, graceSeconds - DRAIN_MARGIN_SECONDS);
