@@ -38,14 +38,15 @@ export interface PhysicalLimits {
 export function physicalLimits(model: ModelRecord, accelerator: AcceleratorRecord, count: number): PhysicalLimits {
   const activeBytes = model.paramsActiveB * 1e9 * MIN_BYTES_PER_PARAMETER;
   const bandwidth = accelerator.memoryBandwidthGBps * 1e9 * count;
-  const floorMs = (activeBytes / bandwidth) * 1000 / MAX_TOKENS_PER_STEP;
+  // one pass over the active weights; a decode step shares it among up to MAX_TOKENS_PER_STEP tokens
+  const passMs = (activeBytes / bandwidth) * 1000;
   const peaks = [accelerator.bf16DenseTflops, accelerator.fp8DenseTflops, accelerator.fp4DenseTflops, accelerator.int8DenseTops]
     .filter((p): p is number => typeof p === 'number' && p > 0);
   const peakOps = Math.max(...peaks, 0) * 1e12 * count * PEAK_MARGIN;
   const ceiling = peakOps > 0 ? peakOps / (2 * model.paramsActiveB * 1e9) : Number.POSITIVE_INFINITY;
   return {
-    ntpotFloorMilliseconds: floorMs,
-    ttftFloorMilliseconds: (activeBytes / bandwidth) * 1000,
+    ntpotFloorMilliseconds: passMs / MAX_TOKENS_PER_STEP,
+    ttftFloorMilliseconds: passMs,
     outputTokensPerSecondCeiling: ceiling,
     basis: `${model.paramsActiveB}B active parameters at 4 bits through ${count} x ${accelerator.memoryBandwidthGBps} GB/s, up to `
       + `${MAX_TOKENS_PER_STEP} tokens a step; 2 operations a parameter a token at ${PEAK_MARGIN}x the densest peak`,

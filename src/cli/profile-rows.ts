@@ -15,13 +15,13 @@ export const BAND_COLUMNS: readonly Column[] = [
   { key: 'ntpotMillisecondsHigh', header: 'NTPOT(ms) High', structuredOnly: true },
 ];
 
-/** The band fields of a point. */
-export function bandCells(p: CurvePoint): Row {
+/** The band fields of a point, rounded to `digits` decimals (a listing's whole units by default). */
+export function bandCells(p: CurvePoint, digits = 0): Row {
   return {
-    outputTokensPerSecondLow: roundOrNull(p.outputTokensPerSecondLow),
-    outputTokensPerSecondHigh: roundOrNull(p.outputTokensPerSecondHigh),
-    ntpotMillisecondsLow: roundOrNull(p.ntpotMillisecondsLow),
-    ntpotMillisecondsHigh: roundOrNull(p.ntpotMillisecondsHigh),
+    outputTokensPerSecondLow: roundOrNull(p.outputTokensPerSecondLow, digits),
+    outputTokensPerSecondHigh: roundOrNull(p.outputTokensPerSecondHigh, digits),
+    ntpotMillisecondsLow: roundOrNull(p.ntpotMillisecondsLow, digits),
+    ntpotMillisecondsHigh: roundOrNull(p.ntpotMillisecondsHigh, digits),
   };
 }
 

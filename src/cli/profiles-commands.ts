@@ -42,7 +42,7 @@ import {
   requestedMaxModelLength,
   selectCurves,
 } from './profile-query';
-import { BAND_COLUMNS, PROFILE_COLUMNS, byCostThenThroughput, profileRow } from './profile-rows';
+import { BAND_COLUMNS, PROFILE_COLUMNS, bandCells, byCostThenThroughput, profileRow } from './profile-rows';
 import { PlotSeries, PlotSpec, renderSvg } from './svg';
 import { Catalog } from '../catalog/catalog';
 import { CurvePoint, LatencyTargets, inflectionPoint } from '../performance/curve';
@@ -202,10 +202,7 @@ const BENCHMARKS_LIST: CommandSpec = {
           pointKind: p.kind,
           inflection: p === inflection,
           // the band unrounded too (the listings' tables round it)
-          outputTokensPerSecondLow: roundOrNull(p.outputTokensPerSecondLow, 6),
-          outputTokensPerSecondHigh: roundOrNull(p.outputTokensPerSecondHigh, 6),
-          ntpotMillisecondsLow: roundOrNull(p.ntpotMillisecondsLow, 6),
-          ntpotMillisecondsHigh: roundOrNull(p.ntpotMillisecondsHigh, 6),
+          ...bandCells(p, 6),
         });
       }
     }

@@ -4,6 +4,7 @@
  * per-stage memory budget (`memoryBudget`) rest on.
  */
 import { ModelRecord } from '../catalog/types';
+import { embeddingTablesGb } from '../catalog/weight-formats';
 
 const GB = 1e9;
 
@@ -85,8 +86,9 @@ function computeStageWeightBytes(model: ModelRecord, pp: number): { layers: numb
   const moeLayers = split.bytesPerExpert > 0 ? Array.from({ length: model.layers }, (_, i) => isMoeLayer(model, i)) : [];
   const moeCount = moeLayers.filter((x) => x).length;
   const expertBytesPerMoeLayer = moeCount > 0 ? (split.bytesPerExpert * (model.experts ?? 0)) / moeCount : 0;
-  const table = Math.min(model.vocabSize * model.hiddenSize * 2, split.denseBytes / 2);
-  const tablesInCheckpoint = model.tiedEmbeddings === true ? table : 2 * table;
+  // the checkpoint's tables (one when tied), bounded by the dense part that holds them; a stage holds one
+  const tablesInCheckpoint = Math.min(embeddingTablesGb(model) * GB, split.denseBytes);
+  const table = model.tiedEmbeddings === true ? tablesInCheckpoint : tablesInCheckpoint / 2;
   const densePerLayer = Math.max(0, split.denseBytes - tablesInCheckpoint) / model.layers;
   const parts = pipelineLayerPartition(model.layers, pp);
   let first = 0;

@@ -208,8 +208,8 @@ function withConsumptionOption(c: Candidate, capacity: Capacity, defaulted: bool
   // flex-start from the version GKE provisions it for the family: checked against a version the user gave (the default, the oldest
   // 1.33 build, would refuse TPUs on every 1.33 cluster; the notes give the minimum instead)
   const family = c.accelerator.family === 'tpu' ? 'tpu' : 'gpu';
-  const flexMinimum = FLEX_START_MINIMUM_GKE_VERSION[family];
-  if (capacity === Capacity.FLEX_START && gkeVersion !== undefined && !atLeast(gkeVersion, flexMinimum)) {
+  if (capacity === Capacity.FLEX_START && gkeVersion !== undefined && !atLeast(gkeVersion, FLEX_START_MINIMUM_GKE_VERSION[family])) {
+    const flexMinimum = FLEX_START_MINIMUM_GKE_VERSION[family];
     return {
       ...c,
       rejection: `flex-start provisions ${family === 'tpu' ? 'TPUs' : 'GPUs'} from GKE ${flexMinimum} (${FLEX_START_VERSION_SOURCE}), and 'gkeVersion' is `

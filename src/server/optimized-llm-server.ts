@@ -149,7 +149,7 @@ const DEFAULT_MAX_REPLICAS = 5;
  * });
  */
 export class OptimizedLlmServer extends Construct implements kplus.IPodSelector, kplus.INetworkPolicyPeer {
-  /** What the resolver chose and why (shared with other servers of the same request, and locked: read-only). */
+  /** What the resolver chose and why (shared with other servers of the same request, and frozen; read-only fields under jsii). */
   public readonly resolution: Resolution;
   /**
    * The node pool the server's pods need on a GKE Standard cluster: machine type, accelerators, boot disk, local SSD,

@@ -10,6 +10,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { checkLabelMap, stringMap } from './map-props';
 import { typedContainer } from './typed-values';
 import { machineArchitecture } from '../catalog/machine-architecture';
+import { GPU_DRIVER_VERSION_LABEL } from '../resolver/node-pool';
 import { describeValue, printable } from '../util/input';
 import { isPinnedImageReference } from '../util/references';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
@@ -204,8 +205,7 @@ export function checkAddedContainer(c: k8s.Container, prop: string): void {
   }
 }
 
-/** The node label of the GPU driver GKE installed, and the values it takes (`--accelerator gpu-driver-version`: default, latest). */
-const GPU_DRIVER_VERSION_LABEL = 'cloud.google.com/gke-gpu-driver-version';
+/** The values the GPU driver label takes (`--accelerator gpu-driver-version`: default, latest). */
 const GPU_DRIVER_VERSIONS: readonly string[] = ['default', 'latest'];
 
 /**
