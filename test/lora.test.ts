@@ -48,7 +48,10 @@ describe('memory of the adapter slots', () => {
     // TP 2: q 16 x (4096 x 2 + 4096), k and v 16 x (8192 + 1024), o 16 x (4096 + 4096 x 2), gate and up 16 x (8192 + 14336),
     // down 16 x (14336 + 8192)
     const perLayer = 16 * (12_288 + 9_216 * 2 + 12_288 + 22_528 * 3);
-    expect(loraSlotBytes(llama, 16, 2)).toBe(perLayer * 32 * 2 + 2 * 16 * (128_256 + 4_096) * 2);
+    // the embedding and lm_head wrappers are whole on each of the 2 GPUs: VocabParallelEmbeddingWithLoRA's lora_a_stacked is
+    // (max_loras, org_vocab_size, rank) and LogitsProcessorWithLoRA's lora_b_stacked (max_loras, 1, vocab_size, rank) on every rank
+    // (vllm/lora/layers/vocal_parallel_embedding.py, logits_processor.py)
+    expect(loraSlotBytes(llama, 16, 2)).toBe(perLayer * 32 * 2 + 2 * 16 * (128_256 + 4_096) * 2 * 2);
   });
 
   test('the slots come out of the KV cache of the same replica shape', () => {
@@ -111,6 +114,72 @@ describe('memory of the adapter slots', () => {
   test('slots that leave no room for maxModelLength are refused, naming the props', () => {
     expect(() => InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4', loraAdapters: [SQL()], maxLoras: 1024, maxLoraRank: 256 }))
       .toThrow(/does not fit next to the LoRA slots .*'maxLoras' 1024 at 'maxLoraRank' 256.*lower 'maxLoras', 'maxLoraRank' or 'maxModelLength'/);
+  });
+});
+
+describe('host memory and disk of the adapters', () => {
+  // per layer and unit of rank, every linear module: Llama 3.1 8B q 4096+4096, k and v 4096+1024, o 4096+4096, gate and up
+  // 4096+14336, down 14336+4096 = 81,920 over 32 layers; Llama 3.3 70B q 8192+8192, k and v 8192+1024, o 8192+8192, gate, up and
+  // down 8192+28672 = 161,792 over 80 layers (their config.json)
+  const adapterBytes8b = (rank: number, bytes: number) => 81_920 * rank * 32 * bytes;
+  const adapterBytes70b = (rank: number, bytes: number) => 161_792 * rank * 80 * bytes;
+  const GIB = 1024 ** 3;
+  const many = (n: number, rank: number) => Array.from({ length: n }, (_, i) => LoraAdapter.fromHuggingFace(`a${i}`, `my-org/a${i}`, rank));
+
+  test('adapters from Hugging Face widen the ephemeral storage and the boot disk by their fp32 size (vLLM snapshot_downloads each repository)', () => {
+    const plain = InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4' });
+    const lora = InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4', loraAdapters: many(16, 128), maxLoras: 4 });
+    expect(lora.acceleratorCount).toBe(plain.acceleratorCount);
+    const adapters = (16 * adapterBytes8b(128, 4)) / GIB;
+    expect(adapters).toBe(20);
+    expect(lora.podResources.ephemeralStorageGiB - plain.podResources.ephemeralStorageGiB).toBe(adapters);
+    expect(lora.modelLoading.loraDownloadGiB).toBe(adapters);
+    // GKE's default 100 GB boot disk leaves 43.8 GiB allocatable: the pool asks for a larger one that holds the pod's 45 GiB
+    expect(plain.nodePool.bootDiskSizeGb).toBe(100);
+    expect(lora.nodePool.bootDiskSizeGb).toBeGreaterThan(100);
+    expect(lora.nodePool.allocatableEphemeralStorageGiB).toBeGreaterThanOrEqual(lora.podResources.ephemeralStorageGiB);
+    expect(lora.podResources.explanation.join('\n')).toMatch(/at most 20\.0 GiB of LoRA adapters from Hugging Face \(fp32 on every linear module\)/);
+    // from the model bucket nothing is downloaded
+    const bucket = InferenceResolver.resolve({
+      model: LLAMA, acceleratorType: 'nvidia-l4', modelBucketUri: 'gs://my-models/llama', loraAdapters: [LoraAdapter.fromModelBucket('sql', 'adapters/sql', 128)],
+    });
+    expect(bucket.modelLoading.loraDownloadGiB).toBeUndefined();
+  });
+
+  test('every tensor-parallel worker keeps each adapter whole in host memory: the pod\'s memory request counts tp x adapters', () => {
+    const request = { model: 'meta-llama/Llama-3.3-70B-Instruct', acceleratorType: 'nvidia-h100-80gb' };
+    const plain = InferenceResolver.resolve(request);
+    const lora = InferenceResolver.resolve({ ...request, loraAdapters: many(16, 128), maxLoras: 4 });
+    expect([plain.tensorParallelSize, lora.tensorParallelSize]).toEqual([4, 4]);
+    // LRUCacheWorkerLoRAManager per worker, LoRAModel.from_local_checkpoint(device="cpu", dtype=lora_dtype) pinned (vllm/lora/worker_manager.py, models.py)
+    const host = Math.ceil((4 * 16 * adapterBytes70b(128, 2)) / GIB);
+    expect(host).toBe(198);
+    expect(lora.lora!.hostMemoryGiB).toBe(host);
+    expect(lora.podResources.memoryGiB - plain.podResources.memoryGiB).toBe(host);
+    expect(lora.podResources.memoryGiB).toBeLessThanOrEqual(Math.floor(lora.nodePool.allocatableMemoryGiB));
+  });
+
+  test('a machine that cannot hold the adapters in host memory is passed over', () => {
+    // Gemma 2 2B on one L4: per layer and unit of rank q 2304+2048, k and v 2304+1024, o 2048+2304, gate and up 2304+9216, down
+    // 9216+2304 = 49,920 over 26 layers; sixteen rank-256 adapters are 9.9 GiB of pinned host memory
+    const request = { model: 'google/gemma-2-2b-it', acceleratorType: 'nvidia-l4', maxModelLength: 4096 };
+    const plain = InferenceResolver.resolve(request);
+    const lora = InferenceResolver.resolve({ ...request, loraAdapters: many(16, 256), maxLoras: 1 });
+    expect([plain.tensorParallelSize, lora.tensorParallelSize]).toEqual([1, 1]);
+    expect(lora.lora!.hostMemoryGiB).toBe(Math.ceil((16 * 49_920 * 256 * 26 * 2) / GIB));
+    expect(lora.lora!.hostMemoryGiB).toBe(10);
+    const ram = (name: string) => Catalog.EMBEDDED.machineTypes.find((m) => m.name === name)!.ramGb;
+    expect(ram(lora.nodePool.machineType)).toBeGreaterThan(ram(plain.nodePool.machineType));
+    expect(lora.podResources.memoryGiB).toBeLessThanOrEqual(Math.floor(lora.nodePool.allocatableMemoryGiB));
+  });
+
+  test('the notes say what the memory request holds for adapters, what a repository download takes, and how to reload from a bucket', () => {
+    const { server } = build({ loraAdapters: [SQL(), CHAT()], maxLoras: 1 });
+    const notes = server.deploymentNotes.join('\n');
+    expect(notes).toMatch(/memory request includes \d+ GiB for the adapters in host memory/);
+    expect(notes).toMatch(/vLLM downloads each adapter's whole repository/);
+    const bucket = build({ modelBucketUri: 'gs://my-models/llama', runtimeLoraUpdating: true }).server.deploymentNotes.join('\n');
+    expect(bucket).toMatch(/load each new version of an adapter from a new directory/);
   });
 });
 
@@ -193,12 +262,28 @@ describe('bad input', () => {
   });
 
   test('ranks and slots within what vLLM accepts', () => {
-    expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 300)).toThrow(/'rank' must be a whole number from 1 to 256/);
+    expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 600)).toThrow(/'rank' must be a whole number from 1 to 512/);
     expect(() => LoraAdapter.fromHuggingFace('x', 'my-org/x', 0)).toThrow(/'rank' must be a whole number/);
-    fails({ loraAdapters: [SQL()], maxLoraRank: 24 }, /'maxLoraRank' must be one of 8, 16, 32, 64, 128, 256/);
+    fails({ loraAdapters: [SQL()], maxLoraRank: 24 }, /'maxLoraRank' must be one of 8, 16, 32, 64, 128, 256, 320, 512/);
     fails({ loraAdapters: [SQL()], maxLoraRank: 8 }, /'sql' has rank 16, above 'maxLoraRank' 8.*Raise 'maxLoraRank' to 16/);
     fails({ loraAdapters: [SQL()], maxLoras: 0 }, /'maxLoras' must be a whole number from 1/);
     fails({ maxLoras: 2 }, /'maxLoras' sizes LoRA adapter slots, but no adapter is served/);
+  });
+
+  test('ranks 320 and 512 on the releases after the v0.7 line; v0.7.2 takes 256 at most', () => {
+    // LoRAConfig.__post_init__: possible_max_ranks = (8, 16, 32, 64, 128, 256) in v0.7.x, (..., 256, 320, 512) later
+    const wide = [LoraAdapter.fromHuggingFace('wide', 'my-org/llama-wide', 400)];
+    const r = InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4', loraAdapters: wide });
+    expect(r.lora!.maxLoraRank).toBe(512);
+    expect(r.modelServerVersion).not.toBe('v0.7.2');
+    const r320 = [LoraAdapter.fromHuggingFace('r320', 'my-org/llama-r320', 320)];
+    expect(InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4', loraAdapters: r320 }).lora!.maxLoraRank).toBe(320);
+    fails({ loraAdapters: wide, modelServerVersion: 'v0.7.2' }, /'maxLoraRank' must be one of 8, 16, 32, 64, 128, 256 \(the --max-lora-rank values vLLM v0.7.2/);
+    fails({ loraAdapters: [SQL()], maxLoraRank: 512, modelServerVersion: 'v0.7.2' }, /later releases also take 320 and 512/);
+    // a rank-256 adapter still runs on v0.7.2
+    expect(InferenceResolver.resolve({
+      model: LLAMA, acceleratorType: 'nvidia-l4', modelServerVersion: 'v0.7.2', loraAdapters: [LoraAdapter.fromHuggingFace('r', 'my-org/r', 256)],
+    }).lora!.maxLoraRank).toBe(256);
   });
 
   test('more adapters than slots: vLLM keeps them all in host memory and a request for one not in a slot waits (--max-cpu-loras)', () => {

@@ -294,8 +294,15 @@ export class Catalog {
    */
   public withLoraSlots(slots: LoraSlots): Catalog {
     const current = this.data.loraSlots;
-    if (current && current.maxLoras === slots.maxLoras && current.maxLoraRank === slots.maxLoraRank) return this;
-    return this.variant(`lora|${slots.maxLoras}|${slots.maxLoraRank}`, { loraSlots: { maxLoras: slots.maxLoras, maxLoraRank: slots.maxLoraRank } });
+    const own: LoraSlots = {
+      maxLoras: slots.maxLoras,
+      maxLoraRank: slots.maxLoraRank,
+      hostBytesPerWorker: slots.hostBytesPerWorker ?? 0,
+      downloadBytes: slots.downloadBytes ?? 0,
+    };
+    if (current && current.maxLoras === own.maxLoras && current.maxLoraRank === own.maxLoraRank
+      && current.hostBytesPerWorker === own.hostBytesPerWorker && current.downloadBytes === own.downloadBytes) return this;
+    return this.variant(`lora|${own.maxLoras}|${own.maxLoraRank}|${own.hostBytesPerWorker}|${own.downloadBytes}`, { loraSlots: own });
   }
 
   /** This catalog with some of the data replaced, the same measured points and model records, made once per key. */

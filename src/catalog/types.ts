@@ -240,4 +240,15 @@ export interface TpuChipPriceRecord extends Provenance {
 export interface LoraSlots {
   readonly maxLoras: number;
   readonly maxLoraRank: number;
+  /**
+   * Host memory of the adapters one tensor-parallel worker keeps in vLLM's CPU cache (`--max-cpu-loras` entries), bytes: each
+   * worker loads every adapter whole, in the model's dtype, into pinned host memory.
+   * @default 0
+   */
+  readonly hostBytesPerWorker?: number;
+  /**
+   * Upper bound of what a pod downloads from the Hugging Face Hub for its adapters, bytes (fp32 weights on every linear module).
+   * @default 0
+   */
+  readonly downloadBytes?: number;
 }

@@ -10,6 +10,10 @@
  * modules an adapter targets: an adapter on q,k,v,o only still occupies a full slot. Under tensor parallelism a
  * column-parallel layer (qkv, gate_up) keeps `lora_a` whole on each GPU and shards `lora_b`; a row-parallel layer
  * (o, down) shards `lora_a` and keeps `lora_b` whole (`lora_a_output_size_per_partition`, fully_sharded_loras off).
+ * The embedding and lm_head wrappers are whole on every GPU: `VocabParallelEmbeddingWithLoRA` allocates `lora_a_stacked` of
+ * (max_loras, org_vocab_size, max_lora_rank) and `lora_b_stacked` of (max_loras, 1, embedding_dim, max_lora_rank) on each rank
+ * (vllm/lora/layers/vocal_parallel_embedding.py), and `LogitsProcessorWithLoRA` a (max_loras, 1, vocab_size, max_lora_rank)
+ * `lora_b_stacked` (vllm/lora/layers/logits_processor.py).
  * Not counted: the 256-token extra vocabulary tensors of the embedding and lm_head wrappers (removed in vLLM 0.12),
  * vocabulary padding, and the punica kernels' workspace.
  */
@@ -57,13 +61,26 @@ export function loraAdapterBytes(model: ModelRecord, rank: number, modules: read
 /**
  * Bytes of one vLLM adapter slot of rank `rank` across a tensor-parallel group of `tp` accelerators (all its
  * pipeline stages together): every linear module of every layer (column-parallel: lora_a whole on each GPU; row-parallel:
- * lora_b whole on each GPU), plus the embedding and lm_head wrappers (rank x (vocabulary + hidden) each).
+ * lora_b whole on each GPU), plus the embedding and lm_head wrappers (rank x (vocabulary + hidden) each, whole on each GPU).
  */
 export function loraSlotBytes(model: ModelRecord, rank: number, tp: number): number {
   const perLayer = loraLinearModules(model).reduce((sum, m) => sum + rank
     * (m.parallel === 'column' ? m.dIn * tp + m.dOut : m.dIn + m.dOut * tp), 0);
-  const vocabulary = 2 * rank * (model.vocabSize + model.hiddenSize);
+  const vocabulary = 2 * rank * (model.vocabSize + model.hiddenSize) * tp;
   return (perLayer * model.layers + vocabulary) * LORA_BYTES;
+}
+
+/** Every linear module an adapter may target: the bound of an adapter whose modules the library is not told. */
+export const LORA_ALL_MODULES: readonly string[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+
+/**
+ * Bytes of the files an adapter repository holds at most, for the download: PEFT often saves adapters in fp32 (its LoRA
+ * weights are fp32 unless trained under autocast), so twice `loraAdapterBytes` on every linear module. Not bounded: extra
+ * files in the repository (training checkpoints, `modules_to_save` copies of embeddings), which vLLM's
+ * `snapshot_download` fetches too.
+ */
+export function loraDownloadBytes(model: ModelRecord, rank: number): number {
+  return 2 * loraAdapterBytes(model, rank, LORA_ALL_MODULES);
 }
 
 

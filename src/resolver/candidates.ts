@@ -2,7 +2,7 @@
 import { costAt } from './cost';
 import { tpuOnlyServer } from './jetstream';
 import { planModelLoading } from './model-loading';
-import { chooseMachine, hostMemoryFit, nodesOf, podsPerNodeOf } from './pod-resources';
+import { chooseMachine, hostExtras, hostMemoryFit, nodesOf, podsPerNodeOf } from './pod-resources';
 import { ResolveRequest, ResolvedCost } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { acceleratorOnArmOnly } from '../catalog/machine-architecture';
@@ -163,7 +163,7 @@ function evaluateUncached(
   targets: LatencyTargets, region: string, pricingModel: PricingModelName, ratio: number, modelBucketUri: string | undefined,
 ): Candidate {
   const readsCheckpointItself = server.readsCheckpointFromBucket === true;
-  return withLoadingCheck(evaluateOperatingPoint(catalog, curve, server, model, maxModelLength, targets, region, pricingModel, ratio,
+  return withLoadingCheck(catalog, evaluateOperatingPoint(catalog, curve, server, model, maxModelLength, targets, region, pricingModel, ratio,
     modelBucketUri, readsCheckpointItself), model, modelBucketUri, readsCheckpointItself);
 }
 
@@ -176,10 +176,15 @@ function evaluateOperatingPoint(
   const version = catalog.modelServerVersion(server, curve.modelServerVersion);
   const { nodes, perNode } = nodesOf(curve);
   const budget = memoryBudget(model, accelerator, curve.acceleratorCount, perNode);
-  // the machine holds the model loader and the memory-backed cache the loading plan puts on it (withLoadingCheck's condition)
-  const ramCacheGiBOn = (m: MachineTypeRecord) => hostMemoryFit(model, m, perNode, nodes,
-    planModelLoading(model, accelerator, m, modelBucketUri, readsCheckpointItself, nodes), podsPerNodeOf(m, curve)).ramCacheGiB;
-  const machine = chooseMachine(catalog, curve, model, modelBucketUri === undefined ? undefined : ramCacheGiBOn);
+  // the machine holds the model loader, the memory-backed cache the loading plan puts on it and the LoRA adapters vLLM keeps in
+  // host memory (withLoadingCheck's condition)
+  const lora = catalog.loraSlots;
+  const extraGiBOn = (m: MachineTypeRecord) => {
+    const fit = hostMemoryFit(model, m, perNode, nodes, planModelLoading(model, accelerator, m, modelBucketUri, readsCheckpointItself, nodes, lora),
+      podsPerNodeOf(m, curve), lora);
+    return fit.ramCacheGiB + fit.loraAdaptersGiB;
+  };
+  const machine = chooseMachine(catalog, curve, model, modelBucketUri === undefined && !lora?.hostBytesPerWorker ? undefined : extraGiBOn);
   const podsPerNode = machine ? podsPerNodeOf(machine, curve) : 1;
   const base = { curve, accelerator, budget, machine, version: version!, podsPerNode, maxModelLength };
   if (!version) return { ...base, rejection: `server version ${curve.modelServerVersion} is not in the catalog's version table` };
@@ -263,18 +268,24 @@ export function perPod(cost: ResolvedCost, podsPerNode: number): ResolvedCost {
 }
 
 /**
- * Rejects a candidate whose machine cannot hold a memory-backed model cache next to the loader (the
+ * Rejects a candidate whose machine cannot hold a memory-backed model cache or the LoRA adapters next to the loader (the
  * condition `podResources` throws on), so that the automatic choice passes over it instead of failing.
  */
-function withLoadingCheck(c: Candidate, model: ModelRecord, modelBucketUri: string | undefined, readsCheckpointItself: boolean): Candidate {
+function withLoadingCheck(
+  catalog: Catalog, c: Candidate, model: ModelRecord, modelBucketUri: string | undefined, readsCheckpointItself: boolean,
+): Candidate {
   if (c.rejection !== undefined || !c.machine) return c;
   const { nodes, perNode } = nodesOf(c.curve);
-  const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri, readsCheckpointItself, nodes);
-  const fit = hostMemoryFit(model, c.machine, perNode, nodes, loading, c.podsPerNode);
+  const loading = planModelLoading(model, c.accelerator, c.machine, modelBucketUri, readsCheckpointItself, nodes, catalog.loraSlots);
+  const fit = hostMemoryFit(model, c.machine, perNode, nodes, loading, c.podsPerNode, catalog.loraSlots);
   if (fit.fits) return c;
   // the RAM cache is the Cloud Storage FUSE file cache (GKE advises against it on the boot disk); Hugging Face downloads go to a sized boot disk
-  const rejection = `${c.machine.name} cannot hold the memory-backed model cache (${fit.ramCacheGiB} GiB) next to the loader (${fit.needGiB} GiB in all, `
-    + `more than ${fit.capGiB} GiB): choose an 'acceleratorType' whose machines have local SSD for the file cache (A2 Ultra, A3 and newer) or more memory, `
-    + 'or load from Hugging Face (omit \'modelBucketUri\'): its download goes to a boot disk sized for it';
+  const rejection = `${c.machine.name} cannot hold ${hostExtras(fit.ramCacheGiB, fit.loraAdaptersGiB)} next to the loader (${fit.needGiB} GiB in all, `
+    + `more than ${fit.capGiB} GiB): `
+    + (fit.ramCacheGiB > 0
+      ? 'choose an \'acceleratorType\' whose machines have local SSD for the file cache (A2 Ultra, A3 and newer) or more memory, '
+        + 'or load from Hugging Face (omit \'modelBucketUri\'): its download goes to a boot disk sized for it'
+      : 'serve fewer or lower-rank adapters (\'loraAdapters\', \'maxLoras\' with \'runtimeLoraUpdating\'), or choose an \'acceleratorType\' '
+        + 'whose machines have more memory');
   return { ...c, rejection };
 }

@@ -23,8 +23,11 @@ export enum LoraAdapterSource {
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** A directory inside the model bucket's mount: segments of letters, digits, `.`, `_` and `-`, no `.` or `..`. */
 const BUCKET_PATH_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
-/** Largest rank accepted for an adapter: the largest `--max-lora-rank` every vLLM release in the catalog accepts. */
-export const MAX_ADAPTER_RANK = 256;
+/**
+ * Largest rank accepted for an adapter: the largest `--max-lora-rank` a vLLM release of the catalog accepts (512 from the releases
+ * after the v0.7 line, which takes 256: `VLLM_MAX_LORA_RANKS_LATER` in lora.ts).
+ */
+export const MAX_ADAPTER_RANK = 512;
 
 /**
  * A LoRA adapter of the server's base model, served under its own model name next to the base model.
@@ -100,6 +103,11 @@ export interface ResolvedLora {
   readonly runtimeLoraUpdating: boolean;
   /** Accelerator memory of the `maxLoras` slots across the replica's accelerators, GB. */
   readonly slotsMemoryGb: number;
+  /**
+   * Host memory one server pod gives the adapters vLLM keeps in its CPU cache, GiB (each tensor-parallel worker keeps every
+   * adapter whole; counted in `podResources.memoryGiB`).
+   */
+  readonly hostMemoryGiB: number;
   /** How `slotsMemoryGb` was computed. */
   readonly memoryExplanation: string;
 }
@@ -130,6 +138,6 @@ export function checkLoraAdapter(a: { name: unknown; source: unknown; location: 
   }
   if (typeof a.rank !== 'number' || !Number.isInteger(a.rank) || a.rank < 1 || a.rank > MAX_ADAPTER_RANK) {
     throw new Error(`${prop} '${a.name}': 'rank' must be a whole number from 1 to ${MAX_ADAPTER_RANK} (the largest --max-lora-rank `
-      + `every vLLM release of the catalog accepts), got ${describeValue(a.rank)}.`);
+      + `of the catalog's vLLM releases; v0.7.2 takes 256), got ${describeValue(a.rank)}.`);
   }
 }

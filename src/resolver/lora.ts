@@ -3,13 +3,13 @@
  * adapter slots (`performance/lora-memory.ts`) taken out of the KV cache.
  */
 import { LoraAdapter, LoraAdapterSource, ResolvedLora, checkLoraAdapter } from './lora-adapter';
-import { nodesOf } from './pod-resources';
+import { loraHostMemoryGiB, nodesOf } from './pod-resources';
 import { Resolution, ResolveRequest } from './resolution';
 import type { Candidate } from './resolver';
-import { VLLM, ModelServerRecord } from '../catalog/model-servers';
+import { VLLM, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
 import { kvBytesPerToken } from '../performance/feasibility';
-import { loraSlotBytes } from '../performance/lora-memory';
+import { LORA_ALL_MODULES, loraAdapterBytes, loraDownloadBytes, loraSlotBytes } from '../performance/lora-memory';
 import { checkOptionalBoolean, checkOptionalInteger, describeValue } from '../util/input';
 
 /**
@@ -18,6 +18,14 @@ import { checkOptionalBoolean, checkOptionalInteger, describeValue } from '../ut
  * (and 1: `MaxLoRARanks` in vllm/config/lora.py), which v0.7.2 refuses.
  */
 export const VLLM_MAX_LORA_RANKS: readonly number[] = [8, 16, 32, 64, 128, 256];
+/**
+ * `--max-lora-rank` values of the catalog's vLLM releases after the v0.7 line (v0.10.0 on): `possible_max_ranks = (8, 16, 32,
+ * 64, 128, 256, 320, 512)` ("Setting the maximum rank to 512 should be able to satisfy the vast majority of applications",
+ * `LoRAConfig.__post_init__`), then the same values in `MaxLoRARanks` (vllm/config/lora.py).
+ */
+export const VLLM_MAX_LORA_RANKS_LATER: readonly number[] = [...VLLM_MAX_LORA_RANKS, 320, 512];
+/** The first vLLM release of the catalog whose `--max-lora-rank` takes 320 and 512 (the v0.7 line refuses them). */
+const HIGH_RANK_RELEASE = '0.8.0';
 /** vLLM's `--max-lora-rank` default (`LoRAConfig.max_lora_rank = 16`). */
 const DEFAULT_MAX_LORA_RANK = 16;
 /** Most `maxLoras` accepted (slots are preallocated: far beyond this no accelerator holds them). */
@@ -32,6 +40,10 @@ export interface LoraPlan {
   readonly maxLoras: number;
   readonly maxLoraRank: number;
   readonly runtimeLoraUpdating: boolean;
+  /** Host memory of the adapters one tensor-parallel worker keeps in vLLM's CPU cache, bytes (`LoraSlots.hostBytesPerWorker`). */
+  readonly hostBytesPerWorker: number;
+  /** Upper bound of the adapters a pod downloads from the Hugging Face Hub, bytes (`LoraSlots.downloadBytes`). */
+  readonly downloadBytes: number;
 }
 
 /**
@@ -56,7 +68,7 @@ export function planLora(
     checkLoraAdapter(a, `'loraAdapters[${i}]'`);
   });
   checkOptionalInteger('maxLoras', request.maxLoras, 1, MAX_LORAS);
-  checkOptionalInteger('maxLoraRank', request.maxLoraRank, 1, Math.max(...VLLM_MAX_LORA_RANKS));
+  checkOptionalInteger('maxLoraRank', request.maxLoraRank, 1, Math.max(...VLLM_MAX_LORA_RANKS_LATER));
   checkOptionalBoolean('runtimeLoraUpdating', request.runtimeLoraUpdating);
   const list = adapters as LoraAdapter[];
   const runtime = request.runtimeLoraUpdating === true;
@@ -103,22 +115,40 @@ export function planLora(
         + `LoraAdapter.fromModelBucket('${a.name}', 'adapters/${a.name}', ${a.rank}).`);
     }
   });
+  // the v0.7 line takes ranks up to 256; a request that pins it is held to them, and the automatic choice passes over its profiles
+  const version = request.modelServerVersion === undefined ? undefined : server.versions.find((v) => v.version === request.modelServerVersion);
+  const ranks = version !== undefined && !takesHighRanks(version) ? VLLM_MAX_LORA_RANKS : VLLM_MAX_LORA_RANKS_LATER;
   const highest = Math.max(0, ...list.map((a) => a.rank));
-  const maxLoraRank = request.maxLoraRank ?? VLLM_MAX_LORA_RANKS.find((r) => r >= Math.max(highest, DEFAULT_MAX_LORA_RANK))!;
-  if (!VLLM_MAX_LORA_RANKS.includes(maxLoraRank)) {
-    throw new Error(`'maxLoraRank' must be one of ${VLLM_MAX_LORA_RANKS.join(', ')} (the --max-lora-rank values every vLLM release `
-      + `of the catalog accepts), got ${maxLoraRank}.`);
+  const maxLoraRank = request.maxLoraRank ?? ranks.find((r) => r >= Math.max(highest, DEFAULT_MAX_LORA_RANK));
+  if (maxLoraRank === undefined || !ranks.includes(maxLoraRank)) {
+    throw new Error(`'maxLoraRank' must be one of ${ranks.join(', ')} (the --max-lora-rank values vLLM `
+      + `${version ? `${version.version} ('modelServerVersion')` : 'accepts'}${ranks === VLLM_MAX_LORA_RANKS ? '; later releases also take 320 and 512' : ''}), `
+      + `got ${maxLoraRank ?? `an adapter of rank ${highest}`}.`);
   }
   const tooHigh = list.find((a) => a.rank > maxLoraRank);
   if (tooHigh) {
     throw new Error(`'loraAdapters' '${tooHigh.name}' has rank ${tooHigh.rank}, above 'maxLoraRank' ${maxLoraRank}: vLLM refuses to load it. `
-      + `Raise 'maxLoraRank' to ${VLLM_MAX_LORA_RANKS.find((r) => r >= tooHigh.rank)} or more.`);
+      + `Raise 'maxLoraRank' to ${ranks.find((r) => r >= tooHigh.rank)} or more.`);
   }
   // more adapters than GPU slots: vLLM's LoRAConfig "max_loras: Max number of LoRAs in a single batch", "max_cpu_loras: Maximum
   // number of LoRAs to store in CPU memory. Must be >= than max_loras" (vllm/config/lora.py); the inference extension's reference
   // Deployment runs --max-loras 2 --max-cpu-loras 12 (config/manifests/vllm/gpu-deployment.yaml @ v1.5.0)
   const maxLoras = request.maxLoras ?? Math.max(1, list.length);
-  return { adapters: list, maxLoras, maxLoraRank, runtimeLoraUpdating: runtime };
+  // host memory: each tensor-parallel worker's LRUCacheWorkerLoRAManager loads an adapter whole on the CPU
+  // (`LoRAModel.from_local_checkpoint(..., device="cpu", dtype=lora_config.lora_dtype)`, pinned: vllm/lora/worker_manager.py,
+  // vllm/lora/models.py) and keeps up to max_cpu_loras of them (max(adapters, maxLoras) as resolvedLora sets it); an adapter's
+  // modules are not known, so each is bounded on every linear module; run-time loads fill the rest of the cache at 'maxLoraRank'
+  const cached = Math.max(list.length, maxLoras);
+  const hostBytesPerWorker = list.reduce((sum, a) => sum + loraAdapterBytes(model, a.rank, LORA_ALL_MODULES), 0)
+    + (runtime ? (cached - list.length) * loraAdapterBytes(model, maxLoraRank, LORA_ALL_MODULES) : 0);
+  // the Hub download: vLLM's get_adapter_absolute_path fetches a repository with snapshot_download (no file filter) into HF_HOME
+  const downloadBytes = list.filter((a) => a.source === LoraAdapterSource.HUGGING_FACE).reduce((sum, a) => sum + loraDownloadBytes(model, a.rank), 0);
+  return { adapters: list, maxLoras, maxLoraRank, runtimeLoraUpdating: runtime, hostBytesPerWorker, downloadBytes };
+}
+
+/** Whether a vLLM version's `--max-lora-rank` takes 320 and 512 (after the v0.7 line). */
+export function takesHighRanks(version: ModelServerVersionRecord): boolean {
+  return compareReleases(version.baseRelease, HIGH_RANK_RELEASE) >= 0;
 }
 
 /** GB of a plan's slots on a curve's accelerators (per tensor-parallel group, all pipeline stages). */
@@ -141,6 +171,9 @@ function slotsGb(plan: LoraPlan, model: ModelRecord, candidate: Candidate): { gb
 export function withLoraMemory(c: Candidate, plan: LoraPlan | undefined, model: ModelRecord, maxModelLength: number): Candidate {
   if (plan === undefined || c.rejection !== undefined) return c;
   if (c.accelerator.family === 'tpu') return { ...c, rejection: 'LoRA adapters are served on GPUs only' };
+  if (plan.maxLoraRank > Math.max(...VLLM_MAX_LORA_RANKS) && !takesHighRanks(c.version)) {
+    return { ...c, rejection: `vLLM ${c.version.version} takes a --max-lora-rank of at most ${Math.max(...VLLM_MAX_LORA_RANKS)} ('maxLoraRank' ${plan.maxLoraRank})` };
+  }
   const { gb } = slotsGb(plan, model, c);
   const kvCacheCapacityGb = c.budget.kvCacheCapacityGb - gb;
   // every copy counts: the tensor-parallel ranks replicate KV heads fewer than the ranks (MemoryBudget.kvCacheReplicas)
@@ -167,6 +200,7 @@ export function resolvedLora(plan: LoraPlan, model: ModelRecord, chosen: Candida
     maxLoraRank: plan.maxLoraRank,
     runtimeLoraUpdating: plan.runtimeLoraUpdating,
     slotsMemoryGb: gb,
+    hostMemoryGiB: loraHostMemoryGiB(plan, nodesOf(chosen.curve).perNode),
     memoryExplanation: explanation,
   };
 }

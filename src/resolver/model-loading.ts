@@ -2,7 +2,7 @@ import { CacheMedium, ModelLoadPath, ResolvedModelLoading } from './resolution';
 import { HUB_SECOND_COPY } from '../catalog/data/hub-downloads';
 import { bootDiskEphemeralGiB, bootDiskFor, nodeAllocatable } from '../catalog/node-allocatable';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
-import { AcceleratorRecord, MachineTypeRecord, ModelRecord } from '../catalog/types';
+import { AcceleratorRecord, LoraSlots, MachineTypeRecord, ModelRecord } from '../catalog/types';
 import { parseBucketUri } from '../storage/bucket-uri';
 import { hasLocalSsd } from '../storage/cache-media';
 import { round } from '../util/round';
@@ -33,7 +33,7 @@ export function hubDownloadGiB(model: ModelRecord): number {
  */
 export function planModelLoading(
   model: ModelRecord, accelerator: AcceleratorRecord, machine: MachineTypeRecord, modelBucketUri: string | undefined,
-  readsCheckpointItself: boolean = false, nodes: number = 1,
+  readsCheckpointItself: boolean = false, nodes: number = 1, lora?: LoraSlots,
 ): ResolvedModelLoading {
   const C = SERVING_CONSTANTS;
   const w = weightsGiB(model);
@@ -95,15 +95,18 @@ export function planModelLoading(
   // with a second copy of the weights is downloaded twice over (hub-downloads.ts)
   const second = HUB_SECOND_COPY[model.id];
   const download = hubDownloadGiB(model);
-  const need = Math.ceil(download + C.ephemeralStorageMarginGiB.value);
+  // vLLM downloads each Hugging Face adapter's repository into HF_HOME too, at every start (lora.ts bounds its size)
+  const adapters = (lora?.downloadBytes ?? 0) / GIB;
+  const need = Math.ceil(download + adapters + C.ephemeralStorageMarginGiB.value);
   const onSsd = node.ephemeralStorageOn === 'local-ssd';
   const disk = onSsd ? node.bootDiskGiB : bootDiskFor(need);
   const estimatedLoadSeconds = hubDownloadGb(model) / C.hubDownloadGBps.value + loadFromMemory;
-  const what = second ? `${download.toFixed(1)} GiB of weights (the servers also download the repository's ${second.files}, a second copy)`
-    : `${w.toFixed(1)} GiB of weights`;
+  const what = (second ? `${download.toFixed(1)} GiB of weights (the servers also download the repository's ${second.files}, a second copy)`
+    : `${w.toFixed(1)} GiB of weights`) + (adapters > 0 ? ` + at most ${adapters.toFixed(1)} GiB of LoRA adapters` : '');
   return {
     loadPath: ModelLoadPath.HUGGING_FACE,
     huggingFaceHomeMedium: onSsd ? CacheMedium.LOCAL_SSD : CacheMedium.BOOT_DISK,
+    ...(adapters > 0 ? { loraDownloadGiB: adapters } : {}),
     estimatedLoadSeconds,
     explanation: [
       'weights downloaded from Hugging Face at start-up (set modelBucketUri to load from Cloud Storage, which GKE finds over 7x faster)',

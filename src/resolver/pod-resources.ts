@@ -2,7 +2,7 @@ import { hubDownloadGiB, weightsGiB } from './model-loading';
 import { CacheMedium, ResolvedModelLoading, ResolvedPodResources } from './resolution';
 import { Catalog } from '../catalog/catalog';
 import { SERVING_CONSTANTS } from '../catalog/serving-constants';
-import { MachineTypeRecord, ModelRecord } from '../catalog/types';
+import { LoraSlots, MachineTypeRecord, ModelRecord } from '../catalog/types';
 import { ProfileCurve } from '../performance/curve';
 import { byCodePoint } from '../util/compare';
 
@@ -62,47 +62,66 @@ export function chooseMachine(
   return machines.find((m) => podMemoryCapGiB(m, podsPerNodeOf(m, curve)) >= need + (ramCacheGiBOn?.(m) ?? 0)) ?? machines[machines.length - 1];
 }
 
-/** Host memory of one pod: what the loader, /dev/shm and a memory-backed model cache need, against what the node offers. */
+/** Host memory of one pod: what the loader, /dev/shm, a memory-backed model cache and LoRA adapters need, against what the node offers. */
 export interface HostMemoryFit {
   /** Memory-backed cache (HF_HOME or the FUSE file cache), GiB; 0 when the cache is on disk. */
   readonly ramCacheGiB: number;
+  /** LoRA adapters in vLLM's CPU cache, one copy per tensor-parallel worker of the pod, GiB; 0 without adapters. */
+  readonly loraAdaptersGiB: number;
   readonly needGiB: number;
   /** The share of the machine's memory a pod may request, GiB. */
   readonly capGiB: number;
-  /** False only when a memory-backed cache does not fit next to the loader. */
+  /**
+   * False only when a memory-backed cache does not fit next to the loader, or LoRA adapters do not fit once the server runs (vLLM
+   * loads them after the weights, so they need not fit next to the loader's peak).
+   */
   readonly fits: boolean;
+}
+
+/** Host memory of the LoRA adapters a pod of `perNode` tensor-parallel workers keeps (each worker its own copy), GiB. */
+export function loraHostMemoryGiB(lora: LoraSlots | undefined, perNode: number): number {
+  return Math.ceil((perNode * (lora?.hostBytesPerWorker ?? 0)) / GIB);
 }
 
 export function hostMemoryFit(
   model: ModelRecord, machine: MachineTypeRecord, perNode: number, nodes: number, loading: ResolvedModelLoading, podsPerNode: number = 1,
+  lora?: LoraSlots,
 ): HostMemoryFit {
   // memory-backed caches (HF_HOME or the FUSE file cache) are charged to the pod's memory
   const ramCacheGiB = loading.huggingFaceHomeMedium === CacheMedium.MEMORY ? loading.huggingFaceHomeSizeGiB ?? 0
     : loading.fileCacheMedium === CacheMedium.MEMORY ? loading.fileCacheSizeGiB ?? 0 : 0;
-  const needGiB = hostMemoryNeedGiB(model, sharedMemoryGiB(perNode), nodes) + ramCacheGiB;
+  const loraAdaptersGiB = loraHostMemoryGiB(lora, perNode);
+  const shm = sharedMemoryGiB(perNode);
+  const loaderGiB = hostMemoryNeedGiB(model, shm, nodes);
+  const needGiB = loaderGiB + ramCacheGiB + loraAdaptersGiB;
   const capGiB = podMemoryCapGiB(machine, podsPerNode);
-  return { ramCacheGiB, needGiB, capGiB, fits: ramCacheGiB === 0 || needGiB <= capGiB };
+  const running = SERVING_CONSTANTS.hostMemoryBaseGiB.value + shm + ramCacheGiB + loraAdaptersGiB;
+  const fits = (ramCacheGiB === 0 || loaderGiB + ramCacheGiB <= capGiB) && (loraAdaptersGiB === 0 || running <= capGiB);
+  return { ramCacheGiB, loraAdaptersGiB, needGiB, capGiB, fits };
 }
 
 export function podResources(
   model: ModelRecord, machine: MachineTypeRecord, tp: number, loading: ResolvedModelLoading, nodes: number = 1, podsPerNode: number = 1,
+  lora?: LoraSlots,
 ): ResolvedPodResources {
   const C = SERVING_CONSTANTS;
   const share = C.nodeAllocatableShare.value;
   const shm = sharedMemoryGiB(tp);
   // a packed node's pods split its share: together they fit what the node offers (the gke/node-fit rule checks the sum)
   const cpu = Math.max(1, Math.min(Math.floor((machine.vcpu * share) / podsPerNode), C.cpuPerAccelerator.value * tp));
-  const { ramCacheGiB: ramCache, needGiB: need, capGiB: nodeCap, fits } = hostMemoryFit(model, machine, tp, nodes, loading, podsPerNode);
+  const { ramCacheGiB: ramCache, loraAdaptersGiB: adapters, needGiB: need, capGiB: nodeCap, fits } = hostMemoryFit(
+    model, machine, tp, nodes, loading, podsPerNode, lora);
   const ofMachine = podsPerNode > 1 ? `1/${podsPerNode} of ${share * 100}% of the machine's` : `${share * 100}% of the machine's`;
   if (!fits) {
-    throw new Error(`${model.id} on ${machine.name}: the memory-backed model cache (${ramCache} GiB) plus the loader needs ${need} GiB, `
+    throw new Error(`${model.id} on ${machine.name}: ${hostExtras(ramCache, adapters)} plus the loader needs ${need} GiB, `
       + `more than ${ofMachine} ${machine.ramGb} GB. Choose another 'acceleratorType' (a machine with more memory or local SSD).`);
   }
   const memoryGiB = Math.min(need, nodeCap);
   const w = weightsGiB(model);
   const download = hubDownloadGiB(model);
   const downloadsToDisk = loading.huggingFaceHomeMedium === CacheMedium.BOOT_DISK || loading.huggingFaceHomeMedium === CacheMedium.LOCAL_SSD;
-  const ephemeralStorageGiB = Math.ceil((downloadsToDisk ? download : 0) + C.ephemeralStorageMarginGiB.value);
+  const adapterDownload = downloadsToDisk ? loading.loraDownloadGiB ?? 0 : 0;
+  const ephemeralStorageGiB = Math.ceil((downloadsToDisk ? download : 0) + adapterDownload + C.ephemeralStorageMarginGiB.value);
   // TPUs: the first XLA compile (10-30 min) runs while the shared cache may still be empty; a multi-host Pathways slice gets
   // the few hours Google's tutorial allows
   const tpu = machine.accelerator.startsWith('tpu');
@@ -114,10 +133,13 @@ export function podResources(
       + `${share * 100}% of ${machine.name}'s ${machine.vcpu} vCPU`,
     `memory ${memoryGiB}Gi: ${C.hostMemoryPerWeightByte.value} x ${w.toFixed(1)} GiB of weights${nodes > 1 ? ` / ${nodes} nodes (each holds its share)` : ''} + ${C.hostMemoryBaseGiB.value} GiB base + ${shm} GiB /dev/shm`
       + (ramCache ? ` + ${ramCache} GiB memory-backed model cache` : '')
+      + (adapters ? ` + ${adapters} GiB of LoRA adapters (vLLM's CPU adapter cache: each of the ${tp} tensor-parallel workers keeps every adapter `
+        + 'whole in pinned host memory, bounded on every linear module)' : '')
       + (need > nodeCap ? `, capped at ${ofMachine} ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
     downloadsToDisk
       ? `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${download.toFixed(1)} GiB Hugging Face download`
         + `${download > w ? ' (two copies of the weights: the repository holds a second one, which the servers download too)' : ''} + `
+        + (adapterDownload ? `at most ${adapterDownload.toFixed(1)} GiB of LoRA adapters from Hugging Face (fp32 on every linear module) + ` : '')
         + `${C.ephemeralStorageMarginGiB.value} GiB margin`
       : `ephemeral-storage ${ephemeralStorageGiB}Gi: logs and compile caches only (the weights are not written to the container's disk)`,
     `/dev/shm ${shm}Gi: ${C.sharedMemoryGiBPerRank.value} GiB per tensor-parallel rank, at most 16`,
@@ -126,4 +148,12 @@ export function podResources(
       + (tpu && nodes > 1 && startupBudgetSeconds > derived ? `; at least ${C.pathwaysStartupSeconds.value} s for a multi-host Pathways slice` : ''),
   ];
   return { cpu, memoryGiB, ephemeralStorageGiB, sharedMemoryGiB: shm, startupBudgetSeconds, explanation };
+}
+
+/** What a pod keeps in host memory beside the loader, in words: a memory-backed model cache and LoRA adapters. */
+export function hostExtras(ramCacheGiB: number, loraAdaptersGiB: number): string {
+  return [
+    ...(ramCacheGiB ? [`the memory-backed model cache (${ramCacheGiB} GiB)`] : []),
+    ...(loraAdaptersGiB ? [`the LoRA adapters in host memory (${loraAdaptersGiB} GiB)`] : []),
+  ].join(' and ');
 }

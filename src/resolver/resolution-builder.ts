@@ -36,7 +36,8 @@ export function buildResolution(
   const point = c.point!;
   const { nodes, perNode: tp } = nodesOf(c.curve);
   const pods = c.podsPerNode;
-  const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri, server.readsCheckpointFromBucket === true, nodes);
+  const loading = planModelLoading(model, c.accelerator, machine, request.modelBucketUri, server.readsCheckpointFromBucket === true, nodes,
+    catalog.loraSlots);
   const packed = packedTensorParallelSizes(catalog, model, c.accelerator.gkeLabel);
   // a multi-host TPU slice (JetStream with Pathways): the slice's topology and MaxText's sharding over all of its chips
   const multiHostSlice = (c.curve.tpuHosts ?? 1) > 1;
@@ -164,7 +165,7 @@ export function buildResolution(
       + `${(autoscaling.utilizationAtTarget * 100).toFixed(0)}% of the operating point's throughput ($${cost.costPerMillionOutputTokens!.toFixed(3)} at the `
       + 'operating point, which the automatic accelerator choice minimises)');
   }
-  const resources = podResources(model, machine, tp, loading, nodes, pods);
+  const resources = podResources(model, machine, tp, loading, nodes, pods, catalog.loraSlots);
   const nodePool = planNodePool({
     machine,
     accelerator: c.accelerator,

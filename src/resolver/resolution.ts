@@ -466,6 +466,11 @@ export interface ResolvedModelLoading {
   readonly huggingFaceHomeMedium?: CacheMedium;
   /** Size of a memory-backed `HF_HOME` volume, GiB (hub path with large weights only). */
   readonly huggingFaceHomeSizeGiB?: number;
+  /**
+   * Upper bound of the LoRA adapters downloaded from Hugging Face into `HF_HOME` next to the weights, GiB (hub path with
+   * adapters from Hugging Face only).
+   */
+  readonly loraDownloadGiB?: number;
   /** Estimated time from container start to serving, seconds (estimate; the startup budget is a multiple of it). */
   readonly estimatedLoadSeconds: number;
   /** How each choice was made, one line each. */

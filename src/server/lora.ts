@@ -51,14 +51,20 @@ export function loraNotes(lora: ResolvedLora | undefined, fenced: boolean, hasTo
   if (lora.maxCpuLoras !== undefined) {
     out.push(`LoRA: ${lora.adapters.length} adapters share ${lora.maxLoras} GPU slot${lora.maxLoras === 1 ? '' : 's'}: a batch holds at most `
       + `${lora.maxLoras} distinct adapter${lora.maxLoras === 1 ? '' : 's'}, and a request for another waits until a slot frees; vLLM keeps all `
-      + `${lora.maxCpuLoras} in host memory (--max-cpu-loras), which the pod's memory request does not count (each is its weights' size).`);
+      + `${lora.maxCpuLoras} in host memory (--max-cpu-loras).`);
+  }
+  if (lora.hostMemoryGiB > 0) {
+    out.push(`LoRA: the pod's memory request includes ${lora.hostMemoryGiB} GiB for the adapters in host memory: every tensor-parallel worker `
+      + 'loads each adapter whole into its own CPU cache (bounded as if each adapter covered every linear module).');
   }
   if (lora.adapters.some((a) => a.source === LoraAdapterSource.HUGGING_FACE)) {
-    out.push(hasToken
+    out.push((hasToken
       ? 'LoRA: adapters from Hugging Face are downloaded at start-up with the server\'s Hugging Face token; a private or gated adapter '
         + 'needs that token to have access to it.'
       : 'LoRA: adapters from Hugging Face are downloaded at start-up without a token (HuggingFaceToken.none()): only public adapters load, '
-        + 'and the server stops at start-up on a private or gated one.');
+        + 'and the server stops at start-up on a private or gated one.')
+      + ' vLLM downloads each adapter\'s whole repository: the ephemeral storage allows for the adapter weights in fp32, not for training '
+      + 'checkpoints or other files kept beside them, so keep adapter repositories to adapter_config.json and the adapter weights.');
   }
   if (lora.adapters.some((a) => a.source === LoraAdapterSource.MODEL_BUCKET)) {
     out.push('LoRA: adapters from the model bucket are read through the model\'s Cloud Storage FUSE mount: stage each adapter directory '
@@ -69,8 +75,10 @@ export function loraNotes(lora: ResolvedLora | undefined, fenced: boolean, hasTo
       + (fromBucket
         // a server that reads its model from a bucket runs with HF_HUB_OFFLINE=1: run-time loads come from its mount only
         ? 'anyone who reaches the server can make it serve any adapter directory under its Cloud Storage FUSE mount (it runs with '
-          + 'HF_HUB_OFFLINE=1, so adapters from the Hugging Face Hub do not load at run time), or unload the ones in use. '
-        : 'anyone who reaches the server can make it download and serve any adapter, or unload the ones in use. ')
+          + 'HF_HUB_OFFLINE=1, so adapters from the Hugging Face Hub do not load at run time), or unload the ones in use. The mount caches '
+          + 'what it has read for the pod\'s life: load each new version of an adapter from a new directory (adapters/sql-v2), not over the old one. '
+        : 'anyone who reaches the server can make it download and serve any adapter, or unload the ones in use; run-time downloads go to the '
+          + 'container\'s ephemeral storage, which is sized for the adapters given at start-up only. ')
       + (fenced ? 'Keep \'allowedClients\' to the clients you trust with that.' : 'Fence the server with \'allowedClients\'.'));
   }
   return out;
