@@ -158,8 +158,15 @@ test('gkeVersion gates the options newer GKE versions need, leaving them out wit
   expect(v1321.mountOptions).not.toContain('read_ahead_kb');
   expect(v1321.notes.join('\n')).toMatch(/read_ahead_kb left out: it needs GKE 1\.32\.2-gke\.1297001/);
   expect(v1321.podAnnotations['gke-gcsfuse/metadata-prefetch-memory-limit']).toBe('512Mi');
+  expect(v1321.mountOptions).toContain('metadata-cache:negative-ttl-secs:0');
   const v131 = at('1.31');
   expect(v131.mountOptions).toContain('implicit-dirs');
+  // negative-ttl-secs is a gcsfuse v2.8.0 key (GKE 1.32.1-gke.1357001 on, gcs-fuse-csi-driver releases.md); older gcsfuse refuses a
+  // config file with a key it does not know, and with it the whole mount
+  for (const older of [v131, at('1.32.1-gke.1357000'), at('1.29.6-gke.1254000')]) {
+    expect(older.mountOptions).not.toContain('negative-ttl-secs');
+    expect(older.notes.join('\n')).toMatch(/metadata-cache:negative-ttl-secs left out: it needs GKE 1\.32\.1-gke\.1357001/);
+  }
   expect(v131.podAnnotations['gke-gcsfuse/metadata-prefetch-memory-limit']).toBeUndefined();
   const vols = (f: CloudStorageFuseModel) => (f.volumes()[0].csi as any).volumeAttributes;
   expect(vols(v131).gcsfuseMetadataPrefetchOnMount).toBeUndefined();

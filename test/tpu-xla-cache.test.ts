@@ -219,3 +219,19 @@ test('a long server name still gives a DNS-label Job name', () => {
   expect(job.metadata.name.length).toBeLessThanOrEqual(63);
   expect(job.metadata.name).toMatch(/^sx+-xla-warmup-[0-9a-f]{8}$/);
 });
+
+test('the cache mounts leave metadata-cache:negative-ttl-secs out before GKE 1.32.1-gke.1357001 (older gcsfuse refuses the unknown key, and with it the mount)', () => {
+  const cacheOptions = (gkeVersion?: string) => {
+    const { objects } = synth({ ...TPU_BUCKET, ...(gkeVersion ? { gkeVersion } : {}) });
+    return podTemplates(objects).flatMap(({ template }) => (template.spec.volumes ?? []))
+      .filter((v: any) => v.csi?.driver === 'gcsfuse.csi.storage.gke.io' && String(v.csi.volumeAttributes.mountOptions).includes('xla'))
+      .map((v: any) => String(v.csi.volumeAttributes.mountOptions));
+  };
+  // the Deployment's read-only copy and the warm-up Job's writer
+  expect(cacheOptions()).toHaveLength(2);
+  for (const o of cacheOptions()) expect(o).toContain('metadata-cache:negative-ttl-secs:0');
+  for (const o of cacheOptions('1.32.1-gke.1357001')) expect(o).toContain('metadata-cache:negative-ttl-secs:0');
+  const older = cacheOptions('1.31.6-gke.1020000');
+  expect(older).toHaveLength(2);
+  for (const o of older) expect(o).not.toContain('negative-ttl-secs');
+});

@@ -366,7 +366,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
         progressDeadlineSeconds: r.podResources.startupBudgetSeconds + 600,
         selector: { matchLabels: selector },
         // with an XLA cache, serving pods only read it: the warm-up Job below is its single writer
-        template: xlaCache ? withReadOnlyXlaCache(servingTemplate, CONTAINER_NAME, xlaCache) : servingTemplate,
+        template: xlaCache ? withReadOnlyXlaCache(servingTemplate, CONTAINER_NAME, xlaCache, props.gkeVersion) : servingTemplate,
       },
     });
 
@@ -439,6 +439,7 @@ export class OptimizedLlmServer extends Construct implements kplus.IPodSelector,
         healthPath: server.healthPath,
         startupBudgetSeconds: r.podResources.startupBudgetSeconds,
         modelBucket: this.modelBucket,
+        gkeVersion: props.gkeVersion,
       });
       this.xlaCacheWarmupJob = this.xlaCache.warmupJob;
       this.xlaCacheWarmupServiceAccount = this.xlaCache.warmupServiceAccount;

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { BucketLocation, parseBucketUri } from '../storage/bucket-uri';
 import { LOCAL_CACHE_GIB } from '../storage/cache-media';
 import { GCSFUSE_SIDECAR_VOLUMES } from '../storage/cloud-storage-fuse';
+import { DEFAULT_GKE_VERSION, GCSFUSE_GATES, atLeast } from '../storage/gke-version';
 import { CONTENT_DIGEST_SUFFIX_LENGTH, contentName } from '../util/content-name';
 import { escapeKubernetesExpansion } from '../util/shell-quote';
 
@@ -47,14 +48,15 @@ export function xlaCacheLocation(uri: string, prop: string, acceleratorType: str
 }
 
 /** The CSI volume of the cache directory: read-write for the single writer, read-only for serving. */
-function cacheVolume(location: XlaCacheLocation, readOnly: boolean, owner?: { uid: number; gid: number }): k8s.Volume {
+function cacheVolume(location: XlaCacheLocation, readOnly: boolean, gkeVersion: string, owner?: { uid: number; gid: number }): k8s.Volume {
   const mountOptions = [
     // the sidecar mounts as root with gcsfuse's 755/644 modes: a writer running as another user needs the mount to be its own
     // (GKE, "Mount Cloud Storage buckets as CSI ephemeral volumes": set the uid and gid mount flags for a non-root user or group)
     ...(owner !== undefined ? [`uid=${owner.uid}`, `gid=${owner.gid}`] : []),
     'implicit-dirs',
-    // a cache entry written by the warm-up is visible at once, never hidden by a cached "not found"
-    'metadata-cache:negative-ttl-secs:0',
+    // a cache entry written by the warm-up is visible at once, never hidden by a cached "not found" (gcsfuse v2.8.0 on: an older one
+    // refuses the option and the mount; it then keeps "not found" for the default ttl-secs, 60 s)
+    ...(atLeast(gkeVersion, GCSFUSE_GATES.negativeTtlSecs.minimumVersion) ? ['metadata-cache:negative-ttl-secs:0'] : []),
     // the flag form: the driver splits an option with '=' at its first '=', so a path with ':' or '=' survives (see cloud-storage-fuse.ts)
     `only-dir=${location.path}`,
   ].join(',');
@@ -65,7 +67,9 @@ function cacheVolume(location: XlaCacheLocation, readOnly: boolean, owner?: { ui
 }
 
 /** Adds the cache volume, its mount and `VLLM_XLA_CACHE_PATH` to one container of a pod template. */
-function withCache(template: k8s.PodTemplateSpec, containerName: string, location: XlaCacheLocation, readOnly: boolean): k8s.PodTemplateSpec {
+function withCache(
+  template: k8s.PodTemplateSpec, containerName: string, location: XlaCacheLocation, readOnly: boolean, gkeVersion: string,
+): k8s.PodTemplateSpec {
   const spec = template.spec!;
   // the user the writer runs as (container, then pod securityContext); undefined for root or an image's own user
   const container = spec.containers.find((c) => c.name === containerName);
@@ -93,7 +97,7 @@ function withCache(template: k8s.PodTemplateSpec, containerName: string, locatio
         env: [...(c.env ?? []).filter((e) => e.name !== XLA_CACHE_ENV), { name: XLA_CACHE_ENV, value: XLA_CACHE_MOUNT_PATH }],
         volumeMounts: [...(c.volumeMounts ?? []), mount],
       })),
-      volumes: [...(spec.volumes ?? []), cacheVolume(location, readOnly, owner)],
+      volumes: [...(spec.volumes ?? []), cacheVolume(location, readOnly, gkeVersion, owner)],
     },
   };
 }
@@ -107,8 +111,10 @@ const SHARED_MOUNT_PATH = '/xla-cache-shared';
  * write the shared cache, and vLLM never meets a read-only cache directory (nor fails when the warm-up
  * has not run yet: it then compiles into its copy).
  */
-export function withReadOnlyXlaCache(template: k8s.PodTemplateSpec, containerName: string, location: XlaCacheLocation): k8s.PodTemplateSpec {
-  const shared = withCache(template, containerName, location, true);
+export function withReadOnlyXlaCache(
+  template: k8s.PodTemplateSpec, containerName: string, location: XlaCacheLocation, gkeVersion: string = DEFAULT_GKE_VERSION,
+): k8s.PodTemplateSpec {
+  const shared = withCache(template, containerName, location, true, gkeVersion);
   const spec = shared.spec!;
   const small = {
     'cpu': k8s.Quantity.fromString('500m'),
@@ -167,6 +173,8 @@ export interface XlaCacheWarmupInputs {
   readonly port: number;
   readonly healthPath: string;
   readonly startupBudgetSeconds: number;
+  /** The cluster's GKE version (the mount options it takes). */
+  readonly gkeVersion: string;
 }
 
 /**
@@ -234,7 +242,7 @@ export function createXlaCacheWarmupJob(
       // the weight pre-fetcher runs forever and would keep the Job from completing
       containers: [warmupContainer],
     },
-  }, inputs.containerName, inputs.location, false);
+  }, inputs.containerName, inputs.location, false, inputs.gkeVersion);
   // the Job's pod template is immutable once applied: its name carries a digest of it, so a re-applied unchanged Job is left as it is
   // and a changed one (model, image, slice, server arguments) is a new Job; no TTL, so a finished Job is kept and not run again by the
   // next apply

@@ -11,6 +11,7 @@ import {
   XLA_CACHE_VOLUME_NAMES, XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation,
 } from './xla-cache';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
+import { DEFAULT_GKE_VERSION, parseGkeVersion } from '../storage/gke-version';
 import { checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable } from '../util/input';
 import { checkPodTemplateShape } from '../util/pod-template-shape';
 import { isDns1123Label } from '../validation/manifest';
@@ -58,11 +59,17 @@ export interface XlaCompilationCacheProps {
    * @default - the model comes from Hugging Face
    */
   readonly modelBucket?: CloudStorageFuseModel;
+  /**
+   * The cluster's GKE version: the cache's Cloud Storage FUSE mount options follow what its driver takes
+   * (`metadata-cache:negative-ttl-secs` from 1.32.1-gke.1357001, gcsfuse v2.8.0).
+   * @default '1.33'
+   */
+  readonly gkeVersion?: string;
 }
 
 const PROPS: readonly string[] = [
   'name', 'bucketUri', 'acceleratorType', 'tpuTopology', 'serverVersion', 'servingTemplate', 'containerName', 'port', 'healthPath',
-  'startupBudgetSeconds', 'modelBucket',
+  'startupBudgetSeconds', 'modelBucket', 'gkeVersion',
 ];
 
 /**
@@ -86,6 +93,7 @@ export class XlaCompilationCache extends Construct {
   /** What must exist in the cluster for the cache to work (IAM bindings, running the Job), one line each. */
   public readonly deploymentNotes: string[];
   private readonly containerName: string;
+  private readonly gkeVersion: string;
   /** The `name` prop (the warm-up Job's name is derived from it). */
   private readonly cacheName: string;
 
@@ -116,6 +124,9 @@ export class XlaCompilationCache extends Construct {
     checkOptionalInteger('port', props.port, 1, 65535);
     checkOptionalInteger('startupBudgetSeconds', props.startupBudgetSeconds, 1);
     checkOptionalInstance('modelBucket', props.modelBucket, (v) => v instanceof CloudStorageFuseModel, 'CloudStorageFuseModel.fromUri(\'gs://...\')');
+    checkOptionalString('gkeVersion', props.gkeVersion);
+    this.gkeVersion = props.gkeVersion ?? DEFAULT_GKE_VERSION;
+    parseGkeVersion(this.gkeVersion);
     this.containerName = props.containerName ?? 'inference-server';
     this.cacheName = props.name;
     checkPodTemplateShape(props.servingTemplate, '\'servingTemplate\'', this.containerName, 'containerName');
@@ -130,6 +141,7 @@ export class XlaCompilationCache extends Construct {
       port: props.port ?? 8000,
       healthPath: props.healthPath ?? '/health',
       startupBudgetSeconds: props.startupBudgetSeconds ?? 1800,
+      gkeVersion: this.gkeVersion,
     });
     this.warmupJob = warmup.job;
     this.warmupServiceAccount = warmup.serviceAccount;
@@ -150,7 +162,7 @@ export class XlaCompilationCache extends Construct {
     if ((template.spec!.volumes ?? []).some((v) => v.name === XLA_CACHE_VOLUME_NAMES.shared || v.name === XLA_CACHE_VOLUME_NAMES.local)) {
       throw new Error('XlaCompilationCache.applyTo: the pod template already has an XLA cache volume: apply the cache once per pod template.');
     }
-    return withReadOnlyXlaCache(template, name, this.location);
+    return withReadOnlyXlaCache(template, name, this.location, this.gkeVersion);
   }
 
   /**

@@ -155,12 +155,14 @@ export class CloudStorageFuseModel {
     const prefetchMetadata = gate(GCSFUSE_GATES.metadataPrefetchOnMount);
     const readAhead = gate(GCSFUSE_GATES.readAheadKb);
     const skipCheck = gate(GCSFUSE_GATES.skipCsiBucketAccessCheck);
+    // older gcsfuse keeps "not found" under ttl-secs; the model directory is immutable, so only a file added later would wait
+    const negativeTtl = gate(GCSFUSE_GATES.negativeTtlSecs);
 
     const opts = [
       'metadata-cache:ttl-secs:-1',
       'metadata-cache:stat-cache-max-size-mb:-1',
       'metadata-cache:type-cache-max-size-mb:-1',
-      'metadata-cache:negative-ttl-secs:0',
+      ...(negativeTtl ? ['metadata-cache:negative-ttl-secs:0'] : []),
       // "If a custom cache volume is used, the underlying volume size must be larger than the fileCacheCapacity" (GKE, "Manually optimize
       // Cloud Storage FUSE CSI driver for performance"): the RAM volume is the bound, the cache 512 MiB less (evicted files still open,
       // file-system overhead); a boot-disk cache shares the sidecar's ephemeral limit, which already adds room

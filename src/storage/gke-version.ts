@@ -63,6 +63,14 @@ export const GCSFUSE_GATES = {
     minimumVersion: '1.32.2-gke.1297001',
     source: S18,
   },
+  // gcsfuse refuses a config file with an unknown key (v2.3.1 yaml_parser KnownFields; from v2.5 viper ErrorUnused), so the
+  // option fails the whole mount before v2.8.0
+  negativeTtlSecs: {
+    feature: 'mount option metadata-cache:negative-ttl-secs',
+    minimumVersion: '1.32.1-gke.1357001',
+    source: 'GoogleCloudPlatform/gcsfuse: NegativeTtlSecs first in v2.8.0 (cfg/config.go; absent at v2.7.0); GoogleCloudPlatform/gcs-fuse-csi-driver '
+      + 'docs/releases.md Requirements: gcsfuse v2.8.0+ from 1.32.1-gke.1357001',
+  },
 } satisfies Record<string, GkeFeatureGate>;
 
 /**
