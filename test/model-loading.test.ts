@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import {
-  CacheMedium, CloudStorageFuseModel, HuggingFaceToken, ModelLoadPath, ModelTransferJob, ModelTransferJobProps, OptimizedLlmServer,
+  CacheMedium, CloudStorageFuseModel, HuggingFaceToken, InferenceResolver, ModelLoadPath, ModelTransferJob, ModelTransferJobProps, OptimizedLlmServer,
   OptimizedLlmServerProps,
 } from '../src';
 import { expectValidManifests } from './support/k8s-validator';
@@ -246,6 +246,16 @@ test('a repository with a second copy of the weights is downloaded twice over: t
   expect(gemma.podResources.ephemeralStorageGiB).toBe(Math.ceil((catalog.model('google/gemma-2-9b-it')!.checkpointWeightsGb * 1e9) / 1024 ** 3 + 10));
 });
 
+test('DeepSeek-R1 from Hugging Face: the download holds the multi-token-prediction module vLLM does not load', () => {
+  // the repository's safetensors are 685B parameters, "671B of the Main Model weights and 14B of the Multi-Token Prediction (MTP) Module
+  // weights" (deepseek-ai/DeepSeek-V3 README, the R1 layout); 688,586,727,753 bytes = 641.3 GiB, more than the 626.9 GiB main model
+  const r = InferenceResolver.resolve({ model: 'deepseek-ai/DeepSeek-R1', acceleratorType: 'nvidia-h200-141gb' });
+  expect(r.podResources.ephemeralStorageGiB).toBeGreaterThanOrEqual(Math.ceil(688_586_727_753 / 1024 ** 3 + 10) - 1);
+  expect(r.podResources.ephemeralStorageGiB).toBeGreaterThan(Math.ceil((catalog.model('deepseek-ai/DeepSeek-R1')!.checkpointWeightsGb * 1e9) / 1024 ** 3 + 10));
+  expect(r.modelLoading.explanation.join('\n')).toMatch(/multi-token-prediction module \(model\.layers\.61\), which the servers download but do not load/);
+  expect(r.podResources.ephemeralStorageGiB).toBeLessThanOrEqual(r.nodePool.allocatableEphemeralStorageGiB);
+});
+
 test('startup budgets follow the model bytes and the load path', () => {
   const hub = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-l4' }).server.resolution;
   const bucket = synth(GEMMA_BUCKET).server.resolution;
@@ -354,6 +364,18 @@ test('ModelTransferJob stages a model into the bucket with a bounded scratch spa
   expect(wide.deploymentNotes.join('\n')).toMatch(/60 GiB of ephemeral storage .*a boot disk of at least 140 GB .*or fewer parallelDownloads/);
   // 54.5 GB at a conservative 0.05 GB/s + 10 min
   expect(j.spec.activeDeadlineSeconds).toBe(Math.ceil((54.5 / 0.05 + 600) / 60) * 60);
+  // only on nodes with the GKE metadata server, which the FUSE sidecar authenticates through (as Google's transfer Jobs select)
+  expect(j.spec.template.spec.nodeSelector).toEqual({ 'iam.gke.io/gke-metadata-server-enabled': 'true' });
+  expect(job.deploymentNotes.join('\n')).toMatch(/Workload Identity Federation for GKE/);
+  // a model outside the catalog: 4 h, or what the user sets
+  const mine = (extra: object) => new ModelTransferJob(new Chart(Testing.app(), 'c', { namespace: 'models' }), 'mine',
+    { model: 'my-org/my-model', modelBucketUri: 'gs://my-models/mine', ...extra }).job.toJson().spec.activeDeadlineSeconds;
+  expect(mine({})).toBe(4 * 3600);
+  expect(mine({ activeDeadlineSeconds: 8 * 3600 })).toBe(8 * 3600);
+  expect(() => mine({ activeDeadlineSeconds: 60 })).toThrow(/'activeDeadlineSeconds' must be a whole number from 600/);
+  // DeepSeek-R1's copy includes its multi-token-prediction module: 673.1 + 15.5 GB
+  expect(new ModelTransferJob(new Chart(Testing.app(), 'c', { namespace: 'models' }), 'r1', { model: 'deepseek-ai/DeepSeek-R1', modelBucketUri: 'gs://my-models/r1' })
+    .job.toJson().spec.activeDeadlineSeconds).toBe(Math.ceil(((673.1 + 15.5) / 0.05 + 600) / 60) * 60);
   // read on the bucket, write only under the model's directory (an IAM condition on the object name): not the other models beside it
   expect(job.deploymentNotes[0]).toMatch(/sa\/copy-gemma --role roles\/storage\.objectViewer and .*sa\/copy-gemma --role roles\/storage\.objectUser /);
   expect(job.deploymentNotes[0]).toContain('resource.name.startsWith("projects/_/buckets/my-models/objects/gemma/")');

@@ -136,8 +136,9 @@ export const SERVING_CONSTANTS = {
   bucketReadGBps: {
     value: 0.7,
     unit: 'GB/s',
-    source: 'our estimate: 7 x the hub rate, after GKE\'s ">7x faster Pod startup" with tuned Cloud Storage FUSE '
-      + '(accelerated-platforms AchievingFasterPodStartup.md; gkerecommender StorageConfig.model_bucket_uri)',
+    source: 'our estimate, not a measurement: no Google source compares it with a Hub download; GKE\'s ">7x faster Pod startup" compares the '
+      + 'tuned Cloud Storage FUSE recipe with a basic FUSE mount (accelerated-platforms AchievingFasterPodStartup.md: "more than 7x less '
+      + 'latency compared to a basic setup"; gkerecommender StorageConfig.model_bucket_uri)',
     kind: 'estimate',
   },
   /**

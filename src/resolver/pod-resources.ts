@@ -138,7 +138,8 @@ export function podResources(
       + (need > nodeCap ? `, capped at ${ofMachine} ${machine.ramGb} GB (needs ${need} GiB: loading may be tight)` : ''),
     downloadsToDisk
       ? `ephemeral-storage ${ephemeralStorageGiB}Gi: the ${download.toFixed(1)} GiB Hugging Face download`
-        + `${download > w ? ' (two copies of the weights: the repository holds a second one, which the servers download too)' : ''} + `
+        + `${download > 1.5 * w ? ' (two copies of the weights: the repository holds a second one, which the servers download too)'
+          : download > w ? ' (with weights the repository ships and the servers download but do not load)' : ''} + `
         + (adapterDownload ? `at most ${adapterDownload.toFixed(1)} GiB of LoRA adapters from Hugging Face (fp32 on every linear module) + ` : '')
         + `${C.ephemeralStorageMarginGiB.value} GiB margin`
       : `ephemeral-storage ${ephemeralStorageGiB}Gi: logs and compile caches only (the weights are not written to the container's disk)`,

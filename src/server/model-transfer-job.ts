@@ -6,7 +6,7 @@ import { secretCreateCommand } from './secret-command';
 import { validateName } from './server-checks';
 import { chartNamespace, checkToken } from './server-props';
 import { Catalog } from '../catalog/catalog';
-import { HUB_SECOND_COPY } from '../catalog/data/hub-downloads';
+import { HUB_SECOND_COPY, HUB_UNLOADED_WEIGHTS } from '../catalog/data/hub-downloads';
 import { VLLM } from '../catalog/model-servers';
 import { DEFAULT_BOOT_DISK_GIB, bootDiskEphemeralGiB, bootDiskFor } from '../catalog/node-allocatable';
 import { parseBucketUri } from '../storage/bucket-uri';
@@ -20,7 +20,9 @@ import { checkHuggingFaceId, checkPinnedImage } from '../util/references';
 import { escapeKubernetesExpansion, shellQuote } from '../util/shell-quote';
 import { addManifestValidation, validationOptionsFrom } from '../validation/runner';
 
-const TRANSFER_JOB_PROPS: readonly string[] = ['model', 'modelBucketUri', 'huggingFaceToken', 'revision', 'name', 'image', 'parallelDownloads', 'gkeVersion'];
+const TRANSFER_JOB_PROPS: readonly string[] = [
+  'model', 'modelBucketUri', 'huggingFaceToken', 'revision', 'name', 'image', 'parallelDownloads', 'gkeVersion', 'activeDeadlineSeconds',
+];
 
 /** Properties of a {@link ModelTransferJob}. */
 export interface ModelTransferJobProps {
@@ -59,6 +61,11 @@ export interface ModelTransferJobProps {
    * @default '1.33'
    */
   readonly gkeVersion?: string;
+  /**
+   * How long the copy may run before Kubernetes stops it, seconds (the Job's `activeDeadlineSeconds`, over all its retries).
+   * @default - a catalog model's size at 0.05 GB/s plus 10 minutes; 4 hours for a model outside the catalog (about 690 GB at that rate)
+   */
+  readonly activeDeadlineSeconds?: number;
 }
 
 /** Largest safetensors shard Hugging Face checkpoints commonly use, GiB: one staged file per parallel download. */
@@ -70,6 +77,14 @@ const CONTAINER_EPHEMERAL_GIB = 10;
 /** Conservative copy rate for the deadline, GB/s (our estimate: half the hub rate used for start-up budgets). */
 const COPY_GBPS = 0.05;
 const MOUNT = '/bucket';
+/** The copy's deadline for a model outside the catalog, whose size the library does not know (offline), s. */
+const UNKNOWN_MODEL_DEADLINE_SECONDS = 4 * 3600;
+/**
+ * The label GKE puts on nodes that run the GKE metadata server (Workload Identity Federation for GKE), which the Cloud Storage FUSE
+ * sidecar authenticates through: Google's transfer Jobs select it (accelerated-platforms platforms/gke/base/use-cases/inference-ref-arch/
+ * kubernetes-manifests/model-download/huggingface/set-compute-class.yaml), so the Job never lands on a node pool created without it.
+ */
+const METADATA_SERVER_NODE_LABEL = 'iam.gke.io/gke-metadata-server-enabled';
 
 /**
  * A batch Job that copies a Hugging Face model into a Cloud Storage bucket once, so that every
@@ -100,6 +115,7 @@ export class ModelTransferJob extends Construct {
     checkHuggingFaceId(props.model, 'model');
     for (const name of ['revision', 'name', 'image', 'gkeVersion'] as const) checkOptionalString(name, props[name]);
     checkOptionalInteger('parallelDownloads', props.parallelDownloads, 1, 64);
+    checkOptionalInteger('activeDeadlineSeconds', props.activeDeadlineSeconds, 600);
     checkOptionalInstance('huggingFaceToken', props.huggingFaceToken, (v) => v instanceof HuggingFaceToken,
       `HuggingFaceToken.fromSecret('${HuggingFaceToken.DEFAULT_SECRET_NAME}', '${HuggingFaceToken.DEFAULT_KEY}') or HuggingFaceToken.none()`);
     checkToken(props.huggingFaceToken);
@@ -133,7 +149,10 @@ export class ModelTransferJob extends Construct {
     const sidecarGiB = stagingGiB + 5;
     const podEphemeralGiB = sidecarGiB + CONTAINER_EPHEMERAL_GIB;
     const bootDiskGb = bootDiskFor(podEphemeralGiB);
-    const deadlineSeconds = known ? Math.ceil((known.checkpointWeightsGb / COPY_GBPS + 600) / 60) * 60 : 4 * 3600;
+    // what the Job copies: the weights, and the ones the repository ships but the servers do not load (a second copy is left out)
+    const copiedGb = known ? known.checkpointWeightsGb + (HUB_UNLOADED_WEIGHTS[known.id]?.gb ?? 0) : undefined;
+    const deadlineSeconds = props.activeDeadlineSeconds
+      ?? (copiedGb !== undefined ? Math.ceil((copiedGb / COPY_GBPS + 600) / 60) * 60 : UNKNOWN_MODEL_DEADLINE_SECONDS);
     const labels = { app: this.name };
     const target = location.path ? `${MOUNT}/${location.path}` : MOUNT;
     // only what vLLM loads: huggingface_hub matches the patterns with fnmatch, whose '*' crosses '/', so '*.safetensors' alone
@@ -181,6 +200,7 @@ export class ModelTransferJob extends Construct {
         restartPolicy: 'Never',
         serviceAccountName: this.name,
         automountServiceAccountToken: false,
+        nodeSelector: { [METADATA_SERVER_NODE_LABEL]: 'true' },
         securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
         containers: [{
           name: 'transfer',
@@ -241,6 +261,9 @@ export class ModelTransferJob extends Construct {
         + `${location.path ? ' (the IAM condition needs uniform bucket-level access on the bucket)' : ''}: `
         + `${bucketPrefixWriteBindingCommands(location.bucket, location.path, namespace, this.name).join(' and ')}`,
       ...(token.secretName ? [`Hugging Face token: ${secretCreateCommand(token, namespace)}`] : []),
+      'Cluster: the Job writes through the Cloud Storage FUSE CSI driver add-on as its Kubernetes service account, which needs Workload '
+        + `Identity Federation for GKE; it runs only on nodes with the GKE metadata server (nodeSelector ${METADATA_SERVER_NODE_LABEL}: "true", `
+        + 'every node of a pool created with --workload-metadata=GKE_METADATA and every Autopilot node).',
       `The Job copies ${props.model}@${shellQuote(revision)} to ${shellQuote(location.uri)}; serve it with modelBucketUri: ${shellQuote(location.uri)} `
         + '(vLLM or TGI; JetStream reads a converted MaxText checkpoint instead).',
       // the server's mount caches metadata and listings without expiry (metadata-cache:ttl-secs:-1, kernel-list-cache-ttl-secs:-1):

@@ -19,3 +19,19 @@ export const HUB_SECOND_COPY: { readonly [model: string]: { readonly files: stri
     source: 'vllm-project/vllm#7523 (both downloaded); vllm-project/vllm#5005 ("Mistral v0.3 has multiple copies of the safetensors file")',
   },
 };
+
+/**
+ * Weights a repository ships that the servers download (`*.safetensors`) but do not load, GB: DeepSeek's multi-token-prediction
+ * module (`model.layers.61`), which vLLM skips without speculative decoding (the model record counts the main model only). The
+ * Hub download, the transfer Job's copy and the ephemeral storage for them count these bytes too.
+ */
+export const HUB_UNLOADED_WEIGHTS: { readonly [model: string]: { readonly gb: number; readonly files: string; readonly source: string } } = {
+  'deepseek-ai/DeepSeek-R1': {
+    gb: 15.5,
+    files: 'the multi-token-prediction module (model.layers.61)',
+    source: 'deepseek-ai/DeepSeek-V3 README ("The total size of DeepSeek-V3 models on Hugging Face is 685B, which includes 671B of the Main '
+      + 'Model weights and 14B of the Multi-Token Prediction (MTP) Module weights"; R1 has the same layout) and README_WEIGHTS.md (MTP: 11.5B '
+      + 'unique FP8 parameters plus copies of the 0.9B embedding and 0.9B output head); 688,586,727,753 bytes of safetensors in the '
+      + 'deepseek-ai/DeepSeek-V3 repository @afb92e1f (a public model ledger), 15.5 GB over the 673.1 GB main model computed here',
+  },
+};
