@@ -605,7 +605,15 @@ describe('properties: hostile strings never reach a shell or a variable', () => 
 
   test('XlaCompilationCache string props (used on a hand-written Deployment): refused, or never in the warm-up script', () => {
     const template = {
-      spec: { containers: [{ name: 'inference-server', image: 'vllm/vllm-tpu:v0.11.1', command: ['vllm', 'serve'], args: ['--port=8000'] }] },
+      spec: {
+        containers: [{
+          name: 'inference-server',
+          image: 'vllm/vllm-tpu:v0.11.1',
+          command: ['vllm', 'serve'],
+          args: ['--port=8000'],
+          resources: { limits: { 'google.com/tpu': 8 } },
+        }],
+      },
     };
     const base: any = { name: 'x', bucketUri: 'gs://xla-b/c', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v1', servingTemplate: template };
     fc.assert(fc.property(hostile, fc.constantFrom('healthPath', 'bucketUri', 'tpuTopology', 'serverVersion', 'name'), (s, prop) => {

@@ -150,6 +150,19 @@ test('an image of a vLLM release with another KV-cache gauge than the planned ve
   expect(() => synth({ ...base, image: `registry.example.com/vllm@sha256:${'0123456789abcdef'.repeat(4)}` })).not.toThrow();
 });
 
+test('an image of another server, or vLLM\'s build for the other accelerator family, is refused', () => {
+  // vllm/vllm-openai is the CUDA build; vllm/vllm-tpu is built with VLLM_TARGET_DEVICE="tpu" (vllm-project/tpu-inference docker/Dockerfile)
+  const tpu: OptimizedLlmServerProps = { model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'tpu-v6e-slice' };
+  const gpu: OptimizedLlmServerProps = { model: 'meta-llama/Llama-3.1-8B-Instruct', acceleratorType: 'nvidia-l4' };
+  expect(() => synth({ ...tpu, image: 'vllm/vllm-openai:v0.11.2' })).toThrow(/^'image' vllm\/vllm-openai:v0\.11\.2 is vLLM's CUDA build, which does not run on tpu-v6e-slice \(a TPU\): use vLLM's TPU build \(vllm\/vllm-tpu/);
+  expect(() => synth({ ...gpu, image: 'vllm/vllm-tpu:v0.11.1' })).toThrow(/^'image' vllm\/vllm-tpu:v0\.11\.1 is vLLM's TPU build, which does not run on nvidia-l4 \(a GPU\)/);
+  expect(() => synth({ ...gpu, image: 'ghcr.io/huggingface/text-generation-inference:3.0.1' }))
+    .toThrow(/^'image' ghcr\.io\/huggingface\/text-generation-inference:3\.0\.1 is a tgi image, but the server resolved to vllm: .*set 'modelServer' to 'tgi'/);
+  expect(() => synth({ ...tpu, image: 'us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2' })).toThrow(/is a jetstream image, but the server resolved to vllm/);
+  // a build of the user's own is taken as it is
+  expect(() => synth({ ...gpu, image: 'registry.example.com/team/my-vllm:2026-12-01' })).not.toThrow();
+});
+
 test('provenance annotations name the profile, its source and the operating point', () => {
   const { objects } = synth({ model: 'google/gemma-2-27b-it', acceleratorType: 'nvidia-h100-80gb' });
   const a = one(objects, 'Deployment').metadata.annotations;

@@ -442,6 +442,31 @@ describe('XlaCompilationCache', () => {
       .toThrow(/^XlaCompilationCache: the container 'inference-server' of 'servingTemplate' has no 'command'/);
   });
 
+  test('a template loaded from YAML (plain numbers and strings) keeps its TPU request in the warm-up Job; one without TPU chips is refused', () => {
+    // the shape of Google's ai-ml/vllm-tpu sample as JSON.parse / a YAML loader gives it: quantities are plain values
+    const fromYaml: any = JSON.parse(JSON.stringify(userTemplate(), (_k, v) => (v instanceof k8s.Quantity ? v.value : v)));
+    fromYaml.spec.containers[0].resources = { requests: { 'google.com/tpu': 8, 'ephemeral-storage': '40Gi' }, limits: { 'google.com/tpu': 8, 'ephemeral-storage': '40Gi' } };
+    const props = { name: 'my-vllm', bucketUri: 'gs://caches/xla', acceleratorType: 'tpu-v6e-slice', tpuTopology: '2x4', serverVersion: 'v0.11.1' };
+    const c = chart();
+    const cache = new XlaCompilationCache(c, 'Cache', { ...props, servingTemplate: fromYaml });
+    const [job] = byKind(Testing.synth(c), 'Job');
+    const resources = job.spec.template.spec.containers[0].resources;
+    expect(resources.limits['google.com/tpu']).toBe(8);
+    expect(resources.requests['google.com/tpu']).toBe(8);
+    // applyTo grows the plain '40Gi' by the private copy's 20 GiB
+    expect(cache.applyTo(fromYaml).spec!.containers[0].resources!.limits!['ephemeral-storage'].value).toBe('60Gi');
+    const noChips = JSON.parse(JSON.stringify(fromYaml));
+    noChips.spec.containers[0].resources = { limits: { cpu: 8 } };
+    expect(() => new XlaCompilationCache(chart(), 'Cache', { ...props, servingTemplate: noChips }))
+      .toThrow(/'servingTemplate': the container 'inference-server' requests no 'google\.com\/tpu'/);
+    // the directory is named for the slice the template selects, where the Job compiles
+    const selecting = { ...fromYaml, spec: { ...fromYaml.spec, nodeSelector: { 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '2x4' } } };
+    expect(() => new XlaCompilationCache(chart(), 'Cache', { ...props, servingTemplate: selecting })).not.toThrow();
+    expect(() => new XlaCompilationCache(chart(), 'Cache', { ...props, acceleratorType: 'tpu-v5-lite-podslice', servingTemplate: selecting }))
+      .toThrow(/'acceleratorType' 'tpu-v5-lite-podslice' names the cache directory, but 'servingTemplate' selects cloud\.google\.com\/gke-tpu-accelerator: tpu-v6e-slice/);
+    expect(() => new XlaCompilationCache(chart(), 'Cache', { ...props, tpuTopology: '1x1', servingTemplate: selecting })).toThrow(/set 'tpuTopology' to '2x4'/);
+  });
+
   test('the server composes it; bad input names the prop', () => {
     const server = new OptimizedLlmServer(chart(), 'srv', { model: 'google/gemma-2-27b-it', acceleratorType: 'tpu-v6e-slice', xlaCacheBucketUri: 'gs://xla-caches/c' });
     expect(server.xlaCache!.warmupJob).toBe(server.xlaCacheWarmupJob);
@@ -499,8 +524,11 @@ describe('XlaCompilationCache', () => {
 
   test('one writer per cache directory: a cache of its own may not share or nest a server\'s, in either order', () => {
     const serverProps = { name: 's', model: 'google/gemma-2-9b-it', acceleratorType: 'tpu-v6e-slice', modelBucketUri: 'gs://my-models/g9' };
+    // a one-chip v6e template, as the server's slice
+    const oneChip = userTemplate();
+    const template = { ...oneChip, spec: { ...oneChip.spec!, nodeSelector: { ...oneChip.spec!.nodeSelector, 'cloud.google.com/gke-tpu-topology': '1x1' } } };
     const cacheProps = (bucketUri: string) => ({
-      name: 'mine', bucketUri, acceleratorType: 'tpu-v6e-slice', tpuTopology: '1x1', serverVersion: 'v0.11.1-tpu', servingTemplate: userTemplate(),
+      name: 'mine', bucketUri, acceleratorType: 'tpu-v6e-slice', tpuTopology: '1x1', serverVersion: 'v0.11.1-tpu', servingTemplate: template,
     });
     // the server's own cache: gs://my-models/g9/xla-cache/<type>-<topology>/<version>
     const c1 = chart();

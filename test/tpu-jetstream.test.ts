@@ -60,7 +60,13 @@ test('the catalog\'s engine image (MaxText jetstream-v0.2.2) is refused for a mo
   const root = synth({ ...base, modelBucketUri: 'gs://ckpt-bucket/final/unscanned/llama3.1-8b', targetNtpotMilliseconds: 2000 }).server;
   expect(root.deploymentNotes.join('\n')).toMatch(/ending in \/checkpoints\/0\/items .*gs:\/\/ckpt-bucket\/final\/unscanned\/llama3\.1-8b does not end in \/items/);
   expect(server.deploymentNotes).toContain(`JetStream: the engine image ${ENGINE} must be built from a MaxText with `
-    + 'MaxText/configs/models/llama3.1-8b.yml and assets/tokenizer_llama3.tiktoken (MaxText checks model_name=llama3.1-8b when it starts).');
+    + 'MaxText/configs/models/llama3.1-8b.yml and assets/tokenizer_llama3.tiktoken (MaxText checks model_name=llama3.1-8b when it starts). '
+    + 'The engine is given tokenizer_type=tiktoken, which MaxText requires with this tokenizer from 2025-04-02 and does not know before '
+    + '2025-02-13: build from a MaxText of 2025-02-13 or later.');
+  // MaxText's pyconfig asserts tokenizer_type == "tiktoken" for tokenizer_llama3.tiktoken (maxtext 941473996, 2025-04-02), as its Llama 3.1
+  // end-to-end scripts pass both
+  const engine = (s: OptimizedLlmServer) => (s.deployment!.toJson().spec.template.spec.containers[0].args as string[]);
+  expect(engine(server)).toEqual(expect.arrayContaining(['tokenizer_path=assets/tokenizer_llama3.tiktoken', 'tokenizer_type=tiktoken']));
 });
 
 test('two containers, only the engine takes the TPU chips, selectors, Service, PodMonitoring; manifests validate strictly', () => {

@@ -312,7 +312,11 @@ export const ACCELERATOR_PERFORMANCE: Readonly<Record<string, AcceleratorPerform
     source: `${ACCELERATORS_CSV} (PCIe Gen5 x16, 64 GB/s per direction; no NVLink); all-reduce share: ${PCIE_ALLREDUCE_SOURCE}`,
   },
   // TPU chips: ICI bandwidth per chip, halved to a per-direction figure as for NVLink (our reading of the published totals)
-  'tpu-v5-lite-podslice': { interconnectGBps: 100, source: `${ACCELERATORS_CSV} (ICI 1600 Gbps = 200 GB/s per chip over 4 ports; 100 per direction, our reading)` },
+  'tpu-v5-lite-podslice': {
+    interconnectGBps: 200,
+    source: 'docs.cloud.google.com/tpu/docs/v5e ("Bidirectional inter-chip interconnect (ICI) bandwidth (per chip) | 400 GBps", the basis of the v6e '
+      + 'and v5p rows), 200 per direction',
+  },
   'tpu-v5p-slice': { interconnectGBps: 600, source: `${ACCELERATORS_CSV} (ICI 1200 GB/s bidirectional per chip, 600 per direction)` },
   'tpu-v6e-slice': { interconnectGBps: 400, source: `${ACCELERATORS_CSV} (ICI 800 GB/s bidirectional per chip, 400 per direction)` },
   'tpu7x': { interconnectGBps: 600, source: `${ACCELERATORS_CSV} (ICI 1200 GB/s bidirectional per chip, 600 per direction)` },

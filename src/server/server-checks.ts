@@ -2,7 +2,7 @@
  * Construct-time checks of a server's own props (name, image, GKE version, replica counts) and of the multi-host
  * LeaderWorkerSet's name, each refusing bad input with the prop's name and what would work.
  */
-import { VLLM, vllmVersionOfImages } from '../catalog/model-servers';
+import { VLLM, modelServerOfImages, vllmVersionOfImages } from '../catalog/model-servers';
 import { Resolution } from '../resolver/resolution';
 import { printable } from '../util/input';
 import { checkPinnedImage } from '../util/references';
@@ -83,12 +83,38 @@ export function validateImage(image: string): void {
 }
 
 /**
+ * Refuses an `image` of a known repository that cannot run the resolved server: another server's image (TGI's for vLLM, the MaxText
+ * engine's for vLLM), or vLLM's build for the other accelerator family (`vllm/vllm-openai` is the CUDA build, `vllm/vllm-tpu` the
+ * TPU build: vllm-project/tpu-inference docker/Dockerfile builds with VLLM_TARGET_DEVICE="tpu"). An image of another repository (a
+ * build of the user's own) is taken as it is.
+ */
+export function checkImageMatchesServer(r: Resolution, image: string): void {
+  const ofImage = modelServerOfImages([image]);
+  const onTpu = r.tpuTopology !== undefined || r.acceleratorType.startsWith('tpu');
+  if (ofImage !== undefined && ofImage.name !== r.modelServer) {
+    throw new Error(`'image' ${printable(image)} is a ${ofImage.name} image, but the server resolved to ${r.modelServer}: use a ${r.modelServer} image, `
+      + `or set 'modelServer' to '${ofImage.name}'.`);
+  }
+  const repository = image.replace(/@.*$/, '').replace(/:[^/]*$/, '');
+  if (r.modelServer === VLLM.name && /(^|\/)vllm\/vllm-openai$/.test(repository) && onTpu) {
+    throw new Error(`'image' ${printable(image)} is vLLM's CUDA build, which does not run on ${r.acceleratorType} (a TPU): use vLLM's TPU build `
+      + `(vllm/vllm-tpu, as ${r.image}), or leave 'image' unset.`);
+  }
+  if (r.modelServer === VLLM.name && /(^|\/)vllm\/vllm-tpu$/.test(repository) && !onTpu) {
+    throw new Error(`'image' ${printable(image)} is vLLM's TPU build, which does not run on ${r.acceleratorType} (a GPU): use vLLM's CUDA build `
+      + `(vllm/vllm-openai, as ${r.image}), or leave 'image' unset.`);
+  }
+}
+
+/**
  * An `image` of another vLLM release than the resolved version: refused when that release exports another KV-cache gauge
  * (vllm:gpu_cache_usage_perc before 0.9.2, vllm:kv_cache_usage_perc after; the gauge the endpoint picker's KV scorer and
  * saturation check read, and a KV-cache HPA), naming the catalog version whose metrics the image shares.
  */
 export function checkImageMatchesVersion(r: Resolution, image: string | undefined): void {
-  if (image === undefined || r.modelServer !== VLLM.name) return;
+  if (image === undefined) return;
+  checkImageMatchesServer(r, image);
+  if (r.modelServer !== VLLM.name) return;
   const ofImage = vllmVersionOfImages([image]);
   const resolved = VLLM.versions.find((v) => v.version === r.modelServerVersion);
   if (ofImage === undefined || resolved === undefined || ofImage.version.kvCacheUsageMetric === resolved.kvCacheUsageMetric) return;

@@ -86,3 +86,21 @@ export function typedVolumes(volumes: k8s.Volume[] | undefined, where: string): 
     ? { ...v, emptyDir: { ...v.emptyDir, sizeLimit: quantity(v.emptyDir.sizeLimit, `${where}[${i}].emptyDir.sizeLimit`) as k8s.Quantity | undefined } }
     : v));
 }
+
+/**
+ * A pod template of the user's own (a YAML file loaded in JavaScript, a Python dict) with its containers', init containers' and
+ * volumes' quantities and ports typed: without it cdk8s would write `google.com/tpu: null` for a plain `8`.
+ */
+export function typedPodTemplate(template: k8s.PodTemplateSpec, where: string): k8s.PodTemplateSpec {
+  const spec = template.spec;
+  if (!isPlain(spec)) return template;
+  return {
+    ...template,
+    spec: {
+      ...spec,
+      containers: spec.containers.map((c, i) => typedContainer(c, `${where} containers[${i}]`)),
+      ...(spec.initContainers ? { initContainers: spec.initContainers.map((c, i) => typedContainer(c, `${where} initContainers[${i}]`)) } : {}),
+      ...(spec.volumes ? { volumes: typedVolumes(spec.volumes, `${where} volumes`) } : {}),
+    },
+  };
+}

@@ -7,6 +7,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { xlaCacheNotes } from './server-notes';
+import { typedPodTemplate } from './typed-values';
 import {
   XLA_CACHE_VOLUME_NAMES, XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation,
 } from './xla-cache';
@@ -66,6 +67,9 @@ export interface XlaCompilationCacheProps {
    */
   readonly gkeVersion?: string;
 }
+
+/** The extended resource of TPU chips. */
+const TPU_RESOURCE = 'google.com/tpu';
 
 const PROPS: readonly string[] = [
   'name', 'bucketUri', 'acceleratorType', 'tpuTopology', 'serverVersion', 'servingTemplate', 'containerName', 'port', 'healthPath',
@@ -130,13 +134,34 @@ export class XlaCompilationCache extends Construct {
     this.containerName = props.containerName ?? 'inference-server';
     this.cacheName = props.name;
     checkPodTemplateShape(props.servingTemplate, '\'servingTemplate\'', this.containerName, 'containerName');
+    // a template from YAML or Python writes quantities as plain numbers and strings, which cdk8s would drop from the Job
+    const servingTemplate = typedPodTemplate(props.servingTemplate, '\'servingTemplate\'');
     this.location = xlaCacheLocation(props.bucketUri, 'bucketUri', props.acceleratorType, props.tpuTopology, props.serverVersion);
     this.uri = this.location.uri;
+    const server = servingTemplate.spec!.containers.find((c) => c.name === this.containerName)!;
+    const chips = server.resources?.limits?.[TPU_RESOURCE] ?? server.resources?.requests?.[TPU_RESOURCE];
+    if (chips === undefined) {
+      throw new Error(`'servingTemplate': the container '${this.containerName}' requests no '${TPU_RESOURCE}': the warm-up Job compiles on the `
+        + 'serving slice\'s chips, and without the request it would not tolerate the TPU nodes\' taint. Set resources.limits of the TPU chips '
+        + 'per host (for example 8 on a v6e 2x4 slice).');
+    }
+    // the directory is named for the slice the Job compiles on: a template that selects another one would file its executables there
+    const selectors = servingTemplate.spec!.nodeSelector ?? {};
+    for (const [label, prop, value] of [
+      ['cloud.google.com/gke-tpu-accelerator', 'acceleratorType', props.acceleratorType],
+      ['cloud.google.com/gke-tpu-topology', 'tpuTopology', props.tpuTopology],
+    ] as const) {
+      const selected = selectors[label];
+      if (selected !== undefined && selected !== value) {
+        throw new Error(`'${prop}' '${printable(value)}' names the cache directory, but 'servingTemplate' selects ${label}: ${printable(String(selected))}, `
+          + `where the warm-up Job compiles: set '${prop}' to '${printable(String(selected))}'.`);
+      }
+    }
     this.checkSingleWriter();
     const warmup = createXlaCacheWarmupJob(this, {
       name: props.name,
       location: this.location,
-      servingTemplate: props.servingTemplate,
+      servingTemplate,
       containerName: this.containerName,
       port: props.port ?? 8000,
       healthPath: props.healthPath ?? '/health',
@@ -162,7 +187,7 @@ export class XlaCompilationCache extends Construct {
     if ((template.spec!.volumes ?? []).some((v) => v.name === XLA_CACHE_VOLUME_NAMES.shared || v.name === XLA_CACHE_VOLUME_NAMES.local)) {
       throw new Error('XlaCompilationCache.applyTo: the pod template already has an XLA cache volume: apply the cache once per pod template.');
     }
-    return withReadOnlyXlaCache(template, name, this.location, this.gkeVersion);
+    return withReadOnlyXlaCache(typedPodTemplate(template, 'XlaCompilationCache.applyTo: \'template\''), name, this.location, this.gkeVersion);
   }
 
   /**

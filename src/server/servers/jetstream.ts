@@ -43,17 +43,22 @@ export function maxTextModel(model: string): MaxTextModel {
 }
 
 /**
- * MaxText's arguments for the resolved slice, as Google's jetstream-maxtext module passes them:
- * tensor parallel over every chip of the host, unscanned bf16 weights, prompts of up to half the
- * context, and as many decode slots as full-length KV caches fit (see `jetstreamDecodeSlots`).
+ * MaxText's arguments for the resolved slice: unscanned bf16 weights and prompts of up to half the context as Google's
+ * jetstream-maxtext module passes them, tensor parallel over every chip of the host (the module shards over the autoregressive axis
+ * instead, `ici_autoregressive_parallelism=-1 ici_tensor_parallelism=1`; both are valid MaxText meshes, and the slices the resolver
+ * picks keep tensor parallelism within the KV heads), and as many decode slots as full-length KV caches fit (see `jetstreamDecodeSlots`).
+ * @param userImage whether the engine image is the user's own: a tiktoken tokenizer then gets `tokenizer_type=tiktoken`, which
+ *   MaxText asserts for `tokenizer_llama3.tiktoken` from 2025-04-02 (pyconfig.py, maxtext 941473996) and does not know before
+ *   2025-02-13 (maxtext 3fdd18f63 added the key); the catalog's images predate it
  */
-export function maxEngineArgs(r: Resolution, checkpointUri: string): string[] {
+export function maxEngineArgs(r: Resolution, checkpointUri: string, userImage: boolean = false): string[] {
   const maxText = maxTextModel(r.model);
   const chips = r.acceleratorCount;
   const slots = jetstreamDecodeSlots(r.memory.kvCacheCapacityGb, r.memory.kvCachePerMaxLengthRequestGb, chips);
   return [
     `model_name=${maxText.modelName}`,
     `tokenizer_path=${maxText.tokenizerPath}`,
+    ...(userImage && maxText.tokenizerPath.endsWith('.tiktoken') ? ['tokenizer_type=tiktoken'] : []),
     `per_device_batch_size=${slots / chips}`,
     `max_prefill_predict_length=${Math.floor(r.maxModelLength / 2)}`,
     `max_target_length=${r.maxModelLength}`,
@@ -85,7 +90,7 @@ export function jetstreamContainers(r: Resolution, inputs: JetStreamContainerInp
       name: JETSTREAM_ENGINE_CONTAINER,
       image: inputs.engineImage,
       imagePullPolicy: 'IfNotPresent',
-      args: maxEngineArgs(r, inputs.checkpointUri),
+      args: maxEngineArgs(r, inputs.checkpointUri, inputs.engineImage !== version.image),
       env: inputs.env,
       ports: [
         { name: 'grpc', containerPort: JETSTREAM_GRPC_PORT, protocol: 'TCP' },
@@ -126,10 +131,16 @@ export function checkEngineImageServes(r: Resolution, userImage: string | undefi
   const names = version?.maxTextModelNames;
   if (r.modelServer !== JETSTREAM.name || names === undefined) return [];
   const maxText = maxTextModel(r.model);
-  if (names.includes(maxText.modelName)) return [];
+  const tiktoken = maxText.tokenizerPath.endsWith('.tiktoken')
+    ? ' The engine is given tokenizer_type=tiktoken, which MaxText requires with this tokenizer from 2025-04-02 and does not know before '
+      + '2025-02-13: build from a MaxText of 2025-02-13 or later.'
+    : '';
+  if (names.includes(maxText.modelName)) {
+    return userImage !== undefined && tiktoken ? [`JetStream: the engine image ${userImage} is your own.${tiktoken}`] : [];
+  }
   const needs = `a MaxText with MaxText/configs/models/${maxText.modelName}.yml and ${maxText.tokenizerPath}`;
   if (userImage !== undefined) {
-    return [`JetStream: the engine image ${userImage} must be built from ${needs} (MaxText checks model_name=${maxText.modelName} when it starts).`];
+    return [`JetStream: the engine image ${userImage} must be built from ${needs} (MaxText checks model_name=${maxText.modelName} when it starts).${tiktoken}`];
   }
   throw new Error(`'image': the catalog's engine image ${version!.image} is built from ${version!.maxTextRevision}, whose MaxText refuses `
     + `model_name=${maxText.modelName} for ${r.model} when it starts (pyconfig.validate_model_name accepts ${names.filter((n) => n !== 'default').join(', ')}), `
