@@ -520,7 +520,7 @@ describe('6. benchmark import', () => {
   const csv = (...rows: string[]) => [header, ...rows].join('\n');
   const imp = (text: string) => InferenceCatalog.embedded().addBenchmarksFromCsv(text);
 
-  test('10: NTPOT in seconds, absurd throughput, hex and contradictory rows are refused with the physical limit', () => {
+  test('10: NTPOT in seconds, absurd throughput and hex are refused with the physical limit; one NTPOT twice is a curve\'s start', () => {
     refused(() => imp(csv(row(100, 0.2), row(400, 0.9))), /NTPOT 0.200 ms is faster than google\/gemma-2-27b-it can run on 4 x nvidia-l4.*was it given in seconds\?/);
     refused(() => imp(csv(row(1e9, 400))), /output tokens\/s is more than 4 x nvidia-l4 can compute/);
     // a TTFT in seconds: a first token needs one forward pass over the active weights (27B at 4 bits through 4 x 300 GB/s: 11.4 ms)
@@ -530,11 +530,16 @@ describe('6. benchmark import', () => {
     expect(() => imp([`${header},TTFT(ms)`, withTtft(100, 200, 400), withTtft(300, 500, 900)].join('\n'))).not.toThrow();
     refused(() => imp(csv(row(100, 1e308))), /NTPOT .* is over 60000 ms a token/);
     refused(() => imp(csv(row(100, '0x64'))), /is not a non-negative decimal number: '0x64'/);
-    refused(() => imp(csv(row(100, 400), row(200, 400))), /contradicts CSV record 2/);
-    // the legacy seconds field given in milliseconds
-    const legacy = JSON.stringify({ config: { model: GEMMA, model_server: 'vllm' }, metrics: { throughput: 300, avg_per_output_token_latency: 400 } });
-    refused(() => InferenceCatalog.embedded().addBenchmarksFromJson(legacy, { modelServerVersion: 'v0.7.2', acceleratorType: 'nvidia-l4', acceleratorCount: 4 }),
-      /NTPOT 400000 ms is over 60000 ms a token/);
+    // two points at one whole-millisecond NTPOT (GIQ's ntpotMilliseconds is an int32): a curve's first request rates, both kept
+    expect(imp(csv(row(100, 400), row(200, 400)))._catalog.measuredPoints.filter((p) => p.trust === 'user').map((p) => p.outputTokensPerSecond))
+      .toEqual([100, 200]);
+    // the legacy per-output-token latency is milliseconds (ai-on-gke profile-generator from 2024-09-26), seconds below 1 (the three
+    // weeks before): 400 and 0.4 are both 400 ms; 4e5 is not a token time
+    const legacy = (v: number) => InferenceCatalog.embedded().addBenchmarksFromJson(
+      JSON.stringify({ config: { model: GEMMA, model_server: 'vllm' }, metrics: { throughput: 300, avg_per_output_token_latency: v } }),
+      { modelServerVersion: 'v0.7.2', acceleratorType: 'nvidia-l4', acceleratorCount: 4 });
+    for (const v of [400, 0.4]) expect(legacy(v)._catalog.measuredPoints.find((p) => p.trust === 'user')!.ntpotMilliseconds).toBeCloseTo(400, 9);
+    refused(() => legacy(4e5), /NTPOT 400000 ms is over 60000 ms a token/);
     // a plausible point imports
     expect(imp(csv(row(300, 45), row(900, 120))).measuredPointCount).toBeGreaterThan(InferenceCatalog.embedded().measuredPointCount);
     // input tokens cost the same FLOPs a token as output: the same ceiling (1e30 input tokens/s priced input at 1.6e-28 $/M)

@@ -1,15 +1,19 @@
 import { CurveQuery, PerformanceCurve, curveOf } from './performance-curves';
 import { ParsedBenchmark, USER_TRUST, isEstimatedPoint, parseBenchmarkCsv, parseBenchmarkJson } from '../catalog/benchmark-import';
 import { implausibility } from '../catalog/benchmark-plausibility';
-import { Catalog } from '../catalog/catalog';
+import { Catalog, measuredOn } from '../catalog/catalog';
 import { knownTiedEmbeddings } from '../catalog/data/extra-models';
 import { kvCacheKibPerTokenBf16 } from '../catalog/data/large-models';
 import { VLLM, compareReleases } from '../catalog/model-servers';
-import { CheckpointFormat, MeasuredPointRecord, ModelRecord } from '../catalog/types';
+import { CheckpointFormat, MeasuredPointRecord, MeasuredWorkload, ModelRecord } from '../catalog/types';
+import { MIN_TIME_SCALE, pointTimeScale } from '../performance/calibration';
+import { PerformanceModel } from '../performance/estimator';
+import { packedTensorParallelSizes } from '../performance/feasibility';
 import { WeightPrecision } from '../performance/precision';
 import { RESOLVE_REQUEST_PROPS } from '../resolver/request-props';
 import { Resolution, ResolveRequest } from '../resolver/resolution';
 import { resolveWith } from '../resolver/resolver';
+import { profiledUseCase, requireUseCase, useCaseWorkload } from '../resolver/workload';
 import { closestMatches } from '../util/closest';
 import { checkOptionalBoolean, checkOptionalEnum, checkOptionalString, checkProps, describeValue, printable } from '../util/input';
 import { checkHuggingFaceId } from '../util/references';
@@ -21,12 +25,21 @@ const MODEL_ARCHITECTURE_PROPS: readonly string[] = [
   'interleaveMoeLayerStep', 'attentionChunkSize', 'chunkedAttentionLayers', 'weightFormat', 'quantizedExpertsOnly', 'tieWordEmbeddings',
 ];
 const BENCHMARK_IMPORT_OPTION_PROPS: readonly string[] = [
-  'model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType', 'source',
+  'model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType', 'source', 'useCase',
+  'averageInputTokens', 'averageOutputTokens',
 ];
 const BENCHMARK_POINT_PROPS: readonly string[] = [
   'model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'acceleratorCount', 'instanceType', 'outputTokensPerSecond',
-  'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond', 'source',
+  'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond', 'source', 'useCase', 'averageInputTokens', 'averageOutputTokens',
 ];
+
+/**
+ * How much faster than the estimator's kernels at peak memory bandwidth (`MIN_TIME_SCALE`) an imported point may be before it is
+ * refused as not one replica's measurement. Wide: the estimator's worst held-out error is 1.66x (README, calibration table), and its
+ * running batch, which the KV cache bounds, may be smaller than a server reaches (a point above it reads as faster kernels); the
+ * mistake it catches, a Service's total over several replicas, is many times over.
+ */
+const IMPOSSIBLE_SPEED_MARGIN = 3;
 
 /** The longest one-line text (a benchmark's source) accepted. */
 const MAX_ONE_LINE = 2000;
@@ -47,14 +60,25 @@ function checkOneLine(name: string, value: string | undefined): void {
 function importOptions(options: BenchmarkImportOptions | undefined): BenchmarkImportOptions {
   checkProps(options, 'benchmark import options', BENCHMARK_IMPORT_OPTION_PROPS, false);
   const o = options ?? {};
-  for (const name of ['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'instanceType', 'source'] as const) {
+  for (const name of ['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'instanceType', 'source', 'useCase'] as const) {
     checkOptionalString(name, o[name]);
     checkOneLine(name, o[name]);
   }
+  checkLengths(o);
   if (o.acceleratorCount !== undefined && (typeof o.acceleratorCount !== 'number' || !Number.isInteger(o.acceleratorCount) || o.acceleratorCount < 1)) {
     throw new Error(`'acceleratorCount' must be a whole number >= 1, got ${describeValue(o.acceleratorCount)}.`);
   }
   return o;
+}
+
+/** Checks the average lengths of a benchmark's workload (positive numbers of tokens; a run's means need not be whole). */
+function checkLengths(o: { readonly averageInputTokens?: unknown; readonly averageOutputTokens?: unknown }): void {
+  for (const name of ['averageInputTokens', 'averageOutputTokens'] as const) {
+    const v = o[name];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 1 && v <= 10_000_000)) {
+      throw new Error(`'${name}' must be the run's mean tokens per request, a number from 1, got ${describeValue(v)}.`);
+    }
+  }
 }
 
 /** Checks the text of a benchmark file. */
@@ -240,6 +264,22 @@ export interface BenchmarkImportOptions {
    * @default 'imported benchmark'
    */
   readonly source?: string;
+  /**
+   * The GKE Inference Quickstart use case the benchmark ran (`Chatbot (ShareGPT)`, `Deep Research`, ...): its average lengths are the
+   * workload of the points, which are served as measured only for requests of that workload.
+   * @default - the file's `Use Case` column or `workloadSpec.useCase`, else the lengths; without either, ShareGPT as GIQ benchmarks it
+   */
+  readonly useCase?: string;
+  /**
+   * Mean input tokens per request of the benchmark run (with `averageOutputTokens`).
+   * @default - the file's (`Average Input Length`, `workloadSpec.averageInputLength`, `avg_input_len`), else the use case's
+   */
+  readonly averageInputTokens?: number;
+  /**
+   * Mean output tokens per request of the benchmark run (with `averageInputTokens`).
+   * @default - the file's (`Average Output Length`, `workloadSpec.averageOutputLength`, `avg_output_len`), else the use case's
+   */
+  readonly averageOutputTokens?: number;
 }
 
 /** One measured point to add. */
@@ -284,6 +324,21 @@ export interface BenchmarkPoint {
    * @default 'imported benchmark'
    */
   readonly source?: string;
+  /**
+   * The GKE Inference Quickstart use case the point was measured on: the point is served as measured only for requests of its workload.
+   * @default - ShareGPT as GIQ benchmarks it (`Chatbot (ShareGPT)`), unless `averageInputTokens` and `averageOutputTokens` say otherwise
+   */
+  readonly useCase?: string;
+  /**
+   * Mean input tokens per request of the run the point was measured in.
+   * @default - the use case's
+   */
+  readonly averageInputTokens?: number;
+  /**
+   * Mean output tokens per request of the run the point was measured in.
+   * @default - the use case's
+   */
+  readonly averageOutputTokens?: number;
 }
 
 /**
@@ -341,41 +396,51 @@ export class InferenceCatalog {
   /** A catalog with one measured point added. */
   public addBenchmark(point: BenchmarkPoint): InferenceCatalog {
     checkProps(point, 'addBenchmark point', BENCHMARK_POINT_PROPS);
-    for (const name of ['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'instanceType', 'source'] as const) {
+    for (const name of ['model', 'modelServer', 'modelServerVersion', 'acceleratorType', 'instanceType', 'source', 'useCase'] as const) {
       checkOptionalString(name, point[name]);
       checkOneLine(name, point[name]);
     }
     for (const name of ['acceleratorCount', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond'] as const) {
       if (point[name] !== undefined && typeof point[name] !== 'number') throw new Error(`addBenchmark: '${name}' must be a number, got ${describeValue(point[name])}.`);
     }
-    const record = this.toPointRecord({ ...point, where: 'addBenchmark' }, { source: point.source });
+    checkLengths(point);
+    const record = this.toPointRecord({ ...point, where: 'addBenchmark' }, {
+      source: point.source, useCase: point.useCase, averageInputTokens: point.averageInputTokens, averageOutputTokens: point.averageOutputTokens,
+    });
     return this.withPoints([record]);
   }
 
   /**
    * A catalog with the points of a CSV file added: the output of `gcloud container ai profiles benchmarks
    * list` (or `profiles list --format=csvprofile`). Columns are matched by name, case and punctuation
-   * aside: `Output Tokens/s` and `NTPOT(ms)` are required; `Model`, `Model Server`, `Model Server Version`,
-   * `Accelerator`, `Accelerator Count`, `Instance Type`, `TTFT(ms)` and `Input Tokens/s` are read when present.
+   * aside: `Output Tokens/s` and `NTPOT(ms)` are required; `Model` (`Model Name`), `Model Server` (`Model Server Name`),
+   * `Model Server Version`, `Accelerator` (`Accelerator Type`), `Accelerator Count`, `Instance Type`, `TTFT(ms)`, `Input Tokens/s`,
+   * `Use Case`, `Average Input Length` and `Average Output Length` are read when present.
    */
   public addBenchmarksFromCsv(text: string, options: BenchmarkImportOptions = {}): InferenceCatalog {
     const o = importOptions(options);
+    const models = new Map<string, PerformanceModel | undefined>();
     return this.withPoints(measuredOnly(parseBenchmarkCsv(importText(text, 'addBenchmarksFromCsv')), 'addBenchmarksFromCsv')
-      .map((p) => this.toPointRecord(p, o)));
+      .map((p) => this.toPointRecord(p, o, models)));
   }
 
   /**
    * A catalog with the points of a JSON file added: a GKE Inference Quickstart response or profile list
    * (`profile[].performanceStats[]` with `outputTokensPerSecond`, `ntpotMilliseconds`, `ttftMilliseconds`,
-   * `inputTokensPerSecond`), or one or more inference-benchmark results (`metrics.throughput` in output
-   * tokens/s; NTPOT from `metrics.median_normalized_time_per_output_token_ms`,
-   * `metrics.avg_normalized_time_per_output_token_ms` or `metrics.avg_per_output_token_latency` in seconds;
-   * TTFT from `metrics.median_ttft_ms` or `metrics.avg_ttft_ms`; the model from `dimensions.model_id` or `config.model`).
+   * `inputTokensPerSecond`; the workload from `workloadSpec`), one or more inference-benchmark results (`metrics.throughput` in
+   * output tokens/s; NTPOT from `metrics.median_normalized_time_per_output_token_ms`,
+   * `metrics.avg_normalized_time_per_output_token_ms` or the legacy `metrics.median_per_output_token_latency` /
+   * `avg_per_output_token_latency` in milliseconds (seconds below 1); TTFT from `metrics.median_ttft_ms`, `metrics.avg_ttft_ms` or
+   * the legacy `median_TTFT` / `avg_TTFT` in seconds; input tokens/s from `input_tokens_per_sec` or `input_tokens_per_min`; the
+   * workload from `avg_input_len` and `avg_output_len`; the model from `dimensions.model_id` or `config.model`), or
+   * `vllm bench serve --save-result` output (`output_throughput`, NTPOT from the per-request `ttfts`, `itls` and `output_lens` when
+   * saved, else `mean_e2el_ms` over the mean output length). Python's bare `Infinity` and `NaN` are read as null.
    */
   public addBenchmarksFromJson(text: string, options: BenchmarkImportOptions = {}): InferenceCatalog {
     const o = importOptions(options);
+    const models = new Map<string, PerformanceModel | undefined>();
     return this.withPoints(measuredOnly(parseBenchmarkJson(importText(text, 'addBenchmarksFromJson')), 'addBenchmarksFromJson')
-      .map((p) => this.toPointRecord(p, o)));
+      .map((p) => this.toPointRecord(p, o, models)));
   }
 
   /**
@@ -402,8 +467,9 @@ export class InferenceCatalog {
 
   /** Imported points replace the embedded (published) points of their combination and add to earlier imports. */
   private withPoints(imports: MeasuredPointRecord[]): InferenceCatalog {
-    checkConsistentPoints(imports);
-    const key = (p: MeasuredPointRecord) => [p.model.toLowerCase(), p.modelServer, p.modelServerVersion, p.accelerator, p.acceleratorCount].join('|');
+    // the published points are ShareGPT measurements: only an import on that workload replaces them
+    const key = (p: MeasuredPointRecord) => [p.model.toLowerCase(), p.modelServer, p.modelServerVersion, p.accelerator, p.acceleratorCount,
+      p.workload === undefined ? '' : 'own-workload'].join('|');
     // a point the catalog already publishes (the round trip of `benchmarks list`, rounded to whole numbers) keeps its record and source
     const published = new Map<string, MeasuredPointRecord[]>();
     for (const p of this._catalog.measuredPoints) {
@@ -412,11 +478,19 @@ export class InferenceCatalog {
     const same = (a: number, b: number) => Math.abs(a - b) <= Math.max(0.5, 0.001 * Math.abs(b));
     const matched = new Set<MeasuredPointRecord>();
     const added: MeasuredPointRecord[] = [];
+    // a point already imported (the same file twice, or a row repeated) is kept once
+    const identity = (p: MeasuredPointRecord) => [key(p), p.ntpotMilliseconds, p.outputTokensPerSecond, p.ttftMilliseconds,
+      p.workload?.meanInputTokens, p.workload?.meanOutputTokens].join('|');
+    const seen = new Set(this._catalog.measuredPoints.filter((p) => p.trust === USER_TRUST).map(identity));
     for (const p of imports) {
       const existing = (published.get(key(p)) ?? []).find((e) => same(p.ntpotMilliseconds, e.ntpotMilliseconds)
         && same(p.outputTokensPerSecond, e.outputTokensPerSecond));
-      if (existing) matched.add(existing);
-      else added.push(p);
+      if (existing) {
+        matched.add(existing);
+      } else if (!seen.has(identity(p))) {
+        seen.add(identity(p));
+        added.push(p);
+      }
     }
     // new measurements replace the published points of their combination (except those the file repeats) and add to earlier imports
     const replaced = new Set(added.map(key));
@@ -425,7 +499,9 @@ export class InferenceCatalog {
     return new InferenceCatalog(this._catalog.withData({ measuredPoints: [...kept, ...added] }));
   }
 
-  private toPointRecord(p: ParsedBenchmark, options: BenchmarkImportOptions): MeasuredPointRecord {
+  private toPointRecord(
+    p: ParsedBenchmark, options: BenchmarkImportOptions, models: Map<string, PerformanceModel | undefined> = new Map(),
+  ): MeasuredPointRecord {
     const c = this._catalog;
     const where = p.where;
     type Field = keyof BenchmarkImportOptions & keyof ParsedBenchmark;
@@ -470,8 +546,11 @@ export class InferenceCatalog {
     const count = pick('acceleratorCount', p.acceleratorCount, options.acceleratorCount) ?? machine?.acceleratorsPerVm;
     if (count === undefined) throw new Error(`${where}: no accelerator count: pass the 'acceleratorCount' option or an 'instanceType'`);
     const counts = c.acceleratorCountsPerMachine(accelerator.gkeLabel);
-    if (!counts.includes(count)) {
-      throw new Error(`${where}: 'acceleratorCount' (${count}) is not a count a ${accelerator.gkeLabel} machine carries: ${counts.join(', ')}`);
+    // a replica may share a larger machine with others (packing: 1 x H200 on an a3-ultragpu-8g), as the resolver plans it
+    const packed = packedTensorParallelSizes(c, model, accelerator.gkeLabel);
+    if (!counts.includes(count) && !(machine === undefined && packed.includes(count))) {
+      throw new Error(`${where}: 'acceleratorCount' (${count}) is not a count a ${accelerator.gkeLabel} machine carries (${counts.join(', ')}) `
+        + `${packed.length ? `nor one of its replicas packed on a machine (${packed.join(', ')})` : 'nor a packed replica of this model'}`);
     }
     const positive = (name: string, v: number | undefined, required: boolean) => {
       if (v === undefined ? required : !(Number.isFinite(v) && v > 0)) throw new Error(`${where}: '${name}' must be a positive number, got ${v}`);
@@ -487,7 +566,8 @@ export class InferenceCatalog {
       inputTokensPerSecond: p.inputTokensPerSecond,
     });
     if (implausible) throw new Error(`${where}: ${implausible}. Fix the file or its units; the point was not imported`);
-    return {
+    const workload = this.pointWorkload(p, options, where);
+    const record: MeasuredPointRecord = {
       model: model.id,
       modelServer: server.name,
       modelServerVersion: version,
@@ -498,11 +578,55 @@ export class InferenceCatalog {
       ntpotMilliseconds: p.ntpotMilliseconds!,
       ttftMilliseconds: p.ttftMilliseconds,
       inputTokensPerSecond: p.inputTokensPerSecond,
+      ...(workload ? { workload } : {}),
       query: 'imported benchmark',
       notes: `imported (${where})`,
       source: options.source ?? 'imported benchmark',
       trust: USER_TRUST,
     };
+    // faster than the kernels at the accelerators' peak memory bandwidth by half again: not one replica's measurement (a benchmark
+    // through a Service reports every replica's tokens together)
+    const tau = pointTimeScale(c, record, models);
+    if (tau !== undefined && tau < MIN_TIME_SCALE / IMPOSSIBLE_SPEED_MARGIN) {
+      const w = c.workloadOf(record);
+      throw new Error(`${where}: ${p.outputTokensPerSecond} output tokens/s at ${p.ntpotMilliseconds} ms NTPOT is more than ${IMPOSSIBLE_SPEED_MARGIN}x `
+        + `faster than ${count} x ${accelerator.gkeLabel} can serve ${model.id} on ${w.name} requests (${Math.round(w.meanInputTokens)} input / `
+        + `${Math.round(w.meanOutputTokens)} output tokens) with its kernels at peak memory bandwidth. Is it the total of several replicas (a `
+        + 'benchmark through a Service)? Divide it by the replica count; the point was not imported');
+    }
+    return record;
+  }
+
+  /**
+   * The workload a point was measured on, or undefined for ShareGPT as GIQ benchmarks it (the catalog's measured workload): the
+   * use case and mean lengths of the file or the options. The Chatbot (ShareGPT) use case is that workload whatever lengths GIQ
+   * lists with it (GIQ states ~128/128 and benchmarks ShareGPT); lengths within 5% of ShareGPT's means are too.
+   */
+  private pointWorkload(p: ParsedBenchmark, options: BenchmarkImportOptions, where: string): MeasuredWorkload | undefined {
+    const c = this._catalog;
+    const conflict = (name: string, a: unknown, b: unknown) => {
+      if (a !== undefined && b !== undefined && String(a).toLowerCase() !== String(b).toLowerCase()) {
+        throw new Error(`${where}: '${name}' option (${b}) contradicts the file (${a})`);
+      }
+    };
+    conflict('useCase', p.useCase, options.useCase);
+    const useCaseName = p.useCase ?? options.useCase;
+    const input = p.averageInputTokens ?? options.averageInputTokens;
+    const output = p.averageOutputTokens ?? options.averageOutputTokens;
+    if ((input === undefined) !== (output === undefined)) {
+      throw new Error(`${where}: give both 'averageInputTokens' and 'averageOutputTokens' (the run's mean lengths), or neither`);
+    }
+    const useCase = useCaseName === undefined ? undefined : requireUseCase(c, useCaseName, `${where} 'useCase'`);
+    if (useCase !== undefined && useCase === profiledUseCase(c)) return undefined;
+    const lengths = input !== undefined && output !== undefined ? { meanInputTokens: input, meanOutputTokens: output }
+      : useCase !== undefined ? useCaseWorkload(c, useCase) : undefined;
+    if (lengths === undefined) {
+      if (useCase === undefined) return undefined;
+      throw new Error(`${where}: use case '${useCase.name}' has no published average lengths: pass 'averageInputTokens' and 'averageOutputTokens'`);
+    }
+    if (measuredOn(lengths, c.measuredWorkload)) return undefined;
+    const name = useCase?.name ?? `${Math.round(lengths.meanInputTokens)}/${Math.round(lengths.meanOutputTokens)} tokens`;
+    return { name, meanInputTokens: lengths.meanInputTokens, meanOutputTokens: lengths.meanOutputTokens };
   }
 }
 
@@ -650,21 +774,6 @@ function checkpointFormatOf(format: WeightPrecision | undefined, expertsOnly: bo
     case WeightPrecision.INT4_AWQ: return expertsOnly ? undefined : 'int4-awq';
     case WeightPrecision.INT4_GPTQ: return expertsOnly ? undefined : 'int4-gptq';
     default: return undefined;
-  }
-}
-
-/** Two points of one combination at the same NTPOT but a different throughput contradict each other: refuse rather than pick one. */
-function checkConsistentPoints(points: readonly MeasuredPointRecord[]): void {
-  const seen = new Map<string, MeasuredPointRecord>();
-  for (const p of points) {
-    const key = [p.model.toLowerCase(), p.modelServer, p.modelServerVersion, p.accelerator, p.acceleratorCount, p.ntpotMilliseconds].join('|');
-    const other = seen.get(key);
-    if (other && other.outputTokensPerSecond !== p.outputTokensPerSecond) {
-      throw new Error(`${p.notes.replace(/^imported \((.*)\)$/, '$1')}: ${p.outputTokensPerSecond} output tokens/s at NTPOT ${p.ntpotMilliseconds} ms `
-        + `contradicts ${other.notes.replace(/^imported \((.*)\)$/, '$1')} (${other.outputTokensPerSecond} output tokens/s at the same NTPOT) `
-        + `for ${p.model} on ${p.acceleratorCount} x ${p.accelerator}: keep one of them`);
-    }
-    seen.set(key, p);
   }
 }
 

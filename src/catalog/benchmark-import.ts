@@ -27,6 +27,12 @@ export interface ParsedBenchmark {
   readonly ntpotMilliseconds?: number;
   readonly ttftMilliseconds?: number;
   readonly inputTokensPerSecond?: number;
+  /** The use case the file names for the point (GKE Inference Quickstart's `Use Case` / `workloadSpec.useCase`). */
+  readonly useCase?: string;
+  /** Mean input tokens per request of the run, when the file says (`Average Input Length`, `avg_input_len`). */
+  readonly averageInputTokens?: number;
+  /** Mean output tokens per request of the run, when the file says (`Average Output Length`, `avg_output_len`). */
+  readonly averageOutputTokens?: number;
   /**
    * What the file says the point is, when it says (`Source` or `Point Kind` of `benchmarks list` and `profiles list`):
    * `measured`, or `estimated` / `interpolated` for the library's own estimates, which are never imported as measurements.
@@ -45,7 +51,7 @@ export function normalizeKey(key: string): string {
 
 const CSV_COLUMNS: Record<keyof Omit<ParsedBenchmark, 'where'>, readonly string[]> = {
   model: ['model', 'modelname', 'modelserverinfomodel', 'modelid'],
-  modelServer: ['modelserver', 'modelserverinfomodelserver', 'server'],
+  modelServer: ['modelserver', 'modelservername', 'modelserverinfomodelserver', 'server'],
   modelServerVersion: ['modelserverversion', 'modelserverinfomodelserverversion'],
   acceleratorType: ['accelerator', 'acceleratortype'],
   acceleratorCount: ['acceleratorcount', 'resourcesusedacceleratorcount', 'accelerators'],
@@ -54,11 +60,17 @@ const CSV_COLUMNS: Record<keyof Omit<ParsedBenchmark, 'where'>, readonly string[
   ntpotMilliseconds: ['ntpotms', 'ntpotmilliseconds', 'performancestatsntpotmilliseconds', 'ntpot'],
   ttftMilliseconds: ['ttftms', 'ttftmilliseconds', 'performancestatsttftmilliseconds', 'ttft'],
   inputTokensPerSecond: ['inputtokenss', 'inputtokenspersecond', 'performancestatsinputtokenspersecond', 'inputthroughput'],
+  // gcloud's benchmarks list CSV (profiles_csv_printer.py): Use Case, Average Input Length, Average Output Length
+  useCase: ['usecase', 'workloadspecusecase'],
+  averageInputTokens: ['averageinputlength', 'workloadspecaverageinputlength', 'averageinputtokens'],
+  averageOutputTokens: ['averageoutputlength', 'workloadspecaverageoutputlength', 'averageoutputtokens'],
   dataSource: ['source', 'datasource'],
   pointKind: ['pointkind'],
 };
 
-const NUMERIC = new Set(['acceleratorCount', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond']);
+const NUMERIC = new Set([
+  'acceleratorCount', 'outputTokensPerSecond', 'ntpotMilliseconds', 'ttftMilliseconds', 'inputTokensPerSecond', 'averageInputTokens', 'averageOutputTokens',
+]);
 
 /** A number from a cell or a JSON value; undefined for empty, `N/A` or `-`. */
 function numberOf(value: unknown, what: string): number | undefined {
@@ -138,6 +150,10 @@ function giqProfile(profile: unknown, where: string): ParsedBenchmark[] {
     acceleratorType: textOf(at(profile, 'acceleratorType')),
     acceleratorCount: numberOf(at(profile, 'resourcesUsed', 'acceleratorCount'), `${where} resourcesUsed.acceleratorCount`),
     instanceType: textOf(at(profile, 'instanceType')),
+    // the REST response's workloadSpec {useCase, averageInputLength, averageOutputLength}
+    useCase: textOf(at(profile, 'workloadSpec', 'useCase')),
+    averageInputTokens: numberOf(at(profile, 'workloadSpec', 'averageInputLength'), `${where} workloadSpec.averageInputLength`),
+    averageOutputTokens: numberOf(at(profile, 'workloadSpec', 'averageOutputLength'), `${where} workloadSpec.averageOutputLength`),
   };
   return list.map((s, i) => {
     const w = `${where} performanceStats[${i}]`;
@@ -154,8 +170,10 @@ function giqProfile(profile: unknown, where: string): ParsedBenchmark[] {
 
 /**
  * The point of one inference-benchmark result (one request rate). NTPOT is the P50 normalized time per
- * output token when the file has it (GIQ's targets are P50), else the mean; the legacy
- * `avg_per_output_token_latency` is in seconds.
+ * output token when the file has it (GIQ's targets are P50), else the mean. The legacy keys of ai-on-gke's
+ * profile-generator (before AI-Hypercomputer/inference-benchmark renamed them in 2025-04): `*_per_output_token_latency` in
+ * milliseconds ("milliseconds/output_token", from 2024-09-26; seconds for the three weeks before, read as such below
+ * 1, which no server reaches in milliseconds), `*_TTFT` in seconds ("Time to First Token (s)") and `input_tokens_per_min`.
  */
 function inferenceBenchmarkResult(result: unknown, where: string): ParsedBenchmark {
   const m = at(result, 'metrics');
@@ -163,23 +181,76 @@ function inferenceBenchmarkResult(result: unknown, where: string): ParsedBenchma
     const v = numberOf(first(m, paths), `${where} metrics.${what}`);
     return v === undefined ? undefined : v * scale;
   };
+  const legacyNtpot = ms([['median_per_output_token_latency'], ['avg_per_output_token_latency']], 1, 'per_output_token_latency');
   return {
     model: textOf(first(result, [['dimensions', 'model_id'], ['config', 'model']])),
     modelServer: textOf(first(result, [['config', 'model_server'], ['dimensions', 'backend']]))?.toLowerCase(),
     outputTokensPerSecond: ms([['throughput'], ['output_tokens_per_second'], ['output_throughput']], 1, 'throughput'),
     ntpotMilliseconds: ms([['median_normalized_time_per_output_token_ms'], ['avg_normalized_time_per_output_token_ms']], 1, 'normalized_time_per_output_token_ms')
-      ?? ms([['avg_per_output_token_latency']], 1000, 'avg_per_output_token_latency'),
-    ttftMilliseconds: ms([['median_ttft_ms'], ['avg_ttft_ms']], 1, 'ttft_ms'),
-    inputTokensPerSecond: ms([['input_tokens_per_second'], ['input_throughput']], 1, 'input_throughput'),
+      ?? (legacyNtpot === undefined ? undefined : legacyNtpot < 1 ? legacyNtpot * 1000 : legacyNtpot),
+    ttftMilliseconds: ms([['median_ttft_ms'], ['avg_ttft_ms']], 1, 'ttft_ms') ?? ms([['median_TTFT'], ['avg_TTFT']], 1000, 'TTFT'),
+    inputTokensPerSecond: ms([['input_tokens_per_second'], ['input_tokens_per_sec'], ['input_throughput']], 1, 'input_tokens_per_sec')
+      ?? ms([['input_tokens_per_min']], 1 / 60, 'input_tokens_per_min'),
+    averageInputTokens: ms([['avg_input_len']], 1, 'avg_input_len'),
+    averageOutputTokens: ms([['avg_output_len']], 1, 'avg_output_len'),
     where,
   };
+}
+
+/**
+ * The point of a `vllm bench serve --save-result` file (vllm/benchmarks/serve.py): `output_throughput`, and NTPOT as the median over
+ * requests of (TTFT + inter-token gaps) / output tokens when the file keeps them per request (`ttfts`, `itls`, `output_lens`, in
+ * seconds, with `--save-detailed`), else the mean end-to-end latency over the mean output length (`mean_e2el_ms`,
+ * `total_output_tokens / completed`), which equals it when outputs are of one length.
+ */
+function vllmBenchResult(result: unknown, where: string): ParsedBenchmark {
+  const num = (key: string) => numberOf(at(result, key), `${where} ${key}`);
+  const completed = num('completed');
+  const outputs = num('total_output_tokens');
+  const inputs = num('total_input_tokens');
+  const lens = at(result, 'output_lens');
+  const ttfts = at(result, 'ttfts');
+  const itls = at(result, 'itls');
+  let ntpot: number | undefined;
+  const perRequestLists = Array.isArray(lens) && Array.isArray(ttfts) && Array.isArray(itls);
+  if (perRequestLists && lens.length > 0 && lens.length === ttfts.length && lens.length === itls.length) {
+    const perRequest = lens.map((n, i) => {
+      const gaps = itls[i];
+      const seconds = Number(ttfts[i]) + (Array.isArray(gaps) ? gaps.reduce((a: number, b: unknown) => a + Number(b), 0) : 0);
+      return (1000 * seconds) / Number(n);
+    }).filter((v) => Number.isFinite(v) && v > 0).sort((a, b) => a - b);
+    if (perRequest.length > 0) {
+      const mid = Math.floor(perRequest.length / 2);
+      ntpot = perRequest.length % 2 ? perRequest[mid] : (perRequest[mid - 1] + perRequest[mid]) / 2;
+    }
+  }
+  const meanLatency = num('mean_e2el_ms');
+  if (ntpot === undefined && meanLatency !== undefined && completed && outputs) ntpot = meanLatency / (outputs / completed);
+  return {
+    model: textOf(at(result, 'model_id')),
+    outputTokensPerSecond: num('output_throughput'),
+    ntpotMilliseconds: ntpot,
+    ttftMilliseconds: num('median_ttft_ms') ?? num('mean_ttft_ms'),
+    inputTokensPerSecond: inputs !== undefined && num('duration') ? inputs / num('duration')! : undefined,
+    averageInputTokens: inputs !== undefined && completed ? inputs / completed : undefined,
+    averageOutputTokens: outputs !== undefined && completed ? outputs / completed : undefined,
+    where,
+  };
+}
+
+/**
+ * JSON as Python's json.dump writes it for a float infinity or NaN (`"request_rate": Infinity` for inference-benchmark's unthrottled
+ * rate): those bare words are not JSON, and the fields they hold are not read, so they become null.
+ */
+function pythonJson(text: string): string {
+  return text.replace(/([:\[,]\s*)-?(?:Infinity|NaN)(?=\s*[,}\]])/g, '$1null');
 }
 
 /** Points of a JSON file: a GIQ response or profile list, or one or more inference-benchmark results. */
 export function parseBenchmarkJson(text: string): ParsedBenchmark[] {
   let root: unknown;
   try {
-    root = JSON.parse(text);
+    root = JSON.parse(pythonJson(text));
   } catch (e) {
     throw new Error(`addBenchmarksFromJson: not JSON: ${(e as Error).message}`);
   }
@@ -191,9 +262,11 @@ export function parseBenchmarkJson(text: string): ParsedBenchmark[] {
       points.push(...giqProfile(item, `JSON profile ${i}`));
     } else if (at(item, 'metrics') !== undefined) {
       points.push(inferenceBenchmarkResult(item, `JSON result ${i}`));
+    } else if (at(item, 'output_throughput') !== undefined && at(item, 'completed') !== undefined) {
+      points.push(vllmBenchResult(item, `JSON result ${i}`));
     } else {
-      throw new Error(`addBenchmarksFromJson: item ${i} is neither a GKE Inference Quickstart profile (with performanceStats) `
-        + 'nor an inference-benchmark result (with metrics)');
+      throw new Error(`addBenchmarksFromJson: item ${i} is neither a GKE Inference Quickstart profile (with performanceStats), `
+        + 'an inference-benchmark result (with metrics) nor a vllm bench serve result (with output_throughput and completed)');
     }
   });
   if (points.length === 0) throw new Error('addBenchmarksFromJson: the file holds no benchmark point');

@@ -16,6 +16,7 @@ import {
   MachineTypeRecord,
   MeasuredPointRecord,
   LoraSlots,
+  MeasuredWorkload,
   ModelRecord,
   PriceRecord,
   PricingModelName,
@@ -83,6 +84,18 @@ export interface CatalogData {
    * @default no LoRA slots
    */
   readonly loraSlots?: LoraSlots;
+}
+
+/** How far a measured run's mean lengths may be from a workload's for its points to be served as measured on it. */
+export const MEASURED_WORKLOAD_TOLERANCE = 0.05;
+
+/**
+ * Whether points measured on `measured` are measurements of `workload`: both mean lengths within `MEASURED_WORKLOAD_TOLERANCE`
+ * (a run's means vary a little with the prompts it samples).
+ */
+export function measuredOn(measured: { meanInputTokens: number; meanOutputTokens: number }, workload: Workload): boolean {
+  const near = (a: number, b: number) => Math.abs(a / b - 1) <= MEASURED_WORKLOAD_TOLERANCE;
+  return near(measured.meanInputTokens, workload.meanInputTokens) && near(measured.meanOutputTokens, workload.meanOutputTokens);
 }
 
 /** Whether two workloads have the same mean lengths (names aside). */
@@ -179,10 +192,13 @@ export class Catalog {
   /** The catalog with the model records the measured points were taken with (itself unless this is a precision variant). */
   public readonly measurementCatalog: Catalog;
   /**
-   * Whether profiles are for the workload and precision the measured points were taken on, so measured curves are served
-   * as measured; otherwise every profile is the calibrated estimate.
+   * Whether profiles are for the workload and precision the embedded measured points were taken on, so measured curves are served
+   * as measured; otherwise every profile is the calibrated estimate (or an imported curve measured on the catalog's workload:
+   * `servesMeasuredOn`).
    */
   public readonly servesMeasured: boolean;
+  /** Whether profiles are for the precision measured points are taken at (as the checkpoint ships, no LoRA slots). */
+  public readonly servesMeasuredPrecision: boolean;
   private readonly precisionCatalogs = new Map<string, Catalog>();
   /** Workload, model-length and LoRA variants of this catalog (`variant`). */
   private readonly variants = new Map<string, Catalog>();
@@ -229,8 +245,20 @@ export class Catalog {
     this.kvCacheDtype = data.precision?.kvCache ?? KvCacheDtype.AUTO;
     this.measurementCatalog = data.measurementBase ?? this;
     this.loraSlots = data.loraSlots;
-    this.servesMeasured = this.workloadIsMeasured && this.weightPrecision === WeightPrecision.CHECKPOINT && this.kvCacheDtype === KvCacheDtype.AUTO
+    this.servesMeasuredPrecision = this.weightPrecision === WeightPrecision.CHECKPOINT && this.kvCacheDtype === KvCacheDtype.AUTO
       && this.loraSlots === undefined;
+    this.servesMeasured = this.workloadIsMeasured && this.servesMeasuredPrecision;
+  }
+
+  /** The workload a measured point was taken on: its own, or the catalog's measured workload (ShareGPT). */
+  public workloadOf(point: { readonly workload?: MeasuredWorkload }): Workload {
+    const w = point.workload;
+    return w === undefined ? this.measuredWorkload : { ...w, source: 'the imported benchmark\'s own mean lengths' };
+  }
+
+  /** Whether points measured on a workload are served as measured by this catalog (its precision, and its workload within 5%). */
+  public servesMeasuredOn(workload: { meanInputTokens: number; meanOutputTokens: number }): boolean {
+    return this.servesMeasuredPrecision && measuredOn(workload, this.defaultWorkload);
   }
 
   /**

@@ -170,6 +170,13 @@ export interface MeasuredPointRecord extends Provenance {
   readonly ttftMilliseconds?: number;
   /** Input tokens per second, when the source publishes it (imported benchmarks). */
   readonly inputTokensPerSecond?: number;
+  /**
+   * The workload the point was measured on, when it is not ShareGPT as GKE Inference Quickstart benchmarks it (an imported run
+   * on longer prompts or outputs): the point is served as measured only for requests of that workload (within 5%), and calibrates
+   * the estimator on it.
+   * @default the catalog's measured workload (ShareGPT)
+   */
+  readonly workload?: MeasuredWorkload;
   /** GIQ's published costs, at GIQ's prices of the day (kept as published facts, never used to tune our prices). */
   readonly publishedUsdPerMillionInputTokens?: number;
   readonly publishedUsdPerMillionOutputTokens?: number;
@@ -177,6 +184,14 @@ export interface MeasuredPointRecord extends Provenance {
   /** The query that returned the point, e.g. `profiles fetch without latency target`. */
   readonly query: string;
   readonly notes: string;
+}
+
+/** The mean lengths of the requests of a benchmark run. */
+export interface MeasuredWorkload {
+  /** The use case or a description of the lengths, e.g. `Deep Research` or `20000/2000 tokens`. */
+  readonly name: string;
+  readonly meanInputTokens: number;
+  readonly meanOutputTokens: number;
 }
 
 export interface UseCaseRecord extends Provenance {

@@ -29,7 +29,7 @@ import { measuredCurves } from './measured-curves';
 import { PERFORMANCE_CONSTANTS } from './performance-constants';
 import { KvCacheDtype, WeightPrecision, precisionPlan, shipsFp8 } from './precision';
 import { Catalog, Workload } from '../catalog/catalog';
-import { ModelRecord } from '../catalog/types';
+import { MeasuredPointRecord, ModelRecord } from '../catalog/types';
 
 /**
  * The smallest kernel time scale: the kernels at the accelerator's peak memory bandwidth (the fitted terms stream at
@@ -59,6 +59,8 @@ export interface CalibrationAnchor extends CurveKey {
   /** 1 / points of its curve, so a long user curve counts as much as a single published point. */
   readonly weight: number;
   readonly citation: string;
+  /** The workload the point was measured on (the model is evaluated on it). */
+  readonly workload: Workload;
 }
 
 /** The correction applied to one combination and how far to trust it. */
@@ -82,6 +84,12 @@ export interface CrossValidation {
   readonly predictedTimeScale: number;
   /** Estimated output tokens/s at the measured NTPOT, over the measured output tokens/s, minus 1. */
   readonly throughputError: number;
+  /**
+   * Whether the throughput error is well conditioned: the anchor runs at half the estimate's saturated throughput or more. Below,
+   * NTPOT barely moves while throughput rises several-fold (a real curve's first request rates), so a small latency error reads as a
+   * large throughput error; the anchor's NTPOT error at its measured load stands for it in the band.
+   */
+  readonly throughputConditioned: boolean;
   /** Estimated NTPOT at the measured concurrency over the measured NTPOT, minus 1. */
   readonly ntpotError: number;
   /** Estimated TTFT at the measured concurrency over the measured TTFT, minus 1; undefined without a measured TTFT. */
@@ -147,12 +155,39 @@ export function estimateInput(catalog: Catalog, key: CurveKey, workload: Workloa
   };
 }
 
+/**
+ * The kernel time scale a measured point would calibrate to before clamping (`CalibrationAnchor.timeScale`), or undefined when the
+ * model cannot evaluate its combination. Below `MIN_TIME_SCALE` the point is faster than the kernels at peak memory bandwidth.
+ * @param models performance models already built, by combination and workload (an import builds each once)
+ */
+export function pointTimeScale(
+  catalog: Catalog, point: MeasuredPointRecord, models: Map<string, PerformanceModel | undefined> = new Map(),
+): number | undefined {
+  const workload = catalog.workloadOf(point);
+  const key: CurveKey = {
+    model: point.model,
+    modelServer: point.modelServer,
+    modelServerVersion: point.modelServerVersion,
+    acceleratorType: point.accelerator,
+    acceleratorCount: point.acceleratorCount,
+  };
+  const k = [point.model, point.modelServer, point.modelServerVersion, point.accelerator, point.acceleratorCount,
+    workload.meanInputTokens, workload.meanOutputTokens].join('|');
+  if (!models.has(k)) models.set(k, modelFor(catalog.measurementCatalog, key, workload));
+  const model = models.get(k);
+  if (!model) return undefined;
+  const concurrency = (point.outputTokensPerSecond * point.ntpotMilliseconds) / 1000;
+  const fixedOnly = model.at(concurrency, 0).ntpotMilliseconds;
+  return (point.ntpotMilliseconds - fixedOnly) / (model.at(concurrency).ntpotMilliseconds - fixedOnly);
+}
+
 /** The anchors of a catalog: every measured point whose combination the model can evaluate. */
 export function calibrationAnchors(catalog: Catalog, curves: readonly ProfileCurve[] = measuredCurves(catalog)): CalibrationAnchor[] {
   const anchors: CalibrationAnchor[] = [];
   for (const curve of curves) {
     // a measured point is evaluated on the workload it was measured on, whatever the profiles are for
-    const model = modelFor(catalog.measurementCatalog, curve, catalog.measuredWorkload);
+    const workload = catalog.workloadOf({ workload: curve.measuredWorkload });
+    const model = modelFor(catalog.measurementCatalog, curve, workload);
     if (!model) continue;
     const points = curve.points.filter((p) => p.kind === 'measured');
     for (const p of points) {
@@ -174,6 +209,7 @@ export function calibrationAnchors(catalog: Catalog, curves: readonly ProfileCur
         timeScale: clampScale((p.ntpotMilliseconds - fixedOnly) / (raw.ntpotMilliseconds - fixedOnly)),
         weight: 1 / points.length,
         citation: curve.citation,
+        workload,
       });
     }
   }
@@ -374,9 +410,10 @@ export function throughputAtNtpot(model: PerformanceModel, timeScale: number, nt
 /** Raw performance models per curve key, built once per cross-validation. */
 type ModelCache = Map<string, PerformanceModel | undefined>;
 
-function cachedModel(catalog: Catalog, cache: ModelCache, key: CurveKey): PerformanceModel | undefined {
-  const k = [key.model.toLowerCase(), key.modelServer, key.modelServerVersion, key.acceleratorType, key.acceleratorCount, key.pipelineParallelSize ?? 1].join('|');
-  if (!cache.has(k)) cache.set(k, modelFor(catalog.measurementCatalog, key, catalog.measuredWorkload));
+function cachedModel(catalog: Catalog, cache: ModelCache, anchor: CalibrationAnchor): PerformanceModel | undefined {
+  const k = [anchor.model.toLowerCase(), anchor.modelServer, anchor.modelServerVersion, anchor.acceleratorType, anchor.acceleratorCount,
+    anchor.pipelineParallelSize ?? 1, anchor.workload.meanInputTokens, anchor.workload.meanOutputTokens].join('|');
+  if (!cache.has(k)) cache.set(k, modelFor(catalog.measurementCatalog, anchor, anchor.workload));
   return cache.get(k);
 }
 
@@ -388,11 +425,13 @@ function crossValidate(
   const atMeasuredLoad = model.at(anchor.concurrency, timeScale);
   // below the fastest NTPOT the estimate reaches, compare with its fastest point
   const x = throughputAtNtpot(model, timeScale, anchor.ntpotMilliseconds) ?? model.at(1, timeScale).outputTokensPerSecond;
+  const saturated = model.at(model.maxRunningBatch, timeScale).outputTokensPerSecond;
   return {
     anchor,
     method,
     predictedTimeScale: timeScale,
     throughputError: x / anchor.outputTokensPerSecond - 1,
+    throughputConditioned: anchor.outputTokensPerSecond >= CONDITIONED_THROUGHPUT_SHARE * saturated,
     ntpotError: atMeasuredLoad.ntpotMilliseconds / anchor.ntpotMilliseconds - 1,
     ttftError: anchor.ttftMilliseconds === undefined ? undefined : atMeasuredLoad.ttftMilliseconds / anchor.ttftMilliseconds - 1,
   };
@@ -443,8 +482,11 @@ export function sampledAnchors(
 }
 
 /** Largest |log error| of a cross-validation on throughput and NTPOT. */
+/** The share of the estimate's saturated throughput from which an anchor's throughput error counts in the band (`throughputConditioned`). */
+export const CONDITIONED_THROUGHPUT_SHARE = 0.5;
+
 function logError(v: CrossValidation): number {
-  return Math.max(Math.abs(Math.log(1 + v.throughputError)), Math.abs(Math.log(1 + v.ntpotError)));
+  return Math.max(v.throughputConditioned ? Math.abs(Math.log(1 + v.throughputError)) : 0, Math.abs(Math.log(1 + v.ntpotError)));
 }
 
 /** Band half-widths (natural log) from cross-validation, per server. */

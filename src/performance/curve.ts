@@ -4,6 +4,7 @@
  * from measurements or from the performance model (`estimator.ts`, calibrated by `calibration.ts`),
  * and say which. Estimated curves carry an uncertainty band.
  */
+import type { MeasuredWorkload } from '../catalog/types';
 
 /** Whether a number was measured or estimated. */
 export type DataSource = 'measured' | 'estimated';
@@ -97,7 +98,7 @@ export interface ProfileCurve extends CurveKey {
   readonly instanceType?: string;
   readonly instanceTypeInferred: boolean;
   readonly source: DataSource;
-  /** Points by increasing load (throughput ascending). */
+  /** Points by increasing load: NTPOT ascending, and throughput too up to saturation (a measured curve may dip past it). */
   readonly points: readonly CurvePoint[];
   /** Citations of the points. */
   readonly citation: string;
@@ -107,6 +108,11 @@ export interface ProfileCurve extends CurveKey {
   readonly uncertainty?: CurveUncertainty;
   /** The performance model's assumptions for an estimated curve; undefined for measured curves. */
   readonly estimate?: CurveEstimate;
+  /**
+   * The workload a measured curve's points were taken on, when it is not the catalog's measured workload (ShareGPT): an imported
+   * run on other mean lengths. Undefined for estimated curves and ShareGPT measurements.
+   */
+  readonly measuredWorkload?: MeasuredWorkload;
   /** GIQ's own cost figures for the point, at GIQ's prices of the day, when published. */
   readonly published?: {
     readonly costPerMillionOutputTokens?: number;

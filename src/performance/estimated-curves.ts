@@ -62,7 +62,8 @@ export function estimationContext(catalog: Catalog, measured: readonly ProfileCu
   const index = calibrationIndex(anchors);
   const bands = new Map(catalog.modelServers.map((s) => [s.name, crossValidatedBands(catalog, anchors, s.name)]));
   const measuredLoads = new Map<string, number[]>();
-  for (const a of anchors) {
+  // only the loads measured on the workload the catalog's profiles are for
+  for (const a of anchors.filter((x) => catalog.servesMeasuredOn(x.workload))) {
     const k = combinationOf(a);
     let loads = measuredLoads.get(k);
     if (!loads) measuredLoads.set(k, loads = []);
@@ -159,7 +160,7 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
   const correction = thin ? widenedForThinData(wide, key.acceleratorType) : wide;
   // the measured loads of the combination itself are read exactly, so the curve passes through its measured points
   // (only for the workload they were measured on)
-  const own = ctx.catalog.servesMeasured ? ctx.measuredLoads.get(combinationOf(key)) ?? [] : [];
+  const own = ctx.measuredLoads.get(combinationOf(key)) ?? [];
   const grid = [...new Set([...loadGrid(pm.maxRunningBatch), ...own])].sort((a, b) => a - b);
   const points = grid.map((n) => toCurvePoint(pm.at(n, correction.timeScale), correction));
   const band = Math.exp(correction.logBand);
@@ -173,9 +174,8 @@ export function estimatedCurve(ctx: EstimationContext, key: CurveKey): ProfileCu
     points,
     citation: `${MODEL_CITATION}; calibrated: ${correction.explanation}`,
     note: `estimated for the ${w.name} workload (${w.meanInputTokens} input / ${w.meanOutputTokens} output tokens); `
-      + (!ctx.catalog.servesMeasured && correction.basis === 'measured-combination'
-        ? `calibrated on this combination's points measured on ${ctx.catalog.measuredWorkload.name} as the checkpoint ships, which stay measured `
-          + 'only for that workload and precision; ' : '')
+      + (own.length === 0 && correction.basis === 'measured-combination'
+        ? 'calibrated on this combination\'s points measured on another workload or precision, which stay measured only for their own; ' : '')
       + (ctx.catalog.weightPrecision !== 'checkpoint' || ctx.catalog.kvCacheDtype !== 'auto'
         ? `${ctx.catalog.weightPrecision} weights, ${ctx.catalog.kvCacheDtype} KV cache; ` : '')
       + (input.kvCacheReservedGb !== undefined && ctx.catalog.loraSlots
@@ -263,7 +263,7 @@ export function estimableKeys(catalog: Catalog): CurveKey[] {
 /** Estimated curves for every combination without a measured curve of its own. */
 export function estimatedCurves(catalog: Catalog, measured: readonly ProfileCurve[]): ProfileCurve[] {
   const ctx = estimationContext(catalog, measured);
-  const measuredKeys = new Set(catalog.servesMeasured ? measured.map(keyString) : []);
+  const measuredKeys = new Set(measured.filter((m) => catalog.servesMeasuredOn(catalog.workloadOf({ workload: m.measuredWorkload }))).map(keyString));
   const curves: ProfileCurve[] = [];
   for (const key of estimableKeys(catalog)) {
     if (measuredKeys.has(keyString(key))) continue;

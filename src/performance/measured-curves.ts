@@ -1,18 +1,22 @@
 import { CurveKey, CurvePoint, ProfileCurve } from './curve';
-import { Catalog } from '../catalog/catalog';
+import { Catalog, measuredOn } from '../catalog/catalog';
+import { MeasuredWorkload } from '../catalog/types';
 
-function keyOf(k: CurveKey): string {
-  return [k.model.toLowerCase(), k.modelServer, k.modelServerVersion, k.acceleratorType, k.acceleratorCount].join('|');
+function keyOf(k: CurveKey, w: MeasuredWorkload | undefined): string {
+  return [k.model.toLowerCase(), k.modelServer, k.modelServerVersion, k.acceleratorType, k.acceleratorCount,
+    w === undefined ? '' : `${w.meanInputTokens}/${w.meanOutputTokens}`].join('|');
 }
 
 /**
- * Curves built from the catalog's measured points only: points of one combination form one curve;
+ * Curves built from the catalog's measured points only: points of one combination and workload form one curve;
  * nothing is invented. The instance type is taken from the source, or inferred as the only machine
- * type with that accelerator count (and marked inferred).
+ * type with that accelerator count (and marked inferred). Points go by increasing load: NTPOT, then
+ * throughput (past saturation a real curve's throughput dips while its latency keeps rising).
  */
 export function measuredCurves(catalog: Catalog): ProfileCurve[] {
   // points gathered per combination first, sorted once: a large import stays linear
   const groups = new Map<string, Omit<ProfileCurve, 'points' | 'citation'> & { points: CurvePoint[]; citation: string; sources: Set<string> }>();
+  const workloadsOf = new Map<string, MeasuredWorkload[]>();
   for (const m of catalog.measuredPoints) {
     const key: CurveKey = {
       model: m.model,
@@ -28,7 +32,17 @@ export function measuredCurves(catalog: Catalog): ProfileCurve[] {
       inputTokensPerSecond: m.inputTokensPerSecond,
       kind: 'measured' as const,
     };
-    const existing = groups.get(keyOf(key));
+    // the runs of one workload at several loads have slightly different means: a point joins the first curve within 5% of its own
+    const base = keyOf(key, undefined);
+    let workload = m.workload;
+    if (workload !== undefined) {
+      const known = workloadsOf.get(base) ?? [];
+      const near = known.find((w) => measuredOn(workload!, { ...w, source: '' }));
+      if (near) workload = near;
+      else workloadsOf.set(base, [...known, workload]);
+    }
+    const group = keyOf(key, workload);
+    const existing = groups.get(group);
     if (existing) {
       existing.points.push(point);
       if (!existing.sources.has(m.source)) {
@@ -39,8 +53,9 @@ export function measuredCurves(catalog: Catalog): ProfileCurve[] {
     }
     const machines = catalog.machineTypesFor(m.accelerator, m.acceleratorCount);
     const inferred = m.instanceType === undefined && machines.length === 1 ? machines[0].name : undefined;
-    groups.set(keyOf(key), {
+    groups.set(group, {
       ...key,
+      ...(workload ? { measuredWorkload: workload } : {}),
       instanceType: m.instanceType ?? inferred,
       instanceTypeInferred: m.instanceType === undefined,
       source: 'measured',
@@ -59,7 +74,7 @@ export function measuredCurves(catalog: Catalog): ProfileCurve[] {
   }
   return [...groups.values()].map(({ sources, ...curve }) => ({
     ...curve,
-    points: curve.points.sort((a, b) => a.outputTokensPerSecond - b.outputTokensPerSecond),
+    points: curve.points.sort((a, b) => a.ntpotMilliseconds - b.ntpotMilliseconds || a.outputTokensPerSecond - b.outputTokensPerSecond),
   }));
 }
 

@@ -20,7 +20,7 @@ function curvesOf(catalog: Catalog): CatalogCurves {
   if (!c) {
     // measured points calibrate every workload's estimates, but are served as measured only for the workload they were measured on
     const all = measuredCurves(catalog);
-    const measured = catalog.servesMeasured ? all : [];
+    const measured = all.filter((m) => catalog.servesMeasuredOn(catalog.workloadOf({ workload: m.measuredWorkload })));
     c = {
       measured, context: estimationContext(catalog, all), measuredKeys: new Set(measured.map(keyString)), byModel: new Map(), modelled: new Map(),
     };
