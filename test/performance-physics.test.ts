@@ -275,7 +275,7 @@ test('per-sequence step overhead grows with the batch, not with the model; the p
   const without = performanceModel({ ...base, terms: { ...SERVING_TERMS, sequenceOverheadMicroseconds: 0 } })!;
   const withIt = performanceModel(base)!;
   for (const b of [1, 16, 64]) {
-    expect(withIt.at(b).itlMilliseconds - without.at(b).itlMilliseconds).toBeCloseTo((b * SERVING_TERMS.sequenceOverheadMicroseconds) / 1000, 6);
+    expect(withIt.at(b).stepMilliseconds - without.at(b).stepMilliseconds).toBeCloseTo((b * SERVING_TERMS.sequenceOverheadMicroseconds) / 1000, 6);
   }
   // vLLM before V1 (and SGLang before 0.4) ran the step's CPU work on its critical path: V1 blog, "near-zero CPU overhead"
   const shortPrompt = { meanInputTokens: 16, meanOutputTokens: 16 };
@@ -331,7 +331,7 @@ test('a measured expert-kernel rate caps the expert GEMMs: each expert FLOP of a
   const before = (2 * experts * b) / (peak * SERVING_TERMS.computeEfficiency * e)
     + (2 * experts * (tokens - b)) / (peak * Math.min(1, SERVING_TERMS.computeEfficiency * SERVING_TERMS.prefillEfficiency) * e);
   const after = (2 * experts * tokens) / (rate * 1e12);
-  expect(capped.at(b).itlMilliseconds - free.at(b).itlMilliseconds).toBeCloseTo((after - before) * 1000, 6);
+  expect(capped.at(b).stepMilliseconds - free.at(b).stepMilliseconds).toBeCloseTo((after - before) * 1000, 6);
   // one sequence with a short prompt streams the weights: the GEMMs are memory-bound and the rate does not show
   const short = { meanInputTokens: 16, meanOutputTokens: 16 };
   expect(performanceModel({ ...qwen, workload: short, expertGemmTflops: rate })!.at(1).itlMilliseconds)
@@ -405,7 +405,7 @@ test('a C++ serving loop (TensorRT-LLM\'s engine executor) carries no per-sequen
   const cpp = performanceModel({ ...base, cppExecutor: true })!;
   expect(cpp.maxRunningBatch).toBe(python.maxRunningBatch);
   for (const b of [1, 16, python.maxRunningBatch]) {
-    expect(python.at(b).itlMilliseconds - cpp.at(b).itlMilliseconds).toBeCloseTo((b * SERVING_TERMS.sequenceOverheadMicroseconds) / 1000, 9);
+    expect(python.at(b).stepMilliseconds - cpp.at(b).stepMilliseconds).toBeCloseTo((b * SERVING_TERMS.sequenceOverheadMicroseconds) / 1000, 9);
   }
 });
 
@@ -453,4 +453,22 @@ test('on TPU the estimate schedules the token budget the manifest emits (--max-n
   const itl = (budget?: number) => performanceModel({ ...tpu, maxNumBatchedTokens: budget })!.at(4).itlMilliseconds;
   expect(itl()).toBeCloseTo(itl(512), 9);
   expect(Math.abs(itl() / itl(2048) - 1)).toBeGreaterThan(0.001);
+});
+
+test('ITL is a request\'s decode gaps, as the harnesses compute TPOT: its own prompt is in its TTFT, not between its tokens', () => {
+  // GIQ's inference-benchmark and vLLM's bench: TPOT = (latency - TTFT) / (output tokens - 1). One request of 8,000 prompt tokens and
+  // 64 output tokens alone on the server (GIQ's Multi Agent Large Document Summarization lengths): its prompt runs before its first
+  // token, so its gaps are decode steps only, well under its NTPOT, which spreads the prompt over the 64 tokens
+  const long = performanceModel({ ...base, workload: { meanInputTokens: 8000, meanOutputTokens: 64 } })!;
+  const alone = long.at(1);
+  expect(alone.itlMilliseconds).toBeLessThan(0.8 * alone.ntpotMilliseconds);
+  // a request with the same output after a short prompt decodes at about the same pace (its KV cache is shorter: a little faster)
+  const short = performanceModel({ ...base, workload: { meanInputTokens: 16, meanOutputTokens: 64 } })!.at(1);
+  expect(short.itlMilliseconds).toBeLessThanOrEqual(alone.itlMilliseconds);
+  expect(short.itlMilliseconds).toBeGreaterThan(0.8 * alone.itlMilliseconds);
+  // the three latencies add up to the request: TTFT + 63 gaps = 64 x NTPOT, plus the front end's fixed time, which NTPOT leaves out
+  const request = 64 * alone.ntpotMilliseconds + SERVING_TERMS.requestOverheadMilliseconds;
+  expect(alone.ttftMilliseconds + 63 * alone.itlMilliseconds).toBeCloseTo(request, 6);
+  // at load, other requests' prompt chunks do land between a request's tokens
+  expect(long.at(32).itlMilliseconds).toBeGreaterThan(long.at(32).stepMilliseconds * 0.5);
 });

@@ -85,7 +85,7 @@ export interface CrossValidation {
   /** Estimated output tokens/s at the measured NTPOT, over the measured output tokens/s, minus 1. */
   readonly throughputError: number;
   /**
-   * Whether the throughput error is well conditioned: the anchor runs at half the estimate's saturated throughput or more. Below,
+   * Whether the throughput error is well conditioned: the anchor runs at 80% of the estimate's saturated throughput or more. Below,
    * NTPOT barely moves while throughput rises several-fold (a real curve's first request rates), so a small latency error reads as a
    * large throughput error; the anchor's NTPOT error at its measured load stands for it in the band.
    */
@@ -390,6 +390,7 @@ export function scalePoint(p: ModelPoint, timeScale: number): ModelPoint {
     ntpotMilliseconds: p.ntpotMilliseconds * timeScale,
     ttftMilliseconds: p.ttftMilliseconds * timeScale,
     itlMilliseconds: p.itlMilliseconds * timeScale,
+    stepMilliseconds: p.stepMilliseconds * timeScale,
   };
 }
 
@@ -483,7 +484,7 @@ export function sampledAnchors(
 
 /** Largest |log error| of a cross-validation on throughput and NTPOT. */
 /** The share of the estimate's saturated throughput from which an anchor's throughput error counts in the band (`throughputConditioned`). */
-export const CONDITIONED_THROUGHPUT_SHARE = 0.5;
+export const CONDITIONED_THROUGHPUT_SHARE = 0.8;
 
 function logError(v: CrossValidation): number {
   return Math.max(v.throughputConditioned ? Math.abs(Math.log(1 + v.throughputError)) : 0, Math.abs(Math.log(1 + v.ntpotError)));

@@ -193,8 +193,13 @@ export interface ModelPoint {
   /** Request latency / output tokens (first token included), ms. */
   readonly ntpotMilliseconds: number;
   readonly ttftMilliseconds: number;
-  /** Time between two output tokens of a running request (prefill interruptions included), ms. */
+  /**
+   * Time between two output tokens of a running request after its first, ms: (request latency - TTFT) / (output tokens - 1), the
+   * harness's TPOT (GIQ's inference-benchmark, vLLM's bench), so other requests' prefill chunks count and its own prompt does not.
+   */
   readonly itlMilliseconds: number;
+  /** One step of the running batch, its share of new prompts' prefill included (the steady state behind the rates), ms. */
+  readonly stepMilliseconds: number;
   /** Sequences in the running batch (vLLM's `num_requests_running`). */
   readonly runningBatchSize: number;
   /** Requests waiting for a slot (vLLM's `num_requests_waiting`). */
@@ -567,14 +572,21 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
     const tokensPerSecond = b / itl;
     const requestsPerSecond = tokensPerSecond / osl;
     const waiting = n - b;
+    const ntpotMilliseconds = (n / tokensPerSecond) * 1000;
+    const firstToken = (waiting / requestsPerSecond + promptStep) * 1000;
+    const ttftMilliseconds = firstToken + terms.requestOverheadMilliseconds;
+    // the decode gaps of one request: its latency less its first token over the tokens after the first (the step time spreads its
+    // own prompt over its decode steps, which a request's gaps do not carry); the per-request overhead is in neither
+    const gaps = osl > 1 ? (osl * ntpotMilliseconds - firstToken) / (osl - 1) : Number.NaN;
     return {
       concurrency: n,
       requestsPerSecond,
       outputTokensPerSecond: tokensPerSecond,
       inputTokensPerSecond: requestsPerSecond * isl,
-      ntpotMilliseconds: (n / tokensPerSecond) * 1000,
-      ttftMilliseconds: (waiting / requestsPerSecond + promptStep) * 1000 + terms.requestOverheadMilliseconds,
-      itlMilliseconds: itl * 1000,
+      ntpotMilliseconds,
+      ttftMilliseconds,
+      itlMilliseconds: Number.isFinite(gaps) && gaps > 0 ? gaps : itl * 1000,
+      stepMilliseconds: itl * 1000,
       runningBatchSize: b,
       waitingQueueSize: waiting,
       kvCacheUtilization: Math.min(1, (b * kvBytesPerSequence) / kvCapacityBytes),

@@ -4,17 +4,17 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.6814,
-  kvBandwidthEfficiency: 0.8628,
-  computeEfficiency: 0.4352,
-  prefillEfficiency: 1.289,
-  stepOverheadMilliseconds: 0.9537,
-  layerLatencyMilliseconds: 0.02579,
-  moeLayerLatencyMilliseconds: 0.02102,
-  expertComputeEfficiency: 0.6854,
-  sequenceOverheadMicroseconds: 6.361,
-  v0StepOverheadMilliseconds: 1.107,
-  requestOverheadMilliseconds: 2.676,
+  memoryBandwidthEfficiency: 0.674,
+  kvBandwidthEfficiency: 0.8696,
+  computeEfficiency: 0.4389,
+  prefillEfficiency: 1.275,
+  stepOverheadMilliseconds: 1.012,
+  layerLatencyMilliseconds: 0.02754,
+  moeLayerLatencyMilliseconds: 0.02106,
+  expertComputeEfficiency: 0.6863,
+  sequenceOverheadMicroseconds: 6.213,
+  v0StepOverheadMilliseconds: 1.086,
+  requestOverheadMilliseconds: 2.508,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -32,16 +32,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.091, p90Factor: 1.277, worstFactor: 1.398 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.119, p90Factor: 1.33, worstFactor: 1.657 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.088, p90Factor: 1.283, worstFactor: 1.362 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.296, p90Factor: 1.899, worstFactor: 1.899 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.088, p90Factor: 1.233, worstFactor: 1.337 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.118, p90Factor: 1.333, worstFactor: 1.651 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.094, p90Factor: 1.273, worstFactor: 1.349 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.287, p90Factor: 1.895, worstFactor: 1.895 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.091, p90Factor: 1.265, worstFactor: 1.388 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.115, p90Factor: 1.312, worstFactor: 1.632 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.087, p90Factor: 1.262, worstFactor: 1.329 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.223, p90Factor: 1.754, worstFactor: 1.754 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.091, p90Factor: 1.228, worstFactor: 1.344 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.114, p90Factor: 1.317, worstFactor: 1.635 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.09, p90Factor: 1.254, worstFactor: 1.325 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.221, p90Factor: 1.74, worstFactor: 1.74 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {
