@@ -82,6 +82,17 @@ test('an external Gateway on request, and no Gateway when attaching to an existi
   // a plain-HTTP listener on the internet in front of servers that ask no credentials: said, with what would close it
   expect(ext.gateway.deploymentNotes.join('\n')).toMatch(/external load balancer: its plain-HTTP listener \(port 80\) takes requests from the internet/);
   expect(synth().gateway.deploymentNotes.join('\n')).not.toMatch(/takes requests from the internet/);
+  // GKE attaches one GCPBackendPolicy per backend (the oldest; "Configure Gateway resources using Policies"): a Cloud Armor policy goes
+  // into the construct's own, not a second one the user writes, which would not attach
+  expect(ext.gateway.deploymentNotes.join('\n')).toMatch(/'cloudArmorSecurityPolicy'.*GKE attaches one GCPBackendPolicy per backend, so a second one/);
+  const armored = synth(undefined, { frontend: GatewayFrontend.externalLoadBalancer(), cloudArmorSecurityPolicy: 'llm-allow-office' });
+  for (const p of byKind(armored.objects, 'GCPBackendPolicy')) expect(p.spec.default.securityPolicy).toBe('llm-allow-office');
+  expect(armored.gateway.backendPolicies.map((p) => p.name).sort()).toEqual(['deepseek', 'gemma']);
+  expect(armored.gateway.deploymentNotes.join('\n')).toMatch(/applies the Cloud Armor security policy llm-allow-office/);
+  expectValidManifests(armored.objects, ['1.33']);
+  for (const bad of ['Allow', 'a policy', '1abc', 'x'.repeat(64)]) {
+    expect(() => synth(undefined, { cloudArmorSecurityPolicy: bad })).toThrow(/'cloudArmorSecurityPolicy' must name a Cloud Armor security policy/);
+  }
   const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
   const server = new OptimizedLlmServer(chart, 'gemma', GEMMA);
   const gw = new InferenceGateway(chart, 'gateway', { servers: [server], frontend: GatewayFrontend.existingGateway('shared', 'infra') });
@@ -288,6 +299,9 @@ test('a server fenced by allowedClients gets a NetworkPolicy admitting the proxi
   expect(rule.from.slice(1).map((p: any) => p.ipBlock.cidr)).toEqual(['10.129.0.0/23', '35.191.0.0/16', '130.211.0.0/22']);
   // the unfenced server needs none
   expect(byKind(objects, 'NetworkPolicy').map((o) => o.metadata.name).sort()).toEqual(['gemma', 'gemma-gateway']);
+  // NetworkPolicies add up: the gateway's notes say what it admits beside the server's allowedClients
+  expect(synth([fenced, DEEPSEEK], { proxyOnlySubnetCidr: '10.129.0.0/23' }).gateway.deploymentNotes.join('\n'))
+    .toMatch(/NetworkPolicy gemma-gateway also admits to gemma's port 8000, beside its 'allowedClients', the load balancer's proxy-only subnet 10\.129\.0\.0\/23/);
   expect(() => synth([fenced])).toThrow(/'gemma' is fenced by 'allowedClients'.*set 'proxyOnlySubnetCidr'/);
   // a policy that admits any source already admits the load balancer's proxies
   expect(() => synth([{ ...GEMMA, allowedClients: [ServerClients.any()] }])).not.toThrow();
@@ -407,6 +421,13 @@ test('gateways sharing one Gateway may not both route every request, nor claim o
   const d2 = new OptimizedLlmServer(chart2, 'deepseek', DEEPSEEK);
   new InferenceGateway(chart2, 'a', { frontend: GatewayFrontend.existingGateway('shared'), bodyBasedRouting: false, servers: [g2] });
   expect(() => new InferenceGateway(chart2, 'b', { frontend: GatewayFrontend.existingGateway('shared'), servers: [d2] })).not.toThrow();
+  // two body-routed gateways on one Gateway: the router is installed once ("This chart should only be deployed once per Gateway")
+  const chart3 = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const one = new InferenceGateway(chart3, 'one', { frontend: GatewayFrontend.existingGateway('shared'), servers: [new OptimizedLlmServer(chart3, 'gemma', GEMMA)] });
+  const two = new InferenceGateway(chart3, 'two', { frontend: GatewayFrontend.existingGateway('shared'), servers: [new OptimizedLlmServer(chart3, 'deepseek', DEEPSEEK)] });
+  expect(one.deploymentNotes.join('\n')).toContain('helm install body-based-router');
+  expect(two.deploymentNotes.join('\n')).not.toContain('helm install body-based-router');
+  expect(two.deploymentNotes.join('\n')).toMatch(/body-based router of the Gateway llm\/shared is installed once, with the command in the notes of InferenceGateway 'c\/one'/);
 });
 
 test('proxyOnlySubnetCidr is one subnet\'s range: nothing wider than a /16, no host bits', () => {

@@ -171,9 +171,22 @@ export interface InferenceGatewayProps {
    * @default 'registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0'
    */
   readonly endpointPickerImage?: string;
+  /**
+   * Name of a Cloud Armor security policy for every pool's backend, set in the pool's `GCPBackendPolicy` (`securityPolicy`). GKE
+   * attaches one GCPBackendPolicy per backend, the oldest, so a second one written beside the construct's is not attached: a
+   * policy (or Identity-Aware Proxy, through `backendPolicies`) belongs in this one.
+   * @see https://cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources
+   * @default - no security policy
+   */
+  readonly cloudArmorSecurityPolicy?: string;
 }
 
-const KNOWN_PROPS = ['servers', 'name', 'frontend', 'bodyBasedRouting', 'workloadClasses', 'requestTimeout', 'proxyOnlySubnetCidr', 'endpointPickerImage'];
+const KNOWN_PROPS = [
+  'servers', 'name', 'frontend', 'bodyBasedRouting', 'workloadClasses', 'requestTimeout', 'proxyOnlySubnetCidr', 'endpointPickerImage',
+  'cloudArmorSecurityPolicy',
+];
+/** A Compute Engine resource name (RFC 1035): what a Cloud Armor security policy is named. */
+const COMPUTE_RESOURCE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * Where a regional Application Load Balancer's health-check probes come from (its proxies come from the proxy-only subnet):
  * https://cloud.google.com/load-balancing/docs/firewall-rules, regional internal and external Application Load Balancers.
@@ -212,6 +225,11 @@ export class InferenceGateway extends Construct {
   public readonly inferencePools: ApiObject[] = [];
   /** The HTTPRoutes, one per server. */
   public readonly httpRoutes: ApiObject[] = [];
+  /**
+   * The GCPBackendPolicies, one per server's pool: GKE attaches only one to a backend, so add to these (e.g. `iap` with
+   * `addJsonPatch`) rather than writing another.
+   */
+  public readonly backendPolicies: ApiObject[] = [];
   /** What must exist in the cluster for these manifests to work, one line each. */
   public readonly deploymentNotes: string[] = [];
 
@@ -222,6 +240,7 @@ export class InferenceGateway extends Construct {
   private readonly requestTimeout?: Duration;
   private readonly image: string;
   private readonly proxyOnlySubnetCidr?: string;
+  private readonly cloudArmorSecurityPolicy?: string;
   private readonly models = new Map<string, OptimizedLlmServer>();
 
   constructor(scope: Construct, id: string, props: InferenceGatewayProps = {}) {
@@ -252,6 +271,12 @@ export class InferenceGateway extends Construct {
     }
     if (props.proxyOnlySubnetCidr !== undefined) checkProxyOnlySubnet(props.proxyOnlySubnetCidr);
     this.proxyOnlySubnetCidr = props.proxyOnlySubnetCidr;
+    checkOptionalString('cloudArmorSecurityPolicy', props.cloudArmorSecurityPolicy);
+    if (props.cloudArmorSecurityPolicy !== undefined && !COMPUTE_RESOURCE_NAME.test(props.cloudArmorSecurityPolicy)) {
+      throw new Error('\'cloudArmorSecurityPolicy\' must name a Cloud Armor security policy (1-63 lower-case letters, digits and \'-\', starting with a '
+        + `letter), got ${describeValue(props.cloudArmorSecurityPolicy)}.`);
+    }
+    this.cloudArmorSecurityPolicy = props.cloudArmorSecurityPolicy;
     this.image = props.endpointPickerImage === undefined ? EPP_IMAGE : checkPinnedImage(props.endpointPickerImage, 'endpointPickerImage');
     if (props.requestTimeout !== undefined) {
       const s = props.requestTimeout.toSeconds({ integral: false });
@@ -471,6 +496,10 @@ export class InferenceGateway extends Construct {
           }],
         },
       });
+      // the server's own note names its allowedClients only: say what this one adds
+      this.deploymentNotes.push(`Inference Gateway: NetworkPolicy ${name}-gateway also admits to ${name}'s port ${modelServer.port}, beside its `
+        + `'allowedClients', the load balancer's proxy-only subnet ${this.proxyOnlySubnetCidr}, its health-check probes `
+        + `(${HEALTH_CHECK_RANGES.join(', ')}) and the Endpoint Picker ${eppName}.`);
     }
     // the chart's GKE health check (templates/gke.yaml): HTTP on the serving port and health path, every 2 s with a 2 s timeout
     new HealthCheckPolicy(scope, 'HealthCheckPolicy', {
@@ -490,13 +519,17 @@ export class InferenceGateway extends Construct {
     const timeout = this.requestTimeout !== undefined
       ? { seconds: this.requestTimeout.toSeconds(), explanation: `${this.requestTimeout.toSeconds()} s ('requestTimeout')` }
       : derivedRequestTimeout(r);
-    new GcpBackendPolicy(scope, 'GcpBackendPolicy', {
+    this.backendPolicies.push(new GcpBackendPolicy(scope, 'GcpBackendPolicy', {
       metadata: { name, labels, annotations: { [Annotations.REQUEST_TIMEOUT]: timeout.explanation } },
       spec: {
         targetRef: { ...poolRef },
-        default: { timeoutSec: timeout.seconds, logging: { enabled: true } },
+        default: {
+          timeoutSec: timeout.seconds,
+          logging: { enabled: true },
+          ...(this.cloudArmorSecurityPolicy !== undefined ? { securityPolicy: this.cloudArmorSecurityPolicy } : {}),
+        },
       },
-    });
+    }));
     for (const c of this.workloadClasses) {
       new InferenceObjective(scope, `Objective-${c.name}`, {
         metadata: { name: `${name}-${c.name}`, labels },
@@ -542,8 +575,13 @@ export class InferenceGateway extends Construct {
     if (this.frontend.gatewayClassName === 'gke-l7-regional-external-managed') {
       // the listener is plain HTTP on port 80, and vLLM's OpenAI API has no authentication unless --api-key is set
       out.push(`Inference Gateway: the Gateway ${this.gatewayName} is an external load balancer: its plain-HTTP listener (port 80) takes requests from `
-        + 'the internet, and the servers behind it ask no credentials; put an authenticating layer in front (e.g. Identity-Aware Proxy or a Cloud '
-        + 'Armor security policy, both set through a GCPBackendPolicy) or use GatewayFrontend.internalLoadBalancer().');
+        + 'the internet, and the servers behind it ask no credentials; '
+        + (this.cloudArmorSecurityPolicy !== undefined
+          ? `every pool's GCPBackendPolicy applies the Cloud Armor security policy ${this.cloudArmorSecurityPolicy} ('cloudArmorSecurityPolicy'), `
+            + 'which must exist in the project and admit only the clients you trust.'
+          : 'put an authenticating layer in front: a Cloud Armor security policy (\'cloudArmorSecurityPolicy\') or Identity-Aware Proxy added to the '
+            + 'GCPBackendPolicies this construct creates (\'backendPolicies\'; GKE attaches one GCPBackendPolicy per backend, so a second one '
+            + 'written beside them is not attached), or use GatewayFrontend.internalLoadBalancer().'));
     }
     if (this.frontend.gatewayClassName !== undefined) {
       out.push(`Inference Gateway: the Gateway ${this.gatewayName} (${this.frontend.gatewayClassName}) is a regional Envoy-based load balancer and `
@@ -554,7 +592,14 @@ export class InferenceGateway extends Construct {
       out.push(`Inference Gateway: the existing Gateway ${ns}/${this.gatewayName} must be of a GKE Inference Gateway class (gke-l7-rilb or `
         + `gke-l7-regional-external-managed) and its listeners must admit HTTPRoutes from namespace ${this.namespace}.`);
     }
-    if (this.bodyBasedRouting) {
+    // "This chart should only be deployed once per Gateway" (config/charts/body-based-routing/README.md @ v1.5.0): an InferenceGateway made
+    // earlier on the same Gateway already gives the command
+    const first = this.node.root.node.findAll().find((c): c is InferenceGateway => c instanceof InferenceGateway && c !== this
+      && c.bodyBasedRouting && c.gatewayRef() === this.gatewayRef());
+    if (this.bodyBasedRouting && first !== undefined) {
+      out.push(`Inference Gateway: the body-based router of the Gateway ${this.gatewayRef()} is installed once, with the command in the notes of `
+        + `InferenceGateway '${first.node.path}'; it routes this gateway's models too.`);
+    } else if (this.bodyBasedRouting) {
       // the body-based-routing chart with provider gke attaches a GCPRoutingExtension to the Gateway named by inferenceGateway.name, in the
       // release's namespace (config/charts/body-based-routing/templates/gke.yaml @ v1.5.0); released charts are published under
       // oci://registry.k8s.io/gateway-api-inference-extension/charts with the release tag as version (site-src/_includes/epp.md @ v1.5.0)
