@@ -54,6 +54,18 @@ describe('memory of the adapter slots', () => {
     expect(loraSlotBytes(llama, 16, 2)).toBe(perLayer * 32 * 2 + 2 * 16 * (128_256 + 4_096) * 2 * 2);
   });
 
+  test('Gemma and Qwen have no embedding or lm_head LoRA in vLLM: their slots are the linear modules only', () => {
+    // vllm gemma2.py: "Gemma does not apply LoRA to the embedding layer. embedding_modules = {}"; qwen2.py: embedding_modules = {}
+    const gemma = Catalog.EMBEDDED.model('google/gemma-2-9b-it')!;
+    // hidden 3584, 16 heads and 8 KV heads of 256, intermediate 14336, 42 layers (config.json)
+    expect([gemma.hiddenSize, gemma.attentionHeads, gemma.kvHeads, gemma.headDim, gemma.intermediateSize, gemma.layers])
+      .toEqual([3584, 16, 8, 256, 14336, 42]);
+    // q 3584+4096, k and v 3584+2048, o 4096+3584, gate and up 3584+14336, down 14336+3584 = 80,384 per unit of rank and layer
+    expect(loraSlotBytes(gemma, 16, 1)).toBe(80_384 * 16 * 42 * 2);
+    const qwen = Catalog.EMBEDDED.model('Qwen/Qwen3-8B')!;
+    expect(loraSlotBytes(qwen, 16, 1)).toBe(loraAdapterBytes(qwen, 16, ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']));
+  });
+
   test('the slots come out of the KV cache of the same replica shape', () => {
     const plain = InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4' });
     const lora = InferenceResolver.resolve({ model: LLAMA, acceleratorType: 'nvidia-l4', loraAdapters: [SQL(), CHAT()], maxLoras: 4 });
@@ -134,6 +146,10 @@ describe('host memory and disk of the adapters', () => {
     expect(adapters).toBe(20);
     expect(lora.podResources.ephemeralStorageGiB - plain.podResources.ephemeralStorageGiB).toBe(adapters);
     expect(lora.modelLoading.loraDownloadGiB).toBe(adapters);
+    // vLLM downloads them before it serves: the load estimate, and so the startup probe's budget, carry them at the hub rate (0.1 GB/s)
+    const downloadSeconds = (16 * adapterBytes8b(128, 4)) / 1e9 / 0.1;
+    expect(lora.modelLoading.estimatedLoadSeconds - plain.modelLoading.estimatedLoadSeconds).toBeCloseTo(downloadSeconds, 6);
+    expect(lora.podResources.startupBudgetSeconds).toBeGreaterThan(plain.podResources.startupBudgetSeconds);
     // GKE's default 100 GB boot disk leaves 43.8 GiB allocatable: the pool asks for a larger one that holds the pod's 45 GiB
     expect(plain.nodePool.bootDiskSizeGb).toBe(100);
     expect(lora.nodePool.bootDiskSizeGb).toBeGreaterThan(100);

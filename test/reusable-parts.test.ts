@@ -465,6 +465,12 @@ describe('XlaCompilationCache', () => {
     expect(() => new XlaCompilationCache(chart(), 'Cache', { ...props, acceleratorType: 'tpu-v5-lite-podslice', servingTemplate: selecting }))
       .toThrow(/'acceleratorType' 'tpu-v5-lite-podslice' names the cache directory, but 'servingTemplate' selects cloud\.google\.com\/gke-tpu-accelerator: tpu-v6e-slice/);
     expect(() => new XlaCompilationCache(chart(), 'Cache', { ...props, tpuTopology: '1x1', servingTemplate: selecting })).toThrow(/set 'tpuTopology' to '2x4'/);
+    // the cluster's version comes with the model bucket: a 1.31 mount drops negative-ttl-secs (gcsfuse before v2.8.0 refuses the key)
+    const old = chart();
+    new XlaCompilationCache(old, 'Cache', { ...props, servingTemplate: fromYaml, modelBucket: CloudStorageFuseModel.fromUri('gs://my-models/m', { gkeVersion: '1.31' }) });
+    const [oldJob] = byKind(Testing.synth(old), 'Job');
+    const cacheMount = oldJob.spec.template.spec.volumes.find((v: any) => v.name === 'xla-cache');
+    expect(cacheMount.csi.volumeAttributes.mountOptions).not.toContain('negative-ttl-secs');
   });
 
   test('the server composes it; bad input names the prop', () => {

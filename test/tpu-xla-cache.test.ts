@@ -234,4 +234,6 @@ test('the cache mounts leave metadata-cache:negative-ttl-secs out before GKE 1.3
   const older = cacheOptions('1.31.6-gke.1020000');
   expect(older).toHaveLength(2);
   for (const o of older) expect(o).not.toContain('negative-ttl-secs');
+  const { servers } = synth({ ...TPU_BUCKET, gkeVersion: '1.31.6-gke.1020000' });
+  expect(servers[0].deploymentNotes.join('\n')).toMatch(/XLA cache: mount option metadata-cache:negative-ttl-secs left out of its mounts/);
 });

@@ -1,7 +1,7 @@
 import { CurveQuery, PerformanceCurve, curveOf } from './performance-curves';
 import { ParsedBenchmark, USER_TRUST, isEstimatedPoint, parseBenchmarkCsv, parseBenchmarkJson } from '../catalog/benchmark-import';
 import { implausibility } from '../catalog/benchmark-plausibility';
-import { Catalog, measuredOn } from '../catalog/catalog';
+import { Catalog, SHAREGPT_RUN_TOLERANCE, measuredOn } from '../catalog/catalog';
 import { knownTiedEmbeddings } from '../catalog/data/extra-models';
 import { kvCacheKibPerTokenBf16 } from '../catalog/data/large-models';
 import { VLLM, compareReleases } from '../catalog/model-servers';
@@ -76,7 +76,7 @@ function checkLengths(o: { readonly averageInputTokens?: unknown; readonly avera
   for (const name of ['averageInputTokens', 'averageOutputTokens'] as const) {
     const v = o[name];
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 1 && v <= 10_000_000)) {
-      throw new Error(`'${name}' must be the run's mean tokens per request, a number from 1, got ${describeValue(v)}.`);
+      throw new Error(`'${name}' must be the run's mean tokens per request, a number from 1 to 10000000, got ${describeValue(v)}.`);
     }
   }
 }
@@ -548,7 +548,8 @@ export class InferenceCatalog {
     const counts = c.acceleratorCountsPerMachine(accelerator.gkeLabel);
     // a replica may share a larger machine with others (packing: 1 x H200 on an a3-ultragpu-8g), as the resolver plans it
     const packed = packedTensorParallelSizes(c, model, accelerator.gkeLabel);
-    if (!counts.includes(count) && !(machine === undefined && packed.includes(count))) {
+    const packedOn = (m: typeof machine) => packed.includes(count) && (m === undefined || (m.acceleratorsPerVm ?? 0) % count === 0);
+    if (!counts.includes(count) && !packedOn(machine)) {
       throw new Error(`${where}: 'acceleratorCount' (${count}) is not a count a ${accelerator.gkeLabel} machine carries (${counts.join(', ')}) `
         + `${packed.length ? `nor one of its replicas packed on a machine (${packed.join(', ')})` : 'nor a packed replica of this model'}`);
     }
@@ -604,13 +605,20 @@ export class InferenceCatalog {
    */
   private pointWorkload(p: ParsedBenchmark, options: BenchmarkImportOptions, where: string): MeasuredWorkload | undefined {
     const c = this._catalog;
-    const conflict = (name: string, a: unknown, b: unknown) => {
-      if (a !== undefined && b !== undefined && String(a).toLowerCase() !== String(b).toLowerCase()) {
-        throw new Error(`${where}: '${name}' option (${b}) contradicts the file (${a})`);
+    const fileCase = p.useCase === undefined ? undefined : requireUseCase(c, p.useCase, `${where} 'useCase'`);
+    const optionCase = options.useCase === undefined ? undefined : requireUseCase(c, options.useCase, '\'useCase\'');
+    if (fileCase !== undefined && optionCase !== undefined && fileCase !== optionCase) {
+      throw new Error(`${where}: 'useCase' option (${optionCase.name}) contradicts the file (${fileCase.name})`);
+    }
+    for (const [name, fromFile, fromOptions] of [
+      ['averageInputTokens', p.averageInputTokens, options.averageInputTokens],
+      ['averageOutputTokens', p.averageOutputTokens, options.averageOutputTokens],
+    ] as const) {
+      if (fromFile !== undefined && fromOptions !== undefined && Math.abs(fromFile / fromOptions - 1) > 0.01) {
+        throw new Error(`${where}: '${name}' option (${fromOptions}) contradicts the file (${fromFile})`);
       }
-    };
-    conflict('useCase', p.useCase, options.useCase);
-    const useCaseName = p.useCase ?? options.useCase;
+    }
+    const useCaseName = fileCase?.name ?? optionCase?.name;
     const input = p.averageInputTokens ?? options.averageInputTokens;
     const output = p.averageOutputTokens ?? options.averageOutputTokens;
     if ((input === undefined) !== (output === undefined)) {
@@ -624,7 +632,7 @@ export class InferenceCatalog {
       if (useCase === undefined) return undefined;
       throw new Error(`${where}: use case '${useCase.name}' has no published average lengths: pass 'averageInputTokens' and 'averageOutputTokens'`);
     }
-    if (measuredOn(lengths, c.measuredWorkload)) return undefined;
+    if (measuredOn(lengths, c.measuredWorkload, SHAREGPT_RUN_TOLERANCE)) return undefined;
     const name = useCase?.name ?? `${Math.round(lengths.meanInputTokens)}/${Math.round(lengths.meanOutputTokens)} tokens`;
     return { name, meanInputTokens: lengths.meanInputTokens, meanOutputTokens: lengths.meanOutputTokens };
   }

@@ -185,7 +185,10 @@ function inferenceBenchmarkResult(result: unknown, where: string): ParsedBenchma
   return {
     model: textOf(first(result, [['dimensions', 'model_id'], ['config', 'model']])),
     modelServer: textOf(first(result, [['config', 'model_server'], ['dimensions', 'backend']]))?.toLowerCase(),
-    outputTokensPerSecond: ms([['throughput'], ['output_tokens_per_second'], ['output_throughput']], 1, 'throughput'),
+    // output_tokens_per_min is in every version of the tool; 'throughput' was requests/s before 2024-09-30 (ai-on-gke #839, "Fix
+    // throughput to be in output tokens per second")
+    outputTokensPerSecond: ms([['output_tokens_per_min']], 1 / 60, 'output_tokens_per_min')
+      ?? ms([['throughput'], ['output_tokens_per_second'], ['output_throughput']], 1, 'throughput'),
     ntpotMilliseconds: ms([['median_normalized_time_per_output_token_ms'], ['avg_normalized_time_per_output_token_ms']], 1, 'normalized_time_per_output_token_ms')
       ?? (legacyNtpot === undefined ? undefined : legacyNtpot < 1 ? legacyNtpot * 1000 : legacyNtpot),
     ttftMilliseconds: ms([['median_ttft_ms'], ['avg_ttft_ms']], 1, 'ttft_ms') ?? ms([['median_TTFT'], ['avg_TTFT']], 1000, 'TTFT'),
@@ -226,6 +229,13 @@ function vllmBenchResult(result: unknown, where: string): ParsedBenchmark {
   }
   const meanLatency = num('mean_e2el_ms');
   if (ntpot === undefined && meanLatency !== undefined && completed && outputs) ntpot = meanLatency / (outputs / completed);
+  // the default --percentile-metrics (ttft,tpot,itl) save no end-to-end latency: a mean request is its TTFT and (output - 1) TPOTs
+  const meanTtft = num('mean_ttft_ms');
+  const meanTpot = num('mean_tpot_ms');
+  if (ntpot === undefined && meanTtft !== undefined && meanTpot !== undefined && completed && outputs) {
+    const mean = outputs / completed;
+    ntpot = (meanTtft + Math.max(0, mean - 1) * meanTpot) / mean;
+  }
   return {
     model: textOf(at(result, 'model_id')),
     outputTokensPerSecond: num('output_throughput'),

@@ -10,7 +10,7 @@
  * modules an adapter targets: an adapter on q,k,v,o only still occupies a full slot. Under tensor parallelism a
  * column-parallel layer (qkv, gate_up) keeps `lora_a` whole on each GPU and shards `lora_b`; a row-parallel layer
  * (o, down) shards `lora_a` and keeps `lora_b` whole (`lora_a_output_size_per_partition`, fully_sharded_loras off).
- * The embedding and lm_head wrappers are whole on every GPU: `VocabParallelEmbeddingWithLoRA` allocates `lora_a_stacked` of
+ * The embedding and lm_head wrappers (for the families that have them, `loraWrapsEmbeddings`) are whole on every GPU: `VocabParallelEmbeddingWithLoRA` allocates `lora_a_stacked` of
  * (max_loras, org_vocab_size, max_lora_rank) and `lora_b_stacked` of (max_loras, 1, embedding_dim, max_lora_rank) on each rank
  * (vllm/lora/layers/vocal_parallel_embedding.py), and `LogitsProcessorWithLoRA` a (max_loras, 1, vocab_size, max_lora_rank)
  * `lora_b_stacked` (vllm/lora/layers/logits_processor.py).
@@ -66,8 +66,18 @@ export function loraAdapterBytes(model: ModelRecord, rank: number, modules: read
 export function loraSlotBytes(model: ModelRecord, rank: number, tp: number): number {
   const perLayer = loraLinearModules(model).reduce((sum, m) => sum + rank
     * (m.parallel === 'column' ? m.dIn * tp + m.dOut : m.dIn + m.dOut * tp), 0);
-  const vocabulary = 2 * rank * (model.vocabSize + model.hiddenSize) * tp;
+  const vocabulary = loraWrapsEmbeddings(model) ? 2 * rank * (model.vocabSize + model.hiddenSize) * tp : 0;
   return (perLayer * model.layers + vocabulary) * LORA_BYTES;
+}
+
+/**
+ * Whether vLLM wraps the model's embedding and lm_head with LoRA: only when its class declares `embedding_modules`
+ * (`get_supported_lora_modules`, vllm/lora/utils.py). Llama's does (Mistral is served by it); Gemma's say "Gemma does not apply LoRA
+ * to the embedding layer. embedding_modules = {}" (gemma2.py, gemma3.py) and Qwen2's is empty (qwen2.py; Qwen3 and the
+ * DeepSeek-R1 Qwen distills share it). A model of another family is counted with them, the larger figure.
+ */
+export function loraWrapsEmbeddings(model: ModelRecord): boolean {
+  return !/gemma|qwen/i.test(model.id);
 }
 
 /** Every linear module an adapter may target: the bound of an adapter whose modules the library is not told. */

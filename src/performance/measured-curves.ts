@@ -2,6 +2,9 @@ import { CurveKey, CurvePoint, ProfileCurve } from './curve';
 import { Catalog, measuredOn } from '../catalog/catalog';
 import { MeasuredWorkload } from '../catalog/types';
 
+/** How far the mean lengths of one sweep's runs (one per load) may differ and still form one curve. */
+const RUN_GROUPING_TOLERANCE = 0.15;
+
 function keyOf(k: CurveKey, w: MeasuredWorkload | undefined): string {
   return [k.model.toLowerCase(), k.modelServer, k.modelServerVersion, k.acceleratorType, k.acceleratorCount,
     w === undefined ? '' : `${w.meanInputTokens}/${w.meanOutputTokens}`].join('|');
@@ -32,12 +35,12 @@ export function measuredCurves(catalog: Catalog): ProfileCurve[] {
       inputTokensPerSecond: m.inputTokensPerSecond,
       kind: 'measured' as const,
     };
-    // the runs of one workload at several loads have slightly different means: a point joins the first curve within 5% of its own
+    // the runs of one workload at several loads have somewhat different means: a point joins the first curve within 15% of its own
     const base = keyOf(key, undefined);
     let workload = m.workload;
     if (workload !== undefined) {
       const known = workloadsOf.get(base) ?? [];
-      const near = known.find((w) => measuredOn(workload!, { ...w, source: '' }));
+      const near = known.find((w) => measuredOn(workload!, w, RUN_GROUPING_TOLERANCE));
       if (near) workload = near;
       else workloadsOf.set(base, [...known, workload]);
     }

@@ -20,7 +20,18 @@ function curvesOf(catalog: Catalog): CatalogCurves {
   if (!c) {
     // measured points calibrate every workload's estimates, but are served as measured only for the workload they were measured on
     const all = measuredCurves(catalog);
-    const measured = all.filter((m) => catalog.servesMeasuredOn(catalog.workloadOf({ workload: m.measuredWorkload })));
+    // of a combination measured on several workloads near the catalog's, the nearest (an import order never decides)
+    const distance = (m: ProfileCurve) => {
+      const w = catalog.workloadOf({ workload: m.measuredWorkload });
+      const d = catalog.defaultWorkload;
+      return Math.abs(Math.log(w.meanInputTokens / d.meanInputTokens)) + Math.abs(Math.log(w.meanOutputTokens / d.meanOutputTokens));
+    };
+    const nearest = new Map<string, ProfileCurve>();
+    for (const m of all.filter((x) => catalog.servesMeasuredOn(catalog.workloadOf({ workload: x.measuredWorkload })))) {
+      const prev = nearest.get(keyString(m));
+      if (!prev || distance(m) < distance(prev)) nearest.set(keyString(m), m);
+    }
+    const measured = all.filter((m) => nearest.get(keyString(m)) === m);
     c = {
       measured, context: estimationContext(catalog, all), measuredKeys: new Set(measured.map(keyString)), byModel: new Map(), modelled: new Map(),
     };

@@ -45,7 +45,8 @@ export function profileCurves(
   let memo = chosenCurves.get(catalog);
   if (!memo) chosenCurves.set(catalog, memo = new Map());
   const key = JSON.stringify([model.id, server.name, request.modelServerVersion ?? null, accelerator?.gkeLabel ?? null,
-    accelerator === undefined ? request.allowedAcceleratorTypes ?? null : null, request.targetTtftMilliseconds !== undefined]);
+    accelerator === undefined ? request.allowedAcceleratorTypes ?? null : null, request.targetTtftMilliseconds !== undefined,
+    request.targetNtpotMilliseconds ?? null]);
   let curves = memo.get(key);
   if (!curves) {
     curves = profileCurvesUncached(catalog, model, server, request, accelerator);
@@ -117,7 +118,12 @@ function profileCurvesUncached(
   const rank = new Map(catalog.versionsNewestFirst(server).map((v, i) => [v.version, i]));
   const ttftTarget = request.targetTtftMilliseconds !== undefined;
   const checkable = (c: ProfileCurve) => !ttftTarget || c.points.some((p) => p.ttftMilliseconds !== undefined);
-  const order = (c: ProfileCurve) => (c.source === 'measured' ? (checkable(c) ? 0 : 2e6) : 1e6) + (rank.get(c.modelServerVersion) ?? 1e5);
+  // likewise a measured curve none of whose points is as fast as the NTPOT target (GIQ publishes one point, its inflection): the
+  // shape's estimate reaches the lighter loads the measurement did not, and comes first rather than the shape dropping out
+  const ntpotTarget = request.targetNtpotMilliseconds;
+  const reaches = (c: ProfileCurve) => ntpotTarget === undefined || c.points.some((p) => p.ntpotMilliseconds <= ntpotTarget);
+  const order = (c: ProfileCurve) => (c.source === 'measured' ? (checkable(c) && reaches(c) ? 0 : 2e6) : 1e6)
+    + (rank.get(c.modelServerVersion) ?? 1e5);
   const byAccelerator = new Map<string, ProfileCurve>();
   for (const c of wanted) {
     const key = `${c.acceleratorType}|${c.acceleratorCount}`;

@@ -9,7 +9,7 @@ import type { Candidate } from './resolver';
 import { VLLM, ModelServerRecord, ModelServerVersionRecord, compareReleases } from '../catalog/model-servers';
 import { AcceleratorRecord, ModelRecord } from '../catalog/types';
 import { kvBytesPerToken } from '../performance/feasibility';
-import { LORA_ALL_MODULES, loraAdapterBytes, loraDownloadBytes, loraSlotBytes } from '../performance/lora-memory';
+import { LORA_ALL_MODULES, loraAdapterBytes, loraDownloadBytes, loraSlotBytes, loraWrapsEmbeddings } from '../performance/lora-memory';
 import { checkOptionalBoolean, checkOptionalInteger, describeValue } from '../util/input';
 
 /**
@@ -159,7 +159,8 @@ function slotsGb(plan: LoraPlan, model: ModelRecord, candidate: Candidate): { gb
   return {
     gb,
     explanation: `${plan.maxLoras} slot${plan.maxLoras === 1 ? '' : 's'} (--max-loras) x ${(slot / 1e6).toFixed(1)} MB (rank ${plan.maxLoraRank} `
-      + `on q, k, v, o, gate, up and down of ${model.layers} layers, embedding and lm_head, bf16${tp > 1 ? `, lora_a or lora_b whole on each of ${tp} GPUs` : ''}) `
+      + `on q, k, v, o, gate, up and down of ${model.layers} layers${loraWrapsEmbeddings(model) ? ', embedding and lm_head' : ''}, bf16`
+      + `${tp > 1 ? `, lora_a or lora_b whole on each of ${tp} GPUs` : ''}) `
       + `= ${gb.toFixed(2)} GB, preallocated before the KV cache is sized`,
   };
 }

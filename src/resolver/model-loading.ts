@@ -103,7 +103,8 @@ export function planModelLoading(
   const need = Math.ceil(download + adapters + C.ephemeralStorageMarginGiB.value);
   const onSsd = node.ephemeralStorageOn === 'local-ssd';
   const disk = onSsd ? node.bootDiskGiB : bootDiskFor(need);
-  const estimatedLoadSeconds = hubDownloadGb(model) / C.hubDownloadGBps.value + loadFromMemory;
+  // vLLM downloads the adapters before it serves: their bound is downloaded too
+  const estimatedLoadSeconds = (hubDownloadGb(model) + (lora?.downloadBytes ?? 0) / GB) / C.hubDownloadGBps.value + loadFromMemory;
   const unloaded = HUB_UNLOADED_WEIGHTS[model.id];
   const what = (second ? `${download.toFixed(1)} GiB of weights (the servers also download the repository's ${second.files}, a second copy)`
     : unloaded ? `${download.toFixed(1)} GiB of weights (with ${unloaded.files}, which the servers download but do not load)`
@@ -120,7 +121,8 @@ export function planModelLoading(
         ? `HF_HOME on ephemeral storage: ${what} + ${C.ephemeralStorageMarginGiB.value} GiB fit the ${usable} GiB allocatable on ${where}`
         : `HF_HOME on ephemeral storage: ${what} + ${C.ephemeralStorageMarginGiB.value} GiB need a ${disk} GB boot disk `
             + `(GKE leaves ${Math.floor(bootDiskEphemeralGiB(disk))} GiB of it allocatable; ${where} leaves ${usable} GiB)`,
-      `estimated load ${Math.round(estimatedLoadSeconds)} s: ${round(hubDownloadGb(model), 2)} GB at ${C.hubDownloadGBps.value} GB/s from the hub `
+      `estimated load ${Math.round(estimatedLoadSeconds)} s: ${round(hubDownloadGb(model), 2)} GB${adapters > 0 ? ' and up to '
+        + `${round((lora?.downloadBytes ?? 0) / GB, 2)} GB of LoRA adapters` : ''} at ${C.hubDownloadGBps.value} GB/s from the hub `
         + `+ ${C.weightLoadGBps.value} GB/s into accelerator memory + ${C.serverInitSeconds.value} s init`,
     ],
   };

@@ -81,8 +81,9 @@ const MOUNT = '/bucket';
 const UNKNOWN_MODEL_DEADLINE_SECONDS = 4 * 3600;
 /**
  * The label GKE puts on nodes that run the GKE metadata server (Workload Identity Federation for GKE), which the Cloud Storage FUSE
- * sidecar authenticates through: Google's transfer Jobs select it (accelerated-platforms platforms/gke/base/use-cases/inference-ref-arch/
- * kubernetes-manifests/model-download/huggingface/set-compute-class.yaml), so the Job never lands on a node pool created without it.
+ * sidecar authenticates through: Google's transfer Jobs select it on Standard clusters (accelerated-platforms platforms/gke/base/
+ * use-cases/inference-ref-arch/kubernetes-manifests/model-download/huggingface/set-compute-class.yaml). The Job does not select it
+ * itself (whether Autopilot, whose nodes all run the server, admits a selector on it is not documented): the notes say when to.
  */
 const METADATA_SERVER_NODE_LABEL = 'iam.gke.io/gke-metadata-server-enabled';
 
@@ -200,7 +201,6 @@ export class ModelTransferJob extends Construct {
         restartPolicy: 'Never',
         serviceAccountName: this.name,
         automountServiceAccountToken: false,
-        nodeSelector: { [METADATA_SERVER_NODE_LABEL]: 'true' },
         securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
         containers: [{
           name: 'transfer',
@@ -262,8 +262,9 @@ export class ModelTransferJob extends Construct {
         + `${bucketPrefixWriteBindingCommands(location.bucket, location.path, namespace, this.name).join(' and ')}`,
       ...(token.secretName ? [`Hugging Face token: ${secretCreateCommand(token, namespace)}`] : []),
       'Cluster: the Job writes through the Cloud Storage FUSE CSI driver add-on as its Kubernetes service account, which needs Workload '
-        + `Identity Federation for GKE; it runs only on nodes with the GKE metadata server (nodeSelector ${METADATA_SERVER_NODE_LABEL}: "true", `
-        + 'every node of a pool created with --workload-metadata=GKE_METADATA and every Autopilot node).',
+        + 'Identity Federation for GKE and a node running the GKE metadata server (every Autopilot node; on Standard, a pool created or '
+        + `updated with --workload-metadata=GKE_METADATA, whose nodes carry ${METADATA_SERVER_NODE_LABEL}=true: on a cluster with older pools, `
+        + 'select that label, as Google\'s transfer Jobs do).',
       `The Job copies ${props.model}@${shellQuote(revision)} to ${shellQuote(location.uri)}; serve it with modelBucketUri: ${shellQuote(location.uri)} `
         + '(vLLM or TGI; JetStream reads a converted MaxText checkpoint instead).',
       // the server's mount caches metadata and listings without expiry (metadata-cache:ttl-secs:-1, kernel-list-cache-ttl-secs:-1):

@@ -12,7 +12,7 @@ import {
   XLA_CACHE_VOLUME_NAMES, XlaCacheLocation, createXlaCacheWarmupJob, withReadOnlyXlaCache, xlaCacheLocation,
 } from './xla-cache';
 import { CloudStorageFuseModel } from '../storage/cloud-storage-fuse';
-import { DEFAULT_GKE_VERSION, parseGkeVersion } from '../storage/gke-version';
+import { DEFAULT_GKE_VERSION, GCSFUSE_GATES, atLeast, parseGkeVersion } from '../storage/gke-version';
 import { checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable } from '../util/input';
 import { checkPodTemplateShape } from '../util/pod-template-shape';
 import { isDns1123Label } from '../validation/manifest';
@@ -63,7 +63,7 @@ export interface XlaCompilationCacheProps {
   /**
    * The cluster's GKE version: the cache's Cloud Storage FUSE mount options follow what its driver takes
    * (`metadata-cache:negative-ttl-secs` from 1.32.1-gke.1357001, gcsfuse v2.8.0).
-   * @default '1.33'
+   * @default - the `modelBucket`'s, else '1.33'
    */
   readonly gkeVersion?: string;
 }
@@ -129,7 +129,7 @@ export class XlaCompilationCache extends Construct {
     checkOptionalInteger('startupBudgetSeconds', props.startupBudgetSeconds, 1);
     checkOptionalInstance('modelBucket', props.modelBucket, (v) => v instanceof CloudStorageFuseModel, 'CloudStorageFuseModel.fromUri(\'gs://...\')');
     checkOptionalString('gkeVersion', props.gkeVersion);
-    this.gkeVersion = props.gkeVersion ?? DEFAULT_GKE_VERSION;
+    this.gkeVersion = props.gkeVersion ?? props.modelBucket?.gkeVersion ?? DEFAULT_GKE_VERSION;
     parseGkeVersion(this.gkeVersion);
     this.containerName = props.containerName ?? 'inference-server';
     this.cacheName = props.name;
@@ -171,6 +171,11 @@ export class XlaCompilationCache extends Construct {
     this.warmupJob = warmup.job;
     this.warmupServiceAccount = warmup.serviceAccount;
     this.deploymentNotes = xlaCacheNotes(this.location, props.name, Chart.of(this).namespace ?? 'default', props.modelBucket, warmup.job.name);
+    if (!atLeast(this.gkeVersion, GCSFUSE_GATES.negativeTtlSecs.minimumVersion)) {
+      this.deploymentNotes.push(`XLA cache: ${GCSFUSE_GATES.negativeTtlSecs.feature} left out of its mounts: it needs GKE `
+        + `${GCSFUSE_GATES.negativeTtlSecs.minimumVersion} or newer, the cluster is ${this.gkeVersion} (a serving pod that starts within a minute of `
+        + 'the warm-up\'s first write may miss it and compile that graph itself).');
+    }
   }
 
   /**

@@ -105,6 +105,8 @@ export class CloudStorageFuseModel {
   public readonly podAnnotations: { [key: string]: string };
   /** Options left out because the GKE version does not support them, one line each. */
   public readonly notes: string[];
+  /** The GKE version the mount options were chosen for (`gkeVersion`, default '1.33'). */
+  public readonly gkeVersion: string;
   private readonly options: CloudStorageFuseModelOptions;
   private readonly volumeAttributes: { [key: string]: string };
 
@@ -125,6 +127,7 @@ export class CloudStorageFuseModel {
         + 'digits, \'.\', \'_\' and \'-\' (no \'.\' or \'..\' segments), e.g. \'/gcs\'.');
     }
     const version = options.gkeVersion ?? DEFAULT_GKE_VERSION;
+    this.gkeVersion = version;
     parseGkeVersion(version);
     if (!atLeastOnBranch(version, TUNED_RECIPE_GKE_VERSIONS)) {
       throw new Error(`'gkeVersion' ${version} is older than the tuned Cloud Storage FUSE recipe needs for its file cache, pre-fetch and parallel `
