@@ -165,7 +165,7 @@ describe('what the files say, in their units', () => {
     const r = resolveQwen(InferenceCatalog.embedded().addBenchmarksFromJson(legacy, options));
     expect(r.source).toBe(ProfileSource.MEASURED);
     expect(r.performance.ntpotMilliseconds).toBe(75);
-    // before 2024-09-30 'throughput' was requests/s (ai-on-gke #839): output_tokens_per_min, in every version, is read first
+    // before 2024-09-30 'throughput' was requests/s (ai-on-gke #839): output_tokens_per_min, in every profile-generator version, is read first
     const early = JSON.stringify({
       metrics: { throughput: 5, output_tokens_per_min: 60 * 975, median_per_output_token_latency: 75, avg_input_len: 226, avg_output_len: 195 },
       dimensions: { model_id: QWEN, backend: 'vllm' },

@@ -313,3 +313,16 @@ test('a listing over every server says the request length each row is for: JetSt
   const at = JSON.parse(ok('profiles list --model=meta-llama/Llama-3.1-8B-Instruct --max-model-length=4096 --format=json'));
   expect(new Set(at.map((r: any) => r.maxModelLength))).toEqual(new Set([4096]));
 });
+
+test('listings follow the resolver: under a target its one measured point cannot meet, a shape is listed with its estimate', () => {
+  // GIQ's one measured 4 x L4 point is at 1085 ms; at 1084 ms the measurement cannot meet the target, the shape's estimate can
+  const rows = JSON.parse(ok(`profiles list --model=${GEMMA} --target-ntpot-milliseconds=1084 --format=json`));
+  const l4 = rows.filter((r: any) => r.acceleratorType === 'nvidia-l4' && r.acceleratorCount === 4 && r.modelServer === 'vllm');
+  expect(l4.map((r: any) => r.source)).toEqual(['estimated']);
+  const resolved = InferenceResolver.resolve({ model: GEMMA, acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 1084 });
+  expect(resolved.source).toBe('estimated');
+  // at a target it meets, the measurement is listed
+  const at1100 = JSON.parse(ok(`profiles list --model=${GEMMA} --target-ntpot-milliseconds=1100 --format=json`));
+  expect(at1100.filter((r: any) => r.acceleratorType === 'nvidia-l4' && r.acceleratorCount === 4 && r.modelServer === 'vllm').map((r: any) => r.source))
+    .toEqual(['measured']);
+});

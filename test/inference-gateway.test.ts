@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Duration, Testing } from 'cdk8s';
+import { App, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import {
   GatewayFrontend, InferenceGateway, InferenceGatewayProps, InferenceResolver, OptimizedLlmServer, OptimizedLlmServerProps, ServerClients,
 } from '../src';
@@ -82,17 +82,12 @@ test('an external Gateway on request, and no Gateway when attaching to an existi
   // a plain-HTTP listener on the internet in front of servers that ask no credentials: said, with what would close it
   expect(ext.gateway.deploymentNotes.join('\n')).toMatch(/external load balancer: its plain-HTTP listener \(port 80\) takes requests from the internet/);
   expect(synth().gateway.deploymentNotes.join('\n')).not.toMatch(/takes requests from the internet/);
-  // GKE attaches one GCPBackendPolicy per backend (the oldest; "Configure Gateway resources using Policies"): a Cloud Armor policy goes
-  // into the construct's own, not a second one the user writes, which would not attach
-  expect(ext.gateway.deploymentNotes.join('\n')).toMatch(/'cloudArmorSecurityPolicy'.*GKE attaches one GCPBackendPolicy per backend, so a second one/);
-  const armored = synth(undefined, { frontend: GatewayFrontend.externalLoadBalancer(), cloudArmorSecurityPolicy: 'llm-allow-office' });
-  for (const p of byKind(armored.objects, 'GCPBackendPolicy')) expect(p.spec.default.securityPolicy).toBe('llm-allow-office');
-  expect(armored.gateway.backendPolicies.map((p) => p.name).sort()).toEqual(['deepseek', 'gemma']);
-  expect(armored.gateway.deploymentNotes.join('\n')).toMatch(/applies the Cloud Armor security policy llm-allow-office/);
-  expectValidManifests(armored.objects, ['1.33']);
-  for (const bad of ['Allow', 'a policy', '1abc', 'x'.repeat(64)]) {
-    expect(() => synth(undefined, { cloudArmorSecurityPolicy: bad })).toThrow(/'cloudArmorSecurityPolicy' must name a Cloud Armor security policy/);
-  }
+  // GKE attaches one GCPBackendPolicy per backend (the oldest; "Configure Gateway resources using Policies"): IAP or Cloud Armor go
+  // into the construct's own policies, which it exposes, not a second one the user writes, which would not attach
+  expect(ext.gateway.deploymentNotes.join('\n')).toMatch(/set in the GCPBackendPolicies this construct creates \('backendPolicies'.*GKE attaches one GCPBackendPolicy per backend/);
+  expect(ext.gateway.backendPolicies.map((p) => p.name).sort()).toEqual(['deepseek', 'gemma']);
+  ext.gateway.backendPolicies[0].addJsonPatch(JsonPatch.add('/spec/default/securityPolicy', 'llm-allow-office'));
+  expect(byKind(ext.chart.toJson(), 'GCPBackendPolicy').map((p) => p.spec.default.securityPolicy).filter((x) => x)).toEqual(['llm-allow-office']);
   const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
   const server = new OptimizedLlmServer(chart, 'gemma', GEMMA);
   const gw = new InferenceGateway(chart, 'gateway', { servers: [server], frontend: GatewayFrontend.existingGateway('shared', 'infra') });

@@ -78,7 +78,7 @@ describe('memory of the adapter slots', () => {
   });
 
   test('the operating point runs only the sequences the KV cache left beside the slots holds (F2)', () => {
-    // Gemma 2 9B on 2 x L4 at 4096 tokens: eight rank-64 slots take 5.1 GB of the 17.2 GB KV cache
+    // Gemma 2 9B on 2 x L4 at 4096 tokens: eight rank-64 slots take 4.5 GB of the 17.2 GB KV cache (no embedding LoRA on Gemma)
     const request = { model: 'google/gemma-2-9b-it', acceleratorType: 'nvidia-l4', targetNtpotMilliseconds: 200, maxModelLength: 4096 };
     const adapters = Array.from({ length: 8 }, (_, i) => LoraAdapter.fromHuggingFace(`a${i}`, `my-org/gemma-a${i}`, 64));
     const plain = InferenceResolver.resolve(request);

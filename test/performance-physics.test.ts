@@ -466,9 +466,14 @@ test('ITL is a request\'s decode gaps, as the harnesses compute TPOT: its own pr
   const short = performanceModel({ ...base, workload: { meanInputTokens: 16, meanOutputTokens: 64 } })!.at(1);
   expect(short.itlMilliseconds).toBeLessThanOrEqual(alone.itlMilliseconds);
   expect(short.itlMilliseconds).toBeGreaterThan(0.8 * alone.itlMilliseconds);
-  // the three latencies add up to the request: TTFT + 63 gaps = 64 x NTPOT, plus the front end's fixed time, which NTPOT leaves out
-  const request = 64 * alone.ntpotMilliseconds + SERVING_TERMS.requestOverheadMilliseconds;
-  expect(alone.ttftMilliseconds + 63 * alone.itlMilliseconds).toBeCloseTo(request, 6);
+  // never below a decode step's weight streaming (the bandwidth floor), however short the output after a long prompt
+  const tiny = performanceModel({ ...base, workload: { meanInputTokens: 2000, meanOutputTokens: 4 } })!;
+  expect(tiny.at(1).itlMilliseconds).toBeGreaterThanOrEqual(tiny.bandwidthFloorMilliseconds);
+  // on ShareGPT's lengths the three latencies add up to the request: TTFT + 194 gaps = 195 x NTPOT, plus the front end's fixed time,
+  // which NTPOT leaves out
+  const chat = base.workload.meanOutputTokens;
+  const p = performanceModel(base)!.at(8);
+  expect(p.ttftMilliseconds + (chat - 1) * p.itlMilliseconds).toBeCloseTo(chat * p.ntpotMilliseconds + SERVING_TERMS.requestOverheadMilliseconds, 6);
   // at load, other requests' prompt chunks do land between a request's tokens
   expect(long.at(32).itlMilliseconds).toBeGreaterThan(long.at(32).stepMilliseconds * 0.5);
 });

@@ -601,7 +601,7 @@ export class InferenceCatalog {
   /**
    * The workload a point was measured on, or undefined for ShareGPT as GIQ benchmarks it (the catalog's measured workload): the
    * use case and mean lengths of the file or the options. The Chatbot (ShareGPT) use case is that workload whatever lengths GIQ
-   * lists with it (GIQ states ~128/128 and benchmarks ShareGPT); lengths within 5% of ShareGPT's means are too.
+   * lists with it (GIQ states ~128/128 and benchmarks ShareGPT); lengths within 25% of ShareGPT's means are too (the run's own lengths are then not kept).
    */
   private pointWorkload(p: ParsedBenchmark, options: BenchmarkImportOptions, where: string): MeasuredWorkload | undefined {
     const c = this._catalog;

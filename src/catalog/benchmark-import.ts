@@ -185,8 +185,8 @@ function inferenceBenchmarkResult(result: unknown, where: string): ParsedBenchma
   return {
     model: textOf(first(result, [['dimensions', 'model_id'], ['config', 'model']])),
     modelServer: textOf(first(result, [['config', 'model_server'], ['dimensions', 'backend']]))?.toLowerCase(),
-    // output_tokens_per_min is in every version of the tool; 'throughput' was requests/s before 2024-09-30 (ai-on-gke #839, "Fix
-    // throughput to be in output tokens per second")
+    // output_tokens_per_min is in every profile-generator version (the current tool writes only 'throughput'); 'throughput' was
+    // requests/s before 2024-09-30 (ai-on-gke #839, "Fix throughput to be in output tokens per second")
     outputTokensPerSecond: ms([['output_tokens_per_min']], 1 / 60, 'output_tokens_per_min')
       ?? ms([['throughput'], ['output_tokens_per_second'], ['output_throughput']], 1, 'throughput'),
     ntpotMilliseconds: ms([['median_normalized_time_per_output_token_ms'], ['avg_normalized_time_per_output_token_ms']], 1, 'normalized_time_per_output_token_ms')

@@ -225,10 +225,10 @@ const ACCELERATORS_LIST: CommandSpec = {
   run: (flags, io) => {
     const c = workloadCatalog(catalog(), flags);
     const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
-    const selected = selectCurves(c, {
-      model: flags.req('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version'), allServers: true,
-    });
     const targets = { ntpotMilliseconds: flags.num('max-ntpot-milliseconds') };
+    const selected = selectCurves(c, {
+      model: flags.req('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version'), allServers: true, targets,
+    });
     const maxModelLength = requestedMaxModelLength(flags);
     const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing, maxModelLength));
     const ok = candidates.filter((x) => x.rejection === undefined).sort(byCostThenThroughput);

@@ -41,6 +41,11 @@ export interface CurveFilter {
   readonly everyVersion?: boolean;
   /** Every server's curves; otherwise, without `modelServer`, the default server (the first in the catalog with profiles), as the resolver does. */
   readonly allServers?: boolean;
+  /**
+   * The latency targets of the listing: as for the resolver, a measured curve that cannot meet them (no point as fast as the NTPOT
+   * target, no TTFT under a TTFT target) gives way to the shape's estimate.
+   */
+  readonly targets?: LatencyTargets;
 }
 
 /** A curve with the catalog records it refers to. */
@@ -133,7 +138,7 @@ export function selectCurves(catalog: Catalog, filter: CurveFilter): SelectedCur
         + `${list(before.map((s) => instanceTypeOf(catalog, s) ?? '').filter((n) => n).sort(byText))}.`);
     }
   }
-  if (!filter.everyVersion && !allVersions) selected = resolverChoice(catalog, selected, filter.modelServerVersion);
+  if (!filter.everyVersion && !allVersions) selected = resolverChoice(catalog, selected, filter.modelServerVersion, filter.targets);
   return selected.sort((a, b) => byText(a.model.id, b.model.id) || byText(a.server.name, b.server.name)
     || byText(a.curve.acceleratorType, b.curve.acceleratorType) || a.curve.acceleratorCount - b.curve.acceleratorCount
     || versionRank(catalog, a) - versionRank(catalog, b) || byText(curveKeyString(a.curve), curveKeyString(b.curve)));
@@ -156,13 +161,21 @@ function versionRank(catalog: Catalog, s: SelectedCurve): number {
  * accelerators listed: as if they were asked for (`allowedAcceleratorTypes`), so TPU profiles, which the automatic choice
  * leaves out unless TPUs are asked for, are listed like the GPU ones (and a TPU server version can be listed).
  */
-function resolverChoice(catalog: Catalog, selected: readonly SelectedCurve[], modelServerVersion: string | undefined): SelectedCurve[] {
+function resolverChoice(
+  catalog: Catalog, selected: readonly SelectedCurve[], modelServerVersion: string | undefined, targets: LatencyTargets = {},
+): SelectedCurve[] {
   const chosen = new Set<string>();
   const groups = new Map<string, SelectedCurve[]>();
   for (const s of selected) groups.set(`${s.model.id}|${s.server.name}`, [...(groups.get(`${s.model.id}|${s.server.name}`) ?? []), s]);
   for (const g of groups.values()) {
     const allowedAcceleratorTypes = uniq(g.map((s) => s.curve.acceleratorType));
-    const request = { model: g[0].model.id, modelServerVersion, allowedAcceleratorTypes };
+    const request = {
+      model: g[0].model.id,
+      modelServerVersion,
+      allowedAcceleratorTypes,
+      targetNtpotMilliseconds: targets.ntpotMilliseconds,
+      targetTtftMilliseconds: targets.ttftMilliseconds,
+    };
     for (const c of resolverCurves(catalog, g[0].model, g[0].server, request, undefined)) chosen.add(identity(c));
   }
   return selected.filter((s) => chosen.has(identity(s.curve)));

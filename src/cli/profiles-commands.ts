@@ -88,10 +88,10 @@ const PROFILES_LIST: CommandSpec = {
   run: (flags, io) => {
     const c = workloadCatalog(catalog(), flags);
     const pricing = pricingOf(c, flags.req('pricing-model'), flags.req('region'));
-    const selected = selectCurves(c, {
-      model: flags.str('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version'), allServers: true,
-    });
     const targets = targetsOf(flags);
+    const selected = selectCurves(c, {
+      model: flags.str('model'), modelServer: flags.str('model-server'), modelServerVersion: flags.str('model-server-version'), allServers: true, targets,
+    });
     const maxModelLength = requestedMaxModelLength(flags);
     const candidates = selected.map((s) => evaluateCurve(c, s, targets, pricing, maxModelLength));
     const feasible = candidates.filter((x) => x.rejection === undefined);

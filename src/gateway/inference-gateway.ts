@@ -171,22 +171,11 @@ export interface InferenceGatewayProps {
    * @default 'registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0'
    */
   readonly endpointPickerImage?: string;
-  /**
-   * Name of a Cloud Armor security policy for every pool's backend, set in the pool's `GCPBackendPolicy` (`securityPolicy`). GKE
-   * attaches one GCPBackendPolicy per backend, the oldest, so a second one written beside the construct's is not attached: a
-   * policy (or Identity-Aware Proxy, through `backendPolicies`) belongs in this one.
-   * @see https://cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources
-   * @default - no security policy
-   */
-  readonly cloudArmorSecurityPolicy?: string;
 }
 
 const KNOWN_PROPS = [
   'servers', 'name', 'frontend', 'bodyBasedRouting', 'workloadClasses', 'requestTimeout', 'proxyOnlySubnetCidr', 'endpointPickerImage',
-  'cloudArmorSecurityPolicy',
 ];
-/** A Compute Engine resource name (RFC 1035): what a Cloud Armor security policy is named. */
-const COMPUTE_RESOURCE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * Where a regional Application Load Balancer's health-check probes come from (its proxies come from the proxy-only subnet):
  * https://cloud.google.com/load-balancing/docs/firewall-rules, regional internal and external Application Load Balancers.
@@ -240,7 +229,6 @@ export class InferenceGateway extends Construct {
   private readonly requestTimeout?: Duration;
   private readonly image: string;
   private readonly proxyOnlySubnetCidr?: string;
-  private readonly cloudArmorSecurityPolicy?: string;
   private readonly models = new Map<string, OptimizedLlmServer>();
 
   constructor(scope: Construct, id: string, props: InferenceGatewayProps = {}) {
@@ -271,12 +259,6 @@ export class InferenceGateway extends Construct {
     }
     if (props.proxyOnlySubnetCidr !== undefined) checkProxyOnlySubnet(props.proxyOnlySubnetCidr);
     this.proxyOnlySubnetCidr = props.proxyOnlySubnetCidr;
-    checkOptionalString('cloudArmorSecurityPolicy', props.cloudArmorSecurityPolicy);
-    if (props.cloudArmorSecurityPolicy !== undefined && !COMPUTE_RESOURCE_NAME.test(props.cloudArmorSecurityPolicy)) {
-      throw new Error('\'cloudArmorSecurityPolicy\' must name a Cloud Armor security policy (1-63 lower-case letters, digits and \'-\', starting with a '
-        + `letter), got ${describeValue(props.cloudArmorSecurityPolicy)}.`);
-    }
-    this.cloudArmorSecurityPolicy = props.cloudArmorSecurityPolicy;
     this.image = props.endpointPickerImage === undefined ? EPP_IMAGE : checkPinnedImage(props.endpointPickerImage, 'endpointPickerImage');
     if (props.requestTimeout !== undefined) {
       const s = props.requestTimeout.toSeconds({ integral: false });
@@ -523,11 +505,7 @@ export class InferenceGateway extends Construct {
       metadata: { name, labels, annotations: { [Annotations.REQUEST_TIMEOUT]: timeout.explanation } },
       spec: {
         targetRef: { ...poolRef },
-        default: {
-          timeoutSec: timeout.seconds,
-          logging: { enabled: true },
-          ...(this.cloudArmorSecurityPolicy !== undefined ? { securityPolicy: this.cloudArmorSecurityPolicy } : {}),
-        },
+        default: { timeoutSec: timeout.seconds, logging: { enabled: true } },
       },
     }));
     for (const c of this.workloadClasses) {
@@ -575,13 +553,10 @@ export class InferenceGateway extends Construct {
     if (this.frontend.gatewayClassName === 'gke-l7-regional-external-managed') {
       // the listener is plain HTTP on port 80, and vLLM's OpenAI API has no authentication unless --api-key is set
       out.push(`Inference Gateway: the Gateway ${this.gatewayName} is an external load balancer: its plain-HTTP listener (port 80) takes requests from `
-        + 'the internet, and the servers behind it ask no credentials; '
-        + (this.cloudArmorSecurityPolicy !== undefined
-          ? `every pool's GCPBackendPolicy applies the Cloud Armor security policy ${this.cloudArmorSecurityPolicy} ('cloudArmorSecurityPolicy'), `
-            + 'which must exist in the project and admit only the clients you trust.'
-          : 'put an authenticating layer in front: a Cloud Armor security policy (\'cloudArmorSecurityPolicy\') or Identity-Aware Proxy added to the '
-            + 'GCPBackendPolicies this construct creates (\'backendPolicies\'; GKE attaches one GCPBackendPolicy per backend, so a second one '
-            + 'written beside them is not attached), or use GatewayFrontend.internalLoadBalancer().'));
+        + 'the internet, and the servers behind it ask no credentials; put an authenticating layer in front: Identity-Aware Proxy or a '
+        + 'Cloud Armor security policy where GKE\'s GatewayClass capabilities table supports it on this class, set in the GCPBackendPolicies '
+        + 'this construct creates (\'backendPolicies\', e.g. with addJsonPatch; GKE attaches one GCPBackendPolicy per backend, the oldest, so a '
+        + 'second one written beside them is not attached: check its status), or use GatewayFrontend.internalLoadBalancer().');
     }
     if (this.frontend.gatewayClassName !== undefined) {
       out.push(`Inference Gateway: the Gateway ${this.gatewayName} (${this.frontend.gatewayClassName}) is a regional Envoy-based load balancer and `

@@ -578,6 +578,10 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
     // the decode gaps of one request: its latency less its first token over the tokens after the first (the step time spreads its
     // own prompt over its decode steps, which a request's gaps do not carry); the per-request overhead is in neither
     const gaps = osl > 1 ? (osl * ntpotMilliseconds - firstToken) / (osl - 1) : Number.NaN;
+    // no gap is shorter than a decode step of the running batch without any prompt (the weights are streamed every step), nor longer
+    // than the step with every prompt: short outputs after long prompts would otherwise read below the bandwidth floor
+    const decodeOnly = step(b, decodeContext, 0, 0, timeScale) * 1000;
+    const itlMilliseconds = Number.isFinite(gaps) ? Math.min(itl * 1000, Math.max(decodeOnly, gaps)) : decodeOnly;
     return {
       concurrency: n,
       requestsPerSecond,
@@ -585,7 +589,7 @@ export function performanceModel(input: EstimateInput): PerformanceModel | undef
       inputTokensPerSecond: requestsPerSecond * isl,
       ntpotMilliseconds,
       ttftMilliseconds,
-      itlMilliseconds: Number.isFinite(gaps) && gaps > 0 ? gaps : itl * 1000,
+      itlMilliseconds,
       stepMilliseconds: itl * 1000,
       runningBatchSize: b,
       waitingQueueSize: waiting,

@@ -20,7 +20,7 @@ function curvesOf(catalog: Catalog): CatalogCurves {
   if (!c) {
     // measured points calibrate every workload's estimates, but are served as measured only for the workload they were measured on
     const all = measuredCurves(catalog);
-    // of a combination measured on several workloads near the catalog's, the nearest (an import order never decides)
+    // of a combination measured on several workloads near the catalog's, the nearest (which runs form one curve may still follow the order they were imported in)
     const distance = (m: ProfileCurve) => {
       const w = catalog.workloadOf({ workload: m.measuredWorkload });
       const d = catalog.defaultWorkload;

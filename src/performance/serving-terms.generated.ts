@@ -4,17 +4,17 @@ import type { ServingTerms } from './estimator';
 
 /** The serving terms fitted on public measurements (Nelder-Mead on the log error, every metric and source weighing the same). */
 export const SERVING_TERMS: ServingTerms = {
-  memoryBandwidthEfficiency: 0.674,
-  kvBandwidthEfficiency: 0.8696,
-  computeEfficiency: 0.4389,
-  prefillEfficiency: 1.275,
-  stepOverheadMilliseconds: 1.012,
-  layerLatencyMilliseconds: 0.02754,
-  moeLayerLatencyMilliseconds: 0.02106,
-  expertComputeEfficiency: 0.6863,
-  sequenceOverheadMicroseconds: 6.213,
-  v0StepOverheadMilliseconds: 1.086,
-  requestOverheadMilliseconds: 2.508,
+  memoryBandwidthEfficiency: 0.6765,
+  kvBandwidthEfficiency: 0.8645,
+  computeEfficiency: 0.4382,
+  prefillEfficiency: 1.273,
+  stepOverheadMilliseconds: 0.9854,
+  layerLatencyMilliseconds: 0.02705,
+  moeLayerLatencyMilliseconds: 0.02123,
+  expertComputeEfficiency: 0.6875,
+  sequenceOverheadMicroseconds: 6.249,
+  v0StepOverheadMilliseconds: 1.1,
+  requestOverheadMilliseconds: 2.561,
 };
 
 /** What the fit rests on and how well it predicts sources it did not see. */
@@ -32,16 +32,16 @@ export const SERVING_TERMS_FIT = {
   ],
   /** Leave-one-source-out: each source predicted by the terms fitted on all the others; factor = max(pred/meas, meas/pred). */
   leaveOneSourceOut: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.088, p90Factor: 1.233, worstFactor: 1.337 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.118, p90Factor: 1.333, worstFactor: 1.651 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.094, p90Factor: 1.273, worstFactor: 1.349 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.287, p90Factor: 1.895, worstFactor: 1.895 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.089, p90Factor: 1.23, worstFactor: 1.353 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.119, p90Factor: 1.335, worstFactor: 1.652 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.091, p90Factor: 1.275, worstFactor: 1.351 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.292, p90Factor: 1.894, worstFactor: 1.894 },
   ],
   inSample: [
-    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.091, p90Factor: 1.228, worstFactor: 1.344 },
-    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.114, p90Factor: 1.317, worstFactor: 1.635 },
-    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.09, p90Factor: 1.254, worstFactor: 1.325 },
-    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.221, p90Factor: 1.74, worstFactor: 1.74 },
+    { metric: 'low-load ITL', cases: 98, refused: 3, sources: 4, medianFactor: 1.086, p90Factor: 1.221, worstFactor: 1.351 },
+    { metric: 'saturated throughput', cases: 542, refused: 22, sources: 4, medianFactor: 1.114, p90Factor: 1.316, worstFactor: 1.632 },
+    { metric: 'TTFT', cases: 53, refused: 0, sources: 3, medianFactor: 1.091, p90Factor: 1.255, worstFactor: 1.326 },
+    { metric: 'GIQ NTPOT', cases: 6, refused: 0, sources: 1, medianFactor: 1.22, p90Factor: 1.744, worstFactor: 1.744 },
   ],
   /** Measured cases per accelerator: where there are none, the estimate rests on the other accelerators only. */
   casesPerAccelerator: {

@@ -45,7 +45,7 @@ export function profileCurves(
   let memo = chosenCurves.get(catalog);
   if (!memo) chosenCurves.set(catalog, memo = new Map());
   const key = JSON.stringify([model.id, server.name, request.modelServerVersion ?? null, accelerator?.gkeLabel ?? null,
-    accelerator === undefined ? request.allowedAcceleratorTypes ?? null : null, request.targetTtftMilliseconds !== undefined,
+    accelerator === undefined ? request.allowedAcceleratorTypes ?? null : null, request.targetTtftMilliseconds ?? null,
     request.targetNtpotMilliseconds ?? null]);
   let curves = memo.get(key);
   if (!curves) {
@@ -113,13 +113,14 @@ function profileCurvesUncached(
       + `Change ${props.filter((x) => x).join(' or ')} to a combination that exists.`);
   }
   // measured first (a measured curve takes precedence in whatever version it was measured), then the newest version; under a
-  // TTFT target a measured profile that publishes no TTFT cannot be checked against it (GIQ's 2025 profiles have none), so the
+  // TTFT target a measured profile that publishes no TTFT (GIQ's 2025 profiles have none), or none as fast, cannot meet it, so the
   // shape's estimate, which can, comes first rather than the shape dropping out
   const rank = new Map(catalog.versionsNewestFirst(server).map((v, i) => [v.version, i]));
-  const ttftTarget = request.targetTtftMilliseconds !== undefined;
-  const checkable = (c: ProfileCurve) => !ttftTarget || c.points.some((p) => p.ttftMilliseconds !== undefined);
-  // likewise a measured curve none of whose points is as fast as the NTPOT target (GIQ publishes one point, its inflection): the
-  // shape's estimate reaches the lighter loads the measurement did not, and comes first rather than the shape dropping out
+  const ttftTarget = request.targetTtftMilliseconds;
+  // likewise a measured curve none of whose points is as fast as a target (GIQ publishes one point, its inflection): the shape's
+  // estimate reaches the lighter loads the measurement did not, and comes first rather than the shape dropping out
+  const checkable = (c: ProfileCurve) => ttftTarget === undefined
+    || c.points.some((p) => p.ttftMilliseconds !== undefined && p.ttftMilliseconds <= ttftTarget);
   const ntpotTarget = request.targetNtpotMilliseconds;
   const reaches = (c: ProfileCurve) => ntpotTarget === undefined || c.points.some((p) => p.ntpotMilliseconds <= ntpotTarget);
   const order = (c: ProfileCurve) => (c.source === 'measured' ? (checkable(c) && reaches(c) ? 0 : 2e6) : 1e6)
