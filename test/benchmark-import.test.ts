@@ -98,6 +98,10 @@ describe('the workload a benchmark ran', () => {
         averageOutputTokens: output,
       });
       expect(near.resolve({ model: QWEN, acceleratorType: 'nvidia-h100-80gb' }).source).toBe(ProfileSource.MEASURED);
+      // and for a request at the run's own lengths
+      const own = near.resolve({ model: QWEN, acceleratorType: 'nvidia-h100-80gb', averageInputTokens: input, averageOutputTokens: output });
+      expect(own.source).toBe(ProfileSource.MEASURED);
+      expect(own.performance.outputTokensPerSecond).toBe(6000);
     }
     // the alias of the file's use case is no contradiction; another use case, or other lengths, are
     const csv = [HEADER, row('Chatbot (ShareGPT)', 128, 128, 6000, 40)].join('\n');

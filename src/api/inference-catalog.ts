@@ -469,7 +469,7 @@ export class InferenceCatalog {
   private withPoints(imports: MeasuredPointRecord[]): InferenceCatalog {
     // the published points are ShareGPT measurements: only an import on that workload replaces them
     const key = (p: MeasuredPointRecord) => [p.model.toLowerCase(), p.modelServer, p.modelServerVersion, p.accelerator, p.acceleratorCount,
-      p.workload === undefined ? '' : 'own-workload'].join('|');
+      p.workload === undefined || p.workload.shareGpt === true ? '' : 'own-workload'].join('|');
     // a point the catalog already publishes (the round trip of `benchmarks list`, rounded to whole numbers) keeps its record and source
     const published = new Map<string, MeasuredPointRecord[]>();
     for (const p of this._catalog.measuredPoints) {
@@ -601,7 +601,8 @@ export class InferenceCatalog {
   /**
    * The workload a point was measured on, or undefined for ShareGPT as GIQ benchmarks it (the catalog's measured workload): the
    * use case and mean lengths of the file or the options. The Chatbot (ShareGPT) use case is that workload whatever lengths GIQ
-   * lists with it (GIQ states ~128/128 and benchmarks ShareGPT); lengths within 25% of ShareGPT's means are too (the run's own lengths are then not kept).
+   * lists with it (GIQ states ~128/128 and benchmarks ShareGPT); lengths within 5% of ShareGPT's means are too, and lengths within
+   * 25% (ShareGPT counted with another tokenizer or filter) are kept as the run's own, marked as ShareGPT.
    */
   private pointWorkload(p: ParsedBenchmark, options: BenchmarkImportOptions, where: string): MeasuredWorkload | undefined {
     const c = this._catalog;
@@ -632,8 +633,13 @@ export class InferenceCatalog {
       if (useCase === undefined) return undefined;
       throw new Error(`${where}: use case '${useCase.name}' has no published average lengths: pass 'averageInputTokens' and 'averageOutputTokens'`);
     }
-    if (measuredOn(lengths, c.measuredWorkload, SHAREGPT_RUN_TOLERANCE)) return undefined;
-    const name = useCase?.name ?? `${Math.round(lengths.meanInputTokens)}/${Math.round(lengths.meanOutputTokens)} tokens`;
+    if (measuredOn(lengths, c.measuredWorkload)) return undefined;
+    const lengthsName = `${Math.round(lengths.meanInputTokens)}/${Math.round(lengths.meanOutputTokens)} tokens`;
+    // ShareGPT counted otherwise: the published points' workload, measured on its own lengths
+    if (useCase === undefined && measuredOn(lengths, c.measuredWorkload, SHAREGPT_RUN_TOLERANCE)) {
+      return { name: `${c.measuredWorkload.name} (${lengthsName})`, meanInputTokens: lengths.meanInputTokens, meanOutputTokens: lengths.meanOutputTokens, shareGpt: true };
+    }
+    const name = useCase?.name ?? lengthsName;
     return { name, meanInputTokens: lengths.meanInputTokens, meanOutputTokens: lengths.meanOutputTokens };
   }
 }

@@ -43,6 +43,8 @@ export interface Workload {
   readonly meanInputTokens: number;
   readonly meanOutputTokens: number;
   readonly source: string;
+  /** A measured run of ShareGPT with other means than GIQ's (`MeasuredWorkload.shareGpt`). */
+  readonly shareGpt?: boolean;
 }
 
 /** What a catalog is built from. */
@@ -267,8 +269,8 @@ export class Catalog {
   }
 
   /** Whether points measured on a workload are served as measured by this catalog (its precision, and its workload within 5%). */
-  public servesMeasuredOn(workload: { meanInputTokens: number; meanOutputTokens: number }): boolean {
-    return this.servesMeasuredPrecision && measuredOn(workload, this.defaultWorkload);
+  public servesMeasuredOn(workload: { meanInputTokens: number; meanOutputTokens: number; shareGpt?: boolean }): boolean {
+    return this.servesMeasuredPrecision && (measuredOn(workload, this.defaultWorkload) || (workload.shareGpt === true && this.workloadIsMeasured));
   }
 
   /**

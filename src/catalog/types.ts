@@ -192,6 +192,12 @@ export interface MeasuredWorkload {
   readonly name: string;
   readonly meanInputTokens: number;
   readonly meanOutputTokens: number;
+  /**
+   * A ShareGPT run whose means differ from GIQ's (another tokenizer or filter): served as measured for the ShareGPT workload too,
+   * and evaluated on its own lengths.
+   * @default false
+   */
+  readonly shareGpt?: boolean;
 }
 
 export interface UseCaseRecord extends Provenance {

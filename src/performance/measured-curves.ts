@@ -35,16 +35,23 @@ export function measuredCurves(catalog: Catalog): ProfileCurve[] {
       inputTokensPerSecond: m.inputTokensPerSecond,
       kind: 'measured' as const,
     };
-    // the runs of one workload at several loads have somewhat different means: a point joins the first curve within 15% of its own
+    // the runs of one workload at several loads have somewhat different means: a point joins the first curve within 15% of its own;
+    // the ShareGPT runs, as GIQ counted them or with their own means, form one curve, of GIQ's workload once any run is
     const base = keyOf(key, undefined);
     let workload = m.workload;
-    if (workload !== undefined) {
+    let group = base;
+    if (workload === undefined || workload.shareGpt === true) {
+      const family = groups.get(base);
+      if (family !== undefined && family.measuredWorkload !== undefined && workload === undefined) {
+        (family as { measuredWorkload?: MeasuredWorkload }).measuredWorkload = undefined;
+      }
+    } else {
       const known = workloadsOf.get(base) ?? [];
       const near = known.find((w) => measuredOn(workload!, w, RUN_GROUPING_TOLERANCE));
       if (near) workload = near;
       else workloadsOf.set(base, [...known, workload]);
+      group = keyOf(key, workload);
     }
-    const group = keyOf(key, workload);
     const existing = groups.get(group);
     if (existing) {
       existing.points.push(point);
