@@ -62,8 +62,13 @@ describe('memory of the adapter slots', () => {
       .toEqual([3584, 16, 8, 256, 14336, 42]);
     // q 3584+4096, k and v 3584+2048, o 4096+3584, gate and up 3584+14336, down 14336+3584 = 80,384 per unit of rank and layer
     expect(loraSlotBytes(gemma, 16, 1)).toBe(80_384 * 16 * 42 * 2);
+    // Qwen3 8B: hidden 4096, 32 heads and 8 KV heads of 128, intermediate 12288, 36 layers (config.json); q and o 4096+4096, k and v
+    // 4096+1024, gate, up and down 4096+12288 = 75,776 per unit of rank and layer
     const qwen = Catalog.EMBEDDED.model('Qwen/Qwen3-8B')!;
-    expect(loraSlotBytes(qwen, 16, 1)).toBe(loraAdapterBytes(qwen, 16, ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']));
+    expect([qwen.hiddenSize, qwen.attentionHeads, qwen.kvHeads, qwen.headDim, qwen.intermediateSize, qwen.layers])
+      .toEqual([4096, 32, 8, 128, 12288, 36]);
+    expect(loraSlotBytes(qwen, 16, 1)).toBe(75_776 * 16 * 36 * 2);
+    expect(loraSlotBytes(qwen, 16, 2)).toBeGreaterThan(loraSlotBytes(qwen, 16, 1));
   });
 
   test('the slots come out of the KV cache of the same replica shape', () => {

@@ -203,12 +203,6 @@ export class Catalog {
   public readonly loraSlots?: LoraSlots;
   /** The catalog with the model records the measured points were taken with (itself unless this is a precision variant). */
   public readonly measurementCatalog: Catalog;
-  /**
-   * Whether profiles are for the workload and precision the embedded measured points were taken on, so measured curves are served
-   * as measured; otherwise every profile is the calibrated estimate (or an imported curve measured on the catalog's workload:
-   * `servesMeasuredOn`).
-   */
-  public readonly servesMeasured: boolean;
   /** Whether profiles are for the precision measured points are taken at (as the checkpoint ships, no LoRA slots). */
   public readonly servesMeasuredPrecision: boolean;
   private readonly precisionCatalogs = new Map<string, Catalog>();
@@ -259,7 +253,6 @@ export class Catalog {
     this.loraSlots = data.loraSlots;
     this.servesMeasuredPrecision = this.weightPrecision === WeightPrecision.CHECKPOINT && this.kvCacheDtype === KvCacheDtype.AUTO
       && this.loraSlots === undefined;
-    this.servesMeasured = this.workloadIsMeasured && this.servesMeasuredPrecision;
   }
 
   /** The workload a measured point was taken on: its own, or the catalog's measured workload (ShareGPT). */

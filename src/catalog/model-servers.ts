@@ -1,4 +1,5 @@
 import { ModelRecord, Provenance } from './types';
+import { imageRepository } from '../util/references';
 
 /**
  * A model server version we know how to run: its image, the flags that changed between
@@ -509,8 +510,7 @@ export function vllmVersionOfImages(images: readonly string[]): { version: Model
 export function modelServerOfImages(images: readonly string[]): ModelServerRecord | undefined {
   const found = new Set<ModelServerRecord>();
   for (const image of images) {
-    // a digest, then a tag (after the last slash: a registry's host:port keeps its colon)
-    const repository = image.replace(/@.*$/, '').replace(/:[^/]*$/, '');
+    const repository = imageRepository(image);
     if (/(^|\/)vllm\/vllm-(openai|tpu)$/.test(repository)) found.add(VLLM);
     else if (/text-generation-inference/.test(repository)) found.add(TGI);
     else if (/(^|\/)(maxengine-server|jetstream-http|jetstream-pathways)$/.test(repository)) found.add(JETSTREAM);

@@ -5,7 +5,7 @@
 import { VLLM, modelServerOfImages, vllmVersionOfImages } from '../catalog/model-servers';
 import { Resolution } from '../resolver/resolution';
 import { printable } from '../util/input';
-import { checkPinnedImage } from '../util/references';
+import { checkPinnedImage, imageRepository } from '../util/references';
 
 /** The replica props of a server. */
 export interface ReplicaProps {
@@ -95,7 +95,7 @@ export function checkImageMatchesServer(r: Resolution, image: string): void {
     throw new Error(`'image' ${printable(image)} is a ${ofImage.name} image, but the server resolved to ${r.modelServer}: use a ${r.modelServer} image, `
       + `or set 'modelServer' to '${ofImage.name}'.`);
   }
-  const repository = image.replace(/@.*$/, '').replace(/:[^/]*$/, '');
+  const repository = imageRepository(image);
   if (r.modelServer === VLLM.name && /(^|\/)vllm\/vllm-openai$/.test(repository) && onTpu) {
     throw new Error(`'image' ${printable(image)} is vLLM's CUDA build, which does not run on ${r.acceleratorType} (a TPU): use vLLM's TPU build `
       + `(vllm/vllm-tpu, as ${r.image}), or leave 'image' unset.`);

@@ -16,6 +16,7 @@ import { DEFAULT_GKE_VERSION, GCSFUSE_GATES, atLeast, parseGkeVersion } from '..
 import { checkedScope, checkObject, checkOptionalInstance, checkOptionalInteger, checkOptionalString, checkProps, checkRequiredString, printable } from '../util/input';
 import { checkPodTemplateShape } from '../util/pod-template-shape';
 import { isDns1123Label } from '../validation/manifest';
+import { TPU_RESOURCE } from '../validation/tpu-rules';
 
 /** Properties of an {@link XlaCompilationCache}. */
 export interface XlaCompilationCacheProps {
@@ -67,9 +68,6 @@ export interface XlaCompilationCacheProps {
    */
   readonly gkeVersion?: string;
 }
-
-/** The extended resource of TPU chips. */
-const TPU_RESOURCE = 'google.com/tpu';
 
 const PROPS: readonly string[] = [
   'name', 'bucketUri', 'acceleratorType', 'tpuTopology', 'serverVersion', 'servingTemplate', 'containerName', 'port', 'healthPath',

@@ -52,6 +52,11 @@ export function parseImageReference(image: unknown): { readonly tag?: string; re
   return { tag: m[1], digest: m[2] };
 }
 
+/** The repository of an image reference: without its digest, then its tag (after the last slash: a registry's host:port keeps its colon). */
+export function imageRepository(image: string): string {
+  return image.replace(/@.*$/, '').replace(/:[^/]*$/, '');
+}
+
 /** True when `image` is a valid reference pinned to a tag other than `latest` or to a digest. */
 export function isPinnedImageReference(image: unknown): boolean {
   const ref = parseImageReference(image);
